@@ -1,0 +1,245 @@
+"""Shared input checks, run first by every public entry point.
+
+One routine, :func:`validate_layer`, turns any GeoDataFrame into a clean layer in
+the analysis CRS or raises one clear error that names the file, the layer and
+the column.  The CLI, the scenario runner, the workflows and the QGIS plugin all
+call it, so a bad input gets the same message everywhere.
+
+Checks, in order: empty layer; missing CRS; reprojection of geographic or other
+CRSs to the analysis CRS (logged); missing columns; missing/empty geometries
+(dropped, reported); invalid geometries (repaired with ``make_valid``, reported);
+geometry type; numeric columns (non-numeric, NaN, negative); duplicate ids;
+overlap with the study area.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from .errors import (
+    CrsError,
+    DuplicateIdError,
+    EmptyLayerError,
+    GeometryError,
+    InputError,
+    MissingColumnError,
+    NoOverlapError,
+    where,
+)
+
+if TYPE_CHECKING:
+    import geopandas as gpd
+    from shapely.geometry.base import BaseGeometry
+
+log = logging.getLogger("arealsirk")
+
+__all__ = ["validate_layer", "check_number", "GEOMETRY_FAMILIES"]
+
+#: Names accepted for ``geometry=`` and the shapely types they admit.
+GEOMETRY_FAMILIES: dict[str, frozenset[str]] = {
+    "point": frozenset({"Point", "MultiPoint"}),
+    "line": frozenset({"LineString", "MultiLineString", "LinearRing"}),
+    "polygon": frozenset({"Polygon", "MultiPolygon"}),
+}
+
+
+def _analysis_epsg() -> int:
+    from .defaults import default
+
+    return int(default("crs.analysis_epsg"))
+
+
+def validate_layer(
+    gdf: gpd.GeoDataFrame,
+    *,
+    name: str,
+    file: object = None,
+    layer: str | None = None,
+    geometry: str | Sequence[str] | None = None,
+    columns: Iterable[str] = (),
+    numeric: Iterable[str] = (),
+    allow_negative: bool = False,
+    id_column: str | None = None,
+    crs: Any = None,
+    study_area: BaseGeometry | None = None,
+) -> gpd.GeoDataFrame:
+    """Check a layer and return a clean copy in the analysis CRS.
+
+    Parameters
+    ----------
+    gdf
+        The layer as read.
+    name
+        What the layer is for ("sources", "roads", ...); used in messages when
+        ``file``/``layer`` are unknown.
+    file, layer
+        Where the layer came from, for messages.
+    geometry
+        Allowed geometry family or families: ``"point"``, ``"line"``, ``"polygon"``.
+    columns
+        Columns that must exist.
+    numeric
+        Columns that must be numeric, finite and (unless ``allow_negative``) >= 0.
+        Implies presence.
+    id_column
+        Column whose values must be unique (implies presence).
+    crs
+        Target CRS; default the analysis CRS (``crs.analysis_epsg``, EPSG:25833).
+    study_area
+        Geometry in the target CRS that the layer must overlap.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        A copy: reprojected, repaired, rows with no geometry dropped, index reset.
+
+    Raises
+    ------
+    EmptyLayerError, CrsError, MissingColumnError, GeometryError, InputError,
+    DuplicateIdError, NoOverlapError
+        With a message naming the file, layer and column.
+    """
+    import geopandas as gpd
+
+    at = where(file=file, layer=layer if layer is not None else (None if file else name))
+    if not isinstance(gdf, gpd.GeoDataFrame):
+        raise InputError(f"{at}expected a GeoDataFrame for {name}, got {type(gdf).__name__}")
+    if len(gdf) == 0:
+        raise EmptyLayerError(f"{at}layer is empty (no features) - {name} needs at least one")
+    if gdf.crs is None:
+        raise CrsError(f"{at}layer has no CRS; set it (for example EPSG:25833) before use")
+
+    target = crs if crs is not None else _analysis_epsg()
+    out = gdf.copy()
+    if not out.crs.equals(gpd.GeoSeries([], crs=target).crs):
+        kind = "geographic" if out.crs.is_geographic else "projected"
+        log.info("%sreprojected from %s CRS %s to %s", at, kind, out.crs.to_string(), target)
+        out = out.to_crs(target)
+
+    required = [*columns, *numeric, *([id_column] if id_column else [])]
+    missing = [c for c in dict.fromkeys(required) if c not in out.columns]
+    if missing:
+        have = ", ".join(c for c in out.columns if c != out.geometry.name) or "none"
+        raise MissingColumnError(
+            f"{where(file=file, layer=layer, column=missing[0])}missing column "
+            f"(needed for {name}); columns present: {have}"
+        )
+
+    no_geom = out.geometry.isna() | out.geometry.is_empty
+    if no_geom.any():
+        n = int(no_geom.sum())
+        if n == len(out):
+            raise EmptyLayerError(f"{at}all {n} features have empty or missing geometry")
+        log.warning("%sdropped %d feature(s) with empty or missing geometry", at, n)
+        out = out.loc[~no_geom]
+
+    invalid = ~out.geometry.is_valid
+    if invalid.any():
+        n = int(invalid.sum())
+        out.loc[invalid, out.geometry.name] = out.geometry[invalid].make_valid()
+        log.warning("%srepaired %d invalid geometr%s", at, n, "y" if n == 1 else "ies")
+
+    if geometry is not None:
+        families = [geometry] if isinstance(geometry, str) else list(geometry)
+        allowed = frozenset().union(*(GEOMETRY_FAMILIES[f] for f in families))
+        types = out.geom_type
+        bad = ~types.isin(allowed)
+        # make_valid may turn a polygon into a GeometryCollection; keep its polygonal part
+        if bad.any() and "polygon" in families:
+            coll = bad & (types == "GeometryCollection")
+            if coll.any():
+                from shapely import get_parts
+                from shapely.geometry import MultiPolygon
+
+                def _polys(g: Any) -> Any:
+                    parts = [p for p in get_parts(g) if p.geom_type in ("Polygon", "MultiPolygon")]
+                    return MultiPolygon([q for p in parts for q in getattr(p, "geoms", [p])])
+
+                out.loc[coll, out.geometry.name] = out.geometry[coll].apply(_polys)
+                bad = ~out.geom_type.isin(allowed)
+        if bad.any():
+            found = ", ".join(sorted(set(out.geom_type[bad])))
+            raise GeometryError(
+                f"{at}{name} must have {' or '.join(families)} geometries; found {found} "
+                f"in {int(bad.sum())} feature(s)"
+            )
+
+    for col in dict.fromkeys(numeric):
+        _check_numeric_column(out, col, file=file, layer=layer, name=name,
+                              allow_negative=allow_negative)
+
+    if id_column:
+        dup = out[id_column].duplicated(keep=False)
+        if dup.any():
+            values = ", ".join(map(repr, list(dict.fromkeys(out.loc[dup, id_column]))[:5]))
+            raise DuplicateIdError(
+                f"{where(file=file, layer=layer, column=id_column)}ids must be unique; "
+                f"repeated: {values}"
+            )
+
+    if study_area is not None and not study_area.is_empty:
+        from shapely import box
+
+        if not out.intersects(box(*study_area.bounds)).any() or not out.intersects(study_area).any():
+            b = ", ".join(f"{v:.0f}" for v in out.total_bounds)
+            s = ", ".join(f"{v:.0f}" for v in study_area.bounds)
+            raise NoOverlapError(
+                f"{at}{name} does not overlap the study area (layer bounds {b}; "
+                f"study area bounds {s}, both in {out.crs.to_string()}) - wrong CRS or wrong file?"
+            )
+
+    return out.reset_index(drop=True)
+
+
+def _check_numeric_column(gdf: Any, col: str, *, file: object, layer: str | None, name: str,
+                          allow_negative: bool) -> None:
+    import pandas as pd
+
+    at = where(file=file, layer=layer, column=col)
+    series = gdf[col]
+    values = pd.to_numeric(series, errors="coerce")
+    nonnum = values.isna() & series.notna()
+    if nonnum.any():
+        first = series[nonnum].iloc[0]
+        raise InputError(f"{at}values must be numbers; found {first!r} "
+                         f"({int(nonnum.sum())} non-numeric value(s))")
+    arr = values.to_numpy(dtype=float)
+    if np.isnan(arr).any():
+        raise InputError(f"{at}{int(np.isnan(arr).sum())} missing (NaN/empty) value(s); "
+                         f"every {name} feature needs a value")
+    if not np.isfinite(arr).all():
+        raise InputError(f"{at}infinite value(s) are not allowed")
+    if not allow_negative and (arr < 0).any():
+        raise InputError(f"{at}{int((arr < 0).sum())} negative value(s), for example {arr[arr < 0][0]:g}; "
+                         "quantities must be >= 0")
+    gdf[col] = arr
+
+
+def check_number(value: Any, name: str, *, minimum: float | None = None,
+                 maximum: float | None = None, exclusive_minimum: bool = False,
+                 integer: bool = False) -> float:
+    """Check a scalar parameter and return it as ``float`` (or ``int``).
+
+    Raises
+    ------
+    InputError
+        Naming the parameter when the value is not a finite number in range.
+    """
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        raise InputError(f"{name} must be a number, got {value!r}") from None
+    if not np.isfinite(number):
+        raise InputError(f"{name} must be finite, got {value!r}")
+    if integer and number != int(number):
+        raise InputError(f"{name} must be a whole number, got {value!r}")
+    if minimum is not None and (number < minimum or (exclusive_minimum and number <= minimum)):
+        op = ">" if exclusive_minimum else ">="
+        raise InputError(f"{name} must be {op} {minimum:g}, got {value!r}")
+    if maximum is not None and number > maximum:
+        raise InputError(f"{name} must be <= {maximum:g}, got {value!r}")
+    return int(number) if integer else number

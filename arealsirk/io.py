@@ -1,0 +1,182 @@
+"""Reading and writing layers, rasters and text: clear errors in, atomic files out.
+
+Every output is written to a temporary file beside the target and renamed into
+place, so a failed run never leaves a half-written GeoPackage or map.  Writing
+over an input file is refused (:func:`guard_outputs`).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import tempfile
+from collections.abc import Iterable, Iterator, Mapping
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from .errors import InputError, MissingFileError, OutputError
+
+if TYPE_CHECKING:
+    import geopandas as gpd
+
+log = logging.getLogger("arealsirk")
+
+__all__ = ["read_layer", "list_layers", "write_layers", "atomic_path", "write_text",
+           "guard_outputs", "GPKG_OPTIONS"]
+
+#: GeoPackage 1.3 opens without warnings in QGIS 3.22 (1.4 warns).
+GPKG_OPTIONS: dict[str, str] = {"VERSION": "1.3"}
+
+
+def list_layers(path: str | os.PathLike[str]) -> list[str]:
+    """Names of the vector layers in a file (a GeoPackage may have many)."""
+    import pyogrio
+
+    path = Path(path)
+    if not path.exists():
+        raise MissingFileError(f"{path}: file not found")
+    try:
+        return [str(row[0]) for row in pyogrio.list_layers(path)]
+    except Exception as exc:  # pyogrio raises DataSourceError and friends
+        raise InputError(f"{path}: cannot be read as a vector file ({exc})") from exc
+
+
+def read_layer(path: str | os.PathLike[str], layer: str | None = None) -> gpd.GeoDataFrame:
+    """Read one vector layer; name the file and layer in every error.
+
+    Parameters
+    ----------
+    path
+        GeoPackage, GeoJSON, Shapefile, FlatGeobuf, GeoParquet (``.parquet``) ...
+    layer
+        Layer name inside the file; required when a GeoPackage holds several.
+    """
+    import geopandas as gpd
+
+    path = Path(path)
+    if not path.exists():
+        raise MissingFileError(f"{path}: file not found")
+    if path.suffix.lower() in (".parquet", ".geoparquet"):
+        try:
+            return gpd.read_parquet(path)
+        except Exception as exc:
+            raise InputError(f"{path}: cannot be read as GeoParquet ({exc})") from exc
+    layers = list_layers(path)
+    if layer is None and len(layers) > 1:
+        raise InputError(f"{path}: holds {len(layers)} layers ({', '.join(layers)}); name one")
+    if layer is not None and layer not in layers:
+        raise MissingFileError(f"{path}: no layer '{layer}'; layers present: {', '.join(layers)}")
+    try:
+        return gpd.read_file(path, layer=layer, engine="pyogrio")
+    except Exception as exc:
+        raise InputError(f"{path}, layer '{layer or layers[0]}': cannot be read ({exc})") from exc
+
+
+@contextlib.contextmanager
+def atomic_path(target: str | os.PathLike[str]) -> Iterator[Path]:
+    """Yield a temporary path beside ``target``; rename it onto ``target`` on success.
+
+    On an exception the temporary file is removed and ``target`` is untouched.
+    """
+    target = Path(target)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=target.suffix or ".tmp",
+                                    dir=target.parent)
+    os.close(fd)
+    tmp = Path(tmp_name)
+    tmp.unlink()  # writers such as GDAL want to create the file themselves
+    try:
+        yield tmp
+        os.replace(tmp, target)
+    finally:
+        for leftover in (tmp, tmp.with_name(tmp.name + "-journal"), tmp.with_name(tmp.name + "-wal"),
+                         tmp.with_name(tmp.name + "-shm")):
+            with contextlib.suppress(FileNotFoundError):
+                leftover.unlink()
+
+
+def write_layers(path: str | os.PathLike[str], layers: Mapping[str, gpd.GeoDataFrame], *,
+                 styles: Mapping[str, str] | None = None) -> Path:
+    """Write several layers into one GeoPackage atomically.
+
+    Parameters
+    ----------
+    path
+        Target ``.gpkg``; replaced as a whole.
+    layers
+        Layer name -> GeoDataFrame (empty frames are written as empty layers).
+    styles
+        Optional layer name -> QML text, stored in ``layer_styles`` so QGIS applies them.
+    """
+    path = Path(path)
+    with atomic_path(path) as tmp:
+        for name, gdf in layers.items():
+            gdf.to_file(tmp, layer=name, driver="GPKG", engine="pyogrio",
+                        dataset_options=GPKG_OPTIONS if not tmp.exists() else None)
+        if styles:
+            _write_qml_styles(tmp, styles)
+    return path
+
+
+def _write_qml_styles(gpkg: Path, styles: Mapping[str, str]) -> None:
+    """Store QML styles in the GeoPackage ``layer_styles`` table (QGIS convention)."""
+    import sqlite3
+
+    con = sqlite3.connect(gpkg)
+    try:
+        con.execute(
+            "CREATE TABLE IF NOT EXISTS layer_styles (id INTEGER PRIMARY KEY AUTOINCREMENT, "
+            "f_table_catalog TEXT, f_table_schema TEXT, f_table_name TEXT, f_geometry_column TEXT, "
+            "styleName TEXT, styleQML TEXT, styleSLD TEXT, useAsDefault BOOLEAN, description TEXT, "
+            "owner TEXT, ui TEXT, update_time DATETIME DEFAULT CURRENT_TIMESTAMP)")
+        for layer, qml in styles.items():
+            con.execute(
+                "INSERT INTO layer_styles (f_table_catalog, f_table_schema, f_table_name, "
+                "f_geometry_column, styleName, styleQML, styleSLD, useAsDefault, description, owner) "
+                "VALUES ('', '', ?, 'geom', ?, ?, '', 1, 'arealsirk', '')", (layer, layer, qml))
+        con.commit()
+    finally:
+        con.close()
+
+
+def write_text(path: str | os.PathLike[str], text: str) -> Path:
+    """Write a text file atomically (UTF-8)."""
+    path = Path(path)
+    with atomic_path(path) as tmp:
+        tmp.write_text(text, encoding="utf-8")
+    return path
+
+
+def guard_outputs(outputs: Iterable[str | os.PathLike[str]],
+                  inputs: Iterable[str | os.PathLike[str]]) -> None:
+    """Refuse a run that would write into one of its own input files or folders.
+
+    Raises
+    ------
+    OutputError
+        Naming the output and the input it would overwrite.
+    """
+    resolved_inputs = {Path(p).resolve() for p in inputs}
+    for out in outputs:
+        out_path = Path(out).resolve()
+        if out_path in resolved_inputs:
+            raise OutputError(f"{out}: refusing to overwrite an input file; choose another --out")
+
+
+def read_raster_info(path: str | os.PathLike[str]) -> dict[str, Any]:
+    """Open a raster only to check it exists and is readable; return its profile."""
+    import rasterio
+
+    path = Path(path)
+    if not path.exists():
+        raise MissingFileError(f"{path}: raster not found")
+    try:
+        with rasterio.open(path) as src:
+            if src.crs is None:
+                from .errors import CrsError
+
+                raise CrsError(f"{path}: raster has no CRS")
+            return dict(src.profile)
+    except rasterio.errors.RasterioIOError as exc:
+        raise InputError(f"{path}: cannot be read as a raster ({exc})") from exc
