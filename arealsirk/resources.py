@@ -1,0 +1,330 @@
+"""Resource kinds, units and conversion factors, each with its source.
+
+A *resource* is something a source point supplies per year: manure, food
+waste, sewage sludge, forest residue, used textiles, excess heat, by-products.
+This module knows
+
+* the **kinds** (:data:`KINDS`) and the physical family of each
+  (mass in t/yr, energy in GWh/yr, volume in m3/yr);
+* the **units** a user may write (``t/yr``, ``tonn/år``, ``kt/yr``, ``MWh/yr``,
+  ``TJ/yr``, ...), converted to the family's canonical unit by
+  :func:`to_canonical`; an unknown unit is an :class:`~arealsirk.errors.InputError`;
+* the **conversion factors** - methane yield per tonne, energy per Nm3 of
+  methane, energy content of forest residue, truck payloads, CO2 per tonne-km.
+
+Every number lives in ``defaults.csv`` (``resources.*`` keys) with its unit and
+source; a scenario overrides any of them through a ``parameters`` mapping
+whose keys are the same table keys, for example
+``{"resources.methane_nm3_per_t.food_waste": 105}``.
+
+Formulas
+--------
+methane (Nm3/yr) = sum over sources of tonnes x yield(kind)   [Nm3 CH4 / t fresh matter]
+energy (GWh/yr)  = methane x kWh/Nm3 / 1e6
+fuel energy (GWh/yr) = tonnes forest residue x MWh/t / 1e3
+transport CO2 (t/yr) = tonne-km x kg CO2/tkm / 1e3
+truck trips (1/yr) = tonnes / payload
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from .defaults import default, table
+from .errors import InputError, where
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+__all__ = [
+    "ResourceKind",
+    "KINDS",
+    "UNITS",
+    "kind_info",
+    "parameter",
+    "check_parameters",
+    "to_canonical",
+    "normalise_quantities",
+    "methane_yield",
+    "has_methane_yield",
+    "methane_nm3",
+    "energy_gwh_from_methane",
+    "forest_residue_gwh",
+    "transport_co2_t",
+    "payload_t",
+    "truck_trips",
+    "resource_table",
+]
+
+
+@dataclass(frozen=True)
+class ResourceKind:
+    """One kind of resource: its family, canonical unit and labels."""
+
+    name: str
+    family: str          #: "mass", "energy" or "volume"
+    unit: str            #: canonical unit of the family
+    label_en: str
+    label_nb: str
+
+
+_FAMILY_UNIT = {"mass": "t/yr", "energy": "GWh/yr", "volume": "m3/yr"}
+
+#: Known resource kinds (source ``kind`` values and symbiosis flow kinds).
+KINDS: dict[str, ResourceKind] = {
+    k.name: k
+    for k in [
+        ResourceKind("cattle_manure", "mass", "t/yr", "cattle slurry", "storfegjødsel"),
+        ResourceKind("pig_manure", "mass", "t/yr", "pig slurry", "svinegjødsel"),
+        ResourceKind("food_waste", "mass", "t/yr", "food waste", "matavfall"),
+        ResourceKind("sewage_sludge", "mass", "t/yr", "sewage sludge", "avløpsslam"),
+        ResourceKind("forest_residue", "mass", "t/yr", "forest residue (GROT)", "hogstavfall (GROT)"),
+        ResourceKind("textiles", "mass", "t/yr", "used textiles", "brukte tekstiler"),
+        ResourceKind("by_product", "mass", "t/yr", "industrial by-product", "biprodukt"),
+        ResourceKind("wood_chips", "mass", "t/yr", "wood chips", "flis"),
+        ResourceKind("ash", "mass", "t/yr", "ash", "aske"),
+        ResourceKind("co2", "mass", "t/yr", "CO2", "CO2"),
+        ResourceKind("excess_heat", "energy", "GWh/yr", "excess heat", "overskuddsvarme"),
+        ResourceKind("heat", "energy", "GWh/yr", "heat", "varme"),
+        ResourceKind("water", "volume", "m3/yr", "process water", "prosessvann"),
+    ]
+}
+
+#: Accepted unit spellings (lower case, spaces removed) -> (family, factor to canonical unit).
+#: Quantities are annual; "t" is read as "t/yr" because every source quantity is per year.
+UNITS: dict[str, tuple[str, float]] = {}
+for _names, _family, _factor in [
+    (("t/yr", "t/year", "t/a", "t", "tonnes", "tonne", "tonnes/yr", "tonnes/year", "tonn", "tonn/år",
+      "t/år", "tpa"), "mass", 1.0),
+    (("kg/yr", "kg/year", "kg/år", "kg"), "mass", 1e-3),
+    (("kt/yr", "kt/year", "kt/år", "kt", "1000t/yr"), "mass", 1e3),
+    (("gwh/yr", "gwh/year", "gwh/år", "gwh", "gwh/a"), "energy", 1.0),
+    (("mwh/yr", "mwh/year", "mwh/år", "mwh", "mwh/a"), "energy", 1e-3),
+    (("kwh/yr", "kwh/year", "kwh/år", "kwh", "kwh/a"), "energy", 1e-6),
+    (("twh/yr", "twh/year", "twh/år", "twh"), "energy", 1e3),
+    (("tj/yr", "tj/year", "tj/år", "tj"), "energy", 1.0 / 3.6),
+    (("m3/yr", "m3/year", "m3/år", "m3", "m³/yr", "m³/år", "m³"), "volume", 1.0),
+]:
+    for _n in _names:
+        UNITS[_n] = (_family, _factor)
+
+
+def kind_info(kind: str) -> ResourceKind | None:
+    """The :class:`ResourceKind` for ``kind`` (case-insensitive), or ``None`` if unknown."""
+    return KINDS.get(str(kind).strip().lower())
+
+
+def check_parameters(parameters: Mapping[str, Any] | None, *, prefixes: tuple[str, ...] = ()) -> dict:
+    """Validate a ``parameters`` override mapping and return it as a plain dict of floats.
+
+    Every key must be a key of the defaults table (``resources.*``, ``biogas.*``, ...);
+    a new methane yield may be given for a kind not in the table
+    (``resources.methane_nm3_per_t.<kind>``) and a payload likewise.
+
+    Raises
+    ------
+    InputError
+        For an unknown key (naming it and close keys) or a value that is not a number.
+    """
+    if parameters is None:
+        return {}
+    if not isinstance(parameters, Mapping):
+        raise InputError(f"parameters must be a mapping of defaults-table keys to numbers, "
+                         f"got {type(parameters).__name__}")
+    known = {row.key for row in table()}
+    open_prefixes = ("resources.methane_nm3_per_t.", "resources.payload_t.",
+                     "symbiosis.value_nok_per_unit.")
+    out: dict[str, float] = {}
+    for key, value in parameters.items():
+        key = str(key)
+        if key not in known and not key.startswith(open_prefixes):
+            prefix = key.split(".")[0]
+            near = sorted(k for k in known if k.startswith(prefix + "."))[:12]
+            hint = f"; known keys under '{prefix}.': {', '.join(near)}" if near else ""
+            raise InputError(f"parameters: unknown key '{key}'{hint}")
+        try:
+            number = float(value)
+        except (TypeError, ValueError):
+            raise InputError(f"parameters: '{key}' must be a number, got {value!r}") from None
+        if not np.isfinite(number) or number < 0:
+            raise InputError(f"parameters: '{key}' must be a finite number >= 0, got {value!r}")
+        out[key] = number
+    return out
+
+
+def parameter(key: str, parameters: Mapping[str, Any] | None = None) -> float:
+    """The value of ``key``: the user's override from ``parameters`` if present, else the default."""
+    if parameters and key in parameters:
+        return float(parameters[key])
+    return default(key)
+
+
+def to_canonical(quantity: Any, unit: str, *, kind: str | None = None,
+                 context: str = "") -> tuple[Any, str]:
+    """Convert ``quantity`` in ``unit`` to the canonical unit of its family.
+
+    Parameters
+    ----------
+    quantity
+        A number or numpy array.
+    unit
+        The unit as written (``"t/yr"``, ``"tonn/år"``, ``"MWh"``, ...).
+    kind
+        When given, the unit's family must match the kind's family (tonnes of
+        food waste, GWh of heat).
+    context
+        Prefix for error messages (file/layer/column).
+
+    Returns
+    -------
+    (quantity, canonical_unit)
+
+    Raises
+    ------
+    InputError
+        For an unknown unit or a unit of the wrong family for the kind.
+    """
+    key = str(unit).strip().lower().replace(" ", "")
+    if key not in UNITS:
+        known = ", ".join(sorted({"t/yr", "kg/yr", "kt/yr", "GWh/yr", "MWh/yr", "kWh/yr", "TJ/yr", "m3/yr"}))
+        raise InputError(f"{context}unknown unit {unit!r}" + (f" for kind '{kind}'" if kind else "")
+                         + f"; use one of {known}")
+    family, factor = UNITS[key]
+    if kind is not None:
+        info = kind_info(kind)
+        if info is not None and info.family != family:
+            raise InputError(f"{context}unit {unit!r} is a {family} unit but kind '{kind}' is measured "
+                             f"as {info.family} ({info.unit})")
+    return np.asarray(quantity, dtype=float) * factor if np.ndim(quantity) else float(quantity) * factor, \
+        _FAMILY_UNIT[family]
+
+
+def normalise_quantities(gdf: pd.DataFrame, *, kind_column: str = "kind",
+                         quantity_column: str = "quantity", unit_column: str = "unit",
+                         file: object = None, layer: str | None = None) -> pd.DataFrame:
+    """Return a copy with ``quantity``/``unit`` converted to canonical units per row.
+
+    The original values are kept in ``quantity_input`` and ``unit_input``.  A
+    missing unit column means every quantity is already canonical for its kind
+    (t/yr for mass kinds); that is logged, not guessed silently.
+
+    Raises
+    ------
+    InputError
+        For an unknown unit (naming the file, layer, column and the unit).
+    """
+    import logging
+
+    out = gdf.copy()
+    kinds = out[kind_column].astype(str).str.strip().str.lower()
+    out[kind_column] = kinds
+    qty = out[quantity_column].to_numpy(dtype=float)
+    if unit_column not in out.columns:
+        logging.getLogger("arealsirk").info(
+            "%sno '%s' column: quantities taken in each kind's canonical unit (t/yr for mass)",
+            where(file=file, layer=layer), unit_column)
+        units = [kind_info(k).unit if kind_info(k) else "t/yr" for k in kinds]
+    else:
+        units = out[unit_column].astype(str).tolist()
+    new_q = np.empty(len(out))
+    new_u: list[str] = []
+    ctx = where(file=file, layer=layer, column=unit_column)
+    cache: dict[tuple[str, str], tuple[float, str]] = {}
+    for i, (k, u) in enumerate(zip(kinds, units, strict=True)):
+        if (k, u) not in cache:
+            cache[(k, u)] = to_canonical(1.0, u, kind=k, context=ctx)
+        f, cu = cache[(k, u)]
+        new_q[i] = qty[i] * f
+        new_u.append(cu)
+    out["quantity_input"] = qty
+    out["unit_input"] = units
+    out[quantity_column] = new_q
+    out[unit_column] = new_u
+    return out
+
+
+def _yield_key(kind: str) -> str:
+    return f"resources.methane_nm3_per_t.{kind}"
+
+
+def has_methane_yield(kind: str, parameters: Mapping[str, Any] | None = None) -> bool:
+    """Whether ``kind`` has a methane yield (in the table or in ``parameters``)."""
+    key = _yield_key(str(kind).strip().lower())
+    if parameters and key in parameters:
+        return True
+    return any(row.key == key for row in table(key))
+
+
+def methane_yield(kind: str, parameters: Mapping[str, Any] | None = None) -> float:
+    """Methane yield of ``kind`` in Nm3 CH4 per tonne fresh matter.
+
+    Raises
+    ------
+    InputError
+        When the kind has no yield; the message lists the kinds that have one
+        and says how to add a yield through ``parameters``.
+    """
+    kind = str(kind).strip().lower()
+    if not has_methane_yield(kind, parameters):
+        have = sorted(r.key.rsplit(".", 1)[1] for r in table("resources.methane_nm3_per_t."))
+        raise InputError(f"resource kind '{kind}' has no methane yield; kinds with a yield: "
+                         f"{', '.join(have)} (add one with parameters "
+                         f"{{'{_yield_key(kind)}': <Nm3 per tonne>}})")
+    return parameter(_yield_key(kind), parameters)
+
+
+def methane_nm3(kind: str, tonnes: Any, parameters: Mapping[str, Any] | None = None) -> Any:
+    """Methane (Nm3/yr) from ``tonnes`` (t/yr) of ``kind``: tonnes x yield."""
+    return np.asarray(tonnes, dtype=float) * methane_yield(kind, parameters)
+
+
+def energy_gwh_from_methane(nm3: Any, parameters: Mapping[str, Any] | None = None) -> Any:
+    """Energy (GWh/yr) in ``nm3`` of methane: Nm3 x kWh/Nm3 / 1e6."""
+    return np.asarray(nm3, dtype=float) * parameter("resources.kwh_per_nm3_methane", parameters) / 1e6
+
+
+def forest_residue_gwh(tonnes: Any, parameters: Mapping[str, Any] | None = None) -> Any:
+    """Fuel energy (GWh/yr) in ``tonnes`` of forest residue: t x MWh/t / 1e3."""
+    return np.asarray(tonnes, dtype=float) * parameter("resources.forest_residue_mwh_per_t", parameters) / 1e3
+
+
+def transport_co2_t(tonne_km: Any, parameters: Mapping[str, Any] | None = None) -> Any:
+    """Transport CO2 (t/yr) for ``tonne_km``: tkm x kg CO2/tkm / 1e3."""
+    return np.asarray(tonne_km, dtype=float) * parameter("resources.co2_kg_per_tkm", parameters) / 1e3
+
+
+def payload_t(kind: str, parameters: Mapping[str, Any] | None = None) -> float:
+    """Truck payload (t) for ``kind``; ``resources.payload_t.default`` when the kind has none."""
+    key = f"resources.payload_t.{str(kind).strip().lower()}"
+    if (parameters and key in parameters) or table(key):
+        return parameter(key, parameters)
+    return parameter("resources.payload_t.default", parameters)
+
+
+def truck_trips(kind: str, tonnes: Any, parameters: Mapping[str, Any] | None = None) -> Any:
+    """Loaded truck trips per year: tonnes / payload (rounded up per source)."""
+    return np.ceil(np.asarray(tonnes, dtype=float) / payload_t(kind, parameters))
+
+
+def resource_table(parameters: Mapping[str, Any] | None = None) -> pd.DataFrame:
+    """All resource kinds with unit, methane yield, payload and the sources of the numbers."""
+    import pandas as pd
+
+    rows = []
+    for k in KINDS.values():
+        y = methane_yield(k.name, parameters) if has_methane_yield(k.name, parameters) else np.nan
+        ykey = _yield_key(k.name)
+        src = next((r.source for r in table(ykey)), "")
+        if parameters and ykey in parameters:
+            src = "user parameter"
+        rows.append({"kind": k.name, "label_en": k.label_en, "label_nb": k.label_nb, "family": k.family,
+                     "unit": k.unit, "methane_nm3_per_t": y,
+                     "energy_mwh_per_t": (parameter("resources.forest_residue_mwh_per_t", parameters)
+                                          if k.name == "forest_residue" else np.nan),
+                     "payload_t": payload_t(k.name, parameters) if k.family == "mass" else np.nan,
+                     "yield_source": src})
+    return pd.DataFrame(rows)

@@ -1,0 +1,128 @@
+"""Shared plumbing of the workflows: graphs, cost matrices, points, kommune lookup.
+
+Nothing here computes a shortest path or solves a location model: graphs come
+from :func:`arealsirk.network.graph_from_roads`, costs from
+:func:`arealsirk.proximity.od_matrix`, models from :mod:`arealsirk.locate`.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from .._validate import validate_layer
+from ..errors import InputError
+from ..resources import parameter
+
+if TYPE_CHECKING:
+    import geopandas as gpd
+    import pandas as pd
+
+log = logging.getLogger("arealsirk")
+
+
+def is_graph(obj: Any) -> bool:
+    """Whether ``obj`` is a networkx graph (duck-typed, no networkx import)."""
+    return hasattr(obj, "nodes") and hasattr(obj, "edges") and hasattr(obj, "graph")
+
+
+def as_graph(roads: Any, *, what: str = "roads") -> Any:
+    """A routable graph from a road line layer (via :func:`arealsirk.network.graph_from_roads`) or a graph."""
+    if roads is None:
+        raise InputError(f"{what}: a road line layer or a graph is needed")
+    if is_graph(roads):
+        if roads.number_of_edges() == 0:
+            raise InputError(f"{what}: the graph has no edges")
+        return roads
+    from ..network import graph_from_roads
+
+    clean = validate_layer(roads, name=what, geometry="line")
+    return graph_from_roads(clean)
+
+
+def points_of(gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """The layer with polygons/lines replaced by a point inside them (centroid if inside, else
+    a representative point)."""
+    if (gdf.geom_type == "Point").all():
+        return gdf
+    out = gdf.copy()
+    cent = out.geometry.centroid
+    inside = cent.within(out.geometry) | (out.geom_type == "Point")
+    rep = out.geometry.representative_point()
+    out = out.set_geometry(cent.where(inside, rep))
+    return out
+
+
+def od(graph: Any, origins: gpd.GeoDataFrame, targets: gpd.GeoDataFrame, *, weight: str) -> np.ndarray:
+    """Network cost matrix origins x targets from :func:`arealsirk.proximity.od_matrix`
+    (``inf`` where unreachable)."""
+    from ..proximity import od_matrix
+
+    return np.asarray(od_matrix(graph, points_of(origins), points_of(targets), weight=weight), dtype=float)
+
+
+def road_km_matrix(roads: Any, origins: gpd.GeoDataFrame, targets: gpd.GeoDataFrame, *,
+                   straight_km: np.ndarray | None = None, parameters: Mapping[str, Any] | None = None,
+                   what: str = "") -> np.ndarray:
+    """Road distance in km: network lengths when ``roads`` is given, else straight line x detour factor."""
+    if roads is None:
+        if straight_km is None:
+            o, t = points_of(origins), points_of(targets)
+            straight_km = np.hypot(o.geometry.x.to_numpy()[:, None] - t.geometry.x.to_numpy()[None, :],
+                                   o.geometry.y.to_numpy()[:, None] - t.geometry.y.to_numpy()[None, :]) / 1e3
+        factor = parameter("resources.road_detour_factor", parameters)
+        log.info("%s: no road network given; road distance = straight line x %.2f", what or "distances", factor)
+        return straight_km * factor
+    graph = as_graph(roads)
+    return od(graph, origins, targets, weight="length") / 1000.0
+
+
+def kommune_of(points: gpd.GeoDataFrame, kommuner: gpd.GeoDataFrame | None) -> pd.Series:
+    """Kommunenummer of each point: its own ``kommunenummer`` column if present, else a spatial join
+    with ``kommuner`` (nearest kommune for points just outside), else ``"?"``."""
+    import geopandas as gpd
+    import pandas as pd
+
+    if "kommunenummer" in points.columns and points["kommunenummer"].notna().all():
+        return points["kommunenummer"].astype(str).reset_index(drop=True)
+    if kommuner is None or not len(kommuner):
+        return pd.Series(["?"] * len(points))
+    pts = points_of(points)[[points.geometry.name]].reset_index(drop=True)
+    pts = gpd.GeoDataFrame(pts, geometry=points.geometry.name, crs=points.crs)
+    k = kommuner[["kommunenummer", kommuner.geometry.name]].copy()
+    k["kommunenummer"] = k["kommunenummer"].astype(str)
+    joined = gpd.sjoin_nearest(pts, k.to_crs(pts.crs), how="left")
+    joined = joined[~joined.index.duplicated(keep="first")]
+    return joined["kommunenummer"].astype(str).reset_index(drop=True)
+
+
+def kommune_names(kommuner: gpd.GeoDataFrame | None) -> dict[str, str]:
+    if kommuner is None or "kommunenavn" not in kommuner.columns:
+        return {}
+    return dict(zip(kommuner["kommunenummer"].astype(str), kommuner["kommunenavn"].astype(str), strict=True))
+
+
+def clean_kommuner(kommuner: gpd.GeoDataFrame | None) -> gpd.GeoDataFrame | None:
+    if kommuner is None:
+        return None
+    return validate_layer(kommuner, name="kommuner", geometry="polygon", columns=("kommunenummer",))
+
+
+def status_of(result: Any) -> str:
+    """Map a locate result status onto "optimal" / "feasible" / "infeasible"."""
+    s = str(getattr(result, "status", "feasible")).lower()
+    if "infeas" in s:
+        return "infeasible"
+    if s in ("optimal", "proven_optimal") or "optimal" in s and "not" not in s and "sub" not in s:
+        return "optimal"
+    return "feasible"
+
+
+def empty_layer(columns: list[str], crs: Any) -> gpd.GeoDataFrame:
+    import geopandas as gpd
+    import pandas as pd
+
+    return gpd.GeoDataFrame(pd.DataFrame({c: [] for c in columns}), geometry=[], crs=crs)

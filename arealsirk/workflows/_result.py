@@ -1,0 +1,108 @@
+"""The result object every workflow returns."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    import geopandas as gpd
+    import pandas as pd
+
+__all__ = ["WorkflowResult", "SUMMARY_LABELS"]
+
+#: Labels (en, nb) and units for summary keys, used by :meth:`WorkflowResult.summary_markdown`.
+SUMMARY_LABELS: dict[str, tuple[str, str, str]] = {
+    "workflow": ("Workflow", "Analyse", ""),
+    "sites": ("Sites selected", "Valgte lokaliteter", ""),
+    "sites_new": ("New sites", "Nye lokaliteter", ""),
+    "sites_existing": ("Existing sites kept", "Eksisterende beholdt", ""),
+    "feedstock_t": ("Feedstock", "Råstoff", "t/yr"),
+    "feedstock_uncollected_t": ("Feedstock not collected", "Råstoff ikke samlet inn", "t/yr"),
+    "methane_nm3": ("Methane", "Metan", "Nm3/yr"),
+    "energy_gwh": ("Energy", "Energi", "GWh/yr"),
+    "heat_gwh": ("Heat delivered", "Levert varme", "GWh/yr"),
+    "tonne_km": ("Transport work", "Transportarbeid", "tonne-km/yr"),
+    "co2_t": ("Transport CO2", "Transport-CO2", "t/yr"),
+    "truck_trips": ("Truck trips", "Lastebilturer", "1/yr"),
+    "mean_km": ("Mean transport distance", "Gjennomsnittlig transportavstand", "km"),
+    "population": ("Population", "Befolkning", "people"),
+    "population_covered": ("People within the cutoff", "Personer innenfor grensen", "people"),
+    "share_covered": ("Share within the cutoff", "Andel innenfor grensen", "%"),
+    "mean_minutes": ("Mean travel time", "Gjennomsnittlig reisetid", "min"),
+    "max_minutes": ("Drive-time cutoff", "Kjøretidsgrense", "min"),
+    "centres_for_target": ("Centres needed for the target share", "Sentre som trengs for målet", ""),
+    "matches": ("Symbiosis matches", "Symbiosekoblinger", ""),
+    "matched_heat_gwh": ("Heat matched", "Varme koblet", "GWh/yr"),
+    "matched_mass_t": ("Materials matched", "Materialer koblet", "t/yr"),
+    "matched_water_m3": ("Water matched", "Vann koblet", "m3/yr"),
+    "saving_nok": ("Saving", "Besparelse", "NOK/yr"),
+    "reused_t": ("Textiles reused", "Tekstiler til ombruk", "t/yr"),
+    "objective": ("Model objective", "Modellens målfunksjon", ""),
+    "gap": ("Optimality gap", "Optimalitetsgap", ""),
+}
+
+
+def _fmt(value: Any, unit: str) -> str:
+    if isinstance(value, float):
+        if math.isnan(value):
+            return "-"
+        if unit == "%":
+            return f"{100 * value:.1f} %"
+        if abs(value) >= 100:
+            return f"{value:,.0f}".replace(",", " ") + (f" {unit}" if unit else "")
+        return f"{value:.3g}" + (f" {unit}" if unit else "")
+    if isinstance(value, int) and not isinstance(value, bool):
+        return f"{value:,}".replace(",", " ") + (f" {unit}" if unit else "")
+    return str(value) + (f" {unit}" if unit else "")
+
+
+@dataclass
+class WorkflowResult:
+    """One explained answer of a workflow.
+
+    Attributes
+    ----------
+    layers
+        GeoDataFrames named after the results layer schema (``selected_sites``,
+        ``allocation``, ``catchments``, ``service_areas``, ``candidates``, ``matches``,
+        ``sources``, ``kommuner``).
+    tables
+        Plain tables (``by_kommune``, ``coverage_curve``, ``feedstock_mix``, ...).
+    summary
+        Key figures in domain units (keys listed in :data:`SUMMARY_LABELS`).
+    status
+        ``"optimal"``, ``"feasible"`` (a good solution, optimality not proven) or
+        ``"infeasible"`` (with the reason in ``messages``).
+    messages
+        Explanations: why a site was chosen, what was left out and why.
+    """
+
+    layers: dict[str, gpd.GeoDataFrame] = field(default_factory=dict)
+    tables: dict[str, pd.DataFrame] = field(default_factory=dict)
+    summary: dict[str, float | int | str] = field(default_factory=dict)
+    status: str = "optimal"
+    messages: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        """``True`` unless the status is ``"infeasible"``."""
+        return self.status != "infeasible"
+
+    def summary_markdown(self, *, lang: str = "en") -> str:
+        """A short Markdown summary: key figures, status and messages (``lang`` "en" or "nb")."""
+        nb = lang == "nb"
+        title = self.summary.get("workflow", "workflow")
+        lines = [f"## {title}", "", f"{'Status' if not nb else 'Status'}: **{self.status}**", ""]
+        lines += ["| " + ("Nøkkeltall" if nb else "Key figure") + " | " + ("Verdi" if nb else "Value") + " |",
+                  "|---|---|"]
+        for key, value in self.summary.items():
+            if key == "workflow":
+                continue
+            en, nbl, unit = SUMMARY_LABELS.get(key, (key, key, ""))
+            lines.append(f"| {nbl if nb else en} | {_fmt(value, unit)} |")
+        if self.messages:
+            lines += ["", "**" + ("Merknader" if nb else "Notes") + "**", ""]
+            lines += [f"- {m}" for m in self.messages]
+        return "\n".join(lines) + "\n"

@@ -1,0 +1,286 @@
+"""Industrial symbiosis: match typed supply and demand flows as a min-cost transport problem.
+
+Firms supply excess heat (with its temperature), wood chips, ash, CO2, water and
+by-products, and other firms demand them.  :func:`symbiosis_matches` decides how
+much each supplier delivers to each consumer so that the total net saving is as
+large as possible:
+
+.. math::
+
+    \\max \\sum_{(i,j) \\in A} s_{ij} x_{ij}
+    \\quad\\text{s.t.}\\quad \\sum_j x_{ij} \\le S_i,\\; \\sum_i x_{ij} \\le D_j,\\; x_{ij} \\ge 0
+
+which is the transportation problem (Hitchcock 1941) with the value of the
+avoided purchase minus the transport cost as the per-unit saving
+:math:`s_{ij} = v_k - c_k d_{ij}`.  An arc :math:`(i, j)` exists only when
+
+* the kinds are the same (``excess_heat`` and ``heat`` are one kind) and the
+  quantities are in the same physical family (t, GWh, m3);
+* heat: the straight-line pipe distance is at most ``max_heat_km`` **and** the
+  supplier is at least ``symbiosis.heat_approach_c`` warmer than the consumer
+  needs (a consumer never gets heat at a lower temperature than it needs);
+* materials: the road distance is at most ``max_km``;
+* the saving is positive.
+
+Solved with HiGHS through :func:`scipy.optimize.linprog`.  The transportation
+problem's constraint matrix is totally unimodular, so with whole-number
+quantities the optimal flows are whole numbers too.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from .._validate import check_number, validate_layer
+from ..errors import InputError, SolverError
+from ..progress import Progress
+from ..resources import check_parameters, parameter, to_canonical
+from ._common import road_km_matrix
+from ._result import WorkflowResult
+
+if TYPE_CHECKING:
+    import geopandas as gpd
+    import pandas as pd
+
+log = logging.getLogger("arealsirk")
+
+__all__ = ["symbiosis_matches", "match_flows", "MATCH_COLUMNS"]
+
+MATCH_COLUMNS = ["supplier_id", "consumer_id", "supplier_name", "consumer_name", "kind", "quantity",
+                 "unit", "distance_km", "saving", "saving_per_unit"]
+
+#: Kind aliases: a supply of excess heat meets a demand for heat.
+_ALIASES = {"excess_heat": "heat", "waste_heat": "heat", "overskuddsvarme": "heat"}
+_HEAT = "heat"
+
+
+def _canonical_kind(kind: Any) -> str:
+    k = str(kind).strip().lower()
+    return _ALIASES.get(k, k)
+
+
+def _value_per_unit(kind: str, parameters: Mapping[str, Any] | None) -> float | None:
+    key = f"symbiosis.value_nok_per_unit.{kind}"
+    from ..defaults import table
+
+    if (parameters and key in parameters) or table(key):
+        return parameter(key, parameters)
+    return None
+
+
+def match_flows(flows: gpd.GeoDataFrame, *, roads: Any = None, max_heat_km: float,
+                max_km: float, parameters: Mapping[str, Any] | None = None,
+                progress: Progress | None = None) -> tuple[gpd.GeoDataFrame, pd.DataFrame, list[str], str]:
+    """Core of :func:`symbiosis_matches` on an already validated flows layer.
+
+    Returns ``(matches, balance, messages, status)``; ``balance`` lists each
+    flow with its matched and unmatched quantity.
+    """
+    import geopandas as gpd
+    import pandas as pd
+    from scipy.optimize import linprog
+    from shapely import LineString
+
+    p = progress or Progress(None)
+    messages: list[str] = []
+    f = flows.copy()
+    f["role"] = f["role"].astype(str).str.strip().str.lower()
+    bad_role = ~f["role"].isin(["supply", "demand"])
+    if bad_role.any():
+        raise InputError(f"flows, column 'role': values must be 'supply' or 'demand'; found "
+                         f"{f.loc[bad_role, 'role'].iloc[0]!r}")
+    f["kind_c"] = [_canonical_kind(k) for k in f["kind"]]
+    units = f["unit"].astype(str) if "unit" in f.columns else pd.Series(["t/yr"] * len(f))
+    qty = np.empty(len(f))
+    cunit: list[str] = []
+    for i, (k, u, q) in enumerate(zip(f["kind_c"], units, f["quantity"], strict=True)):
+        kk = "excess_heat" if k == _HEAT else k
+        qty[i], cu = to_canonical(float(q), u, kind=kk, context="flows, column 'unit': ")
+        cunit.append(cu)
+    f["q"] = qty
+    f["cunit"] = cunit
+    temp = (pd.to_numeric(f["temperature_c"], errors="coerce").to_numpy(dtype=float)
+            if "temperature_c" in f.columns else np.full(len(f), np.nan))
+    f["temp"] = temp
+    no_temp = (f["kind_c"] == _HEAT) & np.isnan(temp)
+    for _, row in f[no_temp].iterrows():
+        messages.append(f"heat flow '{row['id']}' has no temperature_c and was left out "
+                        "(a heat match needs the supply and the required temperature)")
+    valued = {k: _value_per_unit(k, parameters) for k in set(f["kind_c"])}
+    for k, v in valued.items():
+        if v is None:
+            messages.append(f"kind '{k}' has no value per unit (symbiosis.value_nok_per_unit.{k}); "
+                            "its flows were left out")
+    usable = ~no_temp & f["kind_c"].map(lambda k: valued[k] is not None).to_numpy()
+    sup = f[(f["role"] == "supply") & usable]
+    con = f[(f["role"] == "demand") & usable]
+    p(0.1, "distances between suppliers and consumers")
+
+    approach = parameter("symbiosis.heat_approach_c", parameters)
+    truck = parameter("symbiosis.transport_nok_per_tkm", parameters)
+    pipe = parameter("symbiosis.heat_nok_per_gwh_km", parameters)
+
+    pairs: list[tuple[int, int, float, float]] = []  # (sup pos, con pos, km, saving per unit)
+    reasons = {"kind": 0, "heat_distance": 0, "temperature": 0, "distance": 0, "saving": 0}
+    if len(sup) and len(con):
+        sx, sy = sup.geometry.x.to_numpy(), sup.geometry.y.to_numpy()
+        cx, cy = con.geometry.x.to_numpy(), con.geometry.y.to_numpy()
+        straight = np.hypot(sx[:, None] - cx[None, :], sy[:, None] - cy[None, :]) / 1000.0
+        same_kind = sup["kind_c"].to_numpy()[:, None] == con["kind_c"].to_numpy()[None, :]
+        is_heat = (sup["kind_c"].to_numpy() == _HEAT)[:, None] & same_kind
+        need_road = same_kind & ~is_heat & (straight <= max_km)
+        road = np.full(straight.shape, np.inf)
+        if need_road.any():
+            road = road_km_matrix(roads, sup, con, straight_km=straight, parameters=parameters,
+                                  what="flows")
+        for a in range(len(sup)):
+            for b in range(len(con)):
+                if not same_kind[a, b]:
+                    reasons["kind"] += 1
+                    continue
+                kind = sup["kind_c"].iloc[a]
+                value = valued[kind]
+                if kind == _HEAT:
+                    d = straight[a, b]
+                    if d > max_heat_km:
+                        reasons["heat_distance"] += 1
+                        continue
+                    if not sup["temp"].iloc[a] >= con["temp"].iloc[b] + approach:
+                        reasons["temperature"] += 1
+                        continue
+                    cost = pipe * d
+                else:
+                    d = road[a, b]
+                    if not d <= max_km:
+                        reasons["distance"] += 1
+                        continue
+                    per_t = 1.0  # m3 of water weighs a tonne
+                    cost = truck * d * per_t
+                s = value - cost
+                if s <= 0:
+                    reasons["saving"] += 1
+                    continue
+                pairs.append((a, b, float(d), float(s)))
+    p(0.5, f"{len(pairs)} compatible supplier-consumer pairs")
+
+    if reasons["heat_distance"]:
+        messages.append(f"{reasons['heat_distance']} heat pair(s) farther apart than max_heat_km = "
+                        f"{max_heat_km:g} km were not considered")
+    if reasons["temperature"]:
+        messages.append(f"{reasons['temperature']} heat pair(s) were not considered because the supply "
+                        f"is not at least {approach:g} degC warmer than the consumer needs")
+    if reasons["distance"]:
+        messages.append(f"{reasons['distance']} material pair(s) farther apart than max_km = {max_km:g} km "
+                        "were not considered")
+    if reasons["saving"]:
+        messages.append(f"{reasons['saving']} pair(s) would cost more to transport than they save")
+
+    x = np.zeros(len(pairs))
+    status = "optimal"
+    if pairs:
+        import scipy.sparse as sp
+
+        n = len(pairs)
+        rows_s = np.array([a for a, _, _, _ in pairs])
+        rows_c = np.array([b for _, b, _, _ in pairs]) + len(sup)
+        cols = np.arange(n)
+        A = sp.csr_matrix((np.ones(2 * n), (np.concatenate([rows_s, rows_c]), np.concatenate([cols, cols]))),
+                          shape=(len(sup) + len(con), n))
+        b_ub = np.concatenate([sup["q"].to_numpy(), con["q"].to_numpy()])
+        c = -np.array([s for _, _, _, s in pairs])
+        res = linprog(c, A_ub=A, b_ub=b_ub, bounds=(0, None), method="highs")
+        if res.status != 0:
+            raise SolverError(f"symbiosis transport LP failed: {res.message}")
+        x = np.where(res.x > 1e-9, res.x, 0.0)
+    p(0.8, "writing matches")
+
+    recs = []
+    geoms = []
+    for (a, b, d, s), q in zip(pairs, x, strict=True):
+        if q <= 0:
+            continue
+        sr, cr = sup.iloc[a], con.iloc[b]
+        recs.append({"supplier_id": str(sr["id"]), "consumer_id": str(cr["id"]),
+                     "supplier_name": str(sr.get("name", sr["id"])), "consumer_name": str(cr.get("name", cr["id"])),
+                     "kind": sr["kind_c"], "quantity": float(q), "unit": sr["cunit"], "distance_km": d,
+                     "saving": float(q * s), "saving_per_unit": s})
+        geoms.append(LineString([sr.geometry.coords[0], cr.geometry.coords[0]]))
+    matches = gpd.GeoDataFrame(pd.DataFrame(recs, columns=MATCH_COLUMNS), geometry=geoms, crs=flows.crs)
+
+    matched = pd.concat([matches.groupby("supplier_id")["quantity"].sum(),
+                         matches.groupby("consumer_id")["quantity"].sum()])
+    balance = pd.DataFrame({"id": f["id"].astype(str), "name": f.get("name", f["id"]).astype(str),
+                            "role": f["role"], "kind": f["kind_c"], "quantity": f["q"], "unit": f["cunit"]})
+    balance["matched"] = balance["id"].map(matched).fillna(0.0).to_numpy(dtype=float)
+    balance["unmatched"] = balance["quantity"] - balance["matched"]
+    balance["used"] = usable
+    if not len(matches):
+        if not len(sup) or not len(con):
+            messages.append("no match is possible: the flows need both a supplier and a consumer of a kind "
+                            f"({len(sup)} usable supply and {len(con)} usable demand flows)")
+        else:
+            messages.append("no supplier-consumer pair is compatible within the limits (see the notes above)")
+        status = "infeasible"
+    return matches, balance, messages, status
+
+
+def symbiosis_matches(flows: gpd.GeoDataFrame, *, roads: Any = None, max_heat_km: float | None = None,
+                      max_km: float | None = None, parameters: Mapping[str, Any] | None = None,
+                      progress: Any = None, is_cancelled: Any = None) -> WorkflowResult:
+    """Match supply and demand flows of firms (industrial symbiosis).
+
+    Parameters
+    ----------
+    flows
+        Point layer with ``id``, ``role`` ("supply"/"demand"), ``kind`` (heat,
+        excess_heat, wood_chips, ash, co2, water, by_product, ...), ``quantity``,
+        ``unit`` (t/yr, GWh/yr, m3/yr ...) and ``temperature_c`` for heat (the
+        supply temperature, or the temperature a consumer needs).  Polygons are
+        replaced by a point inside them.
+    roads
+        Road lines or a prepared graph; material distances are then road
+        distances.  Without roads, straight line x ``resources.road_detour_factor``.
+    max_heat_km
+        Longest heat pipe (straight line), default ``symbiosis.max_heat_km``.
+    max_km
+        Longest material transport, default ``symbiosis.max_km``.
+    parameters
+        Overrides of defaults-table keys (values per unit, costs, approach temperature).
+
+    Returns
+    -------
+    WorkflowResult
+        ``layers["matches"]`` (supplier_id, consumer_id, kind, quantity, unit,
+        distance_km, saving [NOK/yr], LineString), ``tables["flow_balance"]``;
+        ``summary`` with matches, matched_heat_gwh, matched_mass_t, matched_water_m3,
+        saving_nok.  Status ``"infeasible"`` with the reason when no pair can be matched.
+    """
+    p = Progress(progress, is_cancelled)
+    params = check_parameters(parameters)
+    max_heat_km = check_number(max_heat_km if max_heat_km is not None
+                               else parameter("symbiosis.max_heat_km", params), "max_heat_km", minimum=0)
+    max_km = check_number(max_km if max_km is not None else parameter("symbiosis.max_km", params),
+                          "max_km", minimum=0)
+    p(0.0, "checking flows")
+    f = validate_layer(flows, name="flows", geometry=["point", "polygon"],
+                       columns=("id", "role", "kind"), numeric=("quantity",), id_column="id")
+    if not (f.geom_type == "Point").all():
+        f = f.set_geometry(f.geometry.representative_point())
+    matches, balance, messages, status = match_flows(f, roads=roads, max_heat_km=max_heat_km, max_km=max_km,
+                                                     parameters=params, progress=p.sub(0.05, 0.95))
+    summary: dict[str, Any] = {"workflow": "symbiosis", "matches": len(matches)}
+    by_unit = matches.groupby("unit")["quantity"].sum() if len(matches) else {}
+    summary["matched_heat_gwh"] = float(by_unit.get("GWh/yr", 0.0)) if len(matches) else 0.0
+    summary["matched_mass_t"] = float(by_unit.get("t/yr", 0.0)) if len(matches) else 0.0
+    summary["matched_water_m3"] = float(by_unit.get("m3/yr", 0.0)) if len(matches) else 0.0
+    summary["saving_nok"] = float(matches["saving"].sum()) if len(matches) else 0.0
+    for _, m in matches.iterrows():
+        messages.append(f"{m['supplier_name']} -> {m['consumer_name']}: {m['quantity']:.4g} {m['unit']} "
+                        f"{m['kind']} over {m['distance_km']:.1f} km, saving {m['saving']:,.0f} NOK/yr")
+    p(1.0, f"{len(matches)} matches")
+    return WorkflowResult(layers={"matches": matches}, tables={"flow_balance": balance},
+                          summary=summary, status=status, messages=messages)
