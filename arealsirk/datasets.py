@@ -98,7 +98,7 @@ class DemoRegion:
             with rasterio.open(tmp, "w", driver="GTiff", width=self._dem.shape[1],
                                height=self._dem.shape[0], count=1, dtype="float32", crs=self.crs,
                                transform=from_origin(x0, y1, cell, cell), nodata=-9999.0,
-                               tiled=True, blockxsize=256, blockysize=256, compress="deflate") as dst:
+                               tiled=True, blockxsize=256, blockysize=256, compress="deflate", predictor=3) as dst:
                 dst.write(self._dem, 1)
         return path
 

@@ -1,0 +1,48 @@
+# arealsirk: the two commands of the README's quick start, and a few helpers.
+#   make demo   - install what is needed and run the whole pipeline on the embedded demo region
+#   make test   - install everything (Python packages, Debian's QGIS and Chromium) and run all tests
+SHELL := /bin/bash
+VENV ?= .venv
+QGIS_VENV ?= .venv-qgis
+OUT ?= demo-out
+
+.PHONY: demo test test-python test-qgis test-notebooks setup setup-all setup-browser setup-qgis \
+        plugin-zip bench defaults clean
+
+demo: setup
+	$(VENV)/bin/arealsirk demo --out $(OUT)
+
+test: setup-all setup-browser setup-qgis test-python test-qgis test-notebooks
+
+setup:
+	bash scripts/setup_env.sh
+
+setup-all:
+	bash scripts/setup_env.sh all
+
+setup-browser: setup-all
+	bash scripts/setup_browser.sh $(VENV)
+
+setup-qgis:
+	bash scripts/setup_qgis.sh $(QGIS_VENV)
+
+test-python:
+	$(VENV)/bin/python -m pytest tests
+
+test-qgis:
+	QT_QPA_PLATFORM=offscreen $(QGIS_VENV)/bin/python -m pytest tests_qgis -o qgis_gui_enabled=false
+
+test-notebooks:
+	$(VENV)/bin/python -m pytest --nbmake --nbmake-timeout=300 notebooks
+
+plugin-zip: setup
+	$(VENV)/bin/python scripts/build_plugin_zip.py
+
+bench: setup-all
+	for f in benchmarks/bench_*.py; do echo "== $$f"; $(VENV)/bin/python $$f || exit 1; done
+
+defaults: setup
+	$(VENV)/bin/arealsirk defaults --markdown > docs/defaults.md
+
+clean:
+	rm -rf $(OUT) dist build test-artifacts .pytest_cache

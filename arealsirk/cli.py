@@ -1,0 +1,152 @@
+"""The ``arealsirk`` command.
+
+Subcommands::
+
+    arealsirk demo [--out DIR] [--seed N] [--lang nb|en]     run everything on the embedded demo region
+    arealsirk demo --export-inputs DIR                        write the demo inputs + scenario.toml
+    arealsirk run SCENARIO.toml [--out DIR] [--lang nb|en]    run a scenario on your own data
+    arealsirk map RESULTS.gpkg --out map.html [--lang nb|en]  rebuild the web map from saved results
+    arealsirk defaults [--markdown]                           print the table of default numbers
+
+A user-input error prints one line to stderr and exits with status 2 (``--debug``
+shows the traceback).  A progress bar on stderr shows the stages.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+from . import __version__
+from .errors import ArealsirkError, CancelledError
+
+log = logging.getLogger("arealsirk")
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="arealsirk",
+        description="Site biogas plants, reuse centres and circular industrial parks from resource "
+                    "sources and road networks.")
+    parser.add_argument("--version", action="version", version=f"arealsirk {__version__}")
+    parser.add_argument("--debug", action="store_true", help="show tracebacks for errors")
+    parser.add_argument("-v", "--verbose", action="store_true", help="log what each stage does")
+    parser.add_argument("--no-progress", action="store_true", help="hide the progress bar")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    demo = sub.add_parser("demo", help="run the whole pipeline on the embedded synthetic demo region")
+    demo.add_argument("--out", type=Path, default=Path("demo-out"), help="output folder (default demo-out)")
+    demo.add_argument("--seed", type=int, default=0, help="seed of the synthetic region (default 0)")
+    demo.add_argument("--lang", choices=("nb", "en"), default="nb", help="language of map and summary")
+    demo.add_argument("--export-inputs", type=Path, metavar="DIR",
+                      help="only write the demo inputs (inputs.gpkg, dem.tif, scenario.toml) to DIR")
+
+    run = sub.add_parser("run", help="run a scenario file on your own data")
+    run.add_argument("scenario", type=Path, help="scenario TOML file")
+    run.add_argument("--out", type=Path, default=Path("out"), help="output folder (default out)")
+    run.add_argument("--lang", choices=("nb", "en"), default=None, help="override the scenario's language")
+
+    fmap = sub.add_parser("map", help="rebuild the web map from a results.gpkg")
+    fmap.add_argument("results", type=Path, help="results.gpkg written by demo or run")
+    fmap.add_argument("--out", type=Path, default=Path("map.html"), help="HTML file (default map.html)")
+    fmap.add_argument("--lang", choices=("nb", "en"), default="nb")
+
+    dflt = sub.add_parser("defaults", help="print the table of default numbers with units and sources")
+    dflt.add_argument("--markdown", action="store_true", help="as a Markdown table")
+    dflt.add_argument("prefix", nargs="?", default="", help="only keys starting with this")
+    return parser
+
+
+class _Bar:
+    """tqdm bar driven by overall fractions (0..1)."""
+
+    def __init__(self, enabled: bool) -> None:
+        self._enabled = enabled
+        self._bar = None
+
+    def __call__(self, fraction: float, message: str) -> None:
+        if self._enabled and self._bar is None:  # created on first use: no empty bar on early errors
+            from tqdm import tqdm
+
+            self._bar = tqdm(total=100, unit="%", bar_format="{l_bar}{bar}| {n:.0f}% [{elapsed}] {desc}",
+                             file=sys.stderr, dynamic_ncols=True)
+        if self._bar is not None:
+            self._bar.n = round(100 * fraction, 1)
+            if message:
+                self._bar.set_description_str(message, refresh=False)
+            self._bar.refresh()
+
+    def close(self) -> None:
+        if self._bar is not None:
+            self._bar.close()
+        self._enabled = False
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``arealsirk`` console script; returns the exit status."""
+    args = _parser().parse_args(argv)
+    logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
+                        format="arealsirk: %(levelname)s: %(message)s", stream=sys.stderr)
+    bar = _Bar(enabled=not args.no_progress and args.command in ("demo", "run") and
+               not getattr(args, "export_inputs", None))
+    try:
+        from tqdm.contrib.logging import logging_redirect_tqdm
+
+        with logging_redirect_tqdm(loggers=[log]):
+            return _dispatch(args, bar)
+    except ArealsirkError as exc:
+        bar.close()
+        if args.debug:
+            raise
+        kind = "cancelled" if isinstance(exc, CancelledError) else "error"
+        print(f"arealsirk: {kind}: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        bar.close()
+        print("arealsirk: interrupted", file=sys.stderr)
+        return 130
+    finally:
+        bar.close()
+
+
+def _dispatch(args: argparse.Namespace, bar: _Bar) -> int:
+    from . import pipeline
+
+    start = time.perf_counter()
+    if args.command == "demo":
+        if args.export_inputs:
+            from .datasets import demo_region
+
+            path = demo_region(args.seed).export(args.export_inputs)
+            print(f"wrote demo inputs and {path}\nrun them with: arealsirk run {path} --out OUT")
+            return 0
+        result = pipeline.run_demo(args.out, seed=args.seed, lang=args.lang, progress=bar)
+    elif args.command == "run":
+        result = pipeline.run_scenario(args.scenario, args.out, lang=args.lang, progress=bar)
+    elif args.command == "map":
+        from .webmap import map_from_gpkg
+
+        map_from_gpkg(args.results, args.out, lang=args.lang)
+        print(f"wrote {args.out}")
+        return 0
+    else:
+        from . import defaults
+
+        if args.markdown:
+            print(defaults.markdown(), end="")
+        else:
+            for row in defaults.table(args.prefix):
+                print(f"{row.key:45s} {row.value:>12g} {row.unit:12s} {row.description}")
+        return 0
+    bar.close()
+    elapsed = time.perf_counter() - start
+    print(f"wrote {result.results}, {result.map_html} and {result.summary} in {elapsed:.1f} s")
+    return 0
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())
