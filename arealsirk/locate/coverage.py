@@ -1,0 +1,241 @@
+"""Covering models: maximal covering (MCLP) and location set covering (LSCP).
+
+* MCLP (Church & ReVelle 1974, "The maximal covering location problem", Papers Reg. Sci. 32:101-118):
+  ``max sum_i w_i z_i`` s.t. ``z_i <= sum_{j: d_ij <= R} y_j``, ``sum_j y_j = p``, ``y`` binary,
+  ``0 <= z <= 1``.
+* LSCP (Toregas, Swain, ReVelle & Bergman 1971, "The location of emergency service facilities",
+  Operations Research 19:1363-1373): ``min sum_j y_j`` s.t. ``sum_{j: d_ij <= R} y_j >= 1`` for all ``i``.
+
+Both are built on the sparse 0/1 coverage matrix only (never the full assignment matrix), so a
+220 000 x 2 000 instance with a cutoff stays small.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterable
+
+import numpy as np
+import scipy.sparse as sp
+
+from ..defaults import default
+from ..errors import InfeasibleError
+from . import _common as c
+from ._coverage_ls import CoverageEngine
+from ._milp import solve_milp
+from ._result import LocateResult, relative_gap
+
+log = logging.getLogger("arealsirk")
+
+__all__ = ["max_coverage", "set_coverage"]
+
+
+def _assignment(cost: c.Cost, S: np.ndarray, radius: float) -> tuple[np.ndarray, np.ndarray]:
+    """Nearest open facility within the radius per row (-1 if none) and the covered mask."""
+    n = cost.n
+    assignment = np.full(n, -1, dtype=np.int64)
+    if len(S) == 0:
+        return assignment, np.zeros(n, dtype=bool)
+    if cost.dense is not None:
+        sub = cost.dense[:, S]
+        k = np.argmin(sub, axis=1)
+        best = sub[np.arange(n), k]
+        ok = best <= radius
+        assignment[ok] = S[k[ok]]
+        return assignment, ok
+    sub = cost.sparse[:, S].tocoo()
+    keep = sub.data <= radius
+    r, col, d = sub.row[keep], sub.col[keep], sub.data[keep]
+    order = np.lexsort((d, r))
+    r, col = r[order], col[order]
+    first = np.ones(r.size, dtype=bool)
+    first[1:] = r[1:] != r[:-1]
+    assignment[r[first]] = S[col[first]]
+    return assignment, assignment >= 0
+
+
+def _flows(assignment: np.ndarray, m: int) -> sp.csr_matrix:
+    rows = np.flatnonzero(assignment >= 0)
+    return sp.csr_matrix((np.ones(rows.size), (rows, assignment[rows])), shape=(assignment.size, m))
+
+
+def max_coverage(cost, p: int, radius: float, *, weights=None, fixed: Iterable[int] = (),
+                 time_limit: float | None = None, exact: bool = False, seed: int = 0,
+                 progress: Callable | None = None, is_cancelled: Callable | None = None) -> LocateResult:
+    """Maximal covering location: open ``p`` facilities covering the most demand within ``radius``.
+
+    ``cost[i, j] <= radius`` means candidate ``j`` covers demand row ``i``.  The objective is the covered
+    weight; ``assignment`` is the nearest open facility within the radius (-1 = not covered);
+    ``covered`` the boolean mask.  Heuristic: greedy + fast swap interchange + VNS, with a Lagrangian
+    upper bound (``upper_bound``, ``gap``).  ``exact=True`` solves the sparse MILP with HiGHS.
+
+    Raises
+    ------
+    InputError
+        Bad ``cost``, ``p``, ``radius``, ``weights``, ``fixed`` or ``time_limit``.
+    """
+    clock = c.Clock(c.check_time_limit(time_limit))
+    prog = c.make_progress(progress, is_cancelled)
+    cost_m = c.check_cost(cost)
+    fx = c.check_fixed(fixed, cost_m.m)
+    p = c.check_p(p, cost_m.m, fx.size)
+    radius = c.check_radius(radius)
+    w = c.check_weights(weights, cost_m.n)
+    prog(0.02, "max coverage: coverage matrix")
+    A = c.coverage_matrix(cost_m, radius)
+    eng = CoverageEngine(A, w, fx, clock, check=prog.check)
+    prog(0.05, "max coverage: greedy")
+    S = eng.greedy(p)
+    S, val = eng.local_search(S)
+    rng = np.random.default_rng(seed)
+    kmax = int(min(default("locate.vns_kmax"), max(1, p - fx.size), max(1, cost_m.m - p)))
+    if p > fx.size and cost_m.m > p:
+        S, val, _ = eng.vns(S, val, rng, kmax=kmax, max_no_improve=int(default("locate.vns_max_no_improve")),
+                            progress=prog.sub(0.1, 0.6))
+    coverable = float(w[np.diff(A.indptr) > 0].sum())
+    prog(0.6, "max coverage: Lagrangian upper bound")
+    upper = coverable
+    if val < coverable - 1e-9 * max(1.0, coverable):
+        upper = min(upper, eng.lagrangian_upper(p, coverable, val))
+        if np.all(w == np.round(w)) and upper < val + 1 - 1e-6:
+            upper = val
+    status, method, messages = "feasible", "heuristic", []
+    if exact and upper > val + 1e-9 * max(1.0, abs(val)):
+        prog(0.7, "max coverage: exact MILP (HiGHS)")
+        method = "heuristic+milp"
+        out = _exact_mclp(A, w, p, fx, clock)
+        if out.x is not None and out.objective is not None and out.objective > val + 1e-9 * max(1.0, val):
+            S2 = np.flatnonzero(out.x[: cost_m.m] > 0.5).astype(np.int64)
+            v2 = eng.value(S2)
+            if v2 > val:
+                S, val = S2, v2
+        if out.status == "optimal":
+            upper = val
+        elif out.bound is not None:
+            upper = min(upper, out.bound)
+        if out.status == "time_limit":
+            status = "time_limit"
+            messages.append("HiGHS stopped at the time limit; the gap is the proven one")
+    elif clock.expired():
+        status = "time_limit"
+    gap = relative_gap(upper, val)
+    if gap is not None and gap <= 1e-9:
+        status, gap = "optimal", 0.0
+    assignment, covered = _assignment(cost_m, S, radius)
+    prog(1.0, "max coverage: done")
+    return LocateResult(np.sort(S), assignment, float(w[covered].sum()), float(val), gap, status,
+                        clock.elapsed(), flows=_flows(assignment, cost_m.m), upper_bound=float(upper),
+                        model="max_coverage", method=method, covered=covered, messages=tuple(messages))
+
+
+def _exact_mclp(A: sp.csr_matrix, w: np.ndarray, p: int, fx: np.ndarray, clock: c.Clock):
+    """Sparse MCLP MILP over coverable rows: variables y (m, binary) then z (rows, continuous)."""
+    n, m = A.shape
+    rows = np.flatnonzero((np.diff(A.indptr) > 0) & (w > 0))
+    k = rows.size
+    Ar = A[rows]
+    # z_i - sum_j A_ij y_j <= 0
+    link = sp.hstack([-Ar, sp.identity(k, format="csr")]).tocsr()
+    card = sp.csr_matrix((np.ones(m), (np.zeros(m, dtype=np.int64), np.arange(m))), shape=(1, m + k))
+    A_all = sp.vstack([link, card]).tocsr()
+    lo = np.concatenate([np.full(k, -np.inf), [p]])
+    hi = np.concatenate([np.zeros(k), [p]])
+    lb = np.zeros(m + k)
+    lb[fx] = 1
+    ub = np.ones(m + k)
+    obj = np.concatenate([np.zeros(m), w[rows]])
+    integ = np.concatenate([np.ones(m), np.zeros(k)])
+    left = clock.left()
+    return solve_milp(obj, A_all, lo, hi, lb=lb, ub=ub, integrality=integ, sense="max",
+                      time_limit=None if not np.isfinite(left) else max(left, 1.0))
+
+
+def _greedy_cover(A: sp.csr_matrix, fx: np.ndarray, costs: np.ndarray | None = None) -> np.ndarray:
+    """Chvatal greedy set cover from the fixed columns, then drop redundant columns."""
+    n, m = A.shape
+    AT = A.T.tocsr()
+    Ac = A.tocsc()
+    cnt = np.zeros(n)
+    chosen = np.zeros(m, dtype=bool)
+    for j in fx:
+        chosen[j] = True
+        cnt[Ac[:, j].indices] += 1
+    colcost = np.ones(m) if costs is None else costs
+    while (cnt == 0).any():
+        newly = AT @ (cnt == 0).astype(np.float64)
+        newly[chosen] = 0
+        if newly.max() <= 0:
+            break
+        j = int(np.argmax(np.where(newly > 0, newly / np.maximum(colcost, 1e-300), -1)))
+        chosen[j] = True
+        cnt[Ac[:, j].indices] += 1
+    # redundancy elimination: most expensive / least useful first
+    for j in sorted(np.flatnonzero(chosen & ~np.isin(np.arange(m), fx)), key=lambda j: -colcost[j]):
+        idx = Ac[:, j].indices
+        if idx.size == 0 or (cnt[idx] >= 2).all():
+            chosen[j] = False
+            cnt[idx] -= 1
+    return np.flatnonzero(chosen).astype(np.int64)
+
+
+def set_coverage(cost, radius: float, *, fixed: Iterable[int] = (), time_limit: float | None = None,
+                 exact: bool = False, progress: Callable | None = None,
+                 is_cancelled: Callable | None = None) -> LocateResult:
+    """Location set covering: the fewest facilities so that every demand row is within ``radius``.
+
+    Heuristic: Chvatal's greedy with redundancy elimination, lower bound from the LP relaxation
+    (rounded up).  ``exact=True`` solves the MILP with HiGHS.  ``objective`` = number of facilities.
+
+    Raises
+    ------
+    InfeasibleError
+        Some demand row has no candidate within the radius (the message lists them).
+    """
+    clock = c.Clock(c.check_time_limit(time_limit))
+    prog = c.make_progress(progress, is_cancelled)
+    cost_m = c.check_cost(cost)
+    fx = c.check_fixed(fixed, cost_m.m)
+    radius = c.check_radius(radius)
+    A = c.coverage_matrix(cost_m, radius)
+    bad = np.flatnonzero(np.diff(A.indptr) == 0)
+    if bad.size:
+        shown = ", ".join(str(int(r)) for r in bad[:5])
+        raise InfeasibleError(f"set_coverage: demand rows {shown}"
+                              f"{' and %d more' % (bad.size - 5) if bad.size > 5 else ''} have no "
+                              f"candidate within radius {radius:g}; widen the radius or drop them")
+    prog(0.05, "set covering: greedy")
+    S = _greedy_cover(A, fx)
+    n, m = A.shape
+    lower = None
+    status, method, messages = "feasible", "heuristic", []
+    lb_y = np.zeros(m)
+    lb_y[fx] = 1
+    if S.size > max(fx.size, 1):
+        prog(0.3, "set covering: LP bound" if not exact else "set covering: exact MILP (HiGHS)")
+        left = clock.left()
+        out = solve_milp(np.ones(m), A, np.ones(n), np.full(n, np.inf), lb=lb_y, ub=np.ones(m),
+                         integrality=np.ones(m) if exact else np.zeros(m),
+                         time_limit=None if not np.isfinite(left) else max(left, 1.0))
+        if exact:
+            method = "milp"
+            if out.x is not None and out.objective is not None and out.objective < S.size - 0.5:
+                S = np.flatnonzero(out.x > 0.5).astype(np.int64)
+            if out.status == "optimal":
+                lower = float(S.size)
+            elif out.bound is not None:
+                lower = float(np.ceil(out.bound - 1e-6))
+            if out.status == "time_limit":
+                status = "time_limit"
+        elif out.objective is not None:
+            lower = float(np.ceil(out.objective - 1e-6))
+    else:
+        lower = float(S.size)
+    upper = float(S.size)
+    gap = relative_gap(upper, lower)
+    if gap is not None and gap <= 1e-9:
+        status, gap = "optimal", 0.0
+    assignment, covered = _assignment(cost_m, S, radius)
+    prog(1.0, "set covering: done")
+    return LocateResult(np.sort(S), assignment, upper, lower, gap, status, clock.elapsed(),
+                        flows=_flows(assignment, m), upper_bound=upper, model="set_coverage",
+                        method=method, covered=covered, messages=tuple(messages))
