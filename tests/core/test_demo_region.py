@@ -22,7 +22,7 @@ def test_all_layers_in_utm33_and_non_empty(demo):
 def test_deterministic_for_a_seed(demo):
     again = DemoRegion(0)
     assert again.sources.equals(demo.sources)
-    assert again.roads.geometry.equals_exact(demo.roads.geometry, 1e-6).all()
+    assert again.roads.geom_equals_exact(demo.roads.geometry, tolerance=1e-6).all()
     other = DemoRegion(1)
     assert not np.allclose(other.sources.quantity.sum(), demo.sources.quantity.sum())
 
