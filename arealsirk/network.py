@@ -1,0 +1,739 @@
+"""Routable road graphs: from road line layers, OSM files or osmnx, plus snapping.
+
+Every builder returns a :class:`networkx.MultiDiGraph` in osmnx's conventions:
+nodes carry ``x``/``y`` in the analysis CRS, edges carry ``length`` (metres),
+``speed_kph`` and ``travel_time`` (seconds) and a ``geometry``, and
+``graph.graph["crs"]`` names the CRS.  By default only the largest strongly
+connected component is kept; what was dropped is logged and stored in
+``graph.graph["dropped"]``.
+
+Road line layers (Kartverket N1000, Elveg/NVDB exports, the demo roads) become a
+graph by *noding*: line ends closer than ``tolerance`` are merged into one node
+(KD-tree pairs + connected components), and a line is split where another line's
+end touches its interior.  Crossing interiors are not noded (bridges and tunnels
+cross without a junction).
+
+Shortest paths never run on networkx: see :mod:`arealsirk.proximity`, which works
+on the cached scipy form built by :func:`arealsirk._graph.prepare`.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from .errors import CrsError, EmptyLayerError, InputError, MissingColumnError, MissingFileError, NoOverlapError, where
+
+if TYPE_CHECKING:
+    import geopandas as gpd
+    import networkx as nx
+
+log = logging.getLogger("arealsirk")
+
+__all__ = [
+    "graph_from_roads",
+    "graph_from_osm_file",
+    "graph_from_place",
+    "graph_from_polygon",
+    "largest_component",
+    "snap",
+    "SnapResult",
+    "graph_to_gdfs",
+    "graph_crs",
+]
+
+#: typeVeg values (Elveg/N1000 SOSI) that carry no cars and are left out of car graphs.
+_NON_CAR_TYPES = frozenset({"sti", "gangOgSykkelveg", "gangveg", "sykkelveg", "fortau", "trapp",
+                            "gangfelt", "gågate", "traktorveg", "sykkelfelt"})
+_FERRY_TYPES = frozenset({"bilferje", "passasjerferje"})
+_TRUE = frozenset({"1", "true", "yes", "ja", "y", "t"})
+_REVERSE = frozenset({"-1", "reverse", "mot"})
+
+
+# --------------------------------------------------------------------------- road layers
+
+def graph_from_roads(
+    roads: gpd.GeoDataFrame,
+    *,
+    speed_column: str | None = None,
+    category_column: str | None = "vegkategori",
+    oneway_column: str | None = None,
+    tolerance: float | None = None,
+    include_ferries: bool = False,
+    keep: str = "largest",
+    crs: Any = None,
+    file: object = None,
+    layer: str | None = None,
+) -> nx.MultiDiGraph:
+    """Build a routable car graph from a road line layer.
+
+    Parameters
+    ----------
+    roads
+        LineString/MultiLineString layer (N1000 ``n1000_veg``, Elveg, demo ``roads``).
+    speed_column
+        Column with km/h.  None: use ``speed_kph`` when the layer has it.  Missing or
+        non-positive values fall back to the category speed.
+    category_column
+        Road category column (``vegkategori`` E/R/F/K/P/S); speeds from the
+        ``network.speed_kph.<category>`` defaults.  N1000 ``motorvegtype`` motorveg /
+        motortrafikkveg use their own defaults.  Unknown -> ``network.speed_kph.default``.
+    oneway_column
+        Column saying a line is one-way in its digitised direction (True/1/"yes"; "-1"
+        means against it).  None: use ``oneway`` when present; otherwise two-way.
+    tolerance
+        Metres within which line ends become one node (default ``network.node_tolerance_m``).
+    include_ferries
+        Keep ferry links (``typeVeg`` bilferje); they get ``network.ferry_speed_kph``
+        plus ``network.ferry_wait_min``.  Footpaths (``typeVeg`` sti, gangveg ...) are
+        always left out.
+    keep
+        ``"largest"`` (default) keeps the largest strongly connected component and
+        reports the rest; ``"all"`` keeps everything.
+    crs
+        Analysis CRS (default ``crs.analysis_epsg``).
+    file, layer
+        Where the layer came from, for messages.
+
+    Returns
+    -------
+    networkx.MultiDiGraph
+        Nodes ``x``, ``y``; edges ``length`` (m), ``speed_kph``, ``travel_time`` (s) =
+        ``length / (speed_kph / 3.6)`` (+ ferry wait), ``geometry``, ``road_index`` (row of
+        the input), ``vegkategori``.  ``graph.graph`` holds ``crs``, ``build`` (noding
+        report) and ``dropped`` (component report).
+    """
+    import networkx as nx
+    import shapely
+
+    from ._validate import check_number, validate_layer
+    from .defaults import default
+
+    gdf = validate_layer(roads, name="roads", file=file, layer=layer, geometry="line", crs=crs)
+    at = where(file=file, layer=layer if layer is not None else (None if file else "roads"))
+    tol = check_number(default("network.node_tolerance_m") if tolerance is None else tolerance,
+                       "tolerance", minimum=0)
+    if keep not in ("largest", "all"):
+        raise InputError(f"keep must be 'largest' or 'all', got {keep!r}")
+
+    # ---- which rows carry cars
+    n_in = len(gdf)
+    ferry = np.zeros(n_in, dtype=bool)
+    if "typeVeg" in gdf.columns:
+        tv = gdf["typeVeg"].astype("string").fillna("")
+        ferry = tv.isin(_FERRY_TYPES).to_numpy()
+        footpath = tv.isin(_NON_CAR_TYPES).to_numpy()
+        drop = footpath | (ferry & (not include_ferries))
+        if drop.any():
+            log.info("%sleft out %d footpath and %d ferry line(s) of %d", at, int(footpath.sum()),
+                     int((ferry & (not include_ferries)).sum()), n_in)
+        gdf = gdf.loc[~drop].reset_index(drop=True)
+        ferry = ferry[~drop]
+        if len(gdf) == 0:
+            raise EmptyLayerError(f"{at}no car roads left after leaving out footpaths/ferries")
+
+    speed = _speeds(gdf, speed_column, category_column, at)
+    wait = np.zeros(len(gdf))
+    if ferry.any():
+        speed[ferry] = default("network.ferry_speed_kph")
+        wait[ferry] = 60.0 * default("network.ferry_wait_min")
+    direction = _oneway(gdf, oneway_column, at)
+    cat = (gdf[category_column].astype("string").fillna("").to_numpy(dtype=object)
+           if category_column and category_column in gdf.columns else np.full(len(gdf), "", dtype=object))
+
+    # ---- explode multi-lines into single parts, remember the source row
+    parts, row = shapely.get_parts(gdf.geometry.to_numpy(), return_index=True)
+    keep_part = ~shapely.is_empty(parts) & (shapely.length(parts) > 0)
+    parts, row = parts[keep_part], row[keep_part]
+    if len(parts) == 0:
+        raise EmptyLayerError(f"{at}all road lines have zero length")
+    parts = shapely.force_2d(parts)
+
+    # ---- split lines where another line's end touches their interior
+    parts, row, n_split = _split_at_touching_ends(parts, row, tol)
+
+    # ---- node the ends: ends within tol share one node
+    coords0 = shapely.get_coordinates(shapely.get_point(parts, 0))
+    coords1 = shapely.get_coordinates(shapely.get_point(parts, -1))
+    ends = np.vstack([coords0, coords1])
+    label, node_xy, n_merged = _cluster_points(ends, tol)
+    u, v = label[: len(parts)], label[len(parts):]
+    length = shapely.length(parts)
+    loop = u == v
+    if loop.any():
+        log.info("%sdropped %d closed line(s) that touch nothing else (self-loops)", at, int(loop.sum()))
+        parts, row, u, v, length = parts[~loop], row[~loop], u[~loop], v[~loop], length[~loop]
+    if len(parts) == 0:
+        raise EmptyLayerError(f"{at}no road segments left after noding")
+
+    sp_kph = speed[row]
+    tt = length / (sp_kph / 3.6) + wait[row]
+    G = nx.MultiDiGraph()
+    G.graph["crs"] = gdf.crs.to_string()
+    G.graph["name"] = "roads" if layer is None else str(layer)
+    used = np.unique(np.r_[u, v])
+    G.add_nodes_from((int(i), {"x": float(node_xy[i, 0]), "y": float(node_xy[i, 1])}) for i in used)
+    dirn = direction[row]
+    rev_geoms = shapely.reverse(parts)
+    ferry_row = ferry[row]
+    edges = []
+    for k in range(len(parts)):
+        base = {"length": float(length[k]), "speed_kph": float(sp_kph[k]), "travel_time": float(tt[k]),
+                "road_index": int(row[k]), "vegkategori": cat[row[k]], "ferry": bool(ferry_row[k])}
+        a, b = int(u[k]), int(v[k])
+        if dirn[k] >= 0:
+            edges.append((a, b, {**base, "geometry": parts[k], "oneway": bool(dirn[k] == 1)}))
+        if dirn[k] <= 0:
+            edges.append((b, a, {**base, "geometry": rev_geoms[k], "oneway": bool(dirn[k] == -1)}))
+    G.add_edges_from(edges)
+    G.graph["build"] = {"lines_in": n_in, "segments": int(len(parts)), "split_at_touching_ends": n_split,
+                        "ends_merged": n_merged, "nodes": G.number_of_nodes(),
+                        "edges": G.number_of_edges(), "tolerance_m": tol}
+    log.info("%sroad graph: %d lines -> %d segments (%d splits where an end touches a line), "
+             "%d nodes, %d directed edges", at, n_in, len(parts), n_split, G.number_of_nodes(),
+             G.number_of_edges())
+    if keep == "largest":
+        G = largest_component(G)
+    return G
+
+
+def _speeds(gdf: Any, speed_column: str | None, category_column: str | None, at: str) -> np.ndarray:
+    import pandas as pd
+
+    from .defaults import default
+
+    n = len(gdf)
+    fallback = default("network.speed_kph.default")
+    speed = np.full(n, fallback)
+    if category_column is not None and category_column in gdf.columns:
+        cats = gdf[category_column].astype("string").fillna("").str.strip().str.upper().to_numpy(dtype=object)
+        table: dict[str, float] = {}
+        for c in set(cats):
+            try:
+                table[c] = default(f"network.speed_kph.{c}") if c else fallback
+            except InputError:
+                table[c] = fallback
+        speed = np.array([table[c] for c in cats], dtype=float)
+        unknown = sorted(c for c in set(cats) if c and f"network.speed_kph.{c}" not in _known_keys())
+        if unknown:
+            log.warning("%sunknown %s value(s) %s: %g km/h used", at, category_column, unknown, fallback)
+    elif category_column is not None and category_column != "vegkategori":
+        raise MissingColumnError(f"{at}column '{category_column}': category column not in the road layer")
+    if "motorvegtype" in gdf.columns:
+        mt = gdf["motorvegtype"].astype("string").fillna("").to_numpy(dtype=object)
+        speed[mt == "motorveg"] = default("network.speed_kph.motorway")
+        speed[mt == "motortrafikkveg"] = default("network.speed_kph.motortrafikkveg")
+    col = speed_column
+    if col is None and "speed_kph" in gdf.columns:
+        col = "speed_kph"
+    if col is not None:
+        if col not in gdf.columns:
+            have = ", ".join(c for c in gdf.columns if c != gdf.geometry.name)
+            raise MissingColumnError(f"{at}column '{col}': speed column missing; columns present: {have}")
+        given = pd.to_numeric(gdf[col], errors="coerce").to_numpy(dtype=float)
+        ok = np.isfinite(given) & (given > 0)
+        if not ok.all():
+            log.warning("%scolumn '%s': %d missing/non-positive speed(s); category speed used",
+                        at, col, int((~ok).sum()))
+        speed = np.where(ok, given, speed)
+    return speed
+
+
+def _known_keys() -> set[str]:
+    from .defaults import table
+
+    return {row.key for row in table("network.speed_kph.")}
+
+
+def _oneway(gdf: Any, oneway_column: str | None, at: str) -> np.ndarray:
+    """+1 one-way along the digitised direction, -1 against it, 0 both ways."""
+    col = oneway_column
+    if col is None and "oneway" in gdf.columns:
+        col = "oneway"
+    n = len(gdf)
+    if col is None:
+        return np.zeros(n, dtype=np.int8)
+    if col not in gdf.columns:
+        raise MissingColumnError(f"{at}column '{col}': one-way column missing")
+    vals = gdf[col]
+    out = np.zeros(n, dtype=np.int8)
+    for i, val in enumerate(vals.to_numpy(dtype=object)):
+        if val is None or (isinstance(val, float) and np.isnan(val)):
+            continue
+        s = str(val).strip().lower()
+        if s in _TRUE or val is True or (isinstance(val, (int, float, np.integer, np.floating)) and val == 1):
+            out[i] = 1
+        elif s in _REVERSE:
+            out[i] = -1
+    return out
+
+
+def _split_at_touching_ends(parts: np.ndarray, row: np.ndarray, tol: float
+                            ) -> tuple[np.ndarray, np.ndarray, int]:
+    """Split each line where another line's end lies within ``tol`` of its interior."""
+    import shapely
+    from shapely.ops import substring
+
+    m = len(parts)
+    ends = np.r_[shapely.get_point(parts, 0), shapely.get_point(parts, -1)]
+    owner = np.r_[np.arange(m), np.arange(m)]
+    tree = shapely.STRtree(parts)
+    pi, li = tree.query(ends, predicate="dwithin", distance=max(tol, 1e-9))
+    other = owner[pi] != li
+    pi, li = pi[other], li[other]
+    if len(pi) == 0:
+        return parts, row, 0
+    pos = shapely.line_locate_point(parts[li], ends[pi])
+    length = shapely.length(parts[li])
+    inner = (pos > tol) & (pos < length - tol)
+    pi, li, pos = pi[inner], li[inner], pos[inner]
+    if len(li) == 0:
+        return parts, row, 0
+    new_parts, new_row, n_split = [], [], 0
+    splits: dict[int, list[float]] = {}
+    for line, p in zip(li.tolist(), pos.tolist(), strict=True):
+        splits.setdefault(line, []).append(p)
+    keep = np.ones(m, dtype=bool)
+    for line, cuts in splits.items():
+        geom = parts[line]
+        total = geom.length
+        cuts_sorted = sorted(cuts)
+        merged = [cuts_sorted[0]]
+        for c in cuts_sorted[1:]:
+            if c - merged[-1] > tol:
+                merged.append(c)
+        bounds = [0.0, *merged, total]
+        for a, b in zip(bounds[:-1], bounds[1:], strict=True):
+            piece = substring(geom, a, b)
+            if piece.geom_type == "LineString" and piece.length > 0:
+                new_parts.append(piece)
+                new_row.append(row[line])
+        keep[line] = False
+        n_split += len(merged)
+    parts = np.r_[parts[keep], np.array(new_parts, dtype=object)]
+    row = np.r_[row[keep], np.array(new_row, dtype=row.dtype)]
+    return parts, row, n_split
+
+
+def _cluster_points(xy: np.ndarray, tol: float) -> tuple[np.ndarray, np.ndarray, int]:
+    """Label points so that points within ``tol`` (transitively) share a label; mean coordinates."""
+    import scipy.sparse as sp
+    from scipy.sparse.csgraph import connected_components
+    from scipy.spatial import cKDTree
+
+    n = len(xy)
+    pairs = cKDTree(xy).query_pairs(max(tol, 1e-9), output_type="ndarray")
+    adj = sp.coo_matrix((np.ones(len(pairs)), (pairs[:, 0], pairs[:, 1])), shape=(n, n)) if len(pairs) \
+        else sp.coo_matrix((n, n))
+    k, label = connected_components(adj, directed=False)
+    counts = np.bincount(label, minlength=k)
+    node_xy = np.column_stack([np.bincount(label, xy[:, 0], k) / counts,
+                               np.bincount(label, xy[:, 1], k) / counts])
+    merged_away = int((counts > 1).sum())
+    return label, node_xy, merged_away
+
+
+# --------------------------------------------------------------------------- components
+
+def largest_component(graph: nx.MultiDiGraph, *, strongly: bool = True) -> nx.MultiDiGraph:
+    """Keep the largest strongly (or weakly) connected component; report what was dropped.
+
+    The report (components, kept/dropped nodes and edges, dropped length in km) is logged
+    and stored in ``graph.graph["dropped"]`` of the returned graph (a copy when anything is
+    dropped).  Uses scipy's compiled component labelling, not networkx.
+    """
+    import scipy.sparse as sp
+    from scipy.sparse.csgraph import connected_components
+
+    n = graph.number_of_nodes()
+    if n == 0:
+        raise InputError("the graph has no nodes")
+    nodes = list(graph.nodes)
+    index = {v: i for i, v in enumerate(nodes)}
+    uv = np.array([(index[a], index[b]) for a, b in graph.edges()], dtype=np.int64).reshape(-1, 2)
+    adj = sp.coo_matrix((np.ones(len(uv)), (uv[:, 0], uv[:, 1])), shape=(n, n)).tocsr()
+    k, label = connected_components(adj, directed=graph.is_directed(),
+                                    connection="strong" if strongly else "weak")
+    report: dict[str, Any] = {"components": int(k), "nodes_total": n, "edges_total": len(uv),
+                              "nodes_dropped": 0, "edges_dropped": 0, "length_dropped_km": 0.0}
+    if k <= 1:
+        graph.graph["dropped"] = report
+        return graph
+    big = int(np.argmax(np.bincount(label)))
+    keep_nodes = [v for v, lab in zip(nodes, label, strict=True) if lab == big]
+    sub = graph.subgraph(keep_nodes).copy()
+    # road length: a two-way road is two directed edges, count it once
+    seen: set[tuple[Any, ...]] = set()
+    dropped_len = 0.0
+    for a, b, d in graph.edges(data=True):
+        if label[index[a]] != big or label[index[b]] != big:
+            ln = float(d.get("length", 0.0))
+            key = (*sorted((index[a], index[b])), round(ln, 3))
+            if key not in seen:
+                seen.add(key)
+                dropped_len += ln
+    report.update(nodes_dropped=n - sub.number_of_nodes(),
+                  edges_dropped=len(uv) - sub.number_of_edges(),
+                  length_dropped_km=round(float(dropped_len) / 1000.0, 3))
+    sub.graph["dropped"] = report
+    log.info("kept the largest %s connected component: dropped %d of %d nodes and %d of %d edges "
+             "(%.1f km of road) in %d other component(s)", "strongly" if strongly else "weakly",
+             report["nodes_dropped"], n, report["edges_dropped"], len(uv), report["length_dropped_km"], k - 1)
+    return sub
+
+
+# --------------------------------------------------------------------------- OSM
+
+#: osmnx's "drive" filter (osmnx.\_overpass.\_get_network_filter), applied to local files.
+_DRIVE_EXCLUDE = frozenset({"abandoned", "bridleway", "bus_guideway", "construction", "corridor", "cycleway",
+                            "elevator", "escalator", "footway", "no", "path", "pedestrian", "planned",
+                            "platform", "proposed", "raceway", "razed", "service", "steps", "track",
+                            "bus_stop", "busway", "via_ferrata", "rest_area", "services"})
+_DRIVE_SERVICE_EXCLUDE = frozenset({"alley", "driveway", "emergency_access", "parking", "parking_aisle",
+                                    "private"})
+_NETWORK_TYPES = ("drive", "drive_service", "walk", "bike", "all")
+
+
+def _keep_way(tags: Any, network_type: str) -> bool:
+    hw = tags.get("highway")
+    if hw is None or tags.get("area") == "yes":
+        return False
+    if network_type == "all":
+        return True
+    if network_type in ("drive", "drive_service"):
+        excluded = _DRIVE_EXCLUDE - ({"service"} if network_type == "drive_service" else set())
+        if hw in excluded or tags.get("motor_vehicle") == "no" or tags.get("motorcar") == "no":
+            return False
+        if tags.get("service") in _DRIVE_SERVICE_EXCLUDE or tags.get("access") in ("private", "no"):
+            return False
+        return True
+    if network_type == "walk":
+        return hw not in {"motorway", "motorway_link", "trunk", "trunk_link", "construction", "proposed",
+                          "abandoned", "platform", "raceway"} and tags.get("foot") != "no"
+    # bike
+    return hw not in {"footway", "steps", "corridor", "elevator", "escalator", "motorway", "motorway_link",
+                      "construction", "proposed", "abandoned", "platform", "raceway"} \
+        and tags.get("bicycle") != "no"
+
+
+def graph_from_osm_file(
+    path: str | Path,
+    *,
+    network_type: str = "drive",
+    crs: Any = None,
+    simplify: bool = True,
+    keep: str = "largest",
+) -> nx.MultiDiGraph:
+    """Build a routable graph from a local OpenStreetMap file, with no network access.
+
+    ``.osm.pbf`` (and ``.osm``) files are filtered with pyosmium (extra ``pbf``) to the
+    ways of ``network_type`` (osmnx's "drive" filter by default) and their nodes, written
+    to a temporary OSM XML file, and read by :func:`osmnx.graph_from_xml`, so topology,
+    one-way tags and simplification follow osmnx.  Speeds come from ``maxspeed`` tags,
+    else the mean of the highway type (:func:`osmnx.routing.add_edge_speeds`).  Plain
+    ``.osm`` XML works without pyosmium (ways filtered after loading).
+
+    Parameters
+    ----------
+    path
+        ``.osm``, ``.osm.pbf`` or ``.pbf`` file.
+    network_type
+        ``"drive"`` (default), ``"drive_service"``, ``"walk"``, ``"bike"`` or ``"all"``.
+    crs
+        Target CRS (default ``crs.analysis_epsg``).
+    simplify
+        Merge chains of degree-2 nodes into single edges (osmnx simplification).
+    keep
+        ``"largest"`` strongly connected component (default) or ``"all"``.
+    """
+    import tempfile
+
+    from ._optional import require
+    from .defaults import default
+
+    p = Path(path)
+    if not p.is_file():
+        raise MissingFileError(f"{p}: OSM file not found")
+    if network_type not in _NETWORK_TYPES:
+        raise InputError(f"network_type must be one of {', '.join(_NETWORK_TYPES)}, got {network_type!r}")
+    name = p.name.lower()
+    is_pbf = name.endswith(".pbf")
+    if not (is_pbf or name.endswith(".osm") or name.endswith(".xml")):
+        raise InputError(f"{p}: expected an .osm or .osm.pbf file")
+    ox = require("osmnx", extra="osm", purpose="building graphs from OSM files")
+    target = crs if crs is not None else f"EPSG:{int(default('crs.analysis_epsg'))}"
+    try:
+        osmium = require("osmium", extra="pbf", purpose="reading OSM .pbf files")
+    except ImportError:
+        if is_pbf:
+            raise
+        osmium = None
+    with tempfile.TemporaryDirectory(prefix="arealsirk_osm_") as tmp:
+        xml = p
+        if osmium is not None:
+            xml = Path(tmp) / "filtered.osm"
+            n_ways = _filter_osm(osmium, p, xml, network_type)
+            if n_ways == 0:
+                raise EmptyLayerError(f"{p}: no '{network_type}' roads (OSM highway ways) in the file")
+        try:
+            G = ox.graph_from_xml(xml, bidirectional=network_type in ("walk",), simplify=simplify,
+                                  retain_all=True)
+        except Exception as exc:  # osmnx/XML errors -> one clear message
+            raise InputError(f"{p}: could not read the OSM data ({type(exc).__name__}: {exc})") from exc
+    if osmium is None:
+        drop = [(a, b, k) for a, b, k, d in G.edges(keys=True, data=True)
+                if not _keep_way(_edge_tags(d), network_type)]
+        G.remove_edges_from(drop)
+        G.remove_nodes_from([v for v in list(G.nodes) if G.degree(v) == 0])
+    if G.number_of_edges() == 0:
+        raise EmptyLayerError(f"{p}: no '{network_type}' roads found")
+    G = ox.routing.add_edge_speeds(G)
+    G = ox.routing.add_edge_travel_times(G)
+    G = ox.projection.project_graph(G, to_crs=target)
+    G.graph["crs"] = _crs_string(G.graph["crs"])
+    G.graph["name"] = p.name
+    log.info("%s: OSM '%s' graph with %d nodes and %d edges", p.name, network_type, G.number_of_nodes(),
+             G.number_of_edges())
+    if keep == "largest":
+        G = largest_component(G)
+    return G
+
+
+def _edge_tags(d: dict[str, Any]) -> dict[str, Any]:
+    out = {}
+    for k, v in d.items():
+        out[k] = v[0] if isinstance(v, list) and v else v
+    return out
+
+
+def _filter_osm(osmium: Any, src: Path, dst: Path, network_type: str) -> int:
+    """Write the ways of ``network_type`` and the nodes they use from ``src`` to OSM XML ``dst``."""
+    ways: list[Any] = []
+    needed: set[int] = set()
+    for w in osmium.FileProcessor(str(src), osmium.osm.WAY):
+        tags = dict(w.tags)
+        if _keep_way(tags, network_type):
+            refs = [n.ref for n in w.nodes]
+            if len(refs) >= 2:
+                needed.update(refs)
+                ways.append((w.id, refs, tags))
+    if not ways:
+        return 0
+    writer = osmium.SimpleWriter(str(dst))
+    try:
+        for n in osmium.FileProcessor(str(src), osmium.osm.NODE):
+            if n.id in needed and n.location.valid():
+                writer.add_node(osmium.osm.mutable.Node(id=n.id, location=(n.location.lon, n.location.lat),
+                                                        version=1, visible=True))
+        for wid, refs, tags in ways:
+            writer.add_way(osmium.osm.mutable.Way(id=wid, nodes=refs, tags=tags, version=1, visible=True))
+    finally:
+        writer.close()
+    return len(ways)
+
+
+def _crs_string(crs: Any) -> str:
+    from pyproj import CRS
+
+    c = CRS.from_user_input(crs)
+    epsg = c.to_epsg()
+    return f"EPSG:{epsg}" if epsg else c.to_string()
+
+
+def graph_from_place(query: str | dict[str, str], *, network_type: str = "drive", crs: Any = None,
+                     keep: str = "largest") -> nx.MultiDiGraph:
+    """Download a road graph for a place name through osmnx (needs internet; never used in tests)."""
+    import osmnx as ox
+
+    G = ox.graph_from_place(query, network_type=network_type, retain_all=True)
+    return _finish_online(G, crs, keep, str(query))
+
+
+def graph_from_polygon(polygon: Any, *, network_type: str = "drive", crs: Any = None,
+                       keep: str = "largest") -> nx.MultiDiGraph:
+    """Download a road graph inside a polygon through osmnx (needs internet; never used in tests).
+
+    ``polygon`` is a shapely polygon in WGS84 or a GeoDataFrame/GeoSeries in any CRS.
+    """
+    import osmnx as ox
+
+    if hasattr(polygon, "to_crs"):
+        if polygon.crs is None:
+            raise CrsError("polygon has no CRS")
+        polygon = polygon.to_crs(4326).union_all() if hasattr(polygon, "union_all") else \
+            polygon.to_crs(4326).unary_union
+    G = ox.graph_from_polygon(polygon, network_type=network_type, retain_all=True)
+    return _finish_online(G, crs, keep, "polygon")
+
+
+def _finish_online(G: Any, crs: Any, keep: str, name: str) -> Any:
+    import osmnx as ox
+
+    from .defaults import default
+
+    target = crs if crs is not None else f"EPSG:{int(default('crs.analysis_epsg'))}"
+    G = ox.routing.add_edge_speeds(G)
+    G = ox.routing.add_edge_travel_times(G)
+    G = ox.projection.project_graph(G, to_crs=target)
+    G.graph["crs"] = _crs_string(G.graph["crs"])
+    G.graph["name"] = name
+    return largest_component(G) if keep == "largest" else G
+
+
+# --------------------------------------------------------------------------- snapping
+
+@dataclass
+class SnapResult:
+    """Points snapped to graph nodes.
+
+    Attributes
+    ----------
+    nodes : numpy.ndarray
+        Node id per input feature (object array, order of the input).
+    distance : numpy.ndarray
+        Straight-line metres from the feature's point to its node.
+    far : numpy.ndarray
+        True where ``distance > max_distance`` (also logged as a warning).
+    points : numpy.ndarray
+        The shapely points used (polygons -> centroid, or a point inside if the centroid
+        falls outside; lines -> midpoint).
+    max_distance : float
+    """
+
+    nodes: np.ndarray
+    distance: np.ndarray
+    far: np.ndarray
+    points: np.ndarray
+    max_distance: float
+    ids: np.ndarray | None = field(default=None)
+
+    @property
+    def n_far(self) -> int:
+        """Number of features farther than ``max_distance`` from the network."""
+        return int(self.far.sum())
+
+    def access_cost(self, weight: str) -> np.ndarray:
+        """Cost of getting from the point to its node: metres for ``length``, seconds at
+        ``network.snap_speed_kph`` for ``travel_time``, zero for other weights."""
+        from .defaults import default
+
+        if weight == "length":
+            return self.distance.astype(float)
+        if weight == "travel_time":
+            return self.distance / (default("network.snap_speed_kph") / 3.6)
+        return np.zeros(len(self.distance))
+
+
+def graph_crs(graph: nx.Graph) -> str:
+    """The graph's CRS string, or a :class:`CrsError` when it has none."""
+    crs = graph.graph.get("crs")
+    if crs is None:
+        raise CrsError("the graph has no 'crs' graph attribute; build it with arealsirk.network or osmnx")
+    return _crs_string(crs)
+
+
+def representative_points(geoms: Any) -> np.ndarray:
+    """Points for points, centroids for polygons (a point inside when the centroid is outside),
+    midpoints for lines."""
+    import shapely
+
+    arr = np.asarray(geoms, dtype=object)
+    out = shapely.centroid(arr)
+    types = shapely.get_type_id(arr)
+    poly = (types == 3) | (types == 6)
+    if poly.any():
+        outside = poly & ~shapely.contains(arr, out)
+        if outside.any():
+            out[outside] = shapely.point_on_surface(arr[outside])
+    line = (types == 1) | (types == 5)
+    if line.any():
+        out[line] = shapely.line_interpolate_point(arr[line], 0.5, normalized=True)
+    return out
+
+
+def snap(graph: nx.Graph, gdf: gpd.GeoDataFrame, *, max_distance: float | None = None,
+         weight: str = "travel_time", outside: str = "raise", name: str = "points",
+         file: object = None, layer: str | None = None) -> SnapResult:
+    """Snap features to the nearest node of ``graph`` (a KD-tree query on cached node coordinates).
+
+    Parameters
+    ----------
+    graph
+        A graph from this module (or osmnx, projected).  Snap to the graph you route on:
+        builders keep only its largest strongly connected component, so every node is
+        reachable.
+    gdf
+        Points, polygons (centroid) or lines (midpoint); reprojected to the graph's CRS.
+    max_distance
+        Metres beyond which a feature is reported as far from the network (warning and
+        ``far``); default ``network.max_snap_m``.  Far features are still snapped.
+    outside
+        ``"raise"`` (default): features farther than ``max_distance`` outside the bounding
+        box of the graph raise :class:`NoOverlapError` (wrong CRS or wrong region);
+        ``"warn"``: report them like other far features.
+
+    Returns
+    -------
+    SnapResult
+    """
+    from ._graph import prepare
+    from ._validate import check_number, validate_layer
+    from .defaults import default
+
+    maxd = check_number(default("network.max_snap_m") if max_distance is None else max_distance,
+                        "max_distance", minimum=0)
+    crs = graph_crs(graph)
+    clean = validate_layer(gdf, name=name, file=file, layer=layer,
+                           geometry=("point", "polygon", "line"), crs=crs)
+    pg = prepare(graph, weight)
+    pts = representative_points(clean.geometry.to_numpy())
+    import shapely
+
+    xy = shapely.get_coordinates(pts)
+    dist, pos = pg.tree.query(xy)
+    lo = np.nanmin(pg.xy, axis=0) - maxd
+    hi = np.nanmax(pg.xy, axis=0) + maxd
+    out_box = ((xy < lo) | (xy > hi)).any(axis=1)
+    at = where(file=file, layer=layer if layer is not None else (None if file else name))
+    if out_box.any() and outside == "raise":
+        first = xy[np.argmax(out_box)]
+        raise NoOverlapError(
+            f"{at}{int(out_box.sum())} of {len(xy)} feature(s) lie outside the road network's extent "
+            f"(graph bounds {lo[0] + maxd:.0f}, {lo[1] + maxd:.0f}, {hi[0] - maxd:.0f}, {hi[1] - maxd:.0f} "
+            f"in {crs}, plus {maxd:g} m); first at ({first[0]:.0f}, {first[1]:.0f}) - wrong CRS or region?")
+    far = dist > maxd
+    if far.any():
+        log.warning("%s%d of %d feature(s) are more than %g m from the road network (farthest %.0f m); "
+                    "their snap distance is added as access cost", at, int(far.sum()), len(xy), maxd,
+                    float(dist.max()))
+    return SnapResult(nodes=pg.nodes[pos], distance=np.asarray(dist, dtype=float), far=far, points=pts,
+                      max_distance=maxd)
+
+
+# --------------------------------------------------------------------------- conversion
+
+def graph_to_gdfs(graph: nx.Graph) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame]:
+    """Nodes and edges as GeoDataFrames (edges without geometry get a straight line)."""
+    import geopandas as gpd
+    import shapely
+
+    crs = graph.graph.get("crs")
+    ids = list(graph.nodes)
+    nd = [graph.nodes[v] for v in ids]
+    nodes = gpd.GeoDataFrame({"node": ids}, geometry=shapely.points([d["x"] for d in nd], [d["y"] for d in nd]),
+                             crs=crs)
+    rows, geoms = [], []
+    for a, b, k, d in graph.edges(keys=True, data=True):
+        g = d.get("geometry")
+        if g is None:
+            g = shapely.LineString([(graph.nodes[a]["x"], graph.nodes[a]["y"]),
+                                    (graph.nodes[b]["x"], graph.nodes[b]["y"])])
+        rows.append({"u": a, "v": b, "key": k, **{c: val for c, val in d.items() if c != "geometry"
+                                                   and not isinstance(val, (list, dict))}})
+        geoms.append(g)
+    edges = gpd.GeoDataFrame(rows, geometry=geoms, crs=crs)
+    return nodes, edges
