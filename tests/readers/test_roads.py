@@ -1,0 +1,69 @@
+"""Road layer normalisation on Kartverket N1000 (real) and Elveg-style references (synthetic rows)."""
+
+from __future__ import annotations
+
+import geopandas as gpd
+import numpy as np
+import pytest
+from shapely.geometry import LineString, MultiLineString
+
+from arealsirk.errors import InputError, MissingColumnError
+from arealsirk.readers import normalise_roads, read_roads
+
+
+def test_n1000_region_roads(ringerike):
+    raw = gpd.read_file(ringerike, layer="n1000_veg")
+    roads = read_roads(ringerike)  # picks layer n1000_veg
+    drivable = raw[~raw["typeVeg"].isin(["sti", "barmarksløype", "passasjerferje"])]
+    assert set(roads["vegkategori"]) <= set("ERFKP")
+    assert (roads.geom_type == "LineString").all()
+    assert roads["id"].is_unique
+    # exploding MultiLineStrings keeps every metre
+    assert roads.length.sum() == pytest.approx(drivable.length.sum(), rel=1e-9)
+    assert len(roads) >= len(drivable)
+    assert int(roads["ferry"].sum()) == int((raw["typeVeg"] == "bilferje").sum()) == 1
+    # E16 and Rv7 run through Ringerike/Hole
+    assert {16.0, 7.0} <= set(roads.loc[roads["vegkategori"].isin(["E", "R"]), "vegnummer"])
+    assert not roads["oneway"].any()
+
+
+def test_n1000_national_counts(data):
+    path = data / "n1000_kartverket" / "n1000_transport_admin.gpkg"
+    raw = gpd.read_file(path, layer="Veglenke")
+    roads = read_roads(path)
+    keep = ~raw["typeVeg"].isin(["sti", "barmarksløype", "passasjerferje"]) & (raw["vegfase"] != "P")
+    assert len(roads) == int(keep.sum())
+    assert int(roads["ferry"].sum()) == int((raw["typeVeg"] == "bilferje").sum())
+    everything = read_roads(path, include_paths=True, include_planned=True)
+    assert len(everything) == len(raw)
+
+
+def test_elveg_references_and_multilines():
+    lines = [MultiLineString([[(0, 0), (100, 0)], [(100, 0), (100, 50)]]),
+             LineString([(0, 0), (0, 80)]), LineString([(0, 0), (-60, 0)]),
+             LineString([(0, 80), (10, 90)])]
+    gdf = gpd.GeoDataFrame({
+        "vegsystemreferanse": ["EV16 S1D1 m0-150", "FV241 S2D1 m10-90", "KV1020 S1D1", "SV5001"],
+        "typeVeg": ["enkelBilveg", "enkelBilveg", "rundkjøring", "enkelBilveg"],
+    }, geometry=lines, crs=25833)
+    roads = normalise_roads(gdf)
+    assert roads["vegkategori"].tolist() == ["E", "E", "F", "K", "P"]
+    assert roads["vegnummer"].tolist() == [16, 16, 241, 1020, 5001]
+    assert np.isclose(roads.length.sum(), 150 + 80 + 60 + np.hypot(10, 10))
+
+
+def test_road_errors():
+    gdf = gpd.GeoDataFrame({"typeVeg": ["enkelBilveg"]}, geometry=[LineString([(0, 0), (1, 1)])], crs=25833)
+    with pytest.raises(MissingColumnError, match="column 'vegkategori'"):
+        normalise_roads(gdf, file="veg.gpkg", layer="veg")
+    gdf["vegkategori"] = ["X"]
+    with pytest.raises(InputError, match=r"veg.gpkg, layer 'veg', column 'vegkategori'.*'X'"):
+        normalise_roads(gdf, file="veg.gpkg", layer="veg")
+    pts = gpd.GeoDataFrame({"vegkategori": ["E"]}, geometry=gpd.points_from_xy([0], [0]), crs=25833)
+    with pytest.raises(InputError, match="line"):
+        normalise_roads(pts)
+
+
+def test_wrong_layer_named(ringerike):
+    with pytest.raises(FileNotFoundError, match="no layer 'veger'"):
+        read_roads(ringerike, layer="veger")
