@@ -1,0 +1,306 @@
+"""Bokmål and English strings and number formatting for :mod:`arealsirk.webmap`.
+
+Every label, legend entry and popup heading of the web map and the static map
+comes from :data:`STRINGS`; a missing key in one language is a bug that
+``tests/webmap`` catches (both languages carry the same keys).
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from .errors import InputError
+
+__all__ = ["LANGS", "STRINGS", "t", "label", "column_label", "fmt_number", "check_lang"]
+
+LANGS = ("nb", "en")
+
+STRINGS: dict[str, dict[str, str]] = {
+    "nb": {
+        # layer names
+        "layer.kommuner": "Kommunegrenser",
+        "layer.sources": "Ressurskilder",
+        "layer.sources_kind": "Kilder: {kind}",
+        "layer.candidates": "Kandidatområder (egnethet)",
+        "layer.selected_sites": "Valgte lokaliseringer",
+        "layer.allocation": "Transport kilde → anlegg",
+        "layer.catchments": "Nedslagsfelt",
+        "layer.service_areas": "Reisetidssoner",
+        "layer.matches": "Symbiose: koblinger",
+        "layer.existing": "Eksisterende anlegg",
+        "base.none": "Ingen bakgrunn (fungerer uten nett)",
+        "base.osm": "OpenStreetMap-bakgrunn (krever nett)",
+        "base.custom": "Bakgrunnskart (krever nett)",
+        # title block
+        "made": "Laget {date} med arealsirk",
+        "synthetic": "Syntetiske data – ikke virkelige steder eller tall",
+        "synthetic.short": "syntetiske data",
+        "truncated": "Viser {shown} av {total} kilder (de største)",
+        # legend
+        "legend.title": "Tegnforklaring",
+        "legend.score": "Egnethet (samlet poeng)",
+        "legend.sources": "Ressurskilder (størrelse = mengde)",
+        "legend.sites": "Valgte lokaliseringer",
+        "legend.service_areas": "Reisetid",
+        "legend.allocation": "Transportlinjer",
+        "legend.matches": "Symbiosekoblinger",
+        "legend.minutes": "≤ {minutes} min",
+        # popup headings / column labels
+        "col.id": "ID",
+        "col.name": "Navn",
+        "col.kind": "Type",
+        "col.quantity": "Mengde",
+        "col.unit": "Enhet",
+        "col.temperature_c": "Temperatur (°C)",
+        "col.kommunenummer": "Kommunenummer",
+        "col.kommunenavn": "Kommune",
+        "col.kommune": "Kommune",
+        "col.facility_type": "Anleggstype",
+        "col.score_total": "Samlet poeng (0–1)",
+        "col.rank": "Rangering",
+        "col.existing": "Eksisterende anlegg",
+        "col.feedstock_t": "Råstoff (tonn/år)",
+        "col.methane_nm3": "Metan (Nm³/år)",
+        "col.energy_gwh": "Energi (GWh/år)",
+        "col.tonne_km": "Transportarbeid (tonnkm/år)",
+        "col.co2_t": "CO₂ (tonn/år)",
+        "col.population_served": "Innbyggere dekket",
+        "col.share_within_cutoff": "Andel innenfor reisetidsgrensen",
+        "col.source_id": "Kilde",
+        "col.site_id": "Anlegg",
+        "col.distance_km": "Avstand (km)",
+        "col.travel_min": "Reisetid (min)",
+        "col.minutes": "Reisetid (min)",
+        "col.supplier_id": "Leverandør",
+        "col.consumer_id": "Mottaker",
+        "col.saving": "Besparelse",
+        "col.population": "Innbyggere",
+        "col.area_ha": "Areal (ha)",
+        "col.capacity_t": "Kapasitet (tonn/år)",
+        "col.reason": "Begrunnelse",
+        "col.explanation": "Begrunnelse",
+        "col.score_prefix": "Poeng: {criterion}",
+        "why": "Hvorfor her?",
+        "yes": "ja",
+        "no": "nei",
+        # source kinds
+        "kind.cattle_manure": "Storfegjødsel",
+        "kind.pig_manure": "Svinegjødsel",
+        "kind.food_waste": "Matavfall",
+        "kind.sewage_sludge": "Avløpsslam",
+        "kind.forest_residue": "Hogstavfall (GROT)",
+        "kind.textiles": "Tekstiler",
+        "kind.excess_heat": "Overskuddsvarme",
+        "kind.by_product": "Biprodukter",
+        "kind.heat": "Varme",
+        "kind.wood_chips": "Flis",
+        "kind.ash": "Aske",
+        "kind.co2": "CO₂",
+        "kind.water": "Vann",
+        # facility types
+        "facility.biogas_plant": "Biogassanlegg",
+        "facility.reuse_centre": "Ombrukssenter",
+        "facility.industrial_park": "Sirkulær industripark",
+        "facility.bioenergy_plant": "Bioenergianlegg",
+        "facility.textile_site": "Tekstilombruk",
+        "facility.recycling_station": "Gjenvinningsstasjon",
+        # units
+        "unit.t/yr": "tonn/år",
+        "unit.t": "tonn",
+        "unit.GWh/yr": "GWh/år",
+        "unit.MWh/yr": "MWh/år",
+        "unit.m3/yr": "m³/år",
+        "unit.Nm3/yr": "Nm³/år",
+        # criteria
+        "criterion.access": "tilgjengelighet",
+        "criterion.road": "veg",
+        "criterion.rail": "jernbane",
+        "criterion.supply": "ressurstilgang",
+        "criterion.demand": "avsetning",
+        "criterion.synergy": "synergier",
+        "criterion.slope": "helning",
+        "criterion.conflict": "konflikt",
+        "criterion.area": "areal",
+        "criterion.population": "befolkning",
+        "criterion.heat": "varme",
+        "criterion.distance": "avstand",
+        # attribution
+        "attr.kartverket": "Kartdata © Kartverket (CC BY 4.0)",
+        "attr.ssb": "befolkningsdata © Statistisk sentralbyrå (NLOD 2.0 / CC BY 4.0)",
+        "attr.osm": "© OpenStreetMap-bidragsytere (ODbL)",
+        "attr.synthetic": "Syntetiske demodata (arealsirk)",
+        "compare.left": "Scenario A",
+        "compare.right": "Scenario B",
+        "static.no_tiles": "uten bakgrunnskart",
+    },
+    "en": {
+        "layer.kommuner": "Municipal borders",
+        "layer.sources": "Resource sources",
+        "layer.sources_kind": "Sources: {kind}",
+        "layer.candidates": "Candidate areas (suitability)",
+        "layer.selected_sites": "Selected sites",
+        "layer.allocation": "Transport source → site",
+        "layer.catchments": "Catchments",
+        "layer.service_areas": "Travel-time zones",
+        "layer.matches": "Symbiosis: matches",
+        "layer.existing": "Existing facilities",
+        "base.none": "No background (works offline)",
+        "base.osm": "OpenStreetMap background (needs internet)",
+        "base.custom": "Background map (needs internet)",
+        "made": "Made {date} with arealsirk",
+        "synthetic": "Synthetic data – not real places or figures",
+        "synthetic.short": "synthetic data",
+        "truncated": "Showing {shown} of {total} sources (the largest)",
+        "legend.title": "Legend",
+        "legend.score": "Suitability (total score)",
+        "legend.sources": "Resource sources (size = quantity)",
+        "legend.sites": "Selected sites",
+        "legend.service_areas": "Travel time",
+        "legend.allocation": "Transport lines",
+        "legend.matches": "Symbiosis matches",
+        "legend.minutes": "≤ {minutes} min",
+        "col.id": "ID",
+        "col.name": "Name",
+        "col.kind": "Kind",
+        "col.quantity": "Quantity",
+        "col.unit": "Unit",
+        "col.temperature_c": "Temperature (°C)",
+        "col.kommunenummer": "Municipality number",
+        "col.kommunenavn": "Municipality",
+        "col.kommune": "Municipality",
+        "col.facility_type": "Facility type",
+        "col.score_total": "Total score (0–1)",
+        "col.rank": "Rank",
+        "col.existing": "Existing facility",
+        "col.feedstock_t": "Feedstock (t/yr)",
+        "col.methane_nm3": "Methane (Nm³/yr)",
+        "col.energy_gwh": "Energy (GWh/yr)",
+        "col.tonne_km": "Transport work (tonne-km/yr)",
+        "col.co2_t": "CO₂ (t/yr)",
+        "col.population_served": "People covered",
+        "col.share_within_cutoff": "Share within the travel-time limit",
+        "col.source_id": "Source",
+        "col.site_id": "Site",
+        "col.distance_km": "Distance (km)",
+        "col.travel_min": "Travel time (min)",
+        "col.minutes": "Travel time (min)",
+        "col.supplier_id": "Supplier",
+        "col.consumer_id": "Consumer",
+        "col.saving": "Saving",
+        "col.population": "Population",
+        "col.area_ha": "Area (ha)",
+        "col.capacity_t": "Capacity (t/yr)",
+        "col.reason": "Reason",
+        "col.explanation": "Reason",
+        "col.score_prefix": "Score: {criterion}",
+        "why": "Why here?",
+        "yes": "yes",
+        "no": "no",
+        "kind.cattle_manure": "Cattle manure",
+        "kind.pig_manure": "Pig manure",
+        "kind.food_waste": "Food waste",
+        "kind.sewage_sludge": "Sewage sludge",
+        "kind.forest_residue": "Forest residue",
+        "kind.textiles": "Textiles",
+        "kind.excess_heat": "Excess heat",
+        "kind.by_product": "By-products",
+        "kind.heat": "Heat",
+        "kind.wood_chips": "Wood chips",
+        "kind.ash": "Ash",
+        "kind.co2": "CO₂",
+        "kind.water": "Water",
+        "facility.biogas_plant": "Biogas plant",
+        "facility.reuse_centre": "Reuse centre",
+        "facility.industrial_park": "Circular industrial park",
+        "facility.bioenergy_plant": "Bioenergy plant",
+        "facility.textile_site": "Textile reuse site",
+        "facility.recycling_station": "Recycling station",
+        "unit.t/yr": "t/yr",
+        "unit.t": "t",
+        "unit.GWh/yr": "GWh/yr",
+        "unit.MWh/yr": "MWh/yr",
+        "unit.m3/yr": "m³/yr",
+        "unit.Nm3/yr": "Nm³/yr",
+        "criterion.access": "access",
+        "criterion.road": "road",
+        "criterion.rail": "rail",
+        "criterion.supply": "supply",
+        "criterion.demand": "demand",
+        "criterion.synergy": "synergies",
+        "criterion.slope": "slope",
+        "criterion.conflict": "conflict",
+        "criterion.area": "area",
+        "criterion.population": "population",
+        "criterion.heat": "heat",
+        "criterion.distance": "distance",
+        "attr.kartverket": "Map data © Kartverket (CC BY 4.0)",
+        "attr.ssb": "population data © Statistics Norway (NLOD 2.0 / CC BY 4.0)",
+        "attr.osm": "© OpenStreetMap contributors (ODbL)",
+        "attr.synthetic": "Synthetic demo data (arealsirk)",
+        "compare.left": "Scenario A",
+        "compare.right": "Scenario B",
+        "static.no_tiles": "no background map",
+    },
+}
+
+
+def check_lang(lang: str) -> str:
+    """Return ``lang`` if supported, else raise :class:`InputError` naming the parameter."""
+    if lang not in LANGS:
+        raise InputError(f"lang: '{lang}' is not supported; use one of {', '.join(LANGS)}")
+    return lang
+
+
+def t(lang: str, key: str, **kw: Any) -> str:
+    """The string ``key`` in ``lang`` with ``{placeholders}`` filled in."""
+    text = STRINGS[lang][key]
+    return text.format(**kw) if kw else text
+
+
+def label(lang: str, prefix: str, value: Any) -> str:
+    """Translate a code such as a source kind (``prefix="kind"``); unknown codes come back as given."""
+    key = f"{prefix}.{value}"
+    if key in STRINGS[lang]:
+        return STRINGS[lang][key]
+    return str(value)
+
+
+def column_label(lang: str, column: str) -> str:
+    """Popup heading for a column; ``score_<criterion>`` columns get "Score: <criterion>"."""
+    key = f"col.{column}"
+    if key in STRINGS[lang]:
+        return STRINGS[lang][key]
+    if column.startswith("score_"):
+        crit = column[len("score_"):]
+        return t(lang, "col.score_prefix", criterion=label(lang, "criterion", crit))
+    return column
+
+
+def fmt_number(value: Any, lang: str, *, decimals: int | None = None, percent: bool = False) -> str:
+    """Format a number for people: ``12 345,6`` in bokmål, ``12,345.6`` in English.
+
+    ``decimals=None`` picks by magnitude (0 for >= 100, 1 for >= 10, else 2).
+    Missing values (None/NaN) become an empty string.
+    """
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return t(lang, "yes" if value else "no")
+    try:
+        x = float(value)
+    except (TypeError, ValueError):
+        return str(value)
+    if math.isnan(x):
+        return ""
+    if percent:
+        x *= 100.0
+        if decimals is None:
+            decimals = 0
+    if decimals is None:
+        ax = abs(x)
+        decimals = 0 if ax >= 100 or float(x).is_integer() else (1 if ax >= 10 else 2)
+    s = f"{x:,.{decimals}f}"
+    if lang == "nb":
+        s = s.replace(",", "\u202f").replace(".", ",").replace("-", "−")
+    return s + (" %" if percent else "")

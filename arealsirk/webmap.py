@@ -1,0 +1,751 @@
+"""Self-contained, offline, bilingual web maps of arealsirk results.
+
+A politician opens the map from an e-mail or an intranet, often on a network that
+blocks CDNs.  So the HTML written by :func:`write_map` carries every script, style,
+icon and font inline (copied from npm packages at pinned versions, see
+``arealsirk/_vendor/MANIFEST.json``) and opens with zero external requests.
+Background tiles are an opt-in base layer ("needs internet") that loads nothing
+until chosen; the default background is plain.
+
+Maps stay small: geometries are simplified in metres before reprojection,
+coordinates are rounded to 5 decimals (about 1 m), data travel as compact JSON
+arrays, points are drawn on one canvas and clustered (Leaflet.markercluster) when
+many, and popups are built on click.  Every text from input data reaches the page
+through ``textContent`` or is HTML-escaped where Leaflet uses ``innerHTML`` (layer
+names, attribution), and JSON inside ``<script>`` has ``<``, ``>`` and ``&``
+escaped, so a source named ``</script><script>alert(1)</script>`` is shown as text.
+
+Public functions: :func:`build_map`, :func:`write_map`, :func:`compare_maps`,
+:func:`static_map`, :func:`map_from_gpkg`.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import html
+import json
+import logging
+import math
+import os
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from ._webmap_i18n import check_lang, column_label, fmt_number, label, t
+from .errors import EmptyLayerError, InputError, OutputError
+
+if TYPE_CHECKING:
+    import folium
+    import geopandas as gpd
+
+log = logging.getLogger("arealsirk")
+
+__all__ = ["build_map", "write_map", "compare_maps", "static_map", "map_from_gpkg", "LAYER_NAMES"]
+
+#: Result layers the map knows, in drawing order (bottom to top).
+LAYER_NAMES: tuple[str, ...] = ("kommuner", "catchments", "service_areas", "candidates", "allocation",
+                                "matches", "sources", "existing", "selected_sites")
+
+OSM_TILES = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
+_TRANSPARENT_GIF = "data:image/gif;base64,R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAIBRAA7"
+
+#: viridis at 5 stops: colour-blind safe, dark = low suitability, yellow = high
+SCORE_COLOURS = ("#440154", "#3b528b", "#21918c", "#5ec962", "#fde725")
+KIND_COLOURS: dict[str, str] = {
+    "cattle_manure": "#8c510a", "pig_manure": "#d8b365", "food_waste": "#e66101",
+    "sewage_sludge": "#7f3b08", "forest_residue": "#1b7837", "textiles": "#c51b7d",
+    "excess_heat": "#d73027", "by_product": "#4575b4", "heat": "#d73027", "wood_chips": "#5aae61",
+    "ash": "#878787", "co2": "#542788", "water": "#2166ac",
+}
+FALLBACK_COLOURS = ("#1f78b4", "#33a02c", "#e31a1c", "#ff7f00", "#6a3d9a", "#b15928", "#a6cee3", "#b2df8a",
+                    "#fb9a99", "#fdbf6f", "#cab2d6", "#ffff99")
+FACILITY_COLOURS: dict[str, str] = {
+    "biogas_plant": "#d62728", "reuse_centre": "#1f77b4", "industrial_park": "#9467bd",
+    "bioenergy_plant": "#8c564b", "textile_site": "#e377c2", "recycling_station": "#7f7f7f",
+}
+MINUTE_COLOURS = ("#08519c", "#3182bd", "#6baed6", "#9ecae1", "#c6dbef", "#deebf7")
+
+_SITE_FIGURES = ("feedstock_t", "methane_nm3", "energy_gwh", "tonne_km", "co2_t", "population_served",
+                 "share_within_cutoff")
+
+
+# --------------------------------------------------------------------------------------------------
+# helpers
+
+
+def _default(key: str, fallback: float) -> float:
+    """A ``webmap.*`` default from the defaults table (fallback only if the row is missing)."""
+    from .defaults import default
+
+    try:
+        return float(default(key))
+    except Exception:  # the row is appended to defaults.csv alongside this module
+        return fallback
+
+
+def _js_json(obj: Any) -> str:
+    """JSON that is safe inside ``<script>``: ``<``, ``>``, ``&`` and line separators escaped.
+
+    ``json.dumps`` alone would let ``</script>`` in a name close the script element.
+    """
+    s = json.dumps(obj, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+    return (s.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+            .replace("\u2028", "\\u2028").replace("\u2029", "\\u2029"))
+
+
+def _text(value: Any) -> str:
+    """A cell as display text ('' for missing)."""
+    if value is None:
+        return ""
+    try:
+        if isinstance(value, float) and math.isnan(value):
+            return ""
+    except TypeError:
+        pass
+    try:
+        import pandas as pd
+
+        if pd.isna(value):
+            return ""
+    except (TypeError, ValueError):
+        pass
+    return str(value)
+
+
+def _num(value: Any) -> float | None:
+    try:
+        x = float(value)
+    except (TypeError, ValueError):
+        return None
+    return None if math.isnan(x) else x
+
+
+def _prepare(gdf: gpd.GeoDataFrame, name: str, *, simplify_m: float, decimals: int) -> gpd.GeoDataFrame | None:
+    """Validate, simplify (in metres), reproject to WGS84 and round coordinates; None if empty."""
+    import numpy as np
+    import shapely
+
+    from ._validate import validate_layer
+
+    if gdf is None or len(gdf) == 0:
+        log.info("webmap: layer '%s' is empty; skipped", name)
+        return None
+    try:
+        gdf = validate_layer(gdf, name=name, layer=name)
+    except EmptyLayerError:
+        log.info("webmap: layer '%s' has no usable geometries; skipped", name)
+        return None
+    geoms = gdf.geometry.values
+    if simplify_m > 0:
+        kinds = shapely.get_type_id(np.asarray(geoms))
+        nonpoint = kinds > 0  # 0 = Point
+        if nonpoint.any():
+            arr = np.asarray(geoms).copy()
+            arr[nonpoint] = shapely.simplify(arr[nonpoint], simplify_m, preserve_topology=True)
+            gdf = gdf.set_geometry(gdf.geometry.__class__(arr, crs=gdf.crs, index=gdf.index))
+    gdf = gdf.to_crs(4326)
+    factor = 10.0 ** decimals
+    rounded = shapely.transform(np.asarray(gdf.geometry.values), lambda c: np.round(c * factor) / factor)
+    gdf = gdf.set_geometry(gdf.geometry.__class__(rounded, crs=gdf.crs, index=gdf.index))
+    keep = ~(gdf.geometry.is_empty | gdf.geometry.isna())
+    gdf = gdf[keep]
+    return gdf if len(gdf) else None
+
+
+def _geojson(geom: Any) -> dict[str, Any]:
+    from shapely.geometry import mapping
+
+    return mapping(geom)
+
+
+class _Ctx:
+    """Per-map state: language, lookups between layers, legend sections."""
+
+    def __init__(self, lang: str, layers: Mapping[str, Any]):
+        self.lang = lang
+        self.legend: list[dict[str, Any]] = []
+        self.bounds: list[float] | None = None
+        self.kommune_names: dict[str, str] = {}
+        self.source_names: dict[str, str] = {}
+        self.site_names: dict[str, str] = {}
+        k = layers.get("kommuner")
+        if k is not None and {"kommunenummer", "kommunenavn"} <= set(k.columns):
+            self.kommune_names = {_text(a): _text(b) for a, b in zip(k["kommunenummer"], k["kommunenavn"],
+                                                                     strict=False)}
+        for lname, target in (("sources", self.source_names), ("selected_sites", self.site_names),
+                              ("candidates", self.site_names), ("existing", self.site_names)):
+            g = layers.get(lname)
+            if g is not None and {"id", "name"} <= set(g.columns):
+                for a, b in zip(g["id"], g["name"], strict=False):
+                    target.setdefault(_text(a), _text(b))
+
+    def tr(self, key: str, **kw: Any) -> str:
+        return t(self.lang, key, **kw)
+
+    def kommune(self, nr: Any) -> str:
+        nr = _text(nr)
+        name = self.kommune_names.get(nr)
+        return f"{name} ({nr})" if name else nr
+
+    def fmt(self, value: Any, **kw: Any) -> str:
+        return fmt_number(value, self.lang, **kw)
+
+    def qty(self, q: Any, unit: Any) -> str:
+        s = self.fmt(q)
+        u = _text(unit)
+        if s and u:
+            return f"{s} {label(self.lang, 'unit', u)}"
+        return s
+
+    def grow(self, gdf: gpd.GeoDataFrame) -> None:
+        b = [float(v) for v in gdf.total_bounds]
+        if not all(math.isfinite(v) for v in b):
+            return
+        if self.bounds is None:
+            self.bounds = b
+        else:
+            self.bounds = [min(self.bounds[0], b[0]), min(self.bounds[1], b[1]),
+                           max(self.bounds[2], b[2]), max(self.bounds[3], b[3])]
+
+
+def _col(gdf: gpd.GeoDataFrame, name: str) -> list[Any]:
+    if name in gdf.columns:
+        return list(gdf[name])
+    return [None] * len(gdf)
+
+
+def _score_columns(gdf: gpd.GeoDataFrame) -> list[str]:
+    return [c for c in gdf.columns if c.startswith("score_") and c != "score_total"]
+
+
+def _score_class(x: float | None) -> int:
+    if x is None:
+        return 0
+    return int(min(4, max(0, math.floor(x * 5))))
+
+
+def _why(ctx: _Ctx, row: Mapping[str, Any], score_cols: Sequence[str]) -> str:
+    """One line: the two strongest criteria, e.g. "access 0.92, supply 0.85"."""
+    scored = [(c, _num(row.get(c))) for c in score_cols]
+    scored = [(c, v) for c, v in scored if v is not None]
+    if not scored:
+        return ""
+    scored.sort(key=lambda cv: -cv[1])
+    return ", ".join(f"{label(ctx.lang, 'criterion', c[len('score_'):])} {ctx.fmt(v, decimals=2)}"
+                     for c, v in scored[:2])
+
+
+# --------------------------------------------------------------------------------------------------
+# folium elements
+
+
+def _folium() -> Any:
+    from ._optional import require
+
+    return require("folium", extra="report", purpose="web maps")
+
+
+def _element_classes() -> tuple[type, type, type]:
+    """Build (once) the folium element classes; folium is imported lazily."""
+    global _CLASSES
+    if _CLASSES is not None:
+        return _CLASSES
+    _folium()
+    from branca.element import Element, Figure, MacroElement
+    from folium.elements import JSCSSMixin
+    from folium.map import Layer
+    from folium.template import Template
+
+    from ._webmap_js import RUNTIME_CSS, RUNTIME_JS
+
+    class DataLayer(JSCSSMixin, Layer):
+        """One result layer: data as escaped JSON, drawn by the arealsirk runtime."""
+
+        _template = Template("""
+            {% macro script(this, kwargs) %}
+            var {{ this.get_name() }} = arealsirkMap.{{ this.factory }}({{ this.payload }}, {{ this._parent.get_name() }});
+            {% endmacro %}
+        """)
+
+        def __init__(self, factory: str, payload: Any, *, name: str, overlay: bool = True,
+                     show: bool = True, cluster: bool = False):
+            super().__init__(name=html.escape(name), overlay=overlay, control=True, show=show)
+            self._name = "AsLayer"
+            self.factory = factory
+            self.payload = _js_json(payload)
+            self.raw_name = name
+            folium_mc = __import__("folium.plugins", fromlist=["MarkerCluster"]).MarkerCluster
+            self.default_js = list(folium_mc.default_js) if cluster else []
+            self.default_css = list(folium_mc.default_css) if cluster else []
+
+        def render(self, **kwargs: Any) -> None:
+            figure = self.get_root()
+            if isinstance(figure, Figure):
+                _add_runtime(figure)
+            super().render(**kwargs)
+
+    class Decorations(MacroElement):
+        """Title block, legend, attribution, fit to data."""
+
+        _template = Template("""
+            {% macro script(this, kwargs) %}
+            arealsirkMap.decorate({{ this._parent.get_name() }}, {{ this.cfg }});
+            {% endmacro %}
+        """)
+
+        def __init__(self, cfg: Mapping[str, Any]):
+            super().__init__()
+            self._name = "AsDecorations"
+            self.cfg = _js_json(cfg)
+
+        def render(self, **kwargs: Any) -> None:
+            figure = self.get_root()
+            if isinstance(figure, Figure):
+                _add_runtime(figure)
+            super().render(**kwargs)
+
+    def _add_runtime(figure: Any) -> None:
+        if "arealsirk_runtime" not in figure.header._children:
+            from ._webmap_assets import safe_script, safe_style
+
+            figure.header.add_child(
+                Element(f"<script>{safe_script(RUNTIME_JS)}</script>\n<style>{safe_style(RUNTIME_CSS)}</style>"),
+                name="arealsirk_runtime")
+
+    _CLASSES = (DataLayer, Decorations, Element)
+    return _CLASSES
+
+
+_CLASSES: tuple[type, type, type] | None = None
+
+
+# --------------------------------------------------------------------------------------------------
+# one builder per result layer; each returns a list of (factory, payload, layer name, show)
+
+
+def _sources(ctx: _Ctx, g: gpd.GeoDataFrame, *, max_points: int, cluster_min: int) -> list[tuple]:
+    import numpy as np
+
+    total = len(g)
+    note = None
+    q = np.array([_num(v) or 0.0 for v in _col(g, "quantity")], dtype=float)
+    if total > max_points:
+        order = np.argsort(-q, kind="stable")[:max_points]
+        g = g.iloc[np.sort(order)]
+        q = q[np.sort(order)]
+        note = ctx.tr("truncated", shown=ctx.fmt(max_points), total=ctx.fmt(total))
+        log.warning("webmap: %d sources; showing the %d largest", total, max_points)
+    kinds = [_text(k) for k in _col(g, "kind")]
+    uniq = list(dict.fromkeys(kinds))
+    split = len(uniq) <= 12
+    pts = g.geometry.representative_point()
+    lat = np.round(pts.y.to_numpy(), 5)
+    lon = np.round(pts.x.to_numpy(), 5)
+    names, units = _col(g, "name"), _col(g, "unit")
+    komm, ids = _col(g, "kommunenummer"), _col(g, "id")
+    cols = [column_label(ctx.lang, c) for c in ("kind", "quantity", "kommune", "id")]
+    out: list[tuple] = []
+    legend_items = []
+    fallback = iter(FALLBACK_COLOURS * 10)
+    colours = {k: KIND_COLOURS.get(k) or next(fallback) for k in uniq}
+    groups = {k: [i for i, kk in enumerate(kinds) if kk == k] for k in uniq} if split else {"": list(range(len(g)))}
+    styles = [{"color": "#222", "fill": colours[k], "weight": 0.6} for k in uniq]
+    style_idx = {k: i for i, k in enumerate(uniq)}
+    for k, idx in groups.items():
+        if not idx:
+            continue
+        qk = q[idx]
+        ref = float(np.percentile(qk, 95)) if np.any(qk > 0) else 0.0
+        rows = []
+        for i in idx:
+            r = 3.0 + 8.0 * math.sqrt(min(q[i] / ref, 1.0)) if ref > 0 and q[i] > 0 else 3.0
+            rows.append([float(lat[i]), float(lon[i]), round(r, 1), style_idx[kinds[i]], _text(names[i]),
+                         label(ctx.lang, "kind", kinds[i]), ctx.qty(q[i] if q[i] else None, units[i]),
+                         ctx.kommune(komm[i]), _text(ids[i])])
+        payload = {"rows": rows, "styles": styles, "cols": cols, "titleIndex": 4, "valueOffset": 5,
+                   "cluster": len(idx) >= cluster_min, "tooltip": True}
+        lname = (ctx.tr("layer.sources_kind", kind=label(ctx.lang, "kind", k)) if split and k
+                 else ctx.tr("layer.sources"))
+        out.append(("points", payload, lname, True, len(idx) >= cluster_min))
+    for k in uniq:
+        legend_items.append({"label": label(ctx.lang, "kind", k) if k else "–", "fill": colours[k],
+                             "color": "#222", "shape": "circle"})
+    ctx.legend.append({"title": ctx.tr("legend.sources"), "items": legend_items})
+    if note:
+        ctx.note = note  # type: ignore[attr-defined]
+    return out
+
+
+def _candidates(ctx: _Ctx, g: gpd.GeoDataFrame) -> list[tuple]:
+    score_cols = _score_columns(g)
+    totals = [_num(v) for v in _col(g, "score_total")]
+    order = sorted(range(len(g)), key=lambda i: (totals[i] is not None, totals[i] or 0.0))
+    styles = [{"color": "#333", "weight": 0.6, "fillColor": c, "fillOpacity": 0.7, "radius": 6}
+              for c in SCORE_COLOURS]
+    fields = ["rank", "score_total", *score_cols, "facility_type", "kommune", "area_ha", "id"]
+    cols = [column_label(ctx.lang, c) for c in fields]
+    geoms = list(g.geometry)
+    recs = g.drop(columns=g.geometry.name).to_dict("records")
+    rows = []
+    for i in order:
+        rec = recs[i]
+        vals = [ctx.fmt(rec.get("rank"), decimals=0), ctx.fmt(totals[i], decimals=2)]
+        vals += [ctx.fmt(rec.get(c), decimals=2) for c in score_cols]
+        vals += [label(ctx.lang, "facility", _text(rec.get("facility_type"))) if rec.get("facility_type") else "",
+                 ctx.kommune(rec.get("kommunenummer")), ctx.fmt(rec.get("area_ha")), _text(rec.get("id"))]
+        rows.append([_geojson(geoms[i]), _score_class(totals[i]), _text(rec.get("name")), *vals])
+    ctx.legend.append({"title": ctx.tr("legend.score"), "items": [
+        {"label": f"{ctx.fmt(k / 5, decimals=1)}–{ctx.fmt((k + 1) / 5, decimals=1)}", "fill": c, "color": "#333"}
+        for k, c in reversed(list(enumerate(SCORE_COLOURS)))]})
+    payload = {"rows": rows, "styles": styles, "cols": cols, "titleIndex": 2, "valueOffset": 3, "tooltip": True}
+    return [("shapes", payload, ctx.tr("layer.candidates"), True, False)]
+
+
+def _sites(ctx: _Ctx, g: gpd.GeoDataFrame, layer: str) -> list[tuple]:
+    score_cols = _score_columns(g)
+    types = [_text(v) for v in _col(g, "facility_type")]
+    uniq = list(dict.fromkeys(types))
+    fallback = iter(FALLBACK_COLOURS * 10)
+    colours = {k: FACILITY_COLOURS.get(k) or next(fallback) for k in uniq}
+    big = layer == "selected_sites"
+    styles = [{"color": "#000" if big else "#444", "fill": colours[k], "weight": 2.5 if big else 1,
+               "fillOpacity": 0.95 if big else 0.7} for k in uniq]
+    figures = [c for c in _SITE_FIGURES if c in g.columns]
+    extra = [c for c in ("capacity_t", "reason", "explanation") if c in g.columns]
+    fields = ["facility_type", "existing", "kommune", *figures, "score_total", *score_cols, *extra, "id"]
+    cols = [column_label(ctx.lang, c) for c in fields]
+    cols.insert(0, ctx.tr("why"))
+    pts = g.geometry.representative_point()
+    recs = g.drop(columns=g.geometry.name).to_dict("records")
+    rows = []
+    for i, rec in enumerate(recs):
+        vals = [_why(ctx, rec, score_cols),
+                label(ctx.lang, "facility", types[i]) if types[i] else "",
+                fmt_number(bool(rec["existing"]), ctx.lang) if _text(rec.get("existing")) != "" else "",
+                ctx.kommune(rec.get("kommunenummer"))]
+        for c in figures:
+            vals.append(ctx.fmt(rec.get(c), percent=True) if c == "share_within_cutoff" else ctx.fmt(rec.get(c)))
+        vals.append(ctx.fmt(rec.get("score_total"), decimals=2))
+        vals += [ctx.fmt(rec.get(c), decimals=2) for c in score_cols]
+        vals += [ctx.fmt(rec.get(c)) if c == "capacity_t" else _text(rec.get(c)) for c in extra]
+        vals.append(_text(rec.get("id")))
+        rows.append([round(float(pts.iloc[i].y), 5), round(float(pts.iloc[i].x), 5), 10 if big else 6,
+                     uniq.index(types[i]), _text(rec.get("name")), *vals])
+    if big:
+        ctx.legend.append({"title": ctx.tr("legend.sites"), "items": [
+            {"label": label(ctx.lang, "facility", k) if k else "–", "fill": colours[k], "color": "#000",
+             "shape": "circle", "size": 14} for k in uniq]})
+    payload = {"rows": rows, "styles": styles, "cols": cols, "titleIndex": 4, "valueOffset": 5,
+               "cluster": False, "tooltip": True}
+    return [("points", payload, ctx.tr(f"layer.{layer}"), True, False)]
+
+
+def _lines(ctx: _Ctx, g: gpd.GeoDataFrame, layer: str) -> list[tuple]:
+    if layer == "allocation":
+        fields = ["source_id", "site_id", "kind", "quantity", "distance_km", "travel_min"]
+        a_col, b_col, names_a, names_b = "source_id", "site_id", ctx.source_names, ctx.site_names
+    else:
+        fields = ["supplier_id", "consumer_id", "kind", "quantity", "distance_km", "saving"]
+        a_col, b_col, names_a, names_b = "supplier_id", "consumer_id", {}, {}
+    kinds = [_text(v) for v in _col(g, "kind")]
+    uniq = list(dict.fromkeys(kinds))
+    fallback = iter(FALLBACK_COLOURS * 10)
+    colours = {k: KIND_COLOURS.get(k) or next(fallback) for k in uniq}
+    weight = 1.5 if layer == "allocation" else 3.0
+    styles = [{"color": colours[k], "weight": weight, "opacity": 0.7} for k in uniq]
+    cols = [column_label(ctx.lang, c) for c in fields]
+    recs = g.drop(columns=g.geometry.name).to_dict("records")
+    geoms = list(g.geometry)
+    rows = []
+    for i, rec in enumerate(recs):
+        a, b = _text(rec.get(a_col)), _text(rec.get(b_col))
+        a = f"{names_a[a]} ({a})" if names_a.get(a) else a
+        b = f"{names_b[b]} ({b})" if names_b.get(b) else b
+        vals = [a, b, label(ctx.lang, "kind", kinds[i]) if kinds[i] else "", ctx.qty(rec.get("quantity"),
+                                                                                     rec.get("unit")),
+                ctx.fmt(rec.get("distance_km")), ctx.fmt(rec.get(fields[-1]))]
+        rows.append([_geojson(geoms[i]), uniq.index(kinds[i]), "", *vals])
+    ctx.legend.append({"title": ctx.tr(f"legend.{layer}"), "items": [
+        {"label": label(ctx.lang, "kind", k) if k else "–", "color": colours[k], "shape": "line"} for k in uniq]})
+    payload = {"rows": rows, "styles": styles, "cols": cols, "titleIndex": 2, "valueOffset": 3, "tooltip": False}
+    return [("shapes", payload, ctx.tr(f"layer.{layer}"), True, False)]
+
+
+def _areas(ctx: _Ctx, g: gpd.GeoDataFrame, layer: str) -> list[tuple]:
+    recs = g.drop(columns=g.geometry.name).to_dict("records")
+    geoms = list(g.geometry)
+    rows = []
+    if layer == "service_areas":
+        minutes = sorted({m for m in (_num(r.get("minutes")) for r in recs) if m is not None})
+        colours = {m: MINUTE_COLOURS[min(i, len(MINUTE_COLOURS) - 1)] for i, m in enumerate(minutes)}
+        styles = [{"color": colours[m], "weight": 1, "fillColor": colours[m], "fillOpacity": 0.18} for m in minutes]
+        styles.append({"color": "#888", "weight": 1, "fillColor": "#888", "fillOpacity": 0.15})
+        order = sorted(range(len(recs)), key=lambda i: -(_num(recs[i].get("minutes")) or 0.0))
+        cols = [column_label(ctx.lang, c) for c in ("site_id", "facility_type", "minutes")]
+        for i in order:
+            m = _num(recs[i].get("minutes"))
+            s = minutes.index(m) if m is not None else len(minutes)
+            site = _text(recs[i].get("site_id"))
+            rows.append([_geojson(geoms[i]), s, ctx.site_names.get(site, site), site,
+                         label(ctx.lang, "facility", _text(recs[i].get("facility_type"))), ctx.fmt(m)])
+        ctx.legend.append({"title": ctx.tr("legend.service_areas"), "items": [
+            {"label": ctx.tr("legend.minutes", minutes=ctx.fmt(m)), "fill": colours[m], "color": colours[m]}
+            for m in minutes]})
+    else:
+        types = [_text(r.get("facility_type")) for r in recs]
+        uniq = list(dict.fromkeys(types))
+        styles = [{"color": FACILITY_COLOURS.get(k, "#555"), "weight": 1.2, "dashArray": "4 3",
+                   "fillColor": FACILITY_COLOURS.get(k, "#555"), "fillOpacity": 0.08} for k in uniq]
+        cols = [column_label(ctx.lang, c) for c in ("site_id", "facility_type")]
+        for i, rec in enumerate(recs):
+            site = _text(rec.get("site_id"))
+            rows.append([_geojson(geoms[i]), uniq.index(types[i]), ctx.site_names.get(site, site), site,
+                         label(ctx.lang, "facility", types[i]) if types[i] else ""])
+    payload = {"rows": rows, "styles": styles, "cols": cols, "titleIndex": 2, "valueOffset": 3, "tooltip": False}
+    return [("shapes", payload, ctx.tr(f"layer.{layer}"), True, False)]
+
+
+def _kommuner(ctx: _Ctx, g: gpd.GeoDataFrame) -> list[tuple]:
+    recs = g.drop(columns=g.geometry.name).to_dict("records")
+    extra = [c for c in g.columns if c not in ("kommunenummer", "kommunenavn", g.geometry.name)]
+    cols = [column_label(ctx.lang, c) for c in ("kommunenummer", *extra)]
+    styles = [{"color": "#444", "weight": 1.6, "fill": True, "fillColor": "#ffffff", "fillOpacity": 0.01,
+               "opacity": 0.9}]
+    rows = []
+    for geom, rec in zip(g.geometry, recs, strict=False):
+        vals = [_text(rec.get("kommunenummer"))]
+        for c in extra:
+            v = rec.get(c)
+            vals.append(ctx.fmt(v) if _num(v) is not None and not isinstance(v, str) else _text(v))
+        rows.append([_geojson(geom), 0, _text(rec.get("kommunenavn")), *vals])
+    payload = {"rows": rows, "styles": styles, "cols": cols, "titleIndex": 2, "valueOffset": 3, "tooltip": True}
+    return [("shapes", payload, ctx.tr("layer.kommuner"), True, False)]
+
+
+# --------------------------------------------------------------------------------------------------
+# public API
+
+
+def _attribution(ctx: _Ctx, attribution: str | Sequence[str] | None, synthetic: bool) -> str:
+    if attribution is None:
+        parts = [ctx.tr("attr.synthetic")] if synthetic else [ctx.tr("attr.kartverket"), ctx.tr("attr.ssb"),
+                                                              ctx.tr("attr.osm")]
+    elif isinstance(attribution, str):
+        parts = [attribution]
+    else:
+        parts = [str(a) for a in attribution]
+    # Leaflet inserts attribution as HTML: escape here.
+    return " | ".join(html.escape(p) for p in parts if p)
+
+
+def _populate(m: Any, layers: Mapping[str, gpd.GeoDataFrame], *, title: str, lang: str, synthetic: bool,
+              attribution: str | Sequence[str] | None, tiles: str | None, max_points: int,
+              layer_control: bool = True, today: _dt.date | None = None) -> Any:
+    """Add every known result layer + controls + title/legend to the folium map ``m``."""
+    import folium
+
+    DataLayer, Decorations, _ = _element_classes()
+    simplify_m = _default("webmap.simplify_m", 20.0)
+    decimals = int(_default("webmap.coord_decimals", 5))
+    cluster_min = int(_default("webmap.cluster_min_points", 200))
+    unknown = [k for k in layers if k not in LAYER_NAMES]
+    for k in unknown:
+        log.info("webmap: layer '%s' is not a known result layer; skipped", k)
+    prepared: dict[str, gpd.GeoDataFrame] = {}
+    for name in LAYER_NAMES:
+        g = layers.get(name)
+        if g is None:
+            continue
+        p = _prepare(g, name, simplify_m=0.0 if name in ("sources", "selected_sites", "existing") else simplify_m,
+                     decimals=decimals)
+        if p is not None:
+            prepared[name] = p
+    ctx = _Ctx(lang, prepared)
+    ctx.note = None  # type: ignore[attr-defined]
+
+    # base layers
+    if tiles is not None:
+        blank = DataLayer("blank", {}, name=ctx.tr("base.none"), overlay=False, show=tiles == "auto")
+        m.add_child(blank)
+        url = OSM_TILES if tiles == "auto" else str(tiles)
+        folium.TileLayer(tiles=url, attr=html.escape(ctx.tr("attr.osm")) if tiles == "auto" else " ",
+                         name=html.escape(ctx.tr("base.osm" if tiles == "auto" else "base.custom")),
+                         overlay=False, control=True, show=tiles != "auto", max_zoom=19,
+                         errorTileUrl=_TRANSPARENT_GIF).add_to(m)
+
+    for name, g in prepared.items():
+        ctx.grow(g)
+        if name == "sources":
+            specs = _sources(ctx, g, max_points=max_points, cluster_min=cluster_min)
+        elif name == "candidates":
+            specs = _candidates(ctx, g)
+        elif name in ("selected_sites", "existing"):
+            specs = _sites(ctx, g, name)
+        elif name in ("allocation", "matches"):
+            specs = _lines(ctx, g, name)
+        elif name in ("catchments", "service_areas"):
+            specs = _areas(ctx, g, name)
+        else:
+            specs = _kommuner(ctx, g)
+        for factory, payload, lname, show, cluster in specs:
+            m.add_child(DataLayer(factory, payload, name=lname, show=show, cluster=cluster))
+    if layer_control:
+        folium.LayerControl(collapsed=False, position="topright").add_to(m)
+    today = today or _dt.date.today()
+    b = ctx.bounds
+    # legend: selected sites first, then scores, sources, lines, areas
+    order = [ctx.tr(k) for k in ("legend.sites", "legend.score", "legend.sources", "legend.allocation",
+                                 "legend.matches", "legend.service_areas")]
+    ctx.legend.sort(key=lambda s: order.index(s["title"]) if s["title"] in order else 99)
+    cfg = {
+        "title": title,
+        "synthetic": ctx.tr("synthetic") if synthetic else None,
+        "note": ctx.note,  # type: ignore[attr-defined]
+        "made": ctx.tr("made", date=today.isoformat()),
+        "legend": ctx.legend,
+        "legendTitle": ctx.tr("legend.title"),
+        "attribution": _attribution(ctx, attribution, synthetic),
+        "bounds": [[b[1], b[0]], [b[3], b[2]]] if b else None,
+    }
+    m.add_child(Decorations(cfg))
+    if not prepared:
+        log.warning("webmap: none of the layers %s had features to draw", sorted(layers))
+    return m
+
+
+def _new_map(location: Sequence[float] | None = None, **kw: Any) -> Any:
+    folium = _folium()
+    m = folium.Map(location=location or [60.5, 10.5], zoom_start=kw.pop("zoom_start", 9), tiles=None,
+                   control_scale=False, prefer_canvas=True, **kw)
+    # Only Leaflet itself is needed by our layers (no jQuery/Bootstrap/FontAwesome): ~4 MB smaller.
+    m.default_js = [j for j in m.default_js if j[0] == "leaflet"]
+    m.default_css = [c for c in m.default_css if c[0] == "leaflet_css"]
+    return m
+
+
+def _check_layers(layers: Any) -> None:
+    if not isinstance(layers, Mapping):
+        raise InputError(f"layers: expected a mapping of layer name -> GeoDataFrame, got {type(layers).__name__}")
+    import geopandas as gpd
+
+    for k, v in layers.items():
+        if v is not None and not isinstance(v, gpd.GeoDataFrame):
+            raise InputError(f"layers['{k}']: expected a GeoDataFrame, got {type(v).__name__}")
+
+
+def build_map(layers: Mapping[str, gpd.GeoDataFrame], *, title: str, lang: str = "nb", synthetic: bool = False,
+              attribution: str | Sequence[str] | None = None, tiles: str | None = "auto",
+              max_points: int | None = None) -> folium.Map:
+    """Build an interactive map of arealsirk results.
+
+    Parameters
+    ----------
+    layers
+        Result layers by name (see the results layer schema): ``kommuner``, ``sources``,
+        ``candidates``, ``selected_sites``, ``allocation``, ``catchments``,
+        ``service_areas``, ``matches`` (and ``existing``).  Missing, empty or unknown
+        layers are skipped (logged).  Any CRS; reprojected to WGS84 here only.
+    title
+        Map title (shown on the map and as the page title; escaped).
+    lang
+        ``"nb"`` (bokmål) or ``"en"`` for every label, legend and popup.
+    synthetic
+        Mark the map "syntetiske data" / "synthetic data" (title block, attribution, page title).
+    attribution
+        Data attribution text(s); default: Kartverket, SSB and OpenStreetMap lines, or
+        "synthetic demo data" when ``synthetic``.
+    tiles
+        ``"auto"`` (default): plain background, plus an OpenStreetMap base layer that the
+        user may switch on when online (it requests nothing until chosen); ``None``: no
+        background layers at all; a URL template: that tile layer shown from the start
+        (failed tiles are replaced by a transparent image).
+    max_points
+        At most this many sources are drawn (the largest by quantity); default
+        ``webmap.max_points`` from the defaults table.
+
+    Returns
+    -------
+    folium.Map
+        Write it with :func:`write_map` for a self-contained offline file.
+    """
+    lang = check_lang(lang)
+    _check_layers(layers)
+    if not isinstance(title, str):
+        raise InputError(f"title: expected text, got {type(title).__name__}")
+    if tiles not in (None, "auto") and not (isinstance(tiles, str) and "{z}" in tiles):
+        raise InputError(f"tiles: expected 'auto', None or a URL template with {{z}}/{{x}}/{{y}}, got {tiles!r}")
+    if max_points is None:
+        max_points = int(_default("webmap.max_points", 50000))
+    from ._validate import check_number as _check_number
+
+    _check_number(max_points, "max_points", minimum=1, integer=True)
+    m = _new_map()
+    page_title = f"{title} ({t(lang, 'synthetic.short')})" if synthetic else title
+    m.get_root().title = html.escape(page_title)
+    _populate(m, layers, title=title, lang=lang, synthetic=synthetic, attribution=attribution, tiles=tiles,
+              max_points=int(max_points))
+    return m
+
+
+def _needs_folium_defaults(m: Any) -> bool:
+    """True if elements outside our layers need folium's jQuery/Bootstrap/awesome-markers."""
+    from folium.map import Icon
+
+    stack = [m]
+    while stack:
+        el = stack.pop()
+        if isinstance(el, Icon):
+            return True
+        stack.extend(getattr(el, "_children", {}).values())
+    return False
+
+
+def write_map(map_or_layers: folium.Map | Any | Mapping[str, gpd.GeoDataFrame], path: str | os.PathLike[str], *,
+              offline: bool = True, **kw: Any) -> Path:
+    """Write one self-contained HTML file (atomic) and return its path.
+
+    Parameters
+    ----------
+    map_or_layers
+        A map from :func:`build_map` / :func:`compare_maps` (or any folium Map/Figure),
+        or result layers, in which case ``build_map(layers, **kw)`` is called first
+        (``title`` defaults to the file name).
+    path
+        Target ``.html``; written to a temporary file beside it and renamed.
+    offline
+        Inline every script, stylesheet, image and font (default).  An asset that is not
+        vendored raises :class:`OutputError` rather than leaving a CDN link.
+    **kw
+        Passed to :func:`build_map` when layers are given.
+    """
+    from ._webmap_assets import external_references, inline_figure
+    from .io import atomic_path
+
+    path = Path(path)
+    if isinstance(map_or_layers, Mapping):
+        kw.setdefault("title", path.stem)
+        m = build_map(map_or_layers, **kw)
+    else:
+        if kw:
+            raise InputError(f"write_map: options {sorted(kw)} only apply when layers are given, not a map")
+        m = map_or_layers
+    root = m.get_root() if hasattr(m, "get_root") else m
+    if offline:
+        folium = _folium()
+        if isinstance(m, folium.Map) and _needs_folium_defaults(m):
+            m.default_js = list(folium.Map.default_js)
+            m.default_css = list(folium.Map.default_css)
+        inline_figure(root, strict=True)
+    text = root.render()
+    if offline:
+        ext = external_references(text)
+        if ext:
+            raise OutputError(f"{path}: the map would load {len(ext)} external resource(s), e.g. {ext[0]!r}; "
+                              "pass offline=False to allow that")
+    try:
+        with atomic_path(path) as tmp:
+            tmp.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise OutputError(f"{path}: cannot write the map ({exc})") from exc
+    log.info("webmap: wrote %s (%.1f kB)", path, path.stat().st_size / 1024)
+    return path
