@@ -109,6 +109,7 @@ def normalise_roads(
     typ_l = typ.map(lambda v: str(v).strip().lower() if v is not None else "")
     ferry = typ_l.isin(FERRY_TYPES)
     medium_col = find_column(cols, ("medium",))
+    motor_col = find_column(cols, ("motorvegtype",), suffix=True)
     keep = pd.Series(True, index=src.index)
     dropped: dict[str, int] = {}
     if not include_paths and type_col:
@@ -133,6 +134,7 @@ def normalise_roads(
         "typeVeg": typ[keep].to_numpy(dtype=object),
         "ferry": ferry[keep].to_numpy(dtype=bool),
         "medium": src.loc[keep, medium_col].to_numpy(dtype=object) if medium_col else None,
+        "motorvegtype": src.loc[keep, motor_col].to_numpy(dtype=object) if motor_col else None,
         "oneway": np.zeros(int(keep.sum()), dtype=bool),
     }, geometry=shapely.force_2d(src.geometry[keep].to_numpy()), crs=src.crs)
     if not len(out):
@@ -176,6 +178,7 @@ def read_roads(
     geopandas.GeoDataFrame
         ``id`` (str), ``vegkategori`` (E/R/F/K/P), ``vegnummer`` (float, NaN if none), ``typeVeg``,
         ``ferry`` (bool), ``medium`` (T on the ground, U tunnel, L bridge...; None if absent),
+        ``motorvegtype`` (motorveg/motortrafikkveg, used by the network for speeds; None if absent),
         ``oneway`` (False), single-part LineStrings.
     """
     gdf, lyr = read_vector(path, layer, prefer=_ROAD_LAYERS, what="road")

@@ -67,3 +67,21 @@ def test_road_errors():
 def test_wrong_layer_named(ringerike):
     with pytest.raises(FileNotFoundError, match="no layer 'veger'"):
         read_roads(ringerike, layer="veger")
+
+
+def test_roads_feed_the_network_builder(ringerike):
+    """read_roads output goes straight into network.graph_from_roads; travel times are plausible."""
+    from arealsirk.network import graph_from_roads
+    from arealsirk.proximity import od_matrix
+
+    roads = read_roads(ringerike)
+    assert "motorvegtype" in roads.columns  # the network uses it for motorway speeds
+    graph = graph_from_roads(roads)
+    stations = gpd.read_file(ringerike, layer="n1000_stasjon").set_index("navn")
+    pair = stations.loc[["Hønefoss", "Gran", "Flå"]]
+    minutes = od_matrix(graph, pair, pair) / 60.0
+    # by car (Google/Statens vegvesen route planners): Hønefoss-Gran ~27 km / 25-30 min,
+    # Hønefoss-Flå ~75 km / 55-60 min; N1000 is generalised, so allow a wide band
+    assert 18 < minutes[0, 1] < 40
+    assert 40 < minutes[0, 2] < 75
+    assert abs(minutes[0, 1] - minutes[1, 0]) < 1.0  # two-way network
