@@ -39,6 +39,7 @@ __all__ = [
     "graph_from_osm_file",
     "graph_from_place",
     "graph_from_polygon",
+    "graph_from_dimacs",
     "largest_component",
     "snap",
     "SnapResult",
@@ -511,24 +512,47 @@ def _edge_tags(d: dict[str, Any]) -> dict[str, Any]:
 
 
 def _filter_osm(osmium: Any, src: Path, dst: Path, network_type: str) -> int:
-    """Write the ways of ``network_type`` and the nodes they use from ``src`` to OSM XML ``dst``."""
-    ways: list[Any] = []
-    needed: set[int] = set()
-    for w in osmium.FileProcessor(str(src), osmium.osm.WAY):
-        tags = dict(w.tags)
-        if _keep_way(tags, network_type):
-            refs = [n.ref for n in w.nodes]
-            if len(refs) >= 2:
-                needed.update(refs)
-                ways.append((w.id, refs, tags))
+    """Write the ways of ``network_type`` and the nodes they use from ``src`` to OSM XML ``dst``.
+
+    Extracts are often clipped: a way may reference nodes missing from the file.  Such ways
+    are cut into the runs of nodes that exist (osmnx refuses edges with missing nodes);
+    extra pieces get negative way ids.
+    """
+    loc: dict[int, tuple[float, float]] = {}
+    ways: list[tuple[int, list[int], dict[str, str]]] = []
+    extra_id = 0
+    for obj in osmium.FileProcessor(str(src), osmium.osm.NODE | osmium.osm.WAY):
+        if obj.is_node():
+            if obj.location.valid():
+                loc[obj.id] = (obj.location.lon, obj.location.lat)
+            continue
+        tags = dict(obj.tags)
+        if not _keep_way(tags, network_type):
+            continue
+        run: list[int] = []
+        runs: list[list[int]] = []
+        for ref in (n.ref for n in obj.nodes):
+            if ref in loc:
+                run.append(ref)
+            else:
+                if len(run) >= 2:
+                    runs.append(run)
+                run = []
+        if len(run) >= 2:
+            runs.append(run)
+        for k, r in enumerate(runs):
+            if k == 0:
+                ways.append((obj.id, r, tags))
+            else:
+                extra_id -= 1
+                ways.append((extra_id, r, tags))
     if not ways:
         return 0
+    needed = sorted({ref for _, refs, _ in ways for ref in refs})
     writer = osmium.SimpleWriter(str(dst))
     try:
-        for n in osmium.FileProcessor(str(src), osmium.osm.NODE):
-            if n.id in needed and n.location.valid():
-                writer.add_node(osmium.osm.mutable.Node(id=n.id, location=(n.location.lon, n.location.lat),
-                                                        version=1, visible=True))
+        for nid in needed:
+            writer.add_node(osmium.osm.mutable.Node(id=nid, location=loc[nid], version=1, visible=True))
         for wid, refs, tags in ways:
             writer.add_way(osmium.osm.mutable.Way(id=wid, nodes=refs, tags=tags, version=1, visible=True))
     finally:
@@ -582,6 +606,57 @@ def _finish_online(G: Any, crs: Any, keep: str, name: str) -> Any:
     G.graph["crs"] = _crs_string(G.graph["crs"])
     G.graph["name"] = name
     return largest_component(G) if keep == "largest" else G
+
+
+def graph_from_dimacs(path: str | Path, *, weight: str = "length",
+                      coordinates: str | Path | None = None) -> nx.MultiDiGraph:
+    """Read a DIMACS shortest-path graph (``.gr``: ``p sp n m`` and ``a u v w`` lines).
+
+    Arcs are directed; parallel arcs are kept as parallel edges (the shortest counts in
+    every shortest-path routine, see :func:`arealsirk._graph.prepare`).  Node ids are the
+    file's 1-based integers.  An optional ``.co`` file (``v id x y``) gives ``x``/``y``.
+
+    Raises
+    ------
+    MissingFileError, InputError
+        Missing file, no ``p sp`` header, a malformed line (with its line number), or an
+        arc count that disagrees with the header.
+    """
+    import networkx as nx
+
+    p = Path(path)
+    if not p.is_file():
+        raise MissingFileError(f"{p}: DIMACS graph file not found")
+    n_nodes = n_arcs = None
+    arcs: list[tuple[int, int, float]] = []
+    with p.open(encoding="ascii", errors="replace") as fh:
+        for lineno, line in enumerate(fh, start=1):
+            tok = line.split()
+            if not tok or tok[0] == "c":
+                continue
+            try:
+                if tok[0] == "p":
+                    n_nodes, n_arcs = int(tok[2]), int(tok[3])
+                elif tok[0] == "a":
+                    arcs.append((int(tok[1]), int(tok[2]), float(tok[3])))
+                else:
+                    raise ValueError(f"unknown line type {tok[0]!r}")
+            except (IndexError, ValueError) as exc:
+                raise InputError(f"{p}, line {lineno}: malformed DIMACS line ({exc})") from None
+    if n_nodes is None:
+        raise InputError(f"{p}: no 'p sp <nodes> <arcs>' header line")
+    if len(arcs) != n_arcs:
+        raise InputError(f"{p}: header says {n_arcs} arcs but the file has {len(arcs)}")
+    G = nx.MultiDiGraph(name=p.name, crs=None)
+    G.add_nodes_from(range(1, n_nodes + 1))
+    G.add_edges_from((u, v, {weight: w}) for u, v, w in arcs)
+    if coordinates is not None:
+        with Path(coordinates).open(encoding="ascii") as fh:
+            for line in fh:
+                tok = line.split()
+                if tok and tok[0] == "v":
+                    G.nodes[int(tok[1])].update(x=float(tok[2]), y=float(tok[3]))
+    return G
 
 
 # --------------------------------------------------------------------------- snapping

@@ -1,0 +1,108 @@
+"""Real data: DIMACS Rome distances, Kartverket N1000 Ringerike-Hadeland, OSM Oslo PBF."""
+
+from __future__ import annotations
+
+import csv
+
+import geopandas as gpd
+import networkx as nx
+import numpy as np
+import pytest
+from shapely.geometry import Point
+
+from arealsirk.datasets import shared_bench_dir, shared_data_dir
+from arealsirk.network import graph_from_dimacs, graph_from_osm_file, graph_from_roads, snap
+from arealsirk.proximity import od_matrix
+
+ROME = shared_bench_dir() / "dimacs_rome99"
+RH = shared_data_dir() / "ringerike_hadeland" / "ringerike_hadeland.gpkg"
+OSLO = shared_data_dir() / "osm_oslo_center"
+
+
+def test_dimacs_rome_reference_distances():
+    G = graph_from_dimacs(ROME / "raw" / "rome99.gr")
+    assert G.number_of_nodes() == 3353 and G.number_of_edges() == 8870
+    with (ROME / "REFERENCE.csv").open() as fh:
+        ref = [(int(r["source_1based"]), int(r["target_1based"]), float(r["distance"]))
+               for r in csv.DictReader(fh) if r["source_1based"] != "ALL"]
+    assert len(ref) > 100
+    src = sorted({s for s, _, _ in ref})
+    tgt = sorted({t for _, t, _ in ref})
+    D = od_matrix(G, src, tgt, weight="length")
+    got = np.array([D[src.index(s), tgt.index(t)] for s, t, _ in ref])
+    np.testing.assert_array_equal(got, [d for _, _, d in ref])
+    # the same from the target side (reversed graph): directed arcs must stay directed
+    D2 = od_matrix(G, src[:2], tgt, weight="length")
+    np.testing.assert_array_equal(D2, D[:2])
+
+
+def test_dimacs_rome_all_pairs_checksum():
+    G = graph_from_dimacs(ROME / "raw" / "rome99.gr")
+    with (ROME / "OPTIMA.csv").open() as fh:
+        expected = float(next(csv.DictReader(fh))["value"])
+    nodes = list(G.nodes)
+    D = od_matrix(G, nodes, nodes, weight="length")
+    assert np.isfinite(D).all()
+    assert D.sum() == expected  # 160 839 610 183: a summed-duplicates CSR would differ
+
+
+@pytest.fixture(scope="module")
+def n1000():
+    roads = gpd.read_file(RH, layer="n1000_veg")
+    G = graph_from_roads(roads, file=RH.name, layer="n1000_veg")
+    stations = gpd.read_file(RH, layer="n1000_stasjon")
+    return roads, G, stations
+
+
+def test_n1000_builds_connected_regional_graph(n1000):
+    roads, G, _ = n1000
+    assert nx.is_strongly_connected(G)
+    rep = G.graph["dropped"]
+    # only small fragments cut by the clip boundary are dropped
+    assert rep["nodes_dropped"] < 0.1 * rep["nodes_total"]
+    kept_km = sum(d["length"] for _, _, d in G.edges(data=True)) / 2 / 1000
+    total_km = roads.loc[roads["typeVeg"] == "enkelBilveg"].length.sum() / 1000
+    assert 0.9 * total_km < kept_km <= total_km + 1e-6
+
+
+def test_n1000_honefoss_gran_travel_time(n1000):
+    _, G, stations = n1000
+    hf = stations.loc[stations["navn"] == "Hønefoss"]
+    gran = stations.loc[stations["navn"] == "Gran"]
+    assert snap(G, hf).distance[0] < 1500 and snap(G, gran).distance[0] < 1500
+    minutes = od_matrix(G, hf, gran)[0, 0] / 60
+    km = od_matrix(G, hf, gran, weight="length")[0, 0] / 1000
+    back = od_matrix(G, gran, hf)[0, 0] / 60
+    # Hønefoss-Gran by road (Rv 35 / Fv 241 over Hadeland) is about 33-38 km, 30-40 minutes
+    straight = hf.geometry.iloc[0].distance(gran.geometry.iloc[0]) / 1000
+    assert 27 < straight < 28
+    assert 30 < km < 45
+    assert 20 < minutes < 50
+    assert back == pytest.approx(minutes)  # N1000 has no one-way information
+
+
+def test_oslo_opera_pbf_small():
+    G = graph_from_osm_file(OSLO / "oslo-opera.osm.pbf")
+    assert G.graph["crs"] == "EPSG:25833"
+    assert G.number_of_edges() > 5 and nx.is_strongly_connected(G)
+    for _, _, d in G.edges(data=True):
+        assert d["length"] > 0 and d["speed_kph"] > 0
+        assert d["travel_time"] == pytest.approx(d["length"] / (d["speed_kph"] / 3.6), rel=1e-3)
+        assert d["highway"] not in ("footway", "path", "steps", "cycleway", "pedestrian")
+
+
+def test_oslo_center_pbf_routable_car_graph():
+    G = graph_from_osm_file(OSLO / "oslo-center.osm.pbf")
+    assert G.number_of_nodes() > 1000 and nx.is_strongly_connected(G)
+    # one-way streets exist and are kept directed
+    one_way = [(u, v) for u, v, d in G.edges(data=True) if d.get("oneway") is True]
+    assert len(one_way) > 100 and any(not G.has_edge(v, u) for u, v in one_way)
+    # Oslo S (Jernbanetorget) -> Slottet (Royal Palace): about 1.5 km straight, 2-3 km by car
+    pts = gpd.GeoDataFrame(geometry=[Point(10.7522, 59.9111), Point(10.7275, 59.9169)], crs=4326)
+    res = snap(G, pts)
+    assert (res.distance < 300).all()  # the palace stands in a park; nodes of a simplified graph
+    km = od_matrix(G, pts.iloc[[0]], pts.iloc[[1]], weight="length")[0, 0] / 1000
+    straight = pts.to_crs(25833).geometry.iloc[0].distance(pts.to_crs(25833).geometry.iloc[1]) / 1000
+    assert 1.0 * straight < km < 2.5 * straight
+    minutes = od_matrix(G, pts.iloc[[0]], pts.iloc[[1]])[0, 0] / 60
+    assert 2 < minutes < 15
