@@ -1,0 +1,87 @@
+"""Capacitated facility location: brute force, OR-Library capopt / uncapopt."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from arealsirk.errors import InfeasibleError, InputError
+from arealsirk.locate import facility_location
+from arealsirk.locate.instances import read_cap, read_optima
+from locate_brute import brute_cfl
+
+
+def _tiny(seed, n=7, m=4):
+    rng = np.random.default_rng(400 + seed)
+    D = rng.uniform(1, 20, size=(n, m))
+    q = rng.integers(1, 10, size=n).astype(float)
+    K = rng.integers(10, 30, size=m).astype(float)
+    while K.sum() < q.sum():
+        K = K * 1.5
+    f = rng.integers(10, 60, size=m).astype(float)
+    return D, q, K, f
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_split_demand_equals_brute_force(seed):
+    D, q, K, f = _tiny(seed)
+    best = brute_cfl(D, q, K, f)
+    r = facility_location(D, q, K, f, exact=True)
+    h = facility_location(D, q, K, f)
+    assert r.objective == pytest.approx(best, rel=1e-7)
+    assert r.status == "optimal"
+    assert h.objective >= best - 1e-6
+    for res in (r, h):
+        flows = res.flows.toarray()
+        assert np.allclose(flows.sum(axis=1), q)                      # all demand served
+        assert np.all(flows.sum(axis=0) <= K + 1e-6)                  # capacities respected
+        assert np.all(flows[:, np.setdiff1d(np.arange(len(K)), res.facilities)] == 0)
+        assert res.objective == pytest.approx(f[res.facilities].sum() + (flows * D).sum(), rel=1e-9)
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_single_source_with_min_load_equals_brute_force(seed):
+    D, q, K, f = _tiny(seed, n=5, m=3)
+    L = np.full(3, 6.0)
+    best = brute_cfl(D, q, K, f, single_source=True, min_load=L)
+    r = facility_location(D, q, K, f, single_source=True, min_load=L, exact=True)
+    assert r.objective == pytest.approx(best, rel=1e-7)
+    flows = r.flows.toarray()
+    assert np.all((flows > 0).sum(axis=1) == 1)                       # single source
+    loads = flows.sum(axis=0)[r.facilities]
+    assert np.all(loads >= 6.0 - 1e-6)                                # minimum plant size
+
+
+@pytest.mark.parametrize("name", ["cap41", "cap71", "cap101", "cap131"])
+def test_orlib_capopt(name, bench):
+    row = [x for x in read_optima("cap", bench=bench) if x["problem"] == "CFL" and x["instance"] == name][0]
+    inst = read_cap(name, bench=bench)
+    r = facility_location(inst.cost, inst.demand, inst.capacity, inst.fixed_cost, exact=True)
+    assert r.objective == pytest.approx(float(row["optimal_value"]), abs=0.01)
+    assert r.status == "optimal"
+
+
+@pytest.mark.parametrize("name", ["cap71", "cap104", "cap134"])
+def test_orlib_uncapopt(name, bench):
+    row = [x for x in read_optima("cap", bench=bench) if x["problem"] == "UFL" and x["instance"] == name][0]
+    inst = read_cap(name, bench=bench)
+    r = facility_location(inst.cost, inst.demand, np.inf, inst.fixed_cost)
+    assert r.objective == pytest.approx(float(row["optimal_value"]), abs=0.01)
+
+
+def test_capacity_below_demand_is_infeasible():
+    D = np.ones((3, 2))
+    with pytest.raises(InfeasibleError, match="total capacity"):
+        facility_location(D, [5, 5, 5], [4, 4], [1, 1])
+
+
+def test_min_load_above_capacity_is_input_error():
+    with pytest.raises(InputError, match="min_load"):
+        facility_location(np.ones((2, 2)), [1, 1], [5, 5], [1, 1], min_load=[6, 0])
+
+
+def test_capa_parser_needs_capacity(bench):
+    with pytest.raises(InputError, match="capacity"):
+        read_cap("capa", bench=bench)
+    inst = read_cap("capa", capacity=8000, bench=bench)
+    assert inst.cost.shape == (1000, 100) and np.all(inst.capacity == 8000)
