@@ -3,15 +3,31 @@ bioenergy and textile reuse, with per-kommune fairness tables and scenario compa
 
 Every function validates its inputs with :func:`arealsirk._validate.validate_layer`,
 takes keyword-only options plus ``progress``/``is_cancelled`` callables, and returns
-a :class:`WorkflowResult` whose layers follow the results layer schema.
+a :class:`WorkflowResult` whose layers follow the results layer schema.  Heavy
+modules (scipy, the network engine, the location models) are imported when a
+function runs, not when this package is imported.
 """
 
 from __future__ import annotations
 
 from ._result import WorkflowResult
+from .bioenergy import site_bioenergy
 from .biogas import site_biogas
 from .compare import compare_scenarios
+from .fairness import kommune_fairness
+from .parks import site_industrial_parks
 from .reuse import site_reuse_centres
 from .symbiosis import symbiosis_matches
+from .textiles import site_textile_reuse
 
-__all__ = ["WorkflowResult", "compare_scenarios", "site_biogas", "site_reuse_centres", "symbiosis_matches"]
+__all__ = [
+    "WorkflowResult",
+    "compare_scenarios",
+    "kommune_fairness",
+    "site_bioenergy",
+    "site_biogas",
+    "site_industrial_parks",
+    "site_reuse_centres",
+    "site_textile_reuse",
+    "symbiosis_matches",
+]

@@ -126,3 +126,48 @@ def empty_layer(columns: list[str], crs: Any) -> gpd.GeoDataFrame:
     import pandas as pd
 
     return gpd.GeoDataFrame(pd.DataFrame({c: [] for c in columns}), geometry=[], crs=crs)
+
+
+def ids_of(gdf: gpd.GeoDataFrame, prefix: str, *, prefer: tuple[str, ...] = ("id",)) -> pd.Series:
+    """String ids: the first of ``prefer`` columns that exists and is unique, else ``<prefix><row>``."""
+    import pandas as pd
+
+    for col in prefer:
+        if col in gdf.columns and gdf[col].notna().all() and not gdf[col].duplicated().any():
+            return gdf[col].astype(str).reset_index(drop=True)
+    return pd.Series([f"{prefix}{i}" for i in range(len(gdf))])
+
+
+def exclude(points: gpd.GeoDataFrame, exclusions: gpd.GeoDataFrame | None,
+            *, what: str = "candidate") -> tuple[gpd.GeoDataFrame, list[str]]:
+    """Drop ``points`` lying inside any exclusion polygon; returns the kept rows and a message."""
+    if exclusions is None:
+        return points, []
+    exc = validate_layer(exclusions, name="exclusions", geometry="polygon")
+    union = exc.union_all() if hasattr(exc, "union_all") else exc.unary_union
+    inside = points_of(points).geometry.intersects(union).to_numpy()
+    msgs = []
+    if inside.any():
+        ids = points["id"].astype(str).to_numpy()[inside] if "id" in points.columns else np.flatnonzero(inside)
+        msgs.append(f"{int(inside.sum())} {what}(s) inside an exclusion (lake, protected area ...) were left "
+                    f"out: {', '.join(map(str, ids[:10]))}")
+    return points.loc[~inside].reset_index(drop=True), msgs
+
+
+def stack_sites(parts: list[gpd.GeoDataFrame], *, crs: Any) -> gpd.GeoDataFrame:
+    """Concatenate site layers (id, name, kommunenummer, existing, capacity_t when present) as points."""
+    import geopandas as gpd
+    import pandas as pd
+
+    cols = ["id", "name", "kommunenummer", "existing", "capacity_t"]
+    frames = []
+    geoms = []
+    for s in parts:
+        s = points_of(s)
+        frames.append(pd.DataFrame({c: (s[c].to_numpy() if c in s.columns else [None] * len(s)) for c in cols}))
+        geoms.extend(s.geometry.to_numpy())
+    out = gpd.GeoDataFrame(pd.concat(frames, ignore_index=True), geometry=geoms, crs=crs)
+    out["id"] = out["id"].astype(str)
+    out["name"] = out["name"].where(out["name"].notna(), out["id"]).astype(str)
+    out["existing"] = out["existing"].astype(bool)
+    return out

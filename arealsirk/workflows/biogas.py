@@ -1,17 +1,106 @@
-"""Biogas plants: capacitated facility location for manure, food waste and sludge (being written)."""
+"""Biogas plants: manure, food waste and sewage sludge to centralised co-digestion plants.
+
+A profile of the shared feedstock machinery (:mod:`arealsirk.workflows._feedstock`):
+capacitated facility location with a minimum plant size, a maximum transport
+distance and existing plants kept.  Per plant it reports the feedstock mix (t/yr),
+
+* methane (Nm3/yr) = sum over allocated tonnes x yield(kind) (``resources.methane_nm3_per_t.<kind>``,
+  Miljødirektoratet M-1533|2019 ranges),
+* energy (GWh/yr) = methane x ``resources.kwh_per_nm3_methane`` / 1e6,
+* tonne-km, transport CO2 (``resources.co2_kg_per_tkm``) and truck trips (payload per kind).
+
+Catchments are the convex hull of each plant's allocated sources (buffered
+``resources.catchment_buffer_m``).
+"""
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
 
+import numpy as np
+
+from ..resources import energy_gwh_from_methane, has_methane_yield, methane_yield
+from ._feedstock import Profile, site_feedstock
 from ._result import WorkflowResult
 
-__all__ = ["site_biogas"]
+if TYPE_CHECKING:
+    import geopandas as gpd
+    import pandas as pd
+
+__all__ = ["site_biogas", "BIOGAS"]
 
 
-def site_biogas(sources: Any, candidates: Any, roads: Any, *, count: int | None = None,
-                max_km: float | None = None, min_plant_t: float | None = None,
-                capacity_t: float | None = None, existing: Any = None, kommuner: Any = None,
-                parameters: Any = None, progress: Any = None, is_cancelled: Any = None) -> WorkflowResult:
-    """Site biogas plants (contract; implementation lands with arealsirk.locate.facility_location)."""
-    raise NotImplementedError("site_biogas waits for arealsirk.locate.facility_location")
+def _benefits(alloc: pd.DataFrame, params: Mapping[str, Any]) -> dict[str, np.ndarray]:
+    y = np.array([methane_yield(k, params) for k in alloc["kind"]], dtype=float)
+    ch4 = alloc["quantity"].to_numpy(dtype=float) * y
+    return {"methane_nm3": ch4, "energy_gwh": energy_gwh_from_methane(ch4, params)}
+
+
+BIOGAS = Profile(
+    name="biogas", facility_type="biogas_plant", prefix="biogas", existing_types=("biogas_plant",),
+    accepts=lambda k, params: has_methane_yield(k, params),
+    reject_reason="they have no methane yield (resources.methane_nm3_per_t.<kind>; add one with parameters)",
+    benefits=_benefits,
+)
+
+
+def site_biogas(sources: gpd.GeoDataFrame, candidates: gpd.GeoDataFrame, roads: Any, *,
+                count: int | None = None, max_km: float | None = None, min_plant_t: float | None = None,
+                capacity_t: float | None = None, existing: gpd.GeoDataFrame | None = None,
+                kommuner: gpd.GeoDataFrame | None = None, parameters: Mapping[str, Any] | None = None,
+                kinds: Any = None, exclusions: gpd.GeoDataFrame | None = None, exact: bool = False,
+                time_limit: float | None = None, progress: Any = None,
+                is_cancelled: Any = None) -> WorkflowResult:
+    """Site biogas plants for manure, food waste and sludge.
+
+    Parameters
+    ----------
+    sources
+        Points (or polygons) with ``id``, ``kind``, ``quantity``, ``unit``.  Kinds
+        without a methane yield are ignored with a message; an unknown unit is an error.
+    candidates
+        Candidate sites (points or polygons, ``id``/``name`` used when present).
+    roads
+        Road lines (:func:`arealsirk.network.graph_from_roads`) or a graph.
+    count
+        Total number of plants, existing ones included; ``None`` lets the cost model choose
+        (fixed cost ``biogas.plant_fixed_tkm`` per new plant).
+    max_km
+        Longest road transport from a source to its plant (``biogas.max_km``, 15 km).
+    min_plant_t, capacity_t
+        Minimum and maximum feedstock of a new plant, t/yr (``biogas.min_plant_t``,
+        ``biogas.capacity_t``).  Existing plants use their ``capacity_t`` column.
+    existing
+        Existing facilities; rows with ``facility_type == "biogas_plant"`` are kept open.
+    kommuner
+        Kommune polygons for the per-kommune table.
+    parameters
+        Overrides of defaults-table keys, e.g. ``{"resources.methane_nm3_per_t.food_waste": 105}``.
+    kinds
+        Restrict to these kinds; a kind without a methane yield is then an error.
+    exclusions
+        Polygons a new plant may not lie in (lakes, protected areas); candidates inside are dropped.
+    exact, time_limit
+        Passed to :func:`arealsirk.locate.facility_location`.
+
+    Returns
+    -------
+    WorkflowResult
+        layers ``selected_sites`` (feedstock_t, methane_nm3, energy_gwh, tonne_km, co2_t ...),
+        ``allocation``, ``catchments``, ``sources`` (collected/uncollected t); tables
+        ``by_kommune`` (see :func:`~arealsirk.workflows.fairness.kommune_fairness`) and
+        ``feedstock_mix`` (t/yr per site and kind).
+
+    Raises
+    ------
+    InputError
+        Bad layers, unknown units, a requested kind without a yield.
+    InfeasibleError
+        When no site can reach the minimum plant size within ``max_km`` (the message names
+        the best candidate and its reachable tonnes), or ``count`` cannot be met.
+    """
+    return site_feedstock(BIOGAS, sources, candidates, roads, count=count, max_km=max_km,
+                          min_plant_t=min_plant_t, capacity_t=capacity_t, existing=existing,
+                          kommuner=kommuner, parameters=parameters, kinds=kinds, exclusions=exclusions,
+                          exact=exact, time_limit=time_limit, progress=progress, is_cancelled=is_cancelled)

@@ -1,17 +1,324 @@
-"""Reuse centres: maximal coverage / p-median on drive times (being written)."""
+"""Reuse centres (ombrukssentre, kretsløpsparker): maximal coverage or p-median on drive times.
+
+Demand is people: population grid cells (polygons -> centroids) or points with a
+population column.  Candidate sites and the existing recycling stations (which
+the model keeps: they are *fixed* open facilities) are snapped to the road
+graph (:func:`arealsirk.network.graph_from_roads`); drive minutes come from
+:func:`arealsirk.proximity.od_matrix`.  The location model is one of
+
+* ``objective="coverage"`` -- maximal covering location problem (Church & ReVelle
+  1974): open ``count`` sites so that the most people are within ``max_minutes``,
+  :func:`arealsirk.locate.max_coverage`;
+* ``objective="median"`` -- p-median (Hakimi 1964; ReVelle & Swain 1970): open
+  ``count`` sites so that the population-weighted mean drive time is least,
+  :func:`arealsirk.locate.p_median`.
+
+Outputs per kommune: the share of people within 15/20/30 minutes
+(``reuse.band*_minutes``) and the mean drive time to the nearest open site; a
+coverage curve for 1..k sites and the number needed to reach
+``reuse.target_share`` (90 %).
+"""
 
 from __future__ import annotations
 
-from typing import Any
+import logging
+from typing import TYPE_CHECKING, Any
 
+import numpy as np
+
+from .._validate import check_number, validate_layer
+from ..errors import InfeasibleError, InputError
+from ..progress import Progress
+from ..resources import parameter
+from ._common import (as_graph, clean_kommuner, exclude, ids_of, kommune_names, kommune_of, od, points_of,
+                      stack_sites, status_of)
 from ._result import WorkflowResult
 
-__all__ = ["site_reuse_centres"]
+if TYPE_CHECKING:
+    import geopandas as gpd
+
+log = logging.getLogger("arealsirk")
+
+__all__ = ["site_reuse_centres", "coverage_table"]
+
+_EXISTING_TYPES = ("recycling_station", "reuse_centre", "gjenvinningsstasjon", "ombrukssenter")
+_DEMAND_IDS = ("id", "ssbid", "ru250m", "ssbid_1000m", "ssbid_250m")
 
 
-def site_reuse_centres(demand: Any, candidates: Any, roads: Any, *, population_column: str = "population",
-                       count: int = 3, max_minutes: float | None = None, existing: Any = None,
-                       kommuner: Any = None, objective: str = "coverage", progress: Any = None,
-                       is_cancelled: Any = None) -> WorkflowResult:
-    """Site reuse centres (contract; implementation lands with arealsirk.locate/proximity)."""
-    raise NotImplementedError("site_reuse_centres waits for arealsirk.locate.max_coverage")
+def coverage_table(minutes: np.ndarray, population: np.ndarray, groups: Any,
+                   bands: list[float]) -> Any:
+    """Per group: population, people and share within each band, mean minutes to the nearest site.
+
+    ``minutes`` is the drive time of each demand point to its nearest open site
+    (``inf`` when none is reachable; such people count as not within any band and
+    are left out of the mean, which is reported with the number of unreachable people).
+    """
+    import pandas as pd
+
+    df = pd.DataFrame({"group": np.asarray(groups), "pop": population, "min": minutes})
+    rows = []
+    for g, d in df.groupby("group", sort=True):
+        pop = float(d["pop"].sum())
+        row: dict[str, Any] = {"kommunenummer": g, "population": pop}
+        for b in bands:
+            within = float(d.loc[d["min"] <= b, "pop"].sum())
+            row[f"within_{b:g}_min"] = within
+            row[f"share_{b:g}_min"] = within / pop if pop > 0 else np.nan
+        fin = np.isfinite(d["min"].to_numpy())
+        w = d["pop"].to_numpy()[fin]
+        row["mean_minutes"] = float(np.average(d["min"].to_numpy()[fin], weights=w)) if w.sum() > 0 else np.nan
+        row["unreachable_population"] = float(d["pop"].to_numpy()[~fin].sum())
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def site_reuse_centres(demand: gpd.GeoDataFrame, candidates: gpd.GeoDataFrame, roads: Any, *,
+                       population_column: str = "population", count: int = 3,
+                       max_minutes: float | None = None, existing: gpd.GeoDataFrame | None = None,
+                       kommuner: gpd.GeoDataFrame | None = None, objective: str = "coverage",
+                       exclusions: gpd.GeoDataFrame | None = None, curve_max: int | None = None,
+                       exact: bool = False, time_limit: float | None = None,
+                       progress: Any = None, is_cancelled: Any = None) -> WorkflowResult:
+    """Place ``count`` reuse centres (existing recycling stations included) for the most people.
+
+    Parameters
+    ----------
+    demand
+        Population grid cells (polygons -> centroids) or points with ``population_column``.
+    candidates
+        Candidate sites (points or polygons), ``id`` and ``name`` used when present.
+    roads
+        Road lines (built with :func:`arealsirk.network.graph_from_roads`) or a graph.
+    count
+        Total number of sites, existing ones included (so ``count`` >= number of existing).
+    max_minutes
+        Drive-time cutoff for coverage (default ``reuse.max_minutes``).
+    existing
+        Existing recycling stations (points); rows whose ``facility_type`` is not a
+        recycling station / reuse centre are ignored.  They are kept open (fixed).
+    kommuner
+        Kommune polygons, for per-kommune tables when the demand has no ``kommunenummer``.
+    objective
+        ``"coverage"`` (maximal covering) or ``"median"`` (p-median on minutes).
+    exclusions
+        Polygons a new site may not lie in (lakes, protected areas); such candidates are dropped.
+    curve_max
+        Largest number of sites in the coverage curve (default ``reuse.curve_max``; the curve
+        continues until the target share is reached or the candidates run out).
+
+    Returns
+    -------
+    WorkflowResult
+        layers ``selected_sites`` (population_served, share_within_cutoff), ``allocation``
+        (demand -> nearest site, people, travel_min, distance_km), ``service_areas``;
+        tables ``by_kommune`` and ``coverage_curve``.
+
+    Raises
+    ------
+    InfeasibleError
+        When nobody is within ``max_minutes`` of any site.
+    InputError
+        Bad layers, ``count`` below the number of existing stations or above the sites available.
+    """
+    import geopandas as gpd
+    import pandas as pd
+
+    from .. import locate
+    from ..proximity import service_areas
+
+    p = Progress(progress, is_cancelled)
+    max_minutes = check_number(max_minutes if max_minutes is not None else parameter("reuse.max_minutes"),
+                               "max_minutes", minimum=0, exclusive_minimum=True)
+    count = check_number(count, "count", minimum=1, integer=True)
+    if objective not in ("coverage", "median", "p_median"):
+        raise InputError(f"objective must be 'coverage' or 'median', got {objective!r}")
+    p(0.0, "checking inputs")
+    dem = validate_layer(demand, name="demand", geometry=["point", "polygon"], numeric=(population_column,))
+    dem = dem[dem[population_column] > 0].reset_index(drop=True)
+    if not len(dem):
+        raise InputError(f"demand, column '{population_column}': no feature has a population above 0")
+    cand = validate_layer(candidates, name="candidates", geometry=["point", "polygon"])
+    kom = clean_kommuner(kommuner)
+    messages: list[str] = []
+    cand = points_of(cand)
+    cand["id"] = ids_of(cand, "cand")
+    cand, msg = exclude(cand, exclusions)
+    messages += msg
+    ex = None
+    if existing is not None:
+        ex = validate_layer(existing, name="existing", geometry=["point", "polygon"])
+        if "facility_type" in ex.columns:
+            keep = ex["facility_type"].astype(str).str.lower().isin(_EXISTING_TYPES)
+            if (~keep).any():
+                messages.append(f"{int((~keep).sum())} existing facilit(y/ies) of other types "
+                                "(not recycling stations) were ignored")
+            ex = ex[keep.to_numpy()].reset_index(drop=True)
+        ex = points_of(ex)
+        ex["id"] = ids_of(ex, "existing")
+        if not len(ex):
+            ex = None
+    n_fixed = 0 if ex is None else len(ex)
+    parts = []
+    if ex is not None:
+        parts.append(ex.assign(existing=True))
+    if len(cand):
+        parts.append(cand.assign(existing=False))
+    if not parts:
+        raise InputError("candidates: no candidate site left (and no existing station)")
+    sites = stack_sites(parts, crs=dem.crs)
+    if sites["id"].duplicated().any():
+        dup = sites.loc[sites["id"].duplicated(), "id"].iloc[0]
+        raise InputError(f"candidates/existing: site id {dup!r} is used twice")
+    if "name" not in sites.columns:
+        sites["name"] = sites["id"]
+    sites["name"] = sites["name"].fillna(sites["id"]).astype(str)
+    if count < n_fixed:
+        raise InputError(f"count={count} is smaller than the {n_fixed} existing recycling stations that "
+                         f"are kept; use count >= {n_fixed} (it counts existing sites) or pass fewer existing")
+    if count > len(sites):
+        raise InputError(f"count={count} but only {len(sites)} sites are available "
+                         f"({n_fixed} existing + {len(sites) - n_fixed} candidates)")
+    fixed = np.arange(n_fixed)
+
+    p(0.05, "building the road graph")
+    graph = as_graph(roads)
+    p(0.15, f"drive times {len(dem)} demand points x {len(sites)} sites")
+    dem_pts = points_of(dem)
+    T = od(graph, dem_pts, sites, weight="travel_time") / 60.0
+    D = od(graph, dem_pts, sites, weight="length") / 1000.0
+    pop = dem[population_column].to_numpy(dtype=float)
+    total_pop = float(pop.sum())
+    reach = np.isfinite(T).any(axis=1)
+    if (~reach).any():
+        messages.append(f"{int((~reach).sum())} demand point(s) with {pop[~reach].sum():,.0f} people reach "
+                        "no site on the road network (counted as not covered)")
+    best = np.min(T, axis=1)
+    if not (best <= max_minutes).any():
+        near = float(np.min(best[np.isfinite(best)])) if np.isfinite(best).any() else float("inf")
+        raise InfeasibleError(f"nobody is within max_minutes = {max_minutes:g} min of any candidate or "
+                              f"existing site (the nearest person is {near:.1f} min away); raise max_minutes "
+                              "or add candidates")
+    Tm = T[reach]
+    w = pop[reach]
+
+    def solve(k: int) -> Any:
+        if objective == "coverage":
+            return locate.max_coverage(Tm, k, max_minutes, weights=w, fixed=fixed, exact=exact,
+                                       time_limit=time_limit)
+        return locate.p_median(Tm, k, weights=w, fixed=fixed, exact=exact, time_limit=time_limit)
+
+    p(0.3, f"{objective} model with {count} sites")
+    res = solve(count)
+    open_ = np.asarray(res.facilities, dtype=int)
+    status = status_of(res)
+
+    p(0.5, "coverage curve")
+    target = parameter("reuse.target_share")
+    kmax = int(curve_max if curve_max is not None else parameter("reuse.curve_max"))
+    kmax = max(kmax, count)
+    curve_rows = []
+    k = max(1, n_fixed)
+    needed = None
+    while k <= len(sites):
+        if k == count:
+            r_k = res
+        else:
+            r_k = (locate.max_coverage(Tm, k, max_minutes, weights=w, fixed=fixed, time_limit=time_limit)
+                   if objective == "coverage" else solve(k))
+        fac = np.asarray(r_k.facilities, dtype=int)
+        near_k = np.min(T[:, fac], axis=1)
+        covered = float(pop[near_k <= max_minutes].sum())
+        fin = np.isfinite(near_k)
+        curve_rows.append({"sites": k, "population_covered": covered, "share_covered": covered / total_pop,
+                           "mean_minutes": float(np.average(near_k[fin], weights=pop[fin])),
+                           "site_ids": ";".join(sites["id"].iloc[fac].astype(str)), "status": r_k.status})
+        if needed is None and covered / total_pop >= target - 1e-12:
+            needed = k
+        if k >= kmax and needed is not None:
+            break
+        k += 1
+        p.check()
+    curve = pd.DataFrame(curve_rows)
+    if needed is None:
+        messages.append(f"even all {len(sites)} sites cover only {curve['share_covered'].iloc[-1]:.1%} of the "
+                        f"people within {max_minutes:g} min; the target {target:.0%} cannot be reached")
+    else:
+        messages.append(f"{needed} site(s) are needed to bring {target:.0%} of the people within "
+                        f"{max_minutes:g} min")
+
+    p(0.7, "allocation and figures")
+    Topen = T[:, open_]
+    j_local = np.argmin(np.where(np.isfinite(Topen), Topen, np.inf), axis=1)
+    nearest_min = Topen[np.arange(len(dem)), j_local]
+    j_site = open_[j_local]
+    served = np.isfinite(nearest_min)
+    dist_km = D[np.arange(len(dem)), j_site]
+    sel = sites.iloc[open_].copy().reset_index(drop=True)
+    sel["facility_type"] = "reuse_centre"
+    sel["kommunenummer"] = kommune_of(sel, kom).to_numpy()
+    served_pop = np.bincount(j_local[served], weights=pop[served], minlength=len(open_))
+    within_pop = np.bincount(j_local[served & (nearest_min <= max_minutes)],
+                             weights=pop[served & (nearest_min <= max_minutes)], minlength=len(open_))
+    sel["population_served"] = served_pop
+    sel["population_within_cutoff"] = within_pop
+    sel["share_within_cutoff"] = np.where(served_pop > 0, within_pop / np.maximum(served_pop, 1e-300), np.nan)
+    sel = sel[["id", "name", "facility_type", "kommunenummer", "existing", "population_served",
+               "population_within_cutoff", "share_within_cutoff", "geometry"]]
+    sel = gpd.GeoDataFrame(sel, geometry="geometry", crs=dem.crs)
+
+    from shapely import LineString
+
+    src_ids = ids_of(dem, "cell", prefer=_DEMAND_IDS)
+    dxy = np.column_stack([dem_pts.geometry.x.to_numpy(), dem_pts.geometry.y.to_numpy()])
+    sxy = np.column_stack([sel.geometry.x.to_numpy(), sel.geometry.y.to_numpy()])
+    idx = np.flatnonzero(served)
+    alloc = gpd.GeoDataFrame({
+        "source_id": src_ids.to_numpy()[idx],
+        "site_id": sel["id"].to_numpy()[j_local[idx]],
+        "facility_type": "reuse_centre",
+        "kind": "population",
+        "quantity": pop[idx],
+        "unit": "people",
+        "distance_km": dist_km[idx],
+        "travel_min": nearest_min[idx],
+        "within_cutoff": nearest_min[idx] <= max_minutes,
+    }, geometry=[LineString([tuple(dxy[i]), tuple(sxy[j_local[i]])]) for i in idx], crs=dem.crs)
+
+    p(0.8, "service areas")
+    bands = [parameter("reuse.band1_minutes"), parameter("reuse.band2_minutes"), parameter("reuse.band3_minutes")]
+    sa_minutes = sorted(set(bands) | {max_minutes})
+    sa = service_areas(graph, sel[["id", "geometry"]], sa_minutes)
+    sa = sa[["site_id", "minutes", sa.geometry.name]].copy()
+    sa["facility_type"] = "reuse_centre"
+
+    p(0.9, "per kommune")
+    groups = kommune_of(dem, kom)
+    band_list = sorted(set(bands) | {max_minutes})
+    by_k = coverage_table(nearest_min, pop, groups, band_list)
+    names = kommune_names(kom)
+    by_k.insert(1, "kommunenavn", by_k["kommunenummer"].map(names).fillna(""))
+    main_site = pd.DataFrame({"k": groups.to_numpy(), "site": sel["id"].to_numpy()[j_local], "pop": pop})
+    main_site = main_site[served].groupby(["k", "site"])["pop"].sum().reset_index()
+    main_site = main_site.sort_values(["k", "pop"], ascending=[True, False]).drop_duplicates("k")
+    by_k["main_site"] = by_k["kommunenummer"].map(dict(zip(main_site["k"], main_site["site"], strict=True)))
+    by_k["sites_in_kommune"] = by_k["kommunenummer"].map(sel.groupby("kommunenummer").size()).fillna(0).astype(int)
+
+    covered_pop = float(pop[nearest_min <= max_minutes].sum())
+    fin = np.isfinite(nearest_min)
+    summary: dict[str, Any] = {
+        "workflow": f"reuse_centres ({objective})", "sites": len(sel), "sites_existing": int(sel["existing"].sum()),
+        "sites_new": int((~sel["existing"]).sum()), "population": total_pop, "population_covered": covered_pop,
+        "share_covered": covered_pop / total_pop,
+        "mean_minutes": float(np.average(nearest_min[fin], weights=pop[fin])),
+        "max_minutes": max_minutes, "centres_for_target": needed if needed is not None else -1,
+        "objective": float(res.objective), "gap": float(res.gap) if res.gap is not None else float("nan"),
+    }
+    for _, s in sel.iterrows():
+        why = "existing station, kept" if s["existing"] else "chosen by the model"
+        messages.append(f"{s['name']} ({s['id']}, {why}): serves {s['population_served']:,.0f} people, "
+                        f"{s['share_within_cutoff']:.0%} of them within {max_minutes:g} min")
+    messages += [f"location model: {m}" for m in getattr(res, "messages", ())]
+    p(1.0, "done")
+    return WorkflowResult(layers={"selected_sites": sel, "allocation": alloc, "service_areas": sa},
+                          tables={"by_kommune": by_k, "coverage_curve": curve}, summary=summary,
+                          status=status, messages=messages)

@@ -1,0 +1,421 @@
+"""The machinery shared by biogas, bioenergy and textile reuse: feedstock sources -> plants.
+
+Sources (points with ``kind``, ``quantity``, ``unit``) are allocated to plants by a
+capacitated facility location model (:func:`arealsirk.locate.facility_location`,
+Balinski 1965; Sridharan 1995 review) on road distances from
+:func:`arealsirk.proximity.od_matrix`:
+
+.. math::
+
+    \\min \\sum_j f_j y_j + \\sum_{i,j} q_i d_{ij} x_{ij} + \\pi \\sum_i q_i x_{i0}
+
+    \\text{s.t.}\\; \\sum_j x_{ij} + x_{i0} = 1,\\; x_{ij} \\le y_j,\\;
+    L_j y_j \\le \\sum_i q_i x_{ij} \\le K_j y_j,\\; x_{ij} = 0 \\text{ if } d_{ij} > d_{max}
+
+with :math:`q_i` tonnes per year, :math:`d_{ij}` road km (so the transport term is
+tonne-km), :math:`K_j` capacity, :math:`L_j` the minimum plant size, existing plants
+fixed open (:math:`y_j = 1`, :math:`L_j = 0`) and a column :math:`x_{i0}` "not
+collected" with a penalty :math:`\\pi` km per tonne (``<prefix>.uncollected_penalty_km``):
+a source that no viable plant can reach within ``max_km`` is reported, not forced.
+Without ``count`` the fixed cost :math:`f_j` is ``<prefix>.plant_fixed_tkm``; with ``count``
+the number of plants is set exactly by a Lagrangian search on :math:`f_j` (the price
+of one more plant), finished if needed by greedy additions of the best plant.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from .._validate import check_number, validate_layer
+from ..errors import InfeasibleError, InputError
+from ..progress import Progress
+from ..resources import (
+    check_parameters,
+    kind_info,
+    parameter,
+    payload_t,
+    to_canonical,
+    transport_co2_t,
+)
+from ._common import (
+    as_graph,
+    clean_kommuner,
+    exclude,
+    ids_of,
+    kommune_of,
+    od,
+    points_of,
+    stack_sites,
+    status_of,
+)
+from ._result import WorkflowResult
+
+if TYPE_CHECKING:
+    import geopandas as gpd
+    import pandas as pd
+
+log = logging.getLogger("arealsirk")
+
+
+@dataclass(frozen=True)
+class Profile:
+    """What distinguishes biogas, bioenergy and textile reuse on the shared machinery."""
+
+    name: str                      #: workflow name in summaries
+    facility_type: str             #: selected_sites.facility_type
+    prefix: str                    #: defaults-table prefix (biogas, bioenergy, textiles)
+    existing_types: tuple[str, ...]
+    #: (kind, parameters) -> True when the kind is feedstock of this profile
+    accepts: Callable[[str, Mapping[str, Any]], bool]
+    #: message for a kind that is not accepted
+    reject_reason: str
+    #: (allocation frame with kind/quantity, parameters) -> dict of benefit columns per allocation row
+    benefits: Callable[[pd.DataFrame, Mapping[str, Any]], dict[str, np.ndarray]]
+    min_key: str = "min_plant_t"   #: key of the minimum size in the defaults table
+
+
+def _new_fixed_cost(cost: np.ndarray, q: np.ndarray, cap: np.ndarray, L: np.ndarray, fixed: np.ndarray,
+                    fcost: np.ndarray, *, time_limit: float | None, exact: bool) -> Any:
+    from ..locate import facility_location
+
+    return facility_location(cost, q, cap, fcost, min_load=L, fixed=fixed, time_limit=time_limit, exact=exact)
+
+
+def _solve_count(cost: np.ndarray, q: np.ndarray, cap: np.ndarray, L: np.ndarray, fixed: np.ndarray,
+                 is_new: np.ndarray, count_new: int, *, time_limit: float | None, exact: bool,
+                 p: Progress) -> tuple[Any, list[str]]:
+    """Open exactly ``count_new`` new plants (plus the fixed ones)."""
+    from ..locate import facility_location
+
+    msgs: list[str] = []
+    def run(lam: float, extra_fixed: tuple[int, ...] = ()) -> Any:
+        f = np.where(is_new, lam, 0.0)
+        fx = np.unique(np.r_[fixed, np.asarray(extra_fixed, dtype=int)]).astype(int)
+        return facility_location(cost, q, cap, f, min_load=L, fixed=fx, time_limit=time_limit, exact=exact)
+
+    def n_new(res: Any) -> int:
+        return int(is_new[np.asarray(res.facilities, dtype=int)].sum())
+
+    lo, hi = 0.0, float(np.nansum(q) * np.nanmax(np.where(np.isfinite(cost), cost, 0)) + 1.0)
+    r_lo = run(lo)
+    if n_new(r_lo) == count_new:
+        return r_lo, msgs
+    r_hi = run(hi)
+    if n_new(r_hi) == count_new:
+        return r_hi, msgs
+    best_below = r_hi if n_new(r_hi) < count_new else None
+    best_above = r_lo if n_new(r_lo) > count_new else None
+    for it in range(30):
+        p(it / 30, f"searching the plant price for {count_new} new plant(s)")
+        mid = 0.5 * (lo + hi)
+        r = run(mid)
+        k = n_new(r)
+        if k == count_new:
+            return r, msgs
+        if k > count_new:
+            lo, best_above = mid, r
+        else:
+            hi, best_below = mid, r
+        if hi - lo < 1e-6 * max(hi, 1.0):
+            break
+    # no price gives exactly count_new plants: start from the solution with fewer and add the best ones
+    base = best_below if best_below is not None else r_lo
+    chosen = tuple(int(j) for j in np.asarray(base.facilities, dtype=int) if is_new[j])
+    while len(chosen) < count_new:
+        best = None
+        for j in np.flatnonzero(is_new):
+            if j in chosen:
+                continue
+            try:
+                r = run(0.0, chosen + (int(j),))
+            except InfeasibleError:
+                continue
+            opened = tuple(int(x) for x in np.asarray(r.facilities, dtype=int) if is_new[x])
+            if len(opened) > count_new:
+                continue
+            if best is None or r.objective < best[0].objective:
+                best = (r, opened)
+        if best is None:
+            break
+        chosen = tuple(sorted(set(chosen) | {j for j in best[1]}))
+        base = best[0]
+    msgs.append(f"exactly {count_new} new plant(s) reached by greedy additions after the price search "
+                "(the solution may not be optimal for this count)")
+    if n_new(base) != count_new:
+        raise InfeasibleError(f"count: no solution with exactly {count_new} new plant(s) satisfies the minimum "
+                              "plant size and capacities; try another count")
+    base = run(0.0, chosen)
+    return _with_status(base, "feasible"), msgs
+
+
+def _with_status(res: Any, status: str) -> Any:
+    import dataclasses
+
+    try:
+        return dataclasses.replace(res, status=status)
+    except Exception:  # pragma: no cover - result not a dataclass
+        return res
+
+
+def site_feedstock(profile: Profile, sources: gpd.GeoDataFrame, candidates: gpd.GeoDataFrame, roads: Any, *,
+                   count: int | None, max_km: float | None, min_plant_t: float | None,
+                   capacity_t: float | None, existing: gpd.GeoDataFrame | None,
+                   kommuner: gpd.GeoDataFrame | None, parameters: Mapping[str, Any] | None,
+                   kinds: Any = None, exclusions: gpd.GeoDataFrame | None = None,
+                   exact: bool = False, time_limit: float | None = None,
+                   progress: Any = None, is_cancelled: Any = None) -> WorkflowResult:
+    """Allocate feedstock sources to plants; see the module docstring for the model."""
+    import geopandas as gpd
+    import pandas as pd
+    from shapely import LineString, MultiPoint
+
+    p = Progress(progress, is_cancelled)
+    params = check_parameters(parameters)
+    pre = profile.prefix
+    max_km = check_number(max_km if max_km is not None else parameter(f"{pre}.max_km", params), "max_km",
+                          minimum=0, exclusive_minimum=True)
+    min_t = check_number(min_plant_t if min_plant_t is not None else parameter(f"{pre}.{profile.min_key}", params),
+                         profile.min_key, minimum=0)
+    cap_t = check_number(capacity_t if capacity_t is not None else parameter(f"{pre}.capacity_t", params),
+                         "capacity_t", minimum=0, exclusive_minimum=True)
+    if min_t > cap_t:
+        raise InputError(f"{profile.min_key}={min_t:g} t/yr is above capacity_t={cap_t:g} t/yr: no plant could open")
+    if count is not None:
+        count = check_number(count, "count", minimum=1, integer=True)
+    messages: list[str] = []
+
+    p(0.0, "checking inputs")
+    src = validate_layer(sources, name="sources", geometry=["point", "polygon"], columns=("kind",),
+                         numeric=("quantity",))
+    src = points_of(src)
+    src["id"] = ids_of(src, "src")
+    src["kind"] = src["kind"].astype(str).str.strip().str.lower()
+    if kinds is not None:
+        wanted = [str(k).strip().lower() for k in ([kinds] if isinstance(kinds, str) else kinds)]
+        for k in wanted:
+            if not profile.accepts(k, params):
+                raise InputError(f"kinds: '{k}' {profile.reject_reason}")
+        use = src["kind"].isin(wanted).to_numpy()
+    else:
+        use = np.array([profile.accepts(k, params) for k in src["kind"]])
+    ignored = src.loc[~use]
+    if len(ignored):
+        by = ignored.groupby("kind").size()
+        messages.append("sources of kinds " + ", ".join(f"'{k}' ({n})" for k, n in by.items())
+                        + f" were ignored: {profile.reject_reason}")
+    src = src.loc[use].reset_index(drop=True)
+    if not len(src):
+        raise InputError(f"sources: no source is feedstock for {profile.name} ({profile.reject_reason}); "
+                         f"kinds found: {', '.join(sorted(set(ignored['kind'])))}")
+    units = src["unit"].astype(str).tolist() if "unit" in src.columns else ["t/yr"] * len(src)
+    q = np.empty(len(src))
+    for i, (k, u, v) in enumerate(zip(src["kind"], units, src["quantity"], strict=True)):
+        q[i], cu = to_canonical(float(v), u, kind=k if kind_info(k) else None,
+                                context="sources, column 'unit': ")
+        if cu != "t/yr":
+            raise InputError(f"sources, column 'unit': {profile.name} feedstock must be a mass (t/yr); "
+                             f"source '{src['id'].iloc[i]}' ({k}) is given in {u!r}")
+    src["quantity"] = q
+    src["unit"] = "t/yr"
+    zero = q <= 0
+    if zero.any():
+        messages.append(f"{int(zero.sum())} source(s) with zero quantity were left out")
+        src = src.loc[~zero].reset_index(drop=True)
+        q = q[~zero]
+    kom = clean_kommuner(kommuner)
+    src["kommunenummer"] = kommune_of(src, kom).to_numpy()
+
+    cand = validate_layer(candidates, name="candidates", geometry=["point", "polygon"])
+    cand = points_of(cand)
+    cand["id"] = ids_of(cand, "cand")
+    cand, msg = exclude(cand, exclusions)
+    messages += msg
+    parts = []
+    n_ex = 0
+    if existing is not None:
+        ex = validate_layer(existing, name="existing", geometry=["point", "polygon"])
+        if "facility_type" in ex.columns:
+            keep = ex["facility_type"].astype(str).str.lower().isin(profile.existing_types)
+            ex = ex[keep.to_numpy()].reset_index(drop=True)
+        if len(ex):
+            ex = points_of(ex)
+            ex["id"] = ids_of(ex, "existing")
+            if "capacity_t" in ex.columns:
+                c = pd.to_numeric(ex["capacity_t"], errors="coerce")
+                ex["capacity_t"] = c.where(c > 0, cap_t)
+            else:
+                ex["capacity_t"] = cap_t
+            parts.append(ex.assign(existing=True))
+            n_ex = len(ex)
+    if len(cand):
+        parts.append(cand.assign(existing=False, capacity_t=cap_t))
+    if not parts:
+        raise InputError("candidates: no candidate site left (and no existing plant)")
+    sites = stack_sites(parts, crs=src.crs)
+    if sites["id"].duplicated().any():
+        raise InputError(f"candidates/existing: site id {sites.loc[sites['id'].duplicated(), 'id'].iloc[0]!r} "
+                         "is used twice")
+    sites["capacity_t"] = pd.to_numeric(sites["capacity_t"], errors="coerce").fillna(cap_t).to_numpy(dtype=float)
+    is_new = ~sites["existing"].to_numpy(dtype=bool)
+    if count is not None and count < n_ex:
+        raise InputError(f"count={count} is smaller than the {n_ex} existing plant(s) that are kept; "
+                         f"count includes existing plants")
+
+    p(0.05, "building the road graph")
+    graph = as_graph(roads)
+    p(0.15, f"road distances {len(src)} sources x {len(sites)} sites")
+    km = od(graph, src, sites, weight="length") / 1000.0
+    minutes = od(graph, src, sites, weight="travel_time") / 60.0
+    allowed = km <= max_km
+    reach = allowed.any(axis=1)
+    supply_near = (q[:, None] * allowed).sum(axis=0)
+    viable = ~is_new | (supply_near >= min_t)
+    if is_new.any() and not viable[is_new].any() and n_ex == 0:
+        j = int(np.argmax(np.where(is_new, supply_near, -1)))
+        raise InfeasibleError(
+            f"{profile.min_key}={min_t:g} t/yr: no candidate site can reach it within max_km={max_km:g} km; the best "
+            f"candidate '{sites['id'].iloc[j]}' has {supply_near[j]:,.0f} t/yr within reach. Lower "
+            f"{profile.min_key}, raise max_km or add candidates")
+    dropped = np.flatnonzero(is_new & ~viable)
+    if dropped.size:
+        messages.append(f"{dropped.size} candidate(s) have less than {profile.min_key}={min_t:g} t/yr within "
+                        f"{max_km:g} km and cannot host a plant: "
+                        + ", ".join(sites["id"].iloc[dropped].astype(str)[:10]))
+    keep_cols = np.flatnonzero(viable)
+    n_new_viable = int(is_new[keep_cols].sum())
+    if count is not None and count - n_ex > n_new_viable:
+        raise InfeasibleError(f"count={count}: only {n_new_viable} new site(s) can reach {profile.min_key}="
+                              f"{min_t:g} t/yr within {max_km:g} km (plus {n_ex} existing); lower count, "
+                              f"{profile.min_key} or raise max_km")
+    sub_allowed = allowed[:, keep_cols]
+    coll = sub_allowed.any(axis=1)
+    if (~reach).any():
+        messages.append(f"{int((~reach).sum())} source(s) with {q[~reach].sum():,.0f} t/yr are farther than "
+                        f"max_km={max_km:g} km from every site and are not collected")
+    # model: columns = viable sites + one 'not collected' column
+    penalty = parameter(f"{pre}.uncollected_penalty_km", params)
+    C = np.where(sub_allowed, km[:, keep_cols], np.inf)
+    C = np.column_stack([C, np.full(len(src), penalty)])
+    capv = np.r_[sites["capacity_t"].to_numpy()[keep_cols], np.inf]
+    Lv = np.r_[np.where(is_new[keep_cols], min_t, 0.0), 0.0]
+    new_v = np.r_[is_new[keep_cols], False]
+    m = len(keep_cols)
+    fixed = np.r_[np.flatnonzero(~is_new[keep_cols]), m]
+    p(0.25, "capacitated facility location")
+    if count is None:
+        fcost = np.where(new_v, parameter(f"{pre}.plant_fixed_tkm", params), 0.0)
+        res = _new_fixed_cost(C, q, capv, Lv, fixed, fcost, time_limit=time_limit, exact=exact)
+    else:
+        res, msg = _solve_count(C, q, capv, Lv, fixed, new_v, count - n_ex, time_limit=time_limit, exact=exact,
+                                p=p.sub(0.25, 0.7))
+        messages += msg
+    status = status_of(res)
+    opened = [int(j) for j in np.asarray(res.facilities, dtype=int) if j < m]
+    if not opened:
+        raise InfeasibleError(f"{profile.name}: no plant can open - the feedstock within {max_km:g} km of every "
+                              f"site is below {profile.min_key}={min_t:g} t/yr once shared; lower "
+                              f"{profile.min_key} or raise max_km")
+    p(0.75, "figures per site")
+    flows = res.flows.tocoo()
+    rows, cols, vals = flows.row, flows.col, flows.data
+    real = (cols < m) & (vals > 1e-9)
+    uncollected = np.zeros(len(src))
+    np.add.at(uncollected, rows[cols == m], vals[cols == m])
+    rows, cols, vals = rows[real], cols[real], vals[real]
+    site_idx = keep_cols[cols]
+    alloc = pd.DataFrame({"source_id": src["id"].to_numpy()[rows], "site_id": sites["id"].to_numpy()[site_idx],
+                          "facility_type": profile.facility_type, "kind": src["kind"].to_numpy()[rows],
+                          "quantity": vals, "unit": "t/yr", "distance_km": km[rows, site_idx],
+                          "travel_min": minutes[rows, site_idx],
+                          "kommunenummer": src["kommunenummer"].to_numpy()[rows]})
+    alloc["tonne_km"] = alloc["quantity"] * alloc["distance_km"]
+    alloc["co2_t"] = transport_co2_t(alloc["tonne_km"].to_numpy(), params)
+    alloc["truck_trips"] = [v / payload_t(k, params) for k, v in zip(alloc["kind"], alloc["quantity"], strict=True)]
+    for col, values in profile.benefits(alloc, params).items():
+        alloc[col] = values
+    sx, sy = src.geometry.x.to_numpy(), src.geometry.y.to_numpy()
+    tx, ty = sites.geometry.x.to_numpy(), sites.geometry.y.to_numpy()
+    allocation = gpd.GeoDataFrame(alloc, geometry=[LineString([(sx[i], sy[i]), (tx[j], ty[j])])
+                                                   for i, j in zip(rows, site_idx, strict=True)], crs=src.crs)
+
+    benefit_cols = [c for c in ("methane_nm3", "energy_gwh", "reused_t") if c in alloc.columns]
+    agg = alloc.groupby("site_id").agg(feedstock_t=("quantity", "sum"), tonne_km=("tonne_km", "sum"),
+                                       co2_t=("co2_t", "sum"), truck_trips=("truck_trips", "sum"),
+                                       **{c: (c, "sum") for c in benefit_cols})
+    open_idx = keep_cols[opened]
+    sel = sites.iloc[open_idx].copy().reset_index(drop=True)
+    sel["facility_type"] = profile.facility_type
+    sel["kommunenummer"] = kommune_of(sel, kom).to_numpy()
+    for c in ["feedstock_t", *benefit_cols, "tonne_km", "co2_t", "truck_trips"]:
+        sel[c] = sel["id"].map(agg[c]).fillna(0.0).to_numpy(dtype=float)
+    sel["utilisation"] = sel["feedstock_t"] / sel["capacity_t"]
+    sel["mean_km"] = np.where(sel["feedstock_t"] > 0, sel["tonne_km"] / sel["feedstock_t"].where(sel["feedstock_t"] > 0, 1), 0.0)
+    front = ["id", "name", "facility_type", "kommunenummer", "existing", "capacity_t", "feedstock_t", *benefit_cols,
+             "tonne_km", "co2_t", "truck_trips", "utilisation", "mean_km"]
+    sel = gpd.GeoDataFrame(sel[front], geometry=sel.geometry.to_numpy(), crs=src.crs)
+
+    buf = parameter("resources.catchment_buffer_m", params)
+    cat_geoms, cat_ids = [], []
+    for j, sid in zip(open_idx, sel["id"], strict=True):
+        mine = rows[site_idx == j]
+        pts = [(tx[j], ty[j])] + [(sx[i], sy[i]) for i in np.unique(mine)]
+        cat_geoms.append(MultiPoint(pts).convex_hull.buffer(buf))
+        cat_ids.append(sid)
+    catchments = gpd.GeoDataFrame({"site_id": cat_ids, "facility_type": profile.facility_type},
+                                  geometry=cat_geoms, crs=src.crs)
+
+    mix = alloc.pivot_table(index="site_id", columns="kind", values="quantity", aggfunc="sum", fill_value=0.0)
+    mix = mix.reset_index()
+    mix.columns.name = None
+
+    src_out = src.copy()
+    collected = np.bincount(rows, weights=vals, minlength=len(src))
+    src_out["collected_t"] = collected
+    src_out["uncollected_t"] = np.where(q - collected > 1e-6 * np.maximum(q, 1), q - collected, 0.0)
+    main_site = alloc.sort_values("quantity", ascending=False).drop_duplicates("source_id").set_index("source_id")
+    src_out["site_id"] = src_out["id"].map(main_site["site_id"])
+    src_out = gpd.GeoDataFrame(src_out, geometry=src.geometry.name, crs=src.crs)
+
+    from .fairness import kommune_fairness
+
+    benefit = benefit_cols[0] if benefit_cols else "quantity"
+    by_k = kommune_fairness(allocation, src_out, sel, kommuner=kom, benefit_column=benefit)
+
+    total_q = float(q.sum())
+    col_q = float(collected.sum())
+    if abs(total_q - col_q) <= 1e-9 * max(total_q, 1.0):
+        col_q = total_q
+    summary: dict[str, Any] = {"workflow": profile.name, "sites": len(sel),
+                               "sites_existing": int(sel["existing"].sum()),
+                               "sites_new": int((~sel["existing"]).sum()), "feedstock_t": col_q,
+                               "feedstock_uncollected_t": total_q - col_q}
+    for c in benefit_cols:
+        summary[c] = float(sel[c].sum())
+    summary.update({"tonne_km": float(sel["tonne_km"].sum()), "co2_t": float(sel["co2_t"].sum()),
+                    "truck_trips": float(sel["truck_trips"].sum()),
+                    "mean_km": float(sel["tonne_km"].sum() / col_q) if col_q > 0 else 0.0,
+                    "objective": float(res.objective),
+                    "gap": float(res.gap) if res.gap is not None else float("nan")})
+    for _, s in sel.iterrows():
+        what = "existing plant, kept" if s["existing"] else "new plant"
+        mixs = mix.loc[mix["site_id"] == s["id"]].drop(columns="site_id")
+        top = ", ".join(f"{k} {v:,.0f} t" for k, v in mixs.iloc[0].sort_values(ascending=False).items() if v > 0) \
+            if len(mixs) else "no feedstock"
+        extra = "".join(f", {c} {s[c]:,.3g}" for c in benefit_cols)
+        messages.append(f"{s['name']} ({s['id']}, {what}): {s['feedstock_t']:,.0f} t/yr ({top}){extra}; "
+                        f"{s['tonne_km']:,.0f} tonne-km, mean {s['mean_km']:.1f} km, "
+                        f"{100 * s['utilisation']:.0f} % of capacity")
+    if total_q - col_q > 1e-6:
+        messages.append(f"{total_q - col_q:,.0f} t/yr ({(total_q - col_q) / total_q:.1%}) of the feedstock is not "
+                        "collected (beyond max_km of every open plant, or no room)")
+    messages += [f"location model: {m_}" for m_ in getattr(res, "messages", ())]
+    p(1.0, "done")
+    return WorkflowResult(layers={"sources": src_out, "selected_sites": sel, "allocation": allocation,
+                                  "catchments": catchments},
+                          tables={"by_kommune": by_k, "feedstock_mix": mix}, summary=summary,
+                          status=status, messages=messages)
