@@ -67,6 +67,7 @@ __all__ = [
     "RasterCriterion",
     "SuitabilityResult",
     "suitability",
+    "score_from_rasters",
 ]
 
 # ---------------------------------------------------------------------------------------------
@@ -272,7 +273,7 @@ class Linear:
     """Linear rescaling between ``low`` and ``high`` (min-max of the data when ``None``), clipped.
 
     :math:`m = (x - low) / (high - low)`.  When all values are equal (no spread),
-    every finite value gets membership 1 (no criterion discriminates nothing).
+    every finite value scores 1 whatever the direction (the criterion does not discriminate).
     """
 
     low: float | None = None
@@ -407,6 +408,10 @@ def score_values(values: Any, transform: Any = None, better: str = "high") -> np
     m = np.asarray(transform(x), dtype=float)
     if isinstance(transform, Categories):
         return m
+    if isinstance(transform, Linear):
+        lo, hi = transform.bounds(np.asarray(x, dtype=float))
+        if lo == hi:  # a criterion that does not discriminate: every value is fully good
+            return m
     return 1.0 - m if _direction(better) == "low" else m
 
 
@@ -816,8 +821,78 @@ class SuitabilityResult:
     stats: dict[str, float]
 
 
-def suitability(*args: Any, **kwargs: Any) -> SuitabilityResult:
-    """Raster weighted overlay; see :func:`arealsirk.raster.weighted_overlay` for the parameters."""
+def suitability(criteria: Sequence[Any], weights: Any = None, out_path: Any = "suitability.tif", *,
+                mask: Any = None, criteria_dir: Any = None, align: str = "refuse", block: int | None = None,
+                progress: Callable[[float, str], None] | None = None,
+                is_cancelled: Callable[[], bool] | None = None) -> SuitabilityResult:
+    """Raster weighted overlay: criterion rasters + weights (+ feasible mask) -> suitability GeoTIFF.
+
+    The entry point of the QGIS algorithm ``arealsirk:suitability``.
+    :math:`S = \\sum_i w_i s_i` per cell, criteria normalised to [0, 1] (1 = best),
+    weights normalised to sum 1; processed block by block in bounded memory;
+    writes a tiled, DEFLATE-compressed float32 GeoTIFF (nodata -9999 where any
+    criterion is nodata or the mask excludes the cell) and, with
+    ``criteria_dir``, one ``score_<name>.tif`` per criterion.
+
+    Parameters
+    ----------
+    criteria
+        :class:`RasterCriterion` objects, or ``(name, path, better)`` tuples
+        (min-max normalisation).
+    weights
+        Mapping name -> weight, sequence in criterion order, :class:`AHPResult`
+        (e.g. ``ahp_weights(matrix, names=[...])``) or ``None`` for equal weights.
+    out_path
+        The suitability GeoTIFF.
+    mask
+        Feasible land: :class:`arealsirk.constraints.FeasibleArea`, feasible polygons, or a
+        mask raster (cells > 0 feasible).
+    criteria_dir
+        Folder for the per-criterion score rasters.
+    align
+        ``"refuse"``: rasters in another CRS/resolution/alignment are an error naming the raster and
+        the difference; ``"resample"``: they are warped onto the first raster's grid.
+    block
+        Block edge in cells (default ``suitability.raster_block``).
+
+    Returns
+    -------
+    SuitabilityResult
+        Paths, normalised weights, cell counts, seconds and min/max/mean of the suitability.
+
+    See Also
+    --------
+    arealsirk.raster.weighted_overlay : the implementation.
+    arealsirk.raster.weighted_overlay_dask : the same on dask arrays.
+    """
     from .raster import weighted_overlay
 
-    return weighted_overlay(*args, **kwargs)
+    crits = [c if isinstance(c, RasterCriterion) else RasterCriterion(*c) for c in criteria]
+    return weighted_overlay(crits, weights, out_path, mask=mask, criteria_dir=criteria_dir, align=align,
+                            block=block, progress=progress, is_cancelled=is_cancelled)
+
+
+def score_from_rasters(candidates: gpd.GeoDataFrame, result: SuitabilityResult, *, stat: str = "mean"
+                       ) -> gpd.GeoDataFrame:
+    """Zonal statistics of a suitability run onto candidate polygons (or points).
+
+    Adds ``score_<criterion>`` (the ``stat`` of each per-criterion score raster;
+    :func:`suitability` must have been given ``criteria_dir``), ``score_total``
+    (the ``stat`` of the suitability raster) and ``rank`` (1 = best), so each
+    candidate's total can be explained by its criteria.
+    """
+    from ._validate import validate_layer
+    from .raster import zonal_stats
+
+    out = validate_layer(candidates, name="candidates", geometry=["point", "polygon"])
+    rasters = {f"score_{n}": p for n, p in result.criteria_paths.items()}
+    rasters["score_total"] = result.path
+    table = zonal_stats(out, rasters, stats=(stat,))
+    for name in rasters:
+        out[name] = table[f"{name}_{stat}"].to_numpy()
+    nan = out["score_total"].isna()
+    if nan.any():
+        log.warning("%d candidate(s) lie on nodata/excluded cells of the suitability raster; ranked last",
+                    int(nan.sum()))
+    out["rank"] = _rank(out["score_total"].fillna(-1.0).to_numpy())
+    return out
