@@ -296,7 +296,7 @@ def site_reuse_centres(demand: gpd.GeoDataFrame, candidates: gpd.GeoDataFrame, r
     band_list = sorted(set(bands) | {max_minutes})
     by_k = coverage_table(nearest_min, pop, groups, band_list)
     names = kommune_names(kom)
-    by_k.insert(1, "kommunenavn", by_k["kommunenummer"].map(names).fillna(""))
+    by_k.insert(1, "kommunenavn", [names.get(str(c), "") for c in by_k["kommunenummer"]])
     main_site = pd.DataFrame({"k": groups.to_numpy(), "site": sel["id"].to_numpy()[j_local], "pop": pop})
     main_site = main_site[served].groupby(["k", "site"])["pop"].sum().reset_index()
     main_site = main_site.sort_values(["k", "pop"], ascending=[True, False]).drop_duplicates("k")

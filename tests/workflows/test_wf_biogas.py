@@ -1,0 +1,147 @@
+"""Biogas (and its bioenergy/textile profiles) checked against independent computations."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from arealsirk.errors import InfeasibleError, InputError
+from arealsirk.proximity import od_matrix
+from arealsirk.resources import energy_gwh_from_methane, methane_yield, parameter
+from arealsirk.workflows import compare_scenarios, site_bioenergy, site_biogas, site_textile_reuse
+
+SITE_COLS = ["id", "name", "facility_type", "kommunenummer", "existing", "feedstock_t", "methane_nm3",
+             "energy_gwh", "tonne_km", "co2_t"]
+ALLOC_COLS = ["source_id", "site_id", "facility_type", "kind", "quantity", "unit", "distance_km", "travel_min"]
+
+
+def test_schema(biogas3):
+    sel, alloc, cat = (biogas3.layers[k] for k in ("selected_sites", "allocation", "catchments"))
+    assert set(SITE_COLS) <= set(sel.columns) and (sel.geom_type == "Point").all()
+    assert set(ALLOC_COLS) <= set(alloc.columns) and (alloc.geom_type == "LineString").all()
+    assert {"site_id", "facility_type"} <= set(cat.columns) and (cat.geom_type == "Polygon").all()
+    assert (sel["facility_type"] == "biogas_plant").all()
+    assert {"by_kommune", "feedstock_mix"} <= set(biogas3.tables)
+
+
+def test_methane_is_tonnes_times_yield(demo, biogas3):
+    alloc = biogas3.layers["allocation"]
+    src = demo.sources.set_index("id")
+    expected = sum(q * methane_yield(src.loc[s, "kind"]) for s, q in zip(alloc["source_id"], alloc["quantity"]))
+    assert biogas3.summary["methane_nm3"] == pytest.approx(expected, rel=1e-9)
+    assert biogas3.summary["energy_gwh"] == pytest.approx(energy_gwh_from_methane(expected), rel=1e-9)
+    sel = biogas3.layers["selected_sites"].set_index("id")
+    for sid, grp in alloc.groupby("site_id"):
+        m = sum(q * methane_yield(k) for k, q in zip(grp["kind"], grp["quantity"]))
+        assert sel.loc[sid, "methane_nm3"] == pytest.approx(m, rel=1e-9)
+    # only sources with a yield are allocated and no source gives more than it has
+    assert set(alloc["kind"]) <= {"cattle_manure", "pig_manure", "food_waste", "sewage_sludge"}
+    given = alloc.groupby("source_id")["quantity"].sum()
+    assert (given <= src.loc[given.index, "quantity"] + 1e-6).all()
+
+
+def test_capacity_min_size_distance_and_count(demo, demo_graph, biogas3):
+    sel = biogas3.layers["selected_sites"]
+    alloc = biogas3.layers["allocation"]
+    assert len(sel) == 3
+    # the existing plant is kept, with its own capacity
+    ex = demo.existing[demo.existing["facility_type"] == "biogas_plant"]
+    assert set(ex["id"]) <= set(sel["id"])
+    load = alloc.groupby("site_id")["quantity"].sum()
+    cap = sel.set_index("id")["capacity_t"]
+    assert (load <= cap.loc[load.index] + 1e-6).all()
+    new = sel[~sel["existing"]]
+    assert (new["feedstock_t"] >= parameter("biogas.min_plant_t") - 1e-6).all()
+    # distances recomputed from the OD matrix: every allocation within max_km
+    srcs = demo.sources.set_index("id").loc[alloc["source_id"]].reset_index()
+    sites = sel.set_index("id").loc[alloc["site_id"]].reset_index()
+    km = od_matrix(demo_graph, srcs, sites, weight="length") / 1000.0
+    d = np.diag(km)
+    assert np.allclose(d, alloc["distance_km"].to_numpy(), rtol=1e-9)
+    assert (d <= parameter("biogas.max_km") + 1e-9).all()
+    tkm = (alloc["quantity"] * d).sum()
+    assert biogas3.summary["tonne_km"] == pytest.approx(tkm, rel=1e-9)
+    assert biogas3.summary["co2_t"] == pytest.approx(tkm * parameter("resources.co2_kg_per_tkm") / 1e3, rel=1e-9)
+
+
+def test_no_site_in_exclusions(biogas3, demo_exclusions):
+    sel = biogas3.layers["selected_sites"]
+    assert not sel.geometry.intersects(demo_exclusions.union_all()).any()
+
+
+def test_collected_plus_uncollected_is_supply(demo, biogas3):
+    src = biogas3.layers["sources"]
+    total = demo.sources[demo.sources["kind"].isin(
+        ["cattle_manure", "pig_manure", "food_waste", "sewage_sludge"])]["quantity"].sum()
+    assert src["quantity"].sum() == pytest.approx(total)
+    assert biogas3.summary["feedstock_t"] + biogas3.summary["feedstock_uncollected_t"] == pytest.approx(total)
+
+
+def test_three_plants_collect_at_least_as_much_as_two(biogas2, biogas3):
+    assert len(biogas2.layers["selected_sites"]) == 2
+    assert biogas3.summary["feedstock_t"] >= biogas2.summary["feedstock_t"] - 1e-6
+    table = compare_scenarios({"2 plants": biogas2, "3 plants": biogas3})
+    assert table.loc["sites", "2 plants"] == 2 and table.loc["sites", "3 plants"] == 3
+    assert table.loc["methane_nm3", "3 plants"] == pytest.approx(biogas3.summary["methane_nm3"])
+    assert table.loc["status", "2 plants"] in ("optimal", "feasible")
+
+
+def test_fairness_shares(biogas3):
+    k = biogas3.tables["by_kommune"]
+    assert k["share_supply"].sum() == pytest.approx(1.0)
+    assert k["share_transport"].sum() == pytest.approx(1.0)
+    assert k["share_benefit"].sum() == pytest.approx(1.0)
+    assert k["sites_hosted"].sum() == 3
+    assert k["collected_t"].sum() == pytest.approx(biogas3.summary["feedstock_t"])
+    # a kommune that supplies feedstock names the site serving it
+    assert (k.loc[k["collected_t"] > 0, "main_site"] != "").all()
+
+
+def test_parameter_override_scales_methane(demo, demo_graph):
+    base = site_biogas(demo.sources, demo.zones, demo_graph, count=2, kinds=["food_waste"], min_plant_t=100,
+                       max_km=25)
+    more = site_biogas(demo.sources, demo.zones, demo_graph, count=2, kinds=["food_waste"], min_plant_t=100,
+                       max_km=25, parameters={"resources.methane_nm3_per_t.food_waste": 190})
+    assert more.summary["feedstock_t"] == pytest.approx(base.summary["feedstock_t"])
+    ratio = 190 / methane_yield("food_waste")
+    assert more.summary["methane_nm3"] == pytest.approx(base.summary["methane_nm3"] * ratio, rel=1e-9)
+
+
+def test_bad_inputs(demo, demo_graph):
+    with pytest.raises(InputError, match="'textiles'.*no methane yield"):
+        site_biogas(demo.sources, demo.zones, demo_graph, kinds=["textiles"])
+    bad = demo.sources.copy()
+    bad.loc[bad["kind"] == "cattle_manure", "unit"] = "lorries"
+    with pytest.raises(InputError, match="unknown unit 'lorries'"):
+        site_biogas(bad, demo.zones, demo_graph)
+    with pytest.raises(InfeasibleError, match="min_plant_t=1e\\+06.*best candidate"):
+        site_biogas(demo.sources, demo.zones, demo_graph, min_plant_t=1e6, capacity_t=2e6)
+    with pytest.raises(InputError, match="count must be >= 1"):
+        site_biogas(demo.sources, demo.zones, demo_graph, count=0)
+    two_existing = demo.existing[demo.existing["facility_type"] == "biogas_plant"].copy()
+    extra = two_existing.copy()
+    extra["id"] = "eks99"
+    extra["geometry"] = demo.zones.geometry.representative_point().iloc[[1]].to_numpy()
+    with pytest.raises(InputError, match="count=1 is smaller than the 2 existing"):
+        site_biogas(demo.sources, demo.zones, demo_graph, count=1, existing=pd.concat([two_existing, extra]))
+    with pytest.raises(InputError, match="above capacity_t"):
+        site_biogas(demo.sources, demo.zones, demo_graph, min_plant_t=5000, capacity_t=1000)
+    only_heat = demo.sources[demo.sources["kind"] == "excess_heat"]
+    with pytest.raises(InputError, match="no source is feedstock"):
+        site_biogas(only_heat, demo.zones, demo_graph)
+
+
+def test_bioenergy_and_textile_profiles(demo, demo_graph):
+    b = site_bioenergy(demo.sources, demo.zones, demo_graph, kommuner=demo.kommuner)
+    sel = b.layers["selected_sites"]
+    assert (sel["facility_type"] == "bioenergy_plant").all()
+    fuel = b.layers["allocation"]["quantity"].sum()
+    expected = fuel * parameter("resources.forest_residue_mwh_per_t") / 1e3 * parameter("bioenergy.boiler_efficiency")
+    assert b.summary["energy_gwh"] == pytest.approx(expected)
+    assert set(b.layers["allocation"]["kind"]) == {"forest_residue"}
+    assert (b.layers["allocation"]["distance_km"] <= parameter("bioenergy.max_km") + 1e-9).all()
+    t = site_textile_reuse(demo.sources, demo.zones, demo_graph, count=2, kommuner=demo.kommuner)
+    assert len(t.layers["selected_sites"]) == 2
+    assert (t.layers["selected_sites"]["facility_type"] == "textile_site").all()
+    assert t.summary["reused_t"] == pytest.approx(t.summary["feedstock_t"] * parameter("textiles.reuse_share"))
