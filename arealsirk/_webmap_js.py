@@ -12,6 +12,9 @@ RUNTIME_JS = r"""
 (function () {
   'use strict';
   var A = window.arealsirkMap = window.arealsirkMap || {};
+  A.layers = A.layers || [];   // [{key, name, layer, map}] for scripts and tests
+  A.maps = A.maps || [];
+  function register(d, group, map) { A.layers.push({key: d.key, layer: group, map: map, data: d}); return group; }
   function el(tag, cls, text) {
     var e = document.createElement(tag);
     if (cls) { e.className = cls; }
@@ -60,7 +63,8 @@ RUNTIME_JS = r"""
     var renderer = A.renderer(map);
     var group = (d.cluster && L.markerClusterGroup) ?
       L.markerClusterGroup({chunkedLoading: true, showCoverageOnHover: false,
-                            maxClusterRadius: d.clusterRadius || 50, disableClusteringAtZoom: d.clusterOffZoom || 14}) :
+                            maxClusterRadius: d.clusterRadius || 70, disableClusteringAtZoom: d.clusterOffZoom || 15,
+                            iconCreateFunction: A.clusterIcon(d.styles[d.rows.length ? d.rows[0][3] : 0])}) :
       L.featureGroup();
     var markers = new Array(d.rows.length);
     for (var i = 0; i < d.rows.length; i++) {
@@ -72,7 +76,7 @@ RUNTIME_JS = r"""
     }
     if (group.addLayers) { group.addLayers(markers); } else { for (var j = 0; j < markers.length; j++) { group.addLayer(markers[j]); } }
     bindRows(group, d, map, function (layer) { return layer && layer._asRow; });
-    return group;
+    return register(d, group, map);
   };
   // Lines and polygons: rows [geometry, styleIndex, title, values...]
   A.shapes = function (d, map) {
@@ -86,7 +90,18 @@ RUNTIME_JS = r"""
       group.addData({type: 'Feature', geometry: d.rows[i][0], properties: {s: d.rows[i][1], i: i}});
     }
     bindRows(group, d, map, function (layer) { return layer && layer.feature && d.rows[layer.feature.properties.i]; });
-    return group;
+    return register(d, group, map);
+  };
+  // Cluster icon in the layer's colour with the count (numbers and our own colours only).
+  A.clusterIcon = function (style) {
+    var colour = (style && /^#[0-9a-fA-F]{3,8}$/.test(style.fill)) ? style.fill : '#555';
+    return function (cluster) {
+      var n = cluster.getChildCount(), s = n < 10 ? 24 : (n < 100 ? 30 : 36);
+      var div = el('div', 'as-cluster');
+      div.style.background = colour;
+      div.appendChild(el('span', null, n));
+      return L.divIcon({html: div, className: 'as-cluster-icon', iconSize: L.point(s, s)});
+    };
   };
   A.blank = function () { return L.layerGroup(); };
   A.renderer = function (map) {
@@ -95,6 +110,7 @@ RUNTIME_JS = r"""
   };
   // Title block, legend and data attribution (all text via textContent).
   A.decorate = function (map, cfg) {
+    A.maps.push(map);
     var box = el('div', 'as-title');
     box.appendChild(el('div', 'as-title-main', cfg.title));
     if (cfg.synthetic) { box.appendChild(el('div', 'as-synthetic', cfg.synthetic)); }
@@ -160,6 +176,10 @@ RUNTIME_CSS = """
 .leaflet-control-layers { font-size: 13px; line-height: 1.25; max-height: 60vh; overflow-y: auto; }
 .leaflet-control-layers-expanded { padding: 4px 8px 4px 6px; }
 .leaflet-control-layers label span { white-space: nowrap; }
+.as-cluster-icon { background: transparent; }
+.as-cluster { width: 100%; height: 100%; border-radius: 50%; border: 2px solid rgba(255,255,255,0.9);
+  box-shadow: 0 0 3px rgba(0,0,0,0.6); box-sizing: border-box; display: flex; align-items: center;
+  justify-content: center; color: #fff; font-size: 11px; font-weight: bold; text-shadow: 0 0 2px #000; opacity: 0.9; }
 .as-popup-title { font-weight: bold; font-size: 14px; margin-bottom: 4px; }
 .as-popup-why { font-style: italic; margin-bottom: 4px; }
 .as-popup-table th { text-align: left; padding-right: 8px; font-weight: normal; color: #555; vertical-align: top; }

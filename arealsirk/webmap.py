@@ -53,7 +53,7 @@ _TRANSPARENT_GIF = "data:image/gif;base64,R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALA
 SCORE_COLOURS = ("#440154", "#3b528b", "#21918c", "#5ec962", "#fde725")
 KIND_COLOURS: dict[str, str] = {
     "cattle_manure": "#8c510a", "pig_manure": "#d8b365", "food_waste": "#e66101",
-    "sewage_sludge": "#7f3b08", "forest_residue": "#1b7837", "textiles": "#c51b7d",
+    "sewage_sludge": "#6a3d9a", "forest_residue": "#1b7837", "textiles": "#c51b7d",
     "excess_heat": "#d73027", "by_product": "#4575b4", "heat": "#d73027", "wood_chips": "#5aae61",
     "ash": "#878787", "co2": "#542788", "water": "#2166ac",
 }
@@ -588,6 +588,7 @@ def _populate(m: Any, layers: Mapping[str, gpd.GeoDataFrame], *, title: str, lan
         else:
             specs = _kommuner(ctx, g)
         for factory, payload, lname, show, cluster in specs:
+            payload["key"] = name
             m.add_child(DataLayer(factory, payload, name=lname, show=show, cluster=cluster))
     if layer_control:
         folium.LayerControl(collapsed=False, position="topright").add_to(m)
@@ -615,7 +616,7 @@ def _populate(m: Any, layers: Mapping[str, gpd.GeoDataFrame], *, title: str, lan
 
 def _new_map(location: Sequence[float] | None = None, **kw: Any) -> Any:
     folium = _folium()
-    m = folium.Map(location=location or [60.5, 10.5], zoom_start=kw.pop("zoom_start", 9), tiles=None,
+    m = folium.Map(location=location or [60.5, 10.5], zoom_start=kw.pop("zoom_start", 9), tiles=None, maxZoom=19, minZoom=3,
                    control_scale=False, prefer_canvas=True, **kw)
     # Only Leaflet itself is needed by our layers (no jQuery/Bootstrap/FontAwesome): ~4 MB smaller.
     m.default_js = [j for j in m.default_js if j[0] == "leaflet"]

@@ -1,0 +1,225 @@
+"""Web maps in a real browser: Debian's /usr/bin/chromium driven by Playwright (GUIDE section 4).
+
+Installed by ``scripts/setup_browser.sh`` (``make test`` runs it).  Every request the
+page makes is recorded and anything that is not ``file://`` or ``data:`` is aborted,
+so these tests can never reach the network.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pytest
+from webmap_synth import INJECT_IMG, INJECT_SCRIPT, make_layers
+
+from arealsirk import webmap
+
+CHROMIUM = os.environ.get("AREALSIRK_CHROMIUM", "/usr/bin/chromium")
+FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--disable-background-networking",
+         "--disable-component-update", "--disable-sync", "--no-first-run"]
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
+
+pytestmark = pytest.mark.browser
+
+
+def _have_browser() -> str | None:
+    if not (os.path.exists(CHROMIUM) or shutil.which(CHROMIUM)):
+        return f"{CHROMIUM} is not installed (run scripts/setup_browser.sh)"
+    try:
+        import playwright.sync_api  # noqa: F401
+    except ImportError:
+        return "playwright is not installed (run scripts/setup_browser.sh)"
+    return None
+
+
+@pytest.fixture(scope="module")
+def browser(tmp_path_factory):
+    reason = _have_browser()
+    if reason:
+        pytest.skip(reason)
+    from playwright.sync_api import sync_playwright
+
+    profile = tmp_path_factory.mktemp("chromium-profile")  # a fresh --user-data-dir
+    with sync_playwright() as p:
+        ctx = p.chromium.launch_persistent_context(str(profile), executable_path=CHROMIUM, args=FLAGS,
+                                                   headless=True, viewport={"width": 1280, "height": 860})
+        yield ctx
+        ctx.close()
+
+
+class Page:
+    """A page with every console message, page error, dialog and request recorded."""
+
+    def __init__(self, ctx, path: Path):
+        self.page = ctx.new_page()
+        self.console: list[tuple[str, str]] = []
+        self.errors: list[str] = []
+        self.dialogs: list[str] = []
+        self.requests: list[str] = []
+        self.blocked: list[str] = []
+        self.page.on("console", lambda m: self.console.append((m.type, m.text)))
+        self.page.on("pageerror", lambda e: self.errors.append(str(e)))
+        self.page.on("dialog", self._dialog)
+
+        def route(r):
+            url = r.request.url
+            self.requests.append(url)
+            if url.startswith(("file://", "data:")):
+                r.continue_()
+            else:
+                self.blocked.append(url)
+                r.abort()
+
+        self.page.route("**/*", route)
+        self.page.goto(path.resolve().as_uri())
+        self.page.wait_for_function("window.arealsirkReady === true", timeout=30_000)
+        self.page.wait_for_timeout(300)
+
+    def _dialog(self, d):
+        self.dialogs.append(d.message)
+        d.dismiss()
+
+    def click_feature(self, key: str, index: int = 0, *, map_index: int = 0) -> str:
+        """Click on the map where feature ``index`` of result layer ``key`` is drawn; popup text."""
+        xy = self.page.evaluate(
+            """([key, index, mi]) => {
+                const A = window.arealsirkMap, map = A.maps[mi];
+                map.closePopup();
+                const entry = A.layers.find(e => e.key === key && e.map === map);
+                const lays = entry.layer.getLayers();
+                const lay = lays[index];
+                const ll = lay.getLatLng ? lay.getLatLng() : lay.getBounds().getCenter();
+                map.setView(ll, 14, {animate: false});
+                const p = map.latLngToContainerPoint(ll);
+                const r = map.getContainer().getBoundingClientRect();
+                return [r.left + p.x, r.top + p.y];
+            }""", [key, index, map_index])
+        self.page.wait_for_timeout(400)
+        self.page.mouse.click(xy[0], xy[1])
+        popup = self.page.locator(".leaflet-popup-content").first
+        popup.wait_for(timeout=5000)
+        return popup.inner_text()
+
+    def close(self):
+        self.page.close()
+
+
+@pytest.fixture(scope="module")
+def map_nb(tmp_path_factory, layers):
+    path = tmp_path_factory.mktemp("wmb") / "map_nb.html"
+    return webmap.write_map(layers, path, title=f"Biogass {INJECT_IMG}", lang="nb", synthetic=True)
+
+
+def _pixel_stats(png: Path) -> tuple[float, int]:
+    from PIL import Image
+
+    img = np.asarray(Image.open(png).convert("RGB"), dtype=float)
+    colours = len(np.unique(img.reshape(-1, 3), axis=0))
+    return float(img.std()), colours
+
+
+def test_loads_offline_without_errors_or_requests(browser, map_nb):
+    page = Page(browser, map_nb)
+    try:
+        assert page.errors == []
+        assert [m for m in page.console if m[0] in ("error", "warning")] == []
+        assert page.blocked == []
+        assert all(u.startswith(("file://", "data:")) for u in page.requests)
+        assert [u for u in page.requests if u.startswith("file://")] == [map_nb.resolve().as_uri()]
+        # canvas + markers drawn, title and the synthetic badge shown as text
+        assert page.page.locator("canvas.leaflet-zoom-animated").count() >= 1
+        title = page.page.locator(".as-title").inner_text()
+        assert f"Biogass {INJECT_IMG}" in title
+        assert "SYNTETISKE DATA" in title.upper()
+        ARTIFACTS.mkdir(exist_ok=True)
+        shot = ARTIFACTS / "webmap_nb.png"
+        page.page.screenshot(path=str(shot))
+        std, colours = _pixel_stats(shot)
+        assert std > 20 and colours > 200, (std, colours)
+    finally:
+        page.close()
+
+
+def test_layer_control_lists_the_layers(browser, map_nb):
+    page = Page(browser, map_nb)
+    try:
+        names = [s.strip() for s in page.page.locator(".leaflet-control-layers-overlays label span span").all_inner_texts()]
+        for expected in ("Kommunegrenser", "Kandidatområder (egnethet)", "Valgte lokaliseringer",
+                         "Transport kilde → anlegg", "Nedslagsfelt", "Reisetidssoner", "Symbiose: koblinger",
+                         "Kilder: Matavfall", f"Kilder: {INJECT_IMG}"):
+            assert expected in names, (expected, names)
+        bases = [s.strip() for s in page.page.locator(".leaflet-control-layers-base label span span").all_inner_texts()]
+        assert bases == ["Ingen bakgrunn (fungerer uten nett)", "OpenStreetMap-bakgrunn (krever nett)"]
+        # unticking a layer removes it from the map
+        before = page.page.evaluate("arealsirkMap.maps[0].hasLayer(arealsirkMap.layers.find(e => e.key === 'candidates').layer)")
+        page.page.get_by_text("Kandidatområder (egnethet)").click()
+        after = page.page.evaluate("arealsirkMap.maps[0].hasLayer(arealsirkMap.layers.find(e => e.key === 'candidates').layer)")
+        assert before is True and after is False
+        assert page.blocked == []
+    finally:
+        page.close()
+
+
+def test_popup_explains_a_selected_site(browser, map_nb, layers):
+    page = Page(browser, map_nb)
+    try:
+        text = page.click_feature("selected_sites", 0)
+        assert "Biogass Sørdal" in text
+        assert "Metan (Nm³/år)" in text and "1\u202f234\u202f567" in text
+        assert "Anleggstype" in text and "Biogassanlegg" in text
+        assert "Hvorfor her?" in text
+        assert page.errors == [] and page.dialogs == []
+    finally:
+        page.close()
+
+
+def test_injection_names_run_nothing(browser, map_nb):
+    page = Page(browser, map_nb)
+    try:
+        texts = [page.click_feature("sources", 0)]
+        # the second injection name is a selected site
+        texts.append(page.click_feature("selected_sites", 2))
+        assert INJECT_IMG in texts[0]
+        assert INJECT_SCRIPT in texts[1]
+        # hover a kommune whose name is an injection string; open the layer list
+        page.page.mouse.move(10, 400)
+        assert page.dialogs == []
+        assert page.errors == []
+        assert page.page.evaluate("document.querySelectorAll('img[src=\"x\"]').length") == 0
+        assert page.page.evaluate("document.querySelectorAll('.leaflet-popup-content script').length") == 0
+        assert page.blocked == []  # not even an attempt to load "x"
+        assert not [u for u in page.requests if u.endswith("/x")]
+    finally:
+        page.close()
+
+
+def test_english_map_popup(browser, tmp_path, layers):
+    path = webmap.write_map(layers, tmp_path / "map_en.html", title="Biogas plants", lang="en")
+    page = Page(browser, path)
+    try:
+        text = page.click_feature("candidates", 0)
+        assert "Total score (0–1)" in text and "Rank" in text and "Score: access" in text
+        assert page.errors == [] and page.blocked == []
+    finally:
+        page.close()
+
+
+def test_large_map_is_interactive_quickly(browser, tmp_path):
+    import time
+
+    layers = make_layers(n_sources=10_000, n_candidates=1_000, inject=False, seed=5)
+    path = webmap.write_map(layers, tmp_path / "big.html", title="Stor")
+    t0 = time.perf_counter()
+    page = Page(browser, path)
+    elapsed = time.perf_counter() - t0
+    try:
+        assert page.errors == [] and page.blocked == []
+        # generous bound on a shared 2-core machine; the benchmark records the real figure
+        assert elapsed < 10, elapsed
+        text = page.click_feature("selected_sites", 0)
+        assert "Biogass Sørdal" in text
+    finally:
+        page.close()
