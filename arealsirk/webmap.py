@@ -40,7 +40,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("arealsirk")
 
-__all__ = ["build_map", "write_map", "compare_maps", "static_map", "map_from_gpkg", "LAYER_NAMES"]
+__all__ = ["build_map", "write_map", "compare_maps", "static_map", "map_from_gpkg", "read_run_info", "LAYER_NAMES"]
 
 #: Result layers the map knows, in drawing order (bottom to top).
 LAYER_NAMES: tuple[str, ...] = ("kommuner", "catchments", "service_areas", "candidates", "allocation",
@@ -540,7 +540,7 @@ def _attribution(ctx: _Ctx, attribution: str | Sequence[str] | None, synthetic: 
 
 def _populate(m: Any, layers: Mapping[str, gpd.GeoDataFrame], *, title: str, lang: str, synthetic: bool,
               attribution: str | Sequence[str] | None, tiles: str | None, max_points: int,
-              layer_control: bool = True, today: _dt.date | None = None) -> Any:
+              layer_control: bool = True, collapsed: bool = False, today: _dt.date | None = None) -> Any:
     """Add every known result layer + controls + title/legend to the folium map ``m``."""
     import folium
 
@@ -591,7 +591,7 @@ def _populate(m: Any, layers: Mapping[str, gpd.GeoDataFrame], *, title: str, lan
             payload["key"] = name
             m.add_child(DataLayer(factory, payload, name=lname, show=show, cluster=cluster))
     if layer_control:
-        folium.LayerControl(collapsed=False, position="topright").add_to(m)
+        folium.LayerControl(collapsed=collapsed, position="topright").add_to(m)
     today = today or _dt.date.today()
     b = ctx.bounds
     # legend: selected sites first, then scores, sources, lines, areas
@@ -750,3 +750,256 @@ def write_map(map_or_layers: folium.Map | Any | Mapping[str, gpd.GeoDataFrame], 
         raise OutputError(f"{path}: cannot write the map ({exc})") from exc
     log.info("webmap: wrote %s (%.1f kB)", path, path.stat().st_size / 1024)
     return path
+
+
+# --------------------------------------------------------------------------------------------------
+# comparison, static map, rebuild from a GeoPackage
+
+
+def compare_maps(left_layers: Mapping[str, gpd.GeoDataFrame], right_layers: Mapping[str, gpd.GeoDataFrame], *,
+                 titles: Sequence[str] | None = None, lang: str = "nb", synthetic: bool = False,
+                 attribution: str | Sequence[str] | None = None, tiles: str | None = "auto",
+                 max_points: int | None = None, layout: str = "horizontal") -> Any:
+    """Two scenarios side by side on synchronised maps (pan/zoom one, the other follows).
+
+    Parameters
+    ----------
+    left_layers, right_layers
+        Result layers of the two scenarios (as for :func:`build_map`).
+    titles
+        Two titles; default "Scenario A" / "Scenario B" in ``lang``.
+    layout
+        ``"horizontal"`` (side by side) or ``"vertical"`` (one above the other).
+    lang, synthetic, attribution, tiles, max_points
+        As for :func:`build_map`.
+
+    Returns
+    -------
+    folium.plugins.DualMap
+        Write it with :func:`write_map` (Leaflet.Sync is inlined from ``arealsirk/_vendor``).
+    """
+    lang = check_lang(lang)
+    _check_layers(left_layers)
+    _check_layers(right_layers)
+    if titles is None:
+        titles = (t(lang, "compare.left"), t(lang, "compare.right"))
+    titles = [str(x) for x in titles]
+    if len(titles) != 2:
+        raise InputError(f"titles: expected two titles (left, right), got {len(titles)}")
+    if layout not in ("horizontal", "vertical"):
+        raise InputError(f"layout: expected 'horizontal' or 'vertical', got {layout!r}")
+    if tiles not in (None, "auto") and not (isinstance(tiles, str) and "{z}" in tiles):
+        raise InputError(f"tiles: expected 'auto', None or a URL template with {{z}}/{{x}}/{{y}}, got {tiles!r}")
+    if max_points is None:
+        max_points = int(_default("webmap.max_points", 50000))
+    from folium.plugins import DualMap
+
+    _element_classes()
+    dm = DualMap(location=[60.5, 10.5], layout=layout, tiles=None, zoom_start=9, control_scale=False,
+                 prefer_canvas=True, maxZoom=19, minZoom=3)
+    for m, lay, ttl in ((dm.m1, left_layers, titles[0]), (dm.m2, right_layers, titles[1])):
+        m.default_js = [j for j in m.default_js if j[0] == "leaflet"]
+        m.default_css = [c for c in m.default_css if c[0] == "leaflet_css"]
+        _populate(m, lay, title=ttl, lang=lang, synthetic=synthetic, attribution=attribution, tiles=tiles,
+                  max_points=int(max_points), collapsed=True)
+    page = " | ".join(titles)
+    if synthetic:
+        page += f" ({t(lang, 'synthetic.short')})"
+    dm.get_root().title = html.escape(page)
+    return dm
+
+
+def _plain(text: str) -> str:
+    """Text for matplotlib: ``$`` would start mathtext."""
+    return str(text).replace("$", r"\$")
+
+
+def static_map(layers: Mapping[str, gpd.GeoDataFrame], path: str | os.PathLike[str], *, lang: str = "nb",
+               title: str | None = None, synthetic: bool = False, attribution: str | Sequence[str] | None = None,
+               tiles: bool = False, dpi: int = 150, figsize: tuple[float, float] = (8.27, 8.27)) -> Path:
+    """A static PNG or PDF of the same map for printed reports (matplotlib).
+
+    Drawn in EPSG:25833 (metres, true shapes for Norway) with a legend, a scale bar,
+    the title, date, data attribution and, when ``synthetic``, the synthetic-data
+    label.  The format follows the suffix of ``path`` (``.png``, ``.pdf``, ``.svg``).
+
+    Parameters
+    ----------
+    tiles
+        Add a background from OpenStreetMap tiles through the optional ``contextily``
+        package (online only).  Offline, or when fetching fails, the map is drawn
+        without a background and a warning is logged.  Default: no background.
+    """
+    lang = check_lang(lang)
+    _check_layers(layers)
+    from ._optional import require
+
+    require("matplotlib", extra="report", purpose="static maps")
+    import matplotlib
+
+    if matplotlib.get_backend().lower() not in ("agg", "pdf", "svg", "cairo"):
+        matplotlib.use("Agg", force=False)
+    import matplotlib.pyplot as plt
+    from matplotlib.lines import Line2D
+    from matplotlib.patches import Patch
+
+    from ._validate import validate_layer
+    from .io import atomic_path
+
+    path = Path(path)
+    suffix = path.suffix.lower().lstrip(".")
+    if suffix not in ("png", "pdf", "svg"):
+        raise InputError(f"{path}: static maps are written as .png, .pdf or .svg")
+    ctx = _Ctx(lang, layers)
+    prepared: dict[str, gpd.GeoDataFrame] = {}
+    for name in LAYER_NAMES:
+        g = layers.get(name)
+        if g is None or len(g) == 0:
+            continue
+        try:
+            prepared[name] = validate_layer(g, name=name, layer=name)
+        except EmptyLayerError:
+            continue
+    fig, ax = plt.subplots(figsize=figsize, dpi=dpi)
+    handles: list[Any] = []
+    if "kommuner" in prepared:
+        prepared["kommuner"].boundary.plot(ax=ax, color="#444", linewidth=0.8, zorder=2)
+    for name in ("catchments", "service_areas"):
+        if name in prepared:
+            g = prepared[name]
+            if name == "service_areas" and "minutes" in g.columns:
+                g = g.sort_values("minutes", ascending=False)
+            g.plot(ax=ax, facecolor="#6baed6", edgecolor="#3182bd", alpha=0.15, linewidth=0.6, zorder=1)
+            handles.append(Patch(facecolor="#6baed6", edgecolor="#3182bd", alpha=0.4, label=t(lang, f"layer.{name}")))
+    if "candidates" in prepared:
+        g = prepared["candidates"]
+        cls = [_score_class(_num(v)) for v in _col(g, "score_total")]
+        g.plot(ax=ax, color=[SCORE_COLOURS[c] for c in cls], edgecolor="#333", linewidth=0.3, alpha=0.8, zorder=3)
+        for k in reversed(range(5)):
+            handles.append(Patch(facecolor=SCORE_COLOURS[k], edgecolor="#333",
+                                 label=f"{t(lang, 'legend.score')}: {fmt_number(k / 5, lang, decimals=1)}–"
+                                       f"{fmt_number((k + 1) / 5, lang, decimals=1)}"))
+    for name in ("allocation", "matches"):
+        if name in prepared:
+            prepared[name].plot(ax=ax, color="#d95f02" if name == "allocation" else "#7570b3",
+                                linewidth=0.5 if name == "allocation" else 1.5, alpha=0.6, zorder=4)
+            handles.append(Line2D([], [], color="#d95f02" if name == "allocation" else "#7570b3",
+                                  label=t(lang, f"layer.{name}")))
+    if "sources" in prepared:
+        g = prepared["sources"]
+        kinds = [_text(k) for k in _col(g, "kind")]
+        q = [(_num(v) or 0.0) for v in _col(g, "quantity")]
+        fallback = iter(FALLBACK_COLOURS * 10)
+        colours = {k: KIND_COLOURS.get(k) or next(fallback) for k in dict.fromkeys(kinds)}
+        qmax = max(q) if q and max(q) > 0 else 1.0
+        pts = g.geometry.representative_point()
+        ax.scatter(pts.x, pts.y, s=[4 + 40 * math.sqrt(v / qmax) for v in q], c=[colours[k] for k in kinds],
+                   edgecolors="#222", linewidths=0.2, alpha=0.85, zorder=5)
+        for k, c in colours.items():
+            handles.append(Line2D([], [], marker="o", linestyle="", markerfacecolor=c, markeredgecolor="#222",
+                                  label=_plain(label(lang, "kind", k) if k else "–")))
+    if "selected_sites" in prepared:
+        g = prepared["selected_sites"]
+        pts = g.geometry.representative_point()
+        types = [_text(v) for v in _col(g, "facility_type")]
+        ax.scatter(pts.x, pts.y, s=160, c=[FACILITY_COLOURS.get(k, "#000") for k in types], marker="*",
+                   edgecolors="#000", linewidths=0.8, zorder=7)
+        for x, y, name in zip(pts.x, pts.y, _col(g, "name"), strict=False):
+            ax.annotate(_plain(_text(name)), (x, y), xytext=(6, 6), textcoords="offset points", fontsize=7,
+                        zorder=8, bbox={"boxstyle": "round,pad=0.2", "fc": "white", "ec": "none", "alpha": 0.8})
+        for k in dict.fromkeys(types):
+            handles.append(Line2D([], [], marker="*", linestyle="", markersize=11,
+                                  markerfacecolor=FACILITY_COLOURS.get(k, "#000"), markeredgecolor="#000",
+                                  label=_plain(label(lang, "facility", k) if k else t(lang, "layer.selected_sites"))))
+    ax.set_aspect("equal")
+    ax.set_axis_off()
+    if tiles and prepared:
+        try:
+            cx = require("contextily", extra="report", purpose="background tiles on static maps")
+            cx.add_basemap(ax, crs=next(iter(prepared.values())).crs, attribution=False, zorder=0)
+        except ImportError:
+            raise
+        except Exception as exc:  # offline, blocked, server error: draw without tiles
+            log.warning("webmap: no background tiles for the static map (%s)", exc)
+    if prepared:
+        x0, x1 = ax.get_xlim()
+        y0, _ = ax.get_ylim()
+        span = x1 - x0
+        nice = [1, 2, 5, 10, 20, 25, 50, 100, 200]
+        km = max([n for n in nice if n * 1000 <= span / 4] or [1])
+        bx, by = x0 + span * 0.04, y0 + (ax.get_ylim()[1] - y0) * 0.03
+        ax.plot([bx, bx + km * 1000], [by, by], color="#000", linewidth=3, zorder=9, solid_capstyle="butt")
+        ax.annotate(f"{km} km", (bx + km * 500, by), xytext=(0, 4), textcoords="offset points", ha="center",
+                    va="bottom", fontsize=8, zorder=9)
+    ttl = _plain(title or "")
+    fig.suptitle(ttl, fontsize=14, fontweight="bold", y=0.98)
+    sub = t(lang, "made", date=_dt.date.today().isoformat())
+    if synthetic:
+        sub = f"{t(lang, 'synthetic').upper()}  ·  {sub}"
+    fig.text(0.5, 0.935, _plain(sub), ha="center", fontsize=8.5, color="#b30000" if synthetic else "#444")
+    attr = html.unescape(_attribution(ctx, attribution, synthetic))
+    if tiles:
+        attr += " | " + t(lang, "attr.osm")
+    fig.text(0.01, 0.01, _plain(attr), fontsize=6.5, color="#444", ha="left", va="bottom")
+    if handles:
+        ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=7, frameon=False,
+                  title=t(lang, "legend.title"), title_fontsize=8)
+    fig.tight_layout(rect=(0, 0.03, 1, 0.93))
+    try:
+        with atomic_path(path) as tmp:
+            fig.savefig(tmp, format=suffix, dpi=dpi, bbox_inches="tight",
+                        metadata={"Title": title or ""} if suffix == "pdf" else None)
+    except OSError as exc:
+        raise OutputError(f"{path}: cannot write the static map ({exc})") from exc
+    finally:
+        plt.close(fig)
+    return path
+
+
+def _truthy(value: Any) -> bool:
+    return _text(value).strip().lower() in ("1", "true", "yes", "ja", "y", "t")
+
+
+def read_run_info(results_gpkg: str | os.PathLike[str]) -> dict[str, str]:
+    """The ``run_info`` key/value table of a results GeoPackage ({} if absent)."""
+    import pyogrio
+
+    from .io import list_layers
+
+    if "run_info" not in list_layers(results_gpkg):
+        return {}
+    try:
+        df = pyogrio.read_dataframe(results_gpkg, layer="run_info", read_geometry=False)
+    except Exception as exc:
+        raise InputError(f"{results_gpkg}, layer 'run_info': cannot be read ({exc})") from exc
+    if not {"key", "value"} <= set(df.columns):
+        raise InputError(f"{results_gpkg}, layer 'run_info': needs columns 'key' and 'value', "
+                         f"has {', '.join(map(str, df.columns))}")
+    return {_text(k): _text(v) for k, v in zip(df["key"], df["value"], strict=False)}
+
+
+def map_from_gpkg(results_gpkg: str | os.PathLike[str], out_html: str | os.PathLike[str], *, lang: str = "nb",
+                  title: str | None = None, tiles: str | None = "auto") -> Path:
+    """Rebuild the web map from a saved ``results.gpkg`` (``arealsirk map RESULTS.gpkg --out map.html``).
+
+    Reads every layer whose name is a result layer (see :data:`LAYER_NAMES`); other
+    layers and tables are ignored.  A ``run_info`` table with ``key``/``value`` columns,
+    if present, supplies ``synthetic`` (true/false), ``title`` and ``attribution``.
+    """
+    from .errors import MissingFileError
+    from .io import guard_outputs, list_layers, read_layer
+
+    results_gpkg = Path(results_gpkg)
+    if not results_gpkg.exists():
+        raise MissingFileError(f"{results_gpkg}: file not found")
+    check_lang(lang)
+    guard_outputs([out_html], [results_gpkg])
+    names = list_layers(results_gpkg)
+    info = read_run_info(results_gpkg)
+    layers = {n: read_layer(results_gpkg, n) for n in names if n in LAYER_NAMES}
+    if not layers:
+        raise InputError(f"{results_gpkg}: no result layers to map (expected any of {', '.join(LAYER_NAMES)}; "
+                         f"found {', '.join(names) or 'none'})")
+    return write_map(layers, out_html, title=title or info.get("title") or results_gpkg.stem, lang=lang,
+                     synthetic=_truthy(info.get("synthetic")), attribution=info.get("attribution") or None,
+                     tiles=tiles)

@@ -223,3 +223,27 @@ def test_large_map_is_interactive_quickly(browser, tmp_path):
         assert "Biogass Sørdal" in text
     finally:
         page.close()
+
+
+def test_compare_maps_stay_in_sync(browser, tmp_path, layers):
+    right = make_layers(seed=7, inject=False)
+    path = webmap.write_map(webmap.compare_maps(layers, right, titles=["Dagens", "Alternativ"]), tmp_path / "c.html")
+    page = Page(browser, path)
+    try:
+        assert page.errors == [] and page.blocked == []
+        assert [m for m in page.console if m[0] == "error"] == []
+        assert page.page.evaluate("arealsirkMap.maps.length") == 2
+        moved = page.page.evaluate("""() => {
+            const [a, b] = arealsirkMap.maps;
+            a.setView([60.3, 10.6], 12, {animate: false});
+            const ca = a.getCenter(), cb = b.getCenter();
+            return [ca.lat, ca.lng, a.getZoom(), cb.lat, cb.lng, b.getZoom()];
+        }""")
+        assert moved[2] == moved[5] == 12
+        assert moved[3] == pytest.approx(moved[0], abs=1e-6) and moved[4] == pytest.approx(moved[1], abs=1e-6)
+        text = page.click_feature("selected_sites", 0, map_index=1)
+        assert "Biogass Sørdal" in text
+        ARTIFACTS.mkdir(exist_ok=True)
+        page.page.screenshot(path=str(ARTIFACTS / "webmap_compare.png"))
+    finally:
+        page.close()
