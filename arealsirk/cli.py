@@ -89,8 +89,11 @@ class _Bar:
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``arealsirk`` console script; returns the exit status."""
     args = _parser().parse_args(argv)
-    logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
-                        format="arealsirk: %(levelname)s: %(message)s", stream=sys.stderr)
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("arealsirk: %(levelname)s: %(message)s"))
+    log.addHandler(handler)
+    log.setLevel(logging.INFO if args.verbose else logging.WARNING)
+    log.propagate = False
     bar = _Bar(enabled=not args.no_progress and args.command in ("demo", "run") and
                not getattr(args, "export_inputs", None))
     try:
@@ -111,6 +114,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
     finally:
         bar.close()
+        log.removeHandler(handler)
 
 
 def _dispatch(args: argparse.Namespace, bar: _Bar) -> int:

@@ -105,15 +105,18 @@ def write_layers(path: str | os.PathLike[str], layers: Mapping[str, gpd.GeoDataF
     path
         Target ``.gpkg``; replaced as a whole.
     layers
-        Layer name -> GeoDataFrame (empty frames are written as empty layers).
+        Layer name -> GeoDataFrame, or a plain DataFrame written as an attribute table.
     styles
         Optional layer name -> QML text, stored in ``layer_styles`` so QGIS applies them.
     """
+    import pyogrio
+
     path = Path(path)
     with atomic_path(path) as tmp:
-        for name, gdf in layers.items():
-            gdf.to_file(tmp, layer=name, driver="GPKG", engine="pyogrio",
-                        dataset_options=GPKG_OPTIONS if not tmp.exists() else None)
+        for name, frame in layers.items():
+            # plain DataFrames become attribute-only tables (e.g. per-kommune figures)
+            pyogrio.write_dataframe(frame, tmp, layer=name, driver="GPKG",
+                                    dataset_options=GPKG_OPTIONS if not tmp.exists() else None)
         if styles:
             _write_qml_styles(tmp, styles)
     return path

@@ -73,7 +73,7 @@ def inputs_from_demo(*, seed: int = 0, lang: str = "nb") -> RunInputs:
     layers = {name: gdf.copy() for name, gdf in region.layers().items()}
     return RunInputs(name=f"Demoregionen (syntetisk, seed {seed})", layers=layers, dem=region.dem_path(),
                      lang=lang, synthetic=True,
-                     themes={"biogas": {"count": 2}, "reuse": {"count": 3}, "parks": {"count": 2}})
+                     themes={"biogas": {"count": 2}, "reuse": {"count": 7}, "parks": {"count": 2}})
 
 
 def inputs_from_scenario(scenario: Scenario | str | os.PathLike[str]) -> RunInputs:
@@ -187,7 +187,9 @@ def run(inputs: RunInputs, out: str | os.PathLike[str], *, lang: str | None = No
     out.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=".arealsirk-", dir=out))
     try:
-        write_layers(staging / "results.gpkg", {**merged, "run_info": run_info})
+        tables = {f"{theme}_{name}": _flat(table) for theme, result in results.items()
+                  for name, table in result.tables.items() if table is not None and len(table)}
+        write_layers(staging / "results.gpkg", {**merged, **tables, "run_info": run_info})
         webmap.write_map(fmap, staging / "map.html")
         write_text(staging / "summary.md", md)
         p(0.98, "moving outputs into place")
@@ -243,6 +245,17 @@ def _merge_layers(layers: dict[str, gpd.GeoDataFrame], results: dict[str, Any]) 
     if "candidates" not in merged and "zones" in layers:
         merged["candidates"] = layers["zones"]
     return merged
+
+
+def _flat(table: Any) -> Any:
+    """A table with a plain index and string column names, as GeoPackage attribute tables need."""
+    import pandas as pd
+
+    table = pd.DataFrame(table)
+    if not isinstance(table.index, pd.RangeIndex):
+        table = table.reset_index()
+    table.columns = [str(c) for c in table.columns]
+    return table
 
 
 def _run_info(inputs: RunInputs, lang: str) -> Any:

@@ -269,7 +269,8 @@ def demo_scenario_text(*, seed: int = 0) -> str:
         if name in LAYER_SPECS:
             lines.append(f'{name} = {{ path = "inputs.gpkg", layer = "{name}" }}')
     lines += ['dem = { path = "dem.tif" }', ""]
-    lines += ["[biogas]", "enabled = true", "count = 2", "", "[reuse]", "enabled = true", "count = 3",
+    lines += ["[biogas]", "enabled = true", "count = 2", "", "[reuse]", "enabled = true", "# count includes the 5 existing recycling stations, which are kept",
+              "count = 7",
               "", "[parks]", "enabled = true", "count = 2", "",
               "[parameters]", "# any key of the defaults table, e.g.", '# "demo.seed" = 0', ""]
     return "\n".join(lines)

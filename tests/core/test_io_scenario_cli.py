@@ -78,7 +78,7 @@ def _scenario(tmp_path: Path, exported: Path, replace: tuple[str, str] | None = 
 
 
 def test_unknown_key_names_key_and_line(tmp_path, exported):
-    path = _scenario(tmp_path, exported, ("count = 3", "cuont = 3"))
+    path = _scenario(tmp_path, exported, ("count = 7", "cuont = 7"))
     line = next(i for i, l in enumerate(path.read_text().splitlines(), 1) if l.startswith("cuont"))
     with pytest.raises(ScenarioError, match=rf"line {line}: \[reuse\] cuont: unknown key; allowed: "):
         load_scenario(path)
