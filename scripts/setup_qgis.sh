@@ -14,7 +14,9 @@ REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 VENV="${1:-$REPO/.venv-qgis}"
 case "$VENV" in /*) ;; *) VENV="$REPO/$VENV" ;; esac
 
-APT_PACKAGES=(qgis python3-qgis qgis-providers python3-venv python3-pip)
+# libproj-dev + build-essential + python3-dev: pyproj is compiled against Debian's PROJ (see below).
+APT_PACKAGES=(qgis python3-qgis qgis-providers python3-venv python3-pip libproj-dev build-essential python3-dev
+              pkg-config)
 
 log() { printf '[setup_qgis] %s\n' "$*"; }
 
@@ -57,19 +59,49 @@ fi
 
 CONSTRAINTS="$(mktemp)"
 trap 'rm -f "$CONSTRAINTS"' EXIT
-printf 'numpy==%s\n' "$NUMPY_VERSION" >"$CONSTRAINTS"
-
 export PIP_DISABLE_PIP_VERSION_CHECK=1
-log "pip installing the project (editable) with numpy==$NUMPY_VERSION, pytest, pytest-qgis"
+
+# pyproj must use Debian's PROJ, not the copy bundled in the pyproj wheel: QGIS links the system
+# libproj into its executables, the wheel's libproj then binds to the same C++ symbols, and both
+# destroy the same static objects at exit -> "munmap_chunk(): invalid pointer" / abort (rc 134) at
+# the end of every qgis_process run and when QGIS closes.  pyproj 3.6.x is the newest release that
+# builds against bookworm's PROJ 9.1 (3.7 needs PROJ >= 9.2); Cython < 3.1 is needed to build it.
+PROJ_VERSION="$(pkg-config --modversion proj)"
+PYPROJ_OK="$("$VENV/bin/python" - "$PROJ_VERSION" <<'PY' 2>/dev/null || true
+import os, sys
+import pyproj
+in_venv = os.path.realpath(pyproj.__file__).startswith(os.path.realpath(sys.prefix) + os.sep)
+bundled = os.path.isdir(os.path.join(os.path.dirname(os.path.dirname(pyproj.__file__)), "pyproj.libs"))
+new_enough = tuple(int(x) for x in pyproj.__version__.split(".")[:2]) >= (3, 6)
+print("yes" if (in_venv and new_enough and not bundled and pyproj.proj_version_str == sys.argv[1]) else "no")
+PY
+)"
+if [ "$PYPROJ_OK" != "yes" ]; then
+    log "building pyproj against Debian's PROJ $PROJ_VERSION (takes a few minutes)"
+    printf 'numpy==%s\ncython<3.1\n' "$NUMPY_VERSION" >"$CONSTRAINTS"
+    PIP_CONSTRAINT="$CONSTRAINTS" PROJ_DIR=/usr PROJ_VERSION="$PROJ_VERSION" \
+        "$VENV/bin/python" -m pip install -q --force-reinstall --no-deps --no-binary pyproj "pyproj>=3.6,<3.7"
+else
+    log "pyproj already uses Debian's PROJ $PROJ_VERSION"
+fi
+# pyproj finds proj.db under <sys.prefix>/share/proj: point that at Debian's PROJ data.
+mkdir -p "$VENV/share"
+ln -sfn /usr/share/proj "$VENV/share/proj"
+PYPROJ_VERSION="$("$VENV/bin/python" -c 'import pyproj; print(pyproj.__version__)')"
+
+printf 'numpy==%s\npyproj==%s\n' "$NUMPY_VERSION" "$PYPROJ_VERSION" >"$CONSTRAINTS"
+log "pip installing the project (editable) with numpy==$NUMPY_VERSION, pyproj==$PYPROJ_VERSION, pytest, pytest-qgis"
 "$VENV/bin/python" -m pip install -q -c "$CONSTRAINTS" -e "$REPO" pytest pytest-qgis
 
 log "checking the venv"
 QT_QPA_PLATFORM=offscreen "$VENV/bin/python" - <<'PY'
-import numpy, geopandas, shapely, pandas
+import numpy, geopandas, shapely, pandas, pyproj
 from qgis.core import Qgis
 import arealsirk
+assert pyproj.CRS("EPSG:25833").to_epsg() == 25833
 print(f"[setup_qgis] QGIS {Qgis.QGIS_VERSION}, numpy {numpy.__version__}, pandas {pandas.__version__}, "
-      f"geopandas {geopandas.__version__}, shapely {shapely.__version__}, arealsirk {arealsirk.__version__}")
+      f"geopandas {geopandas.__version__}, shapely {shapely.__version__}, pyproj {pyproj.__version__} "
+      f"(PROJ {pyproj.proj_version_str}), arealsirk {arealsirk.__version__}")
 PY
 log "done: run the QGIS tests with"
 log "  QT_QPA_PLATFORM=offscreen $VENV/bin/python -m pytest tests_qgis -o qgis_gui_enabled=false"

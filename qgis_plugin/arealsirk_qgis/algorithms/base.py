@@ -1,0 +1,235 @@
+"""Shared machinery of every arealsirk Processing algorithm.
+
+An algorithm subclass declares its parameters in ``initAlgorithm`` and implements
+``run(parameters, context, feedback)``, which reads the parameters, converts the
+layers with :mod:`..convert`, calls exactly one public ``arealsirk`` function
+(looked up with :meth:`ArealsirkAlgorithm.library`), writes the outputs with
+:meth:`ArealsirkAlgorithm.write` and returns the outputs dict.  This base class
+
+* turns every ``ArealsirkError`` into a ``QgsProcessingException`` with the same message,
+* routes the library's log records to the Processing log while the algorithm runs,
+* gives the library ``progress`` / ``is_cancelled`` callables bound to the feedback,
+* styles outputs with the plugin's QML files when QGIS loads them,
+* chooses names and help in Norwegian or English (:mod:`..i18n`).
+"""
+
+from __future__ import annotations
+
+import importlib
+from pathlib import Path
+from typing import Any
+
+from qgis.core import (
+    QgsProcessingAlgorithm,
+    QgsProcessingException,
+    QgsProcessingLayerPostProcessorInterface,
+    QgsProcessingOutputString,
+)
+from qgis.PyQt.QtGui import QIcon
+
+from .. import convert, i18n, logbridge
+
+PLUGIN_DIR = Path(__file__).resolve().parent.parent
+STYLE_DIR = PLUGIN_DIR / "styles"
+
+GROUPS: dict[str, tuple[str, str]] = {
+    "siting": ("Site selection", "Lokalisering"),
+    "analysis": ("Suitability and symbiosis", "Egnethet og symbiose"),
+    "network": ("Road network", "Veinett"),
+    "maps": ("Maps", "Kart"),
+}
+
+# Post-processors must outlive the algorithm object (QGIS runs them after the
+# algorithm finished, on the main thread); keep the most recent ones referenced.
+_POST_PROCESSORS: list[QgsProcessingLayerPostProcessorInterface] = []
+
+
+class StylePostProcessor(QgsProcessingLayerPostProcessorInterface):
+    """Apply a QML style (and optionally a friendly name) to an output layer once it is loaded."""
+
+    def __init__(self, qml: Path, name: str | None = None) -> None:
+        super().__init__()
+        self.qml = Path(qml)
+        self.name = name
+
+    def postProcessLayer(self, layer: Any, context: Any, feedback: Any) -> None:  # noqa: N802
+        if layer is None or not layer.isValid():
+            return
+        if self.qml.is_file():
+            _message, ok = layer.loadNamedStyle(str(self.qml))
+            if not ok and feedback is not None:
+                feedback.pushWarning(f"could not apply style {self.qml.name}")
+            layer.triggerRepaint()
+
+
+def style_when_loaded(context: Any, dest_id: str | None, style: str | None) -> None:
+    """Register a post-processor applying ``styles/<style>.qml`` when ``dest_id`` is loaded."""
+    if not dest_id or not style or not context.willLoadLayerOnCompletion(dest_id):
+        return
+    processor = StylePostProcessor(STYLE_DIR / f"{style}.qml")
+    _POST_PROCESSORS.append(processor)
+    del _POST_PROCESSORS[:-64]
+    context.layerToLoadOnCompletionDetails(dest_id).setPostProcessor(processor)
+
+
+class Callbacks:
+    """``progress(fraction, message)`` and ``is_cancelled()`` bound to a Processing feedback."""
+
+    def __init__(self, feedback: Any) -> None:
+        self.feedback = feedback
+        self._last = ""
+
+    def progress(self, fraction: float, message: str = "") -> None:
+        if self.feedback is None:
+            return
+        self.feedback.setProgress(max(0.0, min(1.0, float(fraction))) * 100.0)
+        if message and message != self._last:
+            self._last = message
+            self.feedback.setProgressText(message)
+
+    def is_cancelled(self) -> bool:
+        return bool(self.feedback is not None and self.feedback.isCanceled())
+
+    def kwargs(self) -> dict[str, Any]:
+        return {"progress": self.progress, "is_cancelled": self.is_cancelled}
+
+
+class ArealsirkAlgorithm(QgsProcessingAlgorithm):
+    """Base class: subclasses set the class attributes and implement ``initAlgorithm`` and ``run``."""
+
+    #: algorithm name (the part after ``arealsirk:``); a public contract, never rename
+    NAME = ""
+    #: (English, Norwegian) display names
+    TITLE: tuple[str, str] = ("", "")
+    #: key of :data:`GROUPS`
+    GROUP = "siting"
+    #: extra search tags (English, Norwegian)
+    TAGS: tuple[str, str] = ("", "")
+
+    SUMMARY = "SUMMARY"
+    STATUS = "STATUS"
+
+    # ---------------------------------------------------------------- metadata
+    def name(self) -> str:
+        return self.NAME
+
+    def displayName(self) -> str:  # noqa: N802
+        return i18n.tr(*self.TITLE)
+
+    def group(self) -> str:
+        return i18n.tr(*GROUPS[self.GROUP])
+
+    def groupId(self) -> str:  # noqa: N802
+        return self.GROUP
+
+    def tags(self) -> list[str]:
+        text = ",".join(t for t in self.TAGS if t)
+        return [t.strip() for t in text.split(",") if t.strip()] + ["arealsirk"]
+
+    def shortHelpString(self) -> str:  # noqa: N802
+        return i18n.help_text(self.NAME)
+
+    def shortDescription(self) -> str:  # noqa: N802
+        text = i18n.help_text(self.NAME)
+        first = text.split("</p>", 1)[0].replace("<p>", "").strip() if text else ""
+        return first
+
+    def icon(self) -> QIcon:
+        return QIcon(str(PLUGIN_DIR / "icon.svg"))
+
+    def createInstance(self) -> ArealsirkAlgorithm:  # noqa: N802
+        return type(self)()
+
+    def add_summary_outputs(self) -> None:
+        """Declare the SUMMARY (Markdown) and STATUS string outputs every workflow returns."""
+        self.addOutput(QgsProcessingOutputString(self.SUMMARY, i18n.tr("Summary (Markdown)",
+                                                                       "Sammendrag (Markdown)")))
+        self.addOutput(QgsProcessingOutputString(self.STATUS, i18n.tr("Status", "Status")))
+
+    # ---------------------------------------------------------------- running
+    def processAlgorithm(self, parameters: dict, context: Any, feedback: Any) -> dict:  # noqa: N802
+        from arealsirk.errors import ArealsirkError
+
+        with logbridge.to_feedback(feedback):
+            try:
+                return self.run(parameters, context, feedback)
+            except ArealsirkError as exc:
+                raise QgsProcessingException(str(exc)) from exc
+
+    def run(self, parameters: dict, context: Any, feedback: Any) -> dict:
+        raise NotImplementedError
+
+    # ---------------------------------------------------------------- helpers
+    @staticmethod
+    def library(module: str, function: str) -> Any:
+        """The public library function ``arealsirk.<module>.<function>`` (clear error when absent)."""
+        import arealsirk
+
+        try:
+            mod = importlib.import_module(f"arealsirk.{module}")
+            return getattr(mod, function)
+        except (ImportError, AttributeError) as exc:
+            raise QgsProcessingException(
+                f"this algorithm needs arealsirk.{module}.{function}, which the installed arealsirk "
+                f"{getattr(arealsirk, '__version__', '?')} does not provide ({exc}); upgrade arealsirk"
+            ) from exc
+
+    def layer(self, parameters: dict, name: str, context: Any, feedback: Any, *,
+              optional: bool = False) -> Any:
+        """The feature source of parameter ``name`` as a GeoDataFrame (``None`` if optional and unset)."""
+        source = self.parameterAsSource(parameters, name, context)
+        if source is None:
+            if optional:
+                return None
+            raise QgsProcessingException(self.invalidSourceError(parameters, name))
+        return convert.source_to_gdf(source, feedback=feedback)
+
+    @staticmethod
+    def field_as(gdf: Any, chosen: str | None, column: str) -> Any:
+        """Rename the user's field ``chosen`` to the library's column name ``column``.
+
+        An existing column of that name is replaced (the user picked another field for it).
+        """
+        if not chosen or chosen == column or gdf is None:
+            return gdf
+        if chosen not in gdf.columns:
+            raise QgsProcessingException(f"field '{chosen}' not found in the layer")
+        out = gdf.drop(columns=[column]) if column in gdf.columns else gdf
+        return out.rename(columns={chosen: column})
+
+    def write(self, parameters: dict, name: str, context: Any, frame: Any, *, feedback: Any = None,
+              style: str | None = None, optional: bool = False) -> dict[str, str]:
+        """Write ``frame`` to the sink ``name``; style it when loaded; ``{name: dest_id}`` or ``{}``."""
+        if frame is None:
+            if optional:
+                return {}
+            raise QgsProcessingException(f"the library returned no layer for output {name}")
+        dest_id = convert.write_sink(self, parameters, name, context, frame, feedback=feedback,
+                                     optional=optional)
+        if dest_id is None:
+            return {}
+        style_when_loaded(context, dest_id, style)
+        return {name: dest_id}
+
+    def finish(self, result: Any, feedback: Any) -> dict[str, Any]:
+        """Report a WorkflowResult's summary and messages; the SUMMARY/STATUS outputs."""
+        text = ""
+        if hasattr(result, "summary_markdown"):
+            text = result.summary_markdown(lang=i18n.language())
+            if feedback is not None:
+                feedback.pushInfo(text)
+        status = str(getattr(result, "status", ""))
+        if status == "infeasible" and feedback is not None:
+            feedback.pushWarning(i18n.tr("The problem is infeasible; see the notes above.",
+                                         "Problemet har ingen gyldig løsning; se merknadene over."))
+        return {self.SUMMARY: text, self.STATUS: status}
+
+
+def library_default(key: str, fallback: float) -> float:
+    """``arealsirk.defaults.default(key)``, or ``fallback`` when the table lacks the key."""
+    try:
+        from arealsirk.defaults import default
+
+        return float(default(key))
+    except Exception:  # noqa: BLE001 - an older library without the key
+        return float(fallback)
