@@ -9,7 +9,7 @@ import scipy.sparse as sp
 from arealsirk.errors import InfeasibleError
 from arealsirk.locate import max_coverage, set_coverage
 from arealsirk.locate.instances import read_optima, read_spopt_sf, read_swain
-from locate_brute import brute_lscp, brute_mclp
+from .locate_brute import brute_lscp, brute_mclp
 
 
 @pytest.mark.parametrize("seed", range(8))

@@ -8,7 +8,7 @@ import pytest
 from arealsirk.errors import InfeasibleError, InputError
 from arealsirk.locate import facility_location
 from arealsirk.locate.instances import read_cap, read_optima
-from locate_brute import brute_cfl
+from .locate_brute import brute_cfl
 
 
 def _tiny(seed, n=7, m=4):

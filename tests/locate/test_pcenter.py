@@ -7,7 +7,7 @@ import pytest
 
 from arealsirk.locate import p_center
 from arealsirk.locate.instances import read_optima, read_swain
-from locate_brute import brute_p_center
+from .locate_brute import brute_p_center
 
 
 @pytest.mark.parametrize("seed", range(6))

@@ -9,7 +9,7 @@ import scipy.sparse as sp
 from arealsirk.locate import LocateResult, p_median
 from arealsirk.locate.instances import read_optima, read_pmed, read_spopt_sf, read_swain
 
-from locate_brute import brute_p_median
+from .locate_brute import brute_p_median
 
 
 @pytest.mark.parametrize("seed", range(8))

@@ -2,14 +2,9 @@
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
-
 import pytest
 
-sys.path.insert(0, str(Path(__file__).parent))
-
-from webmap_synth import make_layers  # noqa: E402
+from .webmap_synth import make_layers
 
 
 @pytest.fixture(scope="session")

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from webmap_synth import INJECT_IMG, INJECT_SCRIPT, make_layers
+from .webmap_synth import INJECT_IMG, INJECT_SCRIPT, make_layers
 
 from arealsirk import webmap
 

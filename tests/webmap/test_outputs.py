@@ -7,7 +7,7 @@ import re
 import numpy as np
 import pandas as pd
 import pytest
-from webmap_synth import INJECT_SCRIPT, make_layers
+from .webmap_synth import INJECT_SCRIPT, make_layers
 
 from arealsirk import webmap
 from arealsirk._webmap_assets import external_references

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from webmap_synth import INJECT_IMG, INJECT_SCRIPT, make_layers
+from .webmap_synth import INJECT_IMG, INJECT_SCRIPT, make_layers
 
 from arealsirk import webmap
 from arealsirk._webmap_assets import VENDOR_DIR, external_references, manifest
