@@ -2,7 +2,7 @@
 
 Every function returns the candidates layer of the results schema: ``id``,
 ``name``, ``kommunenummer`` and geometry (EPSG:25833), plus ``area_ha`` for
-polygons and, from a suitability raster, ``score_mean``/``score_max``.  Score
+polygons and, from a suitability raster, ``suitability_mean``/``suitability_max``.  Score
 them with :func:`arealsirk.scoring.score_candidates` (vector criteria) or
 :func:`arealsirk.scoring.score_from_rasters` (zonal statistics).
 """
@@ -89,7 +89,7 @@ def from_suitability(raster: Any, *, threshold: float | None = None, min_area_ha
     -------
     geopandas.GeoDataFrame
         ``id`` ("R1", "R2" ... best first), ``name``, ``kommunenummer``, ``area_ha``,
-        ``score_mean``, ``score_max``, polygon geometry.
+        ``suitability_mean``, ``suitability_max``, polygon geometry.
 
     Raises
     ------
@@ -174,8 +174,8 @@ def from_suitability(raster: Any, *, threshold: float | None = None, min_area_ha
         "name": [f"Suitable region {i + 1}" for i in range(len(chosen))],
         "kommunenummer": [None] * len(chosen),
         "area_ha": [float(area_ha[lab]) for lab, _ in chosen],
-        "score_mean": [float(means[lab]) for lab, _ in chosen],
-        "score_max": [float(maxs[lab]) for lab, _ in chosen],
+        "suitability_mean": [float(means[lab]) for lab, _ in chosen],
+        "suitability_max": [float(maxs[lab]) for lab, _ in chosen],
     }, geometry=[g for _, g in chosen], crs=crs if crs is not None else "EPSG:25833")
     if crs is not None and out.crs.to_epsg() != 25833:
         out = out.to_crs(25833)

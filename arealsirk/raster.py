@@ -88,10 +88,11 @@ def _cell_size(src: Any) -> tuple[float, float]:
 
 def _read_float(src: Any, band: int = 1, window: Any = None) -> np.ndarray:
     """Band as float64 with NaN where nodata (or NaN) in the file."""
-    arr = src.read(band, window=window, masked=True)
-    data = np.asarray(arr.data, dtype=np.float64)
-    mask = np.ma.getmaskarray(arr) | ~np.isfinite(data)
-    data[mask] = np.nan
+    # reading unmasked and comparing with the nodata value is about twice as fast as masked=True
+    data = src.read(band, window=window, out_dtype=np.float64)
+    nodata = src.nodatavals[band - 1] if src.nodatavals else None
+    if nodata is not None and not np.isnan(nodata):
+        data[data == nodata] = np.nan
     return data
 
 
@@ -130,45 +131,50 @@ def slope_array(z: np.ndarray, dx: float, dy: float, *, units: str = "percent",
     z = np.asarray(z, dtype=np.float64) * z_factor
     zp = np.pad(z, 1, mode="constant", constant_values=np.nan)
     h, w = z.shape
-    ok = np.isfinite(zp)
 
-    def axis_estimate(shift: int, axis: int) -> tuple[np.ndarray, np.ndarray]:
-        # one of the three rows (axis=x) or columns (axis=y); returns weighted sum and weight
-        if axis == 1:  # d/dx on row `shift`
-            sl_w = (slice(1 + shift, 1 + shift + h), slice(0, w))
-            sl_c = (slice(1 + shift, 1 + shift + h), slice(1, 1 + w))
-            sl_e = (slice(1 + shift, 1 + shift + h), slice(2, 2 + w))
-            step = dx
-        else:  # d/dy (northwards) on column `shift`: "east" = north row (above), "west" = south row
-            sl_w = (slice(2, 2 + h), slice(1 + shift, 1 + shift + w))
-            sl_c = (slice(1, 1 + h), slice(1 + shift, 1 + shift + w))
-            sl_e = (slice(0, h), slice(1 + shift, 1 + shift + w))
-            step = dy
-        zw, zc, ze = zp[sl_w], zp[sl_c], zp[sl_e]
-        okw, okc, oke = ok[sl_w], ok[sl_c], ok[sl_e]
-        with np.errstate(invalid="ignore"):
-            est = np.where(okw & oke, (ze - zw) / (2 * step),
-                           np.where(oke & okc, (ze - zc) / step,
-                                    np.where(okc & okw, (zc - zw) / step, np.nan)))
-        have = np.isfinite(est)
-        weight = 2.0 if shift == 0 else 1.0
-        return np.where(have, est * weight, 0.0), np.where(have, weight, 0.0)
+    def nb(dr: int, dc: int) -> np.ndarray:
+        return zp[1 + dr:1 + dr + h, 1 + dc:1 + dc + w]
 
-    grads = []
-    for axis in (1, 0):
-        total = np.zeros((h, w))
-        wsum = np.zeros((h, w))
-        for shift in (-1, 0, 1):
-            s, k = axis_estimate(shift, axis)
-            total += s
-            wsum += k
-        with np.errstate(invalid="ignore", divide="ignore"):
-            grads.append(np.where(wsum > 0, total / wsum, np.nan))
-    p, q = grads
+    # fast path: plain Horn wherever the whole 3 x 3 window is valid (NaN elsewhere)
+    a, b, c = nb(-1, -1), nb(-1, 0), nb(-1, 1)
+    d, f = nb(0, -1), nb(0, 1)
+    g, hh, i = nb(1, -1), nb(1, 0), nb(1, 1)
+    p = ((c + 2 * f + i) - (a + 2 * d + g)) / (8 * dx)
+    q = ((a + 2 * b + c) - (g + 2 * hh + i)) / (8 * dy)
+    # general path only for valid cells on an edge or next to nodata
+    need = np.isfinite(z) & ~(np.isfinite(p) & np.isfinite(q))
+    if need.any():
+        rows, cols = np.nonzero(need)
+        win = np.stack([zp[rows + 1 + dr, cols + 1 + dc] for dr in (-1, 0, 1) for dc in (-1, 0, 1)],
+                       axis=1).reshape(-1, 3, 3)
+        p[rows, cols] = _edge_gradient([win[:, j, :] for j in range(3)], dx)       # rows: west->east
+        q[rows, cols] = _edge_gradient([win[:, ::-1, j] for j in range(3)], dy)    # columns: south->north
     rise = np.hypot(p, q)
     out = 100.0 * rise if units == "percent" else np.degrees(np.arctan(rise))
     out[~np.isfinite(z)] = np.nan
     return out
+
+
+def _edge_gradient(lines: list[np.ndarray], step: float) -> np.ndarray:
+    """Horn's 1-2-1 weighted mean of central differences along three lines, with one-sided
+    differences where a neighbour is missing and missing lines dropped (weights renormalised).
+
+    ``lines`` are three ``(k, 3)`` arrays (outer, middle, outer) ordered from the low to the high
+    side; returns the gradient per cell, NaN when no line gives an estimate."""
+    total = np.zeros(lines[0].shape[0])
+    wsum = np.zeros_like(total)
+    for line, weight in zip(lines, (1.0, 2.0, 1.0), strict=True):
+        lo, mid, hi = line[:, 0], line[:, 1], line[:, 2]
+        okl, okm, okh = np.isfinite(lo), np.isfinite(mid), np.isfinite(hi)
+        with np.errstate(invalid="ignore"):
+            est = np.where(okl & okh, (hi - lo) / (2 * step),
+                           np.where(okh & okm, (hi - mid) / step,
+                                    np.where(okm & okl, (mid - lo) / step, np.nan)))
+        have = np.isfinite(est)
+        total += np.where(have, est, 0.0) * weight
+        wsum += have * weight
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(wsum > 0, total / wsum, np.nan)
 
 
 def slope(dem: Any, *, units: str = "percent", band: int = 1, z_factor: float = 1.0,
@@ -561,6 +567,8 @@ def weighted_overlay(criteria: Sequence[Any], weights: Any = None, out_path: Any
 
         raise OutputError(f"{out_path}: output would overwrite an input raster")
     with ExitStack() as stack:
+        # bounded memory: GDAL's block cache defaults to 5 % of RAM; blocks are read once anyway
+        stack.enter_context(rasterio.Env(GDAL_CACHEMAX=64))
         srcs = [stack.enter_context(open_raster(c.path)) for c in crits]
         transform, width, height, crs = common_grid(srcs, align=align)
         readers = [stack.enter_context(_reader(s, transform, width, height, crs,

@@ -725,7 +725,9 @@ def sensitivity(scores: pd.DataFrame, weights: Any = None, *, n: int = 1000, spr
         Table with ``score_<criterion>`` columns (the output of
         :func:`score_candidates`) or a plain table whose columns are the criteria.
     weights
-        The base weights (as in :func:`score_candidates`); ``None`` = equal.
+        The base weights (as in :func:`score_candidates`); a mapping (or named
+        :class:`AHPResult`) also says which criteria columns to use; ``None`` =
+        equal weights on every ``score_*`` column except ``score_total``.
     n
         Number of runs.
     spread
@@ -750,8 +752,16 @@ def sensitivity(scores: pd.DataFrame, weights: Any = None, *, n: int = 1000, spr
     n = int(check_number(n, "n", minimum=1, integer=True))
     spread = check_number(spread, "spread", minimum=0.0, maximum=1.0)
     top_k = int(check_number(top_k, "top_k", minimum=1, integer=True))
-    cols = [c for c in scores.columns if str(c).startswith("score_") and c != "score_total"]
-    if cols:
+    if isinstance(weights, AHPResult) and weights.names is not None:
+        weights = weights.as_dict()
+    if isinstance(weights, Mapping):  # the weights name the criteria
+        cols = [f"score_{k}" if f"score_{k}" in scores.columns else k for k in weights]
+        missing = [c for c in cols if c not in scores.columns]
+        if missing:
+            raise MissingColumnError(f"sensitivity: no column score_<criterion> for {missing}")
+    else:
+        cols = [c for c in scores.columns if str(c).startswith("score_") and c != "score_total"]
+    if cols and all(str(c).startswith("score_") for c in cols):
         names = [c[len("score_"):] for c in cols]
     else:
         cols = [c for c in scores.columns if c not in (id_column, "geometry", "rank")]

@@ -128,7 +128,7 @@ def test_candidates_from_suitability_regions(tmp_path):
     c = from_suitability(path, threshold=0.6, min_area_ha=5, min_spacing_m=1000, count=3, kommuner=kom)
     assert c["id"].tolist() == ["R1", "R2"]
     np.testing.assert_allclose(c["area_ha"], [60, 300])
-    np.testing.assert_allclose(c["score_mean"], [0.95, 0.7])
+    np.testing.assert_allclose(c["suitability_mean"], [0.95, 0.7])
     assert c["kommunenummer"].tolist() == ["9901", "9902"]
     assert c.geometry.area.tolist() == pytest.approx([60e4, 300e4])
     c2 = from_suitability(path, threshold=0.6, min_area_ha=5, min_spacing_m=0, count=3)
