@@ -64,6 +64,7 @@ __all__ = [
     "score_values",
     "score_candidates",
     "sensitivity",
+    "attach_sensitivity",
     "RasterCriterion",
     "SuitabilityResult",
     "suitability",
@@ -793,6 +794,26 @@ def sensitivity(scores: pd.DataFrame, weights: Any = None, *, n: int = 1000, spr
     }, index=pd.Index(index, name=id_column))
     out.attrs.update({"n": n, "spread": spread, "top_k": top_k, "seed": seed})
     return out.sort_values(["base_rank", "top_k_share"], ascending=[True, False], kind="stable")
+
+
+def attach_sensitivity(candidates: gpd.GeoDataFrame, table: pd.DataFrame, *, id_column: str = "id"
+                       ) -> gpd.GeoDataFrame:
+    """Copy of ``candidates`` with the :func:`sensitivity` figures joined on ``id_column``.
+
+    Adds ``top_k_share`` (0..1), ``rank_min``, ``rank_max`` and ``rank_median``, so
+    the web map and the GeoPackage can show how robust each rank is (the ``top_k``
+    used is in ``table.attrs["top_k"]`` and in the column ``sensitivity_top_k``).
+    """
+    if id_column not in candidates.columns:
+        raise MissingColumnError(f"{where(layer='candidates', column=id_column)}missing column (needed to "
+                                 "join the sensitivity table)")
+    out = candidates.copy()
+    cols = ["top_k_share", "rank_min", "rank_max", "rank_median"]
+    joined = table[cols].reindex(out[id_column].to_numpy())
+    for c in cols:
+        out[c] = joined[c].to_numpy()
+    out["sensitivity_top_k"] = int(table.attrs.get("top_k", 0))
+    return out
 
 
 # ---------------------------------------------------------------------------------------------

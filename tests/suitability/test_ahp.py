@@ -41,6 +41,10 @@ def test_house_matrix_published_lambda_ci_cr():
     assert r.consistency_index == pytest.approx(0.238, abs=5e-4)
     assert r.consistency_ratio == pytest.approx(0.169, abs=5e-4)
     assert not r.consistent
+    # priority vector of the table (3 decimals): size .173, transport .054, neighbourhood .188,
+    # age .018, yard .031, modern facilities .036, general condition .167, financing .333
+    np.testing.assert_allclose(r.weights, [0.173, 0.054, 0.188, 0.018, 0.031, 0.036, 0.167, 0.333],
+                               atol=6e-4)
     assert r.weights.sum() == pytest.approx(1.0)
     # financing is the most important criterion, age of the house the least
     assert int(np.argmax(r.weights)) == 7 and int(np.argmin(r.weights)) == 3

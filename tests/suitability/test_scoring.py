@@ -135,3 +135,9 @@ def test_sensitivity_dominant_candidate_always_first():
     assert r.loc["s0", "top_k_share"] == 1.0 and r.loc["s0", "rank_max"] == 1
     with pytest.raises(InputError, match="spread"):
         sensitivity(s, None, spread=1.5)
+    from arealsirk.scoring import attach_sensitivity
+
+    joined = attach_sensitivity(s.iloc[::-1], r)
+    assert joined.loc[0, "top_k_share"] == 1.0 and joined.loc[0, "rank_max"] == 1
+    assert (joined.set_index("id")["rank_min"] == r["rank_min"].loc[joined["id"]]).all()
+    assert joined["sensitivity_top_k"].iloc[0] == 1
