@@ -191,22 +191,228 @@ def _build(graph: nx.Graph, weight: str) -> PreparedGraph:
     return PreparedGraph(weight, nodes, index, csr, xy, graph.graph.get("crs"))
 
 
+class _Chains:
+    """Chains of degree-2 nodes between junctions, for exact graph contraction.
+
+    A node whose undirected neighbourhood has exactly two other nodes lies inside a chain
+    (a road between two junctions).  Shortest paths between other nodes never stop inside
+    a chain, so each chain can be replaced by one edge per direction with the summed cost
+    (Geisberger et al. 2008 contract such nodes first; osmnx's ``simplify_graph`` does the
+    same on the networkx level).  Nodes of interest inside a chain split it at query time.
+
+    Flat arrays over all chains ("slots"): ``node`` (matrix position), ``chain`` (chain id),
+    cumulative forward/backward costs ``F``/``B`` from the chain start (missing directed
+    edges counted in ``MF``/``MB`` so one-way chains stay exact).
+    """
+
+    def __init__(self, pg: PreparedGraph) -> None:
+        import scipy.sparse as sp
+
+        csr = pg.csr
+        n = pg.n
+        pat = sp.csr_matrix((np.ones(len(csr.indices)), csr.indices, csr.indptr), shape=(n, n))
+        pat = (pat + pat.T).tocsr()
+        pat.setdiag(0)
+        pat.eliminate_zeros()
+        indptr, indices = pat.indptr, pat.indices
+        deg = np.diff(indptr)
+        core = deg != 2
+        # direct lookup of directed weights: row-major position of (a, b) in csr
+        ip, ix, dv = csr.indptr.tolist(), csr.indices.tolist(), csr.data.tolist()
+        lip, lix = indptr.tolist(), indices.tolist()
+
+        def w(a: int, b: int) -> float:
+            for k in range(ip[a], ip[a + 1]):
+                if ix[k] == b:
+                    return dv[k]
+            return np.inf
+
+        visited = np.zeros(n, dtype=bool)
+        nodes_l: list[int] = []
+        chain_l: list[int] = []
+        f_l: list[float] = []
+        b_l: list[float] = []
+        core_l = core.tolist()
+        cid = 0
+
+        def walk(c: int, nb: int) -> None:
+            nonlocal cid
+            seq = [c]
+            fw = [0.0]
+            bw = [0.0]
+            prev, cur = c, nb
+            while True:
+                fw.append(w(prev, cur))
+                bw.append(w(cur, prev))
+                seq.append(cur)
+                if core_l[cur] or cur == c:
+                    break
+                visited[cur] = True
+                a0, a1 = lix[lip[cur]], lix[lip[cur] + 1]
+                prev, cur = cur, (a1 if a0 == prev else a0)
+            nodes_l.extend(seq)
+            chain_l.extend([cid] * len(seq))
+            f_l.extend(fw)
+            b_l.extend(bw)
+            cid += 1
+
+        for c in np.flatnonzero(core).tolist():
+            for k in range(lip[c], lip[c + 1]):
+                nb = lix[k]
+                if not core_l[nb] and not visited[nb]:
+                    walk(c, nb)
+        # rings made only of degree-2 nodes: promote one node per ring to a junction
+        for v in np.flatnonzero(~core & ~visited).tolist():
+            if visited[v]:
+                continue
+            core[v] = True
+            core_l[v] = True
+            for k in range(lip[v], lip[v + 1]):
+                if not visited[lix[k]] and not core_l[lix[k]]:
+                    walk(v, lix[k])
+                    break
+        node = np.asarray(nodes_l, dtype=np.int64)
+        chain = np.asarray(chain_l, dtype=np.int64)
+        f = np.asarray(f_l, dtype=float)
+        b = np.asarray(b_l, dtype=float)
+        # cumulative sums restart at each chain start (whose step cost is 0 by construction)
+        starts = np.r_[0, np.flatnonzero(np.diff(chain)) + 1] if len(chain) else np.zeros(0, np.int64)
+        self.node, self.chain, self.core, self.starts = node, chain, core, starts
+        self.F, self.MF = self._cum(f, starts)
+        self.B, self.MB = self._cum(b, starts)
+        ends = np.r_[starts[1:] - 1, len(chain) - 1] if len(chain) else np.zeros(0, np.int64)
+        self.ends = ends
+        slot = np.full(n, -1, dtype=np.int64)
+        interior = ~core[node]
+        slot[node[interior]] = np.flatnonzero(interior)
+        self.slot = slot
+        # base edges of the junction graph: direct junction-junction edges + one per chain direction
+        coo = csr.tocoo()
+        direct = core[coo.row] & core[coo.col]
+        # a direct edge between junctions is also walked as a 1-step chain; keep only the csr copy
+        one_step = (ends - starts) == 1
+        keep_chain = ~one_step
+        cs, ce = starts[keep_chain], ends[keep_chain]
+        fwd_ok = self.MF[ce] == self.MF[cs]
+        bwd_ok = self.MB[ce] == self.MB[cs]
+        self.base_rows = np.r_[coo.row[direct], node[cs][fwd_ok], node[ce][bwd_ok]].astype(np.int64)
+        self.base_cols = np.r_[coo.col[direct], node[ce][fwd_ok], node[cs][bwd_ok]].astype(np.int64)
+        self.base_vals = np.r_[coo.data[direct], (self.F[ce] - self.F[cs])[fwd_ok],
+                               (self.B[ce] - self.B[cs])[bwd_ok]]
+        self.base_chain = np.r_[np.full(int(direct.sum()), -1), chain[cs][fwd_ok], chain[cs][bwd_ok]]
+        self.n_core = int(core.sum())
+
+    @staticmethod
+    def _cum(step: np.ndarray, starts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        missing = ~np.isfinite(step)
+        vals = np.where(missing, 0.0, step)
+        cum = np.cumsum(vals)
+        cmiss = np.cumsum(missing)
+        if len(starts):
+            seg = np.repeat(np.arange(len(starts)), np.diff(np.r_[starts, len(step)]))
+            cum = cum - (cum[starts] - vals[starts])[seg]
+            cmiss = cmiss - (cmiss[starts] - missing[starts])[seg]
+        return cum, cmiss
+
+    def reduced(self, pg: PreparedGraph, keep: np.ndarray) -> tuple[Any, np.ndarray]:
+        """CSR of the junction graph plus the ``keep`` positions, and position -> reduced index.
+
+        Exact: every shortest-path cost between kept or junction nodes equals the one on the
+        full graph.
+        """
+        import scipy.sparse as sp
+
+        keep = np.unique(keep)
+        extra = keep[~self.core[keep]]
+        rows, cols, vals = self.base_rows, self.base_cols, self.base_vals
+        if len(extra):
+            slots = np.unique(self.slot[extra])
+            hit = np.unique(self.chain[slots])
+            drop = np.isin(self.base_chain, hit)
+            rows, cols, vals = rows[~drop], cols[~drop], vals[~drop]
+            # split points per chain: chain start, kept interior slots, chain end
+            cut = np.unique(np.r_[self.starts[hit], self.ends[hit], slots])
+            lo, hi = cut[:-1], cut[1:]
+            same = self.chain[lo] == self.chain[hi]
+            lo, hi = lo[same], hi[same]
+            fo = self.MF[hi] == self.MF[lo]
+            bo = self.MB[hi] == self.MB[lo]
+            rows = np.r_[rows, self.node[lo][fo], self.node[hi][bo]]
+            cols = np.r_[cols, self.node[hi][fo], self.node[lo][bo]]
+            vals = np.r_[vals, (self.F[hi] - self.F[lo])[fo], (self.B[hi] - self.B[lo])[bo]]
+        mask = self.core.copy()
+        mask[keep] = True
+        pos = np.flatnonzero(mask)
+        remap = np.full(pg.n, -1, dtype=np.int64)
+        remap[pos] = np.arange(len(pos))
+        r, c = remap[rows], remap[cols]
+        order = np.lexsort((vals, c, r))
+        r, c, v = r[order], c[order], vals[order]
+        first = np.ones(len(r), dtype=bool)
+        first[1:] = (r[1:] != r[:-1]) | (c[1:] != c[:-1])
+        first &= r != c
+        m = len(pos)
+        red = sp.csr_matrix((v[first], (r[first], c[first])), shape=(m, m))
+        return red, remap
+
+
+#: Contract degree-2 chains when the junction graph has at most this share of the nodes ...
+_CONTRACT_SHARE = 0.6
+#: ... and the graph has at least this many nodes.
+_CONTRACT_MIN_NODES = 5_000
+
+
+def _chains(pg: PreparedGraph) -> _Chains:
+    ch = getattr(pg, "_chains", None)
+    if ch is None:
+        ch = _Chains(pg)
+        pg._chains = ch  # type: ignore[attr-defined]
+    return ch
+
+
+def _worth_contracting(pg: PreparedGraph, n_keep: int) -> bool:
+    """Contract when the graph is big and mostly degree-2 chains (cheap test first)."""
+    if pg.n < _CONTRACT_MIN_NODES:
+        return False
+    share = getattr(pg, "_junction_share", None)
+    if share is None:
+        import scipy.sparse as sp
+
+        pat = sp.csr_matrix((np.ones(len(pg.csr.indices)), pg.csr.indices, pg.csr.indptr), shape=pg.csr.shape)
+        pat = (pat + pat.T).tocsr()
+        pat.setdiag(0)
+        pat.eliminate_zeros()
+        share = float((np.diff(pat.indptr) != 2).mean())
+        pg._junction_share = share  # type: ignore[attr-defined]
+    return share + n_keep / pg.n <= _CONTRACT_SHARE
+
+
 def shortest_costs(pg: PreparedGraph, src: np.ndarray, tgt: np.ndarray, *, limit: float = np.inf,
-                   check: Callable[[float, str], None] | None = None) -> np.ndarray:
+                   check: Callable[[float, str], None] | None = None, contract: bool = True) -> np.ndarray:
     """Dense (len(src), len(tgt)) matrix of shortest costs between matrix positions.
 
     Runs :func:`scipy.sparse.csgraph.dijkstra` from the smaller distinct side (on the
     reversed graph when targets are fewer), in batches that bound memory, with
-    ``limit`` pruning the search.  Unreached pairs are ``inf``.
+    ``limit`` pruning the search.  Unreached pairs are ``inf``.  On big graphs made mostly of
+    degree-2 chains (unsimplified OSM, densified or finely segmented road layers) the search
+    runs on the exact junction graph (:class:`_Chains`) instead.
     """
     from scipy.sparse.csgraph import dijkstra
 
     us, inv_s = np.unique(src, return_inverse=True)
     ut, inv_t = np.unique(tgt, return_inverse=True)
     forward = len(us) <= len(ut)
-    graph, starts, ends = (pg.csr, us, ut) if forward else (pg.csr_t, ut, us)
+    n = pg.n
+    graph = pg.csr if forward else pg.csr_t
+    starts, ends = (us, ut) if forward else (ut, us)
+    if contract and len(us) * len(ut) > 1 and _worth_contracting(pg, len(us) + len(ut)):
+        ch = _chains(pg)
+        red, remap = ch.reduced(pg, np.r_[us, ut])
+        graph = red if forward else red.T.tocsr()
+        starts, ends = remap[starts], remap[ends]
+        n = red.shape[0]
     out = np.empty((len(starts), len(ends)))
-    batch = max(1, _BATCH_CELLS // max(pg.n, 1))
+    batch = max(1, _BATCH_CELLS // max(n, 1))
     for b in range(0, len(starts), batch):
         if check is not None:
             check(b / len(starts), f"shortest paths {b}/{len(starts)}")

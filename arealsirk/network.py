@@ -49,7 +49,7 @@ __all__ = [
 
 #: typeVeg values (Elveg/N1000 SOSI) that carry no cars and are left out of car graphs.
 _NON_CAR_TYPES = frozenset({"sti", "gangOgSykkelveg", "gangveg", "sykkelveg", "fortau", "trapp",
-                            "gangfelt", "gågate", "traktorveg", "sykkelfelt"})
+                            "gangfelt", "gågate", "traktorveg", "sykkelfelt", "barmarksløype"})
 _FERRY_TYPES = frozenset({"bilferje", "passasjerferje"})
 _TRUE = frozenset({"1", "true", "yes", "ja", "y", "t"})
 _REVERSE = frozenset({"-1", "reverse", "mot"})
@@ -172,34 +172,84 @@ def graph_from_roads(
         raise EmptyLayerError(f"{at}no road segments left after noding")
 
     sp_kph = speed[row]
-    tt = length / (sp_kph / 3.6) + wait[row]
+    dirn = direction[row]
+    ferry_row = ferry[row]
+    # directed edge list as arrays: forward copies (dirn >= 0) then reversed copies (dirn <= 0)
+    fw, bw = np.flatnonzero(dirn >= 0), np.flatnonzero(dirn <= 0)
+    seg = np.r_[fw, bw]
+    tail, head = np.r_[u[fw], v[bw]], np.r_[v[fw], u[bw]]
+    is_rev = np.r_[np.zeros(len(fw), bool), np.ones(len(bw), bool)]
+    tt = length[seg] / (sp_kph[seg] / 3.6)
+    if ferry_row.any():
+        # one wait per crossing: on ferry edges leaving a node where a road (non-ferry) edge ends,
+        # so a ferry link split into several pieces still waits once
+        road_node = np.zeros(len(node_xy), bool)
+        road_node[u[~ferry_row]] = True
+        road_node[v[~ferry_row]] = True
+        boarding = ferry_row[seg] & road_node[tail]
+        tt = tt + np.where(boarding, wait[row[seg]], 0.0)
+    n_nodes_all = int(len(np.unique(np.r_[u, v])))
+    n_edges_all = len(seg)
+    report = None
+    if keep == "largest":
+        keep_e, report = _largest_scc_edges(tail, head, length[seg], len(node_xy))
+        seg, tail, head, is_rev, tt = seg[keep_e], tail[keep_e], head[keep_e], is_rev[keep_e], tt[keep_e]
     G = nx.MultiDiGraph()
     G.graph["crs"] = gdf.crs.to_string()
     G.graph["name"] = "roads" if layer is None else str(layer)
-    used = np.unique(np.r_[u, v])
+    used = np.unique(np.r_[tail, head])
     G.add_nodes_from((int(i), {"x": float(node_xy[i, 0]), "y": float(node_xy[i, 1])}) for i in used)
-    dirn = direction[row]
-    rev_geoms = shapely.reverse(parts)
-    ferry_row = ferry[row]
-    edges = []
-    for k in range(len(parts)):
-        base = {"length": float(length[k]), "speed_kph": float(sp_kph[k]), "travel_time": float(tt[k]),
-                "road_index": int(row[k]), "vegkategori": cat[row[k]], "ferry": bool(ferry_row[k])}
-        a, b = int(u[k]), int(v[k])
-        if dirn[k] >= 0:
-            edges.append((a, b, {**base, "geometry": parts[k], "oneway": bool(dirn[k] == 1)}))
-        if dirn[k] <= 0:
-            edges.append((b, a, {**base, "geometry": rev_geoms[k], "oneway": bool(dirn[k] == -1)}))
-    G.add_edges_from(edges)
+    geoms = np.where(is_rev, shapely.reverse(parts[seg]), parts[seg])
+    oneway = dirn[seg] != 0
+    rows_l, seg_l = row[seg].tolist(), seg.tolist()
+    cat_l = cat[row[seg]].tolist()
+    G.add_edges_from(
+        (a, b, {"length": float(length[k]), "speed_kph": float(sp_kph[k]), "travel_time": t,
+                "road_index": r, "vegkategori": c, "ferry": bool(ferry_row[k]), "oneway": bool(o),
+                "geometry": g})
+        for a, b, k, t, r, c, o, g in zip(tail.tolist(), head.tolist(), seg_l, tt.tolist(), rows_l, cat_l,
+                                          oneway.tolist(), geoms, strict=True))
     G.graph["build"] = {"lines_in": n_in, "segments": int(len(parts)), "split_at_touching_ends": n_split,
-                        "ends_merged": n_merged, "nodes": G.number_of_nodes(),
-                        "edges": G.number_of_edges(), "tolerance_m": tol}
+                        "ends_merged": n_merged, "nodes": n_nodes_all, "edges": n_edges_all,
+                        "tolerance_m": tol}
     log.info("%sroad graph: %d lines -> %d segments (%d splits where an end touches a line), "
-             "%d nodes, %d directed edges", at, n_in, len(parts), n_split, G.number_of_nodes(),
-             G.number_of_edges())
-    if keep == "largest":
-        G = largest_component(G)
+             "%d nodes, %d directed edges", at, n_in, len(parts), n_split, n_nodes_all, n_edges_all)
+    if report is not None:
+        G.graph["dropped"] = report
+        _log_dropped(report, strongly=True)
     return G
+
+
+def _largest_scc_edges(tail: np.ndarray, head: np.ndarray, length: np.ndarray, n: int
+                       ) -> tuple[np.ndarray, dict[str, Any]]:
+    """Mask of edges inside the largest strongly connected component, and the drop report."""
+    import scipy.sparse as sp
+    from scipy.sparse.csgraph import connected_components
+
+    used = np.unique(np.r_[tail, head])
+    adj = sp.csr_matrix((np.ones(len(tail)), (tail, head)), shape=(n, n))
+    k_all, label = connected_components(adj, directed=True, connection="strong")
+    counts = np.bincount(label[used], minlength=k_all)
+    big = int(np.argmax(counts))
+    keep = (label[tail] == big) & (label[head] == big)
+    drop = ~keep
+    # road length: a two-way road is two directed edges, count it once
+    key = np.c_[np.minimum(tail[drop], head[drop]), np.maximum(tail[drop], head[drop]),
+                np.round(length[drop], 3)]
+    dropped_len = float(np.unique(key, axis=0)[:, 2].sum()) if drop.any() else 0.0
+    n_comp = int((counts > 0).sum())
+    report = {"components": n_comp, "nodes_total": int(len(used)), "edges_total": int(len(tail)),
+              "nodes_dropped": int(len(used) - counts[big]), "edges_dropped": int(drop.sum()),
+              "length_dropped_km": round(dropped_len / 1000.0, 3)}
+    return keep, report
+
+
+def _log_dropped(report: dict[str, Any], *, strongly: bool) -> None:
+    if report["components"] > 1:
+        log.info("kept the largest %s connected component: dropped %d of %d nodes and %d of %d edges "
+                 "(%.1f km of road) in %d other component(s)", "strongly" if strongly else "weakly",
+                 report["nodes_dropped"], report["nodes_total"], report["edges_dropped"],
+                 report["edges_total"], report["length_dropped_km"], report["components"] - 1)
 
 
 def _speeds(gdf: Any, speed_column: str | None, category_column: str | None, at: str) -> np.ndarray:
@@ -381,9 +431,7 @@ def largest_component(graph: nx.MultiDiGraph, *, strongly: bool = True) -> nx.Mu
                   edges_dropped=len(uv) - sub.number_of_edges(),
                   length_dropped_km=round(float(dropped_len) / 1000.0, 3))
     sub.graph["dropped"] = report
-    log.info("kept the largest %s connected component: dropped %d of %d nodes and %d of %d edges "
-             "(%.1f km of road) in %d other component(s)", "strongly" if strongly else "weakly",
-             report["nodes_dropped"], n, report["edges_dropped"], len(uv), report["length_dropped_km"], k - 1)
+    _log_dropped(report, strongly=strongly)
     return sub
 
 
@@ -465,7 +513,7 @@ def graph_from_osm_file(
     is_pbf = name.endswith(".pbf")
     if not (is_pbf or name.endswith(".osm") or name.endswith(".xml")):
         raise InputError(f"{p}: expected an .osm or .osm.pbf file")
-    ox = require("osmnx", extra="osm", purpose="building graphs from OSM files")
+    import osmnx as ox
     target = crs if crs is not None else f"EPSG:{int(default('crs.analysis_epsg'))}"
     try:
         osmium = require("osmium", extra="pbf", purpose="reading OSM .pbf files")
@@ -677,6 +725,9 @@ class SnapResult:
         The shapely points used (polygons -> centroid, or a point inside if the centroid
         falls outside; lines -> midpoint).
     max_distance : float
+    outside : numpy.ndarray
+        True where the feature lies outside the network's bounding box plus
+        ``max_distance``; its access cost is ``inf`` (unreachable).
     """
 
     nodes: np.ndarray
@@ -684,7 +735,7 @@ class SnapResult:
     far: np.ndarray
     points: np.ndarray
     max_distance: float
-    ids: np.ndarray | None = field(default=None)
+    outside: np.ndarray | None = field(default=None)
 
     @property
     def n_far(self) -> int:
@@ -697,10 +748,14 @@ class SnapResult:
         from .defaults import default
 
         if weight == "length":
-            return self.distance.astype(float)
-        if weight == "travel_time":
-            return self.distance / (default("network.snap_speed_kph") / 3.6)
-        return np.zeros(len(self.distance))
+            cost = self.distance.astype(float)
+        elif weight == "travel_time":
+            cost = self.distance / (default("network.snap_speed_kph") / 3.6)
+        else:
+            cost = np.zeros(len(self.distance))
+        if self.outside is not None:
+            cost = np.where(self.outside, np.inf, cost)
+        return cost
 
 
 def graph_crs(graph: nx.Graph) -> str:
@@ -731,7 +786,7 @@ def representative_points(geoms: Any) -> np.ndarray:
 
 
 def snap(graph: nx.Graph, gdf: gpd.GeoDataFrame, *, max_distance: float | None = None,
-         weight: str = "travel_time", outside: str = "raise", name: str = "points",
+         weight: str = "travel_time", outside: str = "unreachable", name: str = "points",
          file: object = None, layer: str | None = None) -> SnapResult:
     """Snap features to the nearest node of ``graph`` (a KD-tree query on cached node coordinates).
 
@@ -747,9 +802,10 @@ def snap(graph: nx.Graph, gdf: gpd.GeoDataFrame, *, max_distance: float | None =
         Metres beyond which a feature is reported as far from the network (warning and
         ``far``); default ``network.max_snap_m``.  Far features are still snapped.
     outside
-        ``"raise"`` (default): features farther than ``max_distance`` outside the bounding
-        box of the graph raise :class:`NoOverlapError` (wrong CRS or wrong region);
-        ``"warn"``: report them like other far features.
+        Features outside the graph's bounding box plus ``max_distance``: with
+        ``"unreachable"`` (default) they are reported (warning, ``outside``) and get an
+        ``inf`` access cost; when *all* features are outside, or with ``"raise"``, a
+        :class:`NoOverlapError` is raised (wrong CRS or wrong region).
 
     Returns
     -------
@@ -774,19 +830,22 @@ def snap(graph: nx.Graph, gdf: gpd.GeoDataFrame, *, max_distance: float | None =
     hi = np.nanmax(pg.xy, axis=0) + maxd
     out_box = ((xy < lo) | (xy > hi)).any(axis=1)
     at = where(file=file, layer=layer if layer is not None else (None if file else name))
-    if out_box.any() and outside == "raise":
+    if out_box.any() and (outside == "raise" or out_box.all()):
         first = xy[np.argmax(out_box)]
         raise NoOverlapError(
             f"{at}{int(out_box.sum())} of {len(xy)} feature(s) lie outside the road network's extent "
             f"(graph bounds {lo[0] + maxd:.0f}, {lo[1] + maxd:.0f}, {hi[0] - maxd:.0f}, {hi[1] - maxd:.0f} "
             f"in {crs}, plus {maxd:g} m); first at ({first[0]:.0f}, {first[1]:.0f}) - wrong CRS or region?")
+    if out_box.any():
+        log.warning("%s%d of %d feature(s) lie outside the road network's extent (+%g m); they are "
+                    "treated as unreachable (inf cost)", at, int(out_box.sum()), len(xy), maxd)
     far = dist > maxd
     if far.any():
         log.warning("%s%d of %d feature(s) are more than %g m from the road network (farthest %.0f m); "
                     "their snap distance is added as access cost", at, int(far.sum()), len(xy), maxd,
                     float(dist.max()))
     return SnapResult(nodes=pg.nodes[pos], distance=np.asarray(dist, dtype=float), far=far, points=pts,
-                      max_distance=maxd)
+                      max_distance=maxd, outside=out_box)
 
 
 # --------------------------------------------------------------------------- conversion

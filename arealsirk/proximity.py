@@ -244,7 +244,8 @@ def _multi_source(pg: PreparedGraph, fac: np.ndarray, fac_access: np.ndarray, *,
 
     n, f = pg.n, len(fac)
     base = pg.csr_t if to_facility else pg.csr
-    extra = sp.csr_matrix((fac_access.astype(float), (np.arange(f), fac)), shape=(f, n + f))
+    ok = np.isfinite(fac_access)  # a facility outside the network's extent reaches nothing
+    extra = sp.csr_matrix((fac_access[ok].astype(float), (np.arange(f)[ok], fac[ok])), shape=(f, n + f))
     aug = sp.vstack([sp.hstack([base, sp.csr_matrix((n, f))]), extra], format="csr")
     dist, _pred, origin = dijkstra(aug, directed=True, indices=n + np.arange(f), limit=limit,
                                    min_only=True, return_predecessors=True)

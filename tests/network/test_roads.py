@@ -100,11 +100,21 @@ def test_geodataframe_inputs_add_access_cost(small_roads):
 def test_snap_reports_far_points(small_roads, caplog):
     G = graph_from_roads(small_roads)
     pts = gpd.GeoDataFrame(geometry=[Point(10, 0), Point(1000, 1000 + 3000)], crs=25833)
-    res = snap(G, pts, max_distance=2000, outside="warn")
+    res = snap(G, pts, max_distance=2000, outside="unreachable")
     assert res.far.tolist() == [False, True]
     np.testing.assert_allclose(res.distance, [10, 3000])
     assert res.n_far == 1
     assert "more than 2000 m from the road network" in caplog.text
+    # the second point is also outside the graph's extent (+2000 m): reported and unreachable
+    assert res.outside.tolist() == [False, True]
+    assert np.isinf(res.access_cost("length")[1]) and res.access_cost("length")[0] == 10
+    with pytest.raises(NoOverlapError, match="1 of 2 feature"):
+        snap(G, pts, max_distance=2000, outside="raise")
+    inside_far = gpd.GeoDataFrame(geometry=[Point(1500, 500)], crs=25833)
+    r2 = snap(G, inside_far, max_distance=300)
+    assert r2.far.tolist() == [True] and r2.outside.tolist() == [False]
+    M = od_matrix(G, pts, inside_far, weight="length", max_snap_distance=2000)
+    assert np.isinf(M[1, 0]) and np.isfinite(M[0, 0])
 
 
 def test_bad_inputs(small_roads):
@@ -149,3 +159,15 @@ def test_ferries_and_footpaths():
     T = od_matrix(G, [a], [z])
     # 2 x 1000 m at 70 km/h + 3000 m ferry at 15 km/h + 15 min wait
     assert T[0, 0] == pytest.approx(2 * 1000 / (70 / 3.6) + 3000 / (15 / 3.6) + 900)
+
+
+def test_ferry_split_into_pieces_waits_once():
+    pieces = [LineString([(1000 + 1000 * i, 0), (2000 + 1000 * i, 0)]) for i in range(3)]
+    roads = gpd.GeoDataFrame(
+        {"vegkategori": ["R"] * 5, "typeVeg": ["enkelBilveg", "bilferje", "bilferje", "bilferje", "enkelBilveg"]},
+        geometry=[LineString([(0, 0), (1000, 0)]), *pieces, LineString([(4000, 0), (5000, 0)])], crs=25833)
+    G = graph_from_roads(roads, include_ferries=True)
+    a, z = node_at(G, 0, 0), node_at(G, 5000, 0)
+    T = od_matrix(G, [a, z], [z, a])
+    expect = 2 * 1000 / (70 / 3.6) + 3000 / (15 / 3.6) + 900
+    assert T[0, 0] == pytest.approx(expect) and T[1, 1] == pytest.approx(expect)
