@@ -65,8 +65,10 @@ FACILITY_COLOURS: dict[str, str] = {
 }
 MINUTE_COLOURS = ("#08519c", "#3182bd", "#6baed6", "#9ecae1", "#c6dbef", "#deebf7")
 
-_SITE_FIGURES = ("feedstock_t", "methane_nm3", "energy_gwh", "tonne_km", "co2_t", "population_served",
-                 "share_within_cutoff")
+_SITE_FIGURES = ("capacity_t", "feedstock_t", "utilisation", "methane_nm3", "energy_gwh", "tonne_km", "co2_t",
+                 "truck_trips", "mean_km", "population_served", "population_within_cutoff", "share_within_cutoff",
+                 "rank", "area_ha", "saving_nok", "flows_nearby")
+_PERCENT = ("share_within_cutoff", "utilisation")
 
 
 # --------------------------------------------------------------------------------------------------
@@ -225,14 +227,39 @@ def _score_class(x: float | None) -> int:
 
 
 def _why(ctx: _Ctx, row: Mapping[str, Any], score_cols: Sequence[str]) -> str:
-    """One line: the two strongest criteria, e.g. "access 0.92, supply 0.85"."""
+    """One sentence on why a site was chosen, from whatever figures the row has.
+
+    e.g. "Collects 23 055 t of feedstock a year with 11.0 km mean haul, giving 327 058 Nm³
+    methane (3.26 GWh)" or "Serves 1 385 people, 99 % within the travel-time limit" or
+    "Strongest on access 0.92, supply 0.85".
+    """
+    parts: list[str] = []
+    if _text(row.get("existing")) != "" and bool(row.get("existing")):
+        parts.append(ctx.tr("why.existing"))
+    feed = _num(row.get("feedstock_t"))
+    if feed:
+        s = ctx.tr("why.feedstock", feedstock=ctx.fmt(feed))
+        km = _num(row.get("mean_km"))
+        if km is not None:
+            s += " " + ctx.tr("why.km", km=ctx.fmt(km))
+        ch4 = _num(row.get("methane_nm3"))
+        if ch4:
+            s += ", " + ctx.tr("why.methane", methane=ctx.fmt(ch4), energy=ctx.fmt(row.get("energy_gwh")))
+        parts.append(s)
+    people = _num(row.get("population_served"))
+    if people is not None:
+        s = ctx.tr("why.population", people=ctx.fmt(people))
+        share = _num(row.get("share_within_cutoff"))
+        if share is not None:
+            s += ", " + ctx.tr("why.share", share=ctx.fmt(share, percent=True))
+        parts.append(s)
     scored = [(c, _num(row.get(c))) for c in score_cols]
     scored = [(c, v) for c, v in scored if v is not None]
-    if not scored:
-        return ""
-    scored.sort(key=lambda cv: -cv[1])
-    return ", ".join(f"{label(ctx.lang, 'criterion', c[len('score_'):])} {ctx.fmt(v, decimals=2)}"
-                     for c, v in scored[:2])
+    if scored:
+        scored.sort(key=lambda cv: -cv[1])
+        parts.append(ctx.tr("why.scores", list=", ".join(
+            f"{label(ctx.lang, 'criterion', c[len('score_'):])} {ctx.fmt(v, decimals=2)}" for c, v in scored[:2])))
+    return ". ".join(parts) + ("." if parts else "")
 
 
 # --------------------------------------------------------------------------------------------------
@@ -382,7 +409,9 @@ def _candidates(ctx: _Ctx, g: gpd.GeoDataFrame) -> list[tuple]:
     order = sorted(range(len(g)), key=lambda i: (totals[i] is not None, totals[i] or 0.0))
     styles = [{"color": "#333", "weight": 0.6, "fillColor": c, "fillOpacity": 0.7, "radius": 6}
               for c in SCORE_COLOURS]
-    fields = ["rank", "score_total", *score_cols, "facility_type", "kommune", "area_ha", "id"]
+    styles.append({"color": "#555", "weight": 0.8, "fillColor": "#bdbdbd", "fillOpacity": 0.6, "radius": 6})
+    fields = ["rank", "score_total", *score_cols, "facility_type", "zone_type", "kommune", "area_ha", "id"]
+    has_score = any(v is not None for v in totals)
     cols = [column_label(ctx.lang, c) for c in fields]
     geoms = list(g.geometry)
     recs = g.drop(columns=g.geometry.name).to_dict("records")
@@ -392,11 +421,17 @@ def _candidates(ctx: _Ctx, g: gpd.GeoDataFrame) -> list[tuple]:
         vals = [ctx.fmt(rec.get("rank"), decimals=0), ctx.fmt(totals[i], decimals=2)]
         vals += [ctx.fmt(rec.get(c), decimals=2) for c in score_cols]
         vals += [label(ctx.lang, "facility", _text(rec.get("facility_type"))) if rec.get("facility_type") else "",
-                 ctx.kommune(rec.get("kommunenummer")), ctx.fmt(rec.get("area_ha")), _text(rec.get("id"))]
-        rows.append([_geojson(geoms[i]), _score_class(totals[i]), _text(rec.get("name")), *vals])
-    ctx.legend.append({"title": ctx.tr("legend.score"), "items": [
-        {"label": f"{ctx.fmt(k / 5, decimals=1)}–{ctx.fmt((k + 1) / 5, decimals=1)}", "fill": c, "color": "#333"}
-        for k, c in reversed(list(enumerate(SCORE_COLOURS)))]})
+                 _text(rec.get("zone_type")), ctx.kommune(rec.get("kommunenummer")), ctx.fmt(rec.get("area_ha")),
+                 _text(rec.get("id"))]
+        style = _score_class(totals[i]) if totals[i] is not None else len(SCORE_COLOURS)
+        rows.append([_geojson(geoms[i]), style, _text(rec.get("name")), *vals])
+    if has_score:
+        ctx.legend.append({"title": ctx.tr("legend.score"), "items": [
+            {"label": f"{ctx.fmt(k / 5, decimals=1)}–{ctx.fmt((k + 1) / 5, decimals=1)}", "fill": c, "color": "#333"}
+            for k, c in reversed(list(enumerate(SCORE_COLOURS)))]})
+    else:
+        ctx.legend.append({"title": ctx.tr("layer.candidates"), "items": [
+            {"label": ctx.tr("layer.candidates"), "fill": "#bdbdbd", "color": "#555"}]})
     payload = {"rows": rows, "styles": styles, "cols": cols, "titleIndex": 2, "valueOffset": 3, "tooltip": True}
     return [("shapes", payload, ctx.tr("layer.candidates"), True, False)]
 
@@ -411,7 +446,7 @@ def _sites(ctx: _Ctx, g: gpd.GeoDataFrame, layer: str) -> list[tuple]:
     styles = [{"color": "#000" if big else "#444", "fill": colours[k], "weight": 2.5 if big else 1,
                "fillOpacity": 0.95 if big else 0.7} for k in uniq]
     figures = [c for c in _SITE_FIGURES if c in g.columns]
-    extra = [c for c in ("capacity_t", "reason", "explanation") if c in g.columns]
+    extra = [c for c in ("reason", "explanation") if c in g.columns]
     fields = ["facility_type", "existing", "kommune", *figures, "score_total", *score_cols, *extra, "id"]
     cols = [column_label(ctx.lang, c) for c in fields]
     cols.insert(0, ctx.tr("why"))
@@ -424,10 +459,11 @@ def _sites(ctx: _Ctx, g: gpd.GeoDataFrame, layer: str) -> list[tuple]:
                 fmt_number(bool(rec["existing"]), ctx.lang) if _text(rec.get("existing")) != "" else "",
                 ctx.kommune(rec.get("kommunenummer"))]
         for c in figures:
-            vals.append(ctx.fmt(rec.get(c), percent=True) if c == "share_within_cutoff" else ctx.fmt(rec.get(c)))
+            vals.append(ctx.fmt(rec.get(c), percent=True) if c in _PERCENT else
+                        ctx.fmt(rec.get(c), decimals=0) if c == "rank" else ctx.fmt(rec.get(c)))
         vals.append(ctx.fmt(rec.get("score_total"), decimals=2))
         vals += [ctx.fmt(rec.get(c), decimals=2) for c in score_cols]
-        vals += [ctx.fmt(rec.get(c)) if c == "capacity_t" else _text(rec.get(c)) for c in extra]
+        vals += [_text(rec.get(c)) for c in extra]
         vals.append(_text(rec.get("id")))
         rows.append([round(float(pts.iloc[i].y), 5), round(float(pts.iloc[i].x), 5), 10 if big else 6,
                      uniq.index(types[i]), _text(rec.get("name")), *vals])
@@ -441,34 +477,55 @@ def _sites(ctx: _Ctx, g: gpd.GeoDataFrame, layer: str) -> list[tuple]:
 
 
 def _lines(ctx: _Ctx, g: gpd.GeoDataFrame, layer: str) -> list[tuple]:
+    """Allocation (one layer per facility type) or symbiosis matches as lines.
+
+    A layer with more than ``webmap.max_lines_shown`` lines (e.g. every population cell to
+    its reuse centre) starts hidden and is drawn thinner; it can be ticked on.
+    """
     if layer == "allocation":
         fields = ["source_id", "site_id", "kind", "quantity", "distance_km", "travel_min"]
         a_col, b_col, names_a, names_b = "source_id", "site_id", ctx.source_names, ctx.site_names
     else:
         fields = ["supplier_id", "consumer_id", "kind", "quantity", "distance_km", "saving"]
         a_col, b_col, names_a, names_b = "supplier_id", "consumer_id", {}, {}
+    max_shown = int(_default("webmap.max_lines_shown", 1500))
     kinds = [_text(v) for v in _col(g, "kind")]
     uniq = list(dict.fromkeys(kinds))
     fallback = iter(FALLBACK_COLOURS * 10)
     colours = {k: KIND_COLOURS.get(k) or next(fallback) for k in uniq}
-    weight = 1.5 if layer == "allocation" else 3.0
-    styles = [{"color": colours[k], "weight": weight, "opacity": 0.7} for k in uniq]
     cols = [column_label(ctx.lang, c) for c in fields]
     recs = g.drop(columns=g.geometry.name).to_dict("records")
     geoms = list(g.geometry)
-    rows = []
-    for i, rec in enumerate(recs):
-        a, b = _text(rec.get(a_col)), _text(rec.get(b_col))
-        a = f"{names_a[a]} ({a})" if names_a.get(a) else a
-        b = f"{names_b[b]} ({b})" if names_b.get(b) else b
-        vals = [a, b, label(ctx.lang, "kind", kinds[i]) if kinds[i] else "", ctx.qty(rec.get("quantity"),
-                                                                                     rec.get("unit")),
-                ctx.fmt(rec.get("distance_km")), ctx.fmt(rec.get(fields[-1]))]
-        rows.append([_geojson(geoms[i]), uniq.index(kinds[i]), "", *vals])
+    types = [_text(v) for v in _col(g, "facility_type")] if layer == "allocation" else [""] * len(g)
+    groups = list(dict.fromkeys(types))
+    out: list[tuple] = []
+    for ft in groups:
+        idx = [i for i, x in enumerate(types) if x == ft]
+        many = len(idx) > max_shown
+        styles = [{"color": colours[k], "weight": 0.7 if many else (1.5 if layer == "allocation" else 3.0),
+                   "opacity": 0.35 if many else 0.7} for k in uniq]
+        rows = []
+        for i in idx:
+            rec = recs[i]
+            a, b = _text(rec.get(a_col)), _text(rec.get(b_col))
+            a_name = _text(rec.get("supplier_name")) or names_a.get(a, "")
+            b_name = _text(rec.get("consumer_name")) or names_b.get(b, "")
+            a = f"{a_name} ({a})" if a_name else a
+            b = f"{b_name} ({b})" if b_name else b
+            vals = [a, b, label(ctx.lang, "kind", kinds[i]) if kinds[i] else "",
+                    ctx.qty(rec.get("quantity"), rec.get("unit")), ctx.fmt(rec.get("distance_km")),
+                    ctx.fmt(rec.get(fields[-1]))]
+            rows.append([_geojson(geoms[i]), uniq.index(kinds[i]), "", *vals])
+        if layer == "allocation" and len(groups) > 1 and ft:
+            name = ctx.tr("layer.allocation_type", facility=label(ctx.lang, "facility", ft))
+        else:
+            name = ctx.tr(f"layer.{layer}")
+        payload = {"rows": rows, "styles": styles, "cols": cols, "titleIndex": 2, "valueOffset": 3,
+                   "tooltip": False}
+        out.append(("shapes", payload, name, not many, False))
     ctx.legend.append({"title": ctx.tr(f"legend.{layer}"), "items": [
         {"label": label(ctx.lang, "kind", k) if k else "–", "color": colours[k], "shape": "line"} for k in uniq]})
-    payload = {"rows": rows, "styles": styles, "cols": cols, "titleIndex": 2, "valueOffset": 3, "tooltip": False}
-    return [("shapes", payload, ctx.tr(f"layer.{layer}"), True, False)]
+    return out
 
 
 def _areas(ctx: _Ctx, g: gpd.GeoDataFrame, layer: str) -> list[tuple]:
@@ -984,7 +1041,8 @@ def map_from_gpkg(results_gpkg: str | os.PathLike[str], out_html: str | os.PathL
 
     Reads every layer whose name is a result layer (see :data:`LAYER_NAMES`); other
     layers and tables are ignored.  A ``run_info`` table with ``key``/``value`` columns,
-    if present, supplies ``synthetic`` (true/false), ``title`` and ``attribution``.
+    if present, supplies ``synthetic`` (true/false), ``title`` (else ``name``, else the file name)
+    and ``attribution``.
     """
     from .errors import MissingFileError
     from .io import guard_outputs, list_layers, read_layer
@@ -1000,6 +1058,7 @@ def map_from_gpkg(results_gpkg: str | os.PathLike[str], out_html: str | os.PathL
     if not layers:
         raise InputError(f"{results_gpkg}: no result layers to map (expected any of {', '.join(LAYER_NAMES)}; "
                          f"found {', '.join(names) or 'none'})")
-    return write_map(layers, out_html, title=title or info.get("title") or results_gpkg.stem, lang=lang,
+    return write_map(layers, out_html, title=title or info.get("title") or info.get("name") or results_gpkg.stem,
+                     lang=lang,
                      synthetic=_truthy(info.get("synthetic")), attribution=info.get("attribution") or None,
                      tiles=tiles)
