@@ -239,12 +239,14 @@ def _raster_failing(rule: RasterThresholdRule, region: BaseGeometry) -> tuple[Ba
 
     with open_raster(rule.raster_path) as src:
         if not _crs_ok(src.crs):
-            raise CrsError(f"{src.name}: raster CRS {src.crs.to_string() if src.crs else 'none'} differs from "
+            have = src.crs.to_string() if src.crs else "none"
+            raise CrsError(f"{src.name}: raster CRS {have} differs from "
                            "the analysis CRS EPSG:25833; warp the raster (gdalwarp -t_srs EPSG:25833)")
         rb = src.bounds
         minx, miny, maxx, maxy = region.bounds
         if maxx <= rb.left or minx >= rb.right or maxy <= rb.bottom or miny >= rb.top:
-            raise NoOverlapError(f"{src.name}: raster (bounds {rb.left:.0f}, {rb.bottom:.0f}, {rb.right:.0f}, "
+            raise NoOverlapError(f"{src.name}: raster (bounds {rb.left:.0f}, {rb.bottom:.0f}, "
+                                 f"{rb.right:.0f}, "
                                  f"{rb.top:.0f}) does not overlap the region (bounds {minx:.0f}, {miny:.0f}, "
                                  f"{maxx:.0f}, {maxy:.0f}) - rule '{rule.name}'")
         win = from_bounds(max(minx, rb.left), max(miny, rb.bottom), min(maxx, rb.right), min(maxy, rb.top),

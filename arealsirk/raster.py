@@ -18,7 +18,7 @@ import logging
 import math
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from contextlib import contextmanager, ExitStack
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -413,8 +413,8 @@ class _Shifted:
 
     def __init__(self, src: Any, transform: Any) -> None:
         self.src = src
-        self.col0 = int(round((transform.c - src.transform.c) / src.transform.a))
-        self.row0 = int(round((transform.f - src.transform.f) / src.transform.e))
+        self.col0 = round((transform.c - src.transform.c) / src.transform.a)
+        self.row0 = round((transform.f - src.transform.f) / src.transform.e)
 
     def read(self, win: Any, band: int = 1) -> np.ndarray:
         from rasterio.windows import Window
@@ -450,7 +450,8 @@ def _linear_bounds(readers: Sequence[Any], criteria: Sequence[Any], windows: Seq
 
 
 def combine_block(arrays: Sequence[np.ndarray], transforms: Sequence[Any], betters: Sequence[str],
-                  weights: Sequence[float], mask: np.ndarray | None = None) -> tuple[np.ndarray, list[np.ndarray]]:
+                  weights: Sequence[float], mask: np.ndarray | None = None
+                  ) -> tuple[np.ndarray, list[np.ndarray]]:
     """Weighted sum of normalised criteria on one block: (suitability, [criterion scores]).
 
     NaN where any criterion is nodata, or where ``mask`` is False (excluded land).
@@ -571,15 +572,17 @@ def weighted_overlay(criteria: Sequence[Any], weights: Any = None, out_path: Any
         stack.enter_context(rasterio.Env(GDAL_CACHEMAX=64))
         srcs = [stack.enter_context(open_raster(c.path)) for c in crits]
         transform, width, height, crs = common_grid(srcs, align=align)
-        readers = [stack.enter_context(_reader(s, transform, width, height, crs,
-                                               "nearest" if isinstance(c.transform, Categories) else "bilinear"))
+        readers = [stack.enter_context(_reader(
+                       s, transform, width, height, crs,
+                       "nearest" if isinstance(c.transform, Categories) else "bilinear"))
                    for s, c in zip(srcs, crits, strict=True)]
         mask_reader: Any = None
         if mask is not None:
             if isinstance(mask, str | Path) or hasattr(mask, "read"):
                 msrc = stack.enter_context(open_raster(mask))
-                if _grid_problem_grid(msrc, transform, crs) and align == "refuse":
-                    raise InputError(f"{_name(msrc)}: mask raster {_grid_problem_grid(msrc, transform, crs)}; "
+                problem = _grid_problem_grid(msrc, transform, crs)
+                if problem and align == "refuse":
+                    raise InputError(f"{_name(msrc)}: mask raster {problem}; "
                                      "pass align='resample' or give the feasible polygons instead")
                 mask_reader = stack.enter_context(_reader(msrc, transform, width, height, crs, "nearest"))
             else:

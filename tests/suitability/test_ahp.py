@@ -75,7 +75,7 @@ def test_two_by_two_and_random_index_table():
 
 
 def test_inconsistent_can_be_an_error():
-    with pytest.raises(InputError, match="consistency ratio 0.169"):
+    with pytest.raises(InputError, match=r"consistency ratio 0\.169"):
         ahp_weights(HOUSE, max_cr=0.1)
 
 

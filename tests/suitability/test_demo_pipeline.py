@@ -42,7 +42,7 @@ def test_demo_suitability_chain(demo, tmp_path):
                               crs=25833)
     slope = raster.write_slope(dem, tmp_path / "slope.tif")
     main = demo.roads[demo.roads["vegkategori"].isin(["E", "R", "F"])]
-    droad, _ = raster.distance_raster(main, like=dem, out_path=tmp_path / "d_road.tif")
+    raster.distance_raster(main, like=dem, out_path=tmp_path / "d_road.tif")
     raster.distance_raster(demo.settlements, like=dem, out_path=tmp_path / "d_settle.tif")
 
     rules = constraints.standard_rules(settlements=demo.settlements, lakes=demo.lakes,
@@ -56,7 +56,8 @@ def test_demo_suitability_chain(demo, tmp_path):
     assert fa.geometry.intersection(demo.settlements.buffer(499).union_all()).area < 1.0
     assert fa.geometry.intersection(demo.protected.union_all()).area < 1.0
 
-    ahp = scoring.ahp_weights([[1, 3, 5], [1 / 3, 1, 3], [1 / 5, 1 / 3, 1]], names=["road", "slope", "settle"])
+    ahp = scoring.ahp_weights([[1, 3, 5], [1 / 3, 1, 3], [1 / 5, 1 / 3, 1]],
+                              names=["road", "slope", "settle"])
     assert ahp.consistent
     res = scoring.suitability([scoring.RasterCriterion("road", tmp_path / "d_road.tif", "near"),
                                scoring.RasterCriterion("slope", slope, "low", scoring.FuzzyLinear(0, 10)),
@@ -66,7 +67,7 @@ def test_demo_suitability_chain(demo, tmp_path):
         s = src.read(1, masked=True)
         assert src.profile["tiled"] and src.profile["compress"] == "deflate"
         cell_ha = src.res[0] * src.res[1] / 1e4
-    assert 0 <= s.min() and s.max() <= 1
+    assert s.min() >= 0 and s.max() <= 1
     # the valid cells are the feasible land (cell centres inside it), within one cell along the edges
     assert res.valid_cells * cell_ha == pytest.approx(fa.feasible_ha, rel=0.02)
 

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
+import geopandas as gpd
 import numpy as np
 import pytest
 import rasterio
 import shapely
-import geopandas as gpd
 
 from arealsirk.errors import InputError, NoOverlapError
 from arealsirk.raster import distance_raster, rasterise, weighted_overlay_dask, zonal_stats
@@ -74,7 +74,7 @@ def test_grid_mismatch_refused_or_resampled(tif, tmp_path, criteria_arrays):
     with pytest.raises(InputError, match="not aligned"):
         suitability([("a", ra, "low"), ("b", shifted, "high")], None, tmp_path / "x.tif")
     res = suitability([("a", ra, "low"), ("b", coarse, "high")], None, tmp_path / "r.tif", align="resample")
-    got, prof = _read(res.path)
+    got, _ = _read(res.path)
     assert got.shape == a.shape and np.isfinite(got).sum() > 0.9 * a.size
     assert not (tmp_path / "x.tif").exists()  # no half-written output after the errors
 
@@ -152,8 +152,10 @@ def test_linear_constant_criterion_and_normalisations():
     np.testing.assert_allclose(score_values([5, 5, 5], Linear(), "low"), [1, 1, 1])
     np.testing.assert_allclose(score_values([0, 5, 10], Linear(), "low"), [1, 0.5, 0])
     np.testing.assert_allclose(score_values([0, 5, 10], Threshold(5), "low"), [1, 1, 0])
-    np.testing.assert_allclose(score_values([0, 100], Sigmoid(50, 10), "high"), [0.00669285, 0.99330715], rtol=1e-6)
-    np.testing.assert_allclose(score_values(["forest", "urban", "x"], Categories({"forest": 0.8, "urban": 0.1})),
+    np.testing.assert_allclose(score_values([0, 100], Sigmoid(50, 10), "high"), [0.00669285, 0.99330715],
+                               rtol=1e-6)
+    cover = Categories({"forest": 0.8, "urban": 0.1})
+    np.testing.assert_allclose(score_values(["forest", "urban", "x"], cover),
                                [0.8, 0.1, 0.0])
     with pytest.raises(InputError):
         FuzzyLinear(5, 5)

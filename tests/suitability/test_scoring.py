@@ -63,7 +63,7 @@ def test_distances_by_road_class_and_kernel_density(layers):
 
 
 def test_precomputed_network_values_and_fuzzy(layers):
-    cands, roads, _ = layers
+    cands = layers[0]
     minutes = {"a": 5.0, "b": 12.0, "c": 30.0, "d": 45.0}
     out = score_candidates(cands, [precomputed("minutes", minutes, transform=FuzzyLinear(10, 40))],
                            weights=None)

@@ -112,7 +112,8 @@ def test_real_dtm10_tile_matches_independent_horn_and_gradient():
 def test_bad_inputs(tmp_path):
     with pytest.raises(MissingFileError):
         slope(tmp_path / "missing.tif")
-    p = _plane(tmp_path / "all.tif", 0.1, 0.0, shape=(4, 4), holes=[(r, c) for r in range(4) for c in range(4)])
+    p = _plane(tmp_path / "all.tif", 0.1, 0.0, shape=(4, 4),
+               holes=[(r, c) for r in range(4) for c in range(4)])
     with pytest.raises(InputError, match="all nodata"):
         slope(p)
     g = _plane(tmp_path / "geo.tif", 0.1, 0.0, crs="EPSG:4326")
