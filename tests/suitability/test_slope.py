@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import math
+import shutil
+import subprocess
 
 import numpy as np
 import pytest
@@ -130,3 +132,17 @@ def test_slope_array_accepts_open_dataset(tmp_path):
         assert not src.closed
     np.testing.assert_allclose(s, 5.0, rtol=1e-4)
     np.testing.assert_allclose(slope_array(np.array([[0.0, 1.0]] * 3), 1.0, 1.0), 100.0)
+
+
+@pytest.mark.skipif(shutil.which("gdaldem") is None, reason="GDAL's gdaldem command (apt gdal-bin) not installed")
+def test_real_dtm10_tile_matches_gdaldem(tmp_path):
+    """Interior cells agree with GDAL's own Horn slope (gdaldem slope -p); GDAL leaves edges nodata."""
+    path = shared_data_dir() / "dem_dtm10_sample" / "dtm10_vestland_2x2km.tif"
+    out = tmp_path / "gdal_slope.tif"
+    subprocess.run(["gdaldem", "slope", "-p", "-q", str(path), str(out)], check=True, timeout=60)
+    with rasterio.open(out) as src:
+        g = src.read(1, masked=True).filled(np.nan).astype(float)
+    s = slope(path)
+    both = np.isfinite(g) & np.isfinite(s)
+    assert both.sum() == 199 * 198  # interior with a full valid 3x3 window (first column is nodata)
+    np.testing.assert_allclose(s[both], g[both], atol=1e-3)
