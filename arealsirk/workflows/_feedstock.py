@@ -87,12 +87,25 @@ def _new_fixed_cost(cost: np.ndarray, q: np.ndarray, cap: np.ndarray, L: np.ndar
 
 
 def _solve_count(cost: np.ndarray, q: np.ndarray, cap: np.ndarray, L: np.ndarray, fixed: np.ndarray,
-                 is_new: np.ndarray, count_new: int, *, time_limit: float | None, exact: bool,
-                 p: Progress) -> tuple[Any, list[str]]:
-    """Open exactly ``count_new`` new plants (plus the fixed ones)."""
+                 is_new: np.ndarray, count_new: int, *, price0: float, time_limit: float | None, exact: bool,
+                 p: Progress) -> tuple[Any, float, list[str]]:
+    r"""Open exactly ``count_new`` new plants (plus the fixed ones).
+
+    :func:`arealsirk.locate.facility_location` has no cardinality constraint, so the
+    constraint :math:`\sum_j y_j = p` is priced (Lagrangian relaxation): a price
+    :math:`\lambda` per new plant is searched (geometric bracketing from ``price0``,
+    then bisection) until exactly ``count_new`` plants open.  Each solution at a price
+    is optimal for its own count, so a hit is an optimal answer for ``count_new``.
+    When the count is skipped (a jump in the parametric curve), plants are added
+    greedily to the best solution with fewer plants, and the status says "feasible".
+
+    Returns the result, the price used (to subtract from its objective) and messages.
+    """
     from ..locate import facility_location
 
     msgs: list[str] = []
+    big = float(np.nansum(q) * np.nanmax(np.where(np.isfinite(cost), cost, 0)) + 1.0)
+
     def run(lam: float, extra_fixed: tuple[int, ...] = ()) -> Any:
         f = np.where(is_new, lam, 0.0)
         fx = np.unique(np.r_[fixed, np.asarray(extra_fixed, dtype=int)]).astype(int)
@@ -101,56 +114,63 @@ def _solve_count(cost: np.ndarray, q: np.ndarray, cap: np.ndarray, L: np.ndarray
     def n_new(res: Any) -> int:
         return int(is_new[np.asarray(res.facilities, dtype=int)].sum())
 
-    lo, hi = 0.0, float(np.nansum(q) * np.nanmax(np.where(np.isfinite(cost), cost, 0)) + 1.0)
-    r_lo = run(lo)
-    if n_new(r_lo) == count_new:
-        return r_lo, msgs
-    r_hi = run(hi)
-    if n_new(r_hi) == count_new:
-        return r_hi, msgs
-    best_below = r_hi if n_new(r_hi) < count_new else None
-    best_above = r_lo if n_new(r_lo) > count_new else None
-    for it in range(30):
-        p(it / 30, f"searching the plant price for {count_new} new plant(s)")
-        mid = 0.5 * (lo + hi)
-        r = run(mid)
+    lam = max(price0, 1.0)
+    r = run(lam)
+    k = n_new(r)
+    if k == count_new:
+        return r, lam, msgs
+    below: tuple[float, Any] | None = (lam, r) if k < count_new else None
+    above: tuple[float, Any] | None = (lam, r) if k > count_new else None
+    for step in range(8):  # bracket
+        p(step / 20, f"pricing plants for {count_new} new plant(s)")
+        if below is not None and above is not None:
+            break
+        lam = lam * 4 if below is None else (lam / 4 if step < 7 else 0.0)
+        r = run(lam)
         k = n_new(r)
         if k == count_new:
-            return r, msgs
-        if k > count_new:
-            lo, best_above = mid, r
+            return r, lam, msgs
+        if k < count_new:
+            below = (lam, r)
         else:
-            hi, best_below = mid, r
-        if hi - lo < 1e-6 * max(hi, 1.0):
-            break
-    # no price gives exactly count_new plants: start from the solution with fewer and add the best ones
-    base = best_below if best_below is not None else r_lo
+            above = (lam, r)
+    if below is not None and above is not None:
+        for step in range(10):  # bisection between the bracket (geometric while both are > 0)
+            p(0.4 + step / 20, f"pricing plants for {count_new} new plant(s)")
+            lo, hi = above[0], below[0]
+            lam = float(np.sqrt(lo * hi)) if lo > 0 else 0.5 * hi
+            r = run(lam)
+            k = n_new(r)
+            if k == count_new:
+                return r, lam, msgs
+            if k < count_new:
+                below = (lam, r)
+            else:
+                above = (lam, r)
+            if hi - lo < 1e-3 * hi:
+                break
+    # greedy completion from the best solution with fewer plants (or only the fixed ones)
+    base = below[1] if below is not None else run(big)
     chosen = tuple(int(j) for j in np.asarray(base.facilities, dtype=int) if is_new[j])
+    supply = (np.isfinite(cost) * q[:, None]).sum(axis=0)
     while len(chosen) < count_new:
+        p.check()
+        pool = [int(j) for j in np.argsort(-supply) if is_new[j] and int(j) not in chosen][:10]
         best = None
-        for j in np.flatnonzero(is_new):
-            if j in chosen:
-                continue
+        for j in pool:
             try:
-                r = run(0.0, chosen + (int(j),))
+                r = run(big, chosen + (j,))
             except InfeasibleError:
                 continue
-            opened = tuple(int(x) for x in np.asarray(r.facilities, dtype=int) if is_new[x])
-            if len(opened) > count_new:
-                continue
-            if best is None or r.objective < best[0].objective:
-                best = (r, opened)
+            if n_new(r) == len(chosen) + 1 and (best is None or r.objective < best[0].objective):
+                best = (r, j)
         if best is None:
-            break
-        chosen = tuple(sorted(set(chosen) | {j for j in best[1]}))
-        base = best[0]
-    msgs.append(f"exactly {count_new} new plant(s) reached by greedy additions after the price search "
-                "(the solution may not be optimal for this count)")
-    if n_new(base) != count_new:
-        raise InfeasibleError(f"count: no solution with exactly {count_new} new plant(s) satisfies the minimum "
-                              "plant size and capacities; try another count")
-    base = run(0.0, chosen)
-    return _with_status(base, "feasible"), msgs
+            raise InfeasibleError(f"count: no solution with exactly {count_new} new plant(s) satisfies the "
+                                  "minimum plant size and capacities; try another count")
+        base, chosen = best[0], chosen + (best[1],)
+    msgs.append(f"no plant price gives exactly {count_new} new plant(s); the last ones were added greedily "
+                "(a good solution, optimality for this count not proven)")
+    return _with_status(base, "feasible"), big, msgs
 
 
 def _with_status(res: Any, status: str) -> Any:
@@ -311,8 +331,9 @@ def site_feedstock(profile: Profile, sources: gpd.GeoDataFrame, candidates: gpd.
         fcost = np.where(new_v, parameter(f"{pre}.plant_fixed_tkm", params), 0.0)
         res = _new_fixed_cost(C, q, capv, Lv, fixed, fcost, time_limit=time_limit, exact=exact)
     else:
-        res, msg = _solve_count(C, q, capv, Lv, fixed, new_v, count - n_ex, time_limit=time_limit, exact=exact,
-                                p=p.sub(0.25, 0.7))
+        res, _, msg = _solve_count(C, q, capv, Lv, fixed, new_v, count - n_ex,
+                                   price0=parameter(f"{pre}.plant_fixed_tkm", params), time_limit=time_limit,
+                                   exact=exact, p=p.sub(0.25, 0.7))
         messages += msg
     status = status_of(res)
     opened = [int(j) for j in np.asarray(res.facilities, dtype=int) if j < m]
@@ -399,7 +420,7 @@ def site_feedstock(profile: Profile, sources: gpd.GeoDataFrame, candidates: gpd.
     summary.update({"tonne_km": float(sel["tonne_km"].sum()), "co2_t": float(sel["co2_t"].sum()),
                     "truck_trips": float(sel["truck_trips"].sum()),
                     "mean_km": float(sel["tonne_km"].sum() / col_q) if col_q > 0 else 0.0,
-                    "objective": float(res.objective),
+                    "objective": float(sel["tonne_km"].sum() + penalty * (total_q - col_q)),
                     "gap": float(res.gap) if res.gap is not None else float("nan")})
     for _, s in sel.iterrows():
         what = "existing plant, kept" if s["existing"] else "new plant"

@@ -215,29 +215,40 @@ def site_reuse_centres(demand: gpd.GeoDataFrame, candidates: gpd.GeoDataFrame, r
     p(0.5, "coverage curve")
     target = parameter("reuse.target_share")
     kmax = int(curve_max if curve_max is not None else parameter("reuse.curve_max"))
-    kmax = max(kmax, count)
-    curve_rows = []
-    k = max(1, n_fixed)
-    needed = None
-    while k <= len(sites):
-        if k == count:
-            r_k = res
-        else:
-            r_k = (locate.max_coverage(Tm, k, max_minutes, weights=w, fixed=fixed, time_limit=time_limit)
-                   if objective == "coverage" else solve(k))
+    kmax = min(max(kmax, count), len(sites))
+    kmin = max(1, n_fixed)
+
+    def curve_point(k: int) -> dict[str, Any]:
+        # the curve is a coverage curve whatever the objective: maximal coverage with k sites
+        r_k = res if (k == count and objective == "coverage") else locate.max_coverage(
+            Tm, k, max_minutes, weights=w, fixed=fixed, time_limit=time_limit)
         fac = np.asarray(r_k.facilities, dtype=int)
         near_k = np.min(T[:, fac], axis=1)
         covered = float(pop[near_k <= max_minutes].sum())
         fin = np.isfinite(near_k)
-        curve_rows.append({"sites": k, "population_covered": covered, "share_covered": covered / total_pop,
-                           "mean_minutes": float(np.average(near_k[fin], weights=pop[fin])),
-                           "site_ids": ";".join(sites["id"].iloc[fac].astype(str)), "status": r_k.status})
-        if needed is None and covered / total_pop >= target - 1e-12:
-            needed = k
-        if k >= kmax and needed is not None:
-            break
-        k += 1
+        return {"sites": k, "population_covered": covered, "share_covered": covered / total_pop,
+                "mean_minutes": float(np.average(near_k[fin], weights=pop[fin])),
+                "site_ids": ";".join(sites["id"].iloc[fac].astype(str)), "status": r_k.status}
+
+    curve_rows = []
+    for k in range(kmin, kmax + 1):
+        curve_rows.append(curve_point(k))
         p.check()
+    needed = next((r["sites"] for r in curve_rows if r["share_covered"] >= target - 1e-12), None)
+    if needed is None and kmax < len(sites):
+        # coverage rises with k: find the smallest k reaching the target by bisection
+        extra = {len(sites): curve_point(len(sites))}
+        if extra[len(sites)]["share_covered"] >= target - 1e-12:
+            lo, hi = kmax, len(sites)  # lo fails, hi reaches
+            while hi - lo > 1:
+                mid = (lo + hi) // 2
+                extra[mid] = curve_point(mid)
+                if extra[mid]["share_covered"] >= target - 1e-12:
+                    hi = mid
+                else:
+                    lo = mid
+            needed = hi
+        curve_rows += [extra[k] for k in sorted(extra)]
     curve = pd.DataFrame(curve_rows)
     if needed is None:
         messages.append(f"even all {len(sites)} sites cover only {curve['share_covered'].iloc[-1]:.1%} of the "
