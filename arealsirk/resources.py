@@ -41,23 +41,23 @@ if TYPE_CHECKING:
     import pandas as pd
 
 __all__ = [
-    "ResourceKind",
     "KINDS",
     "UNITS",
-    "kind_info",
-    "parameter",
+    "ResourceKind",
     "check_parameters",
-    "to_canonical",
-    "normalise_quantities",
-    "methane_yield",
-    "has_methane_yield",
-    "methane_nm3",
     "energy_gwh_from_methane",
     "forest_residue_gwh",
-    "transport_co2_t",
+    "has_methane_yield",
+    "kind_info",
+    "methane_nm3",
+    "methane_yield",
+    "normalise_quantities",
+    "parameter",
     "payload_t",
-    "truck_trips",
     "resource_table",
+    "to_canonical",
+    "transport_co2_t",
+    "truck_trips",
 ]
 
 

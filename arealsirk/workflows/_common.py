@@ -116,7 +116,7 @@ def status_of(result: Any) -> str:
     s = str(getattr(result, "status", "feasible")).lower()
     if "infeas" in s:
         return "infeasible"
-    if s in ("optimal", "proven_optimal") or "optimal" in s and "not" not in s and "sub" not in s:
+    if s in ("optimal", "proven_optimal") or ("optimal" in s and "not" not in s and "sub" not in s):
         return "optimal"
     return "feasible"
 
@@ -171,3 +171,13 @@ def stack_sites(parts: list[gpd.GeoDataFrame], *, crs: Any) -> gpd.GeoDataFrame:
     out["name"] = out["name"].where(out["name"].notna(), out["id"]).astype(str)
     out["existing"] = out["existing"].astype(bool)
     return out
+
+
+def line(a: tuple[float, float], b: tuple[float, float]) -> Any:
+    """A straight LineString from ``a`` to ``b``; when both are the same point (a source at its own
+    site) the line is drawn 1 m long to the east so that it stays a valid geometry."""
+    from shapely import LineString
+
+    if a[0] == b[0] and a[1] == b[1]:
+        return LineString([a, (b[0] + 1.0, b[1])])
+    return LineString([a, b])

@@ -48,6 +48,7 @@ from ._common import (
     exclude,
     ids_of,
     kommune_of,
+    line,
     od,
     points_of,
     stack_sites,
@@ -192,7 +193,7 @@ def site_feedstock(profile: Profile, sources: gpd.GeoDataFrame, candidates: gpd.
     """Allocate feedstock sources to plants; see the module docstring for the model."""
     import geopandas as gpd
     import pandas as pd
-    from shapely import LineString, MultiPoint
+    from shapely import MultiPoint
 
     p = Progress(progress, is_cancelled)
     params = check_parameters(parameters)
@@ -361,7 +362,7 @@ def site_feedstock(profile: Profile, sources: gpd.GeoDataFrame, candidates: gpd.
         alloc[col] = values
     sx, sy = src.geometry.x.to_numpy(), src.geometry.y.to_numpy()
     tx, ty = sites.geometry.x.to_numpy(), sites.geometry.y.to_numpy()
-    allocation = gpd.GeoDataFrame(alloc, geometry=[LineString([(sx[i], sy[i]), (tx[j], ty[j])])
+    allocation = gpd.GeoDataFrame(alloc, geometry=[line((sx[i], sy[i]), (tx[j], ty[j]))
                                                    for i, j in zip(rows, site_idx, strict=True)], crs=src.crs)
 
     benefit_cols = [c for c in ("methane_nm3", "energy_gwh", "reused_t") if c in alloc.columns]
@@ -436,7 +437,7 @@ def site_feedstock(profile: Profile, sources: gpd.GeoDataFrame, candidates: gpd.
                         "collected (beyond max_km of every open plant, or no room)")
     messages += [f"location model: {m_}" for m_ in getattr(res, "messages", ())]
     p(1.0, "done")
-    return WorkflowResult(layers={"sources": src_out, "selected_sites": sel, "allocation": allocation,
+    return WorkflowResult(layers={"source_status": src_out, "selected_sites": sel, "allocation": allocation,
                                   "catchments": catchments},
                           tables={"by_kommune": by_k, "feedstock_mix": mix}, summary=summary,
                           status=status, messages=messages)

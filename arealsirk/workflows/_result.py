@@ -10,7 +10,7 @@ if TYPE_CHECKING:
     import geopandas as gpd
     import pandas as pd
 
-__all__ = ["WorkflowResult", "SUMMARY_LABELS"]
+__all__ = ["SUMMARY_LABELS", "WorkflowResult"]
 
 #: Labels (en, nb) and units for summary keys, used by :meth:`WorkflowResult.summary_markdown`.
 SUMMARY_LABELS: dict[str, tuple[str, str, str]] = {

@@ -20,7 +20,7 @@ if TYPE_CHECKING:
     import geopandas as gpd
     import pandas as pd
 
-__all__ = ["site_bioenergy", "BIOENERGY"]
+__all__ = ["BIOENERGY", "site_bioenergy"]
 
 _KINDS = ("forest_residue", "wood_chips", "grot")
 

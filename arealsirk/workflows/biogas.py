@@ -28,7 +28,7 @@ if TYPE_CHECKING:
     import geopandas as gpd
     import pandas as pd
 
-__all__ = ["site_biogas", "BIOGAS"]
+__all__ = ["BIOGAS", "site_biogas"]
 
 
 def _benefits(alloc: pd.DataFrame, params: Mapping[str, Any]) -> dict[str, np.ndarray]:

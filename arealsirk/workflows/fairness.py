@@ -16,7 +16,7 @@ people within 15/20/30 minutes and the mean drive time per kommune.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 

@@ -44,7 +44,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("arealsirk")
 
-__all__ = ["site_industrial_parks", "PARK_CRITERIA"]
+__all__ = ["PARK_CRITERIA", "site_industrial_parks"]
 
 PARK_CRITERIA = ("symbiosis", "flows", "rail", "road", "land")
 
@@ -243,8 +243,8 @@ def site_industrial_parks(candidates: gpd.GeoDataFrame, flows: gpd.GeoDataFrame,
     by_k = scored.groupby("kommunenummer").agg(candidates=("id", "count"),
                                                best_score=("score_total", "max")).reset_index()
     by_k["parks_selected"] = by_k["kommunenummer"].map(sel.groupby("kommunenummer").size()).fillna(0).astype(int)
-    summary: dict[str, Any] = {"workflow": "industrial_parks", "sites": int(len(sel)),
-                               "matches": int(len(hosted_matches)),
+    summary: dict[str, Any] = {"workflow": "industrial_parks", "sites": len(sel),
+                               "matches": len(hosted_matches),
                                "saving_nok": float(hosted_matches["saving"].sum()) if len(hosted_matches) else 0.0,
                                "matched_heat_gwh": float(hosted_matches.loc[hosted_matches["unit"] == "GWh/yr",
                                                                             "quantity"].sum())}

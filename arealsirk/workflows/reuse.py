@@ -30,8 +30,19 @@ from .._validate import check_number, validate_layer
 from ..errors import InfeasibleError, InputError
 from ..progress import Progress
 from ..resources import parameter
-from ._common import (as_graph, clean_kommuner, exclude, ids_of, kommune_names, kommune_of, od, points_of,
-                      stack_sites, status_of)
+from ._common import (
+    as_graph,
+    clean_kommuner,
+    exclude,
+    ids_of,
+    kommune_names,
+    kommune_of,
+    line,
+    od,
+    points_of,
+    stack_sites,
+    status_of,
+)
 from ._result import WorkflowResult
 
 if TYPE_CHECKING:
@@ -39,7 +50,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("arealsirk")
 
-__all__ = ["site_reuse_centres", "coverage_table"]
+__all__ = ["coverage_table", "site_reuse_centres"]
 
 _EXISTING_TYPES = ("recycling_station", "reuse_centre", "gjenvinningsstasjon", "ombrukssenter")
 _DEMAND_IDS = ("id", "ssbid", "ru250m", "ssbid_1000m", "ssbid_250m")
@@ -277,8 +288,6 @@ def site_reuse_centres(demand: gpd.GeoDataFrame, candidates: gpd.GeoDataFrame, r
                "population_within_cutoff", "share_within_cutoff", "geometry"]]
     sel = gpd.GeoDataFrame(sel, geometry="geometry", crs=dem.crs)
 
-    from shapely import LineString
-
     src_ids = ids_of(dem, "cell", prefer=_DEMAND_IDS)
     dxy = np.column_stack([dem_pts.geometry.x.to_numpy(), dem_pts.geometry.y.to_numpy()])
     sxy = np.column_stack([sel.geometry.x.to_numpy(), sel.geometry.y.to_numpy()])
@@ -293,7 +302,7 @@ def site_reuse_centres(demand: gpd.GeoDataFrame, candidates: gpd.GeoDataFrame, r
         "distance_km": dist_km[idx],
         "travel_min": nearest_min[idx],
         "within_cutoff": nearest_min[idx] <= max_minutes,
-    }, geometry=[LineString([tuple(dxy[i]), tuple(sxy[j_local[i]])]) for i in idx], crs=dem.crs)
+    }, geometry=[line(tuple(dxy[i]), tuple(sxy[j_local[i]])) for i in idx], crs=dem.crs)
 
     p(0.8, "service areas")
     bands = [parameter("reuse.band1_minutes"), parameter("reuse.band2_minutes"), parameter("reuse.band3_minutes")]

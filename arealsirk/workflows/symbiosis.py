@@ -39,7 +39,7 @@ from .._validate import check_number, validate_layer
 from ..errors import InputError, SolverError
 from ..progress import Progress
 from ..resources import check_parameters, parameter, to_canonical
-from ._common import road_km_matrix
+from ._common import line, road_km_matrix
 from ._result import WorkflowResult
 
 if TYPE_CHECKING:
@@ -48,7 +48,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("arealsirk")
 
-__all__ = ["symbiosis_matches", "match_flows", "MATCH_COLUMNS"]
+__all__ = ["MATCH_COLUMNS", "match_flows", "symbiosis_matches"]
 
 MATCH_COLUMNS = ["supplier_id", "consumer_id", "supplier_name", "consumer_name", "kind", "quantity",
                  "unit", "distance_km", "saving", "saving_per_unit"]
@@ -83,7 +83,6 @@ def match_flows(flows: gpd.GeoDataFrame, *, roads: Any = None, max_heat_km: floa
     import geopandas as gpd
     import pandas as pd
     from scipy.optimize import linprog
-    from shapely import LineString
 
     p = progress or Progress(None)
     messages: list[str] = []
@@ -208,7 +207,7 @@ def match_flows(flows: gpd.GeoDataFrame, *, roads: Any = None, max_heat_km: floa
                      "supplier_name": str(sr.get("name", sr["id"])), "consumer_name": str(cr.get("name", cr["id"])),
                      "kind": sr["kind_c"], "quantity": float(q), "unit": sr["cunit"], "distance_km": d,
                      "saving": float(q * s), "saving_per_unit": s})
-        geoms.append(LineString([sr.geometry.coords[0], cr.geometry.coords[0]]))
+        geoms.append(line(sr.geometry.coords[0], cr.geometry.coords[0]))
     matches = gpd.GeoDataFrame(pd.DataFrame(recs, columns=MATCH_COLUMNS), geometry=geoms, crs=flows.crs)
 
     matched = pd.concat([matches.groupby("supplier_id")["quantity"].sum(),

@@ -20,7 +20,7 @@ if TYPE_CHECKING:
     import geopandas as gpd
     import pandas as pd
 
-__all__ = ["site_textile_reuse", "TEXTILES"]
+__all__ = ["TEXTILES", "site_textile_reuse"]
 
 _KINDS = ("textiles", "textile", "tekstiler")
 

@@ -71,7 +71,7 @@ def test_no_site_in_exclusions(biogas3, demo_exclusions):
 
 
 def test_collected_plus_uncollected_is_supply(demo, biogas3):
-    src = biogas3.layers["sources"]
+    src = biogas3.layers["source_status"]
     total = demo.sources[demo.sources["kind"].isin(
         ["cattle_manure", "pig_manure", "food_waste", "sewage_sludge"])]["quantity"].sum()
     assert src["quantity"].sum() == pytest.approx(total)

@@ -6,7 +6,6 @@ import numpy as np
 import pytest
 
 from arealsirk.errors import InfeasibleError, InputError
-from arealsirk.network import representative_points
 from arealsirk.proximity import od_matrix
 from arealsirk.workflows import site_reuse_centres
 
