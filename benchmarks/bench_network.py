@@ -142,10 +142,14 @@ def big_matrix(name: str, G, n_od: int, n_plain: int, n_nx: int, rng) -> None:
     nodes = np.array(list(G.nodes), dtype=object)
     src = list(rng.choice(nodes, n_od, replace=False))
     tgt = list(rng.choice(nodes, n_od, replace=False))
-    pg = prepare(G, "travel_time")
-    print(f"\n[{name}] {G.number_of_nodes()} nodes, {G.number_of_edges()} edges; "
-          f"OD {n_od} x {n_od}; junction share {_graph._worth_contracting(pg, 0) and 'low' or 'high'}")
+    print(f"\n[{name}] {G.number_of_nodes()} nodes, {G.number_of_edges()} edges; OD {n_od} x {n_od}")
+    _graph.clear_cache()
     M, t1, mem1 = measure(od_matrix, G, src, tgt)
+    pg = prepare(G, "travel_time")
+    chains = getattr(pg, "_chains", None)
+    how = (f"chain contraction: {chains.n_core} junctions of {pg.n} nodes" if chains is not None
+           else "plain Dijkstra (few degree-2 nodes)")
+    print(f"  engine: {how}")
     line(f"arealsirk od_matrix {n_od} x {n_od} (first call: CSR + chain index)", t1, mem1)
     M, t2, mem2 = measure(od_matrix, G, src, tgt)
     line(f"arealsirk od_matrix {n_od} x {n_od} (cached graph)", t2, mem2,
