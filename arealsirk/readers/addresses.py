@@ -79,6 +79,7 @@ def read_addresses(path: PathLike, *, layer: str | None = None, kommunenummer: s
                              + (f"; this file looks '{sep}'-separated (re-export it with ';' or pass "
                                 "a GeoPackage)" if sep else ""))
         frame = pd.read_csv(io.StringIO(text), sep=";", dtype=str, keep_default_na=False)
+        frame = frame.replace({"": None})  # empty fields (no tettsted, no bokstav) -> missing
         nord = require_column(frame, ("Nord", "nord", "northing", "y"), file=p, layer=None,
                               what="northing of the address point")
         ost = require_column(frame, ("Øst", "Ost", "øst", "east", "easting", "x"), file=p, layer=None,

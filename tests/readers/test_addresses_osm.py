@@ -25,6 +25,7 @@ def test_csv_matches_geopackage(data, addresses):
     d = gpd.GeoSeries(merged["geometry_x"]).distance(gpd.GeoSeries(merged["geometry_y"]))
     assert float(d.max()) < 0.01
     assert int((addresses["tettstednavn"] == "Elverum").sum()) == 6_658
+    assert addresses["bokstav"].isna().any() and not (addresses["bokstav"] == "").any()
 
 
 def test_address_csv_errors(tmp_path, data):
