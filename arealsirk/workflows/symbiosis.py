@@ -123,7 +123,9 @@ def match_flows(flows: gpd.GeoDataFrame, *, roads: Any = None, max_heat_km: floa
     truck = parameter("symbiosis.transport_nok_per_tkm", parameters)
     pipe = parameter("symbiosis.heat_nok_per_gwh_km", parameters)
 
-    pairs: list[tuple[int, int, float, float]] = []  # (sup pos, con pos, km, saving per unit)
+    # compatible pairs: supplier position, consumer position, km, saving per unit
+    ia = ib = np.zeros(0, dtype=int)
+    pd_km = ps = np.zeros(0)
     reasons = {"kind": 0, "heat_distance": 0, "temperature": 0, "distance": 0, "saving": 0}
     if len(sup) and len(con):
         sx, sy = sup.geometry.x.to_numpy(), sup.geometry.y.to_numpy()
@@ -136,35 +138,27 @@ def match_flows(flows: gpd.GeoDataFrame, *, roads: Any = None, max_heat_km: floa
         if need_road.any():
             road = road_km_matrix(roads, sup, con, straight_km=straight, parameters=parameters,
                                   what="flows")
-        for a in range(len(sup)):
-            for b in range(len(con)):
-                if not same_kind[a, b]:
-                    reasons["kind"] += 1
-                    continue
-                kind = sup["kind_c"].iloc[a]
-                value = valued[kind]
-                if kind == _HEAT:
-                    d = straight[a, b]
-                    if d > max_heat_km:
-                        reasons["heat_distance"] += 1
-                        continue
-                    if not sup["temp"].iloc[a] >= con["temp"].iloc[b] + approach:
-                        reasons["temperature"] += 1
-                        continue
-                    cost = pipe * d
-                else:
-                    d = road[a, b]
-                    if not d <= max_km:
-                        reasons["distance"] += 1
-                        continue
-                    per_t = 1.0  # m3 of water weighs a tonne
-                    cost = truck * d * per_t
-                s = value - cost
-                if s <= 0:
-                    reasons["saving"] += 1
-                    continue
-                pairs.append((a, b, float(d), float(s)))
-    p(0.5, f"{len(pairs)} compatible supplier-consumer pairs")
+        kinds_s = sup["kind_c"].to_numpy()
+        val = np.array([valued[k] for k in kinds_s], dtype=float)[:, None]
+        heat_row = (kinds_s == _HEAT)[:, None]
+        ts, tc = sup["temp"].to_numpy()[:, None], con["temp"].to_numpy()[None, :]
+        heat_pair = same_kind & heat_row
+        mat_pair = same_kind & ~heat_row
+        too_far_heat = heat_pair & (straight > max_heat_km)
+        with np.errstate(invalid="ignore"):
+            too_cold = heat_pair & ~too_far_heat & ~(ts >= tc + approach)
+        too_far = mat_pair & ~(road <= max_km)
+        ok = (heat_pair & ~too_far_heat & ~too_cold) | (mat_pair & ~too_far)
+        dist = np.where(heat_row, straight, road)  # m3 of water counts as a tonne
+        with np.errstate(invalid="ignore"):
+            saving = val - np.where(heat_row, pipe * straight, truck * road)
+            loss = ok & ~(saving > 0)
+        ok &= ~loss
+        reasons.update(kind=int((~same_kind).sum()), heat_distance=int(too_far_heat.sum()),
+                       temperature=int(too_cold.sum()), distance=int(too_far.sum()), saving=int(loss.sum()))
+        ia, ib = np.nonzero(ok)
+        pd_km, ps = dist[ia, ib], saving[ia, ib]
+    p(0.5, f"{len(ia)} compatible supplier-consumer pairs")
 
     if reasons["heat_distance"]:
         messages.append(f"{reasons['heat_distance']} heat pair(s) farther apart than max_heat_km = "
@@ -178,37 +172,35 @@ def match_flows(flows: gpd.GeoDataFrame, *, roads: Any = None, max_heat_km: floa
     if reasons["saving"]:
         messages.append(f"{reasons['saving']} pair(s) would cost more to transport than they save")
 
-    x = np.zeros(len(pairs))
+    x = np.zeros(len(ia))
     status = "optimal"
-    if pairs:
+    if len(ia):
         import scipy.sparse as sp
 
-        n = len(pairs)
-        rows_s = np.array([a for a, _, _, _ in pairs])
-        rows_c = np.array([b for _, b, _, _ in pairs]) + len(sup)
+        n = len(ia)
         cols = np.arange(n)
-        A = sp.csr_matrix((np.ones(2 * n), (np.concatenate([rows_s, rows_c]), np.concatenate([cols, cols]))),
+        A = sp.csr_matrix((np.ones(2 * n), (np.concatenate([ia, ib + len(sup)]), np.concatenate([cols, cols]))),
                           shape=(len(sup) + len(con), n))
         b_ub = np.concatenate([sup["q"].to_numpy(), con["q"].to_numpy()])
-        c = -np.array([s for _, _, _, s in pairs])
-        res = linprog(c, A_ub=A, b_ub=b_ub, bounds=(0, None), method="highs")
+        res = linprog(-ps, A_ub=A, b_ub=b_ub, bounds=(0, None), method="highs")
         if res.status != 0:
             raise SolverError(f"symbiosis transport LP failed: {res.message}")
         x = np.where(res.x > 1e-9, res.x, 0.0)
     p(0.8, "writing matches")
 
-    recs = []
-    geoms = []
-    for (a, b, d, s), q in zip(pairs, x, strict=True):
-        if q <= 0:
-            continue
-        sr, cr = sup.iloc[a], con.iloc[b]
-        recs.append({"supplier_id": str(sr["id"]), "consumer_id": str(cr["id"]),
-                     "supplier_name": str(sr.get("name", sr["id"])), "consumer_name": str(cr.get("name", cr["id"])),
-                     "kind": sr["kind_c"], "quantity": float(q), "unit": sr["cunit"], "distance_km": d,
-                     "saving": float(q * s), "saving_per_unit": s})
-        geoms.append(line(sr.geometry.coords[0], cr.geometry.coords[0]))
-    matches = gpd.GeoDataFrame(pd.DataFrame(recs, columns=MATCH_COLUMNS), geometry=geoms, crs=flows.crs)
+    used = x > 0
+    a_u, b_u, q_u = ia[used], ib[used], x[used]
+    s_names = (sup["name"] if "name" in sup.columns else sup["id"]).astype(str).to_numpy()
+    c_names = (con["name"] if "name" in con.columns else con["id"]).astype(str).to_numpy()
+    recs = pd.DataFrame({
+        "supplier_id": sup["id"].astype(str).to_numpy()[a_u], "consumer_id": con["id"].astype(str).to_numpy()[b_u],
+        "supplier_name": s_names[a_u], "consumer_name": c_names[b_u], "kind": sup["kind_c"].to_numpy()[a_u],
+        "quantity": q_u, "unit": sup["cunit"].to_numpy()[a_u], "distance_km": pd_km[used],
+        "saving": q_u * ps[used], "saving_per_unit": ps[used]}, columns=MATCH_COLUMNS)
+    sxy = np.column_stack([sup.geometry.x.to_numpy(), sup.geometry.y.to_numpy()])
+    cxy = np.column_stack([con.geometry.x.to_numpy(), con.geometry.y.to_numpy()])
+    geoms = [line(tuple(sxy[a]), tuple(cxy[b])) for a, b in zip(a_u, b_u, strict=True)]
+    matches = gpd.GeoDataFrame(recs, geometry=geoms, crs=flows.crs)
 
     matched = pd.concat([matches.groupby("supplier_id")["quantity"].sum(),
                          matches.groupby("consumer_id")["quantity"].sum()])
@@ -277,7 +269,10 @@ def symbiosis_matches(flows: gpd.GeoDataFrame, *, roads: Any = None, max_heat_km
     summary["matched_mass_t"] = float(by_unit.get("t/yr", 0.0)) if len(matches) else 0.0
     summary["matched_water_m3"] = float(by_unit.get("m3/yr", 0.0)) if len(matches) else 0.0
     summary["saving_nok"] = float(matches["saving"].sum()) if len(matches) else 0.0
-    for _, m in matches.iterrows():
+    top = matches.sort_values("saving", ascending=False)
+    if len(top) > 20:
+        messages.append(f"{len(top)} matches; the 20 largest savings follow")
+    for _, m in top.head(20).iterrows():
         messages.append(f"{m['supplier_name']} -> {m['consumer_name']}: {m['quantity']:.4g} {m['unit']} "
                         f"{m['kind']} over {m['distance_km']:.1f} km, saving {m['saving']:,.0f} NOK/yr")
     p(1.0, f"{len(matches)} matches")
