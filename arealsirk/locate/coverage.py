@@ -82,8 +82,10 @@ def max_coverage(cost, p: int, radius: float, *, weights=None, fixed: Iterable[i
     radius = c.check_radius(radius)
     w = c.check_weights(weights, cost_m.n)
     prog(0.02, "max coverage: coverage matrix")
-    A = c.coverage_matrix(cost_m, radius)
-    eng = CoverageEngine(A, w, fx, clock, check=prog.check)
+    A_full = c.coverage_matrix(cost_m, radius)
+    A, w_agg = _aggregate_rows(A_full, w)
+    log.debug("max_coverage: %d demand rows aggregated to %d distinct coverage sets", cost_m.n, A.shape[0])
+    eng = CoverageEngine(A, w_agg, fx, clock, check=prog.check)
     prog(0.05, "max coverage: greedy")
     S = eng.greedy(p)
     S, val = eng.local_search(S)
@@ -92,18 +94,18 @@ def max_coverage(cost, p: int, radius: float, *, weights=None, fixed: Iterable[i
     if p > fx.size and cost_m.m > p:
         S, val, _ = eng.vns(S, val, rng, kmax=kmax, max_no_improve=int(default("locate.vns_max_no_improve")),
                             progress=prog.sub(0.1, 0.6))
-    coverable = float(w[np.diff(A.indptr) > 0].sum())
+    coverable = float(w_agg.sum())
     prog(0.6, "max coverage: Lagrangian upper bound")
     upper = coverable
     if val < coverable - 1e-9 * max(1.0, coverable):
         upper = min(upper, eng.lagrangian_upper(p, coverable, val))
-        if np.all(w == np.round(w)) and upper < val + 1 - 1e-6:
+        if np.all(w_agg == np.round(w_agg)) and upper < val + 1 - 1e-6:
             upper = val
     status, method, messages = "feasible", "heuristic", []
     if exact and upper > val + 1e-9 * max(1.0, abs(val)):
         prog(0.7, "max coverage: exact MILP (HiGHS)")
         method = "heuristic+milp"
-        out = _exact_mclp(A, w, p, fx, clock)
+        out = _exact_mclp(A, w_agg, p, fx, clock)
         if out.x is not None and out.objective is not None and out.objective > val + 1e-9 * max(1.0, val):
             S2 = np.flatnonzero(out.x[: cost_m.m] > 0.5).astype(np.int64)
             v2 = eng.value(S2)
@@ -126,6 +128,48 @@ def max_coverage(cost, p: int, radius: float, *, weights=None, fixed: Iterable[i
     return LocateResult(np.sort(S), assignment, float(w[covered].sum()), float(val), gap, status,
                         clock.elapsed(), flows=_flows(assignment, cost_m.m), upper_bound=float(upper),
                         model="max_coverage", method=method, covered=covered, messages=tuple(messages))
+
+
+def _aggregate_rows(A: sp.csr_matrix, w: np.ndarray) -> tuple[sp.csr_matrix, np.ndarray]:
+    """Merge demand rows with the same covering set (summing weights); drop uncoverable / zero rows.
+
+    An exact reduction: the MCLP objective only depends on which coverage sets are hit.  On a 250 m
+    population grid neighbouring cells share their sets, which shrinks the model several-fold.
+    """
+    A = A.tocsr()
+    A.sort_indices()
+    counts = np.diff(A.indptr)
+    keep = np.flatnonzero((counts > 0) & (w > 0))
+    if keep.size == 0:
+        return sp.csr_matrix((0, A.shape[1])), np.zeros(0)
+    sub = A[keep]
+    # two independent polynomial hashes of the (sorted) index list of each row, then exact grouping
+    idx = sub.indices.astype(np.uint64)
+    rows = np.repeat(np.arange(keep.size), np.diff(sub.indptr))
+    h1 = np.zeros(keep.size, dtype=np.uint64)
+    h2 = np.zeros(keep.size, dtype=np.uint64)
+    with np.errstate(over="ignore"):
+        np.add.at(h1, rows, (idx + np.uint64(1)) * np.uint64(0x9E3779B97F4A7C15))
+        np.add.at(h2, rows, (idx + np.uint64(7)) * (idx + np.uint64(13)) * np.uint64(0xC2B2AE3D27D4EB4F))
+    key = np.column_stack([h1, h2, np.diff(sub.indptr).astype(np.uint64)])
+    _, first, inverse = np.unique(key, axis=0, return_index=True, return_inverse=True)
+    inverse = inverse.ravel()
+    # verify that rows sharing a key have identical index lists (hash collisions are split off)
+    rep = first[inverse]
+    same = np.ones(keep.size, dtype=bool)
+    diff_rows = np.flatnonzero(rep != np.arange(keep.size))
+    for r in diff_rows:
+        a = sub.indices[sub.indptr[r]:sub.indptr[r + 1]]
+        b = sub.indices[sub.indptr[rep[r]]:sub.indptr[rep[r] + 1]]
+        if not np.array_equal(a, b):
+            same[r] = False
+    groups = np.where(same, inverse, first.size + np.arange(keep.size))
+    uniq, group_index = np.unique(groups, return_inverse=True)
+    group_index = group_index.ravel()
+    w_agg = np.bincount(group_index, weights=w[keep], minlength=uniq.size)
+    first_row = np.full(uniq.size, -1, dtype=np.int64)
+    first_row[group_index[::-1]] = np.arange(keep.size)[::-1]
+    return sub[first_row], w_agg
 
 
 def _exact_mclp(A: sp.csr_matrix, w: np.ndarray, p: int, fx: np.ndarray, clock: c.Clock):

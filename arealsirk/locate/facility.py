@@ -19,7 +19,8 @@ import scipy.sparse as sp
 
 from ..errors import InfeasibleError, InputError
 from . import _common as c
-from ._milp import solve_milp
+from ._cfl_heuristic import Transport, lagrangian_cfl, local_search
+from ._milp import solve_milp_warm
 from ._result import LocateResult, relative_gap
 
 log = logging.getLogger("arealsirk")
@@ -53,8 +54,12 @@ def facility_location(cost, demand, capacity, fixed_cost, *, single_source: bool
     time_limit
         Seconds for HiGHS.
     exact
-        ``True``: relative MIP gap tolerance 1e-9 (proven optimum unless the time limit stops it);
-        ``False``: HiGHS stops at a proven gap of ``default("locate.cfl_rel_gap")``.
+        ``False``: small models (at most ``default("locate.cfl_milp_max_pairs")`` allowed pairs) and
+        single-source models go to HiGHS, which stops at a proven relative gap of
+        ``default("locate.cfl_rel_gap")``; larger split-demand models use a Lagrangian heuristic
+        (Beasley 1993) with a transportation-LP drop/add/swap local search, and the Lagrangian bound
+        as ``lower_bound``.  ``True``: additionally the full MILP (gap tolerance 1e-9), warm-started from
+        the heuristic when highspy is installed (``highs`` extra), keeping the better solution.
     seed
         Unused by the MILP path (kept for a uniform signature).
 
@@ -106,72 +111,90 @@ def facility_location(cost, demand, capacity, fixed_cost, *, single_source: bool
         if too_big.size:
             raise InfeasibleError(f"facility_location: demand row {int(too_big[0])} ({q[too_big[0]]:g}) "
                                   "exceeds the capacity of every allowed candidate (single_source=True)")
-    prog(0.05, "facility location: building the MILP")
+    prog(0.05, "facility location: building the model")
     k = Aa.nnz
-    na = active.size
     ri = Aa.row.astype(np.int64)           # index into active
     cj = Aa.col.astype(np.int64)
     qi = q[active][ri]
-    xi = m + np.arange(k)
-    obj = np.concatenate([f, qi * Aa.data])
-    blocks, lo, hi = [], [], []
-    # assignment
-    blocks.append(sp.csr_matrix((np.ones(k), (ri, xi)), shape=(na, m + k)))
-    lo.append(np.ones(na))
-    hi.append(np.ones(na))
-    # strong linking x_ij <= y_j
-    blocks.append(sp.csr_matrix((np.concatenate([np.ones(k), -np.ones(k)]),
-                                 (np.tile(np.arange(k), 2), np.concatenate([xi, cj]))), shape=(k, m + k)))
-    lo.append(np.full(k, -np.inf))
-    hi.append(np.zeros(k))
-    finite = np.flatnonzero(np.isfinite(K))
-    if finite.size:
-        rows = np.searchsorted(finite, cj)
-        sel = np.isin(cj, finite)
-        capm = sp.csr_matrix((np.concatenate([qi[sel], -K[finite]]),
-                              (np.concatenate([rows[sel], np.arange(finite.size)]),
-                               np.concatenate([xi[sel], finite]))), shape=(finite.size, m + k))
-        blocks.append(capm)
-        lo.append(np.full(finite.size, -np.inf))
-        hi.append(np.zeros(finite.size))
-        if finite.size == m:
-            blocks.append(sp.csr_matrix((K, (np.zeros(m, dtype=np.int64), np.arange(m))), shape=(1, m + k)))
-            lo.append(np.array([total]))
-            hi.append(np.array([np.inf]))
-    if L is not None and (L > 0).any():
-        lj = np.flatnonzero(L > 0)
-        rows = np.searchsorted(lj, cj)
-        sel = np.isin(cj, lj)
-        minm = sp.csr_matrix((np.concatenate([qi[sel], -L[lj]]),
-                              (np.concatenate([rows[sel], np.arange(lj.size)]),
-                               np.concatenate([xi[sel], lj]))), shape=(lj.size, m + k))
-        blocks.append(minm)
-        lo.append(np.zeros(lj.size))
-        hi.append(np.full(lj.size, np.inf))
-    A_all = sp.vstack(blocks).tocsr()
-    lb = np.zeros(m + k)
-    lb[fx] = 1
-    ub = np.ones(m + k)
-    integ = np.concatenate([np.ones(m), np.ones(k) if single_source else np.zeros(k)])
-    prog(0.1, "facility location: HiGHS")
+    model = _build(Aa, ri, cj, qi, q[active], K, f, L, fx, total, single_source)
     left = clock.left()
+    small = k <= int(default("locate.cfl_milp_max_pairs"))
+    messages: list[str] = []
+    heur = None
+    lower = None
+    if not single_source and not small:
+        # Lagrangian heuristic (Beasley 1993) + transportation-LP local search
+        prog(0.1, "facility location: Lagrangian heuristic")
+        Q = sp.csr_matrix((qi * Aa.data, (ri, cj)), shape=(active.size, m))
+        tr = Transport(Q, q[active], K, f, L)
+        hclock = c.Clock(None if not np.isfinite(left) else (left if not exact else left * 0.5))
+        lb, S0, ub, v = lagrangian_cfl(Q, q[active], K, f, fx, tr, hclock,
+                                       max_iter=int(default("locate.cfl_lagrange_max_iter")),
+                                       check=prog.check)
+        lower = lb if np.isfinite(lb) else None
+        if S0 is not None and np.isfinite(ub):
+            prog(0.5, "facility location: local search")
+            S0, ub = local_search(S0, ub, tr, fx, v, hclock, check=prog.check)
+            heur = (S0, ub, tr.evaluate(S0)[1])
+        log.debug("facility_location: Lagrangian bound %g, heuristic %g, %d transport LPs", lb, ub, tr.calls)
+    if heur is not None and not exact:
+        S0, ub, (fr, fc, fv) = heur
+        return _finish(n, m, q, active, fr, fc, fv, S0, A, f, Aa, ri, cj, qi, ub, lower,
+                       "time_limit" if clock.expired() else "feasible", clock, "lagrangian+transport",
+                       messages, prog)
+    prog(0.6 if heur is not None else 0.1, "facility location: HiGHS")
+    left = clock.left()
+    if not np.isfinite(left) and not exact:
+        left = float(default("locate.milp_time_limit"))
     rel_gap = 1e-9 if exact else float(default("locate.cfl_rel_gap"))
-    out = solve_milp(obj, A_all, np.concatenate(lo), np.concatenate(hi), lb=lb, ub=ub, integrality=integ,
-                     time_limit=None if not np.isfinite(left) else max(left, 1.0), rel_gap=rel_gap)
+    x0 = None
+    if heur is not None:
+        S0, ub, (fr, fc, fv) = heur
+        x0 = np.zeros(m + k)
+        x0[S0] = 1.0
+        pos = {(int(a), int(b)): t for t, (a, b) in enumerate(zip(active[ri], cj))}
+        for a, b, val in zip(fr, fc, fv):
+            x0[m + pos[(int(active[a]), int(b))]] = val
+    out = solve_milp_warm(model[0], model[1], model[2], model[3], lb=model[4], ub=model[5],
+                          integrality=model[6], x0=x0,
+                          time_limit=None if not np.isfinite(left) else max(left, 1.0), rel_gap=rel_gap)
     if out.status == "infeasible":
         raise InfeasibleError("facility_location: no feasible solution (check capacities, min_load and "
                               "allowed pairs)")
+    if out.bound is not None:
+        lower = out.bound if lower is None else max(lower, out.bound)
+    use_heur = heur is not None and (out.x is None or out.objective is None or out.objective > heur[1])
+    if use_heur:
+        S0, ub, (fr, fc, fv) = heur
+        status = "optimal" if out.status == "optimal" else "time_limit"
+        return _finish(n, m, q, active, fr, fc, fv, S0, A, f, Aa, ri, cj, qi, ub,
+                       ub if out.status == "optimal" else lower, status, clock,
+                       "lagrangian+transport+milp", messages, prog)
     if out.x is None:
         raise InfeasibleError("facility_location: HiGHS found no feasible solution within the time limit "
                               f"({out.message}); raise time_limit")
     y = out.x[:m] > 0.5
     x = np.clip(out.x[m:], 0, 1)
-    x[x < 1e-9] = 0
-    flows = sp.csr_matrix((x * qi, (active[ri], cj)), shape=(n, m))
+    keep = x > 1e-9
+    S = np.flatnonzero(y).astype(np.int64)
+    objective = float(f[S].sum() + (x[keep] * qi[keep] * Aa.data[keep]).sum())
+    status = "time_limit" if out.status == "time_limit" else "feasible"
+    if out.status == "optimal" and exact:
+        lower = objective
+    return _finish(n, m, q, active, ri[keep], cj[keep], x[keep], S, A, f, Aa, ri, cj, qi, objective, lower,
+                   status, clock, "milp", messages, prog)
+
+
+def _finish(n, m, q, active, fr, fc, fv, S, A, f, Aa, ri, cj, qi, objective, lower, status, clock, method,
+            messages, prog) -> LocateResult:
+    """Result from flows given as (active-row index, candidate, fraction of the row's demand)."""
+    fr = np.asarray(fr, dtype=np.int64)
+    rows = active[fr]
+    flows = sp.csr_matrix((np.asarray(fv) * q[rows], (rows, np.asarray(fc, dtype=np.int64))), shape=(n, m))
     flows.eliminate_zeros()
     served_by = np.asarray(flows.argmax(axis=1)).ravel()
     assignment = np.where(np.asarray(flows.sum(axis=1)).ravel() > 0, served_by, -1).astype(np.int64)
-    S = np.flatnonzero(y).astype(np.int64)
+    S = np.sort(np.asarray(S, dtype=np.int64))
     # zero-demand rows: nearest allowed open facility (if any), for completeness
     zero = np.flatnonzero(q <= 0)
     if zero.size and S.size:
@@ -182,16 +205,57 @@ def facility_location(cost, demand, capacity, fixed_cost, *, single_source: bool
             if d < best[r]:
                 best[r], arg[r] = d, S[cc]
         assignment[zero] = arg
-    objective = float(f[S].sum() + (x * qi * Aa.data).sum())
-    lower = out.bound
-    status = "feasible"
-    if out.status == "optimal" and exact:
-        lower = objective
-    if out.status == "time_limit":
-        status = "time_limit"
+    if lower is not None:
+        lower = min(float(lower), float(objective))
     gap = relative_gap(objective, lower)
     if gap is not None and gap <= 1e-9:
         status, gap = "optimal", 0.0
     prog(1.0, "facility location: done")
-    return LocateResult(S, assignment, objective, lower, gap, status, clock.elapsed(), flows=flows,
-                        upper_bound=objective, model="facility_location", method="milp")
+    return LocateResult(S, assignment, float(objective), lower, gap, status, clock.elapsed(), flows=flows,
+                        upper_bound=float(objective), model="facility_location", method=method,
+                        messages=tuple(messages))
+
+
+def _build(Aa, ri, cj, qi, qa, K, f, L, fx, total, single_source):
+    """MILP arrays (c, A, row_lo, row_hi, lb, ub, integrality): y (m) then x (one per allowed pair)."""
+    na = qa.size
+    m = K.size
+    k = Aa.nnz
+    xi = m + np.arange(k)
+    obj = np.concatenate([f, qi * Aa.data])
+    blocks, lo, hi = [], [], []
+    blocks.append(sp.csr_matrix((np.ones(k), (ri, xi)), shape=(na, m + k)))     # sum_j x_ij = 1
+    lo.append(np.ones(na))
+    hi.append(np.ones(na))
+    blocks.append(sp.csr_matrix((np.concatenate([np.ones(k), -np.ones(k)]),     # x_ij <= y_j
+                                 (np.tile(np.arange(k), 2), np.concatenate([xi, cj]))), shape=(k, m + k)))
+    lo.append(np.full(k, -np.inf))
+    hi.append(np.zeros(k))
+    finite = np.flatnonzero(np.isfinite(K))
+    if finite.size:
+        rows = np.searchsorted(finite, cj)
+        sel = np.isin(cj, finite)
+        blocks.append(sp.csr_matrix((np.concatenate([qi[sel], -K[finite]]),       # capacity
+                                     (np.concatenate([rows[sel], np.arange(finite.size)]),
+                                      np.concatenate([xi[sel], finite]))), shape=(finite.size, m + k)))
+        lo.append(np.full(finite.size, -np.inf))
+        hi.append(np.zeros(finite.size))
+        if finite.size == m:
+            blocks.append(sp.csr_matrix((K, (np.zeros(m, dtype=np.int64), np.arange(m))), shape=(1, m + k)))
+            lo.append(np.array([total]))
+            hi.append(np.array([np.inf]))
+    if L is not None and (L > 0).any():
+        lj = np.flatnonzero(L > 0)
+        rows = np.searchsorted(lj, cj)
+        sel = np.isin(cj, lj)
+        blocks.append(sp.csr_matrix((np.concatenate([qi[sel], -L[lj]]),           # minimum load
+                                     (np.concatenate([rows[sel], np.arange(lj.size)]),
+                                      np.concatenate([xi[sel], lj]))), shape=(lj.size, m + k)))
+        lo.append(np.zeros(lj.size))
+        hi.append(np.full(lj.size, np.inf))
+    A_all = sp.vstack(blocks).tocsr()
+    lb = np.zeros(m + k)
+    lb[fx] = 1
+    ub = np.ones(m + k)
+    integ = np.concatenate([np.ones(m), np.ones(k) if single_source else np.zeros(k)])
+    return obj, A_all, np.concatenate(lo), np.concatenate(hi), lb, ub, integ

@@ -85,3 +85,32 @@ def test_capa_parser_needs_capacity(bench):
         read_cap("capa", bench=bench)
     inst = read_cap("capa", capacity=8000, bench=bench)
     assert inst.cost.shape == (1000, 100) and np.all(inst.capacity == 8000)
+
+
+@pytest.mark.parametrize("name, single", [("cap41", False), ("cap64", False), ("cap71", True)])
+def test_lagrangian_heuristic_path_on_cap(name, single, bench, monkeypatch):
+    """Force the large-instance path (Lagrangian heuristic + transport LP) on small OR-Library files."""
+    import arealsirk.defaults as d
+
+    real = d.default
+    monkeypatch.setattr(d, "default", lambda key: 0 if key == "locate.cfl_milp_max_pairs" else real(key))
+    row = [x for x in read_optima("cap", bench=bench) if x["problem"] == "CFL" and x["instance"] == name][0]
+    opt = float(row["optimal_value"])
+    inst = read_cap(name, bench=bench)
+    r = facility_location(inst.cost, inst.demand, inst.capacity, inst.fixed_cost, single_source=single)
+    if single:
+        assert r.method == "milp"            # single-source always goes to the MILP
+    else:
+        assert r.method == "lagrangian+transport"
+        assert r.lower_bound <= opt + 1e-6   # the Lagrangian bound is valid
+    assert opt - 1e-6 <= r.objective <= opt * 1.005   # (the split optimum bounds single-source)
+    flows = r.flows.toarray()
+    assert np.allclose(flows.sum(axis=1), inst.demand)
+    assert np.all(flows.sum(axis=0) <= inst.capacity + 1e-6)
+    # objective recomputed from the flows
+    assert r.objective == pytest.approx(inst.fixed_cost[r.facilities].sum() + (flows * inst.cost).sum(),
+                                        rel=1e-9)
+    # exact=True warm-starts HiGHS from the heuristic and proves the optimum
+    if not single:
+        rx = facility_location(inst.cost, inst.demand, inst.capacity, inst.fixed_cost, exact=True)
+        assert rx.objective == pytest.approx(opt, abs=0.01) and rx.status == "optimal"

@@ -1,0 +1,236 @@
+"""Lagrangian heuristic for capacitated facility location with splittable demand.
+
+Relaxing the demand constraints ``sum_j x_ij = 1`` with multipliers ``lambda_i`` decomposes the problem
+(Beasley 1988, EJOR 33:314-325; Beasley 1993, EJOR 65:383-399): for each candidate ``j`` a continuous
+knapsack ``g_j = min sum_i (q_i c_ij - lambda_i) x_ij`` s.t. ``sum_i q_i x_ij <= K_j``, ``0 <= x_ij <= 1``
+(take the most negative reduced costs per unit first), then ``v_j = f_j + g_j`` and the facilities solve
+``min sum_j v_j y_j`` s.t. ``sum_j K_j y_j >= sum_i q_i`` (its LP relaxation keeps the bound valid):
+
+``L(lambda) = sum_i lambda_i + min_y sum_j v_j y_j  <=  optimum``.
+
+Each relaxed open set with enough capacity is turned into a feasible solution by solving the
+transportation LP for that set (HiGHS); the best sets are then improved by drop / add / swap moves,
+each move evaluated exactly by a transportation LP (swaps ranked first by Lagrangian reduced costs).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import scipy.sparse as sp
+from scipy.optimize import linprog
+
+from ._common import Clock
+
+
+class Transport:
+    """Exact cost of serving all demand from an open set (transportation LP, cached)."""
+
+    def __init__(self, Q: sp.csr_matrix, q: np.ndarray, K: np.ndarray, f: np.ndarray,
+                 L: np.ndarray | None) -> None:
+        # Q: allowed pairs, values = q_i * c_ij (total cost of serving all of i from j)
+        self.Q = Q.tocsc()
+        self.q = q
+        self.K = K
+        self.f = f
+        self.L = L
+        self.n, self.m = Q.shape
+        self.total = float(q.sum())
+        self.cache: dict[bytes, tuple[float, object]] = {}
+        self.calls = 0
+
+    def key(self, S: np.ndarray) -> bytes:
+        return np.sort(S).astype(np.int64).tobytes()
+
+    def evaluate(self, S: np.ndarray) -> tuple[float, object]:
+        """(total cost incl. fixed costs or inf, flows as (rows, cols, fraction) or None)."""
+        S = np.sort(np.asarray(S, dtype=np.int64))
+        k = self.key(S)
+        if k in self.cache:
+            return self.cache[k]
+        out = self._solve(S)
+        self.cache[k] = out
+        return out
+
+    def _solve(self, S):
+        self.calls += 1
+        if S.size == 0 or self.K[S].sum() < self.total - 1e-9 * self.total:
+            return np.inf, None
+        sub = self.Q[:, S].tocoo()
+        rows, cols, vals = sub.row, sub.col, sub.data
+        if np.bincount(rows, minlength=self.n).min() == 0:
+            return np.inf, None
+        fixed = float(self.f[S].sum())
+        capped = np.isfinite(self.K[S])
+        need_min = self.L is not None and (self.L[S] > 0).any()
+        if not capped.any() and not need_min:
+            # uncapacitated: cheapest allowed open facility per row
+            order = np.lexsort((vals, rows))
+            r, c_, v = rows[order], cols[order], vals[order]
+            first = np.ones(r.size, dtype=bool)
+            first[1:] = r[1:] != r[:-1]
+            return fixed + float(v[first].sum()), (r[first], S[c_[first]], np.ones(int(first.sum())))
+        k = rows.size
+        a_eq = sp.csr_matrix((np.ones(k), (rows, np.arange(k))), shape=(self.n, k))
+        qv = self.q[rows]
+        ub_rows, ub_b, lb_rows, lb_b = [], [], [], []
+        cap_idx = np.flatnonzero(capped)
+        if cap_idx.size:
+            sel = np.isin(cols, cap_idx)
+            rr = np.searchsorted(cap_idx, cols[sel])
+            ub_rows.append(sp.csr_matrix((qv[sel], (rr, np.flatnonzero(sel))), shape=(cap_idx.size, k)))
+            ub_b.append(self.K[S][cap_idx])
+        if need_min:
+            lj = np.flatnonzero(self.L[S] > 0)
+            sel = np.isin(cols, lj)
+            rr = np.searchsorted(lj, cols[sel])
+            ub_rows.append(sp.csr_matrix((-qv[sel], (rr, np.flatnonzero(sel))), shape=(lj.size, k)))
+            ub_b.append(-self.L[S][lj])
+        a_ub = sp.vstack(ub_rows).tocsr() if ub_rows else None
+        b_ub = np.concatenate(ub_b) if ub_b else None
+        res = linprog(vals, A_ub=a_ub, b_ub=b_ub, A_eq=a_eq, b_eq=np.ones(self.n), bounds=(0, 1),
+                      method="highs")
+        if res.status != 0:
+            return np.inf, None
+        x = res.x
+        keep = x > 1e-9
+        return fixed + float(res.fun), (rows[keep], S[cols[keep]], x[keep])
+
+
+def lagrangian_cfl(Q: sp.csr_matrix, q: np.ndarray, K: np.ndarray, f: np.ndarray, fixed: np.ndarray,
+                   tr: Transport, clock: Clock, *, max_iter: int, check=None):
+    """Subgradient optimisation; returns (lower bound, best open set, its cost, reduced values v)."""
+    n, m = Q.shape
+    Qd = Q.toarray()
+    allowed = np.zeros((n, m), dtype=bool)
+    coo = Q.tocoo()
+    allowed[coo.row, coo.col] = True
+    big = np.where(allowed, Qd, np.inf)
+    total = float(q.sum())
+    # start: lambda_i = cheapest total cost of serving i (a common, feasible-ish start)
+    lam = np.min(big, axis=1)
+    lam[~np.isfinite(lam)] = 0.0
+    is_fixed = np.zeros(m, dtype=bool)
+    is_fixed[fixed] = True
+    best_lb = -np.inf
+    best_ub, best_S = np.inf, None
+    theta, since = 2.0, 0
+    qpos = np.where(q > 0, q, 1.0)
+    v_best = None
+    for it in range(max_iter):
+        if clock.expired():
+            break
+        if check is not None:
+            check()
+        red = np.where(allowed, Qd - lam[:, None], 0.0)          # n x m reduced costs of x_ij
+        neg = red < 0
+        x = np.zeros((n, m))
+        g = np.zeros(m)
+        for j in range(m):
+            idx = np.flatnonzero(neg[:, j])
+            if idx.size == 0:
+                continue
+            if not np.isfinite(K[j]) or q[idx].sum() <= K[j]:
+                x[idx, j] = 1.0
+                g[j] = red[idx, j].sum()
+                continue
+            order = idx[np.argsort(red[idx, j] / qpos[idx])]
+            cum = np.cumsum(q[order])
+            full = order[cum <= K[j]]
+            x[full, j] = 1.0
+            used = q[full].sum()
+            g[j] = red[full, j].sum()
+            nxt = order[cum > K[j]]
+            if nxt.size:
+                frac = (K[j] - used) / q[nxt[0]] if q[nxt[0]] > 0 else 0.0
+                x[nxt[0], j] = frac
+                g[j] += frac * red[nxt[0], j]
+        v = f + g
+        # facility choice: LP relaxation of min v.y s.t. K.y >= total, y_fixed = 1
+        y = np.zeros(m)
+        y[is_fixed] = 1.0
+        y[(v < 0) & ~is_fixed] = 1.0
+        capv = np.where(np.isfinite(K), K, total)
+        have = float((capv * y).sum())
+        value_y = float((v * y).sum())
+        if have < total:
+            cand = np.flatnonzero(y == 0)
+            order = cand[np.argsort(v[cand] / np.maximum(capv[cand], 1e-12))]
+            for j in order:
+                need = total - have
+                if capv[j] >= need:
+                    y[j] = need / capv[j]
+                    value_y += v[j] * y[j]
+                    have = total
+                    break
+                y[j] = 1.0
+                value_y += v[j]
+                have += capv[j]
+        lb = float(lam.sum() + value_y)
+        if lb > best_lb + 1e-12 * max(1.0, abs(best_lb)) or not np.isfinite(best_lb):
+            best_lb, since, v_best = lb, 0, v.copy()
+        else:
+            since += 1
+            if since >= 15:
+                theta /= 2
+                since = 0
+        yr = y > 0
+        S = np.flatnonzero(yr)
+        cost, _ = tr.evaluate(S)
+        if cost < best_ub:
+            best_ub, best_S = cost, S
+        if best_ub - best_lb <= 1e-9 * max(1.0, abs(best_ub)) or theta < 1e-4:
+            break
+        sub = 1.0 - (x * yr[None, :]).sum(axis=1)
+        norm = float(sub @ sub)
+        if norm == 0:
+            break
+        target = best_ub if np.isfinite(best_ub) else lb * 1.1 + 1
+        lam = lam + theta * (target - lb) / norm * sub
+    return best_lb, best_S, best_ub, v_best
+
+
+def local_search(S: np.ndarray, cost: float, tr: Transport, fixed: np.ndarray, v: np.ndarray | None,
+                 clock: Clock, *, swap_candidates: int = 8, check=None) -> tuple[np.ndarray, float]:
+    """Drop / add / swap descent on the open set, each move evaluated by the transportation LP."""
+    m = tr.m
+    is_fixed = np.zeros(m, dtype=bool)
+    is_fixed[fixed] = True
+    S = np.sort(S)
+    improved = True
+    rank = v if v is not None else tr.f
+    while improved and not clock.expired():
+        improved = False
+        if check is not None:
+            check()
+        best = (cost, None)
+        # drop
+        for j in S[~is_fixed[S]]:
+            if clock.expired():
+                break
+            c2, _ = tr.evaluate(S[S != j])
+            if c2 < best[0] - 1e-9 * abs(cost):
+                best = (c2, S[S != j])
+        # add
+        closed = np.setdiff1d(np.arange(m), S)
+        for j in closed:
+            if clock.expired():
+                break
+            S2 = np.sort(np.append(S, j))
+            c2, _ = tr.evaluate(S2)
+            if c2 < best[0] - 1e-9 * abs(cost):
+                best = (c2, S2)
+        if best[1] is None:
+            # swap: closed candidates with the best Lagrangian values in for each open one
+            ins = closed[np.argsort(rank[closed])][:swap_candidates]
+            for r in S[~is_fixed[S]]:
+                for j in ins:
+                    if clock.expired():
+                        break
+                    S2 = np.sort(np.append(S[S != r], j))
+                    c2, _ = tr.evaluate(S2)
+                    if c2 < best[0] - 1e-9 * abs(cost):
+                        best = (c2, S2)
+        if best[1] is not None:
+            cost, S = best
+            improved = True
+    return S, cost
