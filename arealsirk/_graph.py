@@ -26,7 +26,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("arealsirk")
 
-__all__ = ["PreparedGraph", "prepare", "clear_cache", "shortest_costs"]
+__all__ = ["PreparedGraph", "clear_cache", "prepare", "shortest_costs"]
 
 #: Cells (rows x graph nodes) of one Dijkstra batch: 2.5e7 float64 = 200 MB at most.
 _BATCH_CELLS = 25_000_000

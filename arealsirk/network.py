@@ -1,3 +1,4 @@
+# ruff: noqa: N806, N803
 """Routable road graphs: from road line layers, OSM files or osmnx, plus snapping.
 
 Every builder returns a :class:`networkx.MultiDiGraph` in osmnx's conventions:
@@ -26,7 +27,15 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from .errors import CrsError, EmptyLayerError, InputError, MissingColumnError, MissingFileError, NoOverlapError, where
+from .errors import (
+    CrsError,
+    EmptyLayerError,
+    InputError,
+    MissingColumnError,
+    MissingFileError,
+    NoOverlapError,
+    where,
+)
 
 if TYPE_CHECKING:
     import geopandas as gpd
@@ -35,16 +44,16 @@ if TYPE_CHECKING:
 log = logging.getLogger("arealsirk")
 
 __all__ = [
-    "graph_from_roads",
+    "SnapResult",
+    "graph_crs",
+    "graph_from_dimacs",
     "graph_from_osm_file",
     "graph_from_place",
     "graph_from_polygon",
-    "graph_from_dimacs",
+    "graph_from_roads",
+    "graph_to_gdfs",
     "largest_component",
     "snap",
-    "SnapResult",
-    "graph_to_gdfs",
-    "graph_crs",
 ]
 
 #: typeVeg values (Elveg/N1000 SOSI) that carry no cars and are left out of car graphs.
@@ -188,7 +197,7 @@ def graph_from_roads(
         road_node[v[~ferry_row]] = True
         boarding = ferry_row[seg] & road_node[tail]
         tt = tt + np.where(boarding, wait[row[seg]], 0.0)
-    n_nodes_all = int(len(np.unique(np.r_[u, v])))
+    n_nodes_all = len(np.unique(np.r_[u, v]))
     n_edges_all = len(seg)
     report = None
     if keep == "largest":
@@ -209,7 +218,7 @@ def graph_from_roads(
                 "geometry": g})
         for a, b, k, t, r, c, o, g in zip(tail.tolist(), head.tolist(), seg_l, tt.tolist(), rows_l, cat_l,
                                           oneway.tolist(), geoms, strict=True))
-    G.graph["build"] = {"lines_in": n_in, "segments": int(len(parts)), "split_at_touching_ends": n_split,
+    G.graph["build"] = {"lines_in": n_in, "segments": len(parts), "split_at_touching_ends": n_split,
                         "ends_merged": n_merged, "nodes": n_nodes_all, "edges": n_edges_all,
                         "tolerance_m": tol}
     log.info("%sroad graph: %d lines -> %d segments (%d splits where an end touches a line), "
@@ -238,7 +247,7 @@ def _largest_scc_edges(tail: np.ndarray, head: np.ndarray, length: np.ndarray, n
                 np.round(length[drop], 3)]
     dropped_len = float(np.unique(key, axis=0)[:, 2].sum()) if drop.any() else 0.0
     n_comp = int((counts > 0).sum())
-    report = {"components": n_comp, "nodes_total": int(len(used)), "edges_total": int(len(tail)),
+    report = {"components": n_comp, "nodes_total": len(used), "edges_total": len(tail),
               "nodes_dropped": int(len(used) - counts[big]), "edges_dropped": int(drop.sum()),
               "length_dropped_km": round(dropped_len / 1000.0, 3)}
     return keep, report
@@ -326,6 +335,8 @@ def _oneway(gdf: Any, oneway_column: str | None, at: str) -> np.ndarray:
 def _split_at_touching_ends(parts: np.ndarray, row: np.ndarray, tol: float
                             ) -> tuple[np.ndarray, np.ndarray, int]:
     """Split each line where another line's end lies within ``tol`` of its interior."""
+    import itertools
+
     import shapely
     from shapely.ops import substring
 
@@ -358,7 +369,7 @@ def _split_at_touching_ends(parts: np.ndarray, row: np.ndarray, tol: float
             if c - merged[-1] > tol:
                 merged.append(c)
         bounds = [0.0, *merged, total]
-        for a, b in zip(bounds[:-1], bounds[1:], strict=True):
+        for a, b in itertools.pairwise(bounds):
             piece = substring(geom, a, b)
             if piece.geom_type == "LineString" and piece.length > 0:
                 new_parts.append(piece)
@@ -457,9 +468,7 @@ def _keep_way(tags: Any, network_type: str) -> bool:
         excluded = _DRIVE_EXCLUDE - ({"service"} if network_type == "drive_service" else set())
         if hw in excluded or tags.get("motor_vehicle") == "no" or tags.get("motorcar") == "no":
             return False
-        if tags.get("service") in _DRIVE_SERVICE_EXCLUDE or tags.get("access") in ("private", "no"):
-            return False
-        return True
+        return not (tags.get("service") in _DRIVE_SERVICE_EXCLUDE or tags.get("access") in ("private", "no"))
     if network_type == "walk":
         return hw not in {"motorway", "motorway_link", "trunk", "trunk_link", "construction", "proposed",
                           "abandoned", "platform", "raceway"} and tags.get("foot") != "no"
@@ -858,8 +867,8 @@ def graph_to_gdfs(graph: nx.Graph) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame]:
     crs = graph.graph.get("crs")
     ids = list(graph.nodes)
     nd = [graph.nodes[v] for v in ids]
-    nodes = gpd.GeoDataFrame({"node": ids}, geometry=shapely.points([d["x"] for d in nd], [d["y"] for d in nd]),
-                             crs=crs)
+    nodes = gpd.GeoDataFrame({"node": ids},
+                             geometry=shapely.points([d["x"] for d in nd], [d["y"] for d in nd]), crs=crs)
     rows, geoms = [], []
     for a, b, k, d in graph.edges(keys=True, data=True):
         g = d.get("geometry")

@@ -35,7 +35,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("arealsirk")
 
-__all__ = ["od_matrix", "od_matrix_sparse", "nearest_facility", "service_areas", "prepare", "clear_cache"]
+__all__ = ["clear_cache", "nearest_facility", "od_matrix", "od_matrix_sparse", "prepare", "service_areas"]
 
 
 def prepare(graph: nx.Graph, weight: str = "travel_time") -> PreparedGraph:
@@ -72,7 +72,8 @@ def _resolve(graph: Any, pg: PreparedGraph, items: Any, weight: str, what: str, 
         cost = s.access_cost(weight) if access else np.zeros(len(pos))
         return pos, cost
     if isinstance(items, (str, bytes)) or not hasattr(items, "__len__"):
-        raise InputError(f"{what} must be a sequence of node ids or a GeoDataFrame, got {type(items).__name__}")
+        raise InputError(f"{what} must be a sequence of node ids or a GeoDataFrame, "
+                         f"got {type(items).__name__}")
     ids = list(items)
     return pg.positions(ids, what=f"{what} node"), np.zeros(len(ids))
 

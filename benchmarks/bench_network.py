@@ -1,3 +1,4 @@
+# ruff: noqa: N806, N803
 """Network engine benchmark: od_matrix against networkx/osmnx, big matrices, many-to-few.
 
 Run:  .venv/bin/python benchmarks/bench_network.py          (full, a few minutes)
@@ -17,6 +18,7 @@ Results are cross-checked, not only timed.
 from __future__ import annotations
 
 import argparse
+import itertools
 import logging
 import resource
 import sys
@@ -32,10 +34,10 @@ import shapely
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from arealsirk import _graph  # noqa: E402
-from arealsirk.datasets import shared_data_dir  # noqa: E402
-from arealsirk.network import graph_from_roads  # noqa: E402
-from arealsirk.proximity import nearest_facility, od_matrix, prepare  # noqa: E402
+from arealsirk import _graph
+from arealsirk.datasets import shared_data_dir
+from arealsirk.network import graph_from_roads
+from arealsirk.proximity import nearest_facility, od_matrix, prepare
 
 logging.getLogger("arealsirk").setLevel(logging.WARNING)
 
@@ -86,10 +88,10 @@ def perturbed_grid(n: int, step: float = 200.0, seed: int = 0) -> nx.MultiDiGrap
     G = nx.MultiDiGraph(crs="EPSG:25833")
     G.add_nodes_from((i, {"x": float(x[i]), "y": float(y[i])}) for i in range(n * n))
     tt = length / (speed / 3.6)
-    G.add_edges_from((int(a), int(b), {"length": float(l), "speed_kph": float(s), "travel_time": float(t)})
-                     for a, b, l, s, t in zip(u, v, length, speed, tt, strict=True))
-    G.add_edges_from((int(b), int(a), {"length": float(l), "speed_kph": float(s), "travel_time": float(t)})
-                     for a, b, l, s, t in zip(u, v, length, speed, tt, strict=True))
+    G.add_edges_from((int(a), int(b), {"length": float(ln), "speed_kph": float(s), "travel_time": float(t)})
+                     for a, b, ln, s, t in zip(u, v, length, speed, tt, strict=True))
+    G.add_edges_from((int(b), int(a), {"length": float(ln), "speed_kph": float(s), "travel_time": float(t)})
+                     for a, b, ln, s, t in zip(u, v, length, speed, tt, strict=True))
     from arealsirk.network import largest_component
 
     return largest_component(G)
@@ -118,7 +120,7 @@ def peer_comparison(name: str, G, n_od: int, n_nx: int, n_osmnx: int, rng) -> No
     _graph.clear_cache()
     M, t_first, mem = measure(od_matrix, G, src, tgt)
     line("arealsirk od_matrix (incl. building the CSR cache)", t_first, mem)
-    M2, t_cached, mem2 = measure(od_matrix, G, src, tgt)
+    _, t_cached, mem2 = measure(od_matrix, G, src, tgt)
     line("arealsirk od_matrix (cached graph)", t_cached, mem2)
     R, t_nx, mem_nx = measure(nx_rows, G, src[:n_nx], tgt, "travel_time")
     t_nx_full = t_nx * n_od / n_nx
@@ -130,7 +132,7 @@ def peer_comparison(name: str, G, n_od: int, n_nx: int, n_osmnx: int, rng) -> No
     for s, t in pairs:
         path = ox.routing.shortest_path(G, s, t, weight="travel_time")
         if path is not None:
-            cost = sum(min(d["travel_time"] for d in G[a][b].values()) for a, b in zip(path[:-1], path[1:]))
+            cost = sum(min(d["travel_time"] for d in G[a][b].values()) for a, b in itertools.pairwise(path))
             i, j = src.index(s), tgt.index(t)
             assert abs(cost - M[i, j]) <= 1e-6 * max(1.0, cost), "osmnx disagrees"
     t_ox = (time.perf_counter() - t0) * n_od * n_od / len(pairs)
@@ -175,7 +177,7 @@ def many_to_few(name: str, G, people: gpd.GeoDataFrame, n_cand: int, rng) -> Non
     M, t, mem = measure(od_matrix, G, people, cand)
     line(f"arealsirk od_matrix {len(people)} x {n_cand}", t, mem,
          "TARGET <= 2 s: " + ("met" if t <= 2 else "MISSED"))
-    (who, cost), t2, mem2 = measure(nearest_facility, G, people, cand)
+    (_, cost), t2, mem2 = measure(nearest_facility, G, people, cand)
     line("arealsirk nearest_facility (one multi-source Dijkstra)", t2, mem2)
     assert np.allclose(cost, M.min(axis=1)), "nearest_facility disagrees with od_matrix"
     reach = np.isfinite(M).mean()

@@ -1,6 +1,9 @@
+# ruff: noqa: N806
 """The degree-2 chain contraction used on big graphs gives exactly the plain Dijkstra costs."""
 
 from __future__ import annotations
+
+import itertools
 
 import networkx as nx
 import numpy as np
@@ -26,7 +29,7 @@ def _chainy_graph(rng) -> nx.MultiDiGraph:
             chain = [a, *range(nid, nid + m), J[q]]
             nid += m
             mode = int(rng.integers(0, 4))
-            for x, y in zip(chain[:-1], chain[1:], strict=True):
+            for x, y in itertools.pairwise(chain):
                 w = float(rng.integers(1, 20))
                 if mode in (0, 1, 3):
                     G.add_edge(x, y, length=w)
@@ -35,7 +38,7 @@ def _chainy_graph(rng) -> nx.MultiDiGraph:
                 if rng.random() < 0.1:
                     G.add_edge(x, y, length=w + 1)
     ring = list(range(nid, nid + 5))
-    for x, y in zip(ring, ring[1:] + ring[:1], strict=True):
+    for x, y in itertools.pairwise([*ring, ring[0]]):
         G.add_edge(x, y, length=1.0)
         G.add_edge(y, x, length=2.0)
     return G

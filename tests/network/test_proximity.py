@@ -1,3 +1,4 @@
+# ruff: noqa: N806, N803
 """Sparse matrices, nearest facility, service areas and the prepared-graph cache,
 checked against the dense od_matrix and brute force."""
 
@@ -64,7 +65,7 @@ def test_nearest_facility_is_row_argmin(grid):
     np.testing.assert_array_equal(who_c[~beyond], who[~beyond])
     # node-id inputs: no access cost
     nodes = list(grid.nodes)
-    w2, c2 = nearest_facility(grid, nodes[:50], nodes[100:103], weight="length")
+    _, c2 = nearest_facility(grid, nodes[:50], nodes[100:103], weight="length")
     m = od_matrix(grid, nodes[:50], nodes[100:103], weight="length")
     np.testing.assert_allclose(c2, m.min(axis=1))
 

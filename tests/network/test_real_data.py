@@ -1,3 +1,4 @@
+# ruff: noqa: N806
 """Real data: DIMACS Rome distances, Kartverket N1000 Ringerike-Hadeland, OSM Oslo PBF."""
 
 from __future__ import annotations

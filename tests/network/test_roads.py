@@ -1,3 +1,4 @@
+# ruff: noqa: N806, N803
 """graph_from_roads, snapping and od_matrix on small synthetic layers with hand-computed answers."""
 
 from __future__ import annotations
@@ -164,7 +165,8 @@ def test_ferries_and_footpaths():
 def test_ferry_split_into_pieces_waits_once():
     pieces = [LineString([(1000 + 1000 * i, 0), (2000 + 1000 * i, 0)]) for i in range(3)]
     roads = gpd.GeoDataFrame(
-        {"vegkategori": ["R"] * 5, "typeVeg": ["enkelBilveg", "bilferje", "bilferje", "bilferje", "enkelBilveg"]},
+        {"vegkategori": ["R"] * 5,
+         "typeVeg": ["enkelBilveg", "bilferje", "bilferje", "bilferje", "enkelBilveg"]},
         geometry=[LineString([(0, 0), (1000, 0)]), *pieces, LineString([(4000, 0), (5000, 0)])], crs=25833)
     G = graph_from_roads(roads, include_ferries=True)
     a, z = node_at(G, 0, 0), node_at(G, 5000, 0)
