@@ -66,8 +66,8 @@ class ResourceKind:
     """One kind of resource: its family, canonical unit and labels."""
 
     name: str
-    family: str          #: "mass", "energy" or "volume"
-    unit: str            #: canonical unit of the family
+    family: str  #: "mass", "energy" or "volume"
+    unit: str  #: canonical unit of the family
     label_en: str
     label_nb: str
 
@@ -98,8 +98,24 @@ KINDS: dict[str, ResourceKind] = {
 #: Quantities are annual; "t" is read as "t/yr" because every source quantity is per year.
 UNITS: dict[str, tuple[str, float]] = {}
 for _names, _family, _factor in [
-    (("t/yr", "t/year", "t/a", "t", "tonnes", "tonne", "tonnes/yr", "tonnes/year", "tonn", "tonn/år",
-      "t/år", "tpa"), "mass", 1.0),
+    (
+        (
+            "t/yr",
+            "t/year",
+            "t/a",
+            "t",
+            "tonnes",
+            "tonne",
+            "tonnes/yr",
+            "tonnes/year",
+            "tonn",
+            "tonn/år",
+            "t/år",
+            "tpa",
+        ),
+        "mass",
+        1.0,
+    ),
     (("kg/yr", "kg/year", "kg/år", "kg"), "mass", 1e-3),
     (("kt/yr", "kt/year", "kt/år", "kt", "1000t/yr"), "mass", 1e3),
     (("gwh/yr", "gwh/year", "gwh/år", "gwh", "gwh/a"), "energy", 1.0),
@@ -133,11 +149,11 @@ def check_parameters(parameters: Mapping[str, Any] | None, *, prefixes: tuple[st
     if parameters is None:
         return {}
     if not isinstance(parameters, Mapping):
-        raise InputError(f"parameters must be a mapping of defaults-table keys to numbers, "
-                         f"got {type(parameters).__name__}")
+        raise InputError(
+            f"parameters must be a mapping of defaults-table keys to numbers, got {type(parameters).__name__}"
+        )
     known = {row.key for row in table()}
-    open_prefixes = ("resources.methane_nm3_per_t.", "resources.payload_t.",
-                     "symbiosis.value_nok_per_unit.")
+    open_prefixes = ("resources.methane_nm3_per_t.", "resources.payload_t.", "symbiosis.value_nok_per_unit.")
     out: dict[str, float] = {}
     for key, value in parameters.items():
         key = str(key)
@@ -163,8 +179,7 @@ def parameter(key: str, parameters: Mapping[str, Any] | None = None) -> float:
     return default(key)
 
 
-def to_canonical(quantity: Any, unit: str, *, kind: str | None = None,
-                 context: str = "") -> tuple[Any, str]:
+def to_canonical(quantity: Any, unit: str, *, kind: str | None = None, context: str = "") -> tuple[Any, str]:
     """Convert ``quantity`` in ``unit`` to the canonical unit of its family.
 
     Parameters
@@ -191,21 +206,33 @@ def to_canonical(quantity: Any, unit: str, *, kind: str | None = None,
     key = str(unit).strip().lower().replace(" ", "")
     if key not in UNITS:
         known = ", ".join(sorted({"t/yr", "kg/yr", "kt/yr", "GWh/yr", "MWh/yr", "kWh/yr", "TJ/yr", "m3/yr"}))
-        raise InputError(f"{context}unknown unit {unit!r}" + (f" for kind '{kind}'" if kind else "")
-                         + f"; use one of {known}")
+        raise InputError(
+            f"{context}unknown unit {unit!r}"
+            + (f" for kind '{kind}'" if kind else "")
+            + f"; use one of {known}"
+        )
     family, factor = UNITS[key]
     if kind is not None:
         info = kind_info(kind)
         if info is not None and info.family != family:
-            raise InputError(f"{context}unit {unit!r} is a {family} unit but kind '{kind}' is measured "
-                             f"as {info.family} ({info.unit})")
-    return np.asarray(quantity, dtype=float) * factor if np.ndim(quantity) else float(quantity) * factor, \
-        _FAMILY_UNIT[family]
+            raise InputError(
+                f"{context}unit {unit!r} is a {family} unit but kind '{kind}' is measured "
+                f"as {info.family} ({info.unit})"
+            )
+    return np.asarray(quantity, dtype=float) * factor if np.ndim(quantity) else float(
+        quantity
+    ) * factor, _FAMILY_UNIT[family]
 
 
-def normalise_quantities(gdf: pd.DataFrame, *, kind_column: str = "kind",
-                         quantity_column: str = "quantity", unit_column: str = "unit",
-                         file: object = None, layer: str | None = None) -> pd.DataFrame:
+def normalise_quantities(
+    gdf: pd.DataFrame,
+    *,
+    kind_column: str = "kind",
+    quantity_column: str = "quantity",
+    unit_column: str = "unit",
+    file: object = None,
+    layer: str | None = None,
+) -> pd.DataFrame:
     """Return a copy with ``quantity``/``unit`` converted to canonical units per row.
 
     The original values are kept in ``quantity_input`` and ``unit_input``.  A
@@ -226,7 +253,9 @@ def normalise_quantities(gdf: pd.DataFrame, *, kind_column: str = "kind",
     if unit_column not in out.columns:
         logging.getLogger("arealsirk").info(
             "%sno '%s' column: quantities taken in each kind's canonical unit (t/yr for mass)",
-            where(file=file, layer=layer), unit_column)
+            where(file=file, layer=layer),
+            unit_column,
+        )
         units = [kind_info(k).unit if kind_info(k) else "t/yr" for k in kinds]
     else:
         units = out[unit_column].astype(str).tolist()
@@ -271,9 +300,11 @@ def methane_yield(kind: str, parameters: Mapping[str, Any] | None = None) -> flo
     kind = str(kind).strip().lower()
     if not has_methane_yield(kind, parameters):
         have = sorted(r.key.rsplit(".", 1)[1] for r in table("resources.methane_nm3_per_t."))
-        raise InputError(f"resource kind '{kind}' has no methane yield; kinds with a yield: "
-                         f"{', '.join(have)} (add one with parameters "
-                         f"{{'{_yield_key(kind)}': <Nm3 per tonne>}})")
+        raise InputError(
+            f"resource kind '{kind}' has no methane yield; kinds with a yield: "
+            f"{', '.join(have)} (add one with parameters "
+            f"{{'{_yield_key(kind)}': <Nm3 per tonne>}})"
+        )
     return parameter(_yield_key(kind), parameters)
 
 
@@ -321,10 +352,21 @@ def resource_table(parameters: Mapping[str, Any] | None = None) -> pd.DataFrame:
         src = next((r.source for r in table(ykey)), "")
         if parameters and ykey in parameters:
             src = "user parameter"
-        rows.append({"kind": k.name, "label_en": k.label_en, "label_nb": k.label_nb, "family": k.family,
-                     "unit": k.unit, "methane_nm3_per_t": y,
-                     "energy_mwh_per_t": (parameter("resources.forest_residue_mwh_per_t", parameters)
-                                          if k.name == "forest_residue" else np.nan),
-                     "payload_t": payload_t(k.name, parameters) if k.family == "mass" else np.nan,
-                     "yield_source": src})
+        rows.append(
+            {
+                "kind": k.name,
+                "label_en": k.label_en,
+                "label_nb": k.label_nb,
+                "family": k.family,
+                "unit": k.unit,
+                "methane_nm3_per_t": y,
+                "energy_mwh_per_t": (
+                    parameter("resources.forest_residue_mwh_per_t", parameters)
+                    if k.name == "forest_residue"
+                    else np.nan
+                ),
+                "payload_t": payload_t(k.name, parameters) if k.family == "mass" else np.nan,
+                "yield_source": src,
+            }
+        )
     return pd.DataFrame(rows)

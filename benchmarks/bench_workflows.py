@@ -29,10 +29,17 @@ def random_flows(n_sup: int, n_con: int, seed: int):
     n = n_sup + n_con
     xy = rng.uniform(0, 60_000, size=(n, 2))
     q = rng.integers(100, 2000, size=n).astype(float)
-    return gpd.GeoDataFrame({"id": [f"f{i}" for i in range(n)],
-                             "role": ["supply"] * n_sup + ["demand"] * n_con,
-                             "kind": "by_product", "quantity": q, "unit": "t/yr"},
-                            geometry=points(xy), crs=25833)
+    return gpd.GeoDataFrame(
+        {
+            "id": [f"f{i}" for i in range(n)],
+            "role": ["supply"] * n_sup + ["demand"] * n_con,
+            "kind": "by_product",
+            "quantity": q,
+            "unit": "t/yr",
+        },
+        geometry=points(xy),
+        crs=25833,
+    )
 
 
 def networkx_saving(flows, max_km: float) -> tuple[float, float]:
@@ -74,8 +81,10 @@ def bench_symbiosis() -> None:
     symbiosis_matches(random_flows(5, 5, seed=1))  # warm-up: imports (scipy.optimize, HiGHS)
     print("symbiosis transport problem: HiGHS LP (arealsirk) vs networkx network simplex (peer);")
     print("same arcs, networkx with integer costs in 1/100 NOK (hence the tiny relative difference)")
-    print(f"{'suppliers x consumers':>22} {'saving LP':>14} {'saving nx':>14} {'rel.diff':>9} "
-          f"{'LP s':>7} {'nx s':>7} {'nx/LP':>6}")
+    print(
+        f"{'suppliers x consumers':>22} {'saving LP':>14} {'saving nx':>14} {'rel.diff':>9} "
+        f"{'LP s':>7} {'nx s':>7} {'nx/LP':>6}"
+    )
     for n in (50, 150, 300):
         f = random_flows(n, n, seed=n)
         t = time.perf_counter()
@@ -83,27 +92,30 @@ def bench_symbiosis() -> None:
         t_lp = time.perf_counter() - t
         s_nx, t_nx = networkx_saving(f, 30)
         s_lp = r.summary["saving_nok"]
-        print(f"{n:>10} x {n:<10} {s_lp:14,.0f} {s_nx:14,.0f} {abs(s_lp - s_nx) / s_nx:9.1e} "
-              f"{t_lp:7.2f} {t_nx:7.2f} {t_nx / t_lp:6.1f}")
+        print(
+            f"{n:>10} x {n:<10} {s_lp:14,.0f} {s_nx:14,.0f} {abs(s_lp - s_nx) / s_nx:9.1e} "
+            f"{t_lp:7.2f} {t_nx:7.2f} {t_nx / t_lp:6.1f}"
+        )
 
 
 def bench_workflows() -> None:
     import geopandas as gpd
-    import pandas as pd
 
+    from arealsirk import workflows as wf
     from arealsirk.datasets import demo_region, shared_data_dir
     from arealsirk.network import graph_from_roads
-    from arealsirk import workflows as wf
 
     print("\nworkflows (wall s, peak RSS MB so far)")
     d = demo_region()
     g = graph_from_roads(d.roads)
     cases = {
         "demo biogas count=None": lambda: wf.site_biogas(d.sources, d.zones, g, existing=d.existing),
-        "demo biogas count=3 (price search)": lambda: wf.site_biogas(d.sources, d.zones, g, count=3,
-                                                                       existing=d.existing),
-        "demo reuse coverage 7 (5063 cells)": lambda: wf.site_reuse_centres(d.population, d.zones, g, count=7,
-                                                                            existing=d.existing),
+        "demo biogas count=3 (price search)": lambda: wf.site_biogas(
+            d.sources, d.zones, g, count=3, existing=d.existing
+        ),
+        "demo reuse coverage 7 (5063 cells)": lambda: wf.site_reuse_centres(
+            d.population, d.zones, g, count=7, existing=d.existing
+        ),
         "demo parks": lambda: wf.site_industrial_parks(d.zones, d.flows, g, stations=d.stations),
         "demo bioenergy": lambda: wf.site_bioenergy(d.sources, d.zones, g),
     }
@@ -116,29 +128,48 @@ def bench_workflows() -> None:
     cand = pop1k[pop1k["pop_tot"] >= 200].copy()
     cand["geometry"] = cand.centroid
     cand["id"] = "c" + cand["ssbid_1000m"].astype(str)
-    rural = pop1k[(pop1k["pop_tot"] >= 1) & (pop1k["pop_tot"] <= 50)
-                  & (((pop1k["x_ll"] // 1000) + (pop1k["y_ll"] // 1000)) % 4 == 0)]
-    src = gpd.GeoDataFrame({"id": "farm" + rural["ssbid_1000m"].astype(str), "kind": "cattle_manure",
-                            "quantity": 30.0 * rural["pop_tot"], "unit": "t/yr"},
-                           geometry=rural.centroid.to_numpy(), crs=pop1k.crs)
+    rural = pop1k[
+        (pop1k["pop_tot"] >= 1)
+        & (pop1k["pop_tot"] <= 50)
+        & (((pop1k["x_ll"] // 1000) + (pop1k["y_ll"] // 1000)) % 4 == 0)
+    ]
+    src = gpd.GeoDataFrame(
+        {
+            "id": "farm" + rural["ssbid_1000m"].astype(str),
+            "kind": "cattle_manure",
+            "quantity": 30.0 * rural["pop_tot"],
+            "unit": "t/yr",
+        },
+        geometry=rural.centroid.to_numpy(),
+        crs=pop1k.crs,
+    )
     rg = graph_from_roads(gpd.read_file(p, layer="n1000_veg"))
-    cases.update({
-        f"Ringerike reuse coverage 6 ({len(pop250)} x {len(cand)})": lambda: wf.site_reuse_centres(
-            pop250, cand, rg, population_column="pop_tot", count=6, curve_max=6),
-        f"Ringerike biogas count=3 ({len(src)} x {len(cand)})": lambda: wf.site_biogas(src, cand, rg, count=3),
-        f"Ringerike biogas count=None ({len(src)} x {len(cand)})": lambda: wf.site_biogas(src, cand, rg),
-    })
+    cases.update(
+        {
+            f"Ringerike reuse coverage 6 ({len(pop250)} x {len(cand)})": lambda: wf.site_reuse_centres(
+                pop250, cand, rg, population_column="pop_tot", count=6, curve_max=6
+            ),
+            f"Ringerike biogas count=3 ({len(src)} x {len(cand)})": lambda: wf.site_biogas(
+                src, cand, rg, count=3
+            ),
+            f"Ringerike biogas count=None ({len(src)} x {len(cand)})": lambda: wf.site_biogas(src, cand, rg),
+        }
+    )
     for name, fn in cases.items():
         t = time.perf_counter()
         r = fn()
         dt = time.perf_counter() - t
-        key = next((k for k in ("methane_nm3", "share_covered", "saving_nok", "energy_gwh") if k in r.summary), "")
+        key = next(
+            (k for k in ("methane_nm3", "share_covered", "saving_nok", "energy_gwh") if k in r.summary), ""
+        )
         val = r.summary.get(key, "")
         print(f"{name:48} {dt:7.2f} s  peak {peak_mb():6.0f} MB  status {r.status:9} {key} {val:.4g}")
 
 
 if __name__ == "__main__":
-    print(f"machine: {platform.processor() or platform.machine()}, shared with other jobs; python "
-          f"{platform.python_version()}")
+    print(
+        f"machine: {platform.processor() or platform.machine()}, shared with other jobs; python "
+        f"{platform.python_version()}"
+    )
     bench_symbiosis()
     bench_workflows()

@@ -64,17 +64,30 @@ def od(graph: Any, origins: gpd.GeoDataFrame, targets: gpd.GeoDataFrame, *, weig
     return np.asarray(od_matrix(graph, points_of(origins), points_of(targets), weight=weight), dtype=float)
 
 
-def road_km_matrix(roads: Any, origins: gpd.GeoDataFrame, targets: gpd.GeoDataFrame, *,
-                   straight_km: np.ndarray | None = None, parameters: Mapping[str, Any] | None = None,
-                   what: str = "") -> np.ndarray:
+def road_km_matrix(
+    roads: Any,
+    origins: gpd.GeoDataFrame,
+    targets: gpd.GeoDataFrame,
+    *,
+    straight_km: np.ndarray | None = None,
+    parameters: Mapping[str, Any] | None = None,
+    what: str = "",
+) -> np.ndarray:
     """Road distance in km: network lengths when ``roads`` is given, else straight line x detour factor."""
     if roads is None:
         if straight_km is None:
             o, t = points_of(origins), points_of(targets)
-            straight_km = np.hypot(o.geometry.x.to_numpy()[:, None] - t.geometry.x.to_numpy()[None, :],
-                                   o.geometry.y.to_numpy()[:, None] - t.geometry.y.to_numpy()[None, :]) / 1e3
+            straight_km = (
+                np.hypot(
+                    o.geometry.x.to_numpy()[:, None] - t.geometry.x.to_numpy()[None, :],
+                    o.geometry.y.to_numpy()[:, None] - t.geometry.y.to_numpy()[None, :],
+                )
+                / 1e3
+            )
         factor = parameter("resources.road_detour_factor", parameters)
-        log.info("%s: no road network given; road distance = straight line x %.2f", what or "distances", factor)
+        log.info(
+            "%s: no road network given; road distance = straight line x %.2f", what or "distances", factor
+        )
         return straight_km * factor
     graph = as_graph(roads)
     return od(graph, origins, targets, weight="length") / 1000.0
@@ -138,8 +151,9 @@ def ids_of(gdf: gpd.GeoDataFrame, prefix: str, *, prefer: tuple[str, ...] = ("id
     return pd.Series([f"{prefix}{i}" for i in range(len(gdf))])
 
 
-def exclude(points: gpd.GeoDataFrame, exclusions: gpd.GeoDataFrame | None,
-            *, what: str = "candidate") -> tuple[gpd.GeoDataFrame, list[str]]:
+def exclude(
+    points: gpd.GeoDataFrame, exclusions: gpd.GeoDataFrame | None, *, what: str = "candidate"
+) -> tuple[gpd.GeoDataFrame, list[str]]:
     """Drop ``points`` lying inside any exclusion polygon; returns the kept rows and a message."""
     if exclusions is None:
         return points, []
@@ -148,9 +162,13 @@ def exclude(points: gpd.GeoDataFrame, exclusions: gpd.GeoDataFrame | None,
     inside = points_of(points).geometry.intersects(union).to_numpy()
     msgs = []
     if inside.any():
-        ids = points["id"].astype(str).to_numpy()[inside] if "id" in points.columns else np.flatnonzero(inside)
-        msgs.append(f"{int(inside.sum())} {what}(s) inside an exclusion (lake, protected area ...) were left "
-                    f"out: {', '.join(map(str, ids[:10]))}")
+        ids = (
+            points["id"].astype(str).to_numpy()[inside] if "id" in points.columns else np.flatnonzero(inside)
+        )
+        msgs.append(
+            f"{int(inside.sum())} {what}(s) inside an exclusion (lake, protected area ...) were left "
+            f"out: {', '.join(map(str, ids[:10]))}"
+        )
     return points.loc[~inside].reset_index(drop=True), msgs
 
 
@@ -164,7 +182,9 @@ def stack_sites(parts: list[gpd.GeoDataFrame], *, crs: Any) -> gpd.GeoDataFrame:
     geoms = []
     for s in parts:
         s = points_of(s)
-        frames.append(pd.DataFrame({c: (s[c].to_numpy() if c in s.columns else [None] * len(s)) for c in cols}))
+        frames.append(
+            pd.DataFrame({c: (s[c].to_numpy() if c in s.columns else [None] * len(s)) for c in cols})
+        )
         geoms.extend(s.geometry.to_numpy())
     out = gpd.GeoDataFrame(pd.concat(frames, ignore_index=True), geometry=geoms, crs=crs)
     out["id"] = out["id"].astype(str)

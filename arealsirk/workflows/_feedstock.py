@@ -67,9 +67,9 @@ log = logging.getLogger("arealsirk")
 class Profile:
     """What distinguishes biogas, bioenergy and textile reuse on the shared machinery."""
 
-    name: str                      #: workflow name in summaries
-    facility_type: str             #: selected_sites.facility_type
-    prefix: str                    #: defaults-table prefix (biogas, bioenergy, textiles)
+    name: str  #: workflow name in summaries
+    facility_type: str  #: selected_sites.facility_type
+    prefix: str  #: defaults-table prefix (biogas, bioenergy, textiles)
     existing_types: tuple[str, ...]
     #: (kind, parameters) -> True when the kind is feedstock of this profile
     accepts: Callable[[str, Mapping[str, Any]], bool]
@@ -77,19 +77,39 @@ class Profile:
     reject_reason: str
     #: (allocation frame with kind/quantity, parameters) -> dict of benefit columns per allocation row
     benefits: Callable[[pd.DataFrame, Mapping[str, Any]], dict[str, np.ndarray]]
-    min_key: str = "min_plant_t"   #: key of the minimum size in the defaults table
+    min_key: str = "min_plant_t"  #: key of the minimum size in the defaults table
 
 
-def _new_fixed_cost(cost: np.ndarray, q: np.ndarray, cap: np.ndarray, L: np.ndarray, fixed: np.ndarray,
-                    fcost: np.ndarray, *, time_limit: float | None, exact: bool) -> Any:
+def _new_fixed_cost(
+    cost: np.ndarray,
+    q: np.ndarray,
+    cap: np.ndarray,
+    L: np.ndarray,
+    fixed: np.ndarray,
+    fcost: np.ndarray,
+    *,
+    time_limit: float | None,
+    exact: bool,
+) -> Any:
     from ..locate import facility_location
 
     return facility_location(cost, q, cap, fcost, min_load=L, fixed=fixed, time_limit=time_limit, exact=exact)
 
 
-def _solve_count(cost: np.ndarray, q: np.ndarray, cap: np.ndarray, L: np.ndarray, fixed: np.ndarray,
-                 is_new: np.ndarray, count_new: int, *, price0: float, time_limit: float | None, exact: bool,
-                 p: Progress) -> tuple[Any, float, list[str]]:
+def _solve_count(
+    cost: np.ndarray,
+    q: np.ndarray,
+    cap: np.ndarray,
+    L: np.ndarray,
+    fixed: np.ndarray,
+    is_new: np.ndarray,
+    count_new: int,
+    *,
+    price0: float,
+    time_limit: float | None,
+    exact: bool,
+    p: Progress,
+) -> tuple[Any, float, list[str]]:
     r"""Open exactly ``count_new`` new plants (plus the fixed ones).
 
     :func:`arealsirk.locate.facility_location` has no cardinality constraint, so the
@@ -160,17 +180,21 @@ def _solve_count(cost: np.ndarray, q: np.ndarray, cap: np.ndarray, L: np.ndarray
         best = None
         for j in pool:
             try:
-                r = run(big, chosen + (j,))
+                r = run(big, (*chosen, j))
             except InfeasibleError:
                 continue
             if n_new(r) == len(chosen) + 1 and (best is None or r.objective < best[0].objective):
                 best = (r, j)
         if best is None:
-            raise InfeasibleError(f"count: no solution with exactly {count_new} new plant(s) satisfies the "
-                                  "minimum plant size and capacities; try another count")
-        base, chosen = best[0], chosen + (best[1],)
-    msgs.append(f"no plant price gives exactly {count_new} new plant(s); the last ones were added greedily "
-                "(a good solution, optimality for this count not proven)")
+            raise InfeasibleError(
+                f"count: no solution with exactly {count_new} new plant(s) satisfies the "
+                "minimum plant size and capacities; try another count"
+            )
+        base, chosen = best[0], (*chosen, best[1])
+    msgs.append(
+        f"no plant price gives exactly {count_new} new plant(s); the last ones were added greedily "
+        "(a good solution, optimality for this count not proven)"
+    )
     return _with_status(base, "feasible"), big, msgs
 
 
@@ -183,13 +207,26 @@ def _with_status(res: Any, status: str) -> Any:
         return res
 
 
-def site_feedstock(profile: Profile, sources: gpd.GeoDataFrame, candidates: gpd.GeoDataFrame, roads: Any, *,
-                   count: int | None, max_km: float | None, min_plant_t: float | None,
-                   capacity_t: float | None, existing: gpd.GeoDataFrame | None,
-                   kommuner: gpd.GeoDataFrame | None, parameters: Mapping[str, Any] | None,
-                   kinds: Any = None, exclusions: gpd.GeoDataFrame | None = None,
-                   exact: bool = False, time_limit: float | None = None,
-                   progress: Any = None, is_cancelled: Any = None) -> WorkflowResult:
+def site_feedstock(
+    profile: Profile,
+    sources: gpd.GeoDataFrame,
+    candidates: gpd.GeoDataFrame,
+    roads: Any,
+    *,
+    count: int | None,
+    max_km: float | None,
+    min_plant_t: float | None,
+    capacity_t: float | None,
+    existing: gpd.GeoDataFrame | None,
+    kommuner: gpd.GeoDataFrame | None,
+    parameters: Mapping[str, Any] | None,
+    kinds: Any = None,
+    exclusions: gpd.GeoDataFrame | None = None,
+    exact: bool = False,
+    time_limit: float | None = None,
+    progress: Any = None,
+    is_cancelled: Any = None,
+) -> WorkflowResult:
     """Allocate feedstock sources to plants; see the module docstring for the model."""
     import geopandas as gpd
     import pandas as pd
@@ -198,21 +235,35 @@ def site_feedstock(profile: Profile, sources: gpd.GeoDataFrame, candidates: gpd.
     p = Progress(progress, is_cancelled)
     params = check_parameters(parameters)
     pre = profile.prefix
-    max_km = check_number(max_km if max_km is not None else parameter(f"{pre}.max_km", params), "max_km",
-                          minimum=0, exclusive_minimum=True)
-    min_t = check_number(min_plant_t if min_plant_t is not None else parameter(f"{pre}.{profile.min_key}", params),
-                         profile.min_key, minimum=0)
-    cap_t = check_number(capacity_t if capacity_t is not None else parameter(f"{pre}.capacity_t", params),
-                         "capacity_t", minimum=0, exclusive_minimum=True)
+    max_km = check_number(
+        max_km if max_km is not None else parameter(f"{pre}.max_km", params),
+        "max_km",
+        minimum=0,
+        exclusive_minimum=True,
+    )
+    min_t = check_number(
+        min_plant_t if min_plant_t is not None else parameter(f"{pre}.{profile.min_key}", params),
+        profile.min_key,
+        minimum=0,
+    )
+    cap_t = check_number(
+        capacity_t if capacity_t is not None else parameter(f"{pre}.capacity_t", params),
+        "capacity_t",
+        minimum=0,
+        exclusive_minimum=True,
+    )
     if min_t > cap_t:
-        raise InputError(f"{profile.min_key}={min_t:g} t/yr is above capacity_t={cap_t:g} t/yr: no plant could open")
+        raise InputError(
+            f"{profile.min_key}={min_t:g} t/yr is above capacity_t={cap_t:g} t/yr: no plant could open"
+        )
     if count is not None:
         count = check_number(count, "count", minimum=1, integer=True)
     messages: list[str] = []
 
     p(0.0, "checking inputs")
-    src = validate_layer(sources, name="sources", geometry=["point", "polygon"], columns=("kind",),
-                         numeric=("quantity",))
+    src = validate_layer(
+        sources, name="sources", geometry=["point", "polygon"], columns=("kind",), numeric=("quantity",)
+    )
     src = points_of(src)
     src["id"] = ids_of(src, "src")
     src["kind"] = src["kind"].astype(str).str.strip().str.lower()
@@ -227,20 +278,28 @@ def site_feedstock(profile: Profile, sources: gpd.GeoDataFrame, candidates: gpd.
     ignored = src.loc[~use]
     if len(ignored):
         by = ignored.groupby("kind").size()
-        messages.append("sources of kinds " + ", ".join(f"'{k}' ({n})" for k, n in by.items())
-                        + f" were ignored: {profile.reject_reason}")
+        messages.append(
+            "sources of kinds "
+            + ", ".join(f"'{k}' ({n})" for k, n in by.items())
+            + f" were ignored: {profile.reject_reason}"
+        )
     src = src.loc[use].reset_index(drop=True)
     if not len(src):
-        raise InputError(f"sources: no source is feedstock for {profile.name} ({profile.reject_reason}); "
-                         f"kinds found: {', '.join(sorted(set(ignored['kind'])))}")
+        raise InputError(
+            f"sources: no source is feedstock for {profile.name} ({profile.reject_reason}); "
+            f"kinds found: {', '.join(sorted(set(ignored['kind'])))}"
+        )
     units = src["unit"].astype(str).tolist() if "unit" in src.columns else ["t/yr"] * len(src)
     q = np.empty(len(src))
     for i, (k, u, v) in enumerate(zip(src["kind"], units, src["quantity"], strict=True)):
-        q[i], cu = to_canonical(float(v), u, kind=k if kind_info(k) else None,
-                                context="sources, column 'unit': ")
+        q[i], cu = to_canonical(
+            float(v), u, kind=k if kind_info(k) else None, context="sources, column 'unit': "
+        )
         if cu != "t/yr":
-            raise InputError(f"sources, column 'unit': {profile.name} feedstock must be a mass (t/yr); "
-                             f"source '{src['id'].iloc[i]}' ({k}) is given in {u!r}")
+            raise InputError(
+                f"sources, column 'unit': {profile.name} feedstock must be a mass (t/yr); "
+                f"source '{src['id'].iloc[i]}' ({k}) is given in {u!r}"
+            )
     src["quantity"] = q
     src["unit"] = "t/yr"
     zero = q <= 0
@@ -279,13 +338,19 @@ def site_feedstock(profile: Profile, sources: gpd.GeoDataFrame, candidates: gpd.
         raise InputError("candidates: no candidate site left (and no existing plant)")
     sites = stack_sites(parts, crs=src.crs)
     if sites["id"].duplicated().any():
-        raise InputError(f"candidates/existing: site id {sites.loc[sites['id'].duplicated(), 'id'].iloc[0]!r} "
-                         "is used twice")
-    sites["capacity_t"] = pd.to_numeric(sites["capacity_t"], errors="coerce").fillna(cap_t).to_numpy(dtype=float)
+        raise InputError(
+            f"candidates/existing: site id {sites.loc[sites['id'].duplicated(), 'id'].iloc[0]!r} "
+            "is used twice"
+        )
+    sites["capacity_t"] = (
+        pd.to_numeric(sites["capacity_t"], errors="coerce").fillna(cap_t).to_numpy(dtype=float)
+    )
     is_new = ~sites["existing"].to_numpy(dtype=bool)
     if count is not None and count < n_ex:
-        raise InputError(f"count={count} is smaller than the {n_ex} existing plant(s) that are kept; "
-                         f"count includes existing plants")
+        raise InputError(
+            f"count={count} is smaller than the {n_ex} existing plant(s) that are kept; "
+            f"count includes existing plants"
+        )
 
     p(0.05, "building the road graph")
     graph = as_graph(roads)
@@ -299,25 +364,31 @@ def site_feedstock(profile: Profile, sources: gpd.GeoDataFrame, candidates: gpd.
     if is_new.any() and not viable[is_new].any() and n_ex == 0:
         j = int(np.argmax(np.where(is_new, supply_near, -1)))
         raise InfeasibleError(
-            f"{profile.min_key}={min_t:g} t/yr: no candidate site can reach it within max_km={max_km:g} km; the best "
-            f"candidate '{sites['id'].iloc[j]}' has {supply_near[j]:,.0f} t/yr within reach. Lower "
-            f"{profile.min_key}, raise max_km or add candidates")
+            f"{profile.min_key}={min_t:g} t/yr: no candidate site can reach it within "
+            f"max_km={max_km:g} km; the best candidate '{sites['id'].iloc[j]}' has "
+            f"{supply_near[j]:,.0f} t/yr within reach. Lower "
+            f"{profile.min_key}, raise max_km or add candidates"
+        )
     dropped = np.flatnonzero(is_new & ~viable)
     if dropped.size:
-        messages.append(f"{dropped.size} candidate(s) have less than {profile.min_key}={min_t:g} t/yr within "
-                        f"{max_km:g} km and cannot host a plant: "
-                        + ", ".join(sites["id"].iloc[dropped].astype(str)[:10]))
+        messages.append(
+            f"{dropped.size} candidate(s) have less than {profile.min_key}={min_t:g} t/yr within "
+            f"{max_km:g} km and cannot host a plant: " + ", ".join(sites["id"].iloc[dropped].astype(str)[:10])
+        )
     keep_cols = np.flatnonzero(viable)
     n_new_viable = int(is_new[keep_cols].sum())
     if count is not None and count - n_ex > n_new_viable:
-        raise InfeasibleError(f"count={count}: only {n_new_viable} new site(s) can reach {profile.min_key}="
-                              f"{min_t:g} t/yr within {max_km:g} km (plus {n_ex} existing); lower count, "
-                              f"{profile.min_key} or raise max_km")
+        raise InfeasibleError(
+            f"count={count}: only {n_new_viable} new site(s) can reach {profile.min_key}="
+            f"{min_t:g} t/yr within {max_km:g} km (plus {n_ex} existing); lower count, "
+            f"{profile.min_key} or raise max_km"
+        )
     sub_allowed = allowed[:, keep_cols]
-    coll = sub_allowed.any(axis=1)
     if (~reach).any():
-        messages.append(f"{int((~reach).sum())} source(s) with {q[~reach].sum():,.0f} t/yr are farther than "
-                        f"max_km={max_km:g} km from every site and are not collected")
+        messages.append(
+            f"{int((~reach).sum())} source(s) with {q[~reach].sum():,.0f} t/yr are farther than "
+            f"max_km={max_km:g} km from every site and are not collected"
+        )
     # model: columns = viable sites + one 'not collected' column
     penalty = parameter(f"{pre}.uncollected_penalty_km", params)
     C = np.where(sub_allowed, km[:, keep_cols], np.inf)
@@ -332,16 +403,28 @@ def site_feedstock(profile: Profile, sources: gpd.GeoDataFrame, candidates: gpd.
         fcost = np.where(new_v, parameter(f"{pre}.plant_fixed_tkm", params), 0.0)
         res = _new_fixed_cost(C, q, capv, Lv, fixed, fcost, time_limit=time_limit, exact=exact)
     else:
-        res, _, msg = _solve_count(C, q, capv, Lv, fixed, new_v, count - n_ex,
-                                   price0=parameter(f"{pre}.plant_fixed_tkm", params), time_limit=time_limit,
-                                   exact=exact, p=p.sub(0.25, 0.7))
+        res, _, msg = _solve_count(
+            C,
+            q,
+            capv,
+            Lv,
+            fixed,
+            new_v,
+            count - n_ex,
+            price0=parameter(f"{pre}.plant_fixed_tkm", params),
+            time_limit=time_limit,
+            exact=exact,
+            p=p.sub(0.25, 0.7),
+        )
         messages += msg
     status = status_of(res)
     opened = [int(j) for j in np.asarray(res.facilities, dtype=int) if j < m]
     if not opened:
-        raise InfeasibleError(f"{profile.name}: no plant can open - the feedstock within {max_km:g} km of every "
-                              f"site is below {profile.min_key}={min_t:g} t/yr once shared; lower "
-                              f"{profile.min_key} or raise max_km")
+        raise InfeasibleError(
+            f"{profile.name}: no plant can open - the feedstock within {max_km:g} km of every "
+            f"site is below {profile.min_key}={min_t:g} t/yr once shared; lower "
+            f"{profile.min_key} or raise max_km"
+        )
     p(0.75, "figures per site")
     flows = res.flows.tocoo()
     rows, cols, vals = flows.row, flows.col, flows.data
@@ -350,25 +433,42 @@ def site_feedstock(profile: Profile, sources: gpd.GeoDataFrame, candidates: gpd.
     np.add.at(uncollected, rows[cols == m], vals[cols == m])
     rows, cols, vals = rows[real], cols[real], vals[real]
     site_idx = keep_cols[cols]
-    alloc = pd.DataFrame({"source_id": src["id"].to_numpy()[rows], "site_id": sites["id"].to_numpy()[site_idx],
-                          "facility_type": profile.facility_type, "kind": src["kind"].to_numpy()[rows],
-                          "quantity": vals, "unit": "t/yr", "distance_km": km[rows, site_idx],
-                          "travel_min": minutes[rows, site_idx],
-                          "kommunenummer": src["kommunenummer"].to_numpy()[rows]})
+    alloc = pd.DataFrame(
+        {
+            "source_id": src["id"].to_numpy()[rows],
+            "site_id": sites["id"].to_numpy()[site_idx],
+            "facility_type": profile.facility_type,
+            "kind": src["kind"].to_numpy()[rows],
+            "quantity": vals,
+            "unit": "t/yr",
+            "distance_km": km[rows, site_idx],
+            "travel_min": minutes[rows, site_idx],
+            "kommunenummer": src["kommunenummer"].to_numpy()[rows],
+        }
+    )
     alloc["tonne_km"] = alloc["quantity"] * alloc["distance_km"]
     alloc["co2_t"] = transport_co2_t(alloc["tonne_km"].to_numpy(), params)
-    alloc["truck_trips"] = [v / payload_t(k, params) for k, v in zip(alloc["kind"], alloc["quantity"], strict=True)]
+    alloc["truck_trips"] = [
+        v / payload_t(k, params) for k, v in zip(alloc["kind"], alloc["quantity"], strict=True)
+    ]
     for col, values in profile.benefits(alloc, params).items():
         alloc[col] = values
     sx, sy = src.geometry.x.to_numpy(), src.geometry.y.to_numpy()
     tx, ty = sites.geometry.x.to_numpy(), sites.geometry.y.to_numpy()
-    allocation = gpd.GeoDataFrame(alloc, geometry=[line((sx[i], sy[i]), (tx[j], ty[j]))
-                                                   for i, j in zip(rows, site_idx, strict=True)], crs=src.crs)
+    allocation = gpd.GeoDataFrame(
+        alloc,
+        geometry=[line((sx[i], sy[i]), (tx[j], ty[j])) for i, j in zip(rows, site_idx, strict=True)],
+        crs=src.crs,
+    )
 
     benefit_cols = [c for c in ("methane_nm3", "energy_gwh", "reused_t") if c in alloc.columns]
-    agg = alloc.groupby("site_id").agg(feedstock_t=("quantity", "sum"), tonne_km=("tonne_km", "sum"),
-                                       co2_t=("co2_t", "sum"), truck_trips=("truck_trips", "sum"),
-                                       **{c: (c, "sum") for c in benefit_cols})
+    agg = alloc.groupby("site_id").agg(
+        feedstock_t=("quantity", "sum"),
+        tonne_km=("tonne_km", "sum"),
+        co2_t=("co2_t", "sum"),
+        truck_trips=("truck_trips", "sum"),
+        **{c: (c, "sum") for c in benefit_cols},
+    )
     open_idx = keep_cols[opened]
     sel = sites.iloc[open_idx].copy().reset_index(drop=True)
     sel["facility_type"] = profile.facility_type
@@ -376,9 +476,24 @@ def site_feedstock(profile: Profile, sources: gpd.GeoDataFrame, candidates: gpd.
     for c in ["feedstock_t", *benefit_cols, "tonne_km", "co2_t", "truck_trips"]:
         sel[c] = sel["id"].map(agg[c]).fillna(0.0).to_numpy(dtype=float)
     sel["utilisation"] = sel["feedstock_t"] / sel["capacity_t"]
-    sel["mean_km"] = np.where(sel["feedstock_t"] > 0, sel["tonne_km"] / sel["feedstock_t"].where(sel["feedstock_t"] > 0, 1), 0.0)
-    front = ["id", "name", "facility_type", "kommunenummer", "existing", "capacity_t", "feedstock_t", *benefit_cols,
-             "tonne_km", "co2_t", "truck_trips", "utilisation", "mean_km"]
+    sel["mean_km"] = np.where(
+        sel["feedstock_t"] > 0, sel["tonne_km"] / sel["feedstock_t"].where(sel["feedstock_t"] > 0, 1), 0.0
+    )
+    front = [
+        "id",
+        "name",
+        "facility_type",
+        "kommunenummer",
+        "existing",
+        "capacity_t",
+        "feedstock_t",
+        *benefit_cols,
+        "tonne_km",
+        "co2_t",
+        "truck_trips",
+        "utilisation",
+        "mean_km",
+    ]
     sel = gpd.GeoDataFrame(sel[front], geometry=sel.geometry.to_numpy(), crs=src.crs)
 
     buf = parameter("resources.catchment_buffer_m", params)
@@ -388,8 +503,9 @@ def site_feedstock(profile: Profile, sources: gpd.GeoDataFrame, candidates: gpd.
         pts = [(tx[j], ty[j])] + [(sx[i], sy[i]) for i in np.unique(mine)]
         cat_geoms.append(MultiPoint(pts).convex_hull.buffer(buf))
         cat_ids.append(sid)
-    catchments = gpd.GeoDataFrame({"site_id": cat_ids, "facility_type": profile.facility_type},
-                                  geometry=cat_geoms, crs=src.crs)
+    catchments = gpd.GeoDataFrame(
+        {"site_id": cat_ids, "facility_type": profile.facility_type}, geometry=cat_geoms, crs=src.crs
+    )
 
     mix = alloc.pivot_table(index="site_id", columns="kind", values="quantity", aggfunc="sum", fill_value=0.0)
     mix = mix.reset_index()
@@ -399,7 +515,9 @@ def site_feedstock(profile: Profile, sources: gpd.GeoDataFrame, candidates: gpd.
     collected = np.bincount(rows, weights=vals, minlength=len(src))
     src_out["collected_t"] = collected
     src_out["uncollected_t"] = np.where(q - collected > 1e-6 * np.maximum(q, 1), q - collected, 0.0)
-    main_site = alloc.sort_values("quantity", ascending=False).drop_duplicates("source_id").set_index("source_id")
+    main_site = (
+        alloc.sort_values("quantity", ascending=False).drop_duplicates("source_id").set_index("source_id")
+    )
     src_out["site_id"] = src_out["id"].map(main_site["site_id"])
     src_out = gpd.GeoDataFrame(src_out, geometry=src.geometry.name, crs=src.crs)
 
@@ -412,32 +530,58 @@ def site_feedstock(profile: Profile, sources: gpd.GeoDataFrame, candidates: gpd.
     col_q = float(collected.sum())
     if abs(total_q - col_q) <= 1e-9 * max(total_q, 1.0):
         col_q = total_q
-    summary: dict[str, Any] = {"workflow": profile.name, "sites": len(sel),
-                               "sites_existing": int(sel["existing"].sum()),
-                               "sites_new": int((~sel["existing"]).sum()), "feedstock_t": col_q,
-                               "feedstock_uncollected_t": total_q - col_q}
+    summary: dict[str, Any] = {
+        "workflow": profile.name,
+        "sites": len(sel),
+        "sites_existing": int(sel["existing"].sum()),
+        "sites_new": int((~sel["existing"]).sum()),
+        "feedstock_t": col_q,
+        "feedstock_uncollected_t": total_q - col_q,
+    }
     for c in benefit_cols:
         summary[c] = float(sel[c].sum())
-    summary.update({"tonne_km": float(sel["tonne_km"].sum()), "co2_t": float(sel["co2_t"].sum()),
-                    "truck_trips": float(sel["truck_trips"].sum()),
-                    "mean_km": float(sel["tonne_km"].sum() / col_q) if col_q > 0 else 0.0,
-                    "objective": float(sel["tonne_km"].sum() + penalty * (total_q - col_q)),
-                    "gap": float(res.gap) if res.gap is not None else float("nan")})
+    summary.update(
+        {
+            "tonne_km": float(sel["tonne_km"].sum()),
+            "co2_t": float(sel["co2_t"].sum()),
+            "truck_trips": float(sel["truck_trips"].sum()),
+            "mean_km": float(sel["tonne_km"].sum() / col_q) if col_q > 0 else 0.0,
+            "objective": float(sel["tonne_km"].sum() + penalty * (total_q - col_q)),
+            "gap": float(res.gap) if res.gap is not None else float("nan"),
+        }
+    )
     for _, s in sel.iterrows():
         what = "existing plant, kept" if s["existing"] else "new plant"
         mixs = mix.loc[mix["site_id"] == s["id"]].drop(columns="site_id")
-        top = ", ".join(f"{k} {v:,.0f} t" for k, v in mixs.iloc[0].sort_values(ascending=False).items() if v > 0) \
-            if len(mixs) else "no feedstock"
+        top = (
+            ", ".join(
+                f"{k} {v:,.0f} t" for k, v in mixs.iloc[0].sort_values(ascending=False).items() if v > 0
+            )
+            if len(mixs)
+            else "no feedstock"
+        )
         extra = "".join(f", {c} {s[c]:,.3g}" for c in benefit_cols)
-        messages.append(f"{s['name']} ({s['id']}, {what}): {s['feedstock_t']:,.0f} t/yr ({top}){extra}; "
-                        f"{s['tonne_km']:,.0f} tonne-km, mean {s['mean_km']:.1f} km, "
-                        f"{100 * s['utilisation']:.0f} % of capacity")
+        messages.append(
+            f"{s['name']} ({s['id']}, {what}): {s['feedstock_t']:,.0f} t/yr ({top}){extra}; "
+            f"{s['tonne_km']:,.0f} tonne-km, mean {s['mean_km']:.1f} km, "
+            f"{100 * s['utilisation']:.0f} % of capacity"
+        )
     if total_q - col_q > 1e-6:
-        messages.append(f"{total_q - col_q:,.0f} t/yr ({(total_q - col_q) / total_q:.1%}) of the feedstock is not "
-                        "collected (beyond max_km of every open plant, or no room)")
+        messages.append(
+            f"{total_q - col_q:,.0f} t/yr ({(total_q - col_q) / total_q:.1%}) of the feedstock is not "
+            "collected (beyond max_km of every open plant, or no room)"
+        )
     messages += [f"location model: {m_}" for m_ in getattr(res, "messages", ())]
     p(1.0, "done")
-    return WorkflowResult(layers={"source_status": src_out, "selected_sites": sel, "allocation": allocation,
-                                  "catchments": catchments},
-                          tables={"by_kommune": by_k, "feedstock_mix": mix}, summary=summary,
-                          status=status, messages=messages)
+    return WorkflowResult(
+        layers={
+            "source_status": src_out,
+            "selected_sites": sel,
+            "allocation": allocation,
+            "catchments": catchments,
+        },
+        tables={"by_kommune": by_k, "feedstock_mix": mix},
+        summary=summary,
+        status=status,
+        messages=messages,
+    )

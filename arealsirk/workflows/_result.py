@@ -94,9 +94,11 @@ class WorkflowResult:
         """A short Markdown summary: key figures, status and messages (``lang`` "en" or "nb")."""
         nb = lang == "nb"
         title = self.summary.get("workflow", "workflow")
-        lines = [f"## {title}", "", f"{'Status' if not nb else 'Status'}: **{self.status}**", ""]
-        lines += ["| " + ("Nøkkeltall" if nb else "Key figure") + " | " + ("Verdi" if nb else "Value") + " |",
-                  "|---|---|"]
+        lines = [f"## {title}", "", f"Status: **{self.status}**", ""]
+        lines += [
+            "| " + ("Nøkkeltall" if nb else "Key figure") + " | " + ("Verdi" if nb else "Value") + " |",
+            "|---|---|",
+        ]
         for key, value in self.summary.items():
             if key == "workflow":
                 continue

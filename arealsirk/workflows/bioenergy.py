@@ -31,7 +31,9 @@ def _benefits(alloc: pd.DataFrame, params: Mapping[str, Any]) -> dict[str, np.nd
 
 
 BIOENERGY = Profile(
-    name="bioenergy", facility_type="bioenergy_plant", prefix="bioenergy",
+    name="bioenergy",
+    facility_type="bioenergy_plant",
+    prefix="bioenergy",
     existing_types=("bioenergy_plant", "heating_plant", "district_heating"),
     accepts=lambda k, params: k in _KINDS,
     reject_reason=f"bioenergy uses only {', '.join(_KINDS)}",
@@ -39,13 +41,24 @@ BIOENERGY = Profile(
 )
 
 
-def site_bioenergy(sources: gpd.GeoDataFrame, candidates: gpd.GeoDataFrame, roads: Any, *,
-                   count: int | None = None, max_km: float | None = None, min_plant_t: float | None = None,
-                   capacity_t: float | None = None, existing: gpd.GeoDataFrame | None = None,
-                   kommuner: gpd.GeoDataFrame | None = None, parameters: Mapping[str, Any] | None = None,
-                   exclusions: gpd.GeoDataFrame | None = None, exact: bool = False,
-                   time_limit: float | None = None, progress: Any = None,
-                   is_cancelled: Any = None) -> WorkflowResult:
+def site_bioenergy(
+    sources: gpd.GeoDataFrame,
+    candidates: gpd.GeoDataFrame,
+    roads: Any,
+    *,
+    count: int | None = None,
+    max_km: float | None = None,
+    min_plant_t: float | None = None,
+    capacity_t: float | None = None,
+    existing: gpd.GeoDataFrame | None = None,
+    kommuner: gpd.GeoDataFrame | None = None,
+    parameters: Mapping[str, Any] | None = None,
+    exclusions: gpd.GeoDataFrame | None = None,
+    exact: bool = False,
+    time_limit: float | None = None,
+    progress: Any = None,
+    is_cancelled: Any = None,
+) -> WorkflowResult:
     """Site wood-chip heating plants for forest residue.
 
     Same inputs and outputs as :func:`~arealsirk.workflows.site_biogas` (defaults under
@@ -53,7 +66,21 @@ def site_bioenergy(sources: gpd.GeoDataFrame, candidates: gpd.GeoDataFrame, road
     delivered; sources of other kinds are ignored with a message; existing plants are
     rows with ``facility_type`` "bioenergy_plant"/"heating_plant".
     """
-    return site_feedstock(BIOENERGY, sources, candidates, roads, count=count, max_km=max_km,
-                          min_plant_t=min_plant_t, capacity_t=capacity_t, existing=existing,
-                          kommuner=kommuner, parameters=parameters, exclusions=exclusions, exact=exact,
-                          time_limit=time_limit, progress=progress, is_cancelled=is_cancelled)
+    return site_feedstock(
+        BIOENERGY,
+        sources,
+        candidates,
+        roads,
+        count=count,
+        max_km=max_km,
+        min_plant_t=min_plant_t,
+        capacity_t=capacity_t,
+        existing=existing,
+        kommuner=kommuner,
+        parameters=parameters,
+        exclusions=exclusions,
+        exact=exact,
+        time_limit=time_limit,
+        progress=progress,
+        is_cancelled=is_cancelled,
+    )

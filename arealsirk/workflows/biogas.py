@@ -38,20 +38,35 @@ def _benefits(alloc: pd.DataFrame, params: Mapping[str, Any]) -> dict[str, np.nd
 
 
 BIOGAS = Profile(
-    name="biogas", facility_type="biogas_plant", prefix="biogas", existing_types=("biogas_plant",),
+    name="biogas",
+    facility_type="biogas_plant",
+    prefix="biogas",
+    existing_types=("biogas_plant",),
     accepts=lambda k, params: has_methane_yield(k, params),
     reject_reason="they have no methane yield (resources.methane_nm3_per_t.<kind>; add one with parameters)",
     benefits=_benefits,
 )
 
 
-def site_biogas(sources: gpd.GeoDataFrame, candidates: gpd.GeoDataFrame, roads: Any, *,
-                count: int | None = None, max_km: float | None = None, min_plant_t: float | None = None,
-                capacity_t: float | None = None, existing: gpd.GeoDataFrame | None = None,
-                kommuner: gpd.GeoDataFrame | None = None, parameters: Mapping[str, Any] | None = None,
-                kinds: Any = None, exclusions: gpd.GeoDataFrame | None = None, exact: bool = False,
-                time_limit: float | None = None, progress: Any = None,
-                is_cancelled: Any = None) -> WorkflowResult:
+def site_biogas(
+    sources: gpd.GeoDataFrame,
+    candidates: gpd.GeoDataFrame,
+    roads: Any,
+    *,
+    count: int | None = None,
+    max_km: float | None = None,
+    min_plant_t: float | None = None,
+    capacity_t: float | None = None,
+    existing: gpd.GeoDataFrame | None = None,
+    kommuner: gpd.GeoDataFrame | None = None,
+    parameters: Mapping[str, Any] | None = None,
+    kinds: Any = None,
+    exclusions: gpd.GeoDataFrame | None = None,
+    exact: bool = False,
+    time_limit: float | None = None,
+    progress: Any = None,
+    is_cancelled: Any = None,
+) -> WorkflowResult:
     """Site biogas plants for manure, food waste and sludge.
 
     Parameters
@@ -100,7 +115,22 @@ def site_biogas(sources: gpd.GeoDataFrame, candidates: gpd.GeoDataFrame, roads: 
         When no site can reach the minimum plant size within ``max_km`` (the message names
         the best candidate and its reachable tonnes), or ``count`` cannot be met.
     """
-    return site_feedstock(BIOGAS, sources, candidates, roads, count=count, max_km=max_km,
-                          min_plant_t=min_plant_t, capacity_t=capacity_t, existing=existing,
-                          kommuner=kommuner, parameters=parameters, kinds=kinds, exclusions=exclusions,
-                          exact=exact, time_limit=time_limit, progress=progress, is_cancelled=is_cancelled)
+    return site_feedstock(
+        BIOGAS,
+        sources,
+        candidates,
+        roads,
+        count=count,
+        max_km=max_km,
+        min_plant_t=min_plant_t,
+        capacity_t=capacity_t,
+        existing=existing,
+        kommuner=kommuner,
+        parameters=parameters,
+        kinds=kinds,
+        exclusions=exclusions,
+        exact=exact,
+        time_limit=time_limit,
+        progress=progress,
+        is_cancelled=is_cancelled,
+    )

@@ -30,8 +30,9 @@ def compare_scenarios(results: Mapping[str, WorkflowResult], *, lang: str = "en"
         raise InputError("compare_scenarios needs a non-empty mapping {scenario name: WorkflowResult}")
     for name, r in results.items():
         if not isinstance(r, WorkflowResult):
-            raise InputError(f"compare_scenarios: scenario '{name}' is a {type(r).__name__}, "
-                             "not a WorkflowResult")
+            raise InputError(
+                f"compare_scenarios: scenario '{name}' is a {type(r).__name__}, not a WorkflowResult"
+            )
     keys: list[str] = []
     for r in results.values():
         keys += [k for k in r.summary if k not in keys]
@@ -42,6 +43,7 @@ def compare_scenarios(results: Mapping[str, WorkflowResult], *, lang: str = "en"
         for name, r in results.items():
             row[name] = r.summary.get(k, np.nan)
         rows.append(row)
-    rows.append({"key": "status", "label": "Status", "unit": "",
-                 **{name: r.status for name, r in results.items()}})
+    rows.append(
+        {"key": "status", "label": "Status", "unit": "", **{name: r.status for name, r in results.items()}}
+    )
     return pd.DataFrame(rows).set_index("key")

@@ -29,8 +29,14 @@ if TYPE_CHECKING:
 __all__ = ["kommune_fairness"]
 
 
-def kommune_fairness(allocation: pd.DataFrame, sources: pd.DataFrame, sites: pd.DataFrame, *,
-                     kommuner: gpd.GeoDataFrame | None = None, benefit_column: str = "quantity") -> pd.DataFrame:
+def kommune_fairness(
+    allocation: pd.DataFrame,
+    sources: pd.DataFrame,
+    sites: pd.DataFrame,
+    *,
+    kommuner: gpd.GeoDataFrame | None = None,
+    benefit_column: str = "quantity",
+) -> pd.DataFrame:
     """Per-kommune table of supply, service, transport and benefit shares.
 
     Parameters
@@ -75,17 +81,25 @@ def kommune_fairness(allocation: pd.DataFrame, sources: pd.DataFrame, sites: pd.
         received = float(a.loc[a["site_kommune"] == k, "quantity"].sum())
         hosted = [s for s, kk in site_k.items() if kk == k]
         b = float(mine[benefit_column].sum()) if benefit_column in mine.columns else np.nan
-        rows.append({
-            "kommunenummer": k, "kommunenavn": names.get(k, ""),
-            "supplied_t": supplied, "collected_t": coll,
-            "share_supply": coll / tot_q if coll else 0.0,
-            "served_by": served, "main_site": by_site.index[0] if len(by_site) else "",
-            "tonne_km": float(mine["tonne_km"].sum()),
-            "share_transport": float(mine["tonne_km"].sum()) / tot_tkm if len(mine) else 0.0,
-            "benefit": b, "benefit_unit": benefit_column,
-            "share_benefit": b / tot_b if tot_b and np.isfinite(b) else 0.0,
-            "sites_hosted": len(hosted), "site_ids": ";".join(hosted),
-            "received_t": received, "share_hosted": received / tot_q if received else 0.0,
-            "net_import_t": received - coll,
-        })
+        rows.append(
+            {
+                "kommunenummer": k,
+                "kommunenavn": names.get(k, ""),
+                "supplied_t": supplied,
+                "collected_t": coll,
+                "share_supply": coll / tot_q if coll else 0.0,
+                "served_by": served,
+                "main_site": by_site.index[0] if len(by_site) else "",
+                "tonne_km": float(mine["tonne_km"].sum()),
+                "share_transport": float(mine["tonne_km"].sum()) / tot_tkm if len(mine) else 0.0,
+                "benefit": b,
+                "benefit_unit": benefit_column,
+                "share_benefit": b / tot_b if tot_b and np.isfinite(b) else 0.0,
+                "sites_hosted": len(hosted),
+                "site_ids": ";".join(hosted),
+                "received_t": received,
+                "share_hosted": received / tot_q if received else 0.0,
+                "net_import_t": received - coll,
+            }
+        )
     return pd.DataFrame(rows)

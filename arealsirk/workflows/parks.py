@@ -35,7 +35,7 @@ from .._validate import check_number, validate_layer
 from ..errors import InputError
 from ..progress import Progress
 from ..resources import check_parameters, parameter
-from ._common import clean_kommuner, is_graph, kommune_of, points_of
+from ._common import clean_kommuner, exclude, is_graph, kommune_of, points_of
 from ._result import WorkflowResult
 from .symbiosis import match_flows
 
@@ -69,13 +69,22 @@ def _main_roads(roads: Any) -> gpd.GeoDataFrame | None:
     return main
 
 
-def site_industrial_parks(candidates: gpd.GeoDataFrame, flows: gpd.GeoDataFrame, roads: Any, *,
-                          count: int | None = None, stations: gpd.GeoDataFrame | None = None,
-                          weights: Any = None, kommuner: gpd.GeoDataFrame | None = None,
-                          exclusions: gpd.GeoDataFrame | None = None,
-                          max_heat_km: float | None = None, max_km: float | None = None,
-                          parameters: Mapping[str, Any] | None = None, progress: Any = None,
-                          is_cancelled: Any = None) -> WorkflowResult:
+def site_industrial_parks(
+    candidates: gpd.GeoDataFrame,
+    flows: gpd.GeoDataFrame,
+    roads: Any,
+    *,
+    count: int | None = None,
+    stations: gpd.GeoDataFrame | None = None,
+    weights: Any = None,
+    kommuner: gpd.GeoDataFrame | None = None,
+    exclusions: gpd.GeoDataFrame | None = None,
+    max_heat_km: float | None = None,
+    max_km: float | None = None,
+    parameters: Mapping[str, Any] | None = None,
+    progress: Any = None,
+    is_cancelled: Any = None,
+) -> WorkflowResult:
     """Score candidate areas for circular industrial parks and select the best ``count``.
 
     Parameters
@@ -110,38 +119,49 @@ def site_industrial_parks(candidates: gpd.GeoDataFrame, flows: gpd.GeoDataFrame,
 
     p = Progress(progress, is_cancelled)
     params = check_parameters(parameters)
-    count = check_number(count if count is not None else parameter("parks.count", params), "count",
-                         minimum=1, integer=True)
+    count = check_number(
+        count if count is not None else parameter("parks.count", params), "count", minimum=1, integer=True
+    )
     radius_km = parameter("parks.flow_radius_km", params)
-    max_heat_km = check_number(max_heat_km if max_heat_km is not None
-                               else parameter("symbiosis.max_heat_km", params), "max_heat_km", minimum=0)
-    max_km = check_number(max_km if max_km is not None else parameter("symbiosis.max_km", params),
-                          "max_km", minimum=0)
+    max_heat_km = check_number(
+        max_heat_km if max_heat_km is not None else parameter("symbiosis.max_heat_km", params),
+        "max_heat_km",
+        minimum=0,
+    )
+    max_km = check_number(
+        max_km if max_km is not None else parameter("symbiosis.max_km", params), "max_km", minimum=0
+    )
     p(0.0, "checking inputs")
-    cand = validate_layer(candidates, name="candidates", geometry=["point", "polygon"], columns=("id",),
-                          id_column="id")
-    f = validate_layer(flows, name="flows", geometry=["point", "polygon"], columns=("id", "role", "kind"),
-                       numeric=("quantity",), id_column="id")
+    cand = validate_layer(
+        candidates, name="candidates", geometry=["point", "polygon"], columns=("id",), id_column="id"
+    )
+    f = validate_layer(
+        flows,
+        name="flows",
+        geometry=["point", "polygon"],
+        columns=("id", "role", "kind"),
+        numeric=("quantity",),
+        id_column="id",
+    )
     f = points_of(f)
     kom = clean_kommuner(kommuner)
-    st = validate_layer(stations, name="stations", geometry=["point", "polygon"]) if stations is not None else None
+    st = (
+        validate_layer(stations, name="stations", geometry=["point", "polygon"])
+        if stations is not None
+        else None
+    )
     messages: list[str] = []
-    if exclusions is not None:
-        exc = validate_layer(exclusions, name="exclusions", geometry="polygon")
-        inside = points_of(cand).geometry.within(exc.union_all()) if hasattr(exc, "union_all") else \
-            points_of(cand).geometry.within(exc.unary_union)
-        if inside.any():
-            messages.append(f"{int(inside.sum())} candidate(s) inside an exclusion were left out: "
-                            + ", ".join(cand.loc[inside, "id"].astype(str)))
-            cand = cand.loc[~inside.to_numpy()].reset_index(drop=True)
-        if not len(cand):
-            raise InputError("candidates: every candidate lies inside an exclusion")
+    cand, msg = exclude(cand, exclusions, what="candidate area")
+    messages += msg
+    if not len(cand):
+        raise InputError("candidates: every candidate lies inside an exclusion")
     if count > len(cand):
         raise InputError(f"count={count} but only {len(cand)} candidate area(s) are available")
 
     p(0.05, "symbiosis matches between all flows")
-    matches, balance, m_msgs, _ = match_flows(f, roads=roads, max_heat_km=max_heat_km, max_km=max_km,
-                                              parameters=params, progress=p.sub(0.05, 0.5))
+    matches, balance, m_msgs, _ = match_flows(
+        f, roads=roads, max_heat_km=max_heat_km, max_km=max_km, parameters=params, progress=p.sub(0.05, 0.5)
+    )
     messages += [f"symbiosis: {m}" for m in m_msgs]
 
     # which matches each candidate could host
@@ -173,32 +193,55 @@ def site_industrial_parks(candidates: gpd.GeoDataFrame, flows: gpd.GeoDataFrame,
     else:
         area = cand.geometry.area.to_numpy() / 1e4
     crits = [
-        scoring.precomputed("symbiosis", sym, better="high", unit="NOK/yr",
-                            label="Symbiosis saving that could be hosted"),
-        scoring.precomputed("flows", n_flows, better="high", unit="flows",
-                            label=f"Flows within {radius_km:g} km"),
+        scoring.precomputed(
+            "symbiosis", sym, better="high", unit="NOK/yr", label="Symbiosis saving that could be hosted"
+        ),
+        scoring.precomputed(
+            "flows", n_flows, better="high", unit="flows", label=f"Flows within {radius_km:g} km"
+        ),
     ]
     if st is not None:
-        crits.append(scoring.distance_to("rail", st, better="near",
-                                         transform=scoring.FuzzyLinear(0.0, parameter("parks.rail_zero_km", params) * 1e3),
-                                         label="Distance to rail station"))
+        crits.append(
+            scoring.distance_to(
+                "rail",
+                st,
+                better="near",
+                transform=scoring.FuzzyLinear(0.0, parameter("parks.rail_zero_km", params) * 1e3),
+                label="Distance to rail station",
+            )
+        )
     else:
         messages.append("no rail stations given: the rail criterion was left out")
     main = _main_roads(roads)
     if main is not None:
-        crits.append(scoring.distance_to("road", main, better="near",
-                                         transform=scoring.FuzzyLinear(0.0, parameter("parks.road_zero_km", params) * 1e3),
-                                         label="Distance to main road"))
-    crits.append(scoring.precomputed("land", area, better="high",
-                                     transform=scoring.FuzzyLinear(0.0, parameter("parks.land_full_ha", params)),
-                                     unit="ha", label="Available land"))
+        crits.append(
+            scoring.distance_to(
+                "road",
+                main,
+                better="near",
+                transform=scoring.FuzzyLinear(0.0, parameter("parks.road_zero_km", params) * 1e3),
+                label="Distance to main road",
+            )
+        )
+    crits.append(
+        scoring.precomputed(
+            "land",
+            area,
+            better="high",
+            transform=scoring.FuzzyLinear(0.0, parameter("parks.land_full_ha", params)),
+            unit="ha",
+            label="Available land",
+        )
+    )
     names = [c.name for c in crits]
     if weights is None:
         w: Any = {n: parameter(f"parks.weight_{n}", params) for n in names}
     elif isinstance(weights, Mapping):
         unknown = [k for k in weights if k not in PARK_CRITERIA]
         if unknown:
-            raise InputError(f"weights: unknown criterion '{unknown[0]}'; criteria are {', '.join(PARK_CRITERIA)}")
+            raise InputError(
+                f"weights: unknown criterion '{unknown[0]}'; criteria are {', '.join(PARK_CRITERIA)}"
+            )
         w = {n: float(weights.get(n, 0.0)) for n in names}
     else:
         w = weights
@@ -213,18 +256,22 @@ def site_industrial_parks(candidates: gpd.GeoDataFrame, flows: gpd.GeoDataFrame,
     order = np.lexsort((scored["id"].astype(str).to_numpy(), scored["rank"].to_numpy()))
     chosen = order[:count]
     pts = points_of(scored.iloc[chosen])
-    sel = gpd.GeoDataFrame({
-        "id": scored["id"].iloc[chosen].astype(str).to_numpy(),
-        "name": scored["name"].iloc[chosen].astype(str).to_numpy(),
-        "facility_type": "industrial_park",
-        "kommunenummer": scored["kommunenummer"].iloc[chosen].to_numpy(),
-        "existing": False,
-        "score_total": scored["score_total"].iloc[chosen].to_numpy(),
-        "rank": scored["rank"].iloc[chosen].to_numpy(),
-        "area_ha": area[chosen],
-        "saving_nok": sym[chosen],
-        "flows_nearby": n_flows[chosen].astype(int),
-    }, geometry=pts.geometry.to_numpy(), crs=cand.crs)
+    sel = gpd.GeoDataFrame(
+        {
+            "id": scored["id"].iloc[chosen].astype(str).to_numpy(),
+            "name": scored["name"].iloc[chosen].astype(str).to_numpy(),
+            "facility_type": "industrial_park",
+            "kommunenummer": scored["kommunenummer"].iloc[chosen].to_numpy(),
+            "existing": False,
+            "score_total": scored["score_total"].iloc[chosen].to_numpy(),
+            "rank": scored["rank"].iloc[chosen].to_numpy(),
+            "area_ha": area[chosen],
+            "saving_nok": sym[chosen],
+            "flows_nearby": n_flows[chosen].astype(int),
+        },
+        geometry=pts.geometry.to_numpy(),
+        crs=cand.crs,
+    )
     host_idx = sorted({k for j in chosen for k in hosted[j]})
     hosted_matches = matches.iloc[host_idx].reset_index(drop=True)
     park_of = []
@@ -235,20 +282,39 @@ def site_industrial_parks(candidates: gpd.GeoDataFrame, flows: gpd.GeoDataFrame,
     for j in chosen:
         r = scored.iloc[j]
         expl = ", ".join(f"{c} {r[f'score_{c}']:.2f}" for c in names)
-        messages.append(f"park {r['id']} ({r['name']}): rank {int(r['rank'])}, total {r['score_total']:.2f} "
-                        f"({expl}); hosts {len(hosted[j])} match(es) worth {sym[j]:,.0f} NOK/yr")
+        messages.append(
+            f"park {r['id']} ({r['name']}): rank {int(r['rank'])}, total {r['score_total']:.2f} "
+            f"({expl}); hosts {len(hosted[j])} match(es) worth {sym[j]:,.0f} NOK/yr"
+        )
     weights_used = scoring.normalise_weights(w, names)
-    crit_table = pd.DataFrame({"criterion": names, "weight": [weights_used[n] for n in names],
-                               "label": [c.label for c in crits], "unit": [c.unit for c in crits]})
-    by_k = scored.groupby("kommunenummer").agg(candidates=("id", "count"),
-                                               best_score=("score_total", "max")).reset_index()
-    by_k["parks_selected"] = by_k["kommunenummer"].map(sel.groupby("kommunenummer").size()).fillna(0).astype(int)
-    summary: dict[str, Any] = {"workflow": "industrial_parks", "sites": len(sel),
-                               "matches": len(hosted_matches),
-                               "saving_nok": float(hosted_matches["saving"].sum()) if len(hosted_matches) else 0.0,
-                               "matched_heat_gwh": float(hosted_matches.loc[hosted_matches["unit"] == "GWh/yr",
-                                                                            "quantity"].sum())}
+    crit_table = pd.DataFrame(
+        {
+            "criterion": names,
+            "weight": [weights_used[n] for n in names],
+            "label": [c.label for c in crits],
+            "unit": [c.unit for c in crits],
+        }
+    )
+    by_k = (
+        scored.groupby("kommunenummer")
+        .agg(candidates=("id", "count"), best_score=("score_total", "max"))
+        .reset_index()
+    )
+    by_k["parks_selected"] = (
+        by_k["kommunenummer"].map(sel.groupby("kommunenummer").size()).fillna(0).astype(int)
+    )
+    summary: dict[str, Any] = {
+        "workflow": "industrial_parks",
+        "sites": len(sel),
+        "matches": len(hosted_matches),
+        "saving_nok": float(hosted_matches["saving"].sum()) if len(hosted_matches) else 0.0,
+        "matched_heat_gwh": float(hosted_matches.loc[hosted_matches["unit"] == "GWh/yr", "quantity"].sum()),
+    }
     p(1.0, "done")
-    return WorkflowResult(layers={"candidates": scored, "selected_sites": sel, "matches": hosted_matches},
-                          tables={"criteria": crit_table, "by_kommune": by_k, "flow_balance": balance},
-                          summary=summary, status="optimal", messages=messages)
+    return WorkflowResult(
+        layers={"candidates": scored, "selected_sites": sel, "matches": hosted_matches},
+        tables={"criteria": crit_table, "by_kommune": by_k, "flow_balance": balance},
+        summary=summary,
+        status="optimal",
+        messages=messages,
+    )

@@ -56,8 +56,7 @@ _EXISTING_TYPES = ("recycling_station", "reuse_centre", "gjenvinningsstasjon", "
 _DEMAND_IDS = ("id", "ssbid", "ru250m", "ssbid_1000m", "ssbid_250m")
 
 
-def coverage_table(minutes: np.ndarray, population: np.ndarray, groups: Any,
-                   bands: list[float]) -> Any:
+def coverage_table(minutes: np.ndarray, population: np.ndarray, groups: Any, bands: list[float]) -> Any:
     """Per group: population, people and share within each band, mean minutes to the nearest site.
 
     ``minutes`` is the drive time of each demand point to its nearest open site
@@ -77,19 +76,32 @@ def coverage_table(minutes: np.ndarray, population: np.ndarray, groups: Any,
             row[f"share_{b:g}_min"] = within / pop if pop > 0 else np.nan
         fin = np.isfinite(d["min"].to_numpy())
         w = d["pop"].to_numpy()[fin]
-        row["mean_minutes"] = float(np.average(d["min"].to_numpy()[fin], weights=w)) if w.sum() > 0 else np.nan
+        row["mean_minutes"] = (
+            float(np.average(d["min"].to_numpy()[fin], weights=w)) if w.sum() > 0 else np.nan
+        )
         row["unreachable_population"] = float(d["pop"].to_numpy()[~fin].sum())
         rows.append(row)
     return pd.DataFrame(rows)
 
 
-def site_reuse_centres(demand: gpd.GeoDataFrame, candidates: gpd.GeoDataFrame, roads: Any, *,
-                       population_column: str = "population", count: int = 3,
-                       max_minutes: float | None = None, existing: gpd.GeoDataFrame | None = None,
-                       kommuner: gpd.GeoDataFrame | None = None, objective: str = "coverage",
-                       exclusions: gpd.GeoDataFrame | None = None, curve_max: int | None = None,
-                       exact: bool = False, time_limit: float | None = None,
-                       progress: Any = None, is_cancelled: Any = None) -> WorkflowResult:
+def site_reuse_centres(
+    demand: gpd.GeoDataFrame,
+    candidates: gpd.GeoDataFrame,
+    roads: Any,
+    *,
+    population_column: str = "population",
+    count: int = 3,
+    max_minutes: float | None = None,
+    existing: gpd.GeoDataFrame | None = None,
+    kommuner: gpd.GeoDataFrame | None = None,
+    objective: str = "coverage",
+    exclusions: gpd.GeoDataFrame | None = None,
+    curve_max: int | None = None,
+    exact: bool = False,
+    time_limit: float | None = None,
+    progress: Any = None,
+    is_cancelled: Any = None,
+) -> WorkflowResult:
     """Place ``count`` reuse centres (existing recycling stations included) for the most people.
 
     Parameters
@@ -138,8 +150,12 @@ def site_reuse_centres(demand: gpd.GeoDataFrame, candidates: gpd.GeoDataFrame, r
     from ..proximity import service_areas
 
     p = Progress(progress, is_cancelled)
-    max_minutes = check_number(max_minutes if max_minutes is not None else parameter("reuse.max_minutes"),
-                               "max_minutes", minimum=0, exclusive_minimum=True)
+    max_minutes = check_number(
+        max_minutes if max_minutes is not None else parameter("reuse.max_minutes"),
+        "max_minutes",
+        minimum=0,
+        exclusive_minimum=True,
+    )
     count = check_number(count, "count", minimum=1, integer=True)
     if objective not in ("coverage", "median", "p_median"):
         raise InputError(f"objective must be 'coverage' or 'median', got {objective!r}")
@@ -161,8 +177,10 @@ def site_reuse_centres(demand: gpd.GeoDataFrame, candidates: gpd.GeoDataFrame, r
         if "facility_type" in ex.columns:
             keep = ex["facility_type"].astype(str).str.lower().isin(_EXISTING_TYPES)
             if (~keep).any():
-                messages.append(f"{int((~keep).sum())} existing facilit(y/ies) of other types "
-                                "(not recycling stations) were ignored")
+                messages.append(
+                    f"{int((~keep).sum())} existing facilit(y/ies) of other types "
+                    "(not recycling stations) were ignored"
+                )
             ex = ex[keep.to_numpy()].reset_index(drop=True)
         ex = points_of(ex)
         ex["id"] = ids_of(ex, "existing")
@@ -184,11 +202,15 @@ def site_reuse_centres(demand: gpd.GeoDataFrame, candidates: gpd.GeoDataFrame, r
         sites["name"] = sites["id"]
     sites["name"] = sites["name"].fillna(sites["id"]).astype(str)
     if count < n_fixed:
-        raise InputError(f"count={count} is smaller than the {n_fixed} existing recycling stations that "
-                         f"are kept; use count >= {n_fixed} (it counts existing sites) or pass fewer existing")
+        raise InputError(
+            f"count={count} is smaller than the {n_fixed} existing recycling stations that "
+            f"are kept; use count >= {n_fixed} (it counts existing sites) or pass fewer existing"
+        )
     if count > len(sites):
-        raise InputError(f"count={count} but only {len(sites)} sites are available "
-                         f"({n_fixed} existing + {len(sites) - n_fixed} candidates)")
+        raise InputError(
+            f"count={count} but only {len(sites)} sites are available "
+            f"({n_fixed} existing + {len(sites) - n_fixed} candidates)"
+        )
     fixed = np.arange(n_fixed)
 
     p(0.05, "building the road graph")
@@ -201,21 +223,26 @@ def site_reuse_centres(demand: gpd.GeoDataFrame, candidates: gpd.GeoDataFrame, r
     total_pop = float(pop.sum())
     reach = np.isfinite(T).any(axis=1)
     if (~reach).any():
-        messages.append(f"{int((~reach).sum())} demand point(s) with {pop[~reach].sum():,.0f} people reach "
-                        "no site on the road network (counted as not covered)")
+        messages.append(
+            f"{int((~reach).sum())} demand point(s) with {pop[~reach].sum():,.0f} people reach "
+            "no site on the road network (counted as not covered)"
+        )
     best = np.min(T, axis=1)
     if not (best <= max_minutes).any():
         near = float(np.min(best[np.isfinite(best)])) if np.isfinite(best).any() else float("inf")
-        raise InfeasibleError(f"nobody is within max_minutes = {max_minutes:g} min of any candidate or "
-                              f"existing site (the nearest person is {near:.1f} min away); raise max_minutes "
-                              "or add candidates")
+        raise InfeasibleError(
+            f"nobody is within max_minutes = {max_minutes:g} min of any candidate or "
+            f"existing site (the nearest person is {near:.1f} min away); raise max_minutes "
+            "or add candidates"
+        )
     Tm = T[reach]
     w = pop[reach]
 
     def solve(k: int) -> Any:
         if objective == "coverage":
-            return locate.max_coverage(Tm, k, max_minutes, weights=w, fixed=fixed, exact=exact,
-                                       time_limit=time_limit)
+            return locate.max_coverage(
+                Tm, k, max_minutes, weights=w, fixed=fixed, exact=exact, time_limit=time_limit
+            )
         return locate.p_median(Tm, k, weights=w, fixed=fixed, exact=exact, time_limit=time_limit)
 
     p(0.3, f"{objective} model with {count} sites")
@@ -231,15 +258,23 @@ def site_reuse_centres(demand: gpd.GeoDataFrame, candidates: gpd.GeoDataFrame, r
 
     def curve_point(k: int) -> dict[str, Any]:
         # the curve is a coverage curve whatever the objective: maximal coverage with k sites
-        r_k = res if (k == count and objective == "coverage") else locate.max_coverage(
-            Tm, k, max_minutes, weights=w, fixed=fixed, time_limit=time_limit)
+        r_k = (
+            res
+            if (k == count and objective == "coverage")
+            else locate.max_coverage(Tm, k, max_minutes, weights=w, fixed=fixed, time_limit=time_limit)
+        )
         fac = np.asarray(r_k.facilities, dtype=int)
         near_k = np.min(T[:, fac], axis=1)
         covered = float(pop[near_k <= max_minutes].sum())
         fin = np.isfinite(near_k)
-        return {"sites": k, "population_covered": covered, "share_covered": covered / total_pop,
-                "mean_minutes": float(np.average(near_k[fin], weights=pop[fin])),
-                "site_ids": ";".join(sites["id"].iloc[fac].astype(str)), "status": r_k.status}
+        return {
+            "sites": k,
+            "population_covered": covered,
+            "share_covered": covered / total_pop,
+            "mean_minutes": float(np.average(near_k[fin], weights=pop[fin])),
+            "site_ids": ";".join(sites["id"].iloc[fac].astype(str)),
+            "status": r_k.status,
+        }
 
     curve_rows = []
     for k in range(kmin, kmax + 1):
@@ -262,11 +297,14 @@ def site_reuse_centres(demand: gpd.GeoDataFrame, candidates: gpd.GeoDataFrame, r
         curve_rows += [extra[k] for k in sorted(extra)]
     curve = pd.DataFrame(curve_rows)
     if needed is None:
-        messages.append(f"even all {len(sites)} sites cover only {curve['share_covered'].iloc[-1]:.1%} of the "
-                        f"people within {max_minutes:g} min; the target {target:.0%} cannot be reached")
+        messages.append(
+            f"even all {len(sites)} sites cover only {curve['share_covered'].iloc[-1]:.1%} of the "
+            f"people within {max_minutes:g} min; the target {target:.0%} cannot be reached"
+        )
     else:
-        messages.append(f"{needed} site(s) are needed to bring {target:.0%} of the people within "
-                        f"{max_minutes:g} min")
+        messages.append(
+            f"{needed} site(s) are needed to bring {target:.0%} of the people within {max_minutes:g} min"
+        )
 
     p(0.7, "allocation and figures")
     Topen = T[:, open_]
@@ -279,33 +317,55 @@ def site_reuse_centres(demand: gpd.GeoDataFrame, candidates: gpd.GeoDataFrame, r
     sel["facility_type"] = "reuse_centre"
     sel["kommunenummer"] = kommune_of(sel, kom).to_numpy()
     served_pop = np.bincount(j_local[served], weights=pop[served], minlength=len(open_))
-    within_pop = np.bincount(j_local[served & (nearest_min <= max_minutes)],
-                             weights=pop[served & (nearest_min <= max_minutes)], minlength=len(open_))
+    within_pop = np.bincount(
+        j_local[served & (nearest_min <= max_minutes)],
+        weights=pop[served & (nearest_min <= max_minutes)],
+        minlength=len(open_),
+    )
     sel["population_served"] = served_pop
     sel["population_within_cutoff"] = within_pop
     sel["share_within_cutoff"] = np.where(served_pop > 0, within_pop / np.maximum(served_pop, 1e-300), np.nan)
-    sel = sel[["id", "name", "facility_type", "kommunenummer", "existing", "population_served",
-               "population_within_cutoff", "share_within_cutoff", "geometry"]]
+    sel = sel[
+        [
+            "id",
+            "name",
+            "facility_type",
+            "kommunenummer",
+            "existing",
+            "population_served",
+            "population_within_cutoff",
+            "share_within_cutoff",
+            "geometry",
+        ]
+    ]
     sel = gpd.GeoDataFrame(sel, geometry="geometry", crs=dem.crs)
 
     src_ids = ids_of(dem, "cell", prefer=_DEMAND_IDS)
     dxy = np.column_stack([dem_pts.geometry.x.to_numpy(), dem_pts.geometry.y.to_numpy()])
     sxy = np.column_stack([sel.geometry.x.to_numpy(), sel.geometry.y.to_numpy()])
     idx = np.flatnonzero(served)
-    alloc = gpd.GeoDataFrame({
-        "source_id": src_ids.to_numpy()[idx],
-        "site_id": sel["id"].to_numpy()[j_local[idx]],
-        "facility_type": "reuse_centre",
-        "kind": "population",
-        "quantity": pop[idx],
-        "unit": "people",
-        "distance_km": dist_km[idx],
-        "travel_min": nearest_min[idx],
-        "within_cutoff": nearest_min[idx] <= max_minutes,
-    }, geometry=[line(tuple(dxy[i]), tuple(sxy[j_local[i]])) for i in idx], crs=dem.crs)
+    alloc = gpd.GeoDataFrame(
+        {
+            "source_id": src_ids.to_numpy()[idx],
+            "site_id": sel["id"].to_numpy()[j_local[idx]],
+            "facility_type": "reuse_centre",
+            "kind": "population",
+            "quantity": pop[idx],
+            "unit": "people",
+            "distance_km": dist_km[idx],
+            "travel_min": nearest_min[idx],
+            "within_cutoff": nearest_min[idx] <= max_minutes,
+        },
+        geometry=[line(tuple(dxy[i]), tuple(sxy[j_local[i]])) for i in idx],
+        crs=dem.crs,
+    )
 
     p(0.8, "service areas")
-    bands = [parameter("reuse.band1_minutes"), parameter("reuse.band2_minutes"), parameter("reuse.band3_minutes")]
+    bands = [
+        parameter("reuse.band1_minutes"),
+        parameter("reuse.band2_minutes"),
+        parameter("reuse.band3_minutes"),
+    ]
     sa_minutes = sorted(set(bands) | {max_minutes})
     sa = service_areas(graph, sel[["id", "geometry"]], sa_minutes)
     sa = sa[["site_id", "minutes", sa.geometry.name]].copy()
@@ -321,24 +381,38 @@ def site_reuse_centres(demand: gpd.GeoDataFrame, candidates: gpd.GeoDataFrame, r
     main_site = main_site[served].groupby(["k", "site"])["pop"].sum().reset_index()
     main_site = main_site.sort_values(["k", "pop"], ascending=[True, False]).drop_duplicates("k")
     by_k["main_site"] = by_k["kommunenummer"].map(dict(zip(main_site["k"], main_site["site"], strict=True)))
-    by_k["sites_in_kommune"] = by_k["kommunenummer"].map(sel.groupby("kommunenummer").size()).fillna(0).astype(int)
+    by_k["sites_in_kommune"] = (
+        by_k["kommunenummer"].map(sel.groupby("kommunenummer").size()).fillna(0).astype(int)
+    )
 
     covered_pop = float(pop[nearest_min <= max_minutes].sum())
     fin = np.isfinite(nearest_min)
     summary: dict[str, Any] = {
-        "workflow": f"reuse_centres ({objective})", "sites": len(sel), "sites_existing": int(sel["existing"].sum()),
-        "sites_new": int((~sel["existing"]).sum()), "population": total_pop, "population_covered": covered_pop,
+        "workflow": f"reuse_centres ({objective})",
+        "sites": len(sel),
+        "sites_existing": int(sel["existing"].sum()),
+        "sites_new": int((~sel["existing"]).sum()),
+        "population": total_pop,
+        "population_covered": covered_pop,
         "share_covered": covered_pop / total_pop,
         "mean_minutes": float(np.average(nearest_min[fin], weights=pop[fin])),
-        "max_minutes": max_minutes, "centres_for_target": needed if needed is not None else -1,
-        "objective": float(res.objective), "gap": float(res.gap) if res.gap is not None else float("nan"),
+        "max_minutes": max_minutes,
+        "centres_for_target": needed if needed is not None else -1,
+        "objective": float(res.objective),
+        "gap": float(res.gap) if res.gap is not None else float("nan"),
     }
     for _, s in sel.iterrows():
         why = "existing station, kept" if s["existing"] else "chosen by the model"
-        messages.append(f"{s['name']} ({s['id']}, {why}): serves {s['population_served']:,.0f} people, "
-                        f"{s['share_within_cutoff']:.0%} of them within {max_minutes:g} min")
+        messages.append(
+            f"{s['name']} ({s['id']}, {why}): serves {s['population_served']:,.0f} people, "
+            f"{s['share_within_cutoff']:.0%} of them within {max_minutes:g} min"
+        )
     messages += [f"location model: {m}" for m in getattr(res, "messages", ())]
     p(1.0, "done")
-    return WorkflowResult(layers={"selected_sites": sel, "allocation": alloc, "service_areas": sa},
-                          tables={"by_kommune": by_k, "coverage_curve": curve}, summary=summary,
-                          status=status, messages=messages)
+    return WorkflowResult(
+        layers={"selected_sites": sel, "allocation": alloc, "service_areas": sa},
+        tables={"by_kommune": by_k, "coverage_curve": curve},
+        summary=summary,
+        status=status,
+        messages=messages,
+    )

@@ -50,8 +50,18 @@ log = logging.getLogger("arealsirk")
 
 __all__ = ["MATCH_COLUMNS", "match_flows", "symbiosis_matches"]
 
-MATCH_COLUMNS = ["supplier_id", "consumer_id", "supplier_name", "consumer_name", "kind", "quantity",
-                 "unit", "distance_km", "saving", "saving_per_unit"]
+MATCH_COLUMNS = [
+    "supplier_id",
+    "consumer_id",
+    "supplier_name",
+    "consumer_name",
+    "kind",
+    "quantity",
+    "unit",
+    "distance_km",
+    "saving",
+    "saving_per_unit",
+]
 
 #: Kind aliases: a supply of excess heat meets a demand for heat.
 _ALIASES = {"excess_heat": "heat", "waste_heat": "heat", "overskuddsvarme": "heat"}
@@ -72,9 +82,15 @@ def _value_per_unit(kind: str, parameters: Mapping[str, Any] | None) -> float | 
     return None
 
 
-def match_flows(flows: gpd.GeoDataFrame, *, roads: Any = None, max_heat_km: float,
-                max_km: float, parameters: Mapping[str, Any] | None = None,
-                progress: Progress | None = None) -> tuple[gpd.GeoDataFrame, pd.DataFrame, list[str], str]:
+def match_flows(
+    flows: gpd.GeoDataFrame,
+    *,
+    roads: Any = None,
+    max_heat_km: float,
+    max_km: float,
+    parameters: Mapping[str, Any] | None = None,
+    progress: Progress | None = None,
+) -> tuple[gpd.GeoDataFrame, pd.DataFrame, list[str], str]:
     """Core of :func:`symbiosis_matches` on an already validated flows layer.
 
     Returns ``(matches, balance, messages, status)``; ``balance`` lists each
@@ -90,8 +106,10 @@ def match_flows(flows: gpd.GeoDataFrame, *, roads: Any = None, max_heat_km: floa
     f["role"] = f["role"].astype(str).str.strip().str.lower()
     bad_role = ~f["role"].isin(["supply", "demand"])
     if bad_role.any():
-        raise InputError(f"flows, column 'role': values must be 'supply' or 'demand'; found "
-                         f"{f.loc[bad_role, 'role'].iloc[0]!r}")
+        raise InputError(
+            f"flows, column 'role': values must be 'supply' or 'demand'; found "
+            f"{f.loc[bad_role, 'role'].iloc[0]!r}"
+        )
     f["kind_c"] = [_canonical_kind(k) for k in f["kind"]]
     units = f["unit"].astype(str) if "unit" in f.columns else pd.Series(["t/yr"] * len(f))
     qty = np.empty(len(f))
@@ -102,18 +120,25 @@ def match_flows(flows: gpd.GeoDataFrame, *, roads: Any = None, max_heat_km: floa
         cunit.append(cu)
     f["q"] = qty
     f["cunit"] = cunit
-    temp = (pd.to_numeric(f["temperature_c"], errors="coerce").to_numpy(dtype=float)
-            if "temperature_c" in f.columns else np.full(len(f), np.nan))
+    temp = (
+        pd.to_numeric(f["temperature_c"], errors="coerce").to_numpy(dtype=float)
+        if "temperature_c" in f.columns
+        else np.full(len(f), np.nan)
+    )
     f["temp"] = temp
     no_temp = (f["kind_c"] == _HEAT) & np.isnan(temp)
     for _, row in f[no_temp].iterrows():
-        messages.append(f"heat flow '{row['id']}' has no temperature_c and was left out "
-                        "(a heat match needs the supply and the required temperature)")
+        messages.append(
+            f"heat flow '{row['id']}' has no temperature_c and was left out "
+            "(a heat match needs the supply and the required temperature)"
+        )
     valued = {k: _value_per_unit(k, parameters) for k in set(f["kind_c"])}
     for k, v in valued.items():
         if v is None:
-            messages.append(f"kind '{k}' has no value per unit (symbiosis.value_nok_per_unit.{k}); "
-                            "its flows were left out")
+            messages.append(
+                f"kind '{k}' has no value per unit (symbiosis.value_nok_per_unit.{k}); "
+                "its flows were left out"
+            )
     usable = ~no_temp & f["kind_c"].map(lambda k: valued[k] is not None).to_numpy()
     sup = f[(f["role"] == "supply") & usable]
     con = f[(f["role"] == "demand") & usable]
@@ -136,8 +161,7 @@ def match_flows(flows: gpd.GeoDataFrame, *, roads: Any = None, max_heat_km: floa
         need_road = same_kind & ~is_heat & (straight <= max_km)
         road = np.full(straight.shape, np.inf)
         if need_road.any():
-            road = road_km_matrix(roads, sup, con, straight_km=straight, parameters=parameters,
-                                  what="flows")
+            road = road_km_matrix(roads, sup, con, straight_km=straight, parameters=parameters, what="flows")
         kinds_s = sup["kind_c"].to_numpy()
         val = np.array([valued[k] for k in kinds_s], dtype=float)[:, None]
         heat_row = (kinds_s == _HEAT)[:, None]
@@ -154,21 +178,32 @@ def match_flows(flows: gpd.GeoDataFrame, *, roads: Any = None, max_heat_km: floa
             saving = val - np.where(heat_row, pipe * straight, truck * road)
             loss = ok & ~(saving > 0)
         ok &= ~loss
-        reasons.update(kind=int((~same_kind).sum()), heat_distance=int(too_far_heat.sum()),
-                       temperature=int(too_cold.sum()), distance=int(too_far.sum()), saving=int(loss.sum()))
+        reasons.update(
+            kind=int((~same_kind).sum()),
+            heat_distance=int(too_far_heat.sum()),
+            temperature=int(too_cold.sum()),
+            distance=int(too_far.sum()),
+            saving=int(loss.sum()),
+        )
         ia, ib = np.nonzero(ok)
         pd_km, ps = dist[ia, ib], saving[ia, ib]
     p(0.5, f"{len(ia)} compatible supplier-consumer pairs")
 
     if reasons["heat_distance"]:
-        messages.append(f"{reasons['heat_distance']} heat pair(s) farther apart than max_heat_km = "
-                        f"{max_heat_km:g} km were not considered")
+        messages.append(
+            f"{reasons['heat_distance']} heat pair(s) farther apart than max_heat_km = "
+            f"{max_heat_km:g} km were not considered"
+        )
     if reasons["temperature"]:
-        messages.append(f"{reasons['temperature']} heat pair(s) were not considered because the supply "
-                        f"is not at least {approach:g} degC warmer than the consumer needs")
+        messages.append(
+            f"{reasons['temperature']} heat pair(s) were not considered because the supply "
+            f"is not at least {approach:g} degC warmer than the consumer needs"
+        )
     if reasons["distance"]:
-        messages.append(f"{reasons['distance']} material pair(s) farther apart than max_km = {max_km:g} km "
-                        "were not considered")
+        messages.append(
+            f"{reasons['distance']} material pair(s) farther apart than max_km = {max_km:g} km "
+            "were not considered"
+        )
     if reasons["saving"]:
         messages.append(f"{reasons['saving']} pair(s) would cost more to transport than they save")
 
@@ -179,8 +214,10 @@ def match_flows(flows: gpd.GeoDataFrame, *, roads: Any = None, max_heat_km: floa
 
         n = len(ia)
         cols = np.arange(n)
-        A = sp.csr_matrix((np.ones(2 * n), (np.concatenate([ia, ib + len(sup)]), np.concatenate([cols, cols]))),
-                          shape=(len(sup) + len(con), n))
+        A = sp.csr_matrix(
+            (np.ones(2 * n), (np.concatenate([ia, ib + len(sup)]), np.concatenate([cols, cols]))),
+            shape=(len(sup) + len(con), n),
+        )
         b_ub = np.concatenate([sup["q"].to_numpy(), con["q"].to_numpy()])
         res = linprog(-ps, A_ub=A, b_ub=b_ub, bounds=(0, None), method="highs")
         if res.status != 0:
@@ -192,36 +229,64 @@ def match_flows(flows: gpd.GeoDataFrame, *, roads: Any = None, max_heat_km: floa
     a_u, b_u, q_u = ia[used], ib[used], x[used]
     s_names = (sup["name"] if "name" in sup.columns else sup["id"]).astype(str).to_numpy()
     c_names = (con["name"] if "name" in con.columns else con["id"]).astype(str).to_numpy()
-    recs = pd.DataFrame({
-        "supplier_id": sup["id"].astype(str).to_numpy()[a_u], "consumer_id": con["id"].astype(str).to_numpy()[b_u],
-        "supplier_name": s_names[a_u], "consumer_name": c_names[b_u], "kind": sup["kind_c"].to_numpy()[a_u],
-        "quantity": q_u, "unit": sup["cunit"].to_numpy()[a_u], "distance_km": pd_km[used],
-        "saving": q_u * ps[used], "saving_per_unit": ps[used]}, columns=MATCH_COLUMNS)
+    recs = pd.DataFrame(
+        {
+            "supplier_id": sup["id"].astype(str).to_numpy()[a_u],
+            "consumer_id": con["id"].astype(str).to_numpy()[b_u],
+            "supplier_name": s_names[a_u],
+            "consumer_name": c_names[b_u],
+            "kind": sup["kind_c"].to_numpy()[a_u],
+            "quantity": q_u,
+            "unit": sup["cunit"].to_numpy()[a_u],
+            "distance_km": pd_km[used],
+            "saving": q_u * ps[used],
+            "saving_per_unit": ps[used],
+        },
+        columns=MATCH_COLUMNS,
+    )
     sxy = np.column_stack([sup.geometry.x.to_numpy(), sup.geometry.y.to_numpy()])
     cxy = np.column_stack([con.geometry.x.to_numpy(), con.geometry.y.to_numpy()])
     geoms = [line(tuple(sxy[a]), tuple(cxy[b])) for a, b in zip(a_u, b_u, strict=True)]
     matches = gpd.GeoDataFrame(recs, geometry=geoms, crs=flows.crs)
 
-    matched = pd.concat([matches.groupby("supplier_id")["quantity"].sum(),
-                         matches.groupby("consumer_id")["quantity"].sum()])
-    balance = pd.DataFrame({"id": f["id"].astype(str), "name": f.get("name", f["id"]).astype(str),
-                            "role": f["role"], "kind": f["kind_c"], "quantity": f["q"], "unit": f["cunit"]})
+    matched = pd.concat(
+        [matches.groupby("supplier_id")["quantity"].sum(), matches.groupby("consumer_id")["quantity"].sum()]
+    )
+    balance = pd.DataFrame(
+        {
+            "id": f["id"].astype(str),
+            "name": f.get("name", f["id"]).astype(str),
+            "role": f["role"],
+            "kind": f["kind_c"],
+            "quantity": f["q"],
+            "unit": f["cunit"],
+        }
+    )
     balance["matched"] = balance["id"].map(matched).fillna(0.0).to_numpy(dtype=float)
     balance["unmatched"] = balance["quantity"] - balance["matched"]
     balance["used"] = usable
     if not len(matches):
         if not len(sup) or not len(con):
-            messages.append("no match is possible: the flows need both a supplier and a consumer of a kind "
-                            f"({len(sup)} usable supply and {len(con)} usable demand flows)")
+            messages.append(
+                "no match is possible: the flows need both a supplier and a consumer of a kind "
+                f"({len(sup)} usable supply and {len(con)} usable demand flows)"
+            )
         else:
             messages.append("no supplier-consumer pair is compatible within the limits (see the notes above)")
         status = "infeasible"
     return matches, balance, messages, status
 
 
-def symbiosis_matches(flows: gpd.GeoDataFrame, *, roads: Any = None, max_heat_km: float | None = None,
-                      max_km: float | None = None, parameters: Mapping[str, Any] | None = None,
-                      progress: Any = None, is_cancelled: Any = None) -> WorkflowResult:
+def symbiosis_matches(
+    flows: gpd.GeoDataFrame,
+    *,
+    roads: Any = None,
+    max_heat_km: float | None = None,
+    max_km: float | None = None,
+    parameters: Mapping[str, Any] | None = None,
+    progress: Any = None,
+    is_cancelled: Any = None,
+) -> WorkflowResult:
     """Match supply and demand flows of firms (industrial symbiosis).
 
     Parameters
@@ -252,17 +317,28 @@ def symbiosis_matches(flows: gpd.GeoDataFrame, *, roads: Any = None, max_heat_km
     """
     p = Progress(progress, is_cancelled)
     params = check_parameters(parameters)
-    max_heat_km = check_number(max_heat_km if max_heat_km is not None
-                               else parameter("symbiosis.max_heat_km", params), "max_heat_km", minimum=0)
-    max_km = check_number(max_km if max_km is not None else parameter("symbiosis.max_km", params),
-                          "max_km", minimum=0)
+    max_heat_km = check_number(
+        max_heat_km if max_heat_km is not None else parameter("symbiosis.max_heat_km", params),
+        "max_heat_km",
+        minimum=0,
+    )
+    max_km = check_number(
+        max_km if max_km is not None else parameter("symbiosis.max_km", params), "max_km", minimum=0
+    )
     p(0.0, "checking flows")
-    f = validate_layer(flows, name="flows", geometry=["point", "polygon"],
-                       columns=("id", "role", "kind"), numeric=("quantity",), id_column="id")
+    f = validate_layer(
+        flows,
+        name="flows",
+        geometry=["point", "polygon"],
+        columns=("id", "role", "kind"),
+        numeric=("quantity",),
+        id_column="id",
+    )
     if not (f.geom_type == "Point").all():
         f = f.set_geometry(f.geometry.representative_point())
-    matches, balance, messages, status = match_flows(f, roads=roads, max_heat_km=max_heat_km, max_km=max_km,
-                                                     parameters=params, progress=p.sub(0.05, 0.95))
+    matches, balance, messages, status = match_flows(
+        f, roads=roads, max_heat_km=max_heat_km, max_km=max_km, parameters=params, progress=p.sub(0.05, 0.95)
+    )
     summary: dict[str, Any] = {"workflow": "symbiosis", "matches": len(matches)}
     by_unit = matches.groupby("unit")["quantity"].sum() if len(matches) else {}
     summary["matched_heat_gwh"] = float(by_unit.get("GWh/yr", 0.0)) if len(matches) else 0.0
@@ -273,8 +349,15 @@ def symbiosis_matches(flows: gpd.GeoDataFrame, *, roads: Any = None, max_heat_km
     if len(top) > 20:
         messages.append(f"{len(top)} matches; the 20 largest savings follow")
     for _, m in top.head(20).iterrows():
-        messages.append(f"{m['supplier_name']} -> {m['consumer_name']}: {m['quantity']:.4g} {m['unit']} "
-                        f"{m['kind']} over {m['distance_km']:.1f} km, saving {m['saving']:,.0f} NOK/yr")
+        messages.append(
+            f"{m['supplier_name']} -> {m['consumer_name']}: {m['quantity']:.4g} {m['unit']} "
+            f"{m['kind']} over {m['distance_km']:.1f} km, saving {m['saving']:,.0f} NOK/yr"
+        )
     p(1.0, f"{len(matches)} matches")
-    return WorkflowResult(layers={"matches": matches}, tables={"flow_balance": balance},
-                          summary=summary, status=status, messages=messages)
+    return WorkflowResult(
+        layers={"matches": matches},
+        tables={"flow_balance": balance},
+        summary=summary,
+        status=status,
+        messages=messages,
+    )

@@ -30,28 +30,56 @@ def _benefits(alloc: pd.DataFrame, params: Mapping[str, Any]) -> dict[str, np.nd
 
 
 TEXTILES = Profile(
-    name="textile_reuse", facility_type="textile_site", prefix="textiles",
+    name="textile_reuse",
+    facility_type="textile_site",
+    prefix="textiles",
     existing_types=("textile_site", "sorting_site", "reuse_centre"),
     accepts=lambda k, params: k in _KINDS,
     reject_reason="textile reuse uses only kind 'textiles'",
-    benefits=_benefits, min_key="min_site_t",
+    benefits=_benefits,
+    min_key="min_site_t",
 )
 
 
-def site_textile_reuse(sources: gpd.GeoDataFrame, candidates: gpd.GeoDataFrame, roads: Any, *,
-                       count: int | None = None, max_km: float | None = None, min_site_t: float | None = None,
-                       capacity_t: float | None = None, existing: gpd.GeoDataFrame | None = None,
-                       kommuner: gpd.GeoDataFrame | None = None, parameters: Mapping[str, Any] | None = None,
-                       exclusions: gpd.GeoDataFrame | None = None, exact: bool = False,
-                       time_limit: float | None = None, progress: Any = None,
-                       is_cancelled: Any = None) -> WorkflowResult:
+def site_textile_reuse(
+    sources: gpd.GeoDataFrame,
+    candidates: gpd.GeoDataFrame,
+    roads: Any,
+    *,
+    count: int | None = None,
+    max_km: float | None = None,
+    min_site_t: float | None = None,
+    capacity_t: float | None = None,
+    existing: gpd.GeoDataFrame | None = None,
+    kommuner: gpd.GeoDataFrame | None = None,
+    parameters: Mapping[str, Any] | None = None,
+    exclusions: gpd.GeoDataFrame | None = None,
+    exact: bool = False,
+    time_limit: float | None = None,
+    progress: Any = None,
+    is_cancelled: Any = None,
+) -> WorkflowResult:
     """Site collection-and-sorting sites for used textiles.
 
     Same inputs and outputs as :func:`~arealsirk.workflows.site_biogas` (defaults under
     ``textiles.*``: max_km 100, min_site_t, capacity_t), with ``reused_t`` the textiles
     sold for reuse.  Existing sites: ``facility_type`` "textile_site"/"sorting_site"/"reuse_centre".
     """
-    return site_feedstock(TEXTILES, sources, candidates, roads, count=count, max_km=max_km,
-                          min_plant_t=min_site_t, capacity_t=capacity_t, existing=existing,
-                          kommuner=kommuner, parameters=parameters, exclusions=exclusions, exact=exact,
-                          time_limit=time_limit, progress=progress, is_cancelled=is_cancelled)
+    return site_feedstock(
+        TEXTILES,
+        sources,
+        candidates,
+        roads,
+        count=count,
+        max_km=max_km,
+        min_plant_t=min_site_t,
+        capacity_t=capacity_t,
+        existing=existing,
+        kommuner=kommuner,
+        parameters=parameters,
+        exclusions=exclusions,
+        exact=exact,
+        time_limit=time_limit,
+        progress=progress,
+        is_cancelled=is_cancelled,
+    )

@@ -11,9 +11,28 @@ from arealsirk.proximity import od_matrix
 from arealsirk.resources import energy_gwh_from_methane, methane_yield, parameter
 from arealsirk.workflows import compare_scenarios, site_bioenergy, site_biogas, site_textile_reuse
 
-SITE_COLS = ["id", "name", "facility_type", "kommunenummer", "existing", "feedstock_t", "methane_nm3",
-             "energy_gwh", "tonne_km", "co2_t"]
-ALLOC_COLS = ["source_id", "site_id", "facility_type", "kind", "quantity", "unit", "distance_km", "travel_min"]
+SITE_COLS = [
+    "id",
+    "name",
+    "facility_type",
+    "kommunenummer",
+    "existing",
+    "feedstock_t",
+    "methane_nm3",
+    "energy_gwh",
+    "tonne_km",
+    "co2_t",
+]
+ALLOC_COLS = [
+    "source_id",
+    "site_id",
+    "facility_type",
+    "kind",
+    "quantity",
+    "unit",
+    "distance_km",
+    "travel_min",
+]
 
 
 def test_schema(biogas3):
@@ -28,7 +47,9 @@ def test_schema(biogas3):
 def test_methane_is_tonnes_times_yield(demo, biogas3):
     alloc = biogas3.layers["allocation"]
     src = demo.sources.set_index("id")
-    expected = sum(q * methane_yield(src.loc[s, "kind"]) for s, q in zip(alloc["source_id"], alloc["quantity"]))
+    expected = sum(
+        q * methane_yield(src.loc[s, "kind"]) for s, q in zip(alloc["source_id"], alloc["quantity"])
+    )
     assert biogas3.summary["methane_nm3"] == pytest.approx(expected, rel=1e-9)
     assert biogas3.summary["energy_gwh"] == pytest.approx(energy_gwh_from_methane(expected), rel=1e-9)
     sel = biogas3.layers["selected_sites"].set_index("id")
@@ -62,7 +83,9 @@ def test_capacity_min_size_distance_and_count(demo, demo_graph, biogas3):
     assert (d <= parameter("biogas.max_km") + 1e-9).all()
     tkm = (alloc["quantity"] * d).sum()
     assert biogas3.summary["tonne_km"] == pytest.approx(tkm, rel=1e-9)
-    assert biogas3.summary["co2_t"] == pytest.approx(tkm * parameter("resources.co2_kg_per_tkm") / 1e3, rel=1e-9)
+    assert biogas3.summary["co2_t"] == pytest.approx(
+        tkm * parameter("resources.co2_kg_per_tkm") / 1e3, rel=1e-9
+    )
 
 
 def test_no_site_in_exclusions(biogas3, demo_exclusions):
@@ -72,8 +95,9 @@ def test_no_site_in_exclusions(biogas3, demo_exclusions):
 
 def test_collected_plus_uncollected_is_supply(demo, biogas3):
     src = biogas3.layers["source_status"]
-    total = demo.sources[demo.sources["kind"].isin(
-        ["cattle_manure", "pig_manure", "food_waste", "sewage_sludge"])]["quantity"].sum()
+    total = demo.sources[
+        demo.sources["kind"].isin(["cattle_manure", "pig_manure", "food_waste", "sewage_sludge"])
+    ]["quantity"].sum()
     assert src["quantity"].sum() == pytest.approx(total)
     assert biogas3.summary["feedstock_t"] + biogas3.summary["feedstock_uncollected_t"] == pytest.approx(total)
 
@@ -99,10 +123,19 @@ def test_fairness_shares(biogas3):
 
 
 def test_parameter_override_scales_methane(demo, demo_graph):
-    base = site_biogas(demo.sources, demo.zones, demo_graph, count=2, kinds=["food_waste"], min_plant_t=100,
-                       max_km=25)
-    more = site_biogas(demo.sources, demo.zones, demo_graph, count=2, kinds=["food_waste"], min_plant_t=100,
-                       max_km=25, parameters={"resources.methane_nm3_per_t.food_waste": 190})
+    base = site_biogas(
+        demo.sources, demo.zones, demo_graph, count=2, kinds=["food_waste"], min_plant_t=100, max_km=25
+    )
+    more = site_biogas(
+        demo.sources,
+        demo.zones,
+        demo_graph,
+        count=2,
+        kinds=["food_waste"],
+        min_plant_t=100,
+        max_km=25,
+        parameters={"resources.methane_nm3_per_t.food_waste": 190},
+    )
     assert more.summary["feedstock_t"] == pytest.approx(base.summary["feedstock_t"])
     ratio = 190 / methane_yield("food_waste")
     assert more.summary["methane_nm3"] == pytest.approx(base.summary["methane_nm3"] * ratio, rel=1e-9)
@@ -137,11 +170,18 @@ def test_bioenergy_and_textile_profiles(demo, demo_graph):
     sel = b.layers["selected_sites"]
     assert (sel["facility_type"] == "bioenergy_plant").all()
     fuel = b.layers["allocation"]["quantity"].sum()
-    expected = fuel * parameter("resources.forest_residue_mwh_per_t") / 1e3 * parameter("bioenergy.boiler_efficiency")
+    expected = (
+        fuel
+        * parameter("resources.forest_residue_mwh_per_t")
+        / 1e3
+        * parameter("bioenergy.boiler_efficiency")
+    )
     assert b.summary["energy_gwh"] == pytest.approx(expected)
     assert set(b.layers["allocation"]["kind"]) == {"forest_residue"}
     assert (b.layers["allocation"]["distance_km"] <= parameter("bioenergy.max_km") + 1e-9).all()
     t = site_textile_reuse(demo.sources, demo.zones, demo_graph, count=2, kommuner=demo.kommuner)
     assert len(t.layers["selected_sites"]) == 2
     assert (t.layers["selected_sites"]["facility_type"] == "textile_site").all()
-    assert t.summary["reused_t"] == pytest.approx(t.summary["feedstock_t"] * parameter("textiles.reuse_share"))
+    assert t.summary["reused_t"] == pytest.approx(
+        t.summary["feedstock_t"] * parameter("textiles.reuse_share")
+    )

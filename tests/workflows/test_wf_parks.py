@@ -11,8 +11,9 @@ from arealsirk.workflows import site_industrial_parks
 
 @pytest.fixture(scope="module")
 def parks(demo, demo_graph):
-    return site_industrial_parks(demo.zones, demo.flows, demo.roads, stations=demo.stations,
-                                 kommuner=demo.kommuner)
+    return site_industrial_parks(
+        demo.zones, demo.flows, demo.roads, stations=demo.stations, kommuner=demo.kommuner
+    )
 
 
 def test_scores_and_selection(parks):
@@ -38,15 +39,20 @@ def test_hosted_matches_lie_near_the_parks(parks, demo):
     flows = demo.flows.set_index("id")
     for _, row in m.iterrows():
         zone = sel.loc[row["site_id"], "geometry"]
-        d = min(zone.distance(flows.loc[row["supplier_id"], "geometry"]),
-                zone.distance(flows.loc[row["consumer_id"], "geometry"]))
-        assert d <= 5000 + 1e-6 or row["site_id"] in (flows.loc[row["supplier_id"], "zone_id"],
-                                                      flows.loc[row["consumer_id"], "zone_id"])
+        d = min(
+            zone.distance(flows.loc[row["supplier_id"], "geometry"]),
+            zone.distance(flows.loc[row["consumer_id"], "geometry"]),
+        )
+        assert d <= 5000 + 1e-6 or row["site_id"] in (
+            flows.loc[row["supplier_id"], "zone_id"],
+            flows.loc[row["consumer_id"], "zone_id"],
+        )
 
 
 def test_weights_change_the_ranking(demo):
-    land_only = site_industrial_parks(demo.zones, demo.flows, demo.roads, stations=demo.stations,
-                                      weights={"land": 1.0}, count=1)
+    land_only = site_industrial_parks(
+        demo.zones, demo.flows, demo.roads, stations=demo.stations, weights={"land": 1.0}, count=1
+    )
     top = land_only.layers["selected_sites"]["id"].iloc[0]
     area = demo.zones.set_index("id")["area_ha"]
     assert area[top] >= 50  # any zone of 50 ha or more scores 1 on land

@@ -27,28 +27,57 @@ def rh(shared_data):
     from arealsirk.network import graph_from_roads
 
     path = shared_data / "ringerike_hadeland" / "ringerike_hadeland.gpkg"
-    layers = {n: gpd.read_file(path, layer=n) for n in
-              ("kommuner", "region", "n1000_veg", "n1000_innsjo", "ssb_befolkning_1km_2015")}
+    layers = {
+        n: gpd.read_file(path, layer=n)
+        for n in ("kommuner", "region", "n1000_veg", "n1000_innsjo", "ssb_befolkning_1km_2015")
+    }
     region = layers["region"].union_all()
     pop = layers["ssb_befolkning_1km_2015"]
     pop = pop[pop.centroid.within(region)].reset_index(drop=True)
     cand = pop[pop["pop_tot"] >= 200].copy()
     cand["geometry"] = cand.centroid
     cand["id"] = "c" + cand["ssbid_1000m"].astype(str)
-    rural = pop[(pop["pop_tot"] >= 1) & (pop["pop_tot"] <= 50)
-                & (((pop["x_ll"] // 1000) + (pop["y_ll"] // 1000)) % 4 == 0)]
+    rural = pop[
+        (pop["pop_tot"] >= 1)
+        & (pop["pop_tot"] <= 50)
+        & (((pop["x_ll"] // 1000) + (pop["y_ll"] // 1000)) % 4 == 0)
+    ]
     towns = pop[pop["pop_tot"] >= 500]
-    src = pd.concat([
-        gpd.GeoDataFrame({"id": "farm" + rural["ssbid_1000m"].astype(str), "kind": "cattle_manure",
-                          "quantity": 30.0 * rural["pop_tot"], "unit": "t/yr"},
-                         geometry=rural.centroid.to_numpy(), crs=pop.crs),
-        gpd.GeoDataFrame({"id": "food" + towns["ssbid_1000m"].astype(str), "kind": "food_waste",
-                          "quantity": 0.05 * towns["pop_tot"], "unit": "t/yr"},
-                         geometry=towns.centroid.to_numpy(), crs=pop.crs),
-    ], ignore_index=True)
+    src = pd.concat(
+        [
+            gpd.GeoDataFrame(
+                {
+                    "id": "farm" + rural["ssbid_1000m"].astype(str),
+                    "kind": "cattle_manure",
+                    "quantity": 30.0 * rural["pop_tot"],
+                    "unit": "t/yr",
+                },
+                geometry=rural.centroid.to_numpy(),
+                crs=pop.crs,
+            ),
+            gpd.GeoDataFrame(
+                {
+                    "id": "food" + towns["ssbid_1000m"].astype(str),
+                    "kind": "food_waste",
+                    "quantity": 0.05 * towns["pop_tot"],
+                    "unit": "t/yr",
+                },
+                geometry=towns.centroid.to_numpy(),
+                crs=pop.crs,
+            ),
+        ],
+        ignore_index=True,
+    )
     graph = graph_from_roads(layers["n1000_veg"])
-    return {"pop": pop, "cand": gpd.GeoDataFrame(cand, geometry="geometry", crs=pop.crs), "src": src,
-            "graph": graph, "region": region, "lakes": layers["n1000_innsjo"], "kommuner": layers["kommuner"]}
+    return {
+        "pop": pop,
+        "cand": gpd.GeoDataFrame(cand, geometry="geometry", crs=pop.crs),
+        "src": src,
+        "graph": graph,
+        "region": region,
+        "lakes": layers["n1000_innsjo"],
+        "kommuner": layers["kommuner"],
+    }
 
 
 def _on_network(graph, sites, max_snap_m):
@@ -61,8 +90,17 @@ def _on_network(graph, sites, max_snap_m):
 def test_reuse_centres_real(rh):
     from arealsirk.workflows import site_reuse_centres
 
-    r = site_reuse_centres(rh["pop"], rh["cand"], rh["graph"], population_column="pop_tot", count=4,
-                           max_minutes=20, kommuner=rh["kommuner"], exclusions=rh["lakes"], curve_max=5)
+    r = site_reuse_centres(
+        rh["pop"],
+        rh["cand"],
+        rh["graph"],
+        population_column="pop_tot",
+        count=4,
+        max_minutes=20,
+        kommuner=rh["kommuner"],
+        exclusions=rh["lakes"],
+        curve_max=5,
+    )
     sel = r.layers["selected_sites"]
     assert len(sel) == 4
     assert sel.within(rh["region"]).all()
@@ -86,8 +124,9 @@ def test_reuse_centres_real(rh):
 def test_biogas_real(rh):
     from arealsirk.workflows import site_biogas
 
-    b = site_biogas(rh["src"], rh["cand"], rh["graph"], count=3, kommuner=rh["kommuner"],
-                    exclusions=rh["lakes"])
+    b = site_biogas(
+        rh["src"], rh["cand"], rh["graph"], count=3, kommuner=rh["kommuner"], exclusions=rh["lakes"]
+    )
     sel, alloc = b.layers["selected_sites"], b.layers["allocation"]
     assert len(sel) == 3
     assert sel.within(rh["region"]).all()

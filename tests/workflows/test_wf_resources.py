@@ -19,8 +19,12 @@ def test_every_resource_number_has_unit_and_source():
 
 def test_methane_yields_in_guide_ranges():
     # GUIDE §5 rules of thumb (Nm3 CH4 per tonne fresh matter)
-    ranges = {"cattle_manure": (10, 15), "pig_manure": (12, 15), "food_waste": (80, 110),
-              "sewage_sludge": (50, 70)}
+    ranges = {
+        "cattle_manure": (10, 15),
+        "pig_manure": (12, 15),
+        "food_waste": (80, 110),
+        "sewage_sludge": (50, 70),
+    }
     for kind, (lo, hi) in ranges.items():
         assert lo <= R.methane_yield(kind) <= hi
 
@@ -34,8 +38,9 @@ def test_methane_and_energy_formula():
 
 
 def test_parameters_override_and_new_kind():
-    params = R.check_parameters({"resources.methane_nm3_per_t.food_waste": 105,
-                                 "resources.methane_nm3_per_t.fish_silage": 70})
+    params = R.check_parameters(
+        {"resources.methane_nm3_per_t.food_waste": 105, "resources.methane_nm3_per_t.fish_silage": 70}
+    )
     assert R.methane_yield("food_waste", params) == 105
     assert R.methane_yield("fish_silage", params) == 70
     assert R.has_methane_yield("fish_silage", params)
@@ -47,8 +52,9 @@ def test_kind_without_yield_is_a_clear_error():
         R.methane_yield("textiles")
 
 
-@pytest.mark.parametrize("bad", [{"resources.no_such_key": 1}, {"biogas.max_km": "far"},
-                                 {"biogas.max_km": -3}])
+@pytest.mark.parametrize(
+    "bad", [{"resources.no_such_key": 1}, {"biogas.max_km": "far"}, {"biogas.max_km": -3}]
+)
 def test_bad_parameters(bad):
     with pytest.raises(InputError, match="parameters"):
         R.check_parameters(bad)

@@ -16,8 +16,15 @@ def test_schema_and_existing_kept(demo, reuse7):
     stations = demo.existing[demo.existing["facility_type"] == "recycling_station"]
     assert set(stations["id"]) <= set(sel["id"])
     assert sel.set_index("id").loc[list(stations["id"]), "existing"].all()
-    for col in ("id", "name", "facility_type", "kommunenummer", "existing", "population_served",
-                "share_within_cutoff"):
+    for col in (
+        "id",
+        "name",
+        "facility_type",
+        "kommunenummer",
+        "existing",
+        "population_served",
+        "share_within_cutoff",
+    ):
         assert col in sel.columns
     assert (sel["facility_type"] == "reuse_centre").all()
     sa = reuse7.layers["service_areas"]
@@ -68,8 +75,9 @@ def test_sites_not_in_exclusions(reuse7, demo_exclusions):
 
 def test_median_objective_lowers_mean_time(demo, demo_graph):
     cov = site_reuse_centres(demo.population, demo.zones, demo_graph, count=3, max_minutes=15, curve_max=3)
-    med = site_reuse_centres(demo.population, demo.zones, demo_graph, count=3, max_minutes=15,
-                             objective="median", curve_max=3)
+    med = site_reuse_centres(
+        demo.population, demo.zones, demo_graph, count=3, max_minutes=15, objective="median", curve_max=3
+    )
     assert med.summary["mean_minutes"] <= cov.summary["mean_minutes"] + 1e-9
     assert cov.summary["population_covered"] >= med.summary["population_covered"] - 1e-9
 

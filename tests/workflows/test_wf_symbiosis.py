@@ -13,22 +13,29 @@ from arealsirk.workflows import symbiosis_matches
 
 def _flows(rows):
     return gpd.GeoDataFrame(
-        [{"id": r[0], "role": r[1], "kind": r[2], "quantity": r[3], "unit": r[4], "temperature_c": r[5]}
-         for r in rows], geometry=[Point(r[6], r[7]) for r in rows], crs=25833)
+        [
+            {"id": r[0], "role": r[1], "kind": r[2], "quantity": r[3], "unit": r[4], "temperature_c": r[5]}
+            for r in rows
+        ],
+        geometry=[Point(r[6], r[7]) for r in rows],
+        crs=25833,
+    )
 
 
 def test_hand_solved_heat_and_material():
     # heat: S1 90 degC 10 GWh at 0 km; C1 needs 60 degC 6 GWh at 1 km, C2 needs 95 degC (too hot) at 0.5 km,
     # C3 needs 40 degC 8 GWh at 5 km (too far for a pipe).  Material: ash 100 t -> 2 consumers.
-    f = _flows([
-        ("S1", "supply", "excess_heat", 10, "GWh/yr", 90, 0, 0),
-        ("C1", "demand", "heat", 6, "GWh/yr", 60, 1000, 0),
-        ("C2", "demand", "heat", 6, "GWh/yr", 95, 500, 0),
-        ("C3", "demand", "heat", 8, "GWh/yr", 40, 5000, 0),
-        ("A1", "supply", "ash", 100, "t/yr", np.nan, 0, 10000),
-        ("B1", "demand", "ash", 70, "t/yr", np.nan, 2000, 10000),
-        ("B2", "demand", "ash", 70, "t/yr", np.nan, 10000, 10000),
-    ])
+    f = _flows(
+        [
+            ("S1", "supply", "excess_heat", 10, "GWh/yr", 90, 0, 0),
+            ("C1", "demand", "heat", 6, "GWh/yr", 60, 1000, 0),
+            ("C2", "demand", "heat", 6, "GWh/yr", 95, 500, 0),
+            ("C3", "demand", "heat", 8, "GWh/yr", 40, 5000, 0),
+            ("A1", "supply", "ash", 100, "t/yr", np.nan, 0, 10000),
+            ("B1", "demand", "ash", 70, "t/yr", np.nan, 2000, 10000),
+            ("B2", "demand", "ash", 70, "t/yr", np.nan, 10000, 10000),
+        ]
+    )
     r = symbiosis_matches(f)
     m = r.layers["matches"].set_index(["supplier_id", "consumer_id"])
     assert r.status == "optimal"
@@ -65,13 +72,19 @@ def test_demo_matches_respect_supply_demand_and_rules(demo, demo_graph):
     # material distances are road distances from the network (>= straight line)
     mat = m[m["kind"] != "heat"]
     for _, row in mat.iterrows():
-        straight = fl.loc[row["supplier_id"], "geometry"].distance(fl.loc[row["consumer_id"], "geometry"]) / 1e3
+        straight = (
+            fl.loc[row["supplier_id"], "geometry"].distance(fl.loc[row["consumer_id"], "geometry"]) / 1e3
+        )
         assert row["distance_km"] >= straight - 1e-6
 
 
 def test_no_possible_match_is_explicit():
-    f = _flows([("S1", "supply", "ash", 10, "t/yr", np.nan, 0, 0),
-                ("C1", "demand", "co2", 10, "t/yr", np.nan, 100, 0)])
+    f = _flows(
+        [
+            ("S1", "supply", "ash", 10, "t/yr", np.nan, 0, 0),
+            ("C1", "demand", "co2", 10, "t/yr", np.nan, 100, 0),
+        ]
+    )
     r = symbiosis_matches(f)
     assert r.status == "infeasible" and len(r.layers["matches"]) == 0
     assert any("no supplier-consumer pair" in s for s in r.messages)
