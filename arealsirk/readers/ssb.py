@@ -199,12 +199,6 @@ def read_ssb_grid(
         raise MissingColumnError(f"{where(file=path, layer=layer_name, column=id_column or 'ssbid')}"
                                  f"no SSB cell id column (ru250m, ssbid_1000m, ru5000m, ssbid); "
                                  f"columns present: {have}")
-    popc = population_column or find_column(frame.columns, _POP_ALIASES)
-    if popc is None or popc not in frame.columns:
-        have = ", ".join(map(str, frame.columns))
-        raise MissingColumnError(f"{where(file=path, layer=layer_name, column=population_column or 'pop_tot')}"
-                                 f"no population column (pop_tot, population); columns present: {have}")
-
     id_text = frame[idc].astype(str).str.strip().str.replace(r"\.0+$", "", regex=True)
     bad = ~id_text.str.fullmatch(r"\d{13,14}")
     if bad.any():
@@ -218,6 +212,12 @@ def read_ssb_grid(
         raise InputError(f"{where(file=path, layer=layer_name, column=idc)}ids do not decode to "
                          f"Norwegian EPSG:25833 corners (e.g. {ids[outside][0]} -> x={x[outside][0]}, "
                          f"y={y[outside][0]}); is this an SSB grid id column?")
+
+    popc = population_column or find_column(frame.columns, _POP_ALIASES)
+    if popc is None or popc not in frame.columns:
+        have = ", ".join(map(str, frame.columns))
+        raise MissingColumnError(f"{where(file=path, layer=layer_name, column=population_column or 'pop_tot')}"
+                                 f"no population column (pop_tot, population); columns present: {have}")
 
     size = cell_m or _cell_size_from_name(str(idc)) or (_cell_size_from_name(p.name) if p else None)
     if size is None:
