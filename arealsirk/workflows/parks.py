@@ -13,6 +13,9 @@ one ``score_<criterion>`` column each, so every total can be explained):
     Number of supply/demand flows within ``parks.flow_radius_km`` (shared logistics).
 ``rail``
     Straight-line distance to the nearest rail station, 1 at 0 km to 0 at ``parks.rail_zero_km``.
+``port``
+    Straight-line distance to the nearest port (only when ``ports`` are given), 1 at 0 km to 0
+    at ``parks.port_zero_km``.
 ``road``
     Distance to the nearest main road (vegkategori E or R), 1 at 0 km to 0 at ``parks.road_zero_km``.
 ``land``
@@ -35,7 +38,7 @@ from .._validate import check_number, validate_layer
 from ..errors import InputError
 from ..progress import Progress
 from ..resources import check_parameters, parameter
-from ._common import clean_kommuner, exclude, is_graph, kommune_of, points_of
+from ._common import as_graph, clean_kommuner, exclude, is_graph, kommune_of, points_of
 from ._result import WorkflowResult
 from .symbiosis import match_flows
 
@@ -46,7 +49,7 @@ log = logging.getLogger("arealsirk")
 
 __all__ = ["PARK_CRITERIA", "site_industrial_parks"]
 
-PARK_CRITERIA = ("symbiosis", "flows", "rail", "road", "land")
+PARK_CRITERIA = ("symbiosis", "flows", "rail", "port", "road", "land")
 
 
 def _main_roads(roads: Any) -> gpd.GeoDataFrame | None:
@@ -76,6 +79,7 @@ def site_industrial_parks(
     *,
     count: int | None = None,
     stations: gpd.GeoDataFrame | None = None,
+    ports: gpd.GeoDataFrame | None = None,
     weights: Any = None,
     kommuner: gpd.GeoDataFrame | None = None,
     exclusions: gpd.GeoDataFrame | None = None,
@@ -100,6 +104,8 @@ def site_industrial_parks(
         Number of parks to select, default ``parks.count``.
     stations
         Rail stations (points); without them the rail criterion is left out (noted).
+    ports
+        Ports or quays (points/polygons); without them there is no port criterion (inland regions).
     weights
         Mapping criterion -> weight (criteria: symbiosis, flows, rail, road, land) or an AHPResult.
     exclusions
@@ -159,8 +165,9 @@ def site_industrial_parks(
         raise InputError(f"count={count} but only {len(cand)} candidate area(s) are available")
 
     p(0.05, "symbiosis matches between all flows")
+    graph = as_graph(roads) if roads is not None else None  # built once, used for road distances
     matches, balance, m_msgs, _ = match_flows(
-        f, roads=roads, max_heat_km=max_heat_km, max_km=max_km, parameters=params, progress=p.sub(0.05, 0.5)
+        f, roads=graph, max_heat_km=max_heat_km, max_km=max_km, parameters=params, progress=p.sub(0.05, 0.5)
     )
     messages += [f"symbiosis: {m}" for m in m_msgs]
 
@@ -212,6 +219,17 @@ def site_industrial_parks(
         )
     else:
         messages.append("no rail stations given: the rail criterion was left out")
+    if ports is not None:
+        pt = validate_layer(ports, name="ports", geometry=["point", "polygon"])
+        crits.append(
+            scoring.distance_to(
+                "port",
+                pt,
+                better="near",
+                transform=scoring.FuzzyLinear(0.0, parameter("parks.port_zero_km", params) * 1e3),
+                label="Distance to port",
+            )
+        )
     main = _main_roads(roads)
     if main is not None:
         crits.append(

@@ -185,3 +185,26 @@ def test_bioenergy_and_textile_profiles(demo, demo_graph):
     assert t.summary["reused_t"] == pytest.approx(
         t.summary["feedstock_t"] * parameter("textiles.reuse_share")
     )
+
+
+def test_exact_count_matches_brute_force(demo, demo_graph, demo_exclusions, biogas2):
+    """count=2 (the existing plant + 1 new): the price search must find the best single new site,
+    checked by solving once per candidate with only that candidate offered."""
+    from arealsirk.errors import InfeasibleError as Infeasible
+
+    best = np.inf
+    for j in range(len(demo.zones)):
+        try:
+            r = site_biogas(
+                demo.sources,
+                demo.zones.iloc[[j]],
+                demo_graph,
+                count=2,
+                existing=demo.existing,
+                exclusions=demo_exclusions,
+            )
+        except (Infeasible, InputError):
+            continue  # this zone cannot host a plant (too little feedstock, or in an exclusion)
+        best = min(best, r.summary["objective"])
+    assert np.isfinite(best)
+    assert biogas2.summary["objective"] == pytest.approx(best, rel=1e-6)

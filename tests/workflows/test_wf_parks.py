@@ -63,3 +63,18 @@ def test_bad_inputs(demo):
         site_industrial_parks(demo.zones, demo.flows, demo.roads, weights={"beauty": 1})
     with pytest.raises(InputError, match="count=99"):
         site_industrial_parks(demo.zones, demo.flows, demo.roads, count=99)
+
+
+def test_port_criterion_when_ports_given(demo):
+    import geopandas as gpd
+    from shapely.geometry import Point
+
+    # a port right at zone 'sone12' makes it the best on the port criterion
+    z = demo.zones.set_index("id").loc["sone12", "geometry"].representative_point()
+    ports = gpd.GeoDataFrame({"name": ["kai"]}, geometry=[Point(z.x, z.y)], crs=demo.zones.crs)
+    r = site_industrial_parks(demo.zones, demo.flows, demo.roads, stations=demo.stations, ports=ports)
+    cand = r.layers["candidates"].set_index("id")
+    assert cand.loc["sone12", "score_port"] == pytest.approx(1.0)
+    assert cand["score_port"].max() == pytest.approx(1.0)
+    assert "port" in set(r.tables["criteria"]["criterion"])
+    assert r.tables["criteria"]["weight"].sum() == pytest.approx(1.0)
