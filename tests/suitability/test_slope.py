@@ -134,7 +134,8 @@ def test_slope_array_accepts_open_dataset(tmp_path):
     np.testing.assert_allclose(slope_array(np.array([[0.0, 1.0]] * 3), 1.0, 1.0), 100.0)
 
 
-@pytest.mark.skipif(shutil.which("gdaldem") is None, reason="GDAL's gdaldem command (apt gdal-bin) not installed")
+@pytest.mark.skipif(shutil.which("gdaldem") is None,
+                    reason="GDAL's gdaldem command (apt gdal-bin) not installed")
 def test_real_dtm10_tile_matches_gdaldem(tmp_path):
     """Interior cells agree with GDAL's own Horn slope (gdaldem slope -p); GDAL leaves edges nodata."""
     path = shared_data_dir() / "dem_dtm10_sample" / "dtm10_vestland_2x2km.tif"
