@@ -56,6 +56,7 @@ __all__ = [
     "Categories",
     "Criterion",
     "distance_to",
+    "network_to",
     "density",
     "attribute",
     "precomputed",
@@ -420,7 +421,7 @@ def score_values(values: Any, transform: Any = None, better: str = "high") -> np
 # Criteria (vector path)
 # ---------------------------------------------------------------------------------------------
 
-_KINDS = ("distance", "density", "attribute", "values", "raster")
+_KINDS = ("distance", "network", "density", "attribute", "values", "raster")
 _KERNELS = ("quartic", "triangular", "uniform", "gaussian")
 
 
@@ -435,7 +436,8 @@ class Criterion:
         Short name; the score column is ``score_<name>`` and the raw value column ``value_<name>``.
     kind
         ``"distance"`` (straight-line metres from the candidate geometry to the nearest feature
-        of ``layer``), ``"density"`` (kernel-weighted sum of ``column`` of ``layer`` within
+        of ``layer``), ``"network"`` (travel time or length along ``graph`` to the nearest
+        feature), ``"density"`` (kernel-weighted sum of ``column`` of ``layer`` within
         ``bandwidth_m``), ``"attribute"`` (a column of the candidates), ``"values"`` (precomputed
         per candidate, e.g. network distances), ``"raster"`` (zonal statistic of a raster).
     better
@@ -459,6 +461,8 @@ class Criterion:
     kernel: str = "quartic"
     unit: str = ""
     label: str | None = None
+    graph: Any = None
+    weight: str = "travel_time"
 
     def __post_init__(self) -> None:
         if not isinstance(self.name, str) or not self.name.strip() or any(c in self.name for c in " ,;"):
@@ -466,7 +470,9 @@ class Criterion:
         if self.kind not in _KINDS:
             raise InputError(f"criterion '{self.name}': kind must be one of {_KINDS}, got {self.kind!r}")
         _direction(self.better)
-        if self.kind in ("distance", "density") and self.layer is None:
+        if self.kind == "network" and self.graph is None:
+            raise InputError(f"criterion '{self.name}': a network criterion needs graph=")
+        if self.kind in ("distance", "network", "density") and self.layer is None:
             raise InputError(f"criterion '{self.name}': a {self.kind} criterion needs a layer")
         if self.kind == "density":
             if self.bandwidth_m is None or not self.bandwidth_m > 0:
@@ -489,6 +495,22 @@ def distance_to(name: str, layer: gpd.GeoDataFrame, *, where: Mapping[str, Any] 
     """
     return Criterion(name, "distance", better=better, transform=transform or Linear(), layer=layer,
                      where=where, unit="m", label=label)
+
+
+def network_to(name: str, graph: Any, layer: gpd.GeoDataFrame, *, weight: str = "travel_time",
+               where: Mapping[str, Any] | None = None, better: str = "near", transform: Any = None,
+               label: str | None = None) -> Criterion:
+    """Network cost from each candidate to the nearest feature of ``layer`` along ``graph``.
+
+    Uses :func:`arealsirk.proximity.nearest_facility` (one multi-source Dijkstra,
+    access from the candidate's representative point to the nearest node
+    included).  ``weight="travel_time"`` gives seconds, ``"length"`` metres.
+    Unreachable candidates get no value (scored worst, logged).  ``graph`` comes
+    from :func:`arealsirk.network.graph_from_roads`.
+    """
+    unit = "s" if weight == "travel_time" else ("m" if weight == "length" else "")
+    return Criterion(name, "network", better=better, transform=transform or Linear(), layer=layer,
+                     where=where, graph=graph, weight=weight, unit=unit, label=label)
 
 
 def density(name: str, layer: gpd.GeoDataFrame, column: str | None, *, bandwidth_m: float,
@@ -579,6 +601,16 @@ def criterion_values(candidates: gpd.GeoDataFrame, crit: Criterion) -> np.ndarra
         out = np.full(n, np.nan)
         out[idx[0]] = dist
         return out
+    if crit.kind == "network":
+        import geopandas as gpd
+
+        from .proximity import nearest_facility
+
+        lay = _filtered(crit.layer, crit)
+        pts = gpd.GeoDataFrame(geometry=candidates.geometry.representative_point(), crs=candidates.crs)
+        targets = gpd.GeoDataFrame(geometry=lay.geometry.representative_point(), crs=lay.crs)
+        _, cost = nearest_facility(crit.graph, pts, targets, weight=crit.weight)
+        return np.where(np.isfinite(cost), cost, np.nan).astype(float)
     if crit.kind == "density":
         lay = _filtered(crit.layer, crit)
         h = float(crit.bandwidth_m)

@@ -108,3 +108,24 @@ def test_demo_zones_vector_scoring_with_slope_zonal(demo, tmp_path):
     assert (out["value_manure"] > 0).any() and (out["value_people"] > 0).all()
     best = out.loc[out["rank"] == 1].iloc[0]
     assert best["score_total"] == out["score_total"].max()
+
+
+def test_network_criterion_matches_nearest_facility_and_exceeds_straight_line(demo):
+    from arealsirk.network import graph_from_roads
+    from arealsirk.proximity import nearest_facility
+
+    g = graph_from_roads(demo.roads)
+    zones = demo.zones
+    crits = [scoring.network_to("station_net", g, demo.stations, weight="length"),
+             scoring.distance_to("station_line", demo.stations)]
+    out = scoring.score_candidates(zones, crits)
+    import geopandas as gpd
+
+    pts = gpd.GeoDataFrame(geometry=zones.geometry.representative_point(), crs=zones.crs)
+    _, cost = nearest_facility(g, pts, demo.stations, weight="length")
+    np.testing.assert_allclose(out["value_station_net"], cost)
+    # a road distance (plus access legs) is never shorter than the straight line (small slack for
+    # the representative point vs the polygon edge)
+    line_from_point = pts.geometry.apply(lambda p: demo.stations.distance(p).min()).to_numpy()
+    assert (out["value_station_net"].to_numpy() >= line_from_point - 1.0).all()
+    assert out["value_station_net"].notna().all()
