@@ -159,3 +159,18 @@ def test_linear_constant_criterion_and_normalisations():
                                [0.8, 0.1, 0.0])
     with pytest.raises(InputError):
         FuzzyLinear(5, 5)
+
+
+def test_progress_and_cancel_leave_no_output(tif, tmp_path, criteria_arrays):
+    from arealsirk.errors import CancelledError
+
+    a, b, _ = criteria_arrays
+    crits = [("a", tif(a), "low"), ("b", tif(b), "high")]
+    seen = []
+    suitability(crits, None, tmp_path / "ok.tif", block=16, progress=lambda f, m: seen.append(f))
+    assert seen == sorted(seen) and seen[-1] == 1.0 and len(seen) > 10
+    calls = iter(range(1000))
+    with pytest.raises(CancelledError):
+        suitability(crits, None, tmp_path / "cancel.tif", block=16, is_cancelled=lambda: next(calls) > 5)
+    assert not (tmp_path / "cancel.tif").exists()
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".cancel")]
