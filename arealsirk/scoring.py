@@ -742,8 +742,9 @@ def _rank(total: np.ndarray) -> np.ndarray:
 # ---------------------------------------------------------------------------------------------
 
 
-def sensitivity(scores: pd.DataFrame, weights: Any = None, *, n: int = 1000, spread: float = 0.2,
-                top_k: int = 3, seed: int = 0, id_column: str = "id") -> pd.DataFrame:
+def sensitivity(scores: pd.DataFrame, weights: Any = None, *, n: int | None = None,
+                spread: float | None = None, top_k: int | None = None, seed: int = 0,
+                id_column: str = "id") -> pd.DataFrame:
     """Monte Carlo sensitivity of the ranking to the weights.
 
     Each run multiplies every weight by an independent factor drawn uniformly
@@ -762,11 +763,13 @@ def sensitivity(scores: pd.DataFrame, weights: Any = None, *, n: int = 1000, spr
         :class:`AHPResult`) also says which criteria columns to use; ``None`` =
         equal weights on every ``score_*`` column except ``score_total``.
     n
-        Number of runs.
+        Number of runs (default ``suitability.sensitivity_runs``, 1000).
     spread
-        Relative half-width of the uniform perturbation (0.2 = +/- 20 %), in [0, 1].
+        Relative half-width of the uniform perturbation (0.2 = +/- 20 %), in [0, 1]
+        (default ``suitability.sensitivity_spread``).
     top_k
-        Report the share of runs in which a candidate ranks <= top_k.
+        Report the share of runs in which a candidate ranks <= top_k
+        (default ``suitability.sensitivity_top_k``, 3).
     seed
         Random seed (the result is deterministic for a seed).
 
@@ -781,10 +784,14 @@ def sensitivity(scores: pd.DataFrame, weights: Any = None, *, n: int = 1000, spr
     from scipy.stats import rankdata
 
     from ._validate import check_number
+    from .defaults import default
 
-    n = int(check_number(n, "n", minimum=1, integer=True))
-    spread = check_number(spread, "spread", minimum=0.0, maximum=1.0)
-    top_k = int(check_number(top_k, "top_k", minimum=1, integer=True))
+    n = int(check_number(default("suitability.sensitivity_runs") if n is None else n, "n", minimum=1,
+                         integer=True))
+    spread = check_number(default("suitability.sensitivity_spread") if spread is None else spread,
+                          "spread", minimum=0.0, maximum=1.0)
+    top_k = int(check_number(default("suitability.sensitivity_top_k") if top_k is None else top_k,
+                             "top_k", minimum=1, integer=True))
     if isinstance(weights, AHPResult) and weights.names is not None:
         weights = weights.as_dict()
     if isinstance(weights, Mapping):  # the weights name the criteria

@@ -141,3 +141,9 @@ def test_sensitivity_dominant_candidate_always_first():
     assert joined.loc[0, "top_k_share"] == 1.0 and joined.loc[0, "rank_max"] == 1
     assert (joined.set_index("id")["rank_min"] == r["rank_min"].loc[joined["id"]]).all()
     assert joined["sensitivity_top_k"].iloc[0] == 1
+
+
+def test_sensitivity_defaults_come_from_the_table():
+    s = _scores()
+    r = sensitivity(s)
+    assert r.attrs == {"n": 1000, "spread": 0.2, "top_k": 3, "seed": 0}
