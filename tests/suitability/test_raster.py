@@ -110,6 +110,16 @@ def test_dask_equals_in_memory(tif, tmp_path, criteria_arrays):
         got = lazy.compute().to_numpy()
     ref, _ = _read(res.path)
     np.testing.assert_allclose(got, ref, rtol=1e-6, atol=1e-7, equal_nan=True)
+    # with a mask raster (cells > 0 feasible) both paths exclude the same cells
+    m = np.ones(a.shape)
+    m[:, :40] = 0
+    mask = tif(m)
+    res_m = suitability(crits, w, tmp_path / "sm.tif", block=32, mask=mask)
+    with dask.config.set(scheduler="threads", num_workers=2):
+        got_m = weighted_overlay_dask(crits, w, chunks=32, mask=mask).compute().to_numpy()
+    ref_m, _ = _read(res_m.path)
+    assert np.isnan(ref_m[:, :40]).all()
+    np.testing.assert_allclose(got_m, ref_m, rtol=1e-6, atol=1e-7, equal_nan=True)
     out = tmp_path / "dask.tif"
     lazy.rio.to_raster(out, tiled=True, compress="deflate")
     with rasterio.open(out) as src:
