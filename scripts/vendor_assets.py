@@ -14,6 +14,9 @@ licence, tarball integrity and the copied files (with their sha256) in
 the ones folium 0.20 links to from CDNs (leaflet 1.9.3, jquery 3.7.1, bootstrap
 5.2.2, fontawesome 6.2.0, awesome-markers 2.0.2) plus the clustering and map-sync
 plugins.
+
+The repository's ``.gitignore`` ignores ``dist/`` folders, so after re-vendoring add the
+files with ``git add -f arealsirk/_vendor`` (files already tracked stay tracked).
 """
 
 from __future__ import annotations
