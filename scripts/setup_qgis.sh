@@ -14,9 +14,10 @@ REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 VENV="${1:-$REPO/.venv-qgis}"
 case "$VENV" in /*) ;; *) VENV="$REPO/$VENV" ;; esac
 
-# libproj-dev + build-essential + python3-dev: pyproj is compiled against Debian's PROJ (see below).
-APT_PACKAGES=(qgis python3-qgis qgis-providers python3-venv python3-pip libproj-dev build-essential python3-dev
-              pkg-config)
+# -dev packages + compiler: pyproj, shapely, pyogrio and rasterio are compiled against Debian's
+# PROJ, GEOS and GDAL (see below).
+APT_PACKAGES=(qgis python3-qgis qgis-providers python3-venv python3-pip build-essential python3-dev pkg-config
+              libproj-dev libgeos-dev libgdal-dev)
 
 log() { printf '[setup_qgis] %s\n' "$*"; }
 
@@ -61,47 +62,73 @@ CONSTRAINTS="$(mktemp)"
 trap 'rm -f "$CONSTRAINTS"' EXIT
 export PIP_DISABLE_PIP_VERSION_CHECK=1
 
-# pyproj must use Debian's PROJ, not the copy bundled in the pyproj wheel: QGIS links the system
-# libproj into its executables, the wheel's libproj then binds to the same C++ symbols, and both
-# destroy the same static objects at exit -> "munmap_chunk(): invalid pointer" / abort (rc 134) at
-# the end of every qgis_process run and when QGIS closes.  pyproj 3.6.x is the newest release that
-# builds against bookworm's PROJ 9.1 (3.7 needs PROJ >= 9.2); Cython < 3.1 is needed to build it.
+# pyproj, shapely, pyogrio and rasterio must use Debian's PROJ, GEOS and GDAL, not the copies bundled in
+# their wheels.  QGIS links the system libraries into its executables (qgis, qgis_process), so a wheel's
+# bundled libproj/libgeos/libgdal binds to the *system* C++ symbols of the same names:
+#   - pyproj wheel: both PROJ copies destroy the same static objects at exit -> "munmap_chunk(): invalid
+#     pointer", abort (rc 134) at the end of every qgis_process run and when QGIS closes;
+#   - shapely wheel (GEOS 3.13 calling GEOS 3.11 internals): wrong coordinates, e.g. shapely.ops.substring
+#     fails with "inhomogeneous shape" inside qgis_process while the same code works in plain Python.
+# Built from source against the system libraries they behave identically everywhere.  Upper bounds keep
+# releases that still build against bookworm's PROJ 9.1 / GEOS 3.11 / GDAL 3.6 (pyproj 3.7 needs PROJ 9.2;
+# pyproj 3.6 needs Cython < 3.1).
 PROJ_VERSION="$(pkg-config --modversion proj)"
-PYPROJ_OK="$("$VENV/bin/python" - "$PROJ_VERSION" <<'PY' 2>/dev/null || true
-import os, sys
-import pyproj
-in_venv = os.path.realpath(pyproj.__file__).startswith(os.path.realpath(sys.prefix) + os.sep)
-bundled = os.path.isdir(os.path.join(os.path.dirname(os.path.dirname(pyproj.__file__)), "pyproj.libs"))
-new_enough = tuple(int(x) for x in pyproj.__version__.split(".")[:2]) >= (3, 6)
-print("yes" if (in_venv and new_enough and not bundled and pyproj.proj_version_str == sys.argv[1]) else "no")
+GEOS_VERSION="$(geos-config --version)"
+GDAL_VERSION="$(gdal-config --version)"
+printf 'cython<3.1\n' >"$CONSTRAINTS"
+build_against_system() {  # name, requirement, expected system library version, python expression of it
+    local name="$1" req="$2" want="$3" expr="$4" ok
+    ok="$("$VENV/bin/python" - "$name" "$want" "$expr" <<'PY' 2>/dev/null || true
+import importlib, os, sys
+name, want, expr = sys.argv[1:4]
+mod = importlib.import_module(name)
+site = os.path.dirname(os.path.dirname(mod.__file__))
+in_venv = os.path.realpath(mod.__file__).startswith(os.path.realpath(sys.prefix) + os.sep)
+bundled = os.path.isdir(os.path.join(site, name + ".libs"))
+print("yes" if in_venv and not bundled and str(eval(expr, {name: mod})) == want else "no")
 PY
 )"
-if [ "$PYPROJ_OK" != "yes" ]; then
-    log "building pyproj against Debian's PROJ $PROJ_VERSION (takes a few minutes)"
-    printf 'numpy==%s\ncython<3.1\n' "$NUMPY_VERSION" >"$CONSTRAINTS"
-    PIP_CONSTRAINT="$CONSTRAINTS" PROJ_DIR=/usr PROJ_VERSION="$PROJ_VERSION" \
-        "$VENV/bin/python" -m pip install -q --force-reinstall --no-deps --no-binary pyproj "pyproj>=3.6,<3.7"
-else
-    log "pyproj already uses Debian's PROJ $PROJ_VERSION"
-fi
+    if [ "$ok" = "yes" ]; then
+        log "$name already built against the system library ($want)"
+    else
+        log "building $name against the system library $want (takes a few minutes)"
+        local build_constraint=""
+        [ "$name" = pyproj ] && build_constraint="$CONSTRAINTS"  # Cython < 3.1 for pyproj 3.6 only
+        env ${build_constraint:+PIP_CONSTRAINT="$build_constraint"} PROJ_DIR=/usr PROJ_VERSION="$PROJ_VERSION" \
+            GDAL_CONFIG=/usr/bin/gdal-config \
+            "$VENV/bin/python" -m pip install -q --force-reinstall --no-deps --no-binary "$name" "$req"
+    fi
+}
+build_against_system pyproj "pyproj>=3.6,<3.7" "$PROJ_VERSION" "pyproj.proj_version_str"
+build_against_system shapely "shapely>=2.0,<2.2" "$GEOS_VERSION" "'.'.join(map(str, shapely.geos_version))"
+build_against_system pyogrio "pyogrio>=0.7,<0.14" "$GDAL_VERSION" "pyogrio.__gdal_version_string__"
+build_against_system rasterio "rasterio>=1.3,<1.5" "$GDAL_VERSION" "rasterio.__gdal_version__"
 # pyproj finds proj.db under <sys.prefix>/share/proj: point that at Debian's PROJ data.
 mkdir -p "$VENV/share"
 ln -sfn /usr/share/proj "$VENV/share/proj"
-PYPROJ_VERSION="$("$VENV/bin/python" -c 'import pyproj; print(pyproj.__version__)')"
+pins="$("$VENV/bin/python" -c '
+import pyproj, shapely, pyogrio, rasterio
+for m in (pyproj, shapely, pyogrio, rasterio):
+    print(f"{m.__name__}=={m.__version__}")')"
 
-printf 'numpy==%s\npyproj==%s\n' "$NUMPY_VERSION" "$PYPROJ_VERSION" >"$CONSTRAINTS"
-log "pip installing the project (editable) with numpy==$NUMPY_VERSION, pyproj==$PYPROJ_VERSION, pytest, pytest-qgis"
+# affine 3.x (pulled in by rasterio) caches properties in a way Python 3.11.2 rejects
+# ("No '__dict__' attribute on 'Affine' instance"); 2.4 works on every Python.
+printf 'numpy==%s\naffine<3\n%s\n' "$NUMPY_VERSION" "$pins" >"$CONSTRAINTS"
+log "pip installing the project (editable) with numpy==$NUMPY_VERSION, $(echo $pins), pytest, pytest-qgis"
 "$VENV/bin/python" -m pip install -q -c "$CONSTRAINTS" -e "$REPO" pytest pytest-qgis
 
 log "checking the venv"
 QT_QPA_PLATFORM=offscreen "$VENV/bin/python" - <<'PY'
-import numpy, geopandas, shapely, pandas, pyproj
+import numpy, geopandas, shapely, pandas, pyproj, pyogrio, rasterio
 from qgis.core import Qgis
 import arealsirk
 assert pyproj.CRS("EPSG:25833").to_epsg() == 25833
+from rasterio.transform import from_origin
+assert from_origin(0, 10, 1, 1).f == 10
 print(f"[setup_qgis] QGIS {Qgis.QGIS_VERSION}, numpy {numpy.__version__}, pandas {pandas.__version__}, "
       f"geopandas {geopandas.__version__}, shapely {shapely.__version__}, pyproj {pyproj.__version__} "
-      f"(PROJ {pyproj.proj_version_str}), arealsirk {arealsirk.__version__}")
+      f"(PROJ {pyproj.proj_version_str}), GEOS {shapely.geos_version_string}, pyogrio {pyogrio.__version__} "
+      f"(GDAL {pyogrio.__gdal_version_string__}), rasterio {rasterio.__version__}, arealsirk {arealsirk.__version__}")
 PY
 log "done: run the QGIS tests with"
 log "  QT_QPA_PLATFORM=offscreen $VENV/bin/python -m pytest tests_qgis -o qgis_gui_enabled=false"

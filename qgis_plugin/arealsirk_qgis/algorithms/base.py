@@ -1,7 +1,7 @@
 """Shared machinery of every arealsirk Processing algorithm.
 
 An algorithm subclass declares its parameters in ``initAlgorithm`` and implements
-``run(parameters, context, feedback)``, which reads the parameters, converts the
+``run_workflow(parameters, context, feedback)``, which reads the parameters, converts the
 layers with :mod:`..convert`, calls exactly one public ``arealsirk`` function
 (looked up with :meth:`ArealsirkAlgorithm.library`), writes the outputs with
 :meth:`ArealsirkAlgorithm.write` and returns the outputs dict.  This base class
@@ -95,7 +95,7 @@ class Callbacks:
 
 
 class ArealsirkAlgorithm(QgsProcessingAlgorithm):
-    """Base class: subclasses set the class attributes and implement ``initAlgorithm`` and ``run``."""
+    """Base class: subclasses set the class attributes and implement ``initAlgorithm`` and ``run_workflow``."""
 
     #: algorithm name (the part after ``arealsirk:``); a public contract, never rename
     NAME = ""
@@ -152,11 +152,11 @@ class ArealsirkAlgorithm(QgsProcessingAlgorithm):
 
         with logbridge.to_feedback(feedback):
             try:
-                return self.run(parameters, context, feedback)
+                return self.run_workflow(parameters, context, feedback)
             except ArealsirkError as exc:
                 raise QgsProcessingException(str(exc)) from exc
 
-    def run(self, parameters: dict, context: Any, feedback: Any) -> dict:
+    def run_workflow(self, parameters: dict, context: Any, feedback: Any) -> dict:
         raise NotImplementedError
 
     # ---------------------------------------------------------------- helpers

@@ -100,7 +100,7 @@ class OdMatrix(ArealsirkAlgorithm):
         self.addParameter(QgsProcessingParameterFeatureSink(
             self.OUTPUT, tr("Cost matrix (lines)", "Kostnadsmatrise (linjer)"), QgsProcessing.TypeVectorLine))
 
-    def run(self, parameters: dict, context: Any, feedback: Any) -> dict:
+    def run_workflow(self, parameters: dict, context: Any, feedback: Any) -> dict:
         od_matrix = self.library("proximity", "od_matrix")
         graph_from_roads = self.library("network", "graph_from_roads")
         origins = self.layer(parameters, self.ORIGINS, context, feedback)

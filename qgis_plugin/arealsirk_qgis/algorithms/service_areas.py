@@ -66,7 +66,7 @@ class ServiceAreas(ArealsirkAlgorithm):
         self.addParameter(QgsProcessingParameterFeatureSink(
             self.OUTPUT, tr("Service areas", "Kjøretidssoner"), QgsProcessing.TypeVectorPolygon))
 
-    def run(self, parameters: dict, context: Any, feedback: Any) -> dict:
+    def run_workflow(self, parameters: dict, context: Any, feedback: Any) -> dict:
         service_areas = self.library("proximity", "service_areas")
         graph_from_roads = self.library("network", "graph_from_roads")
         minutes = parse_minutes(self.parameterAsString(parameters, self.MINUTES, context))

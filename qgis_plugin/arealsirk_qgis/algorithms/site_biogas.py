@@ -36,6 +36,7 @@ class SiteBiogas(ArealsirkAlgorithm):
     CAPACITY_T = "CAPACITY_T"
     EXISTING = "EXISTING"
     KOMMUNER = "KOMMUNER"
+    EXCLUSIONS = "EXCLUSIONS"
     OUTPUT = "OUTPUT"
     ALLOCATION = "ALLOCATION"
     CATCHMENTS = "CATCHMENTS"
@@ -83,6 +84,10 @@ class SiteBiogas(ArealsirkAlgorithm):
         self.addParameter(QgsProcessingParameterFeatureSource(
             self.KOMMUNER, tr("Municipalities (for the per-municipality table)", "Kommuner (for tabellen per kommune)"),
             [QgsProcessing.TypeVectorPolygon], optional=True))
+        self.addParameter(QgsProcessingParameterFeatureSource(
+            self.EXCLUSIONS, tr("Exclusions (lakes, protected areas: no new site inside)",
+                                "Eksklusjoner (vann, verneområder: ingen ny lokalisering inni)"),
+            [QgsProcessing.TypeVectorPolygon], optional=True))
         self.addParameter(QgsProcessingParameterFeatureSink(
             self.OUTPUT, tr("Selected biogas plants", "Valgte biogassanlegg"), QgsProcessing.TypeVectorPoint))
         self.addParameter(QgsProcessingParameterFeatureSink(
@@ -96,7 +101,7 @@ class SiteBiogas(ArealsirkAlgorithm):
             QgsProcessing.TypeVector, optional=True, createByDefault=False))
         self.add_summary_outputs()
 
-    def run(self, parameters: dict, context: Any, feedback: Any) -> dict:
+    def run_workflow(self, parameters: dict, context: Any, feedback: Any) -> dict:
         site_biogas = self.library("workflows", "site_biogas")
         sources = self.layer(parameters, self.SOURCES, context, feedback)
         for param, column in ((self.ID_FIELD, "id"), (self.KIND_FIELD, "kind"),
@@ -113,6 +118,7 @@ class SiteBiogas(ArealsirkAlgorithm):
             capacity_t=self.parameterAsDouble(parameters, self.CAPACITY_T, context),
             existing=self.layer(parameters, self.EXISTING, context, feedback, optional=True),
             kommuner=self.layer(parameters, self.KOMMUNER, context, feedback, optional=True),
+            exclusions=self.layer(parameters, self.EXCLUSIONS, context, feedback, optional=True),
             **Callbacks(feedback).kwargs())
         outputs = self.finish(result, feedback)
         outputs |= self.write(parameters, self.OUTPUT, context, result.layers.get("selected_sites"),

@@ -15,7 +15,8 @@ from ..i18n import tr
 from .base import ArealsirkAlgorithm, Callbacks, library_default
 
 WEIGHTS = (("symbiosis", "Weight: symbiosis potential", "Vekt: symbiosepotensial"),
-           ("rail", "Weight: rail access", "Vekt: jernbanetilgang"),
+           ("flows", "Weight: firm flows nearby", "Vekt: bedriftsstrømmer i nærheten"),
+           ("rail", "Weight: rail access (needs stations)", "Vekt: jernbanetilgang (krever stasjoner)"),
            ("road", "Weight: main-road access", "Vekt: hovedveitilgang"),
            ("land", "Weight: available land", "Vekt: tilgjengelig areal"))
 
@@ -33,6 +34,7 @@ class SiteIndustrialParks(ArealsirkAlgorithm):
     STATIONS = "STATIONS"
     COUNT = "COUNT"
     KOMMUNER = "KOMMUNER"
+    EXCLUSIONS = "EXCLUSIONS"
     OUTPUT = "OUTPUT"
     SCORED = "SCORED"
     MATCHES = "MATCHES"
@@ -58,6 +60,10 @@ class SiteIndustrialParks(ArealsirkAlgorithm):
                 defaultValue=library_default(f"parks.weight_{key}", 0.25), minValue=0.0, maxValue=1.0))
         self.addParameter(QgsProcessingParameterFeatureSource(
             self.KOMMUNER, tr("Municipalities", "Kommuner"), [QgsProcessing.TypeVectorPolygon], optional=True))
+        self.addParameter(QgsProcessingParameterFeatureSource(
+            self.EXCLUSIONS, tr("Exclusions (lakes, protected areas: no new site inside)",
+                                "Eksklusjoner (vann, verneområder: ingen ny lokalisering inni)"),
+            [QgsProcessing.TypeVectorPolygon], optional=True))
         self.addParameter(QgsProcessingParameterFeatureSink(
             self.OUTPUT, tr("Selected parks", "Valgte parker"), QgsProcessing.TypeVectorPoint))
         self.addParameter(QgsProcessingParameterFeatureSink(
@@ -68,7 +74,7 @@ class SiteIndustrialParks(ArealsirkAlgorithm):
             optional=True, createByDefault=False))
         self.add_summary_outputs()
 
-    def run(self, parameters: dict, context: Any, feedback: Any) -> dict:
+    def run_workflow(self, parameters: dict, context: Any, feedback: Any) -> dict:
         site_industrial_parks = self.library("workflows", "site_industrial_parks")
         weights = {key: self.parameterAsDouble(parameters, f"WEIGHT_{key.upper()}", context)
                    for key, _en, _nb in WEIGHTS}
@@ -80,6 +86,7 @@ class SiteIndustrialParks(ArealsirkAlgorithm):
             stations=self.layer(parameters, self.STATIONS, context, feedback, optional=True),
             weights=weights,
             kommuner=self.layer(parameters, self.KOMMUNER, context, feedback, optional=True),
+            exclusions=self.layer(parameters, self.EXCLUSIONS, context, feedback, optional=True),
             **Callbacks(feedback).kwargs())
         outputs = self.finish(result, feedback)
         outputs |= self.write(parameters, self.OUTPUT, context, result.layers.get("selected_sites"),

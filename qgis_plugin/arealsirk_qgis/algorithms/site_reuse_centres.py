@@ -35,6 +35,7 @@ class SiteReuseCentres(ArealsirkAlgorithm):
     OBJECTIVE = "OBJECTIVE"
     EXISTING = "EXISTING"
     KOMMUNER = "KOMMUNER"
+    EXCLUSIONS = "EXCLUSIONS"
     OUTPUT = "OUTPUT"
     ALLOCATION = "ALLOCATION"
     SERVICE_AREAS = "SERVICE_AREAS"
@@ -72,6 +73,10 @@ class SiteReuseCentres(ArealsirkAlgorithm):
         self.addParameter(QgsProcessingParameterFeatureSource(
             self.KOMMUNER, tr("Municipalities (for the fairness table)", "Kommuner (for rettferdighetstabellen)"),
             [QgsProcessing.TypeVectorPolygon], optional=True))
+        self.addParameter(QgsProcessingParameterFeatureSource(
+            self.EXCLUSIONS, tr("Exclusions (lakes, protected areas: no new site inside)",
+                                "Eksklusjoner (vann, verneområder: ingen ny lokalisering inni)"),
+            [QgsProcessing.TypeVectorPolygon], optional=True))
         self.addParameter(QgsProcessingParameterFeatureSink(
             self.OUTPUT, tr("Selected reuse centres", "Valgte gjenbrukssentre"), QgsProcessing.TypeVectorPoint))
         self.addParameter(QgsProcessingParameterFeatureSink(
@@ -85,7 +90,7 @@ class SiteReuseCentres(ArealsirkAlgorithm):
             QgsProcessing.TypeVector, optional=True, createByDefault=False))
         self.add_summary_outputs()
 
-    def run(self, parameters: dict, context: Any, feedback: Any) -> dict:
+    def run_workflow(self, parameters: dict, context: Any, feedback: Any) -> dict:
         site_reuse_centres = self.library("workflows", "site_reuse_centres")
         demand = self.layer(parameters, self.DEMAND, context, feedback)
         candidates = self.layer(parameters, self.CANDIDATES, context, feedback)
@@ -99,7 +104,9 @@ class SiteReuseCentres(ArealsirkAlgorithm):
             count=self.parameterAsInt(parameters, self.COUNT, context),
             max_minutes=self.parameterAsDouble(parameters, self.MAX_MINUTES, context),
             objective=OBJECTIVES[self.parameterAsEnum(parameters, self.OBJECTIVE, context)],
-            existing=existing, kommuner=kommuner, **Callbacks(feedback).kwargs())
+            existing=existing, kommuner=kommuner,
+            exclusions=self.layer(parameters, self.EXCLUSIONS, context, feedback, optional=True),
+            **Callbacks(feedback).kwargs())
         outputs = self.finish(result, feedback)
         outputs |= self.write(parameters, self.OUTPUT, context, result.layers.get("selected_sites"),
                               feedback=feedback, style="sites")

@@ -87,7 +87,7 @@ class Suitability(ArealsirkAlgorithm):
         self.addOutput(QgsProcessingOutputNumber("VALID_CELLS", tr("Valid cells", "Gyldige celler")))
         self.addOutput(QgsProcessingOutputNumber("MEAN", tr("Mean suitability", "Gjennomsnittlig egnethet")))
 
-    def run(self, parameters: dict, context: Any, feedback: Any) -> dict:
+    def run_workflow(self, parameters: dict, context: Any, feedback: Any) -> dict:
         suitability = self.library("scoring", "suitability")
         from arealsirk.scoring import RasterCriterion
 

@@ -53,7 +53,7 @@ class SymbiosisMatches(ArealsirkAlgorithm):
             optional=True, createByDefault=False))
         self.add_summary_outputs()
 
-    def run(self, parameters: dict, context: Any, feedback: Any) -> dict:
+    def run_workflow(self, parameters: dict, context: Any, feedback: Any) -> dict:
         symbiosis_matches = self.library("workflows", "symbiosis_matches")
         result = symbiosis_matches(
             self.layer(parameters, self.FLOWS, context, feedback),

@@ -56,7 +56,7 @@ class WebMap(ArealsirkAlgorithm):
         self.addParameter(QgsProcessingParameterFileDestination(
             self.OUTPUT, tr("Web map", "Nettkart"), fileFilter="HTML (*.html)"))
 
-    def run(self, parameters: dict, context: Any, feedback: Any) -> dict:
+    def run_workflow(self, parameters: dict, context: Any, feedback: Any) -> dict:
         write_map = self.library("webmap", "write_map")
         layers = {}
         for param, layer_name, _en, _nb in ROLES:
