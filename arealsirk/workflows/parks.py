@@ -170,6 +170,9 @@ def site_industrial_parks(
         f, roads=graph, max_heat_km=max_heat_km, max_km=max_km, parameters=params, progress=p.sub(0.05, 0.5)
     )
     messages += [f"symbiosis: {m}" for m in m_msgs]
+    if not len(matches):
+        messages.append("no symbiosis match is possible between the flows, so the symbiosis criterion "
+                        "scores every area alike; the ranking rests on the other criteria")
 
     # which matches each candidate could host
     r_m = radius_km * 1000.0
