@@ -16,7 +16,6 @@ reads all of them into one normalised layer.
 from __future__ import annotations
 
 import csv
-import io
 import logging
 import re
 from pathlib import Path
@@ -80,22 +79,25 @@ def _read_csv(path: Path) -> pd.DataFrame:
     """Read an SSB grid CSV as text columns; detect delimiter and encoding."""
     import pandas as pd
 
-    raw = path.read_bytes()
-    for encoding in ("utf-8-sig", "cp1252"):
-        try:
-            text = raw.decode(encoding)
-            break
-        except UnicodeDecodeError:
-            continue
-    first = text.split("\n", 1)[0]
+    with path.open("rb") as fh:
+        head = fh.read(4096)
+    encoding = "utf-8-sig"
+    try:
+        head.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        if exc.start < len(head) - 4:  # not just a multi-byte character cut at the end
+            encoding = "cp1252"
+    first = head.decode(encoding, errors="replace").lstrip("\ufeff").split("\n", 1)[0]
     counts = {d: first.count(d) for d in (";", "\t", ",")}
     delim = max(counts, key=lambda d: counts[d])
     if counts[delim] == 0:
         raise InputError(f"{path}: header line {first[:80]!r} has no ';', ',' or tab - "
                          "not a delimited SSB grid file")
     try:
-        frame = pd.read_csv(io.StringIO(text), sep=delim, dtype=str, keep_default_na=False,
+        frame = pd.read_csv(path, sep=delim, dtype=str, keep_default_na=False, encoding=encoding,
                             quoting=csv.QUOTE_MINIMAL)
+    except UnicodeDecodeError:
+        frame = pd.read_csv(path, sep=delim, dtype=str, keep_default_na=False, encoding="cp1252")
     except Exception as exc:
         raise InputError(f"{path}: cannot be read as a '{delim}'-separated table ({exc})") from exc
     frame.columns = [str(c).strip() for c in frame.columns]
@@ -106,6 +108,9 @@ def _to_numbers(series: pd.Series, *, file: object, column: str) -> np.ndarray:
     """Numbers from text with either decimal point or decimal comma ("39,9")."""
     import pandas as pd
 
+    fast = pd.to_numeric(series, errors="coerce")  # plain numbers: no string work needed
+    if not fast.isna().any():
+        return fast.to_numpy(dtype=float)
     text = series.astype(str).str.strip().str.replace("\u00a0", "", regex=False)
     text = text.str.replace(" ", "", regex=False)
     comma = text.str.contains(",", regex=False)
@@ -199,13 +204,14 @@ def read_ssb_grid(
         raise MissingColumnError(f"{where(file=path, layer=layer_name, column=id_column or 'ssbid')}"
                                  f"no SSB cell id column (ru250m, ssbid_1000m, ru5000m, ssbid); "
                                  f"columns present: {have}")
-    id_text = frame[idc].astype(str).str.strip().str.replace(r"\.0+$", "", regex=True)
-    bad = ~id_text.str.fullmatch(r"\d{13,14}")
+    num = pd.to_numeric(frame[idc], errors="coerce").to_numpy(dtype=float)
+    bad = ~(np.isfinite(num) & (num == np.floor(num)) & (num >= 1e12) & (num < 1e14))
     if bad.any():
         raise InputError(f"{where(file=path, layer=layer_name, column=idc)}not an SSB cell id "
                          f"(14 digits, e.g. 22630006649000); found {frame[idc][bad].iloc[0]!r} "
                          f"in {int(bad.sum())} row(s)")
-    ids = id_text.astype(np.int64).to_numpy()
+    ids = num.astype(np.int64)  # exact: 14-digit integers are below 2**53
+    id_text = pd.Series(ids.astype(str))
     x, y = decode_ssb_id(ids)
     outside = (x < _NORWAY[0]) | (x > _NORWAY[2]) | (y < _NORWAY[1]) | (y > _NORWAY[3])
     if outside.any():
@@ -261,27 +267,28 @@ def read_ssb_grid(
             data[str(col)] = _to_numbers(frame[col], file=path, column=str(col))
         except InputError:
             data[str(col)] = frame[col].to_numpy()
-    gdf = gpd.GeoDataFrame(data, geometry=ssb_cells(ids, size, geometry=geometry), crs=25833)
-    dup = gdf["ssbid"].duplicated()
+    dup = pd.Series(data["ssbid"]).duplicated().to_numpy()
     if dup.any():
         raise InputError(f"{where(file=path, layer=layer_name, column=idc)}cell id "
-                         f"{gdf['ssbid'][dup].iloc[0]} appears more than once")
+                         f"{data['ssbid'][dup][0]} appears more than once")
 
-    if clip is not None:
+    if clip is not None:  # filter before building geometries: regional reads stay cheap
         import shapely
 
         area = as_geometry(clip)
         cx, cy = x + size / 2.0, y + size / 2.0
         minx, miny, maxx, maxy = area.bounds
         near = (cx >= minx) & (cx <= maxx) & (cy >= miny) & (cy <= maxy)
-        keep = np.zeros(len(gdf), dtype=bool)
+        keep = np.zeros(len(ids), dtype=bool)
         shapely.prepare(area)
         keep[near] = shapely.contains_xy(area, cx[near], cy[near])
-        gdf = gdf.loc[keep].reset_index(drop=True)
         log.info("%skept %d of %d cells with centre in the clip area", at, int(keep.sum()), len(keep))
-        if not len(gdf):
+        if not keep.any():
             raise InputError(f"{at}no cell centre lies inside the clip area (bounds "
                              f"{', '.join(f'{v:.0f}' for v in area.bounds)}) - wrong region or CRS?")
+        data = {k: np.asarray(v)[keep] for k, v in data.items()}
+        ids = ids[keep]
+    gdf = gpd.GeoDataFrame(data, geometry=ssb_cells(ids, size, geometry=geometry), crs=25833)
 
     if kommuner is not None:
         gdf["kommunenummer"] = _kommune_of_centres(gdf, kommuner)
