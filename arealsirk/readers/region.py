@@ -23,6 +23,7 @@ __all__ = ["read_region_bundle"]
 
 _OPTIONAL = {"stations": "n1000_stasjon", "settlements": "n1000_tettbebyggelse",
              "lakes": "n1000_innsjo", "protected": "n1000_naturvernomrade", "rail": "n1000_bane",
+             "airports": "n1000_lufthavn",
              "forest": "n1000_skog", "mire": "n1000_myr", "sea": "n1000_havflate"}
 
 
@@ -38,7 +39,7 @@ def read_region_bundle(path: PathLike, *, grid: Literal["250m", "1km"] = "1km",
         (:func:`read_roads`), ``population`` (:func:`read_ssb_grid`, with ``kommunenummer`` of the
         kommune containing each cell centre; cells outside the kommuner are dropped) and, when
         present, ``stations``, ``settlements``, ``lakes``, ``protected``, ``rail``, ``forest``,
-        ``mire``, ``sea`` (EPSG:25833, original columns; station names in ``name``).
+        ``mire``, ``sea``, ``airports`` (EPSG:25833, original columns; names in ``name``).
     """
     import geopandas as gpd
 

@@ -19,3 +19,10 @@ def test_bundle_layers_and_population(ringerike):
     assert pop["population"].sum() < raw["pop_tot"].sum()
     assert 0.9 < pop["population"].sum() / b["kommuner"]["population"].sum() < 1.05  # 2015 vs 2021
     assert "Hønefoss" in set(b["stations"]["name"])
+
+
+def test_rana_bundle_optional_layers(data):
+    b = read_region_bundle(data / "rana_hemnes" / "rana_hemnes.gpkg")
+    assert b["airports"]["name"].tolist() == ["Mo i Rana lufthavn, Røssvoll"]
+    assert {"sea", "protected", "settlements"} <= set(b)
+    assert sorted(b["kommuner"]["kommunenummer"]) == ["1832", "1833"]
