@@ -74,6 +74,7 @@ def graph_from_roads(
     oneway_column: str | None = None,
     tolerance: float | None = None,
     include_ferries: bool = False,
+    node_shared_vertices: bool = True,
     keep: str = "largest",
     crs: Any = None,
     file: object = None,
@@ -101,6 +102,11 @@ def graph_from_roads(
         Keep ferry links (``typeVeg`` bilferje); they get ``network.ferry_speed_kph``
         plus ``network.ferry_wait_min``.  Footpaths (``typeVeg`` sti, gangveg ...) are
         always left out.
+    node_shared_vertices
+        Also join lines at interior vertices they share (within ``tolerance``) with another
+        line (default True: Kartverket N1000 lines meet at shared vertices, not only at
+        their ends).  Set False for data where crossings without a junction (bridges,
+        tunnels) share a vertex.
     keep
         ``"largest"`` (default) keeps the largest strongly connected component and
         reports the rest; ``"all"`` keeps everything.
@@ -163,7 +169,11 @@ def graph_from_roads(
         raise EmptyLayerError(f"{at}all road lines have zero length")
     parts = shapely.force_2d(parts)
 
-    # ---- split lines where another line's end touches their interior
+    # ---- split lines at vertices they share with another line (N1000 junctions), and where
+    #      another line's end touches their interior
+    n_shared = 0
+    if node_shared_vertices:
+        parts, row, n_shared = _split_at_shared_vertices(parts, row, tol)
     parts, row, n_split = _split_at_touching_ends(parts, row, tol)
 
     # ---- node the ends: ends within tol share one node
@@ -218,11 +228,13 @@ def graph_from_roads(
                 "geometry": g})
         for a, b, k, t, r, c, o, g in zip(tail.tolist(), head.tolist(), seg_l, tt.tolist(), rows_l, cat_l,
                                           oneway.tolist(), geoms, strict=True))
-    G.graph["build"] = {"lines_in": n_in, "segments": len(parts), "split_at_touching_ends": n_split,
+    G.graph["build"] = {"lines_in": n_in, "segments": int(len(parts)), "split_at_touching_ends": n_split,
+                        "split_at_shared_vertices": n_shared,
                         "ends_merged": n_merged, "nodes": n_nodes_all, "edges": n_edges_all,
                         "tolerance_m": tol}
-    log.info("%sroad graph: %d lines -> %d segments (%d splits where an end touches a line), "
-             "%d nodes, %d directed edges", at, n_in, len(parts), n_split, n_nodes_all, n_edges_all)
+    log.info("%sroad graph: %d lines -> %d segments (%d splits at shared vertices, %d where an end "
+             "touches a line), %d nodes, %d directed edges", at, n_in, len(parts), n_shared, n_split,
+             n_nodes_all, n_edges_all)
     if report is not None:
         G.graph["dropped"] = report
         _log_dropped(report, strongly=True)
@@ -330,6 +342,36 @@ def _oneway(gdf: Any, oneway_column: str | None, at: str) -> np.ndarray:
         elif s in _REVERSE:
             out[i] = -1
     return out
+
+
+def _split_at_shared_vertices(parts: np.ndarray, row: np.ndarray, tol: float
+                              ) -> tuple[np.ndarray, np.ndarray, int]:
+    """Split lines at interior vertices that lie within ``tol`` of a vertex of another line."""
+    import shapely
+    from scipy.spatial import cKDTree
+
+    xy, part = shapely.get_coordinates(parts, return_index=True)
+    pairs = cKDTree(xy).query_pairs(max(tol, 1e-9), output_type="ndarray")
+    if len(pairs) == 0:
+        return parts, row, 0
+    pairs = pairs[part[pairs[:, 0]] != part[pairs[:, 1]]]
+    marked = np.zeros(len(xy), dtype=bool)
+    marked[pairs.ravel()] = True
+    first = np.r_[True, part[1:] != part[:-1]]
+    last = np.r_[part[1:] != part[:-1], True]
+    marked &= ~first & ~last
+    n = int(marked.sum())
+    if n == 0:
+        return parts, row, 0
+    rep = 1 + marked.astype(np.int64)
+    xy2 = np.repeat(xy, rep, axis=0)
+    part2 = np.repeat(part, rep)
+    second = np.zeros(len(xy2), dtype=bool)
+    second[(np.cumsum(rep) - 1)[marked]] = True
+    start = np.r_[True, part2[1:] != part2[:-1]] | second
+    piece = np.cumsum(start) - 1
+    pieces = shapely.linestrings(xy2, indices=piece)
+    return pieces, row[part2[start]], n
 
 
 def _split_at_touching_ends(parts: np.ndarray, row: np.ndarray, tol: float
@@ -488,12 +530,13 @@ def graph_from_osm_file(
 ) -> nx.MultiDiGraph:
     """Build a routable graph from a local OpenStreetMap file, with no network access.
 
-    ``.osm.pbf`` (and ``.osm``) files are filtered with pyosmium (extra ``pbf``) to the
-    ways of ``network_type`` (osmnx's "drive" filter by default) and their nodes, written
-    to a temporary OSM XML file, and read by :func:`osmnx.graph_from_xml`, so topology,
-    one-way tags and simplification follow osmnx.  Speeds come from ``maxspeed`` tags,
-    else the mean of the highway type (:func:`osmnx.routing.add_edge_speeds`).  Plain
-    ``.osm`` XML works without pyosmium (ways filtered after loading).
+    The file is filtered to the ways of ``network_type`` (osmnx's "drive" filter by
+    default) and the nodes they use -- with pyosmium (extra ``pbf``; needed for ``.pbf``)
+    or, for ``.osm`` XML without pyosmium, with the standard library -- written to a
+    temporary OSM XML file and read by :func:`osmnx.graph_from_xml`, so topology, one-way
+    tags and simplification follow osmnx.  Ways of clipped extracts are cut where their
+    nodes are missing.  Speeds come from ``maxspeed`` tags, else the mean of the highway
+    type (:func:`osmnx.routing.add_edge_speeds`).
 
     Parameters
     ----------
@@ -531,22 +574,22 @@ def graph_from_osm_file(
             raise
         osmium = None
     with tempfile.TemporaryDirectory(prefix="arealsirk_osm_") as tmp:
-        xml = p
-        if osmium is not None:
-            xml = Path(tmp) / "filtered.osm"
-            n_ways = _filter_osm(osmium, p, xml, network_type)
-            if n_ways == 0:
-                raise EmptyLayerError(f"{p}: no '{network_type}' roads (OSM highway ways) in the file")
+        xml = Path(tmp) / "filtered.osm"
+        try:
+            if osmium is not None:
+                loc, ways = _read_osm_osmium(osmium, p, network_type)
+            else:
+                loc, ways = _read_osm_xml(p, network_type)
+        except (RuntimeError, OSError, ValueError) as exc:
+            raise InputError(f"{p}: could not read the OSM file ({type(exc).__name__}: {exc})") from exc
+        if not ways:
+            raise EmptyLayerError(f"{p}: no '{network_type}' roads (OSM highway ways) in the file")
+        _write_osm_xml(xml, loc, ways)
         try:
             G = ox.graph_from_xml(xml, bidirectional=network_type in ("walk",), simplify=simplify,
                                   retain_all=True)
         except Exception as exc:  # osmnx/XML errors -> one clear message
             raise InputError(f"{p}: could not read the OSM data ({type(exc).__name__}: {exc})") from exc
-    if osmium is None:
-        drop = [(a, b, k) for a, b, k, d in G.edges(keys=True, data=True)
-                if not _keep_way(_edge_tags(d), network_type)]
-        G.remove_edges_from(drop)
-        G.remove_nodes_from([v for v in list(G.nodes) if G.degree(v) == 0])
     if G.number_of_edges() == 0:
         raise EmptyLayerError(f"{p}: no '{network_type}' roads found")
     G = ox.routing.add_edge_speeds(G)
@@ -561,59 +604,91 @@ def graph_from_osm_file(
     return G
 
 
-def _edge_tags(d: dict[str, Any]) -> dict[str, Any]:
-    out = {}
-    for k, v in d.items():
-        out[k] = v[0] if isinstance(v, list) and v else v
-    return out
+Ways = list[tuple[int, list[int], dict[str, str]]]
 
 
-def _filter_osm(osmium: Any, src: Path, dst: Path, network_type: str) -> int:
-    """Write the ways of ``network_type`` and the nodes they use from ``src`` to OSM XML ``dst``.
+def _cut_at_missing(wid: int, refs: list[int], tags: dict[str, str], loc: dict[int, Any], ways: Ways,
+                    next_id: list[int]) -> None:
+    """Append the runs of ``refs`` whose nodes exist (clipped extracts lack some; osmnx refuses
+    edges with missing nodes).  Extra pieces get negative way ids."""
+    run: list[int] = []
+    first = True
+    for ref in [*refs, None]:
+        if ref is not None and ref in loc:
+            run.append(ref)
+            continue
+        if len(run) >= 2:
+            if first:
+                ways.append((wid, run, tags))
+                first = False
+            else:
+                next_id[0] -= 1
+                ways.append((next_id[0], run, tags))
+        run = []
 
-    Extracts are often clipped: a way may reference nodes missing from the file.  Such ways
-    are cut into the runs of nodes that exist (osmnx refuses edges with missing nodes);
-    extra pieces get negative way ids.
-    """
+
+def _read_osm_osmium(osmium: Any, src: Path, network_type: str) -> tuple[dict[int, Any], Ways]:
+    """Node locations and the ways of ``network_type`` from any OSM file, with pyosmium."""
     loc: dict[int, tuple[float, float]] = {}
-    ways: list[tuple[int, list[int], dict[str, str]]] = []
-    extra_id = 0
+    ways: Ways = []
+    next_id = [0]
     for obj in osmium.FileProcessor(str(src), osmium.osm.NODE | osmium.osm.WAY):
         if obj.is_node():
             if obj.location.valid():
                 loc[obj.id] = (obj.location.lon, obj.location.lat)
             continue
         tags = dict(obj.tags)
-        if not _keep_way(tags, network_type):
-            continue
-        run: list[int] = []
-        runs: list[list[int]] = []
-        for ref in (n.ref for n in obj.nodes):
-            if ref in loc:
-                run.append(ref)
-            else:
-                if len(run) >= 2:
-                    runs.append(run)
-                run = []
-        if len(run) >= 2:
-            runs.append(run)
-        for k, r in enumerate(runs):
-            if k == 0:
-                ways.append((obj.id, r, tags))
-            else:
-                extra_id -= 1
-                ways.append((extra_id, r, tags))
-    if not ways:
-        return 0
+        if _keep_way(tags, network_type):
+            _cut_at_missing(obj.id, [n.ref for n in obj.nodes], tags, loc, ways, next_id)
+    return loc, ways
+
+
+def _read_osm_xml(src: Path, network_type: str) -> tuple[dict[int, Any], Ways]:
+    """The same from an ``.osm`` XML file with the standard library (no pyosmium needed)."""
+    import xml.etree.ElementTree as ET
+
+    loc: dict[int, tuple[float, float]] = {}
+    raw: list[tuple[int, list[int], dict[str, str]]] = []
+    for _, el in ET.iterparse(str(src), events=("end",)):
+        if el.tag == "node":
+            if el.get("lat") is not None and el.get("lon") is not None:
+                loc[int(el.get("id"))] = (float(el.get("lon")), float(el.get("lat")))
+            el.clear()
+        elif el.tag == "way":
+            tags = {t.get("k"): t.get("v") for t in el.iter("tag")}
+            if _keep_way(tags, network_type):
+                raw.append((int(el.get("id")), [int(nd.get("ref")) for nd in el.iter("nd")], tags))
+            el.clear()
+    ways: Ways = []
+    next_id = [0]
+    for wid, refs, tags in raw:
+        _cut_at_missing(wid, refs, tags, loc, ways, next_id)
+    return loc, ways
+
+
+def _write_osm_xml(dst: Path, loc: dict[int, Any], ways: Ways) -> None:
+    """Write the ways and the nodes they use as OSM XML (what ``osmnx.graph_from_xml`` reads)."""
+    from xml.sax.saxutils import quoteattr
+
     needed = sorted({ref for _, refs, _ in ways for ref in refs})
-    writer = osmium.SimpleWriter(str(dst))
-    try:
+    with dst.open("w", encoding="utf-8") as fh:
+        fh.write('<?xml version="1.0" encoding="UTF-8"?>\n<osm version="0.6" generator="arealsirk">\n')
         for nid in needed:
-            writer.add_node(osmium.osm.mutable.Node(id=nid, location=loc[nid], version=1, visible=True))
+            lon, lat = loc[nid]
+            fh.write(f'<node id="{nid}" version="1" lat="{lat:.7f}" lon="{lon:.7f}"/>\n')
         for wid, refs, tags in ways:
-            writer.add_way(osmium.osm.mutable.Way(id=wid, nodes=refs, tags=tags, version=1, visible=True))
-    finally:
-        writer.close()
+            fh.write(f'<way id="{wid}" version="1">')
+            fh.write("".join(f'<nd ref="{r}"/>' for r in refs))
+            fh.write("".join(f"<tag k={quoteattr(k)} v={quoteattr(v)}/>" for k, v in tags.items()))
+            fh.write("</way>\n")
+        fh.write("</osm>\n")
+
+
+def _filter_osm(osmium: Any, src: Path, dst: Path, network_type: str) -> int:
+    """Write the ways of ``network_type`` (and their nodes) of ``src`` to OSM XML ``dst``."""
+    loc, ways = _read_osm_osmium(osmium, src, network_type)
+    if ways:
+        _write_osm_xml(dst, loc, ways)
     return len(ways)
 
 

@@ -107,3 +107,29 @@ def test_oslo_center_pbf_routable_car_graph():
     assert 1.0 * straight < km < 2.5 * straight
     minutes = od_matrix(G, pts.iloc[[0]], pts.iloc[[1]])[0, 0] / 60
     assert 2 < minutes < 15
+
+
+def test_plain_osm_xml_without_pyosmium(tmp_path, monkeypatch):
+    """.osm XML is read by osmnx alone when pyosmium is missing; .pbf then needs the extra."""
+    import osmium
+
+    from arealsirk import _optional
+    from arealsirk.errors import OptionalDependencyError
+    from arealsirk.network import _filter_osm
+
+    xml = tmp_path / "opera.osm"
+    assert _filter_osm(osmium, OSLO / "oslo-opera.osm.pbf", xml, "all") > 0  # all highway ways
+    with_osmium = graph_from_osm_file(xml)
+    real = _optional.require
+
+    def no_osmium(module, **kw):
+        if module == "osmium":
+            raise OptionalDependencyError("pyosmium missing (simulated)")
+        return real(module, **kw)
+
+    monkeypatch.setattr(_optional, "require", no_osmium)
+    without = graph_from_osm_file(xml)
+    assert sorted(without.nodes) == sorted(with_osmium.nodes)
+    assert without.number_of_edges() == with_osmium.number_of_edges()
+    with pytest.raises(OptionalDependencyError, match="pyosmium"):
+        graph_from_osm_file(OSLO / "oslo-opera.osm.pbf")

@@ -173,3 +173,22 @@ def test_ferry_split_into_pieces_waits_once():
     T = od_matrix(G, [a, z], [z, a])
     expect = 2 * 1000 / (70 / 3.6) + 3000 / (15 / 3.6) + 900
     assert T[0, 0] == pytest.approx(expect) and T[1, 1] == pytest.approx(expect)
+
+
+def test_lines_join_at_shared_interior_vertices():
+    """N1000 style: two lines cross at a vertex both have -> a junction; a crossing without a
+    shared vertex (a bridge) stays unjoined; node_shared_vertices=False turns joining off."""
+    roads = gpd.GeoDataFrame(
+        {"vegkategori": ["K"] * 3},
+        geometry=[LineString([(0, 0), (500, 0), (1000, 0)]),      # shares (500, 0) with the next
+                  LineString([(500, -500), (500, 0), (500, 500)]),
+                  LineString([(800, -500), (800, 500)])],          # crosses without a shared vertex
+        crs=25833)
+    G = graph_from_roads(roads, keep="all")
+    assert G.graph["build"]["split_at_shared_vertices"] == 2  # one split in each of the two lines
+    a, n = node_at(G, 0, 0), node_at(G, 500, 500)
+    assert od_matrix(G, [a], [n], weight="length")[0, 0] == pytest.approx(1000)
+    b, c = node_at(G, 800, -500), node_at(G, 1000, 0)
+    assert np.isinf(od_matrix(G, [b], [c], weight="length")[0, 0])
+    G2 = graph_from_roads(roads, keep="all", node_shared_vertices=False)
+    assert np.isinf(od_matrix(G2, [node_at(G2, 0, 0)], [node_at(G2, 500, 500)], weight="length")[0, 0])
