@@ -37,6 +37,7 @@ STRINGS: dict[str, dict[str, str]] = {
         "synthetic": "Syntetiske data – ikke virkelige steder eller tall",
         "synthetic.short": "syntetiske data",
         "truncated": "Viser {shown} av {total} kilder (de største)",
+        "truncated_lines": "{layer}: viser {shown} av {total} linjer (de største)",
         # legend
         "legend.title": "Tegnforklaring",
         "legend.score": "Egnethet (samlet poeng)",
@@ -173,6 +174,7 @@ STRINGS: dict[str, dict[str, str]] = {
         "synthetic": "Synthetic data – not real places or figures",
         "synthetic.short": "synthetic data",
         "truncated": "Showing {shown} of {total} sources (the largest)",
+        "truncated_lines": "{layer}: showing {shown} of {total} lines (the largest)",
         "legend.title": "Legend",
         "legend.score": "Suitability (total score)",
         "legend.sources": "Resource sources (size = quantity)",

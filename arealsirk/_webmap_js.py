@@ -111,6 +111,7 @@ RUNTIME_JS = r"""
   // Title block, legend and data attribution (all text via textContent).
   A.decorate = function (map, cfg) {
     A.maps.push(map);
+    if (cfg.lang) { document.documentElement.lang = cfg.lang; }
     var box = el('div', 'as-title');
     box.appendChild(el('div', 'as-title-main', cfg.title));
     if (cfg.synthetic) { box.appendChild(el('div', 'as-synthetic', cfg.synthetic)); }

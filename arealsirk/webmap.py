@@ -165,6 +165,7 @@ class _Ctx:
 
     def __init__(self, lang: str, layers: Mapping[str, Any]):
         self.lang = lang
+        self.notes: list[str] = []
         self.legend: list[dict[str, Any]] = []
         self.bounds: list[float] | None = None
         self.kommune_names: dict[str, str] = {}
@@ -399,7 +400,7 @@ def _sources(ctx: _Ctx, g: gpd.GeoDataFrame, *, max_points: int, cluster_min: in
                              "color": "#222", "shape": "circle"})
     ctx.legend.append({"title": ctx.tr("legend.sources"), "items": legend_items})
     if note:
-        ctx.note = note  # type: ignore[attr-defined]
+        ctx.notes.append(note)
     return out
 
 
@@ -476,7 +477,7 @@ def _sites(ctx: _Ctx, g: gpd.GeoDataFrame, layer: str) -> list[tuple]:
     return [("points", payload, ctx.tr(f"layer.{layer}"), True, False)]
 
 
-def _lines(ctx: _Ctx, g: gpd.GeoDataFrame, layer: str) -> list[tuple]:
+def _lines(ctx: _Ctx, g: gpd.GeoDataFrame, layer: str, *, max_lines: int) -> list[tuple]:
     """Allocation (one layer per facility type) or symbiosis matches as lines.
 
     A layer with more than ``webmap.max_lines_shown`` lines (e.g. every population cell to
@@ -489,6 +490,15 @@ def _lines(ctx: _Ctx, g: gpd.GeoDataFrame, layer: str) -> list[tuple]:
         fields = ["supplier_id", "consumer_id", "kind", "quantity", "distance_km", "saving"]
         a_col, b_col, names_a, names_b = "supplier_id", "consumer_id", {}, {}
     max_shown = int(_default("webmap.max_lines_shown", 1500))
+    if len(g) > max_lines:
+        import numpy as np
+
+        q = np.array([_num(v) or 0.0 for v in _col(g, "quantity")], dtype=float)
+        keep = np.sort(np.argsort(-q, kind="stable")[:max_lines])
+        ctx.notes.append(ctx.tr("truncated_lines", shown=ctx.fmt(max_lines), total=ctx.fmt(len(g)),
+                                layer=ctx.tr(f"layer.{layer}")))
+        log.warning("webmap: %d %s lines; showing the %d largest", len(g), layer, max_lines)
+        g = g.iloc[keep]
     kinds = [_text(v) for v in _col(g, "kind")]
     uniq = list(dict.fromkeys(kinds))
     fallback = iter(FALLBACK_COLOURS * 10)
@@ -618,7 +628,6 @@ def _populate(m: Any, layers: Mapping[str, gpd.GeoDataFrame], *, title: str, lan
         if p is not None:
             prepared[name] = p
     ctx = _Ctx(lang, prepared)
-    ctx.note = None  # type: ignore[attr-defined]
 
     # base layers
     if tiles is not None:
@@ -639,7 +648,7 @@ def _populate(m: Any, layers: Mapping[str, gpd.GeoDataFrame], *, title: str, lan
         elif name in ("selected_sites", "existing"):
             specs = _sites(ctx, g, name)
         elif name in ("allocation", "matches"):
-            specs = _lines(ctx, g, name)
+            specs = _lines(ctx, g, name, max_lines=max_points)
         elif name in ("catchments", "service_areas"):
             specs = _areas(ctx, g, name)
         else:
@@ -657,8 +666,9 @@ def _populate(m: Any, layers: Mapping[str, gpd.GeoDataFrame], *, title: str, lan
     ctx.legend.sort(key=lambda s: order.index(s["title"]) if s["title"] in order else 99)
     cfg = {
         "title": title,
+        "lang": lang,
         "synthetic": ctx.tr("synthetic") if synthetic else None,
-        "note": ctx.note,  # type: ignore[attr-defined]
+        "note": " · ".join(ctx.notes) or None,
         "made": ctx.tr("made", date=today.isoformat()),
         "legend": ctx.legend,
         "legendTitle": ctx.tr("legend.title"),
@@ -718,8 +728,9 @@ def build_map(layers: Mapping[str, gpd.GeoDataFrame], *, title: str, lang: str =
         background layers at all; a URL template: that tile layer shown from the start
         (failed tiles are replaced by a transparent image).
     max_points
-        At most this many sources are drawn (the largest by quantity); default
-        ``webmap.max_points`` from the defaults table.
+        At most this many sources, and this many allocation/match lines, are drawn (the
+        largest by quantity, with a note on the map); default ``webmap.max_points`` from the
+        defaults table.
 
     Returns
     -------
@@ -766,8 +777,9 @@ def write_map(map_or_layers: folium.Map | Any | Mapping[str, gpd.GeoDataFrame], 
     ----------
     map_or_layers
         A map from :func:`build_map` / :func:`compare_maps` (or any folium Map/Figure),
-        or result layers, in which case ``build_map(layers, **kw)`` is called first
-        (``title`` defaults to the file name).
+        or result layers (a mapping, or a ``WorkflowResult`` whose ``.layers`` are used), in
+        which case ``build_map(layers, **kw)`` is called first (``title`` defaults to the file
+        name).
     path
         Target ``.html``; written to a temporary file beside it and renamed.
     offline
@@ -780,6 +792,8 @@ def write_map(map_or_layers: folium.Map | Any | Mapping[str, gpd.GeoDataFrame], 
     from .io import atomic_path
 
     path = Path(path)
+    if not isinstance(map_or_layers, Mapping) and isinstance(getattr(map_or_layers, "layers", None), Mapping):
+        map_or_layers = map_or_layers.layers  # a WorkflowResult
     if isinstance(map_or_layers, Mapping):
         kw.setdefault("title", path.stem)
         m = build_map(map_or_layers, **kw)

@@ -283,3 +283,20 @@ def test_number_formatting():
     assert fmt_number(np.nan, "en") == "" and fmt_number(None, "nb") == ""
     assert fmt_number(True, "nb") == "ja" and fmt_number(False, "en") == "no"
     assert fmt_number(-5.5, "nb") == "−5,50"
+
+
+def test_max_points_caps_allocation_lines_too(layers):
+    m = webmap.build_map({"allocation": layers["allocation"]}, title="t", max_points=7, tiles=None)
+    html = m.get_root().render()
+    rows = [r for p in re.findall(r"arealsirkMap\.shapes\((\{.*?\}), map_", html) for r in json.loads(p)["rows"]]
+    assert len(rows) == 7
+    assert "viser 7 av 40 linjer" in html
+
+
+def test_write_map_accepts_a_result_object(tmp_path, layers):
+    class Result:  # stands in for arealsirk.workflows.WorkflowResult
+        def __init__(self, layers):
+            self.layers = layers
+
+    out = webmap.write_map(Result({"selected_sites": layers["selected_sites"]}), tmp_path / "r.html", title="R")
+    assert "Valgte lokaliseringer" in out.read_text(encoding="utf-8")
