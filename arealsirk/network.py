@@ -228,7 +228,7 @@ def graph_from_roads(
                 "geometry": g})
         for a, b, k, t, r, c, o, g in zip(tail.tolist(), head.tolist(), seg_l, tt.tolist(), rows_l, cat_l,
                                           oneway.tolist(), geoms, strict=True))
-    G.graph["build"] = {"lines_in": n_in, "segments": int(len(parts)), "split_at_touching_ends": n_split,
+    G.graph["build"] = {"lines_in": n_in, "segments": len(parts), "split_at_touching_ends": n_split,
                         "split_at_shared_vertices": n_shared,
                         "ends_merged": n_merged, "nodes": n_nodes_all, "edges": n_edges_all,
                         "tolerance_m": tol}

@@ -42,14 +42,24 @@ from arealsirk.proximity import nearest_facility, od_matrix, prepare
 logging.getLogger("arealsirk").setLevel(logging.WARNING)
 
 
-def measure(fn, *args, **kw):
-    tracemalloc.start()
+def measure(fn, *args, memory: bool = False, **kw):
+    """Wall time of one call; with ``memory=True`` the call is repeated under tracemalloc
+    (numpy/scipy arrays are traced) for its peak heap.  Timing never runs under tracemalloc,
+    which slows Python-level allocation several-fold."""
     t = time.perf_counter()
     out = fn(*args, **kw)
     dt = time.perf_counter() - t
-    _, peak = tracemalloc.get_traced_memory()
-    tracemalloc.stop()
-    return out, dt, peak / 2**20
+    peak = None
+    if memory:
+        tracemalloc.start()
+        fn(*args, **kw)
+        peak = tracemalloc.get_traced_memory()[1] / 2**20
+        tracemalloc.stop()
+    return out, dt, peak
+
+
+def rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 def line(label: str, seconds: float, peak_mb: float | None = None, extra: str = "") -> None:
@@ -118,9 +128,9 @@ def peer_comparison(name: str, G, n_od: int, n_nx: int, n_osmnx: int, rng) -> No
     tgt = list(rng.choice(nodes, n_od, replace=False))
     print(f"\n[{name}] {G.number_of_nodes()} nodes, {G.number_of_edges()} edges; OD {n_od} x {n_od}")
     _graph.clear_cache()
-    M, t_first, mem = measure(od_matrix, G, src, tgt)
-    line("arealsirk od_matrix (incl. building the CSR cache)", t_first, mem)
-    _, t_cached, mem2 = measure(od_matrix, G, src, tgt)
+    M, t_first, _ = measure(od_matrix, G, src, tgt)
+    line("arealsirk od_matrix (incl. building the CSR cache)", t_first, None)
+    _, t_cached, mem2 = measure(od_matrix, G, src, tgt, memory=True)
     line("arealsirk od_matrix (cached graph)", t_cached, mem2)
     R, t_nx, mem_nx = measure(nx_rows, G, src[:n_nx], tgt, "travel_time")
     t_nx_full = t_nx * n_od / n_nx
@@ -146,14 +156,15 @@ def big_matrix(name: str, G, n_od: int, n_plain: int, n_nx: int, rng) -> None:
     tgt = list(rng.choice(nodes, n_od, replace=False))
     print(f"\n[{name}] {G.number_of_nodes()} nodes, {G.number_of_edges()} edges; OD {n_od} x {n_od}")
     _graph.clear_cache()
-    M, t1, mem1 = measure(od_matrix, G, src, tgt)
+    M, t1, _ = measure(od_matrix, G, src, tgt)
     pg = prepare(G, "travel_time")
     chains = getattr(pg, "_chains", None)
     how = (f"chain contraction: {chains.n_core} junctions of {pg.n} nodes" if chains is not None
            else "plain Dijkstra (few degree-2 nodes)")
     print(f"  engine: {how}")
-    line(f"arealsirk od_matrix {n_od} x {n_od} (first call: CSR + chain index)", t1, mem1)
-    M, t2, mem2 = measure(od_matrix, G, src, tgt)
+    line(f"arealsirk od_matrix {n_od} x {n_od} (first call: CSR + chain index)", t1, None,
+         f"process peak RSS {rss_mb():.0f} MB")
+    M, t2, mem2 = measure(od_matrix, G, src, tgt, memory=True)
     line(f"arealsirk od_matrix {n_od} x {n_od} (cached graph)", t2, mem2,
          "TARGET <= 10 s: " + ("met" if t2 <= 10 else "MISSED"))
     P, tp, memp = measure(plain_scipy, G, src[:n_plain], tgt, "travel_time")
@@ -174,10 +185,10 @@ def many_to_few(name: str, G, people: gpd.GeoDataFrame, n_cand: int, rng) -> Non
     cand = gpd.GeoDataFrame(geometry=shapely.points([[G.nodes[v]["x"], G.nodes[v]["y"]] for v in cand_nodes]),
                             crs=G.graph["crs"])
     print(f"\n[{name}] {len(people)} population cells -> {n_cand} candidates (snapping included)")
-    M, t, mem = measure(od_matrix, G, people, cand)
+    M, t, mem = measure(od_matrix, G, people, cand, memory=True)
     line(f"arealsirk od_matrix {len(people)} x {n_cand}", t, mem,
          "TARGET <= 2 s: " + ("met" if t <= 2 else "MISSED"))
-    (_, cost), t2, mem2 = measure(nearest_facility, G, people, cand)
+    (_, cost), t2, mem2 = measure(nearest_facility, G, people, cand, memory=True)
     line("arealsirk nearest_facility (one multi-source Dijkstra)", t2, mem2)
     assert np.allclose(cost, M.min(axis=1)), "nearest_facility disagrees with od_matrix"
     reach = np.isfinite(M).mean()
@@ -198,15 +209,16 @@ def main() -> None:
           "(shared with other jobs; timings are wall clock)")
 
     roads = national_roads()
-    G, t, mem = measure(graph_from_roads, roads, include_ferries=True)
-    print(f"\nN1000 Norway: {len(roads)} road lines -> graph in {t:.2f} s, peak {mem:.0f} MB")
+    G, t, _ = measure(graph_from_roads, roads, include_ferries=True)
+    print(f"\nN1000 Norway: {len(roads)} road lines -> graph in {t:.2f} s "
+          f"(process peak RSS {rss_mb():.0f} MB)")
     peer_comparison("N1000 Norway (real, 1:1M roads + ferries)", G, 200 if args.quick else 500, 20, 4, rng)
 
     step = 600.0 if args.quick else 300.0
     dense_roads = densify(roads, step)
-    D, t, mem = measure(graph_from_roads, dense_roads, include_ferries=True)
+    D, t, _ = measure(graph_from_roads, dense_roads, include_ferries=True)
     print(f"\nN1000 densified ({step:.0f} m): {len(dense_roads)} lines -> {D.number_of_nodes()} nodes "
-          f"in {t:.1f} s, peak {mem:.0f} MB")
+          f"in {t:.1f} s (process peak RSS {rss_mb():.0f} MB)")
     # the densified graph must give the same times between the original junctions
     jx = {(round(d["x"], 3), round(d["y"], 3)): v for v, d in G.nodes(data=True)}
     dx = {(round(d["x"], 3), round(d["y"], 3)): v for v, d in D.nodes(data=True)}
