@@ -177,6 +177,7 @@ RUNTIME_CSS = """
 .leaflet-control-layers { font-size: 13px; line-height: 1.25; max-height: 60vh; overflow-y: auto; }
 .leaflet-control-layers-expanded { padding: 4px 8px 4px 6px; }
 .leaflet-control-layers label span { white-space: nowrap; }
+.leaflet-control-attribution { font-size: 10px; max-width: 62%; white-space: normal; line-height: 1.3; }
 .as-cluster-icon { background: transparent; }
 .as-cluster { width: 100%; height: 100%; border-radius: 50%; border: 2px solid rgba(255,255,255,0.9);
   box-shadow: 0 0 3px rgba(0,0,0,0.6); box-sizing: border-box; display: flex; align-items: center;
