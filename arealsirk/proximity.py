@@ -350,11 +350,18 @@ def _reached_geometry(pg: PreparedGraph, edges: tuple[np.ndarray, ...], dist: np
             if piece.geom_type == "LineString":
                 lines.append(piece)
     pts = pg.xy[np.flatnonzero(np.isfinite(dist) & (dist <= budget) & (mask if mask is not None else True))]
-    geoms = [shapely.multilinestrings(lines)] if lines else []
+    # node and merge the reached lines first: GEOS buffers a few long lines ~30x faster than
+    # thousands of overlapping pieces (both directions of a two-way road are reached); simplify
+    # by a fifth of the buffer, which moves the outline by at most that much
+    parts = []
+    if lines:
+        net = shapely.line_merge(shapely.union_all(lines))
+        if buffer_m > 0:
+            net = shapely.simplify(net, 0.2 * buffer_m)
+        parts.append(shapely.buffer(net, buffer_m, quad_segs=4))
     if len(pts):
-        geoms.append(shapely.multipoints(pts))
-    merged = shapely.geometrycollections(geoms)
-    return shapely.buffer(merged, buffer_m, quad_segs=4)
+        parts.append(shapely.buffer(shapely.multipoints(pts), buffer_m, quad_segs=4))
+    return shapely.union_all(parts)
 
 
 def service_areas(

@@ -150,3 +150,16 @@ def test_unreachable_is_inf_and_logged(caplog):
     assert od_matrix(G, [], nodes).shape == (0, 4)
     pt = gpd.GeoDataFrame(geometry=[Point(50, 10)], crs=25833)
     assert od_matrix(G, pt, nodes, weight="length").shape == (1, 4)
+
+
+def test_progress_and_cancel(grid):
+    from arealsirk.errors import CancelledError
+
+    nodes = list(grid.nodes)
+    seen = []
+    od_matrix(grid, nodes[:5], nodes[:7], progress=lambda f, m: seen.append((f, m)))
+    assert seen and seen[-1][0] == 1.0 and all(0 <= f <= 1 for f, _ in seen)
+    with pytest.raises(CancelledError):
+        od_matrix(grid, nodes[:5], nodes[:7], is_cancelled=lambda: True)
+    with pytest.raises(CancelledError):
+        service_areas(grid, nodes[:2], 5, is_cancelled=lambda: True)
