@@ -268,9 +268,10 @@ def _why(ctx: _Ctx, row: Mapping[str, Any], score_cols: Sequence[str]) -> str:
 
 
 def _folium() -> Any:
-    from ._optional import require
+    """folium (a core dependency), imported only when a map is made so ``import arealsirk`` stays light."""
+    import folium
 
-    return require("folium", extra="report", purpose="web maps")
+    return folium
 
 
 def _element_classes() -> tuple[type, type, type]:
@@ -282,6 +283,7 @@ def _element_classes() -> tuple[type, type, type]:
     from branca.element import Element, Figure, MacroElement
     from folium.elements import JSCSSMixin
     from folium.map import Layer
+    from folium.plugins import MarkerCluster
     from folium.template import Template
 
     from ._webmap_js import RUNTIME_CSS, RUNTIME_JS
@@ -302,9 +304,9 @@ def _element_classes() -> tuple[type, type, type]:
             self.factory = factory
             self.payload = _js_json(payload)
             self.raw_name = name
-            folium_mc = __import__("folium.plugins", fromlist=["MarkerCluster"]).MarkerCluster
-            self.default_js = list(folium_mc.default_js) if cluster else []
-            self.default_css = list(folium_mc.default_css) if cluster else []
+            # the same CDN links as folium's MarkerCluster: write_map inlines the vendored copies
+            self.default_js = list(MarkerCluster.default_js) if cluster else []
+            self.default_css = list(MarkerCluster.default_css) if cluster else []
 
         def render(self, **kwargs: Any) -> None:
             figure = self.get_root()

@@ -87,3 +87,36 @@ def test_map_from_gpkg_errors(tmp_path, layers):
         webmap.map_from_gpkg(gpkg, tmp_path / "m.html")
     with pytest.raises(OutputError, match="overwrite"):
         webmap.map_from_gpkg(gpkg, gpkg)
+
+
+def test_static_map_tiles_need_contextily_or_fall_back(tmp_path, layers, monkeypatch, caplog):
+    import importlib
+    import logging
+    import sys
+    import types
+
+    from arealsirk.errors import OptionalDependencyError
+
+    real_import = importlib.import_module
+
+    def fake_import(name, *a, **k):
+        if name == "contextily":
+            raise ImportError("no contextily")
+        return real_import(name, *a, **k)
+
+    monkeypatch.setattr(importlib, "import_module", fake_import)
+    with pytest.raises(OptionalDependencyError, match="contextily"):
+        webmap.static_map(layers, tmp_path / "t.png", tiles=True, dpi=50)
+    assert not (tmp_path / "t.png").exists()
+    monkeypatch.setattr(importlib, "import_module", real_import)
+    # contextily present but offline: a warning, and the map is drawn without a background
+    fake = types.ModuleType("contextily")
+
+    def add_basemap(*a, **k):
+        raise ConnectionError("offline")
+
+    fake.add_basemap = add_basemap
+    monkeypatch.setitem(sys.modules, "contextily", fake)
+    caplog.set_level(logging.WARNING, logger="arealsirk")
+    out = webmap.static_map(layers, tmp_path / "t.png", tiles=True, dpi=50)
+    assert out.exists() and "no background tiles" in caplog.text
