@@ -5,7 +5,8 @@ Run: .venv/bin/python benchmarks/bench_readers.py
 Peer ("naive"): what a notebook user typically writes -- ``pandas.read_csv`` and a per-row
 ``shapely.geometry.box`` for every cell id, then ``geopandas.GeoDataFrame``.  Both are checked to give
 the same cells and the same national total; the script prints wall time, peak extra resident
-memory (forked child, ru_maxrss) and the ratio.  The machine is shared with other jobs, so timings vary by +/- 30 %.
+memory (forked child, ru_maxrss) and the ratio.  The machine is shared with other jobs, so timings
+vary by +/- 30 %.
 """
 
 from __future__ import annotations
@@ -37,12 +38,12 @@ def _child(fn, queue):
 def measure(fn, repeat=3):
     """Best wall time and the peak extra resident memory (MB) of ``fn`` run in a forked child."""
     ctx = mp.get_context("fork")
-    best, mem, n = np.inf, 0.0, 0
+    best, mem = np.inf, 0.0
     for _ in range(repeat):
         q = ctx.Queue()
         proc = ctx.Process(target=_child, args=(fn, q))
         proc.start()
-        elapsed, extra, n = q.get()
+        elapsed, extra, _ = q.get()
         proc.join()
         best, mem = min(best, elapsed), max(mem, extra)
     return fn() if repeat == 0 else None, best, mem
@@ -69,9 +70,11 @@ def main() -> None:
     print(f"SSB 250 m national ({len(ours):,} cells, {int(ours['population'].sum()):,} persons)")
     print(f"  arealsirk.readers.read_ssb_grid : {t_ours:6.2f} s  peak {m_ours:7.1f} MB")
     print(f"  naive pandas + per-row box      : {t_peer:6.2f} s  peak {m_peer:7.1f} MB")
-    print(f"  ratio naive / ours              : {t_peer / t_ours:6.2f} x time, {m_peer / m_ours:5.2f} x memory")
+    print(f"  ratio naive / ours              : {t_peer / t_ours:6.2f} x time, "
+          f"{m_peer / m_ours:5.2f} x memory")
 
-    kommuner = read_kommuner(data / "kommuner_fylker_2024" / "Kommuner-M.geojson", kommunenummer=["3305", "3310"])
+    kommuner = read_kommuner(data / "kommuner_fylker_2024" / "Kommuner-M.geojson",
+                             kommunenummer=["3305", "3310"])
     _, t_clip, m_clip = measure(lambda: read_ssb_grid(grid, clip=kommuner, geometry="centroid"))
     print(f"  read + clip to Ringerike/Hole   : {t_clip:6.2f} s  peak {m_clip:7.1f} MB")
 

@@ -128,7 +128,8 @@ def normalise_kommunenummer(values: pd.Series, *, file: object = None, layer: st
         return s
 
     text = values.map(one)
-    ok = text.isna() | text.map(lambda s: s is None or bool(re.fullmatch(r"\d{1,%d}" % digits, str(s))))
+    pattern = re.compile(rf"\d{{1,{digits}}}")
+    ok = text.isna() | text.map(lambda s: s is None or bool(pattern.fullmatch(str(s))))
     if not ok.all():
         bad = text[~ok].iloc[0]
         raise InputError(f"{where(file=file, layer=layer, column=column)}expected {digits}-digit numbers "

@@ -12,9 +12,7 @@ from __future__ import annotations
 import io
 import logging
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
-
-import numpy as np
+from typing import TYPE_CHECKING
 
 from ..errors import InputError, MissingFileError, where
 from ._common import PathLike, find_column, normalise_kommunenummer, read_vector, require_column
@@ -24,7 +22,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("arealsirk")
 
-__all__ = ["read_addresses", "population_from_addresses"]
+__all__ = ["population_from_addresses", "read_addresses"]
 
 _KEEP = ("kommunenummer", "kommunenavn", "adressetype", "adressenavn", "nummer", "bokstav",
          "adresseTekst", "postnummer", "poststed", "grunnkretsnummer", "grunnkretsnavn",

@@ -34,8 +34,14 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("arealsirk")
 
-__all__ = ["read_kommuner", "read_fylker", "kommune_crosswalk", "to_kommunenummer_2024",
-           "read_kommune_population", "default_crosswalk_path"]
+__all__ = [
+    "default_crosswalk_path",
+    "kommune_crosswalk",
+    "read_fylker",
+    "read_kommune_population",
+    "read_kommuner",
+    "to_kommunenummer_2024",
+]
 
 _KNR = ("kommunenummer", "kommunenummer_2024", "kommunenr", "kommune_nr", "knr", "komm", "kommnr",
         "kommune_id")
@@ -277,13 +283,13 @@ def read_kommune_population(path: PathLike | None = None) -> pd.DataFrame:
     path = path or default_crosswalk_path()
     table = _read_table(path)
     knr = find_column(table.columns, ("kommunenummer_2024",)) or require_column(
-        table, _KNR + ("region",), file=path, layer=None, what="kommunenummer")
+        table, (*_KNR, "region"), file=path, layer=None, what="kommunenummer")
     popc = find_column(table.columns, _POP) or next(
         (c for c in table.columns if str(c).lower().startswith("folkemengde")), None)
     if popc is None:
         raise InputError(f"{where(file=path, column='folkemengde')}no population column "
                          f"(folkemengde*, population); columns present: {', '.join(table.columns)}")
-    name = find_column(table.columns, ("kommunenavn_2024",) + _KNAVN)
+    name = find_column(table.columns, ("kommunenavn_2024", *_KNAVN))
     values = pd.to_numeric(table[popc].str.replace(" ", "", regex=False), errors="coerce")
     if values.isna().any():
         raise InputError(f"{where(file=path, column=popc)}values must be numbers; "

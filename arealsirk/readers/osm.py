@@ -22,7 +22,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("arealsirk")
 
-__all__ = ["read_osm_pois", "parse_other_tags", "POI_KINDS"]
+__all__ = ["POI_KINDS", "parse_other_tags", "read_osm_pois"]
 
 #: kind -> list of (key, value) OSM tags, any of which selects a feature.
 POI_KINDS: dict[str, tuple[tuple[str, str], ...]] = {
@@ -73,7 +73,8 @@ def read_osm_pois(path: str, *, kinds: Sequence[str] = ("recycling_centre", "rec
         try:
             df = pyogrio.read_dataframe(src, layer=layer, where=like, on_invalid="ignore")
         except Exception as exc:
-            raise InputError(f"{path}, layer '{layer}': cannot be read as OpenStreetMap data ({exc})") from exc
+            raise InputError(f"{path}, layer '{layer}': cannot be read as OpenStreetMap data "
+                             f"({exc})") from exc
         if not len(df):
             continue
         tags = df["other_tags"].map(parse_other_tags)

@@ -30,7 +30,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("arealsirk")
 
-__all__ = ["read_roads", "normalise_roads", "ROAD_CATEGORIES", "NON_CAR_TYPES", "FERRY_TYPES"]
+__all__ = ["FERRY_TYPES", "NON_CAR_TYPES", "ROAD_CATEGORIES", "normalise_roads", "read_roads"]
 
 #: Kartverket/NVDB road categories (vegkategori).
 ROAD_CATEGORIES = ("E", "R", "F", "K", "P")

@@ -32,7 +32,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("arealsirk")
 
-__all__ = ["read_ssb_grid", "decode_ssb_id", "encode_ssb_id", "ssb_cells", "SSB_X_OFFSET"]
+__all__ = ["SSB_X_OFFSET", "decode_ssb_id", "encode_ssb_id", "read_ssb_grid", "ssb_cells"]
 
 #: Added to the easting in SSB cell ids so that it is positive (SSB grid definition).
 SSB_X_OFFSET = 2_000_000
@@ -195,7 +195,8 @@ def read_ssb_grid(
         only = frame.columns[0]
         sep = next((d for d in (";", ",", "\t") if d in only), None)
         raise InputError(f"{at}read as a single column {only[:60]!r}"
-                         + (f" - is the delimiter {sep!r}?" if sep else "; expected an id and a population column"))
+                         + (f" - is the delimiter {sep!r}?" if sep
+                            else "; expected an id and a population column"))
     idc = id_column or find_column(frame.columns, _ID_ALIASES)
     if idc is None:
         idc = next((c for c in frame.columns if re.match(r"(ssbid|ru)\d*", str(c).lower())), None)
@@ -222,7 +223,8 @@ def read_ssb_grid(
     popc = population_column or find_column(frame.columns, _POP_ALIASES)
     if popc is None or popc not in frame.columns:
         have = ", ".join(map(str, frame.columns))
-        raise MissingColumnError(f"{where(file=path, layer=layer_name, column=population_column or 'pop_tot')}"
+        at_pop = where(file=path, layer=layer_name, column=population_column or "pop_tot")
+        raise MissingColumnError(f"{at_pop}"
                                  f"no population column (pop_tot, population); columns present: {have}")
 
     size = cell_m or _cell_size_from_name(str(idc)) or (_cell_size_from_name(p.name) if p else None)

@@ -65,5 +65,5 @@ def test_osm_pois_oslo(data):
     assert ll.geometry.x.between(10.70, 10.80).all() and ll.geometry.y.between(59.89, 59.95).all()
     only = read_osm_pois(data / "osm_oslo_center" / "oslo-center.osm.pbf", kinds=["second_hand"])
     assert len(only) == counts["second_hand"]
-    with pytest.raises(InputError, match="unknown POI kind"):
+    with pytest.raises(InputError, match=r"unknown POI kind"):
         read_osm_pois(data / "osm_oslo_center" / "oslo-opera.osm.pbf", kinds=["bakery"])

@@ -70,7 +70,7 @@ def test_crosswalk_and_translation(data):
     assert len(cw) == 356
     got = to_kommunenummer_2024(["3007", "0301", 3305, "1507", "3038"], crosswalk=cw).tolist()
     assert got == ["3305", "0301", "3305", "1508", "3310"]  # Ringerike, Oslo, Ålesund, Hole
-    with pytest.raises(InputError, match="9999"):
+    with pytest.raises(InputError, match=r"9999"):
         to_kommunenummer_2024(["9999"], crosswalk=cw, strict=True)
 
 
@@ -109,8 +109,8 @@ def test_errors(tmp_path, kommuner_m):
     bad = kommuner_m.head(1).assign(kommunenummer="33O5")
     path2 = tmp_path / "bad.geojson"
     bad.to_file(path2)
-    with pytest.raises(InputError, match="'33O5'"):
+    with pytest.raises(InputError, match=r"'33O5'"):
         read_kommuner(path2)
     kommuner_m.head(2).to_file(tmp_path / "k2.geojson")
-    with pytest.raises(InputError, match="not found: 9999"):
+    with pytest.raises(InputError, match=r"not found: 9999"):
         read_kommuner(tmp_path / "k2.geojson", kommunenummer=["9999"], to_2024=False)

@@ -41,16 +41,16 @@ def test_gml_and_zipped_geojson_agree(tmp_path, two_kommuner):
 def test_wrong_file_is_named(tmp_path, data):
     text = tmp_path / "notes.gpkg"
     text.write_text("not a geopackage")
-    with pytest.raises(InputError, match="notes.gpkg: cannot be read"):
+    with pytest.raises(InputError, match=r"notes.gpkg: cannot be read"):
         read_kommuner(text)
     # a population CSV given where roads are expected
-    with pytest.raises(InputError, match="nor2015pop_1kmruter.csv"):
+    with pytest.raises(InputError, match=r"nor2015pop_1kmruter.csv"):
         read_roads(data / "ssb_popgrid_2015" / "nor2015pop_1kmruter.csv")
     # kommuner given where an SSB grid is expected: no SSB id column
     with pytest.raises(InputError, match=r"Kommuner-S.geojson.*not an SSB cell id"):
         read_ssb_grid(data / "kommuner_fylker_2024" / "Kommuner-S.geojson")
     # a bundle with many layers needs a layer name when none of them is an obvious choice
-    with pytest.raises(InputError, match="name the SSB grid layer|layers"):
+    with pytest.raises(InputError, match=r"name the SSB grid layer|layers"):
         read_ssb_grid(data / "rana_hemnes" / "rana_hemnes.gpkg")
 
 
@@ -59,7 +59,8 @@ def test_uppercase_sosi_columns():
 
     from arealsirk.readers import normalise_roads
 
-    gdf = gpd.GeoDataFrame({"VEGKATEGORI": ["R", "K"], "VEGNUMMER": [7, 1000], "TYPEVEG": ["enkelBilveg"] * 2},
-                           geometry=[LineString([(0, 0), (10, 0)]), LineString([(10, 0), (10, 10)])], crs=25833)
+    gdf = gpd.GeoDataFrame(
+        {"VEGKATEGORI": ["R", "K"], "VEGNUMMER": [7, 1000], "TYPEVEG": ["enkelBilveg"] * 2},
+        geometry=[LineString([(0, 0), (10, 0)]), LineString([(10, 0), (10, 10)])], crs=25833)
     roads = normalise_roads(gdf)
     assert roads["vegkategori"].tolist() == ["R", "K"] and roads["vegnummer"].tolist() == [7, 1000]

@@ -54,18 +54,18 @@ def test_elveg_references_and_multilines():
 
 def test_road_errors():
     gdf = gpd.GeoDataFrame({"typeVeg": ["enkelBilveg"]}, geometry=[LineString([(0, 0), (1, 1)])], crs=25833)
-    with pytest.raises(MissingColumnError, match="column 'vegkategori'"):
+    with pytest.raises(MissingColumnError, match=r"column 'vegkategori'"):
         normalise_roads(gdf, file="veg.gpkg", layer="veg")
     gdf["vegkategori"] = ["X"]
     with pytest.raises(InputError, match=r"veg.gpkg, layer 'veg', column 'vegkategori'.*'X'"):
         normalise_roads(gdf, file="veg.gpkg", layer="veg")
     pts = gpd.GeoDataFrame({"vegkategori": ["E"]}, geometry=gpd.points_from_xy([0], [0]), crs=25833)
-    with pytest.raises(InputError, match="line"):
+    with pytest.raises(InputError, match=r"line"):
         normalise_roads(pts)
 
 
 def test_wrong_layer_named(ringerike):
-    with pytest.raises(FileNotFoundError, match="no layer 'veger'"):
+    with pytest.raises(FileNotFoundError, match=r"no layer 'veger'"):
         read_roads(ringerike, layer="veger")
 
 

@@ -104,7 +104,7 @@ def test_kommune_assignment_sums_to_total(ringerike):
 def test_errors_name_file_and_column(tmp_path):
     bad = tmp_path / "pipe.csv"
     bad.write_text("ru250m|pop_tot\n22630006649000|5\n")
-    with pytest.raises(InputError, match="pipe.csv"):
+    with pytest.raises(InputError, match=r"pipe.csv"):
         read_ssb_grid(bad)
     nopop = tmp_path / "nopop.csv"
     nopop.write_text("ru250m;antall_hus\n22630006649000;x\n")
@@ -112,15 +112,15 @@ def test_errors_name_file_and_column(tmp_path):
         read_ssb_grid(nopop)
     notid = tmp_path / "notid.csv"
     notid.write_text("ssbid;pop_tot\n3305;5\n")
-    with pytest.raises(InputError, match="column 'ssbid'.*not an SSB cell id"):
+    with pytest.raises(InputError, match=r"column 'ssbid'.*not an SSB cell id"):
         read_ssb_grid(notid)
     offgrid = tmp_path / "grid.csv"
     offgrid.write_text("ru250m;pop_tot\n22630106649000;5\n")
-    with pytest.raises(InputError, match="not on a 250 m grid"):
+    with pytest.raises(InputError, match=r"not on a 250 m grid"):
         read_ssb_grid(offgrid)
     frac = tmp_path / "frac.csv"
     frac.write_text("ssbid_1000m;pop_tot\n22630006649000;39,9\n")
-    with pytest.raises(InputError, match="whole numbers"):
+    with pytest.raises(InputError, match=r"whole numbers"):
         read_ssb_grid(frac)
     with pytest.raises(MissingFileError):
         read_ssb_grid(tmp_path / "missing.csv")
@@ -129,5 +129,5 @@ def test_errors_name_file_and_column(tmp_path):
 def test_wrong_x_ll_is_reported(tmp_path):
     path = tmp_path / "cells.csv"
     path.write_text("ru250m;pop_tot;x_ll;y_ll\n22630006649000;5;263250;6649000\n")
-    with pytest.raises(InputError, match="column 'x_ll'"):
+    with pytest.raises(InputError, match=r"column 'x_ll'"):
         read_ssb_grid(path)
