@@ -23,10 +23,15 @@ RUNTIME_JS = r"""
   }
   A.el = el;
   // Popup: a title and a table of (label, value) rows; empty values are left out.
-  A.popup = function (title, cols, vals, offset, why) {
+  A.popup = function (title, cols, vals, offset, why, whyHeading) {
     var d = el('div', 'as-popup');
     if (title !== null && title !== undefined && title !== '') { d.appendChild(el('div', 'as-popup-title', title)); }
-    if (why) { d.appendChild(el('div', 'as-popup-why', why)); }
+    if (why) {
+      var w = el('div', 'as-popup-why');
+      if (whyHeading) { w.appendChild(el('span', 'as-popup-why-head', whyHeading + ' ')); }
+      w.appendChild(el('span', null, why));
+      d.appendChild(w);
+    }
     var t = el('table', 'as-popup-table');
     for (var i = 0; i < cols.length; i++) {
       var v = vals[i + offset];
@@ -43,9 +48,11 @@ RUNTIME_JS = r"""
     group.on('click', function (e) {
       var row = rowOf(e.layer);
       if (!row) { return; }
-      var why = d.why ? d.why : null;
-      L.popup({maxWidth: 360}).setLatLng(e.latlng)
-        .setContent(A.popup(row[d.titleIndex], d.cols, row, d.valueOffset, why)).openOn(map);
+      var why = d.whyIndex !== undefined ? row[d.whyIndex] : null;
+      L.popup({maxWidth: 340, maxHeight: Math.max(200, map.getSize().y - 160),
+               autoPanPaddingTopLeft: L.point(20, 110), autoPanPaddingBottomRight: L.point(20, 20)})
+        .setLatLng(e.latlng)
+        .setContent(A.popup(row[d.titleIndex], d.cols, row, d.valueOffset, why, d.whyHeading)).openOn(map);
     });
     if (d.tooltip) {
       group.on('mouseover', function (e) {
@@ -183,7 +190,11 @@ RUNTIME_CSS = """
   box-shadow: 0 0 3px rgba(0,0,0,0.6); box-sizing: border-box; display: flex; align-items: center;
   justify-content: center; color: #fff; font-size: 11px; font-weight: bold; text-shadow: 0 0 2px #000; opacity: 0.9; }
 .as-popup-title { font-weight: bold; font-size: 14px; margin-bottom: 4px; }
-.as-popup-why { font-style: italic; margin-bottom: 4px; }
+.leaflet-popup-content { font-size: 12.5px; line-height: 1.35; margin: 10px 14px; }
+.as-popup-why { margin: 2px 0 6px 0; padding: 4px 6px; background: #f3f6f9; border-left: 3px solid #3b528b; }
+.as-popup-why-head { font-weight: bold; }
+.as-popup-table { border-collapse: collapse; }
+.as-popup-table th, .as-popup-table td { padding: 1px 0; }
 .as-popup-table th { text-align: left; padding-right: 8px; font-weight: normal; color: #555; vertical-align: top; }
 .as-popup-table td { font-weight: bold; }
 """

@@ -452,13 +452,11 @@ def _sites(ctx: _Ctx, g: gpd.GeoDataFrame, layer: str) -> list[tuple]:
     extra = [c for c in ("reason", "explanation") if c in g.columns]
     fields = ["facility_type", "existing", "kommune", *figures, "score_total", *score_cols, *extra, "id"]
     cols = [column_label(ctx.lang, c) for c in fields]
-    cols.insert(0, ctx.tr("why"))
     pts = g.geometry.representative_point()
     recs = g.drop(columns=g.geometry.name).to_dict("records")
     rows = []
     for i, rec in enumerate(recs):
-        vals = [_why(ctx, rec, score_cols),
-                label(ctx.lang, "facility", types[i]) if types[i] else "",
+        vals = [label(ctx.lang, "facility", types[i]) if types[i] else "",
                 fmt_number(bool(rec["existing"]), ctx.lang) if _text(rec.get("existing")) != "" else "",
                 ctx.kommune(rec.get("kommunenummer"))]
         for c in figures:
@@ -469,13 +467,13 @@ def _sites(ctx: _Ctx, g: gpd.GeoDataFrame, layer: str) -> list[tuple]:
         vals += [_text(rec.get(c)) for c in extra]
         vals.append(_text(rec.get("id")))
         rows.append([round(float(pts.iloc[i].y), 5), round(float(pts.iloc[i].x), 5), 10 if big else 6,
-                     uniq.index(types[i]), _text(rec.get("name")), *vals])
+                     uniq.index(types[i]), _text(rec.get("name")), _why(ctx, rec, score_cols), *vals])
     if big:
         ctx.legend.append({"title": ctx.tr("legend.sites"), "items": [
             {"label": label(ctx.lang, "facility", k) if k else "–", "fill": colours[k], "color": "#000",
              "shape": "circle", "size": 14} for k in uniq]})
-    payload = {"rows": rows, "styles": styles, "cols": cols, "titleIndex": 4, "valueOffset": 5,
-               "cluster": False, "tooltip": True}
+    payload = {"rows": rows, "styles": styles, "cols": cols, "titleIndex": 4, "whyIndex": 5,
+               "whyHeading": ctx.tr("why"), "valueOffset": 6, "cluster": False, "tooltip": True}
     return [("points", payload, ctx.tr(f"layer.{layer}"), True, False)]
 
 
