@@ -63,3 +63,13 @@ def test_wkb_type_promotes_mixed_single_and_multi(qgis_app):
     with pytest.raises(QgsProcessingException, match="mixed geometry"):
         wkb_type_for(gpd.GeoDataFrame(geometry=[Point(0, 0), LineString([(0, 0), (1, 1)])], crs=25833))
     assert wkb_type_for(gpd.GeoDataFrame(geometry=[Polygon([(0, 0), (1, 0), (1, 1)])])) == QgsWkbTypes.Polygon
+
+
+def test_geopackage_fid_column_is_renamed_on_output(qgis_app):
+    import geopandas as gpd
+    from shapely.geometry import Point
+
+    from arealsirk_qgis.convert import fields_for
+
+    frame = gpd.GeoDataFrame({"fid": [7, 7], "id": ["a", "b"]}, geometry=[Point(0, 0), Point(1, 1)], crs=25833)
+    assert [f.name() for f in fields_for(frame)] == ["source_fid", "id"]

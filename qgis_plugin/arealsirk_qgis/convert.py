@@ -158,8 +158,15 @@ def fields_for(frame: Any) -> QgsFields:
             continue
         if _is_geometry_dtype(frame[name]):
             continue  # secondary geometry columns cannot become attributes
-        fields.append(QgsField(str(name), _field_type(frame[name].dtype)))
+        fields.append(QgsField(_field_name(name), _field_type(frame[name].dtype)))
     return fields
+
+
+def _field_name(name: Any) -> str:
+    """Output field name; ``fid`` (a GeoPackage's feature-id column, carried over from an input
+    GeoPackage) is renamed so the output's own feature ids never clash with it."""
+    text = str(name)
+    return "source_fid" if text.lower() == "fid" else text
 
 
 def _is_geometry_dtype(series: Any) -> bool:
@@ -246,7 +253,8 @@ def write_sink(alg: Any, parameters: dict, name: str, context: Any, frame: Any, 
 
     multi = QgsWkbTypes.isMultiType(wkb_type)
     has_geom = wkb_type != QgsWkbTypes.NoGeometry
-    columns = [f.name() for f in fields]
+    geom_name = getattr(frame, "_geometry_column_name", None)
+    columns = [c for c in frame.columns if c != geom_name and not _is_geometry_dtype(frame[c])]
     wkbs = shapely.to_wkb(frame.geometry.values, include_srid=False) if has_geom else None
     records = frame[columns].itertuples(index=False, name=None) if columns else (() for _ in
                                                                                 range(len(frame)))
