@@ -35,6 +35,7 @@ if TYPE_CHECKING:
 log = logging.getLogger("arealsirk")
 
 __all__ = [
+    "SPLIT_2024",
     "default_crosswalk_path",
     "kommune_crosswalk",
     "read_fylker",
@@ -50,6 +51,9 @@ _FNR = ("fylkesnummer", "fylkesnr", "fylke_nr", "fnr", "fylke")
 _FNAVN = ("fylkesnavn", "navn", "name", "fylke_navn")
 _POP = ("population", "folkemengde", "folkemengde_2021", "folkemengde_2021_01_01", "befolkning",
         "innbyggere")
+#: 2024 kommuner created by a split, so a 2020 -> 2024 table has no row *to* them
+#: (Haram left Ålesund on 1.1.2024; SSB KLASS, kommuneendringer 2024).
+SPLIT_2024: dict[str, str] = {"1580": "Haram"}
 _OLD = ("kommunenummer_2020", "kommunenummer_old", "old", "oldcode", "sourcecode", "source_code",
         "fra", "from", "kommunenummer_fra")
 _NEW = ("kommunenummer_2024", "kommunenummer_new", "new", "newcode", "targetcode", "target_code",
@@ -130,7 +134,7 @@ def to_kommunenummer_2024(values: Iterable[Any], *, crosswalk: pd.DataFrame | Pa
 
     cw = crosswalk if isinstance(crosswalk, pd.DataFrame) else kommune_crosswalk(crosswalk)
     series = normalise_kommunenummer(pd.Series(list(values)))
-    current = set(cw["kommunenummer_2024"])
+    current = set(cw["kommunenummer_2024"]) | set(SPLIT_2024)
     mapping = {o: n for o, n in zip(cw["kommunenummer_old"], cw["kommunenummer_2024"], strict=True)
                if o not in current or o == n}
     out = series.map(lambda v: v if v in current else mapping.get(v, v))

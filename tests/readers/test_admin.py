@@ -70,6 +70,8 @@ def test_crosswalk_and_translation(data):
     assert len(cw) == 356
     got = to_kommunenummer_2024(["3007", "0301", 3305, "1507", "3038"], crosswalk=cw).tolist()
     assert got == ["3305", "0301", "3305", "1508", "3310"]  # Ringerike, Oslo, Ålesund, Hole
+    # Haram (1580) is a 2024 kommune split from Ålesund: valid although no 2020 row points to it
+    assert to_kommunenummer_2024(["1580"], crosswalk=cw, strict=True).tolist() == ["1580"]
     with pytest.raises(InputError, match=r"9999"):
         to_kommunenummer_2024(["9999"], crosswalk=cw, strict=True)
 
