@@ -38,7 +38,8 @@ __all__ = ["SSB_X_OFFSET", "decode_ssb_id", "encode_ssb_id", "read_ssb_grid", "s
 SSB_X_OFFSET = 2_000_000
 _ID_ALIASES = ("ssbid", "ru250m", "ru1000m", "ru5000m", "ssbid_250m", "ssbid_1000m", "ssbid_5000m",
                "ssbid250m", "ssbid1000m", "ssbid5000m", "rute_id", "ruteid", "id")
-_POP_ALIASES = ("pop_tot", "population", "befolkning", "folkemengde", "antall", "sum", "pop")
+_POP_ALIASES = ("pop_tot", "poptot", "tot_pop", "population", "befolkning", "folkemengde", "antall", "sum",
+                "pop")
 #: National envelope of EPSG:25833 coordinates (with margin) used to recognise a wrong id column.
 _NORWAY = (-200_000, 6_300_000, 1_300_000, 8_100_000)
 
