@@ -131,10 +131,19 @@ RUNTIME_JS = r"""
         options: {position: 'bottomleft'},
         onAdd: function () {
           var c = el('div', 'as-legend leaflet-control');
-          c.appendChild(el('div', 'as-legend-title', cfg.legendTitle));
+          var head = el('div', 'as-legend-title', cfg.legendTitle);
+          var body = el('div', 'as-legend-body');
+          var open = map.getSize().x >= 760;  // folded on phones and in comparison halves
+          function show() { body.style.display = open ? '' : 'none'; head.setAttribute('data-open', open ? '1' : '0'); }
+          head.setAttribute('role', 'button');
+          head.setAttribute('tabindex', '0');
+          L.DomEvent.on(head, 'click', function () { open = !open; show(); });
+          c.appendChild(head);
+          c.appendChild(body);
+          show();
           for (var i = 0; i < cfg.legend.length; i++) {
             var sec = cfg.legend[i];
-            c.appendChild(el('div', 'as-legend-head', sec.title));
+            body.appendChild(el('div', 'as-legend-head', sec.title));
             for (var j = 0; j < sec.items.length; j++) {
               var it = sec.items[j], row = el('div', 'as-legend-row');
               var sw = el('span', 'as-swatch as-swatch-' + (it.shape || 'box'));
@@ -143,7 +152,7 @@ RUNTIME_JS = r"""
               if (it.size) { sw.style.width = sw.style.height = it.size + 'px'; }
               row.appendChild(sw);
               row.appendChild(el('span', null, it.label));
-              c.appendChild(row);
+              body.appendChild(row);
             }
           }
           L.DomEvent.disableClickPropagation(c);
@@ -175,7 +184,9 @@ RUNTIME_CSS = """
 .as-note, .as-made { font-size: 11px; color: #555; }
 .as-legend { background: rgba(255,255,255,0.92); padding: 6px 10px; border-radius: 5px; font-size: 12px;
   line-height: 16px; box-shadow: 0 1px 5px rgba(0,0,0,0.4); max-height: 45vh; overflow-y: auto; }
-.as-legend-title { font-weight: bold; font-size: 13px; margin-bottom: 2px; }
+.as-legend-title { font-weight: bold; font-size: 13px; margin-bottom: 2px; cursor: pointer; user-select: none; }
+.as-legend-title[data-open="1"]::after { content: " ▾"; }
+.as-legend-title[data-open="0"]::after { content: " ▸"; }
 .as-legend-head { font-weight: bold; margin-top: 5px; }
 .as-legend-row { display: flex; align-items: center; gap: 6px; }
 .as-swatch { display: inline-block; width: 14px; height: 12px; border: 1px solid #333; box-sizing: border-box; }

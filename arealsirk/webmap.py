@@ -279,7 +279,7 @@ def _element_classes() -> tuple[type, type, type]:
     global _CLASSES
     if _CLASSES is not None:
         return _CLASSES
-    _folium()
+    folium = _folium()
     from branca.element import Element, Figure, MacroElement
     from folium.elements import JSCSSMixin
     from folium.map import Layer
@@ -342,7 +342,38 @@ def _element_classes() -> tuple[type, type, type]:
                 Element(f"<script>{safe_script(RUNTIME_JS)}</script>\n<style>{safe_style(RUNTIME_CSS)}</style>"),
                 name="arealsirk_runtime")
 
-    _CLASSES = (DataLayer, Decorations, Element)
+    class LayerList(folium.LayerControl):
+        """folium's LayerControl, collapsed to an icon when the map is narrower than 760 px (phones,
+        the halves of a comparison) and expanded otherwise."""
+
+        _template = Template("""
+            {% macro script(this,kwargs) %}
+                var {{ this.get_name() }}_layers = {
+                    base_layers : {
+                        {%- for key, val in this.base_layers.items() %}
+                        {{ key|tojson }} : {{val}},
+                        {%- endfor %}
+                    },
+                    overlays :  {
+                        {%- for key, val in this.overlays.items() %}
+                        {{ key|tojson }} : {{val}},
+                        {%- endfor %}
+                    },
+                };
+                let {{ this.get_name() }} = L.control.layers(
+                    {{ this.get_name() }}_layers.base_layers,
+                    {{ this.get_name() }}_layers.overlays,
+                    Object.assign({{ this.options|tojavascript }}, {collapsed: {{ "true" if this.force_collapsed
+                        else "false" }} || {{ this._parent.get_name() }}.getSize().x < 760})
+                ).addTo({{this._parent.get_name()}});
+            {% endmacro %}
+        """)
+
+        def __init__(self, *, collapsed: bool = False):
+            super().__init__(position="topright", collapsed=collapsed)
+            self.force_collapsed = collapsed
+
+    _CLASSES = (DataLayer, Decorations, LayerList)
     return _CLASSES
 
 
@@ -611,7 +642,7 @@ def _populate(m: Any, layers: Mapping[str, gpd.GeoDataFrame], *, title: str, lan
     """Add every known result layer + controls + title/legend to the folium map ``m``."""
     import folium
 
-    DataLayer, Decorations, _ = _element_classes()
+    DataLayer, Decorations, LayerList = _element_classes()
     simplify_m = _default("webmap.simplify_m", 20.0)
     decimals = int(_default("webmap.coord_decimals", 5))
     cluster_min = int(_default("webmap.cluster_min_points", 200))
@@ -657,7 +688,7 @@ def _populate(m: Any, layers: Mapping[str, gpd.GeoDataFrame], *, title: str, lan
             payload["key"] = name
             m.add_child(DataLayer(factory, payload, name=lname, show=show, cluster=cluster))
     if layer_control:
-        folium.LayerControl(collapsed=collapsed, position="topright").add_to(m)
+        LayerList(collapsed=collapsed).add_to(m)
     today = today or _dt.date.today()
     b = ctx.bounds
     # legend: selected sites first, then scores, sources, lines, areas
@@ -872,7 +903,7 @@ def compare_maps(left_layers: Mapping[str, gpd.GeoDataFrame], right_layers: Mapp
         m.default_js = [j for j in m.default_js if j[0] == "leaflet"]
         m.default_css = [c for c in m.default_css if c[0] == "leaflet_css"]
         _populate(m, lay, title=ttl, lang=lang, synthetic=synthetic, attribution=attribution, tiles=tiles,
-                  max_points=int(max_points), collapsed=True)
+                  max_points=int(max_points))
     page = " | ".join(titles)
     if synthetic:
         page += f" ({t(lang, 'synthetic.short')})"

@@ -241,6 +241,12 @@ def test_compare_maps_stay_in_sync(browser, tmp_path, layers):
         }""")
         assert moved[2] == moved[5] == 12
         assert moved[3] == pytest.approx(moved[0], abs=1e-6) and moved[4] == pytest.approx(moved[1], abs=1e-6)
+        # half-width maps start with the layer list and the legend folded; a click opens the legend
+        assert page.page.locator(".leaflet-control-layers-expanded").count() == 0
+        body = page.page.locator(".as-legend-body").first
+        assert not body.is_visible()
+        page.page.locator(".as-legend-title").first.click()
+        assert body.is_visible() and "Biogassanlegg" in body.inner_text()
         text = page.click_feature("selected_sites", 0, map_index=1)
         assert "Biogass Sørdal" in text
         ARTIFACTS.mkdir(exist_ok=True)
