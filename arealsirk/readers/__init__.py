@@ -11,6 +11,7 @@ with one clear message naming the file, layer and column. See ``docs/readers.md`
 :func:`kommune_crosswalk`      old -> 2024 kommunenummer table
 :func:`to_kommunenummer_2024`  translate numbers
 :func:`read_roads`             N1000/N50/Elveg roads -> ``network.graph_from_roads`` input
+:func:`read_road_graph`        the same, built into the routable graph in one call
 :func:`read_addresses`         Matrikkel address points (Geonorge CSV)
 :func:`population_from_addresses`  grid population spread over address points
 :func:`read_osm_pois`          recycling stations and second-hand shops from ``.osm.pbf``
@@ -30,7 +31,7 @@ from .admin import (
 )
 from .osm import read_osm_pois
 from .region import read_region_bundle
-from .roads import normalise_roads, read_roads
+from .roads import normalise_roads, read_road_graph, read_roads
 from .ssb import decode_ssb_id, encode_ssb_id, read_ssb_grid, ssb_cells
 
 __all__ = [
@@ -45,6 +46,7 @@ __all__ = [
     "read_kommuner",
     "read_osm_pois",
     "read_region_bundle",
+    "read_road_graph",
     "read_roads",
     "read_ssb_grid",
     "ssb_cells",

@@ -18,8 +18,11 @@ def test_n1000_region_roads(ringerike):
     assert set(roads["vegkategori"]) <= set("ERFKP")
     assert (roads.geom_type == "LineString").all()
     assert roads["id"].is_unique
-    # exploding MultiLineStrings keeps every metre
-    assert roads.length.sum() == pytest.approx(drivable.length.sum(), rel=1e-9)
+    # exploding MultiLineStrings keeps every metre; joining the ferry to the quay road adds a little
+    plain = read_roads(ringerike, connect_ferries_m=0)
+    assert plain.length.sum() == pytest.approx(drivable.length.sum(), rel=1e-9)
+    added = roads.length.sum() - plain.length.sum()
+    assert 1.0 < added < 2 * 1000.0
     assert len(roads) >= len(drivable)
     assert int(roads["ferry"].sum()) == int((raw["typeVeg"] == "bilferje").sum()) == 1
     # E16 and Rv7 run through Ringerike/Hole
@@ -85,3 +88,23 @@ def test_roads_feed_the_network_builder(ringerike):
     assert 18 < minutes[0, 1] < 40
     assert 40 < minutes[0, 2] < 75
     assert abs(minutes[0, 1] - minutes[1, 0]) < 1.0  # two-way network
+
+
+def test_read_road_graph_with_ferries(data):
+    """One call from file to graph. Randsfjordferja (Fv2336, Tangen in Gran - Horn in Søndre Land)
+    is a bilferje link in N1000: it is in the graph only with include_ferries=True."""
+    from arealsirk.readers import read_kommuner, read_road_graph
+
+    national = data / "n1000_kartverket" / "n1000_transport_admin.gpkg"
+    area = read_kommuner(data / "kommuner_fylker_2024" / "Kommuner-M.geojson", kommunenummer=["3446", "3447"])
+    # N1000 ends the ferry line at the quay, 90-170 m from the road: joined by the reader
+    unjoined = read_road_graph(national, clip=area, include_ferries=True, connect_ferries_m=0)
+    assert not any(d.get("ferry") for _, _, d in unjoined.edges(data=True))  # an island, dropped
+    with_ferry = read_road_graph(national, clip=area, include_ferries=True)
+    without = read_road_graph(national, clip=area)
+    ferries = [d for _, _, d in with_ferry.edges(data=True) if d.get("ferry")]
+    assert len(ferries) >= 2  # both directions of the crossing
+    assert {d["vegkategori"] for d in ferries} == {"F"}
+    assert not any(d.get("ferry") for _, _, d in without.edges(data=True))
+    km = sum(d["length"] for _, _, d in without.edges(data=True)) / 2 / 1000  # two-way edges
+    assert 200 < km < 1500  # N1000 road length in and around Gran and Søndre Land
