@@ -300,3 +300,41 @@ def test_write_map_accepts_a_result_object(tmp_path, layers):
 
     out = webmap.write_map(Result({"selected_sites": layers["selected_sites"]}), tmp_path / "r.html", title="R")
     assert "Valgte lokaliseringer" in out.read_text(encoding="utf-8")
+
+
+def test_any_text_round_trips_and_cannot_break_out():
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    alphabet = st.sampled_from(list("<>/&'\"`\\ \u2028\u2029!-=scriptSCRIPTimgonerrorælert(1);{}$") + ["</script>",
+                                                                                             "<!--", "]]>"])
+
+    @settings(max_examples=300, deadline=None)
+    @given(st.lists(alphabet, max_size=30).map("".join))
+    def check(text):
+        s = webmap._js_json({"name": text})
+        assert json.loads(s)["name"] == text
+        assert "<" not in s and ">" not in s and "&" not in s
+        assert "\u2028" not in s and "\u2029" not in s
+
+    check()
+
+
+def test_many_hostile_names_in_one_map(tmp_path, layers):
+    hostile = ["</script><script>alert(1)</script>", "<!--<script>", "</SCRIPT >", "<svg onload=alert(1)>",
+               "\"'><img src=x onerror=alert(1)>", "\u2028alert(1)\u2029", "${alert(1)}", "&lt;b&gt;",
+               "javascript:alert(1)", "</style><script>alert(1)</script>"]
+    src = layers["sources"].iloc[: len(hostile)].copy()
+    src["name"] = hostile
+    src["kind"] = hostile
+    src["unit"] = hostile
+    text = webmap.write_map({"sources": src}, tmp_path / "h.html", title=hostile[0]).read_text(encoding="utf-8")
+    parsed = _parse(text)
+    assert not [t for t, a in parsed.tags if t in ("img", "svg")]
+    assert text.lower().count("<script") == text.lower().count("</script>")
+    for h in hostile:
+        if any(c in h for c in "<>&"):
+            assert h not in text, h
+    payload = [json.loads(p) for p in re.findall(r"arealsirkMap\.points\((\{.*?\}), map_", text)]
+    names = {r[4] for p in payload for r in p["rows"]}
+    assert names == set(hostile)  # every name arrives intact, as data
