@@ -92,7 +92,7 @@ class Page:
                 const lays = entry.layer.getLayers();
                 const lay = lays[index];
                 const ll = lay.getLatLng ? lay.getLatLng() : lay.getBounds().getCenter();
-                map.setView(ll, 14, {animate: false});
+                map.setView(ll, 16, {animate: false});  // beyond clustering (off from zoom 15)
                 const p = map.latLngToContainerPoint(ll);
                 const r = map.getContainer().getBoundingClientRect();
                 return [r.left + p.x, r.top + p.y];
