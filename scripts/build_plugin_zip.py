@@ -21,8 +21,17 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
 PLUGIN = REPO / "qgis_plugin" / "arealsirk_qgis"
-REQUIRED_KEYS = ("name", "qgisMinimumVersion", "description", "about", "version", "author", "email",
-                 "repository", "hasProcessingProvider")
+REQUIRED_KEYS = (
+    "name",
+    "qgisMinimumVersion",
+    "description",
+    "about",
+    "version",
+    "author",
+    "email",
+    "repository",
+    "hasProcessingProvider",
+)
 EXCLUDE_DIRS = {"__pycache__", ".pytest_cache"}
 EXCLUDE_SUFFIXES = {".pyc", ".pyo", ".orig", ".rej", ".swp"}
 FIXED_TIME = (2024, 1, 1, 0, 0, 0)
@@ -41,8 +50,10 @@ def check_metadata() -> dict[str, str]:
     init = (REPO / "arealsirk" / "__init__.py").read_text(encoding="utf-8")
     match = re.search(r'^__version__\s*=\s*"([^"]+)"', init, re.M)
     if match and match.group(1) != meta["version"]:
-        raise SystemExit(f"metadata.txt version {meta['version']} differs from arealsirk {match.group(1)}; "
-                         "bump both together")
+        raise SystemExit(
+            f"metadata.txt version {meta['version']} differs from arealsirk {match.group(1)}; "
+            "bump both together"
+        )
     return meta
 
 
@@ -50,7 +61,11 @@ def files() -> list[Path]:
     out = []
     for path in sorted(PLUGIN.rglob("*")):
         rel = path.relative_to(PLUGIN)
-        if path.is_dir() or any(part in EXCLUDE_DIRS for part in rel.parts) or path.suffix in EXCLUDE_SUFFIXES:
+        if (
+            path.is_dir()
+            or any(part in EXCLUDE_DIRS for part in rel.parts)
+            or path.suffix in EXCLUDE_SUFFIXES
+        ):
             continue
         out.append(path)
     return out
@@ -71,8 +86,10 @@ def build(out: Path) -> Path:
             info.external_attr = 0o644 << 16
             zf.writestr(info, path.read_bytes())
     tmp.replace(out)
-    print(f"wrote {out} ({out.stat().st_size / 1024:.0f} kB, {len(entries)} files, "
-          f"{meta['name']} {meta['version']}, QGIS >= {meta['qgisMinimumVersion']})")
+    print(
+        f"wrote {out} ({out.stat().st_size / 1024:.0f} kB, {len(entries)} files, "
+        f"{meta['name']} {meta['version']}, QGIS >= {meta['qgisMinimumVersion']})"
+    )
     return out
 
 

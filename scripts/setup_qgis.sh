@@ -16,8 +16,9 @@ case "$VENV" in /*) ;; *) VENV="$REPO/$VENV" ;; esac
 
 # -dev packages + compiler: pyproj, shapely, pyogrio and rasterio are compiled against Debian's
 # PROJ, GEOS and GDAL (see below).
+# xvfb + xauth: the QGIS desktop test runs QGIS on a virtual X server (it cannot start offscreen).
 APT_PACKAGES=(qgis python3-qgis qgis-providers python3-venv python3-pip build-essential python3-dev pkg-config
-              libproj-dev libgeos-dev libgdal-dev)
+              libproj-dev libgeos-dev libgdal-dev xvfb xauth)
 
 log() { printf '[setup_qgis] %s\n' "$*"; }
 

@@ -29,9 +29,8 @@ X0, Y0, STEP, N = 250_000.0, 6_700_000.0, 1000.0, 6  # 6 x 6 nodes, 1 km apart, 
 @pytest.fixture(scope="session")
 def provider(qgis_app, qgis_processing):
     """The arealsirk provider, registered once through the plugin's classFactory."""
-    from qgis.core import QgsApplication
-
     import arealsirk_qgis
+    from qgis.core import QgsApplication
 
     plugin = arealsirk_qgis.classFactory(None)
     plugin.initProcessing()
@@ -40,13 +39,20 @@ def provider(qgis_app, qgis_processing):
     gc.collect()
 
 
-def memory_layer(geometry: str, fields: list[tuple[str, str]], rows: list[tuple], name: str = "layer",
-                 crs: str = "EPSG:25833"):
+def memory_layer(
+    geometry: str,
+    fields: list[tuple[str, str]],
+    rows: list[tuple],
+    name: str = "layer",
+    crs: str = "EPSG:25833",
+):
     """A memory layer: ``fields`` as (name, type) with type in int/double/string/bool; rows (wkt, *values)."""
     from qgis.core import QgsFeature, QgsGeometry, QgsProject, QgsVectorLayer
 
     spec = "&".join(f"field={n}:{t}" for n, t in fields)
-    layer = QgsVectorLayer(f"{geometry}?crs={crs}&{spec}" if spec else f"{geometry}?crs={crs}", name, "memory")
+    layer = QgsVectorLayer(
+        f"{geometry}?crs={crs}&{spec}" if spec else f"{geometry}?crs={crs}", name, "memory"
+    )
     assert layer.isValid(), name
     features = []
     for wkt, *values in rows:
@@ -82,16 +88,25 @@ def grid():
                     (x1, y1), (x2, y2) = node(i, j), node(i + di, j + dj)
                     k += 1
                     roads.append((f"LINESTRING({x1} {y1}, {x2} {y2})", f"r{k}", "K", 60.0))
-    demand = [(f"POINT({node(i, j)[0]} {node(i, j)[1]})", f"d{i}_{j}", population_of(i, j), 0)
-              for i in range(N) for j in range(N)]
+    demand = [
+        (f"POINT({node(i, j)[0]} {node(i, j)[1]})", f"d{i}_{j}", population_of(i, j), 0)
+        for i in range(N)
+        for j in range(N)
+    ]
     cand_nodes = [(0, 0), (1, 4), (2, 2), (4, 1), (3, 4), (5, 5)]
-    candidates = [(f"POINT({node(i, j)[0]} {node(i, j)[1]})", f"c{i}{j}", f"Candidate {i}{j}")
-                  for i, j in cand_nodes]
+    candidates = [
+        (f"POINT({node(i, j)[0]} {node(i, j)[1]})", f"c{i}{j}", f"Candidate {i}{j}") for i, j in cand_nodes
+    ]
     layers = {
-        "roads": memory_layer("LineString", [("id", "string"), ("vegkategori", "string"), ("speed_kph", "double")],
-                              roads, "roads"),
-        "demand": memory_layer("Point", [("id", "string"), ("population", "int"), ("zero", "int")], demand,
-                               "demand"),
+        "roads": memory_layer(
+            "LineString",
+            [("id", "string"), ("vegkategori", "string"), ("speed_kph", "double")],
+            roads,
+            "roads",
+        ),
+        "demand": memory_layer(
+            "Point", [("id", "string"), ("population", "int"), ("zero", "int")], demand, "demand"
+        ),
         "candidates": memory_layer("Point", [("id", "string"), ("name", "string")], candidates, "candidates"),
     }
     data = {"cand_nodes": cand_nodes, "demand_nodes": [(i, j) for i in range(N) for j in range(N)]}

@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from .conftest import N, STEP, X0, Y0, memory_layer, node, population_of
+from .conftest import STEP, X0, Y0, memory_layer, node, population_of
 
 
 def run(alg_id: str, params: dict, feedback=None, context=None) -> dict:
@@ -37,18 +37,28 @@ def manhattan_km(a: tuple[int, int], b: tuple[int, int]) -> int:
 
 
 def ij_of(x: float, y: float) -> tuple[int, int]:
-    return int(round((x - X0) / STEP)), int(round((y - Y0) / STEP))
+    return round((x - X0) / STEP), round((y - Y0) / STEP)
 
 
 # ----------------------------------------------------------------------------------------- reuse centres
 @pytest.mark.parametrize("count,cutoff", [(2, 2.5), (3, 1.5)])
 def test_site_reuse_centres_matches_brute_force(provider, grid, tmp_path, count, cutoff):
     layers, data = grid
-    out = run("arealsirk:site_reuse_centres", {
-        "DEMAND": layers["demand"], "POPULATION_FIELD": "population", "CANDIDATES": layers["candidates"],
-        "ROADS": layers["roads"], "COUNT": count, "MAX_MINUTES": cutoff,
-        "OUTPUT": str(tmp_path / "sites.gpkg"), "ALLOCATION": str(tmp_path / "alloc.gpkg"),
-        "SERVICE_AREAS": str(tmp_path / "sa.gpkg"), "BY_KOMMUNE": str(tmp_path / "by_k.gpkg")})
+    out = run(
+        "arealsirk:site_reuse_centres",
+        {
+            "DEMAND": layers["demand"],
+            "POPULATION_FIELD": "population",
+            "CANDIDATES": layers["candidates"],
+            "ROADS": layers["roads"],
+            "COUNT": count,
+            "MAX_MINUTES": cutoff,
+            "OUTPUT": str(tmp_path / "sites.gpkg"),
+            "ALLOCATION": str(tmp_path / "alloc.gpkg"),
+            "SERVICE_AREAS": str(tmp_path / "sa.gpkg"),
+            "BY_KOMMUNE": str(tmp_path / "by_k.gpkg"),
+        },
+    )
     sites, alloc = read(out["OUTPUT"]), read(out["ALLOCATION"])
     assert len(sites) == count
     assert set(sites.geom_type) == {"Point"} and set(alloc.geom_type) == {"LineString"}
@@ -67,7 +77,7 @@ def test_site_reuse_centres_matches_brute_force(provider, grid, tmp_path, count,
 
     # every demand node is allocated to its nearest chosen site, travel time = Manhattan minutes
     assert len(alloc) == len(pops)
-    for line, minutes in zip(alloc.geometry, alloc["travel_min"]):
+    for line, minutes in zip(alloc.geometry, alloc["travel_min"], strict=True):
         start = ij_of(*line.coords[0])
         assert minutes == pytest.approx(min(manhattan_km(start, c) for c in chosen), abs=1e-6)
     assert alloc["quantity"].sum() == pytest.approx(sum(pops.values()))
@@ -86,17 +96,31 @@ def test_bad_field_raises_the_library_message(provider, grid, tmp_path):
 
     layers, data = grid
     # the expected message, from the library called on independently built GeoDataFrames
-    demand = gpd.GeoDataFrame({"zero": [0] * len(data["demand_nodes"])},
-                              geometry=[Point(node(*n)) for n in data["demand_nodes"]], crs=25833)
+    demand = gpd.GeoDataFrame(
+        {"zero": [0] * len(data["demand_nodes"])},
+        geometry=[Point(node(*n)) for n in data["demand_nodes"]],
+        crs=25833,
+    )
     cands = gpd.GeoDataFrame(geometry=[Point(node(*n)) for n in data["cand_nodes"]], crs=25833)
-    roads = gpd.GeoDataFrame({"speed_kph": [60.0]}, geometry=[LineString([node(0, 0), node(1, 0)])], crs=25833)
+    roads = gpd.GeoDataFrame(
+        {"speed_kph": [60.0]}, geometry=[LineString([node(0, 0), node(1, 0)])], crs=25833
+    )
     with pytest.raises(ArealsirkError) as direct:
         site_reuse_centres(demand, cands, roads, population_column="zero", count=2)
     with pytest.raises(QgsProcessingException) as via_qgis:
-        run("arealsirk:site_reuse_centres", {
-            "DEMAND": layers["demand"], "POPULATION_FIELD": "zero", "CANDIDATES": layers["candidates"],
-            "ROADS": layers["roads"], "COUNT": 2, "MAX_MINUTES": 2.0,
-            "OUTPUT": str(tmp_path / "s.gpkg"), "ALLOCATION": str(tmp_path / "a.gpkg")})
+        run(
+            "arealsirk:site_reuse_centres",
+            {
+                "DEMAND": layers["demand"],
+                "POPULATION_FIELD": "zero",
+                "CANDIDATES": layers["candidates"],
+                "ROADS": layers["roads"],
+                "COUNT": 2,
+                "MAX_MINUTES": 2.0,
+                "OUTPUT": str(tmp_path / "s.gpkg"),
+                "ALLOCATION": str(tmp_path / "a.gpkg"),
+            },
+        )
     assert str(direct.value) in str(via_qgis.value)
     assert "zero" in str(via_qgis.value)
     assert not (tmp_path / "s.gpkg").exists()
@@ -107,10 +131,19 @@ def test_count_above_candidates_is_a_clear_error(provider, grid, tmp_path):
 
     layers, _ = grid
     with pytest.raises(QgsProcessingException, match="count"):
-        run("arealsirk:site_reuse_centres", {
-            "DEMAND": layers["demand"], "POPULATION_FIELD": "population", "CANDIDATES": layers["candidates"],
-            "ROADS": layers["roads"], "COUNT": 7, "MAX_MINUTES": 2.0,
-            "OUTPUT": str(tmp_path / "s.gpkg"), "ALLOCATION": str(tmp_path / "a.gpkg")})
+        run(
+            "arealsirk:site_reuse_centres",
+            {
+                "DEMAND": layers["demand"],
+                "POPULATION_FIELD": "population",
+                "CANDIDATES": layers["candidates"],
+                "ROADS": layers["roads"],
+                "COUNT": 7,
+                "MAX_MINUTES": 2.0,
+                "OUTPUT": str(tmp_path / "s.gpkg"),
+                "ALLOCATION": str(tmp_path / "a.gpkg"),
+            },
+        )
 
 
 def test_cancel_stops_the_run_and_writes_nothing(provider, grid, tmp_path):
@@ -130,31 +163,54 @@ def test_cancel_stops_the_run_and_writes_nothing(provider, grid, tmp_path):
     layers, _ = grid
     feedback = CancelEarly()
     with pytest.raises(QgsProcessingException, match="cancel"):
-        run("arealsirk:site_reuse_centres", {
-            "DEMAND": layers["demand"], "POPULATION_FIELD": "population", "CANDIDATES": layers["candidates"],
-            "ROADS": layers["roads"], "COUNT": 2, "MAX_MINUTES": 2.0,
-            "OUTPUT": str(tmp_path / "s.gpkg"), "ALLOCATION": str(tmp_path / "a.gpkg")}, feedback=feedback)
+        run(
+            "arealsirk:site_reuse_centres",
+            {
+                "DEMAND": layers["demand"],
+                "POPULATION_FIELD": "population",
+                "CANDIDATES": layers["candidates"],
+                "ROADS": layers["roads"],
+                "COUNT": 2,
+                "MAX_MINUTES": 2.0,
+                "OUTPUT": str(tmp_path / "s.gpkg"),
+                "ALLOCATION": str(tmp_path / "a.gpkg"),
+            },
+            feedback=feedback,
+        )
     assert feedback.isCanceled() and feedback.steps and max(feedback.steps) < 100
     assert not (tmp_path / "s.gpkg").exists() and not (tmp_path / "a.gpkg").exists()
 
 
 def test_outputs_are_styled_when_loaded(provider, grid, tmp_path):
-    from qgis.core import (QgsProcessingContext, QgsProcessingFeedback, QgsProject,
-                           QgsSingleSymbolRenderer, QgsVectorLayer)
+    from qgis.core import (
+        QgsProcessingContext,
+        QgsProcessingFeedback,
+        QgsProject,
+        QgsSingleSymbolRenderer,
+        QgsVectorLayer,
+    )
 
     layers, _ = grid
     context = QgsProcessingContext()
     context.setProject(QgsProject.instance())
     sites_path = str(tmp_path / "sites.gpkg")
-    params = {"DEMAND": layers["demand"], "POPULATION_FIELD": "population", "CANDIDATES": layers["candidates"],
-              "ROADS": layers["roads"], "COUNT": 2, "MAX_MINUTES": 2.0, "OUTPUT": sites_path,
-              "ALLOCATION": str(tmp_path / "a.gpkg")}
+    params = {
+        "DEMAND": layers["demand"],
+        "POPULATION_FIELD": "population",
+        "CANDIDATES": layers["candidates"],
+        "ROADS": layers["roads"],
+        "COUNT": 2,
+        "MAX_MINUTES": 2.0,
+        "OUTPUT": sites_path,
+        "ALLOCATION": str(tmp_path / "a.gpkg"),
+    }
     from qgis.core import QgsApplication
 
     alg = QgsApplication.processingRegistry().createAlgorithmById("arealsirk:site_reuse_centres")
     # what the Processing dialog does when "open output file after running" is ticked
-    context.addLayerToLoadOnCompletion(sites_path, QgsProcessingContext.LayerDetails(
-        "sites", QgsProject.instance(), "OUTPUT"))
+    context.addLayerToLoadOnCompletion(
+        sites_path, QgsProcessingContext.LayerDetails("sites", QgsProject.instance(), "OUTPUT")
+    )
     results, ok = alg.run(params, context, QgsProcessingFeedback())
     assert ok
     details = context.layerToLoadOnCompletionDetails(results["OUTPUT"])
@@ -182,13 +238,30 @@ def test_site_biogas_figures_add_up(provider, grid, tmp_path):
         rows.append((f"POINT({node(i, j)[0]} {node(i, j)[1]})", f"s{k}", kind, q, "t/yr"))
         quantities[f"s{k}"] = (kind, q, (i, j))
     # the user's layer uses its own field names: the algorithm maps them
-    sources = memory_layer("Point", [("kilde", "string"), ("type", "string"), ("tonn", "double"),
-                                     ("enhet", "string")], rows, "sources")
-    out = run("arealsirk:site_biogas", {
-        "SOURCES": sources, "ID_FIELD": "kilde", "KIND_FIELD": "type", "QUANTITY_FIELD": "tonn",
-        "UNIT_FIELD": "enhet", "CANDIDATES": layers["candidates"], "ROADS": layers["roads"], "COUNT": 2,
-        "MAX_KM": 20.0, "MIN_PLANT_T": 0.0, "CAPACITY_T": 1e6,
-        "OUTPUT": str(tmp_path / "plants.gpkg"), "ALLOCATION": str(tmp_path / "alloc.gpkg")})
+    sources = memory_layer(
+        "Point",
+        [("kilde", "string"), ("type", "string"), ("tonn", "double"), ("enhet", "string")],
+        rows,
+        "sources",
+    )
+    out = run(
+        "arealsirk:site_biogas",
+        {
+            "SOURCES": sources,
+            "ID_FIELD": "kilde",
+            "KIND_FIELD": "type",
+            "QUANTITY_FIELD": "tonn",
+            "UNIT_FIELD": "enhet",
+            "CANDIDATES": layers["candidates"],
+            "ROADS": layers["roads"],
+            "COUNT": 2,
+            "MAX_KM": 20.0,
+            "MIN_PLANT_T": 0.0,
+            "CAPACITY_T": 1e6,
+            "OUTPUT": str(tmp_path / "plants.gpkg"),
+            "ALLOCATION": str(tmp_path / "alloc.gpkg"),
+        },
+    )
     plants, alloc = read(out["OUTPUT"]), read(out["ALLOCATION"])
     assert len(plants) == 2
     digestible = {s: v for s, v in quantities.items() if v[0] != "textiles"}
@@ -196,31 +269,52 @@ def test_site_biogas_figures_add_up(provider, grid, tmp_path):
     assert plants["feedstock_t"].sum() == pytest.approx(sum(q for _, q, _ in digestible.values()))
     methane = sum(q * default(f"resources.methane_nm3_per_t.{kind}") for kind, q, _ in digestible.values())
     assert plants["methane_nm3"].sum() == pytest.approx(methane, rel=1e-6)
-    site_node = {sid: ij_of(p.x, p.y) for sid, p in zip(plants["id"], plants.geometry)}
-    for sid, site, km in zip(alloc["source_id"], alloc["site_id"], alloc["distance_km"]):
+    site_node = {sid: ij_of(p.x, p.y) for sid, p in zip(plants["id"], plants.geometry, strict=True)}
+    for sid, site, km in zip(alloc["source_id"], alloc["site_id"], alloc["distance_km"], strict=True):
         assert km == pytest.approx(manhattan_km(digestible[sid][2], site_node[site]), abs=1e-6)
     # transport work: tonnes x road km, summed
-    tkm = sum(digestible[s][1] * km for s, km in zip(alloc["source_id"], alloc["distance_km"]))
+    tkm = sum(digestible[s][1] * km for s, km in zip(alloc["source_id"], alloc["distance_km"], strict=True))
     assert plants["tonne_km"].sum() == pytest.approx(tkm, rel=1e-6)
 
 
 # ----------------------------------------------------------------------------------------- network tools
 def test_od_matrix_equals_manhattan_minutes_and_km(provider, grid, tmp_path):
     layers, data = grid
-    origins = memory_layer("Point", [("id", "string")],
-                           [(f"POINT({node(i, j)[0]} {node(i, j)[1]})", f"o{i}{j}") for i, j in
-                            ((0, 0), (5, 0), (2, 3))], "origins")
-    out = run("arealsirk:od_matrix", {"ORIGINS": origins, "ORIGIN_ID": "id", "TARGETS": layers["candidates"],
-                                      "TARGET_ID": "id", "ROADS": layers["roads"], "WEIGHT": 0, "CUTOFF": 0,
-                                      "OUTPUT": str(tmp_path / "od.gpkg")})
+    origins = memory_layer(
+        "Point",
+        [("id", "string")],
+        [(f"POINT({node(i, j)[0]} {node(i, j)[1]})", f"o{i}{j}") for i, j in ((0, 0), (5, 0), (2, 3))],
+        "origins",
+    )
+    out = run(
+        "arealsirk:od_matrix",
+        {
+            "ORIGINS": origins,
+            "ORIGIN_ID": "id",
+            "TARGETS": layers["candidates"],
+            "TARGET_ID": "id",
+            "ROADS": layers["roads"],
+            "WEIGHT": 0,
+            "CUTOFF": 0,
+            "OUTPUT": str(tmp_path / "od.gpkg"),
+        },
+    )
     od = read(out["OUTPUT"])
     assert len(od) == 3 * len(data["cand_nodes"])
-    for line, minutes in zip(od.geometry, od["travel_min"]):
+    for line, minutes in zip(od.geometry, od["travel_min"], strict=True):
         a, b = ij_of(*line.coords[0]), ij_of(*line.coords[-1])
         assert minutes == pytest.approx(manhattan_km(a, b), abs=1e-6)
-    out_km = run("arealsirk:od_matrix", {"ORIGINS": origins, "TARGETS": layers["candidates"],
-                                         "ROADS": layers["roads"], "WEIGHT": 1, "CUTOFF": 3.0,
-                                         "OUTPUT": str(tmp_path / "od_km.gpkg")})
+    out_km = run(
+        "arealsirk:od_matrix",
+        {
+            "ORIGINS": origins,
+            "TARGETS": layers["candidates"],
+            "ROADS": layers["roads"],
+            "WEIGHT": 1,
+            "CUTOFF": 3.0,
+            "OUTPUT": str(tmp_path / "od_km.gpkg"),
+        },
+    )
     km = read(out_km["OUTPUT"])
     expected = sum(1 for o in ((0, 0), (5, 0), (2, 3)) for c in data["cand_nodes"] if manhattan_km(o, c) <= 3)
     assert len(km) == expected and (km["distance_km"] <= 3.0 + 1e-9).all()
@@ -230,12 +324,23 @@ def test_service_areas_reach_what_the_minutes_allow(provider, grid, tmp_path):
     from shapely.geometry import Point
 
     layers, _ = grid
-    facilities = memory_layer("Point", [("id", "string")],
-                              [(f"POINT({node(0, 0)[0]} {node(0, 0)[1]})", "A"),
-                               (f"POINT({node(5, 5)[0]} {node(5, 5)[1]})", "B")], "facilities")
-    out = run("arealsirk:service_areas", {"FACILITIES": facilities, "ID_FIELD": "id", "ROADS": layers["roads"],
-                                          "MINUTES": "1, 2.5", "SPLIT": False,
-                                          "OUTPUT": str(tmp_path / "sa.gpkg")})
+    facilities = memory_layer(
+        "Point",
+        [("id", "string")],
+        [(f"POINT({node(0, 0)[0]} {node(0, 0)[1]})", "A"), (f"POINT({node(5, 5)[0]} {node(5, 5)[1]})", "B")],
+        "facilities",
+    )
+    out = run(
+        "arealsirk:service_areas",
+        {
+            "FACILITIES": facilities,
+            "ID_FIELD": "id",
+            "ROADS": layers["roads"],
+            "MINUTES": "1, 2.5",
+            "SPLIT": False,
+            "OUTPUT": str(tmp_path / "sa.gpkg"),
+        },
+    )
     sa = read(out["OUTPUT"])
     assert len(sa) == 4 and set(sa["site_id"]) == {"A", "B"} and set(sa["minutes"]) == {1.0, 2.5}
     a25 = sa[(sa["site_id"] == "A") & (sa["minutes"] == 2.5)].geometry.iloc[0]
@@ -248,8 +353,15 @@ def test_service_areas_rejects_bad_minutes(provider, grid, tmp_path):
 
     layers, _ = grid
     with pytest.raises(QgsProcessingException, match="MINUTES"):
-        run("arealsirk:service_areas", {"FACILITIES": layers["candidates"], "ROADS": layers["roads"],
-                                        "MINUTES": "ten", "OUTPUT": str(tmp_path / "sa.gpkg")})
+        run(
+            "arealsirk:service_areas",
+            {
+                "FACILITIES": layers["candidates"],
+                "ROADS": layers["roads"],
+                "MINUTES": "ten",
+                "OUTPUT": str(tmp_path / "sa.gpkg"),
+            },
+        )
 
 
 def test_library_log_reaches_feedback_and_message_log(provider, grid, tmp_path):
@@ -274,9 +386,18 @@ def test_library_log_reaches_feedback_and_message_log(provider, grid, tmp_path):
     try:
         layers, _ = grid
         feedback = Recorder()
-        run("arealsirk:od_matrix", {"ORIGINS": layers["candidates"], "TARGETS": layers["candidates"],
-                                    "ROADS": layers["roads"], "WEIGHT": 0, "CUTOFF": 2.0,
-                                    "OUTPUT": str(tmp_path / "od.gpkg")}, feedback=feedback)
+        run(
+            "arealsirk:od_matrix",
+            {
+                "ORIGINS": layers["candidates"],
+                "TARGETS": layers["candidates"],
+                "ROADS": layers["roads"],
+                "WEIGHT": 0,
+                "CUTOFF": 2.0,
+                "OUTPUT": str(tmp_path / "od.gpkg"),
+            },
+            feedback=feedback,
+        )
     finally:
         QgsApplication.messageLog().messageReceived.disconnect(on_message)
     # od_matrix logs how many pairs are beyond the cutoff (logging.getLogger("arealsirk").info)
@@ -294,15 +415,28 @@ def flows_layer():
         (f"POINT({x} {y + 500})", "f4", "Boiler", "supply", "ash", 200.0, "t/yr", None),
         (f"POINT({x + 2000} {y + 1000})", "f5", "Farm", "demand", "ash", 150.0, "t/yr", None),
     ]
-    return memory_layer("Point", [("id", "string"), ("name", "string"), ("role", "string"), ("kind", "string"),
-                                  ("quantity", "double"), ("unit", "string"), ("temperature_c", "double")],
-                        rows, "flows")
+    return memory_layer(
+        "Point",
+        [
+            ("id", "string"),
+            ("name", "string"),
+            ("role", "string"),
+            ("kind", "string"),
+            ("quantity", "double"),
+            ("unit", "string"),
+            ("temperature_c", "double"),
+        ],
+        rows,
+        "flows",
+    )
 
 
 def test_symbiosis_matches_heat_within_pipe_reach_only(provider, tmp_path):
     flows = flows_layer()
-    out = run("arealsirk:symbiosis_matches", {"FLOWS": flows, "MAX_HEAT_KM": 3.0, "MAX_KM": 50.0,
-                                              "OUTPUT": str(tmp_path / "m.gpkg")})
+    out = run(
+        "arealsirk:symbiosis_matches",
+        {"FLOWS": flows, "MAX_HEAT_KM": 3.0, "MAX_KM": 50.0, "OUTPUT": str(tmp_path / "m.gpkg")},
+    )
     m = read(out["OUTPUT"])
     heat = m[m["kind"] == "heat"]
     assert heat["consumer_id"].tolist() == ["f2"]  # f3 is 12.7 km away, beyond the 3 km pipe
@@ -318,13 +452,28 @@ def test_industrial_parks_rank_and_select(provider, grid, tmp_path):
     zones = []
     for k, (i, j) in enumerate(((2, 2), (0, 5), (5, 0), (4, 4))):
         x, y = node(i, j)
-        zones.append((f"POLYGON(({x} {y}, {x + 400} {y}, {x + 400} {y + 400}, {x} {y + 400}, {x} {y}))",
-                      f"z{k}", f"Zone {k}", 10.0 + 10 * k))
-    zones_layer = memory_layer("Polygon", [("id", "string"), ("name", "string"), ("area_ha", "double")],
-                               zones, "zones")
-    out = run("arealsirk:site_industrial_parks", {
-        "CANDIDATES": zones_layer, "FLOWS": flows_layer(), "ROADS": layers["roads"], "COUNT": 1,
-        "OUTPUT": str(tmp_path / "parks.gpkg"), "SCORED": str(tmp_path / "scored.gpkg")})
+        zones.append(
+            (
+                f"POLYGON(({x} {y}, {x + 400} {y}, {x + 400} {y + 400}, {x} {y + 400}, {x} {y}))",
+                f"z{k}",
+                f"Zone {k}",
+                10.0 + 10 * k,
+            )
+        )
+    zones_layer = memory_layer(
+        "Polygon", [("id", "string"), ("name", "string"), ("area_ha", "double")], zones, "zones"
+    )
+    out = run(
+        "arealsirk:site_industrial_parks",
+        {
+            "CANDIDATES": zones_layer,
+            "FLOWS": flows_layer(),
+            "ROADS": layers["roads"],
+            "COUNT": 1,
+            "OUTPUT": str(tmp_path / "parks.gpkg"),
+            "SCORED": str(tmp_path / "scored.gpkg"),
+        },
+    )
     parks, scored = read(out["OUTPUT"]), read(out["SCORED"])
     assert len(parks) == 1 and len(scored) == 4
     assert sorted(scored["rank"]) == [1, 2, 3, 4]
@@ -341,14 +490,28 @@ def test_suitability_is_the_weighted_sum_of_normalised_rasters(provider, tmp_pat
 
     a = np.arange(16, dtype="float32").reshape(4, 4)
     b = np.array([[5, 1, 3, 2]] * 4, dtype="float32")
-    profile = {"driver": "GTiff", "height": 4, "width": 4, "count": 1, "dtype": "float32", "crs": "EPSG:25833",
-               "transform": from_origin(X0, Y0, 100, 100), "nodata": -9999.0}
+    profile = {
+        "driver": "GTiff",
+        "height": 4,
+        "width": 4,
+        "count": 1,
+        "dtype": "float32",
+        "crs": "EPSG:25833",
+        "transform": from_origin(X0, Y0, 100, 100),
+        "nodata": -9999.0,
+    }
     for name, arr in (("a", a), ("b", b)):
         with rasterio.open(tmp_path / f"{name}.tif", "w", **profile) as dst:
             dst.write(arr, 1)
-    out = run("arealsirk:suitability", {"RASTERS": [str(tmp_path / "a.tif"), str(tmp_path / "b.tif")],
-                                        "BETTER": "high, low", "WEIGHTS": "3,1",
-                                        "OUTPUT": str(tmp_path / "suit.tif")})
+    out = run(
+        "arealsirk:suitability",
+        {
+            "RASTERS": [str(tmp_path / "a.tif"), str(tmp_path / "b.tif")],
+            "BETTER": "high, low",
+            "WEIGHTS": "3,1",
+            "OUTPUT": str(tmp_path / "suit.tif"),
+        },
+    )
     with rasterio.open(out["OUTPUT"]) as src:
         s = src.read(1)
     na = (a - a.min()) / (a.max() - a.min())
@@ -359,14 +522,31 @@ def test_suitability_is_the_weighted_sum_of_normalised_rasters(provider, tmp_pat
 
 def test_web_map_is_one_offline_html_file(provider, grid, tmp_path):
     layers, _ = grid
-    sites = run("arealsirk:site_reuse_centres", {
-        "DEMAND": layers["demand"], "POPULATION_FIELD": "population", "CANDIDATES": layers["candidates"],
-        "ROADS": layers["roads"], "COUNT": 2, "MAX_MINUTES": 2.0,
-        "OUTPUT": str(tmp_path / "s.gpkg"), "ALLOCATION": str(tmp_path / "a.gpkg")})
-    out = run("arealsirk:web_map", {"SELECTED_SITES": sites["OUTPUT"], "ALLOCATION": sites["ALLOCATION"],
-                                    "TITLE": "Test <kart>", "LANGUAGE": 1, "SYNTHETIC": True,
-                                    "OUTPUT": str(tmp_path / "map.html")})
+    sites = run(
+        "arealsirk:site_reuse_centres",
+        {
+            "DEMAND": layers["demand"],
+            "POPULATION_FIELD": "population",
+            "CANDIDATES": layers["candidates"],
+            "ROADS": layers["roads"],
+            "COUNT": 2,
+            "MAX_MINUTES": 2.0,
+            "OUTPUT": str(tmp_path / "s.gpkg"),
+            "ALLOCATION": str(tmp_path / "a.gpkg"),
+        },
+    )
+    out = run(
+        "arealsirk:web_map",
+        {
+            "SELECTED_SITES": sites["OUTPUT"],
+            "ALLOCATION": sites["ALLOCATION"],
+            "TITLE": "Test <kart>",
+            "LANGUAGE": 1,
+            "SYNTHETIC": True,
+            "OUTPUT": str(tmp_path / "map.html"),
+        },
+    )
     html = Path(out["OUTPUT"]).read_text(encoding="utf-8")
     assert html.lstrip().lower().startswith("<!doctype html")
     assert "Test &lt;kart&gt;" in html and "<kart>" not in html
-    assert 'src="http' not in html and "href=\"https://cdn" not in html
+    assert 'src="http' not in html and 'href="https://cdn' not in html

@@ -11,15 +11,19 @@ from .conftest import memory_layer
 
 
 def test_source_to_gdf_keeps_values_nulls_and_crs(qgis_app):
+    from arealsirk_qgis.convert import source_to_gdf
     from qgis.core import NULL
     from qgis.PyQt.QtCore import QDate
 
-    from arealsirk_qgis.convert import source_to_gdf
-
-    layer = memory_layer("Point", [("name", "string"), ("n", "int"), ("x", "double"), ("ok", "bool"),
-                                   ("day", "date")],
-                         [("POINT(10 20)", "a", 1, 1.5, True, QDate(2024, 5, 17)),
-                          ("POINT(30 40)", NULL, NULL, NULL, False, NULL)], crs="EPSG:32632")
+    layer = memory_layer(
+        "Point",
+        [("name", "string"), ("n", "int"), ("x", "double"), ("ok", "bool"), ("day", "date")],
+        [
+            ("POINT(10 20)", "a", 1, 1.5, True, QDate(2024, 5, 17)),
+            ("POINT(30 40)", NULL, NULL, NULL, False, NULL),
+        ],
+        crs="EPSG:32632",
+    )
     gdf = source_to_gdf(layer)
     assert gdf.crs.to_epsg() == 32632
     assert list(gdf.columns) == ["name", "n", "x", "ok", "day", "geometry"]
@@ -49,14 +53,15 @@ def test_source_to_gdf_drops_z_and_keeps_custom_crs(qgis_app):
 
 def test_wkb_type_promotes_mixed_single_and_multi(qgis_app):
     import geopandas as gpd
+    from arealsirk_qgis.convert import fields_for, wkb_type_for
     from qgis.core import QgsProcessingException, QgsWkbTypes
     from shapely.geometry import LineString, MultiPolygon, Point, Polygon, box
 
-    from arealsirk_qgis.convert import fields_for, wkb_type_for
-
-    mixed = gpd.GeoDataFrame({"a": [1, 2], "b": ["x", None], "c": [0.5, np.nan], "d": [True, False]},
-                             geometry=[box(0, 0, 1, 1), MultiPolygon([box(2, 2, 3, 3), box(4, 4, 5, 5)])],
-                             crs=25833)
+    mixed = gpd.GeoDataFrame(
+        {"a": [1, 2], "b": ["x", None], "c": [0.5, np.nan], "d": [True, False]},
+        geometry=[box(0, 0, 1, 1), MultiPolygon([box(2, 2, 3, 3), box(4, 4, 5, 5)])],
+        crs=25833,
+    )
     assert wkb_type_for(mixed) == QgsWkbTypes.MultiPolygon
     names = [f.name() for f in fields_for(mixed)]
     assert names == ["a", "b", "c", "d"]
@@ -67,9 +72,10 @@ def test_wkb_type_promotes_mixed_single_and_multi(qgis_app):
 
 def test_geopackage_fid_column_is_renamed_on_output(qgis_app):
     import geopandas as gpd
+    from arealsirk_qgis.convert import fields_for
     from shapely.geometry import Point
 
-    from arealsirk_qgis.convert import fields_for
-
-    frame = gpd.GeoDataFrame({"fid": [7, 7], "id": ["a", "b"]}, geometry=[Point(0, 0), Point(1, 1)], crs=25833)
+    frame = gpd.GeoDataFrame(
+        {"fid": [7, 7], "id": ["a", "b"]}, geometry=[Point(0, 0), Point(1, 1)], crs=25833
+    )
     assert [f.name() for f in fields_for(frame)] == ["source_fid", "id"]

@@ -5,9 +5,14 @@ from __future__ import annotations
 import pytest
 
 EXPECTED = {
-    "arealsirk:site_biogas", "arealsirk:site_reuse_centres", "arealsirk:site_industrial_parks",
-    "arealsirk:symbiosis_matches", "arealsirk:suitability", "arealsirk:od_matrix",
-    "arealsirk:service_areas", "arealsirk:web_map",
+    "arealsirk:site_biogas",
+    "arealsirk:site_reuse_centres",
+    "arealsirk:site_industrial_parks",
+    "arealsirk:symbiosis_matches",
+    "arealsirk:suitability",
+    "arealsirk:od_matrix",
+    "arealsirk:service_areas",
+    "arealsirk:web_map",
 }
 
 
@@ -23,12 +28,25 @@ def test_reuse_centres_has_the_contract_parameters(provider):
 
     alg = QgsApplication.processingRegistry().algorithmById("arealsirk:site_reuse_centres")
     params = {p.name(): p for p in alg.parameterDefinitions()}
-    for name in ("DEMAND", "POPULATION_FIELD", "CANDIDATES", "ROADS", "COUNT", "MAX_MINUTES", "OUTPUT",
-                 "ALLOCATION"):
+    for name in (
+        "DEMAND",
+        "POPULATION_FIELD",
+        "CANDIDATES",
+        "ROADS",
+        "COUNT",
+        "MAX_MINUTES",
+        "OUTPUT",
+        "ALLOCATION",
+    ):
         assert name in params, name
-    assert set(params["DEMAND"].dataTypes()) == {QgsProcessing.TypeVectorPoint, QgsProcessing.TypeVectorPolygon}
-    assert set(params["CANDIDATES"].dataTypes()) == {QgsProcessing.TypeVectorPoint,
-                                                     QgsProcessing.TypeVectorPolygon}
+    assert set(params["DEMAND"].dataTypes()) == {
+        QgsProcessing.TypeVectorPoint,
+        QgsProcessing.TypeVectorPolygon,
+    }
+    assert set(params["CANDIDATES"].dataTypes()) == {
+        QgsProcessing.TypeVectorPoint,
+        QgsProcessing.TypeVectorPolygon,
+    }
     assert params["ROADS"].dataTypes() == [QgsProcessing.TypeVectorLine]
     assert params["POPULATION_FIELD"].parentLayerParameterName() == "DEMAND"
     assert params["COUNT"].dataType() == params["COUNT"].Integer
@@ -55,9 +73,8 @@ def test_help_and_names_in_norwegian_and_english(provider, alg_id, monkeypatch):
 
 
 def test_language_follows_qgis_locale_setting(provider, monkeypatch):
-    from qgis.core import QgsSettings
-
     from arealsirk_qgis import i18n
+    from qgis.core import QgsSettings
 
     monkeypatch.delenv("AREALSIRK_LANG", raising=False)
     settings = QgsSettings()
@@ -75,10 +92,12 @@ def test_language_follows_qgis_locale_setting(provider, monkeypatch):
 
 def test_missing_library_gives_no_algorithms_and_install_instructions(provider, monkeypatch):
     """Simulate QGIS's Python without the library: the provider loads, offers nothing, explains."""
-    from arealsirk_qgis import dependencies, provider as provider_module
+    from arealsirk_qgis import dependencies
+    from arealsirk_qgis import provider as provider_module
 
-    monkeypatch.setattr(dependencies, "REQUIRED",
-                        (("arealsirk_not_installed_xyz", "arealsirk"),) + dependencies.REQUIRED[1:])
+    monkeypatch.setattr(
+        dependencies, "REQUIRED", (("arealsirk_not_installed_xyz", "arealsirk"), *dependencies.REQUIRED[1:])
+    )
     report = dependencies.check()
     assert not report.ok and "arealsirk" in report.missing
     text = report.details()

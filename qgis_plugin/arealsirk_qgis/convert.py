@@ -12,6 +12,7 @@ missing (see :mod:`dependencies`).
 
 from __future__ import annotations
 
+import contextlib
 import datetime as _dt
 import math
 from typing import TYPE_CHECKING, Any
@@ -32,8 +33,15 @@ from qgis.PyQt.QtCore import QDate, QDateTime, QTime, QVariant
 if TYPE_CHECKING:
     import geopandas as gpd
 
-__all__ = ["source_to_gdf", "layer_to_gdf", "crs_from_qgis", "crs_to_qgis", "write_sink",
-           "fields_for", "wkb_type_for"]
+__all__ = [
+    "crs_from_qgis",
+    "crs_to_qgis",
+    "fields_for",
+    "layer_to_gdf",
+    "source_to_gdf",
+    "wkb_type_for",
+    "write_sink",
+]
 
 
 # --------------------------------------------------------------------------- QGIS -> geopandas
@@ -62,8 +70,9 @@ def _py(value: Any) -> Any:
     return value
 
 
-def source_to_gdf(source: Any, *, feedback: Any = None, request: QgsFeatureRequest | None = None
-                  ) -> gpd.GeoDataFrame:
+def source_to_gdf(
+    source: Any, *, feedback: Any = None, request: QgsFeatureRequest | None = None
+) -> gpd.GeoDataFrame:
     """Read every feature of a ``QgsFeatureSource`` (or vector layer) into a GeoDataFrame.
 
     Parameters
@@ -75,10 +84,10 @@ def source_to_gdf(source: Any, *, feedback: Any = None, request: QgsFeatureReque
     request
         Optional feature request (filter, subset of attributes).
     """
+    import geopandas as gpd
     import numpy as np
     import pandas as pd
     import shapely
-    import geopandas as gpd
 
     from arealsirk.errors import CancelledError
 
@@ -104,7 +113,7 @@ def source_to_gdf(source: Any, *, feedback: Any = None, request: QgsFeatureReque
         for i, value in enumerate(feature.attributes()):
             columns[i].append(_py(value))
     data: dict[str, Any] = {}
-    for field, name, values in zip(fields, names, columns):
+    for field, name, values in zip(fields, names, columns):  # noqa: B905 - QGIS 3.22 may run Python 3.9
         series = pd.Series(values, dtype=object)
         if field.isNumeric():
             series = pd.to_numeric(series, errors="coerce")
@@ -113,8 +122,8 @@ def source_to_gdf(source: Any, *, feedback: Any = None, request: QgsFeatureReque
         data[name] = series
     frame = pd.DataFrame(data, columns=names)
     geoms = shapely.from_wkb(np.array(wkbs, dtype=object))
-    return gpd.GeoDataFrame(frame, geometry=gpd.GeoSeries(geoms, index=frame.index),
-                            crs=crs_from_qgis(source.sourceCrs()))
+    frame[geom_col] = gpd.GeoSeries(geoms, index=frame.index)
+    return gpd.GeoDataFrame(frame, geometry=geom_col, crs=crs_from_qgis(source.sourceCrs()))
 
 
 def layer_to_gdf(layer: Any, *, feedback: Any = None) -> gpd.GeoDataFrame:
@@ -174,10 +183,13 @@ def _is_geometry_dtype(series: Any) -> bool:
 
 
 _BASE_TYPES = {
-    "Point": QgsWkbTypes.Point, "MultiPoint": QgsWkbTypes.MultiPoint,
-    "LineString": QgsWkbTypes.LineString, "MultiLineString": QgsWkbTypes.MultiLineString,
+    "Point": QgsWkbTypes.Point,
+    "MultiPoint": QgsWkbTypes.MultiPoint,
+    "LineString": QgsWkbTypes.LineString,
+    "MultiLineString": QgsWkbTypes.MultiLineString,
     "LinearRing": QgsWkbTypes.LineString,
-    "Polygon": QgsWkbTypes.Polygon, "MultiPolygon": QgsWkbTypes.MultiPolygon,
+    "Polygon": QgsWkbTypes.Polygon,
+    "MultiPolygon": QgsWkbTypes.MultiPolygon,
 }
 
 
@@ -191,8 +203,7 @@ def wkb_type_for(frame: Any, default: int = QgsWkbTypes.NoGeometry) -> int:
         return default
     families = {k.replace("Multi", "").replace("LinearRing", "LineString") for k in kinds}
     if len(families) != 1 or "GeometryCollection" in kinds:
-        raise QgsProcessingException(
-            f"cannot write mixed geometry types {sorted(kinds)} to one QGIS layer")
+        raise QgsProcessingException(f"cannot write mixed geometry types {sorted(kinds)} to one QGIS layer")
     kind = next(iter(kinds)) if len(kinds) == 1 else "Multi" + next(iter(families))
     wkb = _BASE_TYPES[kind]
     if bool(geometry.has_z.any()):
@@ -207,10 +218,8 @@ def _value(value: Any) -> Any:
     if isinstance(value, float) and math.isnan(value):
         return None
     if hasattr(value, "item") and not isinstance(value, (str, bytes)):
-        try:
+        with contextlib.suppress(ValueError, AttributeError):
             value = value.item()
-        except (ValueError, AttributeError):
-            pass
     if isinstance(value, float) and math.isnan(value):
         return None
     if isinstance(value, (bool, int, float, str)):
@@ -231,19 +240,31 @@ def _value(value: Any) -> Any:
     return str(value)
 
 
-def write_sink(alg: Any, parameters: dict, name: str, context: Any, frame: Any, *,
-               feedback: Any = None, optional: bool = False, geometry_default: int | None = None
-               ) -> str | None:
+def write_sink(
+    alg: Any,
+    parameters: dict,
+    name: str,
+    context: Any,
+    frame: Any,
+    *,
+    feedback: Any = None,
+    optional: bool = False,
+    geometry_default: int | None = None,
+) -> str | None:
     """Create the sink of parameter ``name`` for ``frame`` and write every row into it.
 
     Returns the destination id (for ``outputs[name]``), or ``None`` when the sink is
     optional and the user skipped it.
     """
     fields = fields_for(frame)
-    wkb_type = wkb_type_for(frame, default=geometry_default if geometry_default is not None
-                            else QgsWkbTypes.NoGeometry)
-    crs = crs_to_qgis(getattr(frame, "crs", None)) if hasattr(frame, "_geometry_column_name") \
+    wkb_type = wkb_type_for(
+        frame, default=geometry_default if geometry_default is not None else QgsWkbTypes.NoGeometry
+    )
+    crs = (
+        crs_to_qgis(getattr(frame, "crs", None))
+        if hasattr(frame, "_geometry_column_name")
         else QgsCoordinateReferenceSystem()
+    )
     sink, dest_id = alg.parameterAsSink(parameters, name, context, fields, wkb_type, crs)
     if sink is None:
         if optional:
@@ -256,8 +277,9 @@ def write_sink(alg: Any, parameters: dict, name: str, context: Any, frame: Any, 
     geom_name = getattr(frame, "_geometry_column_name", None)
     columns = [c for c in frame.columns if c != geom_name and not _is_geometry_dtype(frame[c])]
     wkbs = shapely.to_wkb(frame.geometry.values, include_srid=False) if has_geom else None
-    records = frame[columns].itertuples(index=False, name=None) if columns else (() for _ in
-                                                                                range(len(frame)))
+    records = (
+        frame[columns].itertuples(index=False, name=None) if columns else (() for _ in range(len(frame)))
+    )
     total = max(len(frame), 1)
     for n, row in enumerate(records):
         if feedback is not None and feedback.isCanceled():

@@ -50,16 +50,22 @@ class DependencyReport:
         """One line naming what is missing, for message bars and the provider warning."""
         if self.ok:
             return "arealsirk and its dependencies are installed"
-        return ("arealsirk cannot run: these Python packages are missing or broken in QGIS's Python: "
-                + ", ".join(sorted(self.missing)))
+        return (
+            "arealsirk cannot run: these Python packages are missing or broken in QGIS's Python: "
+            + ", ".join(sorted(self.missing))
+        )
 
     def details(self) -> str:
         """The reason per package and what to install on each platform (plain text)."""
         lines = [self.summary(), ""]
         for dist, reason in sorted(self.missing.items()):
             lines.append(f"  - {dist}: {reason}")
-        lines += ["", f"QGIS's Python: {sys.version.split()[0]} at {sys.prefix}", "",
-                  install_instructions(sorted(self.missing))]
+        lines += [
+            "",
+            f"QGIS's Python: {sys.version.split()[0]} at {sys.prefix}",
+            "",
+            install_instructions(sorted(self.missing)),
+        ]
         return "\n".join(lines)
 
 
@@ -93,28 +99,33 @@ def check() -> DependencyReport:
 def install_instructions(missing: list[str] | None = None) -> str:
     """Per-platform commands that install the library into QGIS's own Python."""
     pkgs = "arealsirk"  # pulls geopandas, shapely, pyproj, networkx, scipy ... with it
-    current = {"Linux": "Debian/Ubuntu", "Windows": "Windows (OSGeo4W / QGIS installer)",
-               "Darwin": "macOS"}.get(platform.system(), platform.system())
-    return "\n".join([
-        f"How to install (this computer: {current}). Install into the Python that QGIS uses, keep its",
-        "numpy (upgrading numpy to 2.x breaks QGIS's own GDAL and scipy), then restart QGIS.",
-        "If arealsirk is not on your package index, replace 'arealsirk' by the path of a source checkout",
-        "or a wheel file (for example /home/me/arealsirk or arealsirk-0.1.0-py3-none-any.whl).",
-        "",
-        "Debian/Ubuntu (QGIS from apt, system python3):",
-        "  sudo apt install python3-pip python3-numpy python3-scipy",
-        "  python3 -m pip install --user --break-system-packages \\",
-        "      \"numpy==$(python3 -c 'import numpy; print(numpy.__version__)')\" " + pkgs,
-        "",
-        "Windows (OSGeo4W or the standalone QGIS installer): open the 'OSGeo4W Shell' from the Start",
-        "menu (as administrator for a system-wide install) and run:",
-        "  python -c \"import numpy; print(numpy.__version__)\"      (note the version, e.g. 1.26.4)",
-        "  python -m pip install \"numpy==<that version>\" " + pkgs,
-        "",
-        "macOS (QGIS.app from qgis.org; use QGIS-LTR.app for the LTR build):",
-        "  PY=/Applications/QGIS.app/Contents/MacOS/bin/python3",
-        "  \"$PY\" -m pip install --user \"numpy==$(\"$PY\" -c 'import numpy; print(numpy.__version__)')\" "
-        + pkgs,
-        "",
-        "Check from the QGIS Python console: import arealsirk, geopandas; print(arealsirk.__version__)",
-    ])
+    current = {
+        "Linux": "Debian/Ubuntu",
+        "Windows": "Windows (OSGeo4W / QGIS installer)",
+        "Darwin": "macOS",
+    }.get(platform.system(), platform.system())
+    return "\n".join(
+        [
+            f"How to install (this computer: {current}). Install into the Python that QGIS uses, keep its",
+            "numpy (upgrading numpy to 2.x breaks QGIS's own GDAL and scipy), then restart QGIS.",
+            "If arealsirk is not on your package index, replace 'arealsirk' by the path of a source checkout",
+            "or a wheel file (for example /home/me/arealsirk or arealsirk-0.1.0-py3-none-any.whl).",
+            "",
+            "Debian/Ubuntu (QGIS from apt, system python3):",
+            "  sudo apt install python3-pip python3-numpy python3-scipy",
+            "  python3 -m pip install --user --break-system-packages \\",
+            "      \"numpy==$(python3 -c 'import numpy; print(numpy.__version__)')\" " + pkgs,
+            "",
+            "Windows (OSGeo4W or the standalone QGIS installer): open the 'OSGeo4W Shell' from the Start",
+            "menu (as administrator for a system-wide install) and run:",
+            '  python -c "import numpy; print(numpy.__version__)"      (note the version, e.g. 1.26.4)',
+            '  python -m pip install "numpy==<that version>" ' + pkgs,
+            "",
+            "macOS (QGIS.app from qgis.org; use QGIS-LTR.app for the LTR build):",
+            "  PY=/Applications/QGIS.app/Contents/MacOS/bin/python3",
+            '  "$PY" -m pip install --user "numpy==$("$PY" -c \'import numpy; print(numpy.__version__)\')" '
+            + pkgs,
+            "",
+            "Check from the QGIS Python console: import arealsirk, geopandas; print(arealsirk.__version__)",
+        ]
+    )

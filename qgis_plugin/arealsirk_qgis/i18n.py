@@ -29,7 +29,7 @@ def language() -> str:
             code = str(settings.value("locale/userLocale", "") or "")
         if not code:
             code = QgsApplication.locale() or ""
-    except Exception:  # noqa: BLE001 - never let the language choice break the plugin
+    except Exception:
         code = ""
     if not code:
         from qgis.PyQt.QtCore import QLocale

@@ -33,7 +33,7 @@ class MessageLogHandler(logging.Handler):
             else:
                 level = Qgis.Info
             QgsMessageLog.logMessage(self.format(record), TAG, level)
-        except Exception:  # noqa: BLE001 - logging must never raise
+        except Exception:
             self.handleError(record)
 
 
@@ -56,7 +56,7 @@ class FeedbackHandler(logging.Handler):
                 self.feedback.pushWarning(text)
             else:
                 self.feedback.pushInfo(text)
-        except Exception:  # noqa: BLE001
+        except Exception:
             self.handleError(record)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from typing import Any
 
 from qgis.core import Qgis, QgsApplication
@@ -28,11 +29,11 @@ class ArealsirkPlugin:
         self.initProcessing()
         report = dependency_report()
         if not report.ok and self.iface is not None:
-            try:
+            # a message bar problem must never stop the plugin from loading
+            with contextlib.suppress(Exception):
                 self.iface.messageBar().pushMessage(
-                    "arealsirk", report.summary(), report.details(), Qgis.Warning, 0)
-            except Exception:  # noqa: BLE001 - a message bar problem must not stop the plugin loading
-                pass
+                    "arealsirk", report.summary(), report.details(), Qgis.Warning, 0
+                )
 
     def unload(self) -> None:
         if self.provider is not None:

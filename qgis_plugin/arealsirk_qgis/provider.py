@@ -40,7 +40,10 @@ class ArealsirkProvider(QgsProcessingProvider):
     def longName(self) -> str:  # noqa: N802
         report = dependency_report()
         if not report.ok:
-            return tr("arealsirk (not available: library missing)", "arealsirk (ikke tilgjengelig: bibliotek mangler)")
+            return tr(
+                "arealsirk (not available: library missing)",
+                "arealsirk (ikke tilgjengelig: bibliotek mangler)",
+            )
         return f"arealsirk {report.versions.get('arealsirk', '')}".strip()
 
     def icon(self) -> QIcon:
@@ -56,8 +59,14 @@ class ArealsirkProvider(QgsProcessingProvider):
         report = dependency_report()
         if report.ok:
             return ""
-        return report.summary() + ". " + tr("See the message log (tab arealsirk) for what to install.",
-                                            "Se meldingsloggen (fanen arealsirk) for hva som må installeres.")
+        return (
+            report.summary()
+            + ". "
+            + tr(
+                "See the message log (tab arealsirk) for what to install.",
+                "Se meldingsloggen (fanen arealsirk) for hva som må installeres.",
+            )
+        )
 
     def loadAlgorithms(self) -> None:  # noqa: N802
         report = dependency_report()

@@ -34,19 +34,42 @@ def single(geometry: str, symbol) -> QgsVectorLayer:
 def main() -> None:
     OUT.mkdir(parents=True, exist_ok=True)
     layers: dict[str, QgsVectorLayer] = {
-        "sites": single("Point", QgsMarkerSymbol.createSimple(
-            {"name": "star", "color": "215,25,28,255", "outline_color": "255,255,255,255",
-             "outline_width": "0.4", "size": "6"})),
-        "allocation": single("LineString", QgsLineSymbol.createSimple(
-            {"line_color": "99,99,99,140", "line_width": "0.26"})),
-        "matches": single("LineString", QgsLineSymbol.createSimple(
-            {"line_color": "230,97,1,255", "line_width": "0.8", "line_style": "dash"})),
-        "od_lines": single("LineString", QgsLineSymbol.createSimple(
-            {"line_color": "120,120,120,90", "line_width": "0.2"})),
-        "service_areas": single("Polygon", QgsFillSymbol.createSimple(
-            {"color": "43,131,186,50", "outline_color": "43,131,186,255", "outline_width": "0.4"})),
-        "catchments": single("Polygon", QgsFillSymbol.createSimple(
-            {"color": "26,150,65,40", "outline_color": "26,150,65,255", "outline_width": "0.5"})),
+        "sites": single(
+            "Point",
+            QgsMarkerSymbol.createSimple(
+                {
+                    "name": "star",
+                    "color": "215,25,28,255",
+                    "outline_color": "255,255,255,255",
+                    "outline_width": "0.4",
+                    "size": "6",
+                }
+            ),
+        ),
+        "allocation": single(
+            "LineString", QgsLineSymbol.createSimple({"line_color": "99,99,99,140", "line_width": "0.26"})
+        ),
+        "matches": single(
+            "LineString",
+            QgsLineSymbol.createSimple(
+                {"line_color": "230,97,1,255", "line_width": "0.8", "line_style": "dash"}
+            ),
+        ),
+        "od_lines": single(
+            "LineString", QgsLineSymbol.createSimple({"line_color": "120,120,120,90", "line_width": "0.2"})
+        ),
+        "service_areas": single(
+            "Polygon",
+            QgsFillSymbol.createSimple(
+                {"color": "43,131,186,50", "outline_color": "43,131,186,255", "outline_width": "0.4"}
+            ),
+        ),
+        "catchments": single(
+            "Polygon",
+            QgsFillSymbol.createSimple(
+                {"color": "26,150,65,40", "outline_color": "26,150,65,255", "outline_width": "0.5"}
+            ),
+        ),
     }
     # scored candidates: five classes of score_total, red (poor) to green (good)
     candidates = QgsVectorLayer("Polygon?crs=EPSG:25833&field=score_total:double", "style", "memory")
@@ -54,8 +77,9 @@ def main() -> None:
     ranges = []
     for k, colour in enumerate(colours):
         low, high = k / 5, (k + 1) / 5
-        symbol = QgsFillSymbol.createSimple({"color": f"{colour},200", "outline_color": "80,80,80,255",
-                                             "outline_width": "0.2"})
+        symbol = QgsFillSymbol.createSimple(
+            {"color": f"{colour},200", "outline_color": "80,80,80,255", "outline_width": "0.2"}
+        )
         ranges.append(QgsRendererRange(low, high, symbol, f"{low:.1f} - {high:.1f}"))
     candidates.setRenderer(QgsGraduatedSymbolRenderer("score_total", ranges))
     layers["candidates"] = candidates

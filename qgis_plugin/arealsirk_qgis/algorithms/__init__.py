@@ -15,7 +15,15 @@ from .suitability import Suitability
 from .symbiosis_matches import SymbiosisMatches
 from .web_map import WebMap
 
-ALGORITHMS = (SiteBiogas, SiteReuseCentres, SiteIndustrialParks, SymbiosisMatches, Suitability, OdMatrix,
-              ServiceAreas, WebMap)
+ALGORITHMS = (
+    SiteBiogas,
+    SiteReuseCentres,
+    SiteIndustrialParks,
+    SymbiosisMatches,
+    Suitability,
+    OdMatrix,
+    ServiceAreas,
+    WebMap,
+)
 
 __all__ = ["ALGORITHMS"]

@@ -95,7 +95,7 @@ class Callbacks:
 
 
 class ArealsirkAlgorithm(QgsProcessingAlgorithm):
-    """Base class: subclasses set the class attributes and implement ``initAlgorithm`` and ``run_workflow``."""
+    """Base class: subclasses set the class attributes, ``initAlgorithm`` and ``run_workflow``."""
 
     #: algorithm name (the part after ``arealsirk:``); a public contract, never rename
     NAME = ""
@@ -142,8 +142,9 @@ class ArealsirkAlgorithm(QgsProcessingAlgorithm):
 
     def add_summary_outputs(self) -> None:
         """Declare the SUMMARY (Markdown) and STATUS string outputs every workflow returns."""
-        self.addOutput(QgsProcessingOutputString(self.SUMMARY, i18n.tr("Summary (Markdown)",
-                                                                       "Sammendrag (Markdown)")))
+        self.addOutput(
+            QgsProcessingOutputString(self.SUMMARY, i18n.tr("Summary (Markdown)", "Sammendrag (Markdown)"))
+        )
         self.addOutput(QgsProcessingOutputString(self.STATUS, i18n.tr("Status", "Status")))
 
     # ---------------------------------------------------------------- running
@@ -174,8 +175,9 @@ class ArealsirkAlgorithm(QgsProcessingAlgorithm):
                 f"{getattr(arealsirk, '__version__', '?')} does not provide ({exc}); upgrade arealsirk"
             ) from exc
 
-    def layer(self, parameters: dict, name: str, context: Any, feedback: Any, *,
-              optional: bool = False) -> Any:
+    def layer(
+        self, parameters: dict, name: str, context: Any, feedback: Any, *, optional: bool = False
+    ) -> Any:
         """The feature source of parameter ``name`` as a GeoDataFrame (``None`` if optional and unset)."""
         source = self.parameterAsSource(parameters, name, context)
         if source is None:
@@ -197,15 +199,25 @@ class ArealsirkAlgorithm(QgsProcessingAlgorithm):
         out = gdf.drop(columns=[column]) if column in gdf.columns else gdf
         return out.rename(columns={chosen: column})
 
-    def write(self, parameters: dict, name: str, context: Any, frame: Any, *, feedback: Any = None,
-              style: str | None = None, optional: bool = False) -> dict[str, str]:
+    def write(
+        self,
+        parameters: dict,
+        name: str,
+        context: Any,
+        frame: Any,
+        *,
+        feedback: Any = None,
+        style: str | None = None,
+        optional: bool = False,
+    ) -> dict[str, str]:
         """Write ``frame`` to the sink ``name``; style it when loaded; ``{name: dest_id}`` or ``{}``."""
         if frame is None:
             if optional:
                 return {}
             raise QgsProcessingException(f"the library returned no layer for output {name}")
-        dest_id = convert.write_sink(self, parameters, name, context, frame, feedback=feedback,
-                                     optional=optional)
+        dest_id = convert.write_sink(
+            self, parameters, name, context, frame, feedback=feedback, optional=optional
+        )
         if dest_id is None:
             return {}
         style_when_loaded(context, dest_id, style)
@@ -220,8 +232,12 @@ class ArealsirkAlgorithm(QgsProcessingAlgorithm):
                 feedback.pushInfo(text)
         status = str(getattr(result, "status", ""))
         if status == "infeasible" and feedback is not None:
-            feedback.pushWarning(i18n.tr("The problem is infeasible; see the notes above.",
-                                         "Problemet har ingen gyldig løsning; se merknadene over."))
+            feedback.pushWarning(
+                i18n.tr(
+                    "The problem is infeasible; see the notes above.",
+                    "Problemet har ingen gyldig løsning; se merknadene over.",
+                )
+            )
         return {self.SUMMARY: text, self.STATUS: status}
 
 
@@ -231,5 +247,5 @@ def library_default(key: str, fallback: float) -> float:
         from arealsirk.defaults import default
 
         return float(default(key))
-    except Exception:  # noqa: BLE001 - an older library without the key
+    except Exception:
         return float(fallback)

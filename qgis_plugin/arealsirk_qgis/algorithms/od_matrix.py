@@ -34,8 +34,17 @@ def identifiers(gdf: Any, field: str | None) -> list[Any]:
     return list(range(1, len(gdf) + 1))
 
 
-def long_table(cost: Any, origins: Any, targets: Any, origin_ids: list, target_ids: list, *,
-               column: str, factor: float, keep_unreachable: bool) -> Any:
+def long_table(
+    cost: Any,
+    origins: Any,
+    targets: Any,
+    origin_ids: list,
+    target_ids: list,
+    *,
+    column: str,
+    factor: float,
+    keep_unreachable: bool,
+) -> Any:
     """One line per (origin, target) pair with its cost; pairs in row-major order."""
     import geopandas as gpd
     import numpy as np
@@ -50,20 +59,26 @@ def long_table(cost: Any, origins: Any, targets: Any, origin_ids: list, target_i
     a = shapely.get_coordinates(origins.geometry.representative_point().values)
     b = shapely.get_coordinates(targets.geometry.representative_point().values)
     lines = shapely.linestrings(np.stack([a[i], b[j]], axis=1)) if len(i) else []
-    return gpd.GeoDataFrame({
-        "origin_id": [origin_ids[k] for k in i],
-        "target_id": [target_ids[k] for k in j],
-        column: np.where(reachable, values, np.nan),
-        "reachable": reachable.astype(bool),
-    }, geometry=gpd.GeoSeries(lines, crs=origins.crs), crs=origins.crs)
+    return gpd.GeoDataFrame(
+        {
+            "origin_id": [origin_ids[k] for k in i],
+            "target_id": [target_ids[k] for k in j],
+            column: np.where(reachable, values, np.nan),
+            "reachable": reachable.astype(bool),
+        },
+        geometry=gpd.GeoSeries(lines, crs=origins.crs),
+        crs=origins.crs,
+    )
 
 
 class OdMatrix(ArealsirkAlgorithm):
     NAME = "od_matrix"
     TITLE = ("Road cost matrix (OD)", "Reisetidsmatrise (OD)")
     GROUP = "network"
-    TAGS = ("origin destination,distance matrix,travel time,shortest path,network",
-            "reisetid,avstandsmatrise,korteste vei,nettverk")
+    TAGS = (
+        "origin destination,distance matrix,travel time,shortest path,network",
+        "reisetid,avstandsmatrise,korteste vei,nettverk",
+    )
 
     ORIGINS = "ORIGINS"
     ORIGIN_ID = "ORIGIN_ID"
@@ -77,28 +92,69 @@ class OdMatrix(ArealsirkAlgorithm):
 
     def initAlgorithm(self, config: Any = None) -> None:  # noqa: N802
         any_geom = [QgsProcessing.TypeVectorPoint, QgsProcessing.TypeVectorPolygon]
-        self.addParameter(QgsProcessingParameterFeatureSource(self.ORIGINS, tr("Origins", "Startpunkter"),
-                                                              any_geom))
-        self.addParameter(QgsProcessingParameterField(
-            self.ORIGIN_ID, tr("Origin id field", "Id-felt for startpunkter"), defaultValue="id",
-            parentLayerParameterName=self.ORIGINS, optional=True))
-        self.addParameter(QgsProcessingParameterFeatureSource(self.TARGETS, tr("Destinations", "Mål"), any_geom))
-        self.addParameter(QgsProcessingParameterField(
-            self.TARGET_ID, tr("Destination id field", "Id-felt for mål"), defaultValue="id",
-            parentLayerParameterName=self.TARGETS, optional=True))
-        self.addParameter(QgsProcessingParameterFeatureSource(
-            self.ROADS, tr("Road network (lines)", "Veinett (linjer)"), [QgsProcessing.TypeVectorLine]))
-        self.addParameter(QgsProcessingParameterEnum(
-            self.WEIGHT, tr("Cost", "Kostnad"),
-            options=[tr("Travel time (minutes)", "Reisetid (minutter)"), tr("Road distance (km)", "Veilengde (km)")],
-            defaultValue=0))
-        self.addParameter(QgsProcessingParameterNumber(
-            self.CUTOFF, tr("Cutoff in minutes or km (0 = none)", "Grense i minutter eller km (0 = ingen)"),
-            QgsProcessingParameterNumber.Double, defaultValue=0.0, minValue=0.0))
-        self.addParameter(QgsProcessingParameterBoolean(
-            self.KEEP_UNREACHABLE, tr("Keep unreachable pairs", "Ta med par uten forbindelse"), defaultValue=False))
-        self.addParameter(QgsProcessingParameterFeatureSink(
-            self.OUTPUT, tr("Cost matrix (lines)", "Kostnadsmatrise (linjer)"), QgsProcessing.TypeVectorLine))
+        self.addParameter(
+            QgsProcessingParameterFeatureSource(self.ORIGINS, tr("Origins", "Startpunkter"), any_geom)
+        )
+        self.addParameter(
+            QgsProcessingParameterField(
+                self.ORIGIN_ID,
+                tr("Origin id field", "Id-felt for startpunkter"),
+                defaultValue="id",
+                parentLayerParameterName=self.ORIGINS,
+                optional=True,
+            )
+        )
+        self.addParameter(
+            QgsProcessingParameterFeatureSource(self.TARGETS, tr("Destinations", "Mål"), any_geom)
+        )
+        self.addParameter(
+            QgsProcessingParameterField(
+                self.TARGET_ID,
+                tr("Destination id field", "Id-felt for mål"),
+                defaultValue="id",
+                parentLayerParameterName=self.TARGETS,
+                optional=True,
+            )
+        )
+        self.addParameter(
+            QgsProcessingParameterFeatureSource(
+                self.ROADS, tr("Road network (lines)", "Veinett (linjer)"), [QgsProcessing.TypeVectorLine]
+            )
+        )
+        self.addParameter(
+            QgsProcessingParameterEnum(
+                self.WEIGHT,
+                tr("Cost", "Kostnad"),
+                options=[
+                    tr("Travel time (minutes)", "Reisetid (minutter)"),
+                    tr("Road distance (km)", "Veilengde (km)"),
+                ],
+                defaultValue=0,
+            )
+        )
+        self.addParameter(
+            QgsProcessingParameterNumber(
+                self.CUTOFF,
+                tr("Cutoff in minutes or km (0 = none)", "Grense i minutter eller km (0 = ingen)"),
+                QgsProcessingParameterNumber.Double,
+                defaultValue=0.0,
+                minValue=0.0,
+            )
+        )
+        self.addParameter(
+            QgsProcessingParameterBoolean(
+                self.KEEP_UNREACHABLE,
+                tr("Keep unreachable pairs", "Ta med par uten forbindelse"),
+                defaultValue=False,
+            )
+        )
+        self.addParameter(
+            QgsProcessingParameterFeatureSink(
+                self.OUTPUT,
+                tr("Cost matrix (lines)", "Kostnadsmatrise (linjer)"),
+                QgsProcessing.TypeVectorLine,
+            )
+        )
 
     def run_workflow(self, parameters: dict, context: Any, feedback: Any) -> dict:
         od_matrix = self.library("proximity", "od_matrix")
@@ -110,14 +166,28 @@ class OdMatrix(ArealsirkAlgorithm):
         cutoff = self.parameterAsDouble(parameters, self.CUTOFF, context)
         feedback.setProgressText(tr("building the road graph", "bygger veigrafen"))
         graph = graph_from_roads(roads)
-        cost = od_matrix(graph, origins, targets, weight=weight,
-                         cutoff=cutoff / factor if cutoff > 0 else None, **Callbacks(feedback).kwargs())
-        table = long_table(cost, origins.to_crs(graph.graph.get("crs", origins.crs)),
-                           targets.to_crs(graph.graph.get("crs", origins.crs)),
-                           identifiers(origins, self.parameterAsString(parameters, self.ORIGIN_ID, context)),
-                           identifiers(targets, self.parameterAsString(parameters, self.TARGET_ID, context)),
-                           column=column, factor=factor,
-                           keep_unreachable=self.parameterAsBool(parameters, self.KEEP_UNREACHABLE, context))
-        feedback.pushInfo(tr(f"{int(table['reachable'].sum())} of {cost.size} pairs reachable",
-                             f"{int(table['reachable'].sum())} av {cost.size} par har forbindelse"))
+        cost = od_matrix(
+            graph,
+            origins,
+            targets,
+            weight=weight,
+            cutoff=cutoff / factor if cutoff > 0 else None,
+            **Callbacks(feedback).kwargs(),
+        )
+        table = long_table(
+            cost,
+            origins.to_crs(graph.graph.get("crs", origins.crs)),
+            targets.to_crs(graph.graph.get("crs", origins.crs)),
+            identifiers(origins, self.parameterAsString(parameters, self.ORIGIN_ID, context)),
+            identifiers(targets, self.parameterAsString(parameters, self.TARGET_ID, context)),
+            column=column,
+            factor=factor,
+            keep_unreachable=self.parameterAsBool(parameters, self.KEEP_UNREACHABLE, context),
+        )
+        feedback.pushInfo(
+            tr(
+                f"{int(table['reachable'].sum())} of {cost.size} pairs reachable",
+                f"{int(table['reachable'].sum())} av {cost.size} par har forbindelse",
+            )
+        )
         return self.write(parameters, self.OUTPUT, context, table, feedback=feedback, style="od_lines")

@@ -31,7 +31,8 @@ def parse_minutes(text: str) -> list[float]:
         return [float(p.replace("\u2212", "-")) for p in parts]
     except ValueError:
         raise QgsProcessingException(
-            f"MINUTES: '{text}' is not a list of numbers; give drive times in minutes, e.g. 15,20,30") from None
+            f"MINUTES: '{text}' is not a list of numbers; give drive times in minutes, e.g. 15,20,30"
+        ) from None
 
 
 class ServiceAreas(ArealsirkAlgorithm):
@@ -48,23 +49,52 @@ class ServiceAreas(ArealsirkAlgorithm):
     OUTPUT = "OUTPUT"
 
     def initAlgorithm(self, config: Any = None) -> None:  # noqa: N802
-        bands = ",".join(f"{library_default(f'reuse.band{k}_minutes', d):g}" for k, d in ((1, 15), (2, 20), (3, 30)))
-        self.addParameter(QgsProcessingParameterFeatureSource(
-            self.FACILITIES, tr("Facilities", "Anlegg"),
-            [QgsProcessing.TypeVectorPoint, QgsProcessing.TypeVectorPolygon]))
-        self.addParameter(QgsProcessingParameterField(
-            self.ID_FIELD, tr("Facility id field", "Id-felt for anlegg"), defaultValue="id",
-            parentLayerParameterName=self.FACILITIES, optional=True))
-        self.addParameter(QgsProcessingParameterFeatureSource(
-            self.ROADS, tr("Road network (lines)", "Veinett (linjer)"), [QgsProcessing.TypeVectorLine]))
-        self.addParameter(QgsProcessingParameterString(
-            self.MINUTES, tr("Drive times in minutes (comma separated)", "Kjøretider i minutter (kommaseparert)"),
-            defaultValue=bands))
-        self.addParameter(QgsProcessingParameterBoolean(
-            self.SPLIT, tr("Split between facilities (each road to its nearest facility)",
-                           "Del mellom anlegg (hver vei til nærmeste anlegg)"), defaultValue=False))
-        self.addParameter(QgsProcessingParameterFeatureSink(
-            self.OUTPUT, tr("Service areas", "Kjøretidssoner"), QgsProcessing.TypeVectorPolygon))
+        bands = ",".join(
+            f"{library_default(f'reuse.band{k}_minutes', d):g}" for k, d in ((1, 15), (2, 20), (3, 30))
+        )
+        self.addParameter(
+            QgsProcessingParameterFeatureSource(
+                self.FACILITIES,
+                tr("Facilities", "Anlegg"),
+                [QgsProcessing.TypeVectorPoint, QgsProcessing.TypeVectorPolygon],
+            )
+        )
+        self.addParameter(
+            QgsProcessingParameterField(
+                self.ID_FIELD,
+                tr("Facility id field", "Id-felt for anlegg"),
+                defaultValue="id",
+                parentLayerParameterName=self.FACILITIES,
+                optional=True,
+            )
+        )
+        self.addParameter(
+            QgsProcessingParameterFeatureSource(
+                self.ROADS, tr("Road network (lines)", "Veinett (linjer)"), [QgsProcessing.TypeVectorLine]
+            )
+        )
+        self.addParameter(
+            QgsProcessingParameterString(
+                self.MINUTES,
+                tr("Drive times in minutes (comma separated)", "Kjøretider i minutter (kommaseparert)"),
+                defaultValue=bands,
+            )
+        )
+        self.addParameter(
+            QgsProcessingParameterBoolean(
+                self.SPLIT,
+                tr(
+                    "Split between facilities (each road to its nearest facility)",
+                    "Del mellom anlegg (hver vei til nærmeste anlegg)",
+                ),
+                defaultValue=False,
+            )
+        )
+        self.addParameter(
+            QgsProcessingParameterFeatureSink(
+                self.OUTPUT, tr("Service areas", "Kjøretidssoner"), QgsProcessing.TypeVectorPolygon
+            )
+        )
 
     def run_workflow(self, parameters: dict, context: Any, feedback: Any) -> dict:
         service_areas = self.library("proximity", "service_areas")
@@ -75,7 +105,12 @@ class ServiceAreas(ArealsirkAlgorithm):
         roads = self.layer(parameters, self.ROADS, context, feedback)
         feedback.setProgressText(tr("building the road graph", "bygger veigrafen"))
         graph = graph_from_roads(roads)
-        areas = service_areas(graph, facilities, minutes,
-                              split=self.parameterAsBool(parameters, self.SPLIT, context),
-                              id_column=id_field, **Callbacks(feedback).kwargs())
+        areas = service_areas(
+            graph,
+            facilities,
+            minutes,
+            split=self.parameterAsBool(parameters, self.SPLIT, context),
+            id_column=id_field,
+            **Callbacks(feedback).kwargs(),
+        )
         return self.write(parameters, self.OUTPUT, context, areas, feedback=feedback, style="service_areas")

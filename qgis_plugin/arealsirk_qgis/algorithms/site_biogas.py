@@ -20,8 +20,10 @@ class SiteBiogas(ArealsirkAlgorithm):
     NAME = "site_biogas"
     TITLE = ("Site biogas plants", "Lokaliser biogassanlegg")
     GROUP = "siting"
-    TAGS = ("biogas,manure,food waste,sludge,methane,facility location,tonne-km",
-            "biogass,husdyrgjødsel,matavfall,slam,metan,tonnkilometer")
+    TAGS = (
+        "biogas,manure,food waste,sludge,methane,facility location,tonne-km",
+        "biogass,husdyrgjødsel,matavfall,slam,metan,tonnkilometer",
+    )
 
     SOURCES = "SOURCES"
     ID_FIELD = "ID_FIELD"
@@ -43,75 +45,180 @@ class SiteBiogas(ArealsirkAlgorithm):
     BY_KOMMUNE = "BY_KOMMUNE"
 
     def initAlgorithm(self, config: Any = None) -> None:  # noqa: N802
-        self.addParameter(QgsProcessingParameterFeatureSource(
-            self.SOURCES, tr("Feedstock sources (farms, food waste, sludge)",
-                             "Råstoffkilder (gårder, matavfall, slam)"), [QgsProcessing.TypeVectorPoint]))
+        self.addParameter(
+            QgsProcessingParameterFeatureSource(
+                self.SOURCES,
+                tr(
+                    "Feedstock sources (farms, food waste, sludge)", "Råstoffkilder (gårder, matavfall, slam)"
+                ),
+                [QgsProcessing.TypeVectorPoint],
+            )
+        )
         for name, en, nb, default, ftype in (
-                (self.ID_FIELD, "Source id field", "Felt med kilde-id", "id", QgsProcessingParameterField.Any),
-                (self.KIND_FIELD, "Feedstock kind field (cattle_manure, pig_manure, food_waste, "
-                 "sewage_sludge ...)", "Felt med råstofftype", "kind", QgsProcessingParameterField.String),
-                (self.QUANTITY_FIELD, "Quantity field", "Mengdefelt", "quantity",
-                 QgsProcessingParameterField.Numeric),
-                (self.UNIT_FIELD, "Unit field (t/yr)", "Enhetsfelt (t/år)", "unit",
-                 QgsProcessingParameterField.String)):
-            self.addParameter(QgsProcessingParameterField(
-                name, tr(en, nb), defaultValue=default, parentLayerParameterName=self.SOURCES, type=ftype,
-                optional=True))
-        self.addParameter(QgsProcessingParameterFeatureSource(
-            self.CANDIDATES, tr("Candidate sites", "Kandidatområder"),
-            [QgsProcessing.TypeVectorPoint, QgsProcessing.TypeVectorPolygon]))
-        self.addParameter(QgsProcessingParameterFeatureSource(
-            self.ROADS, tr("Road network (lines)", "Veinett (linjer)"), [QgsProcessing.TypeVectorLine]))
-        self.addParameter(QgsProcessingParameterNumber(
-            self.COUNT, tr("Number of plants (0 = let transport vs plant cost decide)",
-                           "Antall anlegg (0 = avveid mot transportkostnad)"),
-            QgsProcessingParameterNumber.Integer, defaultValue=0, minValue=0, maxValue=1000))
-        self.addParameter(QgsProcessingParameterNumber(
-            self.MAX_KM, tr("Maximum road distance source to plant (km)", "Maks veiavstand kilde-anlegg (km)"),
-            QgsProcessingParameterNumber.Double, defaultValue=library_default("biogas.max_km", 15.0),
-            minValue=0.1, maxValue=1000.0))
-        self.addParameter(QgsProcessingParameterNumber(
-            self.MIN_PLANT_T, tr("Minimum feedstock of an open plant (t/yr)", "Minste råstoffmengde per anlegg (t/år)"),
-            QgsProcessingParameterNumber.Double, defaultValue=library_default("biogas.min_plant_t", 10000.0),
-            minValue=0.0))
-        self.addParameter(QgsProcessingParameterNumber(
-            self.CAPACITY_T, tr("Capacity of a new plant (t/yr)", "Kapasitet per nytt anlegg (t/år)"),
-            QgsProcessingParameterNumber.Double, defaultValue=library_default("biogas.capacity_t", 60000.0),
-            minValue=1.0))
-        self.addParameter(QgsProcessingParameterFeatureSource(
-            self.EXISTING, tr("Existing biogas plants (kept)", "Eksisterende biogassanlegg (beholdes)"),
-            [QgsProcessing.TypeVectorPoint], optional=True))
-        self.addParameter(QgsProcessingParameterFeatureSource(
-            self.KOMMUNER, tr("Municipalities (for the per-municipality table)", "Kommuner (for tabellen per kommune)"),
-            [QgsProcessing.TypeVectorPolygon], optional=True))
-        self.addParameter(QgsProcessingParameterFeatureSource(
-            self.EXCLUSIONS, tr("Exclusions (lakes, protected areas: no new site inside)",
-                                "Eksklusjoner (vann, verneområder: ingen ny lokalisering inni)"),
-            [QgsProcessing.TypeVectorPolygon], optional=True))
-        self.addParameter(QgsProcessingParameterFeatureSink(
-            self.OUTPUT, tr("Selected biogas plants", "Valgte biogassanlegg"), QgsProcessing.TypeVectorPoint))
-        self.addParameter(QgsProcessingParameterFeatureSink(
-            self.ALLOCATION, tr("Feedstock allocation (source to plant)", "Tilordning (kilde til anlegg)"),
-            QgsProcessing.TypeVectorLine))
-        self.addParameter(QgsProcessingParameterFeatureSink(
-            self.CATCHMENTS, tr("Catchments", "Nedslagsfelt"), QgsProcessing.TypeVectorPolygon,
-            optional=True, createByDefault=False))
-        self.addParameter(QgsProcessingParameterFeatureSink(
-            self.BY_KOMMUNE, tr("Figures per municipality (table)", "Tall per kommune (tabell)"),
-            QgsProcessing.TypeVector, optional=True, createByDefault=False))
+            (self.ID_FIELD, "Source id field", "Felt med kilde-id", "id", QgsProcessingParameterField.Any),
+            (
+                self.KIND_FIELD,
+                "Feedstock kind field (cattle_manure, pig_manure, food_waste, sewage_sludge ...)",
+                "Felt med råstofftype",
+                "kind",
+                QgsProcessingParameterField.String,
+            ),
+            (
+                self.QUANTITY_FIELD,
+                "Quantity field",
+                "Mengdefelt",
+                "quantity",
+                QgsProcessingParameterField.Numeric,
+            ),
+            (
+                self.UNIT_FIELD,
+                "Unit field (t/yr)",
+                "Enhetsfelt (t/år)",
+                "unit",
+                QgsProcessingParameterField.String,
+            ),
+        ):
+            self.addParameter(
+                QgsProcessingParameterField(
+                    name,
+                    tr(en, nb),
+                    defaultValue=default,
+                    parentLayerParameterName=self.SOURCES,
+                    type=ftype,
+                    optional=True,
+                )
+            )
+        self.addParameter(
+            QgsProcessingParameterFeatureSource(
+                self.CANDIDATES,
+                tr("Candidate sites", "Kandidatområder"),
+                [QgsProcessing.TypeVectorPoint, QgsProcessing.TypeVectorPolygon],
+            )
+        )
+        self.addParameter(
+            QgsProcessingParameterFeatureSource(
+                self.ROADS, tr("Road network (lines)", "Veinett (linjer)"), [QgsProcessing.TypeVectorLine]
+            )
+        )
+        self.addParameter(
+            QgsProcessingParameterNumber(
+                self.COUNT,
+                tr(
+                    "Number of plants (0 = let transport vs plant cost decide)",
+                    "Antall anlegg (0 = avveid mot transportkostnad)",
+                ),
+                QgsProcessingParameterNumber.Integer,
+                defaultValue=0,
+                minValue=0,
+                maxValue=1000,
+            )
+        )
+        self.addParameter(
+            QgsProcessingParameterNumber(
+                self.MAX_KM,
+                tr("Maximum road distance source to plant (km)", "Maks veiavstand kilde-anlegg (km)"),
+                QgsProcessingParameterNumber.Double,
+                defaultValue=library_default("biogas.max_km", 15.0),
+                minValue=0.1,
+                maxValue=1000.0,
+            )
+        )
+        self.addParameter(
+            QgsProcessingParameterNumber(
+                self.MIN_PLANT_T,
+                tr("Minimum feedstock of an open plant (t/yr)", "Minste råstoffmengde per anlegg (t/år)"),
+                QgsProcessingParameterNumber.Double,
+                defaultValue=library_default("biogas.min_plant_t", 10000.0),
+                minValue=0.0,
+            )
+        )
+        self.addParameter(
+            QgsProcessingParameterNumber(
+                self.CAPACITY_T,
+                tr("Capacity of a new plant (t/yr)", "Kapasitet per nytt anlegg (t/år)"),
+                QgsProcessingParameterNumber.Double,
+                defaultValue=library_default("biogas.capacity_t", 60000.0),
+                minValue=1.0,
+            )
+        )
+        self.addParameter(
+            QgsProcessingParameterFeatureSource(
+                self.EXISTING,
+                tr("Existing biogas plants (kept)", "Eksisterende biogassanlegg (beholdes)"),
+                [QgsProcessing.TypeVectorPoint],
+                optional=True,
+            )
+        )
+        self.addParameter(
+            QgsProcessingParameterFeatureSource(
+                self.KOMMUNER,
+                tr("Municipalities (for the per-municipality table)", "Kommuner (for tabellen per kommune)"),
+                [QgsProcessing.TypeVectorPolygon],
+                optional=True,
+            )
+        )
+        self.addParameter(
+            QgsProcessingParameterFeatureSource(
+                self.EXCLUSIONS,
+                tr(
+                    "Exclusions (lakes, protected areas: no new site inside)",
+                    "Eksklusjoner (vann, verneområder: ingen ny lokalisering inni)",
+                ),
+                [QgsProcessing.TypeVectorPolygon],
+                optional=True,
+            )
+        )
+        self.addParameter(
+            QgsProcessingParameterFeatureSink(
+                self.OUTPUT,
+                tr("Selected biogas plants", "Valgte biogassanlegg"),
+                QgsProcessing.TypeVectorPoint,
+            )
+        )
+        self.addParameter(
+            QgsProcessingParameterFeatureSink(
+                self.ALLOCATION,
+                tr("Feedstock allocation (source to plant)", "Tilordning (kilde til anlegg)"),
+                QgsProcessing.TypeVectorLine,
+            )
+        )
+        self.addParameter(
+            QgsProcessingParameterFeatureSink(
+                self.CATCHMENTS,
+                tr("Catchments", "Nedslagsfelt"),
+                QgsProcessing.TypeVectorPolygon,
+                optional=True,
+                createByDefault=False,
+            )
+        )
+        self.addParameter(
+            QgsProcessingParameterFeatureSink(
+                self.BY_KOMMUNE,
+                tr("Figures per municipality (table)", "Tall per kommune (tabell)"),
+                QgsProcessing.TypeVector,
+                optional=True,
+                createByDefault=False,
+            )
+        )
         self.add_summary_outputs()
 
     def run_workflow(self, parameters: dict, context: Any, feedback: Any) -> dict:
         site_biogas = self.library("workflows", "site_biogas")
         sources = self.layer(parameters, self.SOURCES, context, feedback)
-        for param, column in ((self.ID_FIELD, "id"), (self.KIND_FIELD, "kind"),
-                              (self.QUANTITY_FIELD, "quantity"), (self.UNIT_FIELD, "unit")):
+        for param, column in (
+            (self.ID_FIELD, "id"),
+            (self.KIND_FIELD, "kind"),
+            (self.QUANTITY_FIELD, "quantity"),
+            (self.UNIT_FIELD, "unit"),
+        ):
             sources = self.field_as(sources, self.parameterAsString(parameters, param, context), column)
         candidates = self.layer(parameters, self.CANDIDATES, context, feedback)
         roads = self.layer(parameters, self.ROADS, context, feedback)
         count = self.parameterAsInt(parameters, self.COUNT, context)
         result = site_biogas(
-            sources, candidates, roads,
+            sources,
+            candidates,
+            roads,
             count=count if count > 0 else None,
             max_km=self.parameterAsDouble(parameters, self.MAX_KM, context),
             min_plant_t=self.parameterAsDouble(parameters, self.MIN_PLANT_T, context),
@@ -119,14 +226,40 @@ class SiteBiogas(ArealsirkAlgorithm):
             existing=self.layer(parameters, self.EXISTING, context, feedback, optional=True),
             kommuner=self.layer(parameters, self.KOMMUNER, context, feedback, optional=True),
             exclusions=self.layer(parameters, self.EXCLUSIONS, context, feedback, optional=True),
-            **Callbacks(feedback).kwargs())
+            **Callbacks(feedback).kwargs(),
+        )
         outputs = self.finish(result, feedback)
-        outputs |= self.write(parameters, self.OUTPUT, context, result.layers.get("selected_sites"),
-                              feedback=feedback, style="sites")
-        outputs |= self.write(parameters, self.ALLOCATION, context, result.layers.get("allocation"),
-                              feedback=feedback, style="allocation")
-        outputs |= self.write(parameters, self.CATCHMENTS, context, result.layers.get("catchments"),
-                              feedback=feedback, style="catchments", optional=True)
-        outputs |= self.write(parameters, self.BY_KOMMUNE, context, result.tables.get("by_kommune"),
-                              feedback=feedback, optional=True)
+        outputs |= self.write(
+            parameters,
+            self.OUTPUT,
+            context,
+            result.layers.get("selected_sites"),
+            feedback=feedback,
+            style="sites",
+        )
+        outputs |= self.write(
+            parameters,
+            self.ALLOCATION,
+            context,
+            result.layers.get("allocation"),
+            feedback=feedback,
+            style="allocation",
+        )
+        outputs |= self.write(
+            parameters,
+            self.CATCHMENTS,
+            context,
+            result.layers.get("catchments"),
+            feedback=feedback,
+            style="catchments",
+            optional=True,
+        )
+        outputs |= self.write(
+            parameters,
+            self.BY_KOMMUNE,
+            context,
+            result.tables.get("by_kommune"),
+            feedback=feedback,
+            optional=True,
+        )
         return outputs

@@ -14,19 +14,23 @@ from qgis.core import (
 from ..i18n import tr
 from .base import ArealsirkAlgorithm, Callbacks, library_default
 
-WEIGHTS = (("symbiosis", "Weight: symbiosis potential", "Vekt: symbiosepotensial"),
-           ("flows", "Weight: firm flows nearby", "Vekt: bedriftsstrømmer i nærheten"),
-           ("rail", "Weight: rail access (needs stations)", "Vekt: jernbanetilgang (krever stasjoner)"),
-           ("road", "Weight: main-road access", "Vekt: hovedveitilgang"),
-           ("land", "Weight: available land", "Vekt: tilgjengelig areal"))
+WEIGHTS = (
+    ("symbiosis", "Weight: symbiosis potential", "Vekt: symbiosepotensial"),
+    ("flows", "Weight: firm flows nearby", "Vekt: bedriftsstrømmer i nærheten"),
+    ("rail", "Weight: rail access (needs stations)", "Vekt: jernbanetilgang (krever stasjoner)"),
+    ("road", "Weight: main-road access", "Vekt: hovedveitilgang"),
+    ("land", "Weight: available land", "Vekt: tilgjengelig areal"),
+)
 
 
 class SiteIndustrialParks(ArealsirkAlgorithm):
     NAME = "site_industrial_parks"
     TITLE = ("Site circular industrial parks", "Lokaliser sirkulære næringsparker")
     GROUP = "siting"
-    TAGS = ("industrial park,circular economy,symbiosis,multi-criteria,rail",
-            "næringspark,sirkulær økonomi,symbiose,flerkriterie,jernbane")
+    TAGS = (
+        "industrial park,circular economy,symbiosis,multi-criteria,rail",
+        "næringspark,sirkulær økonomi,symbiose,flerkriterie,jernbane",
+    )
 
     CANDIDATES = "CANDIDATES"
     FLOWS = "FLOWS"
@@ -40,44 +44,103 @@ class SiteIndustrialParks(ArealsirkAlgorithm):
     MATCHES = "MATCHES"
 
     def initAlgorithm(self, config: Any = None) -> None:  # noqa: N802
-        self.addParameter(QgsProcessingParameterFeatureSource(
-            self.CANDIDATES, tr("Candidate zones (industrial/business land)", "Kandidatområder (nærings-/industriareal)"),
-            [QgsProcessing.TypeVectorPolygon, QgsProcessing.TypeVectorPoint]))
-        self.addParameter(QgsProcessingParameterFeatureSource(
-            self.FLOWS, tr("Firm supply/demand flows", "Bedrifters tilbud/behov (strømmer)"),
-            [QgsProcessing.TypeVectorPoint, QgsProcessing.TypeVectorPolygon]))
-        self.addParameter(QgsProcessingParameterFeatureSource(
-            self.ROADS, tr("Road network (lines)", "Veinett (linjer)"), [QgsProcessing.TypeVectorLine]))
-        self.addParameter(QgsProcessingParameterFeatureSource(
-            self.STATIONS, tr("Rail stations / terminals", "Jernbanestasjoner / terminaler"),
-            [QgsProcessing.TypeVectorPoint], optional=True))
-        self.addParameter(QgsProcessingParameterNumber(
-            self.COUNT, tr("Number of parks", "Antall parker"), QgsProcessingParameterNumber.Integer,
-            defaultValue=int(library_default("parks.count", 2)), minValue=1, maxValue=100))
+        self.addParameter(
+            QgsProcessingParameterFeatureSource(
+                self.CANDIDATES,
+                tr("Candidate zones (industrial/business land)", "Kandidatområder (nærings-/industriareal)"),
+                [QgsProcessing.TypeVectorPolygon, QgsProcessing.TypeVectorPoint],
+            )
+        )
+        self.addParameter(
+            QgsProcessingParameterFeatureSource(
+                self.FLOWS,
+                tr("Firm supply/demand flows", "Bedrifters tilbud/behov (strømmer)"),
+                [QgsProcessing.TypeVectorPoint, QgsProcessing.TypeVectorPolygon],
+            )
+        )
+        self.addParameter(
+            QgsProcessingParameterFeatureSource(
+                self.ROADS, tr("Road network (lines)", "Veinett (linjer)"), [QgsProcessing.TypeVectorLine]
+            )
+        )
+        self.addParameter(
+            QgsProcessingParameterFeatureSource(
+                self.STATIONS,
+                tr("Rail stations / terminals", "Jernbanestasjoner / terminaler"),
+                [QgsProcessing.TypeVectorPoint],
+                optional=True,
+            )
+        )
+        self.addParameter(
+            QgsProcessingParameterNumber(
+                self.COUNT,
+                tr("Number of parks", "Antall parker"),
+                QgsProcessingParameterNumber.Integer,
+                defaultValue=int(library_default("parks.count", 2)),
+                minValue=1,
+                maxValue=100,
+            )
+        )
         for key, en, nb in WEIGHTS:
-            self.addParameter(QgsProcessingParameterNumber(
-                f"WEIGHT_{key.upper()}", tr(en, nb), QgsProcessingParameterNumber.Double,
-                defaultValue=library_default(f"parks.weight_{key}", 0.25), minValue=0.0, maxValue=1.0))
-        self.addParameter(QgsProcessingParameterFeatureSource(
-            self.KOMMUNER, tr("Municipalities", "Kommuner"), [QgsProcessing.TypeVectorPolygon], optional=True))
-        self.addParameter(QgsProcessingParameterFeatureSource(
-            self.EXCLUSIONS, tr("Exclusions (lakes, protected areas: no new site inside)",
-                                "Eksklusjoner (vann, verneområder: ingen ny lokalisering inni)"),
-            [QgsProcessing.TypeVectorPolygon], optional=True))
-        self.addParameter(QgsProcessingParameterFeatureSink(
-            self.OUTPUT, tr("Selected parks", "Valgte parker"), QgsProcessing.TypeVectorPoint))
-        self.addParameter(QgsProcessingParameterFeatureSink(
-            self.SCORED, tr("Scored candidates", "Rangerte kandidater"), QgsProcessing.TypeVectorAnyGeometry,
-            optional=True))
-        self.addParameter(QgsProcessingParameterFeatureSink(
-            self.MATCHES, tr("Symbiosis matches", "Symbiosekoblinger"), QgsProcessing.TypeVectorLine,
-            optional=True, createByDefault=False))
+            self.addParameter(
+                QgsProcessingParameterNumber(
+                    f"WEIGHT_{key.upper()}",
+                    tr(en, nb),
+                    QgsProcessingParameterNumber.Double,
+                    defaultValue=library_default(f"parks.weight_{key}", 0.25),
+                    minValue=0.0,
+                    maxValue=1.0,
+                )
+            )
+        self.addParameter(
+            QgsProcessingParameterFeatureSource(
+                self.KOMMUNER,
+                tr("Municipalities", "Kommuner"),
+                [QgsProcessing.TypeVectorPolygon],
+                optional=True,
+            )
+        )
+        self.addParameter(
+            QgsProcessingParameterFeatureSource(
+                self.EXCLUSIONS,
+                tr(
+                    "Exclusions (lakes, protected areas: no new site inside)",
+                    "Eksklusjoner (vann, verneområder: ingen ny lokalisering inni)",
+                ),
+                [QgsProcessing.TypeVectorPolygon],
+                optional=True,
+            )
+        )
+        self.addParameter(
+            QgsProcessingParameterFeatureSink(
+                self.OUTPUT, tr("Selected parks", "Valgte parker"), QgsProcessing.TypeVectorPoint
+            )
+        )
+        self.addParameter(
+            QgsProcessingParameterFeatureSink(
+                self.SCORED,
+                tr("Scored candidates", "Rangerte kandidater"),
+                QgsProcessing.TypeVectorAnyGeometry,
+                optional=True,
+            )
+        )
+        self.addParameter(
+            QgsProcessingParameterFeatureSink(
+                self.MATCHES,
+                tr("Symbiosis matches", "Symbiosekoblinger"),
+                QgsProcessing.TypeVectorLine,
+                optional=True,
+                createByDefault=False,
+            )
+        )
         self.add_summary_outputs()
 
     def run_workflow(self, parameters: dict, context: Any, feedback: Any) -> dict:
         site_industrial_parks = self.library("workflows", "site_industrial_parks")
-        weights = {key: self.parameterAsDouble(parameters, f"WEIGHT_{key.upper()}", context)
-                   for key, _en, _nb in WEIGHTS}
+        weights = {
+            key: self.parameterAsDouble(parameters, f"WEIGHT_{key.upper()}", context)
+            for key, _en, _nb in WEIGHTS
+        }
         result = site_industrial_parks(
             self.layer(parameters, self.CANDIDATES, context, feedback),
             self.layer(parameters, self.FLOWS, context, feedback),
@@ -87,12 +150,33 @@ class SiteIndustrialParks(ArealsirkAlgorithm):
             weights=weights,
             kommuner=self.layer(parameters, self.KOMMUNER, context, feedback, optional=True),
             exclusions=self.layer(parameters, self.EXCLUSIONS, context, feedback, optional=True),
-            **Callbacks(feedback).kwargs())
+            **Callbacks(feedback).kwargs(),
+        )
         outputs = self.finish(result, feedback)
-        outputs |= self.write(parameters, self.OUTPUT, context, result.layers.get("selected_sites"),
-                              feedback=feedback, style="sites")
-        outputs |= self.write(parameters, self.SCORED, context, result.layers.get("candidates"),
-                              feedback=feedback, style="candidates", optional=True)
-        outputs |= self.write(parameters, self.MATCHES, context, result.layers.get("matches"),
-                              feedback=feedback, style="matches", optional=True)
+        outputs |= self.write(
+            parameters,
+            self.OUTPUT,
+            context,
+            result.layers.get("selected_sites"),
+            feedback=feedback,
+            style="sites",
+        )
+        outputs |= self.write(
+            parameters,
+            self.SCORED,
+            context,
+            result.layers.get("candidates"),
+            feedback=feedback,
+            style="candidates",
+            optional=True,
+        )
+        outputs |= self.write(
+            parameters,
+            self.MATCHES,
+            context,
+            result.layers.get("matches"),
+            feedback=feedback,
+            style="matches",
+            optional=True,
+        )
         return outputs

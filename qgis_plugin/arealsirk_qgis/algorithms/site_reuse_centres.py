@@ -23,8 +23,10 @@ class SiteReuseCentres(ArealsirkAlgorithm):
     NAME = "site_reuse_centres"
     TITLE = ("Site reuse centres", "Lokaliser gjenbrukssentre")
     GROUP = "siting"
-    TAGS = ("reuse,recycling,coverage,p-median,drive time,location-allocation",
-            "gjenbruk,gjenvinningsstasjon,dekning,kjøretid")
+    TAGS = (
+        "reuse,recycling,coverage,p-median,drive time,location-allocation",
+        "gjenbruk,gjenvinningsstasjon,dekning,kjøretid",
+    )
 
     DEMAND = "DEMAND"
     POPULATION_FIELD = "POPULATION_FIELD"
@@ -43,51 +45,131 @@ class SiteReuseCentres(ArealsirkAlgorithm):
 
     def initAlgorithm(self, config: Any = None) -> None:  # noqa: N802
         point_or_polygon = [QgsProcessing.TypeVectorPoint, QgsProcessing.TypeVectorPolygon]
-        self.addParameter(QgsProcessingParameterFeatureSource(
-            self.DEMAND, tr("Demand (population points or grid cells)",
-                            "Etterspørsel (befolkningspunkter eller rutenett)"), point_or_polygon))
-        self.addParameter(QgsProcessingParameterField(
-            self.POPULATION_FIELD, tr("Population field", "Befolkningsfelt"), defaultValue="population",
-            parentLayerParameterName=self.DEMAND, type=QgsProcessingParameterField.Numeric))
-        self.addParameter(QgsProcessingParameterFeatureSource(
-            self.CANDIDATES, tr("Candidate sites", "Kandidatområder"), point_or_polygon))
-        self.addParameter(QgsProcessingParameterFeatureSource(
-            self.ROADS, tr("Road network (lines)", "Veinett (linjer)"), [QgsProcessing.TypeVectorLine]))
-        self.addParameter(QgsProcessingParameterNumber(
-            self.COUNT, tr("Number of reuse centres", "Antall gjenbrukssentre"),
-            QgsProcessingParameterNumber.Integer, defaultValue=3, minValue=1, maxValue=1000))
-        self.addParameter(QgsProcessingParameterNumber(
-            self.MAX_MINUTES, tr("Drive-time cutoff (minutes)", "Kjøretidsgrense (minutter)"),
-            QgsProcessingParameterNumber.Double,
-            defaultValue=library_default("reuse.max_minutes", 20.0), minValue=0.1, maxValue=600.0))
-        self.addParameter(QgsProcessingParameterEnum(
-            self.OBJECTIVE, tr("Objective", "Mål"),
-            options=[tr("Maximal coverage: most people within the cutoff",
-                        "Maksimal dekning: flest innenfor grensen"),
-                     tr("p-median: least total population-weighted drive time",
-                        "p-median: minst samlet befolkningsvektet kjøretid")],
-            defaultValue=0))
-        self.addParameter(QgsProcessingParameterFeatureSource(
-            self.EXISTING, tr("Existing stations (kept)", "Eksisterende stasjoner (beholdes)"),
-            [QgsProcessing.TypeVectorPoint], optional=True))
-        self.addParameter(QgsProcessingParameterFeatureSource(
-            self.KOMMUNER, tr("Municipalities (for the fairness table)", "Kommuner (for rettferdighetstabellen)"),
-            [QgsProcessing.TypeVectorPolygon], optional=True))
-        self.addParameter(QgsProcessingParameterFeatureSource(
-            self.EXCLUSIONS, tr("Exclusions (lakes, protected areas: no new site inside)",
-                                "Eksklusjoner (vann, verneområder: ingen ny lokalisering inni)"),
-            [QgsProcessing.TypeVectorPolygon], optional=True))
-        self.addParameter(QgsProcessingParameterFeatureSink(
-            self.OUTPUT, tr("Selected reuse centres", "Valgte gjenbrukssentre"), QgsProcessing.TypeVectorPoint))
-        self.addParameter(QgsProcessingParameterFeatureSink(
-            self.ALLOCATION, tr("Allocation (demand to centre)", "Tilordning (etterspørsel til senter)"),
-            QgsProcessing.TypeVectorLine))
-        self.addParameter(QgsProcessingParameterFeatureSink(
-            self.SERVICE_AREAS, tr("Service areas", "Kjøretidssoner"), QgsProcessing.TypeVectorPolygon,
-            optional=True, createByDefault=False))
-        self.addParameter(QgsProcessingParameterFeatureSink(
-            self.BY_KOMMUNE, tr("Coverage per municipality (table)", "Dekning per kommune (tabell)"),
-            QgsProcessing.TypeVector, optional=True, createByDefault=False))
+        self.addParameter(
+            QgsProcessingParameterFeatureSource(
+                self.DEMAND,
+                tr(
+                    "Demand (population points or grid cells)",
+                    "Etterspørsel (befolkningspunkter eller rutenett)",
+                ),
+                point_or_polygon,
+            )
+        )
+        self.addParameter(
+            QgsProcessingParameterField(
+                self.POPULATION_FIELD,
+                tr("Population field", "Befolkningsfelt"),
+                defaultValue="population",
+                parentLayerParameterName=self.DEMAND,
+                type=QgsProcessingParameterField.Numeric,
+            )
+        )
+        self.addParameter(
+            QgsProcessingParameterFeatureSource(
+                self.CANDIDATES, tr("Candidate sites", "Kandidatområder"), point_or_polygon
+            )
+        )
+        self.addParameter(
+            QgsProcessingParameterFeatureSource(
+                self.ROADS, tr("Road network (lines)", "Veinett (linjer)"), [QgsProcessing.TypeVectorLine]
+            )
+        )
+        self.addParameter(
+            QgsProcessingParameterNumber(
+                self.COUNT,
+                tr("Number of reuse centres", "Antall gjenbrukssentre"),
+                QgsProcessingParameterNumber.Integer,
+                defaultValue=3,
+                minValue=1,
+                maxValue=1000,
+            )
+        )
+        self.addParameter(
+            QgsProcessingParameterNumber(
+                self.MAX_MINUTES,
+                tr("Drive-time cutoff (minutes)", "Kjøretidsgrense (minutter)"),
+                QgsProcessingParameterNumber.Double,
+                defaultValue=library_default("reuse.max_minutes", 20.0),
+                minValue=0.1,
+                maxValue=600.0,
+            )
+        )
+        self.addParameter(
+            QgsProcessingParameterEnum(
+                self.OBJECTIVE,
+                tr("Objective", "Mål"),
+                options=[
+                    tr(
+                        "Maximal coverage: most people within the cutoff",
+                        "Maksimal dekning: flest innenfor grensen",
+                    ),
+                    tr(
+                        "p-median: least total population-weighted drive time",
+                        "p-median: minst samlet befolkningsvektet kjøretid",
+                    ),
+                ],
+                defaultValue=0,
+            )
+        )
+        self.addParameter(
+            QgsProcessingParameterFeatureSource(
+                self.EXISTING,
+                tr("Existing stations (kept)", "Eksisterende stasjoner (beholdes)"),
+                [QgsProcessing.TypeVectorPoint],
+                optional=True,
+            )
+        )
+        self.addParameter(
+            QgsProcessingParameterFeatureSource(
+                self.KOMMUNER,
+                tr("Municipalities (for the fairness table)", "Kommuner (for rettferdighetstabellen)"),
+                [QgsProcessing.TypeVectorPolygon],
+                optional=True,
+            )
+        )
+        self.addParameter(
+            QgsProcessingParameterFeatureSource(
+                self.EXCLUSIONS,
+                tr(
+                    "Exclusions (lakes, protected areas: no new site inside)",
+                    "Eksklusjoner (vann, verneområder: ingen ny lokalisering inni)",
+                ),
+                [QgsProcessing.TypeVectorPolygon],
+                optional=True,
+            )
+        )
+        self.addParameter(
+            QgsProcessingParameterFeatureSink(
+                self.OUTPUT,
+                tr("Selected reuse centres", "Valgte gjenbrukssentre"),
+                QgsProcessing.TypeVectorPoint,
+            )
+        )
+        self.addParameter(
+            QgsProcessingParameterFeatureSink(
+                self.ALLOCATION,
+                tr("Allocation (demand to centre)", "Tilordning (etterspørsel til senter)"),
+                QgsProcessing.TypeVectorLine,
+            )
+        )
+        self.addParameter(
+            QgsProcessingParameterFeatureSink(
+                self.SERVICE_AREAS,
+                tr("Service areas", "Kjøretidssoner"),
+                QgsProcessing.TypeVectorPolygon,
+                optional=True,
+                createByDefault=False,
+            )
+        )
+        self.addParameter(
+            QgsProcessingParameterFeatureSink(
+                self.BY_KOMMUNE,
+                tr("Coverage per municipality (table)", "Dekning per kommune (tabell)"),
+                QgsProcessing.TypeVector,
+                optional=True,
+                createByDefault=False,
+            )
+        )
         self.add_summary_outputs()
 
     def run_workflow(self, parameters: dict, context: Any, feedback: Any) -> dict:
@@ -99,21 +181,50 @@ class SiteReuseCentres(ArealsirkAlgorithm):
         kommuner = self.layer(parameters, self.KOMMUNER, context, feedback, optional=True)
         population = self.parameterAsString(parameters, self.POPULATION_FIELD, context) or "population"
         result = site_reuse_centres(
-            demand, candidates, roads,
+            demand,
+            candidates,
+            roads,
             population_column=population,
             count=self.parameterAsInt(parameters, self.COUNT, context),
             max_minutes=self.parameterAsDouble(parameters, self.MAX_MINUTES, context),
             objective=OBJECTIVES[self.parameterAsEnum(parameters, self.OBJECTIVE, context)],
-            existing=existing, kommuner=kommuner,
+            existing=existing,
+            kommuner=kommuner,
             exclusions=self.layer(parameters, self.EXCLUSIONS, context, feedback, optional=True),
-            **Callbacks(feedback).kwargs())
+            **Callbacks(feedback).kwargs(),
+        )
         outputs = self.finish(result, feedback)
-        outputs |= self.write(parameters, self.OUTPUT, context, result.layers.get("selected_sites"),
-                              feedback=feedback, style="sites")
-        outputs |= self.write(parameters, self.ALLOCATION, context, result.layers.get("allocation"),
-                              feedback=feedback, style="allocation")
-        outputs |= self.write(parameters, self.SERVICE_AREAS, context, result.layers.get("service_areas"),
-                              feedback=feedback, style="service_areas", optional=True)
-        outputs |= self.write(parameters, self.BY_KOMMUNE, context, result.tables.get("by_kommune"),
-                              feedback=feedback, optional=True)
+        outputs |= self.write(
+            parameters,
+            self.OUTPUT,
+            context,
+            result.layers.get("selected_sites"),
+            feedback=feedback,
+            style="sites",
+        )
+        outputs |= self.write(
+            parameters,
+            self.ALLOCATION,
+            context,
+            result.layers.get("allocation"),
+            feedback=feedback,
+            style="allocation",
+        )
+        outputs |= self.write(
+            parameters,
+            self.SERVICE_AREAS,
+            context,
+            result.layers.get("service_areas"),
+            feedback=feedback,
+            style="service_areas",
+            optional=True,
+        )
+        outputs |= self.write(
+            parameters,
+            self.BY_KOMMUNE,
+            context,
+            result.tables.get("by_kommune"),
+            feedback=feedback,
+            optional=True,
+        )
         return outputs

@@ -30,7 +30,9 @@ def split_list(text: str, n: int, name: str) -> list[str]:
     if len(parts) == 1:
         return parts * n
     if len(parts) != n:
-        raise QgsProcessingException(f"{name}: give one value or one per raster ({n}), got {len(parts)}: '{text}'")
+        raise QgsProcessingException(
+            f"{name}: give one value or one per raster ({n}), got {len(parts)}: '{text}'"
+        )
     return parts
 
 
@@ -50,8 +52,10 @@ class Suitability(ArealsirkAlgorithm):
     NAME = "suitability"
     TITLE = ("Suitability (weighted raster overlay)", "Egnethet (vektet rasteroverlegg)")
     GROUP = "analysis"
-    TAGS = ("suitability,multi-criteria,weighted overlay,MCDA,AHP,raster",
-            "egnethet,flerkriterieanalyse,vektet overlegg,raster")
+    TAGS = (
+        "suitability,multi-criteria,weighted overlay,MCDA,AHP,raster",
+        "egnethet,flerkriterieanalyse,vektet overlegg,raster",
+    )
 
     RASTERS = "RASTERS"
     BETTER = "BETTER"
@@ -62,28 +66,63 @@ class Suitability(ArealsirkAlgorithm):
     CRITERIA_DIR = "CRITERIA_DIR"
 
     def initAlgorithm(self, config: Any = None) -> None:  # noqa: N802
-        self.addParameter(QgsProcessingParameterMultipleLayers(
-            self.RASTERS, tr("Criterion rasters (GeoTIFF)", "Kriterieraster (GeoTIFF)"), QgsProcessing.TypeRaster))
-        self.addParameter(QgsProcessingParameterString(
-            self.BETTER, tr("Better values per raster: high, low or near (comma separated; one value = all)",
-                            "Bedre verdier per raster: high, low eller near (kommaseparert; én verdi = alle)"),
-            defaultValue="high"))
-        self.addParameter(QgsProcessingParameterString(
-            self.WEIGHTS, tr("Weights per raster (comma separated; empty = equal)",
-                             "Vekter per raster (kommaseparert; tom = like)"), optional=True))
-        self.addParameter(QgsProcessingParameterFeatureSource(
-            self.MASK, tr("Feasible land (polygons; outside = nodata)", "Mulig areal (polygoner; utenfor = nodata)"),
-            [QgsProcessing.TypeVectorPolygon], optional=True))
-        self.addParameter(QgsProcessingParameterEnum(
-            self.ALIGN, tr("Rasters on different grids", "Raster på ulike rutenett"),
-            options=[tr("Refuse (error)", "Avvis (feil)"), tr("Resample onto the first raster's grid",
-                                                              "Resampl til første rasters rutenett")],
-            defaultValue=0))
-        self.addParameter(QgsProcessingParameterRasterDestination(
-            self.OUTPUT, tr("Suitability (0..1)", "Egnethet (0..1)")))
-        self.addParameter(QgsProcessingParameterFolderDestination(
-            self.CRITERIA_DIR, tr("Folder for the normalised criterion scores", "Mappe for normaliserte kriterieskårer"),
-            optional=True, createByDefault=False))
+        self.addParameter(
+            QgsProcessingParameterMultipleLayers(
+                self.RASTERS,
+                tr("Criterion rasters (GeoTIFF)", "Kriterieraster (GeoTIFF)"),
+                QgsProcessing.TypeRaster,
+            )
+        )
+        self.addParameter(
+            QgsProcessingParameterString(
+                self.BETTER,
+                tr(
+                    "Better values per raster: high, low or near (comma separated; one value = all)",
+                    "Bedre verdier per raster: high, low eller near (kommaseparert; én verdi = alle)",
+                ),
+                defaultValue="high",
+            )
+        )
+        self.addParameter(
+            QgsProcessingParameterString(
+                self.WEIGHTS,
+                tr(
+                    "Weights per raster (comma separated; empty = equal)",
+                    "Vekter per raster (kommaseparert; tom = like)",
+                ),
+                optional=True,
+            )
+        )
+        self.addParameter(
+            QgsProcessingParameterFeatureSource(
+                self.MASK,
+                tr("Feasible land (polygons; outside = nodata)", "Mulig areal (polygoner; utenfor = nodata)"),
+                [QgsProcessing.TypeVectorPolygon],
+                optional=True,
+            )
+        )
+        self.addParameter(
+            QgsProcessingParameterEnum(
+                self.ALIGN,
+                tr("Rasters on different grids", "Raster på ulike rutenett"),
+                options=[
+                    tr("Refuse (error)", "Avvis (feil)"),
+                    tr("Resample onto the first raster's grid", "Resampl til første rasters rutenett"),
+                ],
+                defaultValue=0,
+            )
+        )
+        self.addParameter(
+            QgsProcessingParameterRasterDestination(self.OUTPUT, tr("Suitability (0..1)", "Egnethet (0..1)"))
+        )
+        self.addParameter(
+            QgsProcessingParameterFolderDestination(
+                self.CRITERIA_DIR,
+                tr("Folder for the normalised criterion scores", "Mappe for normaliserte kriterieskårer"),
+                optional=True,
+                createByDefault=False,
+            )
+        )
         self.addOutput(QgsProcessingOutputNumber("VALID_CELLS", tr("Valid cells", "Gyldige celler")))
         self.addOutput(QgsProcessingOutputNumber("MEAN", tr("Mean suitability", "Gjennomsnittlig egnethet")))
 
@@ -106,20 +145,31 @@ class Suitability(ArealsirkAlgorithm):
                 values = [float(w) for w in split_list(weights_text, len(layers), "WEIGHTS")]
             except ValueError:
                 raise QgsProcessingException(f"WEIGHTS: '{weights_text}' is not a list of numbers") from None
-            weights = dict(zip(names, values))
+            weights = dict(zip(names, values))  # noqa: B905 - Python 3.9
         criteria = []
-        for layer, name, better in zip(layers, names, betters):
+        for layer, name, better in zip(layers, names, betters):  # noqa: B905 - Python 3.9
             path = layer.dataProvider().dataSourceUri().split("|")[0]
             criteria.append(RasterCriterion(name=name, path=path, better=better))
         mask = self.layer(parameters, self.MASK, context, feedback, optional=True)
         out_path = self.parameterAsOutputLayer(parameters, self.OUTPUT, context)
         criteria_dir = self.parameterAsString(parameters, self.CRITERIA_DIR, context) or None
-        result = suitability(criteria, weights, out_path, mask=mask, criteria_dir=criteria_dir,
-                             align=ALIGN[self.parameterAsEnum(parameters, self.ALIGN, context)],
-                             **Callbacks(feedback).kwargs())
-        feedback.pushInfo(tr("weights: ", "vekter: ") + ", ".join(f"{k} {v:.3f}" for k, v in result.weights.items()))
-        outputs: dict[str, Any] = {self.OUTPUT: str(result.path), "VALID_CELLS": result.valid_cells,
-                                   "MEAN": result.stats.get("mean")}
+        result = suitability(
+            criteria,
+            weights,
+            out_path,
+            mask=mask,
+            criteria_dir=criteria_dir,
+            align=ALIGN[self.parameterAsEnum(parameters, self.ALIGN, context)],
+            **Callbacks(feedback).kwargs(),
+        )
+        feedback.pushInfo(
+            tr("weights: ", "vekter: ") + ", ".join(f"{k} {v:.3f}" for k, v in result.weights.items())
+        )
+        outputs: dict[str, Any] = {
+            self.OUTPUT: str(result.path),
+            "VALID_CELLS": result.valid_cells,
+            "MEAN": result.stats.get("mean"),
+        }
         if criteria_dir:
             outputs[self.CRITERIA_DIR] = criteria_dir
         return outputs

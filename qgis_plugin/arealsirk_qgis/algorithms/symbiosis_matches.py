@@ -19,8 +19,10 @@ class SymbiosisMatches(ArealsirkAlgorithm):
     NAME = "symbiosis_matches"
     TITLE = ("Industrial symbiosis matches", "Industriell symbiose: koblinger")
     GROUP = "analysis"
-    TAGS = ("symbiosis,excess heat,by-product,matching,circular economy",
-            "symbiose,overskuddsvarme,biprodukt,kobling,sirkulær økonomi")
+    TAGS = (
+        "symbiosis,excess heat,by-product,matching,circular economy",
+        "symbiose,overskuddsvarme,biprodukt,kobling,sirkulær økonomi",
+    )
 
     FLOWS = "FLOWS"
     ROADS = "ROADS"
@@ -30,27 +32,61 @@ class SymbiosisMatches(ArealsirkAlgorithm):
     BALANCE = "BALANCE"
 
     def initAlgorithm(self, config: Any = None) -> None:  # noqa: N802
-        self.addParameter(QgsProcessingParameterFeatureSource(
-            self.FLOWS, tr("Firm supply/demand flows (id, role, kind, quantity, unit, temperature_c)",
-                           "Bedrifters tilbud/behov (id, role, kind, quantity, unit, temperature_c)"),
-            [QgsProcessing.TypeVectorPoint, QgsProcessing.TypeVectorPolygon]))
-        self.addParameter(QgsProcessingParameterFeatureSource(
-            self.ROADS, tr("Road network (optional; else straight line x detour factor)",
-                           "Veinett (valgfritt; ellers luftlinje x omveisfaktor)"),
-            [QgsProcessing.TypeVectorLine], optional=True))
-        self.addParameter(QgsProcessingParameterNumber(
-            self.MAX_HEAT_KM, tr("Longest heat pipe (km)", "Lengste varmerør (km)"),
-            QgsProcessingParameterNumber.Double, defaultValue=library_default("symbiosis.max_heat_km", 3.0),
-            minValue=0.0, maxValue=1000.0))
-        self.addParameter(QgsProcessingParameterNumber(
-            self.MAX_KM, tr("Longest material transport (km)", "Lengste materialtransport (km)"),
-            QgsProcessingParameterNumber.Double, defaultValue=library_default("symbiosis.max_km", 50.0),
-            minValue=0.0, maxValue=10000.0))
-        self.addParameter(QgsProcessingParameterFeatureSink(
-            self.OUTPUT, tr("Symbiosis matches", "Symbiosekoblinger"), QgsProcessing.TypeVectorLine))
-        self.addParameter(QgsProcessingParameterFeatureSink(
-            self.BALANCE, tr("Flow balance (table)", "Balanse per strøm (tabell)"), QgsProcessing.TypeVector,
-            optional=True, createByDefault=False))
+        self.addParameter(
+            QgsProcessingParameterFeatureSource(
+                self.FLOWS,
+                tr(
+                    "Firm supply/demand flows (id, role, kind, quantity, unit, temperature_c)",
+                    "Bedrifters tilbud/behov (id, role, kind, quantity, unit, temperature_c)",
+                ),
+                [QgsProcessing.TypeVectorPoint, QgsProcessing.TypeVectorPolygon],
+            )
+        )
+        self.addParameter(
+            QgsProcessingParameterFeatureSource(
+                self.ROADS,
+                tr(
+                    "Road network (optional; else straight line x detour factor)",
+                    "Veinett (valgfritt; ellers luftlinje x omveisfaktor)",
+                ),
+                [QgsProcessing.TypeVectorLine],
+                optional=True,
+            )
+        )
+        self.addParameter(
+            QgsProcessingParameterNumber(
+                self.MAX_HEAT_KM,
+                tr("Longest heat pipe (km)", "Lengste varmerør (km)"),
+                QgsProcessingParameterNumber.Double,
+                defaultValue=library_default("symbiosis.max_heat_km", 3.0),
+                minValue=0.0,
+                maxValue=1000.0,
+            )
+        )
+        self.addParameter(
+            QgsProcessingParameterNumber(
+                self.MAX_KM,
+                tr("Longest material transport (km)", "Lengste materialtransport (km)"),
+                QgsProcessingParameterNumber.Double,
+                defaultValue=library_default("symbiosis.max_km", 50.0),
+                minValue=0.0,
+                maxValue=10000.0,
+            )
+        )
+        self.addParameter(
+            QgsProcessingParameterFeatureSink(
+                self.OUTPUT, tr("Symbiosis matches", "Symbiosekoblinger"), QgsProcessing.TypeVectorLine
+            )
+        )
+        self.addParameter(
+            QgsProcessingParameterFeatureSink(
+                self.BALANCE,
+                tr("Flow balance (table)", "Balanse per strøm (tabell)"),
+                QgsProcessing.TypeVector,
+                optional=True,
+                createByDefault=False,
+            )
+        )
         self.add_summary_outputs()
 
     def run_workflow(self, parameters: dict, context: Any, feedback: Any) -> dict:
@@ -60,10 +96,18 @@ class SymbiosisMatches(ArealsirkAlgorithm):
             roads=self.layer(parameters, self.ROADS, context, feedback, optional=True),
             max_heat_km=self.parameterAsDouble(parameters, self.MAX_HEAT_KM, context),
             max_km=self.parameterAsDouble(parameters, self.MAX_KM, context),
-            **Callbacks(feedback).kwargs())
+            **Callbacks(feedback).kwargs(),
+        )
         outputs = self.finish(result, feedback)
-        outputs |= self.write(parameters, self.OUTPUT, context, result.layers.get("matches"),
-                              feedback=feedback, style="matches")
-        outputs |= self.write(parameters, self.BALANCE, context, result.tables.get("flow_balance"),
-                              feedback=feedback, optional=True)
+        outputs |= self.write(
+            parameters, self.OUTPUT, context, result.layers.get("matches"), feedback=feedback, style="matches"
+        )
+        outputs |= self.write(
+            parameters,
+            self.BALANCE,
+            context,
+            result.tables.get("flow_balance"),
+            feedback=feedback,
+            optional=True,
+        )
         return outputs

@@ -44,17 +44,34 @@ class WebMap(ArealsirkAlgorithm):
 
     def initAlgorithm(self, config: Any = None) -> None:  # noqa: N802
         for param, _layer, en, nb in ROLES:
-            self.addParameter(QgsProcessingParameterFeatureSource(
-                param, tr(en, nb), [QgsProcessing.TypeVectorAnyGeometry], optional=True))
-        self.addParameter(QgsProcessingParameterString(
-            self.TITLE_PARAM, tr("Map title", "Karttittel"), defaultValue="arealsirk"))
-        self.addParameter(QgsProcessingParameterEnum(
-            self.LANGUAGE, tr("Language of labels and legend", "Språk i etiketter og tegnforklaring"),
-            options=["Norsk bokmål", "English"], defaultValue=LANGS.index(language())))
-        self.addParameter(QgsProcessingParameterBoolean(
-            self.SYNTHETIC, tr("Mark as synthetic data", "Merk som syntetiske data"), defaultValue=False))
-        self.addParameter(QgsProcessingParameterFileDestination(
-            self.OUTPUT, tr("Web map", "Nettkart"), fileFilter="HTML (*.html)"))
+            self.addParameter(
+                QgsProcessingParameterFeatureSource(
+                    param, tr(en, nb), [QgsProcessing.TypeVectorAnyGeometry], optional=True
+                )
+            )
+        self.addParameter(
+            QgsProcessingParameterString(
+                self.TITLE_PARAM, tr("Map title", "Karttittel"), defaultValue="arealsirk"
+            )
+        )
+        self.addParameter(
+            QgsProcessingParameterEnum(
+                self.LANGUAGE,
+                tr("Language of labels and legend", "Språk i etiketter og tegnforklaring"),
+                options=["Norsk bokmål", "English"],
+                defaultValue=LANGS.index(language()),
+            )
+        )
+        self.addParameter(
+            QgsProcessingParameterBoolean(
+                self.SYNTHETIC, tr("Mark as synthetic data", "Merk som syntetiske data"), defaultValue=False
+            )
+        )
+        self.addParameter(
+            QgsProcessingParameterFileDestination(
+                self.OUTPUT, tr("Web map", "Nettkart"), fileFilter="HTML (*.html)"
+            )
+        )
 
     def run_workflow(self, parameters: dict, context: Any, feedback: Any) -> dict:
         write_map = self.library("webmap", "write_map")
@@ -66,13 +83,17 @@ class WebMap(ArealsirkAlgorithm):
         if not layers:
             from qgis.core import QgsProcessingException
 
-            raise QgsProcessingException(tr("choose at least one layer for the map",
-                                            "velg minst ett kartlag"))
+            raise QgsProcessingException(
+                tr("choose at least one layer for the map", "velg minst ett kartlag")
+            )
         path = self.parameterAsFileOutput(parameters, self.OUTPUT, context)
         feedback.setProgressText(tr("writing the map", "skriver kartet"))
-        written = write_map(layers, path,
-                            title=self.parameterAsString(parameters, self.TITLE_PARAM, context) or "arealsirk",
-                            lang=LANGS[self.parameterAsEnum(parameters, self.LANGUAGE, context)],
-                            synthetic=self.parameterAsBool(parameters, self.SYNTHETIC, context))
+        written = write_map(
+            layers,
+            path,
+            title=self.parameterAsString(parameters, self.TITLE_PARAM, context) or "arealsirk",
+            lang=LANGS[self.parameterAsEnum(parameters, self.LANGUAGE, context)],
+            synthetic=self.parameterAsBool(parameters, self.SYNTHETIC, context),
+        )
         feedback.setProgress(100)
         return {self.OUTPUT: str(written)}
