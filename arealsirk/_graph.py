@@ -106,7 +106,9 @@ def _fingerprint(graph: nx.Graph) -> tuple[int, int]:
     if not isinstance(adj, dict):
         return (graph.number_of_nodes(), graph.number_of_edges())
     if graph.is_multigraph():
-        m = sum(len(kd) for nbrs in adj.values() for kd in nbrs.values())
+        from itertools import chain
+
+        m = sum(map(len, chain.from_iterable(map(dict.values, adj.values()))))
     else:
         m = sum(map(len, adj.values()))
     return (len(adj), m)
@@ -384,6 +386,38 @@ class _Chains:
         red = sp.csr_matrix((v[first], (r[first], c[first])), shape=(m, m))
         return red, remap
 
+    def attach(self, remap: np.ndarray, keep: np.ndarray, ends: np.ndarray, *, forward: bool
+               ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """How to read the cost of ``ends`` (positions) from a search on the reduced graph.
+
+        An end that is a junction or kept node is read directly (column ``remap``).  An end
+        inside a chain lies on a piece between two cut points ``lo`` < slot < ``hi`` (chain
+        ends or kept nodes); every path to (forward) or from it runs along that piece, so its
+        cost is ``min(d[lo] + c_lo, d[hi] + c_hi)`` with the along-chain costs (``inf`` where a
+        one-way chain forbids the direction).  Exact, and the many side of a many-to-few
+        problem never enters the reduced graph.
+
+        Returns
+        -------
+        direct, col_lo, cost_lo, col_hi, cost_hi
+            ``direct`` mask over ends; for the others, reduced columns and chain costs.
+        """
+        direct = remap[ends] >= 0
+        x = ends[~direct]
+        s = self.slot[x]
+        kept_slots = self.slot[keep[~self.core[keep]]]
+        cuts = np.unique(np.r_[self.starts, self.ends, kept_slots])
+        k = np.searchsorted(cuts, s)
+        lo, hi = cuts[k - 1], cuts[k]
+        inf = np.inf
+        if forward:  # cost from the search origin: via lo then forward, or via hi then backward
+            c_lo = np.where(self.MF[s] == self.MF[lo], self.F[s] - self.F[lo], inf)
+            c_hi = np.where(self.MB[hi] == self.MB[s], self.B[hi] - self.B[s], inf)
+        else:  # cost to the search origin (reversed search): forward to hi, or backward to lo
+            c_hi = np.where(self.MF[hi] == self.MF[s], self.F[hi] - self.F[s], inf)
+            c_lo = np.where(self.MB[s] == self.MB[lo], self.B[s] - self.B[lo], inf)
+        return direct, remap[self.node[lo]], c_lo, remap[self.node[hi]], c_hi
+
 
 #: Contract degree-2 chains when the junction graph has at most this share of the nodes ...
 _CONTRACT_SHARE = 0.6
@@ -434,11 +468,14 @@ def shortest_costs(pg: PreparedGraph, src: np.ndarray, tgt: np.ndarray, *, limit
     n = pg.n
     graph = pg.csr if forward else pg.csr_t
     starts, ends = (us, ut) if forward else (ut, us)
-    if contract and len(us) * len(ut) > 1 and _worth_contracting(pg, len(us) + len(ut)):
+    attach = None
+    if contract and len(us) * len(ut) > 1 and _worth_contracting(pg, len(starts)):
         ch = _chains(pg)
-        red, remap = ch.reduced(pg, np.r_[us, ut])
+        red, remap = ch.reduced(pg, starts)  # only the search side is kept in the reduced graph
         graph = red if forward else red.T.tocsr()
-        starts, ends = remap[starts], remap[ends]
+        attach = ch.attach(remap, starts, ends, forward=forward)
+        direct = attach[0]
+        starts, ends_direct = remap[starts], remap[ends[direct]]
         n = red.shape[0]
     out = np.empty((len(starts), len(ends)))
     batch = max(1, _BATCH_CELLS // max(n, 1))
@@ -446,7 +483,14 @@ def shortest_costs(pg: PreparedGraph, src: np.ndarray, tgt: np.ndarray, *, limit
         if check is not None:
             check(b / len(starts), f"shortest paths {b}/{len(starts)}")
         d = dijkstra(graph, directed=True, indices=starts[b:b + batch], limit=limit)
-        out[b:b + batch] = d[:, ends]
+        if attach is None:
+            out[b:b + batch] = d[:, ends]
+        else:
+            direct, col_lo, c_lo, col_hi, c_hi = attach
+            out[b:b + batch, direct] = d[:, ends_direct]
+            out[b:b + batch, ~direct] = np.minimum(d[:, col_lo] + c_lo, d[:, col_hi] + c_hi)
+    if attach is not None and np.isfinite(limit):
+        out[out > limit] = np.inf
     if not forward:
         out = out.T
     return out[inv_s.reshape(-1)][:, inv_t.reshape(-1)]

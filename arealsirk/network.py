@@ -871,7 +871,7 @@ def representative_points(geoms: Any) -> np.ndarray:
 
 def snap(graph: nx.Graph, gdf: gpd.GeoDataFrame, *, max_distance: float | None = None,
          weight: str = "travel_time", outside: str = "unreachable", name: str = "points",
-         file: object = None, layer: str | None = None) -> SnapResult:
+         file: object = None, layer: str | None = None, _prepared: Any = None) -> SnapResult:
     """Snap features to the nearest node of ``graph`` (a KD-tree query on cached node coordinates).
 
     Parameters
@@ -904,7 +904,7 @@ def snap(graph: nx.Graph, gdf: gpd.GeoDataFrame, *, max_distance: float | None =
     crs = graph_crs(graph)
     clean = validate_layer(gdf, name=name, file=file, layer=layer,
                            geometry=("point", "polygon", "line"), crs=crs)
-    pg = prepare(graph, weight)
+    pg = _prepared if _prepared is not None else prepare(graph, weight)
     pts = representative_points(clean.geometry.to_numpy())
     import shapely
 

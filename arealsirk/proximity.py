@@ -67,7 +67,7 @@ def _resolve(graph: Any, pg: PreparedGraph, items: Any, weight: str, what: str, 
         from .network import snap
 
         layer = items if isinstance(items, gpd.GeoDataFrame) else gpd.GeoDataFrame(geometry=items)
-        s = snap(graph, layer, max_distance=max_snap, weight=weight, name=what)
+        s = snap(graph, layer, max_distance=max_snap, weight=weight, name=what, _prepared=pg)
         pos = pg.positions(list(s.nodes), what=f"{what} node")
         cost = s.access_cost(weight) if access else np.zeros(len(pos))
         return pos, cost
