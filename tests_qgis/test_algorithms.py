@@ -74,6 +74,8 @@ def test_site_reuse_centres_matches_brute_force(provider, grid, tmp_path, count,
     chosen = [ij_of(p.x, p.y) for p in sites.geometry]
     assert covered(chosen) == best
     assert sites["population_within_cutoff"].sum() == pytest.approx(best)
+    assert out["POPULATION_COVERED"] == pytest.approx(best)
+    assert out["SHARE_COVERED"] == pytest.approx(best / sum(population_of(*n) for n in data["demand_nodes"]))
 
     # every demand node is allocated to its nearest chosen site, travel time = Manhattan minutes
     assert len(alloc) == len(pops)
@@ -269,6 +271,7 @@ def test_site_biogas_figures_add_up(provider, grid, tmp_path):
     assert plants["feedstock_t"].sum() == pytest.approx(sum(q for _, q, _ in digestible.values()))
     methane = sum(q * default(f"resources.methane_nm3_per_t.{kind}") for kind, q, _ in digestible.values())
     assert plants["methane_nm3"].sum() == pytest.approx(methane, rel=1e-6)
+    assert out["METHANE_NM3"] == pytest.approx(methane, rel=1e-6)
     site_node = {sid: ij_of(p.x, p.y) for sid, p in zip(plants["id"], plants.geometry, strict=True)}
     for sid, site, km in zip(alloc["source_id"], alloc["site_id"], alloc["distance_km"], strict=True):
         assert km == pytest.approx(manhattan_km(digestible[sid][2], site_node[site]), abs=1e-6)

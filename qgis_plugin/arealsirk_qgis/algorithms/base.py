@@ -23,6 +23,7 @@ from qgis.core import (
     QgsProcessingAlgorithm,
     QgsProcessingException,
     QgsProcessingLayerPostProcessorInterface,
+    QgsProcessingOutputNumber,
     QgsProcessingOutputString,
 )
 from qgis.PyQt.QtGui import QIcon
@@ -108,6 +109,8 @@ class ArealsirkAlgorithm(QgsProcessingAlgorithm):
 
     SUMMARY = "SUMMARY"
     STATUS = "STATUS"
+    #: summary keys of the WorkflowResult returned as numeric outputs (upper-cased), for the modeler
+    NUMBERS: tuple[str, ...] = ()
 
     # ---------------------------------------------------------------- metadata
     def name(self) -> str:
@@ -146,6 +149,8 @@ class ArealsirkAlgorithm(QgsProcessingAlgorithm):
             QgsProcessingOutputString(self.SUMMARY, i18n.tr("Summary (Markdown)", "Sammendrag (Markdown)"))
         )
         self.addOutput(QgsProcessingOutputString(self.STATUS, i18n.tr("Status", "Status")))
+        for key in self.NUMBERS:
+            self.addOutput(QgsProcessingOutputNumber(key.upper(), key))
 
     # ---------------------------------------------------------------- running
     def processAlgorithm(self, parameters: dict, context: Any, feedback: Any) -> dict:  # noqa: N802
@@ -238,7 +243,12 @@ class ArealsirkAlgorithm(QgsProcessingAlgorithm):
                     "Problemet har ingen gyldig løsning; se merknadene over.",
                 )
             )
-        return {self.SUMMARY: text, self.STATUS: status}
+        outputs: dict[str, Any] = {self.SUMMARY: text, self.STATUS: status}
+        summary = getattr(result, "summary", {}) or {}
+        for key in self.NUMBERS:
+            value = summary.get(key)
+            outputs[key.upper()] = float(value) if isinstance(value, (int, float)) else None
+        return outputs
 
 
 def library_default(key: str, fallback: float) -> float:

@@ -24,6 +24,7 @@ class SiteBiogas(ArealsirkAlgorithm):
         "biogas,manure,food waste,sludge,methane,facility location,tonne-km",
         "biogass,husdyrgjødsel,matavfall,slam,metan,tonnkilometer",
     )
+    NUMBERS = ("feedstock_t", "methane_nm3", "energy_gwh", "tonne_km", "co2_t")
 
     SOURCES = "SOURCES"
     ID_FIELD = "ID_FIELD"

@@ -31,6 +31,7 @@ class SiteIndustrialParks(ArealsirkAlgorithm):
         "industrial park,circular economy,symbiosis,multi-criteria,rail",
         "næringspark,sirkulær økonomi,symbiose,flerkriterie,jernbane",
     )
+    NUMBERS = ("saving_nok", "matched_heat_gwh")
 
     CANDIDATES = "CANDIDATES"
     FLOWS = "FLOWS"

@@ -27,6 +27,7 @@ class SiteReuseCentres(ArealsirkAlgorithm):
         "reuse,recycling,coverage,p-median,drive time,location-allocation",
         "gjenbruk,gjenvinningsstasjon,dekning,kjøretid",
     )
+    NUMBERS = ("population_covered", "share_covered", "mean_minutes")
 
     DEMAND = "DEMAND"
     POPULATION_FIELD = "POPULATION_FIELD"

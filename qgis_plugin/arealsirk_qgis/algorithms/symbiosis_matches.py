@@ -23,6 +23,7 @@ class SymbiosisMatches(ArealsirkAlgorithm):
         "symbiosis,excess heat,by-product,matching,circular economy",
         "symbiose,overskuddsvarme,biprodukt,kobling,sirkulær økonomi",
     )
+    NUMBERS = ("matches", "matched_heat_gwh", "matched_mass_t", "saving_nok")
 
     FLOWS = "FLOWS"
     ROADS = "ROADS"
