@@ -48,6 +48,7 @@ class RunInputs:
     dem: Path | None = None
     lang: str = "nb"
     synthetic: bool = False
+    all_synthetic: bool = False
     themes: dict[str, dict[str, Any]] = field(default_factory=dict)
     parameters: dict[str, float] = field(default_factory=dict)
     input_paths: list[Path] = field(default_factory=list)
@@ -72,7 +73,7 @@ def inputs_from_demo(*, seed: int = 0, lang: str = "nb") -> RunInputs:
     region = demo_region(seed)
     layers = {name: gdf.copy() for name, gdf in region.layers().items()}
     return RunInputs(name=f"Demoregionen (syntetisk, seed {seed})", layers=layers, dem=region.dem_path(),
-                     lang=lang, synthetic=True,
+                     lang=lang, synthetic=True, all_synthetic=True,
                      themes={"biogas": {"count": 2}, "reuse": {"count": 7}, "parks": {"count": 2}})
 
 
@@ -272,11 +273,16 @@ def _run_info(inputs: RunInputs, lang: str) -> Any:
 def _summary_markdown(inputs: RunInputs, results: dict[str, Any], *, lang: str) -> str:
     nb = lang == "nb"
     head = f"# {'Sammendrag' if nb else 'Summary'}: {inputs.name}\n\n"
-    if inputs.synthetic:
+    if inputs.all_synthetic:
         head += ("> **Syntetiske data.** Alle tall er laget av arealsirk sin demo-generator og beskriver "
                  "ingen virkelig region.\n\n" if nb else
                  "> **Synthetic data.** Every figure comes from arealsirk's demo generator and describes "
                  "no real region.\n\n")
+    elif inputs.synthetic:
+        head += ("> **Inneholder syntetiske data.** Noen av datalagene er laget etter dokumenterte regler, "
+                 "ikke målt; tallene er illustrasjoner, ikke fakta.\n\n" if nb else
+                 "> **Contains synthetic data.** Some input layers were made by documented rules, not "
+                 "measured; the figures are illustrations, not facts.\n\n")
     parts = [head]
     for theme, result in results.items():
         parts.append(result.summary_markdown(lang=lang).strip() + "\n")
