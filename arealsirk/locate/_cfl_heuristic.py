@@ -37,16 +37,36 @@ class Transport:
         self.total = float(q.sum())
         self.cache: dict[bytes, tuple[float, object]] = {}
         self.calls = 0
+        self.pruned = 0
+        dense = Q.toarray()
+        allowed = np.zeros(Q.shape, dtype=bool)
+        coo = Q.tocoo()
+        allowed[coo.row, coo.col] = True
+        self.Qd = np.where(allowed, dense, np.inf)
 
     def key(self, S: np.ndarray) -> bytes:
         return np.sort(S).astype(np.int64).tobytes()
 
-    def evaluate(self, S: np.ndarray) -> tuple[float, object]:
-        """(total cost incl. fixed costs or inf, flows as (rows, cols, fraction) or None)."""
+    def relaxed(self, S: np.ndarray) -> float:
+        """Cheap lower bound of :meth:`evaluate`: fixed costs + cheapest open facility per row
+        (capacities ignored)."""
+        if S.size == 0:
+            return np.inf
+        sub = self.Qd[:, S]
+        return float(self.f[S].sum() + sub.min(axis=1).sum())
+
+    def evaluate(self, S: np.ndarray, cutoff: float = np.inf) -> tuple[float, object]:
+        """(total cost incl. fixed costs or inf, flows as (rows, cols, fraction) or None).
+
+        With ``cutoff``, sets whose capacity-free bound is already >= cutoff return ``(inf, None)``
+        without solving the LP (not cached)."""
         S = np.sort(np.asarray(S, dtype=np.int64))
         k = self.key(S)
         if k in self.cache:
             return self.cache[k]
+        if np.isfinite(cutoff) and self.relaxed(S) >= cutoff:
+            self.pruned += 1
+            return np.inf, None
         out = self._solve(S)
         self.cache[k] = out
         return out
@@ -175,7 +195,7 @@ def lagrangian_cfl(Q: sp.csr_matrix, q: np.ndarray, K: np.ndarray, f: np.ndarray
                 since = 0
         yr = y > 0
         S = np.flatnonzero(yr)
-        cost, _ = tr.evaluate(S)
+        cost, _ = tr.evaluate(S, cutoff=best_ub)
         if cost < best_ub:
             best_ub, best_S = cost, S
         if best_ub - best_lb <= 1e-9 * max(1.0, abs(best_ub)) or theta < 1e-4:
@@ -207,7 +227,7 @@ def local_search(S: np.ndarray, cost: float, tr: Transport, fixed: np.ndarray, v
         for j in S[~is_fixed[S]]:
             if clock.expired():
                 break
-            c2, _ = tr.evaluate(S[S != j])
+            c2, _ = tr.evaluate(S[S != j], cutoff=best[0])
             if c2 < best[0] - 1e-9 * abs(cost):
                 best = (c2, S[S != j])
         # add
@@ -216,7 +236,7 @@ def local_search(S: np.ndarray, cost: float, tr: Transport, fixed: np.ndarray, v
             if clock.expired():
                 break
             S2 = np.sort(np.append(S, j))
-            c2, _ = tr.evaluate(S2)
+            c2, _ = tr.evaluate(S2, cutoff=best[0])
             if c2 < best[0] - 1e-9 * abs(cost):
                 best = (c2, S2)
         if best[1] is None:
@@ -227,7 +247,7 @@ def local_search(S: np.ndarray, cost: float, tr: Transport, fixed: np.ndarray, v
                     if clock.expired():
                         break
                     S2 = np.sort(np.append(S[S != r], j))
-                    c2, _ = tr.evaluate(S2)
+                    c2, _ = tr.evaluate(S2, cutoff=best[0])
                     if c2 < best[0] - 1e-9 * abs(cost):
                         best = (c2, S2)
         if best[1] is not None:

@@ -112,17 +112,26 @@ class CoverageEngine:
                 progress(min(1.0, no_imp / max(max_no_improve, 1)), f"VNS covered {val:.6g}")
         return S, val, it
 
-    def lagrangian_upper(self, p: int, upper_start: float, lower: float, *, max_iter: int = 300) -> float:
-        """Lagrangian upper bound: relax ``z_i <= sum_j A_ij y_j`` with ``mu_i >= 0``.
+    def lagrangian(self, p: int, lower: float, *, max_iter: int, patience: int = 50,
+                   keep: int = 3) -> tuple[float, list[np.ndarray]]:
+        """Lagrangian upper bound and primal candidates (relaxing ``z_i <= sum_j A_ij y_j``).
 
-        ``L(mu) = sum_i max(0, w_i - mu_i) + max_{|S| = p, S >= fixed} sum_{j in S} (A^T mu)_j``.
+        ``L(mu) = sum_i max(0, w_i - mu_i) + max_{|S| = p, S >= fixed} sum_{j in S} (A^T mu)_j``
+        with ``0 <= mu <= w``, minimised by a subgradient method with the Polyak step; the subgradient
+        ``cov_i(S) - z_i`` is scaled by ``w_i / max w`` (rows of very different weight otherwise make
+        the plain method crawl: on the national 250 m grid the bound went from 17 % to 0.1 % above the
+        optimum).  The facility sets ``S`` of the relaxation are feasible MCLP solutions; the ``keep``
+        best distinct ones are returned as starting points for the local search (a Lagrangian
+        heuristic, Galvao & ReVelle 1996, "A Lagrangean heuristic for the maximal covering location
+        problem", EJOR 88:114-123).
         """
-        mu = self.w * 0.5
-        best = upper_start
-        theta = 2.0
-        since = 0
+        mu = np.zeros(self.n)
+        best = float(self.w.sum())
+        theta, since = 2.0, 0
         free = np.flatnonzero(~self.is_fixed)
         n_free = p - int(self.is_fixed.sum())
+        scale = self.w / max(float(self.w.max()), 1e-300)
+        cands: dict[bytes, tuple[float, np.ndarray]] = {}
         for _ in range(max_iter):
             if self.clock.expired():
                 break
@@ -131,7 +140,7 @@ class CoverageEngine:
             score = self.AT @ mu
             if n_free > 0:
                 sel_free = free[np.argpartition(-score[free], n_free - 1)[:n_free]]
-                sel = np.concatenate([self.fixed, sel_free])
+                sel = np.sort(np.concatenate([self.fixed, sel_free]))
             else:
                 sel = self.fixed
             value = float(np.maximum(self.w - mu, 0).sum() + score[sel].sum())
@@ -139,16 +148,23 @@ class CoverageEngine:
                 best, since = value, 0
             else:
                 since += 1
-                if since >= 20:
+                if since >= patience:
                     theta /= 2
                     since = 0
-            if best - lower <= 1e-9 * max(1.0, abs(best)) or theta < 1e-4:
-                break
             cov = self.counts(sel)
-            g = cov - z
+            primal = float(self.w[cov > 0].sum())
+            key = sel.tobytes()
+            if key not in cands:
+                cands[key] = (primal, sel)
+                if len(cands) > 4 * keep:
+                    cands = dict(sorted(cands.items(), key=lambda kv: -kv[1][0])[:keep])
+            lower = max(lower, primal)
+            if best - lower <= 1e-9 * max(1.0, abs(best)) or theta < 1e-6:
+                break
+            g = (cov - z) * scale
             norm = float(g @ g)
             if norm == 0:
                 break
-            step = theta * (value - lower) / norm
-            mu = np.maximum(mu - step * g, 0.0)
-        return best
+            mu = np.clip(mu - theta * (value - lower) / norm * g, 0.0, self.w)
+        top = [s for _, s in sorted(cands.values(), key=lambda t: -t[0])[:keep]]
+        return best, top

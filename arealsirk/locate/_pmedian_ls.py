@@ -144,7 +144,7 @@ class PMedianEngine:
         return S, obj
 
     def vns(self, S: np.ndarray, obj: float, rng: np.random.Generator, *, kmax: int,
-            max_no_improve: int, progress=None) -> tuple[np.ndarray, float, int]:
+            max_no_improve: int, progress=None, done=None) -> tuple[np.ndarray, float, int]:
         """Basic VNS around a local optimum; returns (S, obj, iterations)."""
         free_open = lambda s: s[~self.is_fixed[s]]  # noqa: E731
         k = 1
@@ -152,6 +152,8 @@ class PMedianEngine:
         no_imp = 0
         tol = 1e-10 * max(abs(obj), 1.0)
         while no_imp < max_no_improve and not self.clock.expired():
+            if done is not None and done(obj):
+                break
             self.check()
             it += 1
             movable = free_open(S)
@@ -176,13 +178,15 @@ class PMedianEngine:
 
 
 def lagrangian_bound(C: np.ndarray, p: int, fixed: np.ndarray, upper: float, lam0: np.ndarray, *,
-                     clock: Clock, max_iter: int = 600, check=None) -> float:
+                     clock: Clock, max_iter: int = 600, check=None,
+                     keep: int = 3) -> tuple[float, np.ndarray, list[np.ndarray]]:
     """Lagrangian relaxation lower bound of the p-median (relaxing the assignment constraints).
 
     ``L(lambda) = sum_i lambda_i + min_{|S| = p, S >= fixed} sum_{j in S} rho_j``,
     ``rho_j = sum_i min(0, C_ij - lambda_i)``; maximised by subgradient optimisation with the Polyak
     step ``t = theta (UB - L) / ||g||^2`` (Beasley 1993, "Lagrangean heuristics for location problems",
-    EJOR 65:383-399).
+    EJOR 65:383-399).  Returns the best bound, its multipliers and the ``keep`` best distinct facility sets
+    of the relaxation (feasible p-median solutions, starting points for the local search).
     """
     n, m = C.shape
     lam = lam0.astype(np.float64).copy()
@@ -190,8 +194,10 @@ def lagrangian_bound(C: np.ndarray, p: int, fixed: np.ndarray, upper: float, lam
     is_fixed[fixed] = True
     n_free = p - int(is_fixed.sum())
     best = -np.inf
+    best_lam = lam.copy()
     theta = 2.0
     since = 0
+    cands: dict[bytes, tuple[float, np.ndarray]] = {}
     for _ in range(max_iter):
         if clock.expired():
             break
@@ -207,8 +213,15 @@ def lagrangian_bound(C: np.ndarray, p: int, fixed: np.ndarray, upper: float, lam
         else:
             chosen = np.flatnonzero(is_fixed)
         value = float(lam.sum() + rho[chosen].sum())
+        chosen = np.sort(chosen)
+        key = chosen.tobytes()
+        if key not in cands:
+            cands[key] = (float(C[:, chosen].min(axis=1).sum()), chosen)
+            if len(cands) > 4 * keep:
+                cands = dict(sorted(cands.items(), key=lambda kv: kv[1][0])[:keep])
         if not np.isfinite(best) or value > best + 1e-12 * max(1.0, abs(best)):
             best = value
+            best_lam = lam.copy()
             since = 0
         else:
             since += 1
@@ -222,4 +235,5 @@ def lagrangian_bound(C: np.ndarray, p: int, fixed: np.ndarray, upper: float, lam
         if norm == 0:
             break  # the relaxed solution is feasible -> optimal for the relaxation and the problem
         lam += theta * (upper - value) / norm * g
-    return best
+    top = [s for _, s in sorted(cands.values(), key=lambda t: t[0])[:keep]]
+    return best, best_lam, top

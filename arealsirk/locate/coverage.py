@@ -22,7 +22,7 @@ from ..defaults import default
 from ..errors import InfeasibleError
 from . import _common as c
 from ._coverage_ls import CoverageEngine
-from ._milp import solve_milp
+from ._milp import solve_milp, solve_milp_warm
 from ._result import LocateResult, relative_gap
 
 log = logging.getLogger("arealsirk")
@@ -89,23 +89,30 @@ def max_coverage(cost, p: int, radius: float, *, weights=None, fixed: Iterable[i
     prog(0.05, "max coverage: greedy")
     S = eng.greedy(p)
     S, val = eng.local_search(S)
-    rng = np.random.default_rng(seed)
-    kmax = int(min(default("locate.vns_kmax"), max(1, p - fx.size), max(1, cost_m.m - p)))
-    if p > fx.size and cost_m.m > p:
-        S, val, _ = eng.vns(S, val, rng, kmax=kmax, max_no_improve=int(default("locate.vns_max_no_improve")),
-                            progress=prog.sub(0.1, 0.6))
     coverable = float(w_agg.sum())
-    prog(0.6, "max coverage: Lagrangian upper bound")
     upper = coverable
-    if val < coverable - 1e-9 * max(1.0, coverable):
-        upper = min(upper, eng.lagrangian_upper(p, coverable, val))
-        if np.all(w_agg == np.round(w_agg)) and upper < val + 1 - 1e-6:
-            upper = val
+    if val < coverable - 1e-9 * max(1.0, coverable) and p > fx.size and cost_m.m > p:
+        prog(0.15, "max coverage: Lagrangian bound and heuristic")
+        ub, starts = eng.lagrangian(p, val, max_iter=int(default("locate.mclp_lagrange_max_iter")))
+        upper = min(upper, ub)
+        for start in starts:
+            S2, v2 = eng.local_search(start)
+            if v2 > val:
+                S, val = S2, v2
+        if upper > val + 1e-9 * max(1.0, val):
+            rng = np.random.default_rng(seed)
+            kmax = int(min(default("locate.vns_kmax"), max(1, p - fx.size), max(1, cost_m.m - p)))
+            S, val, _ = eng.vns(S, val, rng, kmax=kmax,
+                                max_no_improve=int(default("locate.vns_max_no_improve")),
+                                progress=prog.sub(0.5, 0.7))
+    if np.all(w_agg == np.round(w_agg)) and upper < np.floor(upper) + 1 - 1e-9:
+        upper = float(np.floor(upper + 1e-9))  # integer weights: the optimum is an integer
+    upper = max(upper, val)
     status, method, messages = "feasible", "heuristic", []
     if exact and upper > val + 1e-9 * max(1.0, abs(val)):
         prog(0.7, "max coverage: exact MILP (HiGHS)")
         method = "heuristic+milp"
-        out = _exact_mclp(A, w_agg, p, fx, clock)
+        out = _exact_mclp(A, w_agg, p, fx, clock, S)
         if out.x is not None and out.objective is not None and out.objective > val + 1e-9 * max(1.0, val):
             S2 = np.flatnonzero(out.x[: cost_m.m] > 0.5).astype(np.int64)
             v2 = eng.value(S2)
@@ -172,8 +179,11 @@ def _aggregate_rows(A: sp.csr_matrix, w: np.ndarray) -> tuple[sp.csr_matrix, np.
     return sub[first_row], w_agg
 
 
-def _exact_mclp(A: sp.csr_matrix, w: np.ndarray, p: int, fx: np.ndarray, clock: c.Clock):
-    """Sparse MCLP MILP over coverable rows: variables y (m, binary) then z (rows, continuous)."""
+def _exact_mclp(A: sp.csr_matrix, w: np.ndarray, p: int, fx: np.ndarray, clock: c.Clock,
+                S_inc: np.ndarray | None = None):
+    """Sparse MCLP MILP over coverable rows: variables y (m, binary) then z (rows, continuous).
+
+    Warm-started from ``S_inc`` when highspy is installed."""
     n, m = A.shape
     rows = np.flatnonzero((np.diff(A.indptr) > 0) & (w > 0))
     k = rows.size
@@ -190,8 +200,13 @@ def _exact_mclp(A: sp.csr_matrix, w: np.ndarray, p: int, fx: np.ndarray, clock: 
     obj = np.concatenate([np.zeros(m), w[rows]])
     integ = np.concatenate([np.ones(m), np.zeros(k)])
     left = clock.left()
-    return solve_milp(obj, A_all, lo, hi, lb=lb, ub=ub, integrality=integ, sense="max",
-                      time_limit=None if not np.isfinite(left) else max(left, 1.0))
+    x0 = None
+    if S_inc is not None:
+        x0 = np.zeros(m + k)
+        x0[S_inc] = 1.0
+        x0[m:] = (np.asarray(Ar[:, S_inc].sum(axis=1)).ravel() > 0).astype(np.float64)
+    return solve_milp_warm(obj, A_all, lo, hi, lb=lb, ub=ub, integrality=integ, sense="max", x0=x0,
+                           time_limit=None if not np.isfinite(left) else max(left, 1.0))
 
 
 def _greedy_cover(A: sp.csr_matrix, fx: np.ndarray, costs: np.ndarray | None = None) -> np.ndarray:

@@ -16,7 +16,7 @@ import scipy.sparse as sp
 from ..defaults import default
 from ..errors import InfeasibleError
 from . import _common as c
-from ._milp import solve_milp
+from ._milp import solve_milp_warm
 from ._pmedian_ls import PMedianEngine, lagrangian_bound
 from ._result import LocateResult, relative_gap
 
@@ -114,12 +114,36 @@ def p_median(cost, p: int, *, weights=None, fixed: Iterable[int] = (), time_limi
     S = eng.greedy(p)
     prog(0.1, "p-median: fast interchange")
     S, obj = eng.local_search(S)
-    kmax = int(min(default("locate.vns_kmax"), max(1, p - fx.size), max(1, cost_m.m - p)))
-    max_no_imp = int(default("locate.vns_max_no_improve"))
-    if p > fx.size and cost_m.m > p:
-        S, obj, its = eng.vns(S, obj, rng, kmax=kmax, max_no_improve=max_no_imp,
-                              progress=prog.sub(0.1, 0.7))
-        log.debug("p_median: VNS %d iterations, %d swaps, objective %g", its, eng.moves, obj)
+    lower = None
+    lam = None
+    if p < cost_m.m and p > fx.size:
+        # Lagrangian relaxation: lower bound + starting sets for the local search (Beasley 1993)
+        prog(0.15, "p-median: Lagrangian bound and heuristic")
+        d1 = C[:, S].min(axis=1)
+        lb, lam, starts = lagrangian_bound(C, p, fx, obj, d1, clock=clock,
+                                           max_iter=int(default("locate.lagrange_max_iter")),
+                                           check=prog.check)
+        if np.isfinite(lb):
+            lower = lb
+        integral = _integral(C)
+
+        def proven(value: float) -> bool:
+            if lower is None:
+                return False
+            return value <= lower + 1e-9 * max(1.0, abs(value)) or (integral and value - lower < 1 - 1e-6)
+
+        for start in starts:
+            if proven(obj):
+                break
+            S2, o2 = eng.local_search(start)
+            if o2 < obj:
+                S, obj = S2, o2
+        kmax = int(min(default("locate.vns_kmax"), max(1, p - fx.size), max(1, cost_m.m - p)))
+        max_no_imp = int(default("locate.vns_max_no_improve"))
+        if not proven(obj):
+            S, obj, its = eng.vns(S, obj, rng, kmax=kmax, max_no_improve=max_no_imp,
+                                  progress=prog.sub(0.4, 0.75), done=proven)
+            log.debug("p_median: VNS %d iterations, %d swaps, objective %g", its, eng.moves, obj)
     messages = []
     unserved = np.isinf(D[:, S].min(axis=1))
     if unserved.any():
@@ -128,23 +152,15 @@ def p_median(cost, p: int, *, weights=None, fixed: Iterable[int] = (), time_limi
             "(no allowed candidate among the best open set found); raise p, widen the cutoff, or use "
             "max_coverage")
     real_obj = float((D[np.arange(cost_m.n), S[np.argmin(D[:, S], axis=1)]] * w).sum())
-    prog(0.7, "p-median: Lagrangian lower bound")
-    lower = None
-    if p == cost_m.m or (p == fx.size):
+    if p == cost_m.m or p == fx.size:
         lower = real_obj
-    else:
-        d1 = C[:, S].min(axis=1)
-        lb = lagrangian_bound(C, p, fx, obj, d1, clock=clock,
-                              max_iter=int(default("locate.lagrange_max_iter")), check=prog.check)
-        if np.isfinite(lb):
-            lower = lb
-            if _integral(C) and lower > real_obj - 1 + 1e-6:
-                lower = real_obj  # integer data: the optimum is an integer >= lb
+    elif lower is not None and _integral(C) and lower > real_obj - 1 + 1e-6:
+        lower = real_obj  # integer data: the optimum is an integer >= lb
     method = "heuristic"
     status = "feasible"
     if exact and (lower is None or relative_gap(real_obj, lower) > 1e-9):
         prog(0.75, "p-median: exact MILP (HiGHS)")
-        out = _exact(cost_m, w, p, fx, clock)
+        out = _exact(cost_m, w, p, fx, clock, S, lam, lower, C)
         method = "heuristic+milp"
         if out.x is not None and out.objective is not None and out.objective < real_obj - 1e-9 * abs(real_obj):
             y = out.x[: cost_m.m]
@@ -163,18 +179,30 @@ def p_median(cost, p: int, *, weights=None, fixed: Iterable[int] = (), time_limi
     return _result(S, D, w, real_obj, lower, status, clock, method, messages)
 
 
-def _exact(cost: c.Cost, w: np.ndarray, p: int, fx: np.ndarray, clock: c.Clock):
-    """Assignment MILP over allowed pairs: y (m) then x (one per allowed pair)."""
-    A = cost.allowed_csr().tocoo()
+def _exact(cost: c.Cost, w: np.ndarray, p: int, fx: np.ndarray, clock: c.Clock, S_inc: np.ndarray,
+           lam: np.ndarray | None, lower: float | None, C: np.ndarray):
+    """Assignment MILP over allowed pairs, reduced by Lagrangian reduced costs, warm-started.
+
+    Pair ``(i, j)`` is dropped when ``LB + max(0, w_i d_ij - lambda_i) > UB``: forcing ``x_ij = 1``
+    raises the Lagrangian bound at least by that reduced cost, so no solution better than the incumbent
+    uses the pair (the incumbent's own pairs are always kept).  Variables: y (m) then x (kept pairs).
+    """
     n, m = cost.n, cost.m
-    k = A.nnz
-    rows, cols = A.row.astype(np.int64), A.col.astype(np.int64)
-    obj = np.concatenate([np.zeros(m), w[rows] * A.data])
+    A = cost.allowed_csr().tocoo()
+    rows, cols, vals = A.row.astype(np.int64), A.col.astype(np.int64), A.data
+    inc_col = S_inc[np.argmin(C[:, S_inc], axis=1)]
+    upper = float(C[np.arange(n), inc_col].sum())
+    if lam is not None and lower is not None and np.isfinite(lower):
+        rc = np.maximum(w[rows] * vals - lam[rows], 0.0)
+        slack = upper - lower + 1e-7 * max(1.0, abs(upper))
+        keep = (rc <= slack) | (cols == inc_col[rows])
+        rows, cols, vals = rows[keep], cols[keep], vals[keep]
+        log.debug("p_median exact: %d of %d pairs kept by reduced-cost fixing", rows.size, A.nnz)
+    k = rows.size
+    obj = np.concatenate([np.zeros(m), w[rows] * vals])
     xi = m + np.arange(k)
-    # assignment: sum_j x_ij = 1
-    a1 = sp.csr_matrix((np.ones(k), (rows, xi)), shape=(n, m + k))
-    # linking: x_ij - y_j <= 0
-    a2 = sp.csr_matrix((np.concatenate([np.ones(k), -np.ones(k)]),
+    a1 = sp.csr_matrix((np.ones(k), (rows, xi)), shape=(n, m + k))                 # sum_j x_ij = 1
+    a2 = sp.csr_matrix((np.concatenate([np.ones(k), -np.ones(k)]),                  # x_ij <= y_j
                         (np.concatenate([np.arange(k), np.arange(k)]), np.concatenate([xi, cols]))),
                        shape=(k, m + k))
     a3 = sp.csr_matrix((np.ones(m), (np.zeros(m, dtype=np.int64), np.arange(m))), shape=(1, m + k))
@@ -185,6 +213,9 @@ def _exact(cost: c.Cost, w: np.ndarray, p: int, fx: np.ndarray, clock: c.Clock):
     lb[fx] = 1.0
     ub = np.ones(m + k)
     integ = np.concatenate([np.ones(m), np.zeros(k)])
+    x0 = np.zeros(m + k)
+    x0[S_inc] = 1.0
+    x0[m + np.flatnonzero(cols == inc_col[rows])] = 1.0
     left = clock.left()
-    return solve_milp(obj, A_all, lo, hi, lb=lb, ub=ub, integrality=integ,
-                      time_limit=None if not np.isfinite(left) else max(left, 1.0))
+    return solve_milp_warm(obj, A_all, lo, hi, lb=lb, ub=ub, integrality=integ, x0=x0,
+                           time_limit=None if not np.isfinite(left) else max(left, 1.0))
