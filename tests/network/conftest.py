@@ -14,13 +14,16 @@ def _osmnx_offline():
     import osmnx as ox
 
     old = {k: getattr(ox.settings, k) for k in ("overpass_url", "nominatim_url", "doh_url_template",
-                                                 "requests_timeout", "use_cache", "log_console")}
+                                                 "requests_timeout", "use_cache", "log_console",
+                                                 "overpass_rate_limit")}
     ox.settings.overpass_url = "http://127.0.0.1:9"
     ox.settings.nominatim_url = "http://127.0.0.1:9"
     ox.settings.doh_url_template = None
     ox.settings.requests_timeout = 2
     ox.settings.use_cache = False
     ox.settings.log_console = False
+    # without this osmnx sleeps 60 s when the Overpass status endpoint is unreachable
+    ox.settings.overpass_rate_limit = False
     yield
     for k, v in old.items():
         setattr(ox.settings, k, v)

@@ -133,3 +133,19 @@ def test_plain_osm_xml_without_pyosmium(tmp_path, monkeypatch):
     assert without.number_of_edges() == with_osmium.number_of_edges()
     with pytest.raises(OptionalDependencyError, match="pyosmium"):
         graph_from_osm_file(OSLO / "oslo-opera.osm.pbf")
+
+
+def test_online_builders_fail_fast_offline():
+    """graph_from_place/polygon go online through osmnx; the test settings make that fail at once."""
+    import time
+
+    from shapely.geometry import box
+
+    from arealsirk.network import graph_from_place, graph_from_polygon
+
+    t = time.perf_counter()
+    with pytest.raises(Exception):  # noqa: B017 - any connection error; must not hang
+        graph_from_place("Hønefoss, Norway")
+    with pytest.raises(Exception):  # noqa: B017
+        graph_from_polygon(box(10.74, 59.90, 10.76, 59.92))
+    assert time.perf_counter() - t < 30
