@@ -844,9 +844,14 @@ class SnapResult:
 
 def graph_crs(graph: nx.Graph) -> str:
     """The graph's CRS string, or a :class:`CrsError` when it has none."""
+    from pyproj import CRS
+
     crs = graph.graph.get("crs")
     if crs is None:
         raise CrsError("the graph has no 'crs' graph attribute; build it with arealsirk.network or osmnx")
+    if CRS.from_user_input(crs).is_geographic:
+        raise CrsError(f"the graph is in a geographic CRS ({_crs_string(crs)}); snapping needs metres - "
+                       "project it first (osmnx.project_graph(G, to_crs='EPSG:25833'))")
     return _crs_string(crs)
 
 

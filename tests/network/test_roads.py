@@ -144,6 +144,10 @@ def test_bad_inputs(small_roads):
     far = gpd.GeoDataFrame(geometry=[Point(600_000, 7_500_000)], crs=25833)
     with pytest.raises(NoOverlapError, match="outside the road network's extent"):
         od_matrix(G, far, nodes)
+    geo = G.copy()
+    geo.graph["crs"] = "EPSG:4326"
+    with pytest.raises(CrsError, match="geographic"):
+        od_matrix(geo, gpd.GeoDataFrame(geometry=[Point(10, 60)], crs=4326), nodes)
     for exc in (CrsError, InputError, NoOverlapError):
         assert issubclass(exc, ArealsirkError)
 
