@@ -14,7 +14,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from ..defaults import default
-from ..errors import InfeasibleError
+from ..errors import InfeasibleError, InputError
 from . import _common as c
 from ._milp import solve_milp_warm
 from ._pmedian_ls import PMedianEngine, lagrangian_bound
@@ -106,6 +106,12 @@ def p_median(cost, p: int, *, weights=None, fixed: Iterable[int] = (), time_limi
     p = c.check_p(p, cost_m.m, fx.size)
     w = c.check_weights(weights, cost_m.n)
     c.raise_unreachable(c.unreachable_rows(cost_m), "p_median")
+    limit = int(default("locate.pmedian_max_dense_entries"))
+    if cost_m.n * cost_m.m > limit:
+        raise InputError(
+            f"parameter 'cost': {cost_m.n:,} x {cost_m.m:,} is above the p-median engine's dense limit "
+            f"({limit:,} entries, default 'locate.pmedian_max_dense_entries'); aggregate the demand points "
+            "(e.g. to 1 km cells) or use max_coverage, which works on sparse matrices of any size")
     rng = np.random.default_rng(seed)
     D = cost_m.to_dense()
     C, big = _penalised(cost_m, w)

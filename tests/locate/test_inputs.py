@@ -71,3 +71,12 @@ def test_cancel_and_progress():
     assert calls and calls[-1] == 1.0 and r.objective > 0
     with pytest.raises(CancelledError):
         p_median(D, 2, is_cancelled=lambda: True)
+
+
+def test_p_median_too_large_for_dense_engine(monkeypatch):
+    import arealsirk.locate.pmedian as pm
+
+    real = pm.default
+    monkeypatch.setattr(pm, "default", lambda k: 5 if k == "locate.pmedian_max_dense_entries" else real(k))
+    with pytest.raises(InputError, match="dense limit"):
+        p_median(D, 1)
