@@ -471,33 +471,15 @@ def _worth_contracting(pg: PreparedGraph, n_keep: int) -> bool:
     return share + n_keep / pg.n <= _CONTRACT_SHARE
 
 
-def shortest_costs(pg: PreparedGraph, src: np.ndarray, tgt: np.ndarray, *, limit: float = np.inf,
-                   check: Callable[[float, str], None] | None = None, contract: bool = True) -> np.ndarray:
-    """Dense (len(src), len(tgt)) matrix of shortest costs between matrix positions.
+#: State handed to forked worker processes (set just before the pool starts).
+_SHARED: dict[str, Any] = {}
 
-    Runs :func:`scipy.sparse.csgraph.dijkstra` from the smaller distinct side (on the
-    reversed graph when targets are fewer), in batches that bound memory, with
-    ``limit`` pruning the search.  Unreached pairs are ``inf``.  On big graphs made mostly of
-    degree-2 chains (unsimplified OSM, densified or finely segmented road layers) the search
-    runs on the exact junction graph (:class:`_Chains`) instead.
-    """
+
+def _rows(graph: Any, starts: np.ndarray, ends: np.ndarray, attach: Any, ends_direct: Any, limit: float,
+          n: int, check: Callable[[float, str], None] | None = None) -> np.ndarray:
+    """Costs from ``starts`` to ``ends`` (graph positions), Dijkstra in memory-bounded batches."""
     from scipy.sparse.csgraph import dijkstra
 
-    us, inv_s = np.unique(src, return_inverse=True)
-    ut, inv_t = np.unique(tgt, return_inverse=True)
-    forward = len(us) <= len(ut)
-    n = pg.n
-    graph = pg.csr if forward else pg.csr_t
-    starts, ends = (us, ut) if forward else (ut, us)
-    attach = None
-    if contract and len(us) * len(ut) > 1 and _worth_contracting(pg, len(starts)):
-        ch = _chains(pg)
-        red, remap = ch.reduced(pg, starts)  # only the search side is kept in the reduced graph
-        graph = red if forward else red.T.tocsr()
-        attach = ch.attach(remap, starts, ends, forward=forward)
-        direct = attach[0]
-        starts, ends_direct = remap[starts], remap[ends[direct]]
-        n = red.shape[0]
     out = np.empty((len(starts), len(ends)))
     batch = max(1, _BATCH_CELLS // max(n, 1))
     for b in range(0, len(starts), batch):
@@ -510,8 +492,79 @@ def shortest_costs(pg: PreparedGraph, src: np.ndarray, tgt: np.ndarray, *, limit
             direct, col_lo, c_lo, col_hi, c_hi = attach
             out[b:b + batch, direct] = d[:, ends_direct]
             out[b:b + batch, ~direct] = np.minimum(d[:, col_lo] + c_lo, d[:, col_hi] + c_hi)
+    return out
+
+
+def _worker_rows(chunk: np.ndarray) -> np.ndarray:
+    sh = _SHARED
+    return _rows(sh["graph"], chunk, sh["ends"], sh["attach"], sh["ends_direct"], sh["limit"], sh["n"])
+
+
+def shortest_costs(pg: PreparedGraph, src: np.ndarray, tgt: np.ndarray, *, limit: float = np.inf,
+                   check: Callable[[float, str], None] | None = None, contract: bool = True,
+                   workers: int = 1) -> np.ndarray:
+    """Dense (len(src), len(tgt)) matrix of shortest costs between matrix positions.
+
+    Runs :func:`scipy.sparse.csgraph.dijkstra` from the smaller distinct side (on the
+    reversed graph when targets are fewer), in batches that bound memory, with
+    ``limit`` pruning the search.  Unreached pairs are ``inf``.  On big graphs made mostly of
+    degree-2 chains (unsimplified OSM, densified or finely segmented road layers) the search
+    runs on the exact junction graph (:class:`_Chains`) instead.  ``workers > 1`` splits the
+    search origins over forked processes (POSIX only; scipy's Dijkstra holds the GIL, so
+    threads do not help); progress is then reported only per chunk.
+    """
+    us, inv_s = np.unique(src, return_inverse=True)
+    ut, inv_t = np.unique(tgt, return_inverse=True)
+    forward = len(us) <= len(ut)
+    n = pg.n
+    graph = pg.csr if forward else pg.csr_t
+    starts, ends = (us, ut) if forward else (ut, us)
+    attach = None
+    ends_direct = None
+    if contract and len(us) * len(ut) > 1 and _worth_contracting(pg, len(starts)):
+        ch = _chains(pg)
+        red, remap = ch.reduced(pg, starts)  # only the search side is kept in the reduced graph
+        graph = red if forward else red.T.tocsr()
+        attach = ch.attach(remap, starts, ends, forward=forward)
+        starts, ends_direct = remap[starts], remap[ends[attach[0]]]
+        n = red.shape[0]
+    work = len(starts) * float(graph.nnz)
+    if workers > 1 and len(starts) >= 2 * workers and work > 5e7 and _can_fork():
+        out = _parallel_rows(graph, starts, ends, attach, ends_direct, limit, n, workers, check)
+    else:
+        out = _rows(graph, starts, ends, attach, ends_direct, limit, n, check)
     if attach is not None and np.isfinite(limit):
         out[out > limit] = np.inf
     if not forward:
         out = out.T
     return out[inv_s.reshape(-1)][:, inv_t.reshape(-1)]
+
+
+def _can_fork() -> bool:
+    import multiprocessing as mp
+
+    return "fork" in mp.get_all_start_methods()
+
+
+def _parallel_rows(graph: Any, starts: np.ndarray, ends: np.ndarray, attach: Any, ends_direct: Any,
+                   limit: float, n: int, workers: int, check: Callable[[float, str], None] | None
+                   ) -> np.ndarray:
+    import multiprocessing as mp
+    from concurrent.futures import ProcessPoolExecutor
+
+    chunks = np.array_split(starts, max(workers, min(len(starts), 4 * workers)))
+    _SHARED.update(graph=graph, ends=ends, attach=attach, ends_direct=ends_direct, limit=limit, n=n)
+    ex = ProcessPoolExecutor(max_workers=workers, mp_context=mp.get_context("fork"))
+    try:
+        parts = []
+        for k, part in enumerate(ex.map(_worker_rows, chunks)):
+            parts.append(part)
+            if check is not None:  # may raise CancelledError: stop the pool without waiting
+                check((k + 1) / len(chunks), f"shortest paths, chunk {k + 1}/{len(chunks)}")
+    except BaseException:
+        ex.shutdown(wait=False, cancel_futures=True)
+        raise
+    finally:
+        _SHARED.clear()
+    ex.shutdown(wait=True)
+    return np.vstack(parts)

@@ -101,6 +101,7 @@ def od_matrix(
     cutoff: float | None = None,
     access: bool = True,
     max_snap_distance: float | None = None,
+    workers: int = 1,
     progress: Callable[[float, str], None] | None = None,
     is_cancelled: Callable[[], bool] | None = None,
 ) -> np.ndarray:
@@ -128,6 +129,10 @@ def od_matrix(
         Add snap distance as access cost for GeoDataFrame inputs (default True).
     max_snap_distance
         Metres beyond which snapped features are reported (default ``network.max_snap_m``).
+    workers
+        Processes for big problems (default 1).  Values > 1 fork worker processes on
+        POSIX systems -- worthwhile for large plain-Dijkstra jobs on an idle multi-core
+        machine; do not use inside QGIS (forking a Qt application is unsafe).
 
     Returns
     -------
@@ -156,7 +161,10 @@ def od_matrix(
         p(f, msg)
         p.check()
 
-    out = shortest_costs(pg, src, tgt, limit=limit, check=check)
+    from ._validate import check_number
+
+    nproc = int(check_number(workers, "workers", minimum=1, integer=True))
+    out = shortest_costs(pg, src, tgt, limit=limit, check=check, workers=nproc)
     if a.any() or b.any():
         out += a[:, None]
         out += b[None, :]

@@ -163,3 +163,16 @@ def test_progress_and_cancel(grid):
         od_matrix(grid, nodes[:5], nodes[:7], is_cancelled=lambda: True)
     with pytest.raises(CancelledError):
         service_areas(grid, nodes[:2], 5, is_cancelled=lambda: True)
+
+
+def test_worker_processes_give_same_answer(grid, monkeypatch):
+    nodes = list(grid.nodes)
+    serial = od_matrix(grid, nodes[:12], nodes[::2])
+    monkeypatch.setattr(_graph, "_BATCH_CELLS", 200)  # several batches per worker
+    pg = prepare(grid, "travel_time")
+    # called directly: od_matrix forks only for jobs far bigger than this test graph
+    par = _graph._parallel_rows(pg.csr, pg.positions(nodes[:12]), pg.positions(nodes[::2]), None, None,
+                                np.inf, pg.n, 2, None)
+    np.testing.assert_array_equal(par, serial)
+    with pytest.raises(InputError, match="workers"):
+        od_matrix(grid, nodes[:3], nodes[:3], workers=0)
