@@ -30,7 +30,7 @@ __all__ = ["facility_location"]
 
 def facility_location(cost, demand, capacity, fixed_cost, *, single_source: bool = False, min_load=None,
                       fixed: Iterable[int] = (), time_limit: float | None = None, exact: bool = False,
-                      seed: int = 0, progress: Callable | None = None,
+                      seed: int = 0, p: int | None = None, progress: Callable | None = None,
                       is_cancelled: Callable | None = None) -> LocateResult:
     """Open facilities and route demand to minimise fixed plus transport cost.
 
@@ -62,6 +62,9 @@ def facility_location(cost, demand, capacity, fixed_cost, *, single_source: bool
         the heuristic when highspy is installed (``highs`` extra), keeping the better solution.
     seed
         Unused by the MILP path (kept for a uniform signature).
+    p
+        Optional exact number of open facilities (including ``fixed``): adds ``sum_j y_j = p``
+        (a capacitated p-median with fixed costs); such models always go to the MILP.
 
     Returns
     -------
@@ -87,6 +90,8 @@ def facility_location(cost, demand, capacity, fixed_cost, *, single_source: bool
     f = c.check_vector(fixed_cost, m, name="fixed_cost")
     L = None if min_load is None else c.check_vector(min_load, m, name="min_load")
     fx = c.check_fixed(fixed, m)
+    if p is not None:
+        p = c.check_p(p, m, fx.size)
     if L is not None and (L > K).any():
         j = int(np.flatnonzero(L > K)[0])
         raise InputError(f"parameter 'min_load': candidate {j} has min_load {L[j]:g} above its "
@@ -116,13 +121,13 @@ def facility_location(cost, demand, capacity, fixed_cost, *, single_source: bool
     ri = Aa.row.astype(np.int64)           # index into active
     cj = Aa.col.astype(np.int64)
     qi = q[active][ri]
-    model = _build(Aa, ri, cj, qi, q[active], K, f, L, fx, total, single_source)
+    model = _build(Aa, ri, cj, qi, q[active], K, f, L, fx, total, single_source, p)
     left = clock.left()
     small = k <= int(default("locate.cfl_milp_max_pairs"))
     messages: list[str] = []
     heur = None
     lower = None
-    if not single_source and not small:
+    if not single_source and not small and p is None:
         # Lagrangian heuristic (Beasley 1993) + transportation-LP local search
         prog(0.1, "facility location: Lagrangian heuristic")
         Q = sp.csr_matrix((qi * Aa.data, (ri, cj)), shape=(active.size, m))
@@ -216,7 +221,7 @@ def _finish(n, m, q, active, fr, fc, fv, S, A, f, Aa, ri, cj, qi, objective, low
                         messages=tuple(messages))
 
 
-def _build(Aa, ri, cj, qi, qa, K, f, L, fx, total, single_source):
+def _build(Aa, ri, cj, qi, qa, K, f, L, fx, total, single_source, p=None):
     """MILP arrays (c, A, row_lo, row_hi, lb, ub, integrality): y (m) then x (one per allowed pair)."""
     na = qa.size
     m = K.size
@@ -253,6 +258,10 @@ def _build(Aa, ri, cj, qi, qa, K, f, L, fx, total, single_source):
                                       np.concatenate([xi[sel], lj]))), shape=(lj.size, m + k)))
         lo.append(np.zeros(lj.size))
         hi.append(np.full(lj.size, np.inf))
+    if p is not None:
+        blocks.append(sp.csr_matrix((np.ones(m), (np.zeros(m, dtype=np.int64), np.arange(m))), shape=(1, m + k)))
+        lo.append(np.array([float(p)]))
+        hi.append(np.array([float(p)]))
     A_all = sp.vstack(blocks).tocsr()
     lb = np.zeros(m + k)
     lb[fx] = 1

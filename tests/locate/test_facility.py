@@ -8,7 +8,7 @@ import pytest
 from arealsirk.errors import InfeasibleError, InputError
 from arealsirk.locate import facility_location
 from arealsirk.locate.instances import read_cap, read_optima
-from .locate_brute import brute_cfl
+from .locate_brute import brute_cfl, transport_lp
 
 
 def _tiny(seed, n=7, m=4):
@@ -114,3 +114,17 @@ def test_lagrangian_heuristic_path_on_cap(name, single, bench, monkeypatch):
     if not single:
         rx = facility_location(inst.cost, inst.demand, inst.capacity, inst.fixed_cost, exact=True)
         assert rx.objective == pytest.approx(opt, abs=0.01) and rx.status == "optimal"
+
+
+@pytest.mark.parametrize("seed, p", [(0, 1), (1, 2), (2, 3)])
+def test_cardinality_p_equals_brute_force(seed, p):
+    import itertools
+
+    D, q, K, f = _tiny(seed, n=6, m=5)
+    K = np.full(5, q.sum())       # any single plant can serve everything
+    best = min(f[list(S)].sum() + transport_lp(D, q, K, S) for S in itertools.combinations(range(5), p))
+    r = facility_location(D, q, K, f, p=p, exact=True)
+    assert len(r.facilities) == p
+    assert r.objective == pytest.approx(best, rel=1e-7)
+    with pytest.raises(InputError, match="only 5 candidates"):
+        facility_location(D, q, K, f, p=6)
