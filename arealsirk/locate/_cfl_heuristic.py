@@ -117,8 +117,13 @@ class Transport:
 
 
 def lagrangian_cfl(Q: sp.csr_matrix, q: np.ndarray, K: np.ndarray, f: np.ndarray, fixed: np.ndarray,
-                   tr: Transport, clock: Clock, *, max_iter: int, check=None):
-    """Subgradient optimisation; returns (lower bound, best open set, its cost, reduced values v)."""
+                   tr: Transport, clock: Clock, *, max_iter: int, check=None, keep: int = 3,
+                   near: float = 0.01):
+    """Subgradient optimisation.
+
+    Returns (lower bound, best open set, its cost, reduced values v, the ``keep`` best distinct open
+    sets found -- those within ``near`` (relative) of the best are evaluated exactly).
+    """
     n, m = Q.shape
     Qd = Q.toarray()
     allowed = np.zeros((n, m), dtype=bool)
@@ -136,6 +141,7 @@ def lagrangian_cfl(Q: sp.csr_matrix, q: np.ndarray, K: np.ndarray, f: np.ndarray
     theta, since = 2.0, 0
     qpos = np.where(q > 0, q, 1.0)
     v_best = None
+    found: dict[bytes, tuple[float, np.ndarray]] = {}
     for it in range(max_iter):
         if clock.expired():
             break
@@ -195,7 +201,9 @@ def lagrangian_cfl(Q: sp.csr_matrix, q: np.ndarray, K: np.ndarray, f: np.ndarray
                 since = 0
         yr = y > 0
         S = np.flatnonzero(yr)
-        cost, _ = tr.evaluate(S, cutoff=best_ub)
+        cost, _ = tr.evaluate(S, cutoff=best_ub * (1 + near) if np.isfinite(best_ub) else np.inf)
+        if np.isfinite(cost):
+            found[S.tobytes()] = (cost, S)
         if cost < best_ub:
             best_ub, best_S = cost, S
         if best_ub - best_lb <= 1e-9 * max(1.0, abs(best_ub)) or theta < 1e-4:
@@ -206,7 +214,8 @@ def lagrangian_cfl(Q: sp.csr_matrix, q: np.ndarray, K: np.ndarray, f: np.ndarray
             break
         target = best_ub if np.isfinite(best_ub) else lb * 1.1 + 1
         lam = lam + theta * (target - lb) / norm * sub
-    return best_lb, best_S, best_ub, v_best
+    starts = [t[1] for t in sorted(found.values(), key=lambda t: t[0])[:keep]]
+    return best_lb, best_S, best_ub, v_best, starts
 
 
 def local_search(S: np.ndarray, cost: float, tr: Transport, fixed: np.ndarray, v: np.ndarray | None,

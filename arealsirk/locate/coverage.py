@@ -108,6 +108,8 @@ def max_coverage(cost, p: int, radius: float, *, weights=None, fixed: Iterable[i
     if np.all(w_agg == np.round(w_agg)) and upper < np.floor(upper) + 1 - 1e-9:
         upper = float(np.floor(upper + 1e-9))  # integer weights: the optimum is an integer
     upper = max(upper, val)
+    if p == fx.size or p == cost_m.m:
+        upper = val  # no choice left: the fixed (or all) facilities are the only solution
     status, method, messages = "feasible", "heuristic", []
     if exact and upper > val + 1e-9 * max(1.0, abs(val)):
         prog(0.7, "max coverage: exact MILP (HiGHS)")

@@ -133,13 +133,18 @@ def facility_location(cost, demand, capacity, fixed_cost, *, single_source: bool
         Q = sp.csr_matrix((qi * Aa.data, (ri, cj)), shape=(active.size, m))
         tr = Transport(Q, q[active], K, f, L)
         hclock = c.Clock(None if not np.isfinite(left) else (left if not exact else left * 0.5))
-        lb, S0, ub, v = lagrangian_cfl(Q, q[active], K, f, fx, tr, hclock,
-                                       max_iter=int(default("locate.cfl_lagrange_max_iter")),
-                                       check=prog.check)
+        lb, S0, ub, v, starts = lagrangian_cfl(Q, q[active], K, f, fx, tr, hclock,
+                                               max_iter=int(default("locate.cfl_lagrange_max_iter")),
+                                               check=prog.check)
         lower = lb if np.isfinite(lb) else None
         if S0 is not None and np.isfinite(ub):
             prog(0.5, "facility location: local search")
-            S0, ub = local_search(S0, ub, tr, fx, v, hclock, check=prog.check)
+            for start in starts:
+                cost0 = tr.evaluate(start)[0]
+                S1, u1 = local_search(start, cost0, tr, fx, v, hclock, check=prog.check,
+                                      swap_candidates=int(default("locate.cfl_swap_candidates")))
+                if u1 < ub or S0 is None:
+                    S0, ub = S1, u1
             heur = (S0, ub, tr.evaluate(S0)[1])
         log.debug("facility_location: Lagrangian bound %g, heuristic %g, %d transport LPs", lb, ub, tr.calls)
     if heur is not None and not exact:
