@@ -11,6 +11,8 @@ and 8 GB on this machine.  Prints the time of each stage, the covered population
 peak memory (RSS).
 """
 
+
+
 from __future__ import annotations
 
 import argparse
@@ -68,7 +70,8 @@ def main() -> None:
                          shape=coo.shape)
     t_matrix = time.perf_counter() - t1
     print(f"demand cells {n:,} (population {w.sum():,.0f}), candidates {len(cand):,}, pairs within "
-          f"{cutoff:g} km: {cost.nnz:,}; read {t_read:.1f} s, matrix {t_matrix:.1f} s, peak RSS {peak_gb():.2f} GB")
+          f"{cutoff:g} km: {cost.nnz:,}; read {t_read:.1f} s, matrix {t_matrix:.1f} s, "
+          f"peak RSS {peak_gb():.2f} GB")
     t2 = time.perf_counter()
     r = max_coverage(cost, args.p, args.radius_km, weights=w, time_limit=args.time_limit, seed=args.seed)
     t_solve = time.perf_counter() - t2

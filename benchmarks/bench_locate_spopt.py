@@ -7,6 +7,8 @@ Cases: random 1000 x 100 p-median (p = 10) and MCLP, plus spopt's own San Franci
 Prints objective values, wall times, and the speed ratio spopt / arealsirk.
 """
 
+# ruff: noqa: N806  (matrix notation of the OR literature: C, D, K, A, Q, S)
+
 from __future__ import annotations
 
 import argparse
@@ -87,7 +89,8 @@ def main() -> None:
     name = f"random {args.n}x{args.m} p-median p={args.p}"
     r, t = timed(lambda: p_median(cost, args.p, weights=wts))
     peer, pt = (None, None) if args.skip_spopt else timed(lambda: spopt_pmedian(cost, wts, args.p))
-    row(name + " (heur.)", r.objective, t, peer, pt, f"proven gap {100 * (r.gap or 0):.4f} % status {r.status}")
+    row(name + " (heur.)", r.objective, t, peer, pt,
+        f"proven gap {100 * (r.gap or 0):.4f} % status {r.status}")
     rx, tx = timed(lambda: p_median(cost, args.p, weights=wts, exact=True))
     row(name + " (exact)", rx.objective, tx, peer, pt, f"status {rx.status}")
     radius = 10.0

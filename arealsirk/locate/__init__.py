@@ -5,6 +5,8 @@ All functions take a demand x candidate ``cost`` matrix (dense with ``inf`` = no
 sparse with absent = not allowed) and return a :class:`LocateResult`.
 """
 
+
+
 from __future__ import annotations
 
 from ._result import LocateResult

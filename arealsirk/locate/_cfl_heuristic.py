@@ -13,6 +13,8 @@ transportation LP for that set (HiGHS); the best sets are then improved by drop 
 each move evaluated exactly by a transportation LP (swaps ranked first by Lagrangian reduced costs).
 """
 
+# ruff: noqa: N803, N806  (matrix notation of the OR literature: C, D, K, A, Q, S)
+
 from __future__ import annotations
 
 import numpy as np
@@ -92,7 +94,7 @@ class Transport:
         k = rows.size
         a_eq = sp.csr_matrix((np.ones(k), (rows, np.arange(k))), shape=(self.n, k))
         qv = self.q[rows]
-        ub_rows, ub_b, lb_rows, lb_b = [], [], [], []
+        ub_rows, ub_b = [], []
         cap_idx = np.flatnonzero(capped)
         if cap_idx.size:
             sel = np.isin(cols, cap_idx)
@@ -142,7 +144,7 @@ def lagrangian_cfl(Q: sp.csr_matrix, q: np.ndarray, K: np.ndarray, f: np.ndarray
     qpos = np.where(q > 0, q, 1.0)
     v_best = None
     found: dict[bytes, tuple[float, np.ndarray]] = {}
-    for it in range(max_iter):
+    for _ in range(max_iter):
         if clock.expired():
             break
         if check is not None:
@@ -236,9 +238,9 @@ def local_search(S: np.ndarray, cost: float, tr: Transport, fixed: np.ndarray, v
         for j in S[~is_fixed[S]]:
             if clock.expired():
                 break
-            c2, _ = tr.evaluate(S[S != j], cutoff=best[0])
+            c2, _ = tr.evaluate(S[j != S], cutoff=best[0])
             if c2 < best[0] - 1e-9 * abs(cost):
-                best = (c2, S[S != j])
+                best = (c2, S[j != S])
         # add
         closed = np.setdiff1d(np.arange(m), S)
         for j in closed:
@@ -255,7 +257,7 @@ def local_search(S: np.ndarray, cost: float, tr: Transport, fixed: np.ndarray, v
                 for j in ins:
                     if clock.expired():
                         break
-                    S2 = np.sort(np.append(S[S != r], j))
+                    S2 = np.sort(np.append(S[r != S], j))
                     c2, _ = tr.evaluate(S2, cutoff=best[0])
                     if c2 < best[0] - 1e-9 * abs(cost):
                         best = (c2, S2)

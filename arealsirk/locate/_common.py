@@ -1,5 +1,7 @@
 """Input checks and small helpers shared by the location models."""
 
+
+
 from __future__ import annotations
 
 import logging

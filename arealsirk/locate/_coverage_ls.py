@@ -12,6 +12,8 @@ so all swaps are scored with two sparse products (the covering analogue of Resen
 interchange).  Hand-written: no maintained package offers this for sparse coverage matrices.
 """
 
+# ruff: noqa: N803, N806  (matrix notation of the OR literature: C, D, K, A, Q, S)
+
 from __future__ import annotations
 
 import numpy as np
@@ -82,7 +84,7 @@ class CoverageEngine:
             saving, r, f = self.best_swap(S, cnt)
             if not saving > tol:
                 break
-            S = np.sort(np.concatenate([S[S != r], [f]]))
+            S = np.sort(np.concatenate([S[r != S], [f]]))
             cnt = self.counts(S)
             val = float(self.w[cnt > 0].sum())
         return S, val

@@ -1,5 +1,7 @@
 """Thin wrapper around HiGHS through :func:`scipy.optimize.milp` (no extra dependency)."""
 
+# ruff: noqa: N803  (matrix notation of the OR literature: C, D, K, A, Q, S)
+
 from __future__ import annotations
 
 import logging
@@ -41,10 +43,7 @@ def solve_milp(c: np.ndarray, A: sp.spmatrix, lb_row: np.ndarray, ub_row: np.nda
     except (ValueError, MemoryError) as exc:  # pragma: no cover - solver-side failure
         raise SolverError(f"HiGHS (scipy.optimize.milp) failed: {exc}") from exc
     bound = getattr(res, "mip_dual_bound", None)
-    if bound is not None and np.isfinite(bound):
-        bound = sign * float(bound)
-    else:
-        bound = None
+    bound = sign * float(bound) if bound is not None and np.isfinite(bound) else None
     if res.status == 0:
         obj = sign * float(res.fun)
         if bound is None:

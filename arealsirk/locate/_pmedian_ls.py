@@ -20,6 +20,8 @@ Hand-written on purpose: no maintained Python package offers a fast interchange 
 a general MILP solver (spopt's route) is 2-3 orders of magnitude slower (see docs/benchmarks/locate.md).
 """
 
+# ruff: noqa: N803, N806  (matrix notation of the OR literature: C, D, K, A, Q, S)
+
 from __future__ import annotations
 
 import numpy as np
@@ -75,10 +77,7 @@ class PMedianEngine:
     def greedy(self, p: int) -> np.ndarray:
         """Greedy addition (Kuehn & Hamburger 1963) starting from the fixed facilities."""
         S = list(self.fixed)
-        if S:
-            d1 = self.C[:, S].min(axis=1)
-        else:
-            d1 = np.full(self.n, np.inf)
+        d1 = self.C[:, S].min(axis=1) if S else np.full(self.n, np.inf)
         is_open = self.is_fixed.copy()
         while len(S) < p:
             self.check()
@@ -136,7 +135,7 @@ class PMedianEngine:
             saving, r, f = self.best_swap(S, d1, c1, d2)
             if not saving > tol:
                 break
-            S = np.sort(np.concatenate([S[S != r], [f]]))
+            S = np.sort(np.concatenate([S[r != S], [f]]))
             d1, c1, d2 = self.assign(S)
             obj = float(d1.sum())
             moves += 1

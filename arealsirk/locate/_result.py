@@ -1,5 +1,7 @@
 """The result object every location model returns."""
 
+
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -66,7 +68,7 @@ class LocateResult:
     @property
     def n_facilities(self) -> int:
         """Number of open facilities."""
-        return int(len(self.facilities))
+        return len(self.facilities)
 
     @property
     def optimal(self) -> bool:

@@ -10,6 +10,8 @@ Both are built on the sparse 0/1 coverage matrix only (never the full assignment
 220 000 x 2 000 instance with a cutoff stays small.
 """
 
+# ruff: noqa: N803, N806  (matrix notation of the OR literature: C, D, K, A, Q, S)
+
 from __future__ import annotations
 
 import logging
@@ -186,7 +188,7 @@ def _exact_mclp(A: sp.csr_matrix, w: np.ndarray, p: int, fx: np.ndarray, clock: 
     """Sparse MCLP MILP over coverable rows: variables y (m, binary) then z (rows, continuous).
 
     Warm-started from ``S_inc`` when highspy is installed."""
-    n, m = A.shape
+    m = A.shape[1]
     rows = np.flatnonzero((np.diff(A.indptr) > 0) & (w > 0))
     k = rows.size
     Ar = A[rows]
@@ -262,7 +264,7 @@ def set_coverage(cost, radius: float, *, fixed: Iterable[int] = (), time_limit: 
     if bad.size:
         shown = ", ".join(str(int(r)) for r in bad[:5])
         raise InfeasibleError(f"set_coverage: demand rows {shown}"
-                              f"{' and %d more' % (bad.size - 5) if bad.size > 5 else ''} have no "
+                              f"{f' and {bad.size - 5} more' if bad.size > 5 else ''} have no "
                               f"candidate within radius {radius:g}; widen the radius or drop them")
     prog(0.05, "set covering: greedy")
     S = _greedy_cover(A, fx)

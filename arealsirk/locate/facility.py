@@ -9,6 +9,8 @@ problems", EJOR 33:314-325).  ``c_ij`` is the cost per unit of demand, ``q_i`` t
 ``K_j`` the capacity (``inf`` = uncapacitated), ``f_j`` the fixed cost of opening ``j``.
 """
 
+# ruff: noqa: N803, N806  (matrix notation of the OR literature: C, D, K, A, Q, S)
+
 from __future__ import annotations
 
 import logging
@@ -162,8 +164,8 @@ def facility_location(cost, demand, capacity, fixed_cost, *, single_source: bool
         S0, ub, (fr, fc, fv) = heur
         x0 = np.zeros(m + k)
         x0[S0] = 1.0
-        pos = {(int(a), int(b)): t for t, (a, b) in enumerate(zip(active[ri], cj))}
-        for a, b, val in zip(fr, fc, fv):
+        pos = {(int(a), int(b)): t for t, (a, b) in enumerate(zip(active[ri], cj, strict=True))}
+        for a, b, val in zip(fr, fc, fv, strict=True):
             x0[m + pos[(int(active[a]), int(b))]] = val
     out = solve_milp_warm(model[0], model[1], model[2], model[3], lb=model[4], ub=model[5],
                           integrality=model[6], x0=x0,
@@ -211,7 +213,7 @@ def _finish(n, m, q, active, fr, fc, fv, S, A, f, Aa, ri, cj, qi, objective, low
         D = A[zero][:, S].tocoo()
         best = np.full(zero.size, np.inf)
         arg = np.full(zero.size, -1)
-        for r, cc, d in zip(D.row, D.col, D.data):
+        for r, cc, d in zip(D.row, D.col, D.data, strict=True):
             if d < best[r]:
                 best[r], arg[r] = d, S[cc]
         assignment[zero] = arg
@@ -264,7 +266,8 @@ def _build(Aa, ri, cj, qi, qa, K, f, L, fx, total, single_source, p=None):
         lo.append(np.zeros(lj.size))
         hi.append(np.full(lj.size, np.inf))
     if p is not None:
-        blocks.append(sp.csr_matrix((np.ones(m), (np.zeros(m, dtype=np.int64), np.arange(m))), shape=(1, m + k)))
+        blocks.append(sp.csr_matrix((np.ones(m), (np.zeros(m, dtype=np.int64), np.arange(m))),
+                                    shape=(1, m + k)))
         lo.append(np.array([float(p)]))
         hi.append(np.array([float(p)]))
     A_all = sp.vstack(blocks).tocsr()

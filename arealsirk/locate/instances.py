@@ -9,6 +9,8 @@ repository).  Format pitfalls handled here are listed in that folder's README:
   a customer's cost entry is the cost of serving ALL its demand (per-unit cost = cost / demand).
 """
 
+
+
 from __future__ import annotations
 
 import csv
@@ -22,8 +24,16 @@ from scipy.sparse.csgraph import shortest_path
 from ..datasets import shared_bench_dir
 from ..errors import InputError, MissingFileError
 
-__all__ = ["read_pmed", "read_cap", "read_swain", "read_spopt_sf", "read_optima", "read_scp",
-           "PMedInstance", "CapInstance"]
+__all__ = [
+    "CapInstance",
+    "PMedInstance",
+    "read_cap",
+    "read_optima",
+    "read_pmed",
+    "read_scp",
+    "read_spopt_sf",
+    "read_swain",
+]
 
 
 def _path(folder: str, name: str, bench: Path | None) -> Path:

@@ -9,6 +9,8 @@ radius with greedy + swap maximal covering; the exact path with the set covering
 lower bound comes from the LP relaxation (``exact=False``) or the MILP (``exact=True``).
 """
 
+# ruff: noqa: N803, N806  (matrix notation of the OR literature: C, D, K, A, Q, S)
+
 from __future__ import annotations
 
 import logging
@@ -127,11 +129,7 @@ def p_center(cost, p: int, *, fixed: Iterable[int] = (), time_limit: float | Non
         else:  # time limit without a decision
             status = "time_limit"
             break
-    if not integral:
-        lower_idx = a       # smallest radius the LP relaxation does not rule out
-    else:
-        lower_idx = a if status != "time_limit" else a
-        hi = b
+    lower_idx = a  # smallest radius the LP / MILP checks do not rule out
     S = np.sort(np.asarray(S_best, dtype=np.int64))
     assignment, _ = _assignment(cost_m, S, np.inf)
     objective = _max_cost(cost_m, S)

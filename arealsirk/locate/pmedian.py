@@ -5,6 +5,8 @@
 location", Geographical Analysis 2:30-42).
 """
 
+# ruff: noqa: N803, N806  (matrix notation of the OR literature: C, D, K, A, Q, S)
+
 from __future__ import annotations
 
 import logging
@@ -114,7 +116,7 @@ def p_median(cost, p: int, *, weights=None, fixed: Iterable[int] = (), time_limi
             "(e.g. to 1 km cells) or use max_coverage, which works on sparse matrices of any size")
     rng = np.random.default_rng(seed)
     D = cost_m.to_dense()
-    C, big = _penalised(cost_m, w)
+    C, _ = _penalised(cost_m, w)
     prog(0.02, "p-median: greedy construction")
     eng = PMedianEngine(C, fx, clock, check=prog.check)
     S = eng.greedy(p)
@@ -168,7 +170,8 @@ def p_median(cost, p: int, *, weights=None, fixed: Iterable[int] = (), time_limi
         prog(0.75, "p-median: exact MILP (HiGHS)")
         out = _exact(cost_m, w, p, fx, clock, S, lam, lower, C)
         method = "heuristic+milp"
-        if out.x is not None and out.objective is not None and out.objective < real_obj - 1e-9 * abs(real_obj):
+        better = out.objective is not None and out.objective < real_obj - 1e-9 * abs(real_obj)
+        if out.x is not None and better:
             y = out.x[: cost_m.m]
             S = np.flatnonzero(y > 0.5).astype(np.int64)
             real_obj = float((D[:, S].min(axis=1) * w).sum())

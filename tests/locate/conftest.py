@@ -1,5 +1,7 @@
 """Fixtures for the location-model tests."""
 
+
+
 from __future__ import annotations
 
 import pytest

@@ -1,5 +1,7 @@
 """Brute-force reference solvers for tiny location instances (independent of arealsirk.locate)."""
 
+# ruff: noqa: N803, N806  (matrix notation of the OR literature: C, D, K, A, Q, S)
+
 from __future__ import annotations
 
 import itertools
@@ -9,7 +11,7 @@ from scipy.optimize import linprog
 
 
 def brute_p_median(D, w, p, fixed=()):
-    n, m = D.shape
+    m = D.shape[1]
     fixed = set(fixed)
     best = (np.inf, None)
     for S in itertools.combinations(range(m), p):
@@ -22,7 +24,7 @@ def brute_p_median(D, w, p, fixed=()):
 
 
 def brute_mclp(D, w, p, radius, fixed=()):
-    n, m = D.shape
+    m = D.shape[1]
     fixed = set(fixed)
     best = (-1.0, None)
     for S in itertools.combinations(range(m), p):
@@ -35,7 +37,7 @@ def brute_mclp(D, w, p, radius, fixed=()):
 
 
 def brute_lscp(D, radius, fixed=()):
-    n, m = D.shape
+    m = D.shape[1]
     for k in range(len(set(fixed)), m + 1):
         for S in itertools.combinations(range(m), k):
             if not set(fixed) <= set(S):
@@ -46,7 +48,7 @@ def brute_lscp(D, radius, fixed=()):
 
 
 def brute_p_center(D, p, fixed=()):
-    n, m = D.shape
+    m = D.shape[1]
     best = (np.inf, None)
     for S in itertools.combinations(range(m), p):
         if not set(fixed) <= set(S):

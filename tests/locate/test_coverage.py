@@ -1,5 +1,7 @@
 """Maximal covering (MCLP) and set covering (LSCP): brute force, spopt SF and Swain references."""
 
+# ruff: noqa: N806  (matrix notation of the OR literature: C, D, K, A, Q, S)
+
 from __future__ import annotations
 
 import numpy as np
@@ -9,6 +11,7 @@ import scipy.sparse as sp
 from arealsirk.errors import InfeasibleError
 from arealsirk.locate import max_coverage, set_coverage
 from arealsirk.locate.instances import read_optima, read_spopt_sf, read_swain
+
 from .locate_brute import brute_lscp, brute_mclp
 
 
@@ -60,7 +63,8 @@ def test_lscp_uncoverable_row_is_a_clear_error():
 
 def test_spopt_san_francisco_mclp_21_uncovered(bench):
     D, w, _, _ = read_spopt_sf(bench=bench)
-    rows = {(r["problem"], r["metric"]): float(r["optimal_value"]) for r in read_optima("spopt_sf", bench=bench)}
+    rows = {(r["problem"], r["metric"]): float(r["optimal_value"])
+            for r in read_optima("spopt_sf", bench=bench)}
     for exact in (False, True):
         r = max_coverage(D, 4, 5000, weights=w, exact=exact)
         assert int((~r.covered).sum()) == 21

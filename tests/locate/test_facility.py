@@ -1,5 +1,7 @@
 """Capacitated facility location: brute force, OR-Library capopt / uncapopt."""
 
+# ruff: noqa: N806  (matrix notation of the OR literature: C, D, K, A, Q, S)
+
 from __future__ import annotations
 
 import numpy as np
@@ -8,6 +10,7 @@ import pytest
 from arealsirk.errors import InfeasibleError, InputError
 from arealsirk.locate import facility_location
 from arealsirk.locate.instances import read_cap, read_optima
+
 from .locate_brute import brute_cfl, transport_lp
 
 
@@ -54,7 +57,7 @@ def test_single_source_with_min_load_equals_brute_force(seed):
 
 @pytest.mark.parametrize("name", ["cap41", "cap71", "cap101", "cap131"])
 def test_orlib_capopt(name, bench):
-    row = [x for x in read_optima("cap", bench=bench) if x["problem"] == "CFL" and x["instance"] == name][0]
+    row = next(x for x in read_optima("cap", bench=bench) if x["problem"] == "CFL" and x["instance"] == name)
     inst = read_cap(name, bench=bench)
     r = facility_location(inst.cost, inst.demand, inst.capacity, inst.fixed_cost, exact=True)
     assert r.objective == pytest.approx(float(row["optimal_value"]), abs=0.01)
@@ -63,7 +66,7 @@ def test_orlib_capopt(name, bench):
 
 @pytest.mark.parametrize("name", ["cap71", "cap104", "cap134"])
 def test_orlib_uncapopt(name, bench):
-    row = [x for x in read_optima("cap", bench=bench) if x["problem"] == "UFL" and x["instance"] == name][0]
+    row = next(x for x in read_optima("cap", bench=bench) if x["problem"] == "UFL" and x["instance"] == name)
     inst = read_cap(name, bench=bench)
     r = facility_location(inst.cost, inst.demand, np.inf, inst.fixed_cost)
     assert r.objective == pytest.approx(float(row["optimal_value"]), abs=0.01)
@@ -94,7 +97,7 @@ def test_lagrangian_heuristic_path_on_cap(name, single, bench, monkeypatch):
 
     real = d.default
     monkeypatch.setattr(d, "default", lambda key: 0 if key == "locate.cfl_milp_max_pairs" else real(key))
-    row = [x for x in read_optima("cap", bench=bench) if x["problem"] == "CFL" and x["instance"] == name][0]
+    row = next(x for x in read_optima("cap", bench=bench) if x["problem"] == "CFL" and x["instance"] == name)
     opt = float(row["optimal_value"])
     inst = read_cap(name, bench=bench)
     r = facility_location(inst.cost, inst.demand, inst.capacity, inst.fixed_cost, single_source=single)

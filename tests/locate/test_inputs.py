@@ -1,5 +1,7 @@
 """Input checks: every user error is one clear arealsirk error naming the parameter."""
 
+
+
 from __future__ import annotations
 
 import numpy as np

@@ -1,5 +1,7 @@
 """p-center: brute force and Swain references."""
 
+# ruff: noqa: N806  (matrix notation of the OR literature: C, D, K, A, Q, S)
+
 from __future__ import annotations
 
 import numpy as np
@@ -7,6 +9,7 @@ import pytest
 
 from arealsirk.locate import p_center
 from arealsirk.locate.instances import read_optima, read_swain
+
 from .locate_brute import brute_p_center
 
 

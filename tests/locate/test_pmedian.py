@@ -1,5 +1,7 @@
 """p-median: brute force, exact MILP, heuristic bounds, OR-Library and spopt reference values."""
 
+# ruff: noqa: N806  (matrix notation of the OR literature: C, D, K, A, Q, S)
+
 from __future__ import annotations
 
 import numpy as np
@@ -37,7 +39,7 @@ def test_fixed_and_forbidden_pairs_match_brute_force():
     D[rng.random(D.shape) < 0.25] = np.inf
     D[:, 0] = np.where(np.isinf(D[:, 0]), 55.0, D[:, 0])  # every row reachable
     fixed = [3]
-    best, S = brute_p_median(D, np.ones(12), 3, fixed)
+    best, _ = brute_p_median(D, np.ones(12), 3, fixed)
     r = p_median(D, 3, fixed=fixed, exact=True)
     assert r.objective == pytest.approx(best)
     assert 3 in r.facilities
@@ -88,7 +90,7 @@ def test_spopt_san_francisco_mean_distance(bench):
     D, w, _, stores = read_spopt_sf(bench=bench)
     assert D.shape == (205, 16)
     r = p_median(D, 4, weights=w)
-    row = [x for x in read_optima("spopt_sf", bench=bench) if x["problem"] == "PMedian"][0]
+    row = next(x for x in read_optima("spopt_sf", bench=bench) if x["problem"] == "PMedian")
     assert r.objective / w.sum() == pytest.approx(float(row["optimal_value"]), rel=1e-9)
     assert r.objective / w.sum() == pytest.approx(2982.13, abs=0.01)
     assert sorted(stores[j] for j in r.facilities) == ["Store_11", "Store_12", "Store_15", "Store_2"]

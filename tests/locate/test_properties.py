@@ -1,5 +1,7 @@
 """Property-based feasibility checks (hypothesis) for every model."""
 
+# ruff: noqa: N803, N806  (matrix notation of the OR literature: C, D, K, A, Q, S)
+
 from __future__ import annotations
 
 import numpy as np
@@ -83,7 +85,7 @@ def test_p_center_and_set_cover_feasible(inst):
 @SETTINGS
 @given(instances(), st.booleans(), st.integers(0, 10_000))
 def test_facility_location_feasible(inst, single, seed2):
-    D, _, fixed, exact, seed = inst
+    D, _, fixed, exact, _seed = inst
     n, m = D.shape
     rng = np.random.default_rng(seed2)
     q = rng.integers(0, 10, size=n).astype(float)
