@@ -131,3 +131,30 @@ def test_cardinality_p_equals_brute_force(seed, p):
     assert r.objective == pytest.approx(best, rel=1e-7)
     with pytest.raises(InputError, match="only 5 candidates"):
         facility_location(D, q, K, f, p=6)
+
+
+def test_spopt_schools_capacitated_pmedian_87_2(bench):
+    """spopt's capacitated p-median: predefined schools filled exactly to capacity -> mean 87.2 min.
+
+    Built as spopt's test builds it (pivot in order of appearance, missing times = 10000, predefined =
+    positions of the priority-1 schools); ``p`` fixes the count, ``min_load = capacity`` the exact fill.
+    """
+    import pandas as pd
+
+    raw = bench / "spopt_sf" / "raw"
+    tt = pd.read_csv(raw / "example_subject_student_school_journeys.csv")
+    cost = tt.pivot_table(columns="school", fill_value=10000, index="student", sort=False,
+                          values="time").astype(int).to_numpy().astype(float)
+    schools = pd.read_csv(raw / "example_subject_schools.csv")
+    cap = schools["Count"].to_numpy(dtype=float)
+    pre = schools.index[schools["priority"] == 1].to_numpy()
+    fill = np.zeros(cap.size)
+    fill[pre] = cap[pre]
+    n = cost.shape[0]
+    r = facility_location(cost, np.ones(n), cap, 0.0, p=10, fixed=pre, min_load=fill, exact=True)
+    assert r.objective / n == pytest.approx(87.2) and r.status == "optimal"
+    assert set(pre.tolist()) <= set(r.facilities.tolist()) and len(r.facilities) == 10
+    loads = r.flows.toarray().sum(axis=0)
+    assert np.allclose(loads[pre], cap[pre])
+    free = facility_location(cost, np.ones(n), cap, 0.0, p=10, fixed=pre, exact=True)
+    assert free.objective / n == pytest.approx(81.6)
