@@ -75,6 +75,7 @@ def graph_from_roads(
     tolerance: float | None = None,
     include_ferries: bool = False,
     node_shared_vertices: bool = True,
+    max_edge_length: float | None = None,
     keep: str = "largest",
     crs: Any = None,
     file: object = None,
@@ -107,6 +108,12 @@ def graph_from_roads(
         line (default True: Kartverket N1000 lines meet at shared vertices, not only at
         their ends).  Set False for data where crossings without a junction (bridges,
         tunnels) share a vertex.
+    max_edge_length
+        Metres: longer road pieces are cut into pieces of about this length, so points
+        snap to a node near the road they sit by rather than to a junction kilometres
+        away (default ``network.max_edge_m``; 0 keeps junction-to-junction edges).  The
+        extra degree-2 nodes cost nothing in routing: the prepared graph searches over
+        junctions only (see :mod:`arealsirk._graph`).
     keep
         ``"largest"`` (default) keeps the largest strongly connected component and
         reports the rest; ``"all"`` keeps everything.
@@ -175,6 +182,10 @@ def graph_from_roads(
     if node_shared_vertices:
         parts, row, n_shared = _split_at_shared_vertices(parts, row, tol)
     parts, row, n_split = _split_at_touching_ends(parts, row, tol)
+    max_edge = check_number(default("network.max_edge_m") if max_edge_length is None else max_edge_length,
+                            "max_edge_length", minimum=0)
+    if max_edge > 0:
+        parts, row = _cut_long_parts(parts, row, max_edge)
 
     # ---- node the ends: ends within tol share one node
     coords0 = shapely.get_coordinates(shapely.get_point(parts, 0))
@@ -372,6 +383,40 @@ def _split_at_shared_vertices(parts: np.ndarray, row: np.ndarray, tol: float
     piece = np.cumsum(start) - 1
     pieces = shapely.linestrings(xy2, indices=piece)
     return pieces, row[part2[start]], n
+
+
+def _cut_long_parts(parts: np.ndarray, row: np.ndarray, max_edge: float) -> tuple[np.ndarray, np.ndarray]:
+    """Cut lines into pieces of about ``max_edge`` metres (always < 2 x ``max_edge``), keeping every vertex.
+
+    Vectorised: ``segmentize`` guarantees vertices at most ``max_edge`` apart; a new piece
+    starts at the first vertex whose distance along the line passes the next multiple of
+    ``max_edge``; that vertex is duplicated so it ends the previous piece too.  The total
+    length and the geometry are unchanged.
+    """
+    import shapely
+
+    lengths = shapely.length(parts)
+    long_ = lengths > max_edge
+    if not long_.any():
+        return parts, row
+    dense = shapely.segmentize(parts[long_], max_edge)
+    xy, pid = shapely.get_coordinates(dense, return_index=True)
+    first = np.r_[True, pid[1:] != pid[:-1]]
+    last = np.r_[pid[1:] != pid[:-1], True]
+    step = np.r_[0.0, np.hypot(*np.diff(xy, axis=0).T)]
+    step[first] = 0.0
+    cum = np.cumsum(step)
+    along = cum - np.repeat(cum[first], np.bincount(pid, minlength=int(pid.max()) + 1)[np.unique(pid)])
+    bucket = np.floor(along / max_edge)
+    bucket[last] = np.r_[bucket[0], bucket[:-1]][last]  # the end vertex closes the last piece
+    starts = first | (np.r_[True, bucket[1:] != bucket[:-1]])
+    cuts = np.flatnonzero(starts & ~first)
+    piece = np.cumsum(starts) - 1
+    xy2 = np.insert(xy, cuts, xy[cuts], axis=0)
+    piece2 = np.insert(piece, cuts, piece[cuts] - 1)
+    pieces = shapely.linestrings(xy2, indices=piece2)
+    piece_row = row[long_][pid[starts]]
+    return np.r_[parts[~long_], pieces], np.r_[row[~long_], piece_row]
 
 
 def _split_at_touching_ends(parts: np.ndarray, row: np.ndarray, tol: float

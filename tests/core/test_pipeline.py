@@ -46,11 +46,13 @@ def test_demo_writes_the_required_layers(demo_out):
 
 
 def test_demo_allocation_ends_at_its_sites(demo_out):
-    sites = read_layer(demo_out / "results.gpkg", "selected_sites").set_index("id")
+    # one zone may host several facility types (co-location), so a site is (id, facility_type)
+    sites = read_layer(demo_out / "results.gpkg", "selected_sites").set_index(["id", "facility_type"])
+    assert sites.index.is_unique
     alloc = read_layer(demo_out / "results.gpkg", "allocation")
     for row in alloc.sample(min(len(alloc), 40), random_state=0).itertuples():
         end = row.geometry.coords[-1]
-        site = sites.loc[row.site_id].geometry
+        site = sites.loc[(row.site_id, row.facility_type)].geometry
         assert np.hypot(end[0] - site.x, end[1] - site.y) < 1.0
 
 
