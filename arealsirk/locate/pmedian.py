@@ -204,6 +204,8 @@ def _exact(cost: c.Cost, w: np.ndarray, p: int, fx: np.ndarray, clock: c.Clock, 
     if lam is not None and lower is not None and np.isfinite(lower):
         rc = np.maximum(w[rows] * vals - lam[rows], 0.0)
         slack = upper - lower + 1e-7 * max(1.0, abs(upper))
+        if _integral(C):
+            slack -= 1.0 - 2e-7 * max(1.0, abs(upper))  # integer data: a better solution is <= UB - 1
         keep = (rc <= slack) | (cols == inc_col[rows])
         rows, cols, vals = rows[keep], cols[keep], vals[keep]
         log.debug("p_median exact: %d of %d pairs kept by reduced-cost fixing", rows.size, A.nnz)

@@ -110,3 +110,24 @@ def test_deterministic_for_a_seed(bench):
     a = p_median(inst.cost, inst.p, seed=3)
     b = p_median(inst.cost, inst.p, seed=3)
     assert np.array_equal(a.facilities, b.facilities) and a.objective == b.objective
+
+
+def test_exact_reduced_cost_fixing_from_a_poor_incumbent(monkeypatch):
+    """Cripple the heuristic so the exact MILP (with Lagrangian reduced-cost fixing) must do the work."""
+    import itertools
+
+    from arealsirk.locate._pmedian_ls import PMedianEngine
+
+    monkeypatch.setattr(PMedianEngine, "local_search",
+                        lambda self, S, max_moves=None: (np.sort(S), self.objective(np.sort(S))))
+    monkeypatch.setattr(PMedianEngine, "vns", lambda self, S, obj, rng, **kw: (S, obj, 0))
+    rng = np.random.default_rng(7)
+    runs = 0
+    for _ in range(25):
+        D = rng.integers(0, 30, size=(14, 9)).astype(float)
+        p = int(rng.integers(2, 5))
+        best = min(D[:, list(S)].min(axis=1).sum() for S in itertools.combinations(range(9), p))
+        r = p_median(D, p, exact=True)
+        assert r.objective == best and r.status == "optimal"
+        runs += r.method != "heuristic"
+    assert runs >= 3  # the MILP path was really exercised
