@@ -119,8 +119,8 @@ def test_exact_reduced_cost_fixing_from_a_poor_incumbent(monkeypatch):
     from arealsirk.locate._pmedian_ls import PMedianEngine
 
     monkeypatch.setattr(PMedianEngine, "local_search",
-                        lambda self, S, max_moves=None: (np.sort(S), self.objective(np.sort(S))))
-    monkeypatch.setattr(PMedianEngine, "vns", lambda self, S, obj, rng, **kw: (S, obj, 0))
+                        lambda self, s, max_moves=None: (np.sort(s), self.objective(np.sort(s))))
+    monkeypatch.setattr(PMedianEngine, "vns", lambda self, s, obj, rng, **kw: (s, obj, 0))
     rng = np.random.default_rng(7)
     runs = 0
     for _ in range(25):
