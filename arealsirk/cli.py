@@ -141,7 +141,7 @@ def _dispatch(args: argparse.Namespace, bar: _Bar) -> int:
         from . import defaults
 
         if args.markdown:
-            print(defaults.markdown(), end="")
+            print(defaults.markdown(document=True), end="")
         else:
             for row in defaults.table(args.prefix):
                 print(f"{row.key:45s} {row.value:>12g} {row.unit:12s} {row.description}")

@@ -73,10 +73,15 @@ def table(prefix: str = "") -> list[Default]:
     return [row for key, row in sorted(_rows().items()) if key.startswith(prefix)]
 
 
-def markdown() -> str:
-    """The table as Markdown, for the README and ``docs/defaults.md``."""
+_HEADER = ("# Default numbers\n\nEvery default number arealsirk uses, with its unit and source "
+           "(`arealsirk/defaults.csv`; regenerate this page with `make defaults`). Override any of them "
+           "in a scenario's `[parameters]` table.\n\n")
+
+
+def markdown(*, document: bool = False) -> str:
+    """The table as Markdown; with ``document=True`` the whole ``docs/defaults.md`` page."""
     lines = ["| key | value | unit | description | source |", "|---|---|---|---|---|"]
     for row in table():
         value = f"{row.value:g}"
         lines.append(f"| `{row.key}` | {value} | {row.unit} | {row.description} | {row.source} |")
-    return "\n".join(lines) + "\n"
+    return (_HEADER if document else "") + "\n".join(lines) + "\n"

@@ -52,3 +52,8 @@ def test_import_is_light():
             "print(','.join(bad))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "", f"import arealsirk pulled in: {out.stdout.strip()}"
+
+
+def test_docs_defaults_page_is_up_to_date():
+    page = PACKAGE.parent / "docs" / "defaults.md"
+    assert page.read_text(encoding="utf-8") == markdown(document=True), "run `make defaults`"
