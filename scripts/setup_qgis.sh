@@ -108,10 +108,12 @@ build_against_system rasterio "rasterio>=1.3,<1.5" "$GDAL_VERSION" "rasterio.__g
 # pyproj finds proj.db under <sys.prefix>/share/proj: point that at Debian's PROJ data.
 mkdir -p "$VENV/share"
 ln -sfn /usr/share/proj "$VENV/share/proj"
+# (read from the installed metadata: on a fresh venv rasterio cannot be imported yet, its
+# dependencies such as click and affine come with the project install below)
 pins="$("$VENV/bin/python" -c '
-import pyproj, shapely, pyogrio, rasterio
-for m in (pyproj, shapely, pyogrio, rasterio):
-    print(f"{m.__name__}=={m.__version__}")')"
+from importlib.metadata import version
+for name in ("pyproj", "shapely", "pyogrio", "rasterio"):
+    print(f"{name}=={version(name)}")')"
 
 # affine 3.x (pulled in by rasterio) caches properties in a way Python 3.11.2 rejects
 # ("No '__dict__' attribute on 'Affine' instance"); 2.4 works on every Python.
