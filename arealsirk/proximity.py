@@ -1,6 +1,7 @@
 """Cost matrices, nearest facility and service areas on road graphs.
 
-All functions take a networkx graph built by :mod:`arealsirk.network` (or osmnx) and
+All functions take a networkx graph built by :mod:`arealsirk.network` (or osmnx) -- or a
+road line layer, which is then built with :func:`arealsirk.network.graph_from_roads` -- and
 work on its cached scipy form (:func:`arealsirk._graph.prepare`): compiled Dijkstra
 (:func:`scipy.sparse.csgraph.dijkstra`, Dijkstra 1959) from the smaller side of the
 problem, batched to bound memory, pruned by ``cutoff``.  networkx is never used on the
@@ -56,6 +57,19 @@ def _is_layer(obj: Any) -> bool:
     import geopandas as gpd
 
     return isinstance(obj, (gpd.GeoDataFrame, gpd.GeoSeries))
+
+
+def _as_graph(graph: Any) -> Any:
+    """Accept a road line layer where a graph is expected: build it with the default options.
+
+    This lets a caller with only a road layer (the QGIS algorithms, notebooks) make one call;
+    pass a graph from :func:`arealsirk.network.graph_from_roads` to choose options or reuse it.
+    """
+    if _is_layer(graph):
+        from .network import graph_from_roads
+
+        return graph_from_roads(graph)
+    return graph
 
 
 def _resolve(graph: Any, pg: PreparedGraph, items: Any, weight: str, what: str, access: bool,
@@ -151,6 +165,7 @@ def od_matrix(
 
     limit = _check_cutoff(cutoff)
     p = _progress(progress, is_cancelled)
+    graph = _as_graph(graph)
     pg = _prepare(graph, weight)
     src, a = _resolve(graph, pg, sources, weight, "source", access, max_snap_distance)
     tgt, b = _resolve(graph, pg, targets, weight, "target", access, max_snap_distance)
@@ -210,6 +225,7 @@ def od_matrix_sparse(
         raise InputError("od_matrix_sparse needs a cutoff (> 0); use od_matrix for full matrices")
     limit = _check_cutoff(cutoff)
     p = _progress(progress, is_cancelled)
+    graph = _as_graph(graph)
     pg = _prepare(graph, weight)
     src, a = _resolve(graph, pg, sources, weight, "source", access, max_snap_distance)
     tgt, b = _resolve(graph, pg, targets, weight, "target", access, max_snap_distance)
@@ -289,6 +305,7 @@ def nearest_facility(
     from ._graph import prepare as _prepare
 
     limit = _check_cutoff(cutoff)
+    graph = _as_graph(graph)
     pg = _prepare(graph, weight)
     fac, fa = _resolve(graph, pg, facilities, weight, "facility", access, max_snap_distance)
     src, sa = _resolve(graph, pg, sources, weight, "source", access, max_snap_distance)
@@ -429,6 +446,7 @@ def service_areas(
     mins = sorted(check_number(m, "minutes", minimum=0, exclusive_minimum=True) for m in mins)
     buf = check_number(default("network.service_area_buffer_m") if buffer_m is None else buffer_m,
                        "buffer_m", minimum=0)
+    graph = _as_graph(graph)
     crs = graph_crs(graph)
     p = _progress(progress, is_cancelled)
     pg = _prepare(graph, "travel_time")

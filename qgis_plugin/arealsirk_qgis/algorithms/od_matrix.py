@@ -1,8 +1,7 @@
 """arealsirk:od_matrix -> arealsirk.proximity.od_matrix.
 
-The road layer is first turned into the library's routable graph with
-``arealsirk.network.graph_from_roads`` (input conversion, like reading a layer);
-the cost matrix is then computed by ``arealsirk.proximity.od_matrix`` and written
+The road layer goes straight to ``arealsirk.proximity.od_matrix`` (which builds the
+routable graph with ``arealsirk.network.graph_from_roads``); the cost matrix is written
 as one line per origin-destination pair (long format, as QGIS's distance matrix).
 """
 
@@ -21,7 +20,7 @@ from qgis.core import (
 )
 
 from ..i18n import tr
-from .base import ArealsirkAlgorithm, Callbacks
+from .base import ArealsirkAlgorithm, Callbacks, library_default
 
 # (library weight, output column, factor from the library's unit to the output unit)
 WEIGHTS = (("travel_time", "travel_min", 1.0 / 60.0), ("length", "distance_km", 1.0 / 1000.0))
@@ -158,26 +157,24 @@ class OdMatrix(ArealsirkAlgorithm):
 
     def run_workflow(self, parameters: dict, context: Any, feedback: Any) -> dict:
         od_matrix = self.library("proximity", "od_matrix")
-        graph_from_roads = self.library("network", "graph_from_roads")
         origins = self.layer(parameters, self.ORIGINS, context, feedback)
         targets = self.layer(parameters, self.TARGETS, context, feedback)
         roads = self.layer(parameters, self.ROADS, context, feedback)
         weight, column, factor = WEIGHTS[self.parameterAsEnum(parameters, self.WEIGHT, context)]
         cutoff = self.parameterAsDouble(parameters, self.CUTOFF, context)
-        feedback.setProgressText(tr("building the road graph", "bygger veigrafen"))
-        graph = graph_from_roads(roads)
         cost = od_matrix(
-            graph,
+            roads,  # a road layer: the library builds the graph (one library call)
             origins,
             targets,
             weight=weight,
             cutoff=cutoff / factor if cutoff > 0 else None,
             **Callbacks(feedback).kwargs(),
         )
+        analysis_crs = f"EPSG:{int(library_default('crs.analysis_epsg', 25833))}"  # the graph's CRS
         table = long_table(
             cost,
-            origins.to_crs(graph.graph.get("crs", origins.crs)),
-            targets.to_crs(graph.graph.get("crs", origins.crs)),
+            origins.to_crs(analysis_crs),
+            targets.to_crs(analysis_crs),
             identifiers(origins, self.parameterAsString(parameters, self.ORIGIN_ID, context)),
             identifiers(targets, self.parameterAsString(parameters, self.TARGET_ID, context)),
             column=column,

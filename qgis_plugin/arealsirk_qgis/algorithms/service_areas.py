@@ -1,7 +1,7 @@
 """arealsirk:service_areas -> arealsirk.proximity.service_areas.
 
-The road layer is first turned into the library's routable graph with
-``arealsirk.network.graph_from_roads`` (input conversion).
+The road layer goes straight to the library, which builds the routable graph with
+``arealsirk.network.graph_from_roads``.
 """
 
 from __future__ import annotations
@@ -98,15 +98,12 @@ class ServiceAreas(ArealsirkAlgorithm):
 
     def run_workflow(self, parameters: dict, context: Any, feedback: Any) -> dict:
         service_areas = self.library("proximity", "service_areas")
-        graph_from_roads = self.library("network", "graph_from_roads")
         minutes = parse_minutes(self.parameterAsString(parameters, self.MINUTES, context))
         facilities = self.layer(parameters, self.FACILITIES, context, feedback)
         id_field = self.parameterAsString(parameters, self.ID_FIELD, context) or "id"
         roads = self.layer(parameters, self.ROADS, context, feedback)
-        feedback.setProgressText(tr("building the road graph", "bygger veigrafen"))
-        graph = graph_from_roads(roads)
         areas = service_areas(
-            graph,
+            roads,  # a road layer: the library builds the graph (one library call)
             facilities,
             minutes,
             split=self.parameterAsBool(parameters, self.SPLIT, context),
