@@ -228,6 +228,16 @@ class ArealsirkAlgorithm(QgsProcessingAlgorithm):
         style_when_loaded(context, dest_id, style)
         return {name: dest_id}
 
+    def finish_and_write(self, result: Any, parameters: dict, context: Any, feedback: Any,
+                         sinks: list[tuple[str, str, str | None, bool]]) -> dict[str, Any]:
+        """:meth:`finish`, then :meth:`write` each ``(sink, result layer or table, style, optional)``."""
+        outputs = self.finish(result, feedback)
+        for sink, key, style, optional in sinks:
+            frame = result.layers.get(key, result.tables.get(key))
+            outputs |= self.write(parameters, sink, context, frame, feedback=feedback, style=style,
+                                  optional=optional)
+        return outputs
+
     def finish(self, result: Any, feedback: Any) -> dict[str, Any]:
         """Report a WorkflowResult's summary and messages; the SUMMARY/STATUS outputs."""
         text = ""

@@ -229,38 +229,8 @@ class SiteBiogas(ArealsirkAlgorithm):
             exclusions=self.layer(parameters, self.EXCLUSIONS, context, feedback, optional=True),
             **Callbacks(feedback).kwargs(),
         )
-        outputs = self.finish(result, feedback)
-        outputs |= self.write(
-            parameters,
-            self.OUTPUT,
-            context,
-            result.layers.get("selected_sites"),
-            feedback=feedback,
-            style="sites",
+        return self.finish_and_write(
+            result, parameters, context, feedback,
+            [(self.OUTPUT, "selected_sites", "sites", False), (self.ALLOCATION, "allocation", "allocation", False),
+             (self.CATCHMENTS, "catchments", "catchments", True), (self.BY_KOMMUNE, "by_kommune", None, True)],
         )
-        outputs |= self.write(
-            parameters,
-            self.ALLOCATION,
-            context,
-            result.layers.get("allocation"),
-            feedback=feedback,
-            style="allocation",
-        )
-        outputs |= self.write(
-            parameters,
-            self.CATCHMENTS,
-            context,
-            result.layers.get("catchments"),
-            feedback=feedback,
-            style="catchments",
-            optional=True,
-        )
-        outputs |= self.write(
-            parameters,
-            self.BY_KOMMUNE,
-            context,
-            result.tables.get("by_kommune"),
-            feedback=feedback,
-            optional=True,
-        )
-        return outputs

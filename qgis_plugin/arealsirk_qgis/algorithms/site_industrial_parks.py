@@ -153,31 +153,8 @@ class SiteIndustrialParks(ArealsirkAlgorithm):
             exclusions=self.layer(parameters, self.EXCLUSIONS, context, feedback, optional=True),
             **Callbacks(feedback).kwargs(),
         )
-        outputs = self.finish(result, feedback)
-        outputs |= self.write(
-            parameters,
-            self.OUTPUT,
-            context,
-            result.layers.get("selected_sites"),
-            feedback=feedback,
-            style="sites",
+        return self.finish_and_write(
+            result, parameters, context, feedback,
+            [(self.OUTPUT, "selected_sites", "sites", False), (self.SCORED, "candidates", "candidates", True),
+             (self.MATCHES, "matches", "matches", True)],
         )
-        outputs |= self.write(
-            parameters,
-            self.SCORED,
-            context,
-            result.layers.get("candidates"),
-            feedback=feedback,
-            style="candidates",
-            optional=True,
-        )
-        outputs |= self.write(
-            parameters,
-            self.MATCHES,
-            context,
-            result.layers.get("matches"),
-            feedback=feedback,
-            style="matches",
-            optional=True,
-        )
-        return outputs

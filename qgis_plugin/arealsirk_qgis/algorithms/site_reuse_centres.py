@@ -194,38 +194,8 @@ class SiteReuseCentres(ArealsirkAlgorithm):
             exclusions=self.layer(parameters, self.EXCLUSIONS, context, feedback, optional=True),
             **Callbacks(feedback).kwargs(),
         )
-        outputs = self.finish(result, feedback)
-        outputs |= self.write(
-            parameters,
-            self.OUTPUT,
-            context,
-            result.layers.get("selected_sites"),
-            feedback=feedback,
-            style="sites",
+        return self.finish_and_write(
+            result, parameters, context, feedback,
+            [(self.OUTPUT, "selected_sites", "sites", False), (self.ALLOCATION, "allocation", "allocation", False),
+             (self.SERVICE_AREAS, "service_areas", "service_areas", True), (self.BY_KOMMUNE, "by_kommune", None, True)],
         )
-        outputs |= self.write(
-            parameters,
-            self.ALLOCATION,
-            context,
-            result.layers.get("allocation"),
-            feedback=feedback,
-            style="allocation",
-        )
-        outputs |= self.write(
-            parameters,
-            self.SERVICE_AREAS,
-            context,
-            result.layers.get("service_areas"),
-            feedback=feedback,
-            style="service_areas",
-            optional=True,
-        )
-        outputs |= self.write(
-            parameters,
-            self.BY_KOMMUNE,
-            context,
-            result.tables.get("by_kommune"),
-            feedback=feedback,
-            optional=True,
-        )
-        return outputs

@@ -99,16 +99,7 @@ class SymbiosisMatches(ArealsirkAlgorithm):
             max_km=self.parameterAsDouble(parameters, self.MAX_KM, context),
             **Callbacks(feedback).kwargs(),
         )
-        outputs = self.finish(result, feedback)
-        outputs |= self.write(
-            parameters, self.OUTPUT, context, result.layers.get("matches"), feedback=feedback, style="matches"
+        return self.finish_and_write(
+            result, parameters, context, feedback,
+            [(self.OUTPUT, "matches", "matches", False), (self.BALANCE, "flow_balance", None, True)],
         )
-        outputs |= self.write(
-            parameters,
-            self.BALANCE,
-            context,
-            result.tables.get("flow_balance"),
-            feedback=feedback,
-            optional=True,
-        )
-        return outputs
