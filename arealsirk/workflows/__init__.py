@@ -10,6 +10,7 @@ function runs, not when this package is imported.
 
 from __future__ import annotations
 
+from ._messages import Message
 from ._result import WorkflowResult
 from .bioenergy import site_bioenergy
 from .biogas import site_biogas
@@ -21,6 +22,7 @@ from .symbiosis import symbiosis_matches
 from .textiles import site_textile_reuse
 
 __all__ = [
+    "Message",
     "WorkflowResult",
     "compare_scenarios",
     "kommune_fairness",

@@ -16,10 +16,13 @@ import numpy as np
 from .._validate import validate_layer
 from ..errors import InputError
 from ..resources import parameter
+from ._messages import Message
 
 if TYPE_CHECKING:
     import geopandas as gpd
     import pandas as pd
+
+    from ..network import SnapResult
 
 log = logging.getLogger("arealsirk")
 
@@ -64,6 +67,50 @@ def od(graph: Any, origins: gpd.GeoDataFrame, targets: gpd.GeoDataFrame, *, weig
     return np.asarray(od_matrix(graph, points_of(origins), points_of(targets), weight=weight), dtype=float)
 
 
+def snap_layer(graph: Any, gdf: gpd.GeoDataFrame, *, name: str, weight: str = "travel_time") -> SnapResult:
+    """Snap a layer to ``graph`` once (:func:`arealsirk.network.snap`); ``name`` is the layer name
+    used in warnings ("sources", "population", "candidates" ...).  Reuse the result for every
+    cost matrix of the run with :func:`od_snapped`, so each layer is snapped and reported once."""
+    from ..network import snap
+
+    return snap(graph, points_of(gdf), name=name, weight=weight)
+
+
+def snap_parts(
+    graph: Any, parts: list[tuple[str, gpd.GeoDataFrame]], *, weight: str = "travel_time"
+) -> SnapResult:
+    """Snap several layers (e.g. existing plants, then candidates) and stack the results in order."""
+    from ..network import SnapResult
+
+    done = [snap_layer(graph, gdf, name=name, weight=weight) for name, gdf in parts if len(gdf)]
+    if len(done) == 1:
+        return done[0]
+
+    def cat(attr: str) -> np.ndarray:
+        return np.concatenate([np.asarray(getattr(s, attr)) for s in done])
+
+    return SnapResult(
+        nodes=cat("nodes"),
+        distance=cat("distance"),
+        far=cat("far"),
+        points=cat("points"),
+        max_distance=done[0].max_distance,
+        outside=np.concatenate(
+            [s.outside if s.outside is not None else np.zeros(len(s.nodes), dtype=bool) for s in done]
+        ),
+    )
+
+
+def od_snapped(graph: Any, origins: SnapResult, targets: SnapResult, *, weight: str) -> np.ndarray:
+    """Network cost matrix between snapped layers: :func:`arealsirk.proximity.od_matrix` on their
+    node ids plus the access cost of each end (the same figures as ``od_matrix`` on the layers,
+    without snapping them again)."""
+    from ..proximity import od_matrix
+
+    c = np.asarray(od_matrix(graph, list(origins.nodes), list(targets.nodes), weight=weight), dtype=float)
+    return c + origins.access_cost(weight)[:, None] + targets.access_cost(weight)[None, :]
+
+
 def road_km_matrix(
     roads: Any,
     origins: gpd.GeoDataFrame,
@@ -72,8 +119,11 @@ def road_km_matrix(
     straight_km: np.ndarray | None = None,
     parameters: Mapping[str, Any] | None = None,
     what: str = "",
+    names: tuple[str, str] = ("origins", "targets"),
 ) -> np.ndarray:
-    """Road distance in km: network lengths when ``roads`` is given, else straight line x detour factor."""
+    """Road distance in km: network lengths when ``roads`` is given, else straight line x detour factor.
+
+    ``names`` are the layer names of ``origins`` and ``targets`` in snap warnings."""
     if roads is None:
         if straight_km is None:
             o, t = points_of(origins), points_of(targets)
@@ -90,7 +140,9 @@ def road_km_matrix(
         )
         return straight_km * factor
     graph = as_graph(roads)
-    return od(graph, origins, targets, weight="length") / 1000.0
+    a = snap_layer(graph, origins, name=names[0], weight="length")
+    b = snap_layer(graph, targets, name=names[1], weight="length")
+    return od_snapped(graph, a, b, weight="length") / 1000.0
 
 
 def kommune_of(points: gpd.GeoDataFrame, kommuner: gpd.GeoDataFrame | None) -> pd.Series:
@@ -154,7 +206,9 @@ def ids_of(gdf: gpd.GeoDataFrame, prefix: str, *, prefer: tuple[str, ...] = ("id
 def exclude(
     points: gpd.GeoDataFrame, exclusions: gpd.GeoDataFrame | None, *, what: str = "candidate"
 ) -> tuple[gpd.GeoDataFrame, list[str]]:
-    """Drop ``points`` lying inside any exclusion polygon; returns the kept rows and a message."""
+    """Drop ``points`` lying inside any exclusion polygon; returns the kept rows and a message.
+
+    ``what`` is ``"candidate"`` or ``"candidate area"``."""
     if exclusions is None:
         return points, []
     exc = validate_layer(exclusions, name="exclusions", geometry="polygon")
@@ -165,10 +219,8 @@ def exclude(
         ids = (
             points["id"].astype(str).to_numpy()[inside] if "id" in points.columns else np.flatnonzero(inside)
         )
-        msgs.append(
-            f"{int(inside.sum())} {what}(s) inside an exclusion (lake, protected area ...) were left "
-            f"out: {', '.join(map(str, ids[:10]))}"
-        )
+        key = "excluded.candidate_area" if what == "candidate area" else "excluded.candidate"
+        msgs.append(Message(key, n=int(inside.sum()), ids=", ".join(map(str, ids[:10]))))
     return points.loc[~inside].reset_index(drop=True), msgs
 
 

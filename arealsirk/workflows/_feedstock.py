@@ -49,11 +49,14 @@ from ._common import (
     ids_of,
     kommune_of,
     line,
-    od,
+    od_snapped,
     points_of,
+    snap_layer,
+    snap_parts,
     stack_sites,
     status_of,
 )
+from ._messages import Message, model_note
 from ._result import WorkflowResult
 
 if TYPE_CHECKING:
@@ -73,7 +76,7 @@ class Profile:
     existing_types: tuple[str, ...]
     #: (kind, parameters) -> True when the kind is feedstock of this profile
     accepts: Callable[[str, Mapping[str, Any]], bool]
-    #: message for a kind that is not accepted
+    #: message for a kind that is not accepted (a :class:`~._messages.Message`, English as str)
     reject_reason: str
     #: (allocation frame with kind/quantity, parameters) -> dict of benefit columns per allocation row
     benefits: Callable[[pd.DataFrame, Mapping[str, Any]], dict[str, np.ndarray]]
@@ -191,10 +194,7 @@ def _solve_count(
                 "minimum plant size and capacities; try another count"
             )
         base, chosen = best[0], (*chosen, best[1])
-    msgs.append(
-        f"no plant price gives exactly {count_new} new plant(s); the last ones were added greedily "
-        "(a good solution, optimality for this count not proven)"
-    )
+    msgs.append(Message("feedstock.greedy", k=count_new))
     return _with_status(base, "feasible"), big, msgs
 
 
@@ -279,9 +279,11 @@ def site_feedstock(
     if len(ignored):
         by = ignored.groupby("kind").size()
         messages.append(
-            "sources of kinds "
-            + ", ".join(f"'{k}' ({n})" for k, n in by.items())
-            + f" were ignored: {profile.reject_reason}"
+            Message(
+                "feedstock.ignored",
+                kinds=[(str(k), int(n)) for k, n in by.items()],
+                reason=profile.reject_reason,
+            )
         )
     src = src.loc[use].reset_index(drop=True)
     if not len(src):
@@ -304,7 +306,7 @@ def site_feedstock(
     src["unit"] = "t/yr"
     zero = q <= 0
     if zero.any():
-        messages.append(f"{int(zero.sum())} source(s) with zero quantity were left out")
+        messages.append(Message("feedstock.zero", n=int(zero.sum())))
         src = src.loc[~zero].reset_index(drop=True)
         q = q[~zero]
     kom = clean_kommuner(kommuner)
@@ -316,6 +318,7 @@ def site_feedstock(
     cand, msg = exclude(cand, exclusions)
     messages += msg
     parts = []
+    part_names: list[str] = []
     n_ex = 0
     if existing is not None:
         ex = validate_layer(existing, name="existing", geometry=["point", "polygon"])
@@ -331,9 +334,11 @@ def site_feedstock(
             else:
                 ex["capacity_t"] = cap_t
             parts.append(ex.assign(existing=True))
+            part_names.append("existing")
             n_ex = len(ex)
     if len(cand):
         parts.append(cand.assign(existing=False, capacity_t=cap_t))
+        part_names.append("candidates")
     if not parts:
         raise InputError("candidates: no candidate site left (and no existing plant)")
     sites = stack_sites(parts, crs=src.crs)
@@ -355,8 +360,11 @@ def site_feedstock(
     p(0.05, "building the road graph")
     graph = as_graph(roads)
     p(0.15, f"road distances {len(src)} sources x {len(sites)} sites")
-    km = od(graph, src, sites, weight="length") / 1000.0
-    minutes = od(graph, src, sites, weight="travel_time") / 60.0
+    # snap each layer once; both matrices reuse the snapped nodes
+    src_snap = snap_layer(graph, src, name="sources")
+    site_snap = snap_parts(graph, list(zip(part_names, parts, strict=True)))
+    km = od_snapped(graph, src_snap, site_snap, weight="length") / 1000.0
+    minutes = od_snapped(graph, src_snap, site_snap, weight="travel_time") / 60.0
     allowed = km <= max_km
     reach = allowed.any(axis=1)
     supply_near = (q[:, None] * allowed).sum(axis=0)
@@ -372,8 +380,14 @@ def site_feedstock(
     dropped = np.flatnonzero(is_new & ~viable)
     if dropped.size:
         messages.append(
-            f"{dropped.size} candidate(s) have less than {profile.min_key}={min_t:g} t/yr within "
-            f"{max_km:g} km and cannot host a plant: " + ", ".join(sites["id"].iloc[dropped].astype(str)[:10])
+            Message(
+                "feedstock.too_small",
+                n=int(dropped.size),
+                min_key=profile.min_key,
+                min_t=float(min_t),
+                max_km=float(max_km),
+                ids=", ".join(sites["id"].iloc[dropped].astype(str)[:10]),
+            )
         )
     keep_cols = np.flatnonzero(viable)
     n_new_viable = int(is_new[keep_cols].sum())
@@ -386,8 +400,9 @@ def site_feedstock(
     sub_allowed = allowed[:, keep_cols]
     if (~reach).any():
         messages.append(
-            f"{int((~reach).sum())} source(s) with {q[~reach].sum():,.0f} t/yr are farther than "
-            f"max_km={max_km:g} km from every site and are not collected"
+            Message(
+                "feedstock.unreachable", n=int((~reach).sum()), t=float(q[~reach].sum()), max_km=float(max_km)
+            )
         )
     # model: columns = viable sites + one 'not collected' column
     penalty = parameter(f"{pre}.uncollected_penalty_km", params)
@@ -551,27 +566,31 @@ def site_feedstock(
         }
     )
     for _, s in sel.iterrows():
-        what = "existing plant, kept" if s["existing"] else "new plant"
         mixs = mix.loc[mix["site_id"] == s["id"]].drop(columns="site_id")
         top = (
-            ", ".join(
-                f"{k} {v:,.0f} t" for k, v in mixs.iloc[0].sort_values(ascending=False).items() if v > 0
-            )
+            [(str(k), float(v)) for k, v in mixs.iloc[0].sort_values(ascending=False).items() if v > 0]
             if len(mixs)
-            else "no feedstock"
+            else []
         )
-        extra = "".join(f", {c} {s[c]:,.3g}" for c in benefit_cols)
         messages.append(
-            f"{s['name']} ({s['id']}, {what}): {s['feedstock_t']:,.0f} t/yr ({top}){extra}; "
-            f"{s['tonne_km']:,.0f} tonne-km, mean {s['mean_km']:.1f} km, "
-            f"{100 * s['utilisation']:.0f} % of capacity"
+            Message(
+                "feedstock.site",
+                name=str(s["name"]),
+                id=str(s["id"]),
+                what=Message("plant.existing" if s["existing"] else "plant.new"),
+                t=float(s["feedstock_t"]),
+                mix=top,
+                benefits=[(c, float(s[c])) for c in benefit_cols],
+                tkm=float(s["tonne_km"]),
+                mean_km=float(s["mean_km"]),
+                util=100 * float(s["utilisation"]),
+            )
         )
     if total_q - col_q > 1e-6:
         messages.append(
-            f"{total_q - col_q:,.0f} t/yr ({(total_q - col_q) / total_q:.1%}) of the feedstock is not "
-            "collected (beyond max_km of every open plant, or no room)"
+            Message("feedstock.uncollected", t=total_q - col_q, share=(total_q - col_q) / total_q)
         )
-    messages += [f"location model: {m_}" for m_ in getattr(res, "messages", ())]
+    messages += [model_note(m_) for m_ in getattr(res, "messages", ())]
     p(1.0, "done")
     return WorkflowResult(
         layers={

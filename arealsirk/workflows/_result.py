@@ -10,7 +10,7 @@ if TYPE_CHECKING:
     import geopandas as gpd
     import pandas as pd
 
-__all__ = ["SUMMARY_LABELS", "WorkflowResult"]
+__all__ = ["STATUS_LABELS", "SUMMARY_LABELS", "WORKFLOW_TITLES", "WorkflowResult"]
 
 #: Labels (en, nb) and units for summary keys, used by :meth:`WorkflowResult.summary_markdown`.
 SUMMARY_LABELS: dict[str, tuple[str, str, str]] = {
@@ -25,7 +25,7 @@ SUMMARY_LABELS: dict[str, tuple[str, str, str]] = {
     "heat_gwh": ("Heat delivered", "Levert varme", "GWh/yr"),
     "tonne_km": ("Transport work", "Transportarbeid", "tonne-km/yr"),
     "co2_t": ("Transport CO2", "Transport-CO2", "t/yr"),
-    "truck_trips": ("Truck trips", "Lastebilturer", "1/yr"),
+    "truck_trips": ("Truck trips", "Lastebilturer", "trips/yr"),
     "mean_km": ("Mean transport distance", "Gjennomsnittlig transportavstand", "km"),
     "population": ("Population", "Befolkning", "people"),
     "population_covered": ("People within the cutoff", "Personer innenfor grensen", "people"),
@@ -44,7 +44,38 @@ SUMMARY_LABELS: dict[str, tuple[str, str, str]] = {
 }
 
 
-def _fmt(value: Any, unit: str) -> str:
+#: Section headings per ``summary["workflow"]`` value: (English, bokmål).
+WORKFLOW_TITLES: dict[str, tuple[str, str]] = {
+    "biogas": ("Biogas plants", "Biogassanlegg"),
+    "bioenergy": ("Bioenergy (wood-chip heating plants)", "Bioenergi (flisfyrte varmesentraler)"),
+    "textile_reuse": ("Textile reuse", "Ombruk av tekstiler"),
+    "reuse_centres (coverage)": (
+        "Reuse centres (most people within the drive-time limit)",
+        "Ombrukssentre (flest mulig innenfor kjøretidsgrensen)",
+    ),
+    "reuse_centres (median)": (
+        "Reuse centres (shortest mean drive time)",
+        "Ombrukssentre (kortest gjennomsnittlig kjøretid)",
+    ),
+    "reuse_centres (p_median)": (
+        "Reuse centres (shortest mean drive time)",
+        "Ombrukssentre (kortest gjennomsnittlig kjøretid)",
+    ),
+    "industrial_parks": ("Circular industrial parks", "Sirkulære næringsparker"),
+    "symbiosis": ("Industrial symbiosis", "Industriell symbiose"),
+}
+
+#: Status words: (English, bokmål).
+STATUS_LABELS: dict[str, tuple[str, str]] = {
+    "optimal": ("optimal", "optimal"),
+    "feasible": ("feasible (a good solution, optimality not proven)", "god løsning (ikke bevist optimal)"),
+    "infeasible": ("infeasible", "ingen gyldig løsning"),
+}
+
+
+def _fmt(value: Any, unit: str, lang: str = "en") -> str:
+    if lang == "nb":
+        return _fmt_nb(value, unit)
     if isinstance(value, float):
         if math.isnan(value):
             return "-"
@@ -56,6 +87,26 @@ def _fmt(value: Any, unit: str) -> str:
     if isinstance(value, int) and not isinstance(value, bool):
         return f"{value:,}".replace(",", " ") + (f" {unit}" if unit else "")
     return str(value) + (f" {unit}" if unit else "")
+
+
+def _fmt_nb(value: Any, unit: str) -> str:
+    """A key figure in bokmål: ``53 274 t/år``, ``8,86 GWh/år``, ``99,3 %`` (space-grouped thousands,
+    comma decimals via :func:`arealsirk._webmap_i18n.fmt_number`)."""
+    from .._webmap_i18n import fmt_number
+    from ._messages import fmt, unit_label
+
+    u = unit_label(unit, "nb")
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return str(value) + (f" {u}" if u else "")
+    if isinstance(value, float) and math.isnan(value):
+        return "-"
+    if unit == "%":
+        return fmt_number(value, "nb", decimals=1, percent=True)
+    if isinstance(value, int) or abs(value) >= 100:
+        text = fmt_number(value, "nb", decimals=0)
+    else:
+        text = fmt(value, "nb", "g3")
+    return text + (f" {u}" if u else "")
 
 
 @dataclass
@@ -76,7 +127,9 @@ class WorkflowResult:
         ``"optimal"``, ``"feasible"`` (a good solution, optimality not proven) or
         ``"infeasible"`` (with the reason in ``messages``).
     messages
-        Explanations: why a site was chosen, what was left out and why.
+        Explanations: why a site was chosen, what was left out and why.  English strings;
+        the workflows fill it with :class:`~arealsirk.workflows.Message` objects (``str``
+        subclasses) that :meth:`summary_markdown` renders in bokmål with ``lang="nb"``.
     """
 
     layers: dict[str, gpd.GeoDataFrame] = field(default_factory=dict)
@@ -92,9 +145,13 @@ class WorkflowResult:
 
     def summary_markdown(self, *, lang: str = "en") -> str:
         """A short Markdown summary: key figures, status and messages (``lang`` "en" or "nb")."""
+        from ._messages import render
+
         nb = lang == "nb"
-        title = self.summary.get("workflow", "workflow")
-        lines = [f"## {title}", "", f"Status: **{self.status}**", ""]
+        code = str(self.summary.get("workflow", "workflow"))
+        title = WORKFLOW_TITLES.get(code, (code, code))[1 if nb else 0]
+        status = STATUS_LABELS.get(self.status, (self.status, self.status))[1 if nb else 0]
+        lines = [f"## {title}", "", f"Status: **{status}**", ""]
         lines += [
             "| " + ("Nøkkeltall" if nb else "Key figure") + " | " + ("Verdi" if nb else "Value") + " |",
             "|---|---|",
@@ -103,8 +160,8 @@ class WorkflowResult:
             if key == "workflow":
                 continue
             en, nbl, unit = SUMMARY_LABELS.get(key, (key, key, ""))
-            lines.append(f"| {nbl if nb else en} | {_fmt(value, unit)} |")
+            lines.append(f"| {nbl if nb else en} | {_fmt(value, unit, lang)} |")
         if self.messages:
             lines += ["", "**" + ("Merknader" if nb else "Notes") + "**", ""]
-            lines += [f"- {m}" for m in self.messages]
+            lines += [f"- {render(m, lang)}" for m in self.messages]
         return "\n".join(lines) + "\n"

@@ -14,6 +14,7 @@ import numpy as np
 
 from ..resources import forest_residue_gwh, parameter
 from ._feedstock import Profile, site_feedstock
+from ._messages import Message
 from ._result import WorkflowResult
 
 if TYPE_CHECKING:
@@ -36,7 +37,7 @@ BIOENERGY = Profile(
     prefix="bioenergy",
     existing_types=("bioenergy_plant", "heating_plant", "district_heating"),
     accepts=lambda k, params: k in _KINDS,
-    reject_reason=f"bioenergy uses only {', '.join(_KINDS)}",
+    reject_reason=Message("reason.bioenergy"),
     benefits=_benefits,
 )
 

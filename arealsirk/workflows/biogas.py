@@ -22,6 +22,7 @@ import numpy as np
 
 from ..resources import energy_gwh_from_methane, has_methane_yield, methane_yield
 from ._feedstock import Profile, site_feedstock
+from ._messages import Message
 from ._result import WorkflowResult
 
 if TYPE_CHECKING:
@@ -43,7 +44,7 @@ BIOGAS = Profile(
     prefix="biogas",
     existing_types=("biogas_plant",),
     accepts=lambda k, params: has_methane_yield(k, params),
-    reject_reason="they have no methane yield (resources.methane_nm3_per_t.<kind>; add one with parameters)",
+    reject_reason=Message("reason.biogas"),
     benefits=_benefits,
 )
 

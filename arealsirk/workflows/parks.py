@@ -39,6 +39,7 @@ from ..errors import InputError
 from ..progress import Progress
 from ..resources import check_parameters, parameter
 from ._common import as_graph, clean_kommuner, exclude, is_graph, kommune_of, points_of
+from ._messages import Message
 from ._result import WorkflowResult
 from .symbiosis import match_flows
 
@@ -169,10 +170,9 @@ def site_industrial_parks(
     matches, balance, m_msgs, _ = match_flows(
         f, roads=graph, max_heat_km=max_heat_km, max_km=max_km, parameters=params, progress=p.sub(0.05, 0.5)
     )
-    messages += [f"symbiosis: {m}" for m in m_msgs]
+    messages += [Message("parks.symbiosis_note", note=m) for m in m_msgs]
     if not len(matches):
-        messages.append("no symbiosis match is possible between the flows, so the symbiosis criterion "
-                        "scores every area alike; the ranking rests on the other criteria")
+        messages.append(Message("parks.no_match"))
 
     # which matches each candidate could host
     r_m = radius_km * 1000.0
@@ -221,7 +221,7 @@ def site_industrial_parks(
             )
         )
     else:
-        messages.append("no rail stations given: the rail criterion was left out")
+        messages.append(Message("parks.no_rail"))
     if ports is not None:
         pt = validate_layer(ports, name="ports", geometry=["point", "polygon"])
         crits.append(
@@ -302,10 +302,17 @@ def site_industrial_parks(
     hosted_matches["site_id"] = park_of
     for j in chosen:
         r = scored.iloc[j]
-        expl = ", ".join(f"{c} {r[f'score_{c}']:.2f}" for c in names)
         messages.append(
-            f"park {r['id']} ({r['name']}): rank {int(r['rank'])}, total {r['score_total']:.2f} "
-            f"({expl}); hosts {len(hosted[j])} match(es) worth {sym[j]:,.0f} NOK/yr"
+            Message(
+                "parks.park",
+                id=str(r["id"]),
+                name=str(r["name"]),
+                rank=int(r["rank"]),
+                total=float(r["score_total"]),
+                scores=[(c, float(r[f"score_{c}"])) for c in names],
+                n=len(hosted[j]),
+                nok=float(sym[j]),
+            )
         )
     weights_used = scoring.normalise_weights(w, names)
     crit_table = pd.DataFrame(

@@ -38,11 +38,14 @@ from ._common import (
     kommune_names,
     kommune_of,
     line,
-    od,
+    od_snapped,
     points_of,
+    snap_layer,
+    snap_parts,
     stack_sites,
     status_of,
 )
+from ._messages import Message, model_note
 from ._result import WorkflowResult
 
 if TYPE_CHECKING:
@@ -82,6 +85,53 @@ def coverage_table(minutes: np.ndarray, population: np.ndarray, groups: Any, ban
         row["unreachable_population"] = float(d["pop"].to_numpy()[~fin].sum())
         rows.append(row)
     return pd.DataFrame(rows)
+
+
+def _service_areas(
+    graph: Any,
+    site_ids: list[str],
+    snapped: Any,
+    open_: np.ndarray,
+    minutes: list[float],
+    messages: list[str],
+) -> gpd.GeoDataFrame:
+    """Service areas of the open sites from their already snapped nodes.
+
+    :func:`arealsirk.proximity.service_areas` on a layer would snap the sites again.
+    Here each site's area is computed from its node with the minutes shortened by its
+    access time (snap distance at ``network.snap_speed_kph``), which is the same
+    polygon: a road point is inside when access + drive <= minutes.
+    """
+    import geopandas as gpd
+    import pandas as pd
+    import shapely
+
+    from ..network import graph_crs
+    from ..proximity import service_areas
+
+    access_min = snapped.access_cost("travel_time")[open_] / 60.0
+    nodes = np.asarray(snapped.nodes, dtype=object)[open_]
+    frames = []
+    for sid, node, acc in zip(site_ids, nodes, access_min, strict=True):
+        left = [(m, m - acc) for m in minutes]
+        ok = [(m, r) for m, r in left if r > 1e-9]
+        rows = []
+        if ok:
+            ok.sort(key=lambda mr: mr[1])
+            one = service_areas(graph, [node], [r for _, r in ok])  # rows in increasing minutes
+            rows += [(m, g) for (m, _), g in zip(ok, one.geometry, strict=True)]
+        for m, r in left:
+            if r <= 1e-9:
+                messages.append(Message("reuse.empty_area", id=sid, access=float(acc), minutes=float(m)))
+                rows.append((m, shapely.Polygon()))
+        rows.sort(key=lambda mr: mr[0])
+        frames.append(
+            pd.DataFrame({"site_id": sid, "minutes": [m for m, _ in rows], "geometry": [g for _, g in rows]})
+        )
+    out = pd.concat(frames, ignore_index=True)
+    sa = gpd.GeoDataFrame(out, geometry="geometry", crs=graph_crs(graph))
+    sa["facility_type"] = "reuse_centre"
+    return sa
 
 
 def site_reuse_centres(
@@ -147,7 +197,6 @@ def site_reuse_centres(
     import pandas as pd
 
     from .. import locate
-    from ..proximity import service_areas
 
     p = Progress(progress, is_cancelled)
     max_minutes = check_number(
@@ -177,10 +226,7 @@ def site_reuse_centres(
         if "facility_type" in ex.columns:
             keep = ex["facility_type"].astype(str).str.lower().isin(_EXISTING_TYPES)
             if (~keep).any():
-                messages.append(
-                    f"{int((~keep).sum())} existing facilit(y/ies) of other types "
-                    "(not recycling stations) were ignored"
-                )
+                messages.append(Message("reuse.other_existing", n=int((~keep).sum())))
             ex = ex[keep.to_numpy()].reset_index(drop=True)
         ex = points_of(ex)
         ex["id"] = ids_of(ex, "existing")
@@ -188,10 +234,13 @@ def site_reuse_centres(
             ex = None
     n_fixed = 0 if ex is None else len(ex)
     parts = []
+    part_names: list[str] = []
     if ex is not None:
         parts.append(ex.assign(existing=True))
+        part_names.append("existing")
     if len(cand):
         parts.append(cand.assign(existing=False))
+        part_names.append("candidates")
     if not parts:
         raise InputError("candidates: no candidate site left (and no existing station)")
     sites = stack_sites(parts, crs=dem.crs)
@@ -217,16 +266,16 @@ def site_reuse_centres(
     graph = as_graph(roads)
     p(0.15, f"drive times {len(dem)} demand points x {len(sites)} sites")
     dem_pts = points_of(dem)
-    T = od(graph, dem_pts, sites, weight="travel_time") / 60.0
-    D = od(graph, dem_pts, sites, weight="length") / 1000.0
+    # snap each layer once; drive times, distances and service areas reuse the snapped nodes
+    dem_snap = snap_layer(graph, dem_pts, name="population")
+    site_snap = snap_parts(graph, list(zip(part_names, parts, strict=True)))
+    T = od_snapped(graph, dem_snap, site_snap, weight="travel_time") / 60.0
+    D = od_snapped(graph, dem_snap, site_snap, weight="length") / 1000.0
     pop = dem[population_column].to_numpy(dtype=float)
     total_pop = float(pop.sum())
     reach = np.isfinite(T).any(axis=1)
     if (~reach).any():
-        messages.append(
-            f"{int((~reach).sum())} demand point(s) with {pop[~reach].sum():,.0f} people reach "
-            "no site on the road network (counted as not covered)"
-        )
+        messages.append(Message("reuse.unreachable", n=int((~reach).sum()), people=float(pop[~reach].sum())))
     best = np.min(T, axis=1)
     if not (best <= max_minutes).any():
         near = float(np.min(best[np.isfinite(best)])) if np.isfinite(best).any() else float("inf")
@@ -298,12 +347,17 @@ def site_reuse_centres(
     curve = pd.DataFrame(curve_rows)
     if needed is None:
         messages.append(
-            f"even all {len(sites)} sites cover only {curve['share_covered'].iloc[-1]:.1%} of the "
-            f"people within {max_minutes:g} min; the target {target:.0%} cannot be reached"
+            Message(
+                "reuse.target_unreachable",
+                n=len(sites),
+                share=float(curve["share_covered"].iloc[-1]),
+                minutes=float(max_minutes),
+                target=float(target),
+            )
         )
     else:
         messages.append(
-            f"{needed} site(s) are needed to bring {target:.0%} of the people within {max_minutes:g} min"
+            Message("reuse.needed", n=int(needed), target=float(target), minutes=float(max_minutes))
         )
 
     p(0.7, "allocation and figures")
@@ -367,9 +421,7 @@ def site_reuse_centres(
         parameter("reuse.band3_minutes"),
     ]
     sa_minutes = sorted(set(bands) | {max_minutes})
-    sa = service_areas(graph, sel[["id", "geometry"]], sa_minutes)
-    sa = sa[["site_id", "minutes", sa.geometry.name]].copy()
-    sa["facility_type"] = "reuse_centre"
+    sa = _service_areas(graph, sel["id"].astype(str).tolist(), site_snap, open_, sa_minutes, messages)
 
     p(0.9, "per kommune")
     groups = kommune_of(dem, kom)
@@ -402,12 +454,18 @@ def site_reuse_centres(
         "gap": float(res.gap) if res.gap is not None else float("nan"),
     }
     for _, s in sel.iterrows():
-        why = "existing station, kept" if s["existing"] else "chosen by the model"
         messages.append(
-            f"{s['name']} ({s['id']}, {why}): serves {s['population_served']:,.0f} people, "
-            f"{s['share_within_cutoff']:.0%} of them within {max_minutes:g} min"
+            Message(
+                "reuse.site",
+                name=str(s["name"]),
+                id=str(s["id"]),
+                why=Message("station.existing" if s["existing"] else "station.new"),
+                people=float(s["population_served"]),
+                share=float(s["share_within_cutoff"]),
+                minutes=float(max_minutes),
+            )
         )
-    messages += [f"location model: {m}" for m in getattr(res, "messages", ())]
+    messages += [model_note(m) for m in getattr(res, "messages", ())]
     p(1.0, "done")
     return WorkflowResult(
         layers={"selected_sites": sel, "allocation": alloc, "service_areas": sa},

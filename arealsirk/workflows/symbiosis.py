@@ -40,6 +40,7 @@ from ..errors import InputError, SolverError
 from ..progress import Progress
 from ..resources import check_parameters, parameter, to_canonical
 from ._common import line, road_km_matrix
+from ._messages import Message
 from ._result import WorkflowResult
 
 if TYPE_CHECKING:
@@ -128,17 +129,11 @@ def match_flows(
     f["temp"] = temp
     no_temp = (f["kind_c"] == _HEAT) & np.isnan(temp)
     for _, row in f[no_temp].iterrows():
-        messages.append(
-            f"heat flow '{row['id']}' has no temperature_c and was left out "
-            "(a heat match needs the supply and the required temperature)"
-        )
+        messages.append(Message("sym.no_temperature", id=str(row["id"])))
     valued = {k: _value_per_unit(k, parameters) for k in set(f["kind_c"])}
     for k, v in valued.items():
         if v is None:
-            messages.append(
-                f"kind '{k}' has no value per unit (symbiosis.value_nok_per_unit.{k}); "
-                "its flows were left out"
-            )
+            messages.append(Message("sym.no_value", kind=str(k)))
     usable = ~no_temp & f["kind_c"].map(lambda k: valued[k] is not None).to_numpy()
     sup = f[(f["role"] == "supply") & usable]
     con = f[(f["role"] == "demand") & usable]
@@ -161,7 +156,15 @@ def match_flows(
         need_road = same_kind & ~is_heat & (straight <= max_km)
         road = np.full(straight.shape, np.inf)
         if need_road.any():
-            road = road_km_matrix(roads, sup, con, straight_km=straight, parameters=parameters, what="flows")
+            road = road_km_matrix(
+                roads,
+                sup,
+                con,
+                straight_km=straight,
+                parameters=parameters,
+                what="flows",
+                names=("flows (supply)", "flows (demand)"),
+            )
         kinds_s = sup["kind_c"].to_numpy()
         val = np.array([valued[k] for k in kinds_s], dtype=float)[:, None]
         heat_row = (kinds_s == _HEAT)[:, None]
@@ -190,22 +193,13 @@ def match_flows(
     p(0.5, f"{len(ia)} compatible supplier-consumer pairs")
 
     if reasons["heat_distance"]:
-        messages.append(
-            f"{reasons['heat_distance']} heat pair(s) farther apart than max_heat_km = "
-            f"{max_heat_km:g} km were not considered"
-        )
+        messages.append(Message("sym.heat_far", n=reasons["heat_distance"], km=float(max_heat_km)))
     if reasons["temperature"]:
-        messages.append(
-            f"{reasons['temperature']} heat pair(s) were not considered because the supply "
-            f"is not at least {approach:g} degC warmer than the consumer needs"
-        )
+        messages.append(Message("sym.too_cold", n=reasons["temperature"], approach=float(approach)))
     if reasons["distance"]:
-        messages.append(
-            f"{reasons['distance']} material pair(s) farther apart than max_km = {max_km:g} km "
-            "were not considered"
-        )
+        messages.append(Message("sym.far", n=reasons["distance"], km=float(max_km)))
     if reasons["saving"]:
-        messages.append(f"{reasons['saving']} pair(s) would cost more to transport than they save")
+        messages.append(Message("sym.no_saving", n=reasons["saving"]))
 
     x = np.zeros(len(ia))
     status = "optimal"
@@ -267,12 +261,9 @@ def match_flows(
     balance["used"] = usable
     if not len(matches):
         if not len(sup) or not len(con):
-            messages.append(
-                "no match is possible: the flows need both a supplier and a consumer of a kind "
-                f"({len(sup)} usable supply and {len(con)} usable demand flows)"
-            )
+            messages.append(Message("sym.one_sided", s=len(sup), c=len(con)))
         else:
-            messages.append("no supplier-consumer pair is compatible within the limits (see the notes above)")
+            messages.append(Message("sym.none_compatible"))
         status = "infeasible"
     return matches, balance, messages, status
 
@@ -347,11 +338,19 @@ def symbiosis_matches(
     summary["saving_nok"] = float(matches["saving"].sum()) if len(matches) else 0.0
     top = matches.sort_values("saving", ascending=False)
     if len(top) > 20:
-        messages.append(f"{len(top)} matches; the 20 largest savings follow")
+        messages.append(Message("sym.top", n=len(top)))
     for _, m in top.head(20).iterrows():
         messages.append(
-            f"{m['supplier_name']} -> {m['consumer_name']}: {m['quantity']:.4g} {m['unit']} "
-            f"{m['kind']} over {m['distance_km']:.1f} km, saving {m['saving']:,.0f} NOK/yr"
+            Message(
+                "sym.match",
+                supplier=str(m["supplier_name"]),
+                consumer=str(m["consumer_name"]),
+                q=float(m["quantity"]),
+                unit=str(m["unit"]),
+                kind=str(m["kind"]),
+                km=float(m["distance_km"]),
+                nok=float(m["saving"]),
+            )
         )
     p(1.0, f"{len(matches)} matches")
     return WorkflowResult(

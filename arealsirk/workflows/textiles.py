@@ -14,6 +14,7 @@ import numpy as np
 
 from ..resources import parameter
 from ._feedstock import Profile, site_feedstock
+from ._messages import Message
 from ._result import WorkflowResult
 
 if TYPE_CHECKING:
@@ -35,7 +36,7 @@ TEXTILES = Profile(
     prefix="textiles",
     existing_types=("textile_site", "sorting_site", "reuse_centre"),
     accepts=lambda k, params: k in _KINDS,
-    reject_reason="textile reuse uses only kind 'textiles'",
+    reject_reason=Message("reason.textiles"),
     benefits=_benefits,
     min_key="min_site_t",
 )

@@ -1,0 +1,401 @@
+"""Explanations of the workflows in English and bokmål.
+
+A workflow explains its answer in ``WorkflowResult.messages``.  Each entry is a
+:class:`Message`: a ``str`` whose value is the English sentence (so
+``result.messages`` stays a list of English strings for tests, logs and the QGIS
+plugin) that also keeps its catalogue ``key`` and ``params`` and renders itself
+in another language with :meth:`Message.render` (``"en"`` or ``"nb"``).
+
+Templates use :meth:`str.format` fields with a few format specs of their own,
+rendered per language:
+
+``{x:n0}``, ``{x:n1}``, ``{x:n2}``
+    a number with 0/1/2 decimals (``12,345.6`` in English, ``12 345,6`` in bokmål,
+    via :func:`arealsirk._webmap_i18n.fmt_number`);
+``{x:g}`` / ``{x:g3}`` / ``{x:g4}``
+    shortest form / 3 or 4 significant digits (never an exponent in bokmål);
+``{x:p0}``, ``{x:p1}``
+    a share as a percentage (``76%`` in English, ``76 %`` in bokmål);
+``{n:pl:one:many}``
+    the singular or plural word for the count ``n``;
+``{k:kind}``, ``{k:kinds}``, ``{c:scores}``, ``{b:benefits}``, ``{m:mix}``, ``{u:unit}``
+    a source kind, a list of (kind, count), a list of (criterion, score), a list of
+    (benefit column, value), a feedstock mix list of (kind, tonnes) and a unit.
+
+Any other value is inserted as it is; a nested :class:`Message` is rendered in the
+same language.
+"""
+
+from __future__ import annotations
+
+import math
+import string
+from collections.abc import Mapping
+from typing import Any
+
+from .._webmap_i18n import fmt_number, label
+
+__all__ = ["CATALOGUE", "Message", "unit_label"]
+
+#: key -> (English template, bokmål template)
+CATALOGUE: dict[str, tuple[str, str]] = {
+    # --- shared
+    "excluded.candidate": (
+        "{n} candidate(s) inside an exclusion (lake, protected area ...) were left out: {ids}",
+        "{n} {n:pl:kandidat:kandidater} i et utelukket område (innsjø, verneområde ...) ble utelatt: {ids}",
+    ),
+    "excluded.candidate_area": (
+        "{n} candidate area(s) inside an exclusion (lake, protected area ...) were left out: {ids}",
+        "{n} {n:pl:kandidatområde:kandidatområder} i et utelukket område (innsjø, verneområde ...) "
+        "ble utelatt: {ids}",
+    ),
+    "model_note": ("location model: {note}", "lokaliseringsmodellen: {note}"),
+    "locate.time_limit": (
+        "HiGHS stopped at the time limit; the gap is the proven one",
+        "HiGHS stoppet ved tidsgrensen; gapet er det som er bevist",
+    ),
+    # --- feedstock (biogas, bioenergy, textiles)
+    "reason.biogas": (
+        "they have no methane yield (resources.methane_nm3_per_t.<kind>; add one with parameters)",
+        "de har ikke noe metanutbytte (resources.methane_nm3_per_t.<type>; kan legges til med parameters)",
+    ),
+    "reason.bioenergy": (
+        "bioenergy uses only forest_residue, wood_chips, grot",
+        "bioenergi bruker bare hogstavfall (GROT) og flis",
+    ),
+    "reason.textiles": (
+        "textile reuse uses only kind 'textiles'",
+        "tekstilombruk bruker bare typen tekstiler",
+    ),
+    "feedstock.ignored": (
+        "sources of kinds {kinds:kinds} were ignored: {reason}",
+        "kilder av typene {kinds:kinds} ble ikke tatt med: {reason}",
+    ),
+    "feedstock.zero": (
+        "{n} source(s) with zero quantity were left out",
+        "{n} {n:pl:kilde:kilder} med mengde null ble utelatt",
+    ),
+    "feedstock.too_small": (
+        "{n} candidate(s) have less than {min_key}={min_t:g} t/yr within {max_km:g} km "
+        "and cannot host a plant: {ids}",
+        "{n} {n:pl:kandidat:kandidater} har mindre enn {min_t:g} t/år råstoff innenfor {max_km:g} km "
+        "({min_key}) og kan ikke få et anlegg: {ids}",
+    ),
+    "feedstock.unreachable": (
+        "{n} source(s) with {t:n0} t/yr are farther than max_km={max_km:g} km from every site "
+        "and are not collected",
+        "{n} {n:pl:kilde:kilder} med {t:n0} t/år ligger mer enn {max_km:g} km (max_km) fra alle "
+        "lokaliteter og blir ikke samlet inn",
+    ),
+    "feedstock.greedy": (
+        "no plant price gives exactly {k} new plant(s); the last ones were added greedily "
+        "(a good solution, optimality for this count not proven)",
+        "ingen anleggspris gir nøyaktig {k} {k:pl:nytt anlegg:nye anlegg}; de siste ble lagt til ett "
+        "og ett (en god løsning, men ikke bevist optimal for dette antallet)",
+    ),
+    "plant.existing": ("existing plant, kept", "eksisterende anlegg, beholdt"),
+    "plant.new": ("new plant", "nytt anlegg"),
+    "feedstock.site": (
+        "{name} ({id}, {what}): {t:n0} t/yr ({mix:mix}){benefits:benefits}; {tkm:n0} tonne-km, "
+        "mean {mean_km:n1} km, {util:n0} % of capacity",
+        "{name} ({id}, {what}): {t:n0} t/år ({mix:mix}){benefits:benefits}; {tkm:n0} tonn-km, "
+        "i snitt {mean_km:n1} km, {util:n0} % av kapasiteten",
+    ),
+    "feedstock.uncollected": (
+        "{t:n0} t/yr ({share:p1}) of the feedstock is not collected "
+        "(beyond max_km of every open plant, or no room)",
+        "{t:n0} t/år ({share:p1}) av råstoffet blir ikke samlet inn "
+        "(lenger enn max_km fra alle åpne anlegg, eller anleggene er fulle)",
+    ),
+    # --- reuse centres
+    "reuse.other_existing": (
+        "{n} existing facilit(y/ies) of other types (not recycling stations) were ignored",
+        "{n} {n:pl:eksisterende anlegg:eksisterende anlegg} av andre typer (ikke gjenvinningsstasjoner) "
+        "ble ikke tatt med",
+    ),
+    "reuse.unreachable": (
+        "{n} demand point(s) with {people:n0} people reach no site on the road network "
+        "(counted as not covered)",
+        "{n} {n:pl:etterspørselspunkt:etterspørselspunkter} med {people:n0} personer når ingen "
+        "lokalitet på vegnettet (regnet som ikke dekket)",
+    ),
+    "reuse.target_unreachable": (
+        "even all {n} sites cover only {share:p1} of the people within {minutes:g} min; "
+        "the target {target:p0} cannot be reached",
+        "selv alle {n} lokalitetene dekker bare {share:p1} av befolkningen innenfor {minutes:g} min; "
+        "målet på {target:p0} kan ikke nås",
+    ),
+    "reuse.needed": (
+        "{n} site(s) are needed to bring {target:p0} of the people within {minutes:g} min",
+        "{n} {n:pl:lokalitet:lokaliteter} trengs for at {target:p0} av befolkningen skal ha "
+        "høyst {minutes:g} min kjøretid",
+    ),
+    "station.existing": ("existing station, kept", "eksisterende stasjon, beholdt"),
+    "station.new": ("chosen by the model", "valgt av modellen"),
+    "reuse.site": (
+        "{name} ({id}, {why}): serves {people:n0} people, {share:p0} of them within {minutes:g} min",
+        "{name} ({id}, {why}): betjener {people:n0} personer, {share:p0} av dem innenfor {minutes:g} min",
+    ),
+    "reuse.empty_area": (
+        "site {id}: the drive from the point to the road takes {access:n1} min, so there is no "
+        "{minutes:g}-minute service area",
+        "lokalitet {id}: kjøringen fra punktet til vegen tar {access:n1} min, så det blir ingen "
+        "reisetidssone for {minutes:g} min",
+    ),
+    # --- parks
+    "parks.symbiosis_note": ("symbiosis: {note}", "symbiose: {note}"),
+    "parks.no_match": (
+        "no symbiosis match is possible between the flows, so the symbiosis criterion scores every "
+        "area alike; the ranking rests on the other criteria",
+        "ingen symbiosekobling er mulig mellom strømmene, så symbiosekriteriet gir alle områder samme "
+        "poeng; rangeringen hviler på de andre kriteriene",
+    ),
+    "parks.no_rail": (
+        "no rail stations given: the rail criterion was left out",
+        "ingen jernbanestasjoner oppgitt: jernbanekriteriet ble ikke brukt",
+    ),
+    "parks.park": (
+        "park {id} ({name}): rank {rank}, total {total:n2} ({scores:scores}); hosts {n} match(es) "
+        "worth {nok:n0} NOK/yr",
+        "park {id} ({name}): rangert som nr. {rank}, samlet {total:n2} ({scores:scores}); rommer {n} "
+        "{n:pl:kobling:koblinger} verdt {nok:n0} kr/år",
+    ),
+    # --- symbiosis
+    "sym.no_temperature": (
+        "heat flow '{id}' has no temperature_c and was left out "
+        "(a heat match needs the supply and the required temperature)",
+        "varmestrømmen '{id}' mangler temperature_c og ble utelatt "
+        "(en varmekobling trenger tilbudt og nødvendig temperatur)",
+    ),
+    "sym.no_value": (
+        "kind '{kind}' has no value per unit (symbiosis.value_nok_per_unit.{kind}); its flows were left out",
+        "typen {kind:kind} har ingen verdi per enhet (symbiosis.value_nok_per_unit.{kind}); strømmene "
+        "ble utelatt",
+    ),
+    "sym.heat_far": (
+        "{n} heat pair(s) farther apart than max_heat_km = {km:g} km were not considered",
+        "{n} {n:pl:varmepar:varmepar} med mer enn {km:g} km imellom (max_heat_km) ble ikke vurdert",
+    ),
+    "sym.too_cold": (
+        "{n} heat pair(s) were not considered because the supply is not at least {approach:g} degC "
+        "warmer than the consumer needs",
+        "{n} {n:pl:varmepar:varmepar} ble ikke vurdert fordi varmen som tilbys ikke er minst "
+        "{approach:g} °C varmere enn mottakeren trenger",
+    ),
+    "sym.far": (
+        "{n} material pair(s) farther apart than max_km = {km:g} km were not considered",
+        "{n} {n:pl:materialpar:materialpar} med mer enn {km:g} km imellom (max_km) ble ikke vurdert",
+    ),
+    "sym.no_saving": (
+        "{n} pair(s) would cost more to transport than they save",
+        "{n} {n:pl:par:par} ville koste mer i transport enn de sparer",
+    ),
+    "sym.one_sided": (
+        "no match is possible: the flows need both a supplier and a consumer of a kind "
+        "({s} usable supply and {c} usable demand flows)",
+        "ingen kobling er mulig: det trengs både en leverandør og en mottaker av samme type "
+        "({s} brukbare tilbud og {c} brukbare behov)",
+    ),
+    "sym.none_compatible": (
+        "no supplier-consumer pair is compatible within the limits (see the notes above)",
+        "ingen par av leverandør og mottaker passer innenfor grensene (se merknadene over)",
+    ),
+    "sym.top": (
+        "{n} matches; the 20 largest savings follow",
+        "{n} koblinger; de 20 med størst besparelse følger",
+    ),
+    "sym.match": (
+        "{supplier} -> {consumer}: {q:g4} {unit:unit} {kind:kind} over {km:n1} km, saving {nok:n0} NOK/yr",
+        "{supplier} → {consumer}: {q:g4} {unit:unit} {kind:kind} over {km:n1} km, besparelse {nok:n0} kr/år",
+    ),
+}
+
+#: Units in bokmål (English units are the codes themselves).
+_UNITS_NB = {
+    "t/yr": "t/år",
+    "t": "t",
+    "Nm3/yr": "Nm³/år",
+    "GWh/yr": "GWh/år",
+    "MWh/yr": "MWh/år",
+    "m3/yr": "m³/år",
+    "tonne-km/yr": "tonn-km/år",
+    "tonne-km": "tonn-km",
+    "trips/yr": "turer/år",
+    "1/yr": "per år",
+    "people": "personer",
+    "NOK/yr": "kr/år",
+    "NOK": "kr",
+    "min": "min",
+    "km": "km",
+    "ha": "ha",
+}
+_UNITS_EN = {"Nm3/yr": "Nm3/yr"}
+
+#: Benefit columns in the per-plant sentence: (English word, bokmål word, unit).
+_BENEFITS = {
+    "methane_nm3": ("methane", "metan", "Nm3/yr"),
+    "energy_gwh": ("energy", "energi", "GWh/yr"),
+    "reused_t": ("reused", "til ombruk", "t/yr"),
+}
+
+#: Criteria the web-map strings do not name.
+_CRITERIA_NB = {"port": "havn", "road": "hovedveg"}
+
+
+def unit_label(unit: str, lang: str = "en") -> str:
+    """A unit code (``t/yr``, ``Nm3/yr``, ``people`` ...) as written in ``lang``."""
+    if lang == "nb":
+        return _UNITS_NB.get(unit, unit)
+    return _UNITS_EN.get(unit, unit)
+
+
+def _lower_first(text: str) -> str:
+    """Lower-case a capitalised word ("Storfegjødsel" -> "storfegjødsel"), not an acronym ("CO₂")."""
+    if len(text) > 1 and text[0].isupper() and text[1].islower():
+        return text[0].lower() + text[1:]
+    return text
+
+
+def _kind(kind: Any, lang: str) -> str:
+    if lang == "nb":
+        return _lower_first(label("nb", "kind", kind))
+    return str(kind)
+
+
+def _sig_decimals(x: float, digits: int | None) -> int:
+    """Decimals of ``x`` written like ``format(x, ".<digits>g")`` (``"g"`` when None): at most
+    ``digits`` significant digits, trailing zeros dropped, but never an exponent."""
+    if x == 0 or not math.isfinite(x):
+        return 0
+    text = format(x, f".{digits}g" if digits else "g")
+    if "e" in text:  # large numbers get no decimals, tiny ones enough for the significant digits
+        return max(0, (digits or 6) - 1 - math.floor(math.log10(abs(x))))
+    return len(text.split(".")[1]) if "." in text else 0
+
+
+def fmt(value: Any, lang: str, spec: str) -> str:
+    """Format one number by a template spec (see the module docstring) in ``lang``."""
+    try:
+        x = float(value)
+    except (TypeError, ValueError):
+        return str(value)
+    if math.isnan(x):
+        return "-"
+    kind, arg = spec[:1], spec[1:]
+    if kind == "p":
+        d = int(arg or 0)
+        return fmt_number(x, "nb", decimals=d, percent=True) if lang == "nb" else f"{x:.{d}%}"
+    if kind == "n":
+        d = int(arg or 0)
+        return fmt_number(x, "nb", decimals=d) if lang == "nb" else f"{x:,.{d}f}"
+    if kind == "g":
+        digits = int(arg) if arg else None
+        if lang == "nb":
+            return fmt_number(x, "nb", decimals=_sig_decimals(x, digits))
+        return f"{x:.{digits}g}" if digits else f"{x:g}"
+    return format(value, spec)
+
+
+def _benefit(col: str, value: float, lang: str) -> str:
+    en, nb, unit = _BENEFITS.get(col, (col, col, ""))
+    num = fmt(value, lang, "n0" if abs(value) >= 100 else "g3")
+    return f"{nb if lang == 'nb' else en} {num}" + (f" {unit_label(unit, lang)}" if unit else "")
+
+
+class _Formatter(string.Formatter):
+    def __init__(self, lang: str) -> None:
+        super().__init__()
+        self.lang = lang
+
+    def format_field(self, value: Any, format_spec: str) -> str:
+        lang = self.lang
+        if isinstance(value, Message):
+            value = value.render(lang)
+        if not format_spec:
+            return str(value)
+        if format_spec.startswith("pl:"):
+            _, one, many = format_spec.split(":", 2)
+            return one if value == 1 else many
+        if format_spec == "kind":
+            return _kind(value, lang)
+        if format_spec == "unit":
+            return unit_label(str(value), lang)
+        if format_spec == "kinds":
+            if lang == "nb":
+                return ", ".join(f"{_kind(k, lang)} ({n})" for k, n in value)
+            return ", ".join(f"'{k}' ({n})" for k, n in value)
+        if format_spec == "mix":
+            if not value:
+                return "ikke noe råstoff" if lang == "nb" else "no feedstock"
+            return ", ".join(f"{_kind(k, lang)} {fmt(t, lang, 'n0')} t" for k, t in value)
+        if format_spec == "benefits":
+            return "".join(", " + _benefit(c, float(v), lang) for c, v in value)
+        if format_spec == "scores":
+            return ", ".join(f"{_criterion(c, lang)} {fmt(s, lang, 'n2')}" for c, s in value)
+        if format_spec[:1] in ("n", "g", "p") and (format_spec[1:].isdigit() or format_spec[1:] == ""):
+            return fmt(value, lang, format_spec)
+        return super().format_field(value, format_spec)
+
+
+def _criterion(name: str, lang: str) -> str:
+    if lang != "nb":
+        return str(name)
+    if name in _CRITERIA_NB:
+        return _CRITERIA_NB[name]
+    return label("nb", "criterion", name)
+
+
+def _rebuild(key: str, params: Mapping[str, Any]) -> Message:
+    return Message(key, **params)
+
+
+class Message(str):
+    """An explanation that renders itself in English (its ``str`` value) or bokmål.
+
+    ``Message("sym.far", n=3, km=50.0)`` is the English string
+    ``"3 material pair(s) farther apart than max_km = 50 km were not considered"``;
+    ``.render("nb")`` gives the bokmål sentence.  ``key`` names the template in
+    :data:`CATALOGUE`, ``params`` are the values filled in.
+    """
+
+    key: str
+    params: dict[str, Any]
+
+    def __new__(cls, key: str, /, **params: Any) -> Message:
+        if key not in CATALOGUE:
+            raise KeyError(f"unknown message key {key!r}")
+        obj = super().__new__(cls, _render(key, params, "en"))
+        obj.key = key
+        obj.params = dict(params)
+        return obj
+
+    def render(self, lang: str = "en") -> str:
+        """The sentence in ``lang`` ("en" or "nb"; other languages fall back to English)."""
+        if lang == "en" or lang not in ("nb",):
+            return str.__str__(self)
+        return _render(self.key, self.params, lang)
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (_rebuild, (self.key, self.params))
+
+
+def _render(key: str, params: Mapping[str, Any], lang: str) -> str:
+    en, nb = CATALOGUE[key]
+    return _Formatter(lang).vformat(nb if lang == "nb" else en, (), params)
+
+
+def render(message: Any, lang: str = "en") -> str:
+    """Render a :class:`Message` in ``lang``; a plain string comes back unchanged."""
+    if isinstance(message, Message):
+        return message.render(lang)
+    return str(message)
+
+
+#: Free-text notes of :mod:`arealsirk.locate` that have a catalogue entry.
+_LOCATE_NOTES = {CATALOGUE["locate.time_limit"][0]: "locate.time_limit"}
+
+
+def model_note(text: str) -> Message:
+    """``location model: <note>`` for a note of a :mod:`arealsirk.locate` result (translated when known)."""
+    key = _LOCATE_NOTES.get(str(text))
+    return Message("model_note", note=Message(key) if key else str(text))
