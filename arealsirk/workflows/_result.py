@@ -24,7 +24,7 @@ SUMMARY_LABELS: dict[str, tuple[str, str, str]] = {
     "energy_gwh": ("Energy", "Energi", "GWh/yr"),
     "heat_gwh": ("Heat delivered", "Levert varme", "GWh/yr"),
     "tonne_km": ("Transport work", "Transportarbeid", "tonne-km/yr"),
-    "co2_t": ("Transport CO2", "Transport-CO2", "t/yr"),
+    "co2_t": ("Transport CO2", "CO₂ fra transport", "t/yr"),
     "truck_trips": ("Truck trips", "Lastebilturer", "trips/yr"),
     "mean_km": ("Mean transport distance", "Gjennomsnittlig transportavstand", "km"),
     "population": ("Population", "Befolkning", "people"),
