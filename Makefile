@@ -6,13 +6,13 @@ VENV ?= .venv
 QGIS_VENV ?= .venv-qgis
 OUT ?= demo-out
 
-.PHONY: demo test test-python test-qgis test-notebooks setup setup-all setup-browser setup-qgis \
+.PHONY: demo test test-python test-qgis test-notebooks setup setup-all setup-browser setup-qgis setup-gdal \
         plugin-zip bench defaults clean
 
 demo: setup
 	$(VENV)/bin/arealsirk demo --out $(OUT)
 
-test: setup-all setup-browser setup-qgis test-python test-qgis test-notebooks
+test: setup-all setup-browser setup-qgis setup-gdal test-python test-qgis test-notebooks
 
 setup:
 	bash scripts/setup_env.sh
@@ -25,6 +25,15 @@ setup-browser: setup-all
 
 setup-qgis:
 	bash scripts/setup_qgis.sh $(QGIS_VENV)
+
+# gdaldem is the independent reference for the slope tests
+setup-gdal:
+	@command -v gdaldem >/dev/null || { SUDO=$$( [ "$$(id -u)" -ne 0 ] && echo sudo ); \
+	  DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends gdal-bin; }
+
+# `make test` sets AREALSIRK_NO_SKIP=1: a skipped test fails (tests/conftest.py), so a missing
+# browser, QGIS or gdaldem can never pass silently.
+test: export AREALSIRK_NO_SKIP = 1
 
 test-python:
 	$(VENV)/bin/python -m pytest tests
