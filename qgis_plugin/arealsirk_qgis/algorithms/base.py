@@ -20,11 +20,14 @@ from pathlib import Path
 from typing import Any
 
 from qgis.core import (
+    QgsProcessing,
     QgsProcessingAlgorithm,
     QgsProcessingException,
     QgsProcessingLayerPostProcessorInterface,
     QgsProcessingOutputNumber,
     QgsProcessingOutputString,
+    QgsProcessingParameterFeatureSink,
+    QgsProcessingParameterFeatureSource,
 )
 from qgis.PyQt.QtGui import QIcon
 
@@ -143,6 +146,30 @@ class ArealsirkAlgorithm(QgsProcessingAlgorithm):
     def createInstance(self) -> ArealsirkAlgorithm:  # noqa: N802
         return type(self)()
 
+    def add_kommuner_and_exclusions(self, kommuner_label: tuple[str, str]) -> None:
+        """Declare the optional KOMMUNER (per-kommune table) and EXCLUSIONS polygon inputs."""
+        self.addParameter(
+            QgsProcessingParameterFeatureSource(
+                self.KOMMUNER, i18n.tr(*kommuner_label), [QgsProcessing.TypeVectorPolygon], optional=True
+            )
+        )
+        self.addParameter(
+            QgsProcessingParameterFeatureSource(
+                self.EXCLUSIONS,
+                i18n.tr(
+                    "Exclusions (lakes, protected areas: no new site inside)",
+                    "Eksklusjoner (vann, verneområder: ingen ny lokalisering inni)",
+                ),
+                [QgsProcessing.TypeVectorPolygon],
+                optional=True,
+            )
+        )
+
+    def add_sink(self, name: str, label: tuple[str, str], kind: int, *, optional: bool = False) -> None:
+        """Declare an output sink; optional sinks are not created unless the user asks."""
+        extra = {"optional": True, "createByDefault": False} if optional else {}
+        self.addParameter(QgsProcessingParameterFeatureSink(name, i18n.tr(*label), kind, **extra))
+
     def add_summary_outputs(self) -> None:
         """Declare the SUMMARY (Markdown) and STATUS string outputs every workflow returns."""
         self.addOutput(
@@ -228,14 +255,21 @@ class ArealsirkAlgorithm(QgsProcessingAlgorithm):
         style_when_loaded(context, dest_id, style)
         return {name: dest_id}
 
-    def finish_and_write(self, result: Any, parameters: dict, context: Any, feedback: Any,
-                         sinks: list[tuple[str, str, str | None, bool]]) -> dict[str, Any]:
+    def finish_and_write(
+        self,
+        result: Any,
+        parameters: dict,
+        context: Any,
+        feedback: Any,
+        sinks: list[tuple[str, str, str | None, bool]],
+    ) -> dict[str, Any]:
         """:meth:`finish`, then :meth:`write` each ``(sink, result layer or table, style, optional)``."""
         outputs = self.finish(result, feedback)
         for sink, key, style, optional in sinks:
             frame = result.layers.get(key, result.tables.get(key))
-            outputs |= self.write(parameters, sink, context, frame, feedback=feedback, style=style,
-                                  optional=optional)
+            outputs |= self.write(
+                parameters, sink, context, frame, feedback=feedback, style=style, optional=optional
+            )
         return outputs
 
     def finish(self, result: Any, feedback: Any) -> dict[str, Any]:

@@ -13,7 +13,6 @@ from qgis.core import (
     QgsProcessing,
     QgsProcessingParameterBoolean,
     QgsProcessingParameterEnum,
-    QgsProcessingParameterFeatureSink,
     QgsProcessingParameterFeatureSource,
     QgsProcessingParameterField,
     QgsProcessingParameterNumber,
@@ -147,12 +146,8 @@ class OdMatrix(ArealsirkAlgorithm):
                 defaultValue=False,
             )
         )
-        self.addParameter(
-            QgsProcessingParameterFeatureSink(
-                self.OUTPUT,
-                tr("Cost matrix (lines)", "Kostnadsmatrise (linjer)"),
-                QgsProcessing.TypeVectorLine,
-            )
+        self.add_sink(
+            self.OUTPUT, ("Cost matrix (lines)", "Kostnadsmatrise (linjer)"), QgsProcessing.TypeVectorLine
         )
 
     def run_workflow(self, parameters: dict, context: Any, feedback: Any) -> dict:

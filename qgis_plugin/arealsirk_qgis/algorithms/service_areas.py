@@ -12,7 +12,6 @@ from qgis.core import (
     QgsProcessing,
     QgsProcessingException,
     QgsProcessingParameterBoolean,
-    QgsProcessingParameterFeatureSink,
     QgsProcessingParameterFeatureSource,
     QgsProcessingParameterField,
     QgsProcessingParameterString,
@@ -90,11 +89,7 @@ class ServiceAreas(ArealsirkAlgorithm):
                 defaultValue=False,
             )
         )
-        self.addParameter(
-            QgsProcessingParameterFeatureSink(
-                self.OUTPUT, tr("Service areas", "Kjøretidssoner"), QgsProcessing.TypeVectorPolygon
-            )
-        )
+        self.add_sink(self.OUTPUT, ("Service areas", "Kjøretidssoner"), QgsProcessing.TypeVectorPolygon)
 
     def run_workflow(self, parameters: dict, context: Any, feedback: Any) -> dict:
         service_areas = self.library("proximity", "service_areas")

@@ -6,7 +6,6 @@ from typing import Any
 
 from qgis.core import (
     QgsProcessing,
-    QgsProcessingParameterFeatureSink,
     QgsProcessingParameterFeatureSource,
     QgsProcessingParameterField,
     QgsProcessingParameterNumber,
@@ -150,56 +149,25 @@ class SiteBiogas(ArealsirkAlgorithm):
                 optional=True,
             )
         )
-        self.addParameter(
-            QgsProcessingParameterFeatureSource(
-                self.KOMMUNER,
-                tr("Municipalities (for the per-municipality table)", "Kommuner (for tabellen per kommune)"),
-                [QgsProcessing.TypeVectorPolygon],
-                optional=True,
-            )
+        self.add_kommuner_and_exclusions(
+            ("Municipalities (for the per-municipality table)", "Kommuner (for tabellen per kommune)")
         )
-        self.addParameter(
-            QgsProcessingParameterFeatureSource(
-                self.EXCLUSIONS,
-                tr(
-                    "Exclusions (lakes, protected areas: no new site inside)",
-                    "Eksklusjoner (vann, verneområder: ingen ny lokalisering inni)",
-                ),
-                [QgsProcessing.TypeVectorPolygon],
-                optional=True,
-            )
+        self.add_sink(
+            self.OUTPUT, ("Selected biogas plants", "Valgte biogassanlegg"), QgsProcessing.TypeVectorPoint
         )
-        self.addParameter(
-            QgsProcessingParameterFeatureSink(
-                self.OUTPUT,
-                tr("Selected biogas plants", "Valgte biogassanlegg"),
-                QgsProcessing.TypeVectorPoint,
-            )
+        self.add_sink(
+            self.ALLOCATION,
+            ("Feedstock allocation (source to plant)", "Tilordning (kilde til anlegg)"),
+            QgsProcessing.TypeVectorLine,
         )
-        self.addParameter(
-            QgsProcessingParameterFeatureSink(
-                self.ALLOCATION,
-                tr("Feedstock allocation (source to plant)", "Tilordning (kilde til anlegg)"),
-                QgsProcessing.TypeVectorLine,
-            )
+        self.add_sink(
+            self.CATCHMENTS, ("Catchments", "Nedslagsfelt"), QgsProcessing.TypeVectorPolygon, optional=True
         )
-        self.addParameter(
-            QgsProcessingParameterFeatureSink(
-                self.CATCHMENTS,
-                tr("Catchments", "Nedslagsfelt"),
-                QgsProcessing.TypeVectorPolygon,
-                optional=True,
-                createByDefault=False,
-            )
-        )
-        self.addParameter(
-            QgsProcessingParameterFeatureSink(
-                self.BY_KOMMUNE,
-                tr("Figures per municipality (table)", "Tall per kommune (tabell)"),
-                QgsProcessing.TypeVector,
-                optional=True,
-                createByDefault=False,
-            )
+        self.add_sink(
+            self.BY_KOMMUNE,
+            ("Figures per municipality (table)", "Tall per kommune (tabell)"),
+            QgsProcessing.TypeVector,
+            optional=True,
         )
         self.add_summary_outputs()
 
@@ -230,7 +198,14 @@ class SiteBiogas(ArealsirkAlgorithm):
             **Callbacks(feedback).kwargs(),
         )
         return self.finish_and_write(
-            result, parameters, context, feedback,
-            [(self.OUTPUT, "selected_sites", "sites", False), (self.ALLOCATION, "allocation", "allocation", False),
-             (self.CATCHMENTS, "catchments", "catchments", True), (self.BY_KOMMUNE, "by_kommune", None, True)],
+            result,
+            parameters,
+            context,
+            feedback,
+            [
+                (self.OUTPUT, "selected_sites", "sites", False),
+                (self.ALLOCATION, "allocation", "allocation", False),
+                (self.CATCHMENTS, "catchments", "catchments", True),
+                (self.BY_KOMMUNE, "by_kommune", None, True),
+            ],
         )

@@ -93,30 +93,8 @@ class SiteIndustrialParks(ArealsirkAlgorithm):
                     maxValue=1.0,
                 )
             )
-        self.addParameter(
-            QgsProcessingParameterFeatureSource(
-                self.KOMMUNER,
-                tr("Municipalities", "Kommuner"),
-                [QgsProcessing.TypeVectorPolygon],
-                optional=True,
-            )
-        )
-        self.addParameter(
-            QgsProcessingParameterFeatureSource(
-                self.EXCLUSIONS,
-                tr(
-                    "Exclusions (lakes, protected areas: no new site inside)",
-                    "Eksklusjoner (vann, verneområder: ingen ny lokalisering inni)",
-                ),
-                [QgsProcessing.TypeVectorPolygon],
-                optional=True,
-            )
-        )
-        self.addParameter(
-            QgsProcessingParameterFeatureSink(
-                self.OUTPUT, tr("Selected parks", "Valgte parker"), QgsProcessing.TypeVectorPoint
-            )
-        )
+        self.add_kommuner_and_exclusions(("Municipalities", "Kommuner"))
+        self.add_sink(self.OUTPUT, ("Selected parks", "Valgte parker"), QgsProcessing.TypeVectorPoint)
         self.addParameter(
             QgsProcessingParameterFeatureSink(
                 self.SCORED,
@@ -125,14 +103,11 @@ class SiteIndustrialParks(ArealsirkAlgorithm):
                 optional=True,
             )
         )
-        self.addParameter(
-            QgsProcessingParameterFeatureSink(
-                self.MATCHES,
-                tr("Symbiosis matches", "Symbiosekoblinger"),
-                QgsProcessing.TypeVectorLine,
-                optional=True,
-                createByDefault=False,
-            )
+        self.add_sink(
+            self.MATCHES,
+            ("Symbiosis matches", "Symbiosekoblinger"),
+            QgsProcessing.TypeVectorLine,
+            optional=True,
         )
         self.add_summary_outputs()
 
@@ -154,7 +129,13 @@ class SiteIndustrialParks(ArealsirkAlgorithm):
             **Callbacks(feedback).kwargs(),
         )
         return self.finish_and_write(
-            result, parameters, context, feedback,
-            [(self.OUTPUT, "selected_sites", "sites", False), (self.SCORED, "candidates", "candidates", True),
-             (self.MATCHES, "matches", "matches", True)],
+            result,
+            parameters,
+            context,
+            feedback,
+            [
+                (self.OUTPUT, "selected_sites", "sites", False),
+                (self.SCORED, "candidates", "candidates", True),
+                (self.MATCHES, "matches", "matches", True),
+            ],
         )

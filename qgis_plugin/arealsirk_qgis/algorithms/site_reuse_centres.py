@@ -7,7 +7,6 @@ from typing import Any
 from qgis.core import (
     QgsProcessing,
     QgsProcessingParameterEnum,
-    QgsProcessingParameterFeatureSink,
     QgsProcessingParameterFeatureSource,
     QgsProcessingParameterField,
     QgsProcessingParameterNumber,
@@ -120,56 +119,28 @@ class SiteReuseCentres(ArealsirkAlgorithm):
                 optional=True,
             )
         )
-        self.addParameter(
-            QgsProcessingParameterFeatureSource(
-                self.KOMMUNER,
-                tr("Municipalities (for the fairness table)", "Kommuner (for rettferdighetstabellen)"),
-                [QgsProcessing.TypeVectorPolygon],
-                optional=True,
-            )
+        self.add_kommuner_and_exclusions(
+            ("Municipalities (for the fairness table)", "Kommuner (for rettferdighetstabellen)")
         )
-        self.addParameter(
-            QgsProcessingParameterFeatureSource(
-                self.EXCLUSIONS,
-                tr(
-                    "Exclusions (lakes, protected areas: no new site inside)",
-                    "Eksklusjoner (vann, verneområder: ingen ny lokalisering inni)",
-                ),
-                [QgsProcessing.TypeVectorPolygon],
-                optional=True,
-            )
+        self.add_sink(
+            self.OUTPUT, ("Selected reuse centres", "Valgte gjenbrukssentre"), QgsProcessing.TypeVectorPoint
         )
-        self.addParameter(
-            QgsProcessingParameterFeatureSink(
-                self.OUTPUT,
-                tr("Selected reuse centres", "Valgte gjenbrukssentre"),
-                QgsProcessing.TypeVectorPoint,
-            )
+        self.add_sink(
+            self.ALLOCATION,
+            ("Allocation (demand to centre)", "Tilordning (etterspørsel til senter)"),
+            QgsProcessing.TypeVectorLine,
         )
-        self.addParameter(
-            QgsProcessingParameterFeatureSink(
-                self.ALLOCATION,
-                tr("Allocation (demand to centre)", "Tilordning (etterspørsel til senter)"),
-                QgsProcessing.TypeVectorLine,
-            )
+        self.add_sink(
+            self.SERVICE_AREAS,
+            ("Service areas", "Kjøretidssoner"),
+            QgsProcessing.TypeVectorPolygon,
+            optional=True,
         )
-        self.addParameter(
-            QgsProcessingParameterFeatureSink(
-                self.SERVICE_AREAS,
-                tr("Service areas", "Kjøretidssoner"),
-                QgsProcessing.TypeVectorPolygon,
-                optional=True,
-                createByDefault=False,
-            )
-        )
-        self.addParameter(
-            QgsProcessingParameterFeatureSink(
-                self.BY_KOMMUNE,
-                tr("Coverage per municipality (table)", "Dekning per kommune (tabell)"),
-                QgsProcessing.TypeVector,
-                optional=True,
-                createByDefault=False,
-            )
+        self.add_sink(
+            self.BY_KOMMUNE,
+            ("Coverage per municipality (table)", "Dekning per kommune (tabell)"),
+            QgsProcessing.TypeVector,
+            optional=True,
         )
         self.add_summary_outputs()
 
@@ -195,7 +166,14 @@ class SiteReuseCentres(ArealsirkAlgorithm):
             **Callbacks(feedback).kwargs(),
         )
         return self.finish_and_write(
-            result, parameters, context, feedback,
-            [(self.OUTPUT, "selected_sites", "sites", False), (self.ALLOCATION, "allocation", "allocation", False),
-             (self.SERVICE_AREAS, "service_areas", "service_areas", True), (self.BY_KOMMUNE, "by_kommune", None, True)],
+            result,
+            parameters,
+            context,
+            feedback,
+            [
+                (self.OUTPUT, "selected_sites", "sites", False),
+                (self.ALLOCATION, "allocation", "allocation", False),
+                (self.SERVICE_AREAS, "service_areas", "service_areas", True),
+                (self.BY_KOMMUNE, "by_kommune", None, True),
+            ],
         )

@@ -6,7 +6,6 @@ from typing import Any
 
 from qgis.core import (
     QgsProcessing,
-    QgsProcessingParameterFeatureSink,
     QgsProcessingParameterFeatureSource,
     QgsProcessingParameterNumber,
 )
@@ -74,19 +73,12 @@ class SymbiosisMatches(ArealsirkAlgorithm):
                 maxValue=10000.0,
             )
         )
-        self.addParameter(
-            QgsProcessingParameterFeatureSink(
-                self.OUTPUT, tr("Symbiosis matches", "Symbiosekoblinger"), QgsProcessing.TypeVectorLine
-            )
-        )
-        self.addParameter(
-            QgsProcessingParameterFeatureSink(
-                self.BALANCE,
-                tr("Flow balance (table)", "Balanse per strøm (tabell)"),
-                QgsProcessing.TypeVector,
-                optional=True,
-                createByDefault=False,
-            )
+        self.add_sink(self.OUTPUT, ("Symbiosis matches", "Symbiosekoblinger"), QgsProcessing.TypeVectorLine)
+        self.add_sink(
+            self.BALANCE,
+            ("Flow balance (table)", "Balanse per strøm (tabell)"),
+            QgsProcessing.TypeVector,
+            optional=True,
         )
         self.add_summary_outputs()
 
@@ -100,6 +92,9 @@ class SymbiosisMatches(ArealsirkAlgorithm):
             **Callbacks(feedback).kwargs(),
         )
         return self.finish_and_write(
-            result, parameters, context, feedback,
+            result,
+            parameters,
+            context,
+            feedback,
             [(self.OUTPUT, "matches", "matches", False), (self.BALANCE, "flow_balance", None, True)],
         )
