@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import numpy as np
 
@@ -25,6 +25,21 @@ if TYPE_CHECKING:
     from ..network import SnapResult
 
 log = logging.getLogger("arealsirk")
+
+
+def option(
+    value: Any,
+    key: str,
+    name: str,
+    parameters: Mapping[str, Any] | None = None,
+    **limits: Any,
+) -> float:
+    """A numeric option: ``value`` when given, else the defaults-table ``key`` (or its override in
+    ``parameters``), checked with :func:`arealsirk._validate.check_number` under ``name``
+    (``limits``: ``minimum``, ``maximum``, ``exclusive_minimum``, ``integer``)."""
+    from .._validate import check_number
+
+    return check_number(value if value is not None else parameter(key, parameters), name, **limits)
 
 
 def is_graph(obj: Any) -> bool:
@@ -243,6 +258,63 @@ def stack_sites(parts: list[gpd.GeoDataFrame], *, crs: Any) -> gpd.GeoDataFrame:
     out["name"] = out["name"].where(out["name"].notna(), out["id"]).astype(str)
     out["existing"] = out["existing"].astype(bool)
     return out
+
+
+class SiteLayers(NamedTuple):
+    """Existing facilities and candidate sites of one run (see :func:`site_layers`)."""
+
+    sites: gpd.GeoDataFrame  #: existing first, then candidates (:func:`stack_sites`)
+    parts: list[tuple[str, gpd.GeoDataFrame]]  #: (layer name, layer) for :func:`snap_parts`
+    n_existing: int  #: the first ``n_existing`` rows of ``sites`` are existing (kept open)
+    messages: list[str]  #: explanations (excluded candidates, ignored existing rows)
+
+
+def site_layers(
+    candidates: gpd.GeoDataFrame,
+    existing: gpd.GeoDataFrame | None,
+    *,
+    existing_types: tuple[str, ...],
+    exclusions: gpd.GeoDataFrame | None,
+    crs: Any,
+    what: str,
+    other_message: str | None = None,
+) -> SiteLayers:
+    """Validate candidates and existing facilities and stack them into one site table.
+
+    Candidates are validated, turned into points, given ids and filtered by ``exclusions``
+    (:func:`exclude`); existing rows whose ``facility_type`` is not in ``existing_types``
+    are left out (with the message ``other_message`` when given, else silently).  ``what``
+    names an existing facility in the error when no site is left ("plant", "station").
+    """
+    messages: list[str] = []
+    cand = validate_layer(candidates, name="candidates", geometry=["point", "polygon"])
+    cand = points_of(cand)
+    cand["id"] = ids_of(cand, "cand")
+    cand, msg = exclude(cand, exclusions)
+    messages += msg
+    parts: list[tuple[str, gpd.GeoDataFrame]] = []
+    n_ex = 0
+    if existing is not None:
+        ex = validate_layer(existing, name="existing", geometry=["point", "polygon"])
+        if "facility_type" in ex.columns:
+            keep = ex["facility_type"].astype(str).str.lower().isin(existing_types)
+            if other_message is not None and (~keep).any():
+                messages.append(Message(other_message, n=int((~keep).sum())))
+            ex = ex[keep.to_numpy()].reset_index(drop=True)
+        if len(ex):
+            ex = points_of(ex)
+            ex["id"] = ids_of(ex, "existing")
+            parts.append(("existing", ex.assign(existing=True)))
+            n_ex = len(ex)
+    if len(cand):
+        parts.append(("candidates", cand.assign(existing=False)))
+    if not parts:
+        raise InputError(f"candidates: no candidate site left (and no existing {what})")
+    sites = stack_sites([g for _, g in parts], crs=crs)
+    if sites["id"].duplicated().any():
+        dup = sites.loc[sites["id"].duplicated(), "id"].iloc[0]
+        raise InputError(f"candidates/existing: site id {dup!r} is used twice")
+    return SiteLayers(sites, parts, n_ex, messages)
 
 
 def line(a: tuple[float, float], b: tuple[float, float]) -> Any:

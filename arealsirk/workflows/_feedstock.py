@@ -18,8 +18,8 @@ fixed open (:math:`y_j = 1`, :math:`L_j = 0`) and a column :math:`x_{i0}` "not
 collected" with a penalty :math:`\\pi` km per tonne (``<prefix>.uncollected_penalty_km``):
 a source that no viable plant can reach within ``max_km`` is reported, not forced.
 Without ``count`` the fixed cost :math:`f_j` is ``<prefix>.plant_fixed_tkm``; with ``count``
-the number of plants is set exactly by a Lagrangian search on :math:`f_j` (the price
-of one more plant), finished if needed by greedy additions of the best plant.
+the number of plants is fixed exactly, :math:`\\sum_j y_j = count` (``facility_location(...,
+p=)``, an exact MILP solved by HiGHS), and :math:`f_j = 0`.
 """
 
 from __future__ import annotations
@@ -45,15 +45,15 @@ from ..resources import (
 from ._common import (
     as_graph,
     clean_kommuner,
-    exclude,
     ids_of,
     kommune_of,
     line,
     od_snapped,
+    option,
     points_of,
+    site_layers,
     snap_layer,
     snap_parts,
-    stack_sites,
     status_of,
 )
 from ._messages import Message, model_note
@@ -83,7 +83,7 @@ class Profile:
     min_key: str = "min_plant_t"  #: key of the minimum size in the defaults table
 
 
-def _new_fixed_cost(
+def _solve(
     cost: np.ndarray,
     q: np.ndarray,
     cap: np.ndarray,
@@ -91,120 +91,70 @@ def _new_fixed_cost(
     fixed: np.ndarray,
     fcost: np.ndarray,
     *,
+    count_new: int | None,
     time_limit: float | None,
     exact: bool,
+    progress: Any = None,
+    is_cancelled: Any = None,
 ) -> Any:
-    from ..locate import facility_location
+    r"""Solve the model of the module docstring with :func:`arealsirk.locate.facility_location`.
 
-    return facility_location(cost, q, cap, fcost, min_load=L, fixed=fixed, time_limit=time_limit, exact=exact)
-
-
-def _solve_count(
-    cost: np.ndarray,
-    q: np.ndarray,
-    cap: np.ndarray,
-    L: np.ndarray,
-    fixed: np.ndarray,
-    is_new: np.ndarray,
-    count_new: int,
-    *,
-    price0: float,
-    time_limit: float | None,
-    exact: bool,
-    p: Progress,
-) -> tuple[Any, float, list[str]]:
-    r"""Open exactly ``count_new`` new plants (plus the fixed ones).
-
-    :func:`arealsirk.locate.facility_location` has no cardinality constraint, so the
-    constraint :math:`\sum_j y_j = p` is priced (Lagrangian relaxation): a price
-    :math:`\lambda` per new plant is searched (geometric bracketing from ``price0``,
-    then bisection) until exactly ``count_new`` plants open.  Each solution at a price
-    is optimal for its own count, so a hit is an optimal answer for ``count_new``.
-    When the count is skipped (a jump in the parametric curve), plants are added
-    greedily to the best solution with fewer plants, and the status says "feasible".
-
-    Returns the result, the price used (to subtract from its objective) and messages.
+    ``count_new`` (new plants wanted) adds :math:`\sum_j y_j = p` through ``p=``; ``p`` counts
+    every open column, so it is ``count_new`` plus the fixed columns (existing plants and the
+    "not collected" column, which is always open).  All other constraints (minimum plant size,
+    allowed pairs within ``max_km``, existing plants fixed) are the same with or without a count,
+    so no fallback is needed.  With a count the fixed costs are a constant and are set to 0: the
+    objective is then tonne-km plus the "not collected" penalty, as without a count.
     """
     from ..locate import facility_location
 
-    msgs: list[str] = []
-    big = float(np.nansum(q) * np.nanmax(np.where(np.isfinite(cost), cost, 0)) + 1.0)
-
-    def run(lam: float, extra_fixed: tuple[int, ...] = ()) -> Any:
-        f = np.where(is_new, lam, 0.0)
-        fx = np.unique(np.r_[fixed, np.asarray(extra_fixed, dtype=int)]).astype(int)
-        return facility_location(cost, q, cap, f, min_load=L, fixed=fx, time_limit=time_limit, exact=exact)
-
-    def n_new(res: Any) -> int:
-        return int(is_new[np.asarray(res.facilities, dtype=int)].sum())
-
-    lam = max(price0, 1.0)
-    r = run(lam)
-    k = n_new(r)
-    if k == count_new:
-        return r, lam, msgs
-    below: tuple[float, Any] | None = (lam, r) if k < count_new else None
-    above: tuple[float, Any] | None = (lam, r) if k > count_new else None
-    for step in range(8):  # bracket
-        p(step / 20, f"pricing plants for {count_new} new plant(s)")
-        if below is not None and above is not None:
-            break
-        lam = lam * 4 if below is None else (lam / 4 if step < 7 else 0.0)
-        r = run(lam)
-        k = n_new(r)
-        if k == count_new:
-            return r, lam, msgs
-        if k < count_new:
-            below = (lam, r)
-        else:
-            above = (lam, r)
-    if below is not None and above is not None:
-        for step in range(10):  # bisection between the bracket (geometric while both are > 0)
-            p(0.4 + step / 20, f"pricing plants for {count_new} new plant(s)")
-            lo, hi = above[0], below[0]
-            lam = float(np.sqrt(lo * hi)) if lo > 0 else 0.5 * hi
-            r = run(lam)
-            k = n_new(r)
-            if k == count_new:
-                return r, lam, msgs
-            if k < count_new:
-                below = (lam, r)
-            else:
-                above = (lam, r)
-            if hi - lo < 1e-3 * hi:
-                break
-    # greedy completion from the best solution with fewer plants (or only the fixed ones)
-    base = below[1] if below is not None else run(big)
-    chosen = tuple(int(j) for j in np.asarray(base.facilities, dtype=int) if is_new[j])
-    supply = (np.isfinite(cost) * q[:, None]).sum(axis=0)
-    while len(chosen) < count_new:
-        p.check()
-        pool = [int(j) for j in np.argsort(-supply) if is_new[j] and int(j) not in chosen][:10]
-        best = None
-        for j in pool:
-            try:
-                r = run(big, (*chosen, j))
-            except InfeasibleError:
-                continue
-            if n_new(r) == len(chosen) + 1 and (best is None or r.objective < best[0].objective):
-                best = (r, j)
-        if best is None:
-            raise InfeasibleError(
-                f"count: no solution with exactly {count_new} new plant(s) satisfies the "
-                "minimum plant size and capacities; try another count"
-            )
-        base, chosen = best[0], (*chosen, best[1])
-    msgs.append(Message("feedstock.greedy", k=count_new))
-    return _with_status(base, "feasible"), big, msgs
-
-
-def _with_status(res: Any, status: str) -> Any:
-    import dataclasses
-
+    if count_new is None:
+        return facility_location(
+            cost,
+            q,
+            cap,
+            fcost,
+            min_load=L,
+            fixed=fixed,
+            time_limit=time_limit,
+            exact=exact,
+            progress=progress,
+            is_cancelled=is_cancelled,
+        )
+    p = int(count_new) + int(np.unique(fixed).size)
     try:
-        return dataclasses.replace(res, status=status)
-    except Exception:  # pragma: no cover - result not a dataclass
-        return res
+        return facility_location(
+            cost,
+            q,
+            cap,
+            np.zeros_like(fcost),
+            min_load=L,
+            fixed=fixed,
+            p=p,
+            time_limit=time_limit,
+            exact=exact,
+            progress=progress,
+            is_cancelled=is_cancelled,
+        )
+    except InfeasibleError as e:
+        raise InfeasibleError(
+            f"count: no solution with exactly {count_new} new plant(s) satisfies the "
+            f"minimum plant size and capacities; try another count ({e})"
+        ) from e
+
+
+def run_profile(profile: Profile, args: Mapping[str, Any]) -> WorkflowResult:
+    """Run :func:`site_feedstock` with the arguments of a public wrapper (its ``locals()``).
+
+    The wrappers (:func:`~arealsirk.workflows.site_biogas`, ``site_bioenergy``,
+    ``site_textile_reuse``) keep their explicit public signatures and pass them on here,
+    so the forwarding lives in one place; the wrapper's name of the minimum size
+    (``profile.min_key``, e.g. ``min_site_t``) becomes ``min_plant_t``.
+    """
+    a = dict(args)
+    if profile.min_key != "min_plant_t":
+        a["min_plant_t"] = a.pop(profile.min_key)
+    return site_feedstock(profile, a.pop("sources"), a.pop("candidates"), a.pop("roads"), **a)
 
 
 def site_feedstock(
@@ -235,23 +185,9 @@ def site_feedstock(
     p = Progress(progress, is_cancelled)
     params = check_parameters(parameters)
     pre = profile.prefix
-    max_km = check_number(
-        max_km if max_km is not None else parameter(f"{pre}.max_km", params),
-        "max_km",
-        minimum=0,
-        exclusive_minimum=True,
-    )
-    min_t = check_number(
-        min_plant_t if min_plant_t is not None else parameter(f"{pre}.{profile.min_key}", params),
-        profile.min_key,
-        minimum=0,
-    )
-    cap_t = check_number(
-        capacity_t if capacity_t is not None else parameter(f"{pre}.capacity_t", params),
-        "capacity_t",
-        minimum=0,
-        exclusive_minimum=True,
-    )
+    max_km = option(max_km, f"{pre}.max_km", "max_km", params, minimum=0, exclusive_minimum=True)
+    min_t = option(min_plant_t, f"{pre}.{profile.min_key}", profile.min_key, params, minimum=0)
+    cap_t = option(capacity_t, f"{pre}.capacity_t", "capacity_t", params, minimum=0, exclusive_minimum=True)
     if min_t > cap_t:
         raise InputError(
             f"{profile.min_key}={min_t:g} t/yr is above capacity_t={cap_t:g} t/yr: no plant could open"
@@ -312,44 +248,19 @@ def site_feedstock(
     kom = clean_kommuner(kommuner)
     src["kommunenummer"] = kommune_of(src, kom).to_numpy()
 
-    cand = validate_layer(candidates, name="candidates", geometry=["point", "polygon"])
-    cand = points_of(cand)
-    cand["id"] = ids_of(cand, "cand")
-    cand, msg = exclude(cand, exclusions)
-    messages += msg
-    parts = []
-    part_names: list[str] = []
-    n_ex = 0
-    if existing is not None:
-        ex = validate_layer(existing, name="existing", geometry=["point", "polygon"])
-        if "facility_type" in ex.columns:
-            keep = ex["facility_type"].astype(str).str.lower().isin(profile.existing_types)
-            ex = ex[keep.to_numpy()].reset_index(drop=True)
-        if len(ex):
-            ex = points_of(ex)
-            ex["id"] = ids_of(ex, "existing")
-            if "capacity_t" in ex.columns:
-                c = pd.to_numeric(ex["capacity_t"], errors="coerce")
-                ex["capacity_t"] = c.where(c > 0, cap_t)
-            else:
-                ex["capacity_t"] = cap_t
-            parts.append(ex.assign(existing=True))
-            part_names.append("existing")
-            n_ex = len(ex)
-    if len(cand):
-        parts.append(cand.assign(existing=False, capacity_t=cap_t))
-        part_names.append("candidates")
-    if not parts:
-        raise InputError("candidates: no candidate site left (and no existing plant)")
-    sites = stack_sites(parts, crs=src.crs)
-    if sites["id"].duplicated().any():
-        raise InputError(
-            f"candidates/existing: site id {sites.loc[sites['id'].duplicated(), 'id'].iloc[0]!r} "
-            "is used twice"
-        )
-    sites["capacity_t"] = (
-        pd.to_numeric(sites["capacity_t"], errors="coerce").fillna(cap_t).to_numpy(dtype=float)
+    site_set = site_layers(
+        candidates,
+        existing,
+        existing_types=profile.existing_types,
+        exclusions=exclusions,
+        crs=src.crs,
+        what="plant",
     )
+    sites, parts, n_ex = site_set.sites, site_set.parts, site_set.n_existing
+    messages += site_set.messages
+    # existing plants: their own positive capacity_t, else capacity_t; new plants: capacity_t
+    own_cap = pd.to_numeric(sites["capacity_t"], errors="coerce").to_numpy(dtype=float)
+    sites["capacity_t"] = np.where(sites["existing"].to_numpy(dtype=bool) & (own_cap > 0), own_cap, cap_t)
     is_new = ~sites["existing"].to_numpy(dtype=bool)
     if count is not None and count < n_ex:
         raise InputError(
@@ -362,7 +273,7 @@ def site_feedstock(
     p(0.15, f"road distances {len(src)} sources x {len(sites)} sites")
     # snap each layer once; both matrices reuse the snapped nodes
     src_snap = snap_layer(graph, src, name="sources")
-    site_snap = snap_parts(graph, list(zip(part_names, parts, strict=True)))
+    site_snap = snap_parts(graph, parts)
     km = od_snapped(graph, src_snap, site_snap, weight="length") / 1000.0
     minutes = od_snapped(graph, src_snap, site_snap, weight="travel_time") / 60.0
     allowed = km <= max_km
@@ -414,24 +325,20 @@ def site_feedstock(
     m = len(keep_cols)
     fixed = np.r_[np.flatnonzero(~is_new[keep_cols]), m]
     p(0.25, "capacitated facility location")
-    if count is None:
-        fcost = np.where(new_v, parameter(f"{pre}.plant_fixed_tkm", params), 0.0)
-        res = _new_fixed_cost(C, q, capv, Lv, fixed, fcost, time_limit=time_limit, exact=exact)
-    else:
-        res, _, msg = _solve_count(
-            C,
-            q,
-            capv,
-            Lv,
-            fixed,
-            new_v,
-            count - n_ex,
-            price0=parameter(f"{pre}.plant_fixed_tkm", params),
-            time_limit=time_limit,
-            exact=exact,
-            p=p.sub(0.25, 0.7),
-        )
-        messages += msg
+    fcost = np.where(new_v, parameter(f"{pre}.plant_fixed_tkm", params), 0.0)
+    res = _solve(
+        C,
+        q,
+        capv,
+        Lv,
+        fixed,
+        fcost,
+        count_new=None if count is None else count - n_ex,
+        time_limit=time_limit,
+        exact=exact,
+        progress=p.sub(0.25, 0.75),
+        is_cancelled=is_cancelled,
+    )
     status = status_of(res)
     opened = [int(j) for j in np.asarray(res.facilities, dtype=int) if j < m]
     if not opened:

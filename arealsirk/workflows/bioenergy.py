@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from ..resources import forest_residue_gwh, parameter
-from ._feedstock import Profile, site_feedstock
+from ._feedstock import Profile, run_profile
 from ._messages import Message
 from ._result import WorkflowResult
 
@@ -67,21 +67,4 @@ def site_bioenergy(
     delivered; sources of other kinds are ignored with a message; existing plants are
     rows with ``facility_type`` "bioenergy_plant"/"heating_plant".
     """
-    return site_feedstock(
-        BIOENERGY,
-        sources,
-        candidates,
-        roads,
-        count=count,
-        max_km=max_km,
-        min_plant_t=min_plant_t,
-        capacity_t=capacity_t,
-        existing=existing,
-        kommuner=kommuner,
-        parameters=parameters,
-        exclusions=exclusions,
-        exact=exact,
-        time_limit=time_limit,
-        progress=progress,
-        is_cancelled=is_cancelled,
-    )
+    return run_profile(BIOENERGY, locals())

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from ..resources import energy_gwh_from_methane, has_methane_yield, methane_yield
-from ._feedstock import Profile, site_feedstock
+from ._feedstock import Profile, run_profile
 from ._messages import Message
 from ._result import WorkflowResult
 
@@ -116,22 +116,4 @@ def site_biogas(
         When no site can reach the minimum plant size within ``max_km`` (the message names
         the best candidate and its reachable tonnes), or ``count`` cannot be met.
     """
-    return site_feedstock(
-        BIOGAS,
-        sources,
-        candidates,
-        roads,
-        count=count,
-        max_km=max_km,
-        min_plant_t=min_plant_t,
-        capacity_t=capacity_t,
-        existing=existing,
-        kommuner=kommuner,
-        parameters=parameters,
-        kinds=kinds,
-        exclusions=exclusions,
-        exact=exact,
-        time_limit=time_limit,
-        progress=progress,
-        is_cancelled=is_cancelled,
-    )
+    return run_profile(BIOGAS, locals())

@@ -33,16 +33,16 @@ from ..resources import parameter
 from ._common import (
     as_graph,
     clean_kommuner,
-    exclude,
     ids_of,
     kommune_names,
     kommune_of,
     line,
     od_snapped,
+    option,
     points_of,
+    site_layers,
     snap_layer,
     snap_parts,
-    stack_sites,
     status_of,
 )
 from ._messages import Message, model_note
@@ -199,12 +199,7 @@ def site_reuse_centres(
     from .. import locate
 
     p = Progress(progress, is_cancelled)
-    max_minutes = check_number(
-        max_minutes if max_minutes is not None else parameter("reuse.max_minutes"),
-        "max_minutes",
-        minimum=0,
-        exclusive_minimum=True,
-    )
+    max_minutes = option(max_minutes, "reuse.max_minutes", "max_minutes", minimum=0, exclusive_minimum=True)
     count = check_number(count, "count", minimum=1, integer=True)
     if objective not in ("coverage", "median", "p_median"):
         raise InputError(f"objective must be 'coverage' or 'median', got {objective!r}")
@@ -213,40 +208,19 @@ def site_reuse_centres(
     dem = dem[dem[population_column] > 0].reset_index(drop=True)
     if not len(dem):
         raise InputError(f"demand, column '{population_column}': no feature has a population above 0")
-    cand = validate_layer(candidates, name="candidates", geometry=["point", "polygon"])
     kom = clean_kommuner(kommuner)
     messages: list[str] = []
-    cand = points_of(cand)
-    cand["id"] = ids_of(cand, "cand")
-    cand, msg = exclude(cand, exclusions)
-    messages += msg
-    ex = None
-    if existing is not None:
-        ex = validate_layer(existing, name="existing", geometry=["point", "polygon"])
-        if "facility_type" in ex.columns:
-            keep = ex["facility_type"].astype(str).str.lower().isin(_EXISTING_TYPES)
-            if (~keep).any():
-                messages.append(Message("reuse.other_existing", n=int((~keep).sum())))
-            ex = ex[keep.to_numpy()].reset_index(drop=True)
-        ex = points_of(ex)
-        ex["id"] = ids_of(ex, "existing")
-        if not len(ex):
-            ex = None
-    n_fixed = 0 if ex is None else len(ex)
-    parts = []
-    part_names: list[str] = []
-    if ex is not None:
-        parts.append(ex.assign(existing=True))
-        part_names.append("existing")
-    if len(cand):
-        parts.append(cand.assign(existing=False))
-        part_names.append("candidates")
-    if not parts:
-        raise InputError("candidates: no candidate site left (and no existing station)")
-    sites = stack_sites(parts, crs=dem.crs)
-    if sites["id"].duplicated().any():
-        dup = sites.loc[sites["id"].duplicated(), "id"].iloc[0]
-        raise InputError(f"candidates/existing: site id {dup!r} is used twice")
+    site_set = site_layers(
+        candidates,
+        existing,
+        existing_types=_EXISTING_TYPES,
+        exclusions=exclusions,
+        crs=dem.crs,
+        what="station",
+        other_message="reuse.other_existing",
+    )
+    sites, n_fixed = site_set.sites, site_set.n_existing
+    messages += site_set.messages
     if "name" not in sites.columns:
         sites["name"] = sites["id"]
     sites["name"] = sites["name"].fillna(sites["id"]).astype(str)
@@ -268,7 +242,7 @@ def site_reuse_centres(
     dem_pts = points_of(dem)
     # snap each layer once; drive times, distances and service areas reuse the snapped nodes
     dem_snap = snap_layer(graph, dem_pts, name="population")
-    site_snap = snap_parts(graph, list(zip(part_names, parts, strict=True)))
+    site_snap = snap_parts(graph, site_set.parts)
     T = od_snapped(graph, dem_snap, site_snap, weight="travel_time") / 60.0
     D = od_snapped(graph, dem_snap, site_snap, weight="length") / 1000.0
     pop = dem[population_column].to_numpy(dtype=float)

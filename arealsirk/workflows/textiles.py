@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from ..resources import parameter
-from ._feedstock import Profile, site_feedstock
+from ._feedstock import Profile, run_profile
 from ._messages import Message
 from ._result import WorkflowResult
 
@@ -66,21 +66,4 @@ def site_textile_reuse(
     ``textiles.*``: max_km 100, min_site_t, capacity_t), with ``reused_t`` the textiles
     sold for reuse.  Existing sites: ``facility_type`` "textile_site"/"sorting_site"/"reuse_centre".
     """
-    return site_feedstock(
-        TEXTILES,
-        sources,
-        candidates,
-        roads,
-        count=count,
-        max_km=max_km,
-        min_plant_t=min_site_t,
-        capacity_t=capacity_t,
-        existing=existing,
-        kommuner=kommuner,
-        parameters=parameters,
-        exclusions=exclusions,
-        exact=exact,
-        time_limit=time_limit,
-        progress=progress,
-        is_cancelled=is_cancelled,
-    )
+    return run_profile(TEXTILES, locals())
