@@ -108,35 +108,24 @@ def _solve(
     """
     from ..locate import facility_location
 
-    if count_new is None:
-        return facility_location(
-            cost,
-            q,
-            cap,
-            fcost,
-            min_load=L,
-            fixed=fixed,
-            time_limit=time_limit,
-            exact=exact,
-            progress=progress,
-            is_cancelled=is_cancelled,
-        )
-    p = int(count_new) + int(np.unique(fixed).size)
+    counted = count_new is not None
     try:
         return facility_location(
             cost,
             q,
             cap,
-            np.zeros_like(fcost),
+            np.zeros_like(fcost) if counted else fcost,
             min_load=L,
             fixed=fixed,
-            p=p,
+            p=int(count_new) + int(np.unique(fixed).size) if counted else None,
             time_limit=time_limit,
             exact=exact,
             progress=progress,
             is_cancelled=is_cancelled,
         )
     except InfeasibleError as e:
+        if not counted:
+            raise
         raise InfeasibleError(
             f"count: no solution with exactly {count_new} new plant(s) satisfies the "
             f"minimum plant size and capacities; try another count ({e})"
