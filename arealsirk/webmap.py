@@ -263,6 +263,31 @@ def _why(ctx: _Ctx, row: Mapping[str, Any], score_cols: Sequence[str]) -> str:
     return ". ".join(parts) + ("." if parts else "")
 
 
+def _robustness(ctx: _Ctx, row: Mapping[str, Any]) -> str:
+    """The rank robustness of a candidate in plain words ('' when the row has no sensitivity figures).
+
+    From the :func:`arealsirk.scoring.attach_sensitivity` columns ``top_k_share``,
+    ``rank_min``, ``rank_max``, ``sensitivity_top_k`` (+ ``sensitivity_runs``), e.g.
+    "Blant de 3 beste i 87 % av 1 000 vektinger; rangering 1–4".
+    """
+    lo, hi = _num(row.get("rank_min")), _num(row.get("rank_max"))
+    share, k = _num(row.get("top_k_share")), _num(row.get("sensitivity_top_k"))
+    runs = _num(row.get("sensitivity_runs"))
+    rng = ""
+    if lo is not None and hi is not None:
+        lo_s, hi_s = ctx.fmt(lo, decimals=0), ctx.fmt(hi, decimals=0)
+        rng = (ctx.tr("robust.fixed", lo=lo_s) if lo == hi else ctx.tr("robust.range", lo=lo_s, hi=hi_s))
+    if share is not None and k:
+        pct, k_s = ctx.fmt(share, percent=True), ctx.fmt(k, decimals=0)
+        head = (ctx.tr("robust.top_k_runs", k=k_s, share=pct, n=ctx.fmt(runs, decimals=0)) if runs
+                else ctx.tr("robust.top_k", k=k_s, share=pct))
+        return f"{head}; {rng}" if rng else head
+    if rng:
+        return (ctx.tr("robust.fixed_only", lo=ctx.fmt(lo, decimals=0)) if lo == hi else
+                ctx.tr("robust.range_only", lo=ctx.fmt(lo, decimals=0), hi=ctx.fmt(hi, decimals=0)))
+    return ""
+
+
 # --------------------------------------------------------------------------------------------------
 # folium elements
 
@@ -437,6 +462,10 @@ def _sources(ctx: _Ctx, g: gpd.GeoDataFrame, *, max_points: int, cluster_min: in
     return out
 
 
+#: Columns of :func:`arealsirk.scoring.attach_sensitivity` that switch on the robustness sentence.
+_SENSITIVITY_COLUMNS = {"top_k_share", "rank_min", "rank_max"}
+
+
 def _candidates(ctx: _Ctx, g: gpd.GeoDataFrame) -> list[tuple]:
     score_cols = _score_columns(g)
     totals = [_num(v) for v in _col(g, "score_total")]
@@ -449,10 +478,13 @@ def _candidates(ctx: _Ctx, g: gpd.GeoDataFrame) -> list[tuple]:
     cols = [column_label(ctx.lang, c) for c in fields]
     geoms = list(g.geometry)
     recs = g.drop(columns=g.geometry.name).to_dict("records")
+    robust = [_robustness(ctx, rec) for rec in recs] if _SENSITIVITY_COLUMNS & set(g.columns) else []
+    has_robust = any(robust)
     rows = []
     for i in order:
         rec = recs[i]
-        vals = [ctx.fmt(rec.get("rank"), decimals=0), ctx.fmt(totals[i], decimals=2)]
+        vals = [robust[i]] if has_robust else []
+        vals += [ctx.fmt(rec.get("rank"), decimals=0), ctx.fmt(totals[i], decimals=2)]
         vals += [ctx.fmt(rec.get(c), decimals=2) for c in score_cols]
         vals += [label(ctx.lang, "facility", _text(rec.get("facility_type"))) if rec.get("facility_type") else "",
                  _text(rec.get("zone_type")), ctx.kommune(rec.get("kommunenummer")), ctx.fmt(rec.get("area_ha")),
@@ -467,6 +499,10 @@ def _candidates(ctx: _Ctx, g: gpd.GeoDataFrame) -> list[tuple]:
         ctx.legend.append({"title": ctx.tr("layer.candidates"), "items": [
             {"label": ctx.tr("layer.candidates"), "fill": "#bdbdbd", "color": "#555"}]})
     payload = {"rows": rows, "styles": styles, "cols": cols, "titleIndex": 2, "valueOffset": 3, "tooltip": True}
+    if has_robust:  # the sentence goes where the site popups have "why here?"; the legend says so
+        payload.update({"whyIndex": 3, "whyHeading": ctx.tr("robust"), "valueOffset": 4})
+        ctx.legend[-1]["items"].append({"label": ctx.tr("legend.robust"), "fill": "transparent",
+                                        "color": "transparent"})
     return [("shapes", payload, ctx.tr("layer.candidates"), True, False)]
 
 

@@ -399,3 +399,29 @@ def model_note(text: str) -> Message:
     """``location model: <note>`` for a note of a :mod:`arealsirk.locate` result (translated when known)."""
     key = _LOCATE_NOTES.get(str(text))
     return Message("model_note", note=Message(key) if key else str(text))
+
+
+# --- parks: rank sensitivity (Monte Carlo weight perturbation, see arealsirk.scoring.sensitivity)
+CATALOGUE.update({
+    "parks.sensitivity": (
+        "rank robustness ({n:n0} weightings, each weight varied by up to ±{spread:p0}): in the top {k} "
+        "in most weightings: {items}",
+        "robusthet i rangeringen ({n:n0} vektinger, hver vekt endret med inntil ±{spread:p0}): blant de "
+        "{k} beste i de fleste vektingene: {items}",
+    ),
+    "parks.sensitivity_none": (
+        "rank robustness ({n:n0} weightings, each weight varied by up to ±{spread:p0}): no area is in "
+        "the top {k} in most weightings, so the ranking depends on the weights",
+        "robusthet i rangeringen ({n:n0} vektinger, hver vekt endret med inntil ±{spread:p0}): ingen "
+        "områder er blant de {k} beste i de fleste vektingene, så rangeringen avhenger av vektene",
+    ),
+    # one item of the list; {sep} is ", " (or "" for the first), {more} the next item (or "")
+    "parks.sensitivity_item": (
+        "{sep}{name} ({share:p0}, rank {lo}–{hi}){more}",
+        "{sep}{name} ({share:p0}, rangering {lo}–{hi}){more}",
+    ),
+    "parks.sensitivity_item_fixed": (
+        "{sep}{name} ({share:p0}, always rank {lo}){more}",
+        "{sep}{name} ({share:p0}, alltid nr. {lo}){more}",
+    ),
+})

@@ -73,6 +73,25 @@ def _main_roads(roads: Any) -> gpd.GeoDataFrame | None:
     return main
 
 
+def _sensitivity_message(table: Any, *, n: int, spread: float, k: int) -> Message:
+    """One explanation: the candidates in the top ``k`` in most (> 50 %) of the weightings."""
+    stable = table[table["top_k_share"] > 0.5]
+    stable = stable.sort_values(["top_k_share", "base_rank"], ascending=[False, True])
+    if not len(stable):
+        return Message("parks.sensitivity_none", n=n, spread=spread, k=k)
+    items: Any = ""
+    rows = list(stable.itertuples(index=False))
+    for pos in range(len(rows) - 1, -1, -1):  # nested from the last, so the list renders in one language
+        r = rows[pos]
+        lo, hi = int(r.rank_min), int(r.rank_max)
+        name = str(r.name) if str(r.name) not in ("", "nan", "None") else str(r.id)
+        key = "parks.sensitivity_item_fixed" if lo == hi else "parks.sensitivity_item"
+        extra = {} if lo == hi else {"hi": hi}
+        share = float(r.top_k_share)
+        items = Message(key, sep=", " if pos else "", name=name, share=share, lo=lo, more=items, **extra)
+    return Message("parks.sensitivity", n=n, spread=spread, k=k, items=items)
+
+
 def site_industrial_parks(
     candidates: gpd.GeoDataFrame,
     flows: gpd.GeoDataFrame,
@@ -87,6 +106,7 @@ def site_industrial_parks(
     max_heat_km: float | None = None,
     max_km: float | None = None,
     parameters: Mapping[str, Any] | None = None,
+    sensitivity_seed: int = 0,
     progress: Any = None,
     is_cancelled: Any = None,
 ) -> WorkflowResult:
@@ -111,13 +131,26 @@ def site_industrial_parks(
         Mapping criterion -> weight (criteria: symbiosis, flows, rail, road, land) or an AHPResult.
     exclusions
         Polygons (lakes, protected areas ...) a park may not lie in; such candidates are dropped.
+    sensitivity_seed
+        Seed of the Monte Carlo weight perturbation (:func:`arealsirk.scoring.sensitivity`;
+        runs, spread and top k from ``suitability.sensitivity_runs``, ``_spread``, ``_top_k``,
+        overridable through ``parameters``).  The result is deterministic for a seed.
 
     Returns
     -------
     WorkflowResult
-        layers ``candidates`` (score_<criterion>, score_total, rank), ``selected_sites``
-        (facility_type "industrial_park"), ``matches`` (hosted by the selected parks);
-        tables ``criteria`` (weights) and ``by_kommune``.
+        layers ``candidates`` (score_<criterion>, score_total, rank, and the rank robustness
+        ``top_k_share``, ``rank_min``, ``rank_max``, ``rank_median``, ``sensitivity_top_k``,
+        ``sensitivity_runs``), ``selected_sites`` (facility_type "industrial_park"), ``matches``
+        (hosted by the selected parks); tables ``criteria`` (weights), ``sensitivity`` (one row per
+        candidate: base_rank, top_k_share, rank_min/max/median/p05/p95) and ``by_kommune``.
+
+    Notes
+    -----
+    Rank robustness: each of ``n`` runs multiplies every weight by an independent
+    factor from :math:`U[1 - s, 1 + s]`, renormalises and re-ranks (Chen, Yu & Khan 2010,
+    Environ. Model. Softw. 25:1582-1591); ``top_k_share`` is the share of runs in which
+    the candidate ranks within the top ``k``.
     """
     import geopandas as gpd
     import pandas as pd
@@ -272,6 +305,32 @@ def site_industrial_parks(
     if "name" not in scored.columns:
         scored["name"] = scored["id"].astype(str)
     scored["area_ha"] = area
+    weights_used = scoring.normalise_weights(w, names)
+
+    p(0.87, "rank sensitivity to the weights")
+    n_runs = int(
+        check_number(
+            parameter("suitability.sensitivity_runs", params),
+            "suitability.sensitivity_runs",
+            minimum=1,
+            integer=True,
+        )
+    )
+    top_k = min(int(parameter("suitability.sensitivity_top_k", params)), len(scored))
+    sens = scoring.sensitivity(
+        scored,
+        weights_used,
+        n=n_runs,
+        spread=parameter("suitability.sensitivity_spread", params),
+        top_k=top_k,
+        seed=int(sensitivity_seed),
+    )
+    scored = scoring.attach_sensitivity(scored, sens)
+    scored["sensitivity_runs"] = n_runs
+    sens_table = sens.reset_index()
+    names_of = dict(zip(scored["id"], scored["name"].astype(str), strict=True))
+    sens_table.insert(1, "name", sens_table["id"].map(names_of))
+    sens_table.attrs.update(sens.attrs)
 
     p(0.9, "selecting parks")
     order = np.lexsort((scored["id"].astype(str).to_numpy(), scored["rank"].to_numpy()))
@@ -314,7 +373,7 @@ def site_industrial_parks(
                 nok=float(sym[j]),
             )
         )
-    weights_used = scoring.normalise_weights(w, names)
+    messages.append(_sensitivity_message(sens_table, n=n_runs, spread=sens.attrs["spread"], k=top_k))
     crit_table = pd.DataFrame(
         {
             "criterion": names,
@@ -341,7 +400,12 @@ def site_industrial_parks(
     p(1.0, "done")
     return WorkflowResult(
         layers={"candidates": scored, "selected_sites": sel, "matches": hosted_matches},
-        tables={"criteria": crit_table, "by_kommune": by_k, "flow_balance": balance},
+        tables={
+            "criteria": crit_table,
+            "sensitivity": sens_table,
+            "by_kommune": by_k,
+            "flow_balance": balance,
+        },
         summary=summary,
         status="optimal",
         messages=messages,
