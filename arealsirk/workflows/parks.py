@@ -316,12 +316,14 @@ def site_industrial_parks(
             integer=True,
         )
     )
-    top_k = min(int(parameter("suitability.sensitivity_top_k", params)), len(scored))
+    top_k_key, spread_key = "suitability.sensitivity_top_k", "suitability.sensitivity_spread"
+    top_k = min(int(check_number(parameter(top_k_key, params), top_k_key, minimum=1, integer=True)), len(scored))
+    spread = check_number(parameter(spread_key, params), spread_key, minimum=0.0, maximum=1.0)
     sens = scoring.sensitivity(
         scored,
         weights_used,
         n=n_runs,
-        spread=parameter("suitability.sensitivity_spread", params),
+        spread=spread,
         top_k=top_k,
         seed=int(sensitivity_seed),
     )

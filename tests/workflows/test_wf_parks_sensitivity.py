@@ -123,3 +123,15 @@ def test_sensitivity_is_cheap(parks):
     t0 = time.perf_counter()
     scoring.sensitivity(cand, _weights(parks), seed=0)
     assert time.perf_counter() - t0 < 0.5
+
+
+@pytest.mark.parametrize(
+    ("key", "value"),
+    [("suitability.sensitivity_runs", 0), ("suitability.sensitivity_spread", 1.5),
+     ("suitability.sensitivity_top_k", 0)],
+)
+def test_bad_sensitivity_parameters_name_the_key(demo, key, value):
+    from arealsirk.errors import InputError
+
+    with pytest.raises(InputError, match=key.replace(".", r"\.")):
+        site_industrial_parks(demo.zones, demo.flows, None, stations=demo.stations, parameters={key: value})
