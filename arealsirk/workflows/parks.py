@@ -317,7 +317,8 @@ def site_industrial_parks(
         )
     )
     top_k_key, spread_key = "suitability.sensitivity_top_k", "suitability.sensitivity_spread"
-    top_k = min(int(check_number(parameter(top_k_key, params), top_k_key, minimum=1, integer=True)), len(scored))
+    top_k = int(check_number(parameter(top_k_key, params), top_k_key, minimum=1, integer=True))
+    top_k = min(top_k, len(scored))
     spread = check_number(parameter(spread_key, params), spread_key, minimum=0.0, maximum=1.0)
     sens = scoring.sensitivity(
         scored,
