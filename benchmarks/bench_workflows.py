@@ -110,7 +110,7 @@ def bench_workflows() -> None:
     g = graph_from_roads(d.roads)
     cases = {
         "demo biogas count=None": lambda: wf.site_biogas(d.sources, d.zones, g, existing=d.existing),
-        "demo biogas count=3 (price search)": lambda: wf.site_biogas(
+        "demo biogas count=3 (exact count)": lambda: wf.site_biogas(
             d.sources, d.zones, g, count=3, existing=d.existing
         ),
         "demo reuse coverage 7 (5063 cells)": lambda: wf.site_reuse_centres(

@@ -87,12 +87,6 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "{n} {n:pl:kilde:kilder} med {t:n0} t/år ligger mer enn {max_km:g} km (max_km) fra alle "
         "lokaliteter og blir ikke samlet inn",
     ),
-    "feedstock.greedy": (
-        "no plant price gives exactly {k} new plant(s); the last ones were added greedily "
-        "(a good solution, optimality for this count not proven)",
-        "ingen anleggspris gir nøyaktig {k} {k:pl:nytt anlegg:nye anlegg}; de siste ble lagt til ett "
-        "og ett (en god løsning, men ikke bevist optimal for dette antallet)",
-    ),
     "plant.existing": ("existing plant, kept", "eksisterende anlegg, beholdt"),
     "plant.new": ("new plant", "nytt anlegg"),
     "feedstock.site": (
