@@ -140,7 +140,7 @@ def site_reuse_centres(
     roads: Any,
     *,
     population_column: str = "population",
-    count: int = 3,
+    count: int | None = None,
     max_minutes: float | None = None,
     existing: gpd.GeoDataFrame | None = None,
     kommuner: gpd.GeoDataFrame | None = None,
@@ -163,7 +163,8 @@ def site_reuse_centres(
     roads
         Road lines (built with :func:`arealsirk.network.graph_from_roads`) or a graph.
     count
-        Total number of sites, existing ones included (so ``count`` >= number of existing).
+        Total number of sites, existing ones included (so ``count`` >= number of existing);
+        default ``reuse.count``.
     max_minutes
         Drive-time cutoff for coverage (default ``reuse.max_minutes``).
     existing
@@ -200,7 +201,8 @@ def site_reuse_centres(
 
     p = Progress(progress, is_cancelled)
     max_minutes = option(max_minutes, "reuse.max_minutes", "max_minutes", minimum=0, exclusive_minimum=True)
-    count = check_number(count, "count", minimum=1, integer=True)
+    count = check_number(count if count is not None else parameter("reuse.count"), "count", minimum=1,
+                         integer=True)
     if objective not in ("coverage", "median", "p_median"):
         raise InputError(f"objective must be 'coverage' or 'median', got {objective!r}")
     p(0.0, "checking inputs")

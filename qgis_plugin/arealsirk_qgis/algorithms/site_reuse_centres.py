@@ -79,7 +79,7 @@ class SiteReuseCentres(ArealsirkAlgorithm):
                 self.COUNT,
                 tr("Number of reuse centres", "Antall gjenbrukssentre"),
                 QgsProcessingParameterNumber.Integer,
-                defaultValue=3,
+                defaultValue=int(library_default("reuse.count", 3)),
                 minValue=1,
                 maxValue=1000,
             )
