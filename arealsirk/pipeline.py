@@ -52,6 +52,8 @@ class RunInputs:
     themes: dict[str, dict[str, Any]] = field(default_factory=dict)
     parameters: dict[str, float] = field(default_factory=dict)
     input_paths: list[Path] = field(default_factory=list)
+    #: layer name -> (file, layer in the file), so later checks name where a layer came from
+    origins: dict[str, tuple[Path, str | None]] = field(default_factory=dict)
 
 
 @dataclass
@@ -82,6 +84,7 @@ def inputs_from_scenario(scenario: Scenario | str | os.PathLike[str]) -> RunInpu
     if not isinstance(scenario, Scenario):
         scenario = load_scenario(scenario)
     layers: dict[str, gpd.GeoDataFrame] = {}
+    origins: dict[str, tuple[Path, str | None]] = {}
     dem = None
     for name, ref in scenario.layers.items():
         spec = LAYER_SPECS[name]
@@ -100,9 +103,11 @@ def inputs_from_scenario(scenario: Scenario | str | os.PathLike[str]) -> RunInpu
                 f"{', '.join(c for c in gdf.columns if c != gdf.geometry.name)}")
         gdf = gdf.rename(columns={src: dst for dst, src in ref.fields.items()})
         layers[name] = _validate_input(name, gdf, file=ref.path, layer=ref.layer)
+        origins[name] = (ref.path, ref.layer)
     return RunInputs(name=scenario.name, layers=layers, dem=dem, lang=scenario.lang,
                      synthetic=scenario.synthetic, themes=scenario.themes,
-                     parameters=scenario.parameters, input_paths=scenario.input_paths())
+                     parameters=scenario.parameters, input_paths=scenario.input_paths(),
+                     origins=origins)
 
 
 def _validate_input(name: str, gdf: gpd.GeoDataFrame, *, file: object = None,
@@ -142,7 +147,9 @@ def run(inputs: RunInputs, out: str | os.PathLike[str], *, lang: str | None = No
     study_area = _study_area(layers)
     for name in ("sources", "zones", "population", "existing", "flows"):
         if name in layers:
-            layers[name] = _validate_input(name, layers[name], study_area=study_area)
+            file, layer = inputs.origins.get(name, (None, None))
+            layers[name] = _validate_input(name, layers[name], file=file, layer=layer,
+                                           study_area=study_area)
 
     p(0.02, "building the road network")
     graph = network.graph_from_roads(layers["roads"])

@@ -104,3 +104,19 @@ def test_run_refuses_to_overwrite_an_input(tmp_path, demo):
     with pytest.raises(OutputError, match="refusing to overwrite an input file"):
         pipeline.run_scenario(scenario, folder)
     assert len(read_layer(folder / "results.gpkg", "roads")) == len(demo.roads)
+
+
+def test_a_layer_outside_the_region_is_named_with_its_file(tmp_path, demo):
+    from arealsirk.errors import NoOverlapError
+
+    folder = tmp_path / "in"
+    scenario = demo.export(folder)
+    far = demo.sources.copy()
+    far.geometry = far.geometry.translate(xoff=400_000)  # right CRS, wrong region
+    far.to_file(folder / "far.gpkg", layer="kilder", driver="GPKG")
+    text = scenario.read_text().replace('sources = { path = "inputs.gpkg", layer = "sources" }',
+                                        'sources = { path = "far.gpkg", layer = "kilder" }')
+    scenario.write_text(text)
+    with pytest.raises(NoOverlapError, match=r"far\.gpkg, layer 'kilder': sources does not overlap"):
+        pipeline.run_scenario(scenario, tmp_path / "out")
+    assert not (tmp_path / "out" / "results.gpkg").exists()
