@@ -1,0 +1,259 @@
+"""The theme registry: every theme is declared once, here.
+
+A *theme* is one kind of facility the regional strategy asks about (biogas, bioenergy,
+textile reuse, reuse centres, circular industrial parks with symbiosis).  Its declaration
+says everything the rest of the program needs to know about it:
+
+* its scenario section and keys, with types, bounds and the defaults-table row that gives
+  each key's default (:class:`Key`);
+* the input layers it reads and which workflow argument each one feeds (:class:`LayerUse`);
+* the facility type it writes to ``selected_sites`` and the ``existing`` facility types
+  (with their Norwegian spellings) that it keeps;
+* the defaults-table prefixes whose rows change its answer;
+* its workflow, called through one uniform adapter with a :class:`ThemeContext`.
+
+The scenario validator (:mod:`arealsirk.scenario`), the pipeline (:mod:`arealsirk.pipeline`),
+the QGIS provider and the docs read these declarations; nothing else lists themes.  Adding a
+theme touches its own workflow module and :data:`THEMES`, nothing else.
+
+Every theme takes the same inputs: layers, network, exclusions, parameters, progress and cancel
+(:class:`ThemeContext`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    import geopandas as gpd
+
+    from .workflows import WorkflowResult
+
+__all__ = ["Key", "LayerUse", "Theme", "ThemeContext", "THEMES", "theme", "COMMON_KEYS"]
+
+
+@dataclass(frozen=True)
+class Key:
+    """One scenario key of a theme section (``[biogas] max_km = 30``).
+
+    ``kwarg`` is the workflow keyword the value is passed as (default: ``name``).  The default
+    of a key is the defaults-table row ``default_key`` (so ``arealsirk defaults`` documents it)
+    or, for switches with no number behind them, ``default``.
+    """
+
+    name: str
+    type: str  #: "int" | "float" | "bool" | "str"
+    description: str
+    default_key: str | None = None
+    default: Any = None
+    minimum: float | None = None
+    maximum: float | None = None
+    exclusive_minimum: bool = False
+    choices: tuple[str, ...] = ()
+    kwarg: str | None = None
+
+    @property
+    def keyword(self) -> str:
+        return self.kwarg or self.name
+
+
+@dataclass(frozen=True)
+class LayerUse:
+    """An input layer a theme reads: scenario layer name -> workflow role."""
+
+    layer: str  #: name under ``[layers]`` (see :data:`arealsirk.scenario.LAYER_SPECS`)
+    role: str  #: what the workflow does with it (documentation; the adapter passes it)
+    required: bool = False
+
+
+@dataclass
+class ThemeContext:
+    """Everything a theme's workflow gets: the same for every theme.
+
+    ``candidates`` are the zones left after the exclusions; ``existing`` holds only the rows of
+    this theme's facility types (aliases mapped); ``options`` are the theme's scenario keys as
+    workflow keywords (``enabled`` removed).
+    """
+
+    layers: Mapping[str, gpd.GeoDataFrame]
+    network: Any
+    candidates: gpd.GeoDataFrame
+    existing: gpd.GeoDataFrame | None
+    exclusions: Any
+    parameters: Mapping[str, float]
+    options: Mapping[str, Any]
+    progress: Any = None
+    is_cancelled: Any = None
+
+    def common(self) -> dict[str, Any]:
+        """Keywords every workflow accepts."""
+        return {"existing": self.existing, "kommuner": self.layers.get("kommuner"),
+                "parameters": dict(self.parameters) or None, "exclusions": self.exclusions,
+                "progress": self.progress, "is_cancelled": self.is_cancelled, **self.options}
+
+
+@dataclass(frozen=True)
+class Theme:
+    """The one declaration of a theme (see the module docstring)."""
+
+    name: str  #: scenario section and theme id
+    facility_type: str  #: ``selected_sites.facility_type``
+    title: tuple[str, str]  #: (English, bokmål)
+    keys: tuple[Key, ...]
+    layers: tuple[LayerUse, ...]
+    existing_types: tuple[str, ...]  #: ``existing.facility_type`` values (lower case) it keeps
+    parameter_prefixes: tuple[str, ...]  #: defaults-table prefixes whose rows change its answer
+    outputs: tuple[str, ...]  #: result layers it writes
+    run: Callable[[ThemeContext], WorkflowResult]
+    in_demo: bool = True
+    description: str = ""
+    extra: Mapping[str, Any] = field(default_factory=dict)
+
+    def key(self, name: str) -> Key | None:
+        return next((k for k in self.keys if k.name == name), None)
+
+
+#: Keys every theme section has.
+COMMON_KEYS: tuple[Key, ...] = (
+    Key("enabled", "bool", "run this theme (default: true when the section is present)"),
+    Key("exact", "bool", "solve the location model to proven optimality with HiGHS", default=False),
+    Key("time_limit", "float", "seconds the solver may use", minimum=0, exclusive_minimum=True),
+)
+
+
+def _feedstock_keys(prefix: str, min_key: str) -> tuple[Key, ...]:
+    return (
+        Key("count", "int", "new plants to open (existing ones are kept in addition); "
+            "default: as many as pay off", minimum=0),
+        Key("max_km", "float", "maximum haul by road for every kind (see also the per-kind rows)",
+            default_key=f"{prefix}.max_km", minimum=0, exclusive_minimum=True),
+        Key(min_key, "float", "minimum feedstock of a new plant", default_key=f"{prefix}.{min_key}",
+            minimum=0),
+        Key("capacity_t", "float", "capacity of one new plant", default_key=f"{prefix}.capacity_t",
+            minimum=0, exclusive_minimum=True),
+    )
+
+
+def _run_biogas(ctx: ThemeContext) -> WorkflowResult:
+    from .workflows import site_biogas
+
+    return site_biogas(ctx.layers["sources"], ctx.candidates, ctx.network, **ctx.common())
+
+
+def _run_bioenergy(ctx: ThemeContext) -> WorkflowResult:
+    from .workflows import site_bioenergy
+
+    return site_bioenergy(ctx.layers["sources"], ctx.candidates, ctx.network, **ctx.common())
+
+
+def _run_textiles(ctx: ThemeContext) -> WorkflowResult:
+    from .workflows import site_textile_reuse
+
+    return site_textile_reuse(ctx.layers["sources"], ctx.candidates, ctx.network, **ctx.common())
+
+
+def _run_reuse(ctx: ThemeContext) -> WorkflowResult:
+    from .workflows import site_reuse_centres
+
+    return site_reuse_centres(ctx.layers["population"], ctx.candidates, ctx.network,
+                              population_column="population", **ctx.common())
+
+
+def _run_parks(ctx: ThemeContext) -> WorkflowResult:
+    from .workflows import site_industrial_parks
+
+    kwargs = ctx.common()
+    kwargs.pop("existing")  # parks keep no existing facilities
+    return site_industrial_parks(ctx.candidates, ctx.layers["flows"], ctx.network,
+                                 stations=ctx.layers.get("stations"), **kwargs)
+
+
+_KOMMUNER = LayerUse("kommuner", "per-kommune tables and the region")
+_ZONES = LayerUse("zones", "candidate sites", required=True)
+_EXISTING = LayerUse("existing", "existing facilities of this theme, kept open")
+
+#: Every theme, in the order a run performs them.
+THEMES: dict[str, Theme] = {t.name: t for t in (
+    Theme(
+        name="biogas", facility_type="biogas_plant", title=("Biogas plants", "Biogassanlegg"),
+        keys=(*_feedstock_keys("biogas", "min_plant_t"), *COMMON_KEYS),
+        layers=(LayerUse("sources", "manure, food waste, sludge (kind, quantity, unit)", required=True),
+                _ZONES, _EXISTING, _KOMMUNER),
+        existing_types=("biogas_plant", "biogassanlegg"),
+        parameter_prefixes=("biogas.", "resources."),
+        outputs=("selected_sites", "allocation", "catchments"),
+        run=_run_biogas,
+    ),
+    Theme(
+        name="bioenergy", facility_type="bioenergy_plant",
+        title=("Bioenergy (wood-chip heating plants)", "Bioenergi (flisfyrte varmesentraler)"),
+        keys=(*_feedstock_keys("bioenergy", "min_plant_t"), *COMMON_KEYS),
+        layers=(LayerUse("sources", "forest residue (kind forest_residue)", required=True),
+                _ZONES, _EXISTING, _KOMMUNER),
+        existing_types=("bioenergy_plant", "heating_plant", "district_heating", "varmesentral",
+                        "fjernvarme"),
+        parameter_prefixes=("bioenergy.", "resources."),
+        outputs=("selected_sites", "allocation", "catchments"),
+        run=_run_bioenergy, in_demo=False,
+    ),
+    Theme(
+        name="textiles", facility_type="textile_site",
+        title=("Textile reuse", "Ombruk av tekstiler"),
+        keys=(*_feedstock_keys("textiles", "min_site_t"), *COMMON_KEYS),
+        layers=(LayerUse("sources", "textiles (kind textiles)", required=True),
+                _ZONES, _EXISTING, _KOMMUNER),
+        existing_types=("textile_site", "sorting_site", "tekstilsortering"),
+        parameter_prefixes=("textiles.", "resources."),
+        outputs=("selected_sites", "allocation", "catchments"),
+        run=_run_textiles, in_demo=False,
+    ),
+    Theme(
+        name="reuse", facility_type="reuse_centre",
+        title=("Reuse centres", "Ombrukssentre"),
+        keys=(
+            Key("count", "int", "centres in all, existing ones included", default_key="reuse.count",
+                minimum=1),
+            Key("max_minutes", "float", "drive-time limit of the coverage objective",
+                default_key="reuse.max_minutes", minimum=0, exclusive_minimum=True),
+            Key("objective", "str", "coverage: most people within max_minutes; p_median: shortest "
+                "mean drive time", default="coverage", choices=("coverage", "p_median")),
+            Key("curve_max", "int", "largest count of the coverage curve", default_key="reuse.curve_max",
+                minimum=1),
+            *COMMON_KEYS,
+        ),
+        layers=(LayerUse("population", "people (grid cells or points, column population)", required=True),
+                _ZONES, _EXISTING, _KOMMUNER),
+        existing_types=("recycling_station", "reuse_centre", "gjenvinningsstasjon", "ombrukssenter",
+                        "miljøstasjon"),
+        parameter_prefixes=("reuse.",),
+        outputs=("selected_sites", "allocation", "service_areas"),
+        run=_run_reuse,
+    ),
+    Theme(
+        name="parks", facility_type="industrial_park",
+        title=("Circular industrial parks", "Sirkulære næringsparker"),
+        keys=(
+            Key("count", "int", "parks to select", default_key="parks.count", minimum=1),
+            Key("max_heat_km", "float", "longest excess-heat pipe", default_key="symbiosis.max_heat_km",
+                minimum=0),
+            Key("max_km", "float", "longest by-product haul", default_key="symbiosis.max_km", minimum=0),
+            COMMON_KEYS[0],
+        ),
+        layers=(LayerUse("flows", "firms' supplies and demands (role, kind, quantity, unit)", required=True),
+                _ZONES, LayerUse("stations", "rail stations (rail criterion)"), _KOMMUNER),
+        existing_types=("industrial_park", "næringspark"),
+        parameter_prefixes=("parks.", "symbiosis.", "suitability."),
+        outputs=("selected_sites", "matches", "candidates"),
+        run=_run_parks,
+    ),
+)}
+
+
+def theme(name: str) -> Theme:
+    """The declaration of theme ``name`` (KeyError naming the known themes otherwise)."""
+    try:
+        return THEMES[name]
+    except KeyError:
+        raise KeyError(f"unknown theme {name!r}; known: {', '.join(THEMES)}") from None
