@@ -43,9 +43,12 @@ log = logging.getLogger("arealsirk")
 __all__ = [
     "BufferRule",
     "ExcludeRule",
+    "Exclusions",
+    "FeasibleArea",
     "InsideRule",
     "RasterThresholdRule",
-    "FeasibleArea",
+    "candidate_slopes",
+    "exclude_candidates",
     "feasible_area",
     "standard_rules",
 ]
@@ -428,3 +431,246 @@ def standard_rules(*, settlements: Any = None, lakes: Any = None, protected: Any
         v = default("suitability.max_slope_pct")
         rules.append(RasterThresholdRule(f"slope <= {v:g} %", slope_raster, "<=", v))
     return rules
+
+
+# --------------------------------------------------------------------------- candidate exclusions
+
+#: Columns tried, in order, for the name of an excluding feature in the ``detail`` text.
+_NAME_COLUMNS = ("navn", "name", "områdenavn", "tettstednavn", "id")
+
+#: Rules of :class:`Exclusions`, in the order applied: (rule name, attribute, buffer row or None).
+_EXCLUSION_RULES: tuple[tuple[str, str, str | None], ...] = (
+    ("protected", "protected", "suitability.buffer_protected_m"),
+    ("lakes", "lakes", "suitability.buffer_water_m"),
+    ("settlements", "settlements", "suitability.buffer_settlement_m"),
+    ("other", "other", None),
+)
+
+
+@dataclass(frozen=True, eq=False)
+class Exclusions:
+    """Where no new facility may be sited; applied to candidate sites by :func:`exclude_candidates`.
+
+    Every workflow takes ``exclusions=Exclusions(...)`` (a bare polygon GeoDataFrame is read as
+    ``other``) and removes the candidates before its location model runs; the removed ones are
+    listed in ``result.tables["excluded"]``.
+
+    Attributes
+    ----------
+    protected
+        Protected areas (verneområder); a candidate overlapping one, buffered by
+        ``suitability.buffer_protected_m`` (0 m), is removed.
+    lakes
+        Lakes and rivers; a candidate within ``suitability.buffer_water_m`` (100 m) of one is removed.
+    settlements
+        Settlements (tettsteder); a candidate within ``suitability.buffer_settlement_m`` (500 m,
+        odour distance for biogas plants) is removed.
+    dem
+        Elevation raster (GeoTIFF, EPSG:25833); a candidate whose *mean* slope over its area (the
+        slope of its cell for a point) exceeds ``suitability.max_slope_pct`` (10 %) is removed.
+    other
+        Any other polygons: a candidate whose site point (the point the model places the facility
+        at: the centroid, or a point inside when the centroid falls outside) lies in one is removed
+        (what ``exclusions=`` meant before).
+    """
+
+    protected: Any = None
+    lakes: Any = None
+    settlements: Any = None
+    dem: str | Path | None = None
+    other: Any = None
+
+    @classmethod
+    def of(cls, exclusions: Any) -> Exclusions:
+        """``exclusions`` as an :class:`Exclusions` (``None`` -> empty, a GeoDataFrame -> ``other``)."""
+        import geopandas as gpd
+
+        if exclusions is None:
+            return cls()
+        if isinstance(exclusions, Exclusions):
+            return exclusions
+        if isinstance(exclusions, gpd.GeoDataFrame | gpd.GeoSeries):
+            return cls(other=exclusions)
+        raise InputError(f"exclusions must be an Exclusions object or a polygon GeoDataFrame, got "
+                         f"{type(exclusions).__name__}")
+
+    @property
+    def empty(self) -> bool:
+        """``True`` when no layer and no DEM is given."""
+        return all(getattr(self, a) is None for a in ("protected", "lakes", "settlements", "dem", "other"))
+
+
+def _feature_names(layer: Any) -> np.ndarray:
+    for col in _NAME_COLUMNS:
+        if col in layer.columns and layer[col].notna().any():
+            return layer[col].astype(str).where(layer[col].notna(), "").to_numpy()
+    return np.array([f"#{i}" for i in range(len(layer))], dtype=object)
+
+
+def _layer_hits(cand_geoms: np.ndarray, layer: Any, distance: float, *, name: str
+                ) -> list[tuple[int, str, float]]:
+    """(candidate row, feature name, distance m) for each candidate within ``distance`` of a feature
+    of the polygon layer (the nearest such feature)."""
+    import geopandas as gpd
+    import shapely
+
+    from ._validate import validate_layer
+
+    if isinstance(layer, gpd.GeoSeries):
+        layer = gpd.GeoDataFrame(geometry=layer)
+    lay = validate_layer(layer, name=f"exclusions.{name}", geometry="polygon")
+    if not len(lay):
+        return []
+    names = _feature_names(lay)
+    tree = shapely.STRtree(lay.geometry.to_numpy())
+    if distance > 0:
+        ci, fi = tree.query(cand_geoms, predicate="dwithin", distance=distance)
+    else:
+        ci, fi = tree.query(cand_geoms, predicate="intersects")
+    best: dict[int, tuple[float, int]] = {}
+    d = shapely.distance(cand_geoms[ci], lay.geometry.to_numpy()[fi]) if len(ci) else np.array([])
+    for c, f, dist in zip(ci, fi, d, strict=True):
+        if int(c) not in best or dist < best[int(c)][0]:
+            best[int(c)] = (float(dist), int(f))
+    return [(c, str(names[f]), dist) for c, (dist, f) in sorted(best.items())]
+
+
+def candidate_slopes(candidates: Any, dem: Any) -> np.ndarray:
+    """Mean slope (percent, Horn's method, :func:`arealsirk.raster.slope`) of the DEM over each
+    candidate: the cells whose centre lies in a polygon (the cells it touches when none does), the
+    cell under a point.  ``NaN`` where the DEM has no data over the candidate.
+
+    The slope is computed per candidate on a window one cell wider than the candidate, so a national
+    DEM is never read whole.
+    """
+    import rasterio.features
+    from rasterio.windows import Window, from_bounds
+
+    from .raster import open_raster, slope
+
+    geoms = candidates.geometry.to_numpy()
+    out = np.full(len(geoms), np.nan)
+    with open_raster(dem) as src:
+        if not _crs_ok(src.crs):
+            have = src.crs.to_string() if src.crs else "none"
+            raise CrsError(f"exclusions.dem {src.name}: raster CRS {have} differs from the analysis CRS "
+                           "EPSG:25833; warp the raster (gdalwarp -t_srs EPSG:25833)")
+        rb = src.bounds
+        full = Window(0, 0, src.width, src.height)
+        for i, g in enumerate(geoms):
+            minx, miny, maxx, maxy = g.bounds
+            if maxx < rb.left or minx > rb.right or maxy < rb.bottom or miny > rb.top:
+                continue
+            win = from_bounds(max(minx, rb.left), max(miny, rb.bottom), min(maxx, rb.right),
+                              min(maxy, rb.top), src.transform)
+            win = win.round_offsets(op="floor").round_lengths(op="ceil")
+            win = Window(win.col_off, win.row_off, max(win.width, 1) + 1, max(win.height, 1) + 1)
+            win = win.intersection(full)
+            s = slope(src, window=win).astype(float)
+            wt = src.window_transform(win)
+            if g.geom_type == "Point":
+                r, c = rasterio.transform.rowcol(wt, g.x, g.y)
+                v = np.array([s[r, c]]) if 0 <= r < s.shape[0] and 0 <= c < s.shape[1] else np.array([])
+            else:
+                inside = rasterio.features.geometry_mask([g], s.shape, wt, invert=True)
+                if not inside.any():
+                    inside = rasterio.features.geometry_mask([g], s.shape, wt, invert=True, all_touched=True)
+                v = s[inside]
+            v = v[np.isfinite(v)]
+            if v.size:
+                out[i] = float(v.mean())
+    return out
+
+
+def exclude_candidates(candidates: gpd.GeoDataFrame, exclusions: Exclusions | gpd.GeoDataFrame | None, *,
+                       parameters: Any = None) -> tuple[gpd.GeoDataFrame, pd.DataFrame]:
+    """Remove candidate sites that the exclusions rule out, and say which rule removed each.
+
+    Rules, each applied to every candidate (a candidate broken by several rules gets a row per rule):
+
+    ``protected``, ``lakes``, ``settlements``
+        The candidate's geometry (the whole zone for a polygon) lies within the rule's buffer row
+        (``suitability.buffer_protected_m``, ``suitability.buffer_water_m``,
+        ``suitability.buffer_settlement_m``) of a feature.  A zone is removed as a whole because the
+        location model places the facility at one point of it and cannot keep it off the excluded part.
+    ``slope``
+        The mean slope over the candidate (:func:`candidate_slopes`) exceeds
+        ``suitability.max_slope_pct`` (10 %, after Sliz-Szkliniarz & Vogt 2012, who exclude land
+        steeper than 10 %).  The mean, not the maximum: a zone is levelled as a whole, and one steep
+        cell at its edge (a ditch, a road cut) does not make it unbuildable.  Candidates with no DEM
+        data are kept and logged as not checked (``table.attrs["slope_unknown"]``).
+    ``other``
+        The candidate's site point lies inside a polygon of ``other``.
+
+    Parameters
+    ----------
+    candidates
+        Candidate sites (points or polygons, EPSG:25833); ``id`` and ``name`` used when present.
+    exclusions
+        An :class:`Exclusions`, a polygon GeoDataFrame (read as ``other``) or ``None``.
+    parameters
+        Overrides of the ``suitability.*`` rows named above.
+
+    Returns
+    -------
+    (GeoDataFrame, DataFrame)
+        The kept candidates (input rows and columns, index reset) and the removal table with
+        columns ``candidate_id``, ``name``, ``rule``, ``detail``.
+
+    Raises
+    ------
+    InputError
+        A layer that is not polygons, a DEM in another CRS (:class:`CrsError`).
+    """
+    import pandas as pd
+
+    from ._validate import check_number
+    from .resources import check_parameters, parameter
+
+    params = check_parameters(parameters)
+    exc = Exclusions.of(exclusions)
+    cols = ["candidate_id", "name", "rule", "detail"]
+    if exc.empty or not len(candidates):
+        return candidates.reset_index(drop=True), pd.DataFrame({c: pd.Series(dtype=str) for c in cols})
+    ids = (candidates["id"].astype(str).to_numpy() if "id" in candidates.columns
+           else np.array([f"cand{i}" for i in range(len(candidates))], dtype=object))
+    cnames = ids
+    if "name" in candidates.columns:
+        given = candidates["name"].notna().to_numpy()
+        cnames = np.where(given, candidates["name"].astype(str).to_numpy(), ids)
+    geoms = candidates.geometry.to_numpy()
+    rows: list[dict[str, Any]] = []
+    for rule, attr, key in _EXCLUSION_RULES:
+        layer = getattr(exc, attr)
+        if layer is None:
+            continue
+        if key is None:
+            from .network import representative_points
+
+            hits = _layer_hits(representative_points(geoms), layer, 0.0, name=attr)
+            for c, fname, _ in hits:
+                rows.append({"_row": c, "candidate_id": ids[c], "name": cnames[c], "rule": rule,
+                             "detail": f"site point inside exclusion polygon '{fname}'"})
+            continue
+        dist = check_number(parameter(key, params), key, minimum=0)
+        for c, fname, d in _layer_hits(geoms, layer, dist, name=attr):
+            where_ = "overlaps" if d <= 0 else f"{d:.0f} m from"
+            rows.append({"_row": c, "candidate_id": ids[c], "name": cnames[c], "rule": rule,
+                         "detail": f"{where_} {attr} '{fname}' (buffer {key} = {dist:g} m)"})
+    unknown: list[str] = []
+    if exc.dem is not None:
+        limit = check_number(parameter("suitability.max_slope_pct", params), "suitability.max_slope_pct",
+                             minimum=0)
+        slopes = candidate_slopes(candidates, exc.dem)
+        for c in np.flatnonzero(np.isfinite(slopes) & (slopes > limit)):
+            rows.append({"_row": c, "candidate_id": ids[c], "name": cnames[c], "rule": "slope",
+                         "detail": f"mean slope {slopes[c]:.1f} % > suitability.max_slope_pct = {limit:g} %"})
+        unknown = [str(ids[c]) for c in np.flatnonzero(~np.isfinite(slopes))]
+        if unknown:
+            log.warning("exclusions.dem: %d candidate(s) have no DEM data and were not checked for slope: %s",
+                        len(unknown), ", ".join(unknown[:10]))
+    removed = np.zeros(len(ids), dtype=bool)
+    removed[[r.pop("_row") for r in rows]] = True
+    table = pd.DataFrame(rows, columns=cols)
+    table.attrs["slope_unknown"] = unknown
+    return candidates.loc[~removed].reset_index(drop=True), table

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 import numpy as np
 
 from .._validate import validate_layer
+from ..constraints import Exclusions, exclude_candidates
 from ..errors import InputError
 from ..resources import parameter
 from ._messages import Message
@@ -218,25 +219,16 @@ def ids_of(gdf: gpd.GeoDataFrame, prefix: str, *, prefer: tuple[str, ...] = ("id
     return pd.Series([f"{prefix}{i}" for i in range(len(gdf))])
 
 
-def exclude(
-    points: gpd.GeoDataFrame, exclusions: gpd.GeoDataFrame | None, *, what: str = "candidate"
-) -> tuple[gpd.GeoDataFrame, list[str]]:
-    """Drop ``points`` lying inside any exclusion polygon; returns the kept rows and a message.
-
-    ``what`` is ``"candidate"`` or ``"candidate area"``."""
-    if exclusions is None:
-        return points, []
-    exc = validate_layer(exclusions, name="exclusions", geometry="polygon")
-    union = exc.union_all() if hasattr(exc, "union_all") else exc.unary_union
-    inside = points_of(points).geometry.intersects(union).to_numpy()
-    msgs = []
-    if inside.any():
-        ids = (
-            points["id"].astype(str).to_numpy()[inside] if "id" in points.columns else np.flatnonzero(inside)
-        )
-        key = "excluded.candidate_area" if what == "candidate area" else "excluded.candidate"
-        msgs.append(Message(key, n=int(inside.sum()), ids=", ".join(map(str, ids[:10]))))
-    return points.loc[~inside].reset_index(drop=True), msgs
+def excluded_messages(excluded: pd.DataFrame) -> list[str]:
+    """One explanation per exclusion rule that removed candidates (from the ``excluded`` table of
+    :func:`arealsirk.constraints.exclude_candidates`)."""
+    msgs: list[str] = []
+    for rule, d in excluded.groupby("rule", sort=False):
+        ids = d["candidate_id"].astype(str).tolist()
+        more = f" (+{len(ids) - 10})" if len(ids) > 10 else ""
+        msgs.append(Message("excluded.rule", n=len(ids), rule=Message(f"rule.{rule}"),
+                            ids=", ".join(ids[:10]) + more))
+    return msgs
 
 
 def stack_sites(parts: list[gpd.GeoDataFrame], *, crs: Any) -> gpd.GeoDataFrame:
@@ -267,6 +259,8 @@ class SiteLayers(NamedTuple):
     parts: list[tuple[str, gpd.GeoDataFrame]]  #: (layer name, layer) for :func:`snap_parts`
     n_existing: int  #: the first ``n_existing`` rows of ``sites`` are existing (kept open)
     messages: list[str]  #: explanations (excluded candidates, ignored existing rows)
+    #: candidates removed by the exclusions (:func:`~arealsirk.constraints.exclude_candidates`)
+    excluded: pd.DataFrame
 
 
 def site_layers(
@@ -274,24 +268,26 @@ def site_layers(
     existing: gpd.GeoDataFrame | None,
     *,
     existing_types: tuple[str, ...],
-    exclusions: gpd.GeoDataFrame | None,
+    exclusions: Exclusions | gpd.GeoDataFrame | None,
     crs: Any,
+    parameters: Mapping[str, Any] | None = None,
     what: str,
     other_message: str | None = None,
 ) -> SiteLayers:
     """Validate candidates and existing facilities and stack them into one site table.
 
-    Candidates are validated, turned into points, given ids and filtered by ``exclusions``
-    (:func:`exclude`); existing rows whose ``facility_type`` is not in ``existing_types``
+    Candidates are validated, given ids, filtered by ``exclusions``
+    (:func:`arealsirk.constraints.exclude_candidates`, overrides of its rows in ``parameters``)
+    and turned into points; existing rows whose ``facility_type`` is not in ``existing_types``
     are left out (with the message ``other_message`` when given, else silently).  ``what``
     names an existing facility in the error when no site is left ("plant", "station").
     """
     messages: list[str] = []
     cand = validate_layer(candidates, name="candidates", geometry=["point", "polygon"])
-    cand = points_of(cand)
     cand["id"] = ids_of(cand, "cand")
-    cand, msg = exclude(cand, exclusions)
-    messages += msg
+    cand, excluded = exclude_candidates(cand, exclusions, parameters=parameters)
+    messages += excluded_messages(excluded)
+    cand = points_of(cand)
     parts: list[tuple[str, gpd.GeoDataFrame]] = []
     n_ex = 0
     if existing is not None:
@@ -314,7 +310,7 @@ def site_layers(
     if sites["id"].duplicated().any():
         dup = sites.loc[sites["id"].duplicated(), "id"].iloc[0]
         raise InputError(f"candidates/existing: site id {dup!r} is used twice")
-    return SiteLayers(sites, parts, n_ex, messages)
+    return SiteLayers(sites, parts, n_ex, messages, excluded)
 
 
 def line(a: tuple[float, float], b: tuple[float, float]) -> Any:

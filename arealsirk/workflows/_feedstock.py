@@ -63,6 +63,8 @@ if TYPE_CHECKING:
     import geopandas as gpd
     import pandas as pd
 
+    from ..constraints import Exclusions
+
 log = logging.getLogger("arealsirk")
 
 
@@ -160,7 +162,7 @@ def site_feedstock(
     kommuner: gpd.GeoDataFrame | None,
     parameters: Mapping[str, Any] | None,
     kinds: Any = None,
-    exclusions: gpd.GeoDataFrame | None = None,
+    exclusions: Exclusions | gpd.GeoDataFrame | None = None,
     exact: bool = False,
     time_limit: float | None = None,
     progress: Any = None,
@@ -244,6 +246,7 @@ def site_feedstock(
         exclusions=exclusions,
         crs=src.crs,
         what="plant",
+        parameters=params,
     )
     sites, parts, n_ex = site_set.sites, site_set.parts, site_set.n_existing
     messages += site_set.messages
@@ -495,7 +498,7 @@ def site_feedstock(
             "allocation": allocation,
             "catchments": catchments,
         },
-        tables={"by_kommune": by_k, "feedstock_mix": mix},
+        tables={"by_kommune": by_k, "feedstock_mix": mix, "excluded": site_set.excluded},
         summary=summary,
         status=status,
         messages=messages,

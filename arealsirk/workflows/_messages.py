@@ -40,15 +40,15 @@ __all__ = ["CATALOGUE", "Message", "unit_label"]
 #: key -> (English template, bokmål template)
 CATALOGUE: dict[str, tuple[str, str]] = {
     # --- shared
-    "excluded.candidate": (
-        "{n} candidate(s) inside an exclusion (lake, protected area ...) were left out: {ids}",
-        "{n} {n:pl:kandidat:kandidater} i et utelukket område (innsjø, verneområde ...) ble utelatt: {ids}",
+    "excluded.rule": (
+        "{n} candidate(s) removed by the {rule} rule: {ids}",
+        "{n} {n:pl:kandidat:kandidater} fjernet av regelen om {rule}: {ids}",
     ),
-    "excluded.candidate_area": (
-        "{n} candidate area(s) inside an exclusion (lake, protected area ...) were left out: {ids}",
-        "{n} {n:pl:kandidatområde:kandidatområder} i et utelukket område (innsjø, verneområde ...) "
-        "ble utelatt: {ids}",
-    ),
+    "rule.protected": ("protected areas", "verneområder"),
+    "rule.lakes": ("lakes and rivers (with their buffer)", "innsjøer og elver (med buffer)"),
+    "rule.settlements": ("settlements (with their buffer)", "tettsteder (med buffer)"),
+    "rule.slope": ("terrain slope", "terrenghelning"),
+    "rule.other": ("other exclusion polygons", "andre utelukkede områder"),
     "model_note": ("location model: {note}", "lokaliseringsmodellen: {note}"),
     "locate.time_limit": (
         "HiGHS stopped at the time limit; the gap is the proven one",

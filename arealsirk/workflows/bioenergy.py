@@ -21,6 +21,8 @@ if TYPE_CHECKING:
     import geopandas as gpd
     import pandas as pd
 
+    from ..constraints import Exclusions
+
 __all__ = ["BIOENERGY", "site_bioenergy"]
 
 _KINDS = ("forest_residue", "wood_chips", "grot")
@@ -54,7 +56,7 @@ def site_bioenergy(
     existing: gpd.GeoDataFrame | None = None,
     kommuner: gpd.GeoDataFrame | None = None,
     parameters: Mapping[str, Any] | None = None,
-    exclusions: gpd.GeoDataFrame | None = None,
+    exclusions: Exclusions | gpd.GeoDataFrame | None = None,
     exact: bool = False,
     time_limit: float | None = None,
     progress: Any = None,

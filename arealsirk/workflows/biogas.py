@@ -29,6 +29,8 @@ if TYPE_CHECKING:
     import geopandas as gpd
     import pandas as pd
 
+    from ..constraints import Exclusions
+
 __all__ = ["BIOGAS", "site_biogas"]
 
 
@@ -62,7 +64,7 @@ def site_biogas(
     kommuner: gpd.GeoDataFrame | None = None,
     parameters: Mapping[str, Any] | None = None,
     kinds: Any = None,
-    exclusions: gpd.GeoDataFrame | None = None,
+    exclusions: Exclusions | gpd.GeoDataFrame | None = None,
     exact: bool = False,
     time_limit: float | None = None,
     progress: Any = None,
@@ -96,7 +98,9 @@ def site_biogas(
     kinds
         Restrict to these kinds; a kind without a methane yield is then an error.
     exclusions
-        Polygons a new plant may not lie in (lakes, protected areas); candidates inside are dropped.
+        Where no new site may be: an :class:`~arealsirk.constraints.Exclusions` (protected areas,
+        lakes, settlements with their buffer rows, a DEM for the slope limit, other polygons) or a
+        polygon layer (read as ``other``); removed candidates are listed in ``tables["excluded"]``.
     exact, time_limit
         Passed to :func:`arealsirk.locate.facility_location`.
 

@@ -35,16 +35,19 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from .._validate import check_number, validate_layer
+from ..constraints import exclude_candidates
 from ..errors import InputError
 from ..progress import Progress
 from ..resources import check_parameters, parameter
-from ._common import as_graph, clean_kommuner, exclude, is_graph, kommune_of, points_of
+from ._common import as_graph, clean_kommuner, excluded_messages, is_graph, kommune_of, points_of
 from ._messages import Message
 from ._result import WorkflowResult
 from .symbiosis import match_flows
 
 if TYPE_CHECKING:
     import geopandas as gpd
+
+    from ..constraints import Exclusions
 
 log = logging.getLogger("arealsirk")
 
@@ -102,7 +105,7 @@ def site_industrial_parks(
     ports: gpd.GeoDataFrame | None = None,
     weights: Any = None,
     kommuner: gpd.GeoDataFrame | None = None,
-    exclusions: gpd.GeoDataFrame | None = None,
+    exclusions: Exclusions | gpd.GeoDataFrame | None = None,
     max_heat_km: float | None = None,
     max_km: float | None = None,
     parameters: Mapping[str, Any] | None = None,
@@ -130,7 +133,9 @@ def site_industrial_parks(
     weights
         Mapping criterion -> weight (criteria: symbiosis, flows, rail, road, land) or an AHPResult.
     exclusions
-        Polygons (lakes, protected areas ...) a park may not lie in; such candidates are dropped.
+        Where no new site may be: an :class:`~arealsirk.constraints.Exclusions` (protected areas,
+        lakes, settlements with their buffer rows, a DEM for the slope limit, other polygons) or a
+        polygon layer (read as ``other``); removed candidates are listed in ``tables["excluded"]``.
     sensitivity_seed
         Seed of the Monte Carlo weight perturbation (:func:`arealsirk.scoring.sensitivity`;
         runs, spread and top k from ``suitability.sensitivity_runs``, ``_spread``, ``_top_k``,
@@ -191,8 +196,8 @@ def site_industrial_parks(
         else None
     )
     messages: list[str] = []
-    cand, msg = exclude(cand, exclusions, what="candidate area")
-    messages += msg
+    cand, excluded = exclude_candidates(cand, exclusions, parameters=params)
+    messages += excluded_messages(excluded)
     if not len(cand):
         raise InputError("candidates: every candidate lies inside an exclusion")
     if count > len(cand):
@@ -408,6 +413,7 @@ def site_industrial_parks(
             "sensitivity": sens_table,
             "by_kommune": by_k,
             "flow_balance": balance,
+            "excluded": excluded,
         },
         summary=summary,
         status="optimal",

@@ -22,6 +22,7 @@ coverage curve for 1..k sites and the number needed to reach
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -29,7 +30,7 @@ import numpy as np
 from .._validate import check_number, validate_layer
 from ..errors import InfeasibleError, InputError
 from ..progress import Progress
-from ..resources import parameter
+from ..resources import check_parameters, parameter
 from ._common import (
     as_graph,
     clean_kommuner,
@@ -50,6 +51,8 @@ from ._result import WorkflowResult
 
 if TYPE_CHECKING:
     import geopandas as gpd
+
+    from ..constraints import Exclusions
 
 log = logging.getLogger("arealsirk")
 
@@ -145,8 +148,9 @@ def site_reuse_centres(
     existing: gpd.GeoDataFrame | None = None,
     kommuner: gpd.GeoDataFrame | None = None,
     objective: str = "coverage",
-    exclusions: gpd.GeoDataFrame | None = None,
+    exclusions: Exclusions | gpd.GeoDataFrame | None = None,
     curve_max: int | None = None,
+    parameters: Mapping[str, Any] | None = None,
     exact: bool = False,
     time_limit: float | None = None,
     progress: Any = None,
@@ -175,7 +179,12 @@ def site_reuse_centres(
     objective
         ``"coverage"`` (maximal covering) or ``"median"`` (p-median on minutes).
     exclusions
-        Polygons a new site may not lie in (lakes, protected areas); such candidates are dropped.
+        Where no new site may be: an :class:`~arealsirk.constraints.Exclusions` (protected areas,
+        lakes, settlements with their buffer rows, a DEM for the slope limit, other polygons) or a
+        polygon layer (read as ``other``); removed candidates are listed in ``tables["excluded"]``.
+    parameters
+        Overrides of defaults-table keys (``reuse.*``: band minutes, target share, curve size;
+        ``suitability.*`` rows of the exclusions).
     curve_max
         Largest number of sites in the coverage curve (default ``reuse.curve_max``; the curve
         continues until the target share is reached or the candidates run out).
@@ -200,9 +209,13 @@ def site_reuse_centres(
     from .. import locate
 
     p = Progress(progress, is_cancelled)
-    max_minutes = option(max_minutes, "reuse.max_minutes", "max_minutes", minimum=0, exclusive_minimum=True)
-    count = check_number(count if count is not None else parameter("reuse.count"), "count", minimum=1,
-                         integer=True)
+    params = check_parameters(parameters)
+    max_minutes = option(
+        max_minutes, "reuse.max_minutes", "max_minutes", params, minimum=0, exclusive_minimum=True
+    )
+    count = check_number(
+        count if count is not None else parameter("reuse.count", params), "count", minimum=1, integer=True
+    )
     if objective not in ("coverage", "median", "p_median"):
         raise InputError(f"objective must be 'coverage' or 'median', got {objective!r}")
     p(0.0, "checking inputs")
@@ -220,6 +233,7 @@ def site_reuse_centres(
         crs=dem.crs,
         what="station",
         other_message="reuse.other_existing",
+        parameters=params,
     )
     sites, n_fixed = site_set.sites, site_set.n_existing
     messages += site_set.messages
@@ -276,8 +290,8 @@ def site_reuse_centres(
     status = status_of(res)
 
     p(0.5, "coverage curve")
-    target = parameter("reuse.target_share")
-    kmax = int(curve_max if curve_max is not None else parameter("reuse.curve_max"))
+    target = parameter("reuse.target_share", params)
+    kmax = int(curve_max if curve_max is not None else parameter("reuse.curve_max", params))
     kmax = min(max(kmax, count), len(sites))
     kmin = max(1, n_fixed)
 
@@ -392,9 +406,9 @@ def site_reuse_centres(
 
     p(0.8, "service areas")
     bands = [
-        parameter("reuse.band1_minutes"),
-        parameter("reuse.band2_minutes"),
-        parameter("reuse.band3_minutes"),
+        parameter("reuse.band1_minutes", params),
+        parameter("reuse.band2_minutes", params),
+        parameter("reuse.band3_minutes", params),
     ]
     sa_minutes = sorted(set(bands) | {max_minutes})
     sa = _service_areas(graph, sel["id"].astype(str).tolist(), site_snap, open_, sa_minutes, messages)
@@ -445,7 +459,7 @@ def site_reuse_centres(
     p(1.0, "done")
     return WorkflowResult(
         layers={"selected_sites": sel, "allocation": alloc, "service_areas": sa},
-        tables={"by_kommune": by_k, "coverage_curve": curve},
+        tables={"by_kommune": by_k, "coverage_curve": curve, "excluded": site_set.excluded},
         summary=summary,
         status=status,
         messages=messages,

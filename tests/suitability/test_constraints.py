@@ -156,3 +156,67 @@ def test_candidates_from_zones_and_points():
     assert p["id"].tolist() == ["P1"] and p["name"].tolist() == ["p"]
     with pytest.raises(EmptyLayerError):
         from_zones(zones.iloc[[1]], feasible=fa)
+
+
+# --------------------------------------------------------------------------- candidate exclusions
+
+def test_exclude_candidates_each_rule(tmp_path):
+    from arealsirk.constraints import Exclusions, exclude_candidates
+
+    # candidates: P1 point 50 m from a lake (inside its 100 m buffer), P2 point 400 m from the
+    # settlement (inside 500 m), Z1 zone overlapping the protected area by 10 m, Z2 zone on the
+    # steep strip (20 % slope), Z3 zone on flat land far from everything, P4 point inside 'other'
+    lake = shapely.box(X0 + 3500, Y0 + 1000, X0 + 4500, Y0 + 2000)
+    town = shapely.box(X0 + 5000, Y0 + 5000, X0 + 5500, Y0 + 5500)
+    prot = shapely.box(X0 + 8000, Y0, X0 + 10000, Y0 + 3000)
+    other = shapely.box(X0 + 6000, Y0 + 8000, X0 + 7000, Y0 + 9000)
+    cands = gpd.GeoDataFrame(
+        {"id": ["P1", "P2", "Z1", "Z2", "Z3", "P4"], "name": ["lake side", None, "", "steep", "flat", "o"]},
+        geometry=[shapely.Point(X0 + 4550, Y0 + 1500), shapely.Point(X0 + 5250, Y0 + 5900),
+                  shapely.box(X0 + 7000, Y0 + 500, X0 + 8010, Y0 + 1000),
+                  shapely.box(X0 + 500, Y0 + 7000, X0 + 1500, Y0 + 8000),
+                  shapely.box(X0 + 4000, Y0 + 8000, X0 + 5000, Y0 + 9000),
+                  shapely.Point(X0 + 6500, Y0 + 8500)], crs=25833)
+    # DEM, 100 m cells: z rises 20 m per 100 m (20 %) west of X0 + 3000, flat east of it
+    col_x = np.arange(100) * 100.0 + 50.0
+    z = np.where(col_x < 3000, (3000 - col_x) * 0.2, 0.0)
+    dem = write_tif(tmp_path / "dem.tif", np.tile(z, (100, 1)), cell=100.0, x0=X0, y1=Y0 + 10000)
+    ex = Exclusions(protected=_gdf(prot).assign(navn=["Reservatet"]), lakes=_gdf(lake),
+                    settlements=_gdf(town).assign(name=["Byen"]), dem=dem, other=_gdf(other))
+    kept, table = exclude_candidates(cands, ex)
+    assert list(kept["id"]) == ["Z3"]
+    rules = dict(zip(table["candidate_id"], table["rule"], strict=True))
+    assert rules == {"P1": "lakes", "P2": "settlements", "Z1": "protected", "Z2": "slope", "P4": "other"}
+    d = dict(zip(table["candidate_id"], table["detail"], strict=True))
+    assert d["P1"].startswith("50 m from lakes") and "suitability.buffer_water_m = 100 m" in d["P1"]
+    assert d["P2"].startswith("400 m from settlements 'Byen'")
+    assert d["Z1"].startswith("overlaps protected 'Reservatet'")
+    assert d["Z2"] == "mean slope 20.0 % > suitability.max_slope_pct = 10 %"
+    names = dict(zip(table["candidate_id"], table["name"], strict=True))
+    assert names["P2"] == "P2" and names["P1"] == "lake side"
+    # overrides of the rows change the answer: a 30 m lake buffer keeps P1, 25 % slope keeps Z2
+    kept, table = exclude_candidates(cands, ex, parameters={"suitability.buffer_water_m": 30,
+                                                            "suitability.max_slope_pct": 25})
+    assert set(kept["id"]) == {"P1", "Z2", "Z3"}
+    # a bare GeoDataFrame is 'other'; None removes nothing
+    kept, table = exclude_candidates(cands, _gdf(other))
+    assert list(table["rule"]) == ["other"] and len(kept) == 5
+    kept, table = exclude_candidates(cands, None)
+    assert len(kept) == 6 and table.empty
+    assert list(table.columns) == ["candidate_id", "name", "rule", "detail"]
+
+
+def test_exclude_candidates_several_rules_and_errors(tmp_path):
+    from arealsirk.constraints import Exclusions, exclude_candidates
+
+    lake = shapely.box(X0, Y0, X0 + 100, Y0 + 100)
+    cands = gpd.GeoDataFrame({"id": ["a"]}, geometry=[shapely.Point(X0 + 50, Y0 + 50)], crs=25833)
+    kept, table = exclude_candidates(cands, Exclusions(protected=_gdf(lake), lakes=_gdf(lake)))
+    assert kept.empty and list(table["rule"]) == ["protected", "lakes"]
+    with pytest.raises(InputError, match=r"exclusions\.lakes"):
+        exclude_candidates(cands, Exclusions(lakes=_gdf(shapely.Point(X0, Y0))))
+    with pytest.raises(InputError, match="exclusions must be"):
+        exclude_candidates(cands, "lakes.gpkg")
+    wrong = write_tif(tmp_path / "dem4326.tif", np.zeros((5, 5)), cell=0.01, x0=10, y1=60, crs="EPSG:4326")
+    with pytest.raises(CrsError, match=r"exclusions\.dem"):
+        exclude_candidates(cands, Exclusions(dem=wrong))
