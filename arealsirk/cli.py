@@ -6,6 +6,7 @@ Subcommands::
     arealsirk demo --export-inputs DIR                        write the demo inputs + scenario.toml
     arealsirk run SCENARIO.toml [--out DIR] [--lang nb|en]    run a scenario on your own data
     arealsirk map RESULTS.gpkg --out map.html [--lang nb|en]  rebuild the web map from saved results
+    arealsirk region --kommuner 1833,1832 --out DIR           a scenario folder for any region from national data
     arealsirk defaults [--markdown]                           print the table of default numbers
 
 A user-input error prints one line to stderr and exits with status 2 (``--debug``
@@ -55,6 +56,18 @@ def _parser() -> argparse.ArgumentParser:
     fmap.add_argument("--out", type=Path, default=Path("map.html"), help="HTML file (default map.html)")
     fmap.add_argument("--lang", choices=("nb", "en"), default="nb")
 
+    reg = sub.add_parser("region", help="build a complete scenario folder for a region from national open data")
+    which = reg.add_mutually_exclusive_group(required=True)
+    which.add_argument("--kommuner", help="comma-separated 2024 kommunenummer, e.g. 1833,1832")
+    which.add_argument("--fylke", help="fylkesnummer, e.g. 18")
+    which.add_argument("--bundle", help="a region bundle in the data folder, e.g. ringerike_hadeland")
+    reg.add_argument("--data", type=Path, default=None, help="national data folder (default ../shared/data)")
+    reg.add_argument("--out", type=Path, required=True, help="scenario folder to write")
+    reg.add_argument("--zones", type=Path, help="candidate land (polygons with id, name) instead of generated sites")
+    reg.add_argument("--existing", type=Path, help="existing facilities (points with id, name, facility_type)")
+    reg.add_argument("--grid", choices=("250m", "1km"), default="250m", help="SSB grid (default 250m)")
+    reg.add_argument("--lang", choices=("nb", "en"), default="nb", help="language of the region summary")
+
     dflt = sub.add_parser("defaults", help="print the table of default numbers with units and sources")
     dflt.add_argument("--markdown", action="store_true", help="as a Markdown table")
     dflt.add_argument("prefix", nargs="?", default="", help="only keys starting with this")
@@ -94,7 +107,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     log.addHandler(handler)
     log.setLevel(logging.INFO if args.verbose else logging.WARNING)
     log.propagate = False
-    bar = _Bar(enabled=not args.no_progress and args.command in ("demo", "run") and
+    bar = _Bar(enabled=not args.no_progress and args.command in ("demo", "run", "region") and
                not getattr(args, "export_inputs", None))
     try:
         from tqdm.contrib.logging import logging_redirect_tqdm
@@ -131,6 +144,8 @@ def _dispatch(args: argparse.Namespace, bar: _Bar) -> int:
         result = pipeline.run_demo(args.out, seed=args.seed, lang=args.lang, progress=bar)
     elif args.command == "run":
         result = pipeline.run_scenario(args.scenario, args.out, lang=args.lang, progress=bar)
+    elif args.command == "region":
+        return _region(args, bar)
     elif args.command == "map":
         from .webmap import map_from_gpkg
 
@@ -149,6 +164,21 @@ def _dispatch(args: argparse.Namespace, bar: _Bar) -> int:
     bar.close()
     elapsed = time.perf_counter() - start
     print(f"wrote {result.results}, {result.map_html} and {result.summary} in {elapsed:.1f} s")
+    return 0
+
+
+def _region(args: argparse.Namespace, bar: _Bar) -> int:
+    """``arealsirk region``: build a scenario folder; print the region summary."""
+    from .region_builder import build_region
+
+    kommuner = [k for k in args.kommuner.split(",") if k.strip()] if args.kommuner else None
+    result = build_region(out=args.out, data=args.data, kommuner=kommuner, fylke=args.fylke, bundle=args.bundle,
+                          zones=args.zones, existing=args.existing, grid=args.grid, lang=args.lang,
+                          progress=bar)
+    bar.close()
+    print(result.summary_text)
+    print(f"wrote {result.gpkg}, {result.scenario} and {result.summary_path}\n"
+          f"run it with: arealsirk run {result.scenario} --out OUT")
     return 0
 
 

@@ -1,0 +1,501 @@
+"""Any Norwegian region in one command: a complete scenario folder from the national open data.
+
+``arealsirk region --kommuner 1833,1832 --data ../shared/data --out rana-hemnes`` (or ``--fylke 18``,
+``--bundle ringerike_hadeland``) writes ``region.gpkg``, ``scenario.toml`` and ``region_summary.md``
+that ``arealsirk run`` takes with no further editing.  The phases, one function each:
+
+1. :func:`select_kommuner` -- the kommuner from the most detailed boundary layer available (Kartverket
+   N1000 ``Kommune``; never the simplified S/M GeoJSON, whose coastline cuts off coastal cells).
+2. :func:`region_population` -- SSB grid cells by the kommune containing the cell **centre**; a coastal
+   cell whose centre falls just outside every kommune polygon (a generalised coastline) goes to the
+   nearest kommune within ``region.coast_assign_m``, so no person is lost to the coastline.
+3. :func:`region_roads` -- N1000 roads with ferries, clipped to the region plus ``region.road_margin_km``
+   so that routes that leave and re-enter the region are kept.
+4. :func:`region_exclusions` -- lakes, sea and glaciers (N1000 landcover), national parks, urban areas.
+5. :func:`generate_candidates` -- user zones when given, otherwise sites at main-road junctions near
+   people (flagged ``generated``).
+6. :func:`region_sources` -- resource sources from :mod:`arealsirk.estimate` when it is installed.
+7. :func:`summarise_region` -- people, kommuner, road km, ferry links, road parts with their people,
+   resources per kind: printed and written to ``region_summary.md``.
+
+Every number used here is a row of the defaults table (``arealsirk defaults region.``).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from .errors import InputError, MissingFileError
+from .progress import CancelFn, Progress, ProgressFn
+
+if TYPE_CHECKING:
+    import geopandas as gpd
+    import pandas as pd
+
+log = logging.getLogger("arealsirk")
+
+__all__ = ["RegionResult", "build_region", "generate_candidates", "region_population", "region_roads",
+           "select_kommuner", "summarise_region"]
+
+_N1000_ADMIN = Path("n1000_kartverket") / "n1000_transport_admin.gpkg"
+_N1000_LAND = Path("n1000_kartverket") / "n1000_landcover.gpkg"
+_SSB_250 = Path("ssb_popgrid_2015") / "ru250m_2015.csv"
+_SSB_1KM = Path("ssb_popgrid_2015") / "nor2015pop_1kmruter.csv"
+
+
+@dataclass
+class RegionResult:
+    """What :func:`build_region` wrote and the region's key figures."""
+
+    folder: Path
+    gpkg: Path
+    scenario: Path
+    summary_path: Path
+    layers: dict[str, gpd.GeoDataFrame]
+    figures: dict[str, Any] = field(default_factory=dict)
+    summary_text: str = ""
+
+
+def _param(key: str, parameters: dict[str, float] | None) -> float:
+    from .defaults import default
+
+    if parameters and key in parameters:
+        return float(parameters[key])
+    return float(default(key))
+
+
+def _need(path: Path, what: str) -> Path:
+    if not path.exists():
+        raise MissingFileError(f"{path}: {what} not found; --data must be a folder with the Kartverket/SSB "
+                               "downloads laid out as ../shared/data (see docs/region.md)")
+    return path
+
+
+def select_kommuner(data: Path, *, kommuner: list[str] | None = None, fylke: str | None = None,
+                    bundle: str | None = None) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame, str]:
+    """The chosen kommuner and all of Norway's, from N1000 ``Kommune`` (2024 numbers).
+
+    Exactly one of ``kommuner`` (kommunenummer), ``fylke`` (fylkesnummer) or ``bundle`` (the name of a
+    region bundle folder in ``data`` whose ``kommuner`` layer lists the kommuner) is given.
+
+    Returns
+    -------
+    (chosen, national, name)
+        ``chosen`` and ``national`` kommune polygons in EPSG:25833 (``kommunenummer``, ``kommunenavn``,
+        ``fylkesnummer``) and a name for the region.
+    """
+    import pandas as pd
+
+    from .readers import read_kommuner
+
+    given = [x for x in (kommuner, fylke, bundle) if x]
+    if len(given) != 1:
+        raise InputError("region: give exactly one of --kommuner, --fylke or --bundle")
+    path = _need(data / _N1000_ADMIN, "N1000 transport/admin GeoPackage")
+    national = read_kommuner(path, layer="Kommune")
+    if bundle:
+        bpath = _need(data / bundle / f"{bundle}.gpkg", f"region bundle '{bundle}'")
+        wanted = read_kommuner(bpath, layer="kommuner")["kommunenummer"].tolist()
+        name = bundle.replace("_", " ").title()
+    elif fylke:
+        fnr = str(fylke).strip().zfill(2)
+        wanted = national.loc[national["fylkesnummer"] == fnr, "kommunenummer"].tolist()
+        if not wanted:
+            raise InputError(f"--fylke {fylke}: no kommune with fylkesnummer {fnr} in {path}, layer 'Kommune'; "
+                             f"fylker present: {', '.join(sorted(national['fylkesnummer'].unique()))}")
+        name = f"Fylke {fnr}"
+    else:
+        wanted = [str(k).strip().zfill(4) for k in kommuner or []]
+        unknown = sorted(set(wanted) - set(national["kommunenummer"]))
+        if unknown:
+            raise InputError(f"--kommuner: {', '.join(unknown)} not in {path}, layer 'Kommune' (2024 numbers)")
+        name = ""
+    chosen = national[national["kommunenummer"].isin(pd.Series(wanted).astype(str))].reset_index(drop=True)
+    if not name:
+        big = chosen.assign(_a=chosen.geometry.area).sort_values("_a", ascending=False)
+        names = big["kommunenavn"].astype(str).tolist()
+        name = "–".join(names) if len(names) <= 3 else f"{names[0]} m.fl. ({len(names)} kommuner)"
+    return chosen, national, name
+
+
+def region_population(data: Path, chosen: gpd.GeoDataFrame, national: gpd.GeoDataFrame, *,
+                      grid: str = "250m", parameters: dict[str, float] | None = None) -> gpd.GeoDataFrame:
+    """SSB grid cells of the chosen kommuner, each assigned by its centre.
+
+    A cell belongs to the kommune whose polygon contains the cell centre.  A cell whose centre lies in no
+    kommune polygon of all Norway (the generalised coastline put it in the sea) belongs to the nearest
+    kommune when that is within ``region.coast_assign_m``; farther cells are left out and logged.  The
+    rule is recorded per cell in ``assigned_by`` (``centre`` / ``nearest``).
+
+    The population of the result is therefore the exact sum of whole SSB cells -- no areal interpolation.
+    """
+    import geopandas as gpd
+    import shapely
+
+    from .readers import read_ssb_grid
+
+    path = _need(data / (_SSB_250 if grid == "250m" else _SSB_1KM), f"SSB {grid} population grid")
+    reach = _param("region.coast_assign_m", parameters)
+    area = shapely.union_all(chosen.geometry.to_numpy()).buffer(reach + 1000)
+    cells = read_ssb_grid(path, geometry="polygon", clip=area)
+    centres = gpd.GeoDataFrame({"_i": np.arange(len(cells))}, geometry=cells.geometry.centroid, crs=cells.crs)
+    k = national[["kommunenummer", national.geometry.name]]
+    inside = gpd.sjoin(centres, k, how="left", predicate="within").drop_duplicates("_i").sort_values("_i")
+    knr = inside["kommunenummer"].to_numpy(dtype=object)
+    how = np.where(inside["kommunenummer"].notna().to_numpy(), "centre", "")
+    lost = np.flatnonzero(how == "")
+    if len(lost):
+        near = gpd.sjoin_nearest(centres.iloc[lost], k, how="left", max_distance=reach,
+                                 distance_col="_d").drop_duplicates("_i").sort_values("_i")
+        ok = near["kommunenummer"].notna().to_numpy()
+        knr[lost[ok]] = near["kommunenummer"].to_numpy(dtype=object)[ok]
+        how[lost[ok]] = "nearest"
+        far = int((~ok).sum())
+        if far:
+            log.warning("region: %d SSB cell(s) with %d people lie farther than %.0f m from every kommune "
+                        "polygon and are left out", far, int(cells["population"].to_numpy()[lost[~ok]].sum()),
+                        reach)
+    cells = cells.assign(kommunenummer=knr, assigned_by=how)
+    keep = cells["kommunenummer"].isin(set(chosen["kommunenummer"]))
+    return cells[keep].reset_index(drop=True)
+
+
+def region_roads(data: Path, chosen: gpd.GeoDataFrame, *,
+                 parameters: dict[str, float] | None = None) -> gpd.GeoDataFrame:
+    """N1000 road links (ferries included) that intersect the region plus ``region.road_margin_km``."""
+    import shapely
+
+    from .readers import read_roads
+
+    margin = _param("region.road_margin_km", parameters) * 1000.0
+    area = shapely.union_all(chosen.geometry.to_numpy()).buffer(margin)
+    roads = read_roads(_need(data / _N1000_ADMIN, "N1000 roads"), layer="Veglenke", clip=area)
+    if not len(roads):
+        raise InputError(f"{data / _N1000_ADMIN}, layer 'Veglenke': no road within {margin / 1000:.0f} km "
+                         "of the region")
+    return roads
+
+
+def region_exclusions(data: Path, chosen: gpd.GeoDataFrame) -> dict[str, gpd.GeoDataFrame]:
+    """Exclusion layers clipped to the region: ``lakes`` (N1000 lakes, sea, glaciers; ``class``),
+    ``protected`` (national parks), ``settlements`` (urban areas)."""
+    import geopandas as gpd
+    import pandas as pd
+    import pyogrio
+    import shapely
+
+    region = shapely.union_all(chosen.geometry.to_numpy())
+    bbox = tuple(region.buffer(2000).bounds)
+    land = _need(data / _N1000_LAND, "N1000 landcover GeoPackage")
+    admin = data / _N1000_ADMIN
+
+    def read(path: Path, layer: str) -> gpd.GeoDataFrame:
+        gdf = pyogrio.read_dataframe(path, layer=layer, bbox=bbox)
+        gdf = gdf[gdf.geometry.notna() & ~gdf.geometry.is_empty]
+        gdf = gdf.set_geometry(shapely.make_valid(gdf.geometry.to_numpy()))
+        clipped = gdf.clip(region.buffer(2000))
+        return clipped[clipped.geom_type.isin(["Polygon", "MultiPolygon"])].reset_index(drop=True)
+
+    water = []
+    for layer, cls in (("Innsjo", "innsjø"), ("Havflate", "hav"), ("SnoIsbre", "isbre")):
+        part = read(land, layer)
+        water.append(gpd.GeoDataFrame({"class": [cls] * len(part)}, geometry=part.geometry.to_numpy(),
+                                      crs=part.crs))
+    lakes = gpd.GeoDataFrame(pd.concat(water, ignore_index=True), geometry="geometry", crs=water[0].crs)
+    parks = read(admin, "Naturvernomrade")
+    protected = gpd.GeoDataFrame({"name": parks.get("navn", pd.Series(dtype=object)).astype(str).to_numpy(),
+                                  "verneform": parks.get("verneform", pd.Series(dtype=object)).to_numpy()},
+                                 geometry=parks.geometry.to_numpy(), crs=parks.crs)
+    urban = read(admin, "Tettbebyggelse")
+    settlements = gpd.GeoDataFrame({"class": ["tettbebyggelse"] * len(urban)},
+                                   geometry=urban.geometry.to_numpy(), crs=urban.crs)
+    return {name: gdf for name, gdf in (("lakes", lakes), ("protected", protected),
+                                        ("settlements", settlements)) if len(gdf)}
+
+
+def generate_candidates(roads: gpd.GeoDataFrame, population: gpd.GeoDataFrame, chosen: gpd.GeoDataFrame,
+                        exclusions: dict[str, gpd.GeoDataFrame], *,
+                        parameters: dict[str, float] | None = None) -> gpd.GeoDataFrame:
+    """Candidate sites at main-road junctions near people (when the user gives no zones).
+
+    Rule (recorded in each row's ``rule``): junctions where at least three road ends of category
+    E, R or F meet, inside the region, not in water, a national park or an urban area, with at least
+    people within ``region.candidate_radius_km`` (straight line).  The best junction of each kommune is
+    taken first (every kommune with a main-road junction gets a candidate), then the rest that have at
+    least ``region.candidate_min_people`` people within the radius, by those people, keeping ``region.candidate_spacing_km`` between
+    candidates, up to ``region.candidate_count``.  Each site is a square of ``region.candidate_ha``
+    hectares centred on the junction.
+    """
+    import geopandas as gpd
+    import shapely
+    from scipy.spatial import cKDTree
+
+    main = roads[roads["vegkategori"].isin(["E", "R", "F"]) & ~roads["ferry"].astype(bool)]
+    ends = np.vstack([shapely.get_coordinates(shapely.get_point(main.geometry.to_numpy(), i))
+                      for i in (0, -1)]) if len(main) else np.empty((0, 2))
+    if not len(ends):
+        raise InputError("region: no E/R/F road in the region to place candidate sites on; give --zones")
+    key = np.round(ends / 5.0).astype(np.int64)  # ends within ~5 m are one junction
+    uniq, inv, counts = np.unique(key, axis=0, return_inverse=True, return_counts=True)
+    xy = np.array([ends[inv == i].mean(axis=0) for i in np.flatnonzero(counts >= 3)])
+    if not len(xy):
+        raise InputError("region: no main-road junction in the region; give --zones")
+    pts = gpd.GeoDataFrame(geometry=gpd.points_from_xy(xy[:, 0], xy[:, 1]), crs=roads.crs)
+    region = shapely.union_all(chosen.geometry.to_numpy())
+    ok = np.array(pts.within(region).to_numpy(), dtype=bool)
+    for layer in exclusions.values():
+        ok &= ~pts.intersects(shapely.union_all(layer.geometry.to_numpy())).to_numpy()
+    pts = pts[ok].reset_index(drop=True)
+    radius = _param("region.candidate_radius_km", parameters) * 1000.0
+    cent = shapely.get_coordinates(population.geometry.centroid.to_numpy())
+    people = population["population"].to_numpy(dtype=float)
+    tree = cKDTree(cent)
+    pxy = shapely.get_coordinates(pts.geometry.to_numpy())
+    within = np.array([people[i].sum() for i in tree.query_ball_point(pxy, radius)]) if len(pxy) else np.array([])
+    pts["people_within"] = within
+    pts = pts[pts["people_within"] > 0].reset_index(drop=True)
+    if not len(pts):
+        raise InputError("region: no main-road junction has people nearby for a candidate site; give --zones")
+    knr = gpd.sjoin(pts, chosen[["kommunenummer", "kommunenavn", chosen.geometry.name]], how="left",
+                    predicate="within").drop_duplicates().reset_index(drop=True)
+    picked = _pick_spaced(knr, spacing=_param("region.candidate_spacing_km", parameters) * 1000.0,
+                          count=int(_param("region.candidate_count", parameters)),
+                          min_people=_param("region.candidate_min_people", parameters))
+    half = np.sqrt(_param("region.candidate_ha", parameters) * 1e4) / 2.0
+    geom = [shapely.box(p.x - half, p.y - half, p.x + half, p.y + half) for p in picked.geometry]
+    rule = (f"generated: the E/R/F junction with most people within {radius / 1000:.0f} km in its kommune, "
+            f"or one with >= {_param('region.candidate_min_people', parameters):.0f} people within "
+            f"{radius / 1000:.0f} km; {_param('region.candidate_spacing_km', parameters):g} km apart; "
+            "outside water, national parks and urban areas")
+    return gpd.GeoDataFrame({
+        "id": [f"gen{i + 1:02d}" for i in range(len(picked))],
+        "name": [f"Kryss i {n} (generert)" for n in picked["kommunenavn"].astype(str)],
+        "kommunenummer": picked["kommunenummer"].astype(str).to_numpy(),
+        "people_within": picked["people_within"].round().astype("int64").to_numpy(),
+        "area_ha": [_param("region.candidate_ha", parameters)] * len(picked),
+        "generated": [True] * len(picked), "rule": [rule] * len(picked),
+    }, geometry=geom, crs=roads.crs)
+
+
+def _pick_spaced(points: gpd.GeoDataFrame, *, spacing: float, count: int, min_people: float) -> gpd.GeoDataFrame:
+    """Greedy pick: the best point of each kommune first (whatever its people, so every kommune with a
+    main-road junction gets a candidate), then the rest with at least ``min_people`` by
+    ``people_within``, keeping ``spacing`` metres between picks."""
+    order = points.sort_values("people_within", ascending=False)
+    first = order.drop_duplicates("kommunenummer")
+    rest = order.drop(first.index)
+    rest = rest[rest["people_within"] >= min_people]
+    chosen: list[int] = []
+    xy = np.column_stack([points.geometry.x, points.geometry.y])
+    for idx in list(first.index) + list(rest.index):
+        if len(chosen) >= count:
+            break
+        if chosen and np.min(np.hypot(*(xy[chosen] - xy[idx]).T)) < spacing:
+            continue
+        chosen.append(idx)
+    return points.loc[chosen].reset_index(drop=True)
+
+
+def region_sources(data: Path, chosen: gpd.GeoDataFrame, population: gpd.GeoDataFrame, *,
+                   parameters: dict[str, float] | None = None) -> gpd.GeoDataFrame | None:
+    """Resource sources from the resource-estimation functions (None when they are not available)."""
+    try:
+        from . import estimate  # type: ignore[attr-defined]
+    except ImportError:
+        log.warning("region: resource estimation (arealsirk.estimate) is not available; no sources layer")
+        return None
+    builder = getattr(estimate, "region_sources", None)
+    if builder is None:
+        return None
+    return builder(data=data, kommuner=chosen, population=population, parameters=parameters)  # type: ignore[no-any-return]
+
+
+def summarise_region(name: str, layers: dict[str, gpd.GeoDataFrame], *, lang: str = "nb") -> tuple[str, dict[str, Any]]:
+    """The region summary (Markdown) and its figures: people, kommuner, road km by category, ferry links,
+    road parts with the people nearest to each, resources per kind, candidates."""
+    from .network import graph_from_roads, snap
+
+    escape_markdown = _md
+
+    kommuner, pop, roads = layers["kommuner"], layers["population"], layers["roads"]
+    people = int(pop["population"].sum())
+    per_k = pop.groupby("kommunenummer")["population"].sum()
+    km = roads.assign(km=roads.geometry.length / 1000.0).groupby(
+        np.where(roads["ferry"].astype(bool), "ferje", roads["vegkategori"].fillna("?")))["km"].sum()
+    graph = graph_from_roads(roads, keep="all", include_ferries=True)
+    parts = _parts_with_people(graph, pop, snap)
+    fig: dict[str, Any] = {"people": people, "kommuner": len(kommuner),
+                           "road_km": round(float(km.drop("ferje", errors="ignore").sum()), 1),
+                           "ferry_links": int(roads["ferry"].astype(bool).sum()),
+                           "road_parts": len(parts), "candidates": len(layers.get("zones", [])),
+                           "generated_candidates": bool(layers.get("zones") is not None and
+                                                        "generated" in layers["zones"]
+                                                        and layers["zones"]["generated"].any())}
+    nb = lang == "nb"
+    md = [f"# {'Regionsammendrag' if nb else 'Region summary'}: {escape_markdown(name)}", ""]
+    md += [f"- {'Innbyggere (SSB-rutenett 2015)' if nb else 'People (SSB grid 2015)'}: {_n(people, nb)}",
+           f"- {'Kommuner' if nb else 'Kommuner'}: {len(kommuner)}",
+           f"- {'Veg' if nb else 'Roads'}: " + ", ".join(f"{c} {_n(round(v), nb)} km" for c, v in km.items()),
+           f"- {'Fergesamband' if nb else 'Ferry links'}: {fig['ferry_links']}",
+           f"- {'Kandidatområder' if nb else 'Candidate sites'}: {fig['candidates']}"
+           + ((" (generert fra hovedvegkryss nær folk, se kolonnen rule)" if nb else
+               " (generated from main-road junctions near people, see column rule)")
+              if fig["generated_candidates"] else ""), ""]
+    md += [f"## {'Vegnettets deler' if nb else 'Road network parts'}", "",
+           "| del | km | " + ("innbyggere nærmest" if nb else "people nearest") + " |", "|---|---:|---:|"]
+    md += [f"| {p['part']} | {_n(round(p['km']), nb)} | {_n(p['people'], nb)} |" for p in parts[:15]]
+    if len(parts) > 15:
+        md.append(f"| … {len(parts) - 15} {'flere' if nb else 'more'} | | |")
+    md += ["", f"## {'Innbyggere per kommune' if nb else 'People per kommune'}", "",
+           "| kommune | " + ("navn" if nb else "name") + " | " + ("innbyggere" if nb else "people") + " |",
+           "|---|---|---:|"]
+    names = dict(zip(kommuner["kommunenummer"], kommuner["kommunenavn"].astype(str), strict=True))
+    md += [f"| {k} | {escape_markdown(names.get(k, '?'))} | {_n(int(v), nb)} |" for k, v in per_k.items()]
+    sources = layers.get("sources")
+    if sources is not None and len(sources):
+        md += ["", f"## {'Ressurser per type' if nb else 'Resources per kind'}", "",
+               "| " + ("type" if nb else "kind") + " | " + ("mengde" if nb else "quantity") + " | unit |",
+               "|---|---:|---|"]
+        tot = sources.groupby(["kind", "unit"])["quantity"].sum()
+        md += [f"| {escape_markdown(str(k))} | {_n(round(v), nb)} | {escape_markdown(str(u))} |"
+               for (k, u), v in tot.items()]
+        fig["resources"] = {str(k): float(v) for (k, _u), v in tot.items()}
+    return "\n".join(md) + "\n", fig
+
+
+def _parts_with_people(graph: Any, pop: gpd.GeoDataFrame, snap: Any) -> list[dict[str, Any]]:
+    """Weakly connected parts of the road graph with their km and the people whose nearest node is on
+    them (straight-line nearest node; a summary, not the run's balance)."""
+    import networkx as nx
+
+    part_of: dict[Any, int] = {}
+    km: list[float] = []
+    for i, comp in enumerate(sorted(nx.weakly_connected_components(graph), key=len, reverse=True)):
+        for n in comp:
+            part_of[n] = i
+        km.append(sum(d.get("length", 0.0) for _u, _v, d in graph.subgraph(comp).edges(data=True)) / 1000.0)
+    s = snap(graph, pop, name="population", weight="length")
+    people = np.zeros(len(km))
+    idx = np.array([part_of.get(n, -1) for n in s.nodes])
+    np.add.at(people, idx[idx >= 0], pop["population"].to_numpy(dtype=float)[idx >= 0])
+    return [{"part": i + 1, "km": km[i], "people": int(people[i])} for i in range(len(km))]
+
+
+def _md(text: str) -> str:
+    """Text from data as literal Markdown text (HTML angle brackets and Markdown punctuation escaped)."""
+    import html
+    import re
+
+    return re.sub(r"([\\`*_{}\[\]#+!|])", r"\\\1", html.escape(str(text), quote=False))
+
+
+def _n(value: float, nb: bool) -> str:
+    text = f"{value:,.0f}"
+    return text.replace(",", "\u00a0") if nb else text
+
+
+def build_region(*, out: str | os.PathLike[str], data: str | os.PathLike[str] | None = None,
+                 kommuner: list[str] | None = None, fylke: str | None = None, bundle: str | None = None,
+                 zones: str | os.PathLike[str] | None = None, existing: str | os.PathLike[str] | None = None,
+                 grid: str = "250m", lang: str = "nb", parameters: dict[str, float] | None = None,
+                 progress: ProgressFn | None = None, is_cancelled: CancelFn | None = None) -> RegionResult:
+    """Build a complete scenario folder for a region from the national open data.
+
+    Parameters
+    ----------
+    out
+        Folder to write ``region.gpkg``, ``scenario.toml`` and ``region_summary.md`` to (created;
+        written as a whole: a failed build leaves no half-written scenario).
+    data
+        Folder with the national downloads laid out as ``../shared/data`` (default: that folder).
+    kommuner, fylke, bundle
+        Exactly one: 2024 kommunenummer, a fylkesnummer, or a region bundle name.
+    zones
+        Candidate land (polygons with ``id``, ``name``) instead of generated candidates.
+    existing
+        Existing facilities (points with ``id``, ``name``, ``facility_type``).
+    grid
+        ``"250m"`` (default) or ``"1km"`` SSB grid.
+    parameters
+        Overrides of ``region.*`` (and resource) rows of the defaults table.
+    """
+    from .datasets import shared_data_dir
+    from .io import read_layer
+
+    p = Progress(progress, is_cancelled)
+    data_dir = Path(data) if data is not None else shared_data_dir()
+    if grid not in ("250m", "1km"):
+        raise InputError(f"grid must be '250m' or '1km', got {grid!r}")
+    p(0.02, "kommuner")
+    chosen, national, name = select_kommuner(data_dir, kommuner=kommuner, fylke=fylke, bundle=bundle)
+    p(0.1, "population")
+    pop = region_population(data_dir, chosen, national, grid=grid, parameters=parameters)
+    p(0.3, "roads")
+    roads = region_roads(data_dir, chosen, parameters=parameters)
+    p(0.45, "exclusions")
+    excl = region_exclusions(data_dir, chosen)
+    p(0.55, "candidate sites")
+    if zones is not None:
+        zone_layer = read_layer(zones)
+    else:
+        zone_layer = generate_candidates(roads, pop, chosen, excl, parameters=parameters)
+    layers: dict[str, gpd.GeoDataFrame] = {"kommuner": chosen, "roads": roads, "population": pop,
+                                           "zones": zone_layer, **excl}
+    if existing is not None:
+        layers["existing"] = read_layer(existing)
+    p(0.65, "resources")
+    sources = region_sources(data_dir, chosen, pop, parameters=parameters)
+    if sources is not None and len(sources):
+        layers["sources"] = sources
+    p(0.8, "region summary")
+    text, figures = summarise_region(name, layers, lang=lang)
+    p(0.9, "writing")
+    result = _write_region(Path(out), name, layers, text, lang=lang)
+    result.figures, result.summary_text = figures, text
+    p(1.0, "done")
+    return result
+
+
+def scenario_text(name: str, layers: dict[str, gpd.GeoDataFrame], *, lang: str = "nb") -> str:
+    """The ``scenario.toml`` of a built region (paths relative to the scenario file)."""
+    import json
+
+    lines = ["# arealsirk scenario built by `arealsirk region` from Kartverket N1000 and SSB data.",
+             "# Run it with:  arealsirk run scenario.toml --out results", "", "[scenario]",
+             f"name = {json.dumps(name, ensure_ascii=False)}", f'lang = "{lang}"', "synthetic = false", "", "[layers]"]
+    for layer in ("kommuner", "roads", "population", "sources", "zones", "existing", "protected", "lakes",
+                  "settlements"):
+        if layer in layers:
+            lines.append(f'{layer} = {{ path = "region.gpkg", layer = "{layer}" }}')
+    sources = layers.get("sources")
+    has_sources = sources is not None and len(sources) > 0
+    lines += ["", "[reuse]", "enabled = true", "", "[biogas]", f"enabled = {str(has_sources).lower()}", "",
+              "[parks]", "enabled = false  # needs a 'flows' layer of firms' supplies and demands", ""]
+    return "\n".join(lines)
+
+
+def _write_region(out: Path, name: str, layers: dict[str, gpd.GeoDataFrame], summary: str, *,
+                  lang: str) -> RegionResult:
+    import shutil
+    import tempfile
+
+    from .io import write_layers, write_text
+
+    out.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=".arealsirk-region-", dir=out))
+    try:
+        write_layers(staging / "region.gpkg", layers)
+        write_text(staging / "scenario.toml", scenario_text(name, layers, lang=lang))
+        write_text(staging / "region_summary.md", summary)
+        for f in ("region.gpkg", "scenario.toml", "region_summary.md"):
+            os.replace(staging / f, out / f)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    return RegionResult(folder=out, gpkg=out / "region.gpkg", scenario=out / "scenario.toml",
+                        summary_path=out / "region_summary.md", layers=layers)

@@ -1,0 +1,150 @@
+"""`arealsirk region`: a scenario folder from the national files, checked against independent sums.
+
+The coastal test set is Herøy, Alstahaug and Dønna (Helgeland): islands, ferries and a coastline that the
+simplified Kommuner-S polygons cut. Expected figures are computed here from the raw SSB CSV and the
+N1000 polygons with plain pandas/shapely, not with the code under test.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+import shapely
+
+from arealsirk.cli import main
+from arealsirk.datasets import shared_data_dir
+from arealsirk.region_builder import build_region
+
+COASTAL = ["1818", "1820", "1827"]  # Herøy, Alstahaug, Dønna
+
+
+@pytest.fixture(scope="module")
+def data() -> Path:
+    return shared_data_dir()
+
+
+@pytest.fixture(scope="module")
+def coastal(data: Path, tmp_path_factory: pytest.TempPathFactory):
+    return build_region(out=tmp_path_factory.mktemp("helgeland"), data=data, kommuner=COASTAL)
+
+
+@pytest.fixture(scope="module")
+def ssb_cells(data: Path) -> pd.DataFrame:
+    """All SSB 250 m cells with their centres (id = 2 000 000 + x, then y, of the lower-left corner)."""
+    raw = pd.read_csv(data / "ssb_popgrid_2015" / "ru250m_2015.csv", sep=";", dtype={"ru250m": "int64"})
+    x = raw["ru250m"] // 10_000_000 - 2_000_000 + 125
+    y = raw["ru250m"] % 10_000_000 + 125
+    return pd.DataFrame({"x": x, "y": y, "pop": raw["pop_tot"].astype(int)})
+
+
+@pytest.fixture(scope="module")
+def n1000_kommuner(data: Path):
+    import geopandas as gpd
+
+    return gpd.read_file(data / "n1000_kartverket" / "n1000_transport_admin.gpkg", layer="Kommune")
+
+
+def _owner(cells: pd.DataFrame, kommuner, reach: float) -> np.ndarray:
+    """Kommunenummer of each cell centre: the polygon containing it, else the nearest within ``reach``."""
+    pts = shapely.points(cells["x"].to_numpy(), cells["y"].to_numpy())
+    polys = kommuner.geometry.to_numpy()
+    knr = kommuner["kommunenummer"].astype(str).to_numpy()
+    tree = shapely.STRtree(polys)
+    pi, gi = tree.query(pts, predicate="within")
+    owner = np.full(len(pts), None, dtype=object)
+    owner[pi] = knr[gi]
+    rest = np.flatnonzero(owner == None)  # noqa: E711
+    if len(rest):
+        ri, rg = tree.query_nearest(pts[rest], max_distance=reach)
+        owner[rest[ri]] = knr[rg]
+    return owner
+
+
+def test_population_equals_independent_sum_of_cells(coastal, ssb_cells, n1000_kommuner) -> None:
+    region = n1000_kommuner[n1000_kommuner["kommunenummer"].isin(COASTAL)]
+    box = shapely.box(*region.total_bounds).buffer(5000)
+    near = ssb_cells[shapely.contains_xy(box, ssb_cells["x"], ssb_cells["y"])].reset_index(drop=True)
+    owner = _owner(near, n1000_kommuner, reach=1000.0)
+    expected = near.groupby(owner)["pop"].sum()
+    pop = coastal.layers["population"]
+    got = pop.groupby("kommunenummer")["population"].sum()
+    for k in COASTAL:
+        assert got[k] == expected[k], k
+    assert int(pop["population"].sum()) == int(expected[COASTAL].sum())
+    assert coastal.figures["people"] == int(expected[COASTAL].sum())
+
+
+def test_no_kommune_loses_people_to_the_coastline(coastal, ssb_cells, n1000_kommuner, data) -> None:
+    """Every cell within 2 km of a chosen kommune is assigned to some kommune (none falls in the sea), and
+    the simplified Kommuner-S polygons would have lost a measurable share (the bug this command avoids)."""
+    import geopandas as gpd
+
+    region = n1000_kommuner[n1000_kommuner["kommunenummer"].isin(COASTAL)]
+    area = shapely.union_all(region.geometry.to_numpy()).buffer(2000)
+    near = ssb_cells[shapely.contains_xy(area, ssb_cells["x"], ssb_cells["y"])].reset_index(drop=True)
+    owner = _owner(near, n1000_kommuner, reach=1000.0)
+    unassigned = near.loc[pd.isna(owner), "pop"].sum()
+    got = coastal.layers["population"].groupby("kommunenummer")["population"].sum()
+    assert unassigned <= 0.001 * got.sum()
+
+    simple = gpd.read_file(data / "kommuner_fylker_2024" / "Kommuner-S.geojson").to_crs(25833)
+    col = next(c for c in simple.columns if "nummer" in c.lower())
+    simple = simple[simple[col].astype(str).str.zfill(4).isin(COASTAL)]
+    inside = shapely.contains_xy(shapely.union_all(shapely.make_valid(simple.geometry.to_numpy())), near["x"], near["y"])
+    lost_simple = 1 - near.loc[inside, "pop"].sum() / got.sum()
+    assert lost_simple > 0.001  # the simplified coastline does cut off people here
+
+
+def test_population_close_to_published_kommune_figures(coastal, data) -> None:
+    """SSB grid 2015 vs. SSB kommune population 2021: the same people six years apart; Helgeland's coastal
+    kommuner changed by a few per cent (stated tolerance 8 %)."""
+    pub = pd.read_csv(data / "ssb_population_kommune" / "folkemengde_kommune_2021.csv", dtype=str)
+    pub = pub.groupby("kommunenummer_2024")["folkemengde_2021_01_01"].apply(lambda s: s.astype(int).sum())
+    got = coastal.layers["population"].groupby("kommunenummer")["population"].sum()
+    for k in COASTAL:
+        assert abs(got[k] / pub[k] - 1) < 0.08, (k, got[k], pub[k])
+
+
+def test_roads_keep_ferries_and_margin(coastal) -> None:
+    from arealsirk.network import graph_from_roads
+
+    roads = coastal.layers["roads"]
+    assert roads["ferry"].astype(bool).sum() >= 3
+    graph = graph_from_roads(roads, keep="all", include_ferries=True)
+    assert any(d.get("ferry") for _u, _v, d in graph.edges(data=True))
+    region = shapely.union_all(coastal.layers["kommuner"].geometry.to_numpy())
+    outside = ~roads.intersects(region)
+    assert outside.any()  # links of the margin are kept (routes that leave and re-enter)
+
+
+def test_generated_candidates_are_flagged_and_on_land(coastal) -> None:
+    zones = coastal.layers["zones"]
+    assert len(zones) >= 1 and zones["generated"].all() and zones["rule"].str.startswith("generated").all()
+    lakes = shapely.union_all(coastal.layers["lakes"].geometry.to_numpy())
+    assert not zones.representative_point().intersects(lakes).any()
+    text = coastal.summary_path.read_text(encoding="utf-8")
+    assert "generert" in text and str(len(zones)) in text
+
+
+def test_scenario_runs_with_no_editing(coastal, tmp_path: Path) -> None:
+    scenario = tomllib.loads(coastal.scenario.read_text(encoding="utf-8"))
+    assert scenario["scenario"]["synthetic"] is False
+    assert set(scenario["layers"]) >= {"kommuner", "roads", "population", "zones", "lakes"}
+    assert main(["--no-progress", "run", str(coastal.scenario), "--out", str(tmp_path / "out")]) == 0
+    assert (tmp_path / "out" / "map.html").stat().st_size > 10_000
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["--kommuner", "9999"], "9999 not in"),
+    (["--fylke", "77"], "no kommune with fylkesnummer 77"),
+    (["--bundle", "nowhere"], "region bundle 'nowhere' not found"),
+])
+def test_bad_selection_is_one_line(argv, message, tmp_path: Path, capsys) -> None:
+    assert main(["--no-progress", "region", *argv, "--out", str(tmp_path / "r")]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and message in err[0]
+    assert not (tmp_path / "r" / "scenario.toml").exists()
