@@ -120,11 +120,18 @@ def snap_parts(
 def od_snapped(graph: Any, origins: SnapResult, targets: SnapResult, *, weight: str) -> np.ndarray:
     """Network cost matrix between snapped layers: :func:`arealsirk.proximity.od_matrix` on their
     node ids plus the access cost of each end (the same figures as ``od_matrix`` on the layers,
-    without snapping them again)."""
+    without snapping them again).  Rows and columns of points that are not snapped (a snap reason,
+    :func:`~arealsirk.workflows._balance.snap_reasons`: farther than the snap limit from any road,
+    across water, outside the network) are ``inf``."""
     from ..proximity import od_matrix
+    from ._balance import snap_reasons
 
     c = np.asarray(od_matrix(graph, list(origins.nodes), list(targets.nodes), weight=weight), dtype=float)
-    return c + origins.access_cost(weight)[:, None] + targets.access_cost(weight)[None, :]
+    c = c + origins.access_cost(weight)[:, None] + targets.access_cost(weight)[None, :]
+    # a point the network could not snap (far from any road, across water, outside) reaches nothing
+    c[snap_reasons(origins) != "", :] = np.inf
+    c[:, snap_reasons(targets) != ""] = np.inf
+    return c
 
 
 def road_km_matrix(

@@ -14,9 +14,12 @@ Balinski 1965; Sridharan 1995 review) on road distances from
 
 with :math:`q_i` tonnes per year, :math:`d_{ij}` road km (so the transport term is
 tonne-km), :math:`K_j` capacity, :math:`L_j` the minimum plant size, existing plants
-fixed open (:math:`y_j = 1`, :math:`L_j = 0`) and a column :math:`x_{i0}` "not
-collected" with a penalty :math:`\\pi` km per tonne (``<prefix>.uncollected_penalty_km``):
-a source that no viable plant can reach within ``max_km`` is reported, not forced.
+fixed open (:math:`y_j = 1`, :math:`L_j = 0`), :math:`d_{max}` the haul limit of the
+source's kind (``max_km`` for every kind when given, else ``<prefix>.max_km.<kind>``, else
+``<prefix>.max_km``) and a column :math:`x_{i0}` "not collected" costing :math:`\\pi` km per
+tonne, :math:`\\pi` = ``<prefix>.uncollected_penalty_factor`` x the longest haul limit in use.
+Because :math:`\\pi` exceeds every allowed haul, a tonne within its limit of an open plant
+with room is always collected; what is left is reported in the balance table, not forced.
 Without ``count`` the fixed cost :math:`f_j` is ``<prefix>.plant_fixed_tkm``; with ``count``
 the number of plants is fixed exactly, :math:`\\sum_j y_j = count` (``facility_location(...,
 p=)``, an exact MILP solved by HiGHS), and :math:`f_j = 0`.
@@ -42,6 +45,7 @@ from ..resources import (
     to_canonical,
     transport_co2_t,
 )
+from ._balance import BalanceRows, balance_headline, outside_region, reason_category, snap_reasons
 from ._common import (
     as_graph,
     clean_kommuner,
@@ -134,6 +138,162 @@ def _solve(
         ) from e
 
 
+def _quantities(src: pd.DataFrame, *, strict_mass: str | None) -> tuple[np.ndarray, list[str]]:
+    """Quantities of ``src`` in canonical units (t/yr for masses).  With ``strict_mass`` (the theme
+    name) a source not given as a mass is an error; otherwise a unit that cannot be converted is
+    kept as given (for the balance of kinds the theme does not use)."""
+    units = src["unit"].astype(str).tolist() if "unit" in src.columns else ["t/yr"] * len(src)
+    q = np.empty(len(src))
+    out_units: list[str] = []
+    for i, (k, u, v) in enumerate(zip(src["kind"], units, src["quantity"], strict=True)):
+        try:
+            q[i], cu = to_canonical(
+                float(v), u, kind=k if kind_info(k) else None, context="sources, column 'unit': "
+            )
+        except InputError:
+            if strict_mass:
+                raise
+            q[i], cu = float(v), u
+        if strict_mass and cu != "t/yr":
+            raise InputError(
+                f"sources, column 'unit': {strict_mass} feedstock must be a mass (t/yr); "
+                f"source '{src['id'].iloc[i]}' ({k}) is given in {u!r}"
+            )
+        out_units.append(cu)
+    return q, out_units
+
+
+def _not_used_detail(kind: str, reason: str) -> str:
+    """Why a kind is not used: unknown kinds name the closest known kind."""
+    import difflib
+
+    from ..resources import KINDS
+
+    if kind_info(kind) is not None:
+        return f"kind '{kind}': {reason}"
+    close = difflib.get_close_matches(kind, list(KINDS), n=1)
+    hint = f" (closest known kind: '{close[0]}')" if close else ""
+    return f"kind '{kind}' is not a known resource kind{hint}; {reason}"
+
+
+def _read_sources(
+    profile: Profile,
+    sources: gpd.GeoDataFrame,
+    kinds: Any,
+    params: Mapping[str, Any],
+    kom: gpd.GeoDataFrame | None,
+    bal: BalanceRows,
+) -> tuple[gpd.GeoDataFrame, np.ndarray, list[str]]:
+    """Validate the sources and keep those the theme uses: accepted kinds (or ``kinds``), positive
+    quantity, inside the kommune polygons.  Every source enters the balance ``bal``: its total, and
+    ``no_yield`` / ``outside_region`` for those left out here.  Returns the kept sources as points
+    (quantity in t/yr), their tonnes and the explanations."""
+    messages: list[str] = []
+    src = validate_layer(
+        sources, name="sources", geometry=["point", "polygon"], columns=("kind",), numeric=("quantity",)
+    )
+    src["id"] = ids_of(src, "src")
+    src["kind"] = src["kind"].astype(str).str.strip().str.lower()
+    if kinds is not None:
+        wanted = [str(k).strip().lower() for k in ([kinds] if isinstance(kinds, str) else kinds)]
+        for k in wanted:
+            if not profile.accepts(k, params):
+                raise InputError(f"kinds: '{k}' {profile.reject_reason}")
+        use = src["kind"].isin(wanted).to_numpy()
+    else:
+        use = np.array([profile.accepts(k, params) for k in src["kind"]], dtype=bool)
+    ignored = src.loc[~use]
+    if len(ignored):
+        by = ignored.groupby("kind").size()
+        messages.append(
+            Message(
+                "feedstock.ignored",
+                kinds=[(str(k), int(n)) for k, n in by.items()],
+                reason=profile.reject_reason,
+            )
+        )
+        iq, iu = _quantities(ignored, strict_mass=None)
+        for k, v, u in zip(ignored["kind"], iq, iu, strict=True):
+            bal.total(k, v, u)
+            reason = "left out by kinds=" if kinds is not None and profile.accepts(k, params) \
+                else str(profile.reject_reason)
+            bal.add(k, "no_yield", v, detail=_not_used_detail(k, reason))
+    src = src.loc[use].reset_index(drop=True)
+    if not len(src):
+        raise InputError(
+            f"sources: no source is feedstock for {profile.name} ({profile.reject_reason}); "
+            f"kinds found: {', '.join(sorted(set(ignored['kind'])))}"
+        )
+    q, _ = _quantities(src, strict_mass=profile.name)
+    src["quantity"] = q
+    src["unit"] = "t/yr"
+    for k, v in zip(src["kind"], q, strict=True):
+        bal.total(k, v, "t/yr")
+    zero = q <= 0
+    if zero.any():
+        messages.append(Message("feedstock.zero", n=int(zero.sum())))
+    outside = outside_region(src, kom) & ~zero
+    if outside.any():
+        bal.add_many(src["kind"][outside], ["outside_region"] * int(outside.sum()), q[outside])
+    keep = ~zero & ~outside
+    if not keep.any():
+        raise InputError(f"sources: no {profile.name} source with a quantity above 0 lies inside the "
+                         "kommune polygons")
+    src = points_of(src.loc[keep].reset_index(drop=True))
+    return src, q[keep], messages
+
+
+def _haul_limits(
+    profile: Profile, kinds: np.ndarray, max_km: float | None, params: Mapping[str, Any]
+) -> tuple[np.ndarray, list[tuple[str, float, str]], str]:
+    """The haul limit (km) of each source: ``max_km`` when given (every kind), else the kind's row
+    ``<prefix>.max_km.<kind>`` when the table (or ``parameters``) has one, else ``<prefix>.max_km``.
+
+    Returns the limits, the list of (kind, km, defaults key) for messages (kind "" and key
+    "max_km" when one limit holds for every kind) and the same as English text for errors."""
+    from ..defaults import table
+
+    pre = profile.prefix
+    if max_km is not None:
+        km = check_number(max_km, "max_km", minimum=0, exclusive_minimum=True)
+        return np.full(len(kinds), km), [("", km, "max_km")], f"max_km = {km:g} km"
+    per: dict[str, tuple[float, str]] = {}
+    for k in sorted(set(map(str, kinds))):
+        key = f"{pre}.max_km.{k}"
+        if key not in params and not table(key):
+            key = f"{pre}.max_km"
+        per[k] = (check_number(parameter(key, params), key, minimum=0, exclusive_minimum=True), key)
+    lim = np.array([per[str(k)][0] for k in kinds], dtype=float)
+    listed = [(k, km, key) for k, (km, key) in per.items()]
+    return lim, listed, "; ".join(f"{k} {km:g} km ({key})" for k, km, key in listed)
+
+
+def _penalty_km(profile: Profile, lim: np.ndarray, params: Mapping[str, Any]) -> tuple[float, str]:
+    """Cost (km per tonne) of the "not collected" column: ``<prefix>.uncollected_penalty_factor``
+    times the longest haul limit in use, so a tonne within its limit of an open plant with room
+    always costs less collected than left (no hidden limit shorter than the haul limits)."""
+    key = f"{profile.prefix}.uncollected_penalty_factor"
+    factor = check_number(parameter(key, params), key, minimum=1, exclusive_minimum=True)
+    return factor * float(lim.max()), key
+
+
+def _uncollected_category(km_open: np.ndarray, lim: np.ndarray, reasons: np.ndarray) -> np.ndarray:
+    """Balance category of the tonnes of each source that no open plant collects.
+
+    ``km_open`` is road km from each source to each open plant (``inf`` when not on the same road
+    part, or when the source is not snapped), ``lim`` the haul limit of each source, ``reasons`` the
+    snap reason ("" when snapped).  Not snapped -> the snap reason's category; no open plant on its
+    part -> ``unreachable_no_site_on_part``; open plants on its part but all beyond its limit ->
+    ``beyond_max_km``; else ``capacity_full``."""
+    on_part = np.isfinite(km_open).any(axis=1)
+    within = (km_open <= lim[:, None]).any(axis=1)
+    cat = np.where(within, "capacity_full", np.where(on_part, "beyond_max_km", "unreachable_no_site_on_part"))
+    cat = cat.astype(object)
+    unsnapped = np.asarray([bool(r) for r in reasons])
+    cat[unsnapped] = [reason_category(r) for r in np.asarray(reasons)[unsnapped]]
+    return cat
+
+
 def run_profile(profile: Profile, args: Mapping[str, Any]) -> WorkflowResult:
     """Run :func:`site_feedstock` with the arguments of a public wrapper (its ``locals()``).
 
@@ -176,7 +336,6 @@ def site_feedstock(
     p = Progress(progress, is_cancelled)
     params = check_parameters(parameters)
     pre = profile.prefix
-    max_km = option(max_km, f"{pre}.max_km", "max_km", params, minimum=0, exclusive_minimum=True)
     min_t = option(min_plant_t, f"{pre}.{profile.min_key}", profile.min_key, params, minimum=0)
     cap_t = option(capacity_t, f"{pre}.capacity_t", "capacity_t", params, minimum=0, exclusive_minimum=True)
     if min_t > cap_t:
@@ -188,56 +347,12 @@ def site_feedstock(
     messages: list[str] = []
 
     p(0.0, "checking inputs")
-    src = validate_layer(
-        sources, name="sources", geometry=["point", "polygon"], columns=("kind",), numeric=("quantity",)
-    )
-    src = points_of(src)
-    src["id"] = ids_of(src, "src")
-    src["kind"] = src["kind"].astype(str).str.strip().str.lower()
-    if kinds is not None:
-        wanted = [str(k).strip().lower() for k in ([kinds] if isinstance(kinds, str) else kinds)]
-        for k in wanted:
-            if not profile.accepts(k, params):
-                raise InputError(f"kinds: '{k}' {profile.reject_reason}")
-        use = src["kind"].isin(wanted).to_numpy()
-    else:
-        use = np.array([profile.accepts(k, params) for k in src["kind"]])
-    ignored = src.loc[~use]
-    if len(ignored):
-        by = ignored.groupby("kind").size()
-        messages.append(
-            Message(
-                "feedstock.ignored",
-                kinds=[(str(k), int(n)) for k, n in by.items()],
-                reason=profile.reject_reason,
-            )
-        )
-    src = src.loc[use].reset_index(drop=True)
-    if not len(src):
-        raise InputError(
-            f"sources: no source is feedstock for {profile.name} ({profile.reject_reason}); "
-            f"kinds found: {', '.join(sorted(set(ignored['kind'])))}"
-        )
-    units = src["unit"].astype(str).tolist() if "unit" in src.columns else ["t/yr"] * len(src)
-    q = np.empty(len(src))
-    for i, (k, u, v) in enumerate(zip(src["kind"], units, src["quantity"], strict=True)):
-        q[i], cu = to_canonical(
-            float(v), u, kind=k if kind_info(k) else None, context="sources, column 'unit': "
-        )
-        if cu != "t/yr":
-            raise InputError(
-                f"sources, column 'unit': {profile.name} feedstock must be a mass (t/yr); "
-                f"source '{src['id'].iloc[i]}' ({k}) is given in {u!r}"
-            )
-    src["quantity"] = q
-    src["unit"] = "t/yr"
-    zero = q <= 0
-    if zero.any():
-        messages.append(Message("feedstock.zero", n=int(zero.sum())))
-        src = src.loc[~zero].reset_index(drop=True)
-        q = q[~zero]
     kom = clean_kommuner(kommuner)
+    bal = BalanceRows(profile.name)
+    src, q, msgs = _read_sources(profile, sources, kinds, params, kom, bal)
+    messages += msgs
     src["kommunenummer"] = kommune_of(src, kom).to_numpy()
+    lim, lim_list, lim_all = _haul_limits(profile, src["kind"].to_numpy(), max_km, params)
 
     site_set = site_layers(
         candidates,
@@ -268,15 +383,14 @@ def site_feedstock(
     site_snap = snap_parts(graph, parts)
     km = od_snapped(graph, src_snap, site_snap, weight="length") / 1000.0
     minutes = od_snapped(graph, src_snap, site_snap, weight="travel_time") / 60.0
-    allowed = km <= max_km
-    reach = allowed.any(axis=1)
+    allowed = km <= lim[:, None]
     supply_near = (q[:, None] * allowed).sum(axis=0)
     viable = ~is_new | (supply_near >= min_t)
     if is_new.any() and not viable[is_new].any() and n_ex == 0:
         j = int(np.argmax(np.where(is_new, supply_near, -1)))
         raise InfeasibleError(
             f"{profile.min_key}={min_t:g} t/yr: no candidate site can reach it within "
-            f"max_km={max_km:g} km; the best candidate '{sites['id'].iloc[j]}' has "
+            f"the haul limits ({lim_all}); the best candidate '{sites['id'].iloc[j]}' has "
             f"{supply_near[j]:,.0f} t/yr within reach. Lower "
             f"{profile.min_key}, raise max_km or add candidates"
         )
@@ -288,7 +402,7 @@ def site_feedstock(
                 n=int(dropped.size),
                 min_key=profile.min_key,
                 min_t=float(min_t),
-                max_km=float(max_km),
+                limits=lim_list,
                 ids=", ".join(sites["id"].iloc[dropped].astype(str)[:10]),
             )
         )
@@ -297,18 +411,12 @@ def site_feedstock(
     if count is not None and count - n_ex > n_new_viable:
         raise InfeasibleError(
             f"count={count}: only {n_new_viable} new site(s) can reach {profile.min_key}="
-            f"{min_t:g} t/yr within {max_km:g} km (plus {n_ex} existing); lower count, "
+            f"{min_t:g} t/yr within the haul limits ({lim_all}) (plus {n_ex} existing); lower count, "
             f"{profile.min_key} or raise max_km"
         )
     sub_allowed = allowed[:, keep_cols]
-    if (~reach).any():
-        messages.append(
-            Message(
-                "feedstock.unreachable", n=int((~reach).sum()), t=float(q[~reach].sum()), max_km=float(max_km)
-            )
-        )
     # model: columns = viable sites + one 'not collected' column
-    penalty = parameter(f"{pre}.uncollected_penalty_km", params)
+    penalty, penalty_key = _penalty_km(profile, lim, params)
     C = np.where(sub_allowed, km[:, keep_cols], np.inf)
     C = np.column_stack([C, np.full(len(src), penalty)])
     capv = np.r_[sites["capacity_t"].to_numpy()[keep_cols], np.inf]
@@ -334,10 +442,12 @@ def site_feedstock(
     status = status_of(res)
     opened = [int(j) for j in np.asarray(res.facilities, dtype=int) if j < m]
     if not opened:
+        # only without count (with count the model opens exactly count plants)
         raise InfeasibleError(
-            f"{profile.name}: no plant can open - the feedstock within {max_km:g} km of every "
-            f"site is below {profile.min_key}={min_t:g} t/yr once shared; lower "
-            f"{profile.min_key} or raise max_km"
+            f"{profile.name}: no plant pays off - opening one costs {pre}.plant_fixed_tkm = "
+            f"{parameter(f'{pre}.plant_fixed_tkm', params):g} tonne-km/yr, more than it saves: a tonne "
+            f"collected saves {penalty:g} km ({penalty_key} x the longest haul limit, {lim_all}) minus "
+            f"its haul; give count, lower {pre}.plant_fixed_tkm or raise {penalty_key}"
         )
     p(0.75, "figures per site")
     flows = res.flows.tocoo()
@@ -433,7 +543,20 @@ def site_feedstock(
         alloc.sort_values("quantity", ascending=False).drop_duplicates("source_id").set_index("source_id")
     )
     src_out["site_id"] = src_out["id"].map(main_site["site_id"])
+    left_cat = _uncollected_category(km[:, open_idx], lim, snap_reasons(src_snap))
+    full = np.abs(q - collected) <= 1e-9 * np.maximum(q, 1.0)
+    col_i = np.where(full, q, collected)
+    left = np.where(full, 0.0, q - col_i)
+    bal.add_many(src["kind"], ["collected"] * len(src), col_i)
+    bal.add_many(src["kind"], left_cat, left)
+    src_out["balance"] = np.where(full, "collected", left_cat)
     src_out = gpd.GeoDataFrame(src_out, geometry=src.geometry.name, crs=src.crs)
+    balance = bal.table()
+    headline = balance_headline(
+        balance,
+        limits={("beyond_max_km", k or kind): f"{km:g} km, {key}" for k, km, key in lim_list
+                for kind in (set(src["kind"]) if not k else {k})},
+    )
 
     from .fairness import kommune_fairness
 
@@ -446,6 +569,7 @@ def site_feedstock(
         col_q = total_q
     summary: dict[str, Any] = {
         "workflow": profile.name,
+        "balance_headline": headline,
         "sites": len(sel),
         "sites_existing": int(sel["existing"].sum()),
         "sites_new": int((~sel["existing"]).sum()),
@@ -485,10 +609,10 @@ def site_feedstock(
                 util=100 * float(s["utilisation"]),
             )
         )
-    if total_q - col_q > 1e-6:
-        messages.append(
-            Message("feedstock.uncollected", t=total_q - col_q, share=(total_q - col_q) / total_q)
-        )
+    messages.append(
+        Message("feedstock.penalty", pi=float(penalty), key=penalty_key, limits=lim_list)
+    )
+    messages = [*headline, *messages]
     messages += [model_note(m_) for m_ in getattr(res, "messages", ())]
     p(1.0, "done")
     return WorkflowResult(
@@ -498,7 +622,12 @@ def site_feedstock(
             "allocation": allocation,
             "catchments": catchments,
         },
-        tables={"by_kommune": by_k, "feedstock_mix": mix, "excluded": site_set.excluded},
+        tables={
+            "by_kommune": by_k,
+            "feedstock_mix": mix,
+            "excluded": site_set.excluded,
+            "balance": balance,
+        },
         summary=summary,
         status=status,
         messages=messages,

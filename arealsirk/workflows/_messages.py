@@ -49,6 +49,74 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "rule.settlements": ("settlements (with their buffer)", "tettsteder (med buffer)"),
     "rule.slope": ("terrain slope", "terrenghelning"),
     "rule.other": ("other exclusion polygons", "andre utelukkede områder"),
+    # --- balance (where every person and tonne went), see _balance.py
+    "balance.people": (
+        "{share:p0} of the people ({q:n0}) {phrase}",
+        "{share:p0} av befolkningen ({q:n0} personer) {phrase}",
+    ),
+    "balance.kind": (
+        "{share:p0} of the {kind:kind} ({q:n0} {unit:unit}) {phrase}",
+        "{share:p0} av {kind:kind} ({q:n0} {unit:unit}) {phrase}",
+    ),
+    "balance.flow": (
+        "{share:p0} of the {kind:kind} {role} ({q:n0} {unit:unit}) {phrase}",
+        "{share:p0} av {role} av {kind:kind} ({q:n0} {unit:unit}) {phrase}",
+    ),
+    "role.supply": ("supply", "tilbudet"),
+    "role.demand": ("demand", "behovet"),
+    "balance.unmatched": (
+        "finds no partner (none within the distance limits, or not worth it){limit}",
+        "finner ingen partner (ingen innenfor avstandsgrensene, eller ikke lønnsomt){limit}",
+    ),
+    "balance.matched": ("is matched{limit}", "er koblet{limit}"),
+    "balance.collected": ("is collected{limit}", "blir samlet inn{limit}"),
+    "balance.served_within_limit": ("are served within the limit{limit}", "nås innenfor grensen{limit}"),
+    "balance.all_matched": (
+        "every usable flow is matched",
+        "alle brukbare strømmer er koblet",
+    ),
+    "balance.all_people": (
+        "every person is served within the limit",
+        "alle nås innenfor grensen",
+    ),
+    "balance.all_collected": (
+        "all the feedstock is collected",
+        "alt råstoffet blir samlet inn",
+    ),
+    "balance.served_beyond_limit": (
+        "are served only beyond the limit of {limit}",
+        "nås bare utenfor grensen på {limit}",
+    ),
+    "balance.beyond_max_km": (
+        "is farther than its haul limit ({limit}) from every open plant",
+        "ligger lenger unna alle åpne anlegg enn transportgrensen ({limit})",
+    ),
+    "balance.capacity_full": (
+        "is within its haul limit of an open plant but not collected (the plants are full or too few)"
+        "{limit}",
+        "ligger innenfor transportgrensen til et åpent anlegg, men blir ikke samlet inn (anleggene er "
+        "fulle eller for få){limit}",
+    ),
+    "balance.no_yield": (
+        "is of a kind this theme does not use{limit}",
+        "er av en type dette temaet ikke bruker{limit}",
+    ),
+    "balance.unreachable_no_site_on_part": (
+        "are on road parts with no site{limit}",
+        "er på deler av vegnettet uten noen lokalitet{limit}",
+    ),
+    "balance.unreachable_far_from_road": (
+        "are farther than the snap limit from any road{limit}",
+        "ligger lenger enn snappegrensen fra nærmeste veg{limit}",
+    ),
+    "balance.unreachable_across_water": (
+        "are across water from the nearest road{limit}",
+        "ligger over vann fra nærmeste veg{limit}",
+    ),
+    "balance.outside_region": (
+        "are outside the region (outside the kommune polygons){limit}",
+        "ligger utenfor regionen (utenfor kommunepolygonene){limit}",
+    ),
     "model_note": ("location model: {note}", "lokaliseringsmodellen: {note}"),
     "locate.time_limit": (
         "HiGHS stopped at the time limit; the gap is the proven one",
@@ -76,16 +144,18 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "{n} {n:pl:kilde:kilder} med mengde null ble utelatt",
     ),
     "feedstock.too_small": (
-        "{n} candidate(s) have less than {min_key}={min_t:g} t/yr within {max_km:g} km "
+        "{n} candidate(s) have less than {min_key}={min_t:g} t/yr within the haul limits ({limits:limits}) "
         "and cannot host a plant: {ids}",
-        "{n} {n:pl:kandidat:kandidater} har mindre enn {min_t:g} t/år råstoff innenfor {max_km:g} km "
-        "({min_key}) og kan ikke få et anlegg: {ids}",
+        "{n} {n:pl:kandidat:kandidater} har mindre enn {min_t:g} t/år råstoff innenfor "
+        "transportgrensene ({limits:limits}; {min_key}) og kan ikke få et anlegg: {ids}",
     ),
-    "feedstock.unreachable": (
-        "{n} source(s) with {t:n0} t/yr are farther than max_km={max_km:g} km from every site "
-        "and are not collected",
-        "{n} {n:pl:kilde:kilder} med {t:n0} t/år ligger mer enn {max_km:g} km (max_km) fra alle "
-        "lokaliteter og blir ikke samlet inn",
+    "feedstock.penalty": (
+        "cost model: a tonne not collected counts as {pi:g} km of haul ({key} x the longest haul limit; "
+        "limits: {limits:limits}), more than any allowed haul, so every tonne within its limit of an open "
+        "plant with room is collected",
+        "kostnadsmodellen: et tonn som ikke samles inn teller som {pi:g} km transport ({key} x den "
+        "lengste transportgrensen; grenser: {limits:limits}), mer enn noen tillatt transport, så alt "
+        "innenfor grensen til et åpent anlegg med ledig kapasitet blir samlet inn",
     ),
     "plant.existing": ("existing plant, kept", "eksisterende anlegg, beholdt"),
     "plant.new": ("new plant", "nytt anlegg"),
@@ -322,6 +392,8 @@ class _Formatter(string.Formatter):
             if not value:
                 return "ikke noe råstoff" if lang == "nb" else "no feedstock"
             return ", ".join(f"{_kind(k, lang)} {fmt(t, lang, 'n0')} t" for k, t in value)
+        if format_spec == "limits":
+            return _limits(value, lang)
         if format_spec == "benefits":
             return "".join(", " + _benefit(c, float(v), lang) for c, v in value)
         if format_spec == "scores":
@@ -329,6 +401,15 @@ class _Formatter(string.Formatter):
         if format_spec[:1] in ("n", "g", "p") and (format_spec[1:].isdigit() or format_spec[1:] == ""):
             return fmt(value, lang, format_spec)
         return super().format_field(value, format_spec)
+
+
+def _limits(value: Any, lang: str) -> str:
+    """Haul limits: a list of (kind, km, defaults key); kind "" means one limit for every kind."""
+    parts = []
+    for kind, km, key in value:
+        text = f"{fmt(float(km), lang, 'g')} km ({key})"
+        parts.append(f"{_kind(kind, lang)} {text}" if kind else text)
+    return "; ".join(parts)
 
 
 def _criterion(name: str, lang: str) -> str:

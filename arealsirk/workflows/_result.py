@@ -120,9 +120,13 @@ class WorkflowResult:
         ``allocation``, ``catchments``, ``service_areas``, ``candidates``, ``matches``,
         ``sources``, ``kommuner``).
     tables
-        Plain tables (``by_kommune``, ``coverage_curve``, ``feedstock_mix``, ...).
+        Plain tables (``by_kommune``, ``coverage_curve``, ``feedstock_mix``, ...); every result
+        has ``balance`` (where every person and tonne of the input went, see
+        :mod:`arealsirk.workflows._balance`) and ``excluded`` (candidates removed by the exclusions).
     summary
-        Key figures in domain units (keys listed in :data:`SUMMARY_LABELS`).
+        Key figures in domain units (keys listed in :data:`SUMMARY_LABELS`), and
+        ``balance_headline``: the largest losses of the balance table first, as
+        :class:`~arealsirk.workflows.Message` sentences.
     status
         ``"optimal"``, ``"feasible"`` (a good solution, optimality not proven) or
         ``"infeasible"`` (with the reason in ``messages``).
@@ -151,17 +155,24 @@ class WorkflowResult:
         code = str(self.summary.get("workflow", "workflow"))
         title = WORKFLOW_TITLES.get(code, (code, code))[1 if nb else 0]
         status = STATUS_LABELS.get(self.status, (self.status, self.status))[1 if nb else 0]
-        lines = [f"## {title}", "", f"Status: **{status}**", ""]
+        lines = [f"## {title}", ""]
+        headline = list(self.summary.get("balance_headline", []) or [])
+        if headline:
+            head = "Hvor alle og alt havnet" if nb else "Where everyone and everything went"
+            lines += [f"**{head}**", ""]
+            lines += [f"- {render(m, lang)}" for m in headline] + [""]
+        lines += [f"Status: **{status}**", ""]
         lines += [
             "| " + ("Nøkkeltall" if nb else "Key figure") + " | " + ("Verdi" if nb else "Value") + " |",
             "|---|---|",
         ]
         for key, value in self.summary.items():
-            if key == "workflow":
+            if key in ("workflow", "balance_headline"):
                 continue
             en, nbl, unit = SUMMARY_LABELS.get(key, (key, key, ""))
             lines.append(f"| {nbl if nb else en} | {_fmt(value, unit, lang)} |")
-        if self.messages:
+        notes = [m for m in self.messages if m not in headline]
+        if notes:
             lines += ["", "**" + ("Merknader" if nb else "Notes") + "**", ""]
-            lines += [f"- {render(m, lang)}" for m in self.messages]
+            lines += [f"- {render(m, lang)}" for m in notes]
         return "\n".join(lines) + "\n"

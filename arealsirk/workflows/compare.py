@@ -36,7 +36,7 @@ def compare_scenarios(results: Mapping[str, WorkflowResult], *, lang: str = "en"
             )
     keys: list[str] = []
     for r in results.values():
-        keys += [k for k in r.summary if k not in keys]
+        keys += [k for k, v in r.summary.items() if k not in keys and not isinstance(v, list | tuple)]
     rows = []
     for k in keys:
         en, nb, unit = SUMMARY_LABELS.get(k, (k, k, ""))

@@ -39,6 +39,7 @@ from ..constraints import exclude_candidates
 from ..errors import InputError
 from ..progress import Progress
 from ..resources import check_parameters, parameter
+from ._balance import balance_headline, flow_balance
 from ._common import as_graph, clean_kommuner, excluded_messages, is_graph, kommune_of, points_of
 from ._messages import Message
 from ._result import WorkflowResult
@@ -398,8 +399,12 @@ def site_industrial_parks(
     by_k["parks_selected"] = (
         by_k["kommunenummer"].map(sel.groupby("kommunenummer").size()).fillna(0).astype(int)
     )
+    flows_bal = flow_balance("parks", balance)
+    headline = balance_headline(flows_bal)
+    messages = [*headline, *messages]
     summary: dict[str, Any] = {
         "workflow": "industrial_parks",
+        "balance_headline": headline,
         "sites": len(sel),
         "matches": len(hosted_matches),
         "saving_nok": float(hosted_matches["saving"].sum()) if len(hosted_matches) else 0.0,
@@ -414,6 +419,7 @@ def site_industrial_parks(
             "by_kommune": by_k,
             "flow_balance": balance,
             "excluded": excluded,
+            "balance": flows_bal,
         },
         summary=summary,
         status="optimal",

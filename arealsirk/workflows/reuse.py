@@ -31,6 +31,7 @@ from .._validate import check_number, validate_layer
 from ..errors import InfeasibleError, InputError
 from ..progress import Progress
 from ..resources import check_parameters, parameter
+from ._balance import BalanceRows, balance_headline, outside_region, reason_category, snap_reasons
 from ._common import (
     as_graph,
     clean_kommuner,
@@ -210,6 +211,7 @@ def site_reuse_centres(
 
     p = Progress(progress, is_cancelled)
     params = check_parameters(parameters)
+    max_minutes_given = max_minutes is not None
     max_minutes = option(
         max_minutes, "reuse.max_minutes", "max_minutes", params, minimum=0, exclusive_minimum=True
     )
@@ -225,6 +227,14 @@ def site_reuse_centres(
         raise InputError(f"demand, column '{population_column}': no feature has a population above 0")
     kom = clean_kommuner(kommuner)
     messages: list[str] = []
+    bal = BalanceRows("reuse")
+    bal.total("population", float(dem[population_column].sum()), "people")
+    outside = outside_region(dem, kom)
+    if outside.any():
+        bal.add("population", "outside_region", float(dem.loc[outside, population_column].sum()))
+        dem = dem.loc[~outside].reset_index(drop=True)
+        if not len(dem):
+            raise InputError("demand: every populated feature lies outside the kommune polygons")
     site_set = site_layers(
         candidates,
         existing,
@@ -427,10 +437,23 @@ def site_reuse_centres(
         by_k["kommunenummer"].map(sel.groupby("kommunenummer").size()).fillna(0).astype(int)
     )
 
+    cat = np.where(
+        np.isfinite(nearest_min),
+        np.where(nearest_min <= max_minutes, "served_within_limit", "served_beyond_limit"),
+        "unreachable_no_site_on_part",
+    ).astype(object)
+    reasons = snap_reasons(dem_snap)
+    unsnapped = reasons != ""
+    cat[unsnapped] = [reason_category(r) for r in reasons[unsnapped]]
+    bal.add_many(["population"] * len(pop), cat, pop)
+    balance = bal.table()
+    limit_key = "max_minutes" if max_minutes_given else "reuse.max_minutes"
+    headline = balance_headline(balance, limits={"served_beyond_limit": f"{max_minutes:g} min, {limit_key}"})
     covered_pop = float(pop[nearest_min <= max_minutes].sum())
     fin = np.isfinite(nearest_min)
     summary: dict[str, Any] = {
         "workflow": f"reuse_centres ({objective})",
+        "balance_headline": headline,
         "sites": len(sel),
         "sites_existing": int(sel["existing"].sum()),
         "sites_new": int((~sel["existing"]).sum()),
@@ -456,10 +479,16 @@ def site_reuse_centres(
             )
         )
     messages += [model_note(m) for m in getattr(res, "messages", ())]
+    messages = [*headline, *messages]
     p(1.0, "done")
     return WorkflowResult(
         layers={"selected_sites": sel, "allocation": alloc, "service_areas": sa},
-        tables={"by_kommune": by_k, "coverage_curve": curve, "excluded": site_set.excluded},
+        tables={
+            "by_kommune": by_k,
+            "coverage_curve": curve,
+            "excluded": site_set.excluded,
+            "balance": balance,
+        },
         summary=summary,
         status=status,
         messages=messages,

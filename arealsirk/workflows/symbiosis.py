@@ -39,6 +39,7 @@ from .._validate import check_number, validate_layer
 from ..errors import InputError, SolverError
 from ..progress import Progress
 from ..resources import check_parameters, parameter, to_canonical
+from ._balance import balance_headline, flow_balance
 from ._common import line, road_km_matrix
 from ._messages import Message
 from ._result import WorkflowResult
@@ -330,7 +331,9 @@ def symbiosis_matches(
     matches, balance, messages, status = match_flows(
         f, roads=roads, max_heat_km=max_heat_km, max_km=max_km, parameters=params, progress=p.sub(0.05, 0.95)
     )
-    summary: dict[str, Any] = {"workflow": "symbiosis", "matches": len(matches)}
+    flows_bal = flow_balance("symbiosis", balance)
+    headline = balance_headline(flows_bal)
+    summary: dict[str, Any] = {"workflow": "symbiosis", "balance_headline": headline, "matches": len(matches)}
     by_unit = matches.groupby("unit")["quantity"].sum() if len(matches) else {}
     summary["matched_heat_gwh"] = float(by_unit.get("GWh/yr", 0.0)) if len(matches) else 0.0
     summary["matched_mass_t"] = float(by_unit.get("t/yr", 0.0)) if len(matches) else 0.0
@@ -352,10 +355,11 @@ def symbiosis_matches(
                 nok=float(m["saving"]),
             )
         )
+    messages = [*headline, *messages]
     p(1.0, f"{len(matches)} matches")
     return WorkflowResult(
         layers={"matches": matches},
-        tables={"flow_balance": balance},
+        tables={"flow_balance": balance, "balance": flows_bal},
         summary=summary,
         status=status,
         messages=messages,

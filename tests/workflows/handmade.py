@@ -20,19 +20,19 @@ def at(km: float, *, north_km: float = 0.0) -> shapely.Point:
     return shapely.Point(X + km * 1000.0, Y + north_km * 1000.0)
 
 
-def roads(*, island: bool = True) -> gpd.GeoDataFrame:
+def roads(*, island: bool = True, length_km: float = 30.0) -> gpd.GeoDataFrame:
     """The main road (0-30 km) and, with ``island``, a 5 km road 20 km north (x 0-5 km)."""
-    lines = [shapely.LineString([(X, Y), (X + 30_000.0, Y)])]
+    lines = [shapely.LineString([(X, Y), (X + length_km * 1000.0, Y)])]
     if island:
         lines.append(shapely.LineString([(X, Y + 20_000.0), (X + 5_000.0, Y + 20_000.0)]))
     return gpd.GeoDataFrame({"speed_kph": [60.0] * len(lines)}, geometry=lines, crs=CRS)
 
 
-def graph(*, island: bool = True):
+def graph(*, island: bool = True, length_km: float = 30.0):
     """The road graph with every part kept (``keep="all"``)."""
     from arealsirk.network import graph_from_roads
 
-    return graph_from_roads(roads(island=island), keep="all")
+    return graph_from_roads(roads(island=island, length_km=length_km), keep="all")
 
 
 def points(rows: list[dict], geoms: list) -> gpd.GeoDataFrame:

@@ -80,7 +80,10 @@ def test_capacity_min_size_distance_and_count(demo, demo_graph, biogas3):
     km = od_matrix(demo_graph, srcs, sites, weight="length") / 1000.0
     d = np.diag(km)
     assert np.allclose(d, alloc["distance_km"].to_numpy(), rtol=1e-9)
-    assert (d <= parameter("biogas.max_km") + 1e-9).all()
+    # every allocation within the haul limit of its kind (biogas.max_km.<kind>)
+    limit = np.array([parameter(f"biogas.max_km.{k}") for k in alloc["kind"]])
+    assert (d <= limit + 1e-9).all()
+    assert (d[alloc["kind"].str.endswith("manure").to_numpy()] <= parameter("biogas.max_km") + 1e-9).all()
     tkm = (alloc["quantity"] * d).sum()
     assert biogas3.summary["tonne_km"] == pytest.approx(tkm, rel=1e-9)
     assert biogas3.summary["co2_t"] == pytest.approx(

@@ -20,8 +20,10 @@ from . import handmade as h
 
 def _sources(kind: str, t: float) -> gpd.GeoDataFrame:
     # three sources at 0, 1 and 2 km; candidate A at 1 km is best, B at 6 km second
-    return h.points([{"id": f"s{k}", "kind": kind, "quantity": t, "unit": "t/yr"} for k in range(3)],
-                    [h.at(0), h.at(1), h.at(2)])
+    return h.points(
+        [{"id": f"s{k}", "kind": kind, "quantity": t, "unit": "t/yr"} for k in range(3)],
+        [h.at(0), h.at(1), h.at(2)],
+    )
 
 
 @pytest.fixture(scope="module")
@@ -40,8 +42,11 @@ def _protected_over(km: float) -> gpd.GeoDataFrame:
 
 @pytest.mark.parametrize(
     ("run", "kind", "t"),
-    [(site_biogas, "cattle_manure", 5000.0), (site_bioenergy, "forest_residue", 2000.0),
-     (site_textile_reuse, "textiles", 100.0)],
+    [
+        (site_biogas, "cattle_manure", 5000.0),
+        (site_bioenergy, "forest_residue", 2000.0),
+        (site_textile_reuse, "textiles", 100.0),
+    ],
 )
 def test_protected_polygon_moves_the_feedstock_site(graph, cands, run, kind, t):
     src = _sources(kind, t)
@@ -63,8 +68,9 @@ def test_protected_polygon_moves_the_reuse_centre(graph, cands):
     dem = h.points([{"id": f"c{k}", "population": 100} for k in range(3)], [h.at(0), h.at(1), h.at(2)])
     free = site_reuse_centres(dem, cands, graph, count=1, max_minutes=5)
     assert list(free.layers["selected_sites"]["id"]) == ["A"]
-    r = site_reuse_centres(dem, cands, graph, count=1, max_minutes=5,
-                           exclusions=Exclusions(protected=_protected_over(1)))
+    r = site_reuse_centres(
+        dem, cands, graph, count=1, max_minutes=5, exclusions=Exclusions(protected=_protected_over(1))
+    )
     assert list(r.layers["selected_sites"]["id"]) == ["B"]
     assert list(r.tables["excluded"]["candidate_id"]) == ["A"]
 
@@ -89,8 +95,14 @@ def test_parks_exclusion(demo):
     top = base.layers["selected_sites"]["id"].iloc[0]
     zone = demo.zones.set_index("id").loc[top, "geometry"]
     prot = gpd.GeoDataFrame({"navn": ["Reservat"]}, geometry=[zone.buffer(-1)], crs=demo.zones.crs)
-    r = site_industrial_parks(demo.zones, demo.flows, demo.roads, stations=demo.stations, count=1,
-                              exclusions=Exclusions(protected=prot))
+    r = site_industrial_parks(
+        demo.zones,
+        demo.flows,
+        demo.roads,
+        stations=demo.stations,
+        count=1,
+        exclusions=Exclusions(protected=prot),
+    )
     assert r.layers["selected_sites"]["id"].iloc[0] != top
     assert top not in set(r.layers["candidates"]["id"])
     assert list(r.tables["excluded"]["candidate_id"]) == [top]
