@@ -41,6 +41,7 @@ from .errors import (
 if TYPE_CHECKING:
     import geopandas as gpd
     import networkx as nx
+    import pandas as pd
 
 log = logging.getLogger("arealsirk")
 
@@ -57,6 +58,7 @@ __all__ = [
     "graph_from_roads",
     "graph_to_gdfs",
     "largest_component",
+    "part_summary",
     "snap",
 ]
 
@@ -202,6 +204,8 @@ def graph_from_roads(
     if max_edge > 0:
         parts, row = _cut_long_parts(parts, row, max_edge)
 
+    parts, row = _split_rings(parts, row, tol)
+
     # ---- node the ends: ends within tol share one node
     ends = np.vstack([shapely.get_coordinates(shapely.get_point(parts, 0)),
                       shapely.get_coordinates(shapely.get_point(parts, -1))])
@@ -209,8 +213,9 @@ def graph_from_roads(
     u, v = label[: len(parts)], label[len(parts):]
     length = shapely.length(parts)
     loop = u == v
-    if loop.any():
-        log.info("%sdropped %d closed line(s) that touch nothing else (self-loops)", at, int(loop.sum()))
+    if loop.any():  # pieces no longer than the tolerance (rings were split in two above)
+        log.info("%sdropped %d piece(s) whose two ends merge into one node (%.1f m of road in all)", at,
+                 int(loop.sum()), float(length[loop].sum()))
         parts, row, u, v, length = parts[~loop], row[~loop], u[~loop], v[~loop], length[~loop]
     if len(parts) == 0:
         raise EmptyLayerError(f"{at}no road segments left after noding")
@@ -270,6 +275,23 @@ def _add_edges(G: Any, e: dict[str, np.ndarray], parts: np.ndarray, row: np.ndar
             (a, b, {"length": 0.0, "speed_kph": 0.0, "travel_time": t, "road_index": -1, "vegkategori": "",
                     "ferry": True, "quay": "board" if t > 0 else "alight", "oneway": True, "geometry": g})
             for a, b, t, g in zip(tl.tolist(), hd.tolist(), tt.tolist(), pts, strict=True))
+
+
+def _split_rings(parts: np.ndarray, row: np.ndarray, tol: float) -> tuple[np.ndarray, np.ndarray]:
+    """Cut closed lines (start within ``tol`` of the end) longer than ``2 tol`` in two halves, so a
+    ring road on an island stays in the graph as a part of its own instead of a self-loop."""
+    import shapely
+    from shapely.ops import substring
+
+    xy0 = shapely.get_coordinates(shapely.get_point(parts, 0))
+    xy1 = shapely.get_coordinates(shapely.get_point(parts, -1))
+    length = shapely.length(parts)
+    ring = (np.hypot(*(xy0 - xy1).T) <= tol) & (length > 2 * tol)
+    if not ring.any():
+        return parts, row
+    idx = np.flatnonzero(ring)
+    halves = [substring(parts[i], a, b, normalized=True) for i in idx for a, b in ((0.0, 0.5), (0.5, 1.0))]
+    return (np.r_[parts[~ring], np.array(halves, dtype=object)], np.r_[row[~ring], np.repeat(row[idx], 2)])
 
 
 def _car_rows(gdf: Any, include_ferries: bool, at: str) -> tuple[Any, np.ndarray]:
@@ -1160,6 +1182,51 @@ class SnapResult:
                    outside=np.concatenate([r.outside if r.outside is not None
                                            else np.zeros(len(r.nodes), bool) for r in results]),
                    reason=cat("reason"), part=cat("part"), snap_speed_kph=results[0].snap_speed_kph)
+
+
+def part_summary(graph: nx.Graph, snapped: SnapResult, values: Any = None, *, name: str = "people"
+                 ) -> pd.DataFrame:
+    """One row per network part with what is snapped to it, then one row per reason for what is not.
+
+    Parameters
+    ----------
+    graph
+        The graph the points were snapped to (``graph.graph["parts"]`` from :func:`graph_from_roads`;
+        other graphs get parts from their prepared form).
+    snapped
+        :func:`snap` result.
+    values
+        Quantity per point (people, tonnes ...); default 1 per point.
+    name
+        Column name of the summed quantity.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``part`` (id, or -1 for the reason rows), ``reason`` ("" for parts), ``points``,
+        ``name``, and for parts ``km``, ``ferry_km``, ``nodes``.  The ``name`` column sums exactly
+        to the total of ``values``: every point is on one row.
+    """
+    import pandas as pd
+
+    vals = np.ones(len(snapped.nodes)) if values is None else np.asarray(values, dtype=float)
+    if len(vals) != len(snapped.nodes):
+        raise InputError(f"values: {len(vals)} value(s) for {len(snapped.nodes)} snapped point(s)")
+    parts = graph.graph.get("parts")
+    ok = snapped.snapped
+    if parts is None:  # a graph not from graph_from_roads: the parts points were snapped to
+        parts = [{"id": i, "nodes": np.nan} for i in range(int(snapped.part.max(initial=-1)) + 1)]
+    k = len(parts)
+    pts = np.bincount(snapped.part[ok], minlength=k)
+    tot = np.bincount(snapped.part[ok], vals[ok], minlength=k)
+    rows = [{"part": int(p["id"]), "reason": "", "points": int(pts[p["id"]]), name: float(tot[p["id"]]),
+             "km": p.get("km", np.nan), "ferry_km": p.get("ferry_km", np.nan), "nodes": p["nodes"]}
+            for p in parts]
+    for why in SNAP_REASONS:
+        m = snapped.reason == why
+        rows.append({"part": -1, "reason": why, "points": int(m.sum()), name: float(vals[m].sum()),
+                     "km": np.nan, "ferry_km": np.nan, "nodes": 0})
+    return pd.DataFrame(rows)
 
 
 def graph_crs(graph: nx.Graph) -> str:

@@ -215,3 +215,15 @@ def test_raw_n1000_ferry_ends_are_joined_by_the_builder():
     assert len(G0.graph["parts"]) == 3
     G1 = graph_from_roads(roads, parameters={"readers.ferry_connect_m": 50})
     assert len(G1.graph["parts"]) == 3
+
+
+def test_ring_road_on_an_island_is_a_part():
+    """A closed line (an island's ring road) touching nothing else is kept as a part of its own."""
+    ring = LineString([(5000, 0), (5500, 0), (5500, 500), (5000, 500), (5000, 0)])
+    roads = gpd.GeoDataFrame({"vegkategori": ["K", "K"]}, geometry=[LineString([(0, 0), (1000, 0)]), ring],
+                             crs=25833)
+    for max_edge in (0, 1000):
+        G = graph_from_roads(roads, parameters={"network.max_edge_m": max_edge})
+        assert [p["km"] for p in G.graph["parts"]] == [2.0, 1.0]
+        a, b = road_node(G, 5000, 0), road_node(G, 5500, 500)
+        assert od_matrix(G, [a], [b], weight="length")[0, 0] == pytest.approx(1000)
