@@ -26,7 +26,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("arealsirk")
 
-__all__ = ["PreparedGraph", "clear_cache", "prepare", "shortest_costs"]
+__all__ = ["PreparedGraph", "clear_cache", "components", "prepare", "shortest_costs"]
 
 #: Cells (rows x graph nodes) of one Dijkstra batch: 2.5e7 float64 = 200 MB at most.
 _BATCH_CELLS = 25_000_000
@@ -52,10 +52,23 @@ class PreparedGraph:
         (n, 2) node coordinates (``x``, ``y`` attributes), NaN where missing.
     crs : object
         ``graph.graph["crs"]`` or None.
+    part : numpy.ndarray
+        Part (weakly connected component) id per node: the nodes' ``part`` attribute when every
+        node has one (:func:`arealsirk.network.graph_from_roads` numbers parts by road length),
+        else computed here (numbered by node count).  Between parts every cost is ``inf``.
+    core : numpy.ndarray
+        True for nodes of the largest strongly connected component of their part: from each
+        such node every other core node of the part can be reached and back.  Points are
+        snapped to core nodes only (see :attr:`snap_tree`), so a one-way dead end (a data error
+        or a ramp cut by the clip) never traps a snapped point.
+    snappable : numpy.ndarray
+        False for nodes whose ``snap`` attribute is False (ferry-side twins of quays, ferry
+        nodes at sea); points never snap to them.
     """
 
     def __init__(self, weight: str, nodes: np.ndarray, index: dict[Any, int], csr: sp.csr_matrix,
-                 xy: np.ndarray, crs: Any) -> None:
+                 xy: np.ndarray, crs: Any, part: np.ndarray | None = None,
+                 snappable: np.ndarray | None = None) -> None:
         self.weight = weight
         self.nodes = nodes
         self.index = index
@@ -64,6 +77,11 @@ class PreparedGraph:
         self.crs = crs
         self._csr_t: sp.csr_matrix | None = None
         self._tree: Any = None
+        self._snap_tree: Any = None
+        self._part_given = part
+        self._part: np.ndarray | None = None
+        self._core: np.ndarray | None = None
+        self.snappable = np.ones(len(nodes), dtype=bool) if snappable is None else snappable
 
     @property
     def n(self) -> int:
@@ -88,6 +106,43 @@ class PreparedGraph:
             self._tree = cKDTree(self.xy)
         return self._tree
 
+    def _components(self) -> None:
+        weak, core = components(self.n, *_pattern(self.csr))
+        if self._part_given is not None:
+            weak = self._part_given
+        self._part, self._core = weak, core
+
+    @property
+    def part(self) -> np.ndarray:
+        """Part id per node (matrix order)."""
+        if self._part is None:
+            self._components()
+        return self._part  # type: ignore[return-value]
+
+    @property
+    def core(self) -> np.ndarray:
+        """Mask of nodes in the strongly connected core of their part (matrix order)."""
+        if self._core is None:
+            self._components()
+        return self._core  # type: ignore[return-value]
+
+    @property
+    def snap_positions(self) -> np.ndarray:
+        """Matrix positions of the nodes points may snap to (snappable core nodes), ordered as in
+        :attr:`snap_tree`."""
+        return np.flatnonzero(self.core & self.snappable)
+
+    @property
+    def snap_tree(self) -> Any:
+        """A ``scipy.spatial.cKDTree`` of the core nodes (positions :attr:`snap_positions`)."""
+        if self._snap_tree is None:
+            from scipy.spatial import cKDTree
+
+            if not np.isfinite(self.xy).all():
+                raise InputError("graph nodes lack 'x'/'y' coordinates; cannot snap points to it")
+            self._snap_tree = cKDTree(self.xy[self.snap_positions])
+        return self._snap_tree
+
     def positions(self, node_ids: Sequence[Any], *, what: str = "node") -> np.ndarray:
         """Matrix positions of ``node_ids``; unknown ids raise :class:`InputError` naming one."""
         try:
@@ -97,6 +152,54 @@ class PreparedGraph:
                              f"(graph has {self.n} nodes)") from None
         except TypeError as exc:  # unhashable ids
             raise InputError(f"{what}s must be node ids of the graph: {exc}") from None
+
+
+def _pattern(csr: Any) -> tuple[np.ndarray, np.ndarray]:
+    """Tails and heads of the stored edges of a CSR matrix (explicit zeros included)."""
+    tail = np.repeat(np.arange(csr.shape[0]), np.diff(csr.indptr))
+    return tail, np.asarray(csr.indices, dtype=np.int64)
+
+
+def components(n: int, tail: np.ndarray, head: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Parts and strongly connected cores of a directed graph given as edge arrays.
+
+    Parts are weakly connected components, numbered by node count (largest first; ties by
+    their first node); ``core`` marks the nodes of the largest strongly connected component
+    inside each part (ties: the first).  Both with :func:`scipy.sparse.csgraph.connected_components`.
+
+    Why weak parts: a part is what a planner sees as one road network (an island's roads, a
+    valley cut off by the study-area edge); a one-way stub inside it belongs to it.  Why strong
+    cores for snapping: only inside a strongly connected set is every node reachable from
+    every other, so a point snapped to a core node can reach, and be reached from, every other
+    snapped point of its part.
+
+    Returns
+    -------
+    part, core
+        int64 part id per node; bool core mask.
+    """
+    import scipy.sparse as sp
+    from scipy.sparse.csgraph import connected_components
+
+    adj = sp.csr_matrix((np.ones(len(tail)), (tail, head)), shape=(n, n))
+    _, weak = connected_components(adj, directed=True, connection="weak")
+    _, strong = connected_components(adj, directed=True, connection="strong")
+    size = np.bincount(weak)
+    first = np.full(len(size), n, dtype=np.int64)
+    np.minimum.at(first, weak, np.arange(n))
+    order = np.lexsort((first, -size))
+    rank = np.empty_like(order)
+    rank[order] = np.arange(len(order))
+    part = rank[weak].astype(np.int64)
+    # largest strong component per part
+    s_size = np.bincount(strong)
+    s_part = np.zeros(len(s_size), dtype=np.int64)
+    s_part[strong] = part
+    s_order = np.lexsort((np.arange(len(s_size)), -s_size, s_part))
+    s_first = np.r_[True, s_part[s_order][1:] != s_part[s_order][:-1]]
+    best = np.zeros(len(s_size), dtype=bool)
+    best[s_order[s_first]] = True
+    return part, best[strong]
 
 
 def _fingerprint(graph: nx.Graph) -> tuple[int, int]:
@@ -172,16 +275,23 @@ def _build(graph: nx.Graph, weight: str) -> PreparedGraph:
     nodes = np.empty(graph.number_of_nodes(), dtype=object)
     nodes[:] = list(graph.nodes)
     xy = np.full((len(nodes), 2), np.nan)
+    part = np.full(len(nodes), -1, dtype=np.int64)
+    snappable = np.ones(len(nodes), dtype=bool)
     for i, (_, d) in enumerate(graph.nodes(data=True)):
         x, y = d.get("x"), d.get("y")
         if x is not None and y is not None:
             xy[i] = (x, y)
+        p = d.get("part")
+        if p is not None:
+            part[i] = p
+        if d.get("snap") is False:
+            snappable[i] = False
     if len(nodes) > 1 and np.isfinite(xy).all():
         # number nodes along a Z-order (Morton) curve: neighbours in space become neighbours in
         # memory, which makes Dijkstra faster than on arbitrary ids (measured on the 202 490-node
         # benchmark grid, 40 sources: random ids 1.87 s -> 1.15 s; row-major ids 1.30 s -> 1.10 s)
         order = np.argsort(_morton(xy), kind="stable")
-        nodes, xy = nodes[order], xy[order]
+        nodes, xy, part, snappable = nodes[order], xy[order], part[order], snappable[order]
     index = {v: i for i, v in enumerate(nodes)}
     m = graph.number_of_edges()
     rows = np.empty(m, dtype=np.int64)
@@ -240,7 +350,8 @@ def _build(graph: nx.Graph, weight: str) -> PreparedGraph:
     csr = sp.csr_matrix((vals, cols.astype(np.int32 if n < 2**31 else np.int64),
                          indptr.astype(np.int32 if len(vals) < 2**31 else np.int64)), shape=(n, n))
     csr.has_sorted_indices = True
-    return PreparedGraph(weight, nodes, index, csr, xy, graph.graph.get("crs"))
+    return PreparedGraph(weight, nodes, index, csr, xy, graph.graph.get("crs"),
+                         part=part if (part >= 0).all() else None, snappable=snappable)
 
 
 class _Chains:

@@ -21,6 +21,7 @@ on the cached scipy form built by :func:`arealsirk._graph.prepare`.
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -40,11 +41,15 @@ from .errors import (
 if TYPE_CHECKING:
     import geopandas as gpd
     import networkx as nx
+    import pandas as pd
 
 log = logging.getLogger("arealsirk")
 
 __all__ = [
+    "SNAP_REASONS",
     "SnapResult",
+    "as_land",
+    "check_build_parameters",
     "graph_crs",
     "graph_from_dimacs",
     "graph_from_osm_file",
@@ -53,6 +58,7 @@ __all__ = [
     "graph_from_roads",
     "graph_to_gdfs",
     "largest_component",
+    "part_summary",
     "snap",
 ]
 
@@ -60,6 +66,10 @@ __all__ = [
 _NON_CAR_TYPES = frozenset({"sti", "gangOgSykkelveg", "gangveg", "sykkelveg", "fortau", "trapp",
                             "gangfelt", "gågate", "traktorveg", "sykkelfelt", "barmarksløype"})
 _FERRY_TYPES = frozenset({"bilferje", "passasjerferje"})
+#: typeVeg values of ferries that carry cars (passenger ferries are left out of car graphs).
+_CAR_FERRY_TYPES = frozenset({"bilferje"})
+_NON_CAR_TYPES_LOWER = frozenset({t.lower() for t in _NON_CAR_TYPES} | {"passasjerferje", "barmarksloype",
+                                                                          "gaagate"})
 _TRUE = frozenset({"1", "true", "yes", "ja", "y", "t"})
 _REVERSE = frozenset({"-1", "reverse", "mot"})
 
@@ -73,10 +83,13 @@ def graph_from_roads(
     category_column: str | None = "vegkategori",
     oneway_column: str | None = None,
     tolerance: float | None = None,
-    include_ferries: bool = False,
+    include_ferries: bool = True,
     node_shared_vertices: bool = True,
     max_edge_length: float | None = None,
-    keep: str = "largest",
+    keep: str = "all",
+    land: Any = None,
+    parameters: Mapping[str, Any] | None = None,
+    connect_ferries_m: float | None = None,
     crs: Any = None,
     file: object = None,
     layer: str | None = None,
@@ -86,7 +99,8 @@ def graph_from_roads(
     Parameters
     ----------
     roads
-        LineString/MultiLineString layer (N1000 ``n1000_veg``, Elveg, demo ``roads``).
+        LineString/MultiLineString layer (N1000 ``Veglenke``/``n1000_veg``, Elveg, demo ``roads``),
+        raw or from :func:`arealsirk.readers.read_roads`.
     speed_column
         Column with km/h.  None: use ``speed_kph`` when the layer has it.  Missing or
         non-positive values fall back to the category speed.
@@ -100,9 +114,12 @@ def graph_from_roads(
     tolerance
         Metres within which line ends become one node (default ``network.node_tolerance_m``).
     include_ferries
-        Keep ferry links (``typeVeg`` bilferje); they get ``network.ferry_speed_kph``
-        plus ``network.ferry_wait_min``.  Footpaths (``typeVeg`` sti, gangveg ...) are
-        always left out.
+        Keep car-ferry links (``typeVeg`` bilferje, or a true ``ferry`` column) -- on by default;
+        a crossing takes its length at ``network.ferry_speed_kph`` plus one
+        ``network.ferry_wait_min`` on boarding.  Ferry ends that stop short of the road (N1000
+        draws them to the quay) are joined to the nearest road within ``connect_ferries_m``.
+        Footpaths and passenger ferries (``typeVeg`` sti, gangveg, passasjerferje ...) are always
+        left out.
     node_shared_vertices
         Also join lines at interior vertices they share (within ``tolerance``) with another
         line (default True: Kartverket N1000 lines meet at shared vertices, not only at
@@ -110,13 +127,22 @@ def graph_from_roads(
         tunnels) share a vertex.
     max_edge_length
         Metres: longer road pieces are cut into pieces of about this length, so points
-        snap to a node near the road they sit by rather than to a junction kilometres
-        away (default ``network.max_edge_m``; 0 keeps junction-to-junction edges).  The
-        extra degree-2 nodes cost nothing in routing: the prepared graph searches over
-        junctions only (see :mod:`arealsirk._graph`).
+        snap to a node near the road they sit by (default ``network.max_edge_m``; 0 keeps
+        junction-to-junction edges).  The extra degree-2 nodes cost nothing in routing.
     keep
-        ``"largest"`` (default) keeps the largest strongly connected component and
-        reports the rest; ``"all"`` keeps everything.
+        ``"all"`` (default) keeps every part of the network: routing works within a part and
+        costs ``inf`` between parts; ``graph.graph["parts"]`` reports each part.
+        ``"largest"`` keeps only the largest strongly connected component (the old behaviour;
+        what is dropped is logged and stored in ``graph.graph["dropped"]``).
+    land
+        Optional land polygon(s) (shapely geometry or GeoDataFrame/GeoSeries; e.g. N1000
+        ``Kommune`` minus ``Havflate``).  Stored in ``graph.graph["land"]``; :func:`snap` then never
+        snaps a point across water.
+    parameters
+        Overrides of defaults-table rows (``network.*`` are used here and stored in
+        ``graph.graph["parameters"]`` for :func:`snap` and :mod:`arealsirk.proximity`).
+    connect_ferries_m
+        Metres within which a ferry end is joined to a road (default ``readers.ferry_connect_m``).
     crs
         Analysis CRS (default ``crs.analysis_epsg``).
     file, layer
@@ -125,45 +151,33 @@ def graph_from_roads(
     Returns
     -------
     networkx.MultiDiGraph
-        Nodes ``x``, ``y``; edges ``length`` (m), ``speed_kph``, ``travel_time`` (s) =
-        ``length / (speed_kph / 3.6)`` (+ ferry wait), ``geometry``, ``road_index`` (row of
-        the input), ``vegkategori``.  ``graph.graph`` holds ``crs``, ``build`` (noding
-        report) and ``dropped`` (component report).
+        Nodes ``x``, ``y``, ``part``; edges ``length`` (m), ``speed_kph``, ``travel_time`` (s) =
+        ``length / (speed_kph / 3.6)`` (+ ferry wait), ``geometry``, ``road_index`` (row of the
+        input after footpaths are left out), ``vegkategori``, ``ferry``, ``oneway``.
+        ``graph.graph`` holds ``crs``, ``build`` (noding report), ``parts`` (one record per
+        part: ``id``, ``nodes``, ``core_nodes``, ``edges``, ``km``, ``ferry_km``, ``bbox``; the
+        largest by road length first), ``max_snap_m``, ``snap_speed_kph``, ``land``,
+        ``land_tolerance_m``, ``snap_candidates``, ``service_area_buffer_m``, ``parameters``
+        and, with ``keep="largest"``, ``dropped``.
     """
     import networkx as nx
     import shapely
 
-    from ._validate import check_number, validate_layer
-    from .defaults import default
+    from ._validate import validate_layer
 
     gdf = validate_layer(roads, name="roads", file=file, layer=layer, geometry="line", crs=crs)
     at = where(file=file, layer=layer if layer is not None else (None if file else "roads"))
-    tol = check_number(default("network.node_tolerance_m") if tolerance is None else tolerance,
-                       "tolerance", minimum=0)
+    params = _network_parameters(parameters)
+    tol = _value("network.node_tolerance_m", tolerance, "tolerance", params)
     if keep not in ("largest", "all"):
         raise InputError(f"keep must be 'largest' or 'all', got {keep!r}")
-
-    # ---- which rows carry cars
-    n_in = len(gdf)
-    ferry = np.zeros(n_in, dtype=bool)
-    if "typeVeg" in gdf.columns:
-        tv = gdf["typeVeg"].astype("string").fillna("")
-        ferry = tv.isin(_FERRY_TYPES).to_numpy()
-        footpath = tv.isin(_NON_CAR_TYPES).to_numpy()
-        drop = footpath | (ferry & (not include_ferries))
-        if drop.any():
-            log.info("%sleft out %d footpath and %d ferry line(s) of %d", at, int(footpath.sum()),
-                     int((ferry & (not include_ferries)).sum()), n_in)
-        gdf = gdf.loc[~drop].reset_index(drop=True)
-        ferry = ferry[~drop]
-        if len(gdf) == 0:
-            raise EmptyLayerError(f"{at}no car roads left after leaving out footpaths/ferries")
-
-    speed = _speeds(gdf, speed_column, category_column, at)
+    gdf, ferry = _car_rows(gdf, include_ferries, at)
+    speed = _speeds(gdf, speed_column, category_column, at, params)
     wait = np.zeros(len(gdf))
     if ferry.any():
-        speed[ferry] = default("network.ferry_speed_kph")
-        wait[ferry] = 60.0 * default("network.ferry_wait_min")
+        speed[ferry] = _value("network.ferry_speed_kph", None, "network.ferry_speed_kph", params,
+                              exclusive_minimum=True)
+        wait[ferry] = 60.0 * _value("network.ferry_wait_min", None, "network.ferry_wait_min", params)
     direction = _oneway(gdf, oneway_column, at)
     cat = (gdf[category_column].astype("string").fillna("").to_numpy(dtype=object)
            if category_column and category_column in gdf.columns else np.full(len(gdf), "", dtype=object))
@@ -175,6 +189,10 @@ def graph_from_roads(
     if len(parts) == 0:
         raise EmptyLayerError(f"{at}all road lines have zero length")
     parts = shapely.force_2d(parts)
+    if ferry.any():
+        from .readers.roads import join_ferry_ends
+
+        parts = join_ferry_ends(parts, ferry[row], connect_ferries_m, at, parameters=params)
 
     # ---- split lines at vertices they share with another line (N1000 junctions), and where
     #      another line's end touches their interior
@@ -182,74 +200,300 @@ def graph_from_roads(
     if node_shared_vertices:
         parts, row, n_shared = _split_at_shared_vertices(parts, row, tol)
     parts, row, n_split = _split_at_touching_ends(parts, row, tol)
-    max_edge = check_number(default("network.max_edge_m") if max_edge_length is None else max_edge_length,
-                            "max_edge_length", minimum=0)
+    max_edge = _value("network.max_edge_m", max_edge_length, "max_edge_length", params)
     if max_edge > 0:
         parts, row = _cut_long_parts(parts, row, max_edge)
 
+    parts, row = _split_rings(parts, row, tol)
+
     # ---- node the ends: ends within tol share one node
-    coords0 = shapely.get_coordinates(shapely.get_point(parts, 0))
-    coords1 = shapely.get_coordinates(shapely.get_point(parts, -1))
-    ends = np.vstack([coords0, coords1])
+    ends = np.vstack([shapely.get_coordinates(shapely.get_point(parts, 0)),
+                      shapely.get_coordinates(shapely.get_point(parts, -1))])
     label, node_xy, n_merged = _cluster_points(ends, tol)
     u, v = label[: len(parts)], label[len(parts):]
     length = shapely.length(parts)
     loop = u == v
-    if loop.any():
-        log.info("%sdropped %d closed line(s) that touch nothing else (self-loops)", at, int(loop.sum()))
+    if loop.any():  # pieces no longer than the tolerance (rings were split in two above)
+        log.info("%sdropped %d piece(s) whose two ends merge into one node (%.1f m of road in all)", at,
+                 int(loop.sum()), float(length[loop].sum()))
         parts, row, u, v, length = parts[~loop], row[~loop], u[~loop], v[~loop], length[~loop]
     if len(parts) == 0:
         raise EmptyLayerError(f"{at}no road segments left after noding")
 
-    sp_kph = speed[row]
-    dirn = direction[row]
-    ferry_row = ferry[row]
-    # directed edge list as arrays: forward copies (dirn >= 0) then reversed copies (dirn <= 0)
-    fw, bw = np.flatnonzero(dirn >= 0), np.flatnonzero(dirn <= 0)
-    seg = np.r_[fw, bw]
-    tail, head = np.r_[u[fw], v[bw]], np.r_[v[fw], u[bw]]
-    is_rev = np.r_[np.zeros(len(fw), bool), np.ones(len(bw), bool)]
-    tt = length[seg] / (sp_kph[seg] / 3.6)
-    if ferry_row.any():
-        # one wait per crossing: on ferry edges leaving a node where a road (non-ferry) edge ends,
-        # so a ferry link split into several pieces still waits once
-        road_node = np.zeros(len(node_xy), bool)
-        road_node[u[~ferry_row]] = True
-        road_node[v[~ferry_row]] = True
-        boarding = ferry_row[seg] & road_node[tail]
-        tt = tt + np.where(boarding, wait[row[seg]], 0.0)
-    n_nodes_all = len(np.unique(np.r_[u, v]))
-    n_edges_all = len(seg)
+    wait_s = float(wait[ferry].max()) if ferry.any() else 0.0
+    e, node_xy, snappable = _directed_edges(u, v, length, speed[row], direction[row], ferry[row], wait_s,
+                                            node_xy)
+    n_nodes_all, n_edges_all = len(np.unique(np.r_[e["tail"], e["head"]])), len(e["seg"])
     report = None
     if keep == "largest":
-        keep_e, report = _largest_scc_edges(tail, head, length[seg], len(node_xy))
-        seg, tail, head, is_rev, tt = seg[keep_e], tail[keep_e], head[keep_e], is_rev[keep_e], tt[keep_e]
+        e_len = np.where(e["seg"] >= 0, length[e["seg"]], 0.0)
+        keep_e, report = _largest_scc_edges(e["tail"], e["head"], e_len, len(node_xy))
+        e = {k: a[keep_e] for k, a in e.items()}
+    part_of, records = _parts(e, length, ferry[row], node_xy)
     G = nx.MultiDiGraph()
     G.graph["crs"] = gdf.crs.to_string()
     G.graph["name"] = "roads" if layer is None else str(layer)
-    used = np.unique(np.r_[tail, head])
-    G.add_nodes_from((int(i), {"x": float(node_xy[i, 0]), "y": float(node_xy[i, 1])}) for i in used)
-    geoms = np.where(is_rev, shapely.reverse(parts[seg]), parts[seg])
-    oneway = dirn[seg] != 0
-    rows_l, seg_l = row[seg].tolist(), seg.tolist()
-    cat_l = cat[row[seg]].tolist()
-    G.add_edges_from(
-        (a, b, {"length": float(length[k]), "speed_kph": float(sp_kph[k]), "travel_time": t,
-                "road_index": r, "vegkategori": c, "ferry": bool(ferry_row[k]), "oneway": bool(o),
-                "geometry": g})
-        for a, b, k, t, r, c, o, g in zip(tail.tolist(), head.tolist(), seg_l, tt.tolist(), rows_l, cat_l,
-                                          oneway.tolist(), geoms, strict=True))
-    G.graph["build"] = {"lines_in": n_in, "segments": len(parts), "split_at_touching_ends": n_split,
-                        "split_at_shared_vertices": n_shared,
-                        "ends_merged": n_merged, "nodes": n_nodes_all, "edges": n_edges_all,
-                        "tolerance_m": tol}
+    used = np.unique(np.r_[e["tail"], e["head"]])
+    G.add_nodes_from((int(i), {"x": float(node_xy[i, 0]), "y": float(node_xy[i, 1]), "part": int(part_of[i]),
+                               **({} if snappable[i] else {"snap": False})}) for i in used)
+    _add_edges(G, e, parts, row, length, speed, cat, ferry, direction, node_xy)
+    G.graph["build"] = {"lines_in": len(roads), "segments": len(parts), "split_at_touching_ends": n_split,
+                        "split_at_shared_vertices": n_shared, "ends_merged": n_merged,
+                        "nodes": n_nodes_all, "edges": n_edges_all, "tolerance_m": tol,
+                        "ferry_segments": int(ferry[row].sum())}
     log.info("%sroad graph: %d lines -> %d segments (%d splits at shared vertices, %d where an end "
-             "touches a line), %d nodes, %d directed edges", at, n_in, len(parts), n_shared, n_split,
-             n_nodes_all, n_edges_all)
+             "touches a line), %d nodes, %d directed edges, %d ferry segment(s)", at, len(roads), len(parts),
+             n_shared, n_split, n_nodes_all, n_edges_all, int(ferry[row].sum()))
     if report is not None:
         G.graph["dropped"] = report
         _log_dropped(report, strongly=True)
+    _finish_graph(G, records, land, params, at)
     return G
+
+
+def _add_edges(G: Any, e: dict[str, np.ndarray], parts: np.ndarray, row: np.ndarray, length: np.ndarray,
+               speed: np.ndarray, cat: np.ndarray, ferry: np.ndarray, direction: np.ndarray,
+               node_xy: np.ndarray) -> None:
+    """Add the directed edges to ``G`` with their attributes.  Boarding and alighting edges between a
+    quay and its ferry-side twin: 0 m, ``ferry`` True, ``quay`` "board" (the ferry wait) or "alight" (0 s)."""
+    import shapely
+
+    real = e["seg"] >= 0
+    seg = e["seg"][real]
+    geoms = np.where(e["rev"][real], shapely.reverse(parts[seg]), parts[seg])
+    r = row[seg]
+    G.add_edges_from(
+        (a, b, {"length": float(length[k]), "speed_kph": float(speed[ri]), "travel_time": t,
+                "road_index": ri, "vegkategori": c, "ferry": bool(f), "oneway": bool(o), "geometry": g})
+        for a, b, k, t, ri, c, f, o, g in zip(
+            e["tail"][real].tolist(), e["head"][real].tolist(), seg.tolist(), e["tt"][real].tolist(),
+            r.tolist(), cat[r].tolist(), ferry[r].tolist(), (direction[r] != 0).tolist(), geoms, strict=True))
+    if (~real).any():
+        tl, hd, tt = e["tail"][~real], e["head"][~real], e["tt"][~real]
+        pts = shapely.linestrings(np.stack([node_xy[tl], node_xy[hd]], axis=1))
+        G.add_edges_from(
+            (a, b, {"length": 0.0, "speed_kph": 0.0, "travel_time": t, "road_index": -1, "vegkategori": "",
+                    "ferry": True, "quay": "board" if t > 0 else "alight", "oneway": True, "geometry": g})
+            for a, b, t, g in zip(tl.tolist(), hd.tolist(), tt.tolist(), pts, strict=True))
+
+
+def _split_rings(parts: np.ndarray, row: np.ndarray, tol: float) -> tuple[np.ndarray, np.ndarray]:
+    """Cut closed lines (start within ``tol`` of the end) longer than ``2 tol`` in two halves, so a
+    ring road on an island stays in the graph as a part of its own instead of a self-loop."""
+    import shapely
+    from shapely.ops import substring
+
+    xy0 = shapely.get_coordinates(shapely.get_point(parts, 0))
+    xy1 = shapely.get_coordinates(shapely.get_point(parts, -1))
+    length = shapely.length(parts)
+    ring = (np.hypot(*(xy0 - xy1).T) <= tol) & (length > 2 * tol)
+    if not ring.any():
+        return parts, row
+    idx = np.flatnonzero(ring)
+    halves = [substring(parts[i], a, b, normalized=True) for i in idx for a, b in ((0.0, 0.5), (0.5, 1.0))]
+    return (np.r_[parts[~ring], np.array(halves, dtype=object)], np.r_[row[~ring], np.repeat(row[idx], 2)])
+
+
+def _car_rows(gdf: Any, include_ferries: bool, at: str) -> tuple[Any, np.ndarray]:
+    """The rows that carry cars (footpaths and passenger ferries out; car ferries if asked) and
+    the ferry mask over them.  Ferries: ``typeVeg`` bilferje, or a true ``ferry`` column
+    (:func:`arealsirk.readers.read_roads`)."""
+    n_in = len(gdf)
+    ferry = np.zeros(n_in, dtype=bool)
+    footpath = np.zeros(n_in, dtype=bool)
+    if "typeVeg" in gdf.columns:
+        tv = gdf["typeVeg"].astype("string").fillna("").str.strip().str.lower()
+        ferry = tv.isin(_CAR_FERRY_TYPES).to_numpy()
+        footpath = tv.isin(_NON_CAR_TYPES_LOWER).to_numpy()
+    if "ferry" in gdf.columns:
+        flag = gdf["ferry"].astype("string").fillna("").str.strip().str.lower().isin(_TRUE).to_numpy()
+        ferry = ferry | (flag & ~footpath)
+    drop = footpath | (ferry & (not include_ferries))
+    if drop.any():
+        log.info("%sleft out %d footpath/passenger-ferry and %d car-ferry line(s) of %d", at,
+                 int(footpath.sum()), int((ferry & (not include_ferries)).sum()), n_in)
+        gdf = gdf.loc[~drop].reset_index(drop=True)
+        ferry = ferry[~drop]
+        if len(gdf) == 0:
+            raise EmptyLayerError(f"{at}no car roads left after leaving out footpaths/ferries")
+    return gdf, ferry
+
+
+def _directed_edges(u: np.ndarray, v: np.ndarray, length: np.ndarray, sp_kph: np.ndarray, dirn: np.ndarray,
+                    ferry_seg: np.ndarray, wait_s: float, node_xy: np.ndarray
+                    ) -> tuple[dict[str, np.ndarray], np.ndarray, np.ndarray]:
+    """Directed edge arrays: forward copies (dirn >= 0), reversed copies (dirn <= 0), boarding edges.
+
+    Ferries wait once per trip: every road node where a ferry lands (a quay) gets a twin node on
+    the ferry side; ferry edges run between twins (or ferry-only nodes), and the quay is joined
+    to its twin by a boarding edge (``wait_s`` seconds, 0 m) and an alighting edge (0 s, 0 m).
+    A trip through intermediate quays without leaving the ferry side waits only once.  Boarding
+    and alighting edges have ``seg`` -1.
+
+    Returns
+    -------
+    edges, node_xy, snappable
+        ``seg``, ``tail``, ``head``, ``rev``, ``tt``; node coordinates with the twins appended;
+        a mask of nodes points may snap to (not twins, not ferry-only nodes passed through at sea;
+        a ferry end on an island without roads stays snappable).
+    """
+    n = len(node_xy)
+    fw, bw = np.flatnonzero(dirn >= 0), np.flatnonzero(dirn <= 0)
+    seg = np.r_[fw, bw]
+    tail, head = np.r_[u[fw], v[bw]], np.r_[v[fw], u[bw]]
+    rev = np.r_[np.zeros(len(fw), bool), np.ones(len(bw), bool)]
+    tt = length[seg] / (sp_kph[seg] / 3.6)
+    snappable = np.ones(n, dtype=bool)
+    if not ferry_seg.any():
+        return {"seg": seg, "tail": tail, "head": head, "rev": rev, "tt": tt}, node_xy, snappable
+    road_node = np.zeros(n, bool)
+    road_node[u[~ferry_seg]] = True
+    road_node[v[~ferry_seg]] = True
+    f_ends = np.r_[u[ferry_seg], v[ferry_seg]]
+    # ferry-only nodes passed through (two or more ferry neighbours) are at sea: not snappable
+    f_other = np.r_[v[ferry_seg], u[ferry_seg]]
+    pairs = np.unique(np.c_[f_ends, f_other], axis=0)
+    n_nb = np.bincount(pairs[:, 0], minlength=n)
+    snappable &= road_node | (n_nb < 2)
+    quay = np.unique(f_ends[road_node[f_ends]])
+    twin = np.full(n, -1, dtype=np.int64)
+    twin[quay] = n + np.arange(len(quay))
+    on_ferry = ferry_seg[seg]
+    for arr in (tail, head):
+        moved = on_ferry & road_node[arr]
+        arr[moved] = twin[arr[moved]]
+    m = len(quay)
+    seg = np.r_[seg, np.full(2 * m, -1)]
+    tail = np.r_[tail, quay, n + np.arange(m)]
+    head = np.r_[head, n + np.arange(m), quay]
+    rev = np.r_[rev, np.zeros(2 * m, bool)]
+    tt = np.r_[tt, np.full(m, wait_s), np.zeros(m)]
+    node_xy = np.vstack([node_xy, node_xy[quay]])
+    snappable = np.r_[snappable, np.zeros(m, dtype=bool)]
+    return {"seg": seg, "tail": tail, "head": head, "rev": rev, "tt": tt}, node_xy, snappable
+
+
+def _parts(e: dict[str, np.ndarray], length: np.ndarray, ferry_seg: np.ndarray, node_xy: np.ndarray
+           ) -> tuple[np.ndarray, list[dict[str, Any]]]:
+    """Part id per node (largest road length first) and one record per part.
+
+    Parts are weakly connected components (see :func:`arealsirk._graph.components` for why);
+    ``core_nodes`` counts the nodes of the part's strongly connected core, where points snap.
+    """
+    from ._graph import components
+
+    used = np.unique(np.r_[e["tail"], e["head"]])
+    remap = np.full(len(node_xy), -1, dtype=np.int64)
+    remap[used] = np.arange(len(used))
+    label, core = components(len(used), remap[e["tail"]], remap[e["head"]])
+    k = int(label.max()) + 1 if len(label) else 0
+    segs, first_edge = np.unique(e["seg"], return_index=True)  # each undirected piece once
+    real = segs >= 0  # boarding/alighting edges (-1) have no length
+    segs, first_edge = segs[real], first_edge[real]
+    seg_part = label[remap[e["tail"][first_edge]]]
+    km = np.bincount(seg_part, length[segs], minlength=k) / 1000.0
+    fkm = np.bincount(seg_part, np.where(ferry_seg[segs], length[segs], 0.0), minlength=k) / 1000.0
+    n_nodes = np.bincount(label, minlength=k)
+    n_core = np.bincount(label, core.astype(float), minlength=k).astype(np.int64)
+    n_edges = np.bincount(label[remap[e["tail"]]], minlength=k)
+    xy = node_xy[used]
+    lo = np.full((k, 2), np.inf)
+    hi = np.full((k, 2), -np.inf)
+    np.minimum.at(lo, label, xy)
+    np.maximum.at(hi, label, xy)
+    order = np.lexsort((np.arange(k), -n_nodes, -np.round(km, 6)))
+    new_id = np.empty(k, dtype=np.int64)
+    new_id[order] = np.arange(k)
+    part_of = np.full(len(node_xy), -1, dtype=np.int64)
+    part_of[used] = new_id[label]
+    records = [{"id": int(new_id[j]), "nodes": int(n_nodes[j]), "core_nodes": int(n_core[j]),
+                "edges": int(n_edges[j]), "km": round(float(km[j]), 3), "ferry_km": round(float(fkm[j]), 3),
+                "bbox": tuple(round(float(c), 1) for c in (*lo[j], *hi[j]))} for j in order]
+    return part_of, records
+
+
+def _finish_graph(G: Any, records: list[dict[str, Any]], land: Any, params: dict[str, float],
+                  at: str) -> None:
+    """Store parts, snapping defaults, land and overrides in ``G.graph`` and log the parts."""
+    G.graph["parts"] = records
+    G.graph["parameters"] = dict(params)
+    for key in ("max_snap_m", "snap_speed_kph", "land_tolerance_m", "snap_candidates",
+                "service_area_buffer_m"):
+        G.graph[key] = _value(f"network.{key}", None, f"network.{key}", params)
+    if land is not None:
+        G.graph["land"] = as_land(land, G.graph["crs"])
+    if len(records) > 1:
+        total = sum(r["km"] for r in records)
+        small = ", ".join(f"part {r['id']}: {r['km']:.1f} km" for r in records[1:6])
+        log.warning("%sthe road network has %d parts not connected to each other (largest %.1f of %.1f km); "
+                    "routing works within a part, costs between parts are inf; others: %s%s", at,
+                    len(records), records[0]["km"], total, small, " ..." if len(records) > 6 else "")
+
+
+def _network_parameters(parameters: Mapping[str, Any] | None) -> dict[str, float]:
+    """The validated overrides (every key must be a defaults-table key) that concern the network."""
+    from .resources import check_parameters
+
+    checked = check_parameters(parameters)
+    return {k: v for k, v in checked.items() if k.startswith(("network.", "readers."))}
+
+
+#: network.* rows used when a graph is built (the others are used when points are snapped or
+#: service areas drawn).
+_BUILD_PREFIXES = ("network.speed_kph.", "network.ferry_", "network.node_tolerance_m", "network.max_edge_m",
+                   "readers.ferry_connect_m")
+
+
+def check_build_parameters(graph: Any, parameters: Mapping[str, Any] | None) -> None:
+    """Refuse overrides of rows that shape an already built graph when the graph was built otherwise.
+
+    Raises
+    ------
+    InputError
+        Naming the key, the value asked for and the value the graph was built with.
+    """
+    params = _network_parameters(parameters)
+    built = graph.graph.get("parameters") or {}
+    for key, value in params.items():
+        was = built.get(key, _value(key, None, key, None)) if key.startswith(_BUILD_PREFIXES) else value
+        if was != value:
+            raise InputError(f"parameters: '{key}' = {value:g} shapes the road graph, but this graph was "
+                             f"built with {was:g}; pass the parameters to graph_from_roads (or give the "
+                             "road layer instead of a graph)")
+
+
+def _value(key: str, given: float | None, name: str, params: Mapping[str, Any] | None,
+           **limits: Any) -> float:
+    """``given`` if not None, else the override of ``key`` in ``params``, else the default; checked."""
+    from ._validate import check_number
+    from .resources import parameter
+
+    limits.setdefault("minimum", 0)
+    return check_number(parameter(key, params) if given is None else given, name, **limits)
+
+
+def as_land(land: Any, crs: Any) -> Any:
+    """A land (multi)polygon in ``crs`` from a shapely geometry (taken to be in ``crs``) or a
+    GeoDataFrame/GeoSeries (reprojected and unioned).
+
+    Raises
+    ------
+    InputError
+        When it is not polygonal or is empty; :class:`CrsError` for a layer without CRS.
+    """
+    import shapely
+
+    geom = land
+    if hasattr(land, "to_crs"):
+        if land.crs is None:
+            raise CrsError("land: the layer has no CRS")
+        land = land.to_crs(crs)
+        geom = land.union_all() if hasattr(land, "union_all") else land.unary_union
+    if not isinstance(geom, shapely.Geometry) or geom.geom_type not in ("Polygon", "MultiPolygon") \
+            or geom.is_empty:
+        kind = geom.geom_type if isinstance(geom, shapely.Geometry) else type(geom).__name__
+        raise InputError(f"land must be a non-empty polygon or multipolygon (or a polygon layer), got {kind}")
+    return shapely.make_valid(geom) if not geom.is_valid else geom
 
 
 def _largest_scc_edges(tail: np.ndarray, head: np.ndarray, length: np.ndarray, n: int
@@ -284,32 +528,31 @@ def _log_dropped(report: dict[str, Any], *, strongly: bool) -> None:
                  report["edges_total"], report["length_dropped_km"], report["components"] - 1)
 
 
-def _speeds(gdf: Any, speed_column: str | None, category_column: str | None, at: str) -> np.ndarray:
+def _speeds(gdf: Any, speed_column: str | None, category_column: str | None, at: str,
+            params: Mapping[str, Any] | None = None) -> np.ndarray:
     import pandas as pd
 
-    from .defaults import default
+    def kph(key: str) -> float:
+        return _value(key, None, key, params, exclusive_minimum=True)
 
     n = len(gdf)
-    fallback = default("network.speed_kph.default")
+    fallback = kph("network.speed_kph.default")
     speed = np.full(n, fallback)
     if category_column is not None and category_column in gdf.columns:
         cats = gdf[category_column].astype("string").fillna("").str.strip().str.upper().to_numpy(dtype=object)
-        table: dict[str, float] = {}
-        for c in set(cats):
-            try:
-                table[c] = default(f"network.speed_kph.{c}") if c else fallback
-            except InputError:
-                table[c] = fallback
+        known = _known_keys()
+        table = {c: kph(f"network.speed_kph.{c}") if f"network.speed_kph.{c}" in known else fallback
+                 for c in set(cats)}
         speed = np.array([table[c] for c in cats], dtype=float)
-        unknown = sorted(c for c in set(cats) if c and f"network.speed_kph.{c}" not in _known_keys())
+        unknown = sorted(c for c in set(cats) if c and f"network.speed_kph.{c}" not in known)
         if unknown:
             log.warning("%sunknown %s value(s) %s: %g km/h used", at, category_column, unknown, fallback)
     elif category_column is not None and category_column != "vegkategori":
         raise MissingColumnError(f"{at}column '{category_column}': category column not in the road layer")
     if "motorvegtype" in gdf.columns:
         mt = gdf["motorvegtype"].astype("string").fillna("").to_numpy(dtype=object)
-        speed[mt == "motorveg"] = default("network.speed_kph.motorway")
-        speed[mt == "motortrafikkveg"] = default("network.speed_kph.motortrafikkveg")
+        speed[mt == "motorveg"] = kph("network.speed_kph.motorway")
+        speed[mt == "motortrafikkveg"] = kph("network.speed_kph.motortrafikkveg")
     col = speed_column
     if col is None and "speed_kph" in gdf.columns:
         col = "speed_kph"
@@ -838,6 +1081,10 @@ def graph_from_dimacs(path: str | Path, *, weight: str = "length",
 
 # --------------------------------------------------------------------------- snapping
 
+#: Reasons a point is not snapped (SnapResult.reason); "" means snapped.
+SNAP_REASONS = ("far_from_road", "across_water", "outside_extent")
+
+
 @dataclass
 class SnapResult:
     """Points snapped to graph nodes.
@@ -845,18 +1092,28 @@ class SnapResult:
     Attributes
     ----------
     nodes : numpy.ndarray
-        Node id per input feature (object array, order of the input).
+        Node id per input feature (object array, order of the input): the node it is snapped
+        to, or, for a point that is not snapped, the nearest node (for reference only).
     distance : numpy.ndarray
-        Straight-line metres from the feature's point to its node.
+        Straight-line metres from the feature's point to that node.
     far : numpy.ndarray
-        True where ``distance > max_distance`` (also logged as a warning).
+        True where the nearest snappable node is farther than ``max_distance``.
     points : numpy.ndarray
         The shapely points used (polygons -> centroid, or a point inside if the centroid
         falls outside; lines -> midpoint).
     max_distance : float
     outside : numpy.ndarray
-        True where the feature lies outside the network's bounding box plus
-        ``max_distance``; its access cost is ``inf`` (unreachable).
+        True where the feature lies outside the network's bounding box plus ``max_distance``.
+    reason : numpy.ndarray
+        Per feature: ``""`` snapped; ``"far_from_road"`` (no road node within ``max_distance``),
+        ``"across_water"`` (every road node within ``max_distance`` lies across water: the snap
+        line would cross more than ``network.land_tolerance_m`` of water), ``"outside_extent"``.
+        A feature with a reason is NOT snapped: its access cost, hence every cost to or from it,
+        is ``inf``.
+    part : numpy.ndarray
+        Part id (``graph.graph["parts"]``) of the snapped node; -1 where not snapped.
+    snap_speed_kph : float or None
+        Speed turning snap metres into access seconds (None: ``network.snap_speed_kph``).
     """
 
     nodes: np.ndarray
@@ -865,26 +1122,111 @@ class SnapResult:
     points: np.ndarray
     max_distance: float
     outside: np.ndarray | None = field(default=None)
+    reason: np.ndarray | None = field(default=None)
+    part: np.ndarray | None = field(default=None)
+    snap_speed_kph: float | None = field(default=None)
+
+    def __post_init__(self) -> None:
+        n = len(self.nodes)
+        if self.reason is None:
+            reason = np.full(n, "", dtype=object)
+            reason[np.asarray(self.far, dtype=bool)] = "far_from_road"
+            if self.outside is not None:
+                reason[np.asarray(self.outside, dtype=bool)] = "outside_extent"
+            self.reason = reason
+        if self.part is None:
+            self.part = np.full(n, -1, dtype=np.int64)
 
     @property
     def n_far(self) -> int:
         """Number of features farther than ``max_distance`` from the network."""
         return int(self.far.sum())
 
+    @property
+    def snapped(self) -> np.ndarray:
+        """True where the feature is snapped (empty reason)."""
+        return self.reason == ""  # type: ignore[operator]
+
+    def counts(self) -> dict[str, int]:
+        """Number of features per outcome: ``snapped`` and each reason (all keys present)."""
+        r = self.reason
+        return {"snapped": int((r == "").sum()), **{k: int((r == k).sum()) for k in SNAP_REASONS}}
+
     def access_cost(self, weight: str) -> np.ndarray:
-        """Cost of getting from the point to its node: metres for ``length``, seconds at
-        ``network.snap_speed_kph`` for ``travel_time``, zero for other weights."""
+        """Cost of getting from the point to its node: metres for ``length``, seconds at the snap
+        speed for ``travel_time``, zero for other weights; ``inf`` where not snapped."""
         from .defaults import default
 
         if weight == "length":
             cost = self.distance.astype(float)
         elif weight == "travel_time":
-            cost = self.distance / (default("network.snap_speed_kph") / 3.6)
+            kph = self.snap_speed_kph
+            if kph is None:
+                kph = default("network.snap_speed_kph")
+            cost = self.distance / (kph / 3.6)
         else:
             cost = np.zeros(len(self.distance))
-        if self.outside is not None:
-            cost = np.where(self.outside, np.inf, cost)
-        return cost
+        return np.where(self.snapped, cost, np.inf)
+
+    @classmethod
+    def concat(cls, results: Sequence[SnapResult]) -> SnapResult:
+        """Stack several results in order (e.g. existing plants, then candidates)."""
+        if len(results) == 1:
+            return results[0]
+
+        def cat(attr: str) -> np.ndarray:
+            return np.concatenate([np.asarray(getattr(r, attr)) for r in results])
+
+        return cls(nodes=cat("nodes"), distance=cat("distance"), far=cat("far"), points=cat("points"),
+                   max_distance=results[0].max_distance,
+                   outside=np.concatenate([r.outside if r.outside is not None
+                                           else np.zeros(len(r.nodes), bool) for r in results]),
+                   reason=cat("reason"), part=cat("part"), snap_speed_kph=results[0].snap_speed_kph)
+
+
+def part_summary(graph: nx.Graph, snapped: SnapResult, values: Any = None, *, name: str = "people"
+                 ) -> pd.DataFrame:
+    """One row per network part with what is snapped to it, then one row per reason for what is not.
+
+    Parameters
+    ----------
+    graph
+        The graph the points were snapped to (``graph.graph["parts"]`` from :func:`graph_from_roads`;
+        other graphs get parts from their prepared form).
+    snapped
+        :func:`snap` result.
+    values
+        Quantity per point (people, tonnes ...); default 1 per point.
+    name
+        Column name of the summed quantity.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``part`` (id, or -1 for the reason rows), ``reason`` ("" for parts), ``points``,
+        ``name``, and for parts ``km``, ``ferry_km``, ``nodes``.  The ``name`` column sums exactly
+        to the total of ``values``: every point is on one row.
+    """
+    import pandas as pd
+
+    vals = np.ones(len(snapped.nodes)) if values is None else np.asarray(values, dtype=float)
+    if len(vals) != len(snapped.nodes):
+        raise InputError(f"values: {len(vals)} value(s) for {len(snapped.nodes)} snapped point(s)")
+    parts = graph.graph.get("parts")
+    ok = snapped.snapped
+    if parts is None:  # a graph not from graph_from_roads: the parts points were snapped to
+        parts = [{"id": i, "nodes": np.nan} for i in range(int(snapped.part.max(initial=-1)) + 1)]
+    k = len(parts)
+    pts = np.bincount(snapped.part[ok], minlength=k)
+    tot = np.bincount(snapped.part[ok], vals[ok], minlength=k)
+    rows = [{"part": int(p["id"]), "reason": "", "points": int(pts[p["id"]]), name: float(tot[p["id"]]),
+             "km": p.get("km", np.nan), "ferry_km": p.get("ferry_km", np.nan), "nodes": p["nodes"]}
+            for p in parts]
+    for why in SNAP_REASONS:
+        m = snapped.reason == why
+        rows.append({"part": -1, "reason": why, "points": int(m.sum()), name: float(vals[m].sum()),
+                     "km": np.nan, "ferry_km": np.nan, "nodes": 0})
+    return pd.DataFrame(rows)
 
 
 def graph_crs(graph: nx.Graph) -> str:
@@ -920,66 +1262,200 @@ def representative_points(geoms: Any) -> np.ndarray:
 
 
 def snap(graph: nx.Graph, gdf: gpd.GeoDataFrame, *, max_distance: float | None = None,
-         weight: str = "travel_time", outside: str = "unreachable", name: str = "points",
+         weight: str = "travel_time", outside: str = "unreachable", land: Any = None,
+         parameters: Mapping[str, Any] | None = None, name: str = "points",
          file: object = None, layer: str | None = None, _prepared: Any = None) -> SnapResult:
-    """Snap features to the nearest node of ``graph`` (a KD-tree query on cached node coordinates).
+    """Snap features to the nearest road node that can be reached over land.
+
+    Candidates are the nodes of each part's strongly connected core (see
+    :func:`arealsirk._graph.components`), found with a KD-tree.  A feature is snapped to the
+    nearest one unless:
+
+    - it lies outside the network's bounding box plus ``max_distance``: reason ``"outside_extent"``;
+    - no candidate is within ``max_distance``: reason ``"far_from_road"``;
+    - with a ``land`` polygon: the straight line to the nearest candidate crosses more than
+      ``network.land_tolerance_m`` of water; then the nearest ``network.snap_candidates`` within
+      ``max_distance`` are tried in order of distance and the first reached over land is taken;
+      when none is: reason ``"across_water"``.
+
+    A feature with a reason is not snapped: its cost is ``inf``; the counts are logged.
 
     Parameters
     ----------
     graph
-        A graph from this module (or osmnx, projected).  Snap to the graph you route on:
-        builders keep only its largest strongly connected component, so every node is
-        reachable.
+        A graph from this module (or osmnx, projected).  Its ``graph.graph`` supplies the
+        defaults: ``max_snap_m``, ``snap_speed_kph``, ``land``, ``land_tolerance_m``,
+        ``snap_candidates`` (set by :func:`graph_from_roads`).
     gdf
         Points, polygons (centroid) or lines (midpoint); reprojected to the graph's CRS.
     max_distance
-        Metres beyond which a feature is reported as far from the network (warning and
-        ``far``); default ``network.max_snap_m``.  Far features are still snapped.
+        Metres; default ``parameters["network.max_snap_m"]``, else ``graph.graph["max_snap_m"]``,
+        else the defaults row.
     outside
-        Features outside the graph's bounding box plus ``max_distance``: with
-        ``"unreachable"`` (default) they are reported (warning, ``outside``) and get an
-        ``inf`` access cost; when *all* features are outside, or with ``"raise"``, a
-        :class:`NoOverlapError` is raised (wrong CRS or wrong region).
+        ``"unreachable"`` (default): features outside the extent get reason ``outside_extent``;
+        ``"raise"`` (or when *all* features are outside): :class:`NoOverlapError` (wrong CRS or region).
+    land
+        Land polygon(s) (shapely, in the graph's CRS, or a layer); default ``graph.graph["land"]``;
+        ``False`` turns the water check off.
+    parameters
+        Overrides of ``network.*`` defaults rows (win over ``graph.graph``).
 
     Returns
     -------
     SnapResult
     """
-    from ._graph import prepare
-    from ._validate import check_number, validate_layer
-    from .defaults import default
+    import shapely
 
-    maxd = check_number(default("network.max_snap_m") if max_distance is None else max_distance,
-                        "max_distance", minimum=0)
+    from ._graph import prepare
+    from ._validate import validate_layer
+
+    params = _network_parameters(parameters)
+    setting = _snap_settings(graph, params, max_distance)
+    maxd = setting["max_snap_m"]
     crs = graph_crs(graph)
     clean = validate_layer(gdf, name=name, file=file, layer=layer,
                            geometry=("point", "polygon", "line"), crs=crs)
     pg = _prepared if _prepared is not None else prepare(graph, weight)
     pts = representative_points(clean.geometry.to_numpy())
-    import shapely
-
     xy = shapely.get_coordinates(pts)
-    dist, pos = pg.tree.query(xy)
+    at = where(file=file, layer=layer if layer is not None else (None if file else name))
+    out_box = _outside_extent(pg, xy, maxd, outside, at, crs)
+    cand = pg.snap_positions
+    dist, k = pg.snap_tree.query(xy)
+    chosen, chosen_d = k.copy(), np.asarray(dist, dtype=float).copy()
+    reason = np.full(len(xy), "", dtype=object)
+    reason[dist > maxd] = "far_from_road"
+    reason[out_box] = "outside_extent"
+    land_geom = graph.graph.get("land") if land is None else (None if land is False else as_land(land, crs))
+    if land_geom is not None and len(xy):
+        water = _LandCheck.of(pg, land_geom)
+        todo = np.flatnonzero(reason == "")
+        ok = water.ok(xy[todo], pg.xy[cand[k[todo]]], setting["land_tolerance_m"])
+        retry = todo[~ok]
+        if len(retry):
+            nk = int(min(setting["snap_candidates"], len(cand)))
+            dk, kk = pg.snap_tree.query(xy[retry], k=max(nk, 1), distance_upper_bound=maxd)
+            dk, kk = dk.reshape(len(retry), -1), kk.reshape(len(retry), -1)
+            valid = np.isfinite(dk)
+            okk = np.zeros(dk.shape, dtype=bool)
+            r_i, c_i = np.nonzero(valid)
+            okk[r_i, c_i] = water.ok(xy[retry][r_i], pg.xy[cand[kk[r_i, c_i]]], setting["land_tolerance_m"])
+            has = okk.any(axis=1)
+            first = np.argmax(okk, axis=1)
+            rows = np.flatnonzero(has)
+            chosen[retry[rows]] = kk[rows, first[rows]]
+            chosen_d[retry[rows]] = dk[rows, first[rows]]
+            reason[retry[~has]] = "across_water"
+    ok = reason == ""
+    pos = cand[chosen]
+    part = np.where(ok, pg.part[pos], -1).astype(np.int64)
+    res = SnapResult(nodes=pg.nodes[pos], distance=np.where(ok, chosen_d, dist), far=dist > maxd,
+                     points=pts, max_distance=maxd, outside=out_box, reason=reason, part=part,
+                     snap_speed_kph=setting["snap_speed_kph"])
+    _log_snap(res, at, maxd, float(setting["land_tolerance_m"]), land_geom is not None)
+    return res
+
+
+def _snap_settings(graph: Any, params: Mapping[str, Any], max_distance: float | None) -> dict[str, float]:
+    """Snapping settings: explicit argument > ``parameters`` > ``graph.graph`` > defaults table."""
+    from ._validate import check_number
+
+    out: dict[str, float] = {}
+    for key in ("max_snap_m", "snap_speed_kph", "land_tolerance_m", "snap_candidates"):
+        full = f"network.{key}"
+        if full in params:
+            value = params[full]
+        elif graph.graph.get(key) is not None:
+            value = graph.graph[key]
+        else:
+            value = _value(full, None, full, None)
+        out[key] = check_number(value, full, minimum=0, exclusive_minimum=key == "snap_speed_kph")
+    if max_distance is not None:
+        out["max_snap_m"] = check_number(max_distance, "max_distance", minimum=0)
+    return out
+
+
+def _outside_extent(pg: Any, xy: np.ndarray, maxd: float, outside: str, at: str, crs: str) -> np.ndarray:
+    """Mask of points outside the graph's bounding box plus ``maxd`` (raises when all are, or asked)."""
     lo = np.nanmin(pg.xy, axis=0) - maxd
     hi = np.nanmax(pg.xy, axis=0) + maxd
     out_box = ((xy < lo) | (xy > hi)).any(axis=1)
-    at = where(file=file, layer=layer if layer is not None else (None if file else name))
     if out_box.any() and (outside == "raise" or out_box.all()):
         first = xy[np.argmax(out_box)]
         raise NoOverlapError(
             f"{at}{int(out_box.sum())} of {len(xy)} feature(s) lie outside the road network's extent "
             f"(graph bounds {lo[0] + maxd:.0f}, {lo[1] + maxd:.0f}, {hi[0] - maxd:.0f}, {hi[1] - maxd:.0f} "
             f"in {crs}, plus {maxd:g} m); first at ({first[0]:.0f}, {first[1]:.0f}) - wrong CRS or region?")
-    if out_box.any():
-        log.warning("%s%d of %d feature(s) lie outside the road network's extent (+%g m); they are "
-                    "treated as unreachable (inf cost)", at, int(out_box.sum()), len(xy), maxd)
-    far = dist > maxd
-    if far.any():
-        log.warning("%s%d of %d feature(s) are more than %g m from the road network (farthest %.0f m); "
-                    "their snap distance is added as access cost", at, int(far.sum()), len(xy), maxd,
-                    float(dist.max()))
-    return SnapResult(nodes=pg.nodes[pos], distance=np.asarray(dist, dtype=float), far=far, points=pts,
-                      max_distance=maxd, outside=out_box)
+    return out_box
+
+
+def _log_snap(res: SnapResult, at: str, maxd: float, tol: float, with_land: bool) -> None:
+    c = res.counts()
+    if c["outside_extent"]:
+        log.warning("%s%d of %d feature(s) lie outside the road network's extent (+%g m): not snapped, "
+                    "unreachable (outside_extent)", at, c["outside_extent"], len(res.nodes), maxd)
+    if res.n_far:  # counted with the points outside the extent that are also far
+        log.warning("%s%d of %d feature(s) are more than %g m from the road network: not snapped, "
+                    "unreachable (%d far_from_road, %d also outside_extent)", at, res.n_far, len(res.nodes),
+                    maxd, c["far_from_road"], res.n_far - c["far_from_road"])
+    if c["across_water"]:
+        log.warning("%s%d of %d feature(s) have road nodes within %g m only across water (a snap line would "
+                    "cross more than %g m of water): not snapped, unreachable (across_water)", at,
+                    c["across_water"], len(res.nodes), maxd, tol)
+    if not with_land and len(res.nodes):
+        log.info("%ssnapped %d of %d feature(s) without a land polygon: a snap line may cross water "
+                 "(pass land= to graph_from_roads or snap)", at, c["snapped"], len(res.nodes))
+
+
+#: Side of the square tiles the land polygon is cut into for the water check (metres): small
+#: tiles keep each intersection cheap; an implementation detail, not an analysis assumption.
+_LAND_TILE_M = 5_000.0
+
+
+class _LandCheck:
+    """How much of a straight snap line lies outside the land: the land cut into square tiles
+    (an STRtree over them), so each line is intersected only with the few small tiles it meets.
+    Kept on the prepared graph per land geometry."""
+
+    def __init__(self, land: Any) -> None:
+        import shapely
+
+        self.land = land
+        x0, y0, x1, y1 = land.bounds
+        xs = np.arange(x0, x1 + _LAND_TILE_M, _LAND_TILE_M)
+        ys = np.arange(y0, y1 + _LAND_TILE_M, _LAND_TILE_M)
+        gx, gy = np.meshgrid(xs[:-1] if len(xs) > 1 else xs, ys[:-1] if len(ys) > 1 else ys)
+        boxes = shapely.box(gx.ravel(), gy.ravel(), gx.ravel() + _LAND_TILE_M, gy.ravel() + _LAND_TILE_M)
+        tree = shapely.STRtree(boxes)
+        hit = np.unique(tree.query(land, predicate="intersects"))
+        tiles = shapely.intersection(boxes[hit], land)
+        tiles = tiles[~shapely.is_empty(tiles)]
+        shapely.prepare(tiles)
+        self.tiles = tiles
+        self.tree = shapely.STRtree(tiles)
+
+    @classmethod
+    def of(cls, pg: Any, land: Any) -> _LandCheck:
+        cached = getattr(pg, "_land_check", None)
+        if cached is not None and cached.land is land:
+            return cached
+        check = cls(land)
+        pg._land_check = check
+        return check
+
+    def ok(self, a: np.ndarray, b: np.ndarray, tol: float) -> np.ndarray:
+        """True where the line a -> b has at most ``tol`` metres outside the land."""
+        import shapely
+
+        if len(a) == 0:
+            return np.zeros(0, dtype=bool)
+        lines = shapely.linestrings(np.stack([a, b], axis=1))
+        total = np.hypot(*(b - a).T)
+        li, ti = self.tree.query(lines, predicate="intersects")
+        inside = np.zeros(len(a))
+        if len(li):
+            np.add.at(inside, li, shapely.length(shapely.intersection(lines[li], self.tiles[ti])))
+        return total - inside <= tol + 1e-6
 
 
 # --------------------------------------------------------------------------- conversion

@@ -20,7 +20,7 @@ and the number of such pairs is logged.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -59,7 +59,7 @@ def _is_layer(obj: Any) -> bool:
     return isinstance(obj, (gpd.GeoDataFrame, gpd.GeoSeries))
 
 
-def _as_graph(graph: Any) -> Any:
+def _as_graph(graph: Any, parameters: Mapping[str, Any] | None = None) -> Any:
     """Accept a road line layer where a graph is expected: build it with the default options.
 
     This lets a caller with only a road layer (the QGIS algorithms, notebooks) make one call;
@@ -68,12 +68,16 @@ def _as_graph(graph: Any) -> Any:
     if _is_layer(graph):
         from .network import graph_from_roads
 
-        return graph_from_roads(graph)
+        return graph_from_roads(graph, parameters=parameters)
+    from .network import check_build_parameters
+
+    check_build_parameters(graph, parameters)
     return graph
 
 
 def _resolve(graph: Any, pg: PreparedGraph, items: Any, weight: str, what: str, access: bool,
-             max_snap: float | None) -> tuple[np.ndarray, np.ndarray]:
+             max_snap: float | None, parameters: Mapping[str, Any] | None = None
+             ) -> tuple[np.ndarray, np.ndarray]:
     """Matrix positions and access costs of node ids or a layer to snap."""
     import geopandas as gpd
 
@@ -81,9 +85,12 @@ def _resolve(graph: Any, pg: PreparedGraph, items: Any, weight: str, what: str, 
         from .network import snap
 
         layer = items if isinstance(items, gpd.GeoDataFrame) else gpd.GeoDataFrame(geometry=items)
-        s = snap(graph, layer, max_distance=max_snap, weight=weight, name=what, _prepared=pg)
+        s = snap(graph, layer, max_distance=max_snap, weight=weight, name=what, parameters=parameters,
+                 _prepared=pg)
         pos = pg.positions(list(s.nodes), what=f"{what} node")
-        cost = s.access_cost(weight) if access else np.zeros(len(pos))
+        # a point that is not snapped (far from road, across water, outside) costs inf even
+        # with access=False
+        cost = s.access_cost(weight) if access else np.where(s.snapped, 0.0, np.inf)
         return pos, cost
     if isinstance(items, (str, bytes)) or not hasattr(items, "__len__"):
         raise InputError(f"{what} must be a sequence of node ids or a GeoDataFrame, "
@@ -115,6 +122,7 @@ def od_matrix(
     cutoff: float | None = None,
     access: bool = True,
     max_snap_distance: float | None = None,
+    parameters: Mapping[str, Any] | None = None,
     workers: int = 1,
     progress: Callable[[float, str], None] | None = None,
     is_cancelled: Callable[[], bool] | None = None,
@@ -142,7 +150,13 @@ def od_matrix(
     access
         Add snap distance as access cost for GeoDataFrame inputs (default True).
     max_snap_distance
-        Metres beyond which snapped features are reported (default ``network.max_snap_m``).
+        Metres beyond which features are not snapped (unreachable, ``inf``; default
+        ``network.max_snap_m``, or the graph's ``max_snap_m``).
+    parameters
+        Overrides of ``network.*`` defaults rows: snapping rows (``max_snap_m``, ``snap_speed_kph``,
+        ``land_tolerance_m``, ``snap_candidates``) apply here; rows that shape the graph (speeds,
+        ferries, tolerances) apply when ``graph`` is a road layer and must match the graph's
+        otherwise (:class:`InputError` names the key).
     workers
         Processes for big problems (default 1).  Values > 1 fork worker processes on
         POSIX systems -- worthwhile for large plain-Dijkstra jobs on an idle multi-core
@@ -165,10 +179,10 @@ def od_matrix(
 
     limit = _check_cutoff(cutoff)
     p = _progress(progress, is_cancelled)
-    graph = _as_graph(graph)
+    graph = _as_graph(graph, parameters)
     pg = _prepare(graph, weight)
-    src, a = _resolve(graph, pg, sources, weight, "source", access, max_snap_distance)
-    tgt, b = _resolve(graph, pg, targets, weight, "target", access, max_snap_distance)
+    src, a = _resolve(graph, pg, sources, weight, "source", access, max_snap_distance, parameters)
+    tgt, b = _resolve(graph, pg, targets, weight, "target", access, max_snap_distance, parameters)
     if len(src) == 0 or len(tgt) == 0:
         return np.zeros((len(src), len(tgt)))
 
@@ -202,6 +216,7 @@ def od_matrix_sparse(
     weight: str = "travel_time",
     access: bool = True,
     max_snap_distance: float | None = None,
+    parameters: Mapping[str, Any] | None = None,
     progress: Callable[[float, str], None] | None = None,
     is_cancelled: Callable[[], bool] | None = None,
 ) -> sp.csr_matrix:
@@ -225,10 +240,10 @@ def od_matrix_sparse(
         raise InputError("od_matrix_sparse needs a cutoff (> 0); use od_matrix for full matrices")
     limit = _check_cutoff(cutoff)
     p = _progress(progress, is_cancelled)
-    graph = _as_graph(graph)
+    graph = _as_graph(graph, parameters)
     pg = _prepare(graph, weight)
-    src, a = _resolve(graph, pg, sources, weight, "source", access, max_snap_distance)
-    tgt, b = _resolve(graph, pg, targets, weight, "target", access, max_snap_distance)
+    src, a = _resolve(graph, pg, sources, weight, "source", access, max_snap_distance, parameters)
+    tgt, b = _resolve(graph, pg, targets, weight, "target", access, max_snap_distance, parameters)
     ns, nt = len(src), len(tgt)
     forward = ns <= nt
     starts, starts_acc, ends, ends_acc = (src, a, tgt, b) if forward else (tgt, b, src, a)
@@ -287,6 +302,7 @@ def nearest_facility(
     cutoff: float | None = None,
     access: bool = True,
     max_snap_distance: float | None = None,
+    parameters: Mapping[str, Any] | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """The cheapest facility for every source, with one multi-source Dijkstra.
 
@@ -305,10 +321,10 @@ def nearest_facility(
     from ._graph import prepare as _prepare
 
     limit = _check_cutoff(cutoff)
-    graph = _as_graph(graph)
+    graph = _as_graph(graph, parameters)
     pg = _prepare(graph, weight)
-    fac, fa = _resolve(graph, pg, facilities, weight, "facility", access, max_snap_distance)
-    src, sa = _resolve(graph, pg, sources, weight, "source", access, max_snap_distance)
+    fac, fa = _resolve(graph, pg, facilities, weight, "facility", access, max_snap_distance, parameters)
+    src, sa = _resolve(graph, pg, sources, weight, "source", access, max_snap_distance, parameters)
     if len(fac) == 0:
         raise InputError("nearest_facility needs at least one facility")
     dist, owner = _multi_source(pg, fac, fa, to_facility=True, limit=limit)
@@ -389,6 +405,16 @@ def _reached_geometry(pg: PreparedGraph, edges: tuple[np.ndarray, ...], dist: np
     return shapely.union_all(parts)
 
 
+def _buffer_default(graph: Any, parameters: Mapping[str, Any] | None) -> float:
+    """``network.service_area_buffer_m``: the override in ``parameters``, else the graph's, else the table."""
+    from .resources import check_parameters, parameter
+
+    params = check_parameters(parameters)
+    if "network.service_area_buffer_m" not in params and graph.graph.get("service_area_buffer_m") is not None:
+        return float(graph.graph["service_area_buffer_m"])
+    return parameter("network.service_area_buffer_m", params)
+
+
 def service_areas(
     graph: nx.Graph,
     facilities: Sequence[Any] | gpd.GeoDataFrame,
@@ -399,6 +425,7 @@ def service_areas(
     id_column: str = "id",
     buffer_m: float | None = None,
     access: bool = True,
+    parameters: Mapping[str, Any] | None = None,
     progress: Callable[[float, str], None] | None = None,
     is_cancelled: Callable[[], bool] | None = None,
 ) -> gpd.GeoDataFrame:
@@ -435,7 +462,6 @@ def service_areas(
 
     from ._graph import prepare as _prepare
     from ._validate import check_number
-    from .defaults import default
     from .network import graph_crs
 
     if direction not in ("to", "from"):
@@ -444,13 +470,13 @@ def service_areas(
     if not mins:
         raise InputError("minutes must hold at least one value")
     mins = sorted(check_number(m, "minutes", minimum=0, exclusive_minimum=True) for m in mins)
-    buf = check_number(default("network.service_area_buffer_m") if buffer_m is None else buffer_m,
-                       "buffer_m", minimum=0)
-    graph = _as_graph(graph)
+    graph = _as_graph(graph, parameters)
+    buf = check_number(_buffer_default(graph, parameters) if buffer_m is None else buffer_m, "buffer_m",
+                       minimum=0)
     crs = graph_crs(graph)
     p = _progress(progress, is_cancelled)
     pg = _prepare(graph, "travel_time")
-    fac, fa = _resolve(graph, pg, facilities, "travel_time", "facility", access, None)
+    fac, fa = _resolve(graph, pg, facilities, "travel_time", "facility", access, None, parameters)
     if len(fac) == 0:
         raise InputError("service_areas needs at least one facility")
     if _is_layer(facilities) and id_column in getattr(facilities, "columns", []):

@@ -30,8 +30,8 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("arealsirk")
 
-__all__ = ["FERRY_TYPES", "NON_CAR_TYPES", "ROAD_CATEGORIES", "normalise_roads", "read_road_graph",
-           "read_roads"]
+__all__ = ["FERRY_TYPES", "NON_CAR_TYPES", "ROAD_CATEGORIES", "join_ferry_ends", "normalise_roads",
+           "read_road_graph", "read_roads"]
 
 #: Kartverket/NVDB road categories (vegkategori).
 ROAD_CATEGORIES = ("E", "R", "F", "K", "P")
@@ -154,27 +154,52 @@ def normalise_roads(
 
 
 def _connect_ferries(roads: gpd.GeoDataFrame, max_m: float | None, at: str) -> None:
+    """Join the ferry ends of a normalised layer to the nearest road (:func:`join_ferry_ends`). In place."""
+    ferry = roads["ferry"].to_numpy()
+    if not ferry.any() or ferry.all():
+        return
+    geoms = join_ferry_ends(roads.geometry.to_numpy(), ferry, max_m, at)
+    roads[roads.geometry.name] = geoms
+
+
+def join_ferry_ends(lines: np.ndarray, ferry: np.ndarray, max_m: float | None, at: str = "", *,
+                    parameters: Any = None) -> np.ndarray:
     """Join ferry ends that stop short of the road (in the water at the quay) to the nearest road.
 
     Kartverket N1000 draws ferry links between quays that end some tens to hundreds of metres from
     the road (median 90 m over 480 ends); without a join the ferry is an island in the graph. Each
-    such end within ``max_m`` gets one more vertex: the nearest point of the nearest non-ferry link
-    (the network builder splits that link there). In place.
+    such end within ``max_m`` (default ``readers.ferry_connect_m``) gets one more vertex: the nearest
+    point of the nearest non-ferry line (the network builder splits that line there).  Ends already
+    within 1 m of a road are left alone, so joining twice changes nothing.
+
+    Parameters
+    ----------
+    lines
+        Single-part LineStrings.
+    ferry
+        True for ferry lines.
+    max_m
+        Join limit in metres (None: the defaults row or its override in ``parameters``).
+
+    Returns
+    -------
+    numpy.ndarray
+        The lines, ferry lines extended where joined.
     """
     import shapely
 
     from .._validate import check_number
-    from ..defaults import default
+    from ..resources import parameter
 
-    limit = check_number(default("readers.ferry_connect_m") if max_m is None else max_m,
+    limit = check_number(parameter("readers.ferry_connect_m", parameters) if max_m is None else max_m,
                          "connect_ferries_m", minimum=0)
-    ferry = roads["ferry"].to_numpy()
+    ferry = np.asarray(ferry, dtype=bool)
+    geoms = np.asarray(lines, dtype=object).copy()
     if limit <= 0 or not ferry.any() or ferry.all():
-        return
-    land = roads.geometry.to_numpy()[~ferry]
+        return geoms
+    land = geoms[~ferry]
     tree = shapely.STRtree(land)
     joined = far = 0
-    geoms = roads.geometry.to_numpy().copy()
     for i in np.flatnonzero(ferry):
         coords = shapely.get_coordinates(geoms[i])
         changed = False
@@ -194,9 +219,9 @@ def _connect_ferries(roads: gpd.GeoDataFrame, max_m: float | None, at: str) -> N
         if changed:
             geoms[i] = shapely.LineString(coords)
     if joined or far:
-        roads[roads.geometry.name] = geoms
         log.info("%sjoined %d ferry end(s) to the nearest road (within %g m); %d end(s) farther away "
                  "left as they are (islands without roads?)", at, joined, limit, far)
+    return geoms
 
 
 def read_roads(
@@ -251,9 +276,9 @@ def read_road_graph(
     """Read a road layer and build the routable graph in one call.
 
     ``network.graph_from_roads(read_roads(path, ...), **graph_options)``: speeds per
-    ``vegkategori`` (and motorway type) from the ``network.speed_kph.*`` defaults, ferries with
-    ``include_ferries=True``, the largest strongly connected part kept (see
-    :func:`arealsirk.network.graph_from_roads` for every option).
+    ``vegkategori`` (and motorway type) from the ``network.speed_kph.*`` defaults, car ferries
+    included (``include_ferries=False`` leaves them out), every part of the network kept and
+    reported (see :func:`arealsirk.network.graph_from_roads` for every option).
 
     Returns
     -------
@@ -264,4 +289,5 @@ def read_road_graph(
 
     roads = read_roads(path, layer=layer, include_planned=include_planned, clip=clip,
                        connect_ferries_m=connect_ferries_m)
-    return graph_from_roads(roads, file=path, layer=layer, **graph_options)
+    return graph_from_roads(roads, file=path, layer=layer, connect_ferries_m=connect_ferries_m,
+                            **graph_options)

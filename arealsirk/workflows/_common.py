@@ -99,22 +99,7 @@ def snap_parts(
     from ..network import SnapResult
 
     done = [snap_layer(graph, gdf, name=name, weight=weight) for name, gdf in parts if len(gdf)]
-    if len(done) == 1:
-        return done[0]
-
-    def cat(attr: str) -> np.ndarray:
-        return np.concatenate([np.asarray(getattr(s, attr)) for s in done])
-
-    return SnapResult(
-        nodes=cat("nodes"),
-        distance=cat("distance"),
-        far=cat("far"),
-        points=cat("points"),
-        max_distance=done[0].max_distance,
-        outside=np.concatenate(
-            [s.outside if s.outside is not None else np.zeros(len(s.nodes), dtype=bool) for s in done]
-        ),
-    )
+    return SnapResult.concat(done)  # keeps reason/part/snap speed of every layer
 
 
 def od_snapped(graph: Any, origins: SnapResult, targets: SnapResult, *, weight: str) -> np.ndarray:

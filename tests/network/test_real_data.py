@@ -57,13 +57,26 @@ def n1000():
 
 def test_n1000_builds_connected_regional_graph(n1000):
     roads, G, _ = n1000
-    assert nx.is_strongly_connected(G)
-    rep = G.graph["dropped"]
-    # only small fragments cut by the clip boundary are dropped
+    car_km = roads.loc[roads["typeVeg"] == "enkelBilveg"].length.sum() / 1000
+    # every part is kept (keep="all" by default) and reported; the parts' road km add up to the car
+    # roads of the layer (ferry km apart: ferry ends are joined to the quay, which adds length)
+    parts = G.graph["parts"]
+    assert sum(p["km"] - p["ferry_km"] for p in parts) == pytest.approx(car_km, rel=1e-6)
+    assert sum(p["ferry_km"] for p in parts) > 0  # Randsfjordferja
+    # parts are weak components: check with networkx, and the largest comes first
+    wcc = sorted(nx.weakly_connected_components(G), key=len, reverse=True)
+    assert len(wcc) == len(parts) and len(wcc[0]) == parts[0]["nodes"]
+    assert all(G.nodes[v]["part"] == 0 for v in wcc[0])
+    # only small fragments cut by the clip boundary lie outside the main part
+    assert parts[0]["km"] > 0.9 * car_km
+    # the old behaviour on request: the largest strongly connected part, with the drop report
+    G1 = graph_from_roads(roads, file=RH.name, layer="n1000_veg", keep="largest")
+    assert nx.is_strongly_connected(G1)
+    rep = G1.graph["dropped"]
     assert rep["nodes_dropped"] < 0.1 * rep["nodes_total"]
-    kept_km = sum(d["length"] for _, _, d in G.edges(data=True)) / 2 / 1000
-    total_km = roads.loc[roads["typeVeg"] == "enkelBilveg"].length.sum() / 1000
-    assert 0.9 * total_km < kept_km <= total_km + 1e-6
+    kept_km = sum(d["length"] for _, _, d in G1.edges(data=True)) / 2 / 1000
+    assert kept_km == pytest.approx(G1.graph["parts"][0]["km"], abs=1e-3)  # parts round km to 1 m
+    assert 0.9 * car_km < kept_km <= car_km + 1e-6
 
 
 def test_n1000_honefoss_gran_travel_time(n1000):

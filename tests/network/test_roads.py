@@ -105,15 +105,20 @@ def test_snap_reports_far_points(small_roads, caplog):
     assert res.far.tolist() == [False, True]
     np.testing.assert_allclose(res.distance, [10, 3000])
     assert res.n_far == 1
-    assert "more than 2000 m from the road network" in caplog.text
     # the second point is also outside the graph's extent (+2000 m): reported and unreachable
+    assert "1 of 2 feature(s) lie outside the road network's extent" in caplog.text
     assert res.outside.tolist() == [False, True]
+    assert res.reason.tolist() == ["", "outside_extent"] and res.part.tolist() == [0, -1]
     assert np.isinf(res.access_cost("length")[1]) and res.access_cost("length")[0] == 10
     with pytest.raises(NoOverlapError, match="1 of 2 feature"):
         snap(G, pts, max_distance=2000, outside="raise")
     inside_far = gpd.GeoDataFrame(geometry=[Point(1500, 500)], crs=25833)
     r2 = snap(G, inside_far, max_distance=300)
     assert r2.far.tolist() == [True] and r2.outside.tolist() == [False]
+    # farther than the snap limit: not snapped (inf cost), reported with its reason
+    assert r2.reason.tolist() == ["far_from_road"] and r2.part.tolist() == [-1]
+    assert np.isinf(r2.access_cost("travel_time")).all()
+    assert "1 of 1 feature(s) are more than 300 m from the road network" in caplog.text
     M = od_matrix(G, pts, inside_far, weight="length", max_snap_distance=2000)
     assert np.isinf(M[1, 0]) and np.isfinite(M[0, 0])
 
@@ -157,9 +162,10 @@ def test_ferries_and_footpaths():
         {"vegkategori": ["R", "R", None, "R"], "typeVeg": ["enkelBilveg", "bilferje", "sti", "enkelBilveg"]},
         geometry=[LineString([(0, 0), (1000, 0)]), LineString([(1000, 0), (4000, 0)]),
                   LineString([(0, 0), (0, 500)]), LineString([(4000, 0), (5000, 0)])], crs=25833)
-    G = graph_from_roads(roads, keep="all")
+    G = graph_from_roads(roads, include_ferries=False)
     assert G.number_of_edges() == 4  # ferry and path left out
-    G = graph_from_roads(roads, include_ferries=True)
+    assert [p["km"] for p in G.graph["parts"]] == [1.0, 1.0]  # two parts, the ferry missing
+    G = graph_from_roads(roads)  # ferries are on by default
     a, z = node_at(G, 0, 0), node_at(G, 5000, 0)
     T = od_matrix(G, [a], [z])
     # 2 x 1000 m at 70 km/h + 3000 m ferry at 15 km/h + 15 min wait

@@ -98,11 +98,15 @@ def test_read_road_graph_with_ferries(data):
     national = data / "n1000_kartverket" / "n1000_transport_admin.gpkg"
     area = read_kommuner(data / "kommuner_fylker_2024" / "Kommuner-M.geojson", kommunenummer=["3446", "3447"])
     # N1000 ends the ferry line at the quay, 90-170 m from the road: joined by the reader
-    unjoined = read_road_graph(national, clip=area, include_ferries=True, connect_ferries_m=0)
-    assert not any(d.get("ferry") for _, _, d in unjoined.edges(data=True))  # an island, dropped
-    with_ferry = read_road_graph(national, clip=area, include_ferries=True)
-    without = read_road_graph(national, clip=area)
-    ferries = [d for _, _, d in with_ferry.edges(data=True) if d.get("ferry")]
+    unjoined = read_road_graph(national, clip=area, connect_ferries_m=0)
+    # not joined, the ferry is a part of its own (kept and reported, but no road reaches it)
+    ferry_parts = {unjoined.nodes[u]["part"] for u, _, d in unjoined.edges(data=True) if d.get("ferry")}
+    assert ferry_parts and 0 not in ferry_parts
+    assert all(p["km"] == p["ferry_km"] for p in unjoined.graph["parts"] if p["id"] in ferry_parts)
+    with_ferry = read_road_graph(national, clip=area)  # car ferries are on by default
+    assert {with_ferry.nodes[u]["part"] for u, _, d in with_ferry.edges(data=True) if d.get("ferry")} == {0}
+    without = read_road_graph(national, clip=area, include_ferries=False)
+    ferries = [d for _, _, d in with_ferry.edges(data=True) if d.get("ferry") and "quay" not in d]
     assert len(ferries) >= 2  # both directions of the crossing
     assert {d["vegkategori"] for d in ferries} == {"F"}
     assert not any(d.get("ferry") for _, _, d in without.edges(data=True))
