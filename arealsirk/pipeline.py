@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ._outputs import check_finite_tables, check_finite_text, check_output_folder, write_output_set
-from ._validate import validate_layer
+from ._validate import check_layer_values, validate_layer
 from .errors import InputError
 from .io import read_layer, read_raster_info, write_layers, write_text
 from .progress import CancelFn, Progress, ProgressFn
@@ -102,6 +102,7 @@ def inputs_from_scenario(scenario: Scenario | str | os.PathLike[str]) -> RunInpu
                 f"{', '.join(c for c in gdf.columns if c != gdf.geometry.name)}")
         gdf = gdf.rename(columns={src: dst for dst, src in ref.fields.items()})
         layers[name] = _validate_input(name, gdf, file=ref.path, layer=ref.layer)
+        check_layer_values(name, layers[name], file=ref.path, layer=ref.layer, parameters=scenario.parameters)
         origins[name] = (ref.path, ref.layer)
     return RunInputs(name=scenario.name, layers=layers, dem=dem, lang=scenario.lang,
                      synthetic=scenario.synthetic, themes=scenario.themes,

@@ -163,14 +163,42 @@ def load_scenario(path: str | os.PathLike[str]) -> Scenario:
         unknown default keys in ``[parameters]`` -- naming the key and line.
     """
     path = Path(path)
-    if not path.exists():
-        raise MissingFileError(f"{path}: scenario file not found")
-    text = path.read_text(encoding="utf-8")
+    text = read_scenario_text(path)
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ScenarioError(f"{path}: not valid TOML ({exc})") from None
     return parse_scenario(data, text=text, path=path)
+
+
+def read_scenario_text(path: Path) -> str:
+    """The text of a scenario file: UTF-8 (TOML's encoding), or UTF-8/16/32 with a byte-order mark.
+
+    Any other encoding (Latin-1, UTF-16 without a byte-order mark) is refused naming the line
+    and column of the first byte that is not UTF-8, rather than guessed.
+    """
+    if not path.exists():
+        raise MissingFileError(f"{path}: scenario file not found")
+    if path.is_dir():
+        raise ScenarioError(f"{path}: is a folder, not a scenario file; name the .toml file inside it")
+    raw = path.read_bytes()
+    for bom, codec in ((b"\xef\xbb\xbf", "utf-8-sig"), (b"\xff\xfe\x00\x00", "utf-32"),
+                       (b"\x00\x00\xfe\xff", "utf-32"), (b"\xff\xfe", "utf-16"), (b"\xfe\xff", "utf-16")):
+        if raw.startswith(bom):
+            try:
+                return raw.decode(codec)
+            except UnicodeDecodeError as exc:
+                raise ScenarioError(f"{path}: starts with a {codec.upper()} byte-order mark but is not "
+                                    f"valid {codec.upper()} ({exc.reason} at byte {exc.start})") from None
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw[:exc.start].count(b"\n") + 1
+        col = exc.start - (raw.rfind(b"\n", 0, exc.start) + 1) + 1
+        hint = ("it looks like UTF-16 without a byte-order mark" if b"\x00" in raw[:200]
+                else "it looks like Latin-1 or Windows-1252")
+        raise ScenarioError(f"{path}, line {line}, column {col}: not UTF-8 text (byte "
+                            f"0x{raw[exc.start]:02x}); {hint} - save the scenario as UTF-8") from None
 
 
 def parse_scenario(data: dict[str, Any], *, text: str = "", path: Path | None = None) -> Scenario:
