@@ -110,11 +110,6 @@ def check_output_folder(out: str | os.PathLike[str], *,
     """
     given = Path(out)
     target = given.resolve()
-    for anc in [target, *target.parents]:
-        if anc.exists() and not anc.is_dir():
-            if anc == target:
-                raise OutputError(f"{given}: is an existing file, not a folder; --out names a folder")
-            raise OutputError(f"{given}: cannot be a folder because {anc} is a file")
     for raw in inputs:
         inp = Path(raw).resolve()
         if target == inp:
@@ -124,17 +119,31 @@ def check_output_folder(out: str | os.PathLike[str], *,
                               "whole, so choose a folder that holds no input")
         if _is_within(target, inp):
             raise OutputError(f"{given}: lies inside the input {raw}; choose another --out")
-    cwd = Path.cwd().resolve()
-    if _is_within(cwd, target):
+    for anc in [target, *target.parents]:
+        if anc.exists() and not anc.is_dir():
+            if anc == target:
+                raise OutputError(f"{given}: is an existing file, not a folder; --out names a folder")
+            raise OutputError(f"{given}: cannot be a folder because {anc} is a file")
+    if _is_within(Path.cwd().resolve(), target):
         raise OutputError(f"{given}: is (or contains) the current folder; the output folder is replaced "
                           "as a whole, so name a subfolder such as 'out'")
     if target.exists():
         _check_ours(given, target)
-    parent = next(p for p in target.parents if p.exists()) if not target.parent.exists() else target.parent
+    parent = next(p for p in target.parents if p.exists())
     for folder in ([target] if target.exists() else []) + [parent]:
-        if not os.access(folder, os.W_OK | os.X_OK):
-            raise OutputError(f"{given}: {folder} is not writable; choose another --out")
+        _probe_writable(given, folder)
     return target
+
+
+def _probe_writable(given: Path, folder: Path) -> None:
+    """Create and remove a folder in ``folder``: the only honest test that a run can write there."""
+    import tempfile
+
+    try:
+        os.rmdir(tempfile.mkdtemp(prefix=".arealsirk-probe-", dir=folder))
+    except OSError as exc:
+        reason = (exc.strerror or str(exc)).lower()
+        raise OutputError(f"{given}: cannot write in {folder} ({reason}); choose another --out") from None
 
 
 def check_output_file(out: str | os.PathLike[str], *,
@@ -156,9 +165,7 @@ def check_output_file(out: str | os.PathLike[str], *,
     for raw in inputs:
         if Path(raw).resolve() == target:
             raise OutputError(f"{given}: is an input of this command ({raw}); choose another --out")
-    parent = next(p for p in target.parents if p.exists())
-    if not os.access(parent, os.W_OK | os.X_OK):
-        raise OutputError(f"{given}: {parent} is not writable; choose another --out")
+    _probe_writable(given, next(p for p in target.parents if p.exists()))
     return target
 
 

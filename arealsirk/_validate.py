@@ -316,6 +316,8 @@ def check_layer_values(name: str, gdf: Any, *, file: object = None, layer: str |
     if "unit" in gdf.columns:
         at = where(file=file, layer=layer, column="unit")
         for i, unit in enumerate(gdf["unit"].tolist()):
+            if unit is None or (isinstance(unit, float) and np.isnan(unit)):
+                raise InputError(f"{at}feature {ids[i]!r} has no unit; give one such as t/yr or GWh/yr")
             k = kinds.iloc[i] if kinds is not None else None
             k = "excess_heat" if k in ("heat", *_FLOW_KIND_ALIASES) else k
             try:

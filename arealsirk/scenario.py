@@ -226,8 +226,8 @@ def parse_scenario(data: dict[str, Any], *, text: str = "", path: Path | None = 
             choices = _CHOICES.get((section, key))
             if choices and value not in choices:
                 raise _err(path, text, section, key, f"must be one of {', '.join(choices)}, got {value!r}")
-            if kind in ("int", "float") and value < 0:
-                raise _err(path, text, section, key, f"must be >= 0, got {value!r}")
+            if kind in ("int", "float"):
+                _check_scenario_number(path, text, section, key, value)
         if section != "scenario":
             themes[section] = dict(values)
 
@@ -243,6 +243,10 @@ def parse_scenario(data: dict[str, Any], *, text: str = "", path: Path | None = 
             ref = {"path": ref}
         if not isinstance(ref, dict) or "path" not in ref:
             raise _err(path, text, "layers", name, 'must be { path = "...", layer = "..." }')
+        if not isinstance(ref["path"], str) or not ref["path"].strip():
+            raise _err(path, text, "layers", name, f"path must be text naming a file, got {ref['path']!r}")
+        if "layer" in ref and not isinstance(ref["layer"], str):
+            raise _err(path, text, "layers", name, f"layer name must be text, got {ref['layer']!r}")
         extra = set(ref) - {"path", "layer", "fields"}
         if extra:
             raise _err(path, text, "layers", name,
@@ -261,7 +265,10 @@ def parse_scenario(data: dict[str, Any], *, text: str = "", path: Path | None = 
 
     parameters: dict[str, float] = {}
     known_defaults = {row.key for row in table()}
-    for key, value in data.get("parameters", {}).items():
+    raw_parameters = data.get("parameters", {})
+    if not isinstance(raw_parameters, dict):
+        raise _err(path, text, "parameters", None, "must be a table")
+    for key, value in raw_parameters.items():
         if key not in known_defaults:
             near = sorted(k for k in known_defaults if k.split(".")[0] == key.split(".")[0])[:6]
             raise _err(path, text, "parameters", key,
@@ -269,12 +276,28 @@ def parse_scenario(data: dict[str, Any], *, text: str = "", path: Path | None = 
                        + (f"; similar: {', '.join(near)}" if near else ""))
         if isinstance(value, bool) or not isinstance(value, int | float):
             raise _err(path, text, "parameters", key, f"must be a number, got {value!r}")
+        _check_scenario_number(path, text, "parameters", key, value)
         parameters[key] = float(value)
 
     meta = data.get("scenario", {})
     return Scenario(path=path, name=meta.get("name", path.stem if path else "scenario"),
                     lang=meta.get("lang", "nb"), synthetic=bool(meta.get("synthetic", False)),
                     layers=layers, themes=themes, parameters=parameters)
+
+
+def _check_scenario_number(path: Path | None, text: str, section: str, key: str, value: float) -> None:
+    """Refuse non-finite, negative or absurd numbers (beyond ``validate.max_number``), naming the key."""
+    import math
+
+    from ._validate import max_number
+
+    if not math.isfinite(value):
+        raise _err(path, text, section, key, f"must be finite, got {value!r}")
+    if value < 0:
+        raise _err(path, text, section, key, f"must be >= 0, got {value!r}")
+    if value > max_number():
+        raise _err(path, text, section, key, f"must lie within 0 .. {max_number():g} "
+                                             f"(validate.max_number), got {value!r}")
 
 
 def demo_scenario_text(*, seed: int = 0) -> str:
