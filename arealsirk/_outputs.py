@@ -306,11 +306,12 @@ def _switch(staging: Path, target: Path) -> None:
         return
     old = staging.with_name(staging.name.replace(".arealsirk-new-", ".arealsirk-old-"))
     os.rename(target, old)
-    _pause("between")
     try:
+        _pause("between")
         os.rename(staging, target)
     except BaseException:
-        os.rename(old, target)
+        if not target.exists():
+            os.rename(old, target)  # put the previous set back; a killed run leaves it to recover()
         raise
     os.rename(old, staging)
     _pause("switched")

@@ -120,7 +120,9 @@ _s(
 _s(
     "reuse-objective",
     "[reuse] objective: must be one of coverage, p_median",
-    sections='[biogas]\ncount = 1\n\n[reuse]\nenabled = false\nobjective = "fastest"\n\n[parks]\nenabled = false',
+    sections=_theme("[biogas]\ncount = 1").replace(
+        "[reuse]\nenabled = false", '[reuse]\nenabled = false\nobjective = "fastest"'
+    ),
 )
 _s(
     "reuse-needs-population",
@@ -214,7 +216,7 @@ _s(
 
 def _scenario_bytes(case: str, expected: str, encode: Callable[[str], bytes]) -> None:
     def build(tmp: Path, base: Any, layers: dict) -> tuple[list[str], str]:
-        text = base.text().replace('name = "small"', 'name = "Ålesund–Ørsta"')
+        text = base.text().replace('name = "small"', 'name = "Ålesund\u2013Ørsta"')
         return _run(tmp, _write_scenario(tmp, encode(text))), expected
 
     CASES[f"S-{case}"] = build
@@ -223,7 +225,7 @@ def _scenario_bytes(case: str, expected: str, encode: Callable[[str], bytes]) ->
 _scenario_bytes(
     "latin-1",
     "line 2, column 9: not UTF-8 text (byte 0xc5); it looks like Latin-1",
-    lambda t: t.replace("–", "-").encode("latin-1"),
+    lambda t: t.replace("\u2013", "-").encode("latin-1"),
 )
 _scenario_bytes(
     "cp1252",
@@ -239,7 +241,7 @@ _scenario_bytes(
 _scenario_bytes(
     "bom-then-latin1",
     "byte-order mark but is not valid UTF-8-SIG",
-    lambda t: b"\xef\xbb\xbf" + t.replace("–", "-").encode("latin-1"),
+    lambda t: b"\xef\xbb\xbf" + t.replace("\u2013", "-").encode("latin-1"),
 )
 _scenario_bytes("binary", "not UTF-8 text", lambda t: bytes(range(256)) * 4)
 _scenario_bytes("nul-bytes", "not valid TOML", lambda t: t.encode() + b"\x00\x00")
@@ -341,7 +343,7 @@ for _layer, (_col, _rows) in _NUMERIC.items():
         "all-zero",
         _layer,
         _set(_col, lambda g: 0.0),
-        "every one of the {n} feature(s) has %s 0; there is nothing to site" % _col,
+        "every one of the {n} feature(s) has " + _col + " 0; there is nothing to site",
         column=_col,
         rows=_rows,
     )
