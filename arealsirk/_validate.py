@@ -37,7 +37,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("arealsirk")
 
-__all__ = ["validate_layer", "check_number", "GEOMETRY_FAMILIES"]
+__all__ = ["GEOMETRY_FAMILIES", "check_layer_values", "check_number", "max_number", "validate_layer"]
 
 #: Names accepted for ``geometry=`` and the shapely types they admit.
 GEOMETRY_FAMILIES: dict[str, frozenset[str]] = {
@@ -45,6 +45,13 @@ GEOMETRY_FAMILIES: dict[str, frozenset[str]] = {
     "line": frozenset({"LineString", "MultiLineString", "LinearRing"}),
     "polygon": frozenset({"Polygon", "MultiPolygon"}),
 }
+
+
+def max_number() -> float:
+    """The largest number accepted in an input column or scenario value (``validate.max_number``)."""
+    from .defaults import default
+
+    return float(default("validate.max_number"))
 
 
 def _analysis_epsg() -> int:
@@ -216,6 +223,11 @@ def _check_numeric_column(gdf: Any, col: str, *, file: object, layer: str | None
     if not allow_negative and (arr < 0).any():
         raise InputError(f"{at}{int((arr < 0).sum())} negative value(s), for example {arr[arr < 0][0]:g}; "
                          "quantities must be >= 0")
+    bound = max_number()
+    if (np.abs(arr) > bound).any():
+        big = arr[np.abs(arr) > bound]
+        raise InputError(f"{at}{len(big)} value(s) beyond {bound:g}, for example {big[0]:g}; values must lie "
+                         f"within -{bound:g} .. {bound:g} (validate.max_number) - a typing or unit error?")
     gdf[col] = arr
 
 
@@ -235,6 +247,9 @@ def check_number(value: Any, name: str, *, minimum: float | None = None,
         raise InputError(f"{name} must be a number, got {value!r}") from None
     if not np.isfinite(number):
         raise InputError(f"{name} must be finite, got {value!r}")
+    if abs(number) > max_number():
+        raise InputError(f"{name} must lie within -{max_number():g} .. {max_number():g} "
+                         f"(validate.max_number), got {value!r}")
     if integer and number != int(number):
         raise InputError(f"{name} must be a whole number, got {value!r}")
     if minimum is not None and (number < minimum or (exclusive_minimum and number <= minimum)):
@@ -243,3 +258,69 @@ def check_number(value: Any, name: str, *, minimum: float | None = None,
     if maximum is not None and number > maximum:
         raise InputError(f"{name} must be <= {maximum:g}, got {value!r}")
     return int(number) if integer else number
+
+
+#: Parameter prefixes that declare a new resource kind (a yield, payload or value for it).
+_KIND_PREFIXES = ("resources.methane_nm3_per_t.", "resources.payload_t.", "symbiosis.value_nok_per_unit.")
+_FLOW_KIND_ALIASES = ("waste_heat", "overskuddsvarme")
+
+
+def check_layer_values(name: str, gdf: Any, *, file: object = None, layer: str | None = None,
+                       parameters: Any = None) -> None:
+    """Check the values of the resource columns of a validated layer, naming file, layer and column.
+
+    For ``sources`` and ``flows``: every ``kind`` is a known resource kind (or one given a
+    yield, payload or value in ``parameters``), every ``unit`` is a known unit of the kind's
+    family; for ``flows`` every ``role`` is ``supply`` or ``demand``.  For ``sources`` and
+    ``population``: not every quantity is zero.  Other layers pass unchecked.
+
+    Raises
+    ------
+    InputError
+        Naming the file, layer, column, the first bad value and the feature id.
+    """
+    import difflib
+
+    from .resources import kind_info, to_canonical
+
+    if name not in ("sources", "flows", "population"):
+        return
+    value_col = "population" if name == "population" else "quantity"
+    if value_col in gdf.columns and len(gdf) and (gdf[value_col].to_numpy(dtype=float) == 0).all():
+        raise EmptyLayerError(f"{where(file=file, layer=layer, column=value_col)}every one of the {len(gdf)} "
+                              f"feature(s) has {value_col} 0; there is nothing to site facilities for")
+    if name == "population":
+        return
+    ids = gdf["id"].tolist() if "id" in gdf.columns else list(range(len(gdf)))
+    declared = {str(k).split(".")[-1] for k in (parameters or {}) if str(k).startswith(_KIND_PREFIXES)}
+    if "role" in gdf.columns:
+        roles = gdf["role"].astype(str).str.strip().str.lower()
+        bad = ~roles.isin(["supply", "demand"])
+        if bad.any():
+            i = int(np.flatnonzero(bad.to_numpy())[0])
+            raise InputError(f"{where(file=file, layer=layer, column='role')}values must be 'supply' or "
+                             f"'demand'; feature {ids[i]!r} has {gdf['role'].iloc[i]!r}")
+    kinds = gdf["kind"].astype(str).str.strip().str.lower() if "kind" in gdf.columns else None
+    if kinds is not None:
+        from .resources import KINDS
+
+        for i, k in enumerate(kinds):
+            if kind_info(k) is None and k not in declared and k not in _FLOW_KIND_ALIASES:
+                near = difflib.get_close_matches(k, list(KINDS), n=1)
+                hint = f"; did you mean '{near[0]}'?" if near else ""
+                at = where(file=file, layer=layer, column="kind")
+                raise InputError(
+                    f"{at}unknown resource kind {gdf['kind'].iloc[i]!r} (feature {ids[i]!r}){hint}; "
+                    f"known kinds: {', '.join(KINDS)}; a new kind is declared "
+                    f"by giving it a yield in [parameters], e.g. \"resources.methane_nm3_per_t.{k}\"")
+    if "unit" in gdf.columns:
+        at = where(file=file, layer=layer, column="unit")
+        for i, unit in enumerate(gdf["unit"].tolist()):
+            if unit is None or (isinstance(unit, float) and np.isnan(unit)):
+                raise InputError(f"{at}feature {ids[i]!r} has no unit; give one such as t/yr or GWh/yr")
+            k = kinds.iloc[i] if kinds is not None else None
+            k = "excess_heat" if k in ("heat", *_FLOW_KIND_ALIASES) else k
+            try:
+                to_canonical(1.0, str(unit), kind=k if k and kind_info(k) else None, context=at)
+            except InputError as exc:
+                raise InputError(f"{exc} (feature {ids[i]!r})") from None

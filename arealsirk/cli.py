@@ -9,8 +9,12 @@ Subcommands::
     arealsirk region --kommuner 1833,1832 --out DIR           a scenario folder for any region from national data
     arealsirk defaults [--markdown]                           print the table of default numbers
 
-A user-input error prints one line to stderr and exits with status 2 (``--debug``
-shows the traceback).  A progress bar on stderr shows the stages.
+A user-input error (a bad file, layer, column, scenario key or ``--out``, or an
+error of the user's file system) prints one line to stderr naming where it is and
+exits with status 2; any other error is a bug: one line "internal error ... run
+with --debug and report it" and status 1 (``--debug`` shows the traceback).
+:func:`arealsirk.errors.user_message` is the one mapping; the QGIS algorithms use
+the same function.  A progress bar on stderr shows the stages.
 """
 
 from __future__ import annotations
@@ -19,11 +23,12 @@ import argparse
 import logging
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any
 
 from . import __version__
-from .errors import ArealsirkError, CancelledError
+from .errors import CancelledError, user_message
 
 log = logging.getLogger("arealsirk")
 
@@ -100,7 +105,12 @@ class _Bar:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Entry point of the ``arealsirk`` console script; returns the exit status."""
+    """Entry point of the ``arealsirk`` console script; returns the exit status.
+
+    The one boundary for errors: a user error (bad input, the user's file system) is one
+    line on stderr and status 2; anything else is a bug, one line and status 1 with a hint
+    to ``--debug`` (which shows the traceback).  Ctrl-C is status 130.
+    """
     args = _parser().parse_args(argv)
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(logging.Formatter("arealsirk: %(levelname)s: %(message)s"))
@@ -113,54 +123,72 @@ def main(argv: Sequence[str] | None = None) -> int:
         from tqdm.contrib.logging import logging_redirect_tqdm
 
         with logging_redirect_tqdm(loggers=[log]):
-            return _dispatch(args, bar)
-    except ArealsirkError as exc:
+            return COMMANDS[args.command](args, bar)
+    except KeyboardInterrupt:
+        bar.close()
+        print("arealsirk: interrupted; the previous results are kept", file=sys.stderr)
+        return 130
+    except Exception as exc:
         bar.close()
         if args.debug:
             raise
-        kind = "cancelled" if isinstance(exc, CancelledError) else "error"
-        print(f"arealsirk: {kind}: {exc}", file=sys.stderr)
-        return 2
-    except KeyboardInterrupt:
-        bar.close()
-        print("arealsirk: interrupted", file=sys.stderr)
-        return 130
+        user, message = user_message(exc)
+        if user:
+            kind = "cancelled" if isinstance(exc, CancelledError) else "error"
+            print(f"arealsirk: {kind}: {message}", file=sys.stderr)
+            return 2
+        print(f"arealsirk: internal error: {message} - this is a bug; run with --debug and report it",
+              file=sys.stderr)
+        return 1
     finally:
         bar.close()
         log.removeHandler(handler)
 
 
-def _dispatch(args: argparse.Namespace, bar: _Bar) -> int:
+def _cmd_demo(args: argparse.Namespace, bar: _Bar) -> int:
+    from . import pipeline
+
+    if args.export_inputs:
+        from .datasets import demo_region
+
+        path = demo_region(args.seed).export(args.export_inputs)
+        print(f"wrote demo inputs and {path}\nrun them with: arealsirk run {path} --out OUT")
+        return 0
+    start = time.perf_counter()
+    result = pipeline.run_demo(args.out, seed=args.seed, lang=args.lang, progress=bar)
+    return _wrote(result, bar, start)
+
+
+def _cmd_run(args: argparse.Namespace, bar: _Bar) -> int:
     from . import pipeline
 
     start = time.perf_counter()
-    if args.command == "demo":
-        if args.export_inputs:
-            from .datasets import demo_region
+    result = pipeline.run_scenario(args.scenario, args.out, lang=args.lang, progress=bar)
+    return _wrote(result, bar, start)
 
-            path = demo_region(args.seed).export(args.export_inputs)
-            print(f"wrote demo inputs and {path}\nrun them with: arealsirk run {path} --out OUT")
-            return 0
-        result = pipeline.run_demo(args.out, seed=args.seed, lang=args.lang, progress=bar)
-    elif args.command == "run":
-        result = pipeline.run_scenario(args.scenario, args.out, lang=args.lang, progress=bar)
-    elif args.command == "region":
-        return _region(args, bar)
-    elif args.command == "map":
-        from .webmap import map_from_gpkg
 
-        map_from_gpkg(args.results, args.out, lang=args.lang)
-        print(f"wrote {args.out}")
-        return 0
+def _cmd_map(args: argparse.Namespace, bar: _Bar) -> int:
+    from ._outputs import check_output_file
+    from .webmap import map_from_gpkg
+
+    check_output_file(args.out, inputs=[args.results])
+    map_from_gpkg(args.results, args.out, lang=args.lang)
+    print(f"wrote {args.out}")
+    return 0
+
+
+def _cmd_defaults(args: argparse.Namespace, bar: _Bar) -> int:
+    from . import defaults
+
+    if args.markdown:
+        print(defaults.markdown(document=True), end="")
     else:
-        from . import defaults
+        for row in defaults.table(args.prefix):
+            print(f"{row.key:45s} {row.value:>12g} {row.unit:12s} {row.description}")
+    return 0
 
-        if args.markdown:
-            print(defaults.markdown(document=True), end="")
-        else:
-            for row in defaults.table(args.prefix):
-                print(f"{row.key:45s} {row.value:>12g} {row.unit:12s} {row.description}")
-        return 0
+
+def _wrote(result: Any, bar: _Bar, start: float) -> int:
     bar.close()
     elapsed = time.perf_counter() - start
     print(f"wrote {result.results}, {result.map_html} and {result.summary} in {elapsed:.1f} s")
@@ -180,6 +208,16 @@ def _region(args: argparse.Namespace, bar: _Bar) -> int:
     print(f"wrote {result.gpkg}, {result.scenario} and {result.summary_path}\n"
           f"run it with: arealsirk run {result.scenario} --out OUT")
     return 0
+
+
+#: Subcommand -> handler(args, bar) returning the exit status (one function per subcommand).
+COMMANDS: dict[str, Callable[[argparse.Namespace, _Bar], int]] = {
+    "demo": _cmd_demo,
+    "run": _cmd_run,
+    "map": _cmd_map,
+    "region": _region,
+    "defaults": _cmd_defaults,
+}
 
 
 if __name__ == "__main__":  # pragma: no cover

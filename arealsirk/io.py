@@ -22,24 +22,80 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("arealsirk")
 
-__all__ = ["read_layer", "list_layers", "write_layers", "atomic_path", "write_text",
-           "guard_outputs", "GPKG_OPTIONS"]
+__all__ = [
+    "GPKG_OPTIONS",
+    "atomic_path",
+    "check_input_file",
+    "guard_outputs",
+    "list_layers",
+    "read_layer",
+    "read_raster_info",
+    "write_layers",
+    "write_text",
+]
 
 #: GeoPackage 1.3 opens without warnings in QGIS 3.22 (1.4 warns).
 GPKG_OPTIONS: dict[str, str] = {"VERSION": "1.3"}
+
+
+#: Folder-shaped vector formats that may be given as a folder (Esri File Geodatabase).
+_FOLDER_FORMATS = (".gdb",)
+
+
+def check_input_file(path: str | os.PathLike[str], *, what: str = "file") -> Path:
+    """Check that an input path is a complete, readable file before any reader opens it.
+
+    Refuses, naming the path: a missing path, a folder (except a ``.gdb`` geodatabase), an
+    empty (0-byte) file, a GeoPackage/SQLite file shorter than its header says (truncated).
+
+    Raises
+    ------
+    MissingFileError, InputError
+    """
+    path = Path(path)
+    if not path.exists():
+        raise MissingFileError(f"{path}: {what} not found")
+    if path.is_dir():
+        if path.suffix.lower() in _FOLDER_FORMATS:
+            return path
+        raise InputError(f"{path}: is a folder, not a {what}; name the file inside it (e.g. a .gpkg, "
+                         ".shp or .tif)")
+    size = path.stat().st_size
+    if size == 0:
+        raise InputError(f"{path}: {what} is empty (0 bytes) - an interrupted download or copy?")
+    with path.open("rb") as fh:
+        head = fh.read(100)
+    if head.startswith(b"SQLite format 3\x00"):
+        _check_sqlite_complete(path, head, size)
+    return path
+
+
+def _check_sqlite_complete(path: Path, head: bytes, size: int) -> None:
+    """A GeoPackage is SQLite: its header gives page size and page count; the file must hold them."""
+    if len(head) < 100:
+        raise InputError(f"{path}: GeoPackage is truncated ({size} bytes, shorter than its header)")
+    page = int.from_bytes(head[16:18], "big")
+    page = 65536 if page == 1 else page
+    pages = int.from_bytes(head[28:32], "big")
+    valid = head[24:28] == head[92:96]  # the in-header page count is valid only when these match
+    if valid and pages and size < page * pages:
+        raise InputError(f"{path}: GeoPackage is truncated ({size} bytes; its header says "
+                         f"{page * pages} bytes) - an interrupted download or copy?")
 
 
 def list_layers(path: str | os.PathLike[str]) -> list[str]:
     """Names of the vector layers in a file (a GeoPackage may have many)."""
     import pyogrio
 
-    path = Path(path)
-    if not path.exists():
-        raise MissingFileError(f"{path}: file not found")
+    path = check_input_file(path)
     try:
         return [str(row[0]) for row in pyogrio.list_layers(path)]
     except Exception as exc:  # pyogrio raises DataSourceError and friends
-        raise InputError(f"{path}: cannot be read as a vector file ({exc})") from exc
+        raise InputError(f"{path}: cannot be read as a vector file ({_short(exc)})") from exc
+
+
+def _short(exc: BaseException) -> str:
+    return " ".join(str(exc).split())[:300]
 
 
 def read_layer(path: str | os.PathLike[str], layer: str | None = None) -> gpd.GeoDataFrame:
@@ -54,15 +110,17 @@ def read_layer(path: str | os.PathLike[str], layer: str | None = None) -> gpd.Ge
     """
     import geopandas as gpd
 
-    path = Path(path)
-    if not path.exists():
-        raise MissingFileError(f"{path}: file not found")
+    path = check_input_file(path)
     if path.suffix.lower() in (".parquet", ".geoparquet"):
         try:
             return gpd.read_parquet(path)
         except Exception as exc:
-            raise InputError(f"{path}: cannot be read as GeoParquet ({exc})") from exc
+            raise InputError(f"{path}: cannot be read as GeoParquet ({_short(exc)})") from exc
+    if layer is not None and not isinstance(layer, str):
+        raise InputError(f"{path}: the layer name must be text, got {layer!r}")
     layers = list_layers(path)
+    if not layers:
+        raise InputError(f"{path}: holds no vector layer")
     if layer is None and len(layers) > 1:
         raise InputError(f"{path}: holds {len(layers)} layers ({', '.join(layers)}); name one")
     if layer is not None and layer not in layers:
@@ -70,7 +128,7 @@ def read_layer(path: str | os.PathLike[str], layer: str | None = None) -> gpd.Ge
     try:
         return gpd.read_file(path, layer=layer, engine="pyogrio")
     except Exception as exc:
-        raise InputError(f"{path}, layer '{layer or layers[0]}': cannot be read ({exc})") from exc
+        raise InputError(f"{path}, layer '{layer or layers[0]}': cannot be read ({_short(exc)})") from exc
 
 
 @contextlib.contextmanager
@@ -168,18 +226,50 @@ def guard_outputs(outputs: Iterable[str | os.PathLike[str]],
 
 
 def read_raster_info(path: str | os.PathLike[str]) -> dict[str, Any]:
-    """Open a raster only to check it exists and is readable; return its profile."""
-    import rasterio
+    """Check that a raster opens, has a CRS and is complete; return its profile.
 
-    path = Path(path)
-    if not path.exists():
-        raise MissingFileError(f"{path}: raster not found")
+    Complete means every block of every band lies inside the file (GeoTIFF: the block
+    offsets and sizes of the TIFF directory); for other formats the last block of every band
+    is read.  A truncated download is refused here, naming the file, rather than read as
+    nodata later.
+
+    Raises
+    ------
+    MissingFileError, InputError, CrsError
+        Naming the file.
+    """
+    import rasterio
+    from rasterio.errors import RasterioError
+
+    path = check_input_file(path, what="raster")
     try:
         with rasterio.open(path) as src:
             if src.crs is None:
                 from .errors import CrsError
 
-                raise CrsError(f"{path}: raster has no CRS")
+                raise CrsError(f"{path}: raster has no CRS; set it (for example EPSG:25833)")
+            if src.count < 1:
+                raise InputError(f"{path}: raster has no band")
+            _check_raster_complete(path, src)
             return dict(src.profile)
-    except rasterio.errors.RasterioIOError as exc:
-        raise InputError(f"{path}: cannot be read as a raster ({exc})") from exc
+    except (RasterioError, OSError) as exc:
+        raise InputError(f"{path}: cannot be read as a raster ({_short(exc)})") from exc
+
+
+def _check_raster_complete(path: Path, src: Any) -> None:
+    size = path.stat().st_size
+    if src.driver == "GTiff":
+        for bidx in src.indexes:
+            for (row, col), _ in src.block_windows(bidx):
+                offset = src.get_tag_item(f"BLOCK_OFFSET_{col}_{row}", "TIFF", bidx=bidx)
+                length = src.get_tag_item(f"BLOCK_SIZE_{col}_{row}", "TIFF", bidx=bidx)
+                if offset is None or length is None:
+                    continue  # sparse block (all nodata) or not a plain TIFF layout
+                if int(offset) + int(length) > size:
+                    raise InputError(f"{path}: raster is truncated ({size} bytes; band {bidx} block "
+                                     f"({row}, {col}) ends at byte {int(offset) + int(length)}) - an "
+                                     "interrupted download or copy?")
+        return
+    windows = list(src.block_windows(1))
+    for bidx in src.indexes:
+        src.read(bidx, window=windows[-1][1])

@@ -5,9 +5,9 @@ stages are the ones in the README's architecture section; each theme is one
 call into :mod:`arealsirk.workflows`, and this module only loads inputs,
 validates them, calls the workflows, merges their layers and writes outputs.
 
-Outputs are staged in a temporary folder inside ``out`` and moved into place
-only when every file is complete, so a failed run leaves the previous results
-untouched and never a half-written file.
+The output folder is written as a whole (:func:`arealsirk._outputs.write_output_set`):
+every file is staged in a sibling folder and switched in at once, so a failed or
+killed run leaves the complete previous results, never files of two runs.
 """
 
 from __future__ import annotations
@@ -15,15 +15,14 @@ from __future__ import annotations
 import datetime as _dt
 import logging
 import os
-import shutil
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ._validate import validate_layer
+from ._outputs import check_finite_tables, check_finite_text, check_output_folder, write_output_set
+from ._validate import check_layer_values, validate_layer
 from .errors import InputError
-from .io import guard_outputs, read_layer, read_raster_info, write_layers, write_text
+from .io import read_layer, read_raster_info, write_layers, write_text
 from .progress import CancelFn, Progress, ProgressFn
 from .scenario import LAYER_SPECS, Scenario, load_scenario
 
@@ -103,6 +102,7 @@ def inputs_from_scenario(scenario: Scenario | str | os.PathLike[str]) -> RunInpu
                 f"{', '.join(c for c in gdf.columns if c != gdf.geometry.name)}")
         gdf = gdf.rename(columns={src: dst for dst, src in ref.fields.items()})
         layers[name] = _validate_input(name, gdf, file=ref.path, layer=ref.layer)
+        check_layer_values(name, layers[name], file=ref.path, layer=ref.layer, parameters=scenario.parameters)
         origins[name] = (ref.path, ref.layer)
     return RunInputs(name=scenario.name, layers=layers, dem=dem, lang=scenario.lang,
                      synthetic=scenario.synthetic, themes=scenario.themes,
@@ -140,7 +140,7 @@ def run(inputs: RunInputs, out: str | os.PathLike[str], *, lang: str | None = No
         raise InputError(f"lang must be 'nb' or 'en', got {lang!r}")
     out = Path(out)
     targets = [out / "results.gpkg", out / "map.html", out / "summary.md"]
-    guard_outputs(targets, inputs.input_paths)
+    check_output_folder(out, inputs=inputs.input_paths)  # before any work
     p = Progress(progress, is_cancelled)
 
     layers = dict(inputs.layers)
@@ -192,19 +192,15 @@ def run(inputs: RunInputs, out: str | os.PathLike[str], *, lang: str | None = No
         f" – {inputs.name}"
     fmap = webmap.build_map(merged, title=title, lang=lang, synthetic=inputs.synthetic)
 
-    out.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=".arealsirk-", dir=out))
-    try:
-        tables = {f"{theme}_{name}": _flat(table) for theme, result in results.items()
-                  for name, table in result.tables.items() if table is not None and len(table)}
-        write_layers(staging / "results.gpkg", {**merged, **tables, "run_info": run_info})
-        webmap.write_map(fmap, staging / "map.html")
-        write_text(staging / "summary.md", md)
-        p(0.98, "moving outputs into place")
-        for target in targets:
-            os.replace(staging / target.name, target)
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
+    tables = {f"{theme}_{name}": _flat(table) for theme, result in results.items()
+              for name, table in result.tables.items() if table is not None and len(table)}
+    gpkg_layers = {**merged, **tables, "run_info": run_info}
+    check_finite_tables(gpkg_layers, name=str(targets[0]))
+    check_finite_text(md, name=str(targets[2]))
+    write_output_set(out, {"results.gpkg": lambda path: write_layers(path, gpkg_layers),
+                           "map.html": lambda path: webmap.write_map(fmap, path),
+                           "summary.md": lambda path: write_text(path, md)},
+                     inputs=inputs.input_paths, is_cancelled=is_cancelled)
     p(1.0, "done")
     return RunOutput(folder=out, results=targets[0], map_html=targets[1], summary=targets[2],
                      layers=merged, figures=figures)
@@ -306,4 +302,6 @@ def run_demo(out: str | os.PathLike[str], *, seed: int = 0, lang: str = "nb",
 def run_scenario(scenario: str | os.PathLike[str], out: str | os.PathLike[str], *, lang: str | None = None,
                  progress: ProgressFn | None = None, is_cancelled: CancelFn | None = None) -> RunOutput:
     """Run the pipeline on a scenario file (see :func:`run`)."""
+    scenario = load_scenario(scenario)
+    check_output_folder(out, inputs=scenario.input_paths())  # refuse a bad --out before reading layers
     return run(inputs_from_scenario(scenario), out, lang=lang, progress=progress, is_cancelled=is_cancelled)

@@ -43,7 +43,12 @@ def prepare(graph: nx.Graph, weight: str = "travel_time") -> PreparedGraph:
     """The cached scipy form of ``graph`` for ``weight`` (see :mod:`arealsirk._graph`)."""
     from ._graph import prepare as _prepare
 
-    return _prepare(graph, weight)
+    try:
+        return _prepare(graph, weight)
+    except (TypeError, ValueError) as exc:  # a str/None edge weight: numpy refuses it (not an InputError)
+        if isinstance(exc, InputError):
+            raise
+        raise InputError(f"every edge's '{weight}' must be a number; {exc}") from None
 
 
 def clear_cache(graph: nx.Graph | None = None) -> None:
@@ -174,13 +179,12 @@ def od_matrix(
         Unknown node id, cutoff <= 0, graph with no edges, NaN/negative weights,
         features outside the network's extent (:class:`NoOverlapError`).
     """
-    from ._graph import prepare as _prepare
     from ._graph import shortest_costs
 
     limit = _check_cutoff(cutoff)
     p = _progress(progress, is_cancelled)
     graph = _as_graph(graph, parameters)
-    pg = _prepare(graph, weight)
+    pg = prepare(graph, weight)
     src, a = _resolve(graph, pg, sources, weight, "source", access, max_snap_distance, parameters)
     tgt, b = _resolve(graph, pg, targets, weight, "target", access, max_snap_distance, parameters)
     if len(src) == 0 or len(tgt) == 0:
@@ -234,14 +238,13 @@ def od_matrix_sparse(
     from scipy.sparse.csgraph import dijkstra
 
     from ._graph import _BATCH_CELLS
-    from ._graph import prepare as _prepare
 
     if cutoff is None:
         raise InputError("od_matrix_sparse needs a cutoff (> 0); use od_matrix for full matrices")
     limit = _check_cutoff(cutoff)
     p = _progress(progress, is_cancelled)
     graph = _as_graph(graph, parameters)
-    pg = _prepare(graph, weight)
+    pg = prepare(graph, weight)
     src, a = _resolve(graph, pg, sources, weight, "source", access, max_snap_distance, parameters)
     tgt, b = _resolve(graph, pg, targets, weight, "target", access, max_snap_distance, parameters)
     ns, nt = len(src), len(tgt)

@@ -163,14 +163,42 @@ def load_scenario(path: str | os.PathLike[str]) -> Scenario:
         unknown default keys in ``[parameters]`` -- naming the key and line.
     """
     path = Path(path)
-    if not path.exists():
-        raise MissingFileError(f"{path}: scenario file not found")
-    text = path.read_text(encoding="utf-8")
+    text = read_scenario_text(path)
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ScenarioError(f"{path}: not valid TOML ({exc})") from None
     return parse_scenario(data, text=text, path=path)
+
+
+def read_scenario_text(path: Path) -> str:
+    """The text of a scenario file: UTF-8 (TOML's encoding), or UTF-8/16/32 with a byte-order mark.
+
+    Any other encoding (Latin-1, UTF-16 without a byte-order mark) is refused naming the line
+    and column of the first byte that is not UTF-8, rather than guessed.
+    """
+    if not path.exists():
+        raise MissingFileError(f"{path}: scenario file not found")
+    if path.is_dir():
+        raise ScenarioError(f"{path}: is a folder, not a scenario file; name the .toml file inside it")
+    raw = path.read_bytes()
+    for bom, codec in ((b"\xef\xbb\xbf", "utf-8-sig"), (b"\xff\xfe\x00\x00", "utf-32"),
+                       (b"\x00\x00\xfe\xff", "utf-32"), (b"\xff\xfe", "utf-16"), (b"\xfe\xff", "utf-16")):
+        if raw.startswith(bom):
+            try:
+                return raw.decode(codec)
+            except UnicodeDecodeError as exc:
+                raise ScenarioError(f"{path}: starts with a {codec.upper()} byte-order mark but is not "
+                                    f"valid {codec.upper()} ({exc.reason} at byte {exc.start})") from None
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw[:exc.start].count(b"\n") + 1
+        col = exc.start - (raw.rfind(b"\n", 0, exc.start) + 1) + 1
+        hint = ("it looks like UTF-16 without a byte-order mark" if b"\x00" in raw[:200]
+                else "it looks like Latin-1 or Windows-1252")
+        raise ScenarioError(f"{path}, line {line}, column {col}: not UTF-8 text (byte "
+                            f"0x{raw[exc.start]:02x}); {hint} - save the scenario as UTF-8") from None
 
 
 def parse_scenario(data: dict[str, Any], *, text: str = "", path: Path | None = None) -> Scenario:
@@ -198,8 +226,8 @@ def parse_scenario(data: dict[str, Any], *, text: str = "", path: Path | None = 
             choices = _CHOICES.get((section, key))
             if choices and value not in choices:
                 raise _err(path, text, section, key, f"must be one of {', '.join(choices)}, got {value!r}")
-            if kind in ("int", "float") and value < 0:
-                raise _err(path, text, section, key, f"must be >= 0, got {value!r}")
+            if kind in ("int", "float"):
+                _check_scenario_number(path, text, section, key, value)
         if section != "scenario":
             themes[section] = dict(values)
 
@@ -215,6 +243,10 @@ def parse_scenario(data: dict[str, Any], *, text: str = "", path: Path | None = 
             ref = {"path": ref}
         if not isinstance(ref, dict) or "path" not in ref:
             raise _err(path, text, "layers", name, 'must be { path = "...", layer = "..." }')
+        if not isinstance(ref["path"], str) or not ref["path"].strip():
+            raise _err(path, text, "layers", name, f"path must be text naming a file, got {ref['path']!r}")
+        if "layer" in ref and not isinstance(ref["layer"], str):
+            raise _err(path, text, "layers", name, f"layer name must be text, got {ref['layer']!r}")
         extra = set(ref) - {"path", "layer", "fields"}
         if extra:
             raise _err(path, text, "layers", name,
@@ -233,7 +265,10 @@ def parse_scenario(data: dict[str, Any], *, text: str = "", path: Path | None = 
 
     parameters: dict[str, float] = {}
     known_defaults = {row.key for row in table()}
-    for key, value in data.get("parameters", {}).items():
+    raw_parameters = data.get("parameters", {})
+    if not isinstance(raw_parameters, dict):
+        raise _err(path, text, "parameters", None, "must be a table")
+    for key, value in raw_parameters.items():
         if key not in known_defaults:
             near = sorted(k for k in known_defaults if k.split(".")[0] == key.split(".")[0])[:6]
             raise _err(path, text, "parameters", key,
@@ -241,12 +276,28 @@ def parse_scenario(data: dict[str, Any], *, text: str = "", path: Path | None = 
                        + (f"; similar: {', '.join(near)}" if near else ""))
         if isinstance(value, bool) or not isinstance(value, int | float):
             raise _err(path, text, "parameters", key, f"must be a number, got {value!r}")
+        _check_scenario_number(path, text, "parameters", key, value)
         parameters[key] = float(value)
 
     meta = data.get("scenario", {})
     return Scenario(path=path, name=meta.get("name", path.stem if path else "scenario"),
                     lang=meta.get("lang", "nb"), synthetic=bool(meta.get("synthetic", False)),
                     layers=layers, themes=themes, parameters=parameters)
+
+
+def _check_scenario_number(path: Path | None, text: str, section: str, key: str, value: float) -> None:
+    """Refuse non-finite, negative or absurd numbers (beyond ``validate.max_number``), naming the key."""
+    import math
+
+    from ._validate import max_number
+
+    if not math.isfinite(value):
+        raise _err(path, text, section, key, f"must be finite, got {value!r}")
+    if value < 0:
+        raise _err(path, text, section, key, f"must be >= 0, got {value!r}")
+    if value > max_number():
+        raise _err(path, text, section, key, f"must lie within 0 .. {max_number():g} "
+                                             f"(validate.max_number), got {value!r}")
 
 
 def demo_scenario_text(*, seed: int = 0) -> str:
