@@ -410,8 +410,9 @@ def build_region(*, out: str | os.PathLike[str], data: str | os.PathLike[str] | 
     Parameters
     ----------
     out
-        Folder to write ``region.gpkg``, ``scenario.toml`` and ``region_summary.md`` to (created;
-        written as a whole: a failed build leaves no half-written scenario).
+        Folder to write ``region.gpkg``, ``scenario.toml`` and ``region_summary.md`` to, switched in as
+        a whole (a failed build leaves the previous folder or none; refused before any work when it
+        would hold or sit inside an input).
     data
         Folder with the national downloads laid out as ``../shared/data`` (default: that folder).
     kommuner, fylke, bundle
@@ -428,8 +429,12 @@ def build_region(*, out: str | os.PathLike[str], data: str | os.PathLike[str] | 
     from .datasets import shared_data_dir
     from .io import read_layer
 
+    from ._outputs import check_output_folder
+
     p = Progress(progress, is_cancelled)
     data_dir = Path(data) if data is not None else shared_data_dir()
+    inputs = [data_dir, *(Path(f) for f in (zones, existing) if f is not None)]
+    check_output_folder(out, inputs=inputs)
     if grid not in ("250m", "1km"):
         raise InputError(f"grid must be '250m' or '1km', got {grid!r}")
     p(0.02, "kommuner")
@@ -456,7 +461,7 @@ def build_region(*, out: str | os.PathLike[str], data: str | os.PathLike[str] | 
     p(0.8, "region summary")
     text, figures = summarise_region(name, layers, lang=lang)
     p(0.9, "writing")
-    result = _write_region(Path(out), name, layers, text, lang=lang)
+    result = _write_region(Path(out), name, layers, text, lang=lang, inputs=inputs)
     result.figures, result.summary_text = figures, text
     p(1.0, "done")
     return result
@@ -481,21 +486,15 @@ def scenario_text(name: str, layers: dict[str, gpd.GeoDataFrame], *, lang: str =
 
 
 def _write_region(out: Path, name: str, layers: dict[str, gpd.GeoDataFrame], summary: str, *,
-                  lang: str) -> RegionResult:
-    import shutil
-    import tempfile
-
+                  lang: str, inputs: list[Path]) -> RegionResult:
+    """Write the scenario folder as a whole (:func:`arealsirk._outputs.write_output_set`)."""
+    from ._outputs import write_output_set
     from .io import write_layers, write_text
 
-    out.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=".arealsirk-region-", dir=out))
-    try:
-        write_layers(staging / "region.gpkg", layers)
-        write_text(staging / "scenario.toml", scenario_text(name, layers, lang=lang))
-        write_text(staging / "region_summary.md", summary)
-        for f in ("region.gpkg", "scenario.toml", "region_summary.md"):
-            os.replace(staging / f, out / f)
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
+    write_output_set(out, {
+        "region.gpkg": lambda path: write_layers(path, layers),
+        "scenario.toml": lambda path: write_text(path, scenario_text(name, layers, lang=lang)),
+        "region_summary.md": lambda path: write_text(path, summary),
+    }, inputs=inputs)
     return RegionResult(folder=out, gpkg=out / "region.gpkg", scenario=out / "scenario.toml",
                         summary_path=out / "region_summary.md", layers=layers)

@@ -148,3 +148,10 @@ def test_bad_selection_is_one_line(argv, message, tmp_path: Path, capsys) -> Non
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and message in err[0]
     assert not (tmp_path / "r" / "scenario.toml").exists()
+
+
+def test_out_inside_the_data_folder_is_refused_before_work(data: Path, capsys) -> None:
+    assert main(["--no-progress", "region", "--kommuner", "1827", "--data", str(data),
+                 "--out", str(data / "n1000_kartverket" / "x")]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "lies inside the input" in err[0]
