@@ -134,6 +134,30 @@ def leaflet_default_icon_js() -> str:
             f"L.Icon.Default.mergeOptions({json.dumps(opts)});}}")
 
 
+@cache
+def raw_element_class() -> type:
+    """A branca ``Element`` whose text is placed in the page verbatim.
+
+    branca's ``Element(text)`` compiles ``text`` as a Jinja template; vendored scripts,
+    our runtime and anything rendered from data must never be compiled, so they are
+    wrapped in this class instead.
+    """
+    from branca.element import Element
+
+    class Raw(Element):
+        """Finished HTML/JavaScript placed in the page verbatim (never compiled as a template)."""
+
+        def __init__(self, text: str):
+            super().__init__()
+            self._name = "Raw"
+            self.text = str(text)
+
+        def render(self, **kwargs: Any) -> str:
+            return self.text
+
+    return Raw
+
+
 def _walk(element: Any) -> list[Any]:
     out = [element]
     for child in list(getattr(element, "_children", {}).values()):
@@ -157,7 +181,9 @@ def inline_figure(figure: Any, *, strict: bool = True) -> list[str]:
     list of str
         The vendored files inlined, in order (for logs and tests).
     """
-    from branca.element import CssLink, Element, JavascriptLink
+    from branca.element import CssLink, JavascriptLink
+
+    Raw = raw_element_class()
 
     header = figure.header
     js: list[tuple[str, str]] = []
@@ -208,7 +234,7 @@ def inline_figure(figure: Any, *, strict: bool = True) -> list[str]:
                 tag = f"<script>/* {target} */\n{text}\n</script>"
             else:
                 tag = f"<style>/* {target} */\n{css_text(target)}\n</style>"
-            new_children.append((f"asset_{key}", Element(tag)))
+            new_children.append((f"asset_{key}", Raw(tag)))
             done.append(target)
     # inline assets go first in the header, in dependency order (js before css is fine)
     old = list(header._children.items())

@@ -275,7 +275,9 @@ def _run_info(inputs: RunInputs, lang: str) -> Any:
 
 def _summary_markdown(inputs: RunInputs, results: dict[str, Any], *, lang: str) -> str:
     nb = lang == "nb"
-    head = f"# {'Sammendrag' if nb else 'Summary'}: {inputs.name}\n\n"
+    from ._text import escape_markdown
+
+    head = f"# {'Sammendrag' if nb else 'Summary'}: {escape_markdown(inputs.name)}\n\n"
     if inputs.all_synthetic:
         head += ("> **Syntetiske data.** Alle tall er laget av arealsirk sin demo-generator og beskriver "
                  "ingen virkelig region.\n\n" if nb else

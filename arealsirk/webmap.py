@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import datetime as _dt
 import html
-import json
 import logging
 import math
 import os
@@ -31,6 +30,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from ._text import escape_html, js_json
 from ._webmap_i18n import check_lang, column_label, fmt_number, label, t
 from .errors import EmptyLayerError, InputError, OutputError
 
@@ -86,13 +86,8 @@ def _default(key: str, fallback: float) -> float:
 
 
 def _js_json(obj: Any) -> str:
-    """JSON that is safe inside ``<script>``: ``<``, ``>``, ``&`` and line separators escaped.
-
-    ``json.dumps`` alone would let ``</script>`` in a name close the script element.
-    """
-    s = json.dumps(obj, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
-    return (s.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
-            .replace("\u2028", "\\u2028").replace("\u2029", "\\u2029"))
+    """JSON that is safe inside ``<script>`` (see :func:`arealsirk._text.js_json`)."""
+    return js_json(obj)
 
 
 def _text(value: Any) -> str:
@@ -299,21 +294,54 @@ def _folium() -> Any:
     return folium
 
 
-def _element_classes() -> tuple[type, type, type]:
-    """Build (once) the folium element classes; folium is imported lazily."""
-    global _CLASSES
-    if _CLASSES is not None:
-        return _CLASSES
+class _Safe:
+    """Namespace for the folium element classes that never compile text as a template.
+
+    branca's ``MacroElement.render`` passes the *output* of each element's macros to
+    ``Element(text)``, which compiles that text as a new Jinja template: any ``{{ }}``,
+    ``{% %}`` or ``{# #}`` in a feature name, layer name or title would be evaluated (and
+    could run code).  Our elements render their macros once and place the finished text
+    in the page as it is (:class:`Raw`), so data never reaches a template engine.
+    """
+
+    classes: tuple[type, ...] | None = None
+
+
+def _element_classes() -> tuple[type, ...]:
+    """Build (once) the folium element classes; folium is imported lazily.
+
+    Returns ``(DataLayer, Decorations, LayerList, SafeMap, SafeTileLayer, Raw)``.
+    """
+    if _Safe.classes is not None:
+        return _Safe.classes
     folium = _folium()
-    from branca.element import Element, Figure, MacroElement
+    from branca.element import Figure, MacroElement
     from folium.elements import JSCSSMixin
     from folium.map import Layer
     from folium.plugins import MarkerCluster
     from folium.template import Template
 
+    from ._webmap_assets import raw_element_class
     from ._webmap_js import RUNTIME_CSS, RUNTIME_JS
 
-    class DataLayer(JSCSSMixin, Layer):
+    Raw = raw_element_class()
+
+    class NoTemplateMacro(MacroElement):
+        """``MacroElement.render`` without the second templating pass (see :class:`_Safe`)."""
+
+        def render(self, **kwargs: Any) -> None:
+            figure = self.get_root()
+            if not isinstance(figure, Figure):
+                raise OutputError("webmap: an element can only be rendered inside a figure")
+            module = self._template.module.__dict__
+            for part, target in (("header", figure.header), ("html", figure.html), ("script", figure.script)):
+                macro = module.get(part)
+                if macro is not None:
+                    target.add_child(Raw(str(macro(self, kwargs))), name=self.get_name())
+            for element in list(self._children.values()):
+                element.render(**kwargs)
+
+    class DataLayer(JSCSSMixin, Layer, NoTemplateMacro):
         """One result layer: data as escaped JSON, drawn by the arealsirk runtime."""
 
         _template = Template("""
@@ -324,7 +352,8 @@ def _element_classes() -> tuple[type, type, type]:
 
         def __init__(self, factory: str, payload: Any, *, name: str, overlay: bool = True,
                      show: bool = True, cluster: bool = False):
-            super().__init__(name=html.escape(name), overlay=overlay, control=True, show=show)
+            # Leaflet's layer list inserts names as HTML: escaped here (braces too)
+            super().__init__(name=escape_html(name), overlay=overlay, control=True, show=show)
             self._name = "AsLayer"
             self.factory = factory
             self.payload = _js_json(payload)
@@ -339,8 +368,8 @@ def _element_classes() -> tuple[type, type, type]:
                 _add_runtime(figure)
             super().render(**kwargs)
 
-    class Decorations(MacroElement):
-        """Title block, legend, attribution, fit to data."""
+    class Decorations(NoTemplateMacro):
+        """Title block, summary panel, legend, attribution, fit to data."""
 
         _template = Template("""
             {% macro script(this, kwargs) %}
@@ -364,10 +393,10 @@ def _element_classes() -> tuple[type, type, type]:
             from ._webmap_assets import safe_script, safe_style
 
             figure.header.add_child(
-                Element(f"<script>{safe_script(RUNTIME_JS)}</script>\n<style>{safe_style(RUNTIME_CSS)}</style>"),
+                Raw(f"<script>{safe_script(RUNTIME_JS)}</script>\n<style>{safe_style(RUNTIME_CSS)}</style>"),
                 name="arealsirk_runtime")
 
-    class LayerList(folium.LayerControl):
+    class LayerList(folium.LayerControl, NoTemplateMacro):
         """folium's LayerControl, collapsed to an icon when the map is narrower than 760 px (phones,
         the halves of a comparison) and expanded otherwise."""
 
@@ -398,11 +427,16 @@ def _element_classes() -> tuple[type, type, type]:
             super().__init__(position="topright", collapsed=collapsed)
             self.force_collapsed = collapsed
 
-    _CLASSES = (DataLayer, Decorations, LayerList)
-    return _CLASSES
+    class SafeMap(folium.Map, NoTemplateMacro):
+        """folium.Map rendered without the second templating pass."""
+
+    class SafeTileLayer(folium.TileLayer, NoTemplateMacro):
+        """folium.TileLayer rendered without the second templating pass (URL and attribution are text)."""
+
+    _Safe.classes = (DataLayer, Decorations, LayerList, SafeMap, SafeTileLayer, Raw)
+    return _Safe.classes
 
 
-_CLASSES: tuple[type, type, type] | None = None
 
 
 # --------------------------------------------------------------------------------------------------
@@ -669,16 +703,15 @@ def _attribution(ctx: _Ctx, attribution: str | Sequence[str] | None, synthetic: 
     else:
         parts = [str(a) for a in attribution]
     # Leaflet inserts attribution as HTML: escape here.
-    return " | ".join(html.escape(p) for p in parts if p)
+    return " | ".join(escape_html(p) for p in parts if p)
 
 
 def _populate(m: Any, layers: Mapping[str, gpd.GeoDataFrame], *, title: str, lang: str, synthetic: bool,
               attribution: str | Sequence[str] | None, tiles: str | None, max_points: int,
               layer_control: bool = True, collapsed: bool = False, today: _dt.date | None = None) -> Any:
     """Add every known result layer + controls + title/legend to the folium map ``m``."""
-    import folium
 
-    DataLayer, Decorations, LayerList = _element_classes()
+    DataLayer, Decorations, LayerList, _SafeMap, SafeTileLayer, _Raw = _element_classes()
     simplify_m = _default("webmap.simplify_m", 20.0)
     decimals = int(_default("webmap.coord_decimals", 5))
     cluster_min = int(_default("webmap.cluster_min_points", 200))
@@ -701,8 +734,8 @@ def _populate(m: Any, layers: Mapping[str, gpd.GeoDataFrame], *, title: str, lan
         blank = DataLayer("blank", {}, name=ctx.tr("base.none"), overlay=False, show=tiles == "auto")
         m.add_child(blank)
         url = OSM_TILES if tiles == "auto" else str(tiles)
-        folium.TileLayer(tiles=url, attr=html.escape(ctx.tr("attr.osm")) if tiles == "auto" else " ",
-                         name=html.escape(ctx.tr("base.osm" if tiles == "auto" else "base.custom")),
+        SafeTileLayer(tiles=url, attr=escape_html(ctx.tr("attr.osm")) if tiles == "auto" else " ",
+                         name=escape_html(ctx.tr("base.osm" if tiles == "auto" else "base.custom")),
                          overlay=False, control=True, show=tiles != "auto", max_zoom=19,
                          errorTileUrl=_TRANSPARENT_GIF).add_to(m)
 
@@ -749,8 +782,8 @@ def _populate(m: Any, layers: Mapping[str, gpd.GeoDataFrame], *, title: str, lan
 
 
 def _new_map(location: Sequence[float] | None = None, **kw: Any) -> Any:
-    folium = _folium()
-    m = folium.Map(location=location or [60.5, 10.5], zoom_start=kw.pop("zoom_start", 9), tiles=None, maxZoom=19, minZoom=3,
+    SafeMap = _element_classes()[3]
+    m = SafeMap(location=location or [60.5, 10.5], zoom_start=kw.pop("zoom_start", 9), tiles=None, maxZoom=19, minZoom=3,
                    control_scale=False, prefer_canvas=True, **kw)
     # Only Leaflet itself is needed by our layers (no jQuery/Bootstrap/FontAwesome): ~4 MB smaller.
     m.default_js = [j for j in m.default_js if j[0] == "leaflet"]
@@ -817,7 +850,7 @@ def build_map(layers: Mapping[str, gpd.GeoDataFrame], *, title: str, lang: str =
     _check_number(max_points, "max_points", minimum=1, integer=True)
     m = _new_map()
     page_title = f"{title} ({t(lang, 'synthetic.short')})" if synthetic else title
-    m.get_root().title = html.escape(page_title)
+    m.get_root().title = escape_html(page_title)
     _populate(m, layers, title=title, lang=lang, synthetic=synthetic, attribution=attribution, tiles=tiles,
               max_points=int(max_points))
     return m
@@ -943,7 +976,7 @@ def compare_maps(left_layers: Mapping[str, gpd.GeoDataFrame], right_layers: Mapp
     page = " | ".join(titles)
     if synthetic:
         page += f" ({t(lang, 'synthetic.short')})"
-    dm.get_root().title = html.escape(page)
+    dm.get_root().title = escape_html(page)
     return dm
 
 

@@ -30,7 +30,7 @@ from __future__ import annotations
 
 import math
 import string
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from .._webmap_i18n import fmt_number, label
@@ -367,14 +367,23 @@ def _benefit(col: str, value: float, lang: str) -> str:
 
 
 class _Formatter(string.Formatter):
-    def __init__(self, lang: str) -> None:
+    def __init__(self, lang: str, escape: Callable[[str], str] | None = None) -> None:
         super().__init__()
         self.lang = lang
+        self.escape = escape
 
     def format_field(self, value: Any, format_spec: str) -> str:
-        lang = self.lang
         if isinstance(value, Message):
-            value = value.render(lang)
+            value = value.render(self.lang, escape=self.escape)  # escaped inside, where the data is
+            if not format_spec:
+                return value
+        text = self._field(value, format_spec)
+        if self.escape is None or (format_spec[:1] in ("n", "g", "p") and format_spec[1:2] != "l"):
+            return text  # numbers carry no markup
+        return self.escape(text)
+
+    def _field(self, value: Any, format_spec: str) -> str:
+        lang = self.lang
         if not format_spec:
             return str(value)
         if format_spec.startswith("pl:"):
@@ -444,26 +453,35 @@ class Message(str):
         obj.params = dict(params)
         return obj
 
-    def render(self, lang: str = "en") -> str:
-        """The sentence in ``lang`` ("en" or "nb"; other languages fall back to English)."""
-        if lang == "en" or lang not in ("nb",):
+    def render(self, lang: str = "en", *, escape: Callable[[str], str] | None = None) -> str:
+        """The sentence in ``lang`` ("en" or "nb"; other languages fall back to English).
+
+        ``escape`` (e.g. :func:`arealsirk._text.escape_markdown`) is applied to every value
+        filled in except numbers, so text from the data cannot become markup.
+        """
+        if escape is None and (lang == "en" or lang not in ("nb",)):
             return str.__str__(self)
-        return _render(self.key, self.params, lang)
+        return _render(self.key, self.params, lang if lang == "nb" else "en", escape)
 
     def __reduce__(self) -> tuple[Any, ...]:
         return (_rebuild, (self.key, self.params))
 
 
-def _render(key: str, params: Mapping[str, Any], lang: str) -> str:
+def _render(key: str, params: Mapping[str, Any], lang: str,
+            escape: Callable[[str], str] | None = None) -> str:
     en, nb = CATALOGUE[key]
-    return _Formatter(lang).vformat(nb if lang == "nb" else en, (), params)
+    return _Formatter(lang, escape).vformat(nb if lang == "nb" else en, (), params)
 
 
-def render(message: Any, lang: str = "en") -> str:
-    """Render a :class:`Message` in ``lang``; a plain string comes back unchanged."""
+def render(message: Any, lang: str = "en", *, escape: Callable[[str], str] | None = None) -> str:
+    """Render a :class:`Message` in ``lang``; a plain string comes back unchanged (or escaped whole).
+
+    With ``escape``, every text value filled into the message is escaped (the template's
+    own words are not); a plain string, whose origin is unknown, is escaped as a whole.
+    """
     if isinstance(message, Message):
-        return message.render(lang)
-    return str(message)
+        return message.render(lang, escape=escape)
+    return escape(str(message)) if escape is not None else str(message)
 
 
 #: Free-text notes of :mod:`arealsirk.locate` that have a catalogue entry.

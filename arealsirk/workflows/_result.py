@@ -149,18 +149,19 @@ class WorkflowResult:
 
     def summary_markdown(self, *, lang: str = "en") -> str:
         """A short Markdown summary: key figures, status and messages (``lang`` "en" or "nb")."""
+        from .._text import escape_markdown as md
         from ._messages import render
 
         nb = lang == "nb"
         code = str(self.summary.get("workflow", "workflow"))
-        title = WORKFLOW_TITLES.get(code, (code, code))[1 if nb else 0]
-        status = STATUS_LABELS.get(self.status, (self.status, self.status))[1 if nb else 0]
+        title = WORKFLOW_TITLES.get(code, (md(code), md(code)))[1 if nb else 0]
+        status = STATUS_LABELS.get(self.status, (md(self.status), md(self.status)))[1 if nb else 0]
         lines = [f"## {title}", ""]
         headline = list(self.summary.get("balance_headline", []) or [])
         if headline:
             head = "Hvor alle og alt havnet" if nb else "Where everyone and everything went"
             lines += [f"**{head}**", ""]
-            lines += [f"- {render(m, lang)}" for m in headline] + [""]
+            lines += [f"- {render(m, lang, escape=md)}" for m in headline] + [""]
         lines += [f"Status: **{status}**", ""]
         lines += [
             "| " + ("Nøkkeltall" if nb else "Key figure") + " | " + ("Verdi" if nb else "Value") + " |",
@@ -169,10 +170,13 @@ class WorkflowResult:
         for key, value in self.summary.items():
             if key in ("workflow", "balance_headline"):
                 continue
-            en, nbl, unit = SUMMARY_LABELS.get(key, (key, key, ""))
-            lines.append(f"| {nbl if nb else en} | {_fmt(value, unit, lang)} |")
+            en, nbl, unit = SUMMARY_LABELS.get(key, (md(key), md(key), ""))
+            cell = _fmt(value, unit, lang)
+            if not isinstance(value, (int, float)):  # text from the data: no markup, no table break
+                cell = md(cell)
+            lines.append(f"| {nbl if nb else en} | {cell} |")
         notes = [m for m in self.messages if m not in headline]
         if notes:
             lines += ["", "**" + ("Merknader" if nb else "Notes") + "**", ""]
-            lines += [f"- {render(m, lang)}" for m in notes]
+            lines += [f"- {render(m, lang, escape=md)}" for m in notes]
         return "\n".join(lines) + "\n"
