@@ -192,7 +192,8 @@ def balance_headline(
     """The largest losses of ``balance`` first, as bilingual sentences (at most ``top``).
 
     Losses are ordered by quantity in the unit that holds the most (people, or t/yr of feedstock),
-    then by share of their stream; losses in other units (GWh/yr of heat) come after.
+    then by share of their stream; losses in other units (GWh/yr of heat) come after, and kinds the
+    theme does not use but another theme does (``no_yield`` of a known kind) come last.
 
     ``limits`` maps a category, or a (category, stream) pair, to the text of the limit that causes
     it ("20 min, reuse.max_minutes", "100 km, biogas.max_km.food_waste"), named in the sentence.
@@ -202,8 +203,13 @@ def balance_headline(
     loss = balance[~balance["category"].isin(GOOD) & (balance["quantity"] > 0)]
     # the largest quantities first, in the unit that holds the most (people, t/yr); other units after
     main = balance.groupby("unit")["quantity"].sum().idxmax() if len(balance) else ""
-    loss = loss.assign(_other=loss["unit"] != main, _neg=-loss["quantity"], _negshare=-loss["share"])
-    loss = loss.sort_values(["_other", "_neg", "_negshare", "stream"]).head(top)
+    # kinds another theme uses (forest residue in a biogas run) come after the real losses;
+    # unknown kinds (a misspelt kind is a lost tonne) do not
+    minor = (loss["category"] == "no_yield") & ~loss["detail"].astype(str).str.contains("not a known")
+    loss = loss.assign(
+        _minor=minor, _other=loss["unit"] != main, _neg=-loss["quantity"], _negshare=-loss["share"]
+    )
+    loss = loss.sort_values(["_minor", "_other", "_neg", "_negshare", "stream"]).head(top)
     out: list[Message] = []
     for r in loss.itertuples(index=False):
         phrase = Message(
