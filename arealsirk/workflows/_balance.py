@@ -51,7 +51,9 @@ __all__ = [
     "BalanceRows",
     "balance_headline",
     "flow_balance",
+    "note_parts",
     "outside_region",
+    "parts_table",
     "snap_reasons",
 ]
 
@@ -274,3 +276,39 @@ def flow_balance(theme: str, flows: pd.DataFrame) -> pd.DataFrame:
         bal.add(stream, "matched", matched)
         bal.add(stream, "unmatched", float(r.quantity) - matched)
     return bal.table()
+
+
+def note_parts(bal: BalanceRows, streams: Any, categories: Any, snap: Any) -> None:
+    """Name the road parts in the detail of each stream's ``unreachable_no_site_on_part`` row."""
+    part = getattr(snap, "part", None)
+    if part is None:
+        return
+    streams, categories = np.asarray(streams, dtype=object), np.asarray(categories, dtype=object)
+    part = np.asarray(part)
+    for stream in sorted(set(streams[categories == "unreachable_no_site_on_part"])):
+        ids = sorted(
+            {
+                int(p)
+                for p in part[(streams == stream) & (categories == "unreachable_no_site_on_part")]
+                if p >= 0
+            }
+        )
+        if ids:
+            more = f" (+{len(ids) - 10})" if len(ids) > 10 else ""
+            bal.details[(str(stream), "unreachable_no_site_on_part")] = (
+                "road part(s) " + ", ".join(map(str, ids[:10])) + more + " have no open site"
+            )
+
+
+def parts_table(graph: Any, snap: Any, values: np.ndarray, open_parts: Any, *, name: str) -> pd.DataFrame:
+    """What each part of the road network holds (:func:`arealsirk.network.part_summary`: ``name``
+    per part, then one row per snap reason) and ``open_sites``, the number of open sites on the
+    part (``open_parts``: the part id of each open site, -1 when not snapped)."""
+    from ..network import part_summary
+
+    table = part_summary(graph, snap, values, name=name)
+    sp = np.asarray(open_parts, dtype=int)
+    size = max(int(table["part"].max()) + 1 if len(table) else 0, int(sp.max(initial=-1)) + 1)
+    counts = np.bincount(sp[sp >= 0], minlength=size)
+    table["open_sites"] = [int(counts[p]) if p >= 0 else 0 for p in table["part"]]
+    return table
