@@ -171,6 +171,8 @@ def _run_parks(ctx: ThemeContext) -> WorkflowResult:
 
 
 _KOMMUNER = LayerUse("kommuner", "per-kommune tables and the region")
+#: defaults rows of the candidate exclusions (:func:`arealsirk.constraints.exclude_candidates`)
+_EXCLUSION_PREFIXES = ("suitability.buffer_", "suitability.max_slope_pct")
 _ZONES = LayerUse("zones", "candidate sites", required=True)
 _EXISTING = LayerUse("existing", "existing facilities of this theme, kept open")
 
@@ -182,7 +184,7 @@ THEMES: dict[str, Theme] = {t.name: t for t in (
         layers=(LayerUse("sources", "manure, food waste, sludge (kind, quantity, unit)", required=True),
                 _ZONES, _EXISTING, _KOMMUNER),
         existing_types=("biogas_plant", "biogassanlegg"),
-        parameter_prefixes=("biogas.", "resources."),
+        parameter_prefixes=("biogas.", "resources.", *_EXCLUSION_PREFIXES),
         outputs=("selected_sites", "allocation", "catchments"),
         run=_run_biogas,
     ),
@@ -194,7 +196,7 @@ THEMES: dict[str, Theme] = {t.name: t for t in (
                 _ZONES, _EXISTING, _KOMMUNER),
         existing_types=("bioenergy_plant", "heating_plant", "district_heating", "varmesentral",
                         "fjernvarme"),
-        parameter_prefixes=("bioenergy.", "resources."),
+        parameter_prefixes=("bioenergy.", "resources.", *_EXCLUSION_PREFIXES),
         outputs=("selected_sites", "allocation", "catchments"),
         run=_run_bioenergy, in_demo=False,
     ),
@@ -205,7 +207,7 @@ THEMES: dict[str, Theme] = {t.name: t for t in (
         layers=(LayerUse("sources", "textiles (kind textiles)", required=True),
                 _ZONES, _EXISTING, _KOMMUNER),
         existing_types=("textile_site", "sorting_site", "tekstilsortering"),
-        parameter_prefixes=("textiles.", "resources."),
+        parameter_prefixes=("textiles.", "resources.", *_EXCLUSION_PREFIXES),
         outputs=("selected_sites", "allocation", "catchments"),
         run=_run_textiles, in_demo=False,
     ),
@@ -227,7 +229,7 @@ THEMES: dict[str, Theme] = {t.name: t for t in (
                 _ZONES, _EXISTING, _KOMMUNER),
         existing_types=("recycling_station", "reuse_centre", "gjenvinningsstasjon", "ombrukssenter",
                         "miljøstasjon"),
-        parameter_prefixes=("reuse.",),
+        parameter_prefixes=("reuse.", *_EXCLUSION_PREFIXES),
         outputs=("selected_sites", "allocation", "service_areas"),
         run=_run_reuse,
     ),

@@ -51,7 +51,9 @@ __all__ = [
     "BalanceRows",
     "balance_headline",
     "flow_balance",
+    "note_parts",
     "outside_region",
+    "parts_table",
     "snap_reasons",
 ]
 
@@ -192,7 +194,8 @@ def balance_headline(
     """The largest losses of ``balance`` first, as bilingual sentences (at most ``top``).
 
     Losses are ordered by quantity in the unit that holds the most (people, or t/yr of feedstock),
-    then by share of their stream; losses in other units (GWh/yr of heat) come after.
+    then by share of their stream; losses in other units (GWh/yr of heat) come after, and kinds the
+    theme does not use but another theme does (``no_yield`` of a known kind) come last.
 
     ``limits`` maps a category, or a (category, stream) pair, to the text of the limit that causes
     it ("20 min, reuse.max_minutes", "100 km, biogas.max_km.food_waste"), named in the sentence.
@@ -202,8 +205,13 @@ def balance_headline(
     loss = balance[~balance["category"].isin(GOOD) & (balance["quantity"] > 0)]
     # the largest quantities first, in the unit that holds the most (people, t/yr); other units after
     main = balance.groupby("unit")["quantity"].sum().idxmax() if len(balance) else ""
-    loss = loss.assign(_other=loss["unit"] != main, _neg=-loss["quantity"], _negshare=-loss["share"])
-    loss = loss.sort_values(["_other", "_neg", "_negshare", "stream"]).head(top)
+    # kinds another theme uses (forest residue in a biogas run) come after the real losses;
+    # unknown kinds (a misspelt kind is a lost tonne) do not
+    minor = (loss["category"] == "no_yield") & ~loss["detail"].astype(str).str.contains("not a known")
+    loss = loss.assign(
+        _minor=minor, _other=loss["unit"] != main, _neg=-loss["quantity"], _negshare=-loss["share"]
+    )
+    loss = loss.sort_values(["_minor", "_other", "_neg", "_negshare", "stream"]).head(top)
     out: list[Message] = []
     for r in loss.itertuples(index=False):
         phrase = Message(
@@ -268,3 +276,39 @@ def flow_balance(theme: str, flows: pd.DataFrame) -> pd.DataFrame:
         bal.add(stream, "matched", matched)
         bal.add(stream, "unmatched", float(r.quantity) - matched)
     return bal.table()
+
+
+def note_parts(bal: BalanceRows, streams: Any, categories: Any, snap: Any) -> None:
+    """Name the road parts in the detail of each stream's ``unreachable_no_site_on_part`` row."""
+    part = getattr(snap, "part", None)
+    if part is None:
+        return
+    streams, categories = np.asarray(streams, dtype=object), np.asarray(categories, dtype=object)
+    part = np.asarray(part)
+    for stream in sorted(set(streams[categories == "unreachable_no_site_on_part"])):
+        ids = sorted(
+            {
+                int(p)
+                for p in part[(streams == stream) & (categories == "unreachable_no_site_on_part")]
+                if p >= 0
+            }
+        )
+        if ids:
+            more = f" (+{len(ids) - 10})" if len(ids) > 10 else ""
+            bal.details[(str(stream), "unreachable_no_site_on_part")] = (
+                "road part(s) " + ", ".join(map(str, ids[:10])) + more + " have no open site"
+            )
+
+
+def parts_table(graph: Any, snap: Any, values: np.ndarray, open_parts: Any, *, name: str) -> pd.DataFrame:
+    """What each part of the road network holds (:func:`arealsirk.network.part_summary`: ``name``
+    per part, then one row per snap reason) and ``open_sites``, the number of open sites on the
+    part (``open_parts``: the part id of each open site, -1 when not snapped)."""
+    from ..network import part_summary
+
+    table = part_summary(graph, snap, values, name=name)
+    sp = np.asarray(open_parts, dtype=int)
+    size = max(int(table["part"].max()) + 1 if len(table) else 0, int(sp.max(initial=-1)) + 1)
+    counts = np.bincount(sp[sp >= 0], minlength=size)
+    table["open_sites"] = [int(counts[p]) if p >= 0 else 0 for p in table["part"]]
+    return table

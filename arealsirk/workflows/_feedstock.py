@@ -45,7 +45,15 @@ from ..resources import (
     to_canonical,
     transport_co2_t,
 )
-from ._balance import BalanceRows, balance_headline, outside_region, reason_category, snap_reasons
+from ._balance import (
+    BalanceRows,
+    balance_headline,
+    note_parts,
+    outside_region,
+    parts_table,
+    reason_category,
+    snap_reasons,
+)
 from ._common import (
     as_graph,
     clean_kommuner,
@@ -163,17 +171,34 @@ def _quantities(src: pd.DataFrame, *, strict_mass: str | None) -> tuple[np.ndarr
     return q, out_units
 
 
-def _not_used_detail(kind: str, reason: str) -> str:
-    """Why a kind is not used: unknown kinds name the closest known kind."""
+def closest_kind(kind: str) -> str:
+    """The known resource kind closest in spelling to ``kind`` ("" when none is close)."""
     import difflib
 
     from ..resources import KINDS
 
+    close = difflib.get_close_matches(str(kind), list(KINDS), n=1)
+    return close[0] if close else ""
+
+
+def _not_used_detail(kind: str, reason: str) -> str:
+    """Why a kind is not used: unknown kinds name the closest known kind."""
     if kind_info(kind) is not None:
         return f"kind '{kind}': {reason}"
-    close = difflib.get_close_matches(kind, list(KINDS), n=1)
-    hint = f" (closest known kind: '{close[0]}')" if close else ""
+    close = closest_kind(kind)
+    hint = f" (closest known kind: '{close}')" if close else ""
     return f"kind '{kind}' is not a known resource kind{hint}; {reason}"
+
+
+def unknown_kinds(balance: pd.DataFrame) -> pd.DataFrame:
+    """The kinds of the sources that are not known resource kinds: ``kind``, ``quantity``, ``unit``,
+    ``closest`` (the known kind closest in spelling, "" when none), from a balance table."""
+    import pandas as pd
+
+    rows = [{"kind": r.stream, "quantity": r.quantity, "unit": r.unit, "closest": closest_kind(r.stream)}
+            for r in balance.itertuples(index=False)
+            if r.category == "no_yield" and kind_info(r.stream) is None]
+    return pd.DataFrame(rows, columns=["kind", "quantity", "unit", "closest"])
 
 
 def _read_sources(
@@ -549,6 +574,8 @@ def site_feedstock(
     left = np.where(full, 0.0, q - col_i)
     bal.add_many(src["kind"], ["collected"] * len(src), col_i)
     bal.add_many(src["kind"], left_cat, left)
+    note_parts(bal, src["kind"], left_cat, src_snap)
+    open_parts = np.asarray(site_snap.part)[open_idx]
     src_out["balance"] = np.where(full, "collected", left_cat)
     src_out = gpd.GeoDataFrame(src_out, geometry=src.geometry.name, crs=src.crs)
     balance = bal.table()
@@ -627,6 +654,8 @@ def site_feedstock(
             "feedstock_mix": mix,
             "excluded": site_set.excluded,
             "balance": balance,
+            "parts": parts_table(graph, src_snap, q, open_parts, name="t"),
+            "unknown_kinds": unknown_kinds(balance),
         },
         summary=summary,
         status=status,

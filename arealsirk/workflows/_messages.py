@@ -14,8 +14,9 @@ rendered per language:
     via :func:`arealsirk._webmap_i18n.fmt_number`);
 ``{x:g}`` / ``{x:g3}`` / ``{x:g4}``
     shortest form / 3 or 4 significant digits (never an exponent in bokmål);
-``{x:p0}``, ``{x:p1}``
-    a share as a percentage (``76%`` in English, ``76 %`` in bokmål);
+``{x:p0}``, ``{x:p1}``, ``{x:ps}``
+    a share as a percentage (``76%`` in English, ``76 %`` in bokmål); ``ps`` gives whole percent,
+    one decimal below 1 % (``0.2%``);
 ``{n:pl:one:many}``
     the singular or plural word for the count ``n``;
 ``{k:kind}``, ``{k:kinds}``, ``{c:scores}``, ``{b:benefits}``, ``{m:mix}``, ``{u:unit}``
@@ -51,16 +52,16 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "rule.other": ("other exclusion polygons", "andre utelukkede områder"),
     # --- balance (where every person and tonne went), see _balance.py
     "balance.people": (
-        "{share:p0} of the people ({q:n0}) {phrase}",
-        "{share:p0} av befolkningen ({q:n0} personer) {phrase}",
+        "{share:ps} of the people ({q:n0}) {phrase}",
+        "{share:ps} av befolkningen ({q:n0} personer) {phrase}",
     ),
     "balance.kind": (
-        "{share:p0} of the {kind:kind} ({q:n0} {unit:unit}) {phrase}",
-        "{share:p0} av {kind:kind} ({q:n0} {unit:unit}) {phrase}",
+        "{share:ps} of the {kind:kind} ({q:n0} {unit:unit}) {phrase}",
+        "{share:ps} av {kind:kind} ({q:n0} {unit:unit}) {phrase}",
     ),
     "balance.flow": (
-        "{share:p0} of the {kind:kind} {role} ({q:n0} {unit:unit}) {phrase}",
-        "{share:p0} av {role} av {kind:kind} ({q:n0} {unit:unit}) {phrase}",
+        "{share:ps} of the {kind:kind} {role} ({q:n0} {unit:unit}) {phrase}",
+        "{share:ps} av {role} av {kind:kind} ({q:n0} {unit:unit}) {phrase}",
     ),
     "role.supply": ("supply", "tilbudet"),
     "role.demand": ("demand", "behovet"),
@@ -401,6 +402,8 @@ class _Formatter(string.Formatter):
             if not value:
                 return "ikke noe råstoff" if lang == "nb" else "no feedstock"
             return ", ".join(f"{_kind(k, lang)} {fmt(t, lang, 'n0')} t" for k, t in value)
+        if format_spec == "ps":  # a share: whole percent, one decimal below 1 % (0.2 %, not 0 %)
+            return fmt(value, lang, "p1" if 0 < value < 0.00995 else "p0")
         if format_spec == "limits":
             return _limits(value, lang)
         if format_spec == "benefits":

@@ -138,7 +138,7 @@ class WorkflowResult:
 
     layers: dict[str, gpd.GeoDataFrame] = field(default_factory=dict)
     tables: dict[str, pd.DataFrame] = field(default_factory=dict)
-    summary: dict[str, float | int | str] = field(default_factory=dict)
+    summary: dict[str, float | int | str | list[str]] = field(default_factory=dict)
     status: str = "optimal"
     messages: list[str] = field(default_factory=list)
 

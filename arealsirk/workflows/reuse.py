@@ -31,7 +31,15 @@ from .._validate import check_number, validate_layer
 from ..errors import InfeasibleError, InputError
 from ..progress import Progress
 from ..resources import check_parameters, parameter
-from ._balance import BalanceRows, balance_headline, outside_region, reason_category, snap_reasons
+from ._balance import (
+    BalanceRows,
+    balance_headline,
+    note_parts,
+    outside_region,
+    parts_table,
+    reason_category,
+    snap_reasons,
+)
 from ._common import (
     as_graph,
     clean_kommuner,
@@ -446,6 +454,7 @@ def site_reuse_centres(
     unsnapped = reasons != ""
     cat[unsnapped] = [reason_category(r) for r in reasons[unsnapped]]
     bal.add_many(["population"] * len(pop), cat, pop)
+    note_parts(bal, ["population"] * len(pop), cat, dem_snap)
     balance = bal.table()
     limit_key = "max_minutes" if max_minutes_given else "reuse.max_minutes"
     headline = balance_headline(balance, limits={"served_beyond_limit": f"{max_minutes:g} min, {limit_key}"})
@@ -488,6 +497,7 @@ def site_reuse_centres(
             "coverage_curve": curve,
             "excluded": site_set.excluded,
             "balance": balance,
+            "parts": parts_table(graph, dem_snap, pop, np.asarray(site_snap.part)[open_], name="people"),
         },
         summary=summary,
         status=status,

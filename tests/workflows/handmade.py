@@ -28,11 +28,25 @@ def roads(*, island: bool = True, length_km: float = 30.0) -> gpd.GeoDataFrame:
     return gpd.GeoDataFrame({"speed_kph": [60.0] * len(lines)}, geometry=lines, crs=CRS)
 
 
-def graph(*, island: bool = True, length_km: float = 30.0):
-    """The road graph with every part kept (``keep="all"``)."""
+def land() -> shapely.MultiPolygon:
+    """Land: a 6 km wide strip along the main road (y -3 ... 3 km) and the island (y 17 ... 23 km);
+    the sea between them."""
+    return shapely.MultiPolygon(
+        [
+            shapely.box(X - 2_000, Y - 3_000, X + 32_000, Y + 3_000),
+            shapely.box(X - 2_000, Y + 17_000, X + 7_000, Y + 23_000),
+        ]
+    )
+
+
+def graph(*, island: bool = True, length_km: float = 30.0, with_land: bool = False):
+    """The road graph with every part kept (``keep="all"``); with ``with_land`` the network knows
+    :func:`land`, so points whose nearest road is across the sea are not snapped."""
     from arealsirk.network import graph_from_roads
 
-    return graph_from_roads(roads(island=island, length_km=length_km), keep="all")
+    return graph_from_roads(
+        roads(island=island, length_km=length_km), keep="all", land=land() if with_land else None
+    )
 
 
 def points(rows: list[dict], geoms: list) -> gpd.GeoDataFrame:

@@ -30,7 +30,7 @@ COLUMNS = ["theme", "stream", "category", "quantity", "unit", "share"]
 
 @pytest.fixture(scope="module")
 def graph():
-    return h.graph()
+    return h.graph(with_land=True)
 
 
 @pytest.fixture(scope="module")
@@ -64,6 +64,7 @@ def _biogas_sources() -> gpd.GeoDataFrame:
         ("beyond", "cattle_manure", 500, h.at(25)),  # 25 km > 15 km (biogas.max_km.cattle_manure)
         ("island", "food_waste", 800, h.at(2, north_km=20)),  # other road part, no plant there
         ("farm", "pig_manure", 200, h.at(10, north_km=8)),  # 8 km from any road > 5 km snap limit
+        ("skerry", "pig_manure", 70, h.at(12, north_km=4.5)),  # 4.5 km off the road, 1.5 km of it sea
         ("out", "sewage_sludge", 400, h.at(31)),  # east of the kommune polygon
         ("tex", "textiles", 300, h.at(3)),  # no methane yield
         ("typo", "food_wast", 50, h.at(3)),  # unknown kind
@@ -86,6 +87,7 @@ def test_biogas_balance_by_hand(graph, kommuner):
             ("cattle_manure", "beyond_max_km"): 500,
             ("food_waste", "unreachable_no_site_on_part"): 800,
             ("pig_manure", "unreachable_far_from_road"): 200,
+            ("pig_manure", "unreachable_across_water"): 70,
             ("sewage_sludge", "outside_region"): 400,
             ("textiles", "no_yield"): 300,
             ("food_wast", "no_yield"): 50,
@@ -96,6 +98,11 @@ def test_biogas_balance_by_hand(graph, kommuner):
     assert "not a known resource kind" in detail["food_wast", "no_yield"]
     assert "'food_waste'" in detail["food_wast", "no_yield"]
     assert "methane yield" in detail["textiles", "no_yield"]
+    # unknown kinds as data, for the warning the pipeline prints
+    unknown = r.tables["unknown_kinds"]
+    assert unknown.to_dict("records") == [
+        {"kind": "food_wast", "quantity": 50.0, "unit": "t/yr", "closest": "food_waste"}
+    ]
     # per source, in the source layer
     status = r.layers["source_status"].set_index("id")["balance"]
     assert status.to_dict() == {
@@ -104,7 +111,19 @@ def test_biogas_balance_by_hand(graph, kommuner):
         "beyond": "beyond_max_km",
         "island": "unreachable_no_site_on_part",
         "farm": "unreachable_far_from_road",
+        "skerry": "unreachable_across_water",
     }
+    # the island's road part is named, and the parts table shows it holds feedstock and no plant
+    island_part = int(r.tables["parts"].query("t == 800")["part"].iloc[0])
+    assert (
+        detail["food_waste", "unreachable_no_site_on_part"] == f"road part(s) {island_part} have no open site"
+    )
+    parts = r.tables["parts"].set_index(["part", "reason"])
+    assert parts.loc[(island_part, ""), "open_sites"] == 0
+    assert parts.loc[(-1, "across_water"), "t"] == 70 and parts.loc[(-1, "far_from_road"), "t"] == 200
+    assert parts["t"].sum() == pytest.approx(
+        src[src["id"].isin(["near", "cap", "beyond", "island", "farm", "skerry"])]["quantity"].sum()
+    )
     # the headline leads with the largest losses, and the network loss is not blamed on max_km
     head = r.summary["balance_headline"]
     assert head[0] == "100% of the food_waste (800 t/yr) are on road parts with no site"
@@ -163,6 +182,7 @@ def test_reuse_balance_by_hand(graph, kommuner):
         ("beyond", 50, h.at(20)),
         ("island", 30, h.at(2, north_km=20)),
         ("farm", 20, h.at(10, north_km=8)),
+        ("skerry", 7, h.at(12, north_km=4.5)),
         ("out", 10, h.at(31)),
         ("empty", 0, h.at(6)),
     ]
@@ -177,12 +197,16 @@ def test_reuse_balance_by_hand(graph, kommuner):
             ("population", "served_beyond_limit"): 50,
             ("population", "unreachable_no_site_on_part"): 30,
             ("population", "unreachable_far_from_road"): 20,
+            ("population", "unreachable_across_water"): 7,
             ("population", "outside_region"): 10,
         }
     )
     assert (b["unit"] == "people").all()
+    parts = r.tables["parts"]
+    assert parts.loc[parts["people"] == 150, "open_sites"].tolist() == [1]  # the main road: 100 + 50
+    assert parts.loc[parts["people"] == 30, "open_sites"].tolist() == [0]  # the island
     head = r.summary["balance_headline"]
-    assert head[0] == "24% of the people (50) are served only beyond the limit of 10 min, max_minutes"
+    assert head[0] == "23% of the people (50) are served only beyond the limit of 10 min, max_minutes"
     assert head[1] == "14% of the people (30) are on road parts with no site"
     assert (
         head[1].render("nb")

@@ -106,3 +106,52 @@ def test_parks_exclusion(demo):
     assert r.layers["selected_sites"]["id"].iloc[0] != top
     assert top not in set(r.layers["candidates"]["id"])
     assert list(r.tables["excluded"]["candidate_id"]) == [top]
+
+
+def _dem(path, *, steep_from_km: float, steep_to_km: float):
+    """A DEM over the main road (100 m cells): 20 % slope between the two km marks, flat elsewhere."""
+    import numpy as np
+    import rasterio
+    from rasterio.transform import from_origin
+
+    x = np.arange(320) * 100.0 + 50.0 - 1000.0  # metres east of the road start, -1 ... 31 km
+    ramp = np.clip(x, steep_from_km * 1000, steep_to_km * 1000) - steep_from_km * 1000
+    z = np.tile(ramp * 0.2, (40, 1)).astype("float32")
+    prof = dict(
+        driver="GTiff",
+        width=320,
+        height=40,
+        count=1,
+        dtype="float32",
+        crs=h.CRS,
+        transform=from_origin(h.X - 1000.0, h.Y + 2000.0, 100.0, 100.0),
+        nodata=-9999.0,
+    )
+    with rasterio.open(path, "w", **prof) as dst:
+        dst.write(z, 1)
+    return path
+
+
+def test_settlement_and_slope_rows_reach_every_workflow(graph, cands, tmp_path):
+    # a settlement 400 m east of zone A's edge: inside the 500 m buffer, outside a 200 m one
+    town = gpd.GeoDataFrame({"name": ["Byen"]}, geometry=[h.square(1.9, 200)], crs=h.CRS)
+    src = _sources("cattle_manure", 5000.0)
+    dem = h.points([{"id": f"c{k}", "population": 100} for k in range(3)], [h.at(0), h.at(1), h.at(2)])
+    runs = {
+        "biogas": lambda **kw: site_biogas(src, cands, graph, count=1, **kw),
+        "reuse": lambda **kw: site_reuse_centres(dem, cands, graph, count=1, max_minutes=5, **kw),
+    }
+    for name, run in runs.items():
+        r = run(exclusions=Exclusions(settlements=town))
+        assert list(r.layers["selected_sites"]["id"]) == ["B"], name
+        assert list(r.tables["excluded"]["rule"]) == ["settlements"]
+        r = run(exclusions=Exclusions(settlements=town), parameters={"suitability.buffer_settlement_m": 200})
+        assert list(r.layers["selected_sites"]["id"]) == ["A"], name
+    # a DEM steep (20 %) around A at 0.5-1.5 km, flat at B
+    steep = _dem(tmp_path / "dem.tif", steep_from_km=0.5, steep_to_km=1.5)
+    for name, run in runs.items():
+        r = run(exclusions=Exclusions(dem=steep))
+        assert list(r.layers["selected_sites"]["id"]) == ["B"], name
+        assert r.tables["excluded"]["detail"].iloc[0].startswith("mean slope 20.0 %")
+        r = run(exclusions=Exclusions(dem=steep), parameters={"suitability.max_slope_pct": 25})
+        assert list(r.layers["selected_sites"]["id"]) == ["A"], name
