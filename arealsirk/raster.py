@@ -59,6 +59,9 @@ def open_raster(raster: Any) -> Iterator[rasterio.io.DatasetReader]:
     path = Path(raster)
     if not path.exists():
         raise MissingFileError(f"{path}: raster file not found")
+    from .io import read_raster_info
+
+    read_raster_info(path)  # opens, has a CRS, every block inside the file; names the file otherwise
     try:
         src = rasterio.open(path)
     except rasterio.errors.RasterioIOError as exc:

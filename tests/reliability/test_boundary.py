@@ -207,3 +207,18 @@ def test_map_out_rules(tmp_path, capsys):
 def test_missing_scenario_is_named(tmp_path, capsys):
     with pytest.raises(MissingFileError):
         load_scenario(tmp_path / "nope.toml")
+
+
+def test_library_readers_check_files_too(tmp_path, base):
+    """The readers package and the raster module refuse the same broken files, naming them."""
+    from arealsirk.raster import open_raster
+    from arealsirk.readers.admin import read_kommuner
+
+    empty = tmp_path / "kommuner.gpkg"
+    empty.write_bytes(b"")
+    with pytest.raises(InputError, match=r"kommuner\.gpkg: file is empty \(0 bytes\)"):
+        read_kommuner(empty)
+    cut = tmp_path / "dem.tif"
+    cut.write_bytes(base.dem.read_bytes()[: base.dem.stat().st_size // 2])
+    with pytest.raises(InputError, match=r"dem\.tif: raster is truncated"), open_raster(cut):
+        pass
