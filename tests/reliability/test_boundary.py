@@ -222,3 +222,35 @@ def test_library_readers_check_files_too(tmp_path, base):
     cut.write_bytes(base.dem.read_bytes()[: base.dem.stat().st_size // 2])
     with pytest.raises(InputError, match=r"dem\.tif: raster is truncated"), open_raster(cut):
         pass
+
+
+@pytest.mark.parametrize(
+    ("argv", "expected"),
+    [
+        (["run", "s.toml", "--lang", "de"], "arealsirk run: error: argument --lang: invalid choice: 'de'"),
+        (
+            ["demo", "--seed", "-5"],
+            "arealsirk demo: error: argument --seed: must be a whole number >= 0, got '-5'",
+        ),
+        (
+            ["demo", "--seed", "fem"],
+            "arealsirk demo: error: argument --seed: must be a whole number >= 0, got 'fem'",
+        ),
+        (["frob"], "arealsirk: error: argument COMMAND: invalid choice: 'frob'"),
+        ([], "arealsirk: error: the following arguments are required: COMMAND"),
+    ],
+)
+def test_usage_errors_are_one_line(argv, expected, capsys):
+    with pytest.raises(SystemExit) as info:
+        main(argv)
+    err = capsys.readouterr().err.strip().splitlines()
+    assert info.value.code == 2 and len(err) == 1 and err[0].startswith(expected), err
+
+
+def test_demo_out_is_checked_before_the_region_is_built(tmp_path, capsys, monkeypatch):
+    from arealsirk import datasets
+
+    monkeypatch.setattr(datasets, "demo_region", lambda *a, **k: pytest.fail("work started"))
+    (tmp_path / "file").write_text("x")
+    assert main(["--no-progress", "demo", "--out", str(tmp_path / "file")]) == 2
+    assert "is an existing file, not a folder" in capsys.readouterr().err
