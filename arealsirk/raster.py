@@ -59,9 +59,9 @@ def open_raster(raster: Any) -> Iterator[rasterio.io.DatasetReader]:
     path = Path(raster)
     if not path.exists():
         raise MissingFileError(f"{path}: raster file not found")
-    from .io import read_raster_info
+    from .io import check_raster_file
 
-    read_raster_info(path)  # opens, has a CRS, every block inside the file; names the file otherwise
+    check_raster_file(path)  # opens, every block inside the file; names the file otherwise
     try:
         src = rasterio.open(path)
     except rasterio.errors.RasterioIOError as exc:

@@ -254,3 +254,17 @@ def test_demo_out_is_checked_before_the_region_is_built(tmp_path, capsys, monkey
     (tmp_path / "file").write_text("x")
     assert main(["--no-progress", "demo", "--out", str(tmp_path / "file")]) == 2
     assert "is an existing file, not a folder" in capsys.readouterr().err
+
+
+def test_open_raster_still_accepts_a_complete_raster_without_crs(tmp_path):
+    import rasterio
+    from rasterio.transform import from_origin
+
+    from arealsirk.raster import open_raster
+
+    path = tmp_path / "nocrs.tif"
+    with rasterio.open(path, "w", driver="GTiff", width=4, height=4, count=1, dtype="float32",
+                       transform=from_origin(0, 40, 10, 10)) as dst:
+        dst.write(np.ones((1, 4, 4), dtype="float32"))
+    with open_raster(path) as src:
+        assert src.read(1).sum() == 16
