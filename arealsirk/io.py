@@ -128,6 +128,9 @@ def read_layer(path: str | os.PathLike[str], layer: str | None = None) -> gpd.Ge
         raise MissingFileError(f"{path}: no layer '{layer}'; layers present: {', '.join(layers)}")
     try:
         return gpd.read_file(path, layer=layer, engine="pyogrio")
+    except UnicodeDecodeError as exc:
+        raise InputError(f"{path}, layer '{layer or layers[0]}': text is not {exc.encoding.upper()} (byte "
+                         f"0x{exc.object[exc.start]:02x}: {exc.reason}); save the file as UTF-8") from exc
     except Exception as exc:
         raise InputError(f"{path}, layer '{layer or layers[0]}': cannot be read ({_short(exc)})") from exc
 

@@ -263,8 +263,16 @@ def test_open_raster_still_accepts_a_complete_raster_without_crs(tmp_path):
     from arealsirk.raster import open_raster
 
     path = tmp_path / "nocrs.tif"
-    with rasterio.open(path, "w", driver="GTiff", width=4, height=4, count=1, dtype="float32",
-                       transform=from_origin(0, 40, 10, 10)) as dst:
+    with rasterio.open(
+        path,
+        "w",
+        driver="GTiff",
+        width=4,
+        height=4,
+        count=1,
+        dtype="float32",
+        transform=from_origin(0, 40, 10, 10),
+    ) as dst:
         dst.write(np.ones((1, 4, 4), dtype="float32"))
     with open_raster(path) as src:
         assert src.read(1).sum() == 16
