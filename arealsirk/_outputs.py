@@ -128,6 +128,9 @@ def check_output_folder(out: str | os.PathLike[str], *,
         raise OutputError(f"{given}: is (or contains) the current folder; the output folder is replaced "
                           "as a whole, so name a subfolder such as 'out'")
     if target.exists():
+        if os.path.ismount(target):
+            raise OutputError(f"{given}: is a mount point and cannot be replaced as a whole; name a folder "
+                              "inside it")
         _check_ours(given, target)
     parent = next(p for p in target.parents if p.exists())
     for folder in ([target] if target.exists() else []) + [parent]:

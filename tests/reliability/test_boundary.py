@@ -276,3 +276,11 @@ def test_open_raster_still_accepts_a_complete_raster_without_crs(tmp_path):
         dst.write(np.ones((1, 4, 4), dtype="float32"))
     with open_raster(path) as src:
         assert src.read(1).sum() == 16
+
+
+def test_a_mount_point_is_refused_as_out():
+    import os
+
+    mount = next(p for p in ("/dev/shm", "/proc", "/sys", "/dev") if os.path.ismount(p))
+    with pytest.raises(OutputError, match=f"{mount}: is a mount point and cannot be replaced as a whole"):
+        check_output_folder(mount)
