@@ -128,6 +128,9 @@ def check_output_folder(out: str | os.PathLike[str], *,
         raise OutputError(f"{given}: is (or contains) the current folder; the output folder is replaced "
                           "as a whole, so name a subfolder such as 'out'")
     if target.exists():
+        if os.path.ismount(target):
+            raise OutputError(f"{given}: is a mount point and cannot be replaced as a whole; name a folder "
+                              "inside it")
         _check_ours(given, target)
     parent = next(p for p in target.parents if p.exists())
     for folder in ([target] if target.exists() else []) + [parent]:
@@ -289,6 +292,7 @@ def write_output_set(out: str | os.PathLike[str], writers: Mapping[str, Callable
                                  "the previous results are kept")
         _pause("staged")
         _switch(staging, target)
+        _fsync_tree(target.parent, files=False)  # make the switch itself durable
     finally:
         # after a successful switch `staging` names the previous generation
         shutil.rmtree(staging, ignore_errors=True)
@@ -337,9 +341,9 @@ def _exchange(a: Path, b: Path) -> bool:
     raise OSError(err, os.strerror(err), str(b))
 
 
-def _fsync_tree(folder: Path) -> None:
-    """Flush the staged files to disk so a power cut after the switch keeps them."""
-    for path in [*folder.iterdir(), folder]:
+def _fsync_tree(folder: Path, *, files: bool = True) -> None:
+    """Flush the files of ``folder`` (and the folder entry itself) to disk: a power cut keeps them."""
+    for path in [*(folder.iterdir() if files else ()), folder]:
         with contextlib.suppress(OSError):
             fd = os.open(path, os.O_RDONLY)
             try:

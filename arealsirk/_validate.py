@@ -299,7 +299,7 @@ def check_layer_values(name: str, gdf: Any, *, file: object = None, layer: str |
         if bad.any():
             i = int(np.flatnonzero(bad.to_numpy())[0])
             raise InputError(f"{where(file=file, layer=layer, column='role')}values must be 'supply' or "
-                             f"'demand'; feature {ids[i]!r} has {gdf['role'].iloc[i]!r}")
+                             f"'demand'; feature {_plain(ids[i])!r} has {_plain(gdf['role'].iloc[i])!r}")
     kinds = gdf["kind"].astype(str).str.strip().str.lower() if "kind" in gdf.columns else None
     if kinds is not None:
         from .resources import KINDS
@@ -309,18 +309,24 @@ def check_layer_values(name: str, gdf: Any, *, file: object = None, layer: str |
                 near = difflib.get_close_matches(k, list(KINDS), n=1)
                 hint = f"; did you mean '{near[0]}'?" if near else ""
                 at = where(file=file, layer=layer, column="kind")
+                value, fid = _plain(gdf["kind"].iloc[i]), _plain(ids[i])
                 raise InputError(
-                    f"{at}unknown resource kind {gdf['kind'].iloc[i]!r} (feature {ids[i]!r}){hint}; "
+                    f"{at}unknown resource kind {value!r} (feature {fid!r}){hint}; "
                     f"known kinds: {', '.join(KINDS)}; a new kind is declared "
                     f"by giving it a yield in [parameters], e.g. \"resources.methane_nm3_per_t.{k}\"")
     if "unit" in gdf.columns:
         at = where(file=file, layer=layer, column="unit")
         for i, unit in enumerate(gdf["unit"].tolist()):
             if unit is None or (isinstance(unit, float) and np.isnan(unit)):
-                raise InputError(f"{at}feature {ids[i]!r} has no unit; give one such as t/yr or GWh/yr")
+                raise InputError(f"{at}feature {_plain(ids[i])!r} has no unit; give one such as t/yr, GWh/yr")
             k = kinds.iloc[i] if kinds is not None else None
             k = "excess_heat" if k in ("heat", *_FLOW_KIND_ALIASES) else k
             try:
                 to_canonical(1.0, str(unit), kind=k if k and kind_info(k) else None, context=at)
             except InputError as exc:
-                raise InputError(f"{exc} (feature {ids[i]!r})") from None
+                raise InputError(f"{exc} (feature {_plain(ids[i])!r})") from None
+
+
+def _plain(value: Any) -> Any:
+    """A numpy scalar as its Python value, so messages show ``5``, not ``np.int64(5)``."""
+    return value.item() if isinstance(value, np.generic) else value

@@ -25,7 +25,7 @@ import sys
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 from . import __version__
 from .errors import CancelledError, user_message
@@ -33,8 +33,25 @@ from .errors import CancelledError, user_message
 log = logging.getLogger("arealsirk")
 
 
+class _OneLineParser(argparse.ArgumentParser):
+    """Usage errors are one line too (``arealsirk: error: ...``), status 2, like every user error."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"{self.prog}: error: {' '.join(message.split())} (see {self.prog} --help)\n")
+
+
+def _seed(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a whole number >= 0, got {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must be a whole number >= 0, got {text!r}")
+    return value
+
+
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _OneLineParser(
         prog="arealsirk",
         description="Site biogas plants, reuse centres and circular industrial parks from resource "
                     "sources and road networks.")
@@ -46,7 +63,7 @@ def _parser() -> argparse.ArgumentParser:
 
     demo = sub.add_parser("demo", help="run the whole pipeline on the embedded synthetic demo region")
     demo.add_argument("--out", type=Path, default=Path("demo-out"), help="output folder (default demo-out)")
-    demo.add_argument("--seed", type=int, default=0, help="seed of the synthetic region (default 0)")
+    demo.add_argument("--seed", type=_seed, default=0, help="seed of the synthetic region (default 0)")
     demo.add_argument("--lang", choices=("nb", "en"), default="nb", help="language of map and summary")
     demo.add_argument("--export-inputs", type=Path, metavar="DIR",
                       help="only write the demo inputs (inputs.gpkg, dem.tif, scenario.toml) to DIR")

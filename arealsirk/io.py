@@ -26,6 +26,7 @@ __all__ = [
     "GPKG_OPTIONS",
     "atomic_path",
     "check_input_file",
+    "check_raster_file",
     "guard_outputs",
     "list_layers",
     "read_layer",
@@ -127,6 +128,9 @@ def read_layer(path: str | os.PathLike[str], layer: str | None = None) -> gpd.Ge
         raise MissingFileError(f"{path}: no layer '{layer}'; layers present: {', '.join(layers)}")
     try:
         return gpd.read_file(path, layer=layer, engine="pyogrio")
+    except UnicodeDecodeError as exc:
+        raise InputError(f"{path}, layer '{layer or layers[0]}': text is not {exc.encoding.upper()} (byte "
+                         f"0x{exc.object[exc.start]:02x}: {exc.reason}); save the file as UTF-8") from exc
     except Exception as exc:
         raise InputError(f"{path}, layer '{layer or layers[0]}': cannot be read ({_short(exc)})") from exc
 
@@ -228,6 +232,22 @@ def guard_outputs(outputs: Iterable[str | os.PathLike[str]],
 def read_raster_info(path: str | os.PathLike[str]) -> dict[str, Any]:
     """Check that a raster opens, has a CRS and is complete; return its profile.
 
+    Raises
+    ------
+    MissingFileError, InputError, CrsError
+        Naming the file (see :func:`check_raster_file`).
+    """
+    profile = check_raster_file(path)
+    if profile.get("crs") is None:
+        from .errors import CrsError
+
+        raise CrsError(f"{path}: raster has no CRS; set it (for example EPSG:25833)")
+    return profile
+
+
+def check_raster_file(path: str | os.PathLike[str]) -> dict[str, Any]:
+    """Check that a raster file opens and is complete; return its profile.
+
     Complete means every block of every band lies inside the file (GeoTIFF: the block
     offsets and sizes of the TIFF directory); for other formats the last block of every band
     is read.  A truncated download is refused here, naming the file, rather than read as
@@ -235,7 +255,7 @@ def read_raster_info(path: str | os.PathLike[str]) -> dict[str, Any]:
 
     Raises
     ------
-    MissingFileError, InputError, CrsError
+    MissingFileError, InputError
         Naming the file.
     """
     import rasterio
@@ -244,10 +264,6 @@ def read_raster_info(path: str | os.PathLike[str]) -> dict[str, Any]:
     path = check_input_file(path, what="raster")
     try:
         with rasterio.open(path) as src:
-            if src.crs is None:
-                from .errors import CrsError
-
-                raise CrsError(f"{path}: raster has no CRS; set it (for example EPSG:25833)")
             if src.count < 1:
                 raise InputError(f"{path}: raster has no band")
             _check_raster_complete(path, src)

@@ -297,6 +297,7 @@ def _summary_markdown(inputs: RunInputs, results: dict[str, Any], *, lang: str) 
 def run_demo(out: str | os.PathLike[str], *, seed: int = 0, lang: str = "nb",
              progress: ProgressFn | None = None, is_cancelled: CancelFn | None = None) -> RunOutput:
     """Run the whole pipeline on the embedded demo region (see :func:`run`)."""
+    check_output_folder(out)  # refuse a bad --out before building the region
     return run(inputs_from_demo(seed=seed, lang=lang), out, lang=lang, progress=progress,
                is_cancelled=is_cancelled)
 

@@ -59,6 +59,9 @@ def open_raster(raster: Any) -> Iterator[rasterio.io.DatasetReader]:
     path = Path(raster)
     if not path.exists():
         raise MissingFileError(f"{path}: raster file not found")
+    from .io import check_raster_file
+
+    check_raster_file(path)  # opens, every block inside the file; names the file otherwise
     try:
         src = rasterio.open(path)
     except rasterio.errors.RasterioIOError as exc:

@@ -34,6 +34,10 @@ def gdal_path(path: PathLike) -> str:
     p = Path(text)
     if not p.exists():
         raise MissingFileError(f"{p}: file not found")
+    if p.is_file():  # refuse a 0-byte or truncated file here, naming it (folders such as .gdb pass)
+        from ..io import check_input_file
+
+        check_input_file(p)
     if p.suffix.lower() == ".zip":
         return "/vsizip/" + str(p.resolve())
     return str(p)

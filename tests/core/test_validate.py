@@ -139,3 +139,43 @@ def test_errors_are_builtin_and_root():
 def test_check_number(value, kwargs, message):
     with pytest.raises(InputError, match=message):
         check_number(value, "count", **kwargs)
+
+
+def test_values_beyond_the_bound_are_refused_with_the_bound():
+    from arealsirk.defaults import default
+
+    bound = default("validate.max_number")
+    assert bound == 1e9  # the planning assumption in the defaults table
+    beyond = r"column 'quantity': 1 value\(s\) beyond 1e\+09, for example 2e\+09"
+    with pytest.raises(InputError, match=beyond):
+        validate_layer(_points(quantity=[1.0, 2e9, 3.0]), name="sources", file="s.gpkg", layer="kilder",
+                       numeric=["quantity"])
+    assert validate_layer(_points(quantity=[1.0, 1e9, 3.0]), name="sources", numeric=["quantity"]) is not None
+    with pytest.raises(InputError, match=r"count must lie within -1e\+09 \.\. 1e\+09"):
+        check_number(1e308, "count")
+
+
+def test_resource_values_name_file_layer_column_and_feature():
+    from arealsirk._validate import check_layer_values
+
+    def check(**cols):
+        check_layer_values("sources", _points(**cols), file="s.gpkg", layer="kilder")
+
+    check(kind=["food_waste", "cattle_manure", "excess_heat"], unit=["t/yr", "tonn/år", "MWh"])
+    kind = r"^s\.gpkg, layer 'kilder', column 'kind': unknown resource kind 'food_wast' \(feature 's1'\)"
+    with pytest.raises(InputError, match=kind + r"; did you mean 'food_waste'\?"):
+        check(kind=["food_waste", "food_wast", "food_waste"], unit=["t/yr"] * 3)
+    family = r"^s\.gpkg, layer 'kilder', column 'unit': unit 'GWh/yr' is a energy unit but kind 'food_waste'"
+    with pytest.raises(InputError, match=family + r" is measured as mass .* \(feature 's2'\)"):
+        check(kind=["food_waste"] * 3, unit=["t/yr", "t/yr", "GWh/yr"])
+    with pytest.raises(InputError, match=r"column 'unit': unknown unit 'tonnes per year'"):
+        check(kind=["food_waste"] * 3, unit=["tonnes per year"] * 3)
+    # a kind is declared by a parameter that gives it a yield
+    check_layer_values("sources", _points(kind=["tang"] * 3, unit=["t/yr"] * 3), file="s.gpkg", layer="k",
+                       parameters={"resources.methane_nm3_per_t.tang": 40})
+    with pytest.raises(EmptyLayerError, match=r"'quantity': every one of the 3 feature\(s\) has quantity 0"):
+        check(quantity=[0.0, 0.0, 0.0], kind=["food_waste"] * 3, unit=["t/yr"] * 3)
+    role = r"'role': values must be 'supply' or 'demand'; feature 's0' has 'tilbud'"
+    with pytest.raises(InputError, match=role):
+        check_layer_values("flows", _points(role=["tilbud", "supply", "demand"], kind=["heat"] * 3,
+                                            unit=["GWh/yr"] * 3), file="s.gpkg", layer="k")

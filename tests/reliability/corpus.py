@@ -471,7 +471,7 @@ def _file_case(
         spec = f'layer = "{layer}"' if name_layer and layer != "dem" else ""
         first = f'{layer} = {{ path = "{bad.as_posix()}"{", " + spec if spec else ""} }}'
         path = _write_scenario(tmp, base.text(first=first))
-        return _run(tmp, path), f"{bad}: {expected}"
+        return _run(tmp, path), f"{bad}{'' if expected.startswith(',') else ': '}{expected}"
 
     CASES[f"F-{layer}-{case}"] = build
 
@@ -534,6 +534,19 @@ _file_case(
     "sources",
     _bytes("bad.geojson", b'{"type": "FeatureCollection", "features": [{'),
     "cannot be read as a vector file",
+    name_layer=False,
+)
+_file_case(
+    "latin1-geojson",
+    "sources",
+    _bytes(
+        "bad.geojson",
+        (
+            '{"type": "FeatureCollection", "features": [{"type": "Feature", "properties": {"name": "Bodø"}, '
+            '"geometry": {"type": "Point", "coordinates": [10, 60]}}]}'
+        ).encode("latin-1"),
+    ),
+    ", layer 'bad': text is not UTF-8 (byte 0xf8: invalid start byte); save the file as UTF-8",
     name_layer=False,
 )
 _file_case(

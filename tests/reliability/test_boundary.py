@@ -207,3 +207,80 @@ def test_map_out_rules(tmp_path, capsys):
 def test_missing_scenario_is_named(tmp_path, capsys):
     with pytest.raises(MissingFileError):
         load_scenario(tmp_path / "nope.toml")
+
+
+def test_library_readers_check_files_too(tmp_path, base):
+    """The readers package and the raster module refuse the same broken files, naming them."""
+    from arealsirk.raster import open_raster
+    from arealsirk.readers.admin import read_kommuner
+
+    empty = tmp_path / "kommuner.gpkg"
+    empty.write_bytes(b"")
+    with pytest.raises(InputError, match=r"kommuner\.gpkg: file is empty \(0 bytes\)"):
+        read_kommuner(empty)
+    cut = tmp_path / "dem.tif"
+    cut.write_bytes(base.dem.read_bytes()[: base.dem.stat().st_size // 2])
+    with pytest.raises(InputError, match=r"dem\.tif: raster is truncated"), open_raster(cut):
+        pass
+
+
+@pytest.mark.parametrize(
+    ("argv", "expected"),
+    [
+        (["run", "s.toml", "--lang", "de"], "arealsirk run: error: argument --lang: invalid choice: 'de'"),
+        (
+            ["demo", "--seed", "-5"],
+            "arealsirk demo: error: argument --seed: must be a whole number >= 0, got '-5'",
+        ),
+        (
+            ["demo", "--seed", "fem"],
+            "arealsirk demo: error: argument --seed: must be a whole number >= 0, got 'fem'",
+        ),
+        (["frob"], "arealsirk: error: argument COMMAND: invalid choice: 'frob'"),
+        ([], "arealsirk: error: the following arguments are required: COMMAND"),
+    ],
+)
+def test_usage_errors_are_one_line(argv, expected, capsys):
+    with pytest.raises(SystemExit) as info:
+        main(argv)
+    err = capsys.readouterr().err.strip().splitlines()
+    assert info.value.code == 2 and len(err) == 1 and err[0].startswith(expected), err
+
+
+def test_demo_out_is_checked_before_the_region_is_built(tmp_path, capsys, monkeypatch):
+    from arealsirk import datasets
+
+    monkeypatch.setattr(datasets, "demo_region", lambda *a, **k: pytest.fail("work started"))
+    (tmp_path / "file").write_text("x")
+    assert main(["--no-progress", "demo", "--out", str(tmp_path / "file")]) == 2
+    assert "is an existing file, not a folder" in capsys.readouterr().err
+
+
+def test_open_raster_still_accepts_a_complete_raster_without_crs(tmp_path):
+    import rasterio
+    from rasterio.transform import from_origin
+
+    from arealsirk.raster import open_raster
+
+    path = tmp_path / "nocrs.tif"
+    with rasterio.open(
+        path,
+        "w",
+        driver="GTiff",
+        width=4,
+        height=4,
+        count=1,
+        dtype="float32",
+        transform=from_origin(0, 40, 10, 10),
+    ) as dst:
+        dst.write(np.ones((1, 4, 4), dtype="float32"))
+    with open_raster(path) as src:
+        assert src.read(1).sum() == 16
+
+
+def test_a_mount_point_is_refused_as_out():
+    import os
+
+    mount = next(p for p in ("/dev/shm", "/proc", "/sys", "/dev") if os.path.ismount(p))
+    with pytest.raises(OutputError, match=f"{mount}: is a mount point and cannot be replaced as a whole"):
+        check_output_folder(mount)
