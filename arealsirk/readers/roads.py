@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import logging
 import re
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -271,6 +272,7 @@ def read_road_graph(
     clip: Any = None,
     include_planned: bool = False,
     connect_ferries_m: float | None = None,
+    cache: Any = True,
     **graph_options: Any,
 ) -> Any:
     """Read a road layer and build the routable graph in one call.
@@ -280,14 +282,49 @@ def read_road_graph(
     included (``include_ferries=False`` leaves them out), every part of the network kept and
     reported (see :func:`arealsirk.network.graph_from_roads` for every option).
 
+    Parameters
+    ----------
+    cache
+        Keep the graph on disk keyed by a SHA-256 of the file's bytes and of every option
+        (``True``, default: ``$AREALSIRK_CACHE_DIR`` or ``~/.cache/arealsirk``; a path: that folder;
+        False: no cache).  A second run on the same file and options neither reads the layer nor
+        nodes it: on the national N1000 layer the graph is ready to route in about 0.1 s.
+
     Returns
     -------
     networkx.MultiDiGraph
-        Edges with ``length`` (m) and ``travel_time`` (s).
+        Edges with ``length`` (m) and ``travel_time`` (s) (a :class:`arealsirk.network.RoadGraph`).
     """
-    from ..network import graph_from_roads
+    import shapely
 
+    from .._graph import disk_cache
+    from ..network import RoadGraph, _finish_graph, _network_parameters, graph_from_roads
+
+    store = disk_cache(cache)
+    key = None
+    land = graph_options.pop("land", None)
+    if store is not None and Path(path).is_file():
+        area = as_geometry(clip) if clip is not None else None
+        opts = {"layer": layer, "clip": shapely.to_wkb(area, hex=True) if area is not None else None,
+                "include_planned": include_planned, "connect_ferries_m": connect_ferries_m,
+                "graph": graph_options, "parameters": _network_parameters(graph_options.get("parameters"))}
+        key = store.key_of_file(path, opts)
+        arrays = store.load(key)
+        if arrays is not None:
+            at = where(file=path, layer=layer)
+            log.info("%sroad graph loaded from the cache (%s)", at, store.path(key))
+            graph = RoadGraph(arrays, name=str(layer) if layer is not None else "roads")
+            params = _network_parameters(graph_options.get("parameters"))
+            _finish_graph(graph, graph.graph["parts"], land, params, at)
+            return graph
     roads = read_roads(path, layer=layer, include_planned=include_planned, clip=clip,
                        connect_ferries_m=connect_ferries_m)
-    return graph_from_roads(roads, file=path, layer=layer, connect_ferries_m=connect_ferries_m,
-                            **graph_options)
+    graph = graph_from_roads(roads, file=path, layer=layer, connect_ferries_m=connect_ferries_m, land=land,
+                             **graph_options)
+    if key is not None and getattr(graph, "road_arrays", None) is not None:
+        from .._graph import chain_arrays
+
+        arrays = graph.road_arrays
+        arrays.update(chain_arrays(graph))  # stored too: the first query needs no chain building
+        store.save(key, arrays)
+    return graph
