@@ -26,8 +26,8 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("arealsirk")
 
-__all__ = ["DiskCache", "PreparedGraph", "chain_arrays", "clear_cache", "components", "disk_cache", "prepare",
-           "seed", "shortest_costs"]
+__all__ = ["DiskCache", "PreparedGraph", "chain_arrays", "clear_cache", "components", "disk_cache",
+           "from_arrays", "prepare", "shortest_costs"]
 
 #: Cells (rows x graph nodes) of one Dijkstra batch: 2.5e7 float64 = 200 MB at most.
 _BATCH_CELLS = 25_000_000
@@ -248,7 +248,11 @@ def prepare(graph: nx.Graph, weight: str = "travel_time") -> PreparedGraph:
     hit = per_graph.get(weight)
     if hit is not None and hit[0] == fp:
         return hit[1]
-    prepared = _build(graph, weight)
+    arrays = getattr(graph, "road_arrays", None)
+    if arrays is not None and getattr(graph, "pending_counts", None) is not None and weight in _ARRAY_WEIGHTS:
+        prepared = from_arrays(arrays, weight)  # a RoadGraph not built in networkx: no networkx needed
+    else:
+        prepared = _build(graph, weight)
     per_graph[weight] = (fp, prepared)
     return prepared
 
@@ -365,10 +369,14 @@ def _assemble(weight: str, nodes: np.ndarray, index: dict[Any, int], xy: np.ndar
     return PreparedGraph(weight, nodes, index, csr, xy, crs, part=part, snappable=snappable)
 
 
-def seed(graph: Any, arrays: dict[str, Any]) -> None:
-    """Put the prepared forms (``travel_time`` and ``length``) of a road graph given as arrays
-    (:class:`arealsirk.network.RoadGraph`) into the cache, built straight from the arrays: the
-    same node order (Z-order curve), matrices and parts as :func:`prepare` on the built graph."""
+#: Weights a road graph's arrays hold (RoadGraph): prepared straight from them.
+_ARRAY_WEIGHTS = ("travel_time", "length")
+
+
+def from_arrays(arrays: dict[str, Any], weight: str) -> PreparedGraph:
+    """The prepared form of a road graph given as arrays (:class:`arealsirk.network.RoadGraph`) for
+    ``travel_time`` or ``length``, built straight from them: the same node order (Z-order curve),
+    matrix and parts as :func:`prepare` on the built networkx graph, plus the stored chain index."""
     used = arrays["used"]
     xy = arrays["node_xy"][used]
     order = np.argsort(_morton(xy), kind="stable") if len(used) > 1 else np.arange(len(used))
@@ -378,23 +386,18 @@ def seed(graph: Any, arrays: dict[str, Any]) -> None:
     pos = np.full(len(arrays["node_xy"]), -1, dtype=np.int64)
     pos[ids] = np.arange(len(ids))
     index = dict(zip(nodes.tolist(), range(len(nodes)), strict=True))
-    rows, cols = pos[arrays["tail"]], pos[arrays["head"]]
     seg = arrays["seg"]
-    length = np.where(seg >= 0, arrays["length"][np.maximum(seg, 0)], 0.0)
-    part, snappable = arrays["part_of"][ids], arrays["snappable"][ids]
-    fp = (len(used), len(seg))
-    try:
-        per_graph = _CACHE.setdefault(graph, {})
-    except TypeError:
-        return
-    for weight, vals in (("travel_time", arrays["tt"]), ("length", length)):
-        pg = _assemble(weight, nodes, index, xy[order], rows, cols, np.asarray(vals, float),
-                       arrays["meta"]["crs"], part, snappable)
-        chains = _Chains.from_arrays(arrays, f"chains_{weight}_")
-        if chains is not None:
-            pg._chains = chains  # type: ignore[attr-defined]
-            pg._junction_share = float(arrays[f"chains_{weight}_share"])  # type: ignore[attr-defined]
-        per_graph[weight] = (fp, pg)
+    if weight == "travel_time":
+        vals = np.asarray(arrays["tt"], dtype=float)
+    else:
+        vals = np.where(seg >= 0, arrays["length"][np.maximum(seg, 0)], 0.0)
+    pg = _assemble(weight, nodes, index, xy[order], pos[arrays["tail"]], pos[arrays["head"]], vals,
+                   arrays["meta"]["crs"], arrays["part_of"][ids], arrays["snappable"][ids])
+    chains = _Chains.from_arrays(arrays, f"chains_{weight}_")
+    if chains is not None:
+        pg._chains = chains  # type: ignore[attr-defined]
+        pg._junction_share = float(arrays[f"chains_{weight}_share"])  # type: ignore[attr-defined]
+    return pg
 
 
 def chain_arrays(graph: Any, weight: str = "travel_time") -> dict[str, np.ndarray]:

@@ -207,7 +207,7 @@ def RoadGraph(arrays: dict[str, Any], *, name: str = "roads") -> nx.MultiDiGraph
 
     ``arrays`` (from the noding in :func:`graph_from_roads`, or the disk cache) hold the nodes,
     the directed edges and the road pieces as numpy arrays.  The prepared scipy form that every
-    shortest-path routine uses is built straight from them (:func:`arealsirk._graph.seed`), so a
+    shortest-path routine uses is built straight from them (:func:`arealsirk._graph.from_arrays`), so a
     graph that is only routed on never builds networkx dictionaries -- the slowest step of
     building a national graph (3.7 of 7 s on N1000).  The first use of the networkx API
     (``G.nodes``, ``G.edges``, ``G[u]``, networkx algorithms) builds them, with the same node
@@ -267,8 +267,6 @@ def _road_graph_class() -> type:
             super().__init__(*args, **kw)
 
         def _set_arrays(self, arrays: dict[str, Any], name: str) -> None:
-            from ._graph import seed
-
             meta = arrays["meta"]
             self.graph.update(crs=meta["crs"], name=name, parts=meta["parts"], build=meta["build"])
             if "dropped" in meta:
@@ -276,7 +274,6 @@ def _road_graph_class() -> type:
             self.__dict__["road_arrays"] = arrays
             self.__dict__["_counts"] = (len(arrays["used"]), len(arrays["tail"]))
             self.__dict__["_arrays"] = arrays
-            seed(self, arrays)
 
         @property
         def pending_counts(self) -> tuple[int, int] | None:

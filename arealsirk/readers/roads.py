@@ -200,25 +200,28 @@ def join_ferry_ends(lines: np.ndarray, ferry: np.ndarray, max_m: float | None, a
         return geoms
     land = geoms[~ferry]
     tree = shapely.STRtree(land)
-    joined = far = 0
-    for i in np.flatnonzero(ferry):
-        coords = shapely.get_coordinates(geoms[i])
-        changed = False
-        for end in (0, -1):
-            p = shapely.Point(coords[end])
-            j = tree.nearest(p)
-            d = land[j].distance(p)
-            if d <= 1.0:
-                continue
-            if d > limit:
-                far += 1
-                continue
-            q = shapely.get_coordinates(shapely.shortest_line(land[j], p))[:1]  # point on the road
-            coords = np.vstack([q, coords]) if end == 0 else np.vstack([coords, q])
-            changed = True
-            joined += 1
-        if changed:
-            geoms[i] = shapely.LineString(coords)
+    idx = np.flatnonzero(ferry)
+    coords, owner = shapely.get_coordinates(geoms[idx], return_index=True)
+    last = np.cumsum(np.bincount(owner, minlength=len(idx))) - 1
+    first = np.r_[0, last[:-1] + 1]
+    ends = shapely.points(np.r_[coords[first], coords[last]])  # all starts, then all ends
+    nearest = tree.nearest(ends)
+    dist = shapely.distance(land[nearest], ends)
+    join = (dist > 1.0) & (dist <= limit)
+    far = int((dist > limit).sum())
+    joined = int(join.sum())
+    quay = np.full((len(ends), 2), np.nan)
+    if joined:  # the point on the road nearest to the ferry end
+        quay[join] = shapely.get_coordinates(shapely.get_point(shapely.shortest_line(land[nearest[join]],
+                                                                                     ends[join]), 0))
+    k = len(idx)
+    for j in np.flatnonzero(join[:k] | join[k:]):
+        c = coords[first[j]:last[j] + 1]
+        if join[j]:
+            c = np.vstack([quay[j], c])
+        if join[k + j]:
+            c = np.vstack([c, quay[k + j]])
+        geoms[idx[j]] = shapely.LineString(c)
     if joined or far:
         log.info("%sjoined %d ferry end(s) to the nearest road (within %g m); %d end(s) farther away "
                  "left as they are (islands without roads?)", at, joined, limit, far)

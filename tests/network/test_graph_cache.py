@@ -54,9 +54,10 @@ def test_road_graph_routes_without_building_networkx():
     assert G.pending_counts is not None  # routed on, never built in networkx
     seeded = prepare(G, "travel_time")
     # the networkx graph built on first use gives the same prepared form and the same answers
-    clear_cache(G)
-    built = prepare(G, "travel_time")
+    assert len(list(G.nodes)) == n_nodes  # first use of the networkx API: built now
     assert G.pending_counts is None
+    clear_cache(G)
+    built = prepare(G, "travel_time")  # from the networkx dicts
     assert G.number_of_nodes() == n_nodes and G.number_of_edges() == n_edges
     assert built.nodes.tolist() == seeded.nodes.tolist()
     assert abs(built.csr - seeded.csr).max() == 0 and built.csr.nnz == seeded.csr.nnz
