@@ -26,7 +26,8 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("arealsirk")
 
-__all__ = ["PreparedGraph", "clear_cache", "components", "prepare", "shortest_costs"]
+__all__ = ["DiskCache", "PreparedGraph", "chain_arrays", "clear_cache", "components", "disk_cache",
+           "from_arrays", "prepare", "shortest_costs"]
 
 #: Cells (rows x graph nodes) of one Dijkstra batch: 2.5e7 float64 = 200 MB at most.
 _BATCH_CELLS = 25_000_000
@@ -205,6 +206,9 @@ def components(n: int, tail: np.ndarray, head: np.ndarray) -> tuple[np.ndarray, 
 def _fingerprint(graph: nx.Graph) -> tuple[int, int]:
     """Node and edge counts.  networkx's ``number_of_edges()`` walks views (seconds on big
     multigraphs); counting the adjacency dicts directly is ~20x faster."""
+    pending = getattr(graph, "pending_counts", None)  # a RoadGraph not yet built in networkx
+    if pending is not None:
+        return pending
     adj = getattr(graph, "_adj", None)
     if not isinstance(adj, dict):
         return (graph.number_of_nodes(), graph.number_of_edges())
@@ -244,7 +248,11 @@ def prepare(graph: nx.Graph, weight: str = "travel_time") -> PreparedGraph:
     hit = per_graph.get(weight)
     if hit is not None and hit[0] == fp:
         return hit[1]
-    prepared = _build(graph, weight)
+    arrays = getattr(graph, "road_arrays", None)
+    if arrays is not None and getattr(graph, "pending_counts", None) is not None and weight in _ARRAY_WEIGHTS:
+        prepared = from_arrays(arrays, weight)  # a RoadGraph not built in networkx: no networkx needed
+    else:
+        prepared = _build(graph, weight)
     per_graph[weight] = (fp, prepared)
     return prepared
 
@@ -265,7 +273,6 @@ def _morton(xy: np.ndarray) -> np.ndarray:
 
 
 def _build(graph: nx.Graph, weight: str) -> PreparedGraph:
-    import scipy.sparse as sp
 
     if not hasattr(graph, "edges") or not hasattr(graph, "nodes"):
         raise InputError(f"expected a networkx graph, got {type(graph).__name__}")
@@ -336,8 +343,18 @@ def _build(graph: nx.Graph, weight: str) -> PreparedGraph:
                          f"for example {nodes[rows[k]]!r} -> {nodes[cols[k]]!r} = {vals[k]!r}")
     if not graph.is_directed():
         rows, cols, vals = np.r_[rows, cols], np.r_[cols, rows], np.r_[vals, vals]
-    # cheapest parallel edge wins: sort by (row, col, value) and keep the first of each pair
-    # (a plain COO -> CSR conversion would SUM duplicates)
+    return _assemble(weight, nodes, index, xy, rows, cols, vals, graph.graph.get("crs"),
+                     part if (part >= 0).all() else None, snappable)
+
+
+def _assemble(weight: str, nodes: np.ndarray, index: dict[Any, int], xy: np.ndarray, rows: np.ndarray,
+              cols: np.ndarray, vals: np.ndarray, crs: Any, part: np.ndarray | None,
+              snappable: np.ndarray) -> PreparedGraph:
+    """CSR from edge arrays (matrix positions): the cheapest parallel edge wins."""
+    import scipy.sparse as sp
+
+    # sort by (row, col, value) and keep the first of each pair (a plain COO -> CSR conversion
+    # would SUM duplicates)
     order = np.lexsort((vals, cols, rows))
     rows, cols, vals = rows[order], cols[order], vals[order]
     first = np.ones(len(rows), dtype=bool)
@@ -345,13 +362,165 @@ def _build(graph: nx.Graph, weight: str) -> PreparedGraph:
     rows, cols, vals = rows[first], cols[first], vals[first]
     n = len(nodes)
     indptr = np.zeros(n + 1, dtype=np.int64)
-    np.add.at(indptr, rows + 1, 1)
-    np.cumsum(indptr, out=indptr)
+    np.cumsum(np.bincount(rows, minlength=n), out=indptr[1:])  # rows are sorted
     csr = sp.csr_matrix((vals, cols.astype(np.int32 if n < 2**31 else np.int64),
                          indptr.astype(np.int32 if len(vals) < 2**31 else np.int64)), shape=(n, n))
     csr.has_sorted_indices = True
-    return PreparedGraph(weight, nodes, index, csr, xy, graph.graph.get("crs"),
-                         part=part if (part >= 0).all() else None, snappable=snappable)
+    return PreparedGraph(weight, nodes, index, csr, xy, crs, part=part, snappable=snappable)
+
+
+#: Weights a road graph's arrays hold (RoadGraph): prepared straight from them.
+_ARRAY_WEIGHTS = ("travel_time", "length")
+
+
+def from_arrays(arrays: dict[str, Any], weight: str) -> PreparedGraph:
+    """The prepared form of a road graph given as arrays (:class:`arealsirk.network.RoadGraph`) for
+    ``travel_time`` or ``length``, built straight from them: the same node order (Z-order curve),
+    matrix and parts as :func:`prepare` on the built networkx graph, plus the stored chain index."""
+    used = arrays["used"]
+    xy = arrays["node_xy"][used]
+    order = np.argsort(_morton(xy), kind="stable") if len(used) > 1 else np.arange(len(used))
+    ids = used[order]
+    nodes = np.empty(len(ids), dtype=object)
+    nodes[:] = ids.tolist()
+    pos = np.full(len(arrays["node_xy"]), -1, dtype=np.int64)
+    pos[ids] = np.arange(len(ids))
+    index = dict(zip(nodes.tolist(), range(len(nodes)), strict=True))
+    seg = arrays["seg"]
+    if weight == "travel_time":
+        vals = np.asarray(arrays["tt"], dtype=float)
+    else:
+        vals = np.where(seg >= 0, arrays["length"][np.maximum(seg, 0)], 0.0)
+    pg = _assemble(weight, nodes, index, xy[order], pos[arrays["tail"]], pos[arrays["head"]], vals,
+                   arrays["meta"]["crs"], arrays["part_of"][ids], arrays["snappable"][ids])
+    chains = _Chains.from_arrays(arrays, f"chains_{weight}_")
+    if chains is not None:
+        pg._chains = chains  # type: ignore[attr-defined]
+        pg._junction_share = float(arrays[f"chains_{weight}_share"])  # type: ignore[attr-defined]
+    return pg
+
+
+def chain_arrays(graph: Any, weight: str = "travel_time") -> dict[str, np.ndarray]:
+    """The chain index of ``graph`` for ``weight`` as arrays to store with a road graph in the disk
+    cache (built now if needed), so a cached graph answers its first query without building it."""
+    pg = prepare(graph, weight)
+    if pg.n < _CONTRACT_MIN_NODES:
+        return {}
+    _worth_contracting(pg, 0)  # computes the junction share
+    out = _chains(pg).to_arrays(f"chains_{weight}_")
+    out[f"chains_{weight}_share"] = np.array(pg._junction_share)  # type: ignore[attr-defined]
+    return out
+
+
+#: Bump when the arrays of a road graph change meaning: old cache files are then never read.
+_CACHE_FORMAT = "road-graph-1"
+
+
+def disk_cache(cache: Any) -> DiskCache | None:
+    """The on-disk road-graph cache for a ``cache=`` option: None/False -> None; True -> the folder
+    ``$AREALSIRK_CACHE_DIR`` or ``~/.cache/arealsirk``; a path -> that folder."""
+    import os
+    from pathlib import Path
+
+    if cache is None or cache is False:
+        return None
+    if cache is True:
+        env = os.environ.get("AREALSIRK_CACHE_DIR")
+        folder = Path(env) if env else Path.home() / ".cache" / "arealsirk"
+    elif isinstance(cache, (str, os.PathLike)):
+        folder = Path(cache)
+    else:
+        raise InputError(f"cache must be True, False, None or a folder, got {type(cache).__name__}")
+    return DiskCache(folder / "graphs")
+
+
+class DiskCache:
+    """Road graphs as numpy arrays on disk (one ``.npz`` per key, no pickle), keyed by a SHA-256 of
+    the input and every option that shapes the graph.  Writes are atomic (temporary file +
+    rename); an unreadable file is ignored (logged) and rebuilt."""
+
+    def __init__(self, folder: Any) -> None:
+        self.folder = folder
+
+    def path(self, key: str) -> Any:
+        return self.folder / f"{key}.npz"
+
+    @staticmethod
+    def _digest(parts: list[bytes]) -> str:
+        import hashlib
+
+        h = hashlib.sha256(_CACHE_FORMAT.encode())
+        for p in parts:
+            h.update(len(p).to_bytes(8, "little"))
+            h.update(p)
+        return h.hexdigest()[:32]
+
+    @staticmethod
+    def _options(options: dict[str, Any]) -> bytes:
+        import json
+
+        from . import __version__
+
+        return json.dumps({"options": options, "version": __version__}, sort_keys=True, default=str).encode()
+
+    def key_of_layer(self, gdf: Any, options: dict[str, Any]) -> str:
+        """Key of an in-memory layer: its CRS, geometries (WKB) and attribute columns, and the options."""
+        import pandas as pd
+        import shapely
+
+        cols = [c for c in gdf.columns if c != gdf.geometry.name]
+        try:
+            attrs = pd.util.hash_pandas_object(gdf[cols], index=False).to_numpy().tobytes() if cols else b""
+        except TypeError:  # unhashable cells (lists ...): their text
+            attrs = gdf[cols].astype(str).to_csv(index=False).encode()
+        wkb = shapely.to_wkb(gdf.geometry.to_numpy())
+        return self._digest([str(gdf.crs).encode(), ",".join(map(str, cols)).encode(), attrs,
+                             b"".join(wkb), self._options(options)])
+
+    def key_of_file(self, path: Any, options: dict[str, Any]) -> str:
+        """Key of a file: its bytes (SHA-256, read in 1 MB blocks) and the options."""
+        import hashlib
+
+        h = hashlib.sha256()
+        with open(path, "rb") as fh:
+            for block in iter(lambda: fh.read(1 << 20), b""):
+                h.update(block)
+        return self._digest([h.digest(), self._options(options)])
+
+    def load(self, key: str) -> dict[str, Any] | None:
+        """The arrays stored under ``key``, or None."""
+        import json
+
+        p = self.path(key)
+        if not p.is_file():
+            return None
+        try:
+            with np.load(p, allow_pickle=False) as z:
+                out: dict[str, Any] = {k: z[k] for k in z.files if k != "meta"}
+                meta = json.loads(str(z["meta"]))
+        except (OSError, ValueError, KeyError) as exc:
+            log.warning("road-graph cache %s unreadable (%s); building the graph again", p, exc)
+            return None
+        for rec in meta.get("parts", []):
+            rec["bbox"] = tuple(rec["bbox"])
+        out["meta"] = meta
+        return out
+
+    def save(self, key: str, arrays: dict[str, Any]) -> None:
+        """Store ``arrays`` under ``key`` (atomic); a write error is logged, never raised."""
+        import json
+        import os
+        import tempfile
+
+        try:
+            self.folder.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(dir=self.folder, suffix=".npz.tmp")
+            with os.fdopen(fd, "wb") as fh:
+                np.savez(fh, meta=np.array(json.dumps(arrays["meta"])),
+                         **{k: v for k, v in arrays.items() if k != "meta"})
+            os.replace(tmp, self.path(key))
+        except OSError as exc:
+            log.warning("road-graph cache %s not written (%s)", self.folder, exc)
 
 
 class _Chains:
@@ -464,6 +633,24 @@ class _Chains:
                                (self.B[ce] - self.B[cs])[bwd_ok]]
         self.base_chain = np.r_[np.full(int(direct.sum()), -1), chain[cs][fwd_ok], chain[cs][bwd_ok]]
         self.n_core = int(core.sum())
+
+    _FIELDS = ("node", "chain", "core", "starts", "F", "MF", "B", "MB", "ends", "slot", "base_rows",
+               "base_cols", "base_vals", "base_chain")
+
+    def to_arrays(self, prefix: str) -> dict[str, np.ndarray]:
+        """The chain index as named arrays (for the disk cache)."""
+        return {f"{prefix}{k}": getattr(self, k) for k in self._FIELDS}
+
+    @classmethod
+    def from_arrays(cls, arrays: dict[str, Any], prefix: str) -> _Chains | None:
+        """The chain index stored by :meth:`to_arrays`, or None when absent."""
+        if f"{prefix}node" not in arrays:
+            return None
+        obj = cls.__new__(cls)
+        for k in cls._FIELDS:
+            setattr(obj, k, arrays[f"{prefix}{k}"])
+        obj.n_core = int(obj.core.sum())
+        return obj
 
     @staticmethod
     def _cum(step: np.ndarray, starts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

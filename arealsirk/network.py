@@ -23,6 +23,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import cache as _memo
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -47,6 +48,7 @@ log = logging.getLogger("arealsirk")
 
 __all__ = [
     "SNAP_REASONS",
+    "RoadGraph",
     "SnapResult",
     "as_land",
     "check_build_parameters",
@@ -90,6 +92,7 @@ def graph_from_roads(
     land: Any = None,
     parameters: Mapping[str, Any] | None = None,
     connect_ferries_m: float | None = None,
+    cache: bool | str | Path | None = None,
     crs: Any = None,
     file: object = None,
     layer: str | None = None,
@@ -143,6 +146,11 @@ def graph_from_roads(
         ``graph.graph["parameters"]`` for :func:`snap` and :mod:`arealsirk.proximity`).
     connect_ferries_m
         Metres within which a ferry end is joined to a road (default ``readers.ferry_connect_m``).
+    cache
+        Keep the built graph on disk, keyed by a hash of the layer (geometries and the columns
+        used) and of every option and override: ``True`` uses ``$AREALSIRK_CACHE_DIR`` or
+        ``~/.cache/arealsirk``, a path uses that folder; None/False (default) builds in memory
+        only.  A hit skips the noding entirely (see :class:`RoadGraph`).
     crs
         Analysis CRS (default ``crs.analysis_epsg``).
     file, layer
@@ -160,8 +168,6 @@ def graph_from_roads(
         ``land_tolerance_m``, ``snap_candidates``, ``service_area_buffer_m``, ``parameters``
         and, with ``keep="largest"``, ``dropped``.
     """
-    import networkx as nx
-    import shapely
 
     from ._validate import validate_layer
 
@@ -171,14 +177,151 @@ def graph_from_roads(
     tol = _value("network.node_tolerance_m", tolerance, "tolerance", params)
     if keep not in ("largest", "all"):
         raise InputError(f"keep must be 'largest' or 'all', got {keep!r}")
-    gdf, ferry = _car_rows(gdf, include_ferries, at)
+    options = {"speed_column": speed_column, "category_column": category_column,
+               "oneway_column": oneway_column, "tolerance": tol, "include_ferries": bool(include_ferries),
+               "node_shared_vertices": bool(node_shared_vertices), "max_edge_length": max_edge_length,
+               "keep": keep, "connect_ferries_m": connect_ferries_m, "parameters": params}
+    from ._graph import disk_cache
+
+    store = disk_cache(cache)
+    key = store.key_of_layer(gdf, options) if store is not None else None
+    arrays = store.load(key) if store is not None else None
+    if arrays is not None:
+        log.info("%sroad graph loaded from the cache (%s)", at, store.path(key))
+    else:
+        arrays = _road_arrays(gdf, options, params, at)
+    G = RoadGraph(arrays, name="roads" if layer is None else str(layer))
+    if store is not None and "chains_travel_time_node" not in arrays:
+        from ._graph import chain_arrays
+
+        arrays.update(chain_arrays(G))  # stored too: a cached graph answers its first query at once
+        store.save(key, arrays)
+    if "dropped" in G.graph:
+        _log_dropped(G.graph["dropped"], strongly=True)
+    _finish_graph(G, G.graph["parts"], land, params, at)
+    return G
+
+
+def RoadGraph(arrays: dict[str, Any], *, name: str = "roads") -> nx.MultiDiGraph:  # noqa: N802
+    """A :class:`networkx.MultiDiGraph` of a road layer whose networkx structure is built on first use.
+
+    ``arrays`` (from the noding in :func:`graph_from_roads`, or the disk cache) hold the nodes,
+    the directed edges and the road pieces as numpy arrays.  The prepared scipy form that every
+    shortest-path routine uses is built straight from them (:func:`arealsirk._graph.from_arrays`), so a
+    graph that is only routed on never builds networkx dictionaries -- the slowest step of
+    building a national graph (3.7 of 7 s on N1000).  The first use of the networkx API
+    (``G.nodes``, ``G.edges``, ``G[u]``, networkx algorithms) builds them, with the same node
+    ids and attributes; ``len(G)``, ``number_of_nodes()`` and ``number_of_edges()`` do not.
+    """
+    graph = _road_graph_class()()
+    graph._set_arrays(arrays, name)
+    return graph
+
+
+@_memo
+def _road_graph_class() -> type:
+    """The lazily materialised MultiDiGraph subclass (defined on first use: networkx imports late)."""
+    import inspect
+
+    import networkx as nx
+
+    def base(cls: type, attr: str) -> Any:
+        try:
+            d = inspect.getattr_static(cls, attr)
+        except AttributeError:
+            return None
+        return d if hasattr(d, "__set__") else None
+
+    class _Lazy:
+        """``_adj``/``_succ``/``_pred``/``_node``: build the networkx dicts before the first read."""
+
+        def __init__(self, name: str, setter: Any) -> None:
+            self.name, self.setter = name, setter
+
+        def __get__(self, obj: Any, objtype: Any = None) -> Any:
+            if obj is None:
+                return self
+            od = obj.__dict__
+            if od.get("_arrays") is not None:
+                obj._materialise()
+            return od[self.name]
+
+        def __set__(self, obj: Any, value: Any) -> None:
+            if self.setter is not None:
+                self.setter.__set__(obj, value)
+            else:
+                obj.__dict__[self.name] = value
+                if self.name == "_adj":
+                    obj.__dict__["_succ"] = value
+
+    adj = _Lazy("_adj", base(nx.DiGraph, "_adj"))
+
+    class _RoadGraph(nx.MultiDiGraph):
+        _adj = adj
+        _succ = _Lazy("_succ", base(nx.DiGraph, "_succ"))
+        _pred = _Lazy("_pred", base(nx.DiGraph, "_pred"))
+        _node = _Lazy("_node", base(nx.Graph, "_node"))
+
+        def __init__(self, *args: Any, **kw: Any) -> None:
+            self.__dict__["_arrays"] = None
+            super().__init__(*args, **kw)
+
+        def _set_arrays(self, arrays: dict[str, Any], name: str) -> None:
+            meta = arrays["meta"]
+            self.graph.update(crs=meta["crs"], name=name, parts=meta["parts"], build=meta["build"])
+            if "dropped" in meta:
+                self.graph["dropped"] = meta["dropped"]
+            self.__dict__["road_arrays"] = arrays
+            self.__dict__["_counts"] = (len(arrays["used"]), len(arrays["tail"]))
+            self.__dict__["_arrays"] = arrays
+
+        @property
+        def pending_counts(self) -> tuple[int, int] | None:
+            """(nodes, edges) while the networkx dicts are not built yet, else None."""
+            return self.__dict__["_counts"] if self.__dict__.get("_arrays") is not None else None
+
+        def _materialise(self) -> None:
+            a = self.__dict__["_arrays"]
+            self.__dict__["_arrays"] = None
+            xy, part, snappable = a["node_xy"], a["part_of"], a["snappable"]
+            self.add_nodes_from((i, {"x": float(xy[i, 0]), "y": float(xy[i, 1]), "part": int(part[i]),
+                                     **({} if snappable[i] else {"snap": False})})
+                                for i in a["used"].tolist())
+            _add_edges(self, a)
+
+        def number_of_nodes(self) -> int:
+            pc = self.pending_counts
+            return pc[0] if pc is not None else super().number_of_nodes()
+
+        def __len__(self) -> int:
+            return self.number_of_nodes()
+
+        def number_of_edges(self, u: Any = None, v: Any = None) -> int:
+            pc = self.pending_counts
+            if pc is not None and u is None and v is None:
+                return pc[1]
+            return super().number_of_edges(u, v)
+
+    _RoadGraph.__name__ = _RoadGraph.__qualname__ = "RoadGraph"
+    return _RoadGraph
+
+
+def _road_arrays(gdf: Any, options: dict[str, Any], params: dict[str, float], at: str) -> dict[str, Any]:
+    """The road layer as graph arrays (vectorised noding, no networkx): see :class:`RoadGraph`."""
+    import shapely
+
+    tol, keep = options["tolerance"], options["keep"]
+    speed_column, category_column = options["speed_column"], options["category_column"]
+    connect_ferries_m, max_edge_length = options["connect_ferries_m"], options["max_edge_length"]
+    n_lines = len(gdf)
+    gdf, ferry = _car_rows(gdf, options["include_ferries"], at)
     speed = _speeds(gdf, speed_column, category_column, at, params)
     wait = np.zeros(len(gdf))
     if ferry.any():
         speed[ferry] = _value("network.ferry_speed_kph", None, "network.ferry_speed_kph", params,
                               exclusive_minimum=True)
         wait[ferry] = 60.0 * _value("network.ferry_wait_min", None, "network.ferry_wait_min", params)
-    direction = _oneway(gdf, oneway_column, at)
+    direction = _oneway(gdf, options["oneway_column"], at)
     cat = (gdf[category_column].astype("string").fillna("").to_numpy(dtype=object)
            if category_column and category_column in gdf.columns else np.full(len(gdf), "", dtype=object))
 
@@ -197,7 +340,7 @@ def graph_from_roads(
     # ---- split lines at vertices they share with another line (N1000 junctions), and where
     #      another line's end touches their interior
     n_shared = 0
-    if node_shared_vertices:
+    if options["node_shared_vertices"]:
         parts, row, n_shared = _split_at_shared_vertices(parts, row, tol)
     parts, row, n_split = _split_at_touching_ends(parts, row, tol)
     max_edge = _value("network.max_edge_m", max_edge_length, "max_edge_length", params)
@@ -207,8 +350,7 @@ def graph_from_roads(
     parts, row = _split_rings(parts, row, tol)
 
     # ---- node the ends: ends within tol share one node
-    ends = np.vstack([shapely.get_coordinates(shapely.get_point(parts, 0)),
-                      shapely.get_coordinates(shapely.get_point(parts, -1))])
+    ends = np.vstack(_end_xy(parts))
     label, node_xy, n_merged = _cluster_points(ends, tol)
     u, v = label[: len(parts)], label[len(parts):]
     length = shapely.length(parts)
@@ -223,58 +365,74 @@ def graph_from_roads(
     wait_s = float(wait[ferry].max()) if ferry.any() else 0.0
     e, node_xy, snappable = _directed_edges(u, v, length, speed[row], direction[row], ferry[row], wait_s,
                                             node_xy)
-    n_nodes_all, n_edges_all = len(np.unique(np.r_[e["tail"], e["head"]])), len(e["seg"])
+    n_nodes_all, n_edges_all = len(_used(e["tail"], e["head"], len(node_xy))), len(e["seg"])
     report = None
     if keep == "largest":
         e_len = np.where(e["seg"] >= 0, length[e["seg"]], 0.0)
         keep_e, report = _largest_scc_edges(e["tail"], e["head"], e_len, len(node_xy))
         e = {k: a[keep_e] for k, a in e.items()}
     part_of, records = _parts(e, length, ferry[row], node_xy)
-    G = nx.MultiDiGraph()
-    G.graph["crs"] = gdf.crs.to_string()
-    G.graph["name"] = "roads" if layer is None else str(layer)
-    used = np.unique(np.r_[e["tail"], e["head"]])
-    G.add_nodes_from((int(i), {"x": float(node_xy[i, 0]), "y": float(node_xy[i, 1]), "part": int(part_of[i]),
-                               **({} if snappable[i] else {"snap": False})}) for i in used)
-    _add_edges(G, e, parts, row, length, speed, cat, ferry, direction, node_xy)
-    G.graph["build"] = {"lines_in": len(roads), "segments": len(parts), "split_at_touching_ends": n_split,
-                        "split_at_shared_vertices": n_shared, "ends_merged": n_merged,
-                        "nodes": n_nodes_all, "edges": n_edges_all, "tolerance_m": tol,
-                        "ferry_segments": int(ferry[row].sum())}
+    build = {"lines_in": n_lines, "segments": len(parts), "split_at_touching_ends": n_split,
+             "split_at_shared_vertices": n_shared, "ends_merged": n_merged,
+             "nodes": n_nodes_all, "edges": n_edges_all, "tolerance_m": tol,
+             "ferry_segments": int(ferry[row].sum())}
     log.info("%sroad graph: %d lines -> %d segments (%d splits at shared vertices, %d where an end "
-             "touches a line), %d nodes, %d directed edges, %d ferry segment(s)", at, len(roads), len(parts),
+             "touches a line), %d nodes, %d directed edges, %d ferry segment(s)", at, n_lines, len(parts),
              n_shared, n_split, n_nodes_all, n_edges_all, int(ferry[row].sum()))
+    coords, coord_piece = shapely.get_coordinates(parts, return_index=True)
+    meta = {"crs": gdf.crs.to_string(), "parts": records, "build": build}
     if report is not None:
-        G.graph["dropped"] = report
-        _log_dropped(report, strongly=True)
-    _finish_graph(G, records, land, params, at)
-    return G
+        meta["dropped"] = report
+    return {"node_xy": node_xy, "used": _used(e["tail"], e["head"], len(node_xy)), "part_of": part_of,
+            "snappable": snappable, **{k: e[k] for k in ("tail", "head", "seg", "rev", "tt")},
+            "length": length, "speed": speed[row], "cat": cat[row].astype(str), "ferry": ferry[row],
+            "oneway": direction[row] != 0, "row": row, "coords": coords, "coord_piece": coord_piece,
+            "meta": meta}
 
 
-def _add_edges(G: Any, e: dict[str, np.ndarray], parts: np.ndarray, row: np.ndarray, length: np.ndarray,
-               speed: np.ndarray, cat: np.ndarray, ferry: np.ndarray, direction: np.ndarray,
-               node_xy: np.ndarray) -> None:
-    """Add the directed edges to ``G`` with their attributes.  Boarding and alighting edges between a
-    quay and its ferry-side twin: 0 m, ``ferry`` True, ``quay`` "board" (the ferry wait) or "alight" (0 s)."""
+def _add_edges(G: Any, a: dict[str, Any]) -> None:
+    """Add the directed edges of the arrays ``a`` (see :class:`RoadGraph`) to ``G`` with their attributes.
+    Boarding and alighting edges between a quay and its ferry-side twin: 0 m, ``ferry`` True,
+    ``quay`` "board" (the ferry wait) or "alight" (0 s)."""
     import shapely
 
-    real = e["seg"] >= 0
-    seg = e["seg"][real]
-    geoms = np.where(e["rev"][real], shapely.reverse(parts[seg]), parts[seg])
-    r = row[seg]
+    pieces = shapely.linestrings(a["coords"], indices=a["coord_piece"])
+    real = a["seg"] >= 0
+    seg = a["seg"][real]
+    geoms = np.where(a["rev"][real], shapely.reverse(pieces[seg]), pieces[seg])
     G.add_edges_from(
-        (a, b, {"length": float(length[k]), "speed_kph": float(speed[ri]), "travel_time": t,
-                "road_index": ri, "vegkategori": c, "ferry": bool(f), "oneway": bool(o), "geometry": g})
-        for a, b, k, t, ri, c, f, o, g in zip(
-            e["tail"][real].tolist(), e["head"][real].tolist(), seg.tolist(), e["tt"][real].tolist(),
-            r.tolist(), cat[r].tolist(), ferry[r].tolist(), (direction[r] != 0).tolist(), geoms, strict=True))
+        (u, v, {"length": ln, "speed_kph": sp, "travel_time": t, "road_index": ri, "vegkategori": c,
+                "ferry": f, "oneway": o, "geometry": g})
+        for u, v, ln, sp, t, ri, c, f, o, g in zip(
+            a["tail"][real].tolist(), a["head"][real].tolist(), a["length"][seg].tolist(),
+            a["speed"][seg].tolist(), a["tt"][real].tolist(), a["row"][seg].tolist(), a["cat"][seg].tolist(),
+            a["ferry"][seg].tolist(), a["oneway"][seg].tolist(), geoms, strict=True))
     if (~real).any():
-        tl, hd, tt = e["tail"][~real], e["head"][~real], e["tt"][~real]
-        pts = shapely.linestrings(np.stack([node_xy[tl], node_xy[hd]], axis=1))
+        xy = a["node_xy"]
+        tl, hd, tt = a["tail"][~real], a["head"][~real], a["tt"][~real]
+        pts = shapely.linestrings(np.stack([xy[tl], xy[hd]], axis=1))
         G.add_edges_from(
-            (a, b, {"length": 0.0, "speed_kph": 0.0, "travel_time": t, "road_index": -1, "vegkategori": "",
+            (u, v, {"length": 0.0, "speed_kph": 0.0, "travel_time": t, "road_index": -1, "vegkategori": "",
                     "ferry": True, "quay": "board" if t > 0 else "alight", "oneway": True, "geometry": g})
-            for a, b, t, g in zip(tl.tolist(), hd.tolist(), tt.tolist(), pts, strict=True))
+            for u, v, t, g in zip(tl.tolist(), hd.tolist(), tt.tolist(), pts, strict=True))
+
+
+def _end_xy(parts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """First and last coordinates of single-part lines (faster than ``shapely.get_point``)."""
+    import shapely
+
+    xy = shapely.get_coordinates(parts)
+    last = np.cumsum(shapely.get_num_coordinates(parts)) - 1
+    first = np.r_[0, last[:-1] + 1]
+    return xy[first], xy[last]
+
+
+def _used(tail: np.ndarray, head: np.ndarray, n: int) -> np.ndarray:
+    """Sorted distinct node ids of edges (a mask: faster than ``np.unique`` on big graphs)."""
+    mask = np.zeros(n, dtype=bool)
+    mask[tail] = True
+    mask[head] = True
+    return np.flatnonzero(mask)
 
 
 def _split_rings(parts: np.ndarray, row: np.ndarray, tol: float) -> tuple[np.ndarray, np.ndarray]:
@@ -283,8 +441,7 @@ def _split_rings(parts: np.ndarray, row: np.ndarray, tol: float) -> tuple[np.nda
     import shapely
     from shapely.ops import substring
 
-    xy0 = shapely.get_coordinates(shapely.get_point(parts, 0))
-    xy1 = shapely.get_coordinates(shapely.get_point(parts, -1))
+    xy0, xy1 = _end_xy(parts)
     length = shapely.length(parts)
     ring = (np.hypot(*(xy0 - xy1).T) <= tol) & (length > 2 * tol)
     if not ring.any():
@@ -382,14 +539,19 @@ def _parts(e: dict[str, np.ndarray], length: np.ndarray, ferry_seg: np.ndarray, 
     """
     from ._graph import components
 
-    used = np.unique(np.r_[e["tail"], e["head"]])
+    used = _used(e["tail"], e["head"], len(node_xy))
     remap = np.full(len(node_xy), -1, dtype=np.int64)
     remap[used] = np.arange(len(used))
     label, core = components(len(used), remap[e["tail"]], remap[e["head"]])
     k = int(label.max()) + 1 if len(label) else 0
-    segs, first_edge = np.unique(e["seg"], return_index=True)  # each undirected piece once
-    real = segs >= 0  # boarding/alighting edges (-1) have no length
-    segs, first_edge = segs[real], first_edge[real]
+    # each undirected piece once: its forward copy, else its reversed copy (boarding/alighting
+    # edges, seg -1, have no length)
+    first = np.full(len(length), -1, dtype=np.int64)
+    for mask in (e["rev"] & (e["seg"] >= 0), ~e["rev"] & (e["seg"] >= 0)):
+        idx = np.flatnonzero(mask)
+        first[e["seg"][idx]] = idx
+    segs = np.flatnonzero(first >= 0)
+    first_edge = first[segs]
     seg_part = label[remap[e["tail"][first_edge]]]
     km = np.bincount(seg_part, length[segs], minlength=k) / 1000.0
     fkm = np.bincount(seg_part, np.where(ferry_seg[segs], length[segs], 0.0), minlength=k) / 1000.0
@@ -432,6 +594,8 @@ def _finish_graph(G: Any, records: list[dict[str, Any]], land: Any, params: dict
 
 def _network_parameters(parameters: Mapping[str, Any] | None) -> dict[str, float]:
     """The validated overrides (every key must be a defaults-table key) that concern the network."""
+    if parameters is None:
+        return {}
     from .resources import check_parameters
 
     checked = check_parameters(parameters)
@@ -502,7 +666,7 @@ def _largest_scc_edges(tail: np.ndarray, head: np.ndarray, length: np.ndarray, n
     import scipy.sparse as sp
     from scipy.sparse.csgraph import connected_components
 
-    used = np.unique(np.r_[tail, head])
+    used = _used(tail, head, n)
     adj = sp.csr_matrix((np.ones(len(tail)), (tail, head)), shape=(n, n))
     k_all, label = connected_components(adj, directed=True, connection="strong")
     counts = np.bincount(label[used], minlength=k_all)
@@ -649,7 +813,7 @@ def _cut_long_parts(parts: np.ndarray, row: np.ndarray, max_edge: float) -> tupl
     step = np.r_[0.0, np.hypot(*np.diff(xy, axis=0).T)]
     step[first] = 0.0
     cum = np.cumsum(step)
-    along = cum - np.repeat(cum[first], np.bincount(pid, minlength=int(pid.max()) + 1)[np.unique(pid)])
+    along = cum - np.repeat(cum[first], np.diff(np.r_[np.flatnonzero(first), len(pid)]))
     bucket = np.floor(along / max_edge)
     bucket[last] = np.r_[bucket[0], bucket[:-1]][last]  # the end vertex closes the last piece
     starts = first | (np.r_[True, bucket[1:] != bucket[:-1]])
@@ -671,7 +835,7 @@ def _split_at_touching_ends(parts: np.ndarray, row: np.ndarray, tol: float
     from shapely.ops import substring
 
     m = len(parts)
-    ends = np.r_[shapely.get_point(parts, 0), shapely.get_point(parts, -1)]
+    ends = shapely.points(np.vstack(_end_xy(parts)))
     owner = np.r_[np.arange(m), np.arange(m)]
     tree = shapely.STRtree(parts)
     pi, li = tree.query(ends, predicate="dwithin", distance=max(tol, 1e-9))

@@ -59,6 +59,10 @@ def clear_cache(graph: nx.Graph | None = None) -> None:
 
 
 def _is_layer(obj: Any) -> bool:
+    import sys
+
+    if "geopandas" not in sys.modules:  # no GeoDataFrame can exist: skip the 1 s import
+        return False
     import geopandas as gpd
 
     return isinstance(obj, (gpd.GeoDataFrame, gpd.GeoSeries))
@@ -84,9 +88,9 @@ def _resolve(graph: Any, pg: PreparedGraph, items: Any, weight: str, what: str, 
              max_snap: float | None, parameters: Mapping[str, Any] | None = None
              ) -> tuple[np.ndarray, np.ndarray]:
     """Matrix positions and access costs of node ids or a layer to snap."""
-    import geopandas as gpd
-
     if _is_layer(items):
+        import geopandas as gpd
+
         from .network import snap
 
         layer = items if isinstance(items, gpd.GeoDataFrame) else gpd.GeoDataFrame(geometry=items)

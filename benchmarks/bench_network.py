@@ -13,6 +13,11 @@ Graphs: Kartverket N1000 roads of all Norway (real), the same densified to >= 20
 nodes (a vertex every 300 m, like unsimplified OSM or finely segmented Elveg), and a
 perturbed 450 x 450 grid (202 500 nodes; the worst case: no degree-2 chains at all).
 Results are cross-checked, not only timed.
+
+``--prep`` runs only the preparation benchmark (issue 19): the national N1000 layer file to the
+first OD answer, each run in a fresh process (imports done before the clock starts; the whole
+process time is shown too), for the code on ``--today`` (default ``../main``, the code before
+this change) and this checkout without cache, writing the cache, and reading it.
 """
 
 from __future__ import annotations
@@ -207,10 +212,78 @@ def many_to_few(name: str, G, people: gpd.GeoDataFrame, n_cand: int, rng) -> Non
           f"{np.average(np.where(np.isfinite(cost), cost, 0), weights=w) / 60:.1f} min")
 
 
+_PREP_CHILD = r"""
+import json, sys, time
+t00 = time.perf_counter()
+mode, cache, path = sys.argv[1], sys.argv[2], sys.argv[3]
+import numpy as np, scipy.sparse, scipy.sparse.csgraph, scipy.spatial, networkx, shapely, geopandas, pyogrio
+from arealsirk.readers import read_road_graph
+from arealsirk.proximity import od_matrix
+t0 = time.perf_counter()
+if mode == "today":
+    G = read_road_graph(path, layer="Veglenke", include_ferries=True)
+    ids = list(G.nodes)
+else:
+    G = read_road_graph(path, layer="Veglenke", cache=False if cache == "-" else cache)
+    ids = G.road_arrays["used"].tolist()
+t1 = time.perf_counter()
+rng = np.random.default_rng(0)
+src = [ids[i] for i in rng.choice(len(ids), 10)]
+tgt = [ids[i] for i in rng.choice(len(ids), 10)]
+D = od_matrix(G, src, tgt)
+t2 = time.perf_counter()
+print(json.dumps({"graph": t1 - t0, "first_od": t2 - t1, "total": t2 - t0, "process": t2 - t00,
+                  "nodes": G.number_of_nodes(), "finite": int(np.isfinite(D).sum())}))
+"""
+
+
+def prep_benchmark(today: Path, repeat: int = 3) -> None:
+    """National N1000 layer file -> first OD answer (10 x 10), fresh process per run."""
+    import json
+    import os
+    import subprocess
+    import tempfile
+
+    path = shared_data_dir() / "n1000_kartverket" / "n1000_transport_admin.gpkg"
+    here = Path(__file__).resolve().parent.parent
+    py = sys.executable
+    cache = Path(tempfile.mkdtemp(prefix="arealsirk-bench-cache-"))
+
+    def run(mode: str, root: Path, cache_arg: str) -> dict:
+        env = {**os.environ, "PYTHONPATH": str(root)}
+        out = subprocess.run([py, "-c", _PREP_CHILD, mode, cache_arg, str(path)], env=env, check=True,
+                             capture_output=True, text=True).stdout
+        return json.loads(out.strip().splitlines()[-1])
+
+    print(f"\n[preparation] {path.name} layer Veglenke -> first OD answer (10 x 10); fresh process per run, "
+          "imports before the clock")
+    print(f"  {'run':44s} {'graph':>7s} {'1st OD':>7s} {'total':>7s} {'process':>8s}  nodes")
+    rows = [("today (" + str(today) + ", ferries on)", "today", today, "-")] * repeat
+    rows += [("this checkout, no cache", "new", here, "-")] * repeat
+    rows += [("this checkout, cold: build + write cache", "new", here, str(cache))]
+    rows += [("this checkout, cached", "new", here, str(cache))] * repeat
+    for label, mode, root, c in rows:
+        r = run(mode, root, c)
+        print(f"  {label:44s} {r['graph']:7.2f} {r['first_od']:7.2f} {r['total']:7.2f} {r['process']:8.2f}  "
+              f"{r['nodes']}")
+    print("  TARGETS: <= 3 s cold (no cache), <= 0.5 s cached (column 'total')")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--quick", action="store_true")
+    ap.add_argument("--prep", action="store_true", help="only the preparation benchmark")
+    ap.add_argument("--today", type=Path, default=Path(__file__).resolve().parent.parent.parent / "main",
+                    help="checkout of the code to compare with (default ../main)")
     args = ap.parse_args()
+    if args.prep:
+        import os
+
+        print("arealsirk network preparation benchmark", time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()))
+        print(f"machine: {os.cpu_count()} cores, load average {os.getloadavg()[0]:.2f}")
+        prep_benchmark(args.today)
+        print(f"load average at the end {os.getloadavg()[0]:.2f}")
+        return
     rng = np.random.default_rng(2026)
     print("arealsirk network benchmark", time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()))
     import os
