@@ -549,6 +549,55 @@ def _site_messages(sel: pd.DataFrame, mix: pd.DataFrame, benefit_cols: list[str]
     return out
 
 
+def _viable_sites(
+    profile: Profile,
+    sites: gpd.GeoDataFrame,
+    allowed: np.ndarray,
+    q: np.ndarray,
+    min_t: float,
+    count: int | None,
+    n_ex: int,
+    lim_list: list[tuple[str, float, str]],
+    lim_all: str,
+) -> tuple[np.ndarray, list[str]]:
+    """Columns of the sites that can open: existing plants, and new sites with at least ``min_t``
+    within the haul limits (``allowed``: source x site).  Raises when none can, or fewer than
+    ``count`` needs."""
+    is_new = ~sites["existing"].to_numpy(dtype=bool)
+    supply_near = (q[:, None] * allowed).sum(axis=0)
+    viable = ~is_new | (supply_near >= min_t)
+    if is_new.any() and not viable[is_new].any() and n_ex == 0:
+        j = int(np.argmax(np.where(is_new, supply_near, -1)))
+        raise InfeasibleError(
+            f"{profile.min_key}={min_t:g} t/yr: no candidate site can reach it within "
+            f"the haul limits ({lim_all}); the best candidate '{sites['id'].iloc[j]}' has "
+            f"{supply_near[j]:,.0f} t/yr within reach. Lower "
+            f"{profile.min_key}, raise max_km or add candidates"
+        )
+    messages: list[str] = []
+    dropped = np.flatnonzero(is_new & ~viable)
+    if dropped.size:
+        messages.append(
+            Message(
+                "feedstock.too_small",
+                n=int(dropped.size),
+                min_key=profile.min_key,
+                min_t=float(min_t),
+                limits=lim_list,
+                ids=", ".join(sites["id"].iloc[dropped].astype(str)[:10]),
+            )
+        )
+    keep_cols = np.flatnonzero(viable)
+    n_new_viable = int(is_new[keep_cols].sum())
+    if count is not None and count - n_ex > n_new_viable:
+        raise InfeasibleError(
+            f"count={count}: only {n_new_viable} new site(s) can reach {profile.min_key}="
+            f"{min_t:g} t/yr within the haul limits ({lim_all}) (plus {n_ex} existing); lower count, "
+            f"{profile.min_key} or raise max_km"
+        )
+    return keep_cols, messages
+
+
 def run_profile(profile: Profile, args: Mapping[str, Any]) -> WorkflowResult:
     """Run :func:`site_feedstock` with the arguments of a public wrapper (its ``locals()``).
 
@@ -637,36 +686,8 @@ def site_feedstock(
     km = od_snapped(graph, src_snap, site_snap, weight="length") / 1000.0
     minutes = od_snapped(graph, src_snap, site_snap, weight="travel_time") / 60.0
     allowed = km <= lim[:, None]
-    supply_near = (q[:, None] * allowed).sum(axis=0)
-    viable = ~is_new | (supply_near >= min_t)
-    if is_new.any() and not viable[is_new].any() and n_ex == 0:
-        j = int(np.argmax(np.where(is_new, supply_near, -1)))
-        raise InfeasibleError(
-            f"{profile.min_key}={min_t:g} t/yr: no candidate site can reach it within "
-            f"the haul limits ({lim_all}); the best candidate '{sites['id'].iloc[j]}' has "
-            f"{supply_near[j]:,.0f} t/yr within reach. Lower "
-            f"{profile.min_key}, raise max_km or add candidates"
-        )
-    dropped = np.flatnonzero(is_new & ~viable)
-    if dropped.size:
-        messages.append(
-            Message(
-                "feedstock.too_small",
-                n=int(dropped.size),
-                min_key=profile.min_key,
-                min_t=float(min_t),
-                limits=lim_list,
-                ids=", ".join(sites["id"].iloc[dropped].astype(str)[:10]),
-            )
-        )
-    keep_cols = np.flatnonzero(viable)
-    n_new_viable = int(is_new[keep_cols].sum())
-    if count is not None and count - n_ex > n_new_viable:
-        raise InfeasibleError(
-            f"count={count}: only {n_new_viable} new site(s) can reach {profile.min_key}="
-            f"{min_t:g} t/yr within the haul limits ({lim_all}) (plus {n_ex} existing); lower count, "
-            f"{profile.min_key} or raise max_km"
-        )
+    keep_cols, msgs = _viable_sites(profile, sites, allowed, q, min_t, count, n_ex, lim_list, lim_all)
+    messages += msgs
     sub_allowed = allowed[:, keep_cols]
     # model: columns = viable sites + one 'not collected' column
     penalty, penalty_key = _penalty_km(profile, lim, params)
