@@ -319,6 +319,285 @@ def _uncollected_category(km_open: np.ndarray, lim: np.ndarray, reasons: np.ndar
     return cat
 
 
+def _allocation(
+    profile: Profile,
+    src: gpd.GeoDataFrame,
+    sites: gpd.GeoDataFrame,
+    rows: np.ndarray,
+    site_idx: np.ndarray,
+    vals: np.ndarray,
+    km: np.ndarray,
+    minutes: np.ndarray,
+    params: Mapping[str, Any],
+) -> gpd.GeoDataFrame:
+    """One line per (source, plant) flow of the solution: tonnes, km, minutes, tonne-km, CO2,
+    truck trips and the profile's benefits."""
+    import geopandas as gpd
+    import pandas as pd
+
+    alloc = pd.DataFrame(
+        {
+            "source_id": src["id"].to_numpy()[rows],
+            "site_id": sites["id"].to_numpy()[site_idx],
+            "facility_type": profile.facility_type,
+            "kind": src["kind"].to_numpy()[rows],
+            "quantity": vals,
+            "unit": "t/yr",
+            "distance_km": km[rows, site_idx],
+            "travel_min": minutes[rows, site_idx],
+            "kommunenummer": src["kommunenummer"].to_numpy()[rows],
+        }
+    )
+    alloc["tonne_km"] = alloc["quantity"] * alloc["distance_km"]
+    alloc["co2_t"] = transport_co2_t(alloc["tonne_km"].to_numpy(), params)
+    alloc["truck_trips"] = [
+        v / payload_t(k, params) for k, v in zip(alloc["kind"], alloc["quantity"], strict=True)
+    ]
+    for col, values in profile.benefits(alloc, params).items():
+        alloc[col] = values
+    sx, sy = src.geometry.x.to_numpy(), src.geometry.y.to_numpy()
+    tx, ty = sites.geometry.x.to_numpy(), sites.geometry.y.to_numpy()
+    return gpd.GeoDataFrame(
+        alloc,
+        geometry=[line((sx[i], sy[i]), (tx[j], ty[j])) for i, j in zip(rows, site_idx, strict=True)],
+        crs=src.crs,
+    )
+
+
+def _selected_sites(
+    profile: Profile,
+    sites: gpd.GeoDataFrame,
+    open_idx: np.ndarray,
+    allocation: pd.DataFrame,
+    kom: gpd.GeoDataFrame | None,
+    params: Mapping[str, Any],
+) -> tuple[gpd.GeoDataFrame, list[str]]:
+    """The open plants with their figures (feedstock, benefits, tonne-km, CO2, trips, utilisation,
+    mean km) and the names of the benefit columns."""
+    import geopandas as gpd
+
+    benefit_cols = [c for c in ("methane_nm3", "energy_gwh", "reused_t") if c in allocation.columns]
+    agg = allocation.groupby("site_id").agg(
+        feedstock_t=("quantity", "sum"),
+        tonne_km=("tonne_km", "sum"),
+        co2_t=("co2_t", "sum"),
+        truck_trips=("truck_trips", "sum"),
+        **{c: (c, "sum") for c in benefit_cols},
+    )
+    sel = sites.iloc[open_idx].copy().reset_index(drop=True)
+    sel["facility_type"] = profile.facility_type
+    sel["kommunenummer"] = kommune_of(sel, kom).to_numpy()
+    for c in ["feedstock_t", *benefit_cols, "tonne_km", "co2_t", "truck_trips"]:
+        sel[c] = sel["id"].map(agg[c]).fillna(0.0).to_numpy(dtype=float)
+    sel["utilisation"] = sel["feedstock_t"] / sel["capacity_t"]
+    sel["mean_km"] = np.where(
+        sel["feedstock_t"] > 0, sel["tonne_km"] / sel["feedstock_t"].where(sel["feedstock_t"] > 0, 1), 0.0
+    )
+    front = [
+        "id",
+        "name",
+        "facility_type",
+        "kommunenummer",
+        "existing",
+        "capacity_t",
+        "feedstock_t",
+        *benefit_cols,
+        "tonne_km",
+        "co2_t",
+        "truck_trips",
+        "utilisation",
+        "mean_km",
+    ]
+    return gpd.GeoDataFrame(sel[front], geometry=sel.geometry.to_numpy(), crs=sites.crs), benefit_cols
+
+
+def _catchments(
+    profile: Profile,
+    src: gpd.GeoDataFrame,
+    sites: gpd.GeoDataFrame,
+    open_idx: np.ndarray,
+    rows: np.ndarray,
+    site_idx: np.ndarray,
+    params: Mapping[str, Any],
+) -> gpd.GeoDataFrame:
+    """Convex hull of each open plant and its sources, buffered ``resources.catchment_buffer_m``."""
+    import geopandas as gpd
+    from shapely import MultiPoint
+
+    sx, sy = src.geometry.x.to_numpy(), src.geometry.y.to_numpy()
+    tx, ty = sites.geometry.x.to_numpy(), sites.geometry.y.to_numpy()
+    buf = parameter("resources.catchment_buffer_m", params)
+    geoms = []
+    for j in open_idx:
+        mine = rows[site_idx == j]
+        pts = [(tx[j], ty[j])] + [(sx[i], sy[i]) for i in np.unique(mine)]
+        geoms.append(MultiPoint(pts).convex_hull.buffer(buf))
+    return gpd.GeoDataFrame(
+        {"site_id": sites["id"].to_numpy()[open_idx], "facility_type": profile.facility_type},
+        geometry=geoms,
+        crs=src.crs,
+    )
+
+
+def _source_balance(
+    src: gpd.GeoDataFrame,
+    q: np.ndarray,
+    collected: np.ndarray,
+    allocation: pd.DataFrame,
+    km_open: np.ndarray,
+    lim: np.ndarray,
+    lim_list: list[tuple[str, float, str]],
+    src_snap: Any,
+    bal: BalanceRows,
+) -> tuple[gpd.GeoDataFrame, pd.DataFrame, list[Message]]:
+    """The source layer with collected / uncollected tonnes, main site and balance category; the
+    finished balance table and its headline."""
+    import geopandas as gpd
+
+    src_out = src.copy()
+    src_out["collected_t"] = collected
+    src_out["uncollected_t"] = np.where(q - collected > 1e-6 * np.maximum(q, 1), q - collected, 0.0)
+    main_site = (
+        allocation.sort_values("quantity", ascending=False)
+        .drop_duplicates("source_id")
+        .set_index("source_id")
+    )
+    src_out["site_id"] = src_out["id"].map(main_site["site_id"])
+    left_cat = _uncollected_category(km_open, lim, snap_reasons(src_snap))
+    full = np.abs(q - collected) <= 1e-9 * np.maximum(q, 1.0)
+    col_i = np.where(full, q, collected)
+    left = np.where(full, 0.0, q - col_i)
+    bal.add_many(src["kind"], ["collected"] * len(src), col_i)
+    bal.add_many(src["kind"], left_cat, left)
+    note_parts(bal, src["kind"], left_cat, src_snap)
+    src_out["balance"] = np.where(full, "collected", left_cat)
+    src_out = gpd.GeoDataFrame(src_out, geometry=src.geometry.name, crs=src.crs)
+    balance = bal.table()
+    kinds = set(src["kind"])
+    limits = {
+        ("beyond_max_km", kind): f"{lkm:g} km, {key}"
+        for k, lkm, key in lim_list
+        for kind in ({k} if k else kinds)
+    }
+    return src_out, balance, balance_headline(balance, limits=limits)
+
+
+def _summary(
+    profile: Profile,
+    sel: pd.DataFrame,
+    benefit_cols: list[str],
+    q: np.ndarray,
+    collected: np.ndarray,
+    penalty: float,
+    res: Any,
+    headline: list[Message],
+) -> dict[str, Any]:
+    """Key figures: sites, feedstock collected and not, benefits, tonne-km, CO2, trips, mean km, the
+    model objective (tonne-km + penalty x tonnes not collected) and gap."""
+    total_q = float(q.sum())
+    col_q = float(collected.sum())
+    if abs(total_q - col_q) <= 1e-9 * max(total_q, 1.0):
+        col_q = total_q
+    summary: dict[str, Any] = {
+        "workflow": profile.name,
+        "balance_headline": headline,
+        "sites": len(sel),
+        "sites_existing": int(sel["existing"].sum()),
+        "sites_new": int((~sel["existing"]).sum()),
+        "feedstock_t": col_q,
+        "feedstock_uncollected_t": total_q - col_q,
+    }
+    for c in benefit_cols:
+        summary[c] = float(sel[c].sum())
+    summary.update(
+        {
+            "tonne_km": float(sel["tonne_km"].sum()),
+            "co2_t": float(sel["co2_t"].sum()),
+            "truck_trips": float(sel["truck_trips"].sum()),
+            "mean_km": float(sel["tonne_km"].sum() / col_q) if col_q > 0 else 0.0,
+            "objective": float(sel["tonne_km"].sum() + penalty * (total_q - col_q)),
+            "gap": float(res.gap) if res.gap is not None else float("nan"),
+        }
+    )
+    return summary
+
+
+def _site_messages(sel: pd.DataFrame, mix: pd.DataFrame, benefit_cols: list[str]) -> list[Message]:
+    """One explanation per open plant: its tonnes, mix, benefits, tonne-km, mean km, utilisation."""
+    out = []
+    for _, s in sel.iterrows():
+        mixs = mix.loc[mix["site_id"] == s["id"]].drop(columns="site_id")
+        top = (
+            [(str(k), float(v)) for k, v in mixs.iloc[0].sort_values(ascending=False).items() if v > 0]
+            if len(mixs)
+            else []
+        )
+        out.append(
+            Message(
+                "feedstock.site",
+                name=str(s["name"]),
+                id=str(s["id"]),
+                what=Message("plant.existing" if s["existing"] else "plant.new"),
+                t=float(s["feedstock_t"]),
+                mix=top,
+                benefits=[(c, float(s[c])) for c in benefit_cols],
+                tkm=float(s["tonne_km"]),
+                mean_km=float(s["mean_km"]),
+                util=100 * float(s["utilisation"]),
+            )
+        )
+    return out
+
+
+def _viable_sites(
+    profile: Profile,
+    sites: gpd.GeoDataFrame,
+    allowed: np.ndarray,
+    q: np.ndarray,
+    min_t: float,
+    count: int | None,
+    n_ex: int,
+    lim_list: list[tuple[str, float, str]],
+    lim_all: str,
+) -> tuple[np.ndarray, list[str]]:
+    """Columns of the sites that can open: existing plants, and new sites with at least ``min_t``
+    within the haul limits (``allowed``: source x site).  Raises when none can, or fewer than
+    ``count`` needs."""
+    is_new = ~sites["existing"].to_numpy(dtype=bool)
+    supply_near = (q[:, None] * allowed).sum(axis=0)
+    viable = ~is_new | (supply_near >= min_t)
+    if is_new.any() and not viable[is_new].any() and n_ex == 0:
+        j = int(np.argmax(np.where(is_new, supply_near, -1)))
+        raise InfeasibleError(
+            f"{profile.min_key}={min_t:g} t/yr: no candidate site can reach it within "
+            f"the haul limits ({lim_all}); the best candidate '{sites['id'].iloc[j]}' has "
+            f"{supply_near[j]:,.0f} t/yr within reach. Lower "
+            f"{profile.min_key}, raise max_km or add candidates"
+        )
+    messages: list[str] = []
+    dropped = np.flatnonzero(is_new & ~viable)
+    if dropped.size:
+        messages.append(
+            Message(
+                "feedstock.too_small",
+                n=int(dropped.size),
+                min_key=profile.min_key,
+                min_t=float(min_t),
+                limits=lim_list,
+                ids=", ".join(sites["id"].iloc[dropped].astype(str)[:10]),
+            )
+        )
+    keep_cols = np.flatnonzero(viable)
+    n_new_viable = int(is_new[keep_cols].sum())
+    if count is not None and count - n_ex > n_new_viable:
+        raise InfeasibleError(
+            f"count={count}: only {n_new_viable} new site(s) can reach {profile.min_key}="
+            f"{min_t:g} t/yr within the haul limits ({lim_all}) (plus {n_ex} existing); lower count, "
+            f"{profile.min_key} or raise max_km"
+        )
+    return keep_cols, messages
+
+
 def run_profile(profile: Profile, args: Mapping[str, Any]) -> WorkflowResult:
     """Run :func:`site_feedstock` with the arguments of a public wrapper (its ``locals()``).
 
@@ -354,9 +633,7 @@ def site_feedstock(
     is_cancelled: Any = None,
 ) -> WorkflowResult:
     """Allocate feedstock sources to plants; see the module docstring for the model."""
-    import geopandas as gpd
     import pandas as pd
-    from shapely import MultiPoint
 
     p = Progress(progress, is_cancelled)
     params = check_parameters(parameters)
@@ -409,36 +686,8 @@ def site_feedstock(
     km = od_snapped(graph, src_snap, site_snap, weight="length") / 1000.0
     minutes = od_snapped(graph, src_snap, site_snap, weight="travel_time") / 60.0
     allowed = km <= lim[:, None]
-    supply_near = (q[:, None] * allowed).sum(axis=0)
-    viable = ~is_new | (supply_near >= min_t)
-    if is_new.any() and not viable[is_new].any() and n_ex == 0:
-        j = int(np.argmax(np.where(is_new, supply_near, -1)))
-        raise InfeasibleError(
-            f"{profile.min_key}={min_t:g} t/yr: no candidate site can reach it within "
-            f"the haul limits ({lim_all}); the best candidate '{sites['id'].iloc[j]}' has "
-            f"{supply_near[j]:,.0f} t/yr within reach. Lower "
-            f"{profile.min_key}, raise max_km or add candidates"
-        )
-    dropped = np.flatnonzero(is_new & ~viable)
-    if dropped.size:
-        messages.append(
-            Message(
-                "feedstock.too_small",
-                n=int(dropped.size),
-                min_key=profile.min_key,
-                min_t=float(min_t),
-                limits=lim_list,
-                ids=", ".join(sites["id"].iloc[dropped].astype(str)[:10]),
-            )
-        )
-    keep_cols = np.flatnonzero(viable)
-    n_new_viable = int(is_new[keep_cols].sum())
-    if count is not None and count - n_ex > n_new_viable:
-        raise InfeasibleError(
-            f"count={count}: only {n_new_viable} new site(s) can reach {profile.min_key}="
-            f"{min_t:g} t/yr within the haul limits ({lim_all}) (plus {n_ex} existing); lower count, "
-            f"{profile.min_key} or raise max_km"
-        )
+    keep_cols, msgs = _viable_sites(profile, sites, allowed, q, min_t, count, n_ex, lim_list, lim_all)
+    messages += msgs
     sub_allowed = allowed[:, keep_cols]
     # model: columns = viable sites + one 'not collected' column
     penalty, penalty_key = _penalty_km(profile, lim, params)
@@ -478,164 +727,31 @@ def site_feedstock(
     flows = res.flows.tocoo()
     rows, cols, vals = flows.row, flows.col, flows.data
     real = (cols < m) & (vals > 1e-9)
-    uncollected = np.zeros(len(src))
-    np.add.at(uncollected, rows[cols == m], vals[cols == m])
     rows, cols, vals = rows[real], cols[real], vals[real]
     site_idx = keep_cols[cols]
-    alloc = pd.DataFrame(
-        {
-            "source_id": src["id"].to_numpy()[rows],
-            "site_id": sites["id"].to_numpy()[site_idx],
-            "facility_type": profile.facility_type,
-            "kind": src["kind"].to_numpy()[rows],
-            "quantity": vals,
-            "unit": "t/yr",
-            "distance_km": km[rows, site_idx],
-            "travel_min": minutes[rows, site_idx],
-            "kommunenummer": src["kommunenummer"].to_numpy()[rows],
-        }
-    )
-    alloc["tonne_km"] = alloc["quantity"] * alloc["distance_km"]
-    alloc["co2_t"] = transport_co2_t(alloc["tonne_km"].to_numpy(), params)
-    alloc["truck_trips"] = [
-        v / payload_t(k, params) for k, v in zip(alloc["kind"], alloc["quantity"], strict=True)
-    ]
-    for col, values in profile.benefits(alloc, params).items():
-        alloc[col] = values
-    sx, sy = src.geometry.x.to_numpy(), src.geometry.y.to_numpy()
-    tx, ty = sites.geometry.x.to_numpy(), sites.geometry.y.to_numpy()
-    allocation = gpd.GeoDataFrame(
-        alloc,
-        geometry=[line((sx[i], sy[i]), (tx[j], ty[j])) for i, j in zip(rows, site_idx, strict=True)],
-        crs=src.crs,
-    )
-
-    benefit_cols = [c for c in ("methane_nm3", "energy_gwh", "reused_t") if c in alloc.columns]
-    agg = alloc.groupby("site_id").agg(
-        feedstock_t=("quantity", "sum"),
-        tonne_km=("tonne_km", "sum"),
-        co2_t=("co2_t", "sum"),
-        truck_trips=("truck_trips", "sum"),
-        **{c: (c, "sum") for c in benefit_cols},
-    )
+    allocation = _allocation(profile, src, sites, rows, site_idx, vals, km, minutes, params)
     open_idx = keep_cols[opened]
-    sel = sites.iloc[open_idx].copy().reset_index(drop=True)
-    sel["facility_type"] = profile.facility_type
-    sel["kommunenummer"] = kommune_of(sel, kom).to_numpy()
-    for c in ["feedstock_t", *benefit_cols, "tonne_km", "co2_t", "truck_trips"]:
-        sel[c] = sel["id"].map(agg[c]).fillna(0.0).to_numpy(dtype=float)
-    sel["utilisation"] = sel["feedstock_t"] / sel["capacity_t"]
-    sel["mean_km"] = np.where(
-        sel["feedstock_t"] > 0, sel["tonne_km"] / sel["feedstock_t"].where(sel["feedstock_t"] > 0, 1), 0.0
+    sel, benefit_cols = _selected_sites(profile, sites, open_idx, allocation, kom, params)
+    catchments = _catchments(profile, src, sites, open_idx, rows, site_idx, params)
+    mix = allocation.pivot_table(
+        index="site_id", columns="kind", values="quantity", aggfunc="sum", fill_value=0.0
     )
-    front = [
-        "id",
-        "name",
-        "facility_type",
-        "kommunenummer",
-        "existing",
-        "capacity_t",
-        "feedstock_t",
-        *benefit_cols,
-        "tonne_km",
-        "co2_t",
-        "truck_trips",
-        "utilisation",
-        "mean_km",
-    ]
-    sel = gpd.GeoDataFrame(sel[front], geometry=sel.geometry.to_numpy(), crs=src.crs)
-
-    buf = parameter("resources.catchment_buffer_m", params)
-    cat_geoms, cat_ids = [], []
-    for j, sid in zip(open_idx, sel["id"], strict=True):
-        mine = rows[site_idx == j]
-        pts = [(tx[j], ty[j])] + [(sx[i], sy[i]) for i in np.unique(mine)]
-        cat_geoms.append(MultiPoint(pts).convex_hull.buffer(buf))
-        cat_ids.append(sid)
-    catchments = gpd.GeoDataFrame(
-        {"site_id": cat_ids, "facility_type": profile.facility_type}, geometry=cat_geoms, crs=src.crs
-    )
-
-    mix = alloc.pivot_table(index="site_id", columns="kind", values="quantity", aggfunc="sum", fill_value=0.0)
     mix = mix.reset_index()
     mix.columns.name = None
 
-    src_out = src.copy()
     collected = np.bincount(rows, weights=vals, minlength=len(src))
-    src_out["collected_t"] = collected
-    src_out["uncollected_t"] = np.where(q - collected > 1e-6 * np.maximum(q, 1), q - collected, 0.0)
-    main_site = (
-        alloc.sort_values("quantity", ascending=False).drop_duplicates("source_id").set_index("source_id")
+    src_out, balance, headline = _source_balance(
+        src, q, collected, allocation, km[:, open_idx], lim, lim_list, src_snap, bal
     )
-    src_out["site_id"] = src_out["id"].map(main_site["site_id"])
-    left_cat = _uncollected_category(km[:, open_idx], lim, snap_reasons(src_snap))
-    full = np.abs(q - collected) <= 1e-9 * np.maximum(q, 1.0)
-    col_i = np.where(full, q, collected)
-    left = np.where(full, 0.0, q - col_i)
-    bal.add_many(src["kind"], ["collected"] * len(src), col_i)
-    bal.add_many(src["kind"], left_cat, left)
-    note_parts(bal, src["kind"], left_cat, src_snap)
     open_parts = np.asarray(site_snap.part)[open_idx]
-    src_out["balance"] = np.where(full, "collected", left_cat)
-    src_out = gpd.GeoDataFrame(src_out, geometry=src.geometry.name, crs=src.crs)
-    balance = bal.table()
-    headline = balance_headline(
-        balance,
-        limits={("beyond_max_km", k or kind): f"{km:g} km, {key}" for k, km, key in lim_list
-                for kind in (set(src["kind"]) if not k else {k})},
-    )
 
     from .fairness import kommune_fairness
 
     benefit = benefit_cols[0] if benefit_cols else "quantity"
     by_k = kommune_fairness(allocation, src_out, sel, kommuner=kom, benefit_column=benefit)
 
-    total_q = float(q.sum())
-    col_q = float(collected.sum())
-    if abs(total_q - col_q) <= 1e-9 * max(total_q, 1.0):
-        col_q = total_q
-    summary: dict[str, Any] = {
-        "workflow": profile.name,
-        "balance_headline": headline,
-        "sites": len(sel),
-        "sites_existing": int(sel["existing"].sum()),
-        "sites_new": int((~sel["existing"]).sum()),
-        "feedstock_t": col_q,
-        "feedstock_uncollected_t": total_q - col_q,
-    }
-    for c in benefit_cols:
-        summary[c] = float(sel[c].sum())
-    summary.update(
-        {
-            "tonne_km": float(sel["tonne_km"].sum()),
-            "co2_t": float(sel["co2_t"].sum()),
-            "truck_trips": float(sel["truck_trips"].sum()),
-            "mean_km": float(sel["tonne_km"].sum() / col_q) if col_q > 0 else 0.0,
-            "objective": float(sel["tonne_km"].sum() + penalty * (total_q - col_q)),
-            "gap": float(res.gap) if res.gap is not None else float("nan"),
-        }
-    )
-    for _, s in sel.iterrows():
-        mixs = mix.loc[mix["site_id"] == s["id"]].drop(columns="site_id")
-        top = (
-            [(str(k), float(v)) for k, v in mixs.iloc[0].sort_values(ascending=False).items() if v > 0]
-            if len(mixs)
-            else []
-        )
-        messages.append(
-            Message(
-                "feedstock.site",
-                name=str(s["name"]),
-                id=str(s["id"]),
-                what=Message("plant.existing" if s["existing"] else "plant.new"),
-                t=float(s["feedstock_t"]),
-                mix=top,
-                benefits=[(c, float(s[c])) for c in benefit_cols],
-                tkm=float(s["tonne_km"]),
-                mean_km=float(s["mean_km"]),
-                util=100 * float(s["utilisation"]),
-            )
-        )
+    summary = _summary(profile, sel, benefit_cols, q, collected, penalty, res, headline)
+    messages += _site_messages(sel, mix, benefit_cols)
     messages.append(
         Message("feedstock.penalty", pi=float(penalty), key=penalty_key, limits=lim_list)
     )
