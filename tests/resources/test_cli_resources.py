@@ -48,7 +48,11 @@ def test_cli_errors_are_one_line(tmp_path, capsys):
     assert "no kommune 9999" in capsys.readouterr().err
     assert main(["resources", "--kommuner", "3420", "--streams", "gold", "--out", str(tmp_path / "c")]) == 2
     assert "unknown stream(s) gold" in capsys.readouterr().err
-    assert (
-        main(["resources", "--kommuner", "3420", "--data", str(tmp_path), "--out", str(tmp_path / "d")]) == 2
-    )
-    assert "file not found" in capsys.readouterr().err
+    empty = tmp_path / "empty_data"
+    empty.mkdir()
+    assert main(["resources", "--kommuner", "3420", "--data", str(empty), "--out", str(tmp_path / "d")]) == 2
+    assert "n1000_transport_admin.gpkg: file not found" in capsys.readouterr().err
+    # an output folder inside the data folder is refused before any work
+    assert main(["resources", "--kommuner", "3420", "--data", str(empty), "--out", str(empty / "out")]) == 2
+    assert "lies inside the input" in capsys.readouterr().err
+    assert not (empty / "out").exists()
