@@ -8,6 +8,7 @@ Subcommands::
     arealsirk map RESULTS.gpkg --out map.html [--lang nb|en]  rebuild the web map from saved results
     arealsirk region --kommuner 1833,1832 --out DIR           a scenario folder for any region from national data
     arealsirk defaults [--markdown]                           print the table of default numbers
+    arealsirk resources --kommuner 3407,3446 --out DIR        resource streams of kommuner from open data
 
 A user-input error (a bad file, layer, column, scenario key or ``--out``, or an
 error of the user's file system) prints one line to stderr naming where it is and
@@ -90,10 +91,52 @@ def _parser() -> argparse.ArgumentParser:
     reg.add_argument("--grid", choices=("250m", "1km"), default="250m", help="SSB grid (default 250m)")
     reg.add_argument("--lang", choices=("nb", "en"), default="nb", help="language of the region summary")
 
+    _resources_parser(sub)
+
     dflt = sub.add_parser("defaults", help="print the table of default numbers with units and sources")
     dflt.add_argument("--markdown", action="store_true", help="as a Markdown table")
     dflt.add_argument("prefix", nargs="?", default="", help="only keys starting with this")
     return parser
+
+
+def _resources_parser(sub: Any) -> None:
+    """The ``resources`` subcommand: the resource-stream picture of a set of kommuner."""
+    from .estimate import STREAMS
+
+    res = sub.add_parser("resources", help="resource streams (manure, food waste, sludge, textiles, people, "
+                                           "forest residue) of kommuner from Norwegian open data")
+    res.add_argument("--kommuner", required=True, metavar="KNR,KNR,...",
+                     help="2024 kommunenummer separated by commas, e.g. 3407,3446,3305")
+    res.add_argument("--out", type=Path, required=True, help="output folder")
+    res.add_argument("--data", type=Path, default=None,
+                     help="folder with the national files (default: $AREALSIRK_DATA or ../shared/data)")
+    res.add_argument("--streams", default=",".join(STREAMS), help=f"subset of {','.join(STREAMS)}")
+    res.add_argument("--lang", choices=("nb", "en"), default="nb", help="language of the map")
+    res.add_argument("--no-map", action="store_true", help="skip the web map")
+
+
+def _resources(args: argparse.Namespace, bar: _Bar) -> int:
+    """Run ``arealsirk resources``: estimate the streams and write the GeoPackage, CSV and map."""
+    from .errors import InputError
+    from .estimate import estimate_region, write_resources
+
+    numbers = [k.strip() for k in str(args.kommuner).split(",") if k.strip()]
+    if not numbers or not all(k.isdigit() and len(k) <= 4 for k in numbers):
+        raise InputError(f"--kommuner: expected kommunenummer separated by commas (e.g. 3407,3446); "
+                         f"got {args.kommuner!r}")
+    streams = [s.strip() for s in str(args.streams).split(",") if s.strip()]
+    from ._outputs import check_output_folder
+    from .datasets import shared_data_dir
+
+    data = args.data if args.data is not None else shared_data_dir()
+    check_output_folder(args.out, inputs=[data])  # refuse a bad --out before any work
+    estimate = estimate_region(numbers, data=data, streams=streams)
+    paths = write_resources(estimate, args.out, lang=args.lang, map_html=not args.no_map, inputs=[data],
+                            title=("Ressursstrømmer" if args.lang == "nb" else "Resource streams"))
+    for note in estimate.notes:
+        print(f"note: {note}")
+    print("wrote " + ", ".join(str(p) for p in paths.values()))
+    return 0
 
 
 class _Bar:
@@ -233,6 +276,7 @@ COMMANDS: dict[str, Callable[[argparse.Namespace, _Bar], int]] = {
     "run": _cmd_run,
     "map": _cmd_map,
     "region": _region,
+    "resources": _resources,
     "defaults": _cmd_defaults,
 }
 

@@ -22,8 +22,16 @@ Formulas
 methane (Nm3/yr) = sum over sources of tonnes x yield(kind)   [Nm3 CH4 / t fresh matter]
 energy (GWh/yr)  = methane x kWh/Nm3 / 1e6
 fuel energy (GWh/yr) = tonnes forest residue x MWh/t / 1e3
-transport CO2 (t/yr) = tonne-km x kg CO2/tkm / 1e3
+transport CO2 (t/yr) = tonne-km x kg CO2/tkm(vehicle class of the kind) / 1e3
 truck trips (1/yr) = tonnes / payload
+heat pipe (NOK/GWh) = annuity(r, n) x cost/km_ref x km x (flow / flow_ref)^b / flow
+
+Vehicle classes
+---------------
+Each mass kind travels in one class of truck (:data:`VEHICLE`): slurry tanker (cattle and pig
+slurry), compactor (food waste), box truck (textiles), timber truck (forest residue, wood chips);
+other kinds use the general heavy-truck factor ``resources.co2_kg_per_tkm``.  The class factor is
+``resources.co2_kg_per_tkm.<class>``.
 """
 
 from __future__ import annotations
@@ -43,11 +51,14 @@ if TYPE_CHECKING:
 __all__ = [
     "KINDS",
     "UNITS",
+    "VEHICLE",
     "ResourceKind",
     "check_parameters",
+    "co2_kg_per_tkm",
     "energy_gwh_from_methane",
     "forest_residue_gwh",
     "has_methane_yield",
+    "heat_pipe_nok_per_gwh",
     "kind_info",
     "methane_nm3",
     "methane_yield",
@@ -80,8 +91,15 @@ KINDS: dict[str, ResourceKind] = {
     for k in [
         ResourceKind("cattle_manure", "mass", "t/yr", "cattle slurry", "storfegjødsel"),
         ResourceKind("pig_manure", "mass", "t/yr", "pig slurry", "svinegjødsel"),
+        ResourceKind("sheep_goat_manure", "mass", "t/yr", "sheep and goat manure", "sau- og geitegjødsel"),
+        ResourceKind("poultry_manure", "mass", "t/yr", "poultry manure", "fjørfegjødsel"),
+        ResourceKind("horse_manure", "mass", "t/yr", "horse manure", "hestegjødsel"),
+        ResourceKind("other_manure", "mass", "t/yr", "other manure", "annen husdyrgjødsel"),
         ResourceKind("food_waste", "mass", "t/yr", "food waste", "matavfall"),
-        ResourceKind("sewage_sludge", "mass", "t/yr", "sewage sludge", "avløpsslam"),
+        ResourceKind(
+            "sewage_sludge", "mass", "t/yr", "sewage sludge (undigested)", "avløpsslam (ikke råtnet)"
+        ),
+        ResourceKind("digested_sludge", "mass", "t/yr", "sewage sludge (digested)", "avløpsslam (råtnet)"),
         ResourceKind("forest_residue", "mass", "t/yr", "forest residue (GROT)", "hogstavfall (GROT)"),
         ResourceKind("textiles", "mass", "t/yr", "used textiles", "brukte tekstiler"),
         ResourceKind("by_product", "mass", "t/yr", "industrial by-product", "biprodukt"),
@@ -92,6 +110,25 @@ KINDS: dict[str, ResourceKind] = {
         ResourceKind("heat", "energy", "GWh/yr", "heat", "varme"),
         ResourceKind("water", "volume", "m3/yr", "process water", "prosessvann"),
     ]
+}
+
+#: Truck class each kind travels in (``resources.co2_kg_per_tkm.<class>``); others: the general factor.
+VEHICLE: dict[str, str] = {
+    "cattle_manure": "slurry_tanker",
+    "pig_manure": "slurry_tanker",
+    "food_waste": "compactor",
+    "textiles": "box_truck",
+    "forest_residue": "timber_truck",
+    "wood_chips": "timber_truck",
+}
+
+#: Keys that were replaced: old key -> what to use instead (a scenario naming one is refused with this).
+RENAMED: dict[str, str] = {
+    "symbiosis.heat_nok_per_gwh_km": (
+        "the pipe cost now grows with length and less than linearly with flow: set "
+        "symbiosis.heat_pipe_nok_per_km_ref, symbiosis.heat_pipe_ref_gwh, symbiosis.heat_pipe_flow_exponent, "
+        "symbiosis.heat_pipe_discount_rate or symbiosis.heat_pipe_life_yr instead"
+    ),
 }
 
 #: Accepted unit spellings (lower case, spaces removed) -> (family, factor to canonical unit).
@@ -153,10 +190,13 @@ def check_parameters(parameters: Mapping[str, Any] | None, *, prefixes: tuple[st
             f"parameters must be a mapping of defaults-table keys to numbers, got {type(parameters).__name__}"
         )
     known = {row.key for row in table()}
-    open_prefixes = ("resources.methane_nm3_per_t.", "resources.payload_t.", "symbiosis.value_nok_per_unit.")
+    open_prefixes = ("resources.methane_nm3_per_t.", "resources.payload_t.", "symbiosis.value_nok_per_unit.",
+                     "resources.manure_vs_kg_per_head_day.")
     out: dict[str, float] = {}
     for key, value in parameters.items():
         key = str(key)
+        if key in RENAMED:
+            raise InputError(f"parameters: key '{key}' is no longer used; {RENAMED[key]}")
         if key not in known and not key.startswith(open_prefixes):
             prefix = key.split(".")[0]
             near = sorted(k for k in known if k.startswith(prefix + "."))[:12]
@@ -323,9 +363,54 @@ def forest_residue_gwh(tonnes: Any, parameters: Mapping[str, Any] | None = None)
     return np.asarray(tonnes, dtype=float) * parameter("resources.forest_residue_mwh_per_t", parameters) / 1e3
 
 
-def transport_co2_t(tonne_km: Any, parameters: Mapping[str, Any] | None = None) -> Any:
-    """Transport CO2 (t/yr) for ``tonne_km``: tkm x kg CO2/tkm / 1e3."""
-    return np.asarray(tonne_km, dtype=float) * parameter("resources.co2_kg_per_tkm", parameters) / 1e3
+def co2_kg_per_tkm(kind: str | None = None, parameters: Mapping[str, Any] | None = None) -> float:
+    """CO2 per tonne-km of the truck class ``kind`` travels in (:data:`VEHICLE`), else the general factor."""
+    vehicle = VEHICLE.get(str(kind).strip().lower()) if kind is not None else None
+    if vehicle is not None:
+        return parameter(f"resources.co2_kg_per_tkm.{vehicle}", parameters)
+    return parameter("resources.co2_kg_per_tkm", parameters)
+
+
+def transport_co2_t(tonne_km: Any, parameters: Mapping[str, Any] | None = None, *, kind: Any = None) -> Any:
+    """Transport CO2 (t/yr) for ``tonne_km``: tkm x kg CO2/tkm / 1e3.
+
+    ``kind`` (one kind, or one per element of ``tonne_km``) picks the truck class's factor
+    (:func:`co2_kg_per_tkm`); without it the general heavy-truck factor is used.
+    """
+    tkm = np.asarray(tonne_km, dtype=float)
+    if kind is None or isinstance(kind, str):
+        return tkm * co2_kg_per_tkm(kind, parameters) / 1e3
+    kinds = [str(k) for k in kind]
+    if len(kinds) != tkm.size:
+        raise InputError(f"transport_co2_t: {len(kinds)} kinds for {tkm.size} tonne-km values")
+    factor = np.array([co2_kg_per_tkm(k, parameters) for k in kinds], dtype=float).reshape(tkm.shape)
+    return tkm * factor / 1e3
+
+
+def heat_pipe_nok_per_gwh(km: Any, flow_gwh: Any, parameters: Mapping[str, Any] | None = None) -> Any:
+    """Annualised cost of piping heat, NOK per GWh delivered, for a pipe of ``km`` carrying ``flow_gwh``.
+
+    .. math::
+
+        C = a(r, n)\\, c_{ref}\\, L\\, (Q / Q_{ref})^{b} / Q, \\qquad a(r, n) = r / (1 - (1 + r)^{-n})
+
+    with the investment per km :math:`c_{ref}` of a pipe carrying :math:`Q_{ref}` GWh/yr
+    (``symbiosis.heat_pipe_nok_per_km_ref``, ``symbiosis.heat_pipe_ref_gwh``: the Mo Industripark
+    extension, 13.6 MNOK for 2.1 km and 2.8 GWh/yr), the flow exponent :math:`b < 1`
+    (``symbiosis.heat_pipe_flow_exponent``: cost per metre ~ diameter ~ sqrt(flow)), annualised with
+    the annuity factor of the discount rate :math:`r` and life :math:`n` years. The cost grows linearly
+    with length and less than linearly with flow, so per GWh it falls as the flow grows.
+    """
+    r = parameter("symbiosis.heat_pipe_discount_rate", parameters)
+    n = parameter("symbiosis.heat_pipe_life_yr", parameters)
+    annuity = 1.0 / n if r == 0 else r / (1.0 - (1.0 + r) ** (-n))
+    ref_cost = parameter("symbiosis.heat_pipe_nok_per_km_ref", parameters)
+    ref_flow = parameter("symbiosis.heat_pipe_ref_gwh", parameters)
+    b = parameter("symbiosis.heat_pipe_flow_exponent", parameters)
+    q = np.asarray(flow_gwh, dtype=float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        per_gwh = annuity * ref_cost * np.asarray(km, dtype=float) * (q / ref_flow) ** b / q
+    return np.where(q > 0, per_gwh, np.inf)
 
 
 def payload_t(kind: str, parameters: Mapping[str, Any] | None = None) -> float:

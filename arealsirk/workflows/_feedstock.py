@@ -349,7 +349,7 @@ def _allocation(
         }
     )
     alloc["tonne_km"] = alloc["quantity"] * alloc["distance_km"]
-    alloc["co2_t"] = transport_co2_t(alloc["tonne_km"].to_numpy(), params)
+    alloc["co2_t"] = transport_co2_t(alloc["tonne_km"].to_numpy(), params, kind=alloc["kind"].to_numpy())
     alloc["truck_trips"] = [
         v / payload_t(k, params) for k, v in zip(alloc["kind"], alloc["quantity"], strict=True)
     ]

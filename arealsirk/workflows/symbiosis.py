@@ -19,6 +19,10 @@ avoided purchase minus the transport cost as the per-unit saving
 * heat: the straight-line pipe distance is at most ``max_heat_km`` **and** the
   supplier is at least ``symbiosis.heat_approach_c`` warmer than the consumer
   needs (a consumer never gets heat at a lower temperature than it needs);
+  the pipe's annualised cost per GWh is
+  :func:`arealsirk.resources.heat_pipe_nok_per_gwh` for the pipe's length and the
+  most the pair can exchange, :math:`\\min(S_i, D_j)` (cost grows linearly with
+  length and with flow to the power ``symbiosis.heat_pipe_flow_exponent`` < 1);
 * materials: the road distance is at most ``max_km``;
 * the saving is positive.
 
@@ -38,7 +42,7 @@ import numpy as np
 from .._validate import check_number, validate_layer
 from ..errors import InputError, SolverError
 from ..progress import Progress
-from ..resources import check_parameters, parameter, to_canonical
+from ..resources import check_parameters, heat_pipe_nok_per_gwh, parameter, to_canonical
 from ._balance import balance_headline, flow_balance
 from ._common import line, road_km_matrix
 from ._messages import Message
@@ -142,7 +146,6 @@ def match_flows(
 
     approach = parameter("symbiosis.heat_approach_c", parameters)
     truck = parameter("symbiosis.transport_nok_per_tkm", parameters)
-    pipe = parameter("symbiosis.heat_nok_per_gwh_km", parameters)
 
     # compatible pairs: supplier position, consumer position, km, saving per unit
     ia = ib = np.zeros(0, dtype=int)
@@ -178,8 +181,13 @@ def match_flows(
         too_far = mat_pair & ~(road <= max_km)
         ok = (heat_pair & ~too_far_heat & ~too_cold) | (mat_pair & ~too_far)
         dist = np.where(heat_row, straight, road)  # m3 of water counts as a tonne
+        # a heat pipe is sized for the most the pair can exchange, min(supply, demand); its annualised
+        # cost per GWh grows with length and falls with flow (resources.heat_pipe_nok_per_gwh)
+        pair_gwh = np.minimum(sup["q"].to_numpy()[:, None], con["q"].to_numpy()[None, :])
+        pipe = np.where(heat_pair, heat_pipe_nok_per_gwh(straight, np.where(heat_pair, pair_gwh, 1.0),
+                                                         parameters), np.inf)
         with np.errstate(invalid="ignore"):
-            saving = val - np.where(heat_row, pipe * straight, truck * road)
+            saving = val - np.where(heat_row, pipe, truck * road)
             loss = ok & ~(saving > 0)
         ok &= ~loss
         reasons.update(

@@ -86,9 +86,11 @@ def test_capacity_min_size_distance_and_count(demo, demo_graph, biogas3):
     assert (d[alloc["kind"].str.endswith("manure").to_numpy()] <= parameter("biogas.max_km") + 1e-9).all()
     tkm = (alloc["quantity"] * d).sum()
     assert biogas3.summary["tonne_km"] == pytest.approx(tkm, rel=1e-9)
-    assert biogas3.summary["co2_t"] == pytest.approx(
-        tkm * parameter("resources.co2_kg_per_tkm") / 1e3, rel=1e-9
-    )
+    # CO2 per truck class: slurry tankers for manure, compactors for food waste, the general factor else
+    vehicle = {"cattle_manure": "slurry_tanker", "pig_manure": "slurry_tanker", "food_waste": "compactor"}
+    factor = [parameter(f"resources.co2_kg_per_tkm.{vehicle[k]}") if k in vehicle
+              else parameter("resources.co2_kg_per_tkm") for k in srcs["kind"]]
+    assert biogas3.summary["co2_t"] == pytest.approx((alloc["quantity"] * d * factor).sum() / 1e3, rel=1e-9)
 
 
 def test_no_site_in_exclusions(biogas3, demo_exclusions):

@@ -78,3 +78,36 @@ def test_resource_table_lists_kinds():
     assert {"cattle_manure", "forest_residue", "excess_heat"} <= set(t["kind"])
     assert t.set_index("kind").loc["food_waste", "methane_nm3_per_t"] == R.methane_yield("food_waste")
     assert np.isnan(t.set_index("kind").loc["textiles", "methane_nm3_per_t"])
+
+
+def test_co2_per_vehicle_class():
+    # slurry tanker 0.075, compactor 0.25, box truck 0.16, timber truck 0.075 kg CO2/tkm; others 0.09
+    assert R.transport_co2_t(1e6, kind="cattle_manure") == pytest.approx(75.0)
+    assert R.transport_co2_t(1e6, kind="food_waste") == pytest.approx(250.0)
+    assert R.transport_co2_t(1e6, kind="textiles") == pytest.approx(160.0)
+    assert R.transport_co2_t(1e6, kind="forest_residue") == pytest.approx(75.0)
+    assert R.transport_co2_t(1e6, kind="sewage_sludge") == pytest.approx(90.0)
+    both = R.transport_co2_t(np.array([1000.0, 2000.0]), kind=np.array(["pig_manure", "food_waste"]))
+    assert both == pytest.approx([0.075, 0.5])
+    params = R.check_parameters({"resources.co2_kg_per_tkm.compactor": 0.2})
+    assert R.transport_co2_t(1e6, params, kind="food_waste") == pytest.approx(200.0)
+    with pytest.raises(InputError, match="2 kinds for 3"):
+        R.transport_co2_t(np.ones(3), kind=["food_waste", "textiles"])
+
+
+def test_heat_pipe_cost_reproduces_the_mo_case_and_scales():
+    annuity = 0.04 / (1 - 1.04**-30)  # 4 % over 30 years = 0.05783
+    # the Mo Industripark extension: 13.6 MNOK for 2.1 km carrying 2.8 GWh/yr
+    assert R.heat_pipe_nok_per_gwh(2.1, 2.8) == pytest.approx(annuity * 13.6e6 / 2.8, rel=1e-6)
+    base = R.heat_pipe_nok_per_gwh(1.0, 2.8)
+    assert R.heat_pipe_nok_per_gwh(2.0, 2.8) == pytest.approx(2 * base)  # linear in length
+    # four times the flow: the pipe costs twice as much (flow^0.5), so half as much per GWh
+    assert R.heat_pipe_nok_per_gwh(1.0, 4 * 2.8) == pytest.approx(base / 2)
+    assert np.isinf(R.heat_pipe_nok_per_gwh(1.0, 0.0))
+
+
+def test_new_manure_and_sludge_kinds_have_yields():
+    for kind in ("sheep_goat_manure", "poultry_manure", "horse_manure", "other_manure", "digested_sludge"):
+        assert R.methane_yield(kind) > 0 and R.kind_info(kind) is not None
+    # digested sludge keeps far less methane than undigested
+    assert R.methane_yield("digested_sludge") < R.methane_yield("sewage_sludge") / 3

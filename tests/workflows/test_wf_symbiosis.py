@@ -36,7 +36,7 @@ def test_hand_solved_heat_and_material():
             ("B2", "demand", "ash", 70, "t/yr", np.nan, 10000, 10000),
         ]
     )
-    r = symbiosis_matches(f)
+    r = symbiosis_matches(f, max_heat_km=3)
     m = r.layers["matches"].set_index(["supplier_id", "consumer_id"])
     assert r.status == "optimal"
     assert set(m.index) == {("S1", "C1"), ("A1", "B1"), ("A1", "B2")}
@@ -47,8 +47,11 @@ def test_hand_solved_heat_and_material():
     detour = parameter("resources.road_detour_factor")
     assert m.loc[("A1", "B2"), "distance_km"] == pytest.approx(10 * detour)
     v_heat = parameter("symbiosis.value_nok_per_unit.heat")
-    pipe = parameter("symbiosis.heat_nok_per_gwh_km")
-    assert m.loc[("S1", "C1"), "saving"] == pytest.approx(6 * (v_heat - pipe * 1.0))
+    # pipe of 1 km sized for min(10, 6) = 6 GWh/yr: 6.476 MNOK/km x (6/2.8)^0.5, annuity 4 % over 30 years
+    r4, n = 0.04, 30
+    annuity = r4 / (1 - (1 + r4) ** -n)
+    pipe_per_gwh = annuity * 13.6e6 / 2.1 * 1.0 * (6 / 2.8) ** 0.5 / 6
+    assert m.loc[("S1", "C1"), "saving"] == pytest.approx(6 * (v_heat - pipe_per_gwh), rel=1e-4)
     assert any("warmer" in s for s in r.messages) and any("max_heat_km" in s for s in r.messages)
 
 
