@@ -108,6 +108,7 @@ class Theme:
     outputs: tuple[str, ...]  #: result layers it writes
     run: Callable[[ThemeContext], WorkflowResult]
     in_demo: bool = True
+    qgis_algorithm: str = ""  #: id of its QGIS Processing algorithm (``arealsirk:<id>``)
     description: str = ""
     extra: Mapping[str, Any] = field(default_factory=dict)
 
@@ -198,7 +199,7 @@ THEMES: dict[str, Theme] = {t.name: t for t in (
         existing_types=("biogas_plant", "biogassanlegg"),
         parameter_prefixes=("biogas.", "resources.", *_EXCLUSION_PREFIXES),
         outputs=("selected_sites", "allocation", "catchments"),
-        run=_run_biogas,
+        run=_run_biogas, qgis_algorithm="site_biogas",
     ),
     Theme(
         name="bioenergy", facility_type="bioenergy_plant",
@@ -210,7 +211,7 @@ THEMES: dict[str, Theme] = {t.name: t for t in (
                         "fjernvarme"),
         parameter_prefixes=("bioenergy.", "resources.", *_EXCLUSION_PREFIXES),
         outputs=("selected_sites", "allocation", "catchments"),
-        run=_run_bioenergy, in_demo=False,
+        run=_run_bioenergy, in_demo=False, qgis_algorithm="site_bioenergy",
     ),
     Theme(
         name="textiles", facility_type="textile_site",
@@ -221,7 +222,7 @@ THEMES: dict[str, Theme] = {t.name: t for t in (
         existing_types=("textile_site", "sorting_site", "tekstilsortering"),
         parameter_prefixes=("textiles.", "resources.", *_EXCLUSION_PREFIXES),
         outputs=("selected_sites", "allocation", "catchments"),
-        run=_run_textiles, in_demo=False,
+        run=_run_textiles, in_demo=False, qgis_algorithm="site_textile_reuse",
     ),
     Theme(
         name="reuse", facility_type="reuse_centre",
@@ -243,7 +244,7 @@ THEMES: dict[str, Theme] = {t.name: t for t in (
                         "miljøstasjon"),
         parameter_prefixes=("reuse.", *_EXCLUSION_PREFIXES),
         outputs=("selected_sites", "allocation", "service_areas"),
-        run=_run_reuse,
+        run=_run_reuse, qgis_algorithm="site_reuse_centres",
     ),
     Theme(
         name="parks", facility_type="industrial_park",
@@ -262,7 +263,7 @@ THEMES: dict[str, Theme] = {t.name: t for t in (
         existing_types=("industrial_park", "næringspark"),
         parameter_prefixes=("parks.", "symbiosis.", "suitability."),
         outputs=("selected_sites", "matches", "candidates"),
-        run=_run_parks,
+        run=_run_parks, qgis_algorithm="site_industrial_parks",
     ),
 )}
 
