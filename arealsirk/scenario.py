@@ -102,7 +102,7 @@ LAYER_SPECS: dict[str, LayerSpec] = {
 RUN_LAYERS: dict[str, str] = {
     "kommuner": "per-kommune tables, the study area and the land the network may snap over",
     "roads": "the road network",
-    "region": "the study area (inputs outside it are refused)",
+    "region": "the study area: people and sources outside it are left out and reported as outside_region",
     "protected": "exclusion: candidates inside a protected area are removed",
     "lakes": "exclusion: candidates inside a lake are removed",
     "settlements": "exclusion: candidates within the settlement buffer are removed",
@@ -126,8 +126,9 @@ SCENARIO_KEYS: tuple[Key, ...] = (
 #: ``[network]`` keys.  ``max_snap_m`` and ``snap_speed_kph`` set the defaults-table rows of the
 #: same name for this run (so they are also reachable as ``[parameters] network.*``, but not both).
 NETWORK_KEYS: tuple[Key, ...] = (
-    Key("ferries", "bool", "route over ferry links (typeVeg bilferje) at network.ferry_speed_kph plus "
-        "network.ferry_wait_min; default: on when the road layer has ferry links"),
+    Key("ferries", "bool", "route over the road layer's ferry links (typeVeg bilferje) at "
+        "network.ferry_speed_kph plus network.ferry_wait_min (it matters only where the layer has them)",
+        default=True),
     Key("parts", "str", "all: keep every part of the road network and route within each (people on a "
         "part with no site are reported unreachable); largest: keep only the largest connected part",
         default="all", choices=("all", "largest")),
@@ -540,3 +541,89 @@ def demo_scenario_text(*, seed: int = 0) -> str:
               "", "[parks]", "enabled = true", "count = 2", "",
               "[parameters]", "# any key of the defaults table, e.g.", '# "demo.seed" = 0', ""]
     return "\n".join(lines)
+
+
+def _md(text: str) -> str:
+    return text.replace("|", "\\|")
+
+
+def _default_text(key: Key) -> str:
+    from .defaults import table
+
+    if key.default_key:
+        row = next((r for r in table() if r.key == key.default_key), None)
+        value = f"{row.value:g} {row.unit}".strip() if row else "?"
+        return f"`{key.default_key}` ({value})"
+    if key.default is None:
+        return "-"
+    return f"`{str(key.default).lower() if isinstance(key.default, bool) else key.default}`"
+
+
+def _key_table(keys: tuple[Key, ...]) -> list[str]:
+    lines = ["| key | type | allowed | default | description |", "|---|---|---|---|---|"]
+    for key in keys:
+        allowed = ", ".join(f"`{c}`" for c in key.choices) if key.choices else _bounds(key) or "-"
+        lines.append(f"| `{key.name}` | {key.type} | {_md(allowed)} | {_default_text(key)} | "
+                     f"{_md(key.description)} |")
+    return lines
+
+
+def markdown() -> str:
+    """``docs/scenario.md``: every section, key, layer and parameter rule, from the declarations.
+
+    Regenerate with ``python -m arealsirk.scenario > docs/scenario.md``; a test checks the page
+    does not drift from the registry.
+    """
+    out = ["# Scenario files", "",
+           "A scenario is a TOML file that says which layers to read, which themes to run and how "
+           "(`arealsirk run SCENARIO.toml`). Every key and every layer is either used by the run or "
+           "refused with a message naming it and its line. This page is generated from the theme "
+           "registry (`arealsirk/themes.py`) and `arealsirk/scenario.py`; regenerate it with "
+           "`python -m arealsirk.scenario > docs/scenario.md`.", "",
+           "Sections: " + ", ".join(f"`[{s}]`" for s in ("scenario", "layers", "network", "parameters",
+                                                        *THEMES)) + ".",
+           "A theme runs when its section is present (`enabled` defaults to true); keys of a theme "
+           "with `enabled = false` are refused, as is a scenario with no theme enabled. Numbers must "
+           "be finite and within the bounds below. Defaults written as `row` come from the defaults "
+           "table ([defaults.md](defaults.md)); a key and its row may not both be given.", "",
+           "## `[scenario]`", "", *_key_table(SCENARIO_KEYS), "",
+           "## `[layers]`", "",
+           'Each layer is `name = { path = "file", layer = "layer in the file", fields = { library_name = '
+           '"your column" } }` (or just `name = "file"`). Paths are relative to the scenario file. A layer '
+           "that neither the run nor an enabled theme reads is refused.", "",
+           "| layer | geometry | columns | used by | description |", "|---|---|---|---|---|"]
+    for name, spec in LAYER_SPECS.items():
+        users = [t for t in THEMES.values() if name in t.layer_names]
+        used = ("the run: " + RUN_LAYERS[name]) if name in RUN_LAYERS else ", ".join(
+            f"{t.name}" + (" (required)" if any(u.required for u in t.layers if u.layer == name) else "")
+            for t in users)
+        geometry = "raster" if spec.raster else ", ".join(spec.geometry)
+        columns = ", ".join(f"`{c}`" for c in (*spec.columns, *spec.numeric)) or "-"
+        out.append(f"| `{name}`{' (required)' if spec.required else ''} | {geometry} | {columns} | "
+                   f"{_md(used)} | {_md(spec.description)} |")
+    refused = "; ".join(f"`{k}` ({v})" for k, v in _UNUSED_LAYERS.items())
+    out += ["", f"Refused by name: {refused}.", "",
+            "## `[network]`", "", *_key_table(NETWORK_KEYS), "",
+            "## `[parameters]`", "",
+            "Overrides of rows of the defaults table for this run, e.g. `\"reuse.max_minutes\" = 25` "
+            "(quoted or dotted keys). A row is accepted only when the run reads it:", "",
+            "- the run itself: " + ", ".join(
+                f"`{k}*`" if k.endswith(".") else f"`{k}` (with the `{v}` layer)"
+                for k, v in RUN_PARAMETER_KEYS.items()) + ";",
+            "- an enabled theme: the prefixes listed under each theme below;",
+            "- refused: " + "; ".join(f"`{k}*` ({v})" for k, v in _NOT_RUN_PREFIXES.items()) + ".",
+            "", f"Values must be finite numbers between 0 and {_MAX_PARAMETER:g}. New resource kinds may "
+            "be declared under " + ", ".join(f"`{p}<kind>`" for p in _OPEN_PREFIXES) + ".", ""]
+    for theme in THEMES.values():
+        layers = ", ".join(f"`{u.layer}`" + (" (required)" if u.required else "") for u in theme.layers)
+        out += [f"## `[{theme.name}]`: {theme.title[0]}", "",
+                f"Facility type `{theme.facility_type}`; QGIS algorithm `arealsirk:{theme.qgis_algorithm}`; "
+                f"layers {layers}; existing facilities kept: "
+                + (", ".join(f"`{t}`" for t in theme.existing_types) if theme.uses_existing else "none")
+                + f"; parameter prefixes {', '.join(f'`{p}*`' for p in theme.parameter_prefixes)}.", "",
+                *_key_table(theme.keys), ""]
+    return "\n".join(out)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    print(markdown(), end="")

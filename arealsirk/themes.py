@@ -138,8 +138,8 @@ COMMON_KEYS: tuple[Key, ...] = (
 
 def _feedstock_keys(prefix: str, min_key: str) -> tuple[Key, ...]:
     return (
-        Key("count", "int", "new plants to open (existing ones are kept in addition); "
-            "default: as many as pay off", minimum=0, maximum=10000),
+        Key("count", "int", "plants in all, the existing ones of the theme included (they are kept); "
+            "default: as many as pay off", minimum=1, maximum=10000),
         Key("max_km", "float", "maximum haul by road for every kind (see also the per-kind rows)",
             default_key=f"{prefix}.max_km", minimum=0, exclusive_minimum=True, maximum=2500),
         Key(min_key, "float", "minimum feedstock of a new plant", default_key=f"{prefix}.{min_key}",

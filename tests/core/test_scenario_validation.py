@@ -220,3 +220,20 @@ def test_every_layer_spec_is_used_by_the_run_or_a_theme():
 
     used = set(RUN_LAYERS) | {u.layer for t in THEMES.values() for u in t.layers}
     assert set(LAYER_SPECS) == used
+
+
+def test_docs_scenario_md_is_generated_from_the_registry():
+    from arealsirk.scenario import markdown
+
+    page = Path(__file__).resolve().parents[2] / "docs" / "scenario.md"
+    assert page.read_text(encoding="utf-8") == markdown(), \
+        "docs/scenario.md is stale: run  python -m arealsirk.scenario > docs/scenario.md"
+    text = markdown()
+    for theme in THEMES.values():  # every section, key and default row is on the page
+        assert f"## `[{theme.name}]`" in text
+        for key in theme.keys:
+            assert f"| `{key.name}` |" in text and (key.default_key is None or key.default_key in text)
+    for name in LAYER_SPECS:
+        assert f"| `{name}`" in text
+    for key in NETWORK_KEYS + SCENARIO_KEYS:
+        assert f"| `{key.name}` |" in text
