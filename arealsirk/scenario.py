@@ -324,8 +324,7 @@ def check_value(key: Key, value: Any) -> str | None:
                "int": isinstance(value, int) and not isinstance(value, bool),
                "float": isinstance(value, int | float) and not isinstance(value, bool)}[kind]
     if not ok_type:
-        shown = type(value).__name__ if not isinstance(value, dict | list) else "a table/array"
-        return f"must be {kind}, got {shown} {value!r}"
+        return f"must be {kind}, got {type(value).__name__} {value!r}"
     if kind in ("int", "float"):
         general = _check_number(value, allow_negative=key.minimum is None or key.minimum < 0)
         if general:
@@ -367,6 +366,13 @@ def parse_scenario(data: dict[str, Any], *, text: str = "", path: Path | None = 
     themes = {name: _check_section(ctx, name, data[name], t.keys) for name, t in THEMES.items()
               if name in data}
     enabled = tuple(name for name in THEMES if name in themes and themes[name].get("enabled", True))
+    raw_layers = data.get("layers", {})
+    if not isinstance(raw_layers, dict):
+        raise ctx.error("layers", None, f"must be a table of layers, got {type(raw_layers).__name__} "
+                        f"{raw_layers!r}")
+    for name, spec in LAYER_SPECS.items():
+        if spec.required and name not in raw_layers:
+            raise ctx.error("layers", None, f"layer '{name}' is required ({spec.description})")
     if not enabled:
         raise ctx.error("scenario", None, "no theme is enabled; add a section such as [biogas] or "
                         f"[reuse] (themes: {', '.join(THEMES)})")
@@ -375,7 +381,7 @@ def parse_scenario(data: dict[str, Any], *, text: str = "", path: Path | None = 
         if name not in enabled and unused:
             raise ctx.error(name, unused[0], f"theme {name} is not enabled (enabled = false), so this key "
                             "would not be used; remove it or enable the theme")
-    layers = _parse_layers(ctx, data.get("layers", {}), enabled)
+    layers = _parse_layers(ctx, raw_layers, enabled)
     parameters = _parse_parameters(ctx, data.get("parameters", {}), enabled, layers)
     _merge_sugar(ctx, parameters, themes, network, enabled)
     return Scenario(path=path, name=meta.get("name", path.stem if path else "scenario"),
@@ -392,8 +398,11 @@ def _layer_users(name: str, enabled: tuple[str, ...]) -> tuple[list[str], list[s
 
 def _parse_layers(ctx: _Ctx, raw: Any, enabled: tuple[str, ...]) -> dict[str, LayerRef]:
     base = ctx.path.parent if ctx.path else Path.cwd()
-    if not isinstance(raw, dict):
-        raise ctx.error("layers", None, f"must be a table of layers, got {type(raw).__name__} {raw!r}")
+    for theme in enabled:
+        for use in THEMES[theme].layers:
+            if use.required and use.layer not in raw:
+                raise ctx.error(theme, None, f"theme '{theme}' needs the layer '{use.layer}' ({use.role}); "
+                                "add it under [layers] or set enabled = false")
     layers: dict[str, LayerRef] = {}
     for name, ref in raw.items():
         if name in _UNUSED_LAYERS:
@@ -405,14 +414,6 @@ def _parse_layers(ctx: _Ctx, raw: Any, enabled: tuple[str, ...]) -> dict[str, La
             raise ctx.error("layers", name, f"not used by any enabled theme (used by: {', '.join(users)}); "
                             "enable one of them or remove the layer")
         layers[name] = _layer_ref(ctx, base, name, ref)
-    for name, spec in LAYER_SPECS.items():
-        if spec.required and name not in layers:
-            raise ctx.error("layers", None, f"layer '{name}' is required ({spec.description})")
-    for theme in enabled:
-        for use in THEMES[theme].layers:
-            if use.required and use.layer not in layers:
-                raise ctx.error(theme, None, f"theme {theme} needs the layer '{use.layer}' ({use.role}); "
-                                "add it under [layers] or set enabled = false")
     return layers
 
 
@@ -437,9 +438,6 @@ def _layer_ref(ctx: _Ctx, base: Path, name: str, ref: Any) -> LayerRef:
         line = _line_of(ctx.text, "layers", name) or "?"
         raise MissingFileError(f"{ctx.path or 'scenario'}, line {line}: [layers] {name}: "
                                f"file not found: {file}")
-    if file.is_dir() and file.suffix.lower() != ".gdb":
-        raise ctx.error("layers", name, f"path is a folder, not a file: {file} (give the GeoPackage, "
-                        "GeoJSON, shapefile or GeoTIFF itself)")
     if LAYER_SPECS[name].raster and "layer" in ref:
         raise ctx.error("layers", name, "a raster has no layers; remove layer = ...")
     return LayerRef(name, file, ref.get("layer"), dict(fields))
@@ -612,7 +610,7 @@ def markdown() -> str:
                 for k, v in RUN_PARAMETER_KEYS.items()) + ";",
             "- an enabled theme: the prefixes listed under each theme below;",
             "- refused: " + "; ".join(f"`{k}*` ({v})" for k, v in _NOT_RUN_PREFIXES.items()) + ".",
-            "", f"Values must be finite numbers between 0 and {_MAX_PARAMETER:g}. New resource kinds may "
+            "", "Values must be finite numbers between 0 and `validate.max_number`. New resource kinds may "
             "be declared under " + ", ".join(f"`{p}<kind>`" for p in _OPEN_PREFIXES) + ".", ""]
     for theme in THEMES.values():
         layers = ", ".join(f"`{u.layer}`" + (" (required)" if u.required else "") for u in theme.layers)
