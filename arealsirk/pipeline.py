@@ -467,8 +467,9 @@ def _merged_table(results: dict[str, Any], name: str) -> pd.DataFrame | None:
         if table is None:
             continue
         table = pd.DataFrame(table).copy()
-        if "theme" not in table.columns:
-            table.insert(0, "theme", theme)
+        if "theme" in table.columns:  # the workflow's name (textile_reuse) -> the scenario section's
+            table = table.drop(columns="theme")
+        table.insert(0, "theme", theme)
         frames.append(table)
     if not frames:
         return None
