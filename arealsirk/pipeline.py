@@ -641,10 +641,10 @@ def _summary_markdown(inputs: RunInputs, results: dict[str, Any], *, lang: str,
     parts = [head]
     if headline:
         parts.append(("## Hvem og hva som nås\n\n" if nb else "## Who and what is reached\n\n")
-                     + "".join(f"- {line}\n" for line in headline))
-    if warnings:
+                     + "".join(f"- {escape_markdown(line)}\n" for line in headline))
+    if warnings:  # they quote values and file names from the data: escaped
         parts.append(("## Advarsler om inndata\n\n" if nb else "## Input warnings\n\n")
-                     + "".join(f"- {line}\n" for line in warnings))
+                     + "".join(f"- {escape_markdown(line)}\n" for line in warnings))
     for result in results.values():
         parts.append(result.summary_markdown(lang=lang).strip() + "\n")
     return "\n".join(parts)
