@@ -611,3 +611,27 @@ def test_feedstock_themes_give_the_python_api_figures(provider, grid, tmp_path, 
     else:
         assert sites["reused_t"].sum() == pytest.approx(tonnes * default("textiles.reuse_share"), rel=1e-9)
         assert out["REUSED_T"] == pytest.approx(tonnes * default("textiles.reuse_share"), rel=1e-9)
+
+
+def test_exclusion_layers_remove_the_chosen_site(provider, grid, tmp_path):
+    """A protected area, a lake or a settlement laid over the site chosen without it moves the site."""
+    layers, data = grid
+    rows = [(f"POINT({node(i, j)[0]} {node(i, j)[1]})", f"s{k}", "food_waste", 300.0, "t/yr")
+            for k, (i, j) in enumerate(data["demand_nodes"])]
+    sources = memory_layer("Point", [("id", "string"), ("kind", "string"), ("quantity", "double"),
+                                     ("unit", "string")], rows, "sources")
+    params = {"SOURCES": sources, "CANDIDATES": layers["candidates"], "ROADS": layers["roads"], "COUNT": 1,
+              "MAX_KM": 50.0, "MIN_PLANT_T": 0.0, "CAPACITY_T": 1e6}
+    free = read(run("arealsirk:site_biogas", {**params, "OUTPUT": str(tmp_path / "free.gpkg"),
+                                              "ALLOCATION": str(tmp_path / "a0.gpkg")})["OUTPUT"])
+    (site,) = free.geometry
+    x, y = site.x, site.y
+    corners = [(x - 50, y - 50), (x + 50, y - 50), (x + 50, y + 50), (x - 50, y + 50), (x - 50, y - 50)]
+    square = "POLYGON((" + ", ".join(f"{a} {b}" for a, b in corners) + "))"
+    for k, name in enumerate(("PROTECTED", "LAKES", "SETTLEMENTS")):
+        area = memory_layer("Polygon", [("name", "string")], [(square, "over the site")], name.lower())
+        out = run("arealsirk:site_biogas", {**params, name: area, "OUTPUT": str(tmp_path / f"x{k}.gpkg"),
+                                            "ALLOCATION": str(tmp_path / f"a{k + 1}.gpkg")})
+        moved = read(out["OUTPUT"])
+        assert len(moved) == 1 and moved["id"].iloc[0] != free["id"].iloc[0], name
+        assert free["id"].iloc[0] in out["SUMMARY"], name  # the summary names the removed candidate
