@@ -67,8 +67,8 @@ def _inputs(base, theme: str, *, options: dict | None = None, layers: dict | Non
     use.update(layers or {})
     sections = themes if themes is not None else {
         theme: {**BASE_OPTIONS.get(theme, {}), **(options or {})}}
-    return RunInputs(name="t", layers=use, dem=None if "dem" in drop else (dem_path if dem == "demo" else dem),
-                     themes=sections, network=dict(network or {}))
+    dem_file = None if "dem" in drop else (dem_path if dem == "demo" else dem)
+    return RunInputs(name="t", layers=use, dem=dem_file, themes=sections, network=dict(network or {}))
 
 
 def _answer(done) -> str:
@@ -204,8 +204,8 @@ def test_network_keys_of_a_scenario_reach_the_graph(tmp_path, demo):
 
     folder = tmp_path / "in"
     path = demo.export(folder)
-    path.write_text(path.read_text() + '\n[network]\nmax_snap_m = 750\nsnap_speed_kph = 9\nparts = "largest"\n'
-                    "ferries = false\n")
+    network = '\n[network]\nmax_snap_m = 750\nsnap_speed_kph = 9\nparts = "largest"\nferries = false\n'
+    path.write_text(path.read_text() + network)
     inputs = pipeline.inputs_from_scenario(load_scenario(path))
     graph = pipeline._network(inputs.layers, inputs)
     assert graph.graph["max_snap_m"] == 750 and graph.graph["snap_speed_kph"] == 9

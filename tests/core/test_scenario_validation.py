@@ -10,8 +10,7 @@ from pathlib import Path
 import pytest
 
 from arealsirk.errors import ScenarioError
-from arealsirk.scenario import (LAYER_SPECS, NETWORK_KEYS, SCENARIO_KEYS, _bounds, check_value,
-                                load_scenario)
+from arealsirk.scenario import LAYER_SPECS, NETWORK_KEYS, SCENARIO_KEYS, _bounds, check_value, load_scenario
 from arealsirk.themes import THEMES
 
 _LAYERS = """[layers]
@@ -96,12 +95,13 @@ def test_every_declared_key_refuses_bad_values_naming_key_and_line(folder, secti
         elif section == "network":
             text = _base(themes + "\n[network]\n" + body)
         else:
-            text = _base(themes).replace('name = "t"\n', 'name = "t"\n' + (body if key.name != "name" else ""))
+            extra = body if key.name != "name" else ""
+            text = _base(themes).replace('name = "t"\n', 'name = "t"\n' + extra)
             if key.name == "name":
                 text = text.replace('name = "t"', f"name = {_toml(value)}")
         line = _line(text, rf"^{key.name} = ")
         msg = _refused(folder, text, rf"line {line}: \[{section}\] {key.name}: must (be|lie)")
-        number = isinstance(value, int) or key.type == "float" and isinstance(value, float)
+        number = isinstance(value, int) or (key.type == "float" and isinstance(value, float))
         if key.type in ("int", "float") and number and not isinstance(value, bool):
             assert _bounds(key) in msg, msg  # the key's bounds are stated
 
@@ -129,7 +129,7 @@ def test_unknown_section_and_unknown_theme_key(folder):
 
 def test_layer_path_must_be_text_a_file_and_known_keys(folder):
     for ref, pattern in [("{ path = 3 }", "path must be text naming a file, got 3"),
-                         ('{ path = "inputs.gpkg", layer = "zones", colour = "red" }', "unknown key 'colour'"),
+                         ('{ path = "inputs.gpkg", layer = "zones", colour = 1 }', "unknown key 'colour'"),
                          ('{ path = "inputs.gpkg", layer = 7 }', "layer name must be text"),
                          ("5", r'must be \{ path = "\.\.\."')]:
         text = _base().replace('zones = { path = "inputs.gpkg", layer = "zones" }', f"zones = {ref}")
@@ -149,7 +149,8 @@ def test_layers_nobody_uses_are_refused_by_name(folder):
     text = _base().replace("[layers]\n", '[layers]\ntowns = { path = "inputs.gpkg", layer = "towns" }\n')
     _refused(folder, text, r"line 5: \[layers\] towns: not used by arealsirk run")
     text = _base("[reuse]\n")  # sources and flows are read only by feedstock themes and parks
-    _refused(folder, text, rf"line {_line(text, '^sources')}: \[layers\] sources: not used by any enabled theme "
+    line = _line(text, "^sources")
+    _refused(folder, text, rf"line {line}: \[layers\] sources: not used by any enabled theme "
              r"\(used by: biogas, bioenergy, textiles\)")
 
 
@@ -170,9 +171,9 @@ def test_keys_of_a_disabled_theme_are_refused(folder):
 
 
 def test_parameters_of_themes_not_enabled_are_refused(folder):
-    text = _base("[biogas]\n", layers=_LAYERS.replace(
-        'population = { path = "inputs.gpkg", layer = "population" }\n', "").replace(
-        'flows = { path = "inputs.gpkg", layer = "flows" }\n', "")) + '\n[parameters]\n"reuse.max_minutes" = 5\n'
+    layers = _LAYERS.replace('population = { path = "inputs.gpkg", layer = "population" }\n', "")
+    layers = layers.replace('flows = { path = "inputs.gpkg", layer = "flows" }\n', "")
+    text = _base("[biogas]\n", layers=layers) + '\n[parameters]\n"reuse.max_minutes" = 5\n'
     line = _line(text, '^"reuse')
     _refused(folder, text, rf"line {line}: \[parameters\] reuse.max_minutes: theme reuse is not enabled")
 
@@ -181,8 +182,8 @@ def test_parameters_of_themes_not_enabled_are_refused(folder):
                                      ("crs.analysis_epsg", "CRS is fixed"),
                                      ("suitability.max_slope_pct", "'dem' layer")])
 def test_parameters_no_run_reads_are_refused(folder, key, why):
-    text = _base("[biogas]\n[reuse]\n") .replace('flows = { path = "inputs.gpkg", layer = "flows" }\n', "") + \
-        f'\n[parameters]\n"{key}" = 1\n'
+    text = _base("[biogas]\n[reuse]\n").replace('flows = { path = "inputs.gpkg", layer = "flows" }\n', "")
+    text += f'\n[parameters]\n"{key}" = 1\n'
     _refused(folder, text, rf"\[parameters\] {re.escape(key)}: .*{re.escape(why)}")
 
 
