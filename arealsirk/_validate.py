@@ -266,13 +266,14 @@ _FLOW_KIND_ALIASES = ("waste_heat", "overskuddsvarme")
 
 
 def check_layer_values(name: str, gdf: Any, *, file: object = None, layer: str | None = None,
-                       parameters: Any = None) -> None:
+                       parameters: Any = None, strict: bool = True) -> None:
     """Check the values of the resource columns of a validated layer, naming file, layer and column.
 
     For ``sources`` and ``flows``: every ``kind`` is a known resource kind (or one given a
     yield, payload or value in ``parameters``), every ``unit`` is a known unit of the kind's
     family; for ``flows`` every ``role`` is ``supply`` or ``demand``.  For ``sources`` and
-    ``population``: not every quantity is zero.  Other layers pass unchecked.
+    ``population``: not every quantity is zero.  Other layers pass unchecked.  With
+    ``strict=False`` unknown kinds and roles pass (the pipeline warns about them instead).
 
     Raises
     ------
@@ -293,7 +294,7 @@ def check_layer_values(name: str, gdf: Any, *, file: object = None, layer: str |
         return
     ids = gdf["id"].tolist() if "id" in gdf.columns else list(range(len(gdf)))
     declared = {str(k).split(".")[-1] for k in (parameters or {}) if str(k).startswith(_KIND_PREFIXES)}
-    if "role" in gdf.columns:
+    if "role" in gdf.columns and strict:
         roles = gdf["role"].astype(str).str.strip().str.lower()
         bad = ~roles.isin(["supply", "demand"])
         if bad.any():
@@ -305,7 +306,7 @@ def check_layer_values(name: str, gdf: Any, *, file: object = None, layer: str |
         from .resources import KINDS
 
         for i, k in enumerate(kinds):
-            if kind_info(k) is None and k not in declared and k not in _FLOW_KIND_ALIASES:
+            if strict and kind_info(k) is None and k not in declared and k not in _FLOW_KIND_ALIASES:
                 near = difflib.get_close_matches(k, list(KINDS), n=1)
                 hint = f"; did you mean '{near[0]}'?" if near else ""
                 at = where(file=file, layer=layer, column="kind")

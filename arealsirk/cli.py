@@ -73,6 +73,8 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("scenario", type=Path, help="scenario TOML file")
     run.add_argument("--out", type=Path, default=Path("out"), help="output folder (default out)")
     run.add_argument("--lang", choices=("nb", "en"), default=None, help="override the scenario's language")
+    run.add_argument("--strict", action="store_true", default=None,
+                     help="unknown kind, facility_type or role values are errors ([scenario] strict = true)")
 
     fmap = sub.add_parser("map", help="rebuild the web map from a results.gpkg")
     fmap.add_argument("results", type=Path, help="results.gpkg written by demo or run")
@@ -223,7 +225,8 @@ def _cmd_run(args: argparse.Namespace, bar: _Bar) -> int:
     from . import pipeline
 
     start = time.perf_counter()
-    result = pipeline.run_scenario(args.scenario, args.out, lang=args.lang, progress=bar)
+    result = pipeline.run_scenario(args.scenario, args.out, lang=args.lang, strict=args.strict,
+                                   progress=bar)
     return _wrote(result, bar, start)
 
 
@@ -250,6 +253,8 @@ def _cmd_defaults(args: argparse.Namespace, bar: _Bar) -> int:
 
 def _wrote(result: Any, bar: _Bar, start: float) -> int:
     bar.close()
+    for line in result.headline:  # the balance first: who and what the answer does not reach
+        print(f"arealsirk: {line}", file=sys.stderr)
     elapsed = time.perf_counter() - start
     print(f"wrote {result.results}, {result.map_html} and {result.summary} in {elapsed:.1f} s")
     return 0

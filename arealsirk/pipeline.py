@@ -1,9 +1,11 @@
-"""The main job: inputs -> network -> themes (biogas, reuse, parks) -> results.gpkg, map.html, summary.md.
+"""The main job: inputs -> network -> every enabled theme -> results.gpkg, map.html, summary.md.
 
-``arealsirk demo`` and ``arealsirk run SCENARIO.toml`` both end here.  The
-stages are the ones in the README's architecture section; each theme is one
-call into :mod:`arealsirk.workflows`, and this module only loads inputs,
-validates them, calls the workflows, merges their layers and writes outputs.
+``arealsirk demo`` and ``arealsirk run SCENARIO.toml`` both end here.  The themes come from
+the registry (:data:`arealsirk.themes.THEMES`): for each enabled theme the pipeline builds a
+:class:`~arealsirk.themes.ThemeContext` (layers, network, candidate zones, the existing
+facilities of that theme, the exclusion layers, the parameters) and calls the theme, then merges
+the themes' layers, their ``balance`` tables (every person and tonne: served, beyond the limit,
+unreachable and why) and their ``excluded`` tables, and writes the outputs.
 
 The output folder is written as a whole (:func:`arealsirk._outputs.write_output_set`):
 every file is staged in a sibling folder and switched in at once, so a failed or
@@ -13,6 +15,7 @@ killed run leaves the complete previous results, never files of two runs.
 from __future__ import annotations
 
 import datetime as _dt
+import difflib
 import logging
 import os
 from dataclasses import dataclass, field
@@ -24,23 +27,41 @@ from ._validate import check_layer_values, validate_layer
 from .errors import InputError
 from .io import read_layer, read_raster_info, write_layers, write_text
 from .progress import CancelFn, Progress, ProgressFn
-from .scenario import LAYER_SPECS, Scenario, load_scenario
+from .scenario import _OPEN_PREFIXES, LAYER_SPECS, RUN_LAYERS, Scenario, load_scenario
+from .themes import THEMES as _REGISTRY
+from .themes import Theme, ThemeContext
 
 if TYPE_CHECKING:
     import geopandas as gpd
+    import pandas as pd
 
 log = logging.getLogger("arealsirk")
 
-__all__ = ["RunInputs", "RunOutput", "inputs_from_demo", "inputs_from_scenario", "run", "run_demo",
-           "run_scenario", "THEMES"]
+__all__ = [
+    "THEMES",
+    "Computed",
+    "RunInputs",
+    "RunOutput",
+    "compute",
+    "inputs_from_demo",
+    "inputs_from_scenario",
+    "run",
+    "run_demo",
+    "run_scenario",
+]
 
-#: Theme name in a scenario -> facility type in the results.
-THEMES = {"biogas": "biogas_plant", "reuse": "reuse_centre", "parks": "industrial_park"}
+#: Theme name in a scenario -> facility type in the results (from the registry).
+THEMES = {name: t.facility_type for name, t in _REGISTRY.items()}
 
 
 @dataclass
 class RunInputs:
-    """Validated inputs of one run (all layers in EPSG:25833)."""
+    """Validated inputs of one run (all layers in EPSG:25833).
+
+    ``enabled`` lists the themes to run (default: every theme with a section in ``themes`` whose
+    ``enabled`` is not false); ``network`` holds the ``[network]`` options (ferries, parts);
+    ``strict`` turns unknown kind / facility_type / role values into errors.
+    """
 
     name: str
     layers: dict[str, gpd.GeoDataFrame]
@@ -53,11 +74,25 @@ class RunInputs:
     input_paths: list[Path] = field(default_factory=list)
     #: layer name -> (file, layer in the file), so later checks name where a layer came from
     origins: dict[str, tuple[Path, str | None]] = field(default_factory=dict)
+    network: dict[str, Any] = field(default_factory=dict)
+    enabled: tuple[str, ...] = ()
+    strict: bool = False
+
+    def enabled_themes(self) -> tuple[str, ...]:
+        """The themes this run performs, in registry order."""
+        if self.enabled:
+            return tuple(t for t in _REGISTRY if t in self.enabled)
+        return tuple(t for t in _REGISTRY if t in self.themes and self.themes[t].get("enabled", True))
 
 
 @dataclass
 class RunOutput:
-    """What a run wrote and its key figures."""
+    """What a run wrote and its key figures.
+
+    ``balance`` is the merged balance table of every theme (columns ``theme, stream, category,
+    quantity, unit, share``); ``headline`` its short sentences, largest losses first, in the run's
+    language (the CLI prints them to stderr); ``warnings`` what the input checks reported.
+    """
 
     folder: Path
     results: Path
@@ -65,23 +100,36 @@ class RunOutput:
     summary: Path
     layers: dict[str, gpd.GeoDataFrame]
     figures: dict[str, dict[str, Any]]
+    balance: pd.DataFrame | None = None
+    headline: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+
+#: Demo layers the run reads (the demo also makes towns and rail lines, which no theme uses).
+_DEMO_THEMES = {"biogas": {"count": 2}, "reuse": {"count": 7}, "parks": {"count": 2}}
 
 
 def inputs_from_demo(*, seed: int = 0, lang: str = "nb") -> RunInputs:
-    """Inputs of the embedded synthetic demo region."""
+    """Inputs of the embedded synthetic demo region (the themes of the exported demo scenario)."""
     from .datasets import demo_region
 
     region = demo_region(seed)
-    layers = {name: gdf.copy() for name, gdf in region.layers().items()}
+    layers = {name: gdf.copy() for name, gdf in region.layers().items() if name in LAYER_SPECS}
     return RunInputs(name=f"Demoregionen (syntetisk, seed {seed})", layers=layers, dem=region.dem_path(),
                      lang=lang, synthetic=True, all_synthetic=True,
-                     themes={"biogas": {"count": 2}, "reuse": {"count": 7}, "parks": {"count": 2}})
+                     themes={k: dict(v) for k, v in _DEMO_THEMES.items()})
 
 
-def inputs_from_scenario(scenario: Scenario | str | os.PathLike[str]) -> RunInputs:
-    """Read and validate every layer a scenario names, applying its field mapping."""
+def inputs_from_scenario(scenario: Scenario | str | os.PathLike[str], *,
+                         strict: bool | None = None) -> RunInputs:
+    """Read and validate every layer a scenario names, applying its field mapping.
+
+    With ``strict`` (default: the scenario's ``[scenario] strict``) an unknown ``kind`` or ``role``
+    is an error here, naming the file, layer, column and feature; otherwise :func:`run` warns.
+    """
     if not isinstance(scenario, Scenario):
         scenario = load_scenario(scenario)
+    strict = scenario.strict if strict is None else strict
     layers: dict[str, gpd.GeoDataFrame] = {}
     origins: dict[str, tuple[Path, str | None]] = {}
     dem = None
@@ -90,6 +138,7 @@ def inputs_from_scenario(scenario: Scenario | str | os.PathLike[str]) -> RunInpu
         if spec.raster:
             read_raster_info(ref.path)
             dem = ref.path
+            origins[name] = (ref.path, None)
             continue
         gdf = read_layer(ref.path, ref.layer)
         missing = [col for col in ref.fields.values() if col not in gdf.columns]
@@ -102,12 +151,14 @@ def inputs_from_scenario(scenario: Scenario | str | os.PathLike[str]) -> RunInpu
                 f"{', '.join(c for c in gdf.columns if c != gdf.geometry.name)}")
         gdf = gdf.rename(columns={src: dst for dst, src in ref.fields.items()})
         layers[name] = _validate_input(name, gdf, file=ref.path, layer=ref.layer)
-        check_layer_values(name, layers[name], file=ref.path, layer=ref.layer, parameters=scenario.parameters)
+        check_layer_values(name, layers[name], file=ref.path, layer=ref.layer, parameters=scenario.parameters,
+                           strict=strict)
         origins[name] = (ref.path, ref.layer)
     return RunInputs(name=scenario.name, layers=layers, dem=dem, lang=scenario.lang,
                      synthetic=scenario.synthetic, themes=scenario.themes,
                      parameters=scenario.parameters, input_paths=scenario.input_paths(),
-                     origins=origins)
+                     origins=origins, network=dict(scenario.network), enabled=scenario.enabled,
+                     strict=strict)
 
 
 def _validate_input(name: str, gdf: gpd.GeoDataFrame, *, file: object = None,
@@ -119,7 +170,8 @@ def _validate_input(name: str, gdf: gpd.GeoDataFrame, *, file: object = None,
 
 
 def run(inputs: RunInputs, out: str | os.PathLike[str], *, lang: str | None = None,
-        progress: ProgressFn | None = None, is_cancelled: CancelFn | None = None) -> RunOutput:
+        strict: bool | None = None, progress: ProgressFn | None = None,
+        is_cancelled: CancelFn | None = None) -> RunOutput:
     """Run every enabled theme on ``inputs`` and write ``out/results.gpkg``, ``map.html``, ``summary.md``.
 
     Parameters
@@ -130,11 +182,17 @@ def run(inputs: RunInputs, out: str | os.PathLike[str], *, lang: str | None = No
         Output folder (created).  Refused when it would overwrite an input file.
     lang
         ``"nb"`` or ``"en"`` for the map and summary; default the scenario's.
+    strict
+        Unknown ``kind``, ``facility_type`` or ``role`` values are errors (default: the
+        scenario's ``[scenario] strict``); otherwise they are warnings naming the closest known value.
     progress, is_cancelled
         Progress callback and cancel check (see :mod:`arealsirk.progress`).
-    """
-    from . import network, workflows
 
+    Raises
+    ------
+    InputError
+        Bad or missing layers, unknown values in strict mode, or a theme's own input errors.
+    """
     lang = lang or inputs.lang
     if lang not in ("nb", "en"):
         raise InputError(f"lang must be 'nb' or 'en', got {lang!r}")
@@ -142,58 +200,30 @@ def run(inputs: RunInputs, out: str | os.PathLike[str], *, lang: str | None = No
     targets = [out / "results.gpkg", out / "map.html", out / "summary.md"]
     check_output_folder(out, inputs=inputs.input_paths)  # before any work
     p = Progress(progress, is_cancelled)
-
-    layers = dict(inputs.layers)
-    study_area = _study_area(layers)
-    for name in ("sources", "zones", "population", "existing", "flows"):
-        if name in layers:
-            file, layer = inputs.origins.get(name, (None, None))
-            layers[name] = _validate_input(name, layers[name], file=file, layer=layer,
-                                           study_area=study_area)
-
-    p(0.02, "building the road network")
-    graph = network.graph_from_roads(layers["roads"])
-    figures: dict[str, dict[str, Any]] = {}
-    results: dict[str, Any] = {}
-    enabled = [t for t in THEMES if inputs.themes.get(t, {}).get("enabled", t in inputs.themes)]
-    n = max(len(enabled), 1)
-    existing = layers.get("existing")
-    for k, theme in enumerate(enabled):
-        opts = {key: v for key, v in inputs.themes.get(theme, {}).items() if key != "enabled"}
-        sub = p.sub(0.1 + 0.75 * k / n, 0.1 + 0.75 * (k + 1) / n)
-        sub(0.0, f"{theme}: siting")
-        common = {"kommuner": layers.get("kommuner"), "progress": sub, "is_cancelled": is_cancelled}
-        if theme == "biogas":
-            _require(layers, "sources", theme)
-            result = workflows.site_biogas(
-                layers["sources"], layers["zones"], graph,
-                existing=_existing_of(existing, "biogas_plant"),
-                parameters=inputs.parameters or None, **opts, **common)
-        elif theme == "reuse":
-            _require(layers, "population", theme)
-            result = workflows.site_reuse_centres(
-                layers["population"], layers["zones"], graph, population_column="population",
-                existing=_existing_of(existing, "recycling_station"), **opts, **common)
-        else:
-            _require(layers, "flows", theme)
-            result = workflows.site_industrial_parks(
-                layers["zones"], layers["flows"], graph, stations=layers.get("stations"), **opts, **common)
-        results[theme] = result
-        figures[theme] = dict(result.summary)
+    done = compute(inputs, strict=strict, progress=p.sub(0.0, 0.86), is_cancelled=is_cancelled)
+    layers, results, warnings = done.layers, done.results, done.warnings
+    figures = {name: dict(result.summary) for name, result in results.items()}
+    balance = done.balance
+    headline = done.headline(lang)
 
     p(0.86, "writing results")
     merged = _merge_layers(layers, results)
     run_info = _run_info(inputs, lang)
-    md = _summary_markdown(inputs, results, lang=lang)
+    md = _summary_markdown(inputs, results, lang=lang, headline=headline, warnings=warnings)
 
     from . import webmap
 
     title = ("Plassering av sirkulære anlegg" if lang == "nb" else "Siting circular facilities") + \
-        f" – {inputs.name}"
-    fmap = webmap.build_map(merged, title=title, lang=lang, synthetic=inputs.synthetic)
+        f" \u2013 {inputs.name}"
+    fmap = webmap.build_map(merged, title=title, lang=lang, synthetic=inputs.synthetic,
+                            **_webmap_options(inputs.parameters))
 
     tables = {f"{theme}_{name}": _flat(table) for theme, result in results.items()
-              for name, table in result.tables.items() if table is not None and len(table)}
+              for name, table in result.tables.items()
+              if table is not None and len(table) and name not in ("balance", "excluded")}
+    for name, table in (("balance", balance), ("excluded", done.excluded)):
+        if table is not None and len(table):
+            tables[name] = _flat(table)
     gpkg_layers = {**merged, **tables, "run_info": run_info}
     check_finite_tables(gpkg_layers, name=str(targets[0]))
     check_finite_text(md, name=str(targets[2]))
@@ -203,22 +233,340 @@ def run(inputs: RunInputs, out: str | os.PathLike[str], *, lang: str | None = No
                      inputs=inputs.input_paths, is_cancelled=is_cancelled)
     p(1.0, "done")
     return RunOutput(folder=out, results=targets[0], map_html=targets[1], summary=targets[2],
-                     layers=merged, figures=figures)
+                     layers=merged, figures=figures, balance=balance, headline=headline,
+                     warnings=warnings)
 
 
-def _require(layers: dict[str, Any], name: str, theme: str) -> None:
-    if name not in layers:
-        raise InputError(f"theme '{theme}' needs the layer '{name}'; add it under [layers] "
-                         f"or set enabled = false in [{theme}]")
-    if "zones" not in layers:
-        raise InputError(f"theme '{theme}' needs the layer 'zones' (candidate land) under [layers]")
+@dataclass
+class Computed:
+    """The answer of every enabled theme before anything is written (see :func:`compute`).
+
+    ``layers`` are the validated inputs, ``results`` each theme's
+    :class:`~arealsirk.workflows.WorkflowResult`, ``balance`` and ``excluded`` the themes' tables
+    merged (a ``theme`` column says whose), ``warnings`` what the input checks reported.
+    """
+
+    layers: dict[str, gpd.GeoDataFrame]
+    results: dict[str, Any]
+    graph: Any
+    balance: pd.DataFrame | None
+    excluded: pd.DataFrame | None
+    warnings: list[str]
+
+    #: features of the ``region``-less-than-data case: layer name -> features outside the region layer
+    outside: dict[str, gpd.GeoDataFrame] = field(default_factory=dict)
+
+    def headline(self, lang: str = "en") -> list[str]:
+        """Every theme's balance headline sentences in ``lang``, largest losses first per theme, and
+        what lay outside the ``region`` layer."""
+        lines = _headline(self.results, lang)
+        for name, gdf in self.outside.items():
+            n = len(gdf)
+            lines.append(f"{n} feature(s) of the layer '{name}' lie outside the region layer and are left out"
+                         if lang == "en" else
+                         f"{n} objekt(er) i laget '{name}' ligger utenfor regionlaget og er utelatt")
+        return lines
 
 
-def _existing_of(existing: gpd.GeoDataFrame | None, facility_type: str) -> gpd.GeoDataFrame | None:
-    if existing is None:
+def compute(inputs: RunInputs, *, strict: bool | None = None, progress: ProgressFn | None = None,
+            is_cancelled: CancelFn | None = None) -> Computed:
+    """Validate ``inputs``, build the network and run every enabled theme; write nothing.
+
+    Each enabled theme of :data:`arealsirk.themes.THEMES` gets a
+    :class:`~arealsirk.themes.ThemeContext`: the layers, the road graph (``[network]`` options and
+    ``network.*`` parameters), the candidate zones, the existing facilities of its types (any
+    case), the exclusion layers (protected, lakes, settlements, dem) and the parameters.
+    See :func:`run` for ``strict``.
+    """
+    p = Progress(progress, is_cancelled)
+    enabled = inputs.enabled_themes()
+    if not enabled:
+        raise InputError(f"no theme is enabled; give at least one of {', '.join(_REGISTRY)}")
+    layers = dict(inputs.layers)
+    _require_layers(layers, enabled)
+    study_area = _study_area(layers)
+    for name in ("sources", "zones", "population", "existing", "flows"):
+        if name in layers:
+            file, layer = inputs.origins.get(name, (None, None))
+            layers[name] = _validate_input(name, layers[name], file=file, layer=layer,
+                                           study_area=study_area)
+    warnings = _check_values(layers, inputs, enabled, strict=inputs.strict if strict is None else strict)
+    outside = _split_outside_region(layers)
+
+    p(0.02, "building the road network")
+    graph = _network(layers, inputs)
+    exclusions = _exclusions(layers, inputs.dem)
+    results: dict[str, Any] = {}
+    for k, name in enumerate(enabled):
+        theme = _REGISTRY[name]
+        sub = p.sub(0.1 + 0.9 * k / len(enabled), 0.1 + 0.9 * (k + 1) / len(enabled))
+        sub(0.0, f"{name}: siting")
+        ctx = ThemeContext(layers=layers, network=graph, candidates=layers["zones"],
+                           existing=_existing_for(theme, layers.get("existing")), exclusions=exclusions,
+                           parameters=dict(inputs.parameters), options=_options(theme, inputs.themes),
+                           progress=sub, is_cancelled=is_cancelled)
+        results[name] = theme.run(ctx)
+    balance = _with_outside_region(_merged_table(results, "balance"), outside, enabled)
+    done = Computed(layers=layers, results=results, graph=graph, balance=balance,
+                    excluded=_merged_table(results, "excluded"), warnings=warnings, outside=outside)
+    for line in done.headline("en"):
+        log.info("balance: %s", line)
+    return done
+
+
+def _split_outside_region(layers: dict[str, gpd.GeoDataFrame]) -> dict[str, gpd.GeoDataFrame]:
+    """Take the population and sources outside the ``region`` layer (when given) out of ``layers``.
+
+    A feature is outside when it does not touch the region (a grid cell overlapping it is inside).
+    Returns the features taken out per layer; they enter the balance as ``outside_region``.
+    """
+    import shapely
+
+    if "region" not in layers:
+        return {}
+    region = shapely.union_all(layers["region"].geometry.to_numpy())
+    shapely.prepare(region)
+    outside: dict[str, gpd.GeoDataFrame] = {}
+    for name in ("population", "sources"):
+        if name not in layers:
+            continue
+        gdf = layers[name]
+        out = ~shapely.intersects(region, gdf.geometry.to_numpy())
+        if out.any():
+            outside[name] = gdf[out].reset_index(drop=True)
+            layers[name] = gdf[~out].reset_index(drop=True)
+            log.warning("%d feature(s) of the layer '%s' lie outside the region layer; they are left out "
+                        "and reported as outside_region in the balance", int(out.sum()), name)
+    return outside
+
+
+def _with_outside_region(balance: pd.DataFrame | None, outside: dict[str, gpd.GeoDataFrame],
+                         enabled: tuple[str, ...]) -> pd.DataFrame | None:
+    """``balance`` with an ``outside_region`` row per theme and stream for the features taken out by
+    :func:`_split_outside_region`, and every share recomputed on the new stream totals."""
+    import pandas as pd
+
+    from .resources import to_canonical
+
+    if balance is None or not outside:
+        return balance
+    rows = []
+    for theme in enabled:
+        reads = _REGISTRY[theme].layer_names
+        if "population" in outside and "population" in reads:
+            rows.append({"theme": theme, "stream": "population", "category": "outside_region",
+                         "quantity": float(outside["population"]["population"].sum()), "unit": "people"})
+        if "sources" in outside and "sources" in reads:
+            src = outside["sources"]
+            for kind, unit, q in zip(src["kind"].astype(str).str.strip().str.lower(), src["unit"],
+                                     src["quantity"], strict=True):
+                value, canonical = to_canonical(float(q), str(unit), kind=kind,
+                                                context="sources, column 'unit': ")
+                rows.append({"theme": theme, "stream": kind, "category": "outside_region",
+                             "quantity": float(value), "unit": canonical})
+    if not rows:
+        return balance
+    extra = pd.DataFrame(rows).groupby(["theme", "stream", "category", "unit"],
+                                       as_index=False)["quantity"].sum()
+    out = pd.concat([balance, extra], ignore_index=True)
+    key = ["theme", "stream", "category"]
+    out = out.groupby(key, as_index=False, sort=False).agg(
+        {c: ("sum" if c == "quantity" else "first") for c in out.columns if c not in key})
+    totals = out.groupby(["theme", "stream"])["quantity"].transform("sum")
+    out["share"] = (out["quantity"] / totals.where(totals > 0)).fillna(0.0)
+    return out
+
+
+def _require_layers(layers: dict[str, Any], enabled: tuple[str, ...]) -> None:
+    """Every layer an enabled theme needs is there (a scenario checks this with line numbers)."""
+    for name in ("kommuner", "roads"):
+        if name not in layers:
+            raise InputError(f"the layer '{name}' is required ({LAYER_SPECS[name].description})")
+    for theme in enabled:
+        for use in _REGISTRY[theme].layers:
+            if use.required and use.layer not in layers:
+                raise InputError(f"theme '{theme}' needs the layer '{use.layer}' ({use.role}); add it "
+                                 f"under [layers] or set enabled = false in [{theme}]")
+    used = set(RUN_LAYERS) | {u.layer for t in enabled for u in _REGISTRY[t].layers}
+    unused = sorted(set(layers) - used)
+    if unused:
+        raise InputError(f"the layer '{unused[0]}' is not used by any enabled theme "
+                         f"({', '.join(enabled)}); remove it or enable a theme that reads it")
+
+
+def _options(theme: Theme, sections: dict[str, dict[str, Any]]) -> dict[str, Any]:
+    """The theme's scenario keys as workflow keywords (``enabled`` removed)."""
+    values = sections.get(theme.name, {})
+    out: dict[str, Any] = {}
+    for name, value in values.items():
+        if name == "enabled":
+            continue
+        key = theme.key(name)
+        if key is None:
+            raise InputError(f"[{theme.name}] {name}: unknown key; allowed: "
+                             f"{', '.join(k.name for k in theme.keys)}")
+        out[key.keyword] = value
+    return out
+
+
+def _existing_for(theme: Theme, existing: gpd.GeoDataFrame | None) -> gpd.GeoDataFrame | None:
+    """The existing facilities of ``theme`` (its ``existing_types``, any case), typed as the theme's
+    canonical type so the workflow keeps them."""
+    if existing is None or not theme.uses_existing:
         return None
-    sel = existing[existing["facility_type"] == facility_type]
-    return sel.reset_index(drop=True) if len(sel) else None
+    types = existing["facility_type"].astype(str).str.strip().str.lower()
+    sel = existing[types.isin(theme.existing_types).to_numpy()].copy()
+    if not len(sel):
+        return None
+    sel["facility_type"] = theme.existing_types[0]
+    return sel.reset_index(drop=True)
+
+
+def _network(layers: dict[str, gpd.GeoDataFrame], inputs: RunInputs) -> Any:
+    """The road graph with the scenario's ``[network]`` options (ferries, parts), its ``network.*``
+    parameters and the land (union of the kommune polygons): no point is snapped across water."""
+    import shapely
+
+    from . import network
+
+    roads = layers["roads"]
+    ferries = inputs.network.get("ferries", True)  # ferry links are used where the layer has them
+    land = shapely.union_all(layers["kommuner"].geometry.values)
+    file, layer = inputs.origins.get("roads", (None, None))
+    return network.graph_from_roads(roads, include_ferries=bool(ferries),
+                                    keep=inputs.network.get("parts", "all"),
+                                    parameters=_prefixed(inputs.parameters, "network.") or None,
+                                    land=land, file=file, layer=layer)
+
+
+def _prefixed(parameters: dict[str, float], prefix: str) -> dict[str, float]:
+    return {k: v for k, v in parameters.items() if k.startswith(prefix)}
+
+
+def _exclusions(layers: dict[str, gpd.GeoDataFrame], dem: Path | None) -> Any:
+    """The exclusion layers of the run (:class:`arealsirk.constraints.Exclusions`)."""
+    from .constraints import Exclusions
+
+    return Exclusions(protected=layers.get("protected"), lakes=layers.get("lakes"),
+                      settlements=layers.get("settlements"), dem=dem)
+
+
+def _webmap_options(parameters: dict[str, float]) -> dict[str, Any]:
+    """``webmap.*`` overrides as :func:`arealsirk.webmap.build_map` keywords."""
+    webmap_rows = _prefixed(parameters, "webmap.")
+    return {"parameters": webmap_rows} if webmap_rows else {}
+
+
+def _merged_table(results: dict[str, Any], name: str) -> pd.DataFrame | None:
+    """One table from every theme's ``result.tables[name]`` (with a ``theme`` column)."""
+    import pandas as pd
+
+    frames = []
+    for theme, result in results.items():
+        table = result.tables.get(name)
+        if table is None:
+            continue
+        table = pd.DataFrame(table).copy()
+        if "theme" in table.columns:  # the workflow's name (textile_reuse) -> the scenario section's
+            table = table.drop(columns="theme")
+        table.insert(0, "theme", theme)
+        frames.append(table)
+    if not frames:
+        return None
+    return pd.concat(frames, ignore_index=True)
+
+
+def _headline(results: dict[str, Any], lang: str) -> list[str]:
+    """Every theme's ``balance_headline`` sentences in ``lang``."""
+    from .workflows._messages import render
+
+    lines: list[str] = []
+    for result in results.values():
+        for sentence in result.summary.get("balance_headline", []) or []:
+            lines.append(render(sentence, lang))
+    return lines
+
+
+def _known_kinds(parameters: dict[str, float]) -> set[str]:
+    """Every resource kind some theme knows (table kinds, aliases, kinds given a yield or value)."""
+    from .defaults import table
+    from .resources import KINDS
+    from .workflows.symbiosis import _ALIASES
+
+    known = set(KINDS) | set(_ALIASES) | {"grot"}
+    for key in [row.key for row in table()] + list(parameters):
+        for prefix in _OPEN_PREFIXES:
+            if key.startswith(prefix):
+                known.add(key[len(prefix):])
+    return known
+
+
+def _unknown_values(values: Any, known: set[str]) -> dict[str, int]:
+    """Counts of the values (stripped, lower case) not in ``known``."""
+    clean = values.astype(str).str.strip().str.lower()
+    bad = clean[~clean.isin(known)]
+    return {str(k): int(n) for k, n in bad.value_counts().sort_index().items()}
+
+
+def _report(problem: str, *, strict: bool, warnings: list[str]) -> None:
+    if strict:
+        raise InputError(problem + " (strict mode: fix the value or leave out strict)")
+    log.warning("%s", problem)
+    warnings.append(problem)
+
+
+def _closest(value: str, known: set[str]) -> str:
+    near = difflib.get_close_matches(value, sorted(known), n=1, cutoff=0.0)
+    return f"; closest known value: '{near[0]}'" if near else ""
+
+
+def _check_values(layers: dict[str, gpd.GeoDataFrame], inputs: RunInputs, enabled: tuple[str, ...], *,
+                  strict: bool) -> list[str]:
+    """Warn about (or, when ``strict``, refuse) unknown ``kind``, ``role`` and ``facility_type`` values,
+    and report existing facilities that no enabled theme keeps.  Flows of an unknown role are left out."""
+    from .errors import where
+
+    warnings: list[str] = []
+    kinds = _known_kinds(inputs.parameters)
+    checks = [("sources", "kind", kinds), ("flows", "kind", kinds), ("flows", "role", {"supply", "demand"})]
+    existing_types = {t for theme in _REGISTRY.values() for t in theme.existing_types}
+    checks.append(("existing", "facility_type", existing_types))
+    for name, column, known in checks:
+        if name not in layers or column not in layers[name].columns:
+            continue
+        file, layer = inputs.origins.get(name, (None, name))
+        at = where(file=file, layer=layer, column=column)
+        for value, count in _unknown_values(layers[name][column], known).items():
+            what = {"role": "flows of this role are left out", "facility_type": "these facilities are "
+                    "not used", "kind": "features of this kind are left out"}[column]
+            _report(f"{at}unknown value '{value}' ({count} feature(s)){_closest(value, known)}; {what}",
+                    strict=strict, warnings=warnings)
+        if column == "role":
+            role = layers[name][column].astype(str).str.strip().str.lower()
+            layers[name] = layers[name][role.isin(known).to_numpy()].reset_index(drop=True)
+    if "existing" in layers:
+        _report_unused_existing(layers["existing"], enabled, inputs, warnings)
+    return warnings
+
+
+def _report_unused_existing(existing: gpd.GeoDataFrame, enabled: tuple[str, ...], inputs: RunInputs,
+                            warnings: list[str]) -> None:
+    """Warn about existing facilities of a known type whose theme is not enabled or keeps none."""
+    from .errors import where
+
+    types = existing["facility_type"].astype(str).str.strip().str.lower()
+    file, layer = inputs.origins.get("existing", (None, "existing"))
+    for theme in _REGISTRY.values():
+        n = int(types.isin(theme.existing_types).sum())
+        if not n or (theme.name in enabled and theme.uses_existing):
+            continue
+        why = (f"theme {theme.name} is not enabled" if theme.name not in enabled
+               else f"theme {theme.name} keeps no existing facilities")
+        problem = (f"{where(file=file, layer=layer, column='facility_type')}{n} existing facilit"
+                   f"{'y' if n == 1 else 'ies'} of theme {theme.name} ({', '.join(theme.existing_types)}) "
+                   f"are not used: {why}")
+        log.warning("%s", problem)
+        warnings.append(problem)
 
 
 def _study_area(layers: dict[str, gpd.GeoDataFrame]) -> Any:
@@ -228,7 +576,8 @@ def _study_area(layers: dict[str, gpd.GeoDataFrame]) -> Any:
     return shapely.union_all(base.geometry.values).buffer(5000)
 
 
-def _merge_layers(layers: dict[str, gpd.GeoDataFrame], results: dict[str, Any]) -> dict[str, gpd.GeoDataFrame]:
+def _merge_layers(layers: dict[str, gpd.GeoDataFrame],
+                  results: dict[str, Any]) -> dict[str, gpd.GeoDataFrame]:
     """Concatenate the themes' layers into the results schema (one layer per kind of thing)."""
     import geopandas as gpd
     import pandas as pd
@@ -269,11 +618,12 @@ def _run_info(inputs: RunInputs, lang: str) -> Any:
 
     info = {"name": inputs.name, "synthetic": str(inputs.synthetic).lower(), "lang": lang,
             "arealsirk_version": __version__,
-            "created": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds")}
+            "created": _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds")}
     return pd.DataFrame({"key": list(info), "value": list(info.values())})
 
 
-def _summary_markdown(inputs: RunInputs, results: dict[str, Any], *, lang: str) -> str:
+def _summary_markdown(inputs: RunInputs, results: dict[str, Any], *, lang: str,
+                      headline: list[str] | None = None, warnings: list[str] | None = None) -> str:
     nb = lang == "nb"
     from ._text import escape_markdown
 
@@ -289,7 +639,13 @@ def _summary_markdown(inputs: RunInputs, results: dict[str, Any], *, lang: str) 
                  "> **Contains synthetic data.** Some input layers were made by documented rules, not "
                  "measured; the figures are illustrations, not facts.\n\n")
     parts = [head]
-    for theme, result in results.items():
+    if headline:
+        parts.append(("## Hvem og hva som nås\n\n" if nb else "## Who and what is reached\n\n")
+                     + "".join(f"- {escape_markdown(line)}\n" for line in headline))
+    if warnings:  # they quote values and file names from the data: escaped
+        parts.append(("## Advarsler om inndata\n\n" if nb else "## Input warnings\n\n")
+                     + "".join(f"- {escape_markdown(line)}\n" for line in warnings))
+    for result in results.values():
         parts.append(result.summary_markdown(lang=lang).strip() + "\n")
     return "\n".join(parts)
 
@@ -303,8 +659,10 @@ def run_demo(out: str | os.PathLike[str], *, seed: int = 0, lang: str = "nb",
 
 
 def run_scenario(scenario: str | os.PathLike[str], out: str | os.PathLike[str], *, lang: str | None = None,
-                 progress: ProgressFn | None = None, is_cancelled: CancelFn | None = None) -> RunOutput:
-    """Run the pipeline on a scenario file (see :func:`run`)."""
+                 strict: bool | None = None, progress: ProgressFn | None = None,
+                 is_cancelled: CancelFn | None = None) -> RunOutput:
+    """Run the pipeline on a scenario file (see :func:`run`; ``strict`` overrides ``[scenario] strict``)."""
     scenario = load_scenario(scenario)
     check_output_folder(out, inputs=scenario.input_paths())  # refuse a bad --out before reading layers
-    return run(inputs_from_scenario(scenario), out, lang=lang, progress=progress, is_cancelled=is_cancelled)
+    return run(inputs_from_scenario(scenario, strict=strict), out, lang=lang, strict=strict,
+               progress=progress, is_cancelled=is_cancelled)

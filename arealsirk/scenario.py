@@ -35,16 +35,31 @@ Example (``arealsirk demo --export-inputs DIR`` writes a complete one)::
 
 from __future__ import annotations
 
+import math
 import os
 import re
 import tomllib
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from .errors import MissingFileError, ScenarioError
+from .themes import THEMES, Key
 
-__all__ = ["Scenario", "LayerRef", "load_scenario", "LAYER_SPECS", "SECTION_KEYS", "demo_scenario_text"]
+__all__ = [
+    "LAYER_SPECS",
+    "NETWORK_KEYS",
+    "RUN_LAYERS",
+    "RUN_PARAMETER_KEYS",
+    "SCENARIO_KEYS",
+    "SECTION_KEYS",
+    "LayerRef",
+    "Scenario",
+    "demo_scenario_text",
+    "load_scenario",
+    "parse_scenario",
+]
 
 
 @dataclass(frozen=True)
@@ -77,25 +92,81 @@ LAYER_SPECS: dict[str, LayerSpec] = {
     "flows": LayerSpec(("point",), ("id", "name", "role", "kind", "unit"), ("quantity",), id_column="id",
                        description="firm supplies and demands for symbiosis"),
     "stations": LayerSpec(("point",), description="rail stations"),
-    "rail": LayerSpec(("line",), description="rail lines"),
-    "towns": LayerSpec(("point",), description="towns (labels)"),
     "protected": LayerSpec(("polygon",), description="protected areas (excluded)"),
     "lakes": LayerSpec(("polygon",), description="lakes (excluded)"),
     "settlements": LayerSpec(("polygon",), description="built-up areas (buffered exclusion)"),
     "dem": LayerSpec((), raster=True, description="elevation raster (GeoTIFF)"),
 }
 
-_T = {"str": str, "int": int, "float": (int, float), "bool": bool}
-
-#: Allowed keys per section and their types.
-SECTION_KEYS: dict[str, dict[str, str]] = {
-    "scenario": {"name": "str", "lang": "str", "synthetic": "bool", "description": "str"},
-    "biogas": {"enabled": "bool", "count": "int", "max_km": "float", "min_plant_t": "float",
-               "capacity_t": "float"},
-    "reuse": {"enabled": "bool", "count": "int", "max_minutes": "float", "objective": "str"},
-    "parks": {"enabled": "bool", "count": "int"},
+#: Layers the run itself uses, whatever themes are enabled (the others belong to themes).
+RUN_LAYERS: dict[str, str] = {
+    "kommuner": "per-kommune tables, the study area and the land the network may snap over",
+    "roads": "the road network",
+    "region": "the study area: people and sources outside it are left out and reported as outside_region",
+    "protected": "exclusion: candidates inside a protected area are removed",
+    "lakes": "exclusion: candidates inside a lake are removed",
+    "settlements": "exclusion: candidates within the settlement buffer are removed",
+    "dem": "exclusion: candidates steeper than the slope limit are removed",
 }
-_CHOICES = {("scenario", "lang"): ("nb", "en"), ("reuse", "objective"): ("coverage", "p_median")}
+
+#: Layers some programs write that no part of a run reads: refused with this reason.
+_UNUSED_LAYERS = {"towns": "towns are not drawn or used by any theme",
+                  "rail": "rail lines are not used (rail access is measured to 'stations')"}
+
+#: ``[scenario]`` keys.
+SCENARIO_KEYS: tuple[Key, ...] = (
+    Key("name", "str", "name of the run (summary, map title); default: the file name"),
+    Key("lang", "str", "language of the map and summary", default="nb", choices=("nb", "en")),
+    Key("synthetic", "bool", "the map and summary say the data are synthetic", default=False),
+    Key("description", "str", "free text kept with the scenario (not written to the outputs)"),
+    Key("strict", "bool", "unknown kind, facility_type or role values are errors instead of warnings "
+        "(also `arealsirk run --strict`)", default=False),
+)
+
+#: ``[network]`` keys.  ``max_snap_m`` and ``snap_speed_kph`` set the defaults-table rows of the
+#: same name for this run (so they are also reachable as ``[parameters] network.*``, but not both).
+NETWORK_KEYS: tuple[Key, ...] = (
+    Key("ferries", "bool", "route over the road layer's ferry links (typeVeg bilferje) at "
+        "network.ferry_speed_kph plus network.ferry_wait_min (it matters only where the layer has them)",
+        default=True),
+    Key("parts", "str", "all: keep every part of the road network and route within each (people on a "
+        "part with no site are reported unreachable); largest: keep only the largest connected part",
+        default="all", choices=("all", "largest")),
+    Key("max_snap_m", "float", "a point farther than this from any road is reported unreachable, never "
+        "snapped", default_key="network.max_snap_m", minimum=0, exclusive_minimum=True, maximum=100_000),
+    Key("snap_speed_kph", "float", "speed of the access leg from a point to its nearest road node",
+        default_key="network.snap_speed_kph", minimum=0, exclusive_minimum=True, maximum=130),
+)
+
+#: Defaults-table rows the run itself reads (not a theme), with the layer they need (None: always).
+RUN_PARAMETER_KEYS: dict[str, str | None] = {
+    "network.": None,
+    "webmap.": None,
+    "suitability.buffer_protected_m": "protected",
+    "suitability.buffer_water_m": "lakes",
+    "suitability.buffer_settlement_m": "settlements",
+    "suitability.max_slope_pct": "dem",
+}
+
+#: Defaults-table prefixes under which a scenario may add a row the table lacks (a new kind).
+_OPEN_PREFIXES = ("resources.methane_nm3_per_t.", "resources.payload_t.", "symbiosis.value_nok_per_unit.")
+
+#: Rows no run reads from a scenario, and why (they are refused).
+_NOT_RUN_PREFIXES = {
+    "crs.": "the analysis CRS is fixed (EPSG:25833)",
+    "demo.": "it shapes the embedded demo region only (arealsirk demo)",
+    "locate.": "solver tuning is read from the defaults table, not from a scenario",
+    "readers.": "it is used by the data readers (arealsirk.readers), not by a run",
+}
+
+_NAMES = {"str": "string", "int": "integer", "float": "number", "bool": "true or false"}
+
+#: Allowed keys per section and their types (from the declarations; kept for callers).
+SECTION_KEYS: dict[str, dict[str, str]] = {
+    "scenario": {k.name: k.type for k in SCENARIO_KEYS},
+    "network": {k.name: k.type for k in NETWORK_KEYS},
+    **{t.name: {k.name: k.type for k in t.keys} for t in THEMES.values()},
+}
 
 
 @dataclass(frozen=True)
@@ -110,7 +181,13 @@ class LayerRef:
 
 @dataclass(frozen=True)
 class Scenario:
-    """A validated scenario: layer references, per-theme options and default overrides."""
+    """A validated scenario: layer references, per-theme options and default overrides.
+
+    ``themes`` holds every theme section present (with ``enabled``); ``enabled`` lists the themes
+    that run, in :data:`~arealsirk.themes.THEMES` order; ``network`` the ``[network]`` keys given;
+    ``parameters`` the defaults-table overrides (``[network] max_snap_m`` and ``snap_speed_kph``
+    included under their ``network.*`` rows).
+    """
 
     path: Path | None
     name: str
@@ -119,6 +196,9 @@ class Scenario:
     layers: dict[str, LayerRef]
     themes: dict[str, dict[str, Any]]
     parameters: dict[str, float]
+    network: dict[str, Any] = field(default_factory=dict)
+    enabled: tuple[str, ...] = ()
+    strict: bool = False
 
     def input_paths(self) -> list[Path]:
         """Every input file, so outputs can be refused when they would overwrite one."""
@@ -126,20 +206,27 @@ class Scenario:
 
 
 def _line_of(text: str, section: str, key: str | None = None) -> int | None:
-    """1-based line number of ``key`` inside ``[section]`` (or of the section header)."""
+    """1-based line number of ``key`` inside ``[section]`` (or of the section header).
+
+    Also finds ``[section.key]`` sub-table headers and a top-level ``section = ...`` line.
+    """
     current = ""
     for n, raw in enumerate(text.splitlines(), start=1):
         line = raw.strip()
-        header = re.match(r"^\[([^\]]+)\]", line)
+        header = re.match(r"^\[+([^\]]+)\]+", line)
         if header:
-            current = header.group(1).strip()
-            if key is None and current == section:
+            current = header.group(1).strip().strip('"')
+            if (current == section and key is None) or (key is not None and current == f"{section}.{key}"):
                 return n
             continue
-        if current == section and key is not None:
-            m = re.match(r'^("?)([^"=]+)\1\s*=', line)
-            if m and m.group(2).strip() == key:
-                return n
+        m = re.match(r'^("?)([^"=]+)\1\s*=', line)
+        if not m:
+            continue
+        name = m.group(2).strip()
+        if current == section and key is not None and name == key:
+            return n
+        if current == "" and key is None and name == section:
+            return n
     return None
 
 
@@ -201,103 +288,230 @@ def read_scenario_text(path: Path) -> str:
                             f"0x{raw[exc.start]:02x}); {hint} - save the scenario as UTF-8") from None
 
 
-def parse_scenario(data: dict[str, Any], *, text: str = "", path: Path | None = None) -> Scenario:
-    """Validate an already-parsed scenario mapping (see :func:`load_scenario`)."""
-    from .defaults import table
+class _Ctx:
+    """The file being validated: raises errors naming it, the key and the line."""
 
-    base = path.parent if path else Path.cwd()
-    known = {"scenario", "layers", "parameters", *SECTION_KEYS}
-    for section in data:
-        if section not in known:
-            raise _err(path, text, section, None,
-                       f"unknown section; allowed: {', '.join(sorted(known))}")
+    def __init__(self, path: Path | None, text: str) -> None:
+        self.path, self.text = path, text
 
-    themes: dict[str, dict[str, Any]] = {}
-    for section, keys in SECTION_KEYS.items():
-        values = data.get(section, {})
-        if not isinstance(values, dict):
-            raise _err(path, text, section, None, "must be a table")
-        for key, value in values.items():
-            if key not in keys:
-                raise _err(path, text, section, key, f"unknown key; allowed: {', '.join(sorted(keys))}")
-            kind = keys[key]
-            if isinstance(value, bool) and kind != "bool" or not isinstance(value, _T[kind]):
-                raise _err(path, text, section, key, f"must be {kind}, got {type(value).__name__} {value!r}")
-            choices = _CHOICES.get((section, key))
-            if choices and value not in choices:
-                raise _err(path, text, section, key, f"must be one of {', '.join(choices)}, got {value!r}")
-            if kind in ("int", "float"):
-                _check_scenario_number(path, text, section, key, value)
-        if section != "scenario":
-            themes[section] = dict(values)
-
-    layers: dict[str, LayerRef] = {}
-    raw_layers = data.get("layers", {})
-    if not isinstance(raw_layers, dict):
-        raise _err(path, text, "layers", None, "must be a table")
-    for name, ref in raw_layers.items():
-        if name not in LAYER_SPECS:
-            raise _err(path, text, "layers", name,
-                       f"unknown layer; allowed: {', '.join(LAYER_SPECS)}")
-        if isinstance(ref, str):
-            ref = {"path": ref}
-        if not isinstance(ref, dict) or "path" not in ref:
-            raise _err(path, text, "layers", name, 'must be { path = "...", layer = "..." }')
-        if not isinstance(ref["path"], str) or not ref["path"].strip():
-            raise _err(path, text, "layers", name, f"path must be text naming a file, got {ref['path']!r}")
-        if "layer" in ref and not isinstance(ref["layer"], str):
-            raise _err(path, text, "layers", name, f"layer name must be text, got {ref['layer']!r}")
-        extra = set(ref) - {"path", "layer", "fields"}
-        if extra:
-            raise _err(path, text, "layers", name,
-                       f"unknown key '{sorted(extra)[0]}'; allowed: path, layer, fields")
-        fields = ref.get("fields", {})
-        if not isinstance(fields, dict) or not all(isinstance(v, str) for v in fields.values()):
-            raise _err(path, text, "layers", name, 'fields must map names to column names: { quantity = "tonn" }')
-        file = (base / ref["path"]).resolve() if not Path(ref["path"]).is_absolute() else Path(ref["path"])
-        if not file.exists():
-            raise MissingFileError(f"{path or 'scenario'}, line {_line_of(text, 'layers', name) or '?'}: "
-                                   f"[layers] {name}: file not found: {file}")
-        layers[name] = LayerRef(name, file, ref.get("layer"), dict(fields))
-    for name, spec in LAYER_SPECS.items():
-        if spec.required and name not in layers:
-            raise _err(path, text, "layers", None, f"layer '{name}' is required ({spec.description})")
-
-    parameters: dict[str, float] = {}
-    known_defaults = {row.key for row in table()}
-    raw_parameters = data.get("parameters", {})
-    if not isinstance(raw_parameters, dict):
-        raise _err(path, text, "parameters", None, "must be a table")
-    for key, value in raw_parameters.items():
-        if key not in known_defaults:
-            near = sorted(k for k in known_defaults if k.split(".")[0] == key.split(".")[0])[:6]
-            raise _err(path, text, "parameters", key,
-                       "not a key of the defaults table (run `arealsirk defaults`)"
-                       + (f"; similar: {', '.join(near)}" if near else ""))
-        if isinstance(value, bool) or not isinstance(value, int | float):
-            raise _err(path, text, "parameters", key, f"must be a number, got {value!r}")
-        _check_scenario_number(path, text, "parameters", key, value)
-        parameters[key] = float(value)
-
-    meta = data.get("scenario", {})
-    return Scenario(path=path, name=meta.get("name", path.stem if path else "scenario"),
-                    lang=meta.get("lang", "nb"), synthetic=bool(meta.get("synthetic", False)),
-                    layers=layers, themes=themes, parameters=parameters)
+    def error(self, section: str, key: str | None, message: str) -> ScenarioError:
+        return _err(self.path, self.text, section, key, message)
 
 
-def _check_scenario_number(path: Path | None, text: str, section: str, key: str, value: float) -> None:
-    """Refuse non-finite, negative or absurd numbers (beyond ``validate.max_number``), naming the key."""
-    import math
+def _bounds(key: Key) -> str:
+    lo = "" if key.minimum is None else f"{'>' if key.exclusive_minimum else '>='} {key.minimum:g}"
+    hi = "" if key.maximum is None else f"<= {key.maximum:g}"
+    return " and ".join(b for b in (lo, hi) if b)
 
+
+def _check_number(value: float, *, allow_negative: bool = False) -> str | None:
+    """Why a number is not acceptable anywhere: not finite, negative, beyond ``validate.max_number``."""
     from ._validate import max_number
 
     if not math.isfinite(value):
-        raise _err(path, text, section, key, f"must be finite, got {value!r}")
-    if value < 0:
-        raise _err(path, text, section, key, f"must be >= 0, got {value!r}")
-    if value > max_number():
-        raise _err(path, text, section, key, f"must lie within 0 .. {max_number():g} "
-                                             f"(validate.max_number), got {value!r}")
+        return f"must be finite, got {value!r}"
+    if value < 0 and not allow_negative:
+        return f"must be >= 0, got {value!r}"
+    if abs(value) > max_number():
+        return f"must lie within 0 .. {max_number():g} (validate.max_number), got {value!r}"
+    return None
+
+
+def check_value(key: Key, value: Any) -> str | None:
+    """Why ``value`` is not a valid value of ``key`` (type, finiteness, bounds, choices), or None."""
+    kind = key.type
+    ok_type = {"str": isinstance(value, str), "bool": isinstance(value, bool),
+               "int": isinstance(value, int) and not isinstance(value, bool),
+               "float": isinstance(value, int | float) and not isinstance(value, bool)}[kind]
+    if not ok_type:
+        return f"must be {kind}, got {type(value).__name__} {value!r}"
+    if kind in ("int", "float"):
+        general = _check_number(value, allow_negative=key.minimum is None or key.minimum < 0)
+        if general:
+            return general + (f" (allowed: {_bounds(key)})" if _bounds(key) else "")
+        too_low = key.minimum is not None and (value < key.minimum or (key.exclusive_minimum
+                                               and value <= key.minimum))
+        too_high = key.maximum is not None and value > key.maximum
+        if too_low or too_high:
+            return f"must be {_bounds(key)}, got {value!r}"
+    if key.choices and value not in key.choices:
+        return f"must be one of {', '.join(key.choices)}, got {value!r}"
+    return None
+
+
+def _check_section(ctx: _Ctx, section: str, values: Any, keys: tuple[Key, ...]) -> dict[str, Any]:
+    if not isinstance(values, dict):
+        raise ctx.error(section, None, f"must be a table ([{section}] followed by key = value lines), "
+                        f"got {type(values).__name__} {values!r}")
+    by_name = {k.name: k for k in keys}
+    for name, value in values.items():
+        key = by_name.get(name)
+        if key is None:
+            raise ctx.error(section, name, f"unknown key; allowed: {', '.join(sorted(by_name))}")
+        problem = check_value(key, value)
+        if problem:
+            raise ctx.error(section, name, problem)
+    return dict(values)
+
+
+def parse_scenario(data: dict[str, Any], *, text: str = "", path: Path | None = None) -> Scenario:
+    """Validate an already-parsed scenario mapping (see :func:`load_scenario`)."""
+    ctx = _Ctx(path, text)
+    known = ("scenario", "layers", "network", "parameters", *THEMES)
+    for section in data:
+        if section not in known:
+            raise ctx.error(section, None, f"unknown section; allowed: {', '.join(known)}")
+    meta = _check_section(ctx, "scenario", data.get("scenario", {}), SCENARIO_KEYS)
+    network = _check_section(ctx, "network", data.get("network", {}), NETWORK_KEYS)
+    themes = {name: _check_section(ctx, name, data[name], t.keys) for name, t in THEMES.items()
+              if name in data}
+    enabled = tuple(name for name in THEMES if name in themes and themes[name].get("enabled", True))
+    raw_layers = data.get("layers", {})
+    if not isinstance(raw_layers, dict):
+        raise ctx.error("layers", None, f"must be a table of layers, got {type(raw_layers).__name__} "
+                        f"{raw_layers!r}")
+    for name, spec in LAYER_SPECS.items():
+        if spec.required and name not in raw_layers:
+            raise ctx.error("layers", None, f"layer '{name}' is required ({spec.description})")
+    if not enabled:
+        raise ctx.error("scenario", None, "no theme is enabled; add a section such as [biogas] or "
+                        f"[reuse] (themes: {', '.join(THEMES)})")
+    for name, values in themes.items():
+        unused = [k for k in values if k != "enabled"]
+        if name not in enabled and unused:
+            raise ctx.error(name, unused[0], f"theme {name} is not enabled (enabled = false), so this key "
+                            "would not be used; remove it or enable the theme")
+    layers = _parse_layers(ctx, raw_layers, enabled)
+    parameters = _parse_parameters(ctx, data.get("parameters", {}), enabled, layers)
+    _merge_sugar(ctx, parameters, themes, network, enabled)
+    return Scenario(path=path, name=meta.get("name", path.stem if path else "scenario"),
+                    lang=meta.get("lang", "nb"), synthetic=bool(meta.get("synthetic", False)),
+                    layers=layers, themes=themes, parameters=parameters, network=network,
+                    enabled=enabled, strict=bool(meta.get("strict", False)))
+
+
+def _layer_users(name: str, enabled: tuple[str, ...]) -> tuple[list[str], list[str]]:
+    """(enabled themes that read layer ``name``, all themes that could)."""
+    users = [t.name for t in THEMES.values() if name in t.layer_names]
+    return [u for u in users if u in enabled], users
+
+
+def _parse_layers(ctx: _Ctx, raw: Any, enabled: tuple[str, ...]) -> dict[str, LayerRef]:
+    base = ctx.path.parent if ctx.path else Path.cwd()
+    for theme in enabled:
+        for use in THEMES[theme].layers:
+            if use.required and use.layer not in raw:
+                raise ctx.error(theme, None, f"theme '{theme}' needs the layer '{use.layer}' ({use.role}); "
+                                "add it under [layers] or set enabled = false")
+    layers: dict[str, LayerRef] = {}
+    for name, ref in raw.items():
+        if name in _UNUSED_LAYERS:
+            raise ctx.error("layers", name, f"not used by arealsirk run ({_UNUSED_LAYERS[name]}); remove it")
+        if name not in LAYER_SPECS:
+            raise ctx.error("layers", name, f"unknown layer; allowed: {', '.join(LAYER_SPECS)}")
+        active, users = _layer_users(name, enabled)
+        if name not in RUN_LAYERS and not active:
+            raise ctx.error("layers", name, f"not used by any enabled theme (used by: {', '.join(users)}); "
+                            "enable one of them or remove the layer")
+        layers[name] = _layer_ref(ctx, base, name, ref)
+    return layers
+
+
+def _layer_ref(ctx: _Ctx, base: Path, name: str, ref: Any) -> LayerRef:
+    if isinstance(ref, str):
+        ref = {"path": ref}
+    if not isinstance(ref, dict) or "path" not in ref:
+        raise ctx.error("layers", name, 'must be { path = "...", layer = "..." }')
+    extra = set(ref) - {"path", "layer", "fields"}
+    if extra:
+        raise ctx.error("layers", name, f"unknown key '{sorted(extra)[0]}'; allowed: path, layer, fields")
+    if not isinstance(ref["path"], str) or not ref["path"].strip():
+        raise ctx.error("layers", name, f"path must be text naming a file, got {ref['path']!r}")
+    if "layer" in ref and not isinstance(ref["layer"], str):
+        raise ctx.error("layers", name, f"layer name must be text, got {ref['layer']!r}")
+    fields = ref.get("fields", {})
+    if not isinstance(fields, dict) or not all(isinstance(v, str) for v in fields.values()):
+        raise ctx.error("layers", name, 'fields must map names to column names: { quantity = "tonn" }')
+    file = Path(ref["path"]).expanduser()
+    file = file if file.is_absolute() else (base / file).resolve()
+    if not file.exists():
+        line = _line_of(ctx.text, "layers", name) or "?"
+        raise MissingFileError(f"{ctx.path or 'scenario'}, line {line}: [layers] {name}: "
+                               f"file not found: {file}")
+    if LAYER_SPECS[name].raster and "layer" in ref:
+        raise ctx.error("layers", name, "a raster has no layers; remove layer = ...")
+    return LayerRef(name, file, ref.get("layer"), dict(fields))
+
+
+def _flatten(raw: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
+    """``{"biogas": {"max_km": 5}}`` (unquoted dotted keys) -> ``{"biogas.max_km": 5}``."""
+    out: dict[str, Any] = {}
+    for key, value in raw.items():
+        full = f"{prefix}{key}"
+        if isinstance(value, dict):
+            out.update(_flatten(value, full + "."))
+        else:
+            out[full] = value
+    return out
+
+
+def _parameter_owner(key: str, enabled: tuple[str, ...], layers: Mapping[str, Any]) -> str | None:
+    """Why ``key`` would not reach this run, or None when it does."""
+    for run_key, layer in RUN_PARAMETER_KEYS.items():
+        if key == run_key or (run_key.endswith(".") and key.startswith(run_key)):
+            if layer is None or layer in layers:
+                return None
+            return f"it is used only with the '{layer}' layer, which this scenario does not give"
+    owners = [t.name for t in THEMES.values() if any(key.startswith(p) for p in t.parameter_prefixes)]
+    if any(o in enabled for o in owners):
+        return None
+    if owners:
+        return (f"theme {' / '.join(owners)} is not enabled in this run, so the value would not be used; "
+                "remove it or enable the theme")
+    reason = next((why for p, why in _NOT_RUN_PREFIXES.items() if key.startswith(p)),
+                  "no part of a run reads it")
+    return f"not used by arealsirk run ({reason}); remove it"
+
+
+def _parse_parameters(ctx: _Ctx, raw: Any, enabled: tuple[str, ...],
+                      layers: Mapping[str, Any]) -> dict[str, float]:
+    from .defaults import table
+
+    if not isinstance(raw, dict):
+        raise ctx.error("parameters", None, f"must be a table, got {type(raw).__name__} {raw!r}")
+    known = {row.key for row in table()}
+    parameters: dict[str, float] = {}
+    for key, value in _flatten(raw).items():
+        if key not in known and not key.startswith(_OPEN_PREFIXES):
+            near = sorted(k for k in known if k.split(".")[0] == key.split(".")[0])[:6]
+            raise ctx.error("parameters", key, "not a key of the defaults table (run `arealsirk defaults`)"
+                            + (f"; similar: {', '.join(near)}" if near else ""))
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise ctx.error("parameters", key, f"must be a number, got {value!r}")
+        problem = _check_number(value)
+        if problem:
+            raise ctx.error("parameters", key, problem)
+        why = _parameter_owner(key, enabled, layers)
+        if why:
+            raise ctx.error("parameters", key, why)
+        parameters[key] = float(value)
+    return parameters
+
+
+def _merge_sugar(ctx: _Ctx, parameters: dict[str, float], themes: Mapping[str, Mapping[str, Any]],
+                 network: Mapping[str, Any], enabled: tuple[str, ...]) -> None:
+    """Refuse a value given twice (a section key and its defaults row); fold [network] rows in."""
+    for name in enabled:
+        for key in THEMES[name].keys:
+            if key.name in themes[name] and key.default_key and key.default_key in parameters:
+                raise ctx.error(name, key.name, f"also set as [parameters] {key.default_key}; "
+                                "give it in one place only")
+    for key in NETWORK_KEYS:
+        if key.name in network and key.default_key:
+            if key.default_key in parameters:
+                raise ctx.error("network", key.name, f"also set as [parameters] {key.default_key}; "
+                                "give it in one place only")
+            parameters[key.default_key] = float(network[key.name])
 
 
 def demo_scenario_text(*, seed: int = 0) -> str:
@@ -320,8 +534,94 @@ def demo_scenario_text(*, seed: int = 0) -> str:
         if name in LAYER_SPECS:
             lines.append(f'{name} = {{ path = "inputs.gpkg", layer = "{name}" }}')
     lines += ['dem = { path = "dem.tif" }', ""]
-    lines += ["[biogas]", "enabled = true", "count = 2", "", "[reuse]", "enabled = true", "# count includes the 5 existing recycling stations, which are kept",
-              "count = 7",
+    lines += ["[biogas]", "enabled = true", "count = 2", "", "[reuse]", "enabled = true",
+              "# count includes the 5 existing recycling stations, which are kept", "count = 7",
               "", "[parks]", "enabled = true", "count = 2", "",
               "[parameters]", "# any key of the defaults table, e.g.", '# "demo.seed" = 0', ""]
     return "\n".join(lines)
+
+
+def _md(text: str) -> str:
+    return text.replace("|", "\\|")
+
+
+def _default_text(key: Key) -> str:
+    from .defaults import table
+
+    if key.default_key:
+        row = next((r for r in table() if r.key == key.default_key), None)
+        value = f"{row.value:g} {row.unit}".strip() if row else "?"
+        return f"`{key.default_key}` ({value})"
+    if key.default is None:
+        return "-"
+    return f"`{str(key.default).lower() if isinstance(key.default, bool) else key.default}`"
+
+
+def _key_table(keys: tuple[Key, ...]) -> list[str]:
+    lines = ["| key | type | allowed | default | description |", "|---|---|---|---|---|"]
+    for key in keys:
+        allowed = ", ".join(f"`{c}`" for c in key.choices) if key.choices else _bounds(key) or "-"
+        lines.append(f"| `{key.name}` | {key.type} | {_md(allowed)} | {_default_text(key)} | "
+                     f"{_md(key.description)} |")
+    return lines
+
+
+def markdown() -> str:
+    """``docs/scenario.md``: every section, key, layer and parameter rule, from the declarations.
+
+    Regenerate with ``python -m arealsirk.scenario > docs/scenario.md``; a test checks the page
+    does not drift from the registry.
+    """
+    out = ["# Scenario files", "",
+           "A scenario is a TOML file that says which layers to read, which themes to run and how "
+           "(`arealsirk run SCENARIO.toml`). Every key and every layer is either used by the run or "
+           "refused with a message naming it and its line. This page is generated from the theme "
+           "registry (`arealsirk/themes.py`) and `arealsirk/scenario.py`; regenerate it with "
+           "`python -m arealsirk.scenario > docs/scenario.md`.", "",
+           "Sections: " + ", ".join(f"`[{s}]`" for s in ("scenario", "layers", "network", "parameters",
+                                                        *THEMES)) + ".",
+           "A theme runs when its section is present (`enabled` defaults to true); keys of a theme "
+           "with `enabled = false` are refused, as is a scenario with no theme enabled. Numbers must "
+           "be finite and within the bounds below. Defaults written as `row` come from the defaults "
+           "table ([defaults.md](defaults.md)); a key and its row may not both be given.", "",
+           "## `[scenario]`", "", *_key_table(SCENARIO_KEYS), "",
+           "## `[layers]`", "",
+           'Each layer is `name = { path = "file", layer = "layer in the file", fields = { library_name = '
+           '"your column" } }` (or just `name = "file"`). Paths are relative to the scenario file. A layer '
+           "that neither the run nor an enabled theme reads is refused.", "",
+           "| layer | geometry | columns | used by | description |", "|---|---|---|---|---|"]
+    for name, spec in LAYER_SPECS.items():
+        users = [t for t in THEMES.values() if name in t.layer_names]
+        used = ("the run: " + RUN_LAYERS[name]) if name in RUN_LAYERS else ", ".join(
+            f"{t.name}" + (" (required)" if any(u.required for u in t.layers if u.layer == name) else "")
+            for t in users)
+        geometry = "raster" if spec.raster else ", ".join(spec.geometry)
+        columns = ", ".join(f"`{c}`" for c in (*spec.columns, *spec.numeric)) or "-"
+        out.append(f"| `{name}`{' (required)' if spec.required else ''} | {geometry} | {columns} | "
+                   f"{_md(used)} | {_md(spec.description)} |")
+    refused = "; ".join(f"`{k}` ({v})" for k, v in _UNUSED_LAYERS.items())
+    out += ["", f"Refused by name: {refused}.", "",
+            "## `[network]`", "", *_key_table(NETWORK_KEYS), "",
+            "## `[parameters]`", "",
+            "Overrides of rows of the defaults table for this run, e.g. `\"reuse.max_minutes\" = 25` "
+            "(quoted or dotted keys). A row is accepted only when the run reads it:", "",
+            "- the run itself: " + ", ".join(
+                f"`{k}*`" if k.endswith(".") else f"`{k}` (with the `{v}` layer)"
+                for k, v in RUN_PARAMETER_KEYS.items()) + ";",
+            "- an enabled theme: the prefixes listed under each theme below;",
+            "- refused: " + "; ".join(f"`{k}*` ({v})" for k, v in _NOT_RUN_PREFIXES.items()) + ".",
+            "", "Values must be finite numbers between 0 and `validate.max_number`. New resource kinds may "
+            "be declared under " + ", ".join(f"`{p}<kind>`" for p in _OPEN_PREFIXES) + ".", ""]
+    for theme in THEMES.values():
+        layers = ", ".join(f"`{u.layer}`" + (" (required)" if u.required else "") for u in theme.layers)
+        out += [f"## `[{theme.name}]`: {theme.title[0]}", "",
+                f"Facility type `{theme.facility_type}`; QGIS algorithm `arealsirk:{theme.qgis_algorithm}`; "
+                f"layers {layers}; existing facilities kept: "
+                + (", ".join(f"`{t}`" for t in theme.existing_types) if theme.uses_existing else "none")
+                + f"; parameter prefixes {', '.join(f'`{p}*`' for p in theme.parameter_prefixes)}.", "",
+                *_key_table(theme.keys), ""]
+    return "\n".join(out)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    print(markdown(), end="")

@@ -31,7 +31,7 @@ if TYPE_CHECKING:
 
     from .workflows import WorkflowResult
 
-__all__ = ["Key", "LayerUse", "Theme", "ThemeContext", "THEMES", "theme", "COMMON_KEYS"]
+__all__ = ["COMMON_KEYS", "THEMES", "Key", "LayerUse", "Theme", "ThemeContext", "theme"]
 
 
 @dataclass(frozen=True)
@@ -108,31 +108,44 @@ class Theme:
     outputs: tuple[str, ...]  #: result layers it writes
     run: Callable[[ThemeContext], WorkflowResult]
     in_demo: bool = True
+    qgis_algorithm: str = ""  #: id of its QGIS Processing algorithm (``arealsirk:<id>``)
     description: str = ""
     extra: Mapping[str, Any] = field(default_factory=dict)
 
     def key(self, name: str) -> Key | None:
+        """The declaration of key ``name`` of this theme's section, or ``None``."""
         return next((k for k in self.keys if k.name == name), None)
+
+    @property
+    def layer_names(self) -> tuple[str, ...]:
+        """Names of the scenario layers this theme reads."""
+        return tuple(use.layer for use in self.layers)
+
+    @property
+    def uses_existing(self) -> bool:
+        """Whether the theme keeps existing facilities (it reads the ``existing`` layer)."""
+        return "existing" in self.layer_names
 
 
 #: Keys every theme section has.
 COMMON_KEYS: tuple[Key, ...] = (
     Key("enabled", "bool", "run this theme (default: true when the section is present)"),
     Key("exact", "bool", "solve the location model to proven optimality with HiGHS", default=False),
-    Key("time_limit", "float", "seconds the solver may use", minimum=0, exclusive_minimum=True),
+    Key("time_limit", "float", "seconds the solver may use (default: locate.milp_time_limit for "
+        "non-exact runs, none for exact)", minimum=0, exclusive_minimum=True, maximum=604800),
 )
 
 
 def _feedstock_keys(prefix: str, min_key: str) -> tuple[Key, ...]:
     return (
-        Key("count", "int", "new plants to open (existing ones are kept in addition); "
-            "default: as many as pay off", minimum=0),
+        Key("count", "int", "plants in all, the existing ones of the theme included (they are kept); "
+            "default: as many as pay off", minimum=1, maximum=10000),
         Key("max_km", "float", "maximum haul by road for every kind (see also the per-kind rows)",
-            default_key=f"{prefix}.max_km", minimum=0, exclusive_minimum=True),
+            default_key=f"{prefix}.max_km", minimum=0, exclusive_minimum=True, maximum=2500),
         Key(min_key, "float", "minimum feedstock of a new plant", default_key=f"{prefix}.{min_key}",
-            minimum=0),
+            minimum=0, maximum=1e8),
         Key("capacity_t", "float", "capacity of one new plant", default_key=f"{prefix}.capacity_t",
-            minimum=0, exclusive_minimum=True),
+            minimum=0, exclusive_minimum=True, maximum=1e8),
     )
 
 
@@ -186,7 +199,7 @@ THEMES: dict[str, Theme] = {t.name: t for t in (
         existing_types=("biogas_plant", "biogassanlegg"),
         parameter_prefixes=("biogas.", "resources.", *_EXCLUSION_PREFIXES),
         outputs=("selected_sites", "allocation", "catchments"),
-        run=_run_biogas,
+        run=_run_biogas, qgis_algorithm="site_biogas",
     ),
     Theme(
         name="bioenergy", facility_type="bioenergy_plant",
@@ -198,7 +211,7 @@ THEMES: dict[str, Theme] = {t.name: t for t in (
                         "fjernvarme"),
         parameter_prefixes=("bioenergy.", "resources.", *_EXCLUSION_PREFIXES),
         outputs=("selected_sites", "allocation", "catchments"),
-        run=_run_bioenergy, in_demo=False,
+        run=_run_bioenergy, in_demo=False, qgis_algorithm="site_bioenergy",
     ),
     Theme(
         name="textiles", facility_type="textile_site",
@@ -209,20 +222,20 @@ THEMES: dict[str, Theme] = {t.name: t for t in (
         existing_types=("textile_site", "sorting_site", "tekstilsortering"),
         parameter_prefixes=("textiles.", "resources.", *_EXCLUSION_PREFIXES),
         outputs=("selected_sites", "allocation", "catchments"),
-        run=_run_textiles, in_demo=False,
+        run=_run_textiles, in_demo=False, qgis_algorithm="site_textile_reuse",
     ),
     Theme(
         name="reuse", facility_type="reuse_centre",
         title=("Reuse centres", "Ombrukssentre"),
         keys=(
             Key("count", "int", "centres in all, existing ones included", default_key="reuse.count",
-                minimum=1),
+                minimum=1, maximum=10000),
             Key("max_minutes", "float", "drive-time limit of the coverage objective",
-                default_key="reuse.max_minutes", minimum=0, exclusive_minimum=True),
+                default_key="reuse.max_minutes", minimum=0, exclusive_minimum=True, maximum=1440),
             Key("objective", "str", "coverage: most people within max_minutes; p_median: shortest "
                 "mean drive time", default="coverage", choices=("coverage", "p_median")),
             Key("curve_max", "int", "largest count of the coverage curve", default_key="reuse.curve_max",
-                minimum=1),
+                minimum=1, maximum=10000),
             *COMMON_KEYS,
         ),
         layers=(LayerUse("population", "people (grid cells or points, column population)", required=True),
@@ -231,16 +244,18 @@ THEMES: dict[str, Theme] = {t.name: t for t in (
                         "miljøstasjon"),
         parameter_prefixes=("reuse.", *_EXCLUSION_PREFIXES),
         outputs=("selected_sites", "allocation", "service_areas"),
-        run=_run_reuse,
+        run=_run_reuse, qgis_algorithm="site_reuse_centres",
     ),
     Theme(
         name="parks", facility_type="industrial_park",
         title=("Circular industrial parks", "Sirkulære næringsparker"),
         keys=(
-            Key("count", "int", "parks to select", default_key="parks.count", minimum=1),
+            Key("count", "int", "parks to select", default_key="parks.count", minimum=1,
+                maximum=10000),
             Key("max_heat_km", "float", "longest excess-heat pipe", default_key="symbiosis.max_heat_km",
-                minimum=0),
-            Key("max_km", "float", "longest by-product haul", default_key="symbiosis.max_km", minimum=0),
+                minimum=0, maximum=500),
+            Key("max_km", "float", "longest by-product haul", default_key="symbiosis.max_km", minimum=0,
+                maximum=2500),
             COMMON_KEYS[0],
         ),
         layers=(LayerUse("flows", "firms' supplies and demands (role, kind, quantity, unit)", required=True),
@@ -248,7 +263,7 @@ THEMES: dict[str, Theme] = {t.name: t for t in (
         existing_types=("industrial_park", "næringspark"),
         parameter_prefixes=("parks.", "symbiosis.", "suitability."),
         outputs=("selected_sites", "matches", "candidates"),
-        run=_run_parks,
+        run=_run_parks, qgis_algorithm="site_industrial_parks",
     ),
 )}
 

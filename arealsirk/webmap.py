@@ -21,6 +21,7 @@ Public functions: :func:`build_map`, :func:`write_map`, :func:`compare_maps`,
 
 from __future__ import annotations
 
+import contextvars
 import datetime as _dt
 import html
 import logging
@@ -75,10 +76,16 @@ _PERCENT = ("share_within_cutoff", "utilisation")
 # helpers
 
 
+#: ``webmap.*`` overrides of the map being built (set by :func:`build_map`'s ``parameters``).
+_OVERRIDES: contextvars.ContextVar[Mapping[str, float]] = contextvars.ContextVar("webmap_overrides", default={})
+
+
 def _default(key: str, fallback: float) -> float:
     """A ``webmap.*`` default from the defaults table (fallback only if the row is missing)."""
     from .defaults import default
 
+    if key in _OVERRIDES.get():
+        return float(_OVERRIDES.get()[key])
     try:
         return float(default(key))
     except Exception:  # the row is appended to defaults.csv alongside this module
@@ -803,7 +810,7 @@ def _check_layers(layers: Any) -> None:
 
 def build_map(layers: Mapping[str, gpd.GeoDataFrame], *, title: str, lang: str = "nb", synthetic: bool = False,
               attribution: str | Sequence[str] | None = None, tiles: str | None = "auto",
-              max_points: int | None = None) -> folium.Map:
+              max_points: int | None = None, parameters: Mapping[str, float] | None = None) -> folium.Map:
     """Build an interactive map of arealsirk results.
 
     Parameters
@@ -831,12 +838,26 @@ def build_map(layers: Mapping[str, gpd.GeoDataFrame], *, title: str, lang: str =
         At most this many sources, and this many allocation/match lines, are drawn (the
         largest by quantity, with a note on the map); default ``webmap.max_points`` from the
         defaults table.
+    parameters
+        Overrides of ``webmap.*`` rows of the defaults table for this map (e.g. a scenario's
+        ``[parameters] "webmap.simplify_m" = 5``).
 
     Returns
     -------
     folium.Map
         Write it with :func:`write_map` for a self-contained offline file.
     """
+    token = _OVERRIDES.set(dict(parameters or {}))
+    try:
+        return _build_map(layers, title=title, lang=lang, synthetic=synthetic, attribution=attribution,
+                          tiles=tiles, max_points=max_points)
+    finally:
+        _OVERRIDES.reset(token)
+
+
+def _build_map(layers: Mapping[str, gpd.GeoDataFrame], *, title: str, lang: str, synthetic: bool,
+               attribution: str | Sequence[str] | None, tiles: str | None,
+               max_points: int | None) -> folium.Map:
     lang = check_lang(lang)
     _check_layers(layers)
     if not isinstance(title, str):

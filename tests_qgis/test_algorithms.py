@@ -553,3 +553,85 @@ def test_web_map_is_one_offline_html_file(provider, grid, tmp_path):
     assert html.lstrip().lower().startswith("<!doctype html")
     assert "Test &lt;kart&gt;" in html and "<kart>" not in html
     assert 'src="http' not in html and 'href="https://cdn' not in html
+
+
+# ------------------------------------------------------------------------------------ bioenergy, textiles
+@pytest.mark.parametrize("alg,function,kind,min_param,min_keyword", [
+    ("site_bioenergy", "site_bioenergy", "forest_residue", "MIN_PLANT_T", "min_plant_t"),
+    ("site_textile_reuse", "site_textile_reuse", "textiles", "MIN_SITE_T", "min_site_t"),
+])
+def test_feedstock_themes_give_the_python_api_figures(provider, grid, tmp_path, alg, function, kind,
+                                                      min_param, min_keyword):
+    import geopandas as gpd
+    import shapely
+
+    from arealsirk import workflows
+    from arealsirk.defaults import default
+
+    layers, data = grid
+    rows = []
+    for k, (i, j) in enumerate(data["demand_nodes"][::2]):
+        rows.append((f"POINT({node(i, j)[0]} {node(i, j)[1]})", f"s{k}", kind if k % 4 else "food_waste",
+                     200.0 + 50 * k, "t/yr"))
+    sources = memory_layer("Point", [("id", "string"), ("kind", "string"), ("quantity", "double"),
+                                     ("unit", "string")], rows, "sources")
+    out = run(f"arealsirk:{alg}", {
+        "SOURCES": sources, "CANDIDATES": layers["candidates"], "ROADS": layers["roads"], "COUNT": 2,
+        "MAX_KM": 30.0, min_param: 0.0, "CAPACITY_T": 1e6,
+        "OUTPUT": str(tmp_path / "sites.gpkg"), "ALLOCATION": str(tmp_path / "alloc.gpkg"),
+    })
+    sites, alloc = read(out["OUTPUT"]), read(out["ALLOCATION"])
+    # the same inputs through the Python API
+    src = gpd.GeoDataFrame({"id": [r[1] for r in rows], "kind": [r[2] for r in rows],
+                            "quantity": [r[3] for r in rows], "unit": [r[4] for r in rows]},
+                           geometry=[shapely.from_wkt(r[0]) for r in rows], crs="EPSG:25833")
+    cand_nodes = data["cand_nodes"]
+    cands = gpd.GeoDataFrame({"id": [f"c{i}{j}" for i, j in cand_nodes],
+                              "name": [f"Candidate {i}{j}" for i, j in cand_nodes]},
+                             geometry=[shapely.Point(*node(i, j)) for i, j in cand_nodes], crs="EPSG:25833")
+    lines = [shapely.from_wkt(f.geometry().asWkt()) for f in layers["roads"].getFeatures()]
+    roads = gpd.GeoDataFrame({"vegkategori": ["K"] * len(lines), "speed_kph": [60.0] * len(lines)},
+                             geometry=lines, crs="EPSG:25833")
+    api = getattr(workflows, function)(src, cands, roads, count=2, max_km=30.0, capacity_t=1e6,
+                                       **{min_keyword: 0.0})
+    api_sites = api.layers["selected_sites"]
+    assert sorted(sites["id"]) == sorted(api_sites["id"])
+    for col in api_sites.columns:
+        if col in sites.columns and col != "geometry" and np.issubdtype(api_sites[col].dtype, np.number):
+            assert sorted(sites[col]) == pytest.approx(sorted(api_sites[col]), rel=1e-9), col
+    # and the figures by hand: every tonne of the theme's kind is collected (max_km spans the grid)
+    tonnes = sum(r[3] for r in rows if r[2] == kind)
+    assert sites["feedstock_t"].sum() == pytest.approx(tonnes)
+    assert alloc["quantity"].sum() == pytest.approx(tonnes)
+    if kind == "forest_residue":
+        heat = tonnes * default("resources.forest_residue_mwh_per_t") / 1e3 * \
+            default("bioenergy.boiler_efficiency")
+        assert sites["energy_gwh"].sum() == pytest.approx(heat, rel=1e-9)
+        assert out["ENERGY_GWH"] == pytest.approx(heat, rel=1e-9)
+    else:
+        assert sites["reused_t"].sum() == pytest.approx(tonnes * default("textiles.reuse_share"), rel=1e-9)
+        assert out["REUSED_T"] == pytest.approx(tonnes * default("textiles.reuse_share"), rel=1e-9)
+
+
+def test_exclusion_layers_remove_the_chosen_site(provider, grid, tmp_path):
+    """A protected area, a lake or a settlement laid over the site chosen without it moves the site."""
+    layers, data = grid
+    rows = [(f"POINT({node(i, j)[0]} {node(i, j)[1]})", f"s{k}", "food_waste", 300.0, "t/yr")
+            for k, (i, j) in enumerate(data["demand_nodes"])]
+    sources = memory_layer("Point", [("id", "string"), ("kind", "string"), ("quantity", "double"),
+                                     ("unit", "string")], rows, "sources")
+    params = {"SOURCES": sources, "CANDIDATES": layers["candidates"], "ROADS": layers["roads"], "COUNT": 1,
+              "MAX_KM": 50.0, "MIN_PLANT_T": 0.0, "CAPACITY_T": 1e6}
+    free = read(run("arealsirk:site_biogas", {**params, "OUTPUT": str(tmp_path / "free.gpkg"),
+                                              "ALLOCATION": str(tmp_path / "a0.gpkg")})["OUTPUT"])
+    (site,) = free.geometry
+    x, y = site.x, site.y
+    corners = [(x - 50, y - 50), (x + 50, y - 50), (x + 50, y + 50), (x - 50, y + 50), (x - 50, y - 50)]
+    square = "POLYGON((" + ", ".join(f"{a} {b}" for a, b in corners) + "))"
+    for k, name in enumerate(("PROTECTED", "LAKES", "SETTLEMENTS")):
+        area = memory_layer("Polygon", [("name", "string")], [(square, "over the site")], name.lower())
+        out = run("arealsirk:site_biogas", {**params, name: area, "OUTPUT": str(tmp_path / f"x{k}.gpkg"),
+                                            "ALLOCATION": str(tmp_path / f"a{k + 1}.gpkg")})
+        moved = read(out["OUTPUT"])
+        assert len(moved) == 1 and moved["id"].iloc[0] != free["id"].iloc[0], name
+        assert free["id"].iloc[0] in out["SUMMARY"], name  # the summary names the removed candidate

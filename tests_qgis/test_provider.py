@@ -1,4 +1,5 @@
-"""The provider, its eight algorithm ids, help in both languages, and the missing-library path."""
+"""The provider, its ten algorithm ids (one siting algorithm per theme of the registry, each with
+every exclusion input), help in both languages, and the missing-library path."""
 
 from __future__ import annotations
 
@@ -6,6 +7,8 @@ import pytest
 
 EXPECTED = {
     "arealsirk:site_biogas",
+    "arealsirk:site_bioenergy",
+    "arealsirk:site_textile_reuse",
     "arealsirk:site_reuse_centres",
     "arealsirk:site_industrial_parks",
     "arealsirk:symbiosis_matches",
@@ -16,11 +19,23 @@ EXPECTED = {
 }
 
 
-def test_provider_offers_exactly_the_eight_public_ids(provider):
+def test_provider_offers_exactly_the_ten_public_ids(provider):
     assert provider is not None
     assert provider.id() == "arealsirk"
     assert {a.id() for a in provider.algorithms()} == EXPECTED
     assert provider.warningMessage() == ""
+
+
+def test_every_theme_has_a_siting_algorithm_with_every_exclusion_input(provider):
+    from qgis.core import QgsApplication
+
+    from arealsirk.themes import THEMES
+
+    for theme in THEMES.values():
+        alg = QgsApplication.processingRegistry().algorithmById(f"arealsirk:{theme.qgis_algorithm}")
+        assert alg is not None, theme.name
+        params = {p.name() for p in alg.parameterDefinitions()}
+        assert {"EXCLUSIONS", "PROTECTED", "LAKES", "SETTLEMENTS", "DEM", "KOMMUNER"} <= params, theme.name
 
 
 def test_reuse_centres_has_the_contract_parameters(provider):

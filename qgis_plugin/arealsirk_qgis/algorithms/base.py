@@ -28,6 +28,7 @@ from qgis.core import (
     QgsProcessingOutputString,
     QgsProcessingParameterFeatureSink,
     QgsProcessingParameterFeatureSource,
+    QgsProcessingParameterRasterLayer,
 )
 from qgis.PyQt.QtGui import QIcon
 
@@ -146,8 +147,17 @@ class ArealsirkAlgorithm(QgsProcessingAlgorithm):
     def createInstance(self) -> ArealsirkAlgorithm:  # noqa: N802
         return type(self)()
 
+    KOMMUNER = "KOMMUNER"
+    EXCLUSIONS = "EXCLUSIONS"
+    PROTECTED = "PROTECTED"
+    LAKES = "LAKES"
+    SETTLEMENTS = "SETTLEMENTS"
+    DEM = "DEM"
+
     def add_kommuner_and_exclusions(self, kommuner_label: tuple[str, str]) -> None:
-        """Declare the optional KOMMUNER (per-kommune table) and EXCLUSIONS polygon inputs."""
+        """Declare the optional KOMMUNER (per-kommune table) and the exclusion inputs: EXCLUSIONS (any
+        polygons), PROTECTED, LAKES, SETTLEMENTS (polygons, each with its defaults-table buffer) and
+        DEM (slope limit), as :class:`arealsirk.constraints.Exclusions` reads them."""
         self.addParameter(
             QgsProcessingParameterFeatureSource(
                 self.KOMMUNER, i18n.tr(*kommuner_label), [QgsProcessing.TypeVectorPolygon], optional=True
@@ -164,6 +174,47 @@ class ArealsirkAlgorithm(QgsProcessingAlgorithm):
                 optional=True,
             )
         )
+        for name, label in (
+            (self.PROTECTED, ("Protected areas (a candidate overlapping one is removed)",
+                              "Verneområder (kandidater som overlapper fjernes)")),
+            (self.LAKES, ("Lakes (a candidate within the water buffer is removed)",
+                          "Innsjøer (kandidater innenfor vannbufferen fjernes)")),
+            (self.SETTLEMENTS, ("Settlements (a candidate within the settlement buffer is removed)",
+                                "Tettsteder (kandidater innenfor tettstedsbufferen fjernes)")),
+        ):
+            self.addParameter(
+                QgsProcessingParameterFeatureSource(
+                    name, i18n.tr(*label), [QgsProcessing.TypeVectorPolygon], optional=True
+                )
+            )
+        self.addParameter(
+            QgsProcessingParameterRasterLayer(
+                self.DEM,
+                i18n.tr(
+                    "Elevation model, EPSG:25833 (a candidate steeper than the slope limit is removed)",
+                    "Høydemodell, EPSG:25833 (kandidater brattere enn helningsgrensen fjernes)",
+                ),
+                optional=True,
+            )
+        )
+
+    def exclusions(self, parameters: dict, context: Any, feedback: Any) -> Any:
+        """The exclusion inputs as one :class:`arealsirk.constraints.Exclusions` (``None`` when none)."""
+        layers = {
+            key: self.layer(parameters, name, context, feedback, optional=True)
+            for key, name in (
+                ("other", self.EXCLUSIONS),
+                ("protected", self.PROTECTED),
+                ("lakes", self.LAKES),
+                ("settlements", self.SETTLEMENTS),
+            )
+        }
+        raster = self.parameterAsRasterLayer(parameters, self.DEM, context)
+        dem = raster.source() if raster is not None else None
+        if dem is None and all(v is None for v in layers.values()):
+            return None
+        exclusions = self.library("constraints", "Exclusions")
+        return exclusions(dem=dem, **layers)
 
     def add_sink(self, name: str, label: tuple[str, str], kind: int, *, optional: bool = False) -> None:
         """Declare an output sink; optional sinks are not created unless the user asks."""

@@ -1,4 +1,9 @@
-"""arealsirk:site_biogas -> arealsirk.workflows.site_biogas."""
+"""arealsirk:site_biogas -> arealsirk.workflows.site_biogas.
+
+:class:`SiteBiogas` is also the shape of the other feedstock themes (bioenergy, textile reuse):
+their modules subclass it and change only the class attributes naming the library function, the
+defaults-table prefix, the minimum-size keyword and the labels.
+"""
 
 from __future__ import annotations
 
@@ -24,6 +29,23 @@ class SiteBiogas(ArealsirkAlgorithm):
         "biogass,husdyrgjødsel,matavfall,slam,metan,tonnkilometer",
     )
     NUMBERS = ("feedstock_t", "methane_nm3", "energy_gwh", "tonne_km", "co2_t")
+    #: library function in arealsirk.workflows, defaults-table prefix, minimum-size keyword
+    FUNCTION = "site_biogas"
+    PREFIX = "biogas"
+    MIN_KEYWORD = "min_plant_t"
+    #: labels (English, Norwegian)
+    SOURCES_LABEL = ("Feedstock sources (farms, food waste, sludge)",
+                     "Råstoffkilder (gårder, matavfall, slam)")
+    KIND_LABEL = ("Feedstock kind field (cattle_manure, pig_manure, food_waste, sewage_sludge ...)",
+                  "Felt med råstofftype")
+    COUNT_LABEL = ("Number of plants (0 = let transport vs plant cost decide)",
+                   "Antall anlegg (0 = avveid mot transportkostnad)")
+    MAX_KM_LABEL = ("Maximum road distance source to plant (km)", "Maks veiavstand kilde-anlegg (km)")
+    MIN_LABEL = ("Minimum feedstock of an open plant (t/yr)", "Minste råstoffmengde per anlegg (t/år)")
+    CAPACITY_LABEL = ("Capacity of a new plant (t/yr)", "Kapasitet per nytt anlegg (t/år)")
+    EXISTING_LABEL = ("Existing biogas plants (kept)", "Eksisterende biogassanlegg (beholdes)")
+    OUTPUT_LABEL = ("Selected biogas plants", "Valgte biogassanlegg")
+    ALLOCATION_LABEL = ("Feedstock allocation (source to plant)", "Tilordning (kilde til anlegg)")
 
     SOURCES = "SOURCES"
     ID_FIELD = "ID_FIELD"
@@ -48,9 +70,7 @@ class SiteBiogas(ArealsirkAlgorithm):
         self.addParameter(
             QgsProcessingParameterFeatureSource(
                 self.SOURCES,
-                tr(
-                    "Feedstock sources (farms, food waste, sludge)", "Råstoffkilder (gårder, matavfall, slam)"
-                ),
+                tr(*self.SOURCES_LABEL),
                 [QgsProcessing.TypeVectorPoint],
             )
         )
@@ -58,8 +78,7 @@ class SiteBiogas(ArealsirkAlgorithm):
             (self.ID_FIELD, "Source id field", "Felt med kilde-id", "id", QgsProcessingParameterField.Any),
             (
                 self.KIND_FIELD,
-                "Feedstock kind field (cattle_manure, pig_manure, food_waste, sewage_sludge ...)",
-                "Felt med råstofftype",
+                *self.KIND_LABEL,
                 "kind",
                 QgsProcessingParameterField.String,
             ),
@@ -103,10 +122,7 @@ class SiteBiogas(ArealsirkAlgorithm):
         self.addParameter(
             QgsProcessingParameterNumber(
                 self.COUNT,
-                tr(
-                    "Number of plants (0 = let transport vs plant cost decide)",
-                    "Antall anlegg (0 = avveid mot transportkostnad)",
-                ),
+                tr(*self.COUNT_LABEL),
                 QgsProcessingParameterNumber.Integer,
                 defaultValue=0,
                 minValue=0,
@@ -116,9 +132,9 @@ class SiteBiogas(ArealsirkAlgorithm):
         self.addParameter(
             QgsProcessingParameterNumber(
                 self.MAX_KM,
-                tr("Maximum road distance source to plant (km)", "Maks veiavstand kilde-anlegg (km)"),
+                tr(*self.MAX_KM_LABEL),
                 QgsProcessingParameterNumber.Double,
-                defaultValue=library_default("biogas.max_km", 15.0),
+                defaultValue=library_default(f"{self.PREFIX}.max_km", 15.0),
                 minValue=0.1,
                 maxValue=1000.0,
             )
@@ -126,25 +142,25 @@ class SiteBiogas(ArealsirkAlgorithm):
         self.addParameter(
             QgsProcessingParameterNumber(
                 self.MIN_PLANT_T,
-                tr("Minimum feedstock of an open plant (t/yr)", "Minste råstoffmengde per anlegg (t/år)"),
+                tr(*self.MIN_LABEL),
                 QgsProcessingParameterNumber.Double,
-                defaultValue=library_default("biogas.min_plant_t", 10000.0),
+                defaultValue=library_default(f"{self.PREFIX}.{self.MIN_KEYWORD}", 0.0),
                 minValue=0.0,
             )
         )
         self.addParameter(
             QgsProcessingParameterNumber(
                 self.CAPACITY_T,
-                tr("Capacity of a new plant (t/yr)", "Kapasitet per nytt anlegg (t/år)"),
+                tr(*self.CAPACITY_LABEL),
                 QgsProcessingParameterNumber.Double,
-                defaultValue=library_default("biogas.capacity_t", 60000.0),
+                defaultValue=library_default(f"{self.PREFIX}.capacity_t", 60000.0),
                 minValue=1.0,
             )
         )
         self.addParameter(
             QgsProcessingParameterFeatureSource(
                 self.EXISTING,
-                tr("Existing biogas plants (kept)", "Eksisterende biogassanlegg (beholdes)"),
+                tr(*self.EXISTING_LABEL),
                 [QgsProcessing.TypeVectorPoint],
                 optional=True,
             )
@@ -152,14 +168,8 @@ class SiteBiogas(ArealsirkAlgorithm):
         self.add_kommuner_and_exclusions(
             ("Municipalities (for the per-municipality table)", "Kommuner (for tabellen per kommune)")
         )
-        self.add_sink(
-            self.OUTPUT, ("Selected biogas plants", "Valgte biogassanlegg"), QgsProcessing.TypeVectorPoint
-        )
-        self.add_sink(
-            self.ALLOCATION,
-            ("Feedstock allocation (source to plant)", "Tilordning (kilde til anlegg)"),
-            QgsProcessing.TypeVectorLine,
-        )
+        self.add_sink(self.OUTPUT, self.OUTPUT_LABEL, QgsProcessing.TypeVectorPoint)
+        self.add_sink(self.ALLOCATION, self.ALLOCATION_LABEL, QgsProcessing.TypeVectorLine)
         self.add_sink(
             self.CATCHMENTS, ("Catchments", "Nedslagsfelt"), QgsProcessing.TypeVectorPolygon, optional=True
         )
@@ -172,7 +182,7 @@ class SiteBiogas(ArealsirkAlgorithm):
         self.add_summary_outputs()
 
     def run_workflow(self, parameters: dict, context: Any, feedback: Any) -> dict:
-        site_biogas = self.library("workflows", "site_biogas")
+        site = self.library("workflows", self.FUNCTION)
         sources = self.layer(parameters, self.SOURCES, context, feedback)
         for param, column in (
             (self.ID_FIELD, "id"),
@@ -184,17 +194,17 @@ class SiteBiogas(ArealsirkAlgorithm):
         candidates = self.layer(parameters, self.CANDIDATES, context, feedback)
         roads = self.layer(parameters, self.ROADS, context, feedback)
         count = self.parameterAsInt(parameters, self.COUNT, context)
-        result = site_biogas(
+        result = site(
             sources,
             candidates,
             roads,
             count=count if count > 0 else None,
             max_km=self.parameterAsDouble(parameters, self.MAX_KM, context),
-            min_plant_t=self.parameterAsDouble(parameters, self.MIN_PLANT_T, context),
+            **{self.MIN_KEYWORD: self.parameterAsDouble(parameters, self.MIN_PLANT_T, context)},
             capacity_t=self.parameterAsDouble(parameters, self.CAPACITY_T, context),
             existing=self.layer(parameters, self.EXISTING, context, feedback, optional=True),
             kommuner=self.layer(parameters, self.KOMMUNER, context, feedback, optional=True),
-            exclusions=self.layer(parameters, self.EXCLUSIONS, context, feedback, optional=True),
+            exclusions=self.exclusions(parameters, context, feedback),
             **Callbacks(feedback).kwargs(),
         )
         return self.finish_and_write(

@@ -125,7 +125,7 @@ class SiteIndustrialParks(ArealsirkAlgorithm):
             stations=self.layer(parameters, self.STATIONS, context, feedback, optional=True),
             weights=weights,
             kommuner=self.layer(parameters, self.KOMMUNER, context, feedback, optional=True),
-            exclusions=self.layer(parameters, self.EXCLUSIONS, context, feedback, optional=True),
+            exclusions=self.exclusions(parameters, context, feedback),
             **Callbacks(feedback).kwargs(),
         )
         return self.finish_and_write(

@@ -162,7 +162,7 @@ class SiteReuseCentres(ArealsirkAlgorithm):
             objective=OBJECTIVES[self.parameterAsEnum(parameters, self.OBJECTIVE, context)],
             existing=existing,
             kommuner=kommuner,
-            exclusions=self.layer(parameters, self.EXCLUSIONS, context, feedback, optional=True),
+            exclusions=self.exclusions(parameters, context, feedback),
             **Callbacks(feedback).kwargs(),
         )
         return self.finish_and_write(
