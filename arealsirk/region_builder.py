@@ -14,7 +14,8 @@ that ``arealsirk run`` takes with no further editing.  The phases, one function 
 4. :func:`region_exclusions` -- lakes, sea and glaciers (N1000 landcover), national parks, urban areas.
 5. :func:`generate_candidates` -- user zones when given, otherwise sites at main-road junctions near
    people (flagged ``generated``).
-6. :func:`region_sources` -- resource sources from :mod:`arealsirk.estimate` when it is installed.
+6. :func:`region_sources` -- resource sources from :mod:`arealsirk.estimate` (livestock register, SSB
+   grid, N1000 forest), summed per kind and 5 km cell.
 7. :func:`summarise_region` -- people, kommuner, road km, ferry links, road parts with their people,
    resources per kind: printed and written to ``region_summary.md``.
 
@@ -302,21 +303,32 @@ def _pick_spaced(points: gpd.GeoDataFrame, *, spacing: float, count: int, min_pe
     return points.loc[chosen].reset_index(drop=True)
 
 
-def region_sources(data: Path, chosen: gpd.GeoDataFrame, population: gpd.GeoDataFrame, *,
-                   parameters: dict[str, float] | None = None) -> gpd.GeoDataFrame | None:
-    """Resource sources from the resource-estimation functions (None when they are not available)."""
-    try:
-        from . import estimate  # type: ignore[attr-defined]
-    except ImportError:
-        log.warning("region: resource estimation (arealsirk.estimate) is not available; no sources layer")
-        return None
-    builder = getattr(estimate, "region_sources", None)
-    if builder is None:
-        return None
-    return builder(data=data, kommuner=chosen, population=population, parameters=parameters)  # type: ignore[no-any-return]
+def region_sources(data: Path, chosen: gpd.GeoDataFrame, *,
+                   parameters: dict[str, float] | None = None) -> tuple[gpd.GeoDataFrame, pd.DataFrame, list[str]]:
+    """Resource sources of the region from :func:`arealsirk.estimate.estimate_region`.
+
+    Manure from Landbruksdirektoratet's livestock register (farms at their Matrikkel address where an
+    address file is in ``data``, else spread by the stated rule), food waste, sewage sludge and textiles
+    from the SSB grid, forest residue from N1000 forest; then summed per kind and
+    ``resources.aggregate_cell_m`` cell (:func:`arealsirk.estimate.aggregate_sources`: every tonne kept,
+    fewer points for siting).
+
+    Returns
+    -------
+    (sources, by_kommune, notes)
+        The aggregated sources layer, the per-kommune resource table and what the estimates left out or
+        placed by a fallback.
+    """
+    from .estimate import aggregate_sources, estimate_region
+
+    streams = ("manure", "food_waste", "sewage_sludge", "textiles", "forest_residue")
+    est = estimate_region(chosen["kommunenummer"].tolist(), data=data, streams=streams,
+                          parameters=parameters)
+    return aggregate_sources(est.sources, parameters=parameters), est.by_kommune, list(est.notes)
 
 
-def summarise_region(name: str, layers: dict[str, gpd.GeoDataFrame], *, lang: str = "nb") -> tuple[str, dict[str, Any]]:
+def summarise_region(name: str, layers: dict[str, gpd.GeoDataFrame], *, lang: str = "nb",
+                     notes: list[str] | None = None) -> tuple[str, dict[str, Any]]:
     """The region summary (Markdown) and its figures: people, kommuner, road km by category, ferry links,
     road parts with the people nearest to each, resources per kind, candidates."""
     from .network import graph_from_roads, snap
@@ -366,6 +378,9 @@ def summarise_region(name: str, layers: dict[str, gpd.GeoDataFrame], *, lang: st
         md += [f"| {escape_markdown(str(k))} | {_n(round(v), nb)} | {escape_markdown(str(u))} |"
                for (k, u), v in tot.items()]
         fig["resources"] = {str(k): float(v) for (k, _u), v in tot.items()}
+    if notes:
+        md += ["", f"## {'Merknader til ressursene' if nb else 'Notes on the resources'}", ""]
+        md += [f"- {escape_markdown(n)}" for n in notes]
     return "\n".join(md) + "\n", fig
 
 
@@ -455,11 +470,11 @@ def build_region(*, out: str | os.PathLike[str], data: str | os.PathLike[str] | 
     if existing is not None:
         layers["existing"] = read_layer(existing)
     p(0.65, "resources")
-    sources = region_sources(data_dir, chosen, pop, parameters=parameters)
-    if sources is not None and len(sources):
+    sources, by_kommune, notes = region_sources(data_dir, chosen, parameters=parameters)
+    if len(sources):
         layers["sources"] = sources
     p(0.8, "region summary")
-    text, figures = summarise_region(name, layers, lang=lang)
+    text, figures = summarise_region(name, layers, lang=lang, notes=notes)
     p(0.9, "writing")
     result = _write_region(Path(out), name, layers, text, lang=lang, inputs=inputs)
     result.figures, result.summary_text = figures, text
@@ -480,7 +495,11 @@ def scenario_text(name: str, layers: dict[str, gpd.GeoDataFrame], *, lang: str =
             lines.append(f'{layer} = {{ path = "region.gpkg", layer = "{layer}" }}')
     sources = layers.get("sources")
     has_sources = sources is not None and len(sources) > 0
-    lines += ["", "[reuse]", "enabled = true", "", "[biogas]", f"enabled = {str(has_sources).lower()}", "",
+    kinds = set(sources["kind"].astype(str)) if has_sources else set()
+    lines += ["", "[reuse]", "enabled = true", "",
+              "[biogas]", f"enabled = {str(bool(kinds - {'textiles', 'forest_residue'})).lower()}", "",
+              "[bioenergy]", f"enabled = {str('forest_residue' in kinds).lower()}", "",
+              "[textiles]", f"enabled = {str('textiles' in kinds).lower()}", "",
               "[parks]", "enabled = false  # needs a 'flows' layer of firms' supplies and demands", ""]
     return "\n".join(lines)
 

@@ -155,3 +155,18 @@ def test_out_inside_the_data_folder_is_refused_before_work(data: Path, capsys) -
                  "--out", str(data / "n1000_kartverket" / "x")]) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and "lies inside the input" in err[0]
+
+
+def test_sources_keep_every_tonne_of_the_estimates(coastal, data: Path) -> None:
+    """The region's sources are the resource estimates summed per 5 km cell: per kind, the same tonnes."""
+    from arealsirk.estimate import estimate_region
+
+    est = estimate_region(COASTAL, data=data,
+                          streams=("manure", "food_waste", "sewage_sludge", "textiles", "forest_residue"))
+    want = est.sources.groupby("kind")["quantity"].sum()
+    got = coastal.layers["sources"].groupby("kind")["quantity"].sum()
+    assert set(got.index) == set(want.index)
+    for kind in want.index:
+        assert got[kind] == pytest.approx(want[kind], rel=1e-9), kind
+    assert len(coastal.layers["sources"]) < len(est.sources)
+    assert "cattle" in coastal.summary_path.read_text(encoding="utf-8")
