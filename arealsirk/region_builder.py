@@ -495,13 +495,34 @@ def scenario_text(name: str, layers: dict[str, gpd.GeoDataFrame], *, lang: str =
             lines.append(f'{layer} = {{ path = "region.gpkg", layer = "{layer}" }}')
     sources = layers.get("sources")
     has_sources = sources is not None and len(sources) > 0
-    kinds = set(sources["kind"].astype(str)) if has_sources else set()
-    lines += ["", "[reuse]", "enabled = true", "",
-              "[biogas]", f"enabled = {str(bool(kinds - {'textiles', 'forest_residue'})).lower()}", "",
-              "[bioenergy]", f"enabled = {str('forest_residue' in kinds).lower()}", "",
-              "[textiles]", f"enabled = {str('textiles' in kinds).lower()}", "",
-              "[parks]", "enabled = false  # needs a 'flows' layer of firms' supplies and demands", ""]
+    lines += ["", "[network]", "ferries = true   # N1000 car ferries (typeVeg bilferje) with their crossing time",
+              'parts = "all"    # keep every road part (islands); people on a part with no site are reported', "",
+              "[reuse]", "enabled = true", ""]
+    for theme, min_key in (("biogas", "biogas.min_plant_t"), ("bioenergy", "bioenergy.min_plant_t"),
+                           ("textiles", "textiles.min_site_t")):
+        lines += [f"[{theme}]", _theme_switch(theme, min_key, sources if has_sources else None), ""]
+    lines += ["[parks]", "enabled = false  # needs a 'flows' layer of firms' supplies and demands", ""]
     return "\n".join(lines)
+
+
+def _theme_switch(theme: str, min_key: str, sources: gpd.GeoDataFrame | None) -> str:
+    """``enabled = true`` when the region's feedstock of ``theme`` reaches one plant's minimum size,
+    else ``enabled = false`` with the reason as a comment."""
+    from .defaults import default
+    from .themes import THEMES
+
+    total = 0.0
+    if sources is not None:
+        from .resources import has_methane_yield
+
+        accepts = {"biogas": has_methane_yield, "bioenergy": lambda k: k == "forest_residue", "textiles": lambda k: k == "textiles"}[theme]
+        mask = sources["kind"].astype(str).map(accepts).to_numpy(dtype=bool)
+        total = float(sources.loc[mask, "quantity"].sum())
+    minimum = float(default(min_key))
+    if total >= minimum:
+        return "enabled = true"
+    return (f"enabled = false  # the region has {total:,.0f} t/yr for {THEMES[theme].title[0].lower()}, "
+            f"below one plant's minimum {min_key} = {minimum:,.0f} t/yr")
 
 
 def _write_region(out: Path, name: str, layers: dict[str, gpd.GeoDataFrame], summary: str, *,
