@@ -59,6 +59,7 @@ __all__ = [
     "graph_from_polygon",
     "graph_from_roads",
     "graph_to_gdfs",
+    "land_polygon",
     "largest_component",
     "part_summary",
     "snap",
@@ -658,6 +659,50 @@ def as_land(land: Any, crs: Any) -> Any:
         kind = geom.geom_type if isinstance(geom, shapely.Geometry) else type(geom).__name__
         raise InputError(f"land must be a non-empty polygon or multipolygon (or a polygon layer), got {kind}")
     return shapely.make_valid(geom) if not geom.is_valid else geom
+
+
+def land_polygon(areas: Any, *, water: Any = None, crs: Any = None) -> Any:
+    """The land for water-safe snapping: the union of ``areas`` minus the union of ``water``.
+
+    Parameters
+    ----------
+    areas
+        Polygon layer (GeoDataFrame/GeoSeries) or shapely geometry, e.g. N1000 ``Kommune``.  Kartverket's
+        N1000 kommune polygons include the kommune's sea: alone they stop no snap across a fjord, so
+        subtract the sea (N1000 ``Havflate``) -- on eleven Helgeland kommuner that turns 49 populated
+        cells (127 people) from "snapped across the sea" into ``across_water``.  Coastline-clipped
+        kommune polygons (``Kommuner-M``/``-S`` GeoJSON) need no ``water``; the simplified S variant
+        cuts more coast (105 cells, 442 people, on the same kommuner).
+    water
+        Optional polygons to subtract (sea, large lakes).
+    crs
+        CRS of the result (default: that of ``areas``, or ``crs.analysis_epsg`` for geometries).
+
+    Returns
+    -------
+    shapely.Polygon or shapely.MultiPolygon
+    """
+    import shapely
+
+    from .defaults import default
+
+    target = crs if crs is not None else getattr(areas, "crs", None)
+    if target is None:
+        target = f"EPSG:{int(default('crs.analysis_epsg'))}"
+
+    def union(obj: Any) -> Any:
+        if hasattr(obj, "to_crs"):
+            if obj.crs is None:
+                raise CrsError("land_polygon: a layer has no CRS")
+            moved = obj.to_crs(target)
+            geoms = moved.geometry.to_numpy() if hasattr(moved, "geometry") else moved.to_numpy()
+            return shapely.union_all(shapely.make_valid(np.asarray(geoms)))
+        return shapely.make_valid(obj)
+
+    land = union(areas)
+    if water is not None:
+        land = shapely.difference(land, union(water))
+    return as_land(land, target)
 
 
 def _largest_scc_edges(tail: np.ndarray, head: np.ndarray, length: np.ndarray, n: int
