@@ -1616,32 +1616,50 @@ def _log_snap(res: SnapResult, at: str, maxd: float, tol: float, with_land: bool
                  "(pass land= to graph_from_roads or snap)", at, c["snapped"], len(res.nodes))
 
 
-#: Side of the square tiles the land polygon is cut into for the water check (metres): small
-#: tiles keep each intersection cheap; an implementation detail, not an analysis assumption.
-_LAND_TILE_M = 5_000.0
+#: The land polygon is cut into quadtree tiles of at most this many vertices (or at least
+#: _LAND_TILE_MIN_M wide): small tiles keep each intersection cheap.  Implementation details, not
+#: analysis assumptions.
+_LAND_TILE_VERTICES = 100
+_LAND_TILE_MIN_M = 1000.0
 
 
 class _LandCheck:
-    """How much of a straight snap line lies outside the land: the land cut into square tiles
-    (an STRtree over them), so each line is intersected only with the few small tiles it meets.
-    Kept on the prepared graph per land geometry."""
+    """How much of a straight snap line lies outside the land: the land cut into quadtree tiles (an
+    STRtree over them), so each line meets only a few small tiles.  Kept on the prepared graph per
+    land geometry.  The tiles are cut top-down (each level cuts only its parent's piece), so the
+    national N1000 land (97 000 vertices) is tiled in about a second (a flat 5 km grid intersected
+    with the whole land took 6 minutes); lines with both ends in one all-land tile need no
+    geometry operation.  All 220 171 SSB 250 m cells of Norway snap in 5-8 s (2 cores under load)."""
 
     def __init__(self, land: Any) -> None:
         import shapely
 
         self.land = land
-        x0, y0, x1, y1 = land.bounds
-        xs = np.arange(x0, x1 + _LAND_TILE_M, _LAND_TILE_M)
-        ys = np.arange(y0, y1 + _LAND_TILE_M, _LAND_TILE_M)
-        gx, gy = np.meshgrid(xs[:-1] if len(xs) > 1 else xs, ys[:-1] if len(ys) > 1 else ys)
-        boxes = shapely.box(gx.ravel(), gy.ravel(), gx.ravel() + _LAND_TILE_M, gy.ravel() + _LAND_TILE_M)
-        tree = shapely.STRtree(boxes)
-        hit = np.unique(tree.query(land, predicate="intersects"))
-        tiles = shapely.intersection(boxes[hit], land)
-        tiles = tiles[~shapely.is_empty(tiles)]
-        shapely.prepare(tiles)
-        self.tiles = tiles
-        self.tree = shapely.STRtree(tiles)
+        stack = [(land, land.bounds)]
+        tiles: list[Any] = []
+        solid: list[Any] = []  # the box of a tile that is all land, else None
+        while stack:
+            geom, (x0, y0, x1, y1) = stack.pop()
+            if geom.geom_type not in ("Polygon", "MultiPolygon"):  # a cut may leave lines/points on an edge
+                polys = [g for g in shapely.get_parts(geom) if g.geom_type == "Polygon"]
+                geom = shapely.MultiPolygon(polys) if polys else shapely.Polygon()
+            if geom.is_empty:
+                continue
+            if (shapely.get_num_coordinates(geom) <= _LAND_TILE_VERTICES
+                    or max(x1 - x0, y1 - y0) <= _LAND_TILE_MIN_M):
+                tiles.append(geom)
+                solid.append((x0, y0, x1, y1) if geom.area >= (x1 - x0) * (y1 - y0) * (1 - 1e-9) else None)
+                continue
+            xm, ym = (x0 + x1) / 2, (y0 + y1) / 2
+            quads = [(x0, y0, xm, ym), (xm, y0, x1, ym), (x0, ym, xm, y1), (xm, ym, x1, y1)]
+            pieces = shapely.intersection(geom, shapely.box(*np.array(quads).T))
+            stack.extend(zip(pieces, quads, strict=True))
+        arr = np.array(tiles, dtype=object)
+        shapely.prepare(arr)
+        self.tiles = arr
+        self.tree = shapely.STRtree(arr)
+        self.solid = np.array([b for b in solid if b is not None], dtype=float).reshape(-1, 4)
+        self.solid_tree = shapely.STRtree(shapely.box(*self.solid.T)) if len(self.solid) else None
 
     @classmethod
     def of(cls, pg: Any, land: Any) -> _LandCheck:
@@ -1658,12 +1676,34 @@ class _LandCheck:
 
         if len(a) == 0:
             return np.zeros(0, dtype=bool)
+        ok = np.zeros(len(a), dtype=bool)
+        if self.solid_tree is not None:  # both ends in one all-land tile: on land, no geometry needed
+            pi, bi = self.solid_tree.query(shapely.points(a))
+            bx = self.solid[bi]
+            inb = ((b[pi, 0] >= bx[:, 0]) & (b[pi, 0] <= bx[:, 2]) & (b[pi, 1] >= bx[:, 1])
+                   & (b[pi, 1] <= bx[:, 3]) & (a[pi, 0] >= bx[:, 0]) & (a[pi, 0] <= bx[:, 2])
+                   & (a[pi, 1] >= bx[:, 1]) & (a[pi, 1] <= bx[:, 3]))
+            ok[pi[inb]] = True
+        rest = np.flatnonzero(~ok)
+        if len(rest):
+            ok[rest] = self._water_ok(a[rest], b[rest], tol)
+        return ok
+
+    def _water_ok(self, a: np.ndarray, b: np.ndarray, tol: float) -> np.ndarray:
+        import shapely
+
         lines = shapely.linestrings(np.stack([a, b], axis=1))
         total = np.hypot(*(b - a).T)
         li, ti = self.tree.query(lines, predicate="intersects")
         inside = np.zeros(len(a))
-        if len(li):
-            np.add.at(inside, li, shapely.length(shapely.intersection(lines[li], self.tiles[ti])))
+        # most lines lie within one tile: a fast prepared test; the others are intersected
+        full = np.zeros(len(a), dtype=bool)
+        full[li[shapely.covered_by(lines[li], self.tiles[ti])]] = True
+        inside[full] = total[full]
+        cut = ~full[li]
+        if cut.any():
+            part = shapely.intersection(lines[li[cut]], self.tiles[ti[cut]])
+            np.add.at(inside, li[cut], shapely.length(part))
         return total - inside <= tol + 1e-6
 
 
