@@ -219,6 +219,18 @@ def RoadGraph(arrays: dict[str, Any], *, name: str = "roads") -> nx.MultiDiGraph
     return graph
 
 
+def _same(obj: Any) -> Any:
+    """Unpickle helper: the object itself."""
+    return obj
+
+
+def _rebuild_road_graph(arrays: dict[str, Any], attrs: dict[str, Any]) -> Any:
+    """Unpickle a :class:`RoadGraph` that was not built in networkx yet."""
+    graph = RoadGraph(arrays, name=attrs.get("name", "roads"))
+    graph.graph.update(attrs)
+    return graph
+
+
 @_memo
 def _road_graph_class() -> type:
     """The lazily materialised MultiDiGraph subclass (defined on first use: networkx imports late)."""
@@ -289,6 +301,17 @@ def _road_graph_class() -> type:
                                      **({} if snappable[i] else {"snap": False})})
                                 for i in a["used"].tolist())
             _add_edges(self, a)
+
+        def __reduce__(self) -> Any:
+            """Picklable although the class is made at run time: a graph not built yet travels as its
+            arrays; a built one as a plain MultiDiGraph copy."""
+            if self.__dict__.get("_arrays") is not None:
+                return (_rebuild_road_graph, (self.__dict__["road_arrays"], dict(self.graph)))
+            plain = nx.MultiDiGraph()
+            plain.graph.update(self.graph)
+            plain.add_nodes_from(self._node.items())
+            plain.add_edges_from(self.edges(keys=True, data=True))
+            return (_same, (plain,))
 
         def number_of_nodes(self) -> int:
             pc = self.pending_counts
