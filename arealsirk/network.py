@@ -59,6 +59,7 @@ __all__ = [
     "graph_from_polygon",
     "graph_from_roads",
     "graph_to_gdfs",
+    "label_parts",
     "land_polygon",
     "largest_component",
     "part_summary",
@@ -728,6 +729,52 @@ def land_polygon(areas: Any, *, water: Any = None, crs: Any = None) -> Any:
     return as_land(land, target)
 
 
+def label_parts(graph: nx.MultiDiGraph, *, land: Any = None, parameters: Mapping[str, Any] | None = None
+                ) -> nx.MultiDiGraph:
+    """Number the parts of any road graph (OSM, osmnx, DIMACS) as :func:`graph_from_roads` does.
+
+    Sets the node attribute ``part`` and ``graph.graph["parts"]`` (weakly connected components,
+    largest road length first; ``km`` counts a two-way road once), plus the snapping settings
+    (``max_snap_m`` ... and ``land``), in place.  Returns the graph.
+    """
+    if graph.number_of_nodes() == 0:
+        raise InputError("the graph has no nodes")
+    from ._graph import components
+
+    nodes = list(graph.nodes)
+    index = {v: i for i, v in enumerate(nodes)}
+    rows = [(index[a], index[b], float(d.get("length", 0.0)), bool(d.get("ferry", False)))
+            for a, b, d in graph.edges(data=True)]
+    arr = np.array([r[:3] for r in rows], dtype=float).reshape(-1, 3)
+    tail, head = arr[:, 0].astype(np.int64), arr[:, 1].astype(np.int64)
+    ferry = np.array([r[3] for r in rows], dtype=bool)
+    label, core = components(len(nodes), tail, head)
+    k = int(label.max()) + 1
+    # each road once: directed copies of a two-way road share (min, max, length)
+    key = np.c_[np.minimum(tail, head), np.maximum(tail, head), np.round(arr[:, 2], 3)]
+    _, first = np.unique(key, axis=0, return_index=True)
+    km = np.bincount(label[tail[first]], arr[first, 2], minlength=k) / 1000.0
+    fkm = np.bincount(label[tail[first]], np.where(ferry[first], arr[first, 2], 0.0), minlength=k) / 1000.0
+    xy = np.array([(graph.nodes[v].get("x", np.nan), graph.nodes[v].get("y", np.nan)) for v in nodes], float)
+    lo = np.full((k, 2), np.inf)
+    hi = np.full((k, 2), -np.inf)
+    np.fmin.at(lo, label, xy)
+    np.fmax.at(hi, label, xy)
+    n_nodes = np.bincount(label, minlength=k)
+    order = np.lexsort((np.arange(k), -n_nodes, -np.round(km, 6)))
+    new_id = np.empty(k, dtype=np.int64)
+    new_id[order] = np.arange(k)
+    for v, lab in zip(nodes, label.tolist(), strict=True):
+        graph.nodes[v]["part"] = int(new_id[lab])
+    n_core = np.bincount(label, core.astype(float), minlength=k).astype(np.int64)
+    n_edges = np.bincount(label[tail], minlength=k)
+    records = [{"id": int(new_id[j]), "nodes": int(n_nodes[j]), "core_nodes": int(n_core[j]),
+                "edges": int(n_edges[j]), "km": round(float(km[j]), 3), "ferry_km": round(float(fkm[j]), 3),
+                "bbox": tuple(round(float(c), 1) for c in (*lo[j], *hi[j]))} for j in order]
+    _finish_graph(graph, records, land, _network_parameters(parameters), "")
+    return graph
+
+
 def _largest_scc_edges(tail: np.ndarray, head: np.ndarray, length: np.ndarray, n: int
                        ) -> tuple[np.ndarray, dict[str, Any]]:
     """Mask of edges inside the largest strongly connected component, and the drop report."""
@@ -1046,7 +1093,7 @@ def graph_from_osm_file(
     network_type: str = "drive",
     crs: Any = None,
     simplify: bool = True,
-    keep: str = "largest",
+    keep: str = "all",
 ) -> nx.MultiDiGraph:
     """Build a routable graph from a local OpenStreetMap file, with no network access.
 
@@ -1069,7 +1116,8 @@ def graph_from_osm_file(
     simplify
         Merge chains of degree-2 nodes into single edges (osmnx simplification).
     keep
-        ``"largest"`` strongly connected component (default) or ``"all"``.
+        ``"all"`` (default) keeps every part and reports it (:func:`label_parts`); ``"largest"``
+        keeps the largest strongly connected component (what is dropped is logged).
     """
     import tempfile
 
@@ -1121,7 +1169,7 @@ def graph_from_osm_file(
              G.number_of_edges())
     if keep == "largest":
         G = largest_component(G)
-    return G
+    return label_parts(G)
 
 
 Ways = list[tuple[int, list[int], dict[str, str]]]
@@ -1221,7 +1269,7 @@ def _crs_string(crs: Any) -> str:
 
 
 def graph_from_place(query: str | dict[str, str], *, network_type: str = "drive", crs: Any = None,
-                     keep: str = "largest") -> nx.MultiDiGraph:
+                     keep: str = "all") -> nx.MultiDiGraph:
     """Download a road graph for a place name through osmnx (needs internet; never used in tests)."""
     import osmnx as ox
 
@@ -1230,7 +1278,7 @@ def graph_from_place(query: str | dict[str, str], *, network_type: str = "drive"
 
 
 def graph_from_polygon(polygon: Any, *, network_type: str = "drive", crs: Any = None,
-                       keep: str = "largest") -> nx.MultiDiGraph:
+                       keep: str = "all") -> nx.MultiDiGraph:
     """Download a road graph inside a polygon through osmnx (needs internet; never used in tests).
 
     ``polygon`` is a shapely polygon in WGS84 or a GeoDataFrame/GeoSeries in any CRS.
@@ -1257,7 +1305,7 @@ def _finish_online(G: Any, crs: Any, keep: str, name: str) -> Any:
     G = ox.projection.project_graph(G, to_crs=target)
     G.graph["crs"] = _crs_string(G.graph["crs"])
     G.graph["name"] = name
-    return largest_component(G) if keep == "largest" else G
+    return label_parts(largest_component(G) if keep == "largest" else G)
 
 
 def graph_from_dimacs(path: str | Path, *, weight: str = "length",
