@@ -1601,6 +1601,8 @@ def snap(graph: nx.Graph, gdf: gpd.GeoDataFrame, *, max_distance: float | None =
     at = where(file=file, layer=layer if layer is not None else (None if file else name))
     out_box = _outside_extent(pg, xy, maxd, outside, at, crs)
     cand = pg.snap_positions
+    if len(cand) == 0:
+        raise InputError(f"{at}the graph has no node points can snap to (every node is a ferry node at sea)")
     dist, k = pg.snap_tree.query(xy)
     chosen, chosen_d = k.copy(), np.asarray(dist, dtype=float).copy()
     reason = np.full(len(xy), "", dtype=object)
