@@ -59,6 +59,8 @@ __all__ = [
     "graph_from_polygon",
     "graph_from_roads",
     "graph_to_gdfs",
+    "label_parts",
+    "land_polygon",
     "largest_component",
     "part_summary",
     "snap",
@@ -218,6 +220,18 @@ def RoadGraph(arrays: dict[str, Any], *, name: str = "roads") -> nx.MultiDiGraph
     return graph
 
 
+def _same(obj: Any) -> Any:
+    """Unpickle helper: the object itself."""
+    return obj
+
+
+def _rebuild_road_graph(arrays: dict[str, Any], attrs: dict[str, Any]) -> Any:
+    """Unpickle a :class:`RoadGraph` that was not built in networkx yet."""
+    graph = RoadGraph(arrays, name=attrs.get("name", "roads"))
+    graph.graph.update(attrs)
+    return graph
+
+
 @_memo
 def _road_graph_class() -> type:
     """The lazily materialised MultiDiGraph subclass (defined on first use: networkx imports late)."""
@@ -288,6 +302,17 @@ def _road_graph_class() -> type:
                                      **({} if snappable[i] else {"snap": False})})
                                 for i in a["used"].tolist())
             _add_edges(self, a)
+
+        def __reduce__(self) -> Any:
+            """Picklable although the class is made at run time: a graph not built yet travels as its
+            arrays; a built one as a plain MultiDiGraph copy."""
+            if self.__dict__.get("_arrays") is not None:
+                return (_rebuild_road_graph, (self.__dict__["road_arrays"], dict(self.graph)))
+            plain = nx.MultiDiGraph()
+            plain.graph.update(self.graph)
+            plain.add_nodes_from(self._node.items())
+            plain.add_edges_from(self.edges(keys=True, data=True))
+            return (_same, (plain,))
 
         def number_of_nodes(self) -> int:
             pc = self.pending_counts
@@ -660,6 +685,96 @@ def as_land(land: Any, crs: Any) -> Any:
     return shapely.make_valid(geom) if not geom.is_valid else geom
 
 
+def land_polygon(areas: Any, *, water: Any = None, crs: Any = None) -> Any:
+    """The land for water-safe snapping: the union of ``areas`` minus the union of ``water``.
+
+    Parameters
+    ----------
+    areas
+        Polygon layer (GeoDataFrame/GeoSeries) or shapely geometry, e.g. N1000 ``Kommune``.  Kartverket's
+        N1000 kommune polygons include the kommune's sea: alone they stop no snap across a fjord, so
+        subtract the sea (N1000 ``Havflate``) -- on eleven Helgeland kommuner that turns 49 populated
+        cells (127 people) from "snapped across the sea" into ``across_water``.  Coastline-clipped
+        kommune polygons (``Kommuner-M``/``-S`` GeoJSON) need no ``water``; the simplified S variant
+        cuts more coast (105 cells, 442 people, on the same kommuner).
+    water
+        Optional polygons to subtract (sea, large lakes).
+    crs
+        CRS of the result (default: that of ``areas``, or ``crs.analysis_epsg`` for geometries).
+
+    Returns
+    -------
+    shapely.Polygon or shapely.MultiPolygon
+    """
+    import shapely
+
+    from .defaults import default
+
+    target = crs if crs is not None else getattr(areas, "crs", None)
+    if target is None:
+        target = f"EPSG:{int(default('crs.analysis_epsg'))}"
+
+    def union(obj: Any) -> Any:
+        if hasattr(obj, "to_crs"):
+            if obj.crs is None:
+                raise CrsError("land_polygon: a layer has no CRS")
+            moved = obj.to_crs(target)
+            geoms = moved.geometry.to_numpy() if hasattr(moved, "geometry") else moved.to_numpy()
+            return shapely.union_all(shapely.make_valid(np.asarray(geoms)))
+        return shapely.make_valid(obj)
+
+    land = union(areas)
+    if water is not None:
+        land = shapely.difference(land, union(water))
+    return as_land(land, target)
+
+
+def label_parts(graph: nx.MultiDiGraph, *, land: Any = None, parameters: Mapping[str, Any] | None = None
+                ) -> nx.MultiDiGraph:
+    """Number the parts of any road graph (OSM, osmnx, DIMACS) as :func:`graph_from_roads` does.
+
+    Sets the node attribute ``part`` and ``graph.graph["parts"]`` (weakly connected components,
+    largest road length first; ``km`` counts a two-way road once), plus the snapping settings
+    (``max_snap_m`` ... and ``land``), in place.  Returns the graph.
+    """
+    if graph.number_of_nodes() == 0:
+        raise InputError("the graph has no nodes")
+    from ._graph import components
+
+    nodes = list(graph.nodes)
+    index = {v: i for i, v in enumerate(nodes)}
+    rows = [(index[a], index[b], float(d.get("length", 0.0)), bool(d.get("ferry", False)))
+            for a, b, d in graph.edges(data=True)]
+    arr = np.array([r[:3] for r in rows], dtype=float).reshape(-1, 3)
+    tail, head = arr[:, 0].astype(np.int64), arr[:, 1].astype(np.int64)
+    ferry = np.array([r[3] for r in rows], dtype=bool)
+    label, core = components(len(nodes), tail, head)
+    k = int(label.max()) + 1
+    # each road once: directed copies of a two-way road share (min, max, length)
+    key = np.c_[np.minimum(tail, head), np.maximum(tail, head), np.round(arr[:, 2], 3)]
+    _, first = np.unique(key, axis=0, return_index=True)
+    km = np.bincount(label[tail[first]], arr[first, 2], minlength=k) / 1000.0
+    fkm = np.bincount(label[tail[first]], np.where(ferry[first], arr[first, 2], 0.0), minlength=k) / 1000.0
+    xy = np.array([(graph.nodes[v].get("x", np.nan), graph.nodes[v].get("y", np.nan)) for v in nodes], float)
+    lo = np.full((k, 2), np.inf)
+    hi = np.full((k, 2), -np.inf)
+    np.fmin.at(lo, label, xy)
+    np.fmax.at(hi, label, xy)
+    n_nodes = np.bincount(label, minlength=k)
+    order = np.lexsort((np.arange(k), -n_nodes, -np.round(km, 6)))
+    new_id = np.empty(k, dtype=np.int64)
+    new_id[order] = np.arange(k)
+    for v, lab in zip(nodes, label.tolist(), strict=True):
+        graph.nodes[v]["part"] = int(new_id[lab])
+    n_core = np.bincount(label, core.astype(float), minlength=k).astype(np.int64)
+    n_edges = np.bincount(label[tail], minlength=k)
+    records = [{"id": int(new_id[j]), "nodes": int(n_nodes[j]), "core_nodes": int(n_core[j]),
+                "edges": int(n_edges[j]), "km": round(float(km[j]), 3), "ferry_km": round(float(fkm[j]), 3),
+                "bbox": tuple(round(float(c), 1) for c in (*lo[j], *hi[j]))} for j in order]
+    _finish_graph(graph, records, land, _network_parameters(parameters), "")
+    return graph
+
+
 def _largest_scc_edges(tail: np.ndarray, head: np.ndarray, length: np.ndarray, n: int
                        ) -> tuple[np.ndarray, dict[str, Any]]:
     """Mask of edges inside the largest strongly connected component, and the drop report."""
@@ -978,7 +1093,7 @@ def graph_from_osm_file(
     network_type: str = "drive",
     crs: Any = None,
     simplify: bool = True,
-    keep: str = "largest",
+    keep: str = "all",
 ) -> nx.MultiDiGraph:
     """Build a routable graph from a local OpenStreetMap file, with no network access.
 
@@ -1001,7 +1116,8 @@ def graph_from_osm_file(
     simplify
         Merge chains of degree-2 nodes into single edges (osmnx simplification).
     keep
-        ``"largest"`` strongly connected component (default) or ``"all"``.
+        ``"all"`` (default) keeps every part and reports it (:func:`label_parts`); ``"largest"``
+        keeps the largest strongly connected component (what is dropped is logged).
     """
     import tempfile
 
@@ -1053,7 +1169,7 @@ def graph_from_osm_file(
              G.number_of_edges())
     if keep == "largest":
         G = largest_component(G)
-    return G
+    return label_parts(G)
 
 
 Ways = list[tuple[int, list[int], dict[str, str]]]
@@ -1153,7 +1269,7 @@ def _crs_string(crs: Any) -> str:
 
 
 def graph_from_place(query: str | dict[str, str], *, network_type: str = "drive", crs: Any = None,
-                     keep: str = "largest") -> nx.MultiDiGraph:
+                     keep: str = "all") -> nx.MultiDiGraph:
     """Download a road graph for a place name through osmnx (needs internet; never used in tests)."""
     import osmnx as ox
 
@@ -1162,7 +1278,7 @@ def graph_from_place(query: str | dict[str, str], *, network_type: str = "drive"
 
 
 def graph_from_polygon(polygon: Any, *, network_type: str = "drive", crs: Any = None,
-                       keep: str = "largest") -> nx.MultiDiGraph:
+                       keep: str = "all") -> nx.MultiDiGraph:
     """Download a road graph inside a polygon through osmnx (needs internet; never used in tests).
 
     ``polygon`` is a shapely polygon in WGS84 or a GeoDataFrame/GeoSeries in any CRS.
@@ -1189,7 +1305,7 @@ def _finish_online(G: Any, crs: Any, keep: str, name: str) -> Any:
     G = ox.projection.project_graph(G, to_crs=target)
     G.graph["crs"] = _crs_string(G.graph["crs"])
     G.graph["name"] = name
-    return largest_component(G) if keep == "largest" else G
+    return label_parts(largest_component(G) if keep == "largest" else G)
 
 
 def graph_from_dimacs(path: str | Path, *, weight: str = "length",
@@ -1485,6 +1601,8 @@ def snap(graph: nx.Graph, gdf: gpd.GeoDataFrame, *, max_distance: float | None =
     at = where(file=file, layer=layer if layer is not None else (None if file else name))
     out_box = _outside_extent(pg, xy, maxd, outside, at, crs)
     cand = pg.snap_positions
+    if len(cand) == 0:
+        raise InputError(f"{at}the graph has no node points can snap to (every node is a ferry node at sea)")
     dist, k = pg.snap_tree.query(xy)
     chosen, chosen_d = k.copy(), np.asarray(dist, dtype=float).copy()
     reason = np.full(len(xy), "", dtype=object)
@@ -1571,32 +1689,50 @@ def _log_snap(res: SnapResult, at: str, maxd: float, tol: float, with_land: bool
                  "(pass land= to graph_from_roads or snap)", at, c["snapped"], len(res.nodes))
 
 
-#: Side of the square tiles the land polygon is cut into for the water check (metres): small
-#: tiles keep each intersection cheap; an implementation detail, not an analysis assumption.
-_LAND_TILE_M = 5_000.0
+#: The land polygon is cut into quadtree tiles of at most this many vertices (or at least
+#: _LAND_TILE_MIN_M wide): small tiles keep each intersection cheap.  Implementation details, not
+#: analysis assumptions.
+_LAND_TILE_VERTICES = 100
+_LAND_TILE_MIN_M = 1000.0
 
 
 class _LandCheck:
-    """How much of a straight snap line lies outside the land: the land cut into square tiles
-    (an STRtree over them), so each line is intersected only with the few small tiles it meets.
-    Kept on the prepared graph per land geometry."""
+    """How much of a straight snap line lies outside the land: the land cut into quadtree tiles (an
+    STRtree over them), so each line meets only a few small tiles.  Kept on the prepared graph per
+    land geometry.  The tiles are cut top-down (each level cuts only its parent's piece), so the
+    national N1000 land (97 000 vertices) is tiled in about a second (a flat 5 km grid intersected
+    with the whole land took 6 minutes); lines with both ends in one all-land tile need no
+    geometry operation.  All 220 171 SSB 250 m cells of Norway snap in 5-8 s (2 cores under load)."""
 
     def __init__(self, land: Any) -> None:
         import shapely
 
         self.land = land
-        x0, y0, x1, y1 = land.bounds
-        xs = np.arange(x0, x1 + _LAND_TILE_M, _LAND_TILE_M)
-        ys = np.arange(y0, y1 + _LAND_TILE_M, _LAND_TILE_M)
-        gx, gy = np.meshgrid(xs[:-1] if len(xs) > 1 else xs, ys[:-1] if len(ys) > 1 else ys)
-        boxes = shapely.box(gx.ravel(), gy.ravel(), gx.ravel() + _LAND_TILE_M, gy.ravel() + _LAND_TILE_M)
-        tree = shapely.STRtree(boxes)
-        hit = np.unique(tree.query(land, predicate="intersects"))
-        tiles = shapely.intersection(boxes[hit], land)
-        tiles = tiles[~shapely.is_empty(tiles)]
-        shapely.prepare(tiles)
-        self.tiles = tiles
-        self.tree = shapely.STRtree(tiles)
+        stack = [(land, land.bounds)]
+        tiles: list[Any] = []
+        solid: list[Any] = []  # the box of a tile that is all land, else None
+        while stack:
+            geom, (x0, y0, x1, y1) = stack.pop()
+            if geom.geom_type not in ("Polygon", "MultiPolygon"):  # a cut may leave lines/points on an edge
+                polys = [g for g in shapely.get_parts(geom) if g.geom_type == "Polygon"]
+                geom = shapely.MultiPolygon(polys) if polys else shapely.Polygon()
+            if geom.is_empty:
+                continue
+            if (shapely.get_num_coordinates(geom) <= _LAND_TILE_VERTICES
+                    or max(x1 - x0, y1 - y0) <= _LAND_TILE_MIN_M):
+                tiles.append(geom)
+                solid.append((x0, y0, x1, y1) if geom.area >= (x1 - x0) * (y1 - y0) * (1 - 1e-9) else None)
+                continue
+            xm, ym = (x0 + x1) / 2, (y0 + y1) / 2
+            quads = [(x0, y0, xm, ym), (xm, y0, x1, ym), (x0, ym, xm, y1), (xm, ym, x1, y1)]
+            pieces = shapely.intersection(geom, shapely.box(*np.array(quads).T))
+            stack.extend(zip(pieces, quads, strict=True))
+        arr = np.array(tiles, dtype=object)
+        shapely.prepare(arr)
+        self.tiles = arr
+        self.tree = shapely.STRtree(arr)
+        self.solid = np.array([b for b in solid if b is not None], dtype=float).reshape(-1, 4)
+        self.solid_tree = shapely.STRtree(shapely.box(*self.solid.T)) if len(self.solid) else None
 
     @classmethod
     def of(cls, pg: Any, land: Any) -> _LandCheck:
@@ -1613,12 +1749,34 @@ class _LandCheck:
 
         if len(a) == 0:
             return np.zeros(0, dtype=bool)
+        ok = np.zeros(len(a), dtype=bool)
+        if self.solid_tree is not None:  # both ends in one all-land tile: on land, no geometry needed
+            pi, bi = self.solid_tree.query(shapely.points(a))
+            bx = self.solid[bi]
+            inb = ((b[pi, 0] >= bx[:, 0]) & (b[pi, 0] <= bx[:, 2]) & (b[pi, 1] >= bx[:, 1])
+                   & (b[pi, 1] <= bx[:, 3]) & (a[pi, 0] >= bx[:, 0]) & (a[pi, 0] <= bx[:, 2])
+                   & (a[pi, 1] >= bx[:, 1]) & (a[pi, 1] <= bx[:, 3]))
+            ok[pi[inb]] = True
+        rest = np.flatnonzero(~ok)
+        if len(rest):
+            ok[rest] = self._water_ok(a[rest], b[rest], tol)
+        return ok
+
+    def _water_ok(self, a: np.ndarray, b: np.ndarray, tol: float) -> np.ndarray:
+        import shapely
+
         lines = shapely.linestrings(np.stack([a, b], axis=1))
         total = np.hypot(*(b - a).T)
         li, ti = self.tree.query(lines, predicate="intersects")
         inside = np.zeros(len(a))
-        if len(li):
-            np.add.at(inside, li, shapely.length(shapely.intersection(lines[li], self.tiles[ti])))
+        # most lines lie within one tile: a fast prepared test; the others are intersected
+        full = np.zeros(len(a), dtype=bool)
+        full[li[shapely.covered_by(lines[li], self.tiles[ti])]] = True
+        inside[full] = total[full]
+        cut = ~full[li]
+        if cut.any():
+            part = shapely.intersection(lines[li[cut]], self.tiles[ti[cut]])
+            np.add.at(inside, li[cut], shapely.length(part))
         return total - inside <= tol + 1e-6
 
 

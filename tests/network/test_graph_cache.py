@@ -117,3 +117,19 @@ def test_read_road_graph_cache_by_file_hash(tmp_path, caplog):
     assert len(list((tmp_path / "graphs").glob("*.npz"))) == 2
     with pytest.raises(Exception, match="cache must be"):
         _graph.disk_cache(3.5)
+
+
+def test_road_graph_pickles():
+    import pickle
+
+    roads, params = chain_grid(n=8, max_edge=250.0)
+    G = graph_from_roads(roads, parameters=params)
+    ids = G.road_arrays["used"][::7].tolist()
+    T = od_matrix(G, ids, ids)
+    lazy = pickle.loads(pickle.dumps(G))  # not built yet: travels as arrays
+    assert lazy.pending_counts == G.pending_counts and lazy.graph["parts"] == G.graph["parts"]
+    np.testing.assert_array_equal(od_matrix(lazy, ids, ids), T)
+    _ = G.nodes  # built: travels as a plain MultiDiGraph
+    built = pickle.loads(pickle.dumps(G))
+    assert built.number_of_edges() == G.number_of_edges()
+    np.testing.assert_array_equal(od_matrix(built, ids, ids), T)

@@ -227,3 +227,18 @@ def test_ring_road_on_an_island_is_a_part():
         assert [p["km"] for p in G.graph["parts"]] == [2.0, 1.0]
         a, b = road_node(G, 5000, 0), road_node(G, 5500, 500)
         assert od_matrix(G, [a], [b], weight="length")[0, 0] == pytest.approx(1000)
+
+
+def test_land_polygon_subtracts_the_sea(coast):
+    from arealsirk.network import land_polygon
+
+    roads, _ = coast
+    kommune = gpd.GeoDataFrame(geometry=[box(-1000, -3000, 12000, 3000)], crs=25833)  # with its sea
+    sea = gpd.GeoDataFrame(geometry=[box(-1000, -3000, 12000, 3000).difference(
+        box(-100, -1000, 9000, 1000)).difference(box(9500, -500, 11500, 500))], crs=25833).to_crs(4326)
+    land = land_polygon(kommune, water=sea)
+    assert land.area == pytest.approx(9100 * 2000 + 2000 * 1000, rel=1e-6)
+    pt = gpd.GeoDataFrame(geometry=[Point(8950, 0)], crs=25833)
+    # the kommune polygon alone lets the snap cross to the island; minus the sea it does not
+    assert snap(graph_from_roads(roads, land=kommune), pt).part[0] == 1
+    assert snap(graph_from_roads(roads, land=land), pt).part[0] == 0

@@ -96,7 +96,7 @@ def test_n1000_honefoss_gran_travel_time(n1000):
 
 
 def test_oslo_opera_pbf_small():
-    G = graph_from_osm_file(OSLO / "oslo-opera.osm.pbf")
+    G = graph_from_osm_file(OSLO / "oslo-opera.osm.pbf", keep="largest")
     assert G.graph["crs"] == "EPSG:25833"
     assert G.number_of_edges() > 5 and nx.is_strongly_connected(G)
     for _, _, d in G.edges(data=True):
@@ -105,8 +105,24 @@ def test_oslo_opera_pbf_small():
         assert d["highway"] not in ("footway", "path", "steps", "cycleway", "pedestrian")
 
 
-def test_oslo_center_pbf_routable_car_graph():
+def test_oslo_center_pbf_every_part_reported():
+    """By default every part of a clipped OSM extract is kept and numbered like a road layer's."""
     G = graph_from_osm_file(OSLO / "oslo-center.osm.pbf")
+    parts = G.graph["parts"]
+    wcc = sorted(nx.weakly_connected_components(G), key=len, reverse=True)
+    assert len(parts) == len(wcc) > 1  # fragments cut by the extract's edge
+    assert sorted(p["nodes"] for p in parts) == sorted(len(c) for c in wcc)
+    assert all(len({G.nodes[v]["part"] for v in c}) == 1 for c in wcc)  # one id per weak component
+    assert len({G.nodes[next(iter(c))]["part"] for c in wcc}) == len(wcc)
+    # km counts a two-way street once: equals the length of the undirected edge set
+    und = {(min(a, b), max(a, b), round(d["length"], 3)) for a, b, d in G.edges(data=True)}
+    assert sum(p["km"] for p in parts) == pytest.approx(sum(x[2] for x in und) / 1000, rel=1e-6)
+    big = graph_from_osm_file(OSLO / "oslo-center.osm.pbf", keep="largest")
+    assert big.number_of_nodes() < G.number_of_nodes() and len(big.graph["parts"]) == 1
+
+
+def test_oslo_center_pbf_routable_car_graph():
+    G = graph_from_osm_file(OSLO / "oslo-center.osm.pbf", keep="largest")
     assert G.number_of_nodes() > 1000 and nx.is_strongly_connected(G)
     # one-way streets exist and are kept directed
     one_way = [(u, v) for u, v, d in G.edges(data=True) if d.get("oneway") is True]
