@@ -424,14 +424,14 @@ def _existing_for(theme: Theme, existing: gpd.GeoDataFrame | None) -> gpd.GeoDat
 
 def _network(layers: dict[str, gpd.GeoDataFrame], inputs: RunInputs) -> Any:
     """The road graph with the scenario's ``[network]`` options (ferries, parts), its ``network.*``
-    parameters and the land (union of the kommune polygons): no point is snapped across water."""
-    import shapely
-
+    parameters and the land: the kommune polygons minus the ``lakes`` layer (lakes and sea), so no point
+    is snapped across water (Kartverket's N1000 kommune polygons include the sea; see
+    :func:`arealsirk.network.land_polygon`)."""
     from . import network
 
     roads = layers["roads"]
     ferries = inputs.network.get("ferries", True)  # ferry links are used where the layer has them
-    land = shapely.union_all(layers["kommuner"].geometry.values)
+    land = network.land_polygon(layers["kommuner"], water=layers.get("lakes"))
     file, layer = inputs.origins.get("roads", (None, None))
     return network.graph_from_roads(roads, include_ferries=bool(ferries),
                                     keep=inputs.network.get("parts", "all"),

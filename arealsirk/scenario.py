@@ -93,7 +93,7 @@ LAYER_SPECS: dict[str, LayerSpec] = {
                        description="firm supplies and demands for symbiosis"),
     "stations": LayerSpec(("point",), description="rail stations"),
     "protected": LayerSpec(("polygon",), description="protected areas (excluded)"),
-    "lakes": LayerSpec(("polygon",), description="lakes (excluded)"),
+    "lakes": LayerSpec(("polygon",), description="lakes and sea (excluded; water for snapping)"),
     "settlements": LayerSpec(("polygon",), description="built-up areas (buffered exclusion)"),
     "dem": LayerSpec((), raster=True, description="elevation raster (GeoTIFF)"),
 }
@@ -104,7 +104,7 @@ RUN_LAYERS: dict[str, str] = {
     "roads": "the road network",
     "region": "the study area: people and sources outside it are left out and reported as outside_region",
     "protected": "exclusion: candidates inside a protected area are removed",
-    "lakes": "exclusion: candidates inside a lake are removed",
+    "lakes": "exclusion: candidates inside a lake or the sea are removed; also water no point is snapped across",
     "settlements": "exclusion: candidates within the settlement buffer are removed",
     "dem": "exclusion: candidates steeper than the slope limit are removed",
 }
