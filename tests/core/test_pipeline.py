@@ -225,3 +225,32 @@ def test_existing_facilities_of_a_theme_not_enabled_are_reported(tmp_path, demo)
     done = pipeline.compute(inputs)
     assert any("1 existing facility of theme biogas" in w and "theme biogas is not enabled" in w
                for w in done.warnings)
+
+
+def test_people_and_tonnes_outside_the_region_layer_are_in_the_balance(demo):
+    import geopandas as gpd
+    import shapely
+
+    x0, y0, x1, y1 = demo.kommuner.total_bounds
+    west = gpd.GeoDataFrame({"name": ["west"]}, geometry=[shapely.box(x0, y0, (x0 + x1) / 2, y1)],
+                            crs=demo.kommuner.crs)
+    inputs = pipeline.inputs_from_demo()
+    inputs.layers["region"] = west
+    done = pipeline.compute(inputs)
+    # independently: what does not touch the western half
+    pop, src = demo.population, demo.sources
+    out_people = float(pop.loc[~pop.intersects(west.geometry.iloc[0]), "population"].sum())
+    out_tonnes = src[~src.intersects(west.geometry.iloc[0])].groupby("kind")["quantity"].sum()
+    assert out_people > 0 and len(out_tonnes)
+    bal = done.balance
+    reuse = bal[bal.theme == "reuse"]
+    assert reuse.loc[reuse.category == "outside_region", "quantity"].sum() == pytest.approx(out_people)
+    assert reuse["quantity"].sum() == pytest.approx(float(pop["population"].sum()))
+    assert reuse["share"].sum() == pytest.approx(1.0)
+    biogas = bal[bal.theme == "biogas"]
+    for kind, tonnes in out_tonnes.items():
+        rows = biogas[biogas.stream == kind]
+        assert rows.loc[rows.category == "outside_region", "quantity"].sum() == pytest.approx(tonnes), kind
+        total = float(src.loc[src.kind == kind, "quantity"].sum())
+        assert rows["quantity"].sum() == pytest.approx(total), kind
+    assert any("outside the region layer" in line for line in done.headline("en"))
