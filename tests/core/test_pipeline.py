@@ -254,3 +254,15 @@ def test_people_and_tonnes_outside_the_region_layer_are_in_the_balance(demo):
         total = float(src.loc[src.kind == kind, "quantity"].sum())
         assert rows["quantity"].sum() == pytest.approx(total), kind
     assert any("outside the region layer" in line for line in done.headline("en"))
+
+
+def test_webmap_parameters_reach_the_map(tmp_path):
+    inputs = pipeline.inputs_from_demo(lang="en")
+    inputs.themes = {"biogas": {"count": 2}}
+    inputs.layers = {k: v for k, v in inputs.layers.items() if k not in ("population", "flows", "stations")}
+    n = len(inputs.layers["sources"])
+    plain = pipeline.run(inputs, tmp_path / "a").map_html.read_text(encoding="utf-8")
+    assert f"of {n} sources" not in plain
+    inputs.parameters = {"webmap.max_points": 7}
+    capped = pipeline.run(inputs, tmp_path / "b").map_html.read_text(encoding="utf-8")
+    assert f"Showing 7 of {n} sources (the largest)" in capped
