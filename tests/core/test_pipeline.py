@@ -266,3 +266,17 @@ def test_webmap_parameters_reach_the_map(tmp_path):
     inputs.parameters = {"webmap.max_points": 7}
     capped = pipeline.run(inputs, tmp_path / "b").map_html.read_text(encoding="utf-8")
     assert f"Showing 7 of {n} sources (the largest)" in capped
+
+
+def test_strict_inputs_refuse_an_unknown_facility_type():
+    from arealsirk.errors import InputError
+
+    inputs = pipeline.inputs_from_demo()
+    existing = inputs.layers["existing"].copy()
+    existing.loc[0, "facility_type"] = "gjenbruksstasjonn"
+    inputs.layers["existing"] = existing
+    inputs.strict = True
+    pattern = (r"layer 'existing', column 'facility_type': unknown value 'gjenbruksstasjonn' "
+               r"\(1 feature\(s\)\); closest known value: .*strict")
+    with pytest.raises(InputError, match=pattern):
+        pipeline.compute(inputs)
