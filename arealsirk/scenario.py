@@ -137,7 +137,7 @@ SCENARIO_KEYS: tuple[Key, ...] = (
     Key("name", "str", "name of the run (summary, map title); default: the file name"),
     Key("lang", "str", "language of the map and summary", default="nb", choices=("nb", "en")),
     Key("synthetic", "bool", "the map and summary say the data are synthetic", default=False),
-    Key("description", "str", "free text kept with the scenario (not written to the outputs)"),
+    Key("description", "str", "free text about the run, written to the run_info table of results.gpkg"),
     Key("strict", "bool", "unknown kind, facility_type or role values are errors instead of warnings "
         "(also `arealsirk run --strict`)", default=False),
 )
@@ -218,6 +218,7 @@ class Scenario:
     network: dict[str, Any] = field(default_factory=dict)
     enabled: tuple[str, ...] = ()
     strict: bool = False
+    description: str = ""
 
     def input_paths(self) -> list[Path]:
         """Every input file, so outputs can be refused when they would overwrite one."""
@@ -406,7 +407,8 @@ def parse_scenario(data: dict[str, Any], *, text: str = "", path: Path | None = 
     return Scenario(path=path, name=meta.get("name", path.stem if path else "scenario"),
                     lang=meta.get("lang", "nb"), synthetic=bool(meta.get("synthetic", False)),
                     layers=layers, themes=themes, parameters=parameters, network=network,
-                    enabled=enabled, strict=bool(meta.get("strict", False)))
+                    enabled=enabled, strict=bool(meta.get("strict", False)),
+                    description=meta.get("description", ""))
 
 
 def _layer_users(name: str, enabled: tuple[str, ...]) -> tuple[list[str], list[str]]:

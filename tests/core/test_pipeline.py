@@ -280,3 +280,22 @@ def test_strict_inputs_refuse_an_unknown_facility_type():
                r"\(1 feature\(s\)\); closest known value: .*strict")
     with pytest.raises(InputError, match=pattern):
         pipeline.compute(inputs)
+
+
+def test_every_scenario_key_reaches_the_outputs(tmp_path, demo):
+    """[scenario] name, lang, synthetic and description are in the outputs (strict: see above)."""
+    from arealsirk.scenario import SCENARIO_KEYS
+
+    assert {k.name for k in SCENARIO_KEYS} == {"name", "lang", "synthetic", "description", "strict"}
+    scenario = demo.export(tmp_path / "in")
+    text = scenario.read_text().replace('lang = "nb"\nsynthetic = true',
+                                        'lang = "en"\nsynthetic = false\ndescription = "test of keys"')
+    text = text.replace('name = "Demoregionen (syntetisk, seed 0)"', 'name = "Keyland"')
+    scenario.write_text(text)
+    out = pipeline.run_scenario(scenario, tmp_path / "out")
+    summary = out.summary.read_text()
+    assert summary.startswith("# Summary: Keyland") and "ynthetic" not in summary.split("##")[0]
+    con = sqlite3.connect(out.results)
+    info = dict(con.execute("SELECT key, value FROM run_info").fetchall())
+    con.close()
+    assert info["description"] == "test of keys" and info["lang"] == "en" and info["synthetic"] == "false"
