@@ -77,6 +77,7 @@ class RunInputs:
     network: dict[str, Any] = field(default_factory=dict)
     enabled: tuple[str, ...] = ()
     strict: bool = False
+    description: str = ""
 
     def enabled_themes(self) -> tuple[str, ...]:
         """The themes this run performs, in registry order."""
@@ -158,7 +159,7 @@ def inputs_from_scenario(scenario: Scenario | str | os.PathLike[str], *,
                      synthetic=scenario.synthetic, themes=scenario.themes,
                      parameters=scenario.parameters, input_paths=scenario.input_paths(),
                      origins=origins, network=dict(scenario.network), enabled=scenario.enabled,
-                     strict=strict)
+                     strict=strict, description=scenario.description)
 
 
 def _validate_input(name: str, gdf: gpd.GeoDataFrame, *, file: object = None,
@@ -617,6 +618,7 @@ def _run_info(inputs: RunInputs, lang: str) -> Any:
     from . import __version__
 
     info = {"name": inputs.name, "synthetic": str(inputs.synthetic).lower(), "lang": lang,
+            **({"description": inputs.description} if inputs.description else {}),
             "arealsirk_version": __version__,
             "created": _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds")}
     return pd.DataFrame({"key": list(info), "value": list(info.values())})

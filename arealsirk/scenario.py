@@ -73,28 +73,47 @@ class LayerSpec:
     required: bool = False
     raster: bool = False
     description: str = ""
+    #: further columns the library reads when present (a ``fields`` mapping may target these too)
+    optional: tuple[str, ...] = ()
 
+    def readable(self) -> tuple[str, ...]:
+        """Every column name of this layer the library reads (``fields`` may map only to these)."""
+        ids = (self.id_column,) if self.id_column else ()
+        return tuple(dict.fromkeys((*self.columns, *self.numeric, *ids, *self.optional)))
+
+
+_NAMES_OF_FEATURES = ("id", "name", "navn")
 
 #: Every layer a scenario may name, with the canonical columns the library expects.
 LAYER_SPECS: dict[str, LayerSpec] = {
     "kommuner": LayerSpec(("polygon",), ("kommunenummer", "kommunenavn"), required=True,
-                          description="municipality polygons"),
-    "region": LayerSpec(("polygon",), description="study area outline (default: union of kommuner)"),
-    "roads": LayerSpec(("line",), required=True, description="road lines (vegkategori and/or speed_kph)"),
+                          description="municipality polygons", optional=("population",)),
+    "region": LayerSpec(("polygon",), description="study area outline (default: union of kommuner)",
+                        optional=_NAMES_OF_FEATURES),
+    "roads": LayerSpec(("line",), required=True, description="road lines (vegkategori and/or speed_kph)",
+                       optional=("vegkategori", "speed_kph", "typeVeg", "oneway", "motorvegtype", "vegnummer",
+                                 *_NAMES_OF_FEATURES)),
     "population": LayerSpec(("polygon", "point"), numeric=("population",),
-                            description="population grid cells or points"),
+                            description="population grid cells or points",
+                            optional=("kommunenummer", "id", "ssbid", "ru250m", "ssbid_1000m", "ssbid_250m")),
     "sources": LayerSpec(("point",), ("id", "name", "kind", "unit"), ("quantity",), id_column="id",
-                         description="resource sources: kind, quantity, unit"),
+                         description="resource sources: kind, quantity, unit",
+                         optional=("kommunenummer", "temperature_c")),
     "zones": LayerSpec(("polygon",), ("id", "name"), id_column="id",
-                       description="zoned business/industrial land (candidate sites)"),
+                       description="zoned business/industrial land (candidate sites)",
+                       optional=("kommunenummer", "area_ha", "zone_type")),
     "existing": LayerSpec(("point",), ("id", "name", "facility_type"), id_column="id",
-                          description="existing facilities kept by the models"),
+                          description="existing facilities kept by the models",
+                          optional=("capacity_t", "kommunenummer")),
     "flows": LayerSpec(("point",), ("id", "name", "role", "kind", "unit"), ("quantity",), id_column="id",
-                       description="firm supplies and demands for symbiosis"),
-    "stations": LayerSpec(("point",), description="rail stations"),
-    "protected": LayerSpec(("polygon",), description="protected areas (excluded)"),
-    "lakes": LayerSpec(("polygon",), description="lakes and sea (excluded; water for snapping)"),
-    "settlements": LayerSpec(("polygon",), description="built-up areas (buffered exclusion)"),
+                       description="firm supplies and demands for symbiosis",
+                       optional=("temperature_c", "zone_id", "kommunenummer")),
+    "stations": LayerSpec(("point",), description="rail stations", optional=_NAMES_OF_FEATURES),
+    "protected": LayerSpec(("polygon",), description="protected areas (excluded)",
+                           optional=(*_NAMES_OF_FEATURES, "områdenavn")),
+    "lakes": LayerSpec(("polygon",), description="lakes and sea (excluded; water for snapping)", optional=_NAMES_OF_FEATURES),
+    "settlements": LayerSpec(("polygon",), description="built-up areas (buffered exclusion)",
+                             optional=(*_NAMES_OF_FEATURES, "tettstednavn")),
     "dem": LayerSpec((), raster=True, description="elevation raster (GeoTIFF)"),
 }
 
@@ -118,7 +137,7 @@ SCENARIO_KEYS: tuple[Key, ...] = (
     Key("name", "str", "name of the run (summary, map title); default: the file name"),
     Key("lang", "str", "language of the map and summary", default="nb", choices=("nb", "en")),
     Key("synthetic", "bool", "the map and summary say the data are synthetic", default=False),
-    Key("description", "str", "free text kept with the scenario (not written to the outputs)"),
+    Key("description", "str", "free text about the run, written to the run_info table of results.gpkg"),
     Key("strict", "bool", "unknown kind, facility_type or role values are errors instead of warnings "
         "(also `arealsirk run --strict`)", default=False),
 )
@@ -199,6 +218,7 @@ class Scenario:
     network: dict[str, Any] = field(default_factory=dict)
     enabled: tuple[str, ...] = ()
     strict: bool = False
+    description: str = ""
 
     def input_paths(self) -> list[Path]:
         """Every input file, so outputs can be refused when they would overwrite one."""
@@ -387,7 +407,8 @@ def parse_scenario(data: dict[str, Any], *, text: str = "", path: Path | None = 
     return Scenario(path=path, name=meta.get("name", path.stem if path else "scenario"),
                     lang=meta.get("lang", "nb"), synthetic=bool(meta.get("synthetic", False)),
                     layers=layers, themes=themes, parameters=parameters, network=network,
-                    enabled=enabled, strict=bool(meta.get("strict", False)))
+                    enabled=enabled, strict=bool(meta.get("strict", False)),
+                    description=meta.get("description", ""))
 
 
 def _layer_users(name: str, enabled: tuple[str, ...]) -> tuple[list[str], list[str]]:
@@ -432,6 +453,13 @@ def _layer_ref(ctx: _Ctx, base: Path, name: str, ref: Any) -> LayerRef:
     fields = ref.get("fields", {})
     if not isinstance(fields, dict) or not all(isinstance(v, str) for v in fields.values()):
         raise ctx.error("layers", name, 'fields must map names to column names: { quantity = "tonn" }')
+    spec = LAYER_SPECS[name]
+    if fields and spec.raster:
+        raise ctx.error("layers", name, "a raster has no fields; remove fields = ...")
+    unread = [k for k in fields if k not in spec.readable()]
+    if unread:
+        raise ctx.error("layers", name, f"fields: '{unread[0]}' is not a column arealsirk reads from {name}, "
+                        f"so the mapping would do nothing; it reads: {', '.join(spec.readable())}")
     file = Path(ref["path"]).expanduser()
     file = file if file.is_absolute() else (base / file).resolve()
     if not file.exists():
@@ -588,7 +616,8 @@ def markdown() -> str:
            "## `[layers]`", "",
            'Each layer is `name = { path = "file", layer = "layer in the file", fields = { library_name = '
            '"your column" } }` (or just `name = "file"`). Paths are relative to the scenario file. A layer '
-           "that neither the run nor an enabled theme reads is refused.", "",
+           "that neither the run nor an enabled theme reads is refused, and so is a `fields` entry naming "
+           "a column the library does not read from that layer.", "",
            "| layer | geometry | columns | used by | description |", "|---|---|---|---|---|"]
     for name, spec in LAYER_SPECS.items():
         users = [t for t in THEMES.values() if name in t.layer_names]
@@ -597,6 +626,8 @@ def markdown() -> str:
             for t in users)
         geometry = "raster" if spec.raster else ", ".join(spec.geometry)
         columns = ", ".join(f"`{c}`" for c in (*spec.columns, *spec.numeric)) or "-"
+        if spec.optional:
+            columns += "; read when present: " + ", ".join(f"`{c}`" for c in spec.optional)
         out.append(f"| `{name}`{' (required)' if spec.required else ''} | {geometry} | {columns} | "
                    f"{_md(used)} | {_md(spec.description)} |")
     refused = "; ".join(f"`{k}` ({v})" for k, v in _UNUSED_LAYERS.items())

@@ -72,9 +72,10 @@ class LayerUse:
 class ThemeContext:
     """Everything a theme's workflow gets: the same for every theme.
 
-    ``candidates`` are the zones left after the exclusions; ``existing`` holds only the rows of
-    this theme's facility types (aliases mapped); ``options`` are the theme's scenario keys as
-    workflow keywords (``enabled`` removed).
+    ``candidates`` are the candidate zones (the workflow removes those the ``exclusions`` rule out
+    and lists them in ``tables["excluded"]``); ``existing`` holds only the rows of this theme's
+    facility types, matched in any case and typed as the theme's first ``existing_types`` value;
+    ``options`` are the theme's scenario keys as workflow keywords (``enabled`` removed).
     """
 
     layers: Mapping[str, gpd.GeoDataFrame]

@@ -225,3 +225,77 @@ def test_existing_facilities_of_a_theme_not_enabled_are_reported(tmp_path, demo)
     done = pipeline.compute(inputs)
     assert any("1 existing facility of theme biogas" in w and "theme biogas is not enabled" in w
                for w in done.warnings)
+
+
+def test_people_and_tonnes_outside_the_region_layer_are_in_the_balance(demo):
+    import geopandas as gpd
+    import shapely
+
+    x0, y0, x1, y1 = demo.kommuner.total_bounds
+    west = gpd.GeoDataFrame({"name": ["west"]}, geometry=[shapely.box(x0, y0, (x0 + x1) / 2, y1)],
+                            crs=demo.kommuner.crs)
+    inputs = pipeline.inputs_from_demo()
+    inputs.layers["region"] = west
+    done = pipeline.compute(inputs)
+    # independently: what does not touch the western half
+    pop, src = demo.population, demo.sources
+    out_people = float(pop.loc[~pop.intersects(west.geometry.iloc[0]), "population"].sum())
+    out_tonnes = src[~src.intersects(west.geometry.iloc[0])].groupby("kind")["quantity"].sum()
+    assert out_people > 0 and len(out_tonnes)
+    bal = done.balance
+    reuse = bal[bal.theme == "reuse"]
+    assert reuse.loc[reuse.category == "outside_region", "quantity"].sum() == pytest.approx(out_people)
+    assert reuse["quantity"].sum() == pytest.approx(float(pop["population"].sum()))
+    assert reuse["share"].sum() == pytest.approx(1.0)
+    biogas = bal[bal.theme == "biogas"]
+    for kind, tonnes in out_tonnes.items():
+        rows = biogas[biogas.stream == kind]
+        assert rows.loc[rows.category == "outside_region", "quantity"].sum() == pytest.approx(tonnes), kind
+        total = float(src.loc[src.kind == kind, "quantity"].sum())
+        assert rows["quantity"].sum() == pytest.approx(total), kind
+    assert any("outside the region layer" in line for line in done.headline("en"))
+
+
+def test_webmap_parameters_reach_the_map(tmp_path):
+    inputs = pipeline.inputs_from_demo(lang="en")
+    inputs.themes = {"biogas": {"count": 2}}
+    inputs.layers = {k: v for k, v in inputs.layers.items() if k not in ("population", "flows", "stations")}
+    n = len(inputs.layers["sources"])
+    plain = pipeline.run(inputs, tmp_path / "a").map_html.read_text(encoding="utf-8")
+    assert f"of {n} sources" not in plain
+    inputs.parameters = {"webmap.max_points": 7}
+    capped = pipeline.run(inputs, tmp_path / "b").map_html.read_text(encoding="utf-8")
+    assert f"Showing 7 of {n} sources (the largest)" in capped
+
+
+def test_strict_inputs_refuse_an_unknown_facility_type():
+    from arealsirk.errors import InputError
+
+    inputs = pipeline.inputs_from_demo()
+    existing = inputs.layers["existing"].copy()
+    existing.loc[0, "facility_type"] = "gjenbruksstasjonn"
+    inputs.layers["existing"] = existing
+    inputs.strict = True
+    pattern = (r"layer 'existing', column 'facility_type': unknown value 'gjenbruksstasjonn' "
+               r"\(1 feature\(s\)\); closest known value: .*strict")
+    with pytest.raises(InputError, match=pattern):
+        pipeline.compute(inputs)
+
+
+def test_every_scenario_key_reaches_the_outputs(tmp_path, demo):
+    """[scenario] name, lang, synthetic and description are in the outputs (strict: see above)."""
+    from arealsirk.scenario import SCENARIO_KEYS
+
+    assert {k.name for k in SCENARIO_KEYS} == {"name", "lang", "synthetic", "description", "strict"}
+    scenario = demo.export(tmp_path / "in")
+    text = scenario.read_text().replace('lang = "nb"\nsynthetic = true',
+                                        'lang = "en"\nsynthetic = false\ndescription = "test of keys"')
+    text = text.replace('name = "Demoregionen (syntetisk, seed 0)"', 'name = "Keyland"')
+    scenario.write_text(text)
+    out = pipeline.run_scenario(scenario, tmp_path / "out")
+    summary = out.summary.read_text()
+    assert summary.startswith("# Summary: Keyland") and "ynthetic" not in summary.split("##")[0]
+    con = sqlite3.connect(out.results)
+    info = dict(con.execute("SELECT key, value FROM run_info").fetchall())
+    con.close()
+    assert info["description"] == "test of keys" and info["lang"] == "en" and info["synthetic"] == "false"

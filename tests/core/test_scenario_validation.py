@@ -236,3 +236,16 @@ def test_docs_scenario_md_is_generated_from_the_registry():
         assert f"| `{name}`" in text
     for key in NETWORK_KEYS + SCENARIO_KEYS:
         assert f"| `{key.name}` |" in text
+
+
+def test_a_field_mapping_to_a_column_nobody_reads_is_refused(folder):
+    mapped = 'fields = { quantity = "quantity", temperature_c = "temperature_c" }'
+    ok = _base().replace('sources = { path = "inputs.gpkg", layer = "sources" }',
+                         f'sources = {{ path = "inputs.gpkg", layer = "sources", {mapped} }}')
+    assert load_scenario(_write(folder, ok)).layers["sources"].fields["temperature_c"] == "temperature_c"
+    bad = ok.replace('temperature_c = "temperature_c"', 'tonnage = "quantity"')
+    line = _line(bad, "^sources")
+    _refused(folder, bad, rf"line {line}: \[layers\] sources: fields: 'tonnage' is not a column arealsirk "
+             "reads from sources")
+    dem = _base().replace("[layers]\n", '[layers]\ndem = { path = "dem.tif", fields = { z = "band1" } }\n')
+    _refused(folder, dem, r"\[layers\] dem: a raster has no fields")
