@@ -99,7 +99,8 @@ def _short(exc: BaseException) -> str:
     return " ".join(str(exc).split())[:300]
 
 
-def read_layer(path: str | os.PathLike[str], layer: str | None = None) -> gpd.GeoDataFrame:
+def read_layer(path: str | os.PathLike[str], layer: str | None = None, *,
+               where: str | None = None) -> gpd.GeoDataFrame:
     """Read one vector layer; name the file and layer in every error.
 
     Parameters
@@ -108,11 +109,16 @@ def read_layer(path: str | os.PathLike[str], layer: str | None = None) -> gpd.Ge
         GeoPackage, GeoJSON, Shapefile, FlatGeobuf, GeoParquet (``.parquet``) ...
     layer
         Layer name inside the file; required when a GeoPackage holds several.
+    where
+        An OGR SQL ``WHERE`` clause applied while reading (e.g. ``kommunenummer IN ('1833', '1832')``),
+        so a national file can be read for one region; not for GeoParquet.
     """
     import geopandas as gpd
 
     path = check_input_file(path)
     if path.suffix.lower() in (".parquet", ".geoparquet"):
+        if where is not None:
+            raise InputError(f"{path}: a where filter is not supported for GeoParquet; filter with clip = true")
         try:
             return gpd.read_parquet(path)
         except Exception as exc:
@@ -127,12 +133,18 @@ def read_layer(path: str | os.PathLike[str], layer: str | None = None) -> gpd.Ge
     if layer is not None and layer not in layers:
         raise MissingFileError(f"{path}: no layer '{layer}'; layers present: {', '.join(layers)}")
     try:
-        return gpd.read_file(path, layer=layer, engine="pyogrio")
+        gdf = gpd.read_file(path, layer=layer, engine="pyogrio", where=where)
     except UnicodeDecodeError as exc:
         raise InputError(f"{path}, layer '{layer or layers[0]}': text is not {exc.encoding.upper()} (byte "
                          f"0x{exc.object[exc.start]:02x}: {exc.reason}); save the file as UTF-8") from exc
     except Exception as exc:
+        if where is not None:
+            raise InputError(f"{path}, layer '{layer or layers[0]}': where = {where!r} cannot be applied "
+                             f"({_short(exc)})") from exc
         raise InputError(f"{path}, layer '{layer or layers[0]}': cannot be read ({_short(exc)})") from exc
+    if where is not None and not len(gdf):
+        raise InputError(f"{path}, layer '{layer or layers[0]}': where = {where!r} selects no feature")
+    return gdf
 
 
 @contextlib.contextmanager

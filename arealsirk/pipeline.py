@@ -134,14 +134,17 @@ def inputs_from_scenario(scenario: Scenario | str | os.PathLike[str], *,
     layers: dict[str, gpd.GeoDataFrame] = {}
     origins: dict[str, tuple[Path, str | None]] = {}
     dem = None
-    for name, ref in scenario.layers.items():
+    # kommuner and region first: clip = true on the other layers clips to the study area they define
+    order = sorted(scenario.layers, key=lambda n: (n not in ("kommuner", "region"), n != "kommuner"))
+    for name in order:
+        ref = scenario.layers[name]
         spec = LAYER_SPECS[name]
         if spec.raster:
             read_raster_info(ref.path)
             dem = ref.path
             origins[name] = (ref.path, None)
             continue
-        gdf = read_layer(ref.path, ref.layer)
+        gdf = _read_scenario_layer(ref, layers, scenario.parameters)
         missing = [col for col in ref.fields.values() if col not in gdf.columns]
         if missing:
             from .errors import MissingColumnError, where
@@ -160,6 +163,43 @@ def inputs_from_scenario(scenario: Scenario | str | os.PathLike[str], *,
                      parameters=scenario.parameters, input_paths=scenario.input_paths(),
                      origins=origins, network=dict(scenario.network), enabled=scenario.enabled,
                      strict=strict, description=scenario.description)
+
+
+def _read_scenario_layer(ref: Any, layers: dict[str, gpd.GeoDataFrame],
+                         parameters: dict[str, float]) -> gpd.GeoDataFrame:
+    """One scenario layer as the user named it: a vector layer (with its ``where`` filter) or an SSB grid
+    CSV, clipped to the study area when ``clip = true`` (roads with ``region.road_margin_km`` around it;
+    SSB cells by their centre, so the kept population is the exact sum of whole cells)."""
+    from .errors import InputError, where
+
+    area = None
+    if ref.clip:
+        import shapely
+
+        base = layers.get("region", layers.get("kommuner"))
+        if base is None:
+            raise InputError(f"{where(file=ref.path, layer=ref.layer)}clip = true needs the kommuner layer")
+        area = shapely.union_all(base.to_crs(25833).geometry.values)
+        if ref.name == "roads":
+            from .resources import parameter
+
+            area = area.buffer(parameter("region.road_margin_km", parameters) * 1000.0)
+    if ref.path.suffix.lower() == ".csv":
+        from .readers import read_ssb_grid
+
+        return read_ssb_grid(ref.path, clip=area)
+    gdf = read_layer(ref.path, ref.layer, where=ref.where)
+    if area is not None:
+        import geopandas as gpd
+
+        keep = gdf.to_crs(25833).intersects(area) if gdf.crs is not None else gpd.GeoSeries([])
+        if gdf.crs is None:
+            raise InputError(f"{where(file=ref.path, layer=ref.layer)}has no CRS, so it cannot be clipped")
+        gdf = gdf[keep.to_numpy()].reset_index(drop=True)
+        if not len(gdf):
+            raise InputError(f"{where(file=ref.path, layer=ref.layer)}clip = true keeps no feature: "
+                             "the layer does not overlap the study area")
+    return gdf
 
 
 def _validate_input(name: str, gdf: gpd.GeoDataFrame, *, file: object = None,

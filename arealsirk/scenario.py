@@ -196,6 +196,8 @@ class LayerRef:
     path: Path
     layer: str | None = None
     fields: dict[str, str] = field(default_factory=dict)
+    where: str | None = None  #: OGR SQL filter applied while reading
+    clip: bool = False  #: keep only features in the study area (roads: plus region.road_margin_km)
 
 
 @dataclass(frozen=True)
@@ -443,9 +445,19 @@ def _layer_ref(ctx: _Ctx, base: Path, name: str, ref: Any) -> LayerRef:
         ref = {"path": ref}
     if not isinstance(ref, dict) or "path" not in ref:
         raise ctx.error("layers", name, 'must be { path = "...", layer = "..." }')
-    extra = set(ref) - {"path", "layer", "fields"}
+    extra = set(ref) - {"path", "layer", "fields", "where", "clip"}
     if extra:
-        raise ctx.error("layers", name, f"unknown key '{sorted(extra)[0]}'; allowed: path, layer, fields")
+        raise ctx.error("layers", name, f"unknown key '{sorted(extra)[0]}'; "
+                        "allowed: path, layer, fields, where, clip")
+    if "where" in ref and (not isinstance(ref["where"], str) or not ref["where"].strip()):
+        raise ctx.error("layers", name, f"where must be an SQL condition as text, got {ref['where']!r}")
+    if "clip" in ref and not isinstance(ref["clip"], bool):
+        raise ctx.error("layers", name, f"clip must be true or false, got {ref['clip']!r}")
+    if ("where" in ref or ref.get("clip")) and LAYER_SPECS[name].raster:
+        raise ctx.error("layers", name, "a raster takes no where or clip; it is read by window")
+    if ref.get("clip") and name in ("kommuner", "region"):
+        raise ctx.error("layers", name, f"clip = true clips to the study area, which {name} defines; "
+                        "use where = ... to choose the kommuner")
     if not isinstance(ref["path"], str) or not ref["path"].strip():
         raise ctx.error("layers", name, f"path must be text naming a file, got {ref['path']!r}")
     if "layer" in ref and not isinstance(ref["layer"], str):
@@ -468,7 +480,14 @@ def _layer_ref(ctx: _Ctx, base: Path, name: str, ref: Any) -> LayerRef:
                                f"file not found: {file}")
     if LAYER_SPECS[name].raster and "layer" in ref:
         raise ctx.error("layers", name, "a raster has no layers; remove layer = ...")
-    return LayerRef(name, file, ref.get("layer"), dict(fields))
+    if file.suffix.lower() == ".csv":
+        if name != "population":
+            raise ctx.error("layers", name, "a CSV file is read only as an SSB population grid (population); "
+                            "give a GeoPackage, GeoJSON or other vector file")
+        if "where" in ref or "layer" in ref:
+            raise ctx.error("layers", name, "an SSB grid CSV takes no where or layer; use clip = true")
+    return LayerRef(name, file, ref.get("layer"), dict(fields), where=ref.get("where"),
+                    clip=bool(ref.get("clip", False)))
 
 
 def _flatten(raw: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
@@ -618,6 +637,11 @@ def markdown() -> str:
            '"your column" } }` (or just `name = "file"`). Paths are relative to the scenario file. A layer '
            "that neither the run nor an enabled theme reads is refused, and so is a `fields` entry naming "
            "a column the library does not read from that layer.", "",
+           "National files are read as they are downloaded: `where = \"kommunenummer IN ('1833', '1832')\"` "
+           "filters a layer while it is read (OGR SQL), `clip = true` keeps only the features in the study "
+           "area (the `region` layer, else the kommuner; roads within `region.road_margin_km` of it, so "
+           "routes that leave and re-enter are kept; grid cells by their centre), and `population` may be "
+           "an SSB grid CSV (`ru250m_2015.csv`; the cell size comes from the id column).", "",
            "| layer | geometry | columns | used by | description |", "|---|---|---|---|---|"]
     for name, spec in LAYER_SPECS.items():
         users = [t for t in THEMES.values() if name in t.layer_names]

@@ -170,3 +170,52 @@ def test_sources_keep_every_tonne_of_the_estimates(coastal, data: Path) -> None:
         assert got[kind] == pytest.approx(want[kind], rel=1e-9), kind
     assert len(coastal.layers["sources"]) < len(est.sources)
     assert "cattle" in coastal.summary_path.read_text(encoding="utf-8")
+
+
+def test_scenario_reads_the_national_files_directly(coastal, data: Path, ssb_cells, n1000_kommuner,
+                                                     tmp_path: Path) -> None:
+    """A scenario can point at the national downloads: a where filter on N1000 Kommune, roads and the SSB
+    grid CSV clipped to the study area; the population run equals the cells whose centre is in it."""
+    admin = data / "n1000_kartverket" / "n1000_transport_admin.gpkg"
+    wanted = ", ".join(f"'{k}'" for k in COASTAL)
+    scenario = tmp_path / "national.toml"
+    scenario.write_text(f'''
+[scenario]
+name = "Helgeland fra nasjonale filer"
+
+[layers]
+kommuner = {{ path = "{admin}", layer = "Kommune", where = "kommunenummer IN ({wanted})" }}
+roads = {{ path = "{admin}", layer = "Veglenke", clip = true }}
+population = {{ path = "{data / 'ssb_popgrid_2015' / 'ru250m_2015.csv'}", clip = true }}
+zones = {{ path = "{coastal.gpkg}", layer = "zones" }}
+
+[reuse]
+count = 2
+''', encoding="utf-8")
+    assert main(["--no-progress", "run", str(scenario), "--out", str(tmp_path / "out")]) == 0
+    import geopandas as gpd
+
+    balance = gpd.read_file(tmp_path / "out" / "results.gpkg", layer="balance")
+    people = balance.loc[balance["stream"] == "population", "quantity"].sum()
+    region = shapely.union_all(n1000_kommuner[n1000_kommuner["kommunenummer"].isin(COASTAL)].geometry.to_numpy())
+    inside = shapely.contains_xy(region, ssb_cells["x"].to_numpy(), ssb_cells["y"].to_numpy())
+    assert people == pytest.approx(ssb_cells.loc[inside, "pop"].sum(), rel=1e-12)
+
+
+@pytest.mark.parametrize("ref, message", [
+    ('{ path = "ADMIN", layer = "Kommune", where = "no_such_column = 1" }', "cannot be applied"),
+    ('{ path = "ADMIN", layer = "Kommune", where = "kommunenummer = \'0000\'" }', "selects no feature"),
+    ('{ path = "ADMIN", layer = "Kommune", clip = true }', "use where = ... to choose the kommuner"),
+    ('{ path = "ADMIN", layer = "Kommune", where = 5 }', "where must be an SQL condition"),
+])
+def test_where_and_clip_errors_are_one_line(ref: str, message: str, data: Path, tmp_path: Path,
+                                             capsys) -> None:
+    admin = data / "n1000_kartverket" / "n1000_transport_admin.gpkg"
+    scenario = tmp_path / "bad.toml"
+    scenario.write_text("[layers]\nkommuner = " + ref.replace("ADMIN", str(admin)) +
+                        f'\nroads = {{ path = "{admin}", layer = "Veglenke" }}\n'
+                        f'population = "{data / "ssb_popgrid_2015" / "ru250m_2015.csv"}"\n'
+                        f'zones = "{admin}"\n[reuse]\n', encoding="utf-8")
+    assert main(["--no-progress", "run", str(scenario), "--out", str(tmp_path / "out")]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and message in err[0], err
