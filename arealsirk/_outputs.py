@@ -26,7 +26,8 @@ contain the current folder; and its parent must be writable.
 
 Test hook: with ``AREALSIRK_TEST_PAUSE=<point>`` and ``AREALSIRK_TEST_PAUSE_FILE=<path>`` in
 the environment, the writer creates ``<path>`` and sleeps 60 s when it reaches ``<point>``
-(``staging``, ``writing``, ``staged``, ``between`` (two-rename mode only), ``switched``), so
+(``computing`` (the pipeline, before the models run), ``staging``, ``writing``, ``staged``,
+``between`` (two-rename mode only), ``switched``), so
 tests can interrupt a run at exactly that moment.  ``AREALSIRK_OUTPUT_SWITCH=rename`` forces
 the two-rename switch.
 """
@@ -73,7 +74,7 @@ _RENAME_EXCHANGE = 2
 _AT_FDCWD = -100
 
 
-def _pause(point: str) -> None:
+def pause_point(point: str) -> None:
     """Test hook: stop at a named point so a test can send a signal there (see module doc)."""
     if os.environ.get("AREALSIRK_TEST_PAUSE") != point:
         return
@@ -273,7 +274,7 @@ def write_output_set(out: str | os.PathLike[str], writers: Mapping[str, Callable
     staging = target.parent / f".{target.name}.arealsirk-new-{os.getpid()}-{secrets.token_hex(4)}"
     staging.mkdir()
     try:
-        _pause("staging")
+        pause_point("staging")
         files: dict[str, int] = {}
         for k, (name, writer) in enumerate(writers.items()):
             writer(staging / name)
@@ -282,7 +283,7 @@ def write_output_set(out: str | os.PathLike[str], writers: Mapping[str, Callable
                 raise OutputError(f"{Path(out) / name}: the writer produced no file; nothing was replaced")
             files[name] = path.stat().st_size
             if k == 0:
-                _pause("writing")
+                pause_point("writing")
         created = _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds")
         manifest = {"files": files, "created": created}
         (staging / MANIFEST).write_text(json.dumps(manifest, indent=1), encoding="utf-8")
@@ -290,7 +291,7 @@ def write_output_set(out: str | os.PathLike[str], writers: Mapping[str, Callable
         if is_cancelled is not None and is_cancelled():
             raise CancelledError("cancelled before the results were switched in; "
                                  "the previous results are kept")
-        _pause("staged")
+        pause_point("staged")
         _switch(staging, target)
         _fsync_tree(target.parent, files=False)  # make the switch itself durable
     finally:
@@ -303,22 +304,22 @@ def _switch(staging: Path, target: Path) -> None:
     """Put ``staging`` at ``target``; the previous ``target`` ends up at ``staging``."""
     if not target.exists():
         os.rename(staging, target)
-        _pause("switched")
+        pause_point("switched")
         return
     if os.environ.get("AREALSIRK_OUTPUT_SWITCH") != "rename" and _exchange(staging, target):
-        _pause("switched")
+        pause_point("switched")
         return
     old = staging.with_name(staging.name.replace(".arealsirk-new-", ".arealsirk-old-"))
     os.rename(target, old)
     try:
-        _pause("between")
+        pause_point("between")
         os.rename(staging, target)
     except BaseException:
         if not target.exists():
             os.rename(old, target)  # put the previous set back; a killed run leaves it to recover()
         raise
     os.rename(old, staging)
-    _pause("switched")
+    pause_point("switched")
 
 
 def _exchange(a: Path, b: Path) -> bool:

@@ -22,7 +22,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ._outputs import check_finite_tables, check_finite_text, check_output_folder, write_output_set
+from ._outputs import (
+    check_finite_tables,
+    check_finite_text,
+    check_output_folder,
+    pause_point,
+    write_output_set,
+)
 from ._validate import check_layer_values, validate_layer
 from .errors import InputError
 from .io import read_layer, read_raster_info, write_layers, write_text
@@ -241,6 +247,7 @@ def run(inputs: RunInputs, out: str | os.PathLike[str], *, lang: str | None = No
     targets = [out / "results.gpkg", out / "map.html", out / "summary.md"]
     check_output_folder(out, inputs=inputs.input_paths)  # before any work
     p = Progress(progress, is_cancelled)
+    pause_point("computing")  # test hook (arealsirk._outputs): interruption tests signal here
     done = compute(inputs, strict=strict, progress=p.sub(0.0, 0.86), is_cancelled=is_cancelled)
     layers, results, warnings = done.layers, done.results, done.warnings
     figures = {name: dict(result.summary) for name, result in results.items()}
