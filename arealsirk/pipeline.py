@@ -343,14 +343,14 @@ def compute(inputs: RunInputs, *, strict: bool | None = None, progress: Progress
 
     p(0.02, "building the road network")
     graph = _network(layers, inputs)
-    exclusions = _exclusions(layers, inputs.dem)
     results: dict[str, Any] = {}
     for k, name in enumerate(enabled):
         theme = _REGISTRY[name]
         sub = p.sub(0.1 + 0.9 * k / len(enabled), 0.1 + 0.9 * (k + 1) / len(enabled))
         sub(0.0, f"{name}: siting")
         ctx = ThemeContext(layers=layers, network=graph, candidates=layers["zones"],
-                           existing=_existing_for(theme, layers.get("existing")), exclusions=exclusions,
+                           existing=_existing_for(theme, layers.get("existing")),
+                           exclusions=_exclusions(layers, inputs.dem, theme),
                            parameters=dict(inputs.parameters), options=_options(theme, inputs.themes),
                            progress=sub, is_cancelled=is_cancelled)
         results[name] = theme.run(ctx)
@@ -491,12 +491,15 @@ def _prefixed(parameters: dict[str, float], prefix: str) -> dict[str, float]:
     return {k: v for k, v in parameters.items() if k.startswith(prefix)}
 
 
-def _exclusions(layers: dict[str, gpd.GeoDataFrame], dem: Path | None) -> Any:
-    """The exclusion layers of the run (:class:`arealsirk.constraints.Exclusions`)."""
+def _exclusions(layers: dict[str, gpd.GeoDataFrame], dem: Path | None, theme: Any) -> Any:
+    """The exclusion layers of the run for ``theme`` (:class:`arealsirk.constraints.Exclusions`):
+    protected areas, lakes and the DEM for every theme; the settlement buffer only for the themes that
+    declare the ``settlements`` layer (odour and noise: biogas plants, industrial parks)."""
     from .constraints import Exclusions
 
+    settlements = layers.get("settlements") if "settlements" in theme.layer_names else None
     return Exclusions(protected=layers.get("protected"), lakes=layers.get("lakes"),
-                      settlements=layers.get("settlements"), dem=dem)
+                      settlements=settlements, dem=dem)
 
 
 def _webmap_options(parameters: dict[str, float]) -> dict[str, Any]:

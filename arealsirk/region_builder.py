@@ -489,18 +489,25 @@ def scenario_text(name: str, layers: dict[str, gpd.GeoDataFrame], *, lang: str =
     lines = ["# arealsirk scenario built by `arealsirk region` from Kartverket N1000 and SSB data.",
              "# Run it with:  arealsirk run scenario.toml --out results", "", "[scenario]",
              f"name = {json.dumps(name, ensure_ascii=False)}", f'lang = "{lang}"', "synthetic = false", "", "[layers]"]
-    for layer in ("kommuner", "roads", "population", "sources", "zones", "existing", "protected", "lakes",
-                  "settlements"):
-        if layer in layers:
-            lines.append(f'{layer} = {{ path = "region.gpkg", layer = "{layer}" }}')
     sources = layers.get("sources")
     has_sources = sources is not None and len(sources) > 0
+    switches = {theme: _theme_switch(theme, min_key, sources if has_sources else None)
+                for theme, min_key in (("biogas", "biogas.min_plant_t"), ("bioenergy", "bioenergy.min_plant_t"),
+                                       ("textiles", "textiles.min_site_t"))}
+    # the settlement (odour) buffer is read by biogas only here (parks are off): written when it runs
+    wanted = ["kommuner", "roads", "population", "zones", "existing", "protected", "lakes"]
+    if has_sources:
+        wanted.insert(3, "sources")
+    if switches["biogas"] == "enabled = true":
+        wanted.append("settlements")
+    for layer in wanted:
+        if layer in layers:
+            lines.append(f'{layer} = {{ path = "region.gpkg", layer = "{layer}" }}')
     lines += ["", "[network]", "ferries = true   # N1000 car ferries (typeVeg bilferje) with their crossing time",
               'parts = "all"    # keep every road part (islands); people on a part with no site are reported', "",
               "[reuse]", "enabled = true", ""]
-    for theme, min_key in (("biogas", "biogas.min_plant_t"), ("bioenergy", "bioenergy.min_plant_t"),
-                           ("textiles", "textiles.min_site_t")):
-        lines += [f"[{theme}]", _theme_switch(theme, min_key, sources if has_sources else None), ""]
+    for theme, switch in switches.items():
+        lines += [f"[{theme}]", switch, ""]
     lines += ["[parks]", "enabled = false  # needs a 'flows' layer of firms' supplies and demands", ""]
     return "\n".join(lines)
 

@@ -124,7 +124,6 @@ RUN_LAYERS: dict[str, str] = {
     "region": "the study area: people and sources outside it are left out and reported as outside_region",
     "protected": "exclusion: candidates inside a protected area are removed",
     "lakes": "exclusion: candidates inside a lake or the sea are removed; also water no point is snapped across",
-    "settlements": "exclusion: candidates within the settlement buffer are removed",
     "dem": "exclusion: candidates steeper than the slope limit are removed",
 }
 

@@ -185,8 +185,14 @@ def _run_parks(ctx: ThemeContext) -> WorkflowResult:
 
 
 _KOMMUNER = LayerUse("kommuner", "per-kommune tables and the region")
+#: Odour and noise: only biogas plants and industrial parks keep the settlement buffer
+#: (suitability.buffer_settlement_m); reuse centres, textile sites and heating plants belong near people.
+_SETTLEMENTS = LayerUse("settlements", "exclusion: candidates within suitability.buffer_settlement_m "
+                        "of a built-up area are removed (odour, noise)")
 #: defaults rows of the candidate exclusions (:func:`arealsirk.constraints.exclude_candidates`)
-_EXCLUSION_PREFIXES = ("suitability.buffer_", "suitability.max_slope_pct")
+_EXCLUSION_PREFIXES = ("suitability.buffer_protected_m", "suitability.buffer_water_m",
+                       "suitability.max_slope_pct")
+_SETTLEMENT_PREFIXES = ("suitability.buffer_settlement_m",)
 _ZONES = LayerUse("zones", "candidate sites", required=True)
 _EXISTING = LayerUse("existing", "existing facilities of this theme, kept open")
 
@@ -196,9 +202,9 @@ THEMES: dict[str, Theme] = {t.name: t for t in (
         name="biogas", facility_type="biogas_plant", title=("Biogas plants", "Biogassanlegg"),
         keys=(*_feedstock_keys("biogas", "min_plant_t"), *COMMON_KEYS),
         layers=(LayerUse("sources", "manure, food waste, sludge (kind, quantity, unit)", required=True),
-                _ZONES, _EXISTING, _KOMMUNER),
+                _ZONES, _EXISTING, _KOMMUNER, _SETTLEMENTS),
         existing_types=("biogas_plant", "biogassanlegg"),
-        parameter_prefixes=("biogas.", "resources.", *_EXCLUSION_PREFIXES),
+        parameter_prefixes=("biogas.", "resources.", *_EXCLUSION_PREFIXES, *_SETTLEMENT_PREFIXES),
         outputs=("selected_sites", "allocation", "catchments"),
         run=_run_biogas, qgis_algorithm="site_biogas",
     ),
@@ -260,7 +266,7 @@ THEMES: dict[str, Theme] = {t.name: t for t in (
             COMMON_KEYS[0],
         ),
         layers=(LayerUse("flows", "firms' supplies and demands (role, kind, quantity, unit)", required=True),
-                _ZONES, LayerUse("stations", "rail stations (rail criterion)"), _KOMMUNER),
+                _ZONES, LayerUse("stations", "rail stations (rail criterion)"), _KOMMUNER, _SETTLEMENTS),
         existing_types=("industrial_park", "næringspark"),
         parameter_prefixes=("parks.", "symbiosis.", "suitability."),
         outputs=("selected_sites", "matches", "candidates"),

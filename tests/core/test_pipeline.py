@@ -12,7 +12,7 @@ import pytest
 from arealsirk import pipeline
 from arealsirk._text import escape_markdown
 from arealsirk.cli import main
-from arealsirk.errors import CancelledError, OutputError
+from arealsirk.errors import CancelledError, InputError, OutputError
 from arealsirk.io import list_layers, read_layer
 
 
@@ -221,7 +221,7 @@ def test_unknown_values_are_warnings_naming_the_closest_or_errors_in_strict_mode
 def test_existing_facilities_of_a_theme_not_enabled_are_reported(tmp_path, demo):
     inputs = pipeline.inputs_from_demo()
     inputs.themes = {"reuse": {"count": 7}}
-    inputs.layers = {k: v for k, v in inputs.layers.items() if k not in ("sources", "flows", "stations")}
+    inputs.layers = {k: v for k, v in inputs.layers.items() if k not in ("sources", "flows", "stations", "settlements")}
     done = pipeline.compute(inputs)
     assert any("1 existing facility of theme biogas" in w and "theme biogas is not enabled" in w
                for w in done.warnings)
@@ -299,3 +299,19 @@ def test_every_scenario_key_reaches_the_outputs(tmp_path, demo):
     info = dict(con.execute("SELECT key, value FROM run_info").fetchall())
     con.close()
     assert info["description"] == "test of keys" and info["lang"] == "en" and info["synthetic"] == "false"
+
+
+def test_settlement_buffer_applies_to_biogas_not_to_reuse(demo):
+    """The odour buffer around built-up areas removes biogas candidates, never reuse-centre candidates
+    (reuse centres belong near people); a settlements layer with only reuse enabled is refused."""
+    inputs = pipeline.inputs_from_demo()
+    done = pipeline.compute(inputs)
+    excluded = done.excluded
+    by_theme = excluded.groupby("theme")["rule"].apply(set) if len(excluded) else {}
+    assert any("settlement" in r for r in by_theme.get("biogas", set()))
+    assert not any("settlement" in r for r in by_theme.get("reuse", set()))
+    only_reuse = pipeline.inputs_from_demo()
+    only_reuse.themes = {"reuse": {"count": 7}}
+    only_reuse.layers = {k: v for k, v in only_reuse.layers.items() if k not in ("sources", "flows", "stations")}
+    with pytest.raises(InputError, match="'settlements' is not used by any enabled theme"):
+        pipeline.compute(only_reuse)
