@@ -1287,8 +1287,15 @@ def static_map(layers: Mapping[str, gpd.GeoDataFrame], path: str | os.PathLike[s
                                        f"{fmt_number((k + 1) / 5, lang, decimals=1)}"))
     for name in ("allocation", "matches"):
         if name in prepared:
-            prepared[name].plot(ax=ax, color="#d95f02" if name == "allocation" else "#7570b3",
-                                linewidth=0.5 if name == "allocation" else 1.5, alpha=0.6, zorder=4)
+            g = prepared[name]
+            width: Any = 1.5
+            if name == "allocation":  # one line per kommune and site when many, width by quantity
+                g = _aggregate_allocation(ctx, g, int(_default("webmap.max_lines_shown", 1500)))
+                q = [(_num(v) or 0.0) for v in _col(g, "quantity")]
+                qmax = max(q) if q and max(q) > 0 else 1.0
+                width = [0.3 + 2.7 * math.sqrt(v / qmax) for v in q]
+            g.plot(ax=ax, color="#d95f02" if name == "allocation" else "#7570b3", linewidth=width, alpha=0.6,
+                   zorder=4)
             handles.append(Line2D([], [], color="#d95f02" if name == "allocation" else "#7570b3",
                                   label=t(lang, f"layer.{name}")))
     if "sources" in prepared:
@@ -1308,15 +1315,21 @@ def static_map(layers: Mapping[str, gpd.GeoDataFrame], path: str | os.PathLike[s
         g = prepared["selected_sites"]
         pts = g.geometry.representative_point()
         types = [_text(v) for v in _col(g, "facility_type")]
-        ax.scatter(pts.x, pts.y, s=160, c=[FACILITY_COLOURS.get(k, "#000") for k in types], marker="*",
-                   edgecolors="#000", linewidths=0.8, zorder=7)
+        kept = [_is_true(v) for v in _col(g, "existing")]
+        for is_kept, marker, size in ((True, "s", 70), (False, "*", 220)):  # new: stars, kept: squares
+            sel = [i for i, k in enumerate(kept) if k == is_kept]
+            if sel:
+                ax.scatter(pts.x.iloc[sel], pts.y.iloc[sel], s=size, marker=marker, edgecolors="#000",
+                           c=[FACILITY_COLOURS.get(types[i], "#000") for i in sel], linewidths=0.8, zorder=7)
         for x, y, name in zip(pts.x, pts.y, _col(g, "name"), strict=False):
             ax.annotate(_plain(_text(name)), (x, y), xytext=(6, 6), textcoords="offset points", fontsize=7,
                         zorder=8, bbox={"boxstyle": "round,pad=0.2", "fc": "white", "ec": "none", "alpha": 0.8})
-        for k in dict.fromkeys(types):
-            handles.append(Line2D([], [], marker="*", linestyle="", markersize=11,
-                                  markerfacecolor=FACILITY_COLOURS.get(k, "#000"), markeredgecolor="#000",
-                                  label=_plain(label(lang, "facility", k) if k else t(lang, "layer.selected_sites"))))
+        for k, is_kept in dict.fromkeys(zip(types, kept, strict=True)):
+            name = label(lang, "facility", k) if k else t(lang, "layer.selected_sites")
+            handles.append(Line2D([], [], marker="s" if is_kept else "*", linestyle="",
+                                  markersize=7 if is_kept else 11, markerfacecolor=FACILITY_COLOURS.get(k, "#000"),
+                                  markeredgecolor="#000",
+                                  label=_plain(f"{name} – {t(lang, 'site.kept' if is_kept else 'site.new')}")))
     ax.set_aspect("equal")
     ax.set_axis_off()
     if tiles and prepared:
