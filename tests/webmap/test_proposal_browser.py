@@ -6,11 +6,9 @@ The demo runs through the real pipeline; expected texts come from its other outp
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
-from arealsirk import pipeline, webmap
+from arealsirk import pipeline
 
 from .browser_util import ARTIFACTS, DESKTOP, PHONE, Page, chromium, missing_browser
 
