@@ -16,10 +16,12 @@ texts are plain text: the map inserts them with ``textContent``, the report as W
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-__all__ = ["panel_from_balance", "panel_from_results", "panel_from_table", "panel_table"]
+__all__ = ["kommune_column_label", "kommune_figures", "panel_from_balance", "panel_from_results", "panel_from_table",
+           "panel_table"]
 
 #: Summary keys left out of the panel (model internals); every other key of summary.md is shown.
 _HIDDEN = ("workflow", "balance_headline", "objective", "gap")
@@ -208,3 +210,75 @@ def panel_from_balance(balances: Mapping[str, Any], *, lang: str = "nb") -> list
             panel.append({"theme": str(theme), "title": str(theme), "sentence": "", "figures": [],
                           "headline": lines})
     return panel
+
+
+#: Headings of the per-kommune columns (en, nb); ``within_<m>_min`` / ``share_<m>_min`` by pattern.
+_COLUMNS = {
+    "supplied_t": ("Supplied (t/yr)", "Leverer (tonn/år)"), "collected_t": ("Collected (t/yr)", "Samlet inn (tonn/år)"),
+    "share_supply": ("Share collected", "Andel samlet inn"), "served_by": ("Served by", "Leverer til"),
+    "main_site": ("Main site", "Hovedanlegg"), "share_transport": ("Share of transport", "Andel av transporten"),
+    "benefit": ("Benefit", "Nytte"), "share_benefit": ("Share of benefit", "Andel av nytten"),
+    "sites_hosted": ("Sites in the kommune", "Anlegg i kommunen"), "received_t": ("Received (t/yr)", "Tar imot (tonn/år)"),
+    "net_import_t": ("Net import (t/yr)", "Netto import (tonn/år)"), "mean_minutes": ("Mean minutes", "Snitt minutter"),
+    "unreachable_population": ("Unreachable people", "Personer som ikke nås"),
+    "sites_in_kommune": ("Sites in the kommune", "Anlegg i kommunen"), "candidates": ("Candidate areas", "Kandidatområder"),
+    "best_score": ("Best score", "Beste poeng"), "parks_selected": ("Parks chosen", "Parker valgt"),
+}
+
+
+def kommune_column_label(column: str, lang: str) -> str:
+    """Heading of a per-kommune table column (``<theme>_by_kommune``) in ``lang``."""
+    from ._webmap_i18n import column_label
+
+    if column in _COLUMNS:
+        return _COLUMNS[column][1 if lang == "nb" else 0]
+    m = re.fullmatch(r"(within|share)_(\d+)_min", column)
+    if m:
+        minutes = m.group(2)
+        if m.group(1) == "within":
+            return f"Innen {minutes} min" if lang == "nb" else f"Within {minutes} min"
+        return f"Andel innen {minutes} min" if lang == "nb" else f"Share within {minutes} min"
+    return column_label(lang, column)
+
+
+
+#: Per theme, the per-kommune columns a kommune popup shows (those present; ``share_<m>_min`` by pattern).
+_KOMMUNE_COLUMNS = {"biogas": ("supplied_t", "collected_t", "served_by", "share_transport"),
+                    "reuse": ("main_site", "share_*_min", "unreachable_population"),
+                    "parks": ("parks_selected", "best_score")}
+_THEME_LABEL = {"nb": {"biogas": "Biogass", "reuse": "Ombruk", "parks": "Næringspark"},
+                "en": {"biogas": "Biogas", "reuse": "Reuse", "parks": "Industrial park"}}
+
+
+def kommune_figures(tables: Mapping[str, Any], *, lang: str = "nb") -> dict[str, list[list[str]]]:
+    """A kommune's own figures for its popup: ``{kommunenummer: [[label, value], ...]}``.
+
+    ``tables`` maps a theme to its ``by_kommune`` table: what the kommune supplies, where it
+    goes, its share of the transport (biogas), the share of residents within each travel-time
+    band and its main centre (reuse), parks chosen (parks).
+    """
+    from ._webmap_i18n import fmt_number
+
+    out: dict[str, list[list[str]]] = {}
+    for theme, df in tables.items():
+        if df is None or not len(df) or "kommunenummer" not in df.columns:
+            continue
+        wanted = _KOMMUNE_COLUMNS.get(theme, tuple(c for c in df.columns if c not in ("kommunenummer",
+                                                                                        "kommunenavn"))[:4])
+        cols: list[str] = []
+        for w in wanted:
+            cols += sorted((c for c in df.columns if re.fullmatch(w.replace("*", r"\d+"), c)),
+                           key=lambda c: int(re.sub(r"\D", "", c) or 0))
+        prefix = _THEME_LABEL[lang].get(theme, theme)
+        for rec in df.to_dict("records"):
+            k = str(rec["kommunenummer"])
+            for c in cols:
+                v = rec.get(c)
+                if v is None or (isinstance(v, float) and not math.isfinite(v)) or v == "":
+                    continue
+                if isinstance(v, (int, float)) and not isinstance(v, bool):
+                    text = fmt_number(v, lang, percent=c.startswith("share"))
+                else:
+                    text = str(v)
+                out.setdefault(k, []).append([f"{prefix}: {kommune_column_label(c, lang)}", text])
+    return out

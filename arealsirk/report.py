@@ -19,7 +19,8 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from ._webmap_i18n import check_lang, column_label, fmt_number, label, t
+from ._webmap_i18n import check_lang, fmt_number, label, t
+from ._webmap_summary import kommune_column_label
 from .errors import InputError, MissingFileError, OutputError
 
 log = logging.getLogger("arealsirk")
@@ -99,32 +100,6 @@ _METHOD = {
                  "varied weights.",
     },
 }
-#: Headings of the per-kommune columns (en, nb); ``within_<m>_min`` / ``share_<m>_min`` by pattern.
-_COLUMNS = {
-    "supplied_t": ("Supplied (t/yr)", "Leverer (tonn/år)"), "collected_t": ("Collected (t/yr)", "Samlet inn (tonn/år)"),
-    "share_supply": ("Share collected", "Andel samlet inn"), "served_by": ("Served by", "Leverer til"),
-    "main_site": ("Main site", "Hovedanlegg"), "share_transport": ("Share of transport", "Andel av transporten"),
-    "benefit": ("Benefit", "Nytte"), "share_benefit": ("Share of benefit", "Andel av nytten"),
-    "sites_hosted": ("Sites in the kommune", "Anlegg i kommunen"), "received_t": ("Received (t/yr)", "Tar imot (tonn/år)"),
-    "net_import_t": ("Net import (t/yr)", "Netto import (tonn/år)"), "mean_minutes": ("Mean minutes", "Snitt minutter"),
-    "unreachable_population": ("Unreachable people", "Personer som ikke nås"),
-    "sites_in_kommune": ("Sites in the kommune", "Anlegg i kommunen"), "candidates": ("Candidate areas", "Kandidatområder"),
-    "best_score": ("Best score", "Beste poeng"), "parks_selected": ("Parks chosen", "Parker valgt"),
-}
-
-
-def _column(column: str, lang: str) -> str:
-    if column in _COLUMNS:
-        return _COLUMNS[column][1 if lang == "nb" else 0]
-    m = re.fullmatch(r"(within|share)_(\d+)_min", column)
-    if m:
-        minutes = m.group(2)
-        if m.group(1) == "within":
-            return f"Innen {minutes} min" if lang == "nb" else f"Within {minutes} min"
-        return f"Andel innen {minutes} min" if lang == "nb" else f"Share within {minutes} min"
-    return column_label(lang, column)
-
-
 _PREFIXES = {"biogas": ("biogas.", "resources.", "transport."), "reuse": ("reuse.",),
              "parks": ("parks.", "symbiosis.")}
 _CATEGORY = {
@@ -206,7 +181,7 @@ def _by_kommune(doc: Any, table: Any, lang: str, names: Mapping[str, str]) -> No
         table = table[["kommunenavn", *[c for c in table.columns if c != "kommunenavn"]]]
     cols = [c for c in table.columns if c != "kommunenummer" or "kommunenavn" not in table.columns]
     cols = cols[:8]  # a portrait page holds about eight columns
-    header = [_column(c, lang) for c in cols]
+    header = [kommune_column_label(c, lang) for c in cols]
     rows, numeric = [], [False] * len(cols)
     for rec in table[cols].to_dict("records"):
         row = []

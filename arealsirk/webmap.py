@@ -176,7 +176,7 @@ class _Ctx:
         self.kommune_names: dict[str, str] = {}
         self.source_names: dict[str, str] = {}
         self.site_names: dict[str, str] = {}
-        self.sections: dict[str, dict[str, Any]] = {}
+        self.kommune_figures: dict[str, list[list[str]]] = {}
         sel = layers.get("selected_sites")
         self.kept_ids: set[str] = set()
         if sel is not None and {"id", "existing"} <= set(sel.columns):
@@ -821,7 +821,9 @@ def _areas(ctx: _Ctx, g: gpd.GeoDataFrame, layer: str) -> list[tuple]:
 def _kommuner(ctx: _Ctx, g: gpd.GeoDataFrame) -> list[tuple]:
     recs = g.drop(columns=g.geometry.name).to_dict("records")
     extra = [c for c in g.columns if c not in ("kommunenummer", "kommunenavn", g.geometry.name)]
-    cols = [column_label(ctx.lang, c) for c in ("kommunenummer", *extra)]
+    own = ctx.kommune_figures  # what the kommune supplies, gets and its share (by_kommune tables)
+    labels = list(dict.fromkeys(lab for figs in own.values() for lab, _ in figs))
+    cols = [column_label(ctx.lang, c) for c in ("kommunenummer", *extra)] + labels
     styles = [{"color": "#444", "weight": 1.6, "fill": True, "fillColor": "#ffffff", "fillOpacity": 0.01,
                "opacity": 0.9}]
     rows = []
@@ -830,6 +832,8 @@ def _kommuner(ctx: _Ctx, g: gpd.GeoDataFrame) -> list[tuple]:
         for c in extra:
             v = rec.get(c)
             vals.append(ctx.fmt(v) if _num(v) is not None and not isinstance(v, str) else _text(v))
+        mine = dict(own.get(_text(rec.get("kommunenummer")), []))
+        vals += [mine.get(lab, "") for lab in labels]
         rows.append([_geojson(geom), 0, _text(rec.get("kommunenavn")), *vals])
     payload = {"rows": rows, "styles": styles, "cols": cols, "titleIndex": 2, "valueOffset": 3, "tooltip": True}
     ctx.add_legend("kommuner", ctx.tr("layer.kommuner"), [
@@ -909,7 +913,8 @@ def _clean_title(title: str, synthetic: bool) -> str:
 def _populate(m: Any, layers: Mapping[str, gpd.GeoDataFrame], *, title: str, lang: str, synthetic: bool,
               attribution: str | Sequence[str] | None, tiles: str | None, max_points: int,
               layer_control: bool = True, collapsed: bool = False, today: _dt.date | None = None,
-              panel: Sequence[Mapping[str, Any]] = (), all_synthetic: bool = False) -> Any:
+              panel: Sequence[Mapping[str, Any]] = (), all_synthetic: bool = False,
+              kommune_tables: Mapping[str, Any] | None = None) -> Any:
     """Add every known result layer + controls + title/legend to the folium map ``m``."""
 
     DataLayer, Decorations, LayerList, _SafeMap, SafeTileLayer, _Raw = _element_classes()
@@ -930,6 +935,10 @@ def _populate(m: Any, layers: Mapping[str, gpd.GeoDataFrame], *, title: str, lan
         if p is not None:
             prepared[name] = p
     ctx = _Ctx(lang, prepared)
+    if kommune_tables:
+        from ._webmap_summary import kommune_figures
+
+        ctx.kommune_figures = kommune_figures(kommune_tables, lang=lang)
 
     # base layers
     if tiles is not None:
@@ -1011,6 +1020,7 @@ def _check_layers(layers: Any) -> None:
 def build_map(layers: Mapping[str, gpd.GeoDataFrame], *, title: str, lang: str = "nb", synthetic: bool = False,
               attribution: str | Sequence[str] | None = None, tiles: str | None = "auto",
               max_points: int | None = None, summary: Any = None, all_synthetic: bool = False,
+              kommune_tables: Mapping[str, Any] | None = None,
               parameters: Mapping[str, float] | None = None) -> folium.Map:
     """Build an interactive map of arealsirk results.
 
@@ -1047,6 +1057,10 @@ def build_map(layers: Mapping[str, gpd.GeoDataFrame], *, title: str, lang: str =
         :mod:`arealsirk._webmap_summary`) or a ``map_summary`` table.  None: no panel.
     all_synthetic
         Every layer is synthetic (the demo): no Kartverket/SSB/OSM attribution.
+    kommune_tables
+        ``{theme: by_kommune table}`` for the kommune popups (what each kommune supplies, where
+        it goes, its share of transport or coverage); taken from the results when ``summary`` is
+        workflow results.
     parameters
         Overrides of ``webmap.*`` rows of the defaults table for this map (e.g. a scenario's
         ``[parameters] "webmap.simplify_m" = 5``).
@@ -1059,14 +1073,16 @@ def build_map(layers: Mapping[str, gpd.GeoDataFrame], *, title: str, lang: str =
     token = _OVERRIDES.set(dict(parameters or {}))
     try:
         return _build_map(layers, title=title, lang=lang, synthetic=synthetic, attribution=attribution,
-                          tiles=tiles, max_points=max_points, summary=summary, all_synthetic=all_synthetic)
+                          tiles=tiles, max_points=max_points, summary=summary, all_synthetic=all_synthetic,
+                          kommune_tables=kommune_tables)
     finally:
         _OVERRIDES.reset(token)
 
 
 def _build_map(layers: Mapping[str, gpd.GeoDataFrame], *, title: str, lang: str, synthetic: bool,
                attribution: str | Sequence[str] | None, tiles: str | None,
-               max_points: int | None, summary: Any, all_synthetic: bool) -> folium.Map:
+               max_points: int | None, summary: Any, all_synthetic: bool,
+               kommune_tables: Mapping[str, Any] | None) -> folium.Map:
     lang = check_lang(lang)
     _check_layers(layers)
     if not isinstance(title, str):
@@ -1081,13 +1097,16 @@ def _build_map(layers: Mapping[str, gpd.GeoDataFrame], *, title: str, lang: str,
     if isinstance(summary, Mapping):
         from ._webmap_summary import panel_from_results
 
+        if kommune_tables is None:
+            kommune_tables = {th: getattr(r, "tables", {}).get("by_kommune") for th, r in summary.items()}
         summary = panel_from_results(summary, lang=lang, sites=layers.get("selected_sites"))
     title = _clean_title(title, synthetic)
     m = _new_map()
     page_title = f"{title} ({t(lang, 'synthetic.short')})" if synthetic else title
     m.get_root().title = escape_html(page_title)
     _populate(m, layers, title=title, lang=lang, synthetic=synthetic, attribution=attribution, tiles=tiles,
-              max_points=int(max_points), panel=summary, all_synthetic=all_synthetic)
+              max_points=int(max_points), panel=summary, all_synthetic=all_synthetic,
+              kommune_tables=kommune_tables)
     return m
 
 
@@ -1418,13 +1437,18 @@ def map_from_gpkg(results_gpkg: str | os.PathLike[str], out_html: str | os.PathL
     info = read_run_info(results_gpkg)
     layers = {n: read_layer(results_gpkg, n) for n in names if n in LAYER_NAMES}
     panel = _panel_from_gpkg(results_gpkg, names, lang=lang)
+    import pyogrio
+
+    by_kommune = {n[: -len("_by_kommune")]: pyogrio.read_dataframe(results_gpkg, layer=n, read_geometry=False)
+                  for n in names if n.endswith("_by_kommune")}
     if not layers:
         raise InputError(f"{results_gpkg}: no result layers to map (expected any of {', '.join(LAYER_NAMES)}; "
                          f"found {', '.join(names) or 'none'})")
     return write_map(layers, out_html, title=title or info.get("title") or info.get("name") or results_gpkg.stem,
                      lang=lang,
                      synthetic=_truthy(info.get("synthetic")), attribution=info.get("attribution") or None,
-                     tiles=tiles, summary=panel, all_synthetic=_truthy(info.get("all_synthetic")))
+                     tiles=tiles, summary=panel, all_synthetic=_truthy(info.get("all_synthetic")),
+                     kommune_tables=by_kommune)
 
 
 def summary_table(results: Mapping[str, Any], *, lang: str = "nb", sites: Any = None) -> Any:

@@ -102,6 +102,18 @@ def test_rebuilt_map_states_the_run_panel(tmp_path):
     original = res.map_html.read_text(encoding="utf-8")
     assert _cfg(rebuilt)["panel"] == _cfg(original)["panel"] != []
     assert "seed" not in _cfg(original)["title"]
+    # kommune popups carry the kommune's own figures from biogas_by_kommune (formatted by hand here)
+    import pyogrio
+
+    table = pyogrio.read_dataframe(res.results, layer="biogas_by_kommune", read_geometry=False)
+    for html in (original, rebuilt):
+        data = [json.loads(p) for p in re.findall(r"arealsirkMap\.shapes\((\{.*?\}), map_", html)]
+        komm = [d for d in data if d.get("key") == "kommuner"][0]
+        col = komm["cols"].index("Biogass: Leverer (tonn/år)")
+        got = {r[komm["valueOffset"]]: r[komm["valueOffset"] + col] for r in komm["rows"]}
+        want = {k: f"{round(v):,}".replace(",", "\u202f") for k, v in zip(table["kommunenummer"],
+                                                                           table["supplied_t"], strict=True)}
+        assert got == want
 
 
 @pytest.mark.parametrize("lang", ["nb", "en"])
