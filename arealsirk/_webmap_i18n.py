@@ -118,6 +118,9 @@ STRINGS: dict[str, dict[str, str]] = {
         "panel.balance": "Hvem og hva som ikke nås",
         "noscript": "Kartet trenger JavaScript. Forslaget og nøkkeltallene:",
         "unit.people": "personer",
+        "source.status": "Status",
+        "source.collected": "samlet inn",
+        "source.uncollected": "Ikke samlet inn (hul sirkel)",
         # rank robustness (Monte Carlo weight perturbation, arealsirk.scoring.sensitivity)
         "robust": "Robusthet:",
         "robust.top_k_runs": "Blant de {k} beste i {share} av {n} vektinger",
@@ -276,6 +279,9 @@ STRINGS: dict[str, dict[str, str]] = {
         "panel.balance": "Who and what is not reached",
         "noscript": "The map needs JavaScript. The proposal and its key figures:",
         "unit.people": "people",
+        "source.status": "Status",
+        "source.collected": "collected",
+        "source.uncollected": "Not collected (hollow circle)",
         # rank robustness (Monte Carlo weight perturbation, arealsirk.scoring.sensitivity)
         "robust": "Robustness:",
         "robust.top_k_runs": "In the top {k} in {share} of {n} weightings",

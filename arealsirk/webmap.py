@@ -177,6 +177,8 @@ class _Ctx:
         self.source_names: dict[str, str] = {}
         self.site_names: dict[str, str] = {}
         self.kommune_figures: dict[str, list[list[str]]] = {}
+        #: source id -> balance category ("collected", "beyond_max_km", ...) from source_status
+        self.source_status: dict[str, str] = {}
         sel = layers.get("selected_sites")
         self.kept_ids: set[str] = set()
         if sel is not None and {"id", "existing"} <= set(sel.columns):
@@ -500,14 +502,20 @@ def _sources(ctx: _Ctx, g: gpd.GeoDataFrame, *, max_points: int, cluster_min: in
     lon = np.round(pts.x.to_numpy(), 5)
     names, units = _col(g, "name"), _col(g, "unit")
     komm, ids = _col(g, "kommunenummer"), _col(g, "id")
-    cols = [column_label(ctx.lang, c) for c in ("kind", "quantity", "kommune", "id")]
+    cols = [*(column_label(ctx.lang, c) for c in ("kind", "quantity", "kommune")), ctx.tr("source.status"),
+            column_label(ctx.lang, "id")]
     out: list[tuple] = []
     legend_items = []
     fallback = iter(FALLBACK_COLOURS * 10)
     colours = {k: KIND_COLOURS.get(k) or next(fallback) for k in uniq}
     groups = {k: [i for i, kk in enumerate(kinds) if kk == k] for k in uniq} if split else {"": list(range(len(g)))}
     styles = [{"color": "#222", "fill": colours[k], "weight": 0.6} for k in uniq]
+    # not collected (beyond the haul limit, no yield, plants full, unreachable): hollow in the kind's colour
+    styles += [{"color": colours[k], "fill": "#ffffff", "weight": 1.6, "fillOpacity": 0.9} for k in uniq]
     style_idx = {k: i for i, k in enumerate(uniq)}
+    from ._webmap_summary import _CATEGORY
+
+    status = [ctx.source_status.get(_text(v), "") for v in ids]
     for k, idx in groups.items():
         if not idx:
             continue
@@ -516,9 +524,12 @@ def _sources(ctx: _Ctx, g: gpd.GeoDataFrame, *, max_points: int, cluster_min: in
         rows = []
         for i in idx:
             r = 2.0 + 5.0 * math.sqrt(min(q[i] / ref, 1.0)) if ref > 0 and q[i] > 0 else 2.0
-            rows.append([float(lat[i]), float(lon[i]), round(r, 1), style_idx[kinds[i]], _text(names[i]),
-                         label(ctx.lang, "kind", kinds[i]), ctx.qty(q[i] if q[i] else None, units[i]),
-                         ctx.kommune(komm[i]), _text(ids[i])])
+            lost = status[i] not in ("", "collected")
+            rows.append([float(lat[i]), float(lon[i]), round(r, 1), style_idx[kinds[i]] + (len(uniq) if lost else 0),
+                         _text(names[i]), label(ctx.lang, "kind", kinds[i]), ctx.qty(q[i] if q[i] else None, units[i]),
+                         ctx.kommune(komm[i]),
+                         ctx.tr("source.collected") if status[i] == "collected" else
+                         _CATEGORY[ctx.lang].get(status[i], status[i]), _text(ids[i])])
         payload = {"rows": rows, "styles": styles, "cols": cols, "titleIndex": 4, "valueOffset": 5,
                    "cluster": len(idx) >= cluster_min, "tooltip": True}
         lname = (ctx.tr("layer.sources_kind", kind=label(ctx.lang, "kind", k)) if split and k
@@ -527,6 +538,9 @@ def _sources(ctx: _Ctx, g: gpd.GeoDataFrame, *, max_points: int, cluster_min: in
     for k in uniq:
         legend_items.append({"label": label(ctx.lang, "kind", k) if k else "–", "fill": colours[k],
                              "color": "#222", "shape": "circle"})
+    if any(s not in ("", "collected") for s in status):
+        legend_items.append({"label": ctx.tr("source.uncollected"), "fill": "#ffffff", "color": "#444",
+                             "shape": "circle"})
     ctx.add_legend("sources", ctx.tr("legend.sources"), legend_items)
     if note:
         ctx.notes.append(note)
@@ -922,7 +936,7 @@ def _populate(m: Any, layers: Mapping[str, gpd.GeoDataFrame], *, title: str, lan
     simplify_m = _default("webmap.simplify_m", 20.0)
     decimals = int(_default("webmap.coord_decimals", 5))
     cluster_min = int(_default("webmap.cluster_min_points", 200))
-    unknown = [k for k in layers if k not in LAYER_NAMES]
+    unknown = [k for k in layers if k not in LAYER_NAMES and k != "source_status"]
     for k in unknown:
         log.info("webmap: layer '%s' is not a known result layer; skipped", k)
     prepared: dict[str, gpd.GeoDataFrame] = {}
@@ -935,6 +949,9 @@ def _populate(m: Any, layers: Mapping[str, gpd.GeoDataFrame], *, title: str, lan
         if p is not None:
             prepared[name] = p
     ctx = _Ctx(lang, prepared)
+    st = layers.get("source_status")
+    if st is not None and {"id", "balance"} <= set(st.columns):
+        ctx.source_status = {_text(a): _text(b) for a, b in zip(st["id"], st["balance"], strict=False)}
     if kommune_tables:
         from ._webmap_summary import kommune_figures
 
@@ -1000,6 +1017,7 @@ def _populate(m: Any, layers: Mapping[str, gpd.GeoDataFrame], *, title: str, lan
 def _new_map(location: Sequence[float] | None = None, **kw: Any) -> Any:
     SafeMap = _element_classes()[3]
     m = SafeMap(location=location or [60.5, 10.5], zoom_start=kw.pop("zoom_start", 9), tiles=None, maxZoom=19, minZoom=3,
+                zoomSnap=0.25, zoomDelta=0.5,  # fitBounds fills a phone screen instead of jumping a whole level
                    control_scale=False, prefer_canvas=True, **kw)
     # Only Leaflet itself is needed by our layers (no jQuery/Bootstrap/FontAwesome): ~4 MB smaller.
     m.default_js = [j for j in m.default_js if j[0] == "leaflet"]
@@ -1435,7 +1453,7 @@ def map_from_gpkg(results_gpkg: str | os.PathLike[str], out_html: str | os.PathL
     guard_outputs([out_html], [results_gpkg])
     names = list_layers(results_gpkg)
     info = read_run_info(results_gpkg)
-    layers = {n: read_layer(results_gpkg, n) for n in names if n in LAYER_NAMES}
+    layers = {n: read_layer(results_gpkg, n) for n in names if n in (*LAYER_NAMES, "source_status")}
     panel = _panel_from_gpkg(results_gpkg, names, lang=lang)
     import pyogrio
 
