@@ -114,6 +114,12 @@ def test_rebuilt_map_states_the_run_panel(tmp_path):
         want = {k: f"{round(v):,}".replace(",", "\u202f") for k, v in zip(table["kommunenummer"],
                                                                            table["supplied_t"], strict=True)}
         assert got == want
+        # uncollected feedstock is drawn (hollow) and says why
+        status = pyogrio.read_dataframe(res.results, layer="source_status", read_geometry=False)
+        src = [r for d in (json.loads(p) for p in re.findall(r"arealsirkMap\.points\((\{.*?\}), map_", html))
+               if d.get("key") == "sources" for r in d["rows"]]
+        beyond = {r[-1] for r in src if r[-2] == "lenger unna enn transportgrensen"}
+        assert beyond == set(status.loc[status["balance"] == "beyond_max_km", "id"]) != set()
 
 
 @pytest.mark.parametrize("lang", ["nb", "en"])
