@@ -20,8 +20,14 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-__all__ = ["kommune_column_label", "kommune_figures", "panel_from_balance", "panel_from_results", "panel_from_table",
-           "panel_table"]
+__all__ = [
+    "kommune_column_label",
+    "kommune_figures",
+    "panel_from_balance",
+    "panel_from_results",
+    "panel_from_table",
+    "panel_table",
+]
 
 #: Summary keys left out of the panel (model internals); every other key of summary.md is shown.
 _HIDDEN = ("workflow", "balance_headline", "objective", "gap")
@@ -29,35 +35,49 @@ _HIDDEN = ("workflow", "balance_headline", "objective", "gap")
 _SENTENCES: dict[str, dict[str, str]] = {
     "nb": {
         "biogas": "Forslag: {new} nytt {new_pl:biogassanlegg:biogassanlegg}{names} og {kept} eksisterende "
-                  "beholdt. De tar imot {feedstock_t} råstoff og gir {energy_gwh} energi.",
+        "beholdt. De tar imot {feedstock_t} råstoff og gir {energy_gwh} energi.",
         "reuse": "Forslag: {new} {new_pl:nytt ombrukssenter:nye ombrukssentre}{names} i tillegg til {kept} "
-                 "eksisterende. {share_covered} av innbyggerne når et senter innen {max_minutes}.",
+        "eksisterende. {share_covered} av innbyggerne når et senter innen {max_minutes}.",
         "parks": "Forslag: {sites} {sites_pl:område:områder} for sirkulær næringspark{names} med {matches} "
-                 "{matches_pl:symbiosekobling:symbiosekoblinger} verdt {saving_nok}.",
+        "{matches_pl:symbiosekobling:symbiosekoblinger} verdt {saving_nok}.",
         "other": "Forslag: {sites} {sites_pl:lokalitet:lokaliteter}{names}.",
     },
     "en": {
-        "biogas": "Proposal: {new} new biogas {new_pl:plant:plants}{names} and {kept} existing kept. They take "
-                  "in {feedstock_t} of feedstock and give {energy_gwh} of energy.",
+        "biogas": "Proposal: {new} new biogas {new_pl:plant:plants}{names} and {kept} existing kept. "
+        "They take "
+        "in {feedstock_t} of feedstock and give {energy_gwh} of energy.",
         "reuse": "Proposal: {new} new reuse {new_pl:centre:centres}{names} besides {kept} existing. "
-                 "{share_covered} of the residents reach a centre within {max_minutes}.",
-        "parks": "Proposal: {sites} {sites_pl:area:areas} for a circular industrial park{names} with {matches} "
-                 "symbiosis {matches_pl:match:matches} worth {saving_nok}.",
+        "{share_covered} of the residents reach a centre within {max_minutes}.",
+        "parks": "Proposal: {sites} {sites_pl:area:areas} for a circular industrial park{names} with "
+        "{matches} "
+        "symbiosis {matches_pl:match:matches} worth {saving_nok}.",
         "other": "Proposal: {sites} {sites_pl:site:sites}{names}.",
     },
 }
 _THEME_OF = {"biogas": "biogas", "reuse_centres": "reuse", "industrial_parks": "parks"}
 _CATEGORY = {
-    "nb": {"served_beyond_limit": "betjent bare utenfor grensen", "beyond_max_km": "lenger unna enn transportgrensen",
-           "capacity_full": "anleggene er fulle", "no_yield": "type temaet ikke bruker",
-           "unreachable_no_site_on_part": "ingen lokalitet på vegnettsdelen",
-           "unreachable_far_from_road": "langt fra veg", "unreachable_across_water": "over vann",
-           "outside_region": "utenfor regionen", "unmatched": "finner ingen partner"},
-    "en": {"served_beyond_limit": "served only beyond the limit", "beyond_max_km": "beyond the haul limit",
-           "capacity_full": "the plants are full", "no_yield": "a kind this theme does not use",
-           "unreachable_no_site_on_part": "no site on its road part", "unreachable_far_from_road": "far from a road",
-           "unreachable_across_water": "across water", "outside_region": "outside the region",
-           "unmatched": "finds no partner"},
+    "nb": {
+        "served_beyond_limit": "betjent bare utenfor grensen",
+        "beyond_max_km": "lenger unna enn transportgrensen",
+        "capacity_full": "anleggene er fulle",
+        "no_yield": "type temaet ikke bruker",
+        "unreachable_no_site_on_part": "ingen lokalitet på vegnettsdelen",
+        "unreachable_far_from_road": "langt fra veg",
+        "unreachable_across_water": "over vann",
+        "outside_region": "utenfor regionen",
+        "unmatched": "finner ingen partner",
+    },
+    "en": {
+        "served_beyond_limit": "served only beyond the limit",
+        "beyond_max_km": "beyond the haul limit",
+        "capacity_full": "the plants are full",
+        "no_yield": "a kind this theme does not use",
+        "unreachable_no_site_on_part": "no site on its road part",
+        "unreachable_far_from_road": "far from a road",
+        "unreachable_across_water": "across water",
+        "outside_region": "outside the region",
+        "unmatched": "finds no partner",
+    },
 }
 _SERVED = ("served_within_limit", "collected", "matched")
 
@@ -111,13 +131,16 @@ def _sentence(key: str, summary: Mapping[str, Any], sites: Any, lang: str) -> st
     names = _names(sites, _FACILITY.get(key), existing=False)
     shown = f" ({', '.join(names)})" if names else ""
     template = _plural(_SENTENCES[lang][key], {"new": new, "sites": sites_n, "matches": matches})
-    values = {name: fig(name) for name in ("feedstock_t", "energy_gwh", "share_covered", "max_minutes",
-                                            "saving_nok")}
+    values = {
+        name: fig(name)
+        for name in ("feedstock_t", "energy_gwh", "share_covered", "max_minutes", "saving_nok")
+    }
     return template.format(new=new, kept=kept, sites=sites_n, matches=matches, names=shown, **values)
 
 
-def panel_from_results(results: Mapping[str, Any], *, lang: str = "nb",
-                       sites: Any = None) -> list[dict[str, Any]]:
+def panel_from_results(
+    results: Mapping[str, Any], *, lang: str = "nb", sites: Any = None
+) -> list[dict[str, Any]]:
     """The panel of workflow results (``{theme: WorkflowResult}``) in ``lang``.
 
     ``sites`` is the merged ``selected_sites`` layer (names of the new sites in the sentence);
@@ -140,9 +163,15 @@ def panel_from_results(results: Mapping[str, Any], *, lang: str = "nb",
             figures.append([nbl if nb else en, _fmt(value, unit, lang)])
         layer = sites if sites is not None else getattr(result, "layers", {}).get("selected_sites")
         key = _theme_key(theme, summary)
-        panel.append({"theme": str(theme), "title": title, "sentence": _sentence(key, summary, layer, lang),
-                      "figures": figures,
-                      "headline": [render(m, lang) for m in summary.get("balance_headline", []) or []]})
+        panel.append(
+            {
+                "theme": str(theme),
+                "title": title,
+                "sentence": _sentence(key, summary, layer, lang),
+                "figures": figures,
+                "headline": [render(m, lang) for m in summary.get("balance_headline", []) or []],
+            }
+        )
     return panel
 
 
@@ -166,12 +195,15 @@ def panel_from_table(table: Any) -> list[dict[str, Any]]:
 
     need = {"theme", "item", "label", "value"}
     if not need <= set(table.columns):
-        raise InputError(f"layer 'map_summary': needs columns {', '.join(sorted(need))}; "
-                         f"has {', '.join(map(str, table.columns))}")
+        raise InputError(
+            f"layer 'map_summary': needs columns {', '.join(sorted(need))}; "
+            f"has {', '.join(map(str, table.columns))}"
+        )
     panel: dict[str, dict[str, Any]] = {}
     for th, item, lab, val in zip(table["theme"], table["item"], table["label"], table["value"], strict=True):
-        entry = panel.setdefault(str(th), {"theme": str(th), "title": str(th), "sentence": "", "figures": [],
-                                           "headline": []})
+        entry = panel.setdefault(
+            str(th), {"theme": str(th), "title": str(th), "sentence": "", "figures": [], "headline": []}
+        )
         val = "" if val is None or val != val else str(val)
         if item == "title":
             entry["title"] = val
@@ -201,28 +233,41 @@ def panel_from_balance(balances: Mapping[str, Any], *, lang: str = "nb") -> list
         lines = []
         for _, row in lost.iterrows():
             stream = str(row["stream"])
-            what = label(lang, "kind", stream) if stream != "population" else (
-                "befolkningen" if lang == "nb" else "the population")
+            what = (
+                label(lang, "kind", stream)
+                if stream != "population"
+                else ("befolkningen" if lang == "nb" else "the population")
+            )
             cat = _CATEGORY[lang].get(str(row["category"]), str(row["category"]))
-            lines.append(f"{fmt_number(row['_s'], lang, percent=True)} {'av' if lang == 'nb' else 'of'} "
-                         f"{what}: {cat}")
+            lines.append(
+                f"{fmt_number(row['_s'], lang, percent=True)} {'av' if lang == 'nb' else 'of'} {what}: {cat}"
+            )
         if lines:
-            panel.append({"theme": str(theme), "title": str(theme), "sentence": "", "figures": [],
-                          "headline": lines})
+            panel.append(
+                {"theme": str(theme), "title": str(theme), "sentence": "", "figures": [], "headline": lines}
+            )
     return panel
 
 
 #: Headings of the per-kommune columns (en, nb); ``within_<m>_min`` / ``share_<m>_min`` by pattern.
 _COLUMNS = {
-    "supplied_t": ("Supplied (t/yr)", "Leverer (tonn/år)"), "collected_t": ("Collected (t/yr)", "Samlet inn (tonn/år)"),
-    "share_supply": ("Share collected", "Andel samlet inn"), "served_by": ("Served by", "Leverer til"),
-    "main_site": ("Main site", "Hovedanlegg"), "share_transport": ("Share of transport", "Andel av transporten"),
-    "benefit": ("Benefit", "Nytte"), "share_benefit": ("Share of benefit", "Andel av nytten"),
-    "sites_hosted": ("Sites in the kommune", "Anlegg i kommunen"), "received_t": ("Received (t/yr)", "Tar imot (tonn/år)"),
-    "net_import_t": ("Net import (t/yr)", "Netto import (tonn/år)"), "mean_minutes": ("Mean minutes", "Snitt minutter"),
+    "supplied_t": ("Supplied (t/yr)", "Leverer (tonn/år)"),
+    "collected_t": ("Collected (t/yr)", "Samlet inn (tonn/år)"),
+    "share_supply": ("Share collected", "Andel samlet inn"),
+    "served_by": ("Served by", "Leverer til"),
+    "main_site": ("Main site", "Hovedanlegg"),
+    "share_transport": ("Share of transport", "Andel av transporten"),
+    "benefit": ("Benefit", "Nytte"),
+    "share_benefit": ("Share of benefit", "Andel av nytten"),
+    "sites_hosted": ("Sites in the kommune", "Anlegg i kommunen"),
+    "received_t": ("Received (t/yr)", "Tar imot (tonn/år)"),
+    "net_import_t": ("Net import (t/yr)", "Netto import (tonn/år)"),
+    "mean_minutes": ("Mean minutes", "Snitt minutter"),
     "unreachable_population": ("Unreachable people", "Personer som ikke nås"),
-    "sites_in_kommune": ("Sites in the kommune", "Anlegg i kommunen"), "candidates": ("Candidate areas", "Kandidatområder"),
-    "best_score": ("Best score", "Beste poeng"), "parks_selected": ("Parks chosen", "Parker valgt"),
+    "sites_in_kommune": ("Sites in the kommune", "Anlegg i kommunen"),
+    "candidates": ("Candidate areas", "Kandidatområder"),
+    "best_score": ("Best score", "Beste poeng"),
+    "parks_selected": ("Parks chosen", "Parker valgt"),
 }
 
 
@@ -241,13 +286,16 @@ def kommune_column_label(column: str, lang: str) -> str:
     return column_label(lang, column)
 
 
-
 #: Per theme, the per-kommune columns a kommune popup shows (those present; ``share_<m>_min`` by pattern).
-_KOMMUNE_COLUMNS = {"biogas": ("supplied_t", "collected_t", "served_by", "share_transport"),
-                    "reuse": ("main_site", "share_*_min", "unreachable_population"),
-                    "parks": ("parks_selected", "best_score")}
-_THEME_LABEL = {"nb": {"biogas": "Biogass", "reuse": "Ombruk", "parks": "Næringspark"},
-                "en": {"biogas": "Biogas", "reuse": "Reuse", "parks": "Industrial park"}}
+_KOMMUNE_COLUMNS = {
+    "biogas": ("supplied_t", "collected_t", "served_by", "share_transport"),
+    "reuse": ("main_site", "share_*_min", "unreachable_population"),
+    "parks": ("parks_selected", "best_score"),
+}
+_THEME_LABEL = {
+    "nb": {"biogas": "Biogass", "reuse": "Ombruk", "parks": "Næringspark"},
+    "en": {"biogas": "Biogas", "reuse": "Reuse", "parks": "Industrial park"},
+}
 
 
 def kommune_figures(tables: Mapping[str, Any], *, lang: str = "nb") -> dict[str, list[list[str]]]:
@@ -263,12 +311,15 @@ def kommune_figures(tables: Mapping[str, Any], *, lang: str = "nb") -> dict[str,
     for theme, df in tables.items():
         if df is None or not len(df) or "kommunenummer" not in df.columns:
             continue
-        wanted = _KOMMUNE_COLUMNS.get(theme, tuple(c for c in df.columns if c not in ("kommunenummer",
-                                                                                        "kommunenavn"))[:4])
+        wanted = _KOMMUNE_COLUMNS.get(
+            theme, tuple(c for c in df.columns if c not in ("kommunenummer", "kommunenavn"))[:4]
+        )
         cols: list[str] = []
         for w in wanted:
-            cols += sorted((c for c in df.columns if re.fullmatch(w.replace("*", r"\d+"), c)),
-                           key=lambda c: int(re.sub(r"\D", "", c) or 0))
+            cols += sorted(
+                (c for c in df.columns if re.fullmatch(w.replace("*", r"\d+"), c)),
+                key=lambda c: int(re.sub(r"\D", "", c) or 0),
+            )
         prefix = _THEME_LABEL[lang].get(theme, theme)
         for rec in df.to_dict("records"):
             k = str(rec["kommunenummer"])

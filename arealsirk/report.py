@@ -39,17 +39,26 @@ _TEXT = {
         "figures": "Nøkkeltall",
         "kommuner": "Tall per kommune",
         "balance": "Hvor alle og alt havnet",
-        "balance_intro": "Hver rad er en del av det som kom inn (befolkning eller ressursmengde); delene av en "
-                         "strøm summerer seg til hele mengden.",
+        "balance_intro": "Hver rad er en del av det som kom inn (befolkning eller ressursmengde); "
+        "delene av en "
+        "strøm summerer seg til hele mengden.",
         "method": "Metode",
         "defaults": "Standardverdier som er brukt",
-        "defaults_intro": "Tallene under kommer fra arealsirk sin standardtabell (defaults.csv), med enhet og kilde. "
-                          "En verdi som ble endret i scenariofilen, står i scenarioet.",
+        "defaults_intro": "Tallene under kommer fra arealsirk sin standardtabell (defaults.csv), med "
+        "enhet og kilde. "
+        "En verdi som ble endret i scenariofilen, står i scenarioet.",
         "sources": "Datakilder",
-        "figure": "Nøkkeltall", "value": "Verdi", "stream": "Strøm", "category": "Kategori",
-        "quantity": "Mengde", "share": "Andel", "key": "Nøkkel", "unit": "Enhet", "source": "Kilde",
+        "figure": "Nøkkeltall",
+        "value": "Verdi",
+        "stream": "Strøm",
+        "category": "Kategori",
+        "quantity": "Mengde",
+        "share": "Andel",
+        "key": "Nøkkel",
+        "unit": "Enhet",
+        "source": "Kilde",
         "no_panel": "Resultatfilen har ingen sammendragstabell (map_summary); kjør arealsirk på nytt for "
-                    "setningene og nøkkeltallene.",
+        "setningene og nøkkeltallene.",
     },
     "en": {
         "title": "Proposed sites for circular facilities",
@@ -60,60 +69,92 @@ _TEXT = {
         "figures": "Key figures",
         "kommuner": "Figures per municipality",
         "balance": "Where everyone and everything went",
-        "balance_intro": "Each row is a part of what came in (population or a resource quantity); the parts of a "
-                         "stream add up to the whole.",
+        "balance_intro": "Each row is a part of what came in (population or a resource quantity); "
+        "the parts of a "
+        "stream add up to the whole.",
         "method": "Method",
         "defaults": "Defaults used",
-        "defaults_intro": "The numbers below come from arealsirk's defaults table (defaults.csv), with unit and "
-                          "source. A value changed in the scenario file is stated in the scenario.",
+        "defaults_intro": "The numbers below come from arealsirk's defaults table (defaults.csv), "
+        "with unit and "
+        "source. A value changed in the scenario file is stated in the scenario.",
         "sources": "Data sources",
-        "figure": "Key figure", "value": "Value", "stream": "Stream", "category": "Category",
-        "quantity": "Quantity", "share": "Share", "key": "Key", "unit": "Unit", "source": "Source",
+        "figure": "Key figure",
+        "value": "Value",
+        "stream": "Stream",
+        "category": "Category",
+        "quantity": "Quantity",
+        "share": "Share",
+        "key": "Key",
+        "unit": "Unit",
+        "source": "Source",
         "no_panel": "The results file has no summary table (map_summary); run arealsirk again for the "
-                    "sentences and key figures.",
+        "sentences and key figures.",
     },
 }
 _METHOD = {
     "nb": {
         "biogas": "Biogass: kandidatområdene og de eksisterende anleggene er mulige lokaliteter. Hver kilde "
-                  "kobles til et anlegg langs vegnettet innenfor transportgrensen for sin type; modellen "
-                  "(kapasitetsbegrenset lokaliseringsmodell løst med HiGHS) velger lokalitetene som gir minst "
-                  "transportarbeid for det råstoffet som samles inn.",
-        "reuse": "Ombrukssentre: befolkningen i SSB-rutenett kobles til nærmeste senter langs vegnettet; modellen "
-                 "velger sentre slik at flest mulig når et senter innenfor kjøretidsgrensen (maksimal dekning), "
-                 "og de eksisterende stasjonene beholdes.",
-        "parks": "Sirkulære næringsparker: næringsområdene rangeres etter vektede kriterier (symbiosepotensial, "
-                 "ressursstrømmer, jernbane, hovedveg, areal), og symbiosekoblinger mellom bedrifter velges der "
-                 "de lønner seg innenfor avstandsgrensene. Robustheten i rangeringen er testet med varierte vekter.",
+        "kobles til et anlegg langs vegnettet innenfor transportgrensen for sin type; modellen "
+        "(kapasitetsbegrenset lokaliseringsmodell løst med HiGHS) velger lokalitetene som gir minst "
+        "transportarbeid for det råstoffet som samles inn.",
+        "reuse": "Ombrukssentre: befolkningen i SSB-rutenett kobles til nærmeste senter langs "
+        "vegnettet; modellen "
+        "velger sentre slik at flest mulig når et senter innenfor kjøretidsgrensen (maksimal dekning), "
+        "og de eksisterende stasjonene beholdes.",
+        "parks": "Sirkulære næringsparker: næringsområdene rangeres etter vektede kriterier "
+        "(symbiosepotensial, "
+        "ressursstrømmer, jernbane, hovedveg, areal), og symbiosekoblinger mellom bedrifter velges der "
+        "de lønner seg innenfor avstandsgrensene. Robustheten i rangeringen er testet med varierte vekter.",
     },
     "en": {
         "biogas": "Biogas: the candidate areas and the existing plants are possible sites. Each source is "
-                  "linked to a plant along the road network within the haul limit of its kind; the model "
-                  "(capacitated location model solved with HiGHS) picks the sites with the least transport work "
-                  "for the feedstock collected.",
-        "reuse": "Reuse centres: the population in the SSB grid is linked to the nearest centre along the road "
-                 "network; the model picks centres so that as many people as possible reach one within the "
-                 "travel-time limit (maximal coverage), keeping the existing stations.",
+        "linked to a plant along the road network within the haul limit of its kind; the model "
+        "(capacitated location model solved with HiGHS) picks the sites with the least transport work "
+        "for the feedstock collected.",
+        "reuse": "Reuse centres: the population in the SSB grid is linked to the nearest centre "
+        "along the road "
+        "network; the model picks centres so that as many people as possible reach one within the "
+        "travel-time limit (maximal coverage), keeping the existing stations.",
         "parks": "Circular industrial parks: the business zones are ranked by weighted criteria (symbiosis "
-                 "potential, resource flows, rail, main road, land), and symbiosis matches between companies "
-                 "are chosen where they pay within the distance limits. The ranking's robustness is tested with "
-                 "varied weights.",
+        "potential, resource flows, rail, main road, land), and symbiosis matches between companies "
+        "are chosen where they pay within the distance limits. The ranking's robustness is tested with "
+        "varied weights.",
     },
 }
-_PREFIXES = {"biogas": ("biogas.", "resources.", "transport."), "reuse": ("reuse.",),
-             "parks": ("parks.", "symbiosis.")}
+_PREFIXES = {
+    "biogas": ("biogas.", "resources.", "transport."),
+    "reuse": ("reuse.",),
+    "parks": ("parks.", "symbiosis."),
+}
 _CATEGORY = {
-    "nb": {"served_within_limit": "nås innenfor grensen", "served_beyond_limit": "nås bare utenfor grensen",
-           "collected": "samlet inn", "beyond_max_km": "lenger unna enn transportgrensen",
-           "capacity_full": "anleggene er fulle", "no_yield": "type temaet ikke bruker",
-           "unreachable_no_site_on_part": "ingen lokalitet på vegnettsdelen",
-           "unreachable_far_from_road": "langt fra veg", "unreachable_across_water": "over vann",
-           "outside_region": "utenfor regionen", "matched": "koblet", "unmatched": "finner ingen partner"},
-    "en": {"served_within_limit": "reached within the limit", "served_beyond_limit": "reached only beyond the limit",
-           "collected": "collected", "beyond_max_km": "beyond the haul limit", "capacity_full": "the plants are full",
-           "no_yield": "a kind this theme does not use", "unreachable_no_site_on_part": "no site on its road part",
-           "unreachable_far_from_road": "far from a road", "unreachable_across_water": "across water",
-           "outside_region": "outside the region", "matched": "matched", "unmatched": "finds no partner"},
+    "nb": {
+        "served_within_limit": "nås innenfor grensen",
+        "served_beyond_limit": "nås bare utenfor grensen",
+        "collected": "samlet inn",
+        "beyond_max_km": "lenger unna enn transportgrensen",
+        "capacity_full": "anleggene er fulle",
+        "no_yield": "type temaet ikke bruker",
+        "unreachable_no_site_on_part": "ingen lokalitet på vegnettsdelen",
+        "unreachable_far_from_road": "langt fra veg",
+        "unreachable_across_water": "over vann",
+        "outside_region": "utenfor regionen",
+        "matched": "koblet",
+        "unmatched": "finner ingen partner",
+    },
+    "en": {
+        "served_within_limit": "reached within the limit",
+        "served_beyond_limit": "reached only beyond the limit",
+        "collected": "collected",
+        "beyond_max_km": "beyond the haul limit",
+        "capacity_full": "the plants are full",
+        "no_yield": "a kind this theme does not use",
+        "unreachable_no_site_on_part": "no site on its road part",
+        "unreachable_far_from_road": "far from a road",
+        "unreachable_across_water": "across water",
+        "outside_region": "outside the region",
+        "matched": "matched",
+        "unmatched": "finds no partner",
+    },
 }
 
 
@@ -124,7 +165,9 @@ def _clean(value: Any) -> str:
     return _XML_ILLEGAL.sub("", plain(value))
 
 
-def _table(doc: Any, header: Sequence[str], rows: Sequence[Sequence[Any]], *, numeric: Sequence[bool] = ()) -> Any:
+def _table(
+    doc: Any, header: Sequence[str], rows: Sequence[Sequence[Any]], *, numeric: Sequence[bool] = ()
+) -> Any:
     """A Word table with a bold header row; numbers right-aligned."""
     from docx.enum.text import WD_ALIGN_PARAGRAPH
 
@@ -177,7 +220,9 @@ def _cell(value: Any, column: str, lang: str) -> tuple[str, bool]:
 
 def _by_kommune(doc: Any, table: Any, lang: str, names: Mapping[str, str]) -> None:
     if "kommunenavn" not in table.columns and "kommunenummer" in table.columns and names:
-        table = table.assign(kommunenavn=table["kommunenummer"].map(lambda k: names.get(_clean(k), _clean(k))))
+        table = table.assign(
+            kommunenavn=table["kommunenummer"].map(lambda k: names.get(_clean(k), _clean(k)))
+        )
         table = table[["kommunenavn", *[c for c in table.columns if c != "kommunenavn"]]]
     cols = [c for c in table.columns if c != "kommunenummer" or "kommunenavn" not in table.columns]
     cols = cols[:8]  # a portrait page holds about eight columns
@@ -198,36 +243,62 @@ def _balance(doc: Any, table: Any, lang: str) -> None:
     rows = []
     for rec in table.to_dict("records"):
         stream = _clean(rec.get("stream"))
-        what = label(lang, "kind", stream.split(":")[0]) + (":" + stream.split(":", 1)[1] if ":" in stream else "")
+        what = label(lang, "kind", stream.split(":")[0]) + (
+            ":" + stream.split(":", 1)[1] if ":" in stream else ""
+        )
         if stream == "population":
             what = "befolkning" if lang == "nb" else "population"
         cat = _CATEGORY[lang].get(_clean(rec.get("category")), _clean(rec.get("category")))
         unit = label(lang, "unit", _clean(rec.get("unit")))
-        rows.append([what, cat, f"{fmt_number(rec.get('quantity'), lang)} {unit}".strip(),
-                     fmt_number(rec.get("share"), lang, percent=True)])
-    _table(doc, [txt["stream"], txt["category"], txt["quantity"], txt["share"]], rows,
-           numeric=[False, False, True, True])
+        rows.append(
+            [
+                what,
+                cat,
+                f"{fmt_number(rec.get('quantity'), lang)} {unit}".strip(),
+                fmt_number(rec.get("share"), lang, percent=True),
+            ]
+        )
+    _table(
+        doc,
+        [txt["stream"], txt["category"], txt["quantity"], txt["share"]],
+        rows,
+        numeric=[False, False, True, True],
+    )
 
 
 def _defaults(doc: Any, themes: Sequence[str], lang: str) -> None:
     from . import defaults
 
-    prefixes = ("network.",) + tuple(p for th in themes for p in _PREFIXES.get(th, ()))
-    rows = [[r.key, fmt_number(r.value, lang), r.unit, r.source] for r in defaults.table()
-            if r.key.startswith(prefixes)]
+    prefixes = ("network.", *(p for th in themes for p in _PREFIXES.get(th, ())))
+    rows = [
+        [r.key, fmt_number(r.value, lang), r.unit, r.source]
+        for r in defaults.table()
+        if r.key.startswith(prefixes)
+    ]
     txt = _TEXT[lang]
     doc.add_paragraph(txt["defaults_intro"])
-    _table(doc, [txt["key"], txt["value"], txt["unit"], txt["source"]], rows, numeric=[False, True, False, False])
+    _table(
+        doc, [txt["key"], txt["value"], txt["unit"], txt["source"]], rows, numeric=[False, True, False, False]
+    )
 
 
-def _static_image(layers: Mapping[str, Any], folder: Path, *, lang: str, title: str, synthetic: bool) -> Path | None:
+def _static_image(
+    layers: Mapping[str, Any], folder: Path, *, lang: str, title: str, synthetic: bool
+) -> Path | None:
     from .webmap import static_map
 
     if not layers:
         return None
     try:
-        return static_map(layers, folder / "map.png", lang=lang, title=title, synthetic=synthetic, dpi=110,
-                          figsize=(7.5, 7.5))
+        return static_map(
+            layers,
+            folder / "map.png",
+            lang=lang,
+            title=title,
+            synthetic=synthetic,
+            dpi=110,
+            figsize=(7.5, 7.5),
+        )
     except ImportError:
         raise
     except Exception as exc:  # a map that cannot be drawn must not cost the whole report: said in the log
@@ -235,8 +306,13 @@ def _static_image(layers: Mapping[str, Any], folder: Path, *, lang: str, title: 
         return None
 
 
-def write_report(results_gpkg: str | os.PathLike[str], out: str | os.PathLike[str], *, lang: str = "nb",
-                 title: str | None = None) -> Path:
+def write_report(
+    results_gpkg: str | os.PathLike[str],
+    out: str | os.PathLike[str],
+    *,
+    lang: str = "nb",
+    title: str | None = None,
+) -> Path:
     """Write the case-document report of a ``results.gpkg`` as a Word file (``.docx``).
 
     Parameters
@@ -276,12 +352,16 @@ def write_report(results_gpkg: str | os.PathLike[str], out: str | os.PathLike[st
     layers, tables, info = _read(results_gpkg)
     synthetic = _truthy(info.get("synthetic"))
     txt = _TEXT[lang]
-    name = _clean_title(_clean(title or info.get("title") or info.get("name") or results_gpkg.stem), synthetic)
+    name = _clean_title(
+        _clean(title or info.get("title") or info.get("name") or results_gpkg.stem), synthetic
+    )
     doc = docx.Document()
     doc.core_properties.title = name
     doc.add_heading(_clean(txt["title"]), level=0)
     doc.add_paragraph(name).runs[0].bold = True
-    doc.add_paragraph(txt["made"].format(date=_dt.date.today().isoformat(), version=info.get("arealsirk_version", "")))
+    doc.add_paragraph(
+        txt["made"].format(date=_dt.date.today().isoformat(), version=info.get("arealsirk_version", ""))
+    )
     if synthetic:
         doc.add_paragraph(txt["synthetic"]).runs[0].bold = True
     panel = panel_from_table(tables["map_summary"]) if "map_summary" in tables else []
@@ -330,7 +410,11 @@ def write_report(results_gpkg: str | os.PathLike[str], out: str | os.PathLike[st
     _defaults(doc, themes, lang)
     doc.add_heading(txt["sources"], level=1)
     attribution = info.get("attribution")
-    lines = [attribution] if attribution else [t(lang, "attr.kartverket"), t(lang, "attr.ssb"), t(lang, "attr.osm")]
+    lines = (
+        [attribution]
+        if attribution
+        else [t(lang, "attr.kartverket"), t(lang, "attr.ssb"), t(lang, "attr.osm")]
+    )
     if synthetic:
         lines.append(t(lang, "attr.synthetic"))
     for line in lines:

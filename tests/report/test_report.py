@@ -72,7 +72,9 @@ def test_report_per_kommune_table(demo, tmp_path):
     for r, supplied, collected in zip(rows, table["supplied_t"], table["collected_t"], strict=True):
         assert r[1] == _grouped(supplied) and r[2] == _grouped(collected)
     # the balance table: the parts of each stream add up to 100 %
-    bal = [t for t in doc.tables if [c.text for c in t.rows[0].cells] == ["Strøm", "Kategori", "Mengde", "Andel"]]
+    bal = [
+        t for t in doc.tables if [c.text for c in t.rows[0].cells] == ["Strøm", "Kategori", "Mengde", "Andel"]
+    ]
     assert len(bal) == 3
     shares: dict[str, float] = {}
     for r in bal[0].rows[1:]:
@@ -84,9 +86,18 @@ def test_report_per_kommune_table(demo, tmp_path):
 def test_report_in_english_and_defaults_with_sources(demo, tmp_path):
     doc = _report(demo, tmp_path, "--lang", "en")
     heads = [p.text for p in doc.paragraphs if p.style.name.startswith("Heading")]
-    assert {"The proposal", "Key figures", "Figures per municipality", "Where everyone and everything went",
-            "Method", "Defaults used", "Data sources"} <= set(heads)
-    defaults = [t for t in doc.tables if [c.text for c in t.rows[0].cells] == ["Key", "Value", "Unit", "Source"]]
+    assert {
+        "The proposal",
+        "Key figures",
+        "Figures per municipality",
+        "Where everyone and everything went",
+        "Method",
+        "Defaults used",
+        "Data sources",
+    } <= set(heads)
+    defaults = [
+        t for t in doc.tables if [c.text for c in t.rows[0].cells] == ["Key", "Value", "Unit", "Source"]
+    ]
     keys = [r.cells[0].text for r in defaults[0].rows[1:]]
     assert "reuse.max_minutes" in keys and any(k.startswith("biogas.") for k in keys)
     assert all(r.cells[3].text.strip() for r in defaults[0].rows[1:])  # every default names its source

@@ -14,8 +14,14 @@ from .browser_util import ARTIFACTS, DESKTOP, PHONE, Page, chromium, missing_bro
 
 VIEWPORTS = {"desktop": DESKTOP, "phone": PHONE}
 #: Every overlay a popup could hide behind.
-CONTROLS = (".as-title", ".leaflet-control-layers", ".as-legend", ".leaflet-control-zoom",
-            ".leaflet-control-attribution", ".leaflet-control-scale")
+CONTROLS = (
+    ".as-title",
+    ".leaflet-control-layers",
+    ".as-legend",
+    ".leaflet-control-zoom",
+    ".leaflet-control-attribution",
+    ".leaflet-control-scale",
+)
 
 
 @pytest.fixture(scope="module")
@@ -25,8 +31,13 @@ def demo(tmp_path_factory):
     import pyogrio
 
     sites = pyogrio.read_dataframe(res.results, layer="selected_sites")
-    return {"out": out, "map": res.map_html, "summary": res.summary.read_text(encoding="utf-8"),
-            "sites": sites, "gpkg": res.results}
+    return {
+        "out": out,
+        "map": res.map_html,
+        "summary": res.summary.read_text(encoding="utf-8"),
+        "sites": sites,
+        "gpkg": res.results,
+    }
 
 
 @pytest.fixture(scope="module", params=list(VIEWPORTS))
@@ -50,7 +61,9 @@ def _overlaps(page: Page) -> list[str]:
             const pop = document.querySelector('.leaflet-popup');
             if (!pop) { return ['no popup']; }
             const p = pop.getBoundingClientRect(), out = [];
-            if (p.left < 0 || p.top < 0 || p.right > innerWidth || p.bottom > innerHeight) { out.push('viewport'); }
+            if (p.left < 0 || p.top < 0 || p.right > innerWidth || p.bottom > innerHeight) {
+                out.push('viewport');
+            }
             for (const sel of sels) {
                 for (const e of document.querySelectorAll(sel)) {
                     const r = e.getBoundingClientRect();
@@ -62,7 +75,9 @@ def _overlaps(page: Page) -> list[str]:
                 }
             }
             return out;
-        }""", list(CONTROLS))
+        }""",
+        list(CONTROLS),
+    )
 
 
 @pytest.mark.browser
@@ -74,8 +89,11 @@ def test_panel_states_the_figures_of_summary_md(page, demo):
                                                                            tr.children[1].textContent]),
         headline: [...s.querySelectorAll('.as-panel-balance li')].map(li => li.textContent)}))""")
     md = demo["summary"]
-    assert [p["title"] for p in panel] == ["Biogassanlegg", "Ombrukssentre (flest mulig innenfor kjøretidsgrensen)",
-                                           "Sirkulære næringsparker"]
+    assert [p["title"] for p in panel] == [
+        "Biogassanlegg",
+        "Ombrukssentre (flest mulig innenfor kjøretidsgrensen)",
+        "Sirkulære næringsparker",
+    ]
     n = 0
     for theme in panel:
         assert theme["sentence"].startswith("Forslag:"), theme
@@ -95,7 +113,9 @@ def test_panel_states_the_figures_of_summary_md(page, demo):
 @pytest.mark.browser
 def test_every_site_opens_its_popup_clear_of_the_controls(page, demo):
     sites = demo["sites"]
-    n = page.page.evaluate("arealsirkMap.layers.find(e => e.key === 'selected_sites').layer.getLayers().length")
+    n = page.page.evaluate(
+        "arealsirkMap.layers.find(e => e.key === 'selected_sites').layer.getLayers().length"
+    )
     # one symbol per place
     places = {(round(g.x, 5), round(g.y, 5)) for g in sites.to_crs(4326).geometry.representative_point()}
     assert n == len(places)
@@ -107,8 +127,11 @@ def test_every_site_opens_its_popup_clear_of_the_controls(page, demo):
         assert names, text
         rows = sites[sites["name"].isin(names)]
         for _, row in rows.iterrows():
-            kind = {"biogas_plant": "Biogassanlegg", "reuse_centre": "Ombrukssenter",
-                    "industrial_park": "Sirkulær industripark"}[row["facility_type"]]
+            kind = {
+                "biogas_plant": "Biogassanlegg",
+                "reuse_centre": "Ombrukssenter",
+                "industrial_park": "Sirkulær industripark",
+            }[row["facility_type"]]
             status = "eksisterende, beholdes" if row["existing"] else "nytt, foreslått"
             assert f"{kind} – {status}" in text, (kind, status, text)
             seen_types.add((row["facility_type"], bool(row["existing"])))
@@ -116,12 +139,20 @@ def test_every_site_opens_its_popup_clear_of_the_controls(page, demo):
         assert _overlaps(page) == [], (page.name, i, text[:80])
         if i == 0:
             page.page.screenshot(path=str(ARTIFACTS / f"proposal_{page.name}_popup.png"))
-    assert {("biogas_plant", False), ("biogas_plant", True), ("reuse_centre", False), ("reuse_centre", True),
-            ("industrial_park", False)} <= seen_types
+    assert {
+        ("biogas_plant", False),
+        ("biogas_plant", True),
+        ("reuse_centre", False),
+        ("reuse_centre", True),
+        ("industrial_park", False),
+    } <= seen_types
     # parks explain themselves with their rank, symbiosis value and criteria
     park = sites[sites["facility_type"] == "industrial_park"].iloc[0]
-    idx = page.page.evaluate("""(name) => arealsirkMap.layers.find(e => e.key === 'selected_sites').layer
-        .getLayers().findIndex(m => m._asRow[4].includes(name))""", park["name"])
+    idx = page.page.evaluate(
+        """(name) => arealsirkMap.layers.find(e => e.key === 'selected_sites').layer
+        .getLayers().findIndex(m => m._asRow[4].includes(name))""",
+        park["name"],
+    )
     text = page.click_feature("selected_sites", idx, zoom=12)
     assert "Rangert som nr. " in text and "Rommer symbiosekoblinger verdt" in text
     assert page.errors == [] and page.dialogs == [] and page.blocked == []
@@ -139,7 +170,9 @@ def test_legend_lists_every_visible_layer(page):
     page.page.evaluate("""() => { const e = arealsirkMap.layers.find(e => e.key === 'catchments');
                                   arealsirkMap.maps[0].removeLayer(e.layer); }""")
     page.page.wait_for_timeout(50)
-    hidden = page.page.evaluate("document.querySelector('.as-legend-section[data-key=catchments]').style.display")
+    hidden = page.page.evaluate(
+        "document.querySelector('.as-legend-section[data-key=catchments]').style.display"
+    )
     page.page.evaluate("""() => { const e = arealsirkMap.layers.find(e => e.key === 'catchments');
                                   arealsirkMap.maps[0].addLayer(e.layer); }""")
     assert hidden == "none"
@@ -147,7 +180,9 @@ def test_legend_lists_every_visible_layer(page):
 
 @pytest.mark.browser
 def test_title_folds_on_a_phone_and_the_panel_is_open_on_a_laptop(page):
-    page.page.evaluate("() => { arealsirkMap.maps[0].closePopup(); }")  # closing a popup unfolds what it folded
+    page.page.evaluate(
+        "() => { arealsirkMap.maps[0].closePopup(); }"
+    )  # closing a popup unfolds what it folded
     page.page.wait_for_timeout(100)
     if page.name == "desktop":
         assert page.page.locator(".as-panel").is_visible()

@@ -25,7 +25,7 @@ def demo(tmp_path_factory):
 
 @pytest.mark.browser
 def test_co_located_facilities_share_one_symbol_and_popup(demo, tmp_path):
-    """A new biogas plant in the zone of an industrial park (as the demo had): one symbol, both 'why here?'."""
+    """A new biogas plant in a park's zone (as the demo once had): one symbol, both 'why here?'."""
     reason = missing_browser()
     if reason:
         pytest.skip(reason)
@@ -40,7 +40,8 @@ def test_co_located_facilities_share_one_symbol_and_popup(demo, tmp_path):
     path = webmap.write_map(layers, tmp_path / "co.html", title="Samlokalisert", lang="nb")
     with chromium(tmp_path / "profile", viewport=PHONE) as ctx:
         pg = Page(ctx, path)
-        rows = pg.page.evaluate("""() => arealsirkMap.layers.find(e => e.key === 'selected_sites').layer.getLayers()
+        rows = pg.page.evaluate("""() => arealsirkMap.layers.find(e => e.key === 'selected_sites').layer
+            .getLayers()
             .map(m => m._asRow[5].length)""")
         assert sorted(rows)[-1] == 2 and len(rows) == len(sites) - 1
         idx = rows.index(2)
@@ -62,7 +63,9 @@ def test_without_javascript_the_key_figures_show(demo, tmp_path):
         pytest.skip(reason)
     with chromium(tmp_path / "profile", viewport=DESKTOP, java_script_enabled=False) as ctx:
         p = ctx.new_page()
-        p.route("**/*", lambda r: r.continue_() if r.request.url.startswith(("file:", "data:")) else r.abort())
+        p.route(
+            "**/*", lambda r: r.continue_() if r.request.url.startswith(("file:", "data:")) else r.abort()
+        )
         p.goto(Path(demo["map"]).resolve().as_uri())
         text = p.locator("body").inner_text()
         assert "Kartet trenger JavaScript" in text
