@@ -390,8 +390,13 @@ def write_report(
             doc.add_heading(_theme_title(th, panel), level=2)
             _by_kommune(doc, tables[f"{th}_by_kommune"], lang, names)
     balances = [(th, tables[f"{th}_balance"]) for th in themes if f"{th}_balance" in tables]
-    if "balance" in tables:
-        balances.append(("", tables["balance"]))
+    merged = tables.get("balance")
+    if merged is not None and len(merged):  # one table of every theme (theme column) or of one run
+        if "theme" in merged.columns:
+            balances += [(str(th), part) for th, part in merged.groupby(merged["theme"].astype(str), sort=False)
+                         if f"{th}_balance" not in tables]
+        else:
+            balances.append(("", merged))
     if balances:
         doc.add_heading(txt["balance"], level=1)
         doc.add_paragraph(txt["balance_intro"])
