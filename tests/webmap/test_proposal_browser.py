@@ -169,7 +169,7 @@ def test_legend_lists_every_visible_layer(page):
     # switching a layer off hides its legend section
     page.page.evaluate("""() => { const e = arealsirkMap.layers.find(e => e.key === 'catchments');
                                   arealsirkMap.maps[0].removeLayer(e.layer); }""")
-    page.page.wait_for_timeout(50)
+    page.page.wait_for_timeout(150)
     hidden = page.page.evaluate(
         "document.querySelector('.as-legend-section[data-key=catchments]').style.display"
     )
