@@ -40,7 +40,7 @@ _SENTENCES: dict[str, dict[str, str]] = {
         "eksisterende. {share_covered} av innbyggerne når et senter innen {max_minutes}.",
         "parks": "Forslag: {sites} {sites_pl:område:områder} for sirkulær næringspark{names} med {matches} "
         "{matches_pl:symbiosekobling:symbiosekoblinger} verdt {saving_nok}.",
-        "other": "Forslag: {sites} {sites_pl:lokalitet:lokaliteter}{names}.",
+        "other": "Forslag: {sites} {sites_pl:lokalitet:lokaliteter} for {facility}{names}.",
     },
     "en": {
         "biogas": "Proposal: {new} new biogas {new_pl:plant:plants}{names} and {kept} existing kept. "
@@ -51,7 +51,7 @@ _SENTENCES: dict[str, dict[str, str]] = {
         "parks": "Proposal: {sites} {sites_pl:area:areas} for a circular industrial park{names} with "
         "{matches} "
         "symbiosis {matches_pl:match:matches} worth {saving_nok}.",
-        "other": "Proposal: {sites} {sites_pl:site:sites}{names}.",
+        "other": "Proposal: {sites} {sites_pl:site:sites} for {facility}{names}.",
     },
 }
 _THEME_OF = {"biogas": "biogas", "reuse_centres": "reuse", "industrial_parks": "parks"}
@@ -115,7 +115,9 @@ def _names(sites: Any, facility: str | None, *, existing: bool) -> list[str]:
 _FACILITY = {"biogas": "biogas_plant", "reuse": "reuse_centre", "parks": "industrial_park"}
 
 
-def _sentence(key: str, summary: Mapping[str, Any], sites: Any, lang: str) -> str:
+def _sentence(
+    key: str, summary: Mapping[str, Any], sites: Any, lang: str, facility: str | None = None
+) -> str:
     from .workflows._result import SUMMARY_LABELS, _fmt
 
     def fig(name: str) -> str:
@@ -128,14 +130,28 @@ def _sentence(key: str, summary: Mapping[str, Any], sites: Any, lang: str) -> st
     new = int(summary.get("sites_new", sites_n) or 0)
     kept = int(summary.get("sites_existing", 0) or 0)
     matches = int(summary.get("matches", 0) or 0)
-    names = _names(sites, _FACILITY.get(key), existing=False)
+    names = _names(sites, facility or _FACILITY.get(key), existing=False)
     shown = f" ({', '.join(names)})" if names else ""
     template = _plural(_SENTENCES[lang][key], {"new": new, "sites": sites_n, "matches": matches})
     values = {
         name: fig(name)
         for name in ("feedstock_t", "energy_gwh", "share_covered", "max_minutes", "saving_nok")
     }
-    return template.format(new=new, kept=kept, sites=sites_n, matches=matches, names=shown, **values)
+    from ._webmap_i18n import label
+
+    what = label(lang, "facility", facility).lower() if facility else ""
+    return template.format(new=new, kept=kept, sites=sites_n, matches=matches, names=shown, facility=what,
+                           **values)
+
+
+def _facility_of(theme: str) -> str | None:
+    """The facility type of a theme in the registry (None for a theme it does not know)."""
+    try:
+        from .themes import THEMES
+    except ImportError:  # pragma: no cover - the registry is part of the package
+        return None
+    spec = THEMES.get(theme)
+    return getattr(spec, "facility_type", None) if spec is not None else None
 
 
 def panel_from_results(
@@ -163,11 +179,12 @@ def panel_from_results(
             figures.append([nbl if nb else en, _fmt(value, unit, lang)])
         layer = sites if sites is not None else getattr(result, "layers", {}).get("selected_sites")
         key = _theme_key(theme, summary)
+        facility = _facility_of(str(theme))
         panel.append(
             {
                 "theme": str(theme),
                 "title": title,
-                "sentence": _sentence(key, summary, layer, lang),
+                "sentence": _sentence(key, summary, layer, lang, facility),
                 "figures": figures,
                 "headline": [render(m, lang) for m in summary.get("balance_headline", []) or []],
             }

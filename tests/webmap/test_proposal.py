@@ -181,3 +181,20 @@ def test_site_legend_tells_new_from_kept(tmp_path, lang):
         ("nytt, foreslått", "eksisterende, beholdes") if lang == "nb" else ("new, proposed", "existing, kept")
     )
     assert all(any(w in it["label"] for it in sec["items"]) for w in words)
+
+
+def test_sentence_of_a_theme_without_its_own_template_names_only_its_sites():
+    import geopandas as gpd
+    from shapely.geometry import Point
+
+    from arealsirk._webmap_summary import panel_from_results
+    from arealsirk.workflows._result import WorkflowResult
+
+    sites = gpd.GeoDataFrame(
+        {"name": ["Flis A", "Biogass B", "Flis C"], "facility_type": ["bioenergy_plant", "biogas_plant",
+                                                                     "bioenergy_plant"],
+         "existing": [False, False, True]},
+        geometry=[Point(0, 0), Point(1, 1), Point(2, 2)])
+    res = WorkflowResult(summary={"workflow": "bioenergy", "sites": 2, "sites_new": 1})
+    panel = panel_from_results({"bioenergy": res}, lang="nb", sites=sites)
+    assert panel[0]["sentence"] == "Forslag: 2 lokaliteter for bioenergianlegg (Flis A)."
