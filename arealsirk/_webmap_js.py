@@ -44,15 +44,59 @@ RUNTIME_JS = r"""
     d.appendChild(t);
     return d;
   };
+  // Before a popup opens: fold the summary panel, the legend and the layer list (they come back
+  // when it closes), then keep the popup clear of whatever controls remain at the top and bottom.
+  A.openPopup = function (map, latlng, content) {
+    map.closePopup();
+    A.fold(map, true);
+    var c = map.getContainer(), r = c.getBoundingClientRect(), top = 10, bottom = 10;
+    var tops = c.querySelectorAll('.as-title, .leaflet-top .leaflet-control');
+    for (var i = 0; i < tops.length; i++) {
+      var b = tops[i].getBoundingClientRect();
+      if (b.height) { top = Math.max(top, b.bottom - r.top + 8); }
+    }
+    var bots = c.querySelectorAll('.leaflet-bottom .leaflet-control');
+    for (var j = 0; j < bots.length; j++) {
+      var q = bots[j].getBoundingClientRect();
+      if (q.height) { bottom = Math.max(bottom, r.bottom - q.top + 8); }
+    }
+    var size = map.getSize();
+    var p = L.popup({maxWidth: Math.min(340, size.x - 40), minWidth: Math.min(200, size.x - 60),
+                     maxHeight: Math.max(120, size.y - top - bottom - 40), autoPanPaddingTopLeft: L.point(10, top),
+                     autoPanPaddingBottomRight: L.point(10, bottom), keepInView: true})
+      .setLatLng(latlng).setContent(content);
+    p.openOn(map);
+    return p;
+  };
+  A.fold = function (map, folding) {
+    var st = map._asFold = map._asFold || {};
+    var c = map.getContainer();
+    if (folding) {
+      if (!st.folded) {
+        st.folded = true;
+        st.panel = !!(map._asPanel && map._asPanel.isOpen());
+        st.legend = !!(map._asLegend && map._asLegend.isOpen());
+        var lc = c.querySelector('.leaflet-control-layers-expanded');
+        st.layers = !!lc;
+      }
+      if (map._asPanel) { map._asPanel.setOpen(false); }
+      if (map._asLegend) { map._asLegend.setOpen(false); }
+      var ex = c.querySelector('.leaflet-control-layers-expanded');
+      if (ex) { L.DomUtil.removeClass(ex, 'leaflet-control-layers-expanded'); }
+    } else if (st.folded) {
+      st.folded = false;
+      if (map._asPanel && st.panel) { map._asPanel.setOpen(true); }
+      if (map._asLegend && st.legend) { map._asLegend.setOpen(true); }
+      var lc2 = c.querySelector('.leaflet-control-layers');
+      if (lc2 && st.layers) { L.DomUtil.addClass(lc2, 'leaflet-control-layers-expanded'); }
+    }
+  };
   function bindRows(group, d, map, rowOf) {
     group.on('click', function (e) {
       var row = rowOf(e.layer);
       if (!row) { return; }
       var why = d.whyIndex !== undefined ? row[d.whyIndex] : null;
-      L.popup({maxWidth: 340, maxHeight: Math.max(200, map.getSize().y - 160),
-               autoPanPaddingTopLeft: L.point(20, 110), autoPanPaddingBottomRight: L.point(20, 20)})
-        .setLatLng(e.latlng)
-        .setContent(A.popup(row[d.titleIndex], d.cols, row, d.valueOffset, why, d.whyHeading)).openOn(map);
+      A.openPopup(map, e.latlng, A.popup(row[d.titleIndex], d.cols, row, d.valueOffset, why, d.whyHeading));
     });
     if (d.tooltip) {
       group.on('mouseover', function (e) {
@@ -99,6 +143,83 @@ RUNTIME_JS = r"""
     bindRows(group, d, map, function (layer) { return layer && layer.feature && d.rows[layer.feature.properties.i]; });
     return register(d, group, map);
   };
+  // Sites: rows [lat, lon, symbol ('new'|'kept'|'existing'), colours[], title, sections]
+  // with sections [[heading, why, [[label, value], ...]], ...]; one symbol per place.
+  var NS = 'http://www.w3.org/2000/svg';
+  function svgEl(tag, attrs) {
+    var e = document.createElementNS(NS, tag);
+    for (var k in attrs) { if (Object.prototype.hasOwnProperty.call(attrs, k)) { e.setAttribute(k, attrs[k]); } }
+    return e;
+  }
+  function safeColour(c) { return /^#[0-9a-fA-F]{3,8}$/.test(c) ? c : '#555'; }
+  A.symbol = function (symbol, colours, size) {
+    var s = svgEl('svg', {width: size, height: size, viewBox: '0 0 24 24', 'class': 'as-symbol'});
+    var fill = safeColour(colours[0]);
+    if (colours.length > 1) {
+      s.appendChild(svgEl('circle', {cx: 12, cy: 12, r: 11, fill: '#fff', stroke: safeColour(colours[1]),
+                                     'stroke-width': 2.5}));
+    }
+    if (symbol === 'new' || symbol === 'star') {
+      s.appendChild(svgEl('polygon', {points: '12,1.5 14.9,8.6 22.5,9.2 16.7,14.1 18.5,21.6 12,17.6 5.5,21.6 ' +
+        '7.3,14.1 1.5,9.2 9.1,8.6', fill: fill, stroke: '#000', 'stroke-width': 1.3, 'stroke-linejoin': 'round'}));
+    } else if (symbol === 'kept' || symbol === 'square') {
+      s.appendChild(svgEl('rect', {x: 5, y: 5, width: 14, height: 14, fill: fill, stroke: '#000', 'stroke-width': 2}));
+    } else if (symbol === 'ring') {
+      s.appendChild(svgEl('circle', {cx: 12, cy: 12, r: 9, fill: '#fff', stroke: '#000', 'stroke-width': 2.5}));
+    } else {
+      s.appendChild(svgEl('rect', {x: 7, y: 7, width: 10, height: 10, fill: fill, stroke: '#333', 'stroke-width': 1.2}));
+    }
+    return s;
+  };
+  A.sitePopup = function (row, whyHeading) {
+    var d = el('div', 'as-popup');
+    if (row[4]) { d.appendChild(el('div', 'as-popup-title', row[4])); }
+    var secs = row[5];
+    for (var i = 0; i < secs.length; i++) {
+      var sec = el('div', 'as-popup-section');
+      sec.appendChild(el('div', 'as-popup-sub', secs[i][0]));
+      if (secs[i][1]) {
+        var w = el('div', 'as-popup-why');
+        if (whyHeading) { w.appendChild(el('span', 'as-popup-why-head', whyHeading + ' ')); }
+        w.appendChild(el('span', null, secs[i][1]));
+        sec.appendChild(w);
+      }
+      var t = el('table', 'as-popup-table');
+      for (var j = 0; j < secs[i][2].length; j++) {
+        var tr = el('tr');
+        tr.appendChild(el('th', null, secs[i][2][j][0]));
+        tr.appendChild(el('td', null, secs[i][2][j][1]));
+        t.appendChild(tr);
+      }
+      sec.appendChild(t);
+      d.appendChild(sec);
+    }
+    return d;
+  };
+  A.sites = function (d, map) {
+    var group = L.featureGroup();
+    for (var i = 0; i < d.rows.length; i++) {
+      var r = d.rows[i];
+      var size = r[2] === 'new' ? 30 : (r[2] === 'kept' ? 22 : 14);
+      var holder = el('div', 'as-site as-site-' + r[2]);
+      holder.appendChild(A.symbol(r[2], r[3], size));
+      var m = L.marker([r[0], r[1]], {icon: L.divIcon({html: holder, className: 'as-site-icon',
+        iconSize: L.point(size, size)}), zIndexOffset: r[2] === 'new' ? 1000 : (r[2] === 'kept' ? 500 : 0),
+        keyboard: true, title: ''});
+      m._asRow = r;
+      group.addLayer(m);
+    }
+    group.on('click', function (e) {
+      var row = e.layer && e.layer._asRow;
+      if (row) { A.openPopup(map, e.layer.getLatLng(), A.sitePopup(row, d.whyHeading)); }
+    });
+    if (d.tooltip) {
+      group.eachLayer(function (m) {
+        if (m._asRow[4]) { m.bindTooltip(el('span', null, m._asRow[4]), {direction: 'top', offset: L.point(0, -12)}); }
+      });
+    }
+    return register(d, group, map);
+  };
   // Cluster icon in the layer's colour with the count (numbers and our own colours only).
   A.clusterIcon = function (style) {
     var colour = (style && /^#[0-9a-fA-F]{3,8}$/.test(style.fill)) ? style.fill : '#555';
@@ -115,45 +236,101 @@ RUNTIME_JS = r"""
     if (!map._asCanvas) { map._asCanvas = L.canvas({padding: 0.3, tolerance: 4}); }
     return map._asCanvas;
   };
-  // Title block, legend and data attribution (all text via textContent).
+  // Title block with the summary panel, legend and data attribution (all text via textContent).
+  function foldable(head, body, open) {
+    var state = {open: open};
+    state.setOpen = function (v) {
+      state.open = v; body.style.display = v ? '' : 'none'; head.setAttribute('aria-expanded', v ? 'true' : 'false');
+    };
+    state.isOpen = function () { return state.open; };
+    head.setAttribute('role', 'button');
+    head.setAttribute('tabindex', '0');
+    L.DomEvent.on(head, 'click', function () { state.setOpen(!state.open); });
+    L.DomEvent.on(head, 'keydown', function (ev) {
+      if (ev.key === 'Enter' || ev.key === ' ') { L.DomEvent.preventDefault(ev); state.setOpen(!state.open); }
+    });
+    state.setOpen(open);
+    return state;
+  }
+  function buildPanel(cfg) {
+    var body = el('div', 'as-panel');
+    for (var i = 0; i < cfg.panel.length; i++) {
+      var t = cfg.panel[i], sec = el('section', 'as-panel-theme');
+      sec.setAttribute('data-theme', t.theme);
+      sec.appendChild(el('div', 'as-panel-head', t.title));
+      if (t.sentence) { sec.appendChild(el('p', 'as-panel-sentence', t.sentence)); }
+      if (t.figures && t.figures.length) {
+        var tab = el('table', 'as-panel-figures');
+        for (var j = 0; j < t.figures.length; j++) {
+          var tr = el('tr');
+          tr.appendChild(el('th', null, t.figures[j][0]));
+          tr.appendChild(el('td', null, t.figures[j][1]));
+          tab.appendChild(tr);
+        }
+        sec.appendChild(tab);
+      }
+      if (t.headline && t.headline.length) {
+        sec.appendChild(el('div', 'as-panel-balance-head', cfg.balanceLabel));
+        var ul = el('ul', 'as-panel-balance');
+        for (var k = 0; k < t.headline.length; k++) { ul.appendChild(el('li', null, t.headline[k])); }
+        sec.appendChild(ul);
+      }
+      body.appendChild(sec);
+    }
+    return body;
+  }
   A.decorate = function (map, cfg) {
     A.maps.push(map);
+    var wide = map.getSize().x >= 760;
     if (cfg.lang) { document.documentElement.lang = cfg.lang; }
-    var box = el('div', 'as-title');
-    box.appendChild(el('div', 'as-title-main', cfg.title));
-    if (cfg.synthetic) { box.appendChild(el('div', 'as-synthetic', cfg.synthetic)); }
-    if (cfg.note) { box.appendChild(el('div', 'as-note', cfg.note)); }
-    box.appendChild(el('div', 'as-made', cfg.made));
+    var box = el('div', 'as-title' + (wide ? '' : ' as-narrow'));
+    var head = el('div', 'as-title-head');
+    head.appendChild(el('div', 'as-title-main', cfg.title));
+    if (cfg.synthetic) { head.appendChild(el('div', 'as-synthetic', wide ? cfg.synthetic : cfg.syntheticShort)); }
+    box.appendChild(head);
+    var more = el('div', 'as-title-more');
+    if (cfg.note) { more.appendChild(el('div', 'as-note', cfg.note)); }
+    more.appendChild(el('div', 'as-made', cfg.made));
+    if (cfg.panel && cfg.panel.length) {
+      var toggle = el('div', 'as-panel-toggle', cfg.panelLabel);
+      more.appendChild(toggle);
+      more.appendChild(buildPanel(cfg));
+    }
+    box.appendChild(more);
     map.getContainer().appendChild(box);
+    // the whole title block folds to its first line on phones; the panel is open on wide screens
+    map._asPanel = foldable(head, more, wide);
     L.DomEvent.disableClickPropagation(box);
+    L.DomEvent.disableScrollPropagation(box);
     if (cfg.legend && cfg.legend.length) {
       var Legend = L.Control.extend({
         options: {position: 'bottomleft'},
         onAdd: function () {
           var c = el('div', 'as-legend leaflet-control');
-          var head = el('div', 'as-legend-title', cfg.legendTitle);
+          var lhead = el('div', 'as-legend-title', cfg.legendTitle);
           var body = el('div', 'as-legend-body');
-          var open = map.getSize().x >= 760;  // folded on phones and in comparison halves
-          function show() { body.style.display = open ? '' : 'none'; head.setAttribute('data-open', open ? '1' : '0'); }
-          head.setAttribute('role', 'button');
-          head.setAttribute('tabindex', '0');
-          L.DomEvent.on(head, 'click', function () { open = !open; show(); });
-          c.appendChild(head);
+          c.appendChild(lhead);
           c.appendChild(body);
-          show();
+          map._asLegend = foldable(lhead, body, wide);
           for (var i = 0; i < cfg.legend.length; i++) {
-            var sec = cfg.legend[i];
-            body.appendChild(el('div', 'as-legend-head', sec.title));
+            var sec = cfg.legend[i], box2 = el('div', 'as-legend-section');
+            if (sec.key) { box2.setAttribute('data-key', sec.key); }
+            box2.appendChild(el('div', 'as-legend-head', sec.title));
             for (var j = 0; j < sec.items.length; j++) {
               var it = sec.items[j], row = el('div', 'as-legend-row');
-              var sw = el('span', 'as-swatch as-swatch-' + (it.shape || 'box'));
-              sw.style.background = it.fill || 'transparent';
-              sw.style.borderColor = it.color || it.fill || '#333';
-              if (it.size) { sw.style.width = sw.style.height = it.size + 'px'; }
-              row.appendChild(sw);
+              if (it.shape === 'star' || it.shape === 'square' || it.shape === 'ring') {
+                row.appendChild(A.symbol(it.shape, [it.fill || '#555'], 16));
+              } else {
+                var sw = el('span', 'as-swatch as-swatch-' + (it.shape || 'box'));
+                sw.style.background = it.fill || 'transparent';
+                sw.style.borderColor = it.color || it.fill || '#333';
+                if (it.size) { sw.style.width = sw.style.height = it.size + 'px'; }
+                row.appendChild(sw);
+              }
               row.appendChild(el('span', null, it.label));
-              body.appendChild(row);
+              box2.appendChild(row);
             }
+            body.appendChild(box2);
           }
           L.DomEvent.disableClickPropagation(c);
           L.DomEvent.disableScrollPropagation(c);
@@ -161,13 +338,31 @@ RUNTIME_JS = r"""
         }
       });
       new Legend().addTo(map);
+      // a legend section shows while its layer is on the map
+      var sync = function () {
+        var secs = map.getContainer().querySelectorAll('.as-legend-section[data-key]');
+        for (var i = 0; i < secs.length; i++) {
+          var key = secs[i].getAttribute('data-key'), on = false;
+          for (var j = 0; j < A.layers.length; j++) {
+            if (A.layers[j].key === key && A.layers[j].map === map && map.hasLayer(A.layers[j].layer)) { on = true; }
+          }
+          secs[i].style.display = on ? '' : 'none';
+        }
+      };
+      // one check per burst: adding a layer of 10 000 markers fires 10 000 layeradd events
+      var pending = false;
+      map.on('overlayadd overlayremove layeradd layerremove', function () {
+        if (!pending) { pending = true; setTimeout(function () { pending = false; sync(); }, 30); }
+      });
+      sync();
     }
+    map.on('popupclose', function () { setTimeout(function () { if (!map._popup || !map._popup.isOpen()) { A.fold(map, false); } }, 0); });
     if (cfg.attribution && map.attributionControl) {
       // Leaflet inserts attribution as HTML: the text is escaped in Python before it gets here.
       map.attributionControl.addAttribution(cfg.attribution);
     }
     L.control.scale({imperial: false, metric: true, position: 'bottomleft'}).addTo(map);
-    if (cfg.bounds) { map.fitBounds(cfg.bounds, {padding: [10, 10]}); }
+    if (cfg.bounds) { map.fitBounds(cfg.bounds, {padding: wide ? [10, 10] : [4, 4]}); }
     window.arealsirkReady = true;
   };
 })();
@@ -175,15 +370,36 @@ RUNTIME_JS = r"""
 
 RUNTIME_CSS = """
 .leaflet-container { background: #eef0ec; font-family: "DejaVu Sans", Arial, Helvetica, sans-serif; }
-.as-title { position: absolute; top: 10px; left: 56px; z-index: 1000;
-  background: rgba(255,255,255,0.92); padding: 6px 14px; border-radius: 6px; box-shadow: 0 1px 5px rgba(0,0,0,0.4);
-  text-align: left; max-width: calc(100% - 380px); min-width: 160px; }
-.as-title-main { font-size: 18px; font-weight: bold; color: #222; }
+.as-title { position: absolute; top: 10px; left: 56px; z-index: 800;
+  background: rgba(255,255,255,0.95); padding: 6px 12px; border-radius: 6px; box-shadow: 0 1px 5px rgba(0,0,0,0.4);
+  text-align: left; width: 380px; max-width: calc(100% - 120px); min-width: 160px; max-height: 52%;
+  overflow-y: auto; box-sizing: border-box; }
+.as-title.as-narrow { left: 52px; right: 56px; width: auto; max-width: none; padding: 4px 10px; }
+.as-title-head { cursor: pointer; }
+.as-title-main { font-size: 17px; font-weight: bold; color: #222; }
+.as-narrow .as-title-main { font-size: 14px; white-space: nowrap; overflow: hidden; text-overflow: ellipsis; }
+.as-title-head[aria-expanded="false"] .as-title-main::after { content: " ▸"; }
+.as-title-head[aria-expanded="true"] .as-title-main::after { content: " ▾"; }
+.as-panel-toggle { font-weight: bold; font-size: 13px; margin-top: 4px; border-top: 1px solid #ccc; padding-top: 4px; }
+.as-panel-theme { margin: 4px 0 6px 0; }
+.as-panel-head { font-weight: bold; font-size: 13px; color: #222; }
+.as-panel-sentence { margin: 2px 0 3px 0; font-size: 12.5px; line-height: 1.35; }
+.as-panel-figures { border-collapse: collapse; font-size: 12px; }
+.as-panel-figures th { text-align: left; font-weight: normal; color: #555; padding: 0 8px 0 0; vertical-align: top; }
+.as-panel-figures td { font-weight: bold; padding: 0; }
+.as-panel-balance-head { font-size: 12px; font-weight: bold; margin-top: 3px; color: #8a3b00; }
+.as-panel-balance { margin: 1px 0 0 0; padding-left: 16px; font-size: 12px; }
+.as-site-icon { background: transparent; border: none; }
+.as-site svg { display: block; filter: drop-shadow(0 0 1.5px #fff) drop-shadow(0 0 1px #fff); }
+.as-legend-row svg { flex: none; }
+.as-swatch-dashed { border-style: dashed; border-width: 2px; }
+.as-popup-sub { font-weight: bold; margin-top: 4px; color: #333; }
+.as-popup-section + .as-popup-section { border-top: 1px solid #ddd; margin-top: 6px; padding-top: 4px; }
 .as-synthetic { display: inline-block; margin-top: 3px; padding: 1px 8px; background: #b30000; color: #fff;
   font-size: 12px; font-weight: bold; border-radius: 3px; text-transform: uppercase; letter-spacing: 0.5px; }
 .as-note, .as-made { font-size: 11px; color: #555; }
 .as-legend { background: rgba(255,255,255,0.92); padding: 6px 10px; border-radius: 5px; font-size: 12px;
-  line-height: 16px; box-shadow: 0 1px 5px rgba(0,0,0,0.4); max-height: 45vh; overflow-y: auto; }
+  line-height: 16px; box-shadow: 0 1px 5px rgba(0,0,0,0.4); max-height: 34vh; overflow-y: auto; }
 .as-legend-title { font-weight: bold; font-size: 13px; margin-bottom: 2px; cursor: pointer; user-select: none; }
 .as-legend-title[data-open="1"]::after { content: " ▾"; }
 .as-legend-title[data-open="0"]::after { content: " ▸"; }

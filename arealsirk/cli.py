@@ -9,6 +9,7 @@ Subcommands::
     arealsirk region --kommuner 1833,1832 --out DIR           a scenario folder for any region from national data
     arealsirk defaults [--markdown]                           print the table of default numbers
     arealsirk resources --kommuner 3407,3446 --out DIR        resource streams of kommuner from open data
+    arealsirk report RESULTS.gpkg --out rapport.docx [--lang nb|en]  a Word report for the case document
 
 A user-input error (a bad file, layer, column, scenario key or ``--out``, or an
 error of the user's file system) prints one line to stderr naming where it is and
@@ -95,6 +96,7 @@ def _parser() -> argparse.ArgumentParser:
 
     _resources_parser(sub)
 
+    _report_parser(sub)
     dflt = sub.add_parser("defaults", help="print the table of default numbers with units and sources")
     dflt.add_argument("--markdown", action="store_true", help="as a Markdown table")
     dflt.add_argument("prefix", nargs="?", default="", help="only keys starting with this")
@@ -275,6 +277,24 @@ def _region(args: argparse.Namespace, bar: _Bar) -> int:
     return 0
 
 
+def _report_parser(sub: Any) -> None:
+    rep = sub.add_parser("report", help="write a Word report (.docx) for the case document from a results.gpkg")
+    rep.add_argument("results", type=Path, help="results.gpkg written by demo or run")
+    rep.add_argument("--out", type=Path, default=Path("rapport.docx"), help="Word file (default rapport.docx)")
+    rep.add_argument("--lang", choices=("nb", "en"), default="nb", help="language (default nb)")
+
+
+def _cmd_report(args: argparse.Namespace, bar: _Bar) -> int:
+    """``arealsirk report``: the case-document report of saved results."""
+    from ._outputs import check_output_file
+    from .report import write_report
+
+    check_output_file(args.out, inputs=[args.results])
+    write_report(args.results, args.out, lang=args.lang)
+    print(f"wrote {args.out}")
+    return 0
+
+
 #: Subcommand -> handler(args, bar) returning the exit status (one function per subcommand).
 COMMANDS: dict[str, Callable[[argparse.Namespace, _Bar], int]] = {
     "demo": _cmd_demo,
@@ -283,6 +303,7 @@ COMMANDS: dict[str, Callable[[argparse.Namespace, _Bar], int]] = {
     "region": _region,
     "resources": _resources,
     "defaults": _cmd_defaults,
+    "report": _cmd_report,
 }
 
 

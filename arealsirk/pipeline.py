@@ -263,8 +263,8 @@ def run(inputs: RunInputs, out: str | os.PathLike[str], *, lang: str | None = No
 
     title = ("Plassering av sirkulære anlegg" if lang == "nb" else "Siting circular facilities") + \
         f" \u2013 {inputs.name}"
-    fmap = webmap.build_map(merged, title=title, lang=lang, synthetic=inputs.synthetic,
-                            **_webmap_options(inputs.parameters))
+    fmap = webmap.build_map(merged, title=title, lang=lang, synthetic=inputs.synthetic, summary=results,
+                            all_synthetic=inputs.all_synthetic, **_webmap_options(inputs.parameters))
 
     tables = {f"{theme}_{name}": _flat(table) for theme, result in results.items()
               for name, table in result.tables.items()
@@ -272,7 +272,8 @@ def run(inputs: RunInputs, out: str | os.PathLike[str], *, lang: str | None = No
     for name, table in (("balance", balance), ("excluded", done.excluded)):
         if table is not None and len(table):
             tables[name] = _flat(table)
-    gpkg_layers = {**merged, **tables, "run_info": run_info}
+    gpkg_layers = {**merged, **tables, "run_info": run_info,
+                   "map_summary": webmap.summary_table(results, lang=lang, sites=merged.get("selected_sites"))}
     check_finite_tables(gpkg_layers, name=str(targets[0]))
     check_finite_text(md, name=str(targets[2]))
     write_output_set(out, {"results.gpkg": lambda path: write_layers(path, gpkg_layers),

@@ -27,6 +27,7 @@ import html
 import logging
 import math
 import os
+import re
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -41,7 +42,8 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("arealsirk")
 
-__all__ = ["build_map", "write_map", "compare_maps", "static_map", "map_from_gpkg", "read_run_info", "LAYER_NAMES"]
+__all__ = ["LAYER_NAMES", "build_map", "compare_maps", "map_from_gpkg", "read_run_info", "static_map",
+           "summary_table", "write_map"]
 
 #: Result layers the map knows, in drawing order (bottom to top).
 LAYER_NAMES: tuple[str, ...] = ("kommuner", "catchments", "service_areas", "candidates", "allocation",
@@ -55,7 +57,7 @@ SCORE_COLOURS = ("#440154", "#3b528b", "#21918c", "#5ec962", "#fde725")
 KIND_COLOURS: dict[str, str] = {
     "cattle_manure": "#8c510a", "pig_manure": "#d8b365", "food_waste": "#e66101",
     "sewage_sludge": "#6a3d9a", "forest_residue": "#1b7837", "textiles": "#c51b7d",
-    "excess_heat": "#d73027", "by_product": "#4575b4", "heat": "#d73027", "wood_chips": "#5aae61",
+    "excess_heat": "#f4a6c6", "by_product": "#a6a6d8", "heat": "#f4a6c6", "wood_chips": "#5aae61",
     "ash": "#878787", "co2": "#542788", "water": "#2166ac",
 }
 FALLBACK_COLOURS = ("#1f78b4", "#33a02c", "#e31a1c", "#ff7f00", "#6a3d9a", "#b15928", "#a6cee3", "#b2df8a",
@@ -64,7 +66,8 @@ FACILITY_COLOURS: dict[str, str] = {
     "biogas_plant": "#d62728", "reuse_centre": "#1f77b4", "industrial_park": "#9467bd",
     "bioenergy_plant": "#8c564b", "textile_site": "#e377c2", "recycling_station": "#7f7f7f",
 }
-MINUTE_COLOURS = ("#08519c", "#3182bd", "#6baed6", "#9ecae1", "#c6dbef", "#deebf7")
+#: travel-time bands in greys: context, not to be confused with the facility colours
+MINUTE_COLOURS = ("#525252", "#737373", "#969696", "#bdbdbd", "#d9d9d9", "#f0f0f0")
 
 _SITE_FIGURES = ("capacity_t", "feedstock_t", "utilisation", "methane_nm3", "energy_gwh", "tonne_km", "co2_t",
                  "truck_trips", "mean_km", "population_served", "population_within_cutoff", "share_within_cutoff",
@@ -173,6 +176,19 @@ class _Ctx:
         self.kommune_names: dict[str, str] = {}
         self.source_names: dict[str, str] = {}
         self.site_names: dict[str, str] = {}
+        self.kommune_figures: dict[str, list[list[str]]] = {}
+        #: source id -> balance category ("collected", "beyond_max_km", ...) from source_status
+        self.source_status: dict[str, str] = {}
+        sel = layers.get("selected_sites")
+        self.kept_ids: set[str] = set()
+        if sel is not None and {"id", "existing"} <= set(sel.columns):
+            self.kept_ids = {_text(i) for i, e in zip(sel["id"], sel["existing"], strict=False) if _is_true(e)}
+        self.candidate_scores: dict[str, dict[str, Any]] = {}
+        cand = layers.get("candidates")
+        if cand is not None and "id" in cand.columns:
+            cols = _score_columns(cand)
+            for rec in cand[["id", *cols]].to_dict("records"):
+                self.candidate_scores[_text(rec.pop("id"))] = rec
         k = layers.get("kommuner")
         if k is not None and {"kommunenummer", "kommunenavn"} <= set(k.columns):
             self.kommune_names = {_text(a): _text(b) for a, b in zip(k["kommunenummer"], k["kommunenavn"],
@@ -183,6 +199,10 @@ class _Ctx:
             if g is not None and {"id", "name"} <= set(g.columns):
                 for a, b in zip(g["id"], g["name"], strict=False):
                     target.setdefault(_text(a), _text(b))
+
+    def add_legend(self, key: str, title: str, items: list[dict[str, Any]]) -> None:
+        """A legend section tied to result layer ``key`` (hidden while that layer is switched off)."""
+        self.legend.append({"key": key, "title": title, "items": items})
 
     def tr(self, key: str, **kw: Any) -> str:
         return t(self.lang, key, **kw)
@@ -256,6 +276,18 @@ def _why(ctx: _Ctx, row: Mapping[str, Any], score_cols: Sequence[str]) -> str:
         if share is not None:
             s += ", " + ctx.tr("why.share", share=ctx.fmt(share, percent=True))
         parts.append(s)
+    rank, total = _num(row.get("rank")), _num(row.get("score_total"))
+    if rank is not None and total is not None:
+        parts.append(ctx.tr("why.rank", rank=ctx.fmt(rank, decimals=0), score=ctx.fmt(total, decimals=2)))
+    saving, flows = _num(row.get("saving_nok")), _num(row.get("flows_nearby"))
+    if saving:
+        parts.append(ctx.tr("why.symbiosis", saving=ctx.fmt(saving, decimals=0)))
+    if flows:
+        parts.append(ctx.tr("why.flows", n=ctx.fmt(flows, decimals=0)))
+    if not score_cols and _text(row.get("facility_type")) == "industrial_park":  # criteria: candidates layer
+        cand = ctx.candidate_scores.get(_text(row.get("id")), {})
+        score_cols = list(cand)
+        row = {**cand, **row}
     scored = [(c, _num(row.get(c))) for c in score_cols]
     scored = [(c, v) for c, v in scored if v is not None]
     if scored:
@@ -464,20 +496,26 @@ def _sources(ctx: _Ctx, g: gpd.GeoDataFrame, *, max_points: int, cluster_min: in
         log.warning("webmap: %d sources; showing the %d largest", total, max_points)
     kinds = [_text(k) for k in _col(g, "kind")]
     uniq = list(dict.fromkeys(kinds))
-    split = len(uniq) <= 12
+    split = len(uniq) <= 6  # one entry per kind in the layer list only when there are few
     pts = g.geometry.representative_point()
     lat = np.round(pts.y.to_numpy(), 5)
     lon = np.round(pts.x.to_numpy(), 5)
     names, units = _col(g, "name"), _col(g, "unit")
     komm, ids = _col(g, "kommunenummer"), _col(g, "id")
-    cols = [column_label(ctx.lang, c) for c in ("kind", "quantity", "kommune", "id")]
+    cols = [*(column_label(ctx.lang, c) for c in ("kind", "quantity", "kommune")), ctx.tr("source.status"),
+            column_label(ctx.lang, "id")]
     out: list[tuple] = []
     legend_items = []
     fallback = iter(FALLBACK_COLOURS * 10)
     colours = {k: KIND_COLOURS.get(k) or next(fallback) for k in uniq}
     groups = {k: [i for i, kk in enumerate(kinds) if kk == k] for k in uniq} if split else {"": list(range(len(g)))}
     styles = [{"color": "#222", "fill": colours[k], "weight": 0.6} for k in uniq]
+    # not collected (beyond the haul limit, no yield, plants full, unreachable): hollow in the kind's colour
+    styles += [{"color": colours[k], "fill": "#ffffff", "weight": 1.6, "fillOpacity": 0.9} for k in uniq]
     style_idx = {k: i for i, k in enumerate(uniq)}
+    from ._webmap_summary import _CATEGORY
+
+    status = [ctx.source_status.get(_text(v), "") for v in ids]
     for k, idx in groups.items():
         if not idx:
             continue
@@ -485,10 +523,13 @@ def _sources(ctx: _Ctx, g: gpd.GeoDataFrame, *, max_points: int, cluster_min: in
         ref = float(np.percentile(qk, 95)) if np.any(qk > 0) else 0.0
         rows = []
         for i in idx:
-            r = 3.0 + 8.0 * math.sqrt(min(q[i] / ref, 1.0)) if ref > 0 and q[i] > 0 else 3.0
-            rows.append([float(lat[i]), float(lon[i]), round(r, 1), style_idx[kinds[i]], _text(names[i]),
-                         label(ctx.lang, "kind", kinds[i]), ctx.qty(q[i] if q[i] else None, units[i]),
-                         ctx.kommune(komm[i]), _text(ids[i])])
+            r = 2.0 + 5.0 * math.sqrt(min(q[i] / ref, 1.0)) if ref > 0 and q[i] > 0 else 2.0
+            lost = status[i] not in ("", "collected")
+            rows.append([float(lat[i]), float(lon[i]), round(r, 1), style_idx[kinds[i]] + (len(uniq) if lost else 0),
+                         _text(names[i]), label(ctx.lang, "kind", kinds[i]), ctx.qty(q[i] if q[i] else None, units[i]),
+                         ctx.kommune(komm[i]),
+                         ctx.tr("source.collected") if status[i] == "collected" else
+                         _CATEGORY[ctx.lang].get(status[i], status[i]), _text(ids[i])])
         payload = {"rows": rows, "styles": styles, "cols": cols, "titleIndex": 4, "valueOffset": 5,
                    "cluster": len(idx) >= cluster_min, "tooltip": True}
         lname = (ctx.tr("layer.sources_kind", kind=label(ctx.lang, "kind", k)) if split and k
@@ -497,7 +538,10 @@ def _sources(ctx: _Ctx, g: gpd.GeoDataFrame, *, max_points: int, cluster_min: in
     for k in uniq:
         legend_items.append({"label": label(ctx.lang, "kind", k) if k else "–", "fill": colours[k],
                              "color": "#222", "shape": "circle"})
-    ctx.legend.append({"title": ctx.tr("legend.sources"), "items": legend_items})
+    if any(s not in ("", "collected") for s in status):
+        legend_items.append({"label": ctx.tr("source.uncollected"), "fill": "#ffffff", "color": "#444",
+                             "shape": "circle"})
+    ctx.add_legend("sources", ctx.tr("legend.sources"), legend_items)
     if note:
         ctx.notes.append(note)
     return out
@@ -533,11 +577,11 @@ def _candidates(ctx: _Ctx, g: gpd.GeoDataFrame) -> list[tuple]:
         style = _score_class(totals[i]) if totals[i] is not None else len(SCORE_COLOURS)
         rows.append([_geojson(geoms[i]), style, _text(rec.get("name")), *vals])
     if has_score:
-        ctx.legend.append({"title": ctx.tr("legend.score"), "items": [
+        ctx.legend.append({"key": "candidates", "title": ctx.tr("legend.score"), "items": [
             {"label": f"{ctx.fmt(k / 5, decimals=1)}–{ctx.fmt((k + 1) / 5, decimals=1)}", "fill": c, "color": "#333"}
             for k, c in reversed(list(enumerate(SCORE_COLOURS)))]})
     else:
-        ctx.legend.append({"title": ctx.tr("layer.candidates"), "items": [
+        ctx.legend.append({"key": "candidates", "title": ctx.tr("layer.candidates"), "items": [
             {"label": ctx.tr("layer.candidates"), "fill": "#bdbdbd", "color": "#555"}]})
     payload = {"rows": rows, "styles": styles, "cols": cols, "titleIndex": 2, "valueOffset": 3, "tooltip": True}
     if has_robust:  # the sentence goes where the site popups have "why here?"; the legend says so
@@ -547,42 +591,144 @@ def _candidates(ctx: _Ctx, g: gpd.GeoDataFrame) -> list[tuple]:
     return [("shapes", payload, ctx.tr("layer.candidates"), True, False)]
 
 
+def _is_true(value: Any) -> bool:
+    return _text(value) != "" and bool(value) and _text(value).lower() not in ("false", "0", "no", "nei")
+
+
+def _site_values(ctx: _Ctx, rec: Mapping[str, Any], fields: Sequence[str], score_cols: Sequence[str]) -> list[list]:
+    """(label, value) pairs of one site for its popup; empty values left out."""
+    out = []
+    for c in fields:
+        v = rec.get(c)
+        if c == "kommune":
+            text = ctx.kommune(rec.get("kommunenummer"))
+        elif c in _PERCENT:
+            text = ctx.fmt(v, percent=True)
+        elif c == "rank":
+            text = ctx.fmt(v, decimals=0)
+        elif c == "score_total" or c in score_cols:
+            text = ctx.fmt(v, decimals=2)
+        elif c in ("reason", "explanation", "id"):
+            text = _text(v)
+        else:
+            text = ctx.fmt(v)
+        if text:
+            out.append([column_label(ctx.lang, c), text])
+    return out
+
+
 def _sites(ctx: _Ctx, g: gpd.GeoDataFrame, layer: str) -> list[tuple]:
+    """Sites as symbols: proposed new sites as large stars, kept existing sites as squares.
+
+    Several facility types at one place (e.g. a biogas plant and an industrial park in one
+    zone) become one symbol with one popup that has a section, and a "why here?", per type.
+    ``existing`` (the input facilities) is drawn small and grey, without those kept (they are
+    in ``selected_sites``).
+    """
     score_cols = _score_columns(g)
-    types = [_text(v) for v in _col(g, "facility_type")]
-    uniq = list(dict.fromkeys(types))
-    fallback = iter(FALLBACK_COLOURS * 10)
-    colours = {k: FACILITY_COLOURS.get(k) or next(fallback) for k in uniq}
-    big = layer == "selected_sites"
-    styles = [{"color": "#000" if big else "#444", "fill": colours[k], "weight": 2.5 if big else 1,
-               "fillOpacity": 0.95 if big else 0.7} for k in uniq]
     figures = [c for c in _SITE_FIGURES if c in g.columns]
     extra = [c for c in ("reason", "explanation") if c in g.columns]
-    fields = ["facility_type", "existing", "kommune", *figures, "score_total", *score_cols, *extra, "id"]
-    cols = [column_label(ctx.lang, c) for c in fields]
+    fields = ["kommune", *figures, "score_total", *score_cols, *extra, "id"]
     pts = g.geometry.representative_point()
     recs = g.drop(columns=g.geometry.name).to_dict("records")
-    rows = []
-    for i, rec in enumerate(recs):
-        vals = [label(ctx.lang, "facility", types[i]) if types[i] else "",
-                fmt_number(bool(rec["existing"]), ctx.lang) if _text(rec.get("existing")) != "" else "",
-                ctx.kommune(rec.get("kommunenummer"))]
-        for c in figures:
-            vals.append(ctx.fmt(rec.get(c), percent=True) if c in _PERCENT else
-                        ctx.fmt(rec.get(c), decimals=0) if c == "rank" else ctx.fmt(rec.get(c)))
-        vals.append(ctx.fmt(rec.get("score_total"), decimals=2))
-        vals += [ctx.fmt(rec.get(c), decimals=2) for c in score_cols]
-        vals += [_text(rec.get(c)) for c in extra]
-        vals.append(_text(rec.get("id")))
-        rows.append([round(float(pts.iloc[i].y), 5), round(float(pts.iloc[i].x), 5), 10 if big else 6,
-                     uniq.index(types[i]), _text(rec.get("name")), _why(ctx, rec, score_cols), *vals])
-    if big:
-        ctx.legend.append({"title": ctx.tr("legend.sites"), "items": [
-            {"label": label(ctx.lang, "facility", k) if k else "–", "fill": colours[k], "color": "#000",
-             "shape": "circle", "size": 14} for k in uniq]})
-    payload = {"rows": rows, "styles": styles, "cols": cols, "titleIndex": 4, "whyIndex": 5,
-               "whyHeading": ctx.tr("why"), "valueOffset": 6, "cluster": False, "tooltip": True}
-    return [("points", payload, ctx.tr(f"layer.{layer}"), True, False)]
+    selected = layer == "selected_sites"
+    if not selected:
+        keep = [i for i, r in enumerate(recs) if _text(r.get("id")) not in ctx.kept_ids]
+        recs, pts = [recs[i] for i in keep], pts.iloc[keep]
+    groups: dict[tuple[float, float], list[int]] = {}
+    for i, _rec in enumerate(recs):
+        groups.setdefault((round(float(pts.iloc[i].y), 5), round(float(pts.iloc[i].x), 5)), []).append(i)
+    rows, seen = [], {}
+    for (lat, lon), idx in groups.items():
+        sections, colours, names = [], [], []
+        symbol = "existing"
+        for i in idx:
+            rec = recs[i]
+            ft = _text(rec.get("facility_type"))
+            colour = FACILITY_COLOURS.get(ft, "#555")
+            kept = _is_true(rec.get("existing"))
+            status = ctx.tr("site.kept" if kept else "site.new") if selected else ctx.tr("site.input")
+            if selected:
+                symbol = "new" if not kept or symbol == "new" else "kept"
+            head = f"{label(ctx.lang, 'facility', ft) if ft else ctx.tr('layer.' + layer)} – {status}"
+            sections.append([head, _why(ctx, rec, score_cols) if selected else "",
+                             _site_values(ctx, rec, fields, score_cols)])
+            colours.append(colour if selected else "#8c8c8c")
+            names.append(_text(rec.get("name")))
+            seen[(ft, "new" if selected and not kept else ("kept" if selected else "input"))] = colour
+        title = " / ".join(dict.fromkeys(n for n in names if n))
+        rows.append([lat, lon, symbol, list(dict.fromkeys(colours)), title, sections])
+    if selected:
+        items = []
+        for (ft, kind), colour in seen.items():
+            items.append({"label": f"{label(ctx.lang, 'facility', ft)} – {ctx.tr('site.' + kind)}",
+                          "fill": colour, "color": "#000", "shape": "star" if kind == "new" else "square"})
+        items.sort(key=lambda it: it["shape"] != "star")
+        if any(len(r[3]) > 1 for r in rows):
+            items.append({"label": ctx.tr("site.combined"), "fill": "#fff", "color": "#000", "shape": "ring"})
+        ctx.add_legend(layer, ctx.tr("legend.sites"), items)
+    else:
+        ctx.add_legend(layer, ctx.tr("layer.existing"), [
+            {"label": ctx.tr("site.input"), "fill": "#8c8c8c", "color": "#333", "shape": "square"}])
+    payload = {"rows": rows, "whyHeading": ctx.tr("why"), "tooltip": True}
+    return [("sites", payload, ctx.tr(f"layer.{layer}"), True, False)]
+
+
+def _aggregate_allocation(ctx: _Ctx, g: gpd.GeoDataFrame, max_shown: int) -> gpd.GeoDataFrame:
+    """Allocation lines of a facility type with more than ``max_shown`` lines, one per
+    (kommune of the source, site, kind): from the quantity-weighted centre of those sources to
+    the site, carrying their total quantity and weighted mean distance and travel time.
+
+    A national reuse run has one line per population cell (30 000+); drawn per kommune the map
+    stays small (≤ 5 MB) and readable.  Without a ``kommunenummer`` column, 10 km grid blocks.
+    """
+    import geopandas as gpd
+    import numpy as np
+    import pandas as pd
+    import shapely
+
+    types = g["facility_type"].astype(str) if "facility_type" in g.columns else pd.Series("", index=g.index)
+    counts = types.value_counts()
+    big = set(counts[counts > max_shown].index)
+    if not big:
+        return g
+    keep = g[~types.isin(big)]
+    part = g[types.isin(big)]
+    coords = shapely.get_coordinates(part.geometry.values, return_index=True)
+    xy, idx = coords
+    first = np.unique(idx, return_index=True)[1]
+    last = np.r_[first[1:] - 1, len(idx) - 1]
+    df = pd.DataFrame({"x0": xy[first, 0], "y0": xy[first, 1], "x1": xy[last, 0], "y1": xy[last, 1]},
+                      index=part.index)
+    df["q"] = pd.to_numeric(part.get("quantity", 1.0), errors="coerce").fillna(0.0).clip(lower=0.0)
+    df["w"] = df["q"].where(df["q"] > 0, 1e-9)
+    if "kommunenummer" in part.columns:
+        df["area"] = part["kommunenummer"].map(_text)
+    else:  # 10 km blocks in degrees at 60° N (about 0.09° lat x 0.18° lon)
+        df["area"] = (np.floor(df["y0"] / 0.09).astype(int).astype(str) + "/" +
+                      np.floor(df["x0"] / 0.18).astype(int).astype(str))
+    for c in ("site_id", "kind", "unit", "facility_type"):
+        df[c] = part[c].map(_text) if c in part.columns else ""
+    for c in ("distance_km", "travel_min"):
+        df[c] = pd.to_numeric(part[c], errors="coerce") if c in part.columns else np.nan
+    rows, geoms = [], []
+    for (area, site, kind, unit, ft), d in df.groupby(["area", "site_id", "kind", "unit", "facility_type"],
+                                                      sort=False):
+        w = d["w"].to_numpy()
+        x0, y0 = float(np.average(d["x0"], weights=w)), float(np.average(d["y0"], weights=w))
+        geoms.append(shapely.LineString([(x0, y0), (float(d["x1"].iloc[0]), float(d["y1"].iloc[0]))]))
+        mean = {c: (float(np.average(d[c].fillna(0), weights=w)) if d[c].notna().any() else None)
+                for c in ("distance_km", "travel_min")}
+        where = ctx.kommune(area) if "kommunenummer" in part.columns else area
+        rows.append({"source_id": ctx.tr("alloc.group", where=where, n=ctx.fmt(len(d), decimals=0)),
+                     "site_id": site, "kind": kind, "unit": unit, "facility_type": ft,
+                     "quantity": float(d["q"].sum()), **mean})
+    agg = gpd.GeoDataFrame(rows, geometry=geoms, crs=g.crs)
+    if g.geometry.name != "geometry":
+        agg = agg.rename_geometry(g.geometry.name)
+    ctx.notes.append(ctx.tr("alloc.aggregated", n=ctx.fmt(len(part), decimals=0),
+                            m=ctx.fmt(len(agg), decimals=0)))
+    return gpd.GeoDataFrame(pd.concat([keep, agg], ignore_index=True), geometry=g.geometry.name, crs=g.crs)
 
 
 def _lines(ctx: _Ctx, g: gpd.GeoDataFrame, layer: str, *, max_lines: int) -> list[tuple]:
@@ -598,6 +744,8 @@ def _lines(ctx: _Ctx, g: gpd.GeoDataFrame, layer: str, *, max_lines: int) -> lis
         fields = ["supplier_id", "consumer_id", "kind", "quantity", "distance_km", "saving"]
         a_col, b_col, names_a, names_b = "supplier_id", "consumer_id", {}, {}
     max_shown = int(_default("webmap.max_lines_shown", 1500))
+    if layer == "allocation":
+        g = _aggregate_allocation(ctx, g, max_shown)
     if len(g) > max_lines:
         import numpy as np
 
@@ -620,8 +768,8 @@ def _lines(ctx: _Ctx, g: gpd.GeoDataFrame, layer: str, *, max_lines: int) -> lis
     for ft in groups:
         idx = [i for i, x in enumerate(types) if x == ft]
         many = len(idx) > max_shown
-        styles = [{"color": colours[k], "weight": 0.7 if many else (1.5 if layer == "allocation" else 3.0),
-                   "opacity": 0.35 if many else 0.7} for k in uniq]
+        styles = [{"color": colours[k], "weight": 0.7 if many else (1.2 if layer == "allocation" else 3.0),
+                   "opacity": 0.35 if many else 0.6} for k in uniq]
         rows = []
         for i in idx:
             rec = recs[i]
@@ -641,7 +789,7 @@ def _lines(ctx: _Ctx, g: gpd.GeoDataFrame, layer: str, *, max_lines: int) -> lis
         payload = {"rows": rows, "styles": styles, "cols": cols, "titleIndex": 2, "valueOffset": 3,
                    "tooltip": False}
         out.append(("shapes", payload, name, not many, False))
-    ctx.legend.append({"title": ctx.tr(f"legend.{layer}"), "items": [
+    ctx.legend.append({"key": layer, "title": ctx.tr(f"legend.{layer}"), "items": [
         {"label": label(ctx.lang, "kind", k) if k else "–", "color": colours[k], "shape": "line"} for k in uniq]})
     return out
 
@@ -653,7 +801,8 @@ def _areas(ctx: _Ctx, g: gpd.GeoDataFrame, layer: str) -> list[tuple]:
     if layer == "service_areas":
         minutes = sorted({m for m in (_num(r.get("minutes")) for r in recs) if m is not None})
         colours = {m: MINUTE_COLOURS[min(i, len(MINUTE_COLOURS) - 1)] for i, m in enumerate(minutes)}
-        styles = [{"color": colours[m], "weight": 1, "fillColor": colours[m], "fillOpacity": 0.18} for m in minutes]
+        styles = [{"color": colours[m], "weight": 0.6, "opacity": 0.6, "fillColor": colours[m], "fillOpacity": 0.1}
+                  for m in minutes]
         styles.append({"color": "#888", "weight": 1, "fillColor": "#888", "fillOpacity": 0.15})
         order = sorted(range(len(recs)), key=lambda i: -(_num(recs[i].get("minutes")) or 0.0))
         cols = [column_label(ctx.lang, c) for c in ("site_id", "facility_type", "minutes")]
@@ -663,7 +812,7 @@ def _areas(ctx: _Ctx, g: gpd.GeoDataFrame, layer: str) -> list[tuple]:
             site = _text(recs[i].get("site_id"))
             rows.append([_geojson(geoms[i]), s, ctx.site_names.get(site, site), site,
                          label(ctx.lang, "facility", _text(recs[i].get("facility_type"))), ctx.fmt(m)])
-        ctx.legend.append({"title": ctx.tr("legend.service_areas"), "items": [
+        ctx.legend.append({"key": "service_areas", "title": ctx.tr("legend.service_areas"), "items": [
             {"label": ctx.tr("legend.minutes", minutes=ctx.fmt(m)), "fill": colours[m], "color": colours[m]}
             for m in minutes]})
     else:
@@ -676,6 +825,9 @@ def _areas(ctx: _Ctx, g: gpd.GeoDataFrame, layer: str) -> list[tuple]:
             site = _text(rec.get("site_id"))
             rows.append([_geojson(geoms[i]), uniq.index(types[i]), ctx.site_names.get(site, site), site,
                          label(ctx.lang, "facility", types[i]) if types[i] else ""])
+        ctx.add_legend("catchments", ctx.tr("layer.catchments"), [
+            {"label": label(ctx.lang, "facility", k) if k else "–", "fill": "transparent",
+             "color": FACILITY_COLOURS.get(k, "#555"), "shape": "dashed"} for k in uniq])
     payload = {"rows": rows, "styles": styles, "cols": cols, "titleIndex": 2, "valueOffset": 3, "tooltip": False}
     return [("shapes", payload, ctx.tr(f"layer.{layer}"), True, False)]
 
@@ -683,7 +835,9 @@ def _areas(ctx: _Ctx, g: gpd.GeoDataFrame, layer: str) -> list[tuple]:
 def _kommuner(ctx: _Ctx, g: gpd.GeoDataFrame) -> list[tuple]:
     recs = g.drop(columns=g.geometry.name).to_dict("records")
     extra = [c for c in g.columns if c not in ("kommunenummer", "kommunenavn", g.geometry.name)]
-    cols = [column_label(ctx.lang, c) for c in ("kommunenummer", *extra)]
+    own = ctx.kommune_figures  # what the kommune supplies, gets and its share (by_kommune tables)
+    labels = list(dict.fromkeys(lab for figs in own.values() for lab, _ in figs))
+    cols = [column_label(ctx.lang, c) for c in ("kommunenummer", *extra)] + labels
     styles = [{"color": "#444", "weight": 1.6, "fill": True, "fillColor": "#ffffff", "fillOpacity": 0.01,
                "opacity": 0.9}]
     rows = []
@@ -692,8 +846,12 @@ def _kommuner(ctx: _Ctx, g: gpd.GeoDataFrame) -> list[tuple]:
         for c in extra:
             v = rec.get(c)
             vals.append(ctx.fmt(v) if _num(v) is not None and not isinstance(v, str) else _text(v))
+        mine = dict(own.get(_text(rec.get("kommunenummer")), []))
+        vals += [mine.get(lab, "") for lab in labels]
         rows.append([_geojson(geom), 0, _text(rec.get("kommunenavn")), *vals])
     payload = {"rows": rows, "styles": styles, "cols": cols, "titleIndex": 2, "valueOffset": 3, "tooltip": True}
+    ctx.add_legend("kommuner", ctx.tr("layer.kommuner"), [
+        {"label": ctx.tr("legend.kommune"), "fill": "transparent", "color": "#444"}])
     return [("shapes", payload, ctx.tr("layer.kommuner"), True, False)]
 
 
@@ -701,10 +859,13 @@ def _kommuner(ctx: _Ctx, g: gpd.GeoDataFrame) -> list[tuple]:
 # public API
 
 
-def _attribution(ctx: _Ctx, attribution: str | Sequence[str] | None, synthetic: bool) -> str:
+def _attribution(ctx: _Ctx, attribution: str | Sequence[str] | None, synthetic: bool,
+                 all_synthetic: bool = False) -> str:
+    """Data attribution; the Kartverket/SSB/OSM lines (CC BY / ODbL, required) are kept unless every
+    layer is synthetic, and the synthetic-data line is added when any is."""
     if attribution is None:
-        parts = [ctx.tr("attr.synthetic")] if synthetic else [ctx.tr("attr.kartverket"), ctx.tr("attr.ssb"),
-                                                              ctx.tr("attr.osm")]
+        real = [] if all_synthetic else [ctx.tr("attr.kartverket"), ctx.tr("attr.ssb"), ctx.tr("attr.osm")]
+        parts = [*real, ctx.tr("attr.synthetic")] if synthetic else real
     elif isinstance(attribution, str):
         parts = [attribution]
     else:
@@ -713,16 +874,69 @@ def _attribution(ctx: _Ctx, attribution: str | Sequence[str] | None, synthetic: 
     return " | ".join(escape_html(p) for p in parts if p)
 
 
+def _noscript(ctx: _Ctx, title: str, panel: Sequence[Mapping[str, Any]]) -> str:
+    """Static HTML shown when JavaScript is off (mail previews, locked-down viewers): every text escaped."""
+    e = escape_html
+    out = ['<noscript><div class="as-noscript" style="font-family:sans-serif;max-width:46em;margin:1em auto;'
+           'padding:0 1em">', f"<h1>{e(title)}</h1>", f"<p>{e(ctx.tr('noscript'))}</p>"]
+    for entry in panel:
+        out.append(f"<h2>{e(entry.get('title', ''))}</h2>")
+        if entry.get("sentence"):
+            out.append(f"<p>{e(entry['sentence'])}</p>")
+        if entry.get("figures"):
+            out.append("<table>" + "".join(f"<tr><th style=\"text-align:left\">{e(a)}</th><td>{e(b)}</td></tr>"
+                                           for a, b in entry["figures"]) + "</table>")
+        if entry.get("headline"):
+            out.append(f"<p><b>{e(ctx.tr('panel.balance'))}</b></p><ul>" +
+                       "".join(f"<li>{e(h)}</li>" for h in entry["headline"]) + "</ul>")
+    out.append("</div></noscript>")
+    return "\n".join(out)
+
+
+def _check_panel(panel: Any) -> list[dict[str, Any]]:
+    """The summary panel as a list of theme entries (see :mod:`arealsirk._webmap_summary`)."""
+    if panel is None:
+        return []
+    if hasattr(panel, "columns"):  # a map_summary table
+        from ._webmap_summary import panel_from_table
+
+        return panel_from_table(panel)
+    out = []
+    for i, entry in enumerate(panel):
+        if not isinstance(entry, Mapping):
+            raise InputError(f"summary[{i}]: expected a mapping with title, sentence, figures, headline")
+        out.append({"theme": _text(entry.get("theme")), "title": _text(entry.get("title")),
+                    "sentence": _text(entry.get("sentence")),
+                    "figures": [[_text(a), _text(b)] for a, b in entry.get("figures", [])],
+                    "headline": [_text(h) for h in entry.get("headline", [])]})
+    return out
+
+
+_SEED_NOTE = re.compile(r"\s*[,;]?\s*\bseed\s*\d+\b", re.I)
+
+
+def _clean_title(title: str, synthetic: bool) -> str:
+    """The demo's scenario name carries "(syntetisk, seed 0)": the seed means nothing to a reader and
+    the synthetic badge says the rest; removed from titles of synthetic maps only."""
+    if not synthetic:
+        return title
+    out = _SEED_NOTE.sub("", title)
+    return re.sub(r"\s*\(\s*\)", "", out).strip() or title
+
+
 def _populate(m: Any, layers: Mapping[str, gpd.GeoDataFrame], *, title: str, lang: str, synthetic: bool,
               attribution: str | Sequence[str] | None, tiles: str | None, max_points: int,
-              layer_control: bool = True, collapsed: bool = False, today: _dt.date | None = None) -> Any:
+              layer_control: bool = True, collapsed: bool = False, today: _dt.date | None = None,
+              panel: Sequence[Mapping[str, Any]] = (), all_synthetic: bool = False,
+              kommune_tables: Mapping[str, Any] | None = None) -> Any:
     """Add every known result layer + controls + title/legend to the folium map ``m``."""
 
     DataLayer, Decorations, LayerList, _SafeMap, SafeTileLayer, _Raw = _element_classes()
+    panel = _check_panel(panel)
     simplify_m = _default("webmap.simplify_m", 20.0)
     decimals = int(_default("webmap.coord_decimals", 5))
     cluster_min = int(_default("webmap.cluster_min_points", 200))
-    unknown = [k for k in layers if k not in LAYER_NAMES]
+    unknown = [k for k in layers if k not in LAYER_NAMES and k != "source_status"]
     for k in unknown:
         log.info("webmap: layer '%s' is not a known result layer; skipped", k)
     prepared: dict[str, gpd.GeoDataFrame] = {}
@@ -735,6 +949,13 @@ def _populate(m: Any, layers: Mapping[str, gpd.GeoDataFrame], *, title: str, lan
         if p is not None:
             prepared[name] = p
     ctx = _Ctx(lang, prepared)
+    st = layers.get("source_status")
+    if st is not None and {"id", "balance"} <= set(st.columns):
+        ctx.source_status = {_text(a): _text(b) for a, b in zip(st["id"], st["balance"], strict=False)}
+    if kommune_tables:
+        from ._webmap_summary import kommune_figures
+
+        ctx.kommune_figures = kommune_figures(kommune_tables, lang=lang)
 
     # base layers
     if tiles is not None:
@@ -764,25 +985,30 @@ def _populate(m: Any, layers: Mapping[str, gpd.GeoDataFrame], *, title: str, lan
             payload["key"] = name
             m.add_child(DataLayer(factory, payload, name=lname, show=show, cluster=cluster))
     if layer_control:
-        LayerList(collapsed=collapsed).add_to(m)
+        LayerList(collapsed=True).add_to(m)  # an icon: the legend says what is drawn
     today = today or _dt.date.today()
     b = ctx.bounds
-    # legend: selected sites first, then scores, sources, lines, areas
-    order = [ctx.tr(k) for k in ("legend.sites", "legend.score", "legend.sources", "legend.allocation",
-                                 "legend.matches", "legend.service_areas")]
-    ctx.legend.sort(key=lambda s: order.index(s["title"]) if s["title"] in order else 99)
+    # legend: sites first, then scores, sources, lines, areas, borders
+    order = ["selected_sites", "existing", "candidates", "sources", "allocation", "matches", "catchments",
+             "service_areas", "kommuner"]
+    ctx.legend.sort(key=lambda s: order.index(s.get("key")) if s.get("key") in order else 99)
     cfg = {
         "title": title,
+        "panel": [dict(p) for p in panel],
+        "panelLabel": ctx.tr("panel.toggle"),
+        "balanceLabel": ctx.tr("panel.balance"),
         "lang": lang,
         "synthetic": ctx.tr("synthetic") if synthetic else None,
+        "syntheticShort": ctx.tr("synthetic.short") if synthetic else None,
         "note": " · ".join(ctx.notes) or None,
         "made": ctx.tr("made", date=today.isoformat()),
         "legend": ctx.legend,
         "legendTitle": ctx.tr("legend.title"),
-        "attribution": _attribution(ctx, attribution, synthetic),
+        "attribution": _attribution(ctx, attribution, synthetic, all_synthetic),
         "bounds": [[b[1], b[0]], [b[3], b[2]]] if b else None,
     }
     m.add_child(Decorations(cfg))
+    m.get_root().html.add_child(_Raw(_noscript(ctx, title, panel)), name="arealsirk_noscript")
     if not prepared:
         log.warning("webmap: none of the layers %s had features to draw", sorted(layers))
     return m
@@ -791,6 +1017,7 @@ def _populate(m: Any, layers: Mapping[str, gpd.GeoDataFrame], *, title: str, lan
 def _new_map(location: Sequence[float] | None = None, **kw: Any) -> Any:
     SafeMap = _element_classes()[3]
     m = SafeMap(location=location or [60.5, 10.5], zoom_start=kw.pop("zoom_start", 9), tiles=None, maxZoom=19, minZoom=3,
+                zoomSnap=0.25, zoomDelta=0.5,  # fitBounds fills a phone screen instead of jumping a whole level
                    control_scale=False, prefer_canvas=True, **kw)
     # Only Leaflet itself is needed by our layers (no jQuery/Bootstrap/FontAwesome): ~4 MB smaller.
     m.default_js = [j for j in m.default_js if j[0] == "leaflet"]
@@ -810,7 +1037,9 @@ def _check_layers(layers: Any) -> None:
 
 def build_map(layers: Mapping[str, gpd.GeoDataFrame], *, title: str, lang: str = "nb", synthetic: bool = False,
               attribution: str | Sequence[str] | None = None, tiles: str | None = "auto",
-              max_points: int | None = None, parameters: Mapping[str, float] | None = None) -> folium.Map:
+              max_points: int | None = None, summary: Any = None, all_synthetic: bool = False,
+              kommune_tables: Mapping[str, Any] | None = None,
+              parameters: Mapping[str, float] | None = None) -> folium.Map:
     """Build an interactive map of arealsirk results.
 
     Parameters
@@ -825,10 +1054,12 @@ def build_map(layers: Mapping[str, gpd.GeoDataFrame], *, title: str, lang: str =
     lang
         ``"nb"`` (bokmål) or ``"en"`` for every label, legend and popup.
     synthetic
-        Mark the map "syntetiske data" / "synthetic data" (title block, attribution, page title).
+        Mark the map "syntetiske data" / "synthetic data" (title block, attribution, page title);
+        a "seed N" note in the title is dropped.
     attribution
-        Data attribution text(s); default: Kartverket, SSB and OpenStreetMap lines, or
-        "synthetic demo data" when ``synthetic``.
+        Data attribution text(s); default: the Kartverket, SSB and OpenStreetMap lines (CC BY /
+        ODbL require them wherever their data are shown), plus "synthetic demo data" when
+        ``synthetic``; only the latter when ``all_synthetic``.
     tiles
         ``"auto"`` (default): plain background, plus an OpenStreetMap base layer that the
         user may switch on when online (it requests nothing until chosen); ``None``: no
@@ -838,6 +1069,16 @@ def build_map(layers: Mapping[str, gpd.GeoDataFrame], *, title: str, lang: str =
         At most this many sources, and this many allocation/match lines, are drawn (the
         largest by quantity, with a note on the map); default ``webmap.max_points`` from the
         defaults table.
+    summary
+        The proposal for the summary panel and the ``<noscript>`` fallback: workflow results
+        (``{theme: WorkflowResult}``), a panel (list of theme entries, see
+        :mod:`arealsirk._webmap_summary`) or a ``map_summary`` table.  None: no panel.
+    all_synthetic
+        Every layer is synthetic (the demo): no Kartverket/SSB/OSM attribution.
+    kommune_tables
+        ``{theme: by_kommune table}`` for the kommune popups (what each kommune supplies, where
+        it goes, its share of transport or coverage); taken from the results when ``summary`` is
+        workflow results.
     parameters
         Overrides of ``webmap.*`` rows of the defaults table for this map (e.g. a scenario's
         ``[parameters] "webmap.simplify_m" = 5``).
@@ -850,14 +1091,16 @@ def build_map(layers: Mapping[str, gpd.GeoDataFrame], *, title: str, lang: str =
     token = _OVERRIDES.set(dict(parameters or {}))
     try:
         return _build_map(layers, title=title, lang=lang, synthetic=synthetic, attribution=attribution,
-                          tiles=tiles, max_points=max_points)
+                          tiles=tiles, max_points=max_points, summary=summary, all_synthetic=all_synthetic,
+                          kommune_tables=kommune_tables)
     finally:
         _OVERRIDES.reset(token)
 
 
 def _build_map(layers: Mapping[str, gpd.GeoDataFrame], *, title: str, lang: str, synthetic: bool,
                attribution: str | Sequence[str] | None, tiles: str | None,
-               max_points: int | None) -> folium.Map:
+               max_points: int | None, summary: Any, all_synthetic: bool,
+               kommune_tables: Mapping[str, Any] | None) -> folium.Map:
     lang = check_lang(lang)
     _check_layers(layers)
     if not isinstance(title, str):
@@ -869,11 +1112,19 @@ def _build_map(layers: Mapping[str, gpd.GeoDataFrame], *, title: str, lang: str,
     from ._validate import check_number as _check_number
 
     _check_number(max_points, "max_points", minimum=1, integer=True)
+    if isinstance(summary, Mapping):
+        from ._webmap_summary import panel_from_results
+
+        if kommune_tables is None:
+            kommune_tables = {th: getattr(r, "tables", {}).get("by_kommune") for th, r in summary.items()}
+        summary = panel_from_results(summary, lang=lang, sites=layers.get("selected_sites"))
+    title = _clean_title(title, synthetic)
     m = _new_map()
     page_title = f"{title} ({t(lang, 'synthetic.short')})" if synthetic else title
     m.get_root().title = escape_html(page_title)
     _populate(m, layers, title=title, lang=lang, synthetic=synthetic, attribution=attribution, tiles=tiles,
-              max_points=int(max_points))
+              max_points=int(max_points), panel=summary, all_synthetic=all_synthetic,
+              kommune_tables=kommune_tables)
     return m
 
 
@@ -1073,8 +1324,15 @@ def static_map(layers: Mapping[str, gpd.GeoDataFrame], path: str | os.PathLike[s
                                        f"{fmt_number((k + 1) / 5, lang, decimals=1)}"))
     for name in ("allocation", "matches"):
         if name in prepared:
-            prepared[name].plot(ax=ax, color="#d95f02" if name == "allocation" else "#7570b3",
-                                linewidth=0.5 if name == "allocation" else 1.5, alpha=0.6, zorder=4)
+            g = prepared[name]
+            width: Any = 1.5
+            if name == "allocation":  # one line per kommune and site when many, width by quantity
+                g = _aggregate_allocation(ctx, g, int(_default("webmap.max_lines_shown", 1500)))
+                q = [(_num(v) or 0.0) for v in _col(g, "quantity")]
+                qmax = max(q) if q and max(q) > 0 else 1.0
+                width = [0.3 + 2.7 * math.sqrt(v / qmax) for v in q]
+            g.plot(ax=ax, color="#d95f02" if name == "allocation" else "#7570b3", linewidth=width, alpha=0.6,
+                   zorder=4)
             handles.append(Line2D([], [], color="#d95f02" if name == "allocation" else "#7570b3",
                                   label=t(lang, f"layer.{name}")))
     if "sources" in prepared:
@@ -1094,15 +1352,21 @@ def static_map(layers: Mapping[str, gpd.GeoDataFrame], path: str | os.PathLike[s
         g = prepared["selected_sites"]
         pts = g.geometry.representative_point()
         types = [_text(v) for v in _col(g, "facility_type")]
-        ax.scatter(pts.x, pts.y, s=160, c=[FACILITY_COLOURS.get(k, "#000") for k in types], marker="*",
-                   edgecolors="#000", linewidths=0.8, zorder=7)
+        kept = [_is_true(v) for v in _col(g, "existing")]
+        for is_kept, marker, size in ((True, "s", 70), (False, "*", 220)):  # new: stars, kept: squares
+            sel = [i for i, k in enumerate(kept) if k == is_kept]
+            if sel:
+                ax.scatter(pts.x.iloc[sel], pts.y.iloc[sel], s=size, marker=marker, edgecolors="#000",
+                           c=[FACILITY_COLOURS.get(types[i], "#000") for i in sel], linewidths=0.8, zorder=7)
         for x, y, name in zip(pts.x, pts.y, _col(g, "name"), strict=False):
             ax.annotate(_plain(_text(name)), (x, y), xytext=(6, 6), textcoords="offset points", fontsize=7,
                         zorder=8, bbox={"boxstyle": "round,pad=0.2", "fc": "white", "ec": "none", "alpha": 0.8})
-        for k in dict.fromkeys(types):
-            handles.append(Line2D([], [], marker="*", linestyle="", markersize=11,
-                                  markerfacecolor=FACILITY_COLOURS.get(k, "#000"), markeredgecolor="#000",
-                                  label=_plain(label(lang, "facility", k) if k else t(lang, "layer.selected_sites"))))
+        for k, is_kept in dict.fromkeys(zip(types, kept, strict=True)):
+            name = label(lang, "facility", k) if k else t(lang, "layer.selected_sites")
+            handles.append(Line2D([], [], marker="s" if is_kept else "*", linestyle="",
+                                  markersize=7 if is_kept else 11, markerfacecolor=FACILITY_COLOURS.get(k, "#000"),
+                                  markeredgecolor="#000",
+                                  label=_plain(f"{name} – {t(lang, 'site.kept' if is_kept else 'site.new')}")))
     ax.set_aspect("equal")
     ax.set_axis_off()
     if tiles and prepared:
@@ -1189,11 +1453,54 @@ def map_from_gpkg(results_gpkg: str | os.PathLike[str], out_html: str | os.PathL
     guard_outputs([out_html], [results_gpkg])
     names = list_layers(results_gpkg)
     info = read_run_info(results_gpkg)
-    layers = {n: read_layer(results_gpkg, n) for n in names if n in LAYER_NAMES}
+    layers = {n: read_layer(results_gpkg, n) for n in names if n in (*LAYER_NAMES, "source_status")}
+    panel = _panel_from_gpkg(results_gpkg, names, lang=lang)
+    import pyogrio
+
+    by_kommune = {n[: -len("_by_kommune")]: pyogrio.read_dataframe(results_gpkg, layer=n, read_geometry=False)
+                  for n in names if n.endswith("_by_kommune")}
     if not layers:
         raise InputError(f"{results_gpkg}: no result layers to map (expected any of {', '.join(LAYER_NAMES)}; "
                          f"found {', '.join(names) or 'none'})")
     return write_map(layers, out_html, title=title or info.get("title") or info.get("name") or results_gpkg.stem,
                      lang=lang,
                      synthetic=_truthy(info.get("synthetic")), attribution=info.get("attribution") or None,
-                     tiles=tiles)
+                     tiles=tiles, summary=panel, all_synthetic=_truthy(info.get("all_synthetic")),
+                     kommune_tables=by_kommune)
+
+
+def summary_table(results: Mapping[str, Any], *, lang: str = "nb", sites: Any = None) -> Any:
+    """The summary panel of workflow results as the ``map_summary`` table of ``results.gpkg``.
+
+    ``arealsirk map RESULTS.gpkg`` and ``arealsirk report`` read it back, so they state the
+    same sentences and figures as the run's map and summary.md.
+    """
+    from ._webmap_summary import panel_from_results, panel_table
+
+    return panel_table(panel_from_results(results, lang=check_lang(lang), sites=sites))
+
+
+def _panel_from_gpkg(gpkg: Path, names: Sequence[str], *, lang: str) -> list[dict[str, Any]]:
+    """The summary panel stored in ``map_summary``; else the headline from ``balance`` / ``<theme>_balance``."""
+    import pyogrio
+
+    from ._webmap_summary import panel_from_balance, panel_from_table
+
+    def table(name: str) -> Any:
+        try:
+            return pyogrio.read_dataframe(gpkg, layer=name, read_geometry=False)
+        except Exception as exc:
+            raise InputError(f"{gpkg}, layer '{name}': cannot be read ({exc})") from exc
+
+    if "map_summary" in names:
+        return panel_from_table(table("map_summary"))
+    balances: dict[str, Any] = {}
+    for name in names:
+        if name == "balance" or (name.endswith("_balance") and not name.endswith("flow_balance")):
+            df = table(name)
+            if "theme" in df.columns:
+                for theme, part in df.groupby(df["theme"].map(_text), sort=False):
+                    balances[theme] = part
+            else:
+                balances[name[: -len("_balance")] or name] = df
+    return panel_from_balance(balances, lang=lang)

@@ -7,104 +7,26 @@ so these tests can never reach the network.
 
 from __future__ import annotations
 
-import os
-import shutil
 from pathlib import Path
 
 import numpy as np
 import pytest
-from .webmap_synth import INJECT_IMG, INJECT_SCRIPT, make_layers
 
 from arealsirk import webmap
 
-CHROMIUM = os.environ.get("AREALSIRK_CHROMIUM", "/usr/bin/chromium")
-FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--disable-background-networking",
-         "--disable-component-update", "--disable-sync", "--no-first-run"]
-ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
+from .browser_util import ARTIFACTS, Page, chromium, missing_browser
+from .webmap_synth import INJECT_IMG, INJECT_SCRIPT, make_layers
 
 pytestmark = pytest.mark.browser
 
 
-def _have_browser() -> str | None:
-    if not (os.path.exists(CHROMIUM) or shutil.which(CHROMIUM)):
-        return f"{CHROMIUM} is not installed (run scripts/setup_browser.sh)"
-    try:
-        import playwright.sync_api  # noqa: F401
-    except ImportError:
-        return "playwright is not installed (run scripts/setup_browser.sh)"
-    return None
-
-
 @pytest.fixture(scope="module")
 def browser(tmp_path_factory):
-    reason = _have_browser()
+    reason = missing_browser()
     if reason:
         pytest.skip(reason)
-    from playwright.sync_api import sync_playwright
-
-    profile = tmp_path_factory.mktemp("chromium-profile")  # a fresh --user-data-dir
-    with sync_playwright() as p:
-        ctx = p.chromium.launch_persistent_context(str(profile), executable_path=CHROMIUM, args=FLAGS,
-                                                   headless=True, viewport={"width": 1280, "height": 860})
+    with chromium(tmp_path_factory.mktemp("chromium-profile"), viewport={"width": 1280, "height": 860}) as ctx:
         yield ctx
-        ctx.close()
-
-
-class Page:
-    """A page with every console message, page error, dialog and request recorded."""
-
-    def __init__(self, ctx, path: Path):
-        self.page = ctx.new_page()
-        self.console: list[tuple[str, str]] = []
-        self.errors: list[str] = []
-        self.dialogs: list[str] = []
-        self.requests: list[str] = []
-        self.blocked: list[str] = []
-        self.page.on("console", lambda m: self.console.append((m.type, m.text)))
-        self.page.on("pageerror", lambda e: self.errors.append(str(e)))
-        self.page.on("dialog", self._dialog)
-
-        def route(r):
-            url = r.request.url
-            self.requests.append(url)
-            if url.startswith(("file://", "data:")):
-                r.continue_()
-            else:
-                self.blocked.append(url)
-                r.abort()
-
-        self.page.route("**/*", route)
-        self.page.goto(path.resolve().as_uri())
-        self.page.wait_for_function("window.arealsirkReady === true", timeout=30_000)
-        self.page.wait_for_timeout(300)
-
-    def _dialog(self, d):
-        self.dialogs.append(d.message)
-        d.dismiss()
-
-    def click_feature(self, key: str, index: int = 0, *, map_index: int = 0) -> str:
-        """Click on the map where feature ``index`` of result layer ``key`` is drawn; popup text."""
-        xy = self.page.evaluate(
-            """([key, index, mi]) => {
-                const A = window.arealsirkMap, map = A.maps[mi];
-                map.closePopup();
-                const entry = A.layers.find(e => e.key === key && e.map === map);
-                const lays = entry.layer.getLayers();
-                const lay = lays[index];
-                const ll = lay.getLatLng ? lay.getLatLng() : lay.getBounds().getCenter();
-                map.setView(ll, 16, {animate: false});  // beyond clustering (off from zoom 15)
-                const p = map.latLngToContainerPoint(ll);
-                const r = map.getContainer().getBoundingClientRect();
-                return [r.left + p.x, r.top + p.y];
-            }""", [key, index, map_index])
-        self.page.wait_for_timeout(400)
-        self.page.mouse.click(xy[0], xy[1])
-        popup = self.page.locator(".leaflet-popup-content").first
-        popup.wait_for(timeout=5000)
-        return popup.inner_text()
-
-    def close(self):
-        self.page.close()
 
 
 @pytest.fixture(scope="module")
@@ -147,7 +69,7 @@ def test_layer_control_lists_the_layers(browser, map_nb):
     page = Page(browser, map_nb)
     try:
         names = [s.strip() for s in page.page.locator(".leaflet-control-layers-overlays label span span").all_inner_texts()]
-        for expected in ("Kommunegrenser", "Kandidatområder (egnethet)", "Valgte lokaliseringer",
+        for expected in ("Kommunegrenser", "Kandidatområder (egnethet)", "Valgte lokaliteter",
                          "Transport kilde → anlegg", "Nedslagsfelt", "Reisetidssoner", "Symbiose: koblinger",
                          "Kilder: Matavfall", f"Kilder: {INJECT_IMG}"):
             assert expected in names, (expected, names)
@@ -155,6 +77,7 @@ def test_layer_control_lists_the_layers(browser, map_nb):
         assert bases == ["Ingen bakgrunn (fungerer uten nett)", "OpenStreetMap-bakgrunn (krever nett)"]
         # unticking a layer removes it from the map
         before = page.page.evaluate("arealsirkMap.maps[0].hasLayer(arealsirkMap.layers.find(e => e.key === 'candidates').layer)")
+        page.page.locator(".leaflet-control-layers").hover()  # the list opens from its icon
         page.page.get_by_text("Kandidatområder (egnethet)").click()
         after = page.page.evaluate("arealsirkMap.maps[0].hasLayer(arealsirkMap.layers.find(e => e.key === 'candidates').layer)")
         assert before is True and after is False
@@ -169,7 +92,7 @@ def test_popup_explains_a_selected_site(browser, map_nb, layers):
         text = page.click_feature("selected_sites", 0)
         assert "Biogass Sørdal" in text
         assert "Metan (Nm³/år)" in text and "1\u202f234\u202f567" in text
-        assert "Anleggstype" in text and "Biogassanlegg" in text
+        assert "Biogassanlegg – nytt, foreslått" in text
         assert "Hvorfor her?" in text
         assert page.errors == [] and page.dialogs == []
     finally:

@@ -228,3 +228,21 @@ def test_browser_shows_payloads_literally_and_runs_nothing(page, run):
                               ".leaflet-popup-content script').length") == 0
     ARTIFACTS.mkdir(exist_ok=True)
     page.page.screenshot(path=str(ARTIFACTS / "webmap_injection.png"))
+
+
+def test_report_holds_every_payload_as_text(run):
+    """``arealsirk report`` on the payload-laden results: the Word file has the names as plain text."""
+    import docx
+
+    base = run["base"]
+    res = _cli("report", "out/results.gpkg", "--out", "rapport.docx", cwd=base)
+    assert res.returncode == 0, res.stderr
+    doc = docx.Document(str(base / "rapport.docx"))
+    text = "\n".join(
+        [p.text for p in doc.paragraphs] + [c.text for t in doc.tables for r in t.rows for c in r.cells]
+    )
+    shown = [p for p in PAYLOADS if p in text]
+    assert len(shown) >= 8, shown  # kommune names, site names in the proposal sentences
+    for tell in EVALUATED:
+        assert tell not in text
+    assert not list(base.rglob("PWNED*"))

@@ -299,7 +299,7 @@ def test_write_map_accepts_a_result_object(tmp_path, layers):
             self.layers = layers
 
     out = webmap.write_map(Result({"selected_sites": layers["selected_sites"]}), tmp_path / "r.html", title="R")
-    assert "Valgte lokaliseringer" in out.read_text(encoding="utf-8")
+    assert "Valgte lokaliteter" in out.read_text(encoding="utf-8")
 
 
 def test_any_text_round_trips_and_cannot_break_out():

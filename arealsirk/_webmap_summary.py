@@ -1,0 +1,352 @@
+"""The proposal in words for the web map, the report and ``results.gpkg``: one sentence per theme,
+its key figures (formatted exactly as in ``summary.md``) and the balance headline.
+
+A *panel* is a list of theme entries::
+
+    {"theme": "biogas", "title": "Biogassanlegg", "sentence": "...",
+     "figures": [["Råstoff", "55 271 t/år"], ...], "headline": ["66 % av storfegjødsel ..."]}
+
+:func:`panel_from_results` builds it from workflow results (the pipeline), :func:`panel_table`
+stores it as the ``map_summary`` table of ``results.gpkg`` and :func:`panel_from_table` reads it
+back (``arealsirk map``), so the map rebuilt from a GeoPackage states the same figures.  Without
+that table, :func:`panel_from_balance` gives the headline from ``balance`` tables alone.  All
+texts are plain text: the map inserts them with ``textContent``, the report as Word runs.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+__all__ = [
+    "kommune_column_label",
+    "kommune_figures",
+    "panel_from_balance",
+    "panel_from_results",
+    "panel_from_table",
+    "panel_table",
+]
+
+#: Summary keys left out of the panel (model internals); every other key of summary.md is shown.
+_HIDDEN = ("workflow", "balance_headline", "objective", "gap")
+
+_SENTENCES: dict[str, dict[str, str]] = {
+    "nb": {
+        "biogas": "Forslag: {new} nytt {new_pl:biogassanlegg:biogassanlegg}{names} og {kept} eksisterende "
+        "beholdt. De tar imot {feedstock_t} råstoff og gir {energy_gwh} energi.",
+        "reuse": "Forslag: {new} {new_pl:nytt ombrukssenter:nye ombrukssentre}{names} i tillegg til {kept} "
+        "eksisterende. {share_covered} av innbyggerne når et senter innen {max_minutes}.",
+        "parks": "Forslag: {sites} {sites_pl:område:områder} for sirkulær næringspark{names} med {matches} "
+        "{matches_pl:symbiosekobling:symbiosekoblinger} verdt {saving_nok}.",
+        "other": "Forslag: {sites} {sites_pl:lokalitet:lokaliteter} for {facility}{names}.",
+    },
+    "en": {
+        "biogas": "Proposal: {new} new biogas {new_pl:plant:plants}{names} and {kept} existing kept. "
+        "They take "
+        "in {feedstock_t} of feedstock and give {energy_gwh} of energy.",
+        "reuse": "Proposal: {new} new reuse {new_pl:centre:centres}{names} besides {kept} existing. "
+        "{share_covered} of the residents reach a centre within {max_minutes}.",
+        "parks": "Proposal: {sites} {sites_pl:area:areas} for a circular industrial park{names} with "
+        "{matches} "
+        "symbiosis {matches_pl:match:matches} worth {saving_nok}.",
+        "other": "Proposal: {sites} {sites_pl:site:sites} for {facility}{names}.",
+    },
+}
+_THEME_OF = {"biogas": "biogas", "reuse_centres": "reuse", "industrial_parks": "parks"}
+_CATEGORY = {
+    "nb": {
+        "served_beyond_limit": "betjent bare utenfor grensen",
+        "beyond_max_km": "lenger unna enn transportgrensen",
+        "capacity_full": "anleggene er fulle",
+        "no_yield": "type temaet ikke bruker",
+        "unreachable_no_site_on_part": "ingen lokalitet på vegnettsdelen",
+        "unreachable_far_from_road": "langt fra veg",
+        "unreachable_across_water": "over vann",
+        "outside_region": "utenfor regionen",
+        "unmatched": "finner ingen partner",
+    },
+    "en": {
+        "served_beyond_limit": "served only beyond the limit",
+        "beyond_max_km": "beyond the haul limit",
+        "capacity_full": "the plants are full",
+        "no_yield": "a kind this theme does not use",
+        "unreachable_no_site_on_part": "no site on its road part",
+        "unreachable_far_from_road": "far from a road",
+        "unreachable_across_water": "across water",
+        "outside_region": "outside the region",
+        "unmatched": "finds no partner",
+    },
+}
+_SERVED = ("served_within_limit", "collected", "matched")
+
+
+def _theme_key(theme: str, summary: Mapping[str, Any]) -> str:
+    if theme in _SENTENCES["en"]:
+        return theme
+    code = str(summary.get("workflow", "")).split(" ")[0]
+    return _THEME_OF.get(code, "other")
+
+
+def _plural(template: str, counts: Mapping[str, Any]) -> str:
+    """Resolve ``{x_pl:one:many}`` fields by the count ``x``."""
+    import re
+
+    def repl(m: re.Match[str]) -> str:
+        n = counts.get(m.group(1))
+        return m.group(2) if n == 1 else m.group(3)
+
+    return re.sub(r"\{(\w+)_pl:([^:}]*):([^}]*)\}", repl, template)
+
+
+def _names(sites: Any, facility: str | None, *, existing: bool) -> list[str]:
+    if sites is None or not len(sites) or "name" not in sites.columns:
+        return []
+    sel = sites
+    if facility and "facility_type" in sel.columns:
+        sel = sel[sel["facility_type"].astype(str) == facility]
+    if "existing" in sel.columns:
+        flags = sel["existing"].map(lambda v: bool(v) if v is not None and v == v else False)
+        sel = sel[flags == existing]
+    return [str(n) for n in sel["name"] if n is not None and n == n][:4]
+
+
+_FACILITY = {"biogas": "biogas_plant", "reuse": "reuse_centre", "parks": "industrial_park"}
+
+
+def _sentence(
+    key: str, summary: Mapping[str, Any], sites: Any, lang: str, facility: str | None = None
+) -> str:
+    from .workflows._result import SUMMARY_LABELS, _fmt
+
+    def fig(name: str) -> str:
+        v = summary.get(name)
+        if v is None or (isinstance(v, float) and not math.isfinite(v)):
+            return "–"
+        return _fmt(v, SUMMARY_LABELS.get(name, (name, name, ""))[2], lang)
+
+    sites_n = int(summary.get("sites", 0) or 0)
+    new = int(summary.get("sites_new", sites_n) or 0)
+    kept = int(summary.get("sites_existing", 0) or 0)
+    matches = int(summary.get("matches", 0) or 0)
+    names = _names(sites, facility or _FACILITY.get(key), existing=False)
+    shown = f" ({', '.join(names)})" if names else ""
+    template = _plural(_SENTENCES[lang][key], {"new": new, "sites": sites_n, "matches": matches})
+    values = {
+        name: fig(name)
+        for name in ("feedstock_t", "energy_gwh", "share_covered", "max_minutes", "saving_nok")
+    }
+    from ._webmap_i18n import label
+
+    what = label(lang, "facility", facility).lower() if facility else ""
+    return template.format(new=new, kept=kept, sites=sites_n, matches=matches, names=shown, facility=what,
+                           **values)
+
+
+def _facility_of(theme: str) -> str | None:
+    """The facility type of a theme in the registry (None for a theme it does not know)."""
+    try:
+        from .themes import THEMES
+    except ImportError:  # pragma: no cover - the registry is part of the package
+        return None
+    spec = THEMES.get(theme)
+    return getattr(spec, "facility_type", None) if spec is not None else None
+
+
+def panel_from_results(
+    results: Mapping[str, Any], *, lang: str = "nb", sites: Any = None
+) -> list[dict[str, Any]]:
+    """The panel of workflow results (``{theme: WorkflowResult}``) in ``lang``.
+
+    ``sites`` is the merged ``selected_sites`` layer (names of the new sites in the sentence);
+    by default each result's own ``selected_sites`` layer.
+    """
+    from .workflows._messages import render
+    from .workflows._result import SUMMARY_LABELS, WORKFLOW_TITLES, _fmt
+
+    panel = []
+    nb = lang == "nb"
+    for theme, result in results.items():
+        summary = dict(getattr(result, "summary", {}) or {})
+        code = str(summary.get("workflow", theme))
+        title = WORKFLOW_TITLES.get(code, (code, code))[1 if nb else 0]
+        figures = []
+        for key, value in summary.items():
+            if key in _HIDDEN or isinstance(value, (list, tuple, dict)):
+                continue
+            en, nbl, unit = SUMMARY_LABELS.get(key, (key, key, ""))
+            figures.append([nbl if nb else en, _fmt(value, unit, lang)])
+        layer = sites if sites is not None else getattr(result, "layers", {}).get("selected_sites")
+        key = _theme_key(theme, summary)
+        facility = _facility_of(str(theme))
+        panel.append(
+            {
+                "theme": str(theme),
+                "title": title,
+                "sentence": _sentence(key, summary, layer, lang, facility),
+                "figures": figures,
+                "headline": [render(m, lang) for m in summary.get("balance_headline", []) or []],
+            }
+        )
+    return panel
+
+
+def panel_table(panel: Sequence[Mapping[str, Any]]) -> Any:
+    """The panel as a plain table (``theme, item, label, value``) for ``results.gpkg``."""
+    import pandas as pd
+
+    rows = []
+    for entry in panel:
+        th = entry["theme"]
+        rows.append((th, "title", "", entry["title"]))
+        rows.append((th, "sentence", "", entry["sentence"]))
+        rows += [(th, "figure", lab, val) for lab, val in entry["figures"]]
+        rows += [(th, "headline", "", h) for h in entry["headline"]]
+    return pd.DataFrame(rows, columns=["theme", "item", "label", "value"])
+
+
+def panel_from_table(table: Any) -> list[dict[str, Any]]:
+    """Read back a ``map_summary`` table written from :func:`panel_table`."""
+    from .errors import InputError
+
+    need = {"theme", "item", "label", "value"}
+    if not need <= set(table.columns):
+        raise InputError(
+            f"layer 'map_summary': needs columns {', '.join(sorted(need))}; "
+            f"has {', '.join(map(str, table.columns))}"
+        )
+    panel: dict[str, dict[str, Any]] = {}
+    for th, item, lab, val in zip(table["theme"], table["item"], table["label"], table["value"], strict=True):
+        entry = panel.setdefault(
+            str(th), {"theme": str(th), "title": str(th), "sentence": "", "figures": [], "headline": []}
+        )
+        val = "" if val is None or val != val else str(val)
+        if item == "title":
+            entry["title"] = val
+        elif item == "sentence":
+            entry["sentence"] = val
+        elif item == "figure":
+            entry["figures"].append(["" if lab is None or lab != lab else str(lab), val])
+        elif item == "headline":
+            entry["headline"].append(val)
+    return list(panel.values())
+
+
+def panel_from_balance(balances: Mapping[str, Any], *, lang: str = "nb") -> list[dict[str, Any]]:
+    """A headline-only panel from ``balance`` tables (theme -> DataFrame of interfaces item 3).
+
+    For each theme, the three largest shares that are not served/collected/matched, as
+    "34 % of population: no site on its road part".
+    """
+    from ._webmap_i18n import fmt_number, label
+
+    panel = []
+    for theme, df in balances.items():
+        if df is None or not len(df) or not {"stream", "category", "share"} <= set(df.columns):
+            continue
+        lost = df[~df["category"].astype(str).isin(_SERVED)]
+        lost = lost.assign(_s=lost["share"].astype(float)).sort_values("_s", ascending=False).head(3)
+        lines = []
+        for _, row in lost.iterrows():
+            stream = str(row["stream"])
+            what = (
+                label(lang, "kind", stream)
+                if stream != "population"
+                else ("befolkningen" if lang == "nb" else "the population")
+            )
+            cat = _CATEGORY[lang].get(str(row["category"]), str(row["category"]))
+            lines.append(
+                f"{fmt_number(row['_s'], lang, percent=True)} {'av' if lang == 'nb' else 'of'} {what}: {cat}"
+            )
+        if lines:
+            panel.append(
+                {"theme": str(theme), "title": str(theme), "sentence": "", "figures": [], "headline": lines}
+            )
+    return panel
+
+
+#: Headings of the per-kommune columns (en, nb); ``within_<m>_min`` / ``share_<m>_min`` by pattern.
+_COLUMNS = {
+    "supplied_t": ("Supplied (t/yr)", "Leverer (tonn/år)"),
+    "collected_t": ("Collected (t/yr)", "Samlet inn (tonn/år)"),
+    "share_supply": ("Share collected", "Andel samlet inn"),
+    "served_by": ("Served by", "Leverer til"),
+    "main_site": ("Main site", "Hovedanlegg"),
+    "share_transport": ("Share of transport", "Andel av transporten"),
+    "benefit": ("Benefit", "Nytte"),
+    "share_benefit": ("Share of benefit", "Andel av nytten"),
+    "sites_hosted": ("Sites in the kommune", "Anlegg i kommunen"),
+    "received_t": ("Received (t/yr)", "Tar imot (tonn/år)"),
+    "net_import_t": ("Net import (t/yr)", "Netto import (tonn/år)"),
+    "mean_minutes": ("Mean minutes", "Snitt minutter"),
+    "unreachable_population": ("Unreachable people", "Personer som ikke nås"),
+    "sites_in_kommune": ("Sites in the kommune", "Anlegg i kommunen"),
+    "candidates": ("Candidate areas", "Kandidatområder"),
+    "best_score": ("Best score", "Beste poeng"),
+    "parks_selected": ("Parks chosen", "Parker valgt"),
+}
+
+
+def kommune_column_label(column: str, lang: str) -> str:
+    """Heading of a per-kommune table column (``<theme>_by_kommune``) in ``lang``."""
+    from ._webmap_i18n import column_label
+
+    if column in _COLUMNS:
+        return _COLUMNS[column][1 if lang == "nb" else 0]
+    m = re.fullmatch(r"(within|share)_(\d+)_min", column)
+    if m:
+        minutes = m.group(2)
+        if m.group(1) == "within":
+            return f"Innen {minutes} min" if lang == "nb" else f"Within {minutes} min"
+        return f"Andel innen {minutes} min" if lang == "nb" else f"Share within {minutes} min"
+    return column_label(lang, column)
+
+
+#: Per theme, the per-kommune columns a kommune popup shows (those present; ``share_<m>_min`` by pattern).
+_KOMMUNE_COLUMNS = {
+    "biogas": ("supplied_t", "collected_t", "served_by", "share_transport"),
+    "reuse": ("main_site", "share_*_min", "unreachable_population"),
+    "parks": ("parks_selected", "best_score"),
+}
+_THEME_LABEL = {
+    "nb": {"biogas": "Biogass", "reuse": "Ombruk", "parks": "Næringspark"},
+    "en": {"biogas": "Biogas", "reuse": "Reuse", "parks": "Industrial park"},
+}
+
+
+def kommune_figures(tables: Mapping[str, Any], *, lang: str = "nb") -> dict[str, list[list[str]]]:
+    """A kommune's own figures for its popup: ``{kommunenummer: [[label, value], ...]}``.
+
+    ``tables`` maps a theme to its ``by_kommune`` table: what the kommune supplies, where it
+    goes, its share of the transport (biogas), the share of residents within each travel-time
+    band and its main centre (reuse), parks chosen (parks).
+    """
+    from ._webmap_i18n import fmt_number
+
+    out: dict[str, list[list[str]]] = {}
+    for theme, df in tables.items():
+        if df is None or not len(df) or "kommunenummer" not in df.columns:
+            continue
+        wanted = _KOMMUNE_COLUMNS.get(
+            theme, tuple(c for c in df.columns if c not in ("kommunenummer", "kommunenavn"))[:4]
+        )
+        cols: list[str] = []
+        for w in wanted:
+            cols += sorted(
+                (c for c in df.columns if re.fullmatch(w.replace("*", r"\d+"), c)),
+                key=lambda c: int(re.sub(r"\D", "", c) or 0),
+            )
+        prefix = _THEME_LABEL[lang].get(theme, theme)
+        for rec in df.to_dict("records"):
+            k = str(rec["kommunenummer"])
+            for c in cols:
+                v = rec.get(c)
+                if v is None or (isinstance(v, float) and not math.isfinite(v)) or v == "":
+                    continue
+                if isinstance(v, (int, float)) and not isinstance(v, bool):
+                    text = fmt_number(v, lang, percent=c.startswith("share"))
+                else:
+                    text = str(v)
+                out.setdefault(k, []).append([f"{prefix}: {kommune_column_label(c, lang)}", text])
+    return out
