@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import numpy as np
 import scipy.sparse as sp
-from scipy.optimize import linprog
 
 from ._common import Clock
 
@@ -74,6 +73,8 @@ class Transport:
         return out
 
     def _solve(self, S):
+        from scipy.optimize import linprog  # lazy: keeps `import arealsirk.locate` light
+
         self.calls += 1
         if S.size == 0 or self.K[S].sum() < self.total - 1e-9 * self.total:
             return np.inf, None
@@ -120,7 +121,7 @@ class Transport:
 
 def lagrangian_cfl(Q: sp.csr_matrix, q: np.ndarray, K: np.ndarray, f: np.ndarray, fixed: np.ndarray,
                    tr: Transport, clock: Clock, *, max_iter: int, check=None, keep: int = 3,
-                   near: float = 0.01):
+                   near: float = 0.01, report=None):
     """Subgradient optimisation.
 
     Returns (lower bound, best open set, its cost, reduced values v, the ``keep`` best distinct open
@@ -147,11 +148,14 @@ def lagrangian_cfl(Q: sp.csr_matrix, q: np.ndarray, K: np.ndarray, f: np.ndarray
     pmin = min_open(K, total)
     none = np.zeros(0, dtype=np.int64)
     found: dict[bytes, tuple[float, np.ndarray]] = {}
-    for _ in range(max_iter):
+    for it in range(max_iter):
         if clock.expired():
             break
         if check is not None:
             check()
+        if report is not None and it % 10 == 0:
+            report(it / max_iter, f"facility location: Lagrangian iteration {it}, bound {best_lb:,.6g}, "
+                                  f"best {best_ub:,.6g}")
         red = np.where(allowed, Qd - lam[:, None], 0.0)          # n x m reduced costs of x_ij
         neg = red < 0
         x = np.zeros((n, m))
@@ -208,7 +212,8 @@ def lagrangian_cfl(Q: sp.csr_matrix, q: np.ndarray, K: np.ndarray, f: np.ndarray
 
 
 def local_search(S: np.ndarray, cost: float, tr: Transport, fixed: np.ndarray, v: np.ndarray | None,
-                 clock: Clock, *, swap_candidates: int = 8, check=None) -> tuple[np.ndarray, float]:
+                 clock: Clock, *, swap_candidates: int = 8, check=None,
+                 report=None) -> tuple[np.ndarray, float]:
     """Drop / add / swap descent on the open set, each move evaluated by the transportation LP."""
     m = tr.m
     is_fixed = np.zeros(m, dtype=bool)
@@ -216,10 +221,16 @@ def local_search(S: np.ndarray, cost: float, tr: Transport, fixed: np.ndarray, v
     S = np.sort(S)
     improved = True
     rank = v if v is not None else tr.f
+    rounds = 0
     while improved and not clock.expired():
         improved = False
         if check is not None:
             check()
+        if report is not None:
+            # the number of rounds is not known in advance: approach 1 geometrically
+            report(1.0 - 0.5 ** rounds, f"facility location: local search round {rounds + 1}, "
+                                        f"cost {cost:,.6g}")
+        rounds += 1
         best = (cost, None)
         # drop
         for j in S[~is_fixed[S]]:
@@ -291,6 +302,8 @@ def y_choice(v: np.ndarray, capv: np.ndarray, total: float, pmin: int, one: np.n
             return None, np.inf
     if y.sum() >= pmin - 1e-9:
         return y, float(v @ y)
+    from scipy.optimize import linprog
+
     idx = np.flatnonzero(free)
     res = linprog(v[idx], A_ub=-np.vstack([capv[idx], np.ones(idx.size)]),
                   b_ub=-np.array([total - capv[one].sum(), pmin - one.size]), bounds=(0, 1),

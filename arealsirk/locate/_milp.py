@@ -10,7 +10,6 @@ from dataclasses import dataclass
 
 import numpy as np
 import scipy.sparse as sp
-from scipy.optimize import Bounds, LinearConstraint, milp
 
 from ..errors import CancelledError, SolverError
 
@@ -33,6 +32,8 @@ def solve_milp(c: np.ndarray, A: sp.spmatrix, lb_row: np.ndarray, ub_row: np.nda
 
     ``sense="max"`` maximises (the objective and bound are returned in the maximisation sense).
     """
+    from scipy.optimize import Bounds, LinearConstraint, milp  # lazy: scipy.optimize costs ~1 s to import
+
     sign = 1.0 if sense == "min" else -1.0
     options = {"disp": False, "mip_rel_gap": rel_gap, "presolve": True}
     if time_limit is not None:

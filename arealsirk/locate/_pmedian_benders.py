@@ -82,7 +82,7 @@ def benders_p_median(C: np.ndarray, p: int, fx: np.ndarray, S_inc: np.ndarray, c
                      is_cancelled: Callable[[], bool] | None = None,
                      max_lp_rounds: int = 200) -> BendersOutcome:
     """Prove (or improve) a p-median incumbent ``S_inc`` on the weighted cost matrix ``C``."""
-    n, m = C.shape
+    m = C.shape[1]
     w_rows = np.flatnonzero(C.max(axis=1) > 0)
     sep = _Separator(C, w_rows)
     nr = w_rows.size

@@ -137,14 +137,16 @@ def facility_location(cost, demand, capacity, fixed_cost, *, single_source: bool
         hclock = c.Clock(None if not np.isfinite(left) else (left if not exact else left * 0.5))
         lb, S0, ub, v, starts = lagrangian_cfl(Q, q[active], K, f, fx, tr, hclock,
                                                max_iter=int(default("locate.cfl_lagrange_max_iter")),
-                                               check=prog.check)
+                                               check=prog.check, report=prog.sub(0.1, 0.5))
         lower = lb if np.isfinite(lb) else None
         if S0 is not None and np.isfinite(ub):
             prog(0.5, "facility location: local search")
-            for start in starts:
+            share = 0.1 / max(1, len(starts))
+            for i, start in enumerate(starts):
                 cost0 = tr.evaluate(start)[0]
                 S1, u1 = local_search(start, cost0, tr, fx, v, hclock, check=prog.check,
-                                      swap_candidates=int(default("locate.cfl_swap_candidates")))
+                                      swap_candidates=int(default("locate.cfl_swap_candidates")),
+                                      report=prog.sub(0.5 + share * i, 0.5 + share * (i + 1)))
                 if u1 < ub or S0 is None:
                     S0, ub = S1, u1
             heur = (S0, ub, tr.evaluate(S0)[1])

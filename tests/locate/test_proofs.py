@@ -116,3 +116,16 @@ def test_progress_moves_inside_the_proof_and_cancel_is_honoured(bench):
         facility_location(capb.cost, capb.demand, capb.capacity, capb.fixed_cost, exact=True, time_limit=10,
                           progress=note, is_cancelled=lambda: bool(in_mip))
     assert in_mip
+
+
+def test_cfl_heuristic_progress_moves(bench):
+    """The default (non-exact) facility-location path reports inside the Lagrangian and local search."""
+    inst = read_cap("capa", capacity=10000.0, bench=bench)
+    seen: list[tuple[float, str]] = []
+    facility_location(inst.cost, inst.demand, inst.capacity, inst.fixed_cost,
+                      progress=lambda f, m: seen.append((f, m)))
+    lag = [f for f, m in seen if "Lagrangian iteration" in m]
+    ls = [f for f, m in seen if "local search round" in m]
+    assert len(set(lag)) >= 3 and ls
+    assert all(0.1 <= f <= 0.5 for f in lag) and all(0.5 <= f <= 0.6 for f in ls)
+    assert seen[-1][0] == 1.0
