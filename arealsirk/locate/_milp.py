@@ -85,8 +85,39 @@ def solve_milp_warm(c: np.ndarray, A: sp.spmatrix, lb_row: np.ndarray, ub_row: n
     if not highspy_available():
         return solve_milp(c, A, lb_row, ub_row, lb=lb, ub=ub, integrality=integrality,
                           time_limit=time_limit, rel_gap=rel_gap, sense=sense)
+    import time
+
     import highspy as hs
 
+
+    start = time.perf_counter()
+    h = _run(c, A, lb_row, ub_row, lb, ub, integrality, sense, time_limit, rel_gap, abs_gap, x0,
+             report, is_cancelled, label, offset)
+    if x0 is not None and not _consistent(h, c):
+        # HiGHS 1.16 can report an objective (and bound) that does not belong to its own solution after a
+        # MIP start (seen on the p-median radius model); such a run proves nothing: solve again cold.
+        log.warning("HiGHS: inconsistent objective after a warm start; solving again without it")
+        left = None if time_limit is None else max(time_limit - (time.perf_counter() - start), 0.5)
+        h = _run(c, A, lb_row, ub_row, lb, ub, integrality, sense, left, rel_gap, abs_gap, None,
+                 report, is_cancelled, label, offset)
+    ms = h.getModelStatus()
+    info = h.getInfo()
+    has_x = info.primal_solution_status == 2  # kSolutionStatusFeasible
+    x = np.asarray(h.getSolution().col_value) if has_x else None
+    obj = float(np.dot(c, x)) if has_x else None
+    bound = float(info.mip_dual_bound)
+    bound = bound if np.isfinite(bound) and abs(bound) < hs.kHighsInf else None
+    if ms == hs.HighsModelStatus.kOptimal:
+        return MilpOutcome(x, obj, obj if bound is None else bound, "optimal", "optimal")
+    if ms == hs.HighsModelStatus.kInfeasible:
+        return MilpOutcome(None, None, None, "infeasible", "infeasible")
+    if x is not None or ms in (hs.HighsModelStatus.kTimeLimit, hs.HighsModelStatus.kInterrupt):
+        return MilpOutcome(x, obj, bound, "time_limit", h.modelStatusToString(ms))
+    return MilpOutcome(None, None, None, "error", h.modelStatusToString(ms))
+
+
+def _run(c, A, lb_row, ub_row, lb, ub, integrality, sense, time_limit, rel_gap, abs_gap, x0, report,
+         is_cancelled, label, offset):
     from . import _highs
 
     h = _highs.new_highs(time_limit=time_limit, rel_gap=rel_gap)
@@ -101,17 +132,13 @@ def solve_milp_warm(c: np.ndarray, A: sp.spmatrix, lb_row: np.ndarray, ub_row: n
     h.run()
     if state.cancelled:
         raise CancelledError("cancelled by the user")
-    ms = h.getModelStatus()
+    return h
+
+
+def _consistent(h, c: np.ndarray) -> bool:
+    """HiGHS' objective equals ``c x`` of the solution it returns (when it returns one)."""
     info = h.getInfo()
-    has_x = info.primal_solution_status == 2  # kSolutionStatusFeasible
-    x = np.asarray(h.getSolution().col_value) if has_x else None
-    obj = float(info.objective_function_value) if has_x else None
-    bound = float(info.mip_dual_bound)
-    bound = bound if np.isfinite(bound) and abs(bound) < hs.kHighsInf else None
-    if ms == hs.HighsModelStatus.kOptimal:
-        return MilpOutcome(x, obj, obj if bound is None else bound, "optimal", "optimal")
-    if ms == hs.HighsModelStatus.kInfeasible:
-        return MilpOutcome(None, None, None, "infeasible", "infeasible")
-    if x is not None or ms in (hs.HighsModelStatus.kTimeLimit, hs.HighsModelStatus.kInterrupt):
-        return MilpOutcome(x, obj, bound, "time_limit", h.modelStatusToString(ms))
-    return MilpOutcome(None, None, None, "error", h.modelStatusToString(ms))
+    if info.primal_solution_status != 2:
+        return True
+    value = float(np.dot(c, np.asarray(h.getSolution().col_value)))
+    return abs(value - float(info.objective_function_value)) <= 1e-6 * max(1.0, abs(value))

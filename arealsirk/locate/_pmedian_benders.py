@@ -51,6 +51,24 @@ class BendersOutcome:
     closed: np.ndarray   # their indices
 
 
+def margin(upper: float) -> float:
+    """Numerical safety margin for bounds that come out of an LP/MIP solver (feasibility tolerance
+    1e-7 relative on values of this size)."""
+    return 1e-3 + 1e-6 * abs(upper)
+
+
+def slack_for(upper: float, lower: float, integral: bool) -> float:
+    """A fixing ``lower + rc > upper - 1 + margin`` (integer data) or ``> upper + margin`` is safe."""
+    return upper - lower + margin(upper) - (1.0 if integral else 0.0)
+
+
+def proven(upper: float, lower: float, integral: bool) -> bool:
+    """``lower`` (from a solver) proves ``upper`` optimal."""
+    if integral:
+        return upper - lower < 1.0 - margin(upper)
+    return upper - lower <= 1e-9 * max(1.0, abs(upper))
+
+
 class _Separator:
     """Pareto-optimal Benders cuts of the p-median (rows sorted by cost once)."""
 
@@ -144,9 +162,7 @@ def benders_p_median(C: np.ndarray, p: int, fx: np.ndarray, S_inc: np.ndarray, c
     # lp is the LP bound only when the loop ended without violated cuts; otherwise the last LP value is
     # still a valid lower bound (a relaxation of the full master).
     rc = np.asarray(h.getSolution().col_dual)[:m]
-    slack = UB - lp + 1e-7 * max(1.0, abs(UB))
-    if integral:
-        slack -= 1.0 - 2e-7 * max(1.0, abs(UB))
+    slack = slack_for(UB, lp, integral)
     closed = np.flatnonzero((rc > slack) & (lb[:m] < 0.5))
     closed = np.setdiff1d(closed, best_S)
     if closed.size:
@@ -169,7 +185,7 @@ def benders_p_median(C: np.ndarray, p: int, fx: np.ndarray, S_inc: np.ndarray, c
     closed = _probe(h2, sep, m, lb, closed, best_S, lp + slack, add, clock, is_cancelled)
     log.debug("p_median benders: LP bound %g after %d cuts, %d of %d candidates closed", lp, ncuts,
               closed.size, m)
-    if UB - lp <= (1.0 - 1e-6 if integral else 1e-9 * max(1.0, abs(UB))):
+    if proven(UB, lp, integral):
         return BendersOutcome(best_S, UB, UB, "optimal", lp, int(closed.size), ncuts, closed)
     return BendersOutcome(best_S, UB, min(lp, UB), "feasible", lp, int(closed.size), ncuts, closed)
 
@@ -181,6 +197,8 @@ def _probe(h, sep: _Separator, m: int, lb: np.ndarray, closed: np.ndarray, S_inc
     The master LP with any subset of the Benders cuts is a relaxation, so its value with ``y_j = 1``
     is a lower bound of every solution that opens ``j`` (probing; Savelsbergh 1994).
     """
+    import highspy as hs
+
     shut = set(int(j) for j in closed)
     free = [j for j in range(m) if j not in shut and lb[j] < 0.5 and j not in set(S_inc.tolist())]
     for j in free:
@@ -190,6 +208,9 @@ def _probe(h, sep: _Separator, m: int, lb: np.ndarray, closed: np.ndarray, S_inc
         value = -math.inf
         for _ in range(rounds):
             h.run()
+            if h.getModelStatus() != hs.HighsModelStatus.kOptimal:
+                value = -math.inf       # no proof from an unfinished LP
+                break
             value = float(h.getInfo().objective_function_value)
             if value > limit:
                 break
@@ -269,5 +290,5 @@ def radius_milp(C: np.ndarray, rows: np.ndarray, cols: np.ndarray, p: int, fx: n
     left = clock.left()
     return solve_milp_warm(np.concatenate([np.zeros(m), np.ones(nt)]), A, row_lo, row_hi, lb=lb, ub=ub,
                            integrality=integ, x0=x0, time_limit=None if not math.isfinite(left) else
-                           max(left, 1.0), abs_gap=(1.0 - 1e-6) if integral else None, report=report,
+                           max(left, 1.0), abs_gap=0.5 if integral else None, report=report,
                            is_cancelled=is_cancelled, label="p-median proof")

@@ -19,6 +19,7 @@ from ..defaults import default
 from ..errors import InfeasibleError, InputError
 from . import _common as c
 from ._milp import highspy_available, solve_milp_warm
+from ._pmedian_benders import proven, slack_for
 from ._pmedian_ls import PMedianEngine, lagrangian_bound
 from ._result import LocateResult, relative_gap
 
@@ -208,12 +209,12 @@ def _prove(cost_m: c.Cost, D: np.ndarray, w: np.ndarray, p: int, fx: np.ndarray,
     if out.bound is not None:
         lower = out.bound if lower is None else max(lower, out.bound)
     status = "feasible"
-    if out.status == "optimal":
-        lower = real_obj
-    elif out.status == "time_limit" or clock.expired():
+    if out.status == "optimal" and not integral:
+        lower = real_obj          # HiGHS closed the relative gap to 1e-9
+    elif out.status != "optimal" and (out.status == "time_limit" or clock.expired()):
         status = "time_limit"
         messages.append("HiGHS stopped at the time limit; the gap is the proven one")
-    if lower is not None and integral and lower > real_obj - 1 + 1e-6:
+    if lower is not None and proven(real_obj, lower, integral):
         lower = real_obj
     return S, real_obj, lower, status, method
 
@@ -244,9 +245,7 @@ def _exact(cost: c.Cost, w: np.ndarray, p: int, fx: np.ndarray, clock: c.Clock, 
         worst_in = rho[np.setdiff1d(chosen, fx)].max() if p > fx.size else np.inf
         open_pen = np.where(inside, 0.0, rho - worst_in)
         rc = np.maximum(w[rows] * vals - lam[rows], 0.0) + open_pen[cols]
-        slack = upper - lag + 1e-7 * max(1.0, abs(upper))
-        if _integral(C):
-            slack -= 1.0 - 2e-7 * max(1.0, abs(upper))  # integer data: a better solution is <= UB - 1
+        slack = slack_for(upper, lag, _integral(C))  # integer data: a better solution is <= UB - 1
         keep = (rc <= slack) | (cols == inc_col[rows])
         rows, cols, vals = rows[keep], cols[keep], vals[keep]
     if closed is not None and closed.size:
@@ -286,5 +285,5 @@ def _exact(cost: c.Cost, w: np.ndarray, p: int, fx: np.ndarray, clock: c.Clock, 
     left = clock.left()
     return solve_milp_warm(obj, A_all, lo, hi, lb=lb, ub=ub, integrality=integ, x0=x0,
                            time_limit=None if not np.isfinite(left) else max(left, 1.0),
-                           abs_gap=(1.0 - 1e-6) if _integral(C) else None, report=prog,
+                           abs_gap=0.5 if _integral(C) else None, report=prog,
                            is_cancelled=is_cancelled, label="p-median proof")

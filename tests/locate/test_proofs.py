@@ -129,3 +129,14 @@ def test_cfl_heuristic_progress_moves(bench):
     assert len(set(lag)) >= 3 and ls
     assert all(0.1 <= f <= 0.5 for f in lag) and all(0.5 <= f <= 0.6 for f in ls)
     assert seen[-1][0] == 1.0
+
+
+def test_pmed30_proof_is_not_fooled_by_a_warm_start(bench):
+    """pmed30 (600 x 600, p = 200): the heuristic stops at 1990, the optimum is 1989.  HiGHS 1.16 once
+    reported a wrong objective and bound after a MIP start on this model and 'proved' 1990; the exact
+    path checks HiGHS' objective against its own solution and must reach the published optimum."""
+    inst = read_pmed("pmed30", bench=bench)
+    r = p_median(inst.cost, inst.p, exact=True, time_limit=120)
+    assert r.objective == _pmed_opt("pmed30", bench) == 1989
+    assert r.status == "optimal"
+    assert inst.cost[:, r.facilities].min(axis=1).sum() == 1989
