@@ -201,8 +201,9 @@ def _probe(h, sep: _Separator, m: int, lb: np.ndarray, closed: np.ndarray, S_inc
 
     shut = set(int(j) for j in closed)
     free = [j for j in range(m) if j not in shut and lb[j] < 0.5 and j not in set(S_inc.tolist())]
+    stop = clock.elapsed() + 0.5 * clock.left()          # leave half of the time to the MILP
     for j in free:
-        if clock.expired() or (is_cancelled is not None and is_cancelled()):
+        if clock.elapsed() > stop or (is_cancelled is not None and is_cancelled()):
             break
         h.changeColBounds(int(j), 1.0, 1.0)
         value = -math.inf
