@@ -55,6 +55,33 @@ def _client(scheduler: Any) -> Iterator[Any]:
         client.close()
 
 
+_SCATTERED: dict[tuple[int, int], tuple[Any, Any]] = {}
+
+
+def _scattered_graph(client: Any, graph: Any) -> Any:
+    """The graph's future on this client, scattered on first use and kept for later calls.
+
+    Later calls with the same Client reuse the same object on the workers, so their prepared-CSR cache
+    (keyed by the graph object) stays warm: only the first call pays for sending and preparing the
+    graph.  (A scheduler given as an address gets a new Client per call, hence a new scatter.)
+    """
+    import weakref
+
+    key = (id(client), id(graph))
+    hit = _SCATTERED.get(key)
+    if hit is not None and hit[0]() is graph and hit[1].status == "finished":
+        return hit[1]
+    fut = client.scatter(graph, broadcast=True, hash=False)
+    try:
+        ref = weakref.ref(graph)
+    except TypeError:                                   # not weak-referenceable: do not cache
+        return fut
+    for k in [k for k, (r, f) in _SCATTERED.items() if r() is None or f.status != "finished"]:
+        del _SCATTERED[k]
+    _SCATTERED[key] = (ref, fut)
+    return fut
+
+
 def _blocks(n: int, client: Any, chunk_size: int | None) -> list[tuple[int, int]]:
     if chunk_size is None:
         threads = max(1, sum(client.nthreads().values()))
@@ -83,7 +110,7 @@ def _run(fn: Callable[..., Any], graph: Any, sources: Sequence[Any] | Any, other
         raise InputError(f"parameter '{'targets' if split_other else 'sources'}': nothing given")
     with _client(scheduler) as client:
         blocks = _blocks(n, client, chunk_size)
-        g_f = client.scatter(graph, broadcast=True, hash=False)
+        g_f = _scattered_graph(client, graph)
         w_f = client.scatter(whole, broadcast=True, hash=False)
         futures = [client.submit(_task, fn, g_f, w_f, _take(parted, a, b), kwargs, split_other, pure=False)
                    for a, b in blocks]
