@@ -134,7 +134,7 @@ def facility_location(cost, demand, capacity, fixed_cost, *, single_source: bool
         prog(0.1, "facility location: Lagrangian heuristic")
         Q = sp.csr_matrix((qi * Aa.data, (ri, cj)), shape=(active.size, m))
         tr = Transport(Q, q[active], K, f, L)
-        hclock = c.Clock(None if not np.isfinite(left) else (left if not exact else left * 0.3))
+        hclock = c.Clock(None if not np.isfinite(left) else (left if not exact else left * 0.5))
         lb, S0, ub, v, starts = lagrangian_cfl(Q, q[active], K, f, fx, tr, hclock,
                                                max_iter=int(default("locate.cfl_lagrange_max_iter")),
                                                check=prog.check, report=prog.sub(0.1, 0.5))
