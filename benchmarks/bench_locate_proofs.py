@@ -8,7 +8,6 @@ itself (``result.gap``, 0 = proven optimal), status, method and wall time.  A li
 printed as soon as it is done.  Reads the instances from the shared bench folder.
 """
 
-# ruff: noqa: N806  (matrix notation of the OR literature)
 
 from __future__ import annotations
 
