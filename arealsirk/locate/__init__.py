@@ -11,8 +11,10 @@ from __future__ import annotations
 
 from ._result import LocateResult
 from .coverage import max_coverage, set_coverage
+from .curve import CoverageCurve, coverage_curve
 from .facility import facility_location
 from .pcenter import p_center
 from .pmedian import p_median
 
-__all__ = ["LocateResult", "facility_location", "max_coverage", "p_center", "p_median", "set_coverage"]
+__all__ = ["CoverageCurve", "LocateResult", "coverage_curve", "facility_location", "max_coverage", "p_center",
+           "p_median", "set_coverage"]

@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import numpy as np
 import scipy.sparse as sp
-from scipy.optimize import linprog
 
 from ._common import Clock
 
@@ -74,6 +73,8 @@ class Transport:
         return out
 
     def _solve(self, S):
+        from scipy.optimize import linprog  # lazy: keeps `import arealsirk.locate` light
+
         self.calls += 1
         if S.size == 0 or self.K[S].sum() < self.total - 1e-9 * self.total:
             return np.inf, None
@@ -120,7 +121,7 @@ class Transport:
 
 def lagrangian_cfl(Q: sp.csr_matrix, q: np.ndarray, K: np.ndarray, f: np.ndarray, fixed: np.ndarray,
                    tr: Transport, clock: Clock, *, max_iter: int, check=None, keep: int = 3,
-                   near: float = 0.01):
+                   near: float = 0.01, report=None):
     """Subgradient optimisation.
 
     Returns (lower bound, best open set, its cost, reduced values v, the ``keep`` best distinct open
@@ -143,12 +144,18 @@ def lagrangian_cfl(Q: sp.csr_matrix, q: np.ndarray, K: np.ndarray, f: np.ndarray
     theta, since = 2.0, 0
     qpos = np.where(q > 0, q, 1.0)
     v_best = None
+    capv = np.where(np.isfinite(K), K, total)
+    pmin = min_open(K, total)
+    none = np.zeros(0, dtype=np.int64)
     found: dict[bytes, tuple[float, np.ndarray]] = {}
-    for _ in range(max_iter):
+    for it in range(max_iter):
         if clock.expired():
             break
         if check is not None:
             check()
+        if report is not None and it % 10 == 0:
+            report(it / max_iter, f"facility location: Lagrangian iteration {it}, bound {best_lb:,.6g}, "
+                                  f"best {best_ub:,.6g}")
         red = np.where(allowed, Qd - lam[:, None], 0.0)          # n x m reduced costs of x_ij
         neg = red < 0
         x = np.zeros((n, m))
@@ -173,26 +180,10 @@ def lagrangian_cfl(Q: sp.csr_matrix, q: np.ndarray, K: np.ndarray, f: np.ndarray
                 x[nxt[0], j] = frac
                 g[j] += frac * red[nxt[0], j]
         v = f + g
-        # facility choice: LP relaxation of min v.y s.t. K.y >= total, y_fixed = 1
-        y = np.zeros(m)
-        y[is_fixed] = 1.0
-        y[(v < 0) & ~is_fixed] = 1.0
-        capv = np.where(np.isfinite(K), K, total)
-        have = float((capv * y).sum())
-        value_y = float((v * y).sum())
-        if have < total:
-            cand = np.flatnonzero(y == 0)
-            order = cand[np.argsort(v[cand] / np.maximum(capv[cand], 1e-12))]
-            for j in order:
-                need = total - have
-                if capv[j] >= need:
-                    y[j] = need / capv[j]
-                    value_y += v[j] * y[j]
-                    have = total
-                    break
-                y[j] = 1.0
-                value_y += v[j]
-                have += capv[j]
+        # facility choice: LP relaxation of min v.y s.t. K.y >= total, sum y >= pmin, y_fixed = 1
+        y, value_y = y_choice(v, capv, total, pmin, fixed, none)
+        if y is None:
+            break
         lb = float(lam.sum() + value_y)
         if lb > best_lb + 1e-12 * max(1.0, abs(best_lb)) or not np.isfinite(best_lb):
             best_lb, since, v_best = lb, 0, v.copy()
@@ -221,7 +212,8 @@ def lagrangian_cfl(Q: sp.csr_matrix, q: np.ndarray, K: np.ndarray, f: np.ndarray
 
 
 def local_search(S: np.ndarray, cost: float, tr: Transport, fixed: np.ndarray, v: np.ndarray | None,
-                 clock: Clock, *, swap_candidates: int = 8, check=None) -> tuple[np.ndarray, float]:
+                 clock: Clock, *, swap_candidates: int = 8, check=None,
+                 report=None) -> tuple[np.ndarray, float]:
     """Drop / add / swap descent on the open set, each move evaluated by the transportation LP."""
     m = tr.m
     is_fixed = np.zeros(m, dtype=bool)
@@ -229,10 +221,16 @@ def local_search(S: np.ndarray, cost: float, tr: Transport, fixed: np.ndarray, v
     S = np.sort(S)
     improved = True
     rank = v if v is not None else tr.f
+    rounds = 0
     while improved and not clock.expired():
         improved = False
         if check is not None:
             check()
+        if report is not None:
+            # the number of rounds is not known in advance: approach 1 geometrically
+            report(1.0 - 0.5 ** rounds, f"facility location: local search round {rounds + 1}, "
+                                        f"cost {cost:,.6g}")
+        rounds += 1
         best = (cost, None)
         # drop
         for j in S[~is_fixed[S]]:
@@ -265,3 +263,86 @@ def local_search(S: np.ndarray, cost: float, tr: Transport, fixed: np.ndarray, v
             cost, S = best
             improved = True
     return S, cost
+
+
+def min_open(K: np.ndarray, total: float) -> int:
+    """Fewest facilities whose capacities can hold ``total``: ``sum_j y_j >= min_open`` is valid."""
+    if not np.isfinite(K).all():
+        return 1
+    cum = np.cumsum(np.sort(K)[::-1])
+    return int(min(np.searchsorted(cum, total * (1 - 1e-12)) + 1, K.size))
+
+
+def y_choice(v: np.ndarray, capv: np.ndarray, total: float, pmin: int, one: np.ndarray,
+             zero: np.ndarray) -> tuple[np.ndarray | None, float]:
+    """LP of ``min v.y`` s.t. ``capv.y >= total``, ``sum y >= pmin``, ``y = 1`` on ``one``, ``0`` on ``zero``.
+
+    The greedy continuous knapsack solves it unless its answer opens fewer than ``pmin`` (then a
+    two-row LP).  Returns ``(y, value)``, ``(None, inf)`` when infeasible.
+    """
+    m = v.size
+    y = np.zeros(m)
+    y[one] = 1.0
+    free = np.ones(m, dtype=bool)
+    free[one] = False
+    free[zero] = False
+    y[free & (v < 0)] = 1.0
+    have = float((capv * y).sum())
+    if have < total:
+        cand = np.flatnonzero(free & (y == 0))
+        for j in cand[np.argsort(v[cand] / np.maximum(capv[cand], 1e-12), kind="stable")]:
+            need = total - have
+            if capv[j] >= need:
+                y[j] = need / capv[j]
+                have = total
+                break
+            y[j] = 1.0
+            have += capv[j]
+        if have < total * (1 - 1e-12):
+            return None, np.inf
+    if y.sum() >= pmin - 1e-9:
+        return y, float(v @ y)
+    from scipy.optimize import linprog
+
+    idx = np.flatnonzero(free)
+    res = linprog(v[idx], A_ub=-np.vstack([capv[idx], np.ones(idx.size)]),
+                  b_ub=-np.array([total - capv[one].sum(), pmin - one.size]), bounds=(0, 1),
+                  method="highs")
+    if res.status != 0:
+        return None, np.inf
+    y = np.zeros(m)
+    y[one] = 1.0
+    y[idx] = res.x
+    return y, float(v @ y)
+
+
+def _y_value(v: np.ndarray, capv: np.ndarray, total: float, pmin: int, one: np.ndarray,
+             zero: np.ndarray) -> float:
+    return y_choice(v, capv, total, pmin, one, zero)[1]
+
+
+def probe_fixings(v: np.ndarray, lb: float, K: np.ndarray, total: float, fixed: np.ndarray,
+                  upper: float) -> tuple[np.ndarray, np.ndarray]:
+    """Candidates that can be closed / must be open in every solution cheaper than ``upper``.
+
+    ``lb = sum_i lambda_i + Y(v)`` is the Lagrangian bound at the multipliers that produced ``v``;
+    forcing ``y_j`` to the other value gives the bound ``lb - Y(v) + Y(v | y_j forced)``, which is a
+    valid lower bound of every solution with that value of ``y_j`` (Beasley 1988, EJOR 33:314-325).
+    """
+    m = v.size
+    capv = np.where(np.isfinite(K), K, total)
+    none = np.zeros(0, dtype=np.int64)
+    pmin = min_open(K, total)
+    base = _y_value(v, capv, total, pmin, fixed, none)
+    const = lb - base
+    tol = 1e-9 * max(1.0, abs(upper))
+    close, keep_open = [], []
+    for j in range(m):
+        if j in fixed:
+            continue
+        one = np.append(fixed, j)
+        if const + _y_value(v, capv, total, pmin, one, none) > upper + tol:
+            close.append(j)
+        elif const + _y_value(v, capv, total, pmin, fixed, np.array([j])) > upper + tol:
+            keep_open.append(j)
+    return np.asarray(close, dtype=np.int64), np.asarray(keep_open, dtype=np.int64)

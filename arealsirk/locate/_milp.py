@@ -5,13 +5,13 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
 import scipy.sparse as sp
-from scipy.optimize import Bounds, LinearConstraint, milp
 
-from ..errors import SolverError
+from ..errors import CancelledError, SolverError
 
 log = logging.getLogger("arealsirk")
 
@@ -32,6 +32,8 @@ def solve_milp(c: np.ndarray, A: sp.spmatrix, lb_row: np.ndarray, ub_row: np.nda
 
     ``sense="max"`` maximises (the objective and bound are returned in the maximisation sense).
     """
+    from scipy.optimize import Bounds, LinearConstraint, milp  # lazy: scipy.optimize costs ~1 s to import
+
     sign = 1.0 if sense == "min" else -1.0
     options = {"disp": False, "mip_rel_gap": rel_gap, "presolve": True}
     if time_limit is not None:
@@ -69,50 +71,42 @@ def highspy_available() -> bool:
 
 def solve_milp_warm(c: np.ndarray, A: sp.spmatrix, lb_row: np.ndarray, ub_row: np.ndarray, *,
                     lb: np.ndarray, ub: np.ndarray, integrality: np.ndarray, time_limit: float | None,
-                    x0: np.ndarray | None, rel_gap: float = 1e-9, sense: str = "min") -> MilpOutcome:
-    """Like :func:`solve_milp` but through highspy with a warm-start solution ``x0`` when available.
+                    x0: np.ndarray | None, rel_gap: float = 1e-9, sense: str = "min",
+                    abs_gap: float | None = None, report: Callable[[float, str], None] | None = None,
+                    is_cancelled: Callable[[], bool] | None = None, label: str = "HiGHS",
+                    offset: float = 0.0) -> MilpOutcome:
+    """Like :func:`solve_milp` but through highspy (one thread) with a warm start ``x0``.
 
-    Falls back to :func:`solve_milp` (scipy, no warm start) when highspy is not installed.
+    With highspy, ``report(fraction, message)`` receives HiGHS' proven gap while it searches and
+    ``is_cancelled()`` is polled inside the branch-and-bound (a cancellation raises
+    :class:`~arealsirk.errors.CancelledError`).  Falls back to :func:`solve_milp` (scipy, no warm
+    start, no progress inside the solve) when highspy is not installed.
     """
-    if x0 is None or not highspy_available():
+    if not highspy_available():
         return solve_milp(c, A, lb_row, ub_row, lb=lb, ub=ub, integrality=integrality,
                           time_limit=time_limit, rel_gap=rel_gap, sense=sense)
+    import time
+
     import highspy as hs
 
-    inf = hs.kHighsInf
-    csc = sp.csc_matrix(A)
-    lp = hs.HighsLp()
-    lp.num_col_ = int(A.shape[1])
-    lp.num_row_ = int(A.shape[0])
-    lp.col_cost_ = np.asarray(c, dtype=np.float64)
-    lp.col_lower_ = np.clip(np.asarray(lb, dtype=np.float64), -inf, inf)
-    lp.col_upper_ = np.clip(np.asarray(ub, dtype=np.float64), -inf, inf)
-    lp.row_lower_ = np.clip(np.asarray(lb_row, dtype=np.float64), -inf, inf)
-    lp.row_upper_ = np.clip(np.asarray(ub_row, dtype=np.float64), -inf, inf)
-    lp.a_matrix_.format_ = hs.MatrixFormat.kColwise
-    lp.a_matrix_.start_ = csc.indptr.astype(np.int32)
-    lp.a_matrix_.index_ = csc.indices.astype(np.int32)
-    lp.a_matrix_.value_ = csc.data.astype(np.float64)
-    lp.integrality_ = [hs.HighsVarType.kInteger if v else hs.HighsVarType.kContinuous for v in integrality]
-    lp.sense_ = hs.ObjSense.kMinimize if sense == "min" else hs.ObjSense.kMaximize
-    h = hs.Highs()
-    h.setOptionValue("output_flag", False)
-    h.setOptionValue("mip_rel_gap", float(rel_gap))
-    if time_limit is not None:
-        h.setOptionValue("time_limit", max(float(time_limit), 0.5))
-    h.passModel(lp)
-    sol = hs.HighsSolution()
-    sol.col_value = [float(v) for v in x0]
-    sol.value_valid = True
-    h.setSolution(sol)
-    h.run()
+
+    start = time.perf_counter()
+    h = _run(c, A, lb_row, ub_row, lb, ub, integrality, sense, time_limit, rel_gap, abs_gap, x0,
+             report, is_cancelled, label, offset)
+    if x0 is not None and not _consistent(h, c):
+        # HiGHS 1.16 can report an objective (and bound) that does not belong to its own solution after a
+        # MIP start (seen on the p-median radius model); such a run proves nothing: solve again cold.
+        log.warning("HiGHS: inconsistent objective after a warm start; solving again without it")
+        left = None if time_limit is None else max(time_limit - (time.perf_counter() - start), 0.5)
+        h = _run(c, A, lb_row, ub_row, lb, ub, integrality, sense, left, rel_gap, abs_gap, None,
+                 report, is_cancelled, label, offset)
     ms = h.getModelStatus()
     info = h.getInfo()
     has_x = info.primal_solution_status == 2  # kSolutionStatusFeasible
     x = np.asarray(h.getSolution().col_value) if has_x else None
-    obj = float(info.objective_function_value) if has_x else None
+    obj = float(np.dot(c, x)) if has_x else None
     bound = float(info.mip_dual_bound)
-    bound = bound if np.isfinite(bound) and abs(bound) < inf else None
+    bound = bound if np.isfinite(bound) and abs(bound) < hs.kHighsInf else None
     if ms == hs.HighsModelStatus.kOptimal:
         return MilpOutcome(x, obj, obj if bound is None else bound, "optimal", "optimal")
     if ms == hs.HighsModelStatus.kInfeasible:
@@ -120,3 +114,31 @@ def solve_milp_warm(c: np.ndarray, A: sp.spmatrix, lb_row: np.ndarray, ub_row: n
     if x is not None or ms in (hs.HighsModelStatus.kTimeLimit, hs.HighsModelStatus.kInterrupt):
         return MilpOutcome(x, obj, bound, "time_limit", h.modelStatusToString(ms))
     return MilpOutcome(None, None, None, "error", h.modelStatusToString(ms))
+
+
+def _run(c, A, lb_row, ub_row, lb, ub, integrality, sense, time_limit, rel_gap, abs_gap, x0, report,
+         is_cancelled, label, offset):
+    from . import _highs
+
+    h = _highs.new_highs(time_limit=time_limit, rel_gap=rel_gap)
+    if abs_gap is not None:
+        h.setOptionValue("mip_abs_gap", float(abs_gap))
+    _highs.pass_model(h, c, A, lb_row, ub_row, lb, ub, integrality, sense)
+    if x0 is not None:
+        _highs.set_start(h, x0)
+    state = _highs.MipState()
+    if report is not None or is_cancelled is not None:
+        _highs.watch_mip(h, state, report=report, is_cancelled=is_cancelled, label=label, offset=offset)
+    h.run()
+    if state.cancelled:
+        raise CancelledError("cancelled by the user")
+    return h
+
+
+def _consistent(h, c: np.ndarray) -> bool:
+    """HiGHS' objective equals ``c x`` of the solution it returns (when it returns one)."""
+    info = h.getInfo()
+    if info.primal_solution_status != 2:
+        return True
+    value = float(np.dot(c, np.asarray(h.getSolution().col_value)))
+    return abs(value - float(info.objective_function_value)) <= 1e-6 * max(1.0, abs(value))

@@ -21,7 +21,7 @@ import scipy.sparse as sp
 
 from ..errors import InfeasibleError, InputError
 from . import _common as c
-from ._cfl_heuristic import Transport, lagrangian_cfl, local_search
+from ._cfl_heuristic import Transport, lagrangian_cfl, local_search, min_open, probe_fixings
 from ._milp import solve_milp_warm
 from ._result import LocateResult, relative_gap
 
@@ -123,12 +123,12 @@ def facility_location(cost, demand, capacity, fixed_cost, *, single_source: bool
     ri = Aa.row.astype(np.int64)           # index into active
     cj = Aa.col.astype(np.int64)
     qi = q[active][ri]
-    model = _build(Aa, ri, cj, qi, q[active], K, f, L, fx, total, single_source, p)
     left = clock.left()
     small = k <= int(default("locate.cfl_milp_max_pairs"))
     messages: list[str] = []
     heur = None
     lower = None
+    shut = must = np.zeros(0, dtype=np.int64)
     if not single_source and not small and p is None:
         # Lagrangian heuristic (Beasley 1993) + transportation-LP local search
         prog(0.1, "facility location: Lagrangian heuristic")
@@ -137,17 +137,26 @@ def facility_location(cost, demand, capacity, fixed_cost, *, single_source: bool
         hclock = c.Clock(None if not np.isfinite(left) else (left if not exact else left * 0.5))
         lb, S0, ub, v, starts = lagrangian_cfl(Q, q[active], K, f, fx, tr, hclock,
                                                max_iter=int(default("locate.cfl_lagrange_max_iter")),
-                                               check=prog.check)
+                                               check=prog.check, report=prog.sub(0.1, 0.5))
         lower = lb if np.isfinite(lb) else None
         if S0 is not None and np.isfinite(ub):
             prog(0.5, "facility location: local search")
-            for start in starts:
+            share = 0.1 / max(1, len(starts))
+            for i, start in enumerate(starts):
                 cost0 = tr.evaluate(start)[0]
                 S1, u1 = local_search(start, cost0, tr, fx, v, hclock, check=prog.check,
-                                      swap_candidates=int(default("locate.cfl_swap_candidates")))
+                                      swap_candidates=int(default("locate.cfl_swap_candidates")),
+                                      report=prog.sub(0.5 + share * i, 0.5 + share * (i + 1)))
                 if u1 < ub or S0 is None:
                     S0, ub = S1, u1
             heur = (S0, ub, tr.evaluate(S0)[1])
+            if exact and v is not None and np.isfinite(lb):
+                # Lagrangian probing: candidates closed / open in every better solution
+                shut, must = probe_fixings(v, lb, K, total, fx, ub)
+                shut = np.setdiff1d(shut, S0)
+                must = np.intersect1d(must, S0)
+                log.debug("facility_location: probing closed %d and opened %d of %d candidates",
+                          shut.size, must.size, m)
         log.debug("facility_location: Lagrangian bound %g, heuristic %g, %d transport LPs", lb, ub, tr.calls)
     if heur is not None and not exact:
         S0, ub, (fr, fc, fv) = heur
@@ -155,6 +164,13 @@ def facility_location(cost, demand, capacity, fixed_cost, *, single_source: bool
                        "time_limit" if clock.expired() else "feasible", clock, "lagrangian+transport",
                        messages, prog)
     prog(0.6 if heur is not None else 0.1, "facility location: HiGHS")
+    if shut.size:
+        keep_pair = ~np.isin(Aa.col, shut)
+        Aa = sp.coo_matrix((Aa.data[keep_pair], (Aa.row[keep_pair], Aa.col[keep_pair])), shape=Aa.shape)
+        k, ri, cj = Aa.nnz, Aa.row.astype(np.int64), Aa.col.astype(np.int64)
+        qi = q[active][ri]
+    model = _build(Aa, ri, cj, qi, q[active], K, f, L, np.union1d(fx, must), total, single_source, p)
+    model[5][shut] = 0.0
     left = clock.left()
     if not np.isfinite(left) and not exact:
         left = float(default("locate.milp_time_limit"))
@@ -169,7 +185,9 @@ def facility_location(cost, demand, capacity, fixed_cost, *, single_source: bool
             x0[m + pos[(int(active[a]), int(b))]] = val
     out = solve_milp_warm(model[0], model[1], model[2], model[3], lb=model[4], ub=model[5],
                           integrality=model[6], x0=x0,
-                          time_limit=None if not np.isfinite(left) else max(left, 1.0), rel_gap=rel_gap)
+                          time_limit=None if not np.isfinite(left) else max(left, 1.0), rel_gap=rel_gap,
+                          report=prog.sub(0.6 if heur is not None else 0.1, 0.99), is_cancelled=is_cancelled,
+                          label="facility location: HiGHS")
     if out.status == "infeasible":
         raise InfeasibleError("facility_location: no feasible solution (check capacities, min_load and "
                               "allowed pairs)")
@@ -256,6 +274,11 @@ def _build(Aa, ri, cj, qi, qa, K, f, L, fx, total, single_source, p=None):
             blocks.append(sp.csr_matrix((K, (np.zeros(m, dtype=np.int64), np.arange(m))), shape=(1, m + k)))
             lo.append(np.array([total]))
             hi.append(np.array([np.inf]))
+            if p is None and min_open(K, total) > 1:                        # fewest facilities that fit
+                blocks.append(sp.csr_matrix((np.ones(m), (np.zeros(m, dtype=np.int64), np.arange(m))),
+                                            shape=(1, m + k)))
+                lo.append(np.array([float(min_open(K, total))]))
+                hi.append(np.array([np.inf]))
     if L is not None and (L > 0).any():
         lj = np.flatnonzero(L > 0)
         rows = np.searchsorted(lj, cj)

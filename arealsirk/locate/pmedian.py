@@ -18,7 +18,8 @@ import scipy.sparse as sp
 from ..defaults import default
 from ..errors import InfeasibleError, InputError
 from . import _common as c
-from ._milp import solve_milp_warm
+from ._milp import highspy_available, solve_milp_warm
+from ._pmedian_benders import proven, slack_for
 from ._pmedian_ls import PMedianEngine, lagrangian_bound
 from ._result import LocateResult, relative_gap
 
@@ -167,29 +168,60 @@ def p_median(cost, p: int, *, weights=None, fixed: Iterable[int] = (), time_limi
     method = "heuristic"
     status = "feasible"
     if exact and (lower is None or relative_gap(real_obj, lower) > 1e-9):
-        prog(0.75, "p-median: exact MILP (HiGHS)")
-        out = _exact(cost_m, w, p, fx, clock, S, lam, lower, C)
-        method = "heuristic+milp"
-        better = out.objective is not None and out.objective < real_obj - 1e-9 * abs(real_obj)
-        if out.x is not None and better:
-            y = out.x[: cost_m.m]
-            S = np.flatnonzero(y > 0.5).astype(np.int64)
-            real_obj = float((D[:, S].min(axis=1) * w).sum())
-        if out.bound is not None:
-            lower = out.bound if lower is None else max(lower, out.bound)
-        if out.status == "optimal":
-            lower = real_obj
-        elif out.status == "time_limit":
-            status = "time_limit"
-            messages.append("HiGHS stopped at the time limit; the gap is the proven one")
+        prog(0.75, "p-median: exact (HiGHS)")
+        S, real_obj, lower, status, method = _prove(cost_m, D, w, p, fx, clock, S, real_obj, lam, lower, C,
+                                                     prog.sub(0.75, 0.99), is_cancelled, messages)
     elif clock.expired():
         status = "time_limit"
     prog(1.0, "p-median: done")
     return _result(S, D, w, real_obj, lower, status, clock, method, messages)
 
 
+def _prove(cost_m: c.Cost, D: np.ndarray, w: np.ndarray, p: int, fx: np.ndarray, clock: c.Clock,
+           S: np.ndarray, real_obj: float, lam: np.ndarray | None, lower: float | None, C: np.ndarray,
+           prog, is_cancelled: Callable | None, messages: list[str]):
+    """Close the gap: Benders LP bound and candidate closing, then the reduced assignment MILP.
+
+    Returns ``(S, objective, lower, status, method)``; on a time limit the best solution and the
+    proven bound so far (status ``"time_limit"``).
+    """
+    integral = _integral(C)
+    closed = np.zeros(0, dtype=np.int64)
+    method = "heuristic+milp"
+    if highspy_available():
+        from ._pmedian_benders import benders_p_median
+
+        bo = benders_p_median(C, p, fx, S, clock, integral=integral, report=prog.sub(0.0, 0.2),
+                              is_cancelled=is_cancelled)
+        method = "heuristic+benders"
+        lower = bo.lower if lower is None else max(lower, bo.lower)
+        closed = bo.closed
+        if bo.status == "optimal":
+            return S, real_obj, real_obj, "feasible", method
+        method = "heuristic+benders+milp"
+    out = _exact(cost_m, w, p, fx, clock, S, lam, lower, C, closed=closed, prog=prog.sub(0.2, 1.0),
+                 is_cancelled=is_cancelled)
+    better = out.objective is not None and out.objective < real_obj - 1e-9 * abs(real_obj)
+    if out.x is not None and better:
+        y = out.x[: cost_m.m]
+        S = np.flatnonzero(y > 0.5).astype(np.int64)
+        real_obj = float((D[:, S].min(axis=1) * w).sum())
+    if out.bound is not None:
+        lower = out.bound if lower is None else max(lower, out.bound)
+    status = "feasible"
+    if out.status == "optimal" and not integral:
+        lower = real_obj          # HiGHS closed the relative gap to 1e-9
+    elif out.status != "optimal" and (out.status == "time_limit" or clock.expired()):
+        status = "time_limit"
+        messages.append("HiGHS stopped at the time limit; the gap is the proven one")
+    if lower is not None and proven(real_obj, lower, integral):
+        lower = real_obj
+    return S, real_obj, lower, status, method
+
+
 def _exact(cost: c.Cost, w: np.ndarray, p: int, fx: np.ndarray, clock: c.Clock, S_inc: np.ndarray,
-           lam: np.ndarray | None, lower: float | None, C: np.ndarray):
+           lam: np.ndarray | None, lower: float | None, C: np.ndarray, *,
+           closed: np.ndarray | None = None, prog=None, is_cancelled: Callable | None = None):
     """Assignment MILP over allowed pairs, reduced by Lagrangian reduced costs, warm-started.
 
     Pair ``(i, j)`` is dropped when ``LB + max(0, w_i d_ij - lambda_i) > UB``: forcing ``x_ij = 1``
@@ -201,14 +233,35 @@ def _exact(cost: c.Cost, w: np.ndarray, p: int, fx: np.ndarray, clock: c.Clock, 
     rows, cols, vals = A.row.astype(np.int64), A.col.astype(np.int64), A.data
     inc_col = S_inc[np.argmin(C[:, S_inc], axis=1)]
     upper = float(C[np.arange(n), inc_col].sum())
-    if lam is not None and lower is not None and np.isfinite(lower):
-        rc = np.maximum(w[rows] * vals - lam[rows], 0.0)
-        slack = upper - lower + 1e-7 * max(1.0, abs(upper))
-        if _integral(C):
-            slack -= 1.0 - 2e-7 * max(1.0, abs(upper))  # integer data: a better solution is <= UB - 1
+    if lam is not None:
+        # Lagrangian value at lam and the cost of forcing x_ij = 1: the pair's reduced cost plus, for a
+        # candidate outside the relaxed optimum, the cost of swapping it in (Beasley 1993, section 3.3)
+        rho = np.minimum(C - lam[:, None], 0.0).sum(axis=0)
+        free = np.setdiff1d(np.arange(m), fx)
+        chosen = np.concatenate([fx, free[np.argsort(rho[free], kind="stable")[: p - fx.size]]])
+        lag = float(lam.sum() + rho[chosen].sum())
+        inside = np.zeros(m, dtype=bool)
+        inside[chosen] = True
+        worst_in = rho[np.setdiff1d(chosen, fx)].max() if p > fx.size else np.inf
+        open_pen = np.where(inside, 0.0, rho - worst_in)
+        rc = np.maximum(w[rows] * vals - lam[rows], 0.0) + open_pen[cols]
+        slack = slack_for(upper, lag, _integral(C))  # integer data: a better solution is <= UB - 1
         keep = (rc <= slack) | (cols == inc_col[rows])
         rows, cols, vals = rows[keep], cols[keep], vals[keep]
+    if closed is not None and closed.size:
+        shut = np.zeros(m, dtype=bool)
+        shut[closed] = True
+        keep = ~shut[cols]
+        rows, cols, vals = rows[keep], cols[keep], vals[keep]
         log.debug("p_median exact: %d of %d pairs kept by reduced-cost fixing", rows.size, A.nnz)
+    if closed is not None and highspy_available():
+        from ._pmedian_benders import radius_milp
+
+        out = radius_milp(C, rows, cols, p, fx, closed, S_inc, clock, integral=_integral(C), report=prog,
+                          is_cancelled=is_cancelled)
+        if out.x is not None:   # the y part is what the caller reads
+            out.x = out.x[:m]
+        return out
     k = rows.size
     obj = np.concatenate([np.zeros(m), w[rows] * vals])
     xi = m + np.arange(k)
@@ -223,10 +276,14 @@ def _exact(cost: c.Cost, w: np.ndarray, p: int, fx: np.ndarray, clock: c.Clock, 
     lb = np.zeros(m + k)
     lb[fx] = 1.0
     ub = np.ones(m + k)
+    if closed is not None:
+        ub[closed] = 0.0
     integ = np.concatenate([np.ones(m), np.zeros(k)])
     x0 = np.zeros(m + k)
     x0[S_inc] = 1.0
     x0[m + np.flatnonzero(cols == inc_col[rows])] = 1.0
     left = clock.left()
     return solve_milp_warm(obj, A_all, lo, hi, lb=lb, ub=ub, integrality=integ, x0=x0,
-                           time_limit=None if not np.isfinite(left) else max(left, 1.0))
+                           time_limit=None if not np.isfinite(left) else max(left, 1.0),
+                           abs_gap=0.5 if _integral(C) else None, report=prog,
+                           is_cancelled=is_cancelled, label="p-median proof")

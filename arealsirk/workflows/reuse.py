@@ -313,14 +313,15 @@ def site_reuse_centres(
     kmax = min(max(kmax, count), len(sites))
     kmin = max(1, n_fixed)
 
-    def curve_point(k: int) -> dict[str, Any]:
-        # the curve is a coverage curve whatever the objective: maximal coverage with k sites
-        r_k = (
-            res
-            if (k == count and objective == "coverage")
-            else locate.max_coverage(Tm, k, max_minutes, weights=w, fixed=fixed, time_limit=time_limit)
-        )
-        fac = np.asarray(r_k.facilities, dtype=int)
+    # one incremental pass over k (interchange carried from k to k + 1) with a proven gap per k
+    share_goal = target * total_pop / float(w.sum()) if w.sum() > 0 else 2.0
+    cur = locate.coverage_curve(Tm, max_minutes, kmax, k_min=kmin, weights=w, fixed=fixed,
+                                target=share_goal if share_goal <= 1.0 else None, time_limit=time_limit)
+
+    def curve_point(pos: int) -> dict[str, Any]:
+        k = int(cur.counts[pos])
+        use_res = k == count and objective == "coverage"
+        fac = np.asarray(res.facilities if use_res else cur.facilities[pos], dtype=int)
         near_k = np.min(T[:, fac], axis=1)
         covered = float(pop[near_k <= max_minutes].sum())
         fin = np.isfinite(near_k)
@@ -330,28 +331,14 @@ def site_reuse_centres(
             "share_covered": covered / total_pop,
             "mean_minutes": float(np.average(near_k[fin], weights=pop[fin])),
             "site_ids": ";".join(sites["id"].iloc[fac].astype(str)),
-            "status": r_k.status,
+            "status": res.status if use_res else ("optimal" if cur.gap[pos] == 0 else "feasible"),
+            "proven_gap": float(cur.gap[pos]) if not use_res else
+            (float("nan") if res.gap is None else float(res.gap)),
         }
 
-    curve_rows = []
-    for k in range(kmin, kmax + 1):
-        curve_rows.append(curve_point(k))
-        p.check()
+    curve_rows = [curve_point(i) for i in range(cur.counts.size)]
+    p.check()
     needed = next((r["sites"] for r in curve_rows if r["share_covered"] >= target - 1e-12), None)
-    if needed is None and kmax < len(sites):
-        # coverage rises with k: find the smallest k reaching the target by bisection
-        extra = {len(sites): curve_point(len(sites))}
-        if extra[len(sites)]["share_covered"] >= target - 1e-12:
-            lo, hi = kmax, len(sites)  # lo fails, hi reaches
-            while hi - lo > 1:
-                mid = (lo + hi) // 2
-                extra[mid] = curve_point(mid)
-                if extra[mid]["share_covered"] >= target - 1e-12:
-                    hi = mid
-                else:
-                    lo = mid
-            needed = hi
-        curve_rows += [extra[k] for k in sorted(extra)]
     curve = pd.DataFrame(curve_rows)
     if needed is None:
         messages.append(

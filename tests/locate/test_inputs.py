@@ -82,3 +82,14 @@ def test_p_median_too_large_for_dense_engine(monkeypatch):
     monkeypatch.setattr(pm, "default", lambda k: 5 if k == "locate.pmedian_max_dense_entries" else real(k))
     with pytest.raises(InputError, match="dense limit"):
         p_median(D, 1)
+
+
+def test_import_locate_does_not_load_scipy_optimize():
+    """`import arealsirk.locate` stays light: scipy.optimize (about 1 s) and highspy load on first solve."""
+    import subprocess
+    import sys
+
+    code = ("import sys, arealsirk.locate; "
+            "print(sorted(m for m in ('scipy.optimize', 'highspy') if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"

@@ -1,0 +1,129 @@
+"""highspy helpers: build a model from arrays, add rows, and map HiGHS' progress to ours.
+
+Used by the exact (proof) paths.  ``highspy`` is the ``highs`` extra; callers check
+:func:`arealsirk.locate._milp.highspy_available` first.  Every model runs on one thread (the machine
+this library targets is a planner's laptop; HiGHS' parallel MIP brings little and is not
+deterministic).
+"""
+
+# ruff: noqa: N803, N806  (matrix notation of the OR literature: C, D, K, A, Q, S)
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+import scipy.sparse as sp
+
+
+@dataclass
+class MipState:
+    """What the MIP callback last saw (for honest reporting after an interrupt)."""
+
+    primal: float = math.inf
+    dual: float = -math.inf
+    cancelled: bool = False
+
+
+def new_highs(*, time_limit: float | None, rel_gap: float = 1e-9):
+    """A quiet single-threaded :class:`highspy.Highs` with a time limit and gap tolerance."""
+    import highspy as hs
+
+    h = hs.Highs()
+    h.setOptionValue("output_flag", False)
+    h.setOptionValue("threads", 1)
+    h.setOptionValue("mip_rel_gap", float(rel_gap))
+    if time_limit is not None and math.isfinite(time_limit):
+        h.setOptionValue("time_limit", max(float(time_limit), 0.5))
+    return h
+
+
+def pass_model(h, c: np.ndarray, A: sp.spmatrix, row_lo: np.ndarray, row_hi: np.ndarray,
+               lb: np.ndarray, ub: np.ndarray, integrality: np.ndarray | None = None,
+               sense: str = "min") -> None:
+    """Pass ``min/max c x`` s.t. ``row_lo <= A x <= row_hi``, ``lb <= x <= ub`` to ``h``."""
+    import highspy as hs
+
+    inf = hs.kHighsInf
+    csc = sp.csc_matrix(A)
+    lp = hs.HighsLp()
+    lp.num_col_ = int(A.shape[1])
+    lp.num_row_ = int(A.shape[0])
+    lp.col_cost_ = np.asarray(c, dtype=np.float64)
+    lp.col_lower_ = np.clip(np.asarray(lb, dtype=np.float64), -inf, inf)
+    lp.col_upper_ = np.clip(np.asarray(ub, dtype=np.float64), -inf, inf)
+    lp.row_lower_ = np.clip(np.asarray(row_lo, dtype=np.float64), -inf, inf)
+    lp.row_upper_ = np.clip(np.asarray(row_hi, dtype=np.float64), -inf, inf)
+    lp.a_matrix_.format_ = hs.MatrixFormat.kColwise
+    lp.a_matrix_.start_ = csc.indptr.astype(np.int32)
+    lp.a_matrix_.index_ = csc.indices.astype(np.int32)
+    lp.a_matrix_.value_ = csc.data.astype(np.float64)
+    if integrality is not None:
+        lp.integrality_ = [hs.HighsVarType.kInteger if v else hs.HighsVarType.kContinuous
+                           for v in integrality]
+    lp.sense_ = hs.ObjSense.kMinimize if sense == "min" else hs.ObjSense.kMaximize
+    h.passModel(lp)
+
+
+def add_rows(h, A: sp.csr_matrix, row_lo: np.ndarray, row_hi: np.ndarray) -> None:
+    """Append the rows of CSR ``A`` (same column space) to the model in ``h``."""
+    import highspy as hs
+
+    inf = hs.kHighsInf
+    A = sp.csr_matrix(A)
+    h.addRows(int(A.shape[0]), np.clip(np.asarray(row_lo, dtype=np.float64), -inf, inf),
+              np.clip(np.asarray(row_hi, dtype=np.float64), -inf, inf), int(A.nnz),
+              A.indptr[:-1].astype(np.int32), A.indices.astype(np.int32), A.data.astype(np.float64))
+
+
+def set_start(h, x0: np.ndarray) -> None:
+    """Give HiGHS a feasible starting solution (its objective becomes the first cutoff)."""
+    import highspy as hs
+
+    sol = hs.HighsSolution()
+    sol.col_value = [float(v) for v in x0]
+    sol.value_valid = True
+    h.setSolution(sol)
+
+
+def watch_mip(h, state: MipState, *, report: Callable[[float, str], None] | None,
+              is_cancelled: Callable[[], bool] | None, label: str, offset: float = 0.0,
+              min_interval: float = 0.5) -> None:
+    """Map HiGHS' MIP progress (incumbent, bound, gap) to ``report`` and honour ``is_cancelled``.
+
+    ``report(fraction, message)`` receives ``fraction = 1 - gap / first gap`` on a log scale (the gap
+    closes by orders of magnitude); ``offset`` is added to both bounds in the message (an objective
+    constant left out of the model).  A cancellation interrupts HiGHS, which then returns its best
+    solution; ``state.cancelled`` records it so the caller can raise.
+    """
+    first: list[float] = []
+    last = [0.0]
+
+    def on_interrupt(e) -> None:
+        out = e.data_out
+        primal, dual = float(out.mip_primal_bound), float(out.mip_dual_bound)
+        state.primal, state.dual = primal, dual
+        if is_cancelled is not None and is_cancelled():
+            state.cancelled = True
+            e.interrupt()
+            return
+        now = time.perf_counter()
+        if report is None or now - last[0] < min_interval:
+            return
+        last[0] = now
+        if not (math.isfinite(primal) and math.isfinite(dual)):
+            report(0.0, f"{label}: searching (no incumbent yet)")
+            return
+        gap = max(primal - dual, 0.0) / max(abs(primal), abs(dual), 1e-12)
+        if not first:
+            first.append(max(gap, 1e-12))
+        frac = 1.0 if gap <= 1e-9 else max(0.0, min(1.0, math.log(first[0] / max(gap, 1e-12))
+                                                     / math.log(first[0] / 1e-9)))
+        report(frac, f"{label}: proven gap {100 * gap:.3f} % (best {primal + offset:,.6g}, "
+                     f"bound {dual + offset:,.6g})")
+
+    h.cbMipInterrupt += on_interrupt
+    h.enableCallbacks()

@@ -1,0 +1,295 @@
+"""Exact p-median by Benders decomposition on HiGHS (proof of optimality with an honest gap).
+
+The assignment variables are projected out (Duran-Mateluna, Ales & Elloumi 2023, "An efficient Benders
+decomposition for the p-median problem", EJOR 308:84-96; Cornuejols, Nemhauser & Wolsey 1980).  With
+``c_ij = w_i d_ij`` the master is
+
+``min sum_i theta_i``  s.t.  ``sum_j y_j = p``, ``y_j = 1`` (fixed), ``y`` binary and, for every row
+``i`` and threshold ``t`` (a value of row ``i``),
+``theta_i >= t - sum_{j: c_ij < t} (t - c_ij) y_j``  (exact when ``y`` is integral and ``t`` is the
+cost of the cheapest open facility: no facility cheaper than ``t`` is open).
+
+1. The LP relaxation is solved by cut generation (the Pareto-optimal cut of each row at the critical
+   threshold where the cumulative ``y`` of the row's sorted candidates reaches 1), separated at an
+   in-out point between the incumbent and the LP solution (Ben-Ameur & Neto 2007) to avoid zig-zag.
+2. LP reduced costs fix candidates: ``y_j`` at 0 with ``LP + rc_j > UB`` (or ``> UB - 1`` on integer
+   data: a better solution costs at most ``UB - 1``) is closed for good.
+3. The master MILP with the collected cuts, warm-started from the incumbent, is solved by HiGHS; an
+   integer solution whose true cost is above its ``sum theta`` gets its exact cuts and the MILP is solved
+   again.  HiGHS' dual bound of the master is a valid lower bound at every moment, so a time limit
+   returns the best solution with a proven gap.
+"""
+
+# ruff: noqa: N803, N806  (matrix notation of the OR literature: C, D, K, A, Q, S)
+
+from __future__ import annotations
+
+import logging
+import math
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+import scipy.sparse as sp
+
+from ..errors import CancelledError
+from . import _highs
+from ._common import Clock
+
+log = logging.getLogger("arealsirk")
+
+
+@dataclass
+class BendersOutcome:
+    S: np.ndarray
+    objective: float
+    lower: float
+    status: str          # "optimal" | "time_limit"
+    lp_bound: float
+    n_closed: int        # candidates closed by reduced-cost fixing
+    cuts: int
+    closed: np.ndarray   # their indices
+
+
+def margin(upper: float) -> float:
+    """Numerical safety margin for bounds that come out of an LP/MIP solver (feasibility tolerance
+    1e-7 relative on values of this size)."""
+    return 1e-3 + 1e-6 * abs(upper)
+
+
+def slack_for(upper: float, lower: float, integral: bool) -> float:
+    """A fixing ``lower + rc > upper - 1 + margin`` (integer data) or ``> upper + margin`` is safe."""
+    return upper - lower + margin(upper) - (1.0 if integral else 0.0)
+
+
+def proven(upper: float, lower: float, integral: bool) -> bool:
+    """``lower`` (from a solver) proves ``upper`` optimal."""
+    if integral:
+        return upper - lower < 1.0 - margin(upper)
+    return upper - lower <= 1e-9 * max(1.0, abs(upper))
+
+
+class _Separator:
+    """Pareto-optimal Benders cuts of the p-median (rows sorted by cost once)."""
+
+    def __init__(self, C: np.ndarray, rows: np.ndarray) -> None:
+        self.C = C
+        self.rows = rows                                   # rows with positive weight
+        self.order = np.argsort(C[rows], axis=1, kind="stable").astype(np.int32)
+        self.Cs = np.take_along_axis(C[rows], self.order, axis=1)
+
+    def cuts(self, y: np.ndarray, theta: np.ndarray | None, tol: float):
+        """Violated cuts at ``y`` as (CSR coefficients on y, rhs, local row ids, cut value per row)."""
+        cum = np.cumsum(y[self.order], axis=1)
+        k = np.argmax(cum >= 1.0 - 1e-9, axis=1)
+        k[cum[:, -1] < 1.0 - 1e-9] = self.order.shape[1] - 1
+        t = self.Cs[np.arange(k.size), k]
+        coef = np.maximum(t[:, None] - self.Cs, 0.0)       # zero from the threshold on
+        value = t - (coef * y[self.order]).sum(axis=1)
+        viol = np.flatnonzero(value > (theta if theta is not None else -np.inf) + tol * np.maximum(1, t))
+        if viol.size == 0:
+            return None, None, viol, value
+        sub = coef[viol]
+        r, pos = np.nonzero(sub > 0)
+        A = sp.csr_matrix((sub[r, pos], (r, self.order[viol][r, pos])), shape=(viol.size, self.C.shape[1]))
+        return A, t[viol], viol, value
+
+
+def benders_p_median(C: np.ndarray, p: int, fx: np.ndarray, S_inc: np.ndarray, clock: Clock, *,
+                     integral: bool, report: Callable[[float, str], None] | None = None,
+                     is_cancelled: Callable[[], bool] | None = None,
+                     max_lp_rounds: int = 200) -> BendersOutcome:
+    """Prove (or improve) a p-median incumbent ``S_inc`` on the weighted cost matrix ``C``."""
+    m = C.shape[1]
+    w_rows = np.flatnonzero(C.max(axis=1) > 0)
+    sep = _Separator(C, w_rows)
+    nr = w_rows.size
+    floor = sep.Cs[:, 0]
+
+    def true_cost(S: np.ndarray) -> float:
+        return float(C[:, S].min(axis=1).sum())
+
+    best_S = np.sort(S_inc)
+    UB = true_cost(best_S)
+    h = _highs.new_highs(time_limit=clock.left())
+    h.setOptionValue("presolve", "off")        # many small re-solves from the previous basis
+    # columns: y (m), theta (nr); objective sum theta (+ rows of weight 0 contribute 0)
+    lb = np.concatenate([np.zeros(m), floor])
+    ub = np.concatenate([np.ones(m), np.full(nr, np.inf)])
+    lb[fx] = 1.0
+    card = sp.csr_matrix((np.ones(m), (np.zeros(m, dtype=np.int64), np.arange(m))), shape=(1, m + nr))
+    _highs.pass_model(h, np.concatenate([np.zeros(m), np.ones(nr)]), card, np.array([p]), np.array([p]),
+                      lb, ub)
+    y_core = np.zeros(m)
+    y_core[best_S] = 1.0
+    ncuts = 0
+    pool: list[tuple[sp.csr_matrix, np.ndarray]] = []
+    H = [h]
+
+    def add(A_y, rhs, local) -> None:
+        nonlocal ncuts
+        A = sp.hstack([A_y, sp.csr_matrix((np.ones(local.size), (np.arange(local.size), local)),
+                                          shape=(local.size, nr))]).tocsr()
+        _highs.add_rows(H[0], A, rhs, np.full(rhs.size, np.inf))
+        pool.append((A, rhs))
+        ncuts += rhs.size
+
+    A_y, rhs, local, _ = sep.cuts(y_core, None, 0.0)
+    if A_y is not None:
+        add(A_y, rhs, local)
+    lp = -math.inf
+    alpha = 0.5
+    for it in range(max_lp_rounds):
+        if is_cancelled is not None and is_cancelled():
+            raise CancelledError("cancelled by the user")
+        if clock.expired():
+            break
+        h.run()
+        sol = np.asarray(h.getSolution().col_value)
+        y, theta = sol[:m], sol[m:]
+        lp = float(h.getInfo().objective_function_value)
+        y_sep = alpha * y_core + (1 - alpha) * y
+        A_y, rhs, local, _ = sep.cuts(y_sep, theta, 1e-9)
+        if A_y is None:
+            A_y, rhs, local, _ = sep.cuts(y, theta, 1e-9)
+            if A_y is None:
+                break
+            alpha = max(alpha / 2, 0.0)
+        y_core = 0.5 * y_core + 0.5 * y
+        add(A_y, rhs, local)
+        if report is not None:
+            report(0.0, f"p-median proof: LP cuts round {it + 1}, bound {lp:,.6g}, best {UB:,.6g}")
+    # lp is the LP bound only when the loop ended without violated cuts; otherwise the last LP value is
+    # still a valid lower bound (a relaxation of the full master).
+    rc = np.asarray(h.getSolution().col_dual)[:m]
+    slack = slack_for(UB, lp, integral)
+    closed = np.flatnonzero((rc > slack) & (lb[:m] < 0.5))
+    closed = np.setdiff1d(closed, best_S)
+    if closed.size:
+        h.changeColsBounds(int(closed.size), closed.astype(np.int32), np.zeros(closed.size),
+                           np.zeros(closed.size))
+    # a compact master for probing: the cuts binding at the LP optimum, closed candidates fixed at 0
+    act = np.asarray(h.getSolution().row_value)[1:]
+    A_all = sp.vstack([a for a, _ in pool]).tocsr()
+    rhs_all = np.concatenate([r for _, r in pool])
+    tight = act <= rhs_all + 1e-7 * np.maximum(1.0, np.abs(rhs_all))
+    ub2 = ub.copy()
+    ub2[closed] = 0.0
+    h2 = _highs.new_highs(time_limit=clock.left())
+    h2.setOptionValue("presolve", "off")
+    _highs.pass_model(h2, np.concatenate([np.zeros(m), np.ones(nr)]),
+                      sp.vstack([card, A_all[tight]]).tocsr(), np.append(p, rhs_all[tight]),
+                      np.append(p, np.full(int(tight.sum()), np.inf)), lb, ub2)
+    H[0] = h2
+    pool.clear()
+    closed = _probe(h2, sep, m, lb, closed, best_S, lp + slack, add, clock, is_cancelled)
+    log.debug("p_median benders: LP bound %g after %d cuts, %d of %d candidates closed", lp, ncuts,
+              closed.size, m)
+    if proven(UB, lp, integral):
+        return BendersOutcome(best_S, UB, UB, "optimal", lp, int(closed.size), ncuts, closed)
+    return BendersOutcome(best_S, UB, min(lp, UB), "feasible", lp, int(closed.size), ncuts, closed)
+
+
+def _probe(h, sep: _Separator, m: int, lb: np.ndarray, closed: np.ndarray, S_inc: np.ndarray,
+           limit: float, add, clock: Clock, is_cancelled, rounds: int = 2) -> np.ndarray:
+    """Close every candidate whose forced opening lifts the (partial) master LP above ``limit``.
+
+    The master LP with any subset of the Benders cuts is a relaxation, so its value with ``y_j = 1``
+    is a lower bound of every solution that opens ``j`` (probing; Savelsbergh 1994).
+    """
+    import highspy as hs
+
+    shut = set(int(j) for j in closed)
+    free = [j for j in range(m) if j not in shut and lb[j] < 0.5 and j not in set(S_inc.tolist())]
+    stop = clock.elapsed() + 0.5 * clock.left()          # leave half of the time to the MILP
+    for j in free:
+        if clock.elapsed() > stop or (is_cancelled is not None and is_cancelled()):
+            break
+        h.changeColBounds(int(j), 1.0, 1.0)
+        value = -math.inf
+        for _ in range(rounds):
+            h.run()
+            if h.getModelStatus() != hs.HighsModelStatus.kOptimal:
+                value = -math.inf       # no proof from an unfinished LP
+                break
+            value = float(h.getInfo().objective_function_value)
+            if value > limit:
+                break
+            sol = np.asarray(h.getSolution().col_value)
+            A_y, rhs, local, _ = sep.cuts(sol[:m], sol[m:], 1e-9)
+            if A_y is None:
+                break
+            add(A_y, rhs, local)
+        if value > limit:
+            shut.add(j)
+            h.changeColBounds(int(j), 0.0, 0.0)
+        else:
+            h.changeColBounds(int(j), 0.0, 1.0)
+    return np.asarray(sorted(shut), dtype=np.int64)
+
+
+def radius_milp(C: np.ndarray, rows: np.ndarray, cols: np.ndarray, p: int, fx: np.ndarray,
+                closed: np.ndarray, S_inc: np.ndarray, clock: Clock, *, integral: bool,
+                report: Callable[[float, str], None] | None = None,
+                is_cancelled: Callable[[], bool] | None = None):
+    """The p-median on the kept pairs in the radius form (Elloumi 2010; Garcia, Labbe & Marin 2011).
+
+    ``rows, cols`` are the pairs that an improving solution may use (reduced-cost fixing); every such
+    solution serves row ``i`` through one of them (``sum_{j kept for i} y_j >= 1``) and
+    ``theta_i >= t - sum_{j kept, c_ij < t} (t - c_ij) y_j`` for every kept cost ``t`` of the row makes
+    ``theta_i`` exactly the cost of the cheapest open kept candidate.  Far fewer columns than the
+    assignment form (one ``theta`` per row instead of one ``x`` per pair).
+    """
+    from ._milp import solve_milp_warm
+
+    n, m = C.shape
+    order = np.lexsort((C[rows, cols], rows))
+    rows, cols = rows[order], cols[order]
+    vals = C[rows, cols]
+    starts = np.searchsorted(rows, np.arange(n + 1))
+    used = np.flatnonzero(np.diff(starts) > 0)
+    nt = used.size
+    loc = np.full(n, -1)
+    loc[used] = np.arange(nt)
+    r_idx, c_idx, a_val, lo = [], [], [], []
+    r = 0
+    for i in used:
+        js, cs = cols[starts[i]:starts[i + 1]], vals[starts[i]:starts[i + 1]]
+        # cover row: sum_j y_j >= 1
+        r_idx.append(np.full(js.size, r))
+        c_idx.append(js)
+        a_val.append(np.ones(js.size))
+        lo.append(1.0)
+        r += 1
+        thr = np.unique(cs)[1:]
+        if thr.size:
+            below = cs[None, :] < thr[:, None]               # (thresholds, kept)
+            kk, ll = np.nonzero(below)
+            r_idx.append(r + kk)
+            c_idx.append(js[ll])
+            a_val.append(thr[kk] - cs[ll])
+            r_idx.append(r + np.arange(thr.size))              # theta_i
+            c_idx.append(np.full(thr.size, m + loc[i]))
+            a_val.append(np.ones(thr.size))
+            lo.extend(thr.tolist())
+            r += thr.size
+    A = sp.csr_matrix((np.concatenate(a_val), (np.concatenate(r_idx), np.concatenate(c_idx))),
+                      shape=(r, m + nt))
+    card = sp.csr_matrix((np.ones(m), (np.zeros(m, dtype=np.int64), np.arange(m))), shape=(1, m + nt))
+    A = sp.vstack([A, card]).tocsr()
+    row_lo = np.append(np.asarray(lo), p)
+    row_hi = np.append(np.full(r, np.inf), p)
+    floor = np.array([vals[starts[i]] for i in used])
+    lb = np.concatenate([np.zeros(m), floor])
+    ub = np.concatenate([np.ones(m), np.full(nt, np.inf)])
+    lb[fx] = 1.0
+    ub[closed] = 0.0
+    x0 = np.concatenate([np.zeros(m), C[used][:, S_inc].min(axis=1)])
+    x0[S_inc] = 1.0
+    integ = np.concatenate([np.ones(m), np.zeros(nt)])
+    log.debug("p_median radius MILP: %d rows, %d columns, %d nonzeros", A.shape[0], A.shape[1], A.nnz)
+    left = clock.left()
+    return solve_milp_warm(np.concatenate([np.zeros(m), np.ones(nt)]), A, row_lo, row_hi, lb=lb, ub=ub,
+                           integrality=integ, x0=x0, time_limit=None if not math.isfinite(left) else
+                           max(left, 1.0), abs_gap=0.5 if integral else None, report=report,
+                           is_cancelled=is_cancelled, label="p-median proof")
