@@ -6,7 +6,8 @@ layers with :mod:`..convert`, calls exactly one public ``arealsirk`` function
 (looked up with :meth:`ArealsirkAlgorithm.library`), writes the outputs with
 :meth:`ArealsirkAlgorithm.write` and returns the outputs dict.  This base class
 
-* turns every ``ArealsirkError`` into a ``QgsProcessingException`` with the same message,
+* maps exceptions like the CLI (:func:`processing_error`): user errors become a
+  ``QgsProcessingException`` with the one-line message, bugs log their traceback,
 * routes the library's log records to the Processing log while the algorithm runs,
 * gives the library ``progress`` / ``is_cancelled`` callables bound to the feedback,
 * styles outputs with the plugin's QML files when QGIS loads them,
@@ -16,6 +17,7 @@ layers with :mod:`..convert`, calls exactly one public ``arealsirk`` function
 from __future__ import annotations
 
 import importlib
+import traceback
 from pathlib import Path
 from typing import Any
 
@@ -75,6 +77,32 @@ def style_when_loaded(context: Any, dest_id: str | None, style: str | None) -> N
     _POST_PROCESSORS.append(processor)
     del _POST_PROCESSORS[:-64]
     context.layerToLoadOnCompletionDetails(dest_id).setPostProcessor(processor)
+
+
+def processing_error(exc: BaseException, feedback: Any = None) -> QgsProcessingException:
+    """The ``QgsProcessingException`` for an exception caught at the algorithm boundary.
+
+    The same mapping as the CLI (:func:`arealsirk.errors.user_message`): a user error (the
+    library's own errors, the user's file system, an undecodable input file) becomes its one-line
+    message; anything else is a bug: its traceback goes to the Processing log and the message
+    says "internal error ... report it".
+    """
+    from arealsirk.errors import user_message
+
+    user, message = user_message(exc)
+    if user:
+        return QgsProcessingException(message)
+    if feedback is not None:
+        trace = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
+        feedback.reportError(trace, False)
+    return QgsProcessingException(
+        i18n.tr(
+            f"internal error: {message} - this is a bug in arealsirk; the traceback is in the log above, "
+            "please report it",
+            f"intern feil: {message} - dette er en feil i arealsirk; sporingen står i loggen over, "
+            "vennligst rapporter den",
+        )
+    )
 
 
 class Callbacks:
@@ -232,13 +260,13 @@ class ArealsirkAlgorithm(QgsProcessingAlgorithm):
 
     # ---------------------------------------------------------------- running
     def processAlgorithm(self, parameters: dict, context: Any, feedback: Any) -> dict:  # noqa: N802
-        from arealsirk.errors import ArealsirkError
-
         with logbridge.to_feedback(feedback):
             try:
                 return self.run_workflow(parameters, context, feedback)
-            except ArealsirkError as exc:
-                raise QgsProcessingException(str(exc)) from exc
+            except QgsProcessingException:
+                raise
+            except Exception as exc:
+                raise processing_error(exc, feedback) from exc
 
     def run_workflow(self, parameters: dict, context: Any, feedback: Any) -> dict:
         raise NotImplementedError
@@ -268,6 +296,20 @@ class ArealsirkAlgorithm(QgsProcessingAlgorithm):
                 return None
             raise QgsProcessingException(self.invalidSourceError(parameters, name))
         return convert.source_to_gdf(source, feedback=feedback)
+
+    def optional_number(self, parameters: dict, name: str, context: Any) -> float | None:
+        """The number of an optional parameter, ``None`` when left empty (the library's default)."""
+        value = parameters.get(name)
+        if value is None or (isinstance(value, str) and not value.strip()):
+            return None
+        try:
+            from qgis.PyQt.QtCore import QVariant
+
+            if isinstance(value, QVariant) and value.isNull():
+                return None
+        except ImportError:
+            pass
+        return self.parameterAsDouble(parameters, name, context)
 
     @staticmethod
     def field_as(gdf: Any, chosen: str | None, column: str) -> Any:
