@@ -105,8 +105,9 @@ def test_a_processing_exception_passes_unchanged(provider, tmp_path):
 def line_case():
     """One 60 km straight road; food waste and cattle manure at its west end, one candidate at the east."""
     east = X0 + 60_000.0
-    roads = memory_layer("LineString", [("id", "string"), ("speed_kph", "double")],
-                         [(f"LINESTRING({X0} {Y0}, {X0 + 30_000.0} {Y0}, {east} {Y0})", "r1", 60.0)], "road60")
+    line = f"LINESTRING({X0} {Y0}, {X0 + 30_000.0} {Y0}, {east} {Y0})"
+    roads = memory_layer("LineString", [("id", "string"), ("speed_kph", "double")], [(line, "r1", 60.0)],
+                         "road60")
     sources = memory_layer(
         "Point", [("id", "string"), ("kind", "string"), ("quantity", "double"), ("unit", "string")],
         [(f"POINT({X0} {Y0})", "food", "food_waste", 1000.0, "t/yr"),

@@ -40,7 +40,7 @@ class SiteBiogas(ArealsirkAlgorithm):
                   "Felt med råstofftype")
     COUNT_LABEL = ("Number of plants (0 = let transport vs plant cost decide)",
                    "Antall anlegg (0 = avveid mot transportkostnad)")
-    MAX_KM_LABEL = ("Maximum road distance source to plant, km (empty = per-kind limits, biogas.max_km.<kind>)",
+    MAX_KM_LABEL = ("Maximum road distance source to plant, km (empty = per-kind biogas.max_km.<kind>)",
                     "Maks veiavstand kilde-anlegg, km (tomt = grense per type, biogas.max_km.<type>)")
     MIN_LABEL = ("Minimum feedstock of an open plant (t/yr)", "Minste råstoffmengde per anlegg (t/år)")
     CAPACITY_LABEL = ("Capacity of a new plant (t/yr)", "Kapasitet per nytt anlegg (t/år)")
