@@ -322,3 +322,24 @@ def test_parks_default_weights_sum_to_one_in_the_table_ratios(provider):
     table = {k: default(f"parks.weight_{k}") for k in weights}
     for k in weights:  # the defaults table's planning weights, scaled: same ratios, same answer
         assert weights[k] == pytest.approx(table[k] / sum(table.values()), rel=1e-12)
+
+
+def test_web_map_from_qgis_keeps_data_as_text(provider, grid, tmp_path, locale_en):
+    """Names and the title with HTML, JavaScript and template payloads: shown as text, never run."""
+    layers, data = grid
+    cands = memory_layer(
+        "Point", [("id", "string"), ("name", "string")],
+        [(f"POINT({node(i, j)[0]} {node(i, j)[1]})", f"c{i}{j}", f"{PAYLOAD} {i}{j}")
+         for i, j in data["cand_nodes"]], "evil candidates")
+    sites = run("arealsirk:site_reuse_centres", {
+        "DEMAND": layers["demand"], "POPULATION_FIELD": "population", "CANDIDATES": cands,
+        "ROADS": layers["roads"], "COUNT": 2, "MAX_MINUTES": 2.0,
+        "OUTPUT": str(tmp_path / "s.gpkg"), "ALLOCATION": str(tmp_path / "a.gpkg")})
+    assert any(PAYLOAD in name for name in read(sites["OUTPUT"])["name"])  # the payload reached the map
+    out = run("arealsirk:web_map", {
+        "SELECTED_SITES": sites["OUTPUT"], "TITLE": f"Kart {PAYLOAD} {{% raw %}} {{# c #}}",
+        "LANGUAGE": 1, "SYNTHETIC": True, "OUTPUT": str(tmp_path / "map.html")})
+    html = Path(out["OUTPUT"]).read_text(encoding="utf-8")
+    assert '<script>alert("x")' not in html and "{{7*7}}" not in html and "{% raw %}" not in html
+    assert "49" not in re.findall(r"Kart[^<]{0,80}", html)[0]  # the template was not evaluated
+    assert "&lt;script&gt;" in html  # the title is there, as text
