@@ -156,7 +156,10 @@ def style_when_loaded(context: Any, dest_id: str | None, style: str | None, run:
     processor = StylePostProcessor(style, run)
     _POST_PROCESSORS.append(processor)
     del _POST_PROCESSORS[:-64]
-    context.layerToLoadOnCompletionDetails(dest_id).setPostProcessor(processor)
+    details = context.layerToLoadOnCompletionDetails(dest_id)
+    details.setPostProcessor(processor)
+    if hasattr(details, "layerSortKey"):  # QGIS >= 3.32 loads a greater key above a lesser one
+        details.layerSortKey = 100 - processor.rank
 
 
 def processing_error(exc: BaseException, feedback: Any = None) -> QgsProcessingException:
