@@ -114,6 +114,8 @@ class StylePostProcessor(QgsProcessingLayerPostProcessorInterface):
         node = root.findLayer(layer.id())
         if node is not None and self.style in HIDDEN_BY_DEFAULT:
             node.setItemVisibilityChecked(False)
+        if self.run not in _RUN_LAYERS and len(_RUN_LAYERS) >= 64:
+            del _RUN_LAYERS[next(iter(_RUN_LAYERS))]  # forget the oldest run
         layers = _RUN_LAYERS.setdefault(self.run, [])
         layers.append((self.rank, layer.id()))
         _order_in_tree(root, layers)
