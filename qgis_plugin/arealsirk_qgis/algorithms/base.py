@@ -269,8 +269,9 @@ class ArealsirkAlgorithm(QgsProcessingAlgorithm):
 
     def add_kommuner_and_exclusions(self, kommuner_label: tuple[str, str]) -> None:
         """Declare the optional KOMMUNER (per-kommune table) and the exclusion inputs: EXCLUSIONS (any
-        polygons), PROTECTED, LAKES, SETTLEMENTS (polygons, each with its defaults-table buffer) and
-        DEM (slope limit), as :class:`arealsirk.constraints.Exclusions` reads them."""
+        polygons), PROTECTED, LAKES, SETTLEMENTS (polygons, each with its defaults-table buffer; the
+        settlements only where the theme declares them, :meth:`uses_settlements`) and DEM (slope
+        limit), as :class:`arealsirk.constraints.Exclusions` reads them."""
         self.addParameter(
             QgsProcessingParameterFeatureSource(
                 self.KOMMUNER, i18n.tr(*kommuner_label), [QgsProcessing.TypeVectorPolygon], optional=True
@@ -287,14 +288,18 @@ class ArealsirkAlgorithm(QgsProcessingAlgorithm):
                 optional=True,
             )
         )
-        for name, label in (
+        inputs = [
             (self.PROTECTED, ("Protected areas (a candidate overlapping one is removed)",
                               "Verneområder (kandidater som overlapper fjernes)")),
             (self.LAKES, ("Lakes (a candidate within the water buffer is removed)",
                           "Innsjøer (kandidater innenfor vannbufferen fjernes)")),
-            (self.SETTLEMENTS, ("Settlements (a candidate within the settlement buffer is removed)",
-                                "Tettsteder (kandidater innenfor tettstedsbufferen fjernes)")),
-        ):
+        ]
+        if self.uses_settlements():
+            inputs.append((self.SETTLEMENTS, (
+                "Settlements (a candidate within the settlement buffer is removed)",
+                "Tettsteder (kandidater innenfor tettstedsbufferen fjernes)",
+            )))
+        for name, label in inputs:
             self.addParameter(
                 QgsProcessingParameterFeatureSource(
                     name, i18n.tr(*label), [QgsProcessing.TypeVectorPolygon], optional=True
@@ -311,6 +316,19 @@ class ArealsirkAlgorithm(QgsProcessingAlgorithm):
             )
         )
 
+    def uses_settlements(self) -> bool:
+        """Whether this algorithm's theme declares the ``settlements`` layer in the theme registry
+        (the odour/noise buffer: biogas plants, industrial parks); other themes belong near people
+        and offer no settlements input, as in a scenario."""
+        try:
+            from arealsirk.themes import THEMES
+        except ImportError:
+            return True
+        for theme in THEMES.values():
+            if theme.qgis_algorithm == self.NAME:
+                return "settlements" in theme.layer_names
+        return True
+
     def exclusions(self, parameters: dict, context: Any, feedback: Any) -> Any:
         """The exclusion inputs as one :class:`arealsirk.constraints.Exclusions` (``None`` when none)."""
         layers = {
@@ -319,8 +337,9 @@ class ArealsirkAlgorithm(QgsProcessingAlgorithm):
                 ("other", self.EXCLUSIONS),
                 ("protected", self.PROTECTED),
                 ("lakes", self.LAKES),
-                ("settlements", self.SETTLEMENTS),
+                ("settlements", self.SETTLEMENTS if self.uses_settlements() else None),
             )
+            if name is not None
         }
         raster = self.parameterAsRasterLayer(parameters, self.DEM, context)
         dem = raster.source() if raster is not None else None
