@@ -188,7 +188,8 @@ def test_outputs_are_styled_when_loaded(provider, grid, tmp_path):
         QgsProcessingContext,
         QgsProcessingFeedback,
         QgsProject,
-        QgsSingleSymbolRenderer,
+        QgsRuleBasedRenderer,
+        QgsSimpleMarkerSymbolLayerBase,
         QgsVectorLayer,
     )
 
@@ -221,9 +222,12 @@ def test_outputs_are_styled_when_loaded(provider, grid, tmp_path):
     layer = QgsVectorLayer(results["OUTPUT"], "sites", "ogr")
     assert layer.isValid()
     processor.postProcessLayer(layer, context, QgsProcessingFeedback())
-    symbol = layer.renderer().symbol() if isinstance(layer.renderer(), QgsSingleSymbolRenderer) else None
-    assert symbol is not None and symbol.symbolLayer(0).shape() is not None
-    assert symbol.color().name() == "#d7191c"
+    renderer = layer.renderer()
+    assert isinstance(renderer, QgsRuleBasedRenderer)
+    (rule,) = [r for r in renderer.rootRule().children() if r.filterExpression().startswith(
+        "\"facility_type\" = 'reuse_centre' AND NOT")]
+    assert rule.symbol().symbolLayer(0).shape() == QgsSimpleMarkerSymbolLayerBase.Star
+    assert rule.symbol().color().name() == "#2166ac"
     del layer
 
 

@@ -26,7 +26,7 @@ def test_provider_offers_exactly_the_ten_public_ids(provider):
     assert provider.warningMessage() == ""
 
 
-def test_every_theme_has_a_siting_algorithm_with_every_exclusion_input(provider):
+def test_every_theme_has_a_siting_algorithm_with_its_exclusion_inputs(provider):
     from qgis.core import QgsApplication
 
     from arealsirk.themes import THEMES
@@ -35,7 +35,9 @@ def test_every_theme_has_a_siting_algorithm_with_every_exclusion_input(provider)
         alg = QgsApplication.processingRegistry().algorithmById(f"arealsirk:{theme.qgis_algorithm}")
         assert alg is not None, theme.name
         params = {p.name() for p in alg.parameterDefinitions()}
-        assert {"EXCLUSIONS", "PROTECTED", "LAKES", "SETTLEMENTS", "DEM", "KOMMUNER"} <= params, theme.name
+        assert {"EXCLUSIONS", "PROTECTED", "LAKES", "DEM", "KOMMUNER"} <= params, theme.name
+        # the settlement (odour/noise) buffer exactly where the registry declares the layer
+        assert ("SETTLEMENTS" in params) == ("settlements" in theme.layer_names), theme.name
 
 
 def test_reuse_centres_has_the_contract_parameters(provider):

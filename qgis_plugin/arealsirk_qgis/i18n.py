@@ -2,7 +2,8 @@
 
 The language follows QGIS: the user-interface locale set in Settings > Options >
 General (``locale/userLocale`` when "override system locale" is ticked), else the
-locale QGIS runs with.  Norwegian (nb, nn, no) gives bokmål, everything else English.
+locale QGIS runs with (``QgsApplication.locale()``, then Qt's default locale), with English as
+the fallback.  Norwegian (nb, nn, no) gives bokmål, everything else English.
 ``AREALSIRK_LANG=nb|en`` overrides both (useful for tests and for ``qgis_process``).
 """
 
@@ -34,7 +35,8 @@ def language() -> str:
     if not code:
         from qgis.PyQt.QtCore import QLocale
 
-        code = QLocale.system().name()
+        # the application's default locale (QGIS sets it to its interface language), else the system's
+        code = QLocale().name() or QLocale.system().name()
     return "nb" if code[:2].lower() in ("nb", "nn", "no") else "en"
 
 

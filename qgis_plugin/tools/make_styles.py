@@ -13,11 +13,13 @@ from pathlib import Path
 
 from qgis.core import (
     QgsApplication,
+    QgsFeatureRequest,
     QgsFillSymbol,
     QgsGraduatedSymbolRenderer,
     QgsLineSymbol,
     QgsMarkerSymbol,
     QgsRendererRange,
+    QgsRuleBasedRenderer,
     QgsSingleSymbolRenderer,
     QgsVectorLayer,
 )
@@ -31,23 +33,73 @@ def single(geometry: str, symbol) -> QgsVectorLayer:
     return layer
 
 
+#: facility_type -> (colour, English label) of the chosen sites; the labels are translated when loaded
+#: (base.SITE_LABELS_NB).  New sites: a large star in the colour; kept existing sites: a smaller
+#: circle, white with a ring in the colour.
+FACILITIES = (
+    ("biogas_plant", "0,128,60", "biogas plant"),
+    ("bioenergy_plant", "140,81,10", "bioenergy plant"),
+    ("textile_site", "123,50,148", "textile reuse site"),
+    ("reuse_centre", "33,102,172", "reuse centre"),
+    ("industrial_park", "208,28,139", "industrial park"),
+)
+#: travel-time bands of the zones (minutes, upper bound inclusive) and their fill colours, near = dark
+BANDS = ((0.0, 15.0, "8,81,156", 110), (15.0, 20.0, "49,130,189", 80), (20.0, 30.0, "107,174,214", 60),
+         (30.0, 1e9, "189,215,231", 50))
+
+
+def sites_layer() -> QgsVectorLayer:
+    """Rule-based: one rule per facility type x new/existing, and an ELSE rule (nothing is hidden)."""
+    layer = QgsVectorLayer(
+        "Point?crs=EPSG:25833&field=facility_type:string&field=existing:boolean", "style", "memory"
+    )
+    root = QgsRuleBasedRenderer.Rule(None)
+    for ftype, colour, label in FACILITIES:
+        new = QgsMarkerSymbol.createSimple({
+            "name": "star", "color": f"{colour},255", "outline_color": "255,255,255,255",
+            "outline_width": "0.4", "size": "7",
+        })
+        old = QgsMarkerSymbol.createSimple({
+            "name": "circle", "color": "255,255,255,230", "outline_color": f"{colour},255",
+            "outline_width": "1.0", "size": "4",
+        })
+        test = f"\"facility_type\" = '{ftype}'"
+        root.appendChild(QgsRuleBasedRenderer.Rule(
+            new, 0, 0, f"{test} AND NOT coalesce(\"existing\", false)", f"New {label}"))
+        root.appendChild(QgsRuleBasedRenderer.Rule(
+            old, 0, 0, f"{test} AND coalesce(\"existing\", false)", f"Existing {label} (kept)"))
+    other = QgsRuleBasedRenderer.Rule(
+        QgsMarkerSymbol.createSimple({"name": "diamond", "color": "99,99,99,255", "size": "4"}),
+        0, 0, "ELSE", "Other site",
+    )
+    root.appendChild(other)
+    layer.setRenderer(QgsRuleBasedRenderer(root))
+    return layer
+
+
+def zones_layer() -> QgsVectorLayer:
+    """Graduated on ``minutes``: 15/20/30 min bands distinct, the nearest band drawn on top."""
+    layer = QgsVectorLayer("Polygon?crs=EPSG:25833&field=minutes:double", "style", "memory")
+    ranges = []
+    for low, high, colour, alpha in BANDS:
+        symbol = QgsFillSymbol.createSimple(
+            {"color": f"{colour},{alpha}", "outline_color": f"{colour},255", "outline_width": "0.3"}
+        )
+        label = f"> {low:g} min" if high > 1e8 else f"{low:g} - {high:g} min"
+        ranges.append(QgsRendererRange(low, high, symbol, label))
+    renderer = QgsGraduatedSymbolRenderer("minutes", ranges)
+    renderer.setOrderBy(QgsFeatureRequest.OrderBy([QgsFeatureRequest.OrderByClause("minutes", False)]))
+    renderer.setOrderByEnabled(True)
+    layer.setRenderer(renderer)
+    return layer
+
+
 def main() -> None:
     OUT.mkdir(parents=True, exist_ok=True)
     layers: dict[str, QgsVectorLayer] = {
-        "sites": single(
-            "Point",
-            QgsMarkerSymbol.createSimple(
-                {
-                    "name": "star",
-                    "color": "215,25,28,255",
-                    "outline_color": "255,255,255,255",
-                    "outline_width": "0.4",
-                    "size": "6",
-                }
-            ),
-        ),
+        "sites": sites_layer(),
         "allocation": single(
-            "LineString", QgsLineSymbol.createSimple({"line_color": "99,99,99,140", "line_width": "0.26"})
+            "LineString", QgsLineSymbol.createSimple({"line_color": "99,99,99,110", "line_width": "0.1"})
         ),
         "matches": single(
             "LineString",
@@ -58,12 +110,7 @@ def main() -> None:
         "od_lines": single(
             "LineString", QgsLineSymbol.createSimple({"line_color": "120,120,120,90", "line_width": "0.2"})
         ),
-        "service_areas": single(
-            "Polygon",
-            QgsFillSymbol.createSimple(
-                {"color": "43,131,186,50", "outline_color": "43,131,186,255", "outline_width": "0.4"}
-            ),
-        ),
+        "service_areas": zones_layer(),
         "catchments": single(
             "Polygon",
             QgsFillSymbol.createSimple(

@@ -26,7 +26,8 @@ class SiteBioenergy(SiteBiogas):
                   "Felt med ressurstype (forest_residue, wood_chips)")
     COUNT_LABEL = ("Number of plants (0 = let transport vs plant cost decide)",
                    "Antall anlegg (0 = avveid mot transportkostnad)")
-    MAX_KM_LABEL = ("Maximum road distance source to plant (km)", "Maks veiavstand kilde-anlegg (km)")
+    MAX_KM_LABEL = ("Maximum road distance source to plant, km (empty = defaults table, bioenergy.max_km)",
+                    "Maks veiavstand kilde-anlegg, km (tomt = standardtabellen, bioenergy.max_km)")
     MIN_LABEL = ("Minimum fuel of an open plant (t/yr)", "Minste brenselsmengde per anlegg (t/år)")
     CAPACITY_LABEL = ("Fuel capacity of a new plant (t/yr)", "Brenselskapasitet per nytt anlegg (t/år)")
     EXISTING_LABEL = ("Existing heating plants (kept)", "Eksisterende varmesentraler (beholdes)")

@@ -40,7 +40,8 @@ class SiteBiogas(ArealsirkAlgorithm):
                   "Felt med råstofftype")
     COUNT_LABEL = ("Number of plants (0 = let transport vs plant cost decide)",
                    "Antall anlegg (0 = avveid mot transportkostnad)")
-    MAX_KM_LABEL = ("Maximum road distance source to plant (km)", "Maks veiavstand kilde-anlegg (km)")
+    MAX_KM_LABEL = ("Maximum road distance source to plant, km (empty = per-kind biogas.max_km.<kind>)",
+                    "Maks veiavstand kilde-anlegg, km (tomt = grense per type, biogas.max_km.<type>)")
     MIN_LABEL = ("Minimum feedstock of an open plant (t/yr)", "Minste råstoffmengde per anlegg (t/år)")
     CAPACITY_LABEL = ("Capacity of a new plant (t/yr)", "Kapasitet per nytt anlegg (t/år)")
     EXISTING_LABEL = ("Existing biogas plants (kept)", "Eksisterende biogassanlegg (beholdes)")
@@ -134,9 +135,9 @@ class SiteBiogas(ArealsirkAlgorithm):
                 self.MAX_KM,
                 tr(*self.MAX_KM_LABEL),
                 QgsProcessingParameterNumber.Double,
-                defaultValue=library_default(f"{self.PREFIX}.max_km", 15.0),
                 minValue=0.1,
                 maxValue=1000.0,
+                optional=True,
             )
         )
         self.addParameter(
@@ -199,7 +200,7 @@ class SiteBiogas(ArealsirkAlgorithm):
             candidates,
             roads,
             count=count if count > 0 else None,
-            max_km=self.parameterAsDouble(parameters, self.MAX_KM, context),
+            max_km=self.optional_number(parameters, self.MAX_KM, context),
             **{self.MIN_KEYWORD: self.parameterAsDouble(parameters, self.MIN_PLANT_T, context)},
             capacity_t=self.parameterAsDouble(parameters, self.CAPACITY_T, context),
             existing=self.layer(parameters, self.EXISTING, context, feedback, optional=True),

@@ -23,6 +23,15 @@ WEIGHTS = (
 )
 
 
+def default_weights() -> dict[str, float]:
+    """The defaults table's ``parks.weight_<criterion>`` of the criteria offered here, scaled to sum
+    to 1.  The library scales the weights it is given to sum to 1 over the criteria in use, so the
+    scaled defaults give the same ranking as the table's planning weights."""
+    raw = {key: library_default(f"parks.weight_{key}", 0.2) for key, _en, _nb in WEIGHTS}
+    total = sum(raw.values())
+    return {key: value / total for key, value in raw.items()}
+
+
 class SiteIndustrialParks(ArealsirkAlgorithm):
     NAME = "site_industrial_parks"
     TITLE = ("Site circular industrial parks", "Lokaliser sirkulære næringsparker")
@@ -83,16 +92,16 @@ class SiteIndustrialParks(ArealsirkAlgorithm):
             )
         )
         for key, en, nb in WEIGHTS:
-            self.addParameter(
-                QgsProcessingParameterNumber(
-                    f"WEIGHT_{key.upper()}",
-                    tr(en, nb),
-                    QgsProcessingParameterNumber.Double,
-                    defaultValue=library_default(f"parks.weight_{key}", 0.25),
-                    minValue=0.0,
-                    maxValue=1.0,
-                )
+            weight = QgsProcessingParameterNumber(
+                f"WEIGHT_{key.upper()}",
+                tr(en, nb),
+                QgsProcessingParameterNumber.Double,
+                defaultValue=default_weights()[key],
+                minValue=0.0,
+                maxValue=1.0,
             )
+            weight.setMetadata({"widget_wrapper": {"decimals": 3}})
+            self.addParameter(weight)
         self.add_kommuner_and_exclusions(("Municipalities", "Kommuner"))
         self.add_sink(self.OUTPUT, ("Selected parks", "Valgte parker"), QgsProcessing.TypeVectorPoint)
         self.addParameter(

@@ -20,11 +20,11 @@ OBJECTIVES = ("coverage", "median")
 
 class SiteReuseCentres(ArealsirkAlgorithm):
     NAME = "site_reuse_centres"
-    TITLE = ("Site reuse centres", "Lokaliser gjenbrukssentre")
+    TITLE = ("Site reuse centres", "Lokaliser ombrukssentre")
     GROUP = "siting"
     TAGS = (
         "reuse,recycling,coverage,p-median,drive time,location-allocation",
-        "gjenbruk,gjenvinningsstasjon,dekning,kjøretid",
+        "ombruk,gjenbruk,gjenvinningsstasjon,dekning,kjøretid",
     )
     NUMBERS = ("population_covered", "share_covered", "mean_minutes")
 
@@ -77,7 +77,7 @@ class SiteReuseCentres(ArealsirkAlgorithm):
         self.addParameter(
             QgsProcessingParameterNumber(
                 self.COUNT,
-                tr("Number of reuse centres", "Antall gjenbrukssentre"),
+                tr("Number of reuse centres", "Antall ombrukssentre"),
                 QgsProcessingParameterNumber.Integer,
                 defaultValue=int(library_default("reuse.count", 3)),
                 minValue=1,
@@ -123,7 +123,7 @@ class SiteReuseCentres(ArealsirkAlgorithm):
             ("Municipalities (for the fairness table)", "Kommuner (for rettferdighetstabellen)")
         )
         self.add_sink(
-            self.OUTPUT, ("Selected reuse centres", "Valgte gjenbrukssentre"), QgsProcessing.TypeVectorPoint
+            self.OUTPUT, ("Selected reuse centres", "Valgte ombrukssentre"), QgsProcessing.TypeVectorPoint
         )
         self.add_sink(
             self.ALLOCATION,

@@ -27,7 +27,8 @@ class SiteTextileReuse(SiteBiogas):
                   "Felt med ressurstype (textiles)")
     COUNT_LABEL = ("Number of sites (0 = let transport vs site cost decide)",
                    "Antall anlegg (0 = avveid mot transportkostnad)")
-    MAX_KM_LABEL = ("Maximum road distance point to site (km)", "Maks veiavstand punkt-anlegg (km)")
+    MAX_KM_LABEL = ("Maximum road distance point to site, km (empty = defaults table, textiles.max_km)",
+                    "Maks veiavstand punkt-anlegg, km (tomt = standardtabellen, textiles.max_km)")
     MIN_LABEL = ("Minimum textiles of an open site (t/yr)", "Minste tekstilmengde per anlegg (t/år)")
     CAPACITY_LABEL = ("Capacity of a new site (t/yr)", "Kapasitet per nytt anlegg (t/år)")
     EXISTING_LABEL = ("Existing sorting sites (kept)", "Eksisterende sorteringsanlegg (beholdes)")

@@ -18,7 +18,7 @@ from .base import ArealsirkAlgorithm
 
 # (parameter, results-schema layer name, English, Norwegian)
 ROLES = (
-    ("SELECTED_SITES", "selected_sites", "Selected sites", "Valgte lokaliseringer"),
+    ("SELECTED_SITES", "selected_sites", "Selected sites", "Valgte lokaliteter"),
     ("ALLOCATION", "allocation", "Allocation lines", "Tilordningslinjer"),
     ("CANDIDATES", "candidates", "Candidates (scored)", "Kandidater (rangert)"),
     ("SOURCES", "sources", "Resource sources", "Ressurskilder"),
