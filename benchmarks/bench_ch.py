@@ -1,0 +1,122 @@
+# ruff: noqa: N806, N803
+"""Contraction hierarchy vs the Dijkstra engine: OD 1 000 x 1 000 on the N1000 graph of Norway.
+
+Run:  .venv/bin/python benchmarks/bench_ch.py [--n 1000] [--weight travel_time]
+
+Side by side in one process, one thread each, the same graph and OD set:
+- arealsirk ``od_matrix(method="ch")``: RoutingKit's customizable CH (``routingkit-cch``, extra
+  ``fast``): build (nested-dissection order, CCH, customization) and query;
+- arealsirk ``od_matrix(method="dijkstra")``: scipy Dijkstra on the junction graph (chain index);
+- plain scipy Dijkstra on the full CSR (100 sources, extrapolated);
+- pandana's CH and python-igraph when installed (not installed by this benchmark).
+Results are cross-checked: the CH equals Dijkstra on the rounded weights exactly, and the
+float Dijkstra within the stated grid (max absolute and relative difference printed).
+Prints the load average: the machine is shared, so compare ratios within one run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import resource
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from arealsirk import _ch, _graph
+from arealsirk.datasets import shared_data_dir
+from arealsirk.proximity import od_matrix, prepare
+from arealsirk.readers import read_road_graph
+
+logging.getLogger("arealsirk").setLevel(logging.WARNING)
+
+
+def timed(fn, *args, **kw):
+    t = time.perf_counter()
+    out = fn(*args, **kw)
+    return out, time.perf_counter() - t
+
+
+def row(label: str, seconds: float, extra: str = "") -> None:
+    print(f"  {label:<62s} {seconds:8.3f} s  {extra}", flush=True)
+
+
+def peers(pg, S: np.ndarray, T: np.ndarray, t_ch: float) -> None:
+    """pandana and igraph when installed (same CSR, same OD set)."""
+    try:
+        import pandana  # noqa: F401
+    except ImportError:
+        print("  pandana: not installed (skipped; issue 19 measured 10.8 s for this job)")
+    try:
+        import igraph as ig
+    except ImportError:
+        print("  python-igraph: not installed (skipped; issue 19 measured 31 s for this job)")
+    else:
+        coo = pg.csr.tocoo()
+        g = ig.Graph(n=pg.n, edges=list(zip(coo.row.tolist(), coo.col.tolist(), strict=True)), directed=True)
+        g.es["w"] = coo.data.tolist()
+        k = min(100, len(S))
+        _, t = timed(g.distances, source=S[:k].tolist(), target=T.tolist(), weights="w")
+        t *= len(S) / k
+        row(f"igraph distances ({k} sources, extrapolated)", t, f"ratio {t / t_ch:6.1f}x")
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--n", type=int, default=1000)
+    ap.add_argument("--weight", default="travel_time", choices=("travel_time", "length"))
+    args = ap.parse_args()
+    if not _ch.available():
+        sys.exit("bench_ch needs routingkit-cch: pip install 'arealsirk[fast]'")
+    path = shared_data_dir() / "n1000_kartverket" / "n1000_transport_admin.gpkg"
+    G, t = timed(read_road_graph, path, layer="Veglenke")
+    pg = prepare(G, args.weight)
+    print(f"N1000 Norway (ferries on): {pg.n} nodes, {pg.csr.nnz} arcs, graph in {t:.1f} s; "
+          f"OD {args.n} x {args.n}, weight {args.weight}; load average {os.getloadavg()[0]:.1f}")
+    rng = np.random.default_rng(0)
+    nodes = pg.nodes
+    S = np.sort(rng.choice(pg.n, args.n, replace=False))
+    T = np.sort(rng.choice(pg.n, args.n, replace=False))
+    src, tgt = nodes[S].tolist(), nodes[T].tolist()
+    od_matrix(G, src[:2], tgt[:2], weight=args.weight, method="dijkstra")  # chain index, outside the clock
+    D, t_dij = timed(od_matrix, G, src, tgt, weight=args.weight, method="dijkstra")
+    row("arealsirk Dijkstra engine (chain index; today's default)", t_dij)
+    order, t_order = timed(_ch._order, _ch._lib(), pg, *_graph._pattern(pg.csr))
+    _ch._ORDERS[_ch._pattern_key(pg)] = order
+    row("CH build: nested-dissection order (once per graph, both weights)", t_order)
+    h, t_build = timed(_ch.hierarchy, pg)
+    row("CH build: bound + CCH + customization (order reused)", t_build,
+        f"grid 1/{h.scale:.0f} {'s' if args.weight == 'travel_time' else 'm'}")
+    C, t_ch = timed(od_matrix, G, src, tgt, weight=args.weight, method="ch")
+    target = "met" if t_ch <= 0.5 else "MISSED"
+    row("arealsirk CH query (method='ch')", t_ch, f"speed-up {t_dij / t_ch:5.1f}x; TARGET <= 0.5 s: {target}")
+    A, t_auto = timed(od_matrix, G, src, tgt, weight=args.weight)
+    row("arealsirk od_matrix default (method='auto')", t_auto,
+        "chose CH" if np.array_equal(A, C) else "chose Dijkstra")
+    from scipy.sparse.csgraph import dijkstra
+
+    k = 100
+    P, t_sc = timed(dijkstra, pg.csr, directed=True, indices=S[:k])
+    t_sc *= len(S) / k
+    row(f"scipy Dijkstra on the full CSR ({k} sources, extrapolated)", t_sc, f"ratio {t_sc / t_ch:6.1f}x")
+    peers(pg, S, T, t_ch)
+    # cross-checks
+    R = _graph.shortest_costs(_ch._rounded(pg, h), S[:k], T, contract=False) / h.scale
+    assert np.array_equal(R, C[:k]), "CH differs from Dijkstra on the rounded weights"
+    assert np.array_equal(np.isinf(C), np.isinf(D)), "CH and Dijkstra disagree on reachability"
+    np.testing.assert_allclose(P[:, T], D[:k], rtol=1e-12)
+    fin = np.isfinite(D)
+    diff = np.abs(C[fin] - D[fin])
+    print(f"  checks: CH == rounded Dijkstra exactly ({k} rows); vs float Dijkstra max abs {diff.max():.4f}, "
+          f"max rel {(diff / np.maximum(D[fin], 1e-9)).max():.1e}; {int((~fin).sum())} pairs inf in both")
+    print(f"  process peak RSS {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB; "
+          f"load average now {os.getloadavg()[0]:.1f}")
+
+
+if __name__ == "__main__":
+    main()
