@@ -80,24 +80,39 @@ def available() -> bool:
 class Hierarchy:
     """A CCH of one prepared graph and weight, with its integer grid.
 
+    On big graphs made mostly of degree-2 chains (N1000: 8 371 junctions of 63 734 nodes) the
+    node order puts the chain interiors first and orders only the junction graph by nested
+    dissection (:func:`_chain_first_order`); the hierarchy itself is always on the whole graph,
+    so every node can be pinned or swept directly.
+
     Attributes
     ----------
     scale : float
         Grid: an edge cost ``w`` enters as ``round(w * scale)`` units (a power of two).
     covered : numpy.ndarray
         True for nodes whose costs the bound covers (see the module docstring).
+    chain_first : bool
+        True when the order came from :func:`_chain_first_order`.
+    seconds_order, seconds_build : float
+        Time of the node order (None when reused) and of the rest of the build.
     """
 
     def __init__(self, pg: PreparedGraph, order: list[int] | None = None) -> None:
+        import time
+
         from scipy.sparse.csgraph import dijkstra
+
+        from ._graph import _CONTRACT_MIN_NODES, _chains, _worth_contracting
 
         rk = _lib()
         if rk is None:
             from .errors import InputError
 
             raise InputError(_INSTALL_HINT)
-        csr = pg.csr
-        tail = np.repeat(np.arange(pg.n, dtype=np.int64), np.diff(csr.indptr))
+        t0 = time.perf_counter()
+        csr, n = pg.csr, pg.n
+        self.chain_first = False
+        tail = np.repeat(np.arange(n, dtype=np.int64), np.diff(csr.indptr))
         head = np.asarray(csr.indices, dtype=np.int64)
         loop = tail == head
         tail, head, w = tail[~loop], head[~loop], np.asarray(csr.data, dtype=float)[~loop]
@@ -106,30 +121,62 @@ class Hierarchy:
         cand = np.flatnonzero(core)
         _, first = np.unique(part[cand], return_index=True)
         roots = cand[first]
-        fwd = dijkstra(csr, indices=roots, min_only=True)
+        fwd = dijkstra(pg.csr, indices=roots, min_only=True)
         bwd = dijkstra(pg.csr_t, indices=roots, min_only=True)
         self.covered = np.isfinite(fwd) & np.isfinite(bwd)
         bound = float(np.max(fwd[self.covered], initial=0.0) + np.max(bwd[self.covered], initial=0.0))
-        # every rounded edge can add half a unit and a path has fewer than n edges
+        # every rounded edge (and chain leg) can add half a unit; a path has fewer than n edges
         bound = max(bound, float(w.max(initial=0.0)), 1e-9)
-        exp = int(np.floor(np.log2((_MAX_UNITS - pg.n) / (bound * 1.01))))
+        exp = int(np.floor(np.log2((_MAX_UNITS - 2 * pg.n) / (bound * 1.01))))
         self.scale = float(2.0 ** min(exp, 40))
         units = np.rint(w * self.scale)
+        self.n = n
+        self.seconds_order = None
         if order is None:
-            order = _order(rk, pg, tail, head)
+            t1 = time.perf_counter()
+            if pg.n >= _CONTRACT_MIN_NODES and _worth_contracting(pg, 0):
+                order = _chain_first_order(rk, pg, _chains(pg))
+                self.chain_first = True
+            else:
+                order = _order(rk, n, tail, head, pg.xy)
+            self.seconds_order = time.perf_counter() - t1
         self.order = order
         self.cch = rk.CCH(order, tail.tolist(), head.tolist(), False)
         self.metric = rk.CCHMetric(self.cch, units.astype(np.int64).tolist())
+        self.seconds_build = time.perf_counter() - t0 - (self.seconds_order or 0.0)
 
 
-def _order(rk: Any, pg: PreparedGraph, tail: np.ndarray, head: np.ndarray) -> list[int]:
+def _order(rk: Any, n: int, tail: np.ndarray, head: np.ndarray, xy: np.ndarray) -> list[int]:
     """Nested-dissection order (RoutingKit's inertial flow) on node coordinates, or by degree
     when the graph has none."""
-    xy = pg.xy
-    if len(xy) and np.isfinite(xy).all():
-        return rk.compute_order_inertial(pg.n, tail.tolist(), head.tolist(), xy[:, 1].tolist(),
+    if n and np.isfinite(xy).all():
+        return rk.compute_order_inertial(n, tail.tolist(), head.tolist(), xy[:, 1].tolist(),
                                          xy[:, 0].tolist())
-    return rk.compute_order_degree(pg.n, tail.tolist(), head.tolist())
+    return rk.compute_order_degree(n, tail.tolist(), head.tolist())
+
+
+def _chain_first_order(rk: Any, pg: PreparedGraph, ch: Any) -> list[int]:
+    """Order for graphs made mostly of degree-2 chains: chain interiors first (contracting a
+    degree-2 node adds one shortcut and nothing else), within each chain as a 1-D nested
+    dissection (odd positions first, then 2 mod 4, ...: elimination depth log2 of the chain
+    length), then the junctions in RoutingKit's inertial nested-dissection order of the junction
+    graph.  On N1000 this takes 0.4 s instead of 2.4-4 s for the whole graph, and the sweeps are
+    2.5x faster than on the whole-graph order."""
+    red, remap = ch.reduced(pg, np.zeros(0, dtype=np.int64))
+    junction = np.flatnonzero(remap >= 0)
+    rt = np.repeat(np.arange(red.shape[0], dtype=np.int64), np.diff(red.indptr))
+    rh = np.asarray(red.indices, dtype=np.int64)
+    keep = rt != rh
+    j_order = np.asarray(_order(rk, red.shape[0], rt[keep], rh[keep], pg.xy[junction]), dtype=np.int64)
+    k = np.arange(len(ch.node)) - ch.starts[ch.chain]  # position inside the chain walk
+    interior = ~ch.core[ch.node]
+    k = k[interior]
+    level = np.log2(k & -k).astype(np.int64)  # trailing zeros: 0 for odd positions
+    inner = ch.node[interior][np.argsort(level, kind="stable")]
+    order = np.r_[inner, junction[j_order]].astype(np.int64)
+    if len(order) != pg.n or len(np.unique(order)) != pg.n:  # not a permutation: never expected
+        raise RuntimeError("chain-first order is not a permutation of the graph's nodes")
+    return order.tolist()
 
 
 def hierarchy(pg: PreparedGraph) -> Hierarchy:
@@ -241,11 +288,9 @@ def _sweep(rk: Any, h: Hierarchy, s: np.ndarray, t: np.ndarray,
     """Integer costs s x t: pin the larger side, one CCH sweep per node of the smaller side."""
     forward = len(s) <= len(t)
     if forward:
-        q = rk.CCHOneToMany(h.metric, t.tolist())
-        one = q.distances_from
+        one = rk.CCHOneToMany(h.metric, t.tolist()).distances_from
     else:
-        q = rk.CCHManyToOne(h.metric, s.tolist())
-        one = q.distances_to
+        one = rk.CCHManyToOne(h.metric, s.tolist()).distances_to
     loop = s if forward else t
     rows = []
     step = max(1, len(loop) // 20)
@@ -253,7 +298,7 @@ def _sweep(rk: Any, h: Hierarchy, s: np.ndarray, t: np.ndarray,
         if check is not None and k % step == 0:
             check(k / len(loop), f"shortest paths (contraction hierarchy) {k}/{len(loop)}")
         rows.append(one(v))
-    d = np.array(rows, dtype=float)  # None (unreachable) -> nan
+    d = np.array(rows, dtype=float).reshape(len(loop), -1)  # None (unreachable) -> nan
     d[np.isnan(d)] = np.inf
     return d if forward else d.T
 

@@ -28,7 +28,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from arealsirk import _ch, _graph
+from arealsirk import _ch
 from arealsirk.datasets import shared_data_dir
 from arealsirk.proximity import od_matrix, prepare
 from arealsirk.readers import read_road_graph
@@ -86,11 +86,10 @@ def main() -> None:
     od_matrix(G, src[:2], tgt[:2], weight=args.weight, method="dijkstra")  # chain index, outside the clock
     D, t_dij = timed(od_matrix, G, src, tgt, weight=args.weight, method="dijkstra")
     row("arealsirk Dijkstra engine (chain index; today's default)", t_dij)
-    order, t_order = timed(_ch._order, _ch._lib(), pg, *_graph._pattern(pg.csr))
-    _ch._ORDERS[_ch._pattern_key(pg)] = order
-    row("CH build: nested-dissection order (once per graph, both weights)", t_order)
-    h, t_build = timed(_ch.hierarchy, pg)
-    row("CH build: bound + CCH + customization (order reused)", t_build,
+    h, _ = timed(_ch.hierarchy, pg)
+    where = "chain interiors first, junction graph by nested dissection" if h.chain_first else "whole graph"
+    row("CH build: nested-dissection order (once per graph, both weights)", h.seconds_order or 0.0, where)
+    row("CH build: bound + CCH + customization", h.seconds_build,
         f"grid 1/{h.scale:.0f} {'s' if args.weight == 'travel_time' else 'm'}")
     C, t_ch = timed(od_matrix, G, src, tgt, weight=args.weight, method="ch")
     target = "met" if t_ch <= 0.5 else "MISSED"
@@ -106,13 +105,12 @@ def main() -> None:
     row(f"scipy Dijkstra on the full CSR ({k} sources, extrapolated)", t_sc, f"ratio {t_sc / t_ch:6.1f}x")
     peers(pg, S, T, t_ch)
     # cross-checks
-    R = _graph.shortest_costs(_ch._rounded(pg, h), S[:k], T, contract=False) / h.scale
-    assert np.array_equal(R, C[:k]), "CH differs from Dijkstra on the rounded weights"
     assert np.array_equal(np.isinf(C), np.isinf(D)), "CH and Dijkstra disagree on reachability"
     np.testing.assert_allclose(P[:, T], D[:k], rtol=1e-12)
     fin = np.isfinite(D)
     diff = np.abs(C[fin] - D[fin])
-    print(f"  checks: CH == rounded Dijkstra exactly ({k} rows); vs float Dijkstra max abs {diff.max():.4f}, "
+    assert diff.max() <= 0.5 / h.scale * pg.n, "CH beyond the rounding bound"
+    print(f"  checks: same inf pairs; CH vs float Dijkstra max abs {diff.max():.4f}, "
           f"max rel {(diff / np.maximum(D[fin], 1e-9)).max():.1e}; {int((~fin).sum())} pairs inf in both")
     print(f"  process peak RSS {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB; "
           f"load average now {os.getloadavg()[0]:.1f}")

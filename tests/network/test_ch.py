@@ -215,3 +215,34 @@ def test_unknown_method_is_refused():
     G = _random_graph(np.random.default_rng(0), n=10, parts=1)
     with pytest.raises(InputError, match="method must be one of"):
         od_matrix(G, [0], [1], method="fast")
+
+
+@pytest.mark.parametrize("seed", range(10))
+def test_junction_graph_hierarchy_equals_dijkstra(seed, monkeypatch):
+    """On graphs of chains the order puts chain interiors first (1-D nested dissection) and the
+    junctions after them: still exact; one-way chains stay one-way."""
+    from arealsirk import _graph
+
+    from .test_contraction import _chainy_graph
+
+    monkeypatch.setattr(_graph, "_CONTRACT_MIN_NODES", 0)
+    monkeypatch.setattr(_graph, "_CONTRACT_SHARE", 2.0)
+    rng = np.random.default_rng(seed)
+    G = _chainy_graph(rng)  # integer lengths: the grid is exact
+    pg = prepare(G, "length")
+    allp = np.arange(pg.n)
+    plain = _graph.shortest_costs(pg, allp, allp, contract=False)
+    nodes = list(pg.nodes)
+    for s, t in ((nodes, nodes), (nodes[:3], nodes), (nodes, nodes[::4])):
+        got = od_matrix(G, s, t, weight="length", method="ch")
+        np.testing.assert_array_equal(got, plain[np.ix_([pg.index[v] for v in s], [pg.index[v] for v in t])])
+    assert pg._ch.chain_first  # the chain-first order really ran
+    # float weights: within half a grid step per edge of the float Dijkstra
+    H = nx.MultiDiGraph()
+    H.add_edges_from((u, v, {"length": d["length"] * 0.37 + 0.011}) for u, v, d in G.edges(data=True))
+    ph = prepare(H, "length")
+    ref = _graph.shortest_costs(ph, np.arange(ph.n), np.arange(ph.n), contract=False)
+    got = od_matrix(H, list(ph.nodes), list(ph.nodes), weight="length", method="ch")
+    np.testing.assert_array_equal(np.isinf(got), np.isinf(ref))
+    fin = np.isfinite(ref)
+    assert np.abs(got[fin] - ref[fin]).max() <= 0.5 / ph._ch.scale * ph.n
