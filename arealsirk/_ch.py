@@ -2,25 +2,29 @@
 
 Why a kept library: RoutingKit's CCH (Dibbelt, Strasser & Wagner 2016, "Customizable
 Contraction Hierarchies", ACM JEA 21) through the ``routingkit-cch`` wheel (optional extra
-``fast``) answers OD 1 000 x 1 000 on the N1000 graph of Norway (63 734 nodes) in about 0.3 s,
-against 2.5 s for the chain-contracted scipy Dijkstra of :mod:`arealsirk._graph` (measured on the
-shared 2-core machine, load 7).  Its batched one-to-many query pins one side once and sweeps the
-hierarchy per node of the other side -- the many-to-many scheme of Knopp et al. 2007 in its CCH
-form.  A hand-written hierarchy in numpy would be slower (the query is inherently sequential per
-node), so none is kept here; without the wheel everything runs on Dijkstra unchanged.
+``fast``) answers OD 1 000 x 1 000 on the N1000 graph of Norway (63 734 nodes) in 0.3-0.5 s,
+against 2.5-3 s for the chain-contracted scipy Dijkstra of :mod:`arealsirk._graph` (same run,
+shared 2-core machine at load 8-11; ``benchmarks/bench_ch.py``).  Its batched one-to-many query
+pins one side once and sweeps the hierarchy per node of the other side -- the many-to-many
+scheme of Knopp et al. 2007 in its CCH form.  A hierarchy of our own in numpy would not be
+faster: the query is a sequential walk per node (no array-wide step to vectorise), and the
+bucket join as a min-plus sparse product costs ~1e6 pairs x hundreds of shared hubs in numpy
+(seconds).  Without the wheel everything runs on Dijkstra unchanged.
 
 Exactness.  The library works on unsigned 32-bit integer weights.  Edge costs are therefore
 rounded to a grid of ``1/scale`` (``scale`` a power of two, chosen per graph and weight as the
-finest that keeps every finite cost below 2**30; 1/1024 s for travel time on N1000): the returned
-cost of a pair is *exactly* ``(Dijkstra on the rounded weights) / scale``, and differs from the
-float Dijkstra cost by at most half a grid step per edge of the path (measured: at most 0.03 s on
-N1000 travel times, relative 1e-5).  Integer-valued weights (DIMACS, whole metres or seconds)
-are reproduced exactly.  Unreachable pairs and pairs in different road parts are ``inf``.
+finest that keeps every finite cost below 2**30; 1/2048 s for travel time and 1/128 m for length
+on N1000): the returned cost of a pair is *exactly* ``(Dijkstra on the rounded weights) / scale``,
+and differs from the float Dijkstra cost by at most half a grid step per edge of the path
+(measured on N1000 1 000 x 1 000: at most 0.015-0.02 s, relative 7e-6).  Integer-valued weights
+(DIMACS, whole metres or seconds) are reproduced exactly.  Unreachable pairs and pairs in
+different road parts are ``inf``.
 
 The bound that fixes ``scale``: from one root in the strongly connected core of every part, a
 forward and a backward Dijkstra give ``d(u, v) <= d(u, root) + d(root, v)`` for every pair whose
 both legs are finite ("covered" nodes).  Pairs with an uncovered node (a node on a one-way stub
-outside the core) are answered by Dijkstra instead, so no cost can overflow the integer range.
+outside the core) are answered by Dijkstra on the rounded weights instead, so no cost can
+overflow the integer range (RoutingKit's infinity is 2**31 - 1).
 """
 
 from __future__ import annotations
@@ -49,14 +53,15 @@ _MAX_UNITS = 2**30
 #: answers a 1 000 x 1 000 problem in well under a second and the build would not pay.
 _MIN_NODES = 10_000
 
-#: Dijkstra time per search origin and graph node, CCH time per sweep (one node of the smaller
-#: side) and pinned node of the larger side, and order time per node, in seconds; measured on
-#: N1000 Norway (63 734 nodes) on the shared 2-core machine (load 7-9): chain-contracted Dijkstra
-#: 2.5 s per 1 000 origins (3.9e-8 s per origin and node); a sweep 0.26-0.52 ms against 1 000
-#: pinned nodes and 17 ms against 63 734 (about 2.6e-7 s per pinned node); the nested-dissection
-#: order (built once per graph) 2.4-4 s (3.8e-5 s per node).
-_DIJKSTRA_PER_ORIGIN_NODE = 3.9e-8
-_CCH_SWEEP_PER_PINNED = 2.6e-7
+#: Cost model, in seconds, measured on N1000 Norway (63 734 nodes) on the shared 2-core machine
+#: (load 8): the chain-contracted Dijkstra engine 3.1 s per 1 000 origins (4e-8 s per origin and
+#: graph node); a CCH sweep 0.1 ms plus 3.7e-7 s per pinned node (10 x 10: 0.001 s, 1 000 x 1 000:
+#: 0.52 s, 100 x 20 000: 0.77 s); the node order 0.34-0.5 s with chain interiors first (6e-6 s per
+#: node) and 2.4-4 s by nested dissection of the whole graph (3.8e-5 s per node).
+_DIJKSTRA_PER_ORIGIN_NODE = 4e-8
+_CCH_PER_SWEEP = 1e-4
+_CCH_SWEEP_PER_PINNED = 3.7e-7
+_ORDER_PER_NODE_CHAINS = 6e-6
 _ORDER_PER_NODE = 3.8e-5
 
 _INSTALL_HINT = ("method='ch' needs the optional package routingkit-cch: "
@@ -211,23 +216,26 @@ def pays(pg: PreparedGraph, n_src: int, n_tgt: int) -> bool:
 
     The one-off node order (seconds on a national graph) is paid by the ski-rental rule: while
     it is not built, each query where the hierarchy would have been faster adds the time it would
-    have saved to a credit on ``pg``; the order is built once that credit reaches its cost.  So a
-    single large query runs on Dijkstra (never slower than today), and a session of them switches
-    to the hierarchy after at most twice the order's cost in lost time.
+    have saved to a credit on ``pg``; the order is built once that credit reaches its cost (at
+    once for OD 1 000 x 1 000 on N1000, whose saving, ~2.5 s, exceeds the ~0.5 s build).  Small
+    jobs thus never pay for an order they do not amortise, and a session of them switches to the
+    hierarchy after at most twice the order's cost in lost time.
     """
     if pg.n < _MIN_NODES or not available():
         return False
+    from ._graph import _worth_contracting
+
     small, big = min(n_src, n_tgt), max(n_src, n_tgt)
     t_dijkstra = small * pg.n * _DIJKSTRA_PER_ORIGIN_NODE
-    # a sweep visits the hierarchy above the pinned side: grows with it, at most the whole graph
-    t_ch = small * _CCH_SWEEP_PER_PINNED * max(1_000, min(big, pg.n))
+    t_ch = small * (_CCH_PER_SWEEP + _CCH_SWEEP_PER_PINNED * min(big, pg.n))
     if t_ch >= t_dijkstra:
         return False
     if getattr(pg, "_ch", None) is not None or _pattern_key(pg) in _ORDERS:
         return True
     credit = getattr(pg, "_ch_credit", 0.0) + (t_dijkstra - t_ch)
     pg._ch_credit = credit  # type: ignore[attr-defined]
-    return credit >= pg.n * _ORDER_PER_NODE
+    per_node = _ORDER_PER_NODE_CHAINS if _worth_contracting(pg, 0) else _ORDER_PER_NODE
+    return credit >= pg.n * per_node
 
 
 def use_ch(method: str, pg: PreparedGraph, src: np.ndarray, tgt: np.ndarray) -> bool:
@@ -265,12 +273,14 @@ def ch_costs(pg: PreparedGraph, src: np.ndarray, tgt: np.ndarray, *, limit: floa
     h = hierarchy(pg)
     us, inv_s = np.unique(src, return_inverse=True)
     ut, inv_t = np.unique(tgt, return_inverse=True)
-    out = np.full((len(us), len(ut)), np.inf)
     cs, ct = h.covered[us], h.covered[ut]
-    s_ok, t_ok = us[cs], ut[ct]
-    if len(s_ok) and len(t_ok):
-        sub = _sweep(rk, h, s_ok, t_ok, check)
-        out[np.ix_(cs, ct)] = sub / h.scale
+    if cs.all() and ct.all():
+        out = _sweep(rk, h, us, ut, check)
+        out /= h.scale
+    else:
+        out = np.full((len(us), len(ut)), np.inf)
+        if cs.any() and ct.any():
+            out[np.ix_(cs, ct)] = _sweep(rk, h, us[cs], ut[ct], check) / h.scale
     # uncovered nodes (one-way stubs outside a part's core): Dijkstra on the rounded weights
     if (~cs).any() or (~ct).any():
         rounded = _rounded(pg, h)
@@ -280,7 +290,12 @@ def ch_costs(pg: PreparedGraph, src: np.ndarray, tgt: np.ndarray, *, limit: floa
             out[:, ~ct] = shortest_costs(rounded, us, ut[~ct], contract=False) / h.scale
     if np.isfinite(limit):
         out[out > limit] = np.inf
-    return out[inv_s.reshape(-1)][:, inv_t.reshape(-1)]
+    inv_s, inv_t = inv_s.reshape(-1), inv_t.reshape(-1)
+    if len(us) < len(src) or (np.diff(src) < 0).any():
+        out = out[inv_s]
+    if len(ut) < len(tgt) or (np.diff(tgt) < 0).any():
+        out = out[:, inv_t]
+    return out
 
 
 def _sweep(rk: Any, h: Hierarchy, s: np.ndarray, t: np.ndarray,
