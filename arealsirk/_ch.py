@@ -238,7 +238,8 @@ def pays(pg: PreparedGraph, n_src: int, n_tgt: int) -> bool:
     return credit >= pg.n * per_node
 
 
-def use_ch(method: str, pg: PreparedGraph, src: np.ndarray, tgt: np.ndarray) -> bool:
+def use_ch(method: str, pg: PreparedGraph | None, src: np.ndarray | None, tgt: np.ndarray | None
+           ) -> bool:
     """Resolve ``method=`` for a query: True to run :func:`ch_costs`.
 
     Raises
@@ -250,7 +251,7 @@ def use_ch(method: str, pg: PreparedGraph, src: np.ndarray, tgt: np.ndarray) -> 
 
     if method not in METHODS:
         raise InputError(f"method must be one of {', '.join(map(repr, METHODS))}, got {method!r}")
-    if method == "dijkstra":
+    if method == "dijkstra" or pg is None:  # pg None: only check the value
         return False
     if method == "ch":
         if not available():

@@ -176,6 +176,7 @@ def od_matrix(
         ``routingkit-cch``; edge costs rounded to a fine power-of-two grid, see
         :mod:`arealsirk._ch`) or ``"auto"`` (default: the hierarchy when it is installed and its
         cost model says it pays -- many sources and targets on a graph of >= 10 000 nodes).
+        The hierarchy runs in one process; ``workers`` applies to Dijkstra.
 
     Returns
     -------
@@ -189,9 +190,11 @@ def od_matrix(
         Unknown node id, cutoff <= 0, graph with no edges, NaN/negative weights,
         features outside the network's extent (:class:`NoOverlapError`).
     """
+    from ._ch import ch_costs, use_ch  # issue 19: contraction hierarchy (arealsirk/_ch.py)
     from ._graph import shortest_costs
 
     limit = _check_cutoff(cutoff)
+    use_ch(method, None, None, None)  # issue 19: refuses an unknown method before any work
     p = _progress(progress, is_cancelled)
     graph = _as_graph(graph, parameters)
     pg = prepare(graph, weight)
@@ -208,8 +211,6 @@ def od_matrix(
 
     nproc = int(check_number(workers, "workers", minimum=1, integer=True))
     # --- issue 19: contraction hierarchy when it pays (arealsirk/_ch.py) ---
-    from ._ch import ch_costs, use_ch
-
     if use_ch(method, pg, src, tgt):
         out = ch_costs(pg, src, tgt, limit=limit, check=check)
     else:  # --- end issue 19 ---

@@ -246,3 +246,9 @@ def test_junction_graph_hierarchy_equals_dijkstra(seed, monkeypatch):
     np.testing.assert_array_equal(np.isinf(got), np.isinf(ref))
     fin = np.isfinite(ref)
     assert np.abs(got[fin] - ref[fin]).max() <= 0.5 / ph._ch.scale * ph.n
+
+
+def test_unknown_method_is_refused_even_without_pairs():
+    G = _random_graph(np.random.default_rng(0), n=10, parts=1)
+    with pytest.raises(InputError, match="method must be one of"):
+        od_matrix(G, [], [1], method="CH")
