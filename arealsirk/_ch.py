@@ -146,9 +146,28 @@ class Hierarchy:
                 order = _order(rk, n, tail, head, pg.xy)
             self.seconds_order = time.perf_counter() - t1
         self.order = order
-        self.cch = rk.CCH(order, tail.tolist(), head.tolist(), False)
-        self.metric = rk.CCHMetric(self.cch, units.astype(np.int64).tolist())
+        self._arcs = (tail.astype(np.int32), head.astype(np.int32), units.astype(np.int64))
+        self._customise()
         self.seconds_build = time.perf_counter() - t0 - (self.seconds_order or 0.0)
+
+    def _customise(self) -> None:
+        rk = _lib()
+        if rk is None:
+            from .errors import InputError
+
+            raise InputError(_INSTALL_HINT)
+        tail, head, units = self._arcs
+        self.cch = rk.CCH(self.order, tail.tolist(), head.tolist(), False)
+        self.metric = rk.CCHMetric(self.cch, units.tolist())
+
+    def __getstate__(self) -> dict[str, Any]:
+        """Pickle without the library objects (a prepared graph sent to another process);
+        they are rebuilt from the order and arcs on unpickling (0.2 s on N1000)."""
+        return {k: v for k, v in self.__dict__.items() if k not in ("cch", "metric")}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)
+        self._customise()
 
 
 def _order(rk: Any, n: int, tail: np.ndarray, head: np.ndarray, xy: np.ndarray) -> list[int]:

@@ -252,3 +252,19 @@ def test_unknown_method_is_refused_even_without_pairs():
     G = _random_graph(np.random.default_rng(0), n=10, parts=1)
     with pytest.raises(InputError, match="method must be one of"):
         od_matrix(G, [], [1], method="CH")
+
+
+def test_prepared_graph_with_hierarchy_pickles():
+    import pickle
+
+    G = _random_graph(np.random.default_rng(4), n=50, parts=2)
+    nodes = list(G.nodes)
+    C = od_matrix(G, nodes, nodes, method="ch")
+    pg = prepare(G, "travel_time")
+    h2 = pickle.loads(pickle.dumps(pg._ch))
+    pos = np.arange(pg.n)
+    pg2 = pickle.loads(pickle.dumps(pg))  # e.g. scattered to a worker process
+    assert pg2._ch.scale == h2.scale == pg._ch.scale
+    np.testing.assert_array_equal(_ch.ch_costs(pg2, pos, pos), _ch.ch_costs(pg, pos, pos))
+    np.testing.assert_array_equal(_ch.ch_costs(pg, pos, pos)[np.ix_(
+        [pg.index[v] for v in nodes], [pg.index[v] for v in nodes])], C)
