@@ -30,6 +30,7 @@ overflow the integer range (RoutingKit's infinity is 2**31 - 1).
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
@@ -53,16 +54,19 @@ _MAX_UNITS = 2**30
 #: answers a 1 000 x 1 000 problem in well under a second and the build would not pay.
 _MIN_NODES = 10_000
 
-#: Cost model, in seconds, measured on N1000 Norway (63 734 nodes) on the shared 2-core machine
-#: (load 8): the chain-contracted Dijkstra engine 3.1 s per 1 000 origins (4e-8 s per origin and
-#: graph node); a CCH sweep 0.1 ms plus 3.7e-7 s per pinned node (10 x 10: 0.001 s, 1 000 x 1 000:
-#: 0.52 s, 100 x 20 000: 0.77 s); the node order 0.34-0.5 s with chain interiors first (6e-6 s per
-#: node) and 2.4-4 s by nested dissection of the whole graph (3.8e-5 s per node).
-_DIJKSTRA_PER_ORIGIN_NODE = 4e-8
+#: Cost model, in seconds, measured on the shared 2-core machine (load 6-8).  Dijkstra: 3e-7 s per
+#: origin and searched node (N1000 Norway: 3.1 s per 1 000 origins on its 8 371 junctions; the
+#: 450 x 450 benchmark grid, no chains: 45 ms per origin on 202 500 nodes).  A CCH sweep on
+#: N1000: 0.1 ms plus 3.7e-7 s per pinned node (10 x 10: 0.001 s, 1 000 x 1 000: 0.3-0.52 s,
+#: 100 x 20 000: 0.77 s); on graphs with big separators (the grid: 15 ms per sweep) it is far
+#: slower, so after its first query a hierarchy rescales the model by what it measured.  The node
+#: order: 0.35-0.7 s on N1000 with chain interiors first (6e-6 s per node), 2.4-4 s on N1000 and
+#: 15.7 s on the grid by nested dissection of the whole graph (3.8e-5 to 7.8e-5 s per node).
+_DIJKSTRA_PER_ORIGIN_NODE = 3e-7
 _CCH_PER_SWEEP = 1e-4
 _CCH_SWEEP_PER_PINNED = 3.7e-7
 _ORDER_PER_NODE_CHAINS = 6e-6
-_ORDER_PER_NODE = 3.8e-5
+_ORDER_PER_NODE = 6e-5
 
 _INSTALL_HINT = ("method='ch' needs the optional package routingkit-cch: "
                  "pip install 'arealsirk[fast]' (or pip install routingkit-cch)")
@@ -103,8 +107,6 @@ class Hierarchy:
     """
 
     def __init__(self, pg: PreparedGraph, order: list[int] | None = None) -> None:
-        import time
-
         from scipy.sparse.csgraph import dijkstra
 
         from ._graph import _CONTRACT_MIN_NODES, _chains, _worth_contracting
@@ -117,6 +119,7 @@ class Hierarchy:
         t0 = time.perf_counter()
         csr, n = pg.csr, pg.n
         self.chain_first = False
+        self.calibration = 1.0  # measured / modelled sweep time, set by each query
         tail = np.repeat(np.arange(n, dtype=np.int64), np.diff(csr.indptr))
         head = np.asarray(csr.indices, dtype=np.int64)
         loop = tail == head
@@ -245,16 +248,24 @@ def pays(pg: PreparedGraph, n_src: int, n_tgt: int) -> bool:
     from ._graph import _worth_contracting
 
     small, big = min(n_src, n_tgt), max(n_src, n_tgt)
-    t_dijkstra = small * pg.n * _DIJKSTRA_PER_ORIGIN_NODE
-    t_ch = small * (_CCH_PER_SWEEP + _CCH_SWEEP_PER_PINNED * min(big, pg.n))
+    chains = _worth_contracting(pg, small)  # computes pg._junction_share on first call
+    searched = pg.n * (getattr(pg, "_junction_share", 1.0) if chains else 1.0)
+    t_dijkstra = small * searched * _DIJKSTRA_PER_ORIGIN_NODE
+    h = getattr(pg, "_ch", None)
+    t_ch = small * _sweep_model(min(big, pg.n)) * (h.calibration if h is not None else 1.0)
     if t_ch >= t_dijkstra:
         return False
-    if getattr(pg, "_ch", None) is not None or _pattern_key(pg) in _ORDERS:
+    if h is not None or _pattern_key(pg) in _ORDERS:
         return True
     credit = getattr(pg, "_ch_credit", 0.0) + (t_dijkstra - t_ch)
     pg._ch_credit = credit  # type: ignore[attr-defined]
     per_node = _ORDER_PER_NODE_CHAINS if _worth_contracting(pg, 0) else _ORDER_PER_NODE
     return credit >= pg.n * per_node
+
+
+def _sweep_model(pinned: int) -> float:
+    """Modelled seconds of one CCH sweep against ``pinned`` nodes (N1000 constants)."""
+    return _CCH_PER_SWEEP + _CCH_SWEEP_PER_PINNED * pinned
 
 
 def use_ch(method: str, pg: PreparedGraph | None, src: np.ndarray | None, tgt: np.ndarray | None
@@ -329,10 +340,14 @@ def _sweep(rk: Any, h: Hierarchy, s: np.ndarray, t: np.ndarray,
     loop = s if forward else t
     rows = []
     step = max(1, len(loop) // 20)
+    t0 = time.perf_counter()
     for k, v in enumerate(loop.tolist()):
         if check is not None and k % step == 0:
             check(k / len(loop), f"shortest paths (contraction hierarchy) {k}/{len(loop)}")
         rows.append(one(v))
+    if len(loop) >= 20:  # enough sweeps to measure: rescale the cost model for this graph
+        per_sweep = (time.perf_counter() - t0) / len(loop)
+        h.calibration = per_sweep / _sweep_model(min(len(t) if forward else len(s), h.n))
     d = np.array(rows, dtype=float).reshape(len(loop), -1)  # None (unreachable) -> nan
     d[np.isnan(d)] = np.inf
     return d if forward else d.T

@@ -177,8 +177,8 @@ def test_auto_switches_to_ch_when_it_pays():
     rng = np.random.default_rng(3)
     G = _grid(100, rng)  # 10 000 nodes: the smallest graph auto considers
     nodes = np.array(list(G.nodes))
-    src = nodes[rng.choice(len(nodes), 400, replace=False)].tolist()
-    tgt = nodes[rng.choice(len(nodes), 400, replace=False)].tolist()
+    src = nodes[rng.choice(len(nodes), 100, replace=False)].tolist()
+    tgt = nodes[rng.choice(len(nodes), 100, replace=False)].tolist()
     pg = prepare(G, "travel_time")
     _ch._ORDERS.clear()
     first = od_matrix(G, src, tgt)  # the order is not built yet: Dijkstra, credit grows
@@ -194,6 +194,7 @@ def test_auto_switches_to_ch_when_it_pays():
     np.testing.assert_array_equal(got, full[:, [pos[v] for v in tgt]])
     np.testing.assert_allclose(got, first, rtol=1e-5)
     assert not _ch.use_ch("dijkstra", pg, np.array(src), np.array(tgt))
+    assert h.calibration > 0  # the model is rescaled by the measured sweeps
     clear_cache(G)
 
 
