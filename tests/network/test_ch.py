@@ -269,3 +269,29 @@ def test_prepared_graph_with_hierarchy_pickles():
     np.testing.assert_array_equal(_ch.ch_costs(pg2, pos, pos), _ch.ch_costs(pg, pos, pos))
     np.testing.assert_array_equal(_ch.ch_costs(pg, pos, pos)[np.ix_(
         [pg.index[v] for v in nodes], [pg.index[v] for v in nodes])], C)
+
+
+def test_snapped_layers_progress_and_cancel(small_roads):
+    """Snapped points: the access costs are added outside the hierarchy, as for Dijkstra; the
+    progress callback moves and a cancel request stops the sweeps."""
+    import geopandas as gpd
+    from shapely.geometry import Point
+
+    from arealsirk.errors import CancelledError
+    from arealsirk.network import graph_from_roads
+
+    G = graph_from_roads(small_roads, keep="all")
+    rng = np.random.default_rng(8)
+    pts = gpd.GeoDataFrame(geometry=[Point(x, y) for x, y in rng.random((25, 2)) * [2000, 1000]],
+                           crs=small_roads.crs)
+    for weight in ("travel_time", "length"):
+        D = od_matrix(G, pts, pts, weight=weight, method="dijkstra")
+        seen: list[float] = []
+        C = od_matrix(G, pts, pts, weight=weight, method="ch", progress=lambda f, m, s=seen: s.append(f))
+        np.testing.assert_array_equal(np.isinf(C), np.isinf(D))
+        fin = np.isfinite(D)
+        scale = prepare(G, weight)._ch.scale
+        assert np.abs(C[fin] - D[fin]).max() <= 0.5 / scale * G.number_of_edges()
+        assert seen and seen[-1] == 1.0
+    with pytest.raises(CancelledError):
+        od_matrix(G, pts, pts, method="ch", is_cancelled=lambda: True)
