@@ -118,7 +118,7 @@ class Hierarchy:
             raise InputError(_INSTALL_HINT)
         t0 = time.perf_counter()
         csr, n = pg.csr, pg.n
-        self.chain_first = False
+        self.chain_first = bool(n >= _CONTRACT_MIN_NODES and _worth_contracting(pg, 0))
         self.calibration = 1.0  # measured / modelled sweep time, set by each query
         tail = np.repeat(np.arange(n, dtype=np.int64), np.diff(csr.indptr))
         head = np.asarray(csr.indices, dtype=np.int64)
@@ -142,9 +142,8 @@ class Hierarchy:
         self.seconds_order = None
         if order is None:
             t1 = time.perf_counter()
-            if pg.n >= _CONTRACT_MIN_NODES and _worth_contracting(pg, 0):
+            if self.chain_first:
                 order = _chain_first_order(rk, pg, _chains(pg))
-                self.chain_first = True
             else:
                 order = _order(rk, n, tail, head, pg.xy)
             self.seconds_order = time.perf_counter() - t1
