@@ -133,6 +133,7 @@ def od_matrix(
     max_snap_distance: float | None = None,
     parameters: Mapping[str, Any] | None = None,
     workers: int = 1,
+    method: str = "auto",
     progress: Callable[[float, str], None] | None = None,
     is_cancelled: Callable[[], bool] | None = None,
 ) -> np.ndarray:
@@ -170,6 +171,12 @@ def od_matrix(
         Processes for big problems (default 1).  Values > 1 fork worker processes on
         POSIX systems -- worthwhile for large plain-Dijkstra jobs on an idle multi-core
         machine; do not use inside QGIS (forking a Qt application is unsafe).
+    method
+        ``"dijkstra"`` (scipy), ``"ch"`` (a customizable contraction hierarchy, needs the optional
+        ``routingkit-cch``; edge costs rounded to a fine power-of-two grid, see
+        :mod:`arealsirk._ch`) or ``"auto"`` (default: the hierarchy when it is installed and its
+        cost model says it pays -- many sources and targets on a graph of >= 10 000 nodes).
+        The hierarchy runs in one process; ``workers`` applies to Dijkstra.
 
     Returns
     -------
@@ -183,9 +190,11 @@ def od_matrix(
         Unknown node id, cutoff <= 0, graph with no edges, NaN/negative weights,
         features outside the network's extent (:class:`NoOverlapError`).
     """
+    from ._ch import ch_costs, use_ch  # issue 19: contraction hierarchy (arealsirk/_ch.py)
     from ._graph import shortest_costs
 
     limit = _check_cutoff(cutoff)
+    use_ch(method, None, None, None)  # issue 19: refuses an unknown method before any work
     p = _progress(progress, is_cancelled)
     graph = _as_graph(graph, parameters)
     pg = prepare(graph, weight)
@@ -201,7 +210,11 @@ def od_matrix(
     from ._validate import check_number
 
     nproc = int(check_number(workers, "workers", minimum=1, integer=True))
-    out = shortest_costs(pg, src, tgt, limit=limit, check=check, workers=nproc)
+    # --- issue 19: contraction hierarchy when it pays (arealsirk/_ch.py) ---
+    if use_ch(method, pg, src, tgt):
+        out = ch_costs(pg, src, tgt, limit=limit, check=check)
+    else:  # --- end issue 19 ---
+        out = shortest_costs(pg, src, tgt, limit=limit, check=check, workers=nproc)
     if a.any() or b.any():
         out += a[:, None]
         out += b[None, :]
