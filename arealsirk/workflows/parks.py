@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -47,6 +48,7 @@ from .symbiosis import match_flows
 
 if TYPE_CHECKING:
     import geopandas as gpd
+    import pandas as pd
 
     from ..constraints import Exclusions
 
@@ -94,6 +96,260 @@ def _sensitivity_message(table: Any, *, n: int, spread: float, k: int) -> Messag
         share = float(r.top_k_share)
         items = Message(key, sep=", " if pos else "", name=name, share=share, lo=lo, more=items, **extra)
     return Message("parks.sensitivity", n=n, spread=spread, k=k, items=items)
+
+
+@dataclass
+class _Inputs:
+    """Validated inputs of one park siting run (phase 1)."""
+
+    cand: gpd.GeoDataFrame
+    flows: gpd.GeoDataFrame
+    kommuner: gpd.GeoDataFrame | None
+    stations: gpd.GeoDataFrame | None
+    count: int
+    radius_km: float
+    max_heat_km: float
+    max_km: float
+    params: dict[str, Any]
+    excluded: pd.DataFrame
+    messages: list[Any] = field(default_factory=list)
+
+
+@dataclass
+class _Prepared:
+    """Symbiosis matches and what each candidate could host (phase 2)."""
+
+    matches: gpd.GeoDataFrame
+    balance: pd.DataFrame
+    near: np.ndarray  # candidates x flows
+    sym: np.ndarray  # NOK/yr each candidate could host
+    n_flows: np.ndarray
+    hosted: list[list[int]]  # per candidate, the matches it could host
+    area: np.ndarray
+
+
+@dataclass
+class _Scored:
+    """Scored candidates with their rank robustness (phase 3)."""
+
+    scored: gpd.GeoDataFrame
+    crits: list[Any]
+    names: list[str]
+    weights_used: dict[str, float]
+    sens_table: pd.DataFrame
+    n_runs: int
+    top_k: int
+    spread: float
+
+
+def _validate(
+    candidates: Any,
+    flows: Any,
+    *,
+    count: int | None,
+    stations: Any,
+    kommuner: Any,
+    exclusions: Any,
+    max_heat_km: float | None,
+    max_km: float | None,
+    parameters: Mapping[str, Any] | None,
+) -> _Inputs:
+    """Phase 1: check every input and option, and drop the excluded candidates."""
+    params = check_parameters(parameters)
+    count = check_number(
+        count if count is not None else parameter("parks.count", params), "count", minimum=1, integer=True
+    )
+    radius_km = parameter("parks.flow_radius_km", params)
+    max_heat_km = check_number(
+        max_heat_km if max_heat_km is not None else parameter("symbiosis.max_heat_km", params),
+        "max_heat_km",
+        minimum=0,
+    )
+    max_km = check_number(
+        max_km if max_km is not None else parameter("symbiosis.max_km", params), "max_km", minimum=0
+    )
+    cand = validate_layer(
+        candidates, name="candidates", geometry=["point", "polygon"], columns=("id",), id_column="id"
+    )
+    f = validate_layer(
+        flows,
+        name="flows",
+        geometry=["point", "polygon"],
+        columns=("id", "role", "kind"),
+        numeric=("quantity",),
+        id_column="id",
+    )
+    f = points_of(f)
+    kom = clean_kommuner(kommuner)
+    st = (
+        validate_layer(stations, name="stations", geometry=["point", "polygon"])
+        if stations is not None
+        else None
+    )
+    cand, excluded = exclude_candidates(cand, exclusions, parameters=params)
+    messages: list[Any] = list(excluded_messages(excluded))
+    if not len(cand):
+        raise InputError("candidates: every candidate lies inside an exclusion")
+    if count > len(cand):
+        raise InputError(f"count={count} but only {len(cand)} candidate area(s) are available")
+    return _Inputs(
+        cand=cand,
+        flows=f,
+        kommuner=kom,
+        stations=st,
+        count=int(count),
+        radius_km=float(radius_km),
+        max_heat_km=float(max_heat_km),
+        max_km=float(max_km),
+        params=params,
+        excluded=excluded,
+        messages=messages,
+    )
+
+
+def _prepare(inp: _Inputs, roads: Any, p: Progress) -> _Prepared:
+    """Phase 2: match all flows, and find which matches and flows each candidate could host."""
+    import pandas as pd
+    import shapely
+
+    graph = as_graph(roads) if roads is not None else None  # built once, used for road distances
+    matches, balance, m_msgs, _ = match_flows(
+        inp.flows,
+        roads=graph,
+        max_heat_km=inp.max_heat_km,
+        max_km=inp.max_km,
+        parameters=inp.params,
+        progress=p.sub(0.05, 0.5),
+    )
+    inp.messages += [Message("parks.symbiosis_note", note=m) for m in m_msgs]
+    if not len(matches):
+        inp.messages.append(Message("parks.no_match"))
+    cand, f = inp.cand, inp.flows
+    fpos = {k: i for i, k in enumerate(f["id"].astype(str).to_numpy())}
+    near = shapely.distance(cand.geometry.to_numpy()[:, None], f.geometry.to_numpy()[None, :])
+    near = near <= inp.radius_km * 1000.0  # candidates x flows
+    if "zone_id" in f.columns:
+        zone = f["zone_id"].astype(str).to_numpy()
+        near |= cand["id"].astype(str).to_numpy()[:, None] == zone[None, :]
+    sym = np.zeros(len(cand))
+    hosted: list[list[int]] = [[] for _ in range(len(cand))]
+    for k, m in enumerate(matches.itertuples(index=False)):
+        a, b = near[:, fpos[m.supplier_id]], near[:, fpos[m.consumer_id]]
+        sym += (0.5 * a + 0.5 * b) * m.saving
+        for j in np.flatnonzero(a | b):
+            hosted[j].append(k)
+    if "area_ha" in cand.columns:
+        area = pd.to_numeric(cand["area_ha"], errors="coerce").to_numpy(dtype=float)
+        area = np.where(np.isfinite(area), area, cand.geometry.area.to_numpy() / 1e4)
+    else:
+        area = cand.geometry.area.to_numpy() / 1e4
+    return _Prepared(
+        matches=matches,
+        balance=balance,
+        near=near,
+        sym=sym,
+        n_flows=near.sum(axis=1).astype(float),
+        hosted=hosted,
+        area=area,
+    )
+
+
+def _criteria(inp: _Inputs, prep: _Prepared, roads: Any, ports: Any) -> list[Any]:
+    """The criteria of phase 3; a missing rail layer is noted."""
+    from .. import scoring
+
+    params = inp.params
+    crits = [
+        scoring.precomputed(
+            "symbiosis", prep.sym, better="high", unit="NOK/yr", label="Symbiosis saving that could be hosted"
+        ),
+        scoring.precomputed(
+            "flows", prep.n_flows, better="high", unit="flows", label=f"Flows within {inp.radius_km:g} km"
+        ),
+    ]
+    access = []
+    if inp.stations is not None:
+        access.append(("rail", inp.stations, "parks.rail_zero_km", "Distance to rail station"))
+    else:
+        inp.messages.append(Message("parks.no_rail"))
+    if ports is not None:
+        pt = validate_layer(ports, name="ports", geometry=["point", "polygon"])
+        access.append(("port", pt, "parks.port_zero_km", "Distance to port"))
+    main = _main_roads(roads)
+    if main is not None:
+        access.append(("road", main, "parks.road_zero_km", "Distance to main road"))
+    for name, layer, key, label in access:
+        zero_m = parameter(key, params) * 1e3
+        crits.append(
+            scoring.distance_to(
+                name, layer, better="near", transform=scoring.FuzzyLinear(0.0, zero_m), label=label
+            )
+        )
+    crits.append(
+        scoring.precomputed(
+            "land",
+            prep.area,
+            better="high",
+            transform=scoring.FuzzyLinear(0.0, parameter("parks.land_full_ha", params)),
+            unit="ha",
+            label="Available land",
+        )
+    )
+    return crits
+
+
+def _score(
+    inp: _Inputs, prep: _Prepared, *, roads: Any, ports: Any, weights: Any, seed: int, p: Progress
+) -> _Scored:
+    """Phase 3: score every candidate on the criteria and measure its rank robustness."""
+    from .. import scoring
+
+    params = inp.params
+    crits = _criteria(inp, prep, roads, ports)
+    names = [c.name for c in crits]
+    if weights is None:
+        w: Any = {n: parameter(f"parks.weight_{n}", params) for n in names}
+    elif isinstance(weights, Mapping):
+        unknown = [k for k in weights if k not in PARK_CRITERIA]
+        if unknown:
+            raise InputError(
+                f"weights: unknown criterion '{unknown[0]}'; criteria are {', '.join(PARK_CRITERIA)}"
+            )
+        w = {n: float(weights.get(n, 0.0)) for n in names}
+    else:
+        w = weights
+    scored = scoring.score_candidates(inp.cand, crits, weights=w, progress=p.sub(0.55, 0.85))
+    scored["facility_type"] = "industrial_park"
+    scored["kommunenummer"] = kommune_of(inp.cand, inp.kommuner).to_numpy()
+    if "name" not in scored.columns:
+        scored["name"] = scored["id"].astype(str)
+    scored["area_ha"] = prep.area
+    weights_used = scoring.normalise_weights(w, names)
+
+    p(0.87, "rank sensitivity to the weights")
+    runs_key = "suitability.sensitivity_runs"
+    n_runs = int(check_number(parameter(runs_key, params), runs_key, minimum=1, integer=True))
+    top_k_key, spread_key = "suitability.sensitivity_top_k", "suitability.sensitivity_spread"
+    top_k = int(check_number(parameter(top_k_key, params), top_k_key, minimum=1, integer=True))
+    top_k = min(top_k, len(scored))
+    spread = check_number(parameter(spread_key, params), spread_key, minimum=0.0, maximum=1.0)
+    sens = scoring.sensitivity(scored, weights_used, n=n_runs, spread=spread, top_k=top_k, seed=int(seed))
+    scored = scoring.attach_sensitivity(scored, sens)
+    scored["sensitivity_runs"] = n_runs
+    sens_table = sens.reset_index()
+    names_of = dict(zip(scored["id"], scored["name"].astype(str), strict=True))
+    sens_table.insert(1, "name", sens_table["id"].map(names_of))
+    sens_table.attrs.update(sens.attrs)
+    return _Scored(
+        scored=scored,
+        crits=crits,
+        names=names,
+        weights_used=weights_used,
+        sens_table=sens_table,
+        n_runs=n_runs,
+        top_k=top_k,
+        spread=float(sens.attrs["spread"]),
+    )
 
 
 def site_industrial_parks(
@@ -158,192 +414,49 @@ def site_industrial_parks(
     Environ. Model. Softw. 25:1582-1591); ``top_k_share`` is the share of runs in which
     the candidate ranks within the top ``k``.
     """
-    import geopandas as gpd
-    import pandas as pd
-
-    from .. import scoring
-
     p = Progress(progress, is_cancelled)
-    params = check_parameters(parameters)
-    count = check_number(
-        count if count is not None else parameter("parks.count", params), "count", minimum=1, integer=True
-    )
-    radius_km = parameter("parks.flow_radius_km", params)
-    max_heat_km = check_number(
-        max_heat_km if max_heat_km is not None else parameter("symbiosis.max_heat_km", params),
-        "max_heat_km",
-        minimum=0,
-    )
-    max_km = check_number(
-        max_km if max_km is not None else parameter("symbiosis.max_km", params), "max_km", minimum=0
-    )
     p(0.0, "checking inputs")
-    cand = validate_layer(
-        candidates, name="candidates", geometry=["point", "polygon"], columns=("id",), id_column="id"
-    )
-    f = validate_layer(
+    inp = _validate(
+        candidates,
         flows,
-        name="flows",
-        geometry=["point", "polygon"],
-        columns=("id", "role", "kind"),
-        numeric=("quantity",),
-        id_column="id",
+        count=count,
+        stations=stations,
+        kommuner=kommuner,
+        exclusions=exclusions,
+        max_heat_km=max_heat_km,
+        max_km=max_km,
+        parameters=parameters,
     )
-    f = points_of(f)
-    kom = clean_kommuner(kommuner)
-    st = (
-        validate_layer(stations, name="stations", geometry=["point", "polygon"])
-        if stations is not None
-        else None
-    )
-    messages: list[str] = []
-    cand, excluded = exclude_candidates(cand, exclusions, parameters=params)
-    messages += excluded_messages(excluded)
-    if not len(cand):
-        raise InputError("candidates: every candidate lies inside an exclusion")
-    if count > len(cand):
-        raise InputError(f"count={count} but only {len(cand)} candidate area(s) are available")
-
     p(0.05, "symbiosis matches between all flows")
-    graph = as_graph(roads) if roads is not None else None  # built once, used for road distances
-    matches, balance, m_msgs, _ = match_flows(
-        f, roads=graph, max_heat_km=max_heat_km, max_km=max_km, parameters=params, progress=p.sub(0.05, 0.5)
-    )
-    messages += [Message("parks.symbiosis_note", note=m) for m in m_msgs]
-    if not len(matches):
-        messages.append(Message("parks.no_match"))
-
-    # which matches each candidate could host
-    r_m = radius_km * 1000.0
-    fid = f["id"].astype(str).to_numpy()
-    fpos = {k: i for i, k in enumerate(fid)}
-    geoms = cand.geometry.to_numpy()
-    import shapely
-
-    fgeo = f.geometry.to_numpy()
-    near = shapely.distance(geoms[:, None], fgeo[None, :]) <= r_m  # candidates x flows
-    if "zone_id" in f.columns:
-        zone = f["zone_id"].astype(str).to_numpy()
-        near |= cand["id"].astype(str).to_numpy()[:, None] == zone[None, :]
-    sym = np.zeros(len(cand))
-    hosted: list[list[int]] = [[] for _ in range(len(cand))]
-    for k, m in enumerate(matches.itertuples(index=False)):
-        a, b = near[:, fpos[m.supplier_id]], near[:, fpos[m.consumer_id]]
-        share = 0.5 * a + 0.5 * b
-        sym += share * m.saving
-        for j in np.flatnonzero(a | b):
-            hosted[j].append(k)
-    n_flows = near.sum(axis=1).astype(float)
-
+    prep = _prepare(inp, roads, p)
     p(0.55, "scoring candidate areas")
-    if "area_ha" in cand.columns:
-        area = pd.to_numeric(cand["area_ha"], errors="coerce").to_numpy(dtype=float)
-        area = np.where(np.isfinite(area), area, cand.geometry.area.to_numpy() / 1e4)
-    else:
-        area = cand.geometry.area.to_numpy() / 1e4
-    crits = [
-        scoring.precomputed(
-            "symbiosis", sym, better="high", unit="NOK/yr", label="Symbiosis saving that could be hosted"
-        ),
-        scoring.precomputed(
-            "flows", n_flows, better="high", unit="flows", label=f"Flows within {radius_km:g} km"
-        ),
-    ]
-    if st is not None:
-        crits.append(
-            scoring.distance_to(
-                "rail",
-                st,
-                better="near",
-                transform=scoring.FuzzyLinear(0.0, parameter("parks.rail_zero_km", params) * 1e3),
-                label="Distance to rail station",
-            )
-        )
-    else:
-        messages.append(Message("parks.no_rail"))
-    if ports is not None:
-        pt = validate_layer(ports, name="ports", geometry=["point", "polygon"])
-        crits.append(
-            scoring.distance_to(
-                "port",
-                pt,
-                better="near",
-                transform=scoring.FuzzyLinear(0.0, parameter("parks.port_zero_km", params) * 1e3),
-                label="Distance to port",
-            )
-        )
-    main = _main_roads(roads)
-    if main is not None:
-        crits.append(
-            scoring.distance_to(
-                "road",
-                main,
-                better="near",
-                transform=scoring.FuzzyLinear(0.0, parameter("parks.road_zero_km", params) * 1e3),
-                label="Distance to main road",
-            )
-        )
-    crits.append(
-        scoring.precomputed(
-            "land",
-            area,
-            better="high",
-            transform=scoring.FuzzyLinear(0.0, parameter("parks.land_full_ha", params)),
-            unit="ha",
-            label="Available land",
-        )
-    )
-    names = [c.name for c in crits]
-    if weights is None:
-        w: Any = {n: parameter(f"parks.weight_{n}", params) for n in names}
-    elif isinstance(weights, Mapping):
-        unknown = [k for k in weights if k not in PARK_CRITERIA]
-        if unknown:
-            raise InputError(
-                f"weights: unknown criterion '{unknown[0]}'; criteria are {', '.join(PARK_CRITERIA)}"
-            )
-        w = {n: float(weights.get(n, 0.0)) for n in names}
-    else:
-        w = weights
-    scored = scoring.score_candidates(cand, crits, weights=w, progress=p.sub(0.55, 0.85))
-    scored["facility_type"] = "industrial_park"
-    scored["kommunenummer"] = kommune_of(cand, kom).to_numpy()
-    if "name" not in scored.columns:
-        scored["name"] = scored["id"].astype(str)
-    scored["area_ha"] = area
-    weights_used = scoring.normalise_weights(w, names)
-
-    p(0.87, "rank sensitivity to the weights")
-    n_runs = int(
-        check_number(
-            parameter("suitability.sensitivity_runs", params),
-            "suitability.sensitivity_runs",
-            minimum=1,
-            integer=True,
-        )
-    )
-    top_k_key, spread_key = "suitability.sensitivity_top_k", "suitability.sensitivity_spread"
-    top_k = int(check_number(parameter(top_k_key, params), top_k_key, minimum=1, integer=True))
-    top_k = min(top_k, len(scored))
-    spread = check_number(parameter(spread_key, params), spread_key, minimum=0.0, maximum=1.0)
-    sens = scoring.sensitivity(
-        scored,
-        weights_used,
-        n=n_runs,
-        spread=spread,
-        top_k=top_k,
-        seed=int(sensitivity_seed),
-    )
-    scored = scoring.attach_sensitivity(scored, sens)
-    scored["sensitivity_runs"] = n_runs
-    sens_table = sens.reset_index()
-    names_of = dict(zip(scored["id"], scored["name"].astype(str), strict=True))
-    sens_table.insert(1, "name", sens_table["id"].map(names_of))
-    sens_table.attrs.update(sens.attrs)
-
+    sc = _score(inp, prep, roads=roads, ports=ports, weights=weights, seed=sensitivity_seed, p=p)
     p(0.9, "selecting parks")
+    chosen, sel, hosted_matches = _select(inp, prep, sc)
+    messages = [*inp.messages, *_explain(inp, prep, sc, chosen)]
+    p(1.0, "done")
+    return _result(inp, prep, sc, sel, hosted_matches, messages)
+
+
+def _select(
+    inp: _Inputs, prep: _Prepared, sc: _Scored
+) -> tuple[np.ndarray, gpd.GeoDataFrame, gpd.GeoDataFrame]:
+    """Phase 4: the ``count`` best-ranked candidates and the matches they host.
+
+    Returns ``(chosen, selected_sites, hosted_matches)``; ``chosen`` are candidate positions in rank order.
+    """
+    import geopandas as gpd
+
+    scored = sc.scored
     order = np.lexsort((scored["id"].astype(str).to_numpy(), scored["rank"].to_numpy()))
-    chosen = order[:count]
+    chosen = order[: inp.count]
+    host_idx = sorted({k for j in chosen for k in prep.hosted[j]})
+    hosted_matches = prep.matches.iloc[host_idx].reset_index(drop=True)
+    park_of = []
+    for k in host_idx:
+        js = [j for j in chosen if k in prep.hosted[j]]
+        park_of.append(str(scored["id"].iloc[js[0]]))
+    hosted_matches["site_id"] = park_of
     pts = points_of(scored.iloc[chosen])
     sel = gpd.GeoDataFrame(
         {
@@ -354,41 +467,55 @@ def site_industrial_parks(
             "existing": False,
             "score_total": scored["score_total"].iloc[chosen].to_numpy(),
             "rank": scored["rank"].iloc[chosen].to_numpy(),
-            "area_ha": area[chosen],
-            "saving_nok": sym[chosen],
-            "flows_nearby": n_flows[chosen].astype(int),
+            "area_ha": prep.area[chosen],
+            "saving_nok": prep.sym[chosen],
+            "flows_nearby": prep.n_flows[chosen].astype(int),
         },
         geometry=pts.geometry.to_numpy(),
-        crs=cand.crs,
+        crs=inp.cand.crs,
     )
-    host_idx = sorted({k for j in chosen for k in hosted[j]})
-    hosted_matches = matches.iloc[host_idx].reset_index(drop=True)
-    park_of = []
-    for k in host_idx:
-        js = [j for j in chosen if k in hosted[j]]
-        park_of.append(str(scored["id"].iloc[js[0]]))
-    hosted_matches["site_id"] = park_of
+    return chosen, sel, hosted_matches
+
+
+def _explain(inp: _Inputs, prep: _Prepared, sc: _Scored, chosen: np.ndarray) -> list[Any]:
+    """Phase 5: one message per selected park (its scores and what it could host) and the robustness."""
+    out: list[Any] = []
     for j in chosen:
-        r = scored.iloc[j]
-        messages.append(
+        r = sc.scored.iloc[j]
+        out.append(
             Message(
                 "parks.park",
                 id=str(r["id"]),
                 name=str(r["name"]),
                 rank=int(r["rank"]),
                 total=float(r["score_total"]),
-                scores=[(c, float(r[f"score_{c}"])) for c in names],
-                n=len(hosted[j]),
-                nok=float(sym[j]),
+                scores=[(c, float(r[f"score_{c}"])) for c in sc.names],
+                n=len(prep.hosted[j]),
+                nok=float(prep.sym[j]),
             )
         )
-    messages.append(_sensitivity_message(sens_table, n=n_runs, spread=sens.attrs["spread"], k=top_k))
+    out.append(_sensitivity_message(sc.sens_table, n=sc.n_runs, spread=sc.spread, k=sc.top_k))
+    return out
+
+
+def _result(
+    inp: _Inputs,
+    prep: _Prepared,
+    sc: _Scored,
+    sel: gpd.GeoDataFrame,
+    hosted_matches: gpd.GeoDataFrame,
+    messages: list[Any],
+) -> WorkflowResult:
+    """Phase 6: the layers, tables, summary and balance headline of the answer."""
+    import pandas as pd
+
+    scored = sc.scored
     crit_table = pd.DataFrame(
         {
-            "criterion": names,
-            "weight": [weights_used[n] for n in names],
-            "label": [c.label for c in crits],
-            "unit": [c.unit for c in crits],
+            "criterion": sc.names,
+            "weight": [sc.weights_used[n] for n in sc.names],
+            "label": [c.label for c in sc.crits],
+            "unit": [c.unit for c in sc.crits],
         }
     )
     by_k = (
@@ -399,9 +526,8 @@ def site_industrial_parks(
     by_k["parks_selected"] = (
         by_k["kommunenummer"].map(sel.groupby("kommunenummer").size()).fillna(0).astype(int)
     )
-    flows_bal = flow_balance("parks", balance)
+    flows_bal = flow_balance("parks", prep.balance)
     headline = balance_headline(flows_bal)
-    messages = [*headline, *messages]
     summary: dict[str, Any] = {
         "workflow": "industrial_parks",
         "balance_headline": headline,
@@ -410,18 +536,17 @@ def site_industrial_parks(
         "saving_nok": float(hosted_matches["saving"].sum()) if len(hosted_matches) else 0.0,
         "matched_heat_gwh": float(hosted_matches.loc[hosted_matches["unit"] == "GWh/yr", "quantity"].sum()),
     }
-    p(1.0, "done")
     return WorkflowResult(
         layers={"candidates": scored, "selected_sites": sel, "matches": hosted_matches},
         tables={
             "criteria": crit_table,
-            "sensitivity": sens_table,
+            "sensitivity": sc.sens_table,
             "by_kommune": by_k,
-            "flow_balance": balance,
-            "excluded": excluded,
+            "flow_balance": prep.balance,
+            "excluded": inp.excluded,
             "balance": flows_bal,
         },
         summary=summary,
         status="optimal",
-        messages=messages,
+        messages=[*headline, *messages],
     )
