@@ -8,7 +8,8 @@ one ``score_<criterion>`` column each, so every total can be explained):
     Net saving (NOK/yr) of the symbiosis matches (:func:`~arealsirk.workflows.symbiosis_matches`
     on all flows) that the area could host: a match counts fully when both the
     supplier and the consumer lie within ``parks.flow_radius_km`` of the area
-    (or in it, by ``zone_id``), half when one of them does.  Linear min-max.
+    (or in it, by ``zone_id``), half when one of them does; a match between two firms with the
+    same ``zone_id`` counts only for that zone, when it is a candidate.  Linear min-max.
 ``flows``
     Number of supply/demand flows within ``parks.flow_radius_km`` (shared logistics).
 ``rail``
@@ -23,7 +24,9 @@ one ``score_<criterion>`` column each, so every total can be explained):
 
 Weights default to ``parks.weight_<criterion>`` and may be given as a mapping
 or an :class:`arealsirk.scoring.AHPResult`.  The ``count`` best-ranked areas are
-selected; the matches they host are returned.
+selected; the matches they host are returned, each credited to exactly one selected park (the
+one with more of its ends within reach, then more ends inside the park's zone, then the better
+rank), so the parks' ``saving_nok`` add up to the summary's saving with nothing counted twice.
 """
 
 from __future__ import annotations
@@ -125,6 +128,8 @@ class _Prepared:
     sym: np.ndarray  # NOK/yr each candidate could host
     n_flows: np.ndarray
     hosted: list[list[int]]  # per candidate, the matches it could host
+    ends: np.ndarray  # candidates x matches: 0, 1 or 2 ends within reach (2 only for a shared zone)
+    zone_ends: np.ndarray  # candidates x matches: ends whose zone_id is the candidate
     area: np.ndarray
 
 
@@ -228,16 +233,27 @@ def _prepare(inp: _Inputs, roads: Any, p: Progress) -> _Prepared:
     fpos = {k: i for i, k in enumerate(f["id"].astype(str).to_numpy())}
     near = shapely.distance(cand.geometry.to_numpy()[:, None], f.geometry.to_numpy()[None, :])
     near = near <= inp.radius_km * 1000.0  # candidates x flows
+    cid = cand["id"].astype(str).to_numpy()
+    in_zone = np.zeros_like(near)
+    zone = None
     if "zone_id" in f.columns:
         zone = f["zone_id"].astype(str).to_numpy()
-        near |= cand["id"].astype(str).to_numpy()[:, None] == zone[None, :]
+        in_zone = cid[:, None] == zone[None, :]
+        near |= in_zone
+    cpos = {c: j for j, c in enumerate(cid)}
     sym = np.zeros(len(cand))
-    hosted: list[list[int]] = [[] for _ in range(len(cand))]
+    ends = np.zeros((len(cand), len(matches)), dtype=np.int8)  # match ends within reach
+    zone_ends = np.zeros_like(ends)  # match ends inside the candidate (zone_id)
     for k, m in enumerate(matches.itertuples(index=False)):
-        a, b = near[:, fpos[m.supplier_id]], near[:, fpos[m.consumer_id]]
-        sym += (0.5 * a + 0.5 * b) * m.saving
-        for j in np.flatnonzero(a | b):
-            hosted[j].append(k)
+        s, c = fpos[m.supplier_id], fpos[m.consumer_id]
+        if zone is not None and zone[s] == zone[c] and zone[s] in cpos:
+            # both firms already share a candidate zone: the match is that zone's, and only its
+            ends[cpos[zone[s]], k] = zone_ends[cpos[zone[s]], k] = 2
+        else:
+            ends[:, k] = near[:, s].astype(np.int8) + near[:, c]
+            zone_ends[:, k] = in_zone[:, s].astype(np.int8) + in_zone[:, c]
+        sym += 0.5 * ends[:, k] * m.saving
+    hosted = [list(np.flatnonzero(row)) for row in ends]
     if "area_ha" in cand.columns:
         area = pd.to_numeric(cand["area_ha"], errors="coerce").to_numpy(dtype=float)
         area = np.where(np.isfinite(area), area, cand.geometry.area.to_numpy() / 1e4)
@@ -250,6 +266,8 @@ def _prepare(inp: _Inputs, roads: Any, p: Progress) -> _Prepared:
         sym=sym,
         n_flows=near.sum(axis=1).astype(float),
         hosted=hosted,
+        ends=ends,
+        zone_ends=zone_ends,
         area=area,
     )
 
@@ -403,9 +421,12 @@ def site_industrial_parks(
     WorkflowResult
         layers ``candidates`` (score_<criterion>, score_total, rank, and the rank robustness
         ``top_k_share``, ``rank_min``, ``rank_max``, ``rank_median``, ``sensitivity_top_k``,
-        ``sensitivity_runs``), ``selected_sites`` (facility_type "industrial_park"), ``matches``
-        (hosted by the selected parks); tables ``criteria`` (weights), ``sensitivity`` (one row per
-        candidate: base_rank, top_k_share, rank_min/max/median/p05/p95) and ``by_kommune``.
+        ``sensitivity_runs``), ``selected_sites`` (facility_type "industrial_park"; ``matches`` and
+        ``saving_nok`` credited to the park, each hosted match to one park only, and
+        ``saving_potential_nok``, the symbiosis criterion's figure for the park alone), ``matches``
+        (hosted by the selected parks, ``site_id`` the park credited); tables ``criteria``
+        (weights), ``sensitivity`` (one row per candidate: base_rank, top_k_share,
+        rank_min/max/median/p05/p95) and ``by_kommune``.
 
     Notes
     -----
@@ -433,7 +454,7 @@ def site_industrial_parks(
     sc = _score(inp, prep, roads=roads, ports=ports, weights=weights, seed=sensitivity_seed, p=p)
     p(0.9, "selecting parks")
     chosen, sel, hosted_matches = _select(inp, prep, sc)
-    messages = [*inp.messages, *_explain(inp, prep, sc, chosen)]
+    messages = [*inp.messages, *_explain(sc, chosen, sel)]
     p(1.0, "done")
     return _result(inp, prep, sc, sel, hosted_matches, messages)
 
@@ -452,10 +473,17 @@ def _select(
     chosen = order[: inp.count]
     host_idx = sorted({k for j in chosen for k in prep.hosted[j]})
     hosted_matches = prep.matches.iloc[host_idx].reset_index(drop=True)
+    # each hosted match is credited to one selected park, so no saving is counted twice: the park with
+    # more of its ends within reach, then more ends inside the park's own zone, then the better rank
+    credit = np.zeros(len(chosen))
+    credited: list[list[int]] = [[] for _ in chosen]
     park_of = []
     for k in host_idx:
-        js = [j for j in chosen if k in prep.hosted[j]]
-        park_of.append(str(scored["id"].iloc[js[0]]))
+        keys = [(prep.ends[j, k], prep.zone_ends[j, k], -pos) for pos, j in enumerate(chosen)]
+        pos = -max(keys)[2]
+        credited[pos].append(k)
+        credit[pos] += float(prep.matches["saving"].iloc[k])
+        park_of.append(str(scored["id"].iloc[chosen[pos]]))
     hosted_matches["site_id"] = park_of
     pts = points_of(scored.iloc[chosen])
     sel = gpd.GeoDataFrame(
@@ -468,7 +496,9 @@ def _select(
             "score_total": scored["score_total"].iloc[chosen].to_numpy(),
             "rank": scored["rank"].iloc[chosen].to_numpy(),
             "area_ha": prep.area[chosen],
-            "saving_nok": prep.sym[chosen],
+            "saving_nok": credit,
+            "matches": np.array([len(c) for c in credited], dtype=int),
+            "saving_potential_nok": prep.sym[chosen],
             "flows_nearby": prep.n_flows[chosen].astype(int),
         },
         geometry=pts.geometry.to_numpy(),
@@ -477,10 +507,11 @@ def _select(
     return chosen, sel, hosted_matches
 
 
-def _explain(inp: _Inputs, prep: _Prepared, sc: _Scored, chosen: np.ndarray) -> list[Any]:
-    """Phase 5: one message per selected park (its scores and what it could host) and the robustness."""
+def _explain(sc: _Scored, chosen: np.ndarray, sel: gpd.GeoDataFrame) -> list[Any]:
+    """Phase 5: one message per selected park (its scores and the matches credited to it) and the
+    robustness of the ranking."""
     out: list[Any] = []
-    for j in chosen:
+    for pos, j in enumerate(chosen):
         r = sc.scored.iloc[j]
         out.append(
             Message(
@@ -490,8 +521,8 @@ def _explain(inp: _Inputs, prep: _Prepared, sc: _Scored, chosen: np.ndarray) -> 
                 rank=int(r["rank"]),
                 total=float(r["score_total"]),
                 scores=[(c, float(r[f"score_{c}"])) for c in sc.names],
-                n=len(prep.hosted[j]),
-                nok=float(prep.sym[j]),
+                n=int(sel["matches"].iloc[pos]),
+                nok=float(sel["saving_nok"].iloc[pos]),
             )
         )
     out.append(_sensitivity_message(sc.sens_table, n=sc.n_runs, spread=sc.spread, k=sc.top_k))
