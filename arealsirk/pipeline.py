@@ -164,6 +164,10 @@ def inputs_from_scenario(scenario: Scenario | str | os.PathLike[str], *,
         check_layer_values(name, layers[name], file=ref.path, layer=ref.layer, parameters=scenario.parameters,
                            strict=strict)
         origins[name] = (ref.path, ref.layer)
+    if scenario.resources is not None:
+        layers["sources"], origins["sources"] = _estimated_sources(scenario, layers["kommuner"])
+        check_layer_values("sources", layers["sources"], file=origins["sources"][0], layer="[resources]",
+                           parameters=scenario.parameters, strict=strict)
     return RunInputs(name=scenario.name, layers=layers, dem=dem, lang=scenario.lang,
                      synthetic=scenario.synthetic, themes=scenario.themes,
                      parameters=scenario.parameters, input_paths=scenario.input_paths(),
@@ -206,6 +210,27 @@ def _read_scenario_layer(ref: Any, layers: dict[str, gpd.GeoDataFrame],
             raise InputError(f"{where(file=ref.path, layer=ref.layer)}clip = true keeps no feature: "
                              "the layer does not overlap the study area")
     return gdf
+
+
+def _estimated_sources(scenario: Scenario, kommuner: gpd.GeoDataFrame) -> tuple[gpd.GeoDataFrame,
+                                                                                  tuple[Path, str]]:
+    """The ``sources`` layer of a ``[resources]`` scenario: the resource estimate of the kommuner of
+    the ``kommuner`` layer (:func:`arealsirk.estimate.estimate_region` with the section's ``data`` and
+    ``streams`` and the scenario's parameters), summed per kind and cell by
+    :func:`arealsirk.estimate.aggregate_sources` (every tonne kept).  Returns the layer and its origin."""
+    from .datasets import shared_data_dir
+    from .estimate import aggregate_sources, estimate_region
+
+    res = scenario.resources or {}
+    data = res.get("data") or shared_data_dir()
+    numbers = sorted(set(kommuner["kommunenummer"].astype(str).str.strip()))
+    params = dict(scenario.parameters) or None
+    est = estimate_region(numbers, data=data, streams=res.get("streams", ()), parameters=params)
+    for note in est.notes:
+        log.warning("[resources]: %s", note)
+    sources = aggregate_sources(est.sources, parameters=params)
+    origin = (Path(data), "[resources]")
+    return _validate_input("sources", sources, file=origin[0], layer=origin[1]), origin
 
 
 def _validate_input(name: str, gdf: gpd.GeoDataFrame, *, file: object = None,

@@ -45,11 +45,13 @@ from pathlib import Path
 from typing import Any
 
 from .errors import MissingFileError, ScenarioError
+from .estimate import STREAMS
 from .themes import THEMES, Key
 
 __all__ = [
     "LAYER_SPECS",
     "NETWORK_KEYS",
+    "RESOURCES_KEYS",
     "RUN_LAYERS",
     "RUN_PARAMETER_KEYS",
     "SCENARIO_KEYS",
@@ -156,6 +158,21 @@ NETWORK_KEYS: tuple[Key, ...] = (
         default_key="network.snap_speed_kph", minimum=0, exclusive_minimum=True, maximum=130),
 )
 
+#: ``[resources]`` keys: the run's ``sources`` layer is estimated from the national open files
+#: (:func:`arealsirk.estimate.estimate_region` for the kommunenummer of the ``kommuner`` layer, then
+#: :func:`arealsirk.estimate.aggregate_sources`) instead of read from a ``sources`` layer.
+RESOURCES_KEYS: tuple[Key, ...] = (
+    Key("data", "str", "folder with the national open files the estimate reads (N1000, SSB grid, "
+        "livestock register, Matrikkel addresses), relative to the scenario file; default: the shared "
+        "data folder ($AREALSIRK_DATA or ../shared/data)"),
+    Key("streams", "list", "resource streams to estimate; each must be read by an enabled theme (manure, "
+        "food_waste, sewage_sludge: biogas; forest_residue: bioenergy; textiles: textiles); default: "
+        "every stream the enabled themes read", choices=STREAMS),
+)
+
+#: Defaults-table rows the estimate reads when ``[resources]`` is given (besides the themes' own).
+RESOURCES_PARAMETER_PREFIXES = ("resources.", "region.coast_assign_m")
+
 #: Defaults-table rows the run itself reads (not a theme), with the layer they need (None: always).
 RUN_PARAMETER_KEYS: dict[str, str | None] = {
     "network.": None,
@@ -177,12 +194,14 @@ _NOT_RUN_PREFIXES = {
     "readers.": "it is used by the data readers (arealsirk.readers), not by a run",
 }
 
-_NAMES = {"str": "string", "int": "integer", "float": "number", "bool": "true or false"}
+_NAMES = {"str": "string", "int": "integer", "float": "number", "bool": "true or false",
+          "list": "list of strings"}
 
 #: Allowed keys per section and their types (from the declarations; kept for callers).
 SECTION_KEYS: dict[str, dict[str, str]] = {
     "scenario": {k.name: k.type for k in SCENARIO_KEYS},
     "network": {k.name: k.type for k in NETWORK_KEYS},
+    "resources": {k.name: k.type for k in RESOURCES_KEYS},
     **{t.name: {k.name: k.type for k in t.keys} for t in THEMES.values()},
 }
 
@@ -205,6 +224,7 @@ class Scenario:
 
     ``themes`` holds every theme section present (with ``enabled``); ``enabled`` lists the themes
     that run, in :data:`~arealsirk.themes.THEMES` order; ``network`` the ``[network]`` keys given;
+    ``resources`` the ``[resources]`` section (the ``sources`` layer is then estimated);
     ``parameters`` the defaults-table overrides (``[network] max_snap_m`` and ``snap_speed_kph``
     included under their ``network.*`` rows).
     """
@@ -220,6 +240,9 @@ class Scenario:
     enabled: tuple[str, ...] = ()
     strict: bool = False
     description: str = ""
+    #: ``[resources]`` when given: ``data`` (resolved folder, or None for the shared data folder) and
+    #: ``streams`` (tuple); None when the run reads a ``sources`` layer instead
+    resources: dict[str, Any] | None = None
 
     def input_paths(self) -> list[Path]:
         """Every input file, so outputs can be refused when they would overwrite one."""
@@ -343,9 +366,19 @@ def check_value(key: Key, value: Any) -> str | None:
     kind = key.type
     ok_type = {"str": isinstance(value, str), "bool": isinstance(value, bool),
                "int": isinstance(value, int) and not isinstance(value, bool),
-               "float": isinstance(value, int | float) and not isinstance(value, bool)}[kind]
+               "float": isinstance(value, int | float) and not isinstance(value, bool),
+               "list": isinstance(value, list) and all(isinstance(v, str) for v in value)}[kind]
     if not ok_type:
-        return f"must be {kind}, got {type(value).__name__} {value!r}"
+        return f"must be {_NAMES[kind] if kind == 'list' else kind}, got {type(value).__name__} {value!r}"
+    if kind == "list":
+        if not value:
+            return "must name at least one value" + (f" of {', '.join(key.choices)}" if key.choices else "")
+        if len(set(value)) < len(value):
+            return f"names a value twice: {value!r}"
+        bad = [v for v in value if key.choices and v not in key.choices]
+        if bad:
+            return f"unknown value {bad[0]!r}; allowed: {', '.join(key.choices)}"
+        return None
     if kind in ("int", "float"):
         general = _check_number(value, allow_negative=key.minimum is None or key.minimum < 0)
         if general:
@@ -378,7 +411,7 @@ def _check_section(ctx: _Ctx, section: str, values: Any, keys: tuple[Key, ...]) 
 def parse_scenario(data: dict[str, Any], *, text: str = "", path: Path | None = None) -> Scenario:
     """Validate an already-parsed scenario mapping (see :func:`load_scenario`)."""
     ctx = _Ctx(path, text)
-    known = ("scenario", "layers", "network", "parameters", *THEMES)
+    known = ("scenario", "layers", "network", "resources", "parameters", *THEMES)
     for section in data:
         if section not in known:
             raise ctx.error(section, None, f"unknown section; allowed: {', '.join(known)}")
@@ -402,14 +435,49 @@ def parse_scenario(data: dict[str, Any], *, text: str = "", path: Path | None = 
         if name not in enabled and unused:
             raise ctx.error(name, unused[0], f"theme {name} is not enabled (enabled = false), so this key "
                             "would not be used; remove it or enable the theme")
-    layers = _parse_layers(ctx, raw_layers, enabled)
-    parameters = _parse_parameters(ctx, data.get("parameters", {}), enabled, layers)
+    resources = None
+    if "resources" in data:
+        resources = _parse_resources(ctx, data["resources"], raw_layers, enabled)
+    layers = _parse_layers(ctx, raw_layers, enabled, provided=("sources",) if resources is not None else ())
+    parameters = _parse_parameters(ctx, data.get("parameters", {}), enabled, layers,
+                                   resources=resources is not None)
     _merge_sugar(ctx, parameters, themes, network, enabled)
     return Scenario(path=path, name=meta.get("name", path.stem if path else "scenario"),
                     lang=meta.get("lang", "nb"), synthetic=bool(meta.get("synthetic", False)),
                     layers=layers, themes=themes, parameters=parameters, network=network,
                     enabled=enabled, strict=bool(meta.get("strict", False)),
-                    description=meta.get("description", ""))
+                    description=meta.get("description", ""), resources=resources)
+
+
+def _parse_resources(ctx: _Ctx, raw: Any, raw_layers: Mapping[str, Any],
+                     enabled: tuple[str, ...]) -> dict[str, Any]:
+    """``[resources]``: every key used or refused; refused together with a ``sources`` layer."""
+    values = _check_section(ctx, "resources", raw, RESOURCES_KEYS)
+    if "sources" in raw_layers:
+        raise ctx.error("resources", None, "the sources would come both from [resources] and from the "
+                        "'sources' layer; give one of them (remove the layer or the section)")
+    read_by = {s: t for t in enabled for s in THEMES[t].extra.get("resource_streams", ())}
+    if not read_by:
+        readers = [t.name for t in THEMES.values() if t.extra.get("resource_streams")]
+        raise ctx.error("resources", None, "no enabled theme reads resource sources (those that do: "
+                        f"{', '.join(readers)}), so the estimate would not be used; enable one or remove it")
+    for stream in values.get("streams", ()):
+        if stream not in read_by:
+            who = [t.name for t in THEMES.values() if stream in t.extra.get("resource_streams", ())]
+            why = f"read by {', '.join(who)}, not enabled" if who else "no theme reads it from sources"
+            raise ctx.error("resources", "streams", f"stream '{stream}' would not be used ({why}); "
+                            f"the enabled themes read: {', '.join(s for s in STREAMS if s in read_by)}")
+    streams = tuple(values.get("streams", [s for s in STREAMS if s in read_by]))
+    folder = None
+    if "data" in values:
+        base = ctx.path.parent if ctx.path else Path.cwd()
+        folder = Path(values["data"]).expanduser()
+        folder = folder if folder.is_absolute() else (base / folder).resolve()
+        if not folder.is_dir():
+            line = _line_of(ctx.text, "resources", "data") or "?"
+            raise MissingFileError(f"{ctx.path or 'scenario'}, line {line}: [resources] data: "
+                                   f"folder not found: {folder}")
+    return {"data": folder, "streams": streams}
 
 
 def _layer_users(name: str, enabled: tuple[str, ...]) -> tuple[list[str], list[str]]:
@@ -418,11 +486,12 @@ def _layer_users(name: str, enabled: tuple[str, ...]) -> tuple[list[str], list[s
     return [u for u in users if u in enabled], users
 
 
-def _parse_layers(ctx: _Ctx, raw: Any, enabled: tuple[str, ...]) -> dict[str, LayerRef]:
+def _parse_layers(ctx: _Ctx, raw: Any, enabled: tuple[str, ...], *,
+                  provided: tuple[str, ...] = ()) -> dict[str, LayerRef]:
     base = ctx.path.parent if ctx.path else Path.cwd()
     for theme in enabled:
         for use in THEMES[theme].layers:
-            if use.required and use.layer not in raw:
+            if use.required and use.layer not in raw and use.layer not in provided:
                 raise ctx.error(theme, None, f"theme '{theme}' needs the layer '{use.layer}' ({use.role}); "
                                 "add it under [layers] or set enabled = false")
     layers: dict[str, LayerRef] = {}
@@ -501,8 +570,12 @@ def _flatten(raw: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
     return out
 
 
-def _parameter_owner(key: str, enabled: tuple[str, ...], layers: Mapping[str, Any]) -> str | None:
-    """Why ``key`` would not reach this run, or None when it does."""
+def _parameter_owner(key: str, enabled: tuple[str, ...], layers: Mapping[str, Any], *,
+                     resources: bool = False) -> str | None:
+    """Why ``key`` would not reach this run, or None when it does (``resources``: the run estimates
+    its sources, so the estimate's rows are read)."""
+    if resources and key.startswith(RESOURCES_PARAMETER_PREFIXES):
+        return None
     for run_key, layer in RUN_PARAMETER_KEYS.items():
         if key == run_key or (run_key.endswith(".") and key.startswith(run_key)):
             if layer is None or layer in layers:
@@ -520,7 +593,7 @@ def _parameter_owner(key: str, enabled: tuple[str, ...], layers: Mapping[str, An
 
 
 def _parse_parameters(ctx: _Ctx, raw: Any, enabled: tuple[str, ...],
-                      layers: Mapping[str, Any]) -> dict[str, float]:
+                      layers: Mapping[str, Any], *, resources: bool = False) -> dict[str, float]:
     from .defaults import table
 
     if not isinstance(raw, dict):
@@ -537,7 +610,7 @@ def _parse_parameters(ctx: _Ctx, raw: Any, enabled: tuple[str, ...],
         problem = _check_number(value)
         if problem:
             raise ctx.error("parameters", key, problem)
-        why = _parameter_owner(key, enabled, layers)
+        why = _parameter_owner(key, enabled, layers, resources=resources)
         if why:
             raise ctx.error("parameters", key, why)
         parameters[key] = float(value)
@@ -624,8 +697,8 @@ def markdown() -> str:
            "refused with a message naming it and its line. This page is generated from the theme "
            "registry (`arealsirk/themes.py`) and `arealsirk/scenario.py`; regenerate it with "
            "`python -m arealsirk.scenario > docs/scenario.md`.", "",
-           "Sections: " + ", ".join(f"`[{s}]`" for s in ("scenario", "layers", "network", "parameters",
-                                                        *THEMES)) + ".",
+           "Sections: " + ", ".join(f"`[{s}]`" for s in ("scenario", "layers", "network", "resources",
+                                                        "parameters", *THEMES)) + ".",
            "A theme runs when its section is present (`enabled` defaults to true); keys of a theme "
            "with `enabled = false` are refused, as is a scenario with no theme enabled. Numbers must "
            "be finite and within the bounds below. Defaults written as `row` come from the defaults "
@@ -656,6 +729,15 @@ def markdown() -> str:
     refused = "; ".join(f"`{k}` ({v})" for k, v in _UNUSED_LAYERS.items())
     out += ["", f"Refused by name: {refused}.", "",
             "## `[network]`", "", *_key_table(NETWORK_KEYS), "",
+            "## `[resources]`", "",
+            "When present, the run's `sources` layer is estimated from the national open files "
+            "(`arealsirk.estimate.estimate_region` for the `kommunenummer` of the `kommuner` layer, summed "
+            "per kind and cell by `arealsirk.estimate.aggregate_sources`; the same figures as `arealsirk "
+            "resources`) instead of read from a file. Refused together with a `sources` layer, and when no "
+            "enabled theme reads sources. With it, `[parameters]` may also set the estimate's rows "
+            + ", ".join(f"`{p}*`" if p.endswith(".") else f"`{p}`" for p in RESOURCES_PARAMETER_PREFIXES)
+            + " (e.g. `resources.aggregate_cell_m`).", "",
+            *_key_table(RESOURCES_KEYS), "",
             "## `[parameters]`", "",
             "Overrides of rows of the defaults table for this run, e.g. `\"reuse.max_minutes\" = 25` "
             "(quoted or dotted keys). A row is accepted only when the run reads it:", "",

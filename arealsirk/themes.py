@@ -111,6 +111,8 @@ class Theme:
     in_demo: bool = True
     qgis_algorithm: str = ""  #: id of its QGIS Processing algorithm (``arealsirk:<id>``)
     description: str = ""
+    #: further declarations; ``resource_streams``: the :data:`arealsirk.estimate.STREAMS` a
+    #: ``[resources]`` section estimates for this theme's ``sources`` layer
     extra: Mapping[str, Any] = field(default_factory=dict)
 
     def key(self, name: str) -> Key | None:
@@ -206,6 +208,7 @@ THEMES: dict[str, Theme] = {t.name: t for t in (
         existing_types=("biogas_plant", "biogassanlegg"),
         parameter_prefixes=("biogas.", "resources.", *_EXCLUSION_PREFIXES, *_SETTLEMENT_PREFIXES),
         outputs=("selected_sites", "allocation", "catchments"),
+        extra={"resource_streams": ("manure", "food_waste", "sewage_sludge")},
         run=_run_biogas, qgis_algorithm="site_biogas",
     ),
     Theme(
@@ -218,6 +221,7 @@ THEMES: dict[str, Theme] = {t.name: t for t in (
                         "fjernvarme"),
         parameter_prefixes=("bioenergy.", "resources.", *_EXCLUSION_PREFIXES),
         outputs=("selected_sites", "allocation", "catchments"),
+        extra={"resource_streams": ("forest_residue",)},
         run=_run_bioenergy, in_demo=False, qgis_algorithm="site_bioenergy",
     ),
     Theme(
@@ -229,6 +233,7 @@ THEMES: dict[str, Theme] = {t.name: t for t in (
         existing_types=("textile_site", "sorting_site", "tekstilsortering"),
         parameter_prefixes=("textiles.", "resources.", *_EXCLUSION_PREFIXES),
         outputs=("selected_sites", "allocation", "catchments"),
+        extra={"resource_streams": ("textiles",)},
         run=_run_textiles, in_demo=False, qgis_algorithm="site_textile_reuse",
     ),
     Theme(

@@ -23,7 +23,12 @@ avoided purchase minus the transport cost as the per-unit saving
   :func:`arealsirk.resources.heat_pipe_nok_per_gwh` for the pipe's length and the
   most the pair can exchange, :math:`\\min(S_i, D_j)` (cost grows linearly with
   length and with flow to the power ``symbiosis.heat_pipe_flow_exponent`` < 1);
-* materials: the road distance is at most ``max_km``;
+* materials: the road distance is at most ``max_km``.  Firms at most ``symbiosis.local_km``
+  apart (straight line) are neighbours: their distance is the straight line x
+  ``resources.road_detour_factor`` when that is shorter than the road distance, whose two
+  snap legs to a distant road would otherwise dominate (141 m apart became 3.55 km on a
+  national road layer that lacks the industrial area's own roads); ``distance_basis`` says
+  which distance a match has ("road", "local" or "pipe" for heat);
 * the saving is positive.
 
 Solved with HiGHS through :func:`scipy.optimize.linprog`.  The transportation
@@ -67,6 +72,7 @@ MATCH_COLUMNS = [
     "distance_km",
     "saving",
     "saving_per_unit",
+    "distance_basis",
 ]
 
 #: Kind aliases: a supply of excess heat meets a demand for heat.
@@ -88,26 +94,32 @@ def _value_per_unit(kind: str, parameters: Mapping[str, Any] | None) -> float | 
     return None
 
 
-def match_flows(
-    flows: gpd.GeoDataFrame,
-    *,
-    roads: Any = None,
-    max_heat_km: float,
-    max_km: float,
-    parameters: Mapping[str, Any] | None = None,
-    progress: Progress | None = None,
-) -> tuple[gpd.GeoDataFrame, pd.DataFrame, list[str], str]:
-    """Core of :func:`symbiosis_matches` on an already validated flows layer.
+def _local_distances(
+    road: np.ndarray, straight: np.ndarray, pairs: np.ndarray, parameters: Mapping[str, Any] | None
+) -> tuple[np.ndarray, np.ndarray]:
+    """Neighbours' distance: straight line x detour factor where the firms are at most
+    ``symbiosis.local_km`` apart and that is shorter than the road distance (with its snap legs).
 
-    Returns ``(matches, balance, messages, status)``; ``balance`` lists each
-    flow with its matched and unmatched quantity.
-    """
-    import geopandas as gpd
+    Returns ``(distance_km, local)``: the distances to use and where the local one was taken."""
+    local_km = check_number(parameter("symbiosis.local_km", parameters), "symbiosis.local_km", minimum=0)
+    detour = check_number(
+        parameter("resources.road_detour_factor", parameters), "resources.road_detour_factor", minimum=1
+    )
+    near = straight * detour
+    with np.errstate(invalid="ignore"):
+        local = pairs & (straight <= local_km) & (near < road)
+    return np.where(local, near, road), local
+
+
+def _prepare_flows(
+    flows: gpd.GeoDataFrame, parameters: Mapping[str, Any] | None, messages: list[Any]
+) -> tuple[gpd.GeoDataFrame, dict[str, float | None], np.ndarray]:
+    """Roles, canonical kinds and quantities, temperatures and values per unit of every flow.
+
+    Returns the flows with ``kind_c``, ``q``, ``cunit``, ``temp``, the value per unit of each kind
+    (None: no value, the kind is left out) and which flows can be matched at all."""
     import pandas as pd
-    from scipy.optimize import linprog
 
-    p = progress or Progress(None)
-    messages: list[str] = []
     f = flows.copy()
     f["role"] = f["role"].astype(str).str.strip().str.lower()
     bad_role = ~f["role"].isin(["supply", "demand"])
@@ -140,92 +152,151 @@ def match_flows(
         if v is None:
             messages.append(Message("sym.no_value", kind=str(k)))
     usable = ~no_temp & f["kind_c"].map(lambda k: valued[k] is not None).to_numpy()
+    return f, valued, usable
+
+
+def _pairs(
+    sup: gpd.GeoDataFrame,
+    con: gpd.GeoDataFrame,
+    valued: Mapping[str, float | None],
+    *,
+    roads: Any,
+    max_heat_km: float,
+    max_km: float,
+    parameters: Mapping[str, Any] | None,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, dict[str, int]]:
+    """The compatible supplier-consumer pairs (the arcs of the transport problem).
+
+    Returns supplier and consumer positions, distance km, saving per unit and distance basis of
+    each pair, and the number of pairs left out per reason."""
+    approach = parameter("symbiosis.heat_approach_c", parameters)
+    truck = parameter("symbiosis.transport_nok_per_tkm", parameters)
+    ia = ib = np.zeros(0, dtype=int)
+    pd_km = ps = np.zeros(0)
+    basis = np.zeros(0, dtype=object)
+    reasons = {"kind": 0, "heat_distance": 0, "temperature": 0, "distance": 0, "saving": 0}
+    if not (len(sup) and len(con)):
+        return ia, ib, pd_km, ps, basis, reasons
+    sx, sy = sup.geometry.x.to_numpy(), sup.geometry.y.to_numpy()
+    cx, cy = con.geometry.x.to_numpy(), con.geometry.y.to_numpy()
+    straight = np.hypot(sx[:, None] - cx[None, :], sy[:, None] - cy[None, :]) / 1000.0
+    same_kind = sup["kind_c"].to_numpy()[:, None] == con["kind_c"].to_numpy()[None, :]
+    is_heat = (sup["kind_c"].to_numpy() == _HEAT)[:, None] & same_kind
+    need_road = same_kind & ~is_heat & (straight <= max_km)
+    road = np.full(straight.shape, np.inf)
+    if need_road.any():
+        road = road_km_matrix(
+            roads,
+            sup,
+            con,
+            straight_km=straight,
+            parameters=parameters,
+            what="flows",
+            names=("flows (supply)", "flows (demand)"),
+        )
+    road, local = _local_distances(road, straight, need_road, parameters)
+    kinds_s = sup["kind_c"].to_numpy()
+    val = np.array([valued[k] for k in kinds_s], dtype=float)[:, None]
+    heat_row = (kinds_s == _HEAT)[:, None]
+    ts, tc = sup["temp"].to_numpy()[:, None], con["temp"].to_numpy()[None, :]
+    heat_pair = same_kind & heat_row
+    mat_pair = same_kind & ~heat_row
+    too_far_heat = heat_pair & (straight > max_heat_km)
+    with np.errstate(invalid="ignore"):
+        too_cold = heat_pair & ~too_far_heat & ~(ts >= tc + approach)
+    too_far = mat_pair & ~(road <= max_km)
+    ok = (heat_pair & ~too_far_heat & ~too_cold) | (mat_pair & ~too_far)
+    dist = np.where(heat_row, straight, road)  # m3 of water counts as a tonne
+    # a heat pipe is sized for the most the pair can exchange, min(supply, demand); its annualised
+    # cost per GWh grows with length and falls with flow (resources.heat_pipe_nok_per_gwh)
+    pair_gwh = np.minimum(sup["q"].to_numpy()[:, None], con["q"].to_numpy()[None, :])
+    pipe = np.where(
+        heat_pair, heat_pipe_nok_per_gwh(straight, np.where(heat_pair, pair_gwh, 1.0), parameters), np.inf
+    )
+    with np.errstate(invalid="ignore"):
+        saving = val - np.where(heat_row, pipe, truck * road)
+        loss = ok & ~(saving > 0)
+    ok &= ~loss
+    reasons.update(
+        kind=int((~same_kind).sum()),
+        heat_distance=int(too_far_heat.sum()),
+        temperature=int(too_cold.sum()),
+        distance=int(too_far.sum()),
+        saving=int(loss.sum()),
+    )
+    ia, ib = np.nonzero(ok)
+    basis = np.where(heat_row, "pipe", np.where(local, "local", "road"))[ia, ib]
+    return ia, ib, dist[ia, ib], saving[ia, ib], basis, reasons
+
+
+def _reason_messages(
+    reasons: Mapping[str, int], *, max_heat_km: float, max_km: float, parameters: Mapping[str, Any] | None
+) -> list[Any]:
+    """One message per reason that left pairs out."""
+    out: list[Any] = []
+    if reasons["heat_distance"]:
+        out.append(Message("sym.heat_far", n=reasons["heat_distance"], km=float(max_heat_km)))
+    if reasons["temperature"]:
+        approach = parameter("symbiosis.heat_approach_c", parameters)
+        out.append(Message("sym.too_cold", n=reasons["temperature"], approach=float(approach)))
+    if reasons["distance"]:
+        out.append(Message("sym.far", n=reasons["distance"], km=float(max_km)))
+    if reasons["saving"]:
+        out.append(Message("sym.no_saving", n=reasons["saving"]))
+    return out
+
+
+def _solve(
+    ia: np.ndarray, ib: np.ndarray, ps: np.ndarray, supply: np.ndarray, demand: np.ndarray
+) -> np.ndarray:
+    """The transport LP: flow on each pair maximising the saving within supplies and demands (HiGHS)."""
+    if not len(ia):
+        return np.zeros(0)
+    import scipy.sparse as sp
+    from scipy.optimize import linprog
+
+    n = len(ia)
+    cols = np.arange(n)
+    a_ub = sp.csr_matrix(
+        (np.ones(2 * n), (np.concatenate([ia, ib + len(supply)]), np.concatenate([cols, cols]))),
+        shape=(len(supply) + len(demand), n),
+    )
+    res = linprog(-ps, A_ub=a_ub, b_ub=np.concatenate([supply, demand]), bounds=(0, None), method="highs")
+    if res.status != 0:
+        raise SolverError(f"symbiosis transport LP failed: {res.message}")
+    return np.where(res.x > 1e-9, res.x, 0.0)
+
+
+def match_flows(
+    flows: gpd.GeoDataFrame,
+    *,
+    roads: Any = None,
+    max_heat_km: float,
+    max_km: float,
+    parameters: Mapping[str, Any] | None = None,
+    progress: Progress | None = None,
+) -> tuple[gpd.GeoDataFrame, pd.DataFrame, list[str], str]:
+    """Core of :func:`symbiosis_matches` on an already validated flows layer.
+
+    Returns ``(matches, balance, messages, status)``; ``balance`` lists each
+    flow with its matched and unmatched quantity.
+    """
+    import geopandas as gpd
+    import pandas as pd
+
+    p = progress or Progress(None)
+    messages: list[Any] = []
+    f, valued, usable = _prepare_flows(flows, parameters, messages)
     sup = f[(f["role"] == "supply") & usable]
     con = f[(f["role"] == "demand") & usable]
     p(0.1, "distances between suppliers and consumers")
-
-    approach = parameter("symbiosis.heat_approach_c", parameters)
-    truck = parameter("symbiosis.transport_nok_per_tkm", parameters)
-
-    # compatible pairs: supplier position, consumer position, km, saving per unit
-    ia = ib = np.zeros(0, dtype=int)
-    pd_km = ps = np.zeros(0)
-    reasons = {"kind": 0, "heat_distance": 0, "temperature": 0, "distance": 0, "saving": 0}
-    if len(sup) and len(con):
-        sx, sy = sup.geometry.x.to_numpy(), sup.geometry.y.to_numpy()
-        cx, cy = con.geometry.x.to_numpy(), con.geometry.y.to_numpy()
-        straight = np.hypot(sx[:, None] - cx[None, :], sy[:, None] - cy[None, :]) / 1000.0
-        same_kind = sup["kind_c"].to_numpy()[:, None] == con["kind_c"].to_numpy()[None, :]
-        is_heat = (sup["kind_c"].to_numpy() == _HEAT)[:, None] & same_kind
-        need_road = same_kind & ~is_heat & (straight <= max_km)
-        road = np.full(straight.shape, np.inf)
-        if need_road.any():
-            road = road_km_matrix(
-                roads,
-                sup,
-                con,
-                straight_km=straight,
-                parameters=parameters,
-                what="flows",
-                names=("flows (supply)", "flows (demand)"),
-            )
-        kinds_s = sup["kind_c"].to_numpy()
-        val = np.array([valued[k] for k in kinds_s], dtype=float)[:, None]
-        heat_row = (kinds_s == _HEAT)[:, None]
-        ts, tc = sup["temp"].to_numpy()[:, None], con["temp"].to_numpy()[None, :]
-        heat_pair = same_kind & heat_row
-        mat_pair = same_kind & ~heat_row
-        too_far_heat = heat_pair & (straight > max_heat_km)
-        with np.errstate(invalid="ignore"):
-            too_cold = heat_pair & ~too_far_heat & ~(ts >= tc + approach)
-        too_far = mat_pair & ~(road <= max_km)
-        ok = (heat_pair & ~too_far_heat & ~too_cold) | (mat_pair & ~too_far)
-        dist = np.where(heat_row, straight, road)  # m3 of water counts as a tonne
-        # a heat pipe is sized for the most the pair can exchange, min(supply, demand); its annualised
-        # cost per GWh grows with length and falls with flow (resources.heat_pipe_nok_per_gwh)
-        pair_gwh = np.minimum(sup["q"].to_numpy()[:, None], con["q"].to_numpy()[None, :])
-        pipe = np.where(heat_pair, heat_pipe_nok_per_gwh(straight, np.where(heat_pair, pair_gwh, 1.0),
-                                                         parameters), np.inf)
-        with np.errstate(invalid="ignore"):
-            saving = val - np.where(heat_row, pipe, truck * road)
-            loss = ok & ~(saving > 0)
-        ok &= ~loss
-        reasons.update(
-            kind=int((~same_kind).sum()),
-            heat_distance=int(too_far_heat.sum()),
-            temperature=int(too_cold.sum()),
-            distance=int(too_far.sum()),
-            saving=int(loss.sum()),
-        )
-        ia, ib = np.nonzero(ok)
-        pd_km, ps = dist[ia, ib], saving[ia, ib]
+    ia, ib, pd_km, ps, basis, reasons = _pairs(
+        sup, con, valued, roads=roads, max_heat_km=max_heat_km, max_km=max_km, parameters=parameters
+    )
     p(0.5, f"{len(ia)} compatible supplier-consumer pairs")
-
-    if reasons["heat_distance"]:
-        messages.append(Message("sym.heat_far", n=reasons["heat_distance"], km=float(max_heat_km)))
-    if reasons["temperature"]:
-        messages.append(Message("sym.too_cold", n=reasons["temperature"], approach=float(approach)))
-    if reasons["distance"]:
-        messages.append(Message("sym.far", n=reasons["distance"], km=float(max_km)))
-    if reasons["saving"]:
-        messages.append(Message("sym.no_saving", n=reasons["saving"]))
-
-    x = np.zeros(len(ia))
+    messages += _reason_messages(reasons, max_heat_km=max_heat_km, max_km=max_km, parameters=parameters)
+    x = _solve(ia, ib, ps, sup["q"].to_numpy(), con["q"].to_numpy())
     status = "optimal"
-    if len(ia):
-        import scipy.sparse as sp
-
-        n = len(ia)
-        cols = np.arange(n)
-        A = sp.csr_matrix(
-            (np.ones(2 * n), (np.concatenate([ia, ib + len(sup)]), np.concatenate([cols, cols]))),
-            shape=(len(sup) + len(con), n),
-        )
-        b_ub = np.concatenate([sup["q"].to_numpy(), con["q"].to_numpy()])
-        res = linprog(-ps, A_ub=A, b_ub=b_ub, bounds=(0, None), method="highs")
-        if res.status != 0:
-            raise SolverError(f"symbiosis transport LP failed: {res.message}")
-        x = np.where(res.x > 1e-9, res.x, 0.0)
     p(0.8, "writing matches")
 
     used = x > 0
@@ -244,6 +315,7 @@ def match_flows(
             "distance_km": pd_km[used],
             "saving": q_u * ps[used],
             "saving_per_unit": ps[used],
+            "distance_basis": basis[used],
         },
         columns=MATCH_COLUMNS,
     )

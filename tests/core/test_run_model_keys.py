@@ -20,8 +20,10 @@ import pytest
 from arealsirk import pipeline
 from arealsirk.errors import ArealsirkError
 from arealsirk.pipeline import RunInputs, compute
-from arealsirk.scenario import LAYER_SPECS, NETWORK_KEYS, RUN_LAYERS
+from arealsirk.scenario import LAYER_SPECS, NETWORK_KEYS, RESOURCES_KEYS, RUN_LAYERS
 from arealsirk.themes import THEMES
+
+from .test_scenario_resources import RESOURCES_CASES  # [resources] keys: real-data cases there
 
 #: A changed value per theme key: the answer differs from the run with the key's default (or the demo's
 #: value), or the run is refused with a message naming the key.  ``(options, value)``: both runs use
@@ -48,6 +50,7 @@ BASE_OPTIONS = {"reuse": {"count": 7}, "parks": {"count": 2}}
 def _all_cases() -> list[tuple[str, str]]:
     cases = [(t.name, k.name) for t in THEMES.values() for k in t.keys]
     cases += [("network", k.name) for k in NETWORK_KEYS]
+    cases += [("resources", k.name) for k in RESOURCES_KEYS]
     cases += [("layers", name) for name in LAYER_SPECS]
     return cases
 
@@ -102,7 +105,7 @@ def _base_answer(base, theme: str) -> str:
 def test_every_key_and_layer_has_a_case():
     covered = set(THEME_CHANGES) | {(t, k) for t in THEMES for k in SOLVER_KEYS} | \
         {(t, "enabled") for t in THEMES} | {("network", k) for k in NETWORK_CASES} | \
-        {("layers", name) for name in LAYER_CASES}
+        {("layers", name) for name in LAYER_CASES} | {("resources", k) for k in RESOURCES_CASES}
     missing = [case for case in _all_cases() if case not in covered]
     assert not missing, f"keys or layers without a test case: {missing}"
 
