@@ -522,6 +522,7 @@ def analyse(
     exact: bool | None = None,
     samples: int | None = None,
     seed: int | None = None,
+    exhaustive: bool | None = None,
     parameters: Mapping[str, Any] | None = None,
 ) -> CooperationReport:
     """Alone versus together and the fair split of :math:`v(N)` (see the module docstring).
@@ -537,6 +538,10 @@ def analyse(
         Block of each player: the fair split is then the Owen value (blocks negotiate as one).
     exact, samples, seed
         For :func:`shapley`.
+    exhaustive
+        Check the core against every coalition and compute the least core (``None``: when
+        ``n <= cooperation.shapley_exact_max_players``).  ``False`` checks the coalitions of size
+        1, 2, n-2, n-1 and those already solved (the Owen value solves far fewer than :math:`2^n`).
     """
     import pandas as pd
 
@@ -555,7 +560,9 @@ def analyse(
     t["saving_share"] = np.where(
         t["alone_nok"] != 0, t["saving_nok"] / t["alone_nok"].where(t["alone_nok"] != 0, 1), np.nan
     )
-    checks = {"shapley": core_check(game, sv.value, parameters=parameters)}
+    if exhaustive is None:
+        exhaustive = game.n <= int(parameter("cooperation.shapley_exact_max_players", parameters))
+    checks = {"shapley": core_check(game, sv.value, exhaustive=exhaustive, parameters=parameters)}
     msgs: list[str] = []
     if keys is not None:
         missing = [p for p in game.players if p not in set(map(str, keys.index))]
@@ -567,9 +574,8 @@ def analyse(
             x = proportional(joint, {p: kt.loc[p, col] for p in game.players}, key=str(col))
             t[f"key_{col}_nok"] = [x[p] for p in game.players]
             t[f"key_{col}_saving_nok"] = t["alone_nok"] - t[f"key_{col}_nok"]
-            checks[f"key_{col}"] = core_check(game, x, parameters=parameters)
+            checks[f"key_{col}"] = core_check(game, x, exhaustive=exhaustive, parameters=parameters)
     eps = None
-    exhaustive = game.n <= int(parameter("cooperation.shapley_exact_max_players", parameters))
     if exhaustive:
         eps, lc, binding = least_core(game, parameters=parameters)
         t["least_core_nok"] = [lc[p] for p in game.players]

@@ -30,7 +30,7 @@ its own groups (the candidates need the grouping column too).
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -75,6 +75,14 @@ class Solution:
     alternative_nok: float
     model_nok: float
     status: str
+    #: per source of the coalition: ``source, group, supplied_t, collected_t, tonne_km, transport_nok,
+    #: benefit_nok, alternative_nok``
+    sources: pd.DataFrame | None = field(default=None, repr=False)
+
+    def by_group(self) -> pd.DataFrame:
+        """The :attr:`sources` table summed per group."""
+        cols = ["supplied_t", "collected_t", "tonne_km", "transport_nok", "benefit_nok", "alternative_nok"]
+        return self.sources.groupby("group", as_index=False)[cols].sum()
 
 
 class FeedstockGame(CostGame):
@@ -118,6 +126,21 @@ class FeedstockGame(CostGame):
         low = min_t if min_t > 0 else cap_t / 2 ** (n_seg - 1)
         self.intercepts, self.slopes, self.sizes = self.curve.pieces(min(low, cap_t), cap_t, n_seg)
         self.solutions: dict[frozenset[str], Solution] = {}
+
+    def keys(self) -> pd.DataFrame:
+        """Proportional keys per group: ``tonnes`` (supplied), ``benefit`` (product value of all its
+        feedstock, NOK/yr) and ``tonne_km`` (its transport work in the joint solution).
+        Add ``inhabitants`` yourself (the game does not know them)."""
+        import pandas as pd
+
+        g = self.solution(self.grand).by_group().set_index("group")
+        out = pd.DataFrame(index=pd.Index(self.players, name="group"))
+        sup = pd.Series(self.q).groupby(self.group).sum()
+        ben = pd.Series(self.q * self.benefit).groupby(self.group).sum()
+        out["tonnes"] = sup.reindex(out.index).to_numpy()
+        out["benefit"] = ben.reindex(out.index).to_numpy()
+        out["tonne_km"] = g["tonne_km"].reindex(out.index).fillna(0.0).to_numpy()
+        return out
 
     def solution(self, coalition: Any) -> Solution:
         """The plants behind :math:`v(S)` (solving it if not yet done)."""
@@ -163,6 +186,7 @@ class FeedstockGame(CostGame):
                 f"cooperation: {_name(s)} can open at most {cols.size} plant(s) of at least "
                 f"{self.min_t:g} t/yr within {self.max_km:g} km; count={count}"
             )
+        flows_by_row = None
         if cols.size == 0 or q.sum() <= 0:
             sol = Solution(
                 alt_total,
@@ -177,7 +201,7 @@ class FeedstockGame(CostGame):
                 "optimal",
             )
         else:
-            sol = self._model(s, rows, q, km, allowed, cols, count)
+            sol, flows_by_row = self._model(s, rows, q, km, allowed, cols, count)
             if left.size:
                 unc = float(self.q[left].sum())
                 sol = Solution(
@@ -192,9 +216,27 @@ class FeedstockGame(CostGame):
                     sol.model_nok + alt_left,
                     sol.status,
                 )
+        sol = replace(sol, sources=self._per_source(s, flows_by_row))
         if keep:
             self.solutions[s] = sol
         return sol
+
+    def _per_source(self, s: frozenset[str], flows: dict[str, np.ndarray] | None) -> pd.DataFrame:
+        import pandas as pd
+
+        members = np.flatnonzero(np.isin(self.group, list(s)))
+        df = pd.DataFrame({"source": members, "group": self.group[members], "supplied_t": self.q[members]})
+        for c in ("collected_t", "tonne_km", "transport_nok", "benefit_nok"):
+            df[c] = 0.0
+        if flows is not None:
+            pos = {int(r): i for i, r in enumerate(members)}
+            idx = [pos[int(r)] for r in flows["rows"]]
+            for c in ("collected_t", "tonne_km", "transport_nok", "benefit_nok"):
+                df.loc[idx, c] = flows[c]
+        df["alternative_nok"] = (df["supplied_t"] - df["collected_t"]).clip(lower=0) * self.alternative[
+            members
+        ]
+        return df
 
     def _model(
         self,
@@ -205,7 +247,7 @@ class FeedstockGame(CostGame):
         allowed: np.ndarray,
         cols: np.ndarray,
         count: int | None,
-    ) -> Solution:
+    ) -> tuple[Solution, dict[str, np.ndarray]]:
         import pandas as pd
 
         from .locate import facility_location
@@ -280,7 +322,7 @@ class FeedstockGame(CostGame):
         )
         total = float(facility.sum()) + transport - benefit + alternative
         model = float(res.objective) - float((q * shift).sum())
-        return Solution(
+        sol = Solution(
             total,
             plants,
             float(collected.sum()),
@@ -292,6 +334,14 @@ class FeedstockGame(CostGame):
             model,
             str(res.status),
         )
+        flows_by_row = {
+            "rows": rows,
+            "collected_t": collected,
+            "tonne_km": tkm_row,
+            "transport_nok": tkm_row * self.per_tkm[rows],
+            "benefit_nok": collected * self.benefit[rows],
+        }
+        return sol, flows_by_row
 
 
 def _name(s: frozenset[str]) -> str:

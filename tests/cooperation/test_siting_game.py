@@ -122,3 +122,23 @@ def test_game_input_errors() -> None:
         biogas_game(src, cand, None, group_by="region", distance_km=KM[:, :2])
     with pytest.raises(InputError, match="mode"):
         biogas_game(src, cand, None, group_by="region", distance_km=KM, mode="always")
+
+
+def test_per_group_figures_add_up() -> None:
+    src, cand = _layers()
+    game = biogas_game(src, cand, None, group_by="region", distance_km=KM, max_km=50)
+    sol = game.solution(game.grand)
+    by = sol.by_group().set_index("group")
+    assert by["supplied_t"].to_dict() == pytest.approx({"A": 10500.0, "B": 16000.0, "C": 8000.0})
+    assert by["tonne_km"].sum() == pytest.approx(sol.tonne_km)
+    assert by["transport_nok"].sum() == pytest.approx(sol.transport_nok)
+    assert by["benefit_nok"].sum() == pytest.approx(sol.benefit_nok)
+    # the cost of the coalition = plants + transport - benefit + alternative
+    assert sol.cost_nok == pytest.approx(
+        sol.plants["facility_nok"].sum() + sol.transport_nok - sol.benefit_nok + sol.alternative_nok
+    )
+    keys = game.keys()
+    assert keys.loc["A", "tonnes"] == pytest.approx(10500.0)
+    # benefit key by hand: 9000 t cattle x 12 Nm3 + 1500 t food waste x 95 Nm3, x 9.97 kWh x 0.6 NOK
+    assert keys.loc["A", "benefit"] == pytest.approx((9000 * 12 + 1500 * 95) * 9.97 * 0.6)
+    assert keys["tonne_km"].to_dict() == pytest.approx(by["tonne_km"].to_dict())
