@@ -262,10 +262,17 @@ class FeedstockGame(CostGame):
         unit = self.per_tkm[rows][:, None] * km[:, cols] - self.benefit[rows][:, None] + shift[:, None]
         unit = np.where(allowed[:, cols], unit, np.inf)
         cost = np.concatenate([unit + sl for sl in slopes], axis=1)
-        # treat_all: the "alternative" column only for rows the coalition cannot reach at all
-        alt_col = np.where(
-            allowed[:, cols].any(axis=1) & self.treat_all, np.inf, self.alternative[rows] + shift
+        # treat_all: leaving a reachable row to its alternative costs a penalty far above any way of
+        # treating it (so the model collects all it can; a row the chosen plants cannot reach -- with
+        # ``count`` -- is still feasible and is reported as not collected, at its alternative cost)
+        big = 10.0 * (
+            float(np.max(slopes))
+            + float(np.max(self.per_tkm)) * self.max_km
+            + float(np.max(self.benefit))
+            + float(np.max(self.alternative))
+            + 1.0
         )
+        alt_col = self.alternative[rows] + shift + np.where(self.treat_all, big, 0.0)
         cost = np.column_stack([cost, alt_col])
         m = cols.size * k
         fixed_cost = np.r_[np.repeat(intercepts, cols.size), 0.0]
@@ -285,12 +292,8 @@ class FeedstockGame(CostGame):
                 exact=self.exact,
                 time_limit=self.time_limit,
             )
-        except InfeasibleError as e:
-            raise InfeasibleError(
-                f"cooperation: {_name(s)} cannot treat all its feedstock with plants of "
-                f"{self.min_t:g}-{self.cap_t:g} t/yr within {self.max_km:g} km ({e}); "
-                "lower min_plant_t, raise max_km or use mode='optional'"
-            ) from e
+        except InfeasibleError as e:  # pragma: no cover - the alternative column is always open
+            raise InfeasibleError(f"cooperation: {_name(s)}: {e}") from e
         flows = res.flows.toarray()
         load_col = flows[:, :m]
         site_of_col = np.tile(cols, k)
@@ -321,7 +324,11 @@ class FeedstockGame(CostGame):
             }
         )
         total = float(facility.sum()) + transport - benefit + alternative
-        model = float(res.objective) - float((q * shift).sum())
+        model = (
+            float(res.objective)
+            - float((q * shift).sum())
+            - (big * float(unc.sum()) if self.treat_all else 0.0)
+        )
         sol = Solution(
             total,
             plants,
@@ -388,7 +395,9 @@ def biogas_game(
     mode
         ``"treat_all"`` (default): the groups have decided to treat their feedstock; every source an
         allowed site reaches within ``max_km`` goes to a plant and :math:`v(S)` is the least cost of
-        doing so (sources no site reaches are left to their alternative and reported).
+        doing so (sources no site reaches -- or, with ``count``, no open plant reaches -- are left to
+        their alternative and reported as not collected; inside the model leaving a reachable source
+        costs a penalty ten times any way of treating it).
         ``"optional"``: a source may also stay with its alternative when that is cheaper -- with
         today's energy values a manure-dominated plant seldom pays on its own, and then nothing is
         built.
