@@ -10,8 +10,9 @@ For a coalition :math:`S` of groups (kommuner, regions, waste companies, any col
       + \\sum_{i \\in S} x_{i0}\\, a_i
 
 where :math:`x_{ij}` are the tonnes of source :math:`i` taken to plant :math:`j` (loaded road km
-:math:`d_{ij} \\le` ``max_km``), :math:`Q_j = \\sum_i x_{ij}` between the minimum plant size and the
-capacity, :math:`C` the facility cost curve (:func:`arealsirk.costs.cost_curve`, economies of scale),
+:math:`d_{ij}` within the haul limit of the source's kind, as in the workflow),
+:math:`Q_j = \\sum_i x_{ij}` between the minimum plant size and the capacity,
+:math:`C` the facility cost curve (:func:`arealsirk.costs.cost_curve`, economies of scale),
 :math:`c_i` the transport cost per tonne-km of the source's kind (vehicle class), :math:`b_i` the product
 value per tonne (methane energy) and :math:`x_{i0}` the tonnes left to the alternative at
 :math:`a_i` NOK/t (``costs.alternative_nok_per_t.<kind>``: another plant's gate fee for food waste,
@@ -105,7 +106,7 @@ class FeedstockGame(CostGame):
         benefit: np.ndarray,
         alternative: np.ndarray,
         facility_type: str,
-        max_km: float,
+        max_km: np.ndarray,
         min_t: float,
         cap_t: float,
         parameters: dict[str, float],
@@ -166,7 +167,7 @@ class FeedstockGame(CostGame):
         rows = np.flatnonzero(np.isin(self.group, list(s)))
         q = self.q[rows]
         km = self.km[rows]
-        allowed = km <= self.max_km
+        allowed = km <= self.max_km[rows][:, None]
         sites_ok = np.ones(km.shape[1], dtype=bool)
         if self.site_group is not None:
             sites_ok &= np.isin(self.site_group, list(s))
@@ -184,7 +185,7 @@ class FeedstockGame(CostGame):
         if count is not None and count > cols.size:
             raise InputError(
                 f"cooperation: {_name(s)} can open at most {cols.size} plant(s) of at least "
-                f"{self.min_t:g} t/yr within {self.max_km:g} km; count={count}"
+                f"{self.min_t:g} t/yr within the haul limits; count={count}"
             )
         flows_by_row = None
         if cols.size == 0 or q.sum() <= 0:
@@ -267,7 +268,7 @@ class FeedstockGame(CostGame):
         # ``count`` -- is still feasible and is reported as not collected, at its alternative cost)
         big = 10.0 * (
             float(np.max(slopes))
-            + float(np.max(self.per_tkm)) * self.max_km
+            + float(np.max(self.per_tkm * np.where(np.isfinite(self.max_km), self.max_km, 0.0)))
             + float(np.max(self.benefit))
             + float(np.max(self.alternative))
             + 1.0
@@ -389,7 +390,8 @@ def biogas_game(
     own_sites_only
         A coalition builds only on candidates of its own groups.
     max_km, min_plant_t, capacity_t
-        As :func:`arealsirk.workflows.site_biogas` (defaults ``biogas.max_km``, ``biogas.capacity_t``;
+        As :func:`arealsirk.workflows.site_biogas`: ``max_km`` for every kind when given, else the
+        haul limit of each kind (``biogas.max_km.<kind>``, else ``biogas.max_km``); ``biogas.capacity_t``;
         ``min_plant_t`` defaults to ``biogas.min_plant_t`` in ``"optional"`` mode and to 0 in
         ``"treat_all"`` mode, where a small group must be able to build its own, small and dear plant).
     mode
@@ -459,7 +461,11 @@ def biogas_game(
         raise InputError(f"mode must be 'treat_all' or 'optional', got {mode!r}")
     if mode == "treat_all" and min_plant_t is None:
         min_plant_t = 0.0
-    opt = {"max_km": max_km, "min_plant_t": min_plant_t, "capacity_t": capacity_t}
+    from .workflows._feedstock import _haul_limits
+    from .workflows.biogas import BIOGAS
+
+    limits, _, _ = _haul_limits(BIOGAS, kinds, max_km, params)
+    opt = {"min_plant_t": min_plant_t, "capacity_t": capacity_t}
     val = {k: parameter(f"biogas.{k}", params) if v is None else float(v) for k, v in opt.items()}
     if val["min_plant_t"] > val["capacity_t"]:
         raise InputError(f"min_plant_t={val['min_plant_t']:g} is above capacity_t={val['capacity_t']:g}")
@@ -474,7 +480,7 @@ def biogas_game(
         benefit=np.array([benefit_nok_per_t("biogas_plant", k, params) for k in kinds]),
         alternative=np.array([alternative_nok_per_t(k, params) for k in kinds]),
         facility_type="biogas_plant",
-        max_km=val["max_km"],
+        max_km=limits,
         min_t=val["min_plant_t"],
         cap_t=val["capacity_t"],
         parameters=params,

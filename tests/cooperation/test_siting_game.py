@@ -142,3 +142,16 @@ def test_per_group_figures_add_up() -> None:
     # benefit key by hand: 9000 t cattle x 12 Nm3 + 1500 t food waste x 95 Nm3, x 9.97 kWh x 0.6 NOK
     assert keys.loc["A", "benefit"] == pytest.approx((9000 * 12 + 1500 * 95) * 9.97 * 0.6)
     assert keys["tonne_km"].to_dict() == pytest.approx(by["tonne_km"].to_dict())
+
+
+def test_haul_limits_per_kind_as_the_workflow() -> None:
+    src, cand = _layers()
+    game = biogas_game(src, cand, None, group_by="region", distance_km=KM)
+    # biogas.max_km.cattle_manure / pig_manure 15 km, food_waste 100 km (defaults table)
+    assert game.max_km.tolist() == [15.0, 100.0, 15.0, 15.0, 15.0]
+    sol = game.solution(["A"])
+    # A's cattle source reaches only s1 (2 km); its food waste could go anywhere: one plant at s1
+    assert sol.plants["site_id"].tolist() == ["s1"]
+    assert sol.collected_t == pytest.approx(10500.0)
+    over = biogas_game(src, cand, None, group_by="region", distance_km=KM, max_km=1.0)
+    assert over.solution(["A"]).plants.empty and over.solution(["A"]).uncollected_t == pytest.approx(10500.0)
