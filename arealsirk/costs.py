@@ -57,6 +57,7 @@ __all__ = [
     "benefit_nok_per_t",
     "cost_curve",
     "cost_feedstock_result",
+    "cost_reuse_result",
     "price_year",
     "transport_nok_per_tkm",
     "vehicle_class",
@@ -385,3 +386,46 @@ def cost_feedstock_result(
     by["price_year"] = curve.price_year
     by = by.reset_index().rename(columns={"index": "kommunenummer"})
     return {"sites": s, "by_kommune": by}
+
+
+def cost_reuse_result(result: WorkflowResult, *, parameters: Mapping[str, Any] | None = None) -> pd.DataFrame:
+    """Cost the reuse centres of a :func:`~arealsirk.workflows.site_reuse_centres` result, NOK/yr.
+
+    A new centre costs :math:`C(P)` of the ``reuse_centre`` curve at the people it serves
+    (``population_served``); an existing station only its variable cost (its investment is sunk).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Per site: ``site_id``, ``existing``, ``population_served``, ``capex_nok``, ``facility_nok``,
+        ``nok_per_person`` and ``price_year``.
+
+    Raises
+    ------
+    MissingColumnError
+        When the result has no ``selected_sites`` with ``population_served``.
+    """
+    import pandas as pd
+
+    sites = result.layers.get("selected_sites")
+    if sites is None or "population_served" not in sites.columns:
+        raise MissingColumnError(
+            "result: layer 'selected_sites' with 'population_served' missing; not a reuse-centre result"
+        )
+    curve = cost_curve("reuse_centre", parameters)
+    existing = (
+        sites["existing"].astype(bool).to_numpy()
+        if "existing" in sites.columns
+        else np.zeros(len(sites), bool)
+    )
+    people = sites["population_served"].to_numpy(dtype=float)
+    out = pd.DataFrame(
+        {"site_id": sites["id"].astype(str).to_numpy(), "existing": existing, "population_served": people}
+    )
+    out["capex_nok"] = np.where(existing, 0.0, curve.capex(people))
+    out["facility_nok"] = np.where(existing, curve.variable_nok * people, curve.annual(people))
+    out["nok_per_person"] = np.where(
+        people > 0, out["facility_nok"] / np.where(people > 0, people, 1), np.nan
+    )
+    out["price_year"] = curve.price_year
+    return out

@@ -15,7 +15,9 @@ one row per (scenario, year, kommune, theme, indicator, kind).  The indicators (
   cost of the kommune's feedstock, :func:`arealsirk.costs.cost_feedstock_result`: plant costs shared by
   tonnes delivered unless a fair split is given, see ``cost_shares``);
 * per reuse theme: ``share_within_<b>_min`` for the drive-time bands ``reuse.band1_minutes`` ..
-  ``band3_minutes`` (15/20/30 min) and ``mean_minutes``.
+  ``band3_minutes`` (15/20/30 min), ``mean_minutes``, and ``cost_nok`` / ``share_of_cost`` (the annual
+  cost of the centres, :func:`arealsirk.costs.cost_reuse_result`, shared by inhabitants unless a fair
+  split is given).
 
 :func:`write_indicators` writes CSV and XLSX (openpyxl, the ``report`` extra) and *appends*: rows of an
 existing file are kept unless the new table has the same key (scenario, year, kommunenummer, theme,
@@ -226,7 +228,9 @@ def _feedstock(theme: str, res: WorkflowResult, params: dict, shares: pd.DataFra
     return rows
 
 
-def _reuse(theme: str, res: WorkflowResult, params: dict) -> list[dict]:
+def _reuse(theme: str, res: WorkflowResult, params: dict, shares: pd.DataFrame | None) -> list[dict]:
+    from .costs import cost_reuse_result, price_year
+
     t = res.tables["by_kommune"]
     rows: list[dict] = []
     bands = [parameter(f"reuse.band{i}_minutes", params) for i in (1, 2, 3)]
@@ -238,6 +242,21 @@ def _reuse(theme: str, res: WorkflowResult, params: dict) -> list[dict]:
                 rows.append(_row(k, theme, f"share_within_{b:g}_min", "population", r[col], "fraction"))
         if "mean_minutes" in t.columns:
             rows.append(_row(k, theme, "mean_minutes", "population", r["mean_minutes"], "min"))
+    if "population_served" not in res.layers["selected_sites"].columns:
+        return rows
+    year = price_year(params)
+    total = float(cost_reuse_result(res, parameters=params)["facility_nok"].sum())
+    pop = dict(zip(t["kommunenummer"].astype(str), t["population"].astype(float), strict=True))
+    cost = {k: total * v / sum(pop.values()) for k, v in pop.items()} if sum(pop.values()) > 0 else {}
+    basis = f"NOK {year}; centre costs shared by inhabitants"
+    if shares is not None:
+        cost = dict(zip(shares["kommunenummer"].astype(str), shares["cost_nok"].astype(float), strict=True))
+        basis = f"NOK {year}; " + str(shares["basis"].iloc[0] if "basis" in shares.columns else "given split")
+    tot = sum(cost.values())
+    for k in sorted(pop):
+        c = float(cost.get(k, 0.0))
+        rows.append(_row(k, theme, "cost_nok", "all", c, "NOK/yr", basis))
+        rows.append(_row(k, theme, "share_of_cost", "all", c / tot if tot else np.nan, "fraction", basis))
     return rows
 
 
@@ -297,7 +316,7 @@ def kommune_indicators(
             share = (cost_shares or {}).get(theme)
             rows += _feedstock(theme, res, params, share)
         elif ftype == "reuse_centre" and "by_kommune" in res.tables:
-            rows += _reuse(theme, res, params)
+            rows += _reuse(theme, res, params, (cost_shares or {}).get(theme))
     df = pd.DataFrame(rows, columns=[c for c in COLUMNS if c not in ("scenario", "year", "kommunenavn")])
     names: dict[str, str] = {}
     if kommuner is not None and "kommunenavn" in kommuner.columns:

@@ -109,3 +109,46 @@ def test_cost_of_demo_biogas_result(demo) -> None:
     )
     assert (got["price_year"] == 2024).all()
     assert got["saving_nok"].to_numpy() == pytest.approx((got["baseline_nok"] - got["net_nok"]).to_numpy())
+
+
+def test_cost_of_demo_bioenergy_textiles_and_reuse(demo) -> None:
+    from arealsirk.costs import cost_reuse_result
+    from arealsirk.workflows import site_bioenergy, site_reuse_centres, site_textile_reuse
+
+    layers = demo.layers()
+    for run, ftype, kind in (
+        (site_bioenergy, "bioenergy_plant", "forest_residue"),
+        (site_textile_reuse, "textile_site", "textiles"),
+    ):
+        res = run(layers["sources"], layers["zones"], layers["roads"], kommuner=layers["kommuner"])
+        out = cost_feedstock_result(res)
+        sites = out["sites"]
+        curve = cost_curve(ftype)
+        assert sites["facility_nok"].to_numpy() == pytest.approx(
+            curve.annual(sites["feedstock_t"].to_numpy())
+        )
+        # product value by hand: tonnes collected x NOK/t of the kind
+        assert sites["benefit_nok"].sum() == pytest.approx(
+            res.summary["feedstock_t"] * benefit_nok_per_t(ftype, kind)
+        )
+        assert out["by_kommune"]["facility_share_nok"].sum() == pytest.approx(sites["facility_nok"].sum())
+    existing = layers["existing"][layers["existing"]["facility_type"] == "recycling_station"]
+    reuse = site_reuse_centres(
+        layers["population"],
+        layers["zones"],
+        layers["roads"],
+        population_column="population",
+        count=len(existing) + 2,
+        existing=existing,
+        kommuner=layers["kommuner"],
+    )
+    c = cost_reuse_result(reuse)
+    curve = cost_curve("reuse_centre")
+    new = ~c["existing"]
+    assert new.sum() == 2
+    assert c.loc[new, "facility_nok"].to_numpy() == pytest.approx(
+        curve.annual(c.loc[new, "population_served"].to_numpy())
+    )
+    # an existing station: only 40 NOK per person served (its investment is sunk)
+    assert c.loc[~new, "facility_nok"].to_numpy() == pytest.approx(40.0 * c.loc[~new, "population_served"])
+    assert c.loc[~new, "capex_nok"].eq(0).all()

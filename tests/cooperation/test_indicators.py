@@ -138,3 +138,18 @@ def test_indicator_errors(tmp_path) -> None:
         read_indicators(bad)
     with pytest.raises(InputError, match="csv= and/or xlsx="):
         write_indicators(pd.DataFrame(columns=COLUMNS))
+
+
+def test_reuse_cost_shared_by_inhabitants(demo_results) -> None:
+    from arealsirk.costs import cost_reuse_result
+
+    layers, results = demo_results
+    table = kommune_indicators(
+        {"reuse": results["reuse"]}, scenario="s", year=2024, kommuner=layers["kommuner"]
+    )
+    cost = _ind(table, "reuse", "cost_nok")
+    total = cost_reuse_result(results["reuse"])["facility_nok"].sum()
+    assert cost.sum() == pytest.approx(total)
+    pop = results["reuse"].tables["by_kommune"].set_index("kommunenummer")["population"]
+    assert cost.to_numpy() == pytest.approx((total * pop / pop.sum()).reindex(cost.index).to_numpy())
+    assert _ind(table, "reuse", "share_of_cost").sum() == pytest.approx(1.0)
