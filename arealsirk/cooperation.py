@@ -55,6 +55,7 @@ __all__ = [
     "analyse",
     "core_check",
     "least_core",
+    "nucleolus",
     "owen",
     "proportional",
     "shapley",
@@ -463,6 +464,84 @@ def least_core(
     return float(res.x[n]), x, binding
 
 
+def nucleolus(game: CostGame, *, parameters: Mapping[str, Any] | None = None) -> dict[str, float]:
+    """The nucleolus (Schmeidler 1969): the split that lexicographically minimises the largest excesses.
+
+    The excess of a coalition is what it pays above its stand-alone cost, :math:`x(S) - v(S)`.  Solved
+    by the sequence of least-core LPs (Maschler, Peleg & Shapley 1979): minimise the largest excess of
+    the coalitions not yet fixed, fix every coalition whose excess cannot go below that level (its
+    dual is positive, or a second LP shows it cannot), repeat until the fixed coalitions determine the
+    split.  The nucleolus always exists, is unique, and lies in the core whenever the core is not empty.
+    Needs every coalition, so at most ``cooperation.shapley_exact_max_players`` players.
+    """
+    from scipy.optimize import linprog
+
+    n = game.n
+    if n > int(parameter("cooperation.shapley_exact_max_players", parameters)):
+        raise InputError(f"cooperation: the nucleolus of {n} groups needs all 2^{n} coalitions")
+    v = game.mask_costs()
+    full = (1 << n) - 1
+    if n == 1:
+        return {game.players[0]: float(v[full])}
+    masks = np.arange(1, full)
+    bits = ((masks[:, None] >> np.arange(n)[None, :]) & 1).astype(float)
+    tol = 1e-9 * max(float(np.abs(v).max()), 1.0)
+    fixed_rows = [np.ones(n)]
+    fixed_rhs = [float(v[full])]
+    free = np.ones(len(masks), dtype=bool)
+    x = None
+    while np.linalg.matrix_rank(np.array(fixed_rows), tol=1e-9) < n and free.any():
+        a_ub = np.hstack([bits[free], -np.ones((int(free.sum()), 1))])
+        a_eq = np.hstack([np.array(fixed_rows), np.zeros((len(fixed_rows), 1))])
+        res = linprog(
+            np.r_[np.zeros(n), 1.0],
+            A_ub=a_ub,
+            b_ub=v[masks][free],
+            A_eq=a_eq,
+            b_eq=fixed_rhs,
+            bounds=[(None, None)] * (n + 1),
+            method="highs",
+        )
+        if res.status != 0:  # pragma: no cover - always feasible and bounded
+            raise InputError(f"cooperation: nucleolus LP failed: {res.message}")
+        eps, x = float(res.x[n]), res.x[:n]
+        idx = np.flatnonzero(free)
+        duals = -np.asarray(res.ineqlin.marginals)
+        slack = v[masks][idx] + eps - bits[idx] @ x
+        to_fix = [
+            int(k)
+            for k, d, sl in zip(idx, duals, slack, strict=True)
+            if d > 1e-9 and sl < 1e-7 * (1 + abs(eps))
+        ]
+        for k in idx[(slack < 1e-7 * (1 + abs(eps)))]:
+            if int(k) in to_fix:
+                continue
+            # tight now but with a zero dual: fixed only if its excess cannot go below eps
+            a_ub2 = np.hstack([bits[free], -np.ones((int(free.sum()), 1))])
+            r2 = linprog(
+                np.r_[bits[k], 0.0],
+                A_ub=a_ub2,
+                b_ub=v[masks][free],
+                A_eq=np.vstack([a_eq, np.r_[np.zeros(n), 1.0]]),
+                b_eq=[*fixed_rhs, eps],
+                bounds=[(None, None)] * (n + 1),
+                method="highs",
+            )
+            if r2.status == 0 and r2.fun - v[masks][k] > eps - tol:
+                to_fix.append(int(k))
+        if not to_fix:  # pragma: no cover - LP theory guarantees a fixed coalition each round
+            break
+        for k in to_fix:
+            free[k] = False
+            fixed_rows.append(bits[k])
+            fixed_rhs.append(float(v[masks][k] + eps))
+    a = np.array(fixed_rows)
+    sol, *_ = np.linalg.lstsq(a, np.array(fixed_rhs), rcond=None)
+    if np.linalg.matrix_rank(a, tol=1e-9) < n and x is not None:  # pragma: no cover
+        sol = x
+    return {p: float(sol[i]) for i, p in enumerate(game.players)}
+
+
 @dataclass
 class CooperationReport:
     """Alone versus together, and the fair split.
@@ -579,6 +658,8 @@ def analyse(
     if exhaustive:
         eps, lc, binding = least_core(game, parameters=parameters)
         t["least_core_nok"] = [lc[p] for p in game.players]
+        nu = nucleolus(game, parameters=parameters)
+        t["nucleolus_nok"] = [nu[p] for p in game.players]
         tol = parameter("cooperation.core_tolerance", parameters) * max(abs(joint), 1.0)
         core_empty = eps > tol
         if core_empty:

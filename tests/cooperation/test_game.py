@@ -165,3 +165,55 @@ def test_bad_inputs_named() -> None:
         game(["a"])
     with pytest.raises(InputError, match="no block"):
         owen(CostGame(["a", "b"], lambda s: 1.0), {"a": "A"})
+
+
+def _sorted_excess(game: CostGame, x: dict[str, float]) -> np.ndarray:
+    out = []
+    for r in range(1, game.n):
+        for c in itertools.combinations(game.players, r):
+            out.append(sum(x[p] for p in c) - game(c))
+    return np.sort(out)[::-1]
+
+
+def _lex_leq(a: np.ndarray, b: np.ndarray, tol: float = 1e-7) -> bool:
+    for u, w in zip(a, b, strict=True):
+        if u < w - tol:
+            return True
+        if u > w + tol:
+            return False
+    return True
+
+
+def test_nucleolus_is_the_lexicographic_minimum() -> None:
+    from arealsirk.cooperation import nucleolus
+
+    # two players: the nucleolus is the standard solution, alone minus half the saving
+    two = CostGame.from_table({"a": 60.0, "b": 50.0, ("a", "b"): 80.0})
+    assert nucleolus(two) == pytest.approx({"a": 45.0, "b": 35.0})
+    # the empty-core game: by symmetry 2/3 each
+    sym = CostGame(["x", "y", "z"], lambda s: 1.0 if len(s) <= 2 else 2.0)
+    assert nucleolus(sym) == pytest.approx({"x": 2 / 3, "y": 2 / 3, "z": 2 / 3})
+    # asymmetric games: no split on a grid (step 1/8) or drawn at random has a smaller sorted excess vector
+    rng = np.random.default_rng(4)
+    for table in (
+        {"a": 6, "b": 6, "c": 6, ("a", "b"): 8, ("a", "c"): 10, ("b", "c"): 12, ("a", "b", "c"): 13},
+        {"a": 3, "b": 7, "c": 9, ("a", "b"): 9, ("a", "c"): 11, ("b", "c"): 12, ("a", "b", "c"): 17},
+    ):
+        game = CostGame.from_table(table)
+        nu = nucleolus(game)
+        total = game(game.grand)
+        assert sum(nu.values()) == pytest.approx(total)
+        best = _sorted_excess(game, nu)
+        grid = np.arange(-4, 22, 0.125)
+        for xa in grid:
+            for xb in grid:
+                y = {"a": xa, "b": xb, "c": total - xa - xb}
+                assert _lex_leq(best, _sorted_excess(game, y))
+        for _ in range(200):
+            d = rng.normal(0, 0.5, 3)
+            d -= d.mean()
+            y = {p: nu[p] + d[i] for i, p in enumerate(game.players)}
+            assert _lex_leq(best, _sorted_excess(game, y))
+    # in the core whenever the core is not empty
+    g5 = _random_game(5, 11)
+    assert core_check(g5, nucleolus(g5)).in_core
