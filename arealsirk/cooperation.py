@@ -577,19 +577,27 @@ def _coalition_table(game: CostGame) -> pd.DataFrame:
     import pandas as pd
 
     rows = []
+    solutions = getattr(game, "solutions", {})  # solver-backed games keep what they built
     for c, cost in game.cache.items():
         if not c:
             continue
         alone = sum(game([p]) for p in c)
-        rows.append(
-            {
-                "coalition": _label(c),
-                "size": len(c),
-                "cost_nok": cost,
-                "alone_sum_nok": alone,
-                "saving_nok": alone - cost,
-            }
-        )
+        row = {
+            "coalition": _label(c),
+            "size": len(c),
+            "cost_nok": cost,
+            "alone_sum_nok": alone,
+            "saving_nok": alone - cost,
+        }
+        sol = solutions.get(c)
+        if sol is not None:
+            row["plants"] = "; ".join(
+                f"{sid} ({t:,.0f} t)"
+                for sid, t in zip(sol.plants["site_id"], sol.plants["feedstock_t"], strict=True)
+            )
+            row["uncollected_t"] = sol.uncollected_t
+            row["status"] = sol.status
+        rows.append(row)
     return pd.DataFrame(rows).sort_values(["size", "coalition"], ignore_index=True)
 
 

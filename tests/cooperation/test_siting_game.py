@@ -155,3 +155,12 @@ def test_haul_limits_per_kind_as_the_workflow() -> None:
     assert sol.collected_t == pytest.approx(10500.0)
     over = biogas_game(src, cand, None, group_by="region", distance_km=KM, max_km=1.0)
     assert over.solution(["A"]).plants.empty and over.solution(["A"]).uncollected_t == pytest.approx(10500.0)
+
+
+def test_coalition_table_names_plants_and_status() -> None:
+    src, cand = _layers()
+    game = biogas_game(src, cand, None, group_by="region", distance_km=KM, max_km=50, own_sites_only=True)
+    co = analyse(game).coalitions.set_index("coalition")
+    assert co.loc["A", "plants"].startswith("s1 (10")
+    assert (co["status"] == "optimal").all()
+    assert co["uncollected_t"].eq(0).all()
