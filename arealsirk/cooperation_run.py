@@ -273,7 +273,8 @@ def _md_text(text: str) -> str:
     except ImportError:  # the shared text-safety module has not landed: escape here
         import re
 
-        return re.sub(r"([\\`*_{}\[\]()#+\-.!|<>&~])", r"\\\1", str(text))
+        # the characters that make inline Markdown, links, HTML or table cells out of text
+        return re.sub(r"([\\`*_\[\]!|<>&#~])", r"\\\1", str(text))
     return escape_markdown(str(text))
 
 

@@ -102,3 +102,17 @@ def test_grouped_run_tables_and_appending_writers(demo_run, tmp_path) -> None:
     pd.testing.assert_frame_equal(
         read_indicators(out2 / "indicators.csv"), read_indicators(out2 / "indicators.xlsx")
     )
+
+
+def test_markdown_escapes_data_text() -> None:
+    from arealsirk.cooperation_run import _markdown
+
+    md = _markdown(
+        {
+            "summary": {"scenario": "[x](javascript:alert(1)) <b>", "year": 2024, "group_by": "a|b"},
+            "cost_sharing": None,
+            "messages": ["*bold* `code`"],
+        }
+    )
+    assert "[x](" not in md and "<b>" not in md and "a|b" not in md
+    assert "\\[x\\]" in md and "\\<b\\>" in md and "\\*bold\\*" in md and "\\`code\\`" in md
