@@ -94,13 +94,25 @@ def check_cooperation(options: Mapping[str, Any], layers: Mapping[str, gpd.GeoDa
     ------
     ScenarioError
         ``group_by`` missing, or not a column of the kommuner layer, the sources layer, nor
-        ``kommunenummer`` (naming the columns present).
+        ``kommunenummer`` (naming the columns present); a year outside 1900-2200; samples < 2; an
+        unknown key.
     """
     group_by = options.get("group_by")
     if not group_by:
         raise ScenarioError(
             "[cooperation] group_by: required (a column of the kommuner layer, e.g. 'region', "
             "or 'kommunenummer')"
+        )
+    year = options.get("year")
+    if year is not None and (isinstance(year, bool) or not isinstance(year, int) or not 1900 <= year <= 2200):
+        raise ScenarioError(f"[cooperation] year: must be a whole number between 1900 and 2200, got {year!r}")
+    samples = options.get("samples")
+    if samples is not None and (isinstance(samples, bool) or not isinstance(samples, int) or samples < 2):
+        raise ScenarioError(f"[cooperation] samples: must be a whole number >= 2, got {samples!r}")
+    unknown = sorted(set(options) - {k.name for k in COOPERATION_KEYS})
+    if unknown:
+        raise ScenarioError(
+            f"[cooperation] {unknown[0]}: unknown key; allowed: {', '.join(k.name for k in COOPERATION_KEYS)}"
         )
     kom, src = layers.get("kommuner"), layers.get("sources")
     if (

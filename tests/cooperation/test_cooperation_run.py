@@ -39,6 +39,12 @@ def test_check_cooperation_names_the_problem(demo_run) -> None:
         check_cooperation({"group_by": "selskap"}, layers)
     with pytest.raises(ScenarioError, match="group_by: required"):
         check_cooperation({}, layers)
+    with pytest.raises(ScenarioError, match=r"\[cooperation\] year: must be a whole number between 1900"):
+        check_cooperation({"group_by": "region", "year": 24}, layers)
+    with pytest.raises(ScenarioError, match="samples"):
+        check_cooperation({"group_by": "region", "samples": 1}, layers)
+    with pytest.raises(ScenarioError, match="grupper: unknown key; allowed: group_by"):
+        check_cooperation({"group_by": "region", "grupper": 3}, layers)
 
 
 def test_grouped_run_tables_and_appending_writers(demo_run, tmp_path) -> None:
