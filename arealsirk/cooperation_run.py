@@ -162,6 +162,22 @@ def _biogas_sharing(
     src = src[src["quantity"].astype(float) > 0]
     src = _source_groups(src, layers, group_by)
     notes: list[str] = []
+    ex = layers.get("existing")
+    if ex is not None and "facility_type" in ex.columns:
+        n_ex = int(
+            ex["facility_type"]
+            .astype(str)
+            .str.strip()
+            .str.lower()
+            .isin(["biogas_plant", "biogassanlegg"])
+            .sum()
+        )
+        if n_ex:
+            notes.append(
+                f"{n_ex} existing biogas plant(s) are not part of the cost game: every coalition "
+                "builds new plants (the existing ones' investment is sunk and their capacity "
+                "is not shared out)"
+            )
     outside = src["_group"].isna()
     if outside.any():
         notes.append(
