@@ -295,15 +295,10 @@ def cooperation_tables(
     }
 
 
-def _md_text(text: str) -> str:
-    try:
-        from ._text import escape_markdown
-    except ImportError:  # the shared text-safety module has not landed: escape here
-        import re
+def _md_text(text: Any) -> str:
+    from ._text import escape_markdown
 
-        # the characters that make inline Markdown, links, HTML or table cells out of text
-        return re.sub(r"([\\`*_\[\]!|<>&#~])", r"\\\1", str(text))
-    return escape_markdown(str(text))
+    return escape_markdown(text)
 
 
 def _markdown(tables: Mapping[str, Any]) -> str:

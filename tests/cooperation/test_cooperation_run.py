@@ -121,4 +121,4 @@ def test_markdown_escapes_data_text() -> None:
         }
     )
     assert "[x](" not in md and "<b>" not in md and "a|b" not in md
-    assert "\\[x\\]" in md and "\\<b\\>" in md and "\\*bold\\*" in md and "\\`code\\`" in md
+    assert "\\[x\\]" in md and "&lt;b&gt;" in md and "\\*bold\\*" in md and "\\`code\\`" in md
