@@ -139,8 +139,16 @@ def test_per_group_figures_add_up() -> None:
     )
     keys = game.keys()
     assert keys.loc["A", "tonnes"] == pytest.approx(10500.0)
-    # benefit key by hand: 9000 t cattle x 12 Nm3 + 1500 t food waste x 95 Nm3, x 9.97 kWh x 0.6 NOK
-    assert keys.loc["A", "benefit"] == pytest.approx((9000 * 12 + 1500 * 95) * 9.97 * 0.6)
+    # benefit key by hand with pinned yields: 9000 t cattle x 12 Nm3 + 1500 t food waste x 95 Nm3,
+    # x 10 kWh/Nm3 x 0.5 NOK/kWh
+    pinned = {
+        "resources.methane_nm3_per_t.cattle_manure": 12,
+        "resources.methane_nm3_per_t.food_waste": 95,
+        "resources.kwh_per_nm3_methane": 10,
+        "costs.energy_value_nok_per_kwh.biogas": 0.5,
+    }
+    g2 = biogas_game(src, cand, None, group_by="region", distance_km=KM, max_km=50, parameters=pinned)
+    assert g2.keys().loc["A", "benefit"] == pytest.approx((9000 * 12 + 1500 * 95) * 10 * 0.5)
     assert keys["tonne_km"].to_dict() == pytest.approx(by["tonne_km"].to_dict())
 
 
