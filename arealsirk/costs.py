@@ -80,6 +80,12 @@ VEHICLE_CLASS: dict[str, str] = {
     "textiles": "box_truck",
     "forest_residue": "timber_truck",
     "wood_chips": "timber_truck",
+    # solid manures and digested sludge go in a tipping container, like dewatered sludge
+    "sheep_goat_manure": "hooklift_truck",
+    "poultry_manure": "hooklift_truck",
+    "horse_manure": "hooklift_truck",
+    "other_manure": "hooklift_truck",
+    "digested_sludge": "hooklift_truck",
 }
 
 
