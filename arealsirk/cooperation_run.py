@@ -240,7 +240,8 @@ def cooperation_tables(
     scenario
         The scenario name (used when ``options`` has no ``scenario``).
     candidates
-        Candidate sites of the biogas game (default: the ``zones`` layer).
+        Candidate sites of the biogas game (default: the ``zones`` layer without the candidates the
+        biogas theme's exclusions removed, ``tables["excluded"]``).
 
     Returns
     -------
@@ -260,6 +261,15 @@ def cooperation_tables(
     messages: list[str] = []
     if "biogas" in results and "sources" in layers:
         cand = candidates if candidates is not None else layers["zones"]
+        excluded = results["biogas"].tables.get("excluded")
+        if candidates is None and excluded is not None and len(excluded) and "id" in cand.columns:
+            # the same candidates as the theme: without those its exclusions removed
+            gone = set(excluded["candidate_id"].astype(str))
+            cand = cand[~cand["id"].astype(str).isin(gone)]
+            messages.append(
+                f"{len(gone)} candidate site(s) excluded by the biogas theme's exclusions are "
+                "left out of the cost game too"
+            )
         sharing, coalitions, s, msgs = _biogas_sharing(
             layers=layers,
             graph=graph,

@@ -122,3 +122,40 @@ def test_markdown_escapes_data_text() -> None:
     )
     assert "[x](" not in md and "<b>" not in md and "a|b" not in md
     assert "\\[x\\]" in md and "&lt;b&gt;" in md and "\\*bold\\*" in md and "\\`code\\`" in md
+
+
+def test_game_uses_the_candidates_the_theme_kept(demo_run, monkeypatch) -> None:
+    from arealsirk import siting_game, workflows
+    from arealsirk.constraints import Exclusions
+
+    layers, graph, opts, _ = demo_run
+    ex = Exclusions(settlements=layers["settlements"])
+    res = workflows.site_biogas(
+        layers["sources"],
+        layers["zones"],
+        graph,
+        kommuner=layers["kommuner"],
+        exclusions=ex,
+        **opts["biogas"],
+    )
+    gone = set(res.tables["excluded"]["candidate_id"])
+    assert gone  # the demo's settlement buffers remove some zones
+    seen = {}
+    real = siting_game.biogas_game
+
+    def spy(sources, candidates, roads, **kw):
+        seen["ids"] = set(candidates["id"])
+        return real(sources, candidates, roads, **kw)
+
+    monkeypatch.setattr(siting_game, "biogas_game", spy)
+    t = cooperation_tables(
+        {"biogas": res},
+        layers=layers,
+        graph=graph,
+        options={"group_by": "region"},
+        theme_options=opts,
+        parameters={},
+        scenario="demo",
+    )
+    assert seen["ids"] == set(layers["zones"]["id"]) - gone
+    assert any("excluded by the biogas theme" in m for m in t["messages"])
