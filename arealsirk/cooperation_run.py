@@ -143,6 +143,36 @@ def _source_groups(
     return src
 
 
+def _aggregate(src: gpd.GeoDataFrame, parameters: Mapping[str, Any]) -> tuple[gpd.GeoDataFrame, str]:
+    """Sum the sources per kind, group, kommune and ``resources.aggregate_cell_m`` cell
+    (:func:`arealsirk.estimate.aggregate_sources`; every tonne kept): one location model per coalition
+    on thousands of farm points would take hours."""
+    import numpy as np
+
+    from .estimate import aggregate_sources
+    from .resources import parameter
+
+    sep = "\x1f"
+    a = src.copy()
+    for col in ("dry_matter_t", "methane_nm3", "energy_gwh"):
+        if col not in a.columns:
+            a[col] = np.nan
+    if "unit" not in a.columns:
+        a["unit"] = "t/yr"
+    if "id" not in a.columns:
+        a["id"] = [f"src{i}" for i in range(len(a))]
+    storage = a["storage"].fillna("").astype(str) if "storage" in a.columns else ""
+    a["storage"] = storage + sep + a["_group"].astype(str)  # keeps the groups apart
+    agg = aggregate_sources(a, parameters=parameters or None)
+    agg["_grp"] = agg["storage"].str.split(sep).str[-1]
+    agg["storage"] = agg["storage"].str.split(sep).str[0]
+    cell = parameter("resources.aggregate_cell_m", parameters or None) / 1000
+    return agg, (
+        f"{len(src)} biogas source(s) summed to {len(agg)} point(s) per kind, group, kommune and "
+        f"{cell:g} km cell (resources.aggregate_cell_m) for the cost game; every tonne kept"
+    )
+
+
 def _biogas_sharing(
     *,
     layers: Mapping[str, gpd.GeoDataFrame],
@@ -185,7 +215,8 @@ def _biogas_sharing(
             f"are left out of the cost game ({src.loc[outside, 'quantity'].sum():,.0f} t/yr)"
         )
         src = src[~outside]
-    src = src.assign(**{"_grp": src["_group"]})
+    src, note = _aggregate(src, parameters)
+    notes.append(note)
     game = biogas_game(
         src,
         candidates,

@@ -71,6 +71,9 @@ def test_grouped_run_tables_and_appending_writers(demo_run, tmp_path) -> None:
     bio = src[src["kind"].isin(["cattle_manure", "pig_manure", "food_waste", "sewage_sludge"])]
     t_nord = bio.loc[bio["kommunenummer"].isin(["9901", "9902"]), "quantity"].sum()
     assert share.loc["Nord", "key_tonnes_nok"] == pytest.approx(both * t_nord / bio["quantity"].sum())
+    # the game runs on sources summed per kind, group, kommune and 5 km cell: every tonne kept
+    assert any("summed to" in m and "every tonne kept" in m for m in tables["messages"])
+    assert share["key_tonnes_nok"].sum() == pytest.approx(both)
     pop = layers["kommuner"].groupby("region")["population"].sum()
     assert share.loc["Nord", "key_inhabitants_nok"] == pytest.approx(both * pop["Nord"] / pop.sum())
 
