@@ -356,6 +356,31 @@ def _name(s: frozenset[str]) -> str:
     return "coalition " + " + ".join(sorted(s))
 
 
+def _feedstock_rows(
+    src: gpd.GeoDataFrame, group_by: str, params: Mapping[str, Any]
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Kinds, tonnes per year and group of every source, refusing what the biogas game cannot use."""
+    kinds = src["kind"].astype(str).str.strip().str.lower().to_numpy()
+    bad = sorted({k for k in kinds if not has_methane_yield(k, params)})
+    if bad:
+        raise InputError(
+            f"sources, column 'kind': '{bad[0]}' has no methane yield; keep only biogas feedstock"
+        )
+    units = src["unit"].astype(str) if "unit" in src.columns else ["t/yr"] * len(src)
+    q = np.empty(len(src))
+    for i, (k, u, v) in enumerate(zip(kinds, units, src["quantity"], strict=True)):
+        q[i], cu = to_canonical(float(v), u, kind=k, context="sources, column 'unit': ")
+        if cu != "t/yr":
+            raise InputError(f"sources, column 'unit': row {i} ({k}) is {u!r}, not a mass")
+    group = src[group_by].astype(str).str.strip().to_numpy()
+    if (group == "").any() or src[group_by].isna().any():
+        raise InputError(
+            f"sources, column '{group_by}': {int((group == '').sum() + src[group_by].isna().sum())} "
+            "row(s) have no group"
+        )
+    return kinds, q, group
+
+
 def biogas_game(
     sources: gpd.GeoDataFrame,
     candidates: gpd.GeoDataFrame,
@@ -427,24 +452,7 @@ def biogas_game(
     if own_sites_only and group_by not in candidates.columns:
         raise MissingColumnError(f"candidates: column '{group_by}' missing (own_sites_only=True)")
     src = points_of(sources)
-    kinds = src["kind"].astype(str).str.strip().str.lower().to_numpy()
-    bad = sorted({k for k in kinds if not has_methane_yield(k, params)})
-    if bad:
-        raise InputError(
-            f"sources, column 'kind': '{bad[0]}' has no methane yield; keep only biogas feedstock"
-        )
-    units = src["unit"].astype(str) if "unit" in src.columns else ["t/yr"] * len(src)
-    q = np.empty(len(src))
-    for i, (k, u, v) in enumerate(zip(kinds, units, src["quantity"], strict=True)):
-        q[i], cu = to_canonical(float(v), u, kind=k, context="sources, column 'unit': ")
-        if cu != "t/yr":
-            raise InputError(f"sources, column 'unit': row {i} ({k}) is {u!r}, not a mass")
-    group = src[group_by].astype(str).str.strip().to_numpy()
-    if (group == "").any() or src[group_by].isna().any():
-        raise InputError(
-            f"sources, column '{group_by}': {int((group == '').sum() + src[group_by].isna().sum())} "
-            "row(s) have no group"
-        )
+    kinds, q, group = _feedstock_rows(src, group_by, params)
     cand = points_of(candidates)
     site_ids = ids_of(cand, "site").astype(str).to_numpy()
     if distance_km is None:
