@@ -84,6 +84,8 @@ class RunInputs:
     enabled: tuple[str, ...] = ()
     strict: bool = False
     description: str = ""
+    #: ``[cooperation]`` keys; non-empty: write indicator and cost-sharing tables (cooperation_run)
+    cooperation: dict[str, Any] = field(default_factory=dict)
 
     def enabled_themes(self) -> tuple[str, ...]:
         """The themes this run performs, in registry order."""
@@ -172,7 +174,8 @@ def inputs_from_scenario(scenario: Scenario | str | os.PathLike[str], *,
                      synthetic=scenario.synthetic, themes=scenario.themes,
                      parameters=scenario.parameters, input_paths=scenario.input_paths(),
                      origins=origins, network=dict(scenario.network), enabled=scenario.enabled,
-                     strict=strict, description=scenario.description)
+                     strict=strict, description=scenario.description,
+                     cooperation=dict(scenario.cooperation))
 
 
 def _read_scenario_layer(ref: Any, layers: dict[str, gpd.GeoDataFrame],
@@ -271,6 +274,10 @@ def run(inputs: RunInputs, out: str | os.PathLike[str], *, lang: str | None = No
     out = Path(out)
     targets = [out / "results.gpkg", out / "map.html", out / "summary.md"]
     check_output_folder(out, inputs=inputs.input_paths)  # before any work
+    if inputs.cooperation:
+        from .cooperation_run import check_cooperation, cooperation_tables, cooperation_writers
+
+        check_cooperation(inputs.cooperation, inputs.layers)
     p = Progress(progress, is_cancelled)
     pause_point("computing")  # test hook (arealsirk._outputs): interruption tests signal here
     done = compute(inputs, strict=strict, progress=p.sub(0.0, 0.86), is_cancelled=is_cancelled)
@@ -279,6 +286,12 @@ def run(inputs: RunInputs, out: str | os.PathLike[str], *, lang: str | None = No
     balance = done.balance
     headline = done.headline(lang)
 
+    extra: dict[str, Any] = {}  # [cooperation]: indicator and cost-sharing tables
+    if inputs.cooperation:
+        p(0.86, "cooperation: cost sharing and indicators")
+        extra = cooperation_writers(cooperation_tables(
+            results, layers=layers, graph=done.graph, options=inputs.cooperation, theme_options=inputs.themes,
+            parameters=inputs.parameters, scenario=inputs.name), previous=out)
     p(0.86, "writing results")
     merged = _merge_layers(layers, results)
     run_info = _run_info(inputs, lang)
@@ -303,7 +316,7 @@ def run(inputs: RunInputs, out: str | os.PathLike[str], *, lang: str | None = No
     check_finite_text(md, name=str(targets[2]))
     write_output_set(out, {"results.gpkg": lambda path: write_layers(path, gpkg_layers),
                            "map.html": lambda path: webmap.write_map(fmap, path),
-                           "summary.md": lambda path: write_text(path, md)},
+                           "summary.md": lambda path: write_text(path, md), **extra},
                      inputs=inputs.input_paths, is_cancelled=is_cancelled)
     p(1.0, "done")
     return RunOutput(folder=out, results=targets[0], map_html=targets[1], summary=targets[2],

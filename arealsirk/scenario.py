@@ -44,6 +44,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from .cooperation_run import COOPERATION_KEYS
 from .errors import MissingFileError, ScenarioError
 from .estimate import STREAMS
 from .themes import THEMES, Key
@@ -202,6 +203,7 @@ SECTION_KEYS: dict[str, dict[str, str]] = {
     "scenario": {k.name: k.type for k in SCENARIO_KEYS},
     "network": {k.name: k.type for k in NETWORK_KEYS},
     "resources": {k.name: k.type for k in RESOURCES_KEYS},
+    "cooperation": {k.name: k.type for k in COOPERATION_KEYS},
     **{t.name: {k.name: k.type for k in t.keys} for t in THEMES.values()},
 }
 
@@ -243,6 +245,8 @@ class Scenario:
     #: ``[resources]`` when given: ``data`` (resolved folder, or None for the shared data folder) and
     #: ``streams`` (tuple); None when the run reads a ``sources`` layer instead
     resources: dict[str, Any] | None = None
+    #: the ``[cooperation]`` keys (empty: no grouping; see :mod:`arealsirk.cooperation_run`)
+    cooperation: dict[str, Any] = field(default_factory=dict)
 
     def input_paths(self) -> list[Path]:
         """Every input file, so outputs can be refused when they would overwrite one."""
@@ -411,12 +415,16 @@ def _check_section(ctx: _Ctx, section: str, values: Any, keys: tuple[Key, ...]) 
 def parse_scenario(data: dict[str, Any], *, text: str = "", path: Path | None = None) -> Scenario:
     """Validate an already-parsed scenario mapping (see :func:`load_scenario`)."""
     ctx = _Ctx(path, text)
-    known = ("scenario", "layers", "network", "resources", "parameters", *THEMES)
+    known = ("scenario", "layers", "network", "resources", "parameters", "cooperation", *THEMES)
     for section in data:
         if section not in known:
             raise ctx.error(section, None, f"unknown section; allowed: {', '.join(known)}")
     meta = _check_section(ctx, "scenario", data.get("scenario", {}), SCENARIO_KEYS)
     network = _check_section(ctx, "network", data.get("network", {}), NETWORK_KEYS)
+    cooperation = _check_section(ctx, "cooperation", data.get("cooperation", {}), COOPERATION_KEYS)
+    if "cooperation" in data and "group_by" not in cooperation:
+        raise ctx.error("cooperation", None, "group_by is required (a column of the kommuner layer, e.g. "
+                        "region, or kommunenummer)")
     themes = {name: _check_section(ctx, name, data[name], t.keys) for name, t in THEMES.items()
               if name in data}
     enabled = tuple(name for name in THEMES if name in themes and themes[name].get("enabled", True))
@@ -446,7 +454,8 @@ def parse_scenario(data: dict[str, Any], *, text: str = "", path: Path | None = 
                     lang=meta.get("lang", "nb"), synthetic=bool(meta.get("synthetic", False)),
                     layers=layers, themes=themes, parameters=parameters, network=network,
                     enabled=enabled, strict=bool(meta.get("strict", False)),
-                    description=meta.get("description", ""), resources=resources)
+                    description=meta.get("description", ""), resources=resources,
+                    cooperation=cooperation)
 
 
 def _parse_resources(ctx: _Ctx, raw: Any, raw_layers: Mapping[str, Any],
@@ -698,7 +707,7 @@ def markdown() -> str:
            "registry (`arealsirk/themes.py`) and `arealsirk/scenario.py`; regenerate it with "
            "`python -m arealsirk.scenario > docs/scenario.md`.", "",
            "Sections: " + ", ".join(f"`[{s}]`" for s in ("scenario", "layers", "network", "resources",
-                                                        "parameters", *THEMES)) + ".",
+                                                        "parameters", "cooperation", *THEMES)) + ".",
            "A theme runs when its section is present (`enabled` defaults to true); keys of a theme "
            "with `enabled = false` are refused, as is a scenario with no theme enabled. Numbers must "
            "be finite and within the bounds below. Defaults written as `row` come from the defaults "
@@ -738,6 +747,11 @@ def markdown() -> str:
             + ", ".join(f"`{p}*`" if p.endswith(".") else f"`{p}`" for p in RESOURCES_PARAMETER_PREFIXES)
             + " (e.g. `resources.aggregate_cell_m`).", "",
             *_key_table(RESOURCES_KEYS), "",
+            "## `[cooperation]`", "",
+            "Optional. With a grouping of the kommuner the run also writes `indicators.csv`/`.xlsx` "
+            "(appended to the previous run's), `cost_sharing.csv`, `coalitions.csv` and `cooperation.md` "
+            "([cooperation.md](cooperation.md)); `group_by` is required.", "",
+            *_key_table(COOPERATION_KEYS), "",
             "## `[parameters]`", "",
             "Overrides of rows of the defaults table for this run, e.g. `\"reuse.max_minutes\" = 25` "
             "(quoted or dotted keys). A row is accepted only when the run reads it:", "",

@@ -15,8 +15,8 @@ import pytest
 NOTEBOOKS = sorted(Path(__file__).parent.glob("*.ipynb"))
 
 
-def test_four_notebooks():
-    assert [p.name[:2] for p in NOTEBOOKS] == ["01", "02", "03", "04"]
+def test_five_notebooks():
+    assert [p.name[:2] for p in NOTEBOOKS] == ["01", "02", "03", "04", "05"]
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
