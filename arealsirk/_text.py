@@ -26,7 +26,8 @@ import math
 import re
 from typing import Any
 
-__all__ = ["escape_html", "escape_markdown", "js_json", "neutralise_template", "plain"]
+__all__ = ["csv_restore", "csv_safe", "escape_html", "escape_markdown", "js_json", "neutralise_template",
+           "plain"]
 
 #: A ``{`` that would open a Jinja variable, statement or comment: ``{{``, ``{%``, ``{#``.
 _TEMPLATE_OPEN = re.compile(r"\{(?=[{%#])")
@@ -129,3 +130,37 @@ def js_json(obj: Any) -> str:
     s = (s.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
          .replace("\u2028", "\\u2028").replace("\u2029", "\\u2029"))
     return _TEMPLATE_OPEN.sub(lambda _m: "\\u007b", s)
+
+
+#: A spreadsheet reads a CSV cell starting with one of these as a formula (OWASP "CSV injection").
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_safe(frame: Any) -> Any:
+    """A copy of ``frame`` whose text cells cannot become spreadsheet formulas.
+
+    Text (object/string) cells that start with ``= + - @``, a tab or a carriage return get a leading
+    apostrophe, which Excel and LibreOffice show as text (OWASP, "CSV Injection"); numeric columns are
+    left as they are, so numbers keep their sign.
+    """
+    import pandas as pd
+
+    out = frame.copy()
+    for col in out.columns:
+        if pd.api.types.is_object_dtype(out[col]) or pd.api.types.is_string_dtype(out[col]):
+            out[col] = out[col].map(
+                lambda v: "'" + v if isinstance(v, str) and v.startswith(_FORMULA_START) else v)
+    return out
+
+
+def csv_restore(frame: Any) -> Any:
+    """Undo :func:`csv_safe` on a frame read back from a CSV written with it (exact round trip)."""
+    import pandas as pd
+
+    out = frame.copy()
+    for col in out.columns:
+        if pd.api.types.is_object_dtype(out[col]) or pd.api.types.is_string_dtype(out[col]):
+            out[col] = out[col].map(
+                lambda v: v[1:] if isinstance(v, str) and v[:1] == "'" and v[1:].startswith(_FORMULA_START)
+                else v)
+    return out

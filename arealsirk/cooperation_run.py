@@ -31,6 +31,7 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from ._text import csv_safe
 from .errors import MissingColumnError, ScenarioError
 from .themes import Key
 
@@ -394,7 +395,7 @@ def cooperation_writers(
 
     def frame(name: str) -> Callable[[Path], None]:
         def write(path: Path) -> None:
-            tables[name].to_csv(path, index=False, encoding="utf-8")
+            csv_safe(tables[name]).to_csv(path, index=False, encoding="utf-8")
 
         return write
 

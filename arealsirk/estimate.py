@@ -45,6 +45,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from ._text import csv_safe
 from .errors import InputError, MissingColumnError, MissingFileError
 from .resources import check_parameters, forest_residue_gwh, methane_yield, parameter
 
@@ -1104,7 +1105,7 @@ def write_resources(estimate: ResourceEstimate, out: str | os.PathLike[str], *,
     notes = "\n".join(estimate.notes) + ("\n" if estimate.notes else "")
     writers: dict[str, Any] = {
         "resources.gpkg": lambda p: write_layers(p, layers),
-        "resources_by_kommune.csv": lambda p: p.write_text(estimate.by_kommune.to_csv(index=False),
+        "resources_by_kommune.csv": lambda p: p.write_text(csv_safe(estimate.by_kommune).to_csv(index=False),
                                                            encoding="utf-8"),
         "notes.txt": lambda p: p.write_text(notes, encoding="utf-8"),
     }

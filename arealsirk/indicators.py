@@ -34,6 +34,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from ._text import csv_restore, csv_safe
 from .errors import InputError, MissingColumnError, MissingFileError
 from .resources import check_parameters, kind_info, parameter
 
@@ -370,7 +371,8 @@ def read_indicators(path: str | os.PathLike[str]) -> pd.DataFrame:
             engine="openpyxl",
         )
     else:
-        df = pd.read_csv(p, dtype=text_cols, keep_default_na=False, na_values={"value": ["", "nan"]})
+        df = csv_restore(pd.read_csv(p, dtype=text_cols, keep_default_na=False,
+                                     na_values={"value": ["", "nan"]}))
     if list(df.columns) != COLUMNS:
         missing = [c for c in COLUMNS if c not in df.columns]
         extra = [c for c in df.columns if c not in COLUMNS]
@@ -479,6 +481,6 @@ def write_indicators(
             _write_xlsx(p, out)
         else:
             with atomic_path(p) as tmp:
-                out.to_csv(tmp, index=False, encoding="utf-8")
+                csv_safe(out).to_csv(tmp, index=False, encoding="utf-8")
         written = out
     return written

@@ -153,3 +153,17 @@ def test_reuse_cost_shared_by_inhabitants(demo_results) -> None:
     pop = results["reuse"].tables["by_kommune"].set_index("kommunenummer")["population"]
     assert cost.to_numpy() == pytest.approx((total * pop / pop.sum()).reindex(cost.index).to_numpy())
     assert _ind(table, "reuse", "share_of_cost").sum() == pytest.approx(1.0)
+
+
+def test_csv_cells_cannot_become_formulas(demo_results, tmp_path) -> None:
+    """The CSV holds the formula-looking name with a leading apostrophe (shown as text by spreadsheets);
+    read_indicators gives the original text back."""
+    layers, results = demo_results
+    kom = layers["kommuner"].copy()
+    kom.loc[0, "kommunenavn"] = "=1+1"
+    table = kommune_indicators(results, scenario="base", year=2024, kommuner=kom)
+    csv = tmp_path / "ind.csv"
+    write_indicators(table, csv=csv)
+    raw = csv.read_text(encoding="utf-8")
+    assert "'=1+1" in raw and ",=1+1" not in raw
+    assert (read_indicators(csv)["kommunenavn"] == "=1+1").any()

@@ -123,3 +123,17 @@ def test_escape_markdown_renders_literally_for_any_text():
         assert _html.unescape(inner) == text, (text, rendered)
 
     check()
+
+
+def test_csv_safe_keeps_formulas_out_of_spreadsheets() -> None:
+    """OWASP CSV injection: text cells starting with = + - @ get a leading apostrophe; numbers keep their sign."""
+    import pandas as pd
+
+    from arealsirk._text import csv_safe
+
+    frame = pd.DataFrame({"name": ["=HYPERLINK(\"http://x\")", "+1", "@SUM(A1)", "-cmd", "Hamar"],
+                          "value": [-1.5, 2.0, 3.0, -4.0, 5.0]})
+    safe = csv_safe(frame)
+    assert safe["name"].tolist() == ["'=HYPERLINK(\"http://x\")", "'+1", "'@SUM(A1)", "'-cmd", "Hamar"]
+    assert safe["value"].tolist() == [-1.5, 2.0, 3.0, -4.0, 5.0]
+    assert frame["name"].iloc[0].startswith("=")  # the input is not changed
