@@ -287,11 +287,15 @@ def run(inputs: RunInputs, out: str | os.PathLike[str], *, lang: str | None = No
     headline = done.headline(lang)
 
     extra: dict[str, Any] = {}  # [cooperation]: indicator and cost-sharing tables
+    coop_tables: dict[str, Any] = {}  # ... also in results.gpkg, so `arealsirk report` shows them
     if inputs.cooperation:
         p(0.86, "cooperation: cost sharing and indicators")
-        extra = cooperation_writers(cooperation_tables(
+        coop = cooperation_tables(
             results, layers=layers, graph=done.graph, options=inputs.cooperation, theme_options=inputs.themes,
-            parameters=inputs.parameters, scenario=inputs.name), previous=out)
+            parameters=inputs.parameters, scenario=inputs.name)
+        extra = cooperation_writers(coop, previous=out)
+        coop_tables = {name: _flat(coop[name]) for name in ("cost_sharing", "indicators")
+                       if coop.get(name) is not None and len(coop[name])}
     p(0.86, "writing results")
     merged = _merge_layers(layers, results)
     run_info = _run_info(inputs, lang)
@@ -310,7 +314,7 @@ def run(inputs: RunInputs, out: str | os.PathLike[str], *, lang: str | None = No
     for name, table in (("balance", balance), ("excluded", done.excluded)):
         if table is not None and len(table):
             tables[name] = _flat(table)
-    gpkg_layers = {**merged, **tables, "run_info": run_info,
+    gpkg_layers = {**merged, **tables, **coop_tables, "run_info": run_info,
                    "map_summary": webmap.summary_table(results, lang=lang, sites=merged.get("selected_sites"))}
     check_finite_tables(gpkg_layers, name=str(targets[0]))
     check_finite_text(md, name=str(targets[2]))

@@ -39,6 +39,10 @@ _TEXT = {
         "figures": "Nøkkeltall",
         "kommuner": "Tall per kommune",
         "balance": "Hvor alle og alt havnet",
+        "cooperation": "Samarbeid: hvem betaler hva",
+        "cooperation_intro": "Kostnaden ved den felles løsningen fordelt på medlemmene etter flere nøkler "
+        "(se cooperation.md i resultatmappa for kjerne-sjekken og forklaringen).",
+        "indicators": "Felles indikatorer per kommune",
         "balance_intro": "Hver rad er en del av det som kom inn (befolkning eller ressursmengde); "
         "delene av en "
         "strøm summerer seg til hele mengden.",
@@ -69,6 +73,10 @@ _TEXT = {
         "figures": "Key figures",
         "kommuner": "Figures per municipality",
         "balance": "Where everyone and everything went",
+        "cooperation": "Cooperation: who pays what",
+        "cooperation_intro": "The cost of the joint solution shared among the members by several keys "
+        "(see cooperation.md in the results folder for the core check and its explanation).",
+        "indicators": "Common indicators per municipality",
         "balance_intro": "Each row is a part of what came in (population or a resource quantity); "
         "the parts of a "
         "stream add up to the whole.",
@@ -407,6 +415,7 @@ def write_report(
             for line in (entry or {}).get("headline", []):
                 doc.add_paragraph(_clean(line), style="List Bullet")
             _balance(doc, table, lang)
+    _cooperation(doc, tables, lang, txt)
     doc.add_heading(txt["method"], level=1)
     for th in themes:
         if th in _METHOD[lang]:
@@ -430,6 +439,20 @@ def write_report(
     except OSError as exc:
         raise OutputError(f"{out}: cannot write the report ({exc})") from exc
     return out
+
+
+def _cooperation(doc: Any, tables: Mapping[str, Any], lang: str, txt: Mapping[str, str]) -> None:
+    """The cost-sharing table and the common indicators of a run with ``[cooperation]`` (when present)."""
+    if "cost_sharing" in tables:
+        doc.add_heading(txt["cooperation"], level=1)
+        doc.add_paragraph(txt["cooperation_intro"])
+        _by_kommune(doc, tables["cost_sharing"], lang, {})
+    if "indicators" in tables:
+        from .indicators import wide
+
+        table = wide(tables["indicators"]).drop(columns=["scenario"], errors="ignore")
+        doc.add_heading(txt["indicators"], level=1)
+        _by_kommune(doc, table, lang, {})
 
 
 def _theme_title(theme: str, panel: Sequence[Mapping[str, Any]]) -> str:

@@ -48,6 +48,15 @@ def test_run_writes_and_appends_cooperation_tables(exported, capsys) -> None:
     ]
     # with kommuner as the groups, the indicator table's cost is the Shapley share
     assert cost.to_dict() == pytest.approx(share.set_index("kommunenummer")["shapley_nok"].to_dict())
+    # the report shows the cost sharing and the indicators (read from results.gpkg)
+    import docx
+
+    assert main(["report", str(out / "results.gpkg"), "--out", str(exported / "rapport.docx")]) == 0
+    doc = docx.Document(str(exported / "rapport.docx"))
+    headings = [p.text for p in doc.paragraphs if p.style.name.startswith("Heading")]
+    assert "Samarbeid: hvem betaler hva" in headings and "Felles indikatorer per kommune" in headings
+    cells = {c.text for t in doc.tables for row in t.rows for c in row.cells}
+    assert "Storåsen" in cells or any("Stor" in c for c in cells)
     # the next year's run appends to the same files
     scen = _scenario(exported, 'group_by = "kommunenummer"\nyear = 2030\nscenario = "samarbeid"\n')
     assert main(["run", scen, "--out", str(out)]) == 0
