@@ -314,8 +314,8 @@ def run(inputs: RunInputs, out: str | os.PathLike[str], *, lang: str | None = No
     for name, table in (("balance", balance), ("excluded", done.excluded)):
         if table is not None and len(table):
             tables[name] = _flat(table)
-    gpkg_layers = {**merged, **tables, **coop_tables, "run_info": run_info,
-                   "map_summary": webmap.summary_table(results, lang=lang, sites=merged.get("selected_sites"))}
+    map_summary = webmap.summary_table(results, lang=lang, sites=merged.get("selected_sites"))
+    gpkg_layers = {**merged, **tables, **coop_tables, "run_info": run_info, "map_summary": map_summary}
     check_finite_tables(gpkg_layers, name=str(targets[0]))
     check_finite_text(md, name=str(targets[2]))
     write_output_set(out, {"results.gpkg": lambda path: write_layers(path, gpkg_layers),

@@ -401,8 +401,8 @@ def write_report(
     merged = tables.get("balance")
     if merged is not None and len(merged):  # one table of every theme (theme column) or of one run
         if "theme" in merged.columns:
-            balances += [(str(th), part) for th, part in merged.groupby(merged["theme"].astype(str), sort=False)
-                         if f"{th}_balance" not in tables]
+            by_theme = merged.groupby(merged["theme"].astype(str), sort=False)
+            balances += [(str(th), part) for th, part in by_theme if f"{th}_balance" not in tables]
         else:
             balances.append(("", merged))
     if balances:
