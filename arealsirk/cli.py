@@ -130,7 +130,7 @@ def _resources(args: argparse.Namespace, bar: _Bar) -> int:
                          f"got {args.kommuner!r}")
     streams = [s.strip() for s in str(args.streams).split(",") if s.strip()]
     from ._outputs import check_output_folder
-    from .datasets import shared_data_dir
+    from .demo.datasets import shared_data_dir
 
     data = args.data if args.data is not None else shared_data_dir()
     check_output_folder(args.out, inputs=[data])  # refuse a bad --out before any work
@@ -213,7 +213,7 @@ def _cmd_demo(args: argparse.Namespace, bar: _Bar) -> int:
     from . import pipeline
 
     if args.export_inputs:
-        from .datasets import demo_region
+        from .demo.datasets import demo_region
 
         path = demo_region(args.seed).export(args.export_inputs)
         print(f"wrote demo inputs and {path}\nrun them with: arealsirk run {path} --out OUT")

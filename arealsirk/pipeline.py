@@ -120,7 +120,7 @@ _DEMO_THEMES = {"biogas": {"count": 2}, "reuse": {"count": 7}, "parks": {"count"
 
 def inputs_from_demo(*, seed: int = 0, lang: str = "nb") -> RunInputs:
     """Inputs of the embedded synthetic demo region (the themes of the exported demo scenario)."""
-    from .datasets import demo_region
+    from .demo.datasets import demo_region
 
     region = demo_region(seed)
     layers = {name: gdf.copy() for name, gdf in region.layers().items() if name in LAYER_SPECS}
@@ -538,7 +538,7 @@ def _exclusions(layers: dict[str, gpd.GeoDataFrame], dem: Path | None, theme: An
     """The exclusion layers of the run for ``theme`` (:class:`arealsirk.constraints.Exclusions`):
     protected areas, lakes and the DEM for every theme; the settlement buffer only for the themes that
     declare the ``settlements`` layer (odour and noise: biogas plants, industrial parks)."""
-    from .constraints import Exclusions
+    from .suitability.constraints import Exclusions
 
     settlements = layers.get("settlements") if "settlements" in theme.layer_names else None
     return Exclusions(protected=layers.get("protected"), lakes=layers.get("lakes"),

@@ -644,7 +644,7 @@ def _merge_sugar(ctx: _Ctx, parameters: dict[str, float], themes: Mapping[str, M
 
 def demo_scenario_text(*, seed: int = 0) -> str:
     """The scenario that ``arealsirk demo --export-inputs`` writes beside ``inputs.gpkg``."""
-    from .datasets import DEMO_LAYERS
+    from .demo.datasets import DEMO_LAYERS
 
     lines = [
         "# arealsirk scenario for the embedded demo region (synthetic data).",

@@ -300,7 +300,7 @@ def read_road_graph(
     """
     import shapely
 
-    from .._graph import disk_cache
+    from ..network._engine import disk_cache
     from ..network import RoadGraph, _finish_graph, _network_parameters, graph_from_roads
 
     store = disk_cache(cache)
@@ -325,7 +325,7 @@ def read_road_graph(
     graph = graph_from_roads(roads, file=path, layer=layer, connect_ferries_m=connect_ferries_m, land=land,
                              **graph_options)
     if key is not None and getattr(graph, "road_arrays", None) is not None:
-        from .._graph import chain_arrays
+        from ..network._engine import chain_arrays
 
         arrays = graph.road_arrays
         arrays.update(chain_arrays(graph))  # stored too: the first query needs no chain building
