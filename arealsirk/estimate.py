@@ -1013,8 +1013,7 @@ def estimate_region(
         An unknown kommunenummer or stream (naming it), missing files (naming the path).
     """
     from .demo.datasets import shared_data_dir
-    from .readers import read_addresses, read_kommuner, read_livestock_register, read_ssb_grid
-    from .readers._common import read_vector
+    from .readers import read_addresses, read_kommuner, read_livestock_register, read_ssb_grid, read_vector
 
     params = _p(parameters)
     wanted = [str(x).strip().zfill(4) for x in kommunenummer]

@@ -572,7 +572,7 @@ def _merged_table(results: dict[str, Any], name: str) -> pd.DataFrame | None:
 
 def _headline(results: dict[str, Any], lang: str) -> list[str]:
     """Every theme's ``balance_headline`` sentences in ``lang``."""
-    from .workflows._messages import render
+    from .workflows import render_message as render
 
     lines: list[str] = []
     for result in results.values():

@@ -59,7 +59,6 @@ __all__ = [
     "SECTION_KEYS",
     "LayerRef",
     "Scenario",
-    "demo_scenario_text",
     "load_scenario",
     "parse_scenario",
 ]
@@ -640,33 +639,6 @@ def _merge_sugar(ctx: _Ctx, parameters: dict[str, float], themes: Mapping[str, M
                 raise ctx.error("network", key.name, f"also set as [parameters] {key.default_key}; "
                                 "give it in one place only")
             parameters[key.default_key] = float(network[key.name])
-
-
-def demo_scenario_text(*, seed: int = 0) -> str:
-    """The scenario that ``arealsirk demo --export-inputs`` writes beside ``inputs.gpkg``."""
-    from .demo.datasets import DEMO_LAYERS
-
-    lines = [
-        "# arealsirk scenario for the embedded demo region (synthetic data).",
-        "# Run it with:  arealsirk run scenario.toml --out results",
-        "# Paths are relative to this file. 'fields' maps library names to your column names.",
-        "",
-        "[scenario]",
-        f'name = "Demoregionen (syntetisk, seed {seed})"',
-        'lang = "nb"',
-        "synthetic = true",
-        "",
-        "[layers]",
-    ]
-    for name in DEMO_LAYERS:
-        if name in LAYER_SPECS:
-            lines.append(f'{name} = {{ path = "inputs.gpkg", layer = "{name}" }}')
-    lines += ['dem = { path = "dem.tif" }', ""]
-    lines += ["[biogas]", "enabled = true", "count = 2", "", "[reuse]", "enabled = true",
-              "# count includes the 5 existing recycling stations, which are kept", "count = 7",
-              "", "[parks]", "enabled = true", "count = 2", "",
-              "[parameters]", "# any key of the defaults table, e.g.", '# "demo.seed" = 0', ""]
-    return "\n".join(lines)
 
 
 def _md(text: str) -> str:

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from ..errors import MissingFileError
 
-__all__ = ["shared_data_dir", "shared_bench_dir", "demo_region", "DemoRegion", "DEMO_LAYERS"]
+__all__ = ["DEMO_LAYERS", "DemoRegion", "demo_region", "demo_scenario_text", "shared_bench_dir", "shared_data_dir"]
 
 _PROJECT_ROOT = Path(__file__).resolve().parents[2]  # arealsirk/demo/datasets.py -> the checkout
 
@@ -109,7 +109,6 @@ class DemoRegion:
         Returns the scenario path.
         """
         from ..io import write_layers, write_text
-        from ..scenario import demo_scenario_text
 
         folder = Path(folder)
         folder.mkdir(parents=True, exist_ok=True)
@@ -126,3 +125,30 @@ def demo_region(seed: int = 0) -> DemoRegion:
     if seed not in _DEMO_CACHE:
         _DEMO_CACHE[seed] = DemoRegion(seed)
     return _DEMO_CACHE[seed]
+
+
+def demo_scenario_text(*, seed: int = 0) -> str:
+    """The scenario that ``arealsirk demo --export-inputs`` writes beside ``inputs.gpkg``."""
+    from ..scenario import LAYER_SPECS
+
+    lines = [
+        "# arealsirk scenario for the embedded demo region (synthetic data).",
+        "# Run it with:  arealsirk run scenario.toml --out results",
+        "# Paths are relative to this file. 'fields' maps library names to your column names.",
+        "",
+        "[scenario]",
+        f'name = "Demoregionen (syntetisk, seed {seed})"',
+        'lang = "nb"',
+        "synthetic = true",
+        "",
+        "[layers]",
+    ]
+    for name in DEMO_LAYERS:
+        if name in LAYER_SPECS:
+            lines.append(f'{name} = {{ path = "inputs.gpkg", layer = "{name}" }}')
+    lines += ['dem = { path = "dem.tif" }', ""]
+    lines += ["[biogas]", "enabled = true", "count = 2", "", "[reuse]", "enabled = true",
+              "# count includes the 5 existing recycling stations, which are kept", "count = 7",
+              "", "[parks]", "enabled = true", "count = 2", "",
+              "[parameters]", "# any key of the defaults table, e.g.", '# "demo.seed" = 0', ""]
+    return "\n".join(lines)

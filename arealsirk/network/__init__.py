@@ -17,8 +17,13 @@ from __future__ import annotations
 from typing import Any
 
 from . import graph as _graph_module
+from ._engine import chain_arrays, disk_cache
 from .graph import *  # noqa: F403  (the package is the old arealsirk.network module)
-from .graph import __all__ as __all__
+from .graph import __all__ as _graph_all
+from .graph import finish_graph, network_parameters
+
+#: the graph module's public names, plus what the road reader needs to cache a graph on disk
+__all__ = [*_graph_all, "chain_arrays", "disk_cache", "finish_graph", "network_parameters"]
 
 
 def __getattr__(name: str) -> Any:

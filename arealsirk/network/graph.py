@@ -175,7 +175,7 @@ def graph_from_roads(
 
     gdf = validate_layer(roads, name="roads", file=file, layer=layer, geometry="line", crs=crs)
     at = where(file=file, layer=layer if layer is not None else (None if file else "roads"))
-    params = _network_parameters(parameters)
+    params = network_parameters(parameters)
     tol = _value("network.node_tolerance_m", tolerance, "tolerance", params)
     if keep not in ("largest", "all"):
         raise InputError(f"keep must be 'largest' or 'all', got {keep!r}")
@@ -200,7 +200,7 @@ def graph_from_roads(
         store.save(key, arrays)
     if "dropped" in G.graph:
         _log_dropped(G.graph["dropped"], strongly=True)
-    _finish_graph(G, G.graph["parts"], land, params, at)
+    finish_graph(G, G.graph["parts"], land, params, at)
     return G
 
 
@@ -358,7 +358,7 @@ def _road_arrays(gdf: Any, options: dict[str, Any], params: dict[str, float], at
         raise EmptyLayerError(f"{at}all road lines have zero length")
     parts = shapely.force_2d(parts)
     if ferry.any():
-        from ..readers.roads import join_ferry_ends
+        from .ferries import join_ferry_ends
 
         parts = join_ferry_ends(parts, ferry[row], connect_ferries_m, at, parameters=params)
 
@@ -599,7 +599,7 @@ def _parts(e: dict[str, np.ndarray], length: np.ndarray, ferry_seg: np.ndarray, 
     return part_of, records
 
 
-def _finish_graph(G: Any, records: list[dict[str, Any]], land: Any, params: dict[str, float],
+def finish_graph(G: Any, records: list[dict[str, Any]], land: Any, params: dict[str, float],
                   at: str) -> None:
     """Store parts, snapping defaults, land and overrides in ``G.graph`` and log the parts."""
     G.graph["parts"] = records
@@ -617,7 +617,7 @@ def _finish_graph(G: Any, records: list[dict[str, Any]], land: Any, params: dict
                     len(records), records[0]["km"], total, small, " ..." if len(records) > 6 else "")
 
 
-def _network_parameters(parameters: Mapping[str, Any] | None) -> dict[str, float]:
+def network_parameters(parameters: Mapping[str, Any] | None) -> dict[str, float]:
     """The validated overrides (every key must be a defaults-table key) that concern the network."""
     if parameters is None:
         return {}
@@ -641,7 +641,7 @@ def check_build_parameters(graph: Any, parameters: Mapping[str, Any] | None) -> 
     InputError
         Naming the key, the value asked for and the value the graph was built with.
     """
-    params = _network_parameters(parameters)
+    params = network_parameters(parameters)
     built = graph.graph.get("parameters") or {}
     for key, value in params.items():
         was = built.get(key, _value(key, None, key, None)) if key.startswith(_BUILD_PREFIXES) else value
@@ -771,7 +771,7 @@ def label_parts(graph: nx.MultiDiGraph, *, land: Any = None, parameters: Mapping
     records = [{"id": int(new_id[j]), "nodes": int(n_nodes[j]), "core_nodes": int(n_core[j]),
                 "edges": int(n_edges[j]), "km": round(float(km[j]), 3), "ferry_km": round(float(fkm[j]), 3),
                 "bbox": tuple(round(float(c), 1) for c in (*lo[j], *hi[j]))} for j in order]
-    _finish_graph(graph, records, land, _network_parameters(parameters), "")
+    finish_graph(graph, records, land, network_parameters(parameters), "")
     return graph
 
 
@@ -1586,10 +1586,10 @@ def snap(graph: nx.Graph, gdf: gpd.GeoDataFrame, *, max_distance: float | None =
     """
     import shapely
 
-    from ._engine import prepare
     from .._validate import validate_layer
+    from ._engine import prepare
 
-    params = _network_parameters(parameters)
+    params = network_parameters(parameters)
     setting = _snap_settings(graph, params, max_distance)
     maxd = setting["max_snap_m"]
     crs = graph_crs(graph)

@@ -480,8 +480,8 @@ def service_areas(
     """
     import geopandas as gpd
 
-    from ._engine import prepare as _prepare
     from .._validate import check_number
+    from ._engine import prepare as _prepare
     from .graph import graph_crs
 
     if direction not in ("to", "from"):

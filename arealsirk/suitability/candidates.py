@@ -22,7 +22,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("arealsirk")
 
-__all__ = ["from_suitability", "from_zones", "from_points"]
+__all__ = ["from_points", "from_suitability", "from_zones"]
 
 _COLUMNS = ["id", "name", "kommunenummer"]
 

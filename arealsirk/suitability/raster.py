@@ -34,12 +34,12 @@ log = logging.getLogger("arealsirk")
 
 __all__ = [
     "NODATA",
+    "iter_windows",
     "open_raster",
     "slope",
     "slope_array",
-    "write_slope",
     "write_array",
-    "iter_windows",
+    "write_slope",
 ]
 
 #: nodata value written to float outputs
@@ -433,7 +433,7 @@ class _Shifted:
 
 def _linear_bounds(readers: Sequence[Any], criteria: Sequence[Any], windows: Sequence[Any]) -> list[Any]:
     """Freeze data-derived Linear bounds with one pass over each raster (blockwise min/max)."""
-    from .scoring import Linear
+    from .maths import Linear
 
     out = []
     for rd, crit in zip(readers, criteria, strict=True):
@@ -460,7 +460,7 @@ def combine_block(arrays: Sequence[np.ndarray], transforms: Sequence[Any], bette
     NaN where any criterion is nodata, or where ``mask`` is False (excluded land).
     Used by the windowed path and, through ``map_blocks``, by the dask path.
     """
-    from .scoring import score_values
+    from .maths import score_values
 
     total = np.zeros(arrays[0].shape, dtype=np.float64)
     scores = []
@@ -549,7 +549,7 @@ def weighted_overlay(criteria: Sequence[Any], weights: Any = None, out_path: Any
     from ..defaults import default
     from ..io import atomic_path
     from ..progress import Progress
-    from .scoring import Categories, RasterCriterion, SuitabilityResult, normalise_weights
+    from .maths import Categories, RasterCriterion, SuitabilityResult, normalise_weights
 
     t0 = time.perf_counter()
     p = Progress(progress, is_cancelled)
@@ -648,7 +648,7 @@ def weighted_overlay_dask(criteria: Sequence[Any], weights: Any = None, *, chunk
     ``mask`` may be a mask raster path (cells > 0 feasible).
     """
     from .._optional import require
-    from .scoring import Linear, RasterCriterion, normalise_weights
+    from .maths import Linear, RasterCriterion, normalise_weights
 
     da = require("dask.array", extra="dask", purpose="the dask weighted overlay")
     rxr = require("rioxarray", extra="dask", purpose="the dask weighted overlay")

@@ -13,7 +13,8 @@ from shapely.geometry import Point
 from arealsirk.cli import main
 from arealsirk.errors import MissingFileError, OutputError, ScenarioError
 from arealsirk.io import atomic_path, guard_outputs, read_layer, write_layers
-from arealsirk.scenario import demo_scenario_text, load_scenario
+from arealsirk.demo.datasets import demo_scenario_text
+from arealsirk.scenario import load_scenario
 
 
 @pytest.fixture(scope="module")
