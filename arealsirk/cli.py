@@ -130,7 +130,7 @@ def _resources(args: argparse.Namespace, bar: _Bar) -> int:
                          f"got {args.kommuner!r}")
     streams = [s.strip() for s in str(args.streams).split(",") if s.strip()]
     from ._outputs import check_output_folder
-    from .demo.datasets import shared_data_dir
+    from .paths import shared_data_dir
 
     data = args.data if args.data is not None else shared_data_dir()
     check_output_folder(args.out, inputs=[data])  # refuse a bad --out before any work

@@ -1012,7 +1012,7 @@ def estimate_region(
     InputError
         An unknown kommunenummer or stream (naming it), missing files (naming the path).
     """
-    from .demo.datasets import shared_data_dir
+    from .paths import shared_data_dir
     from .readers import read_addresses, read_kommuner, read_livestock_register, read_ssb_grid, read_vector
 
     params = _p(parameters)

@@ -33,7 +33,7 @@ from ._validate import check_layer_values, validate_layer
 from .errors import InputError
 from .io import read_layer, read_raster_info, write_layers, write_text
 from .progress import CancelFn, Progress, ProgressFn
-from .scenario import _OPEN_PREFIXES, LAYER_SPECS, RUN_LAYERS, Scenario, load_scenario
+from .scenario import LAYER_SPECS, OPEN_PREFIXES, RUN_LAYERS, Scenario, load_scenario
 from .themes import THEMES as _REGISTRY
 from .themes import Theme, ThemeContext
 
@@ -589,7 +589,7 @@ def _known_kinds(parameters: dict[str, float]) -> set[str]:
 
     known = set(KINDS) | set(_ALIASES) | {"grot"}
     for key in [row.key for row in table()] + list(parameters):
-        for prefix in _OPEN_PREFIXES:
+        for prefix in OPEN_PREFIXES:
             if key.startswith(prefix):
                 known.add(key[len(prefix):])
     return known

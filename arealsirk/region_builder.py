@@ -441,7 +441,7 @@ def build_region(*, out: str | os.PathLike[str], data: str | os.PathLike[str] | 
     parameters
         Overrides of ``region.*`` (and resource) rows of the defaults table.
     """
-    from .demo.datasets import shared_data_dir
+    from .paths import shared_data_dir
     from .io import read_layer
 
     from ._outputs import check_output_folder

@@ -184,7 +184,8 @@ RUN_PARAMETER_KEYS: dict[str, str | None] = {
 }
 
 #: Defaults-table prefixes under which a scenario may add a row the table lacks (a new kind).
-_OPEN_PREFIXES = ("resources.methane_nm3_per_t.", "resources.payload_t.", "symbiosis.value_nok_per_unit.")
+#: [parameters] key prefixes open to any resource kind (declared by the user, not by the table)
+OPEN_PREFIXES = ("resources.methane_nm3_per_t.", "resources.payload_t.", "symbiosis.value_nok_per_unit.")
 
 #: Rows no run reads from a scenario, and why (they are refused).
 _NOT_RUN_PREFIXES = {
@@ -609,7 +610,7 @@ def _parse_parameters(ctx: _Ctx, raw: Any, enabled: tuple[str, ...],
     known = {row.key for row in table()}
     parameters: dict[str, float] = {}
     for key, value in _flatten(raw).items():
-        if key not in known and not key.startswith(_OPEN_PREFIXES):
+        if key not in known and not key.startswith(OPEN_PREFIXES):
             near = sorted(k for k in known if k.split(".")[0] == key.split(".")[0])[:6]
             raise ctx.error("parameters", key, "not a key of the defaults table (run `arealsirk defaults`)"
                             + (f"; similar: {', '.join(near)}" if near else ""))
@@ -733,7 +734,7 @@ def markdown() -> str:
             "- an enabled theme: the prefixes listed under each theme below;",
             "- refused: " + "; ".join(f"`{k}*` ({v})" for k, v in _NOT_RUN_PREFIXES.items()) + ".",
             "", "Values must be finite numbers between 0 and `validate.max_number`. New resource kinds may "
-            "be declared under " + ", ".join(f"`{p}<kind>`" for p in _OPEN_PREFIXES) + ".", ""]
+            "be declared under " + ", ".join(f"`{p}<kind>`" for p in OPEN_PREFIXES) + ".", ""]
     for theme in THEMES.values():
         layers = ", ".join(f"`{u.layer}`" + (" (required)" if u.required else "") for u in theme.layers)
         out += [f"## `[{theme.name}]`: {theme.title[0]}", "",
