@@ -113,7 +113,8 @@ LAYER_SPECS: dict[str, LayerSpec] = {
     "stations": LayerSpec(("point",), description="rail stations", optional=_NAMES_OF_FEATURES),
     "protected": LayerSpec(("polygon",), description="protected areas (excluded)",
                            optional=(*_NAMES_OF_FEATURES, "områdenavn")),
-    "lakes": LayerSpec(("polygon",), description="lakes and sea (excluded; water for snapping)", optional=_NAMES_OF_FEATURES),
+    "lakes": LayerSpec(("polygon",), description="lakes and sea (excluded; water for snapping)",
+                       optional=_NAMES_OF_FEATURES),
     "settlements": LayerSpec(("polygon",), description="built-up areas (buffered exclusion)",
                              optional=(*_NAMES_OF_FEATURES, "tettstednavn")),
     "dem": LayerSpec((), raster=True, description="elevation raster (GeoTIFF)"),
@@ -125,7 +126,8 @@ RUN_LAYERS: dict[str, str] = {
     "roads": "the road network",
     "region": "the study area: people and sources outside it are left out and reported as outside_region",
     "protected": "exclusion: candidates inside a protected area are removed",
-    "lakes": "exclusion: candidates inside a lake or the sea are removed; also water no point is snapped across",
+    "lakes": ("exclusion: candidates inside a lake or the sea are removed; also water no point is snapped "
+              "across"),
     "dem": "exclusion: candidates steeper than the slope limit are removed",
 }
 

@@ -36,6 +36,7 @@ The rules, in the order they run (a fixed ``numpy.random.default_rng(seed)``):
 
 from __future__ import annotations
 
+import itertools
 import math
 from typing import Any
 
@@ -75,7 +76,7 @@ def _wiggle(rng: np.random.Generator, a: tuple[float, float], b: tuple[float, fl
     return pts
 
 
-def generate(seed: int = 0) -> dict[str, Any]:
+def generate(seed: int = 0) -> dict[str, Any]:  # noqa: C901
     """Build every demo layer; returns a dict of GeoDataFrames and the DEM array/transform."""
     import geopandas as gpd
     import shapely
@@ -154,7 +155,7 @@ def generate(seed: int = 0) -> dict[str, Any]:
     # E road enters from the south-west edge and leaves at the north-east edge
     entry, exit_ = Point(X0 + 2500, 6_700_500), Point(X1 - 2500, 6_716_000)
     chain = [entry, *[centre_pts[i] for i in e_route], exit_]
-    for a, b in zip(chain[:-1], chain[1:], strict=True):
+    for a, b in itertools.pairwise(chain):
         add_road(a, b, "E", 16, amp=0.03)
     # R roads: minimum spanning tree over centres, skipping pairs the E road already joins
     from scipy.sparse.csgraph import minimum_spanning_tree
@@ -192,7 +193,7 @@ def generate(seed: int = 0) -> dict[str, Any]:
             if free(q, 100):
                 add_road(p, q, "K", 1000 + 10 * t + k, amp=0.1)
     forest_ends = []
-    for v, (_, _, p, _) in enumerate(villages):
+    for _, _, p, _ in villages:
         ang = rng.uniform(0, 2 * math.pi)
         q = Point(p.x + 4000 * math.cos(ang), p.y + 4000 * math.sin(ang))
         if free(q, 200):

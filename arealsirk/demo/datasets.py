@@ -11,7 +11,8 @@ from pathlib import Path
 
 from ..paths import shared_bench_dir, shared_data_dir
 
-__all__ = ["DEMO_LAYERS", "DemoRegion", "demo_region", "demo_scenario_text", "shared_bench_dir", "shared_data_dir"]
+__all__ = ["DEMO_LAYERS", "DemoRegion", "demo_region", "demo_scenario_text", "shared_bench_dir",
+           "shared_data_dir"]
 
 # --------------------------------------------------------------------------------------------
 # The embedded demo region
@@ -71,12 +72,12 @@ class DemoRegion:
         from ..io import atomic_path
 
         x0, y1, cell = self._dem_geo
-        with atomic_path(path) as tmp:
-            with rasterio.open(tmp, "w", driver="GTiff", width=self._dem.shape[1],
-                               height=self._dem.shape[0], count=1, dtype="float32", crs=self.crs,
-                               transform=from_origin(x0, y1, cell, cell), nodata=-9999.0,
-                               tiled=True, blockxsize=256, blockysize=256, compress="deflate", predictor=3) as dst:
-                dst.write(self._dem, 1)
+        profile = {"driver": "GTiff", "width": self._dem.shape[1], "height": self._dem.shape[0], "count": 1,
+                   "dtype": "float32", "crs": self.crs, "transform": from_origin(x0, y1, cell, cell),
+                   "nodata": -9999.0, "tiled": True, "blockxsize": 256, "blockysize": 256,
+                   "compress": "deflate", "predictor": 3}
+        with atomic_path(path) as tmp, rasterio.open(tmp, "w", **profile) as dst:
+            dst.write(self._dem, 1)
         return path
 
     def export(self, folder: str | os.PathLike[str]) -> Path:

@@ -272,7 +272,7 @@ def _morton(xy: np.ndarray) -> np.ndarray:
     return spread(q[:, 0]) | (spread(q[:, 1]) << np.uint64(1))
 
 
-def _build(graph: nx.Graph, weight: str) -> PreparedGraph:
+def _build(graph: nx.Graph, weight: str) -> PreparedGraph:  # noqa: C901
 
     if not hasattr(graph, "edges") or not hasattr(graph, "nodes"):
         raise InputError(f"expected a networkx graph, got {type(graph).__name__}")

@@ -1,4 +1,3 @@
-# ruff: noqa: N806, N803
 """Routable road graphs: from road line layers, OSM files or osmnx, plus snapping.
 
 Every builder returns a :class:`networkx.MultiDiGraph` in osmnx's conventions:
@@ -233,7 +232,7 @@ def _rebuild_road_graph(arrays: dict[str, Any], attrs: dict[str, Any]) -> Any:
 
 
 @_memo
-def _road_graph_class() -> type:
+def _road_graph_class() -> type:  # noqa: C901
     """The lazily materialised MultiDiGraph subclass (defined on first use: networkx imports late)."""
     import inspect
 

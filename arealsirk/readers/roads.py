@@ -259,7 +259,7 @@ def read_road_graph(
                        connect_ferries_m=connect_ferries_m)
     graph = graph_from_roads(roads, file=path, layer=layer, connect_ferries_m=connect_ferries_m, land=land,
                              **graph_options)
-    if key is not None and getattr(graph, "road_arrays", None) is not None:
+    if store is not None and key is not None and getattr(graph, "road_arrays", None) is not None:
         from ..network import chain_arrays
 
         arrays = graph.road_arrays

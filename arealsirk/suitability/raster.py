@@ -506,7 +506,8 @@ def _mask_geoms(mask: Any, crs: Any) -> list[Any]:
                      f"{type(mask).__name__}")
 
 
-def weighted_overlay(criteria: Sequence[Any], weights: Any = None, out_path: Any = "suitability.tif", *,
+def weighted_overlay(  # noqa: C901
+        criteria: Sequence[Any], weights: Any = None, out_path: Any = "suitability.tif", *,
                      mask: Any = None, criteria_dir: Any = None, align: str = "refuse",
                      block: int | None = None, progress: Callable[[float, str], None] | None = None,
                      is_cancelled: Callable[[], bool] | None = None) -> Any:

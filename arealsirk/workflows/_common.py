@@ -14,9 +14,9 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 import numpy as np
 
 from .._validate import validate_layer
-from ..suitability.constraints import Exclusions, exclude_candidates
 from ..errors import InputError
 from ..resources import parameter
+from ..suitability.constraints import Exclusions, exclude_candidates
 from ._messages import Message
 
 if TYPE_CHECKING:
