@@ -281,9 +281,11 @@ def _region(args: argparse.Namespace, bar: _Bar) -> int:
 
 
 def _report_parser(sub: Any) -> None:
-    rep = sub.add_parser("report", help="write a Word report (.docx) for the case document from a results.gpkg")
+    rep = sub.add_parser("report",
+                         help="write a Word report (.docx) for the case document from a results.gpkg")
     rep.add_argument("results", type=Path, help="results.gpkg written by demo or run")
-    rep.add_argument("--out", type=Path, default=Path("rapport.docx"), help="Word file (default rapport.docx)")
+    rep.add_argument("--out", type=Path, default=Path("rapport.docx"),
+                     help="Word file (default rapport.docx)")
     rep.add_argument("--lang", choices=("nb", "en"), default="nb", help="language (default nb)")
 
 

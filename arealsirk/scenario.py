@@ -519,7 +519,7 @@ def _parse_layers(ctx: _Ctx, raw: Any, enabled: tuple[str, ...], *,
     return layers
 
 
-def _layer_ref(ctx: _Ctx, base: Path, name: str, ref: Any) -> LayerRef:
+def _layer_ref(ctx: _Ctx, base: Path, name: str, ref: Any) -> LayerRef:  # noqa: C901
     if isinstance(ref, str):
         ref = {"path": ref}
     if not isinstance(ref, dict) or "path" not in ref:

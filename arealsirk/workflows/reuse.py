@@ -146,7 +146,7 @@ def _service_areas(
     return sa
 
 
-def site_reuse_centres(  # noqa: C901
+def site_reuse_centres(
     demand: gpd.GeoDataFrame,
     candidates: gpd.GeoDataFrame,
     roads: Any,

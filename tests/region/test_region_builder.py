@@ -198,7 +198,8 @@ count = 2
 
     balance = gpd.read_file(tmp_path / "out" / "results.gpkg", layer="balance")
     people = balance.loc[balance["stream"] == "population", "quantity"].sum()
-    region = shapely.union_all(n1000_kommuner[n1000_kommuner["kommunenummer"].isin(COASTAL)].geometry.to_numpy())
+    coastal = n1000_kommuner[n1000_kommuner["kommunenummer"].isin(COASTAL)]
+    region = shapely.union_all(coastal.geometry.to_numpy())
     inside = shapely.contains_xy(region, ssb_cells["x"].to_numpy(), ssb_cells["y"].to_numpy())
     assert people == pytest.approx(ssb_cells.loc[inside, "pop"].sum(), rel=1e-12)
 
