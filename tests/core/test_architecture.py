@@ -42,7 +42,7 @@ ALLOWED: dict[str, set[str]] = {
     "scenario": {"themes", "estimate", "cooperation_run"},  # [resources]: the estimate's switches
     "demo": {"scenario"},
     "estimate": {"readers", "network", "webmap"},
-    "webmap": {"workflows", "themes"},  # it presents the results: titles, labels, balance
+    "webmap": {"workflows", "themes", "costs", "cooperation", "indicators"},  # it presents the results
     "costs": {"network", "suitability", "locate", "workflows", "readers"},
     "cooperation": {"network", "suitability", "locate", "workflows", "readers", "costs"},
     "indicators": {"network", "suitability", "locate", "workflows", "readers", "costs", "cooperation"},
