@@ -1,18 +1,19 @@
 # arealsirk: the two commands of the README's quick start, and a few helpers.
 #   make demo   - install what is needed and run the whole pipeline on the embedded demo region
-#   make test   - install everything (Python packages, Debian's QGIS and Chromium) and run all tests
+#   make test   - install everything (Python packages, Debian's QGIS and Chromium), lint, run all tests
+#   make lint   - ruff (style, imports, complexity <= 15) and mypy (pyproject's stated strictness)
 SHELL := /bin/bash
 VENV ?= .venv
 QGIS_VENV ?= .venv-qgis
 OUT ?= demo-out
 
-.PHONY: demo test test-python test-qgis test-notebooks setup setup-all setup-browser setup-qgis setup-gdal \
+.PHONY: demo test lint test-python test-qgis test-notebooks setup setup-all setup-browser setup-qgis setup-gdal \
         plugin-zip bench defaults clean
 
 demo: setup
 	$(VENV)/bin/arealsirk demo --out $(OUT)
 
-test: setup-all setup-browser setup-qgis setup-gdal test-python test-qgis test-notebooks
+test: setup-all setup-browser setup-qgis setup-gdal lint test-python test-qgis test-notebooks
 
 setup:
 	bash scripts/setup_env.sh
@@ -34,6 +35,11 @@ setup-gdal:
 # `make test` sets AREALSIRK_NO_SKIP=1: a skipped test fails (tests/conftest.py), so a missing
 # browser, QGIS or gdaldem can never pass silently.
 test: export AREALSIRK_NO_SKIP = 1
+
+# lint runs before the suites: a style, complexity or type error fails `make test` first
+lint:
+	$(VENV)/bin/python -m ruff check arealsirk tests qgis_plugin benchmarks scripts
+	$(VENV)/bin/python -m mypy
 
 test-python:
 	$(VENV)/bin/python -m pytest tests

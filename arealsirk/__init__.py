@@ -12,7 +12,26 @@ import importlib
 import logging
 from typing import Any
 
-__version__ = "0.1.0"
+
+def _version() -> str:
+    """The version written once, in pyproject.toml: from the installed package's metadata, else
+    (a source checkout on ``PYTHONPATH``, never installed) from the pyproject.toml beside it."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("arealsirk")
+    except PackageNotFoundError:
+        import tomllib
+        from pathlib import Path
+
+        pyproject = Path(__file__).resolve().parent.parent / "pyproject.toml"
+        try:
+            return str(tomllib.loads(pyproject.read_text(encoding="utf-8"))["project"]["version"])
+        except (OSError, KeyError, tomllib.TOMLDecodeError):
+            return "0+unknown"
+
+
+__version__ = _version()
 
 logging.getLogger("arealsirk").addHandler(logging.NullHandler())
 

@@ -60,7 +60,7 @@ def _analysis_epsg() -> int:
     return int(default("crs.analysis_epsg"))
 
 
-def validate_layer(
+def validate_layer(  # noqa: C901
     gdf: gpd.GeoDataFrame,
     *,
     name: str,

@@ -6,7 +6,7 @@ Subcommands::
     arealsirk demo --export-inputs DIR                        write the demo inputs + scenario.toml
     arealsirk run SCENARIO.toml [--out DIR] [--lang nb|en]    run a scenario on your own data
     arealsirk map RESULTS.gpkg --out map.html [--lang nb|en]  rebuild the web map from saved results
-    arealsirk region --kommuner 1833,1832 --out DIR           a scenario folder for any region from national data
+    arealsirk region --kommuner 1833,1832 --out DIR           a scenario folder for a region (national data)
     arealsirk defaults [--markdown]                           print the table of default numbers
     arealsirk resources --kommuner 3407,3446 --out DIR        resource streams of kommuner from open data
     arealsirk report RESULTS.gpkg --out rapport.docx [--lang nb|en]  a Word report for the case document
@@ -82,15 +82,18 @@ def _parser() -> argparse.ArgumentParser:
     fmap.add_argument("--out", type=Path, default=Path("map.html"), help="HTML file (default map.html)")
     fmap.add_argument("--lang", choices=("nb", "en"), default="nb")
 
-    reg = sub.add_parser("region", help="build a complete scenario folder for a region from national open data")
+    reg = sub.add_parser("region",
+                         help="build a complete scenario folder for a region from national open data")
     which = reg.add_mutually_exclusive_group(required=True)
     which.add_argument("--kommuner", help="comma-separated 2024 kommunenummer, e.g. 1833,1832")
     which.add_argument("--fylke", help="fylkesnummer, e.g. 18")
     which.add_argument("--bundle", help="a region bundle in the data folder, e.g. ringerike_hadeland")
     reg.add_argument("--data", type=Path, default=None, help="national data folder (default ../shared/data)")
     reg.add_argument("--out", type=Path, required=True, help="scenario folder to write")
-    reg.add_argument("--zones", type=Path, help="candidate land (polygons with id, name) instead of generated sites")
-    reg.add_argument("--existing", type=Path, help="existing facilities (points with id, name, facility_type)")
+    reg.add_argument("--zones", type=Path,
+                     help="candidate land (polygons with id, name) instead of generated sites")
+    reg.add_argument("--existing", type=Path,
+                     help="existing facilities (points with id, name, facility_type)")
     reg.add_argument("--grid", choices=("250m", "1km"), default="250m", help="SSB grid (default 250m)")
     reg.add_argument("--lang", choices=("nb", "en"), default="nb", help="language of the region summary")
 
@@ -130,7 +133,7 @@ def _resources(args: argparse.Namespace, bar: _Bar) -> int:
                          f"got {args.kommuner!r}")
     streams = [s.strip() for s in str(args.streams).split(",") if s.strip()]
     from ._outputs import check_output_folder
-    from .datasets import shared_data_dir
+    from .paths import shared_data_dir
 
     data = args.data if args.data is not None else shared_data_dir()
     check_output_folder(args.out, inputs=[data])  # refuse a bad --out before any work
@@ -213,7 +216,7 @@ def _cmd_demo(args: argparse.Namespace, bar: _Bar) -> int:
     from . import pipeline
 
     if args.export_inputs:
-        from .datasets import demo_region
+        from .demo.datasets import demo_region
 
         path = demo_region(args.seed).export(args.export_inputs)
         print(f"wrote demo inputs and {path}\nrun them with: arealsirk run {path} --out OUT")
@@ -267,9 +270,9 @@ def _region(args: argparse.Namespace, bar: _Bar) -> int:
     from .region_builder import build_region
 
     kommuner = [k for k in args.kommuner.split(",") if k.strip()] if args.kommuner else None
-    result = build_region(out=args.out, data=args.data, kommuner=kommuner, fylke=args.fylke, bundle=args.bundle,
-                          zones=args.zones, existing=args.existing, grid=args.grid, lang=args.lang,
-                          progress=bar)
+    result = build_region(out=args.out, data=args.data, kommuner=kommuner, fylke=args.fylke,
+                          bundle=args.bundle, zones=args.zones, existing=args.existing, grid=args.grid,
+                          lang=args.lang, progress=bar)
     bar.close()
     print(result.summary_text)
     print(f"wrote {result.gpkg}, {result.scenario} and {result.summary_path}\n"
@@ -278,9 +281,11 @@ def _region(args: argparse.Namespace, bar: _Bar) -> int:
 
 
 def _report_parser(sub: Any) -> None:
-    rep = sub.add_parser("report", help="write a Word report (.docx) for the case document from a results.gpkg")
+    rep = sub.add_parser("report",
+                         help="write a Word report (.docx) for the case document from a results.gpkg")
     rep.add_argument("results", type=Path, help="results.gpkg written by demo or run")
-    rep.add_argument("--out", type=Path, default=Path("rapport.docx"), help="Word file (default rapport.docx)")
+    rep.add_argument("--out", type=Path, default=Path("rapport.docx"),
+                     help="Word file (default rapport.docx)")
     rep.add_argument("--lang", choices=("nb", "en"), default="nb", help="language (default nb)")
 
 

@@ -17,7 +17,7 @@ from pathlib import Path
 
 from .errors import InputError
 
-__all__ = ["Default", "default", "table", "markdown"]
+__all__ = ["Default", "default", "markdown", "table"]
 
 _TABLE = Path(__file__).with_name("defaults.csv")
 

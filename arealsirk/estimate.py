@@ -1012,9 +1012,8 @@ def estimate_region(
     InputError
         An unknown kommunenummer or stream (naming it), missing files (naming the path).
     """
-    from .datasets import shared_data_dir
-    from .readers import read_addresses, read_kommuner, read_livestock_register, read_ssb_grid
-    from .readers._common import read_vector
+    from .paths import shared_data_dir
+    from .readers import read_addresses, read_kommuner, read_livestock_register, read_ssb_grid, read_vector
 
     params = _p(parameters)
     wanted = [str(x).strip().zfill(4) for x in kommunenummer]

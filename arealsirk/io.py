@@ -118,7 +118,8 @@ def read_layer(path: str | os.PathLike[str], layer: str | None = None, *,
     path = check_input_file(path)
     if path.suffix.lower() in (".parquet", ".geoparquet"):
         if where is not None:
-            raise InputError(f"{path}: a where filter is not supported for GeoParquet; filter with clip = true")
+            raise InputError(f"{path}: a where filter is not supported for GeoParquet; "
+                             "filter with clip = true")
         try:
             return gpd.read_parquet(path)
         except Exception as exc:

@@ -33,7 +33,7 @@ from ._validate import check_layer_values, validate_layer
 from .errors import InputError
 from .io import read_layer, read_raster_info, write_layers, write_text
 from .progress import CancelFn, Progress, ProgressFn
-from .scenario import _OPEN_PREFIXES, LAYER_SPECS, RUN_LAYERS, Scenario, load_scenario
+from .scenario import LAYER_SPECS, OPEN_PREFIXES, RUN_LAYERS, Scenario, load_scenario
 from .themes import THEMES as _REGISTRY
 from .themes import Theme, ThemeContext
 
@@ -120,7 +120,7 @@ _DEMO_THEMES = {"biogas": {"count": 2}, "reuse": {"count": 7}, "parks": {"count"
 
 def inputs_from_demo(*, seed: int = 0, lang: str = "nb") -> RunInputs:
     """Inputs of the embedded synthetic demo region (the themes of the exported demo scenario)."""
-    from .datasets import demo_region
+    from .demo.datasets import demo_region
 
     region = demo_region(seed)
     layers = {name: gdf.copy() for name, gdf in region.layers().items() if name in LAYER_SPECS}
@@ -538,7 +538,7 @@ def _exclusions(layers: dict[str, gpd.GeoDataFrame], dem: Path | None, theme: An
     """The exclusion layers of the run for ``theme`` (:class:`arealsirk.constraints.Exclusions`):
     protected areas, lakes and the DEM for every theme; the settlement buffer only for the themes that
     declare the ``settlements`` layer (odour and noise: biogas plants, industrial parks)."""
-    from .constraints import Exclusions
+    from .suitability.constraints import Exclusions
 
     settlements = layers.get("settlements") if "settlements" in theme.layer_names else None
     return Exclusions(protected=layers.get("protected"), lakes=layers.get("lakes"),
@@ -572,7 +572,7 @@ def _merged_table(results: dict[str, Any], name: str) -> pd.DataFrame | None:
 
 def _headline(results: dict[str, Any], lang: str) -> list[str]:
     """Every theme's ``balance_headline`` sentences in ``lang``."""
-    from .workflows._messages import render
+    from .workflows import render_message as render
 
     lines: list[str] = []
     for result in results.values():
@@ -589,7 +589,7 @@ def _known_kinds(parameters: dict[str, float]) -> set[str]:
 
     known = set(KINDS) | set(_ALIASES) | {"grot"}
     for key in [row.key for row in table()] + list(parameters):
-        for prefix in _OPEN_PREFIXES:
+        for prefix in OPEN_PREFIXES:
             if key.startswith(prefix):
                 known.add(key[len(prefix):])
     return known

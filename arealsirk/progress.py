@@ -12,13 +12,13 @@ from collections.abc import Callable
 
 from .errors import CancelledError
 
-__all__ = ["ProgressFn", "CancelFn", "Progress", "no_progress"]
+__all__ = ["CancelFn", "Progress", "ProgressFn", "no_progress"]
 
 ProgressFn = Callable[[float, str], None]
 CancelFn = Callable[[], bool]
 
 
-def no_progress(fraction: float, message: str) -> None:  # noqa: ARG001
+def no_progress(fraction: float, message: str) -> None:
     """A progress callback that does nothing."""
 
 

@@ -108,14 +108,16 @@ def select_kommuner(data: Path, *, kommuner: list[str] | None = None, fylke: str
         fnr = str(fylke).strip().zfill(2)
         wanted = national.loc[national["fylkesnummer"] == fnr, "kommunenummer"].tolist()
         if not wanted:
-            raise InputError(f"--fylke {fylke}: no kommune with fylkesnummer {fnr} in {path}, layer 'Kommune'; "
+            raise InputError(f"--fylke {fylke}: no kommune with fylkesnummer {fnr} in {path}, "
+                             "layer 'Kommune'; "
                              f"fylker present: {', '.join(sorted(national['fylkesnummer'].unique()))}")
         name = f"Fylke {fnr}"
     else:
         wanted = [str(k).strip().zfill(4) for k in kommuner or []]
         unknown = sorted(set(wanted) - set(national["kommunenummer"]))
         if unknown:
-            raise InputError(f"--kommuner: {', '.join(unknown)} not in {path}, layer 'Kommune' (2024 numbers)")
+            raise InputError(f"--kommuner: {', '.join(unknown)} not in {path}, layer 'Kommune' "
+                             "(2024 numbers)")
         name = ""
     chosen = national[national["kommunenummer"].isin(pd.Series(wanted).astype(str))].reset_index(drop=True)
     if not name:
@@ -229,9 +231,9 @@ def generate_candidates(roads: gpd.GeoDataFrame, population: gpd.GeoDataFrame, c
     E, R or F meet, inside the region, not in water, a national park or an urban area, with at least
     people within ``region.candidate_radius_km`` (straight line).  The best junction of each kommune is
     taken first (every kommune with a main-road junction gets a candidate), then the rest that have at
-    least ``region.candidate_min_people`` people within the radius, by those people, keeping ``region.candidate_spacing_km`` between
-    candidates, up to ``region.candidate_count``.  Each site is a square of ``region.candidate_ha``
-    hectares centred on the junction.
+    least ``region.candidate_min_people`` people within the radius, by those people, keeping
+    ``region.candidate_spacing_km`` between candidates, up to ``region.candidate_count``.  Each site
+    is a square of ``region.candidate_ha`` hectares centred on the junction.
     """
     import geopandas as gpd
     import shapely
@@ -243,7 +245,7 @@ def generate_candidates(roads: gpd.GeoDataFrame, population: gpd.GeoDataFrame, c
     if not len(ends):
         raise InputError("region: no E/R/F road in the region to place candidate sites on; give --zones")
     key = np.round(ends / 5.0).astype(np.int64)  # ends within ~5 m are one junction
-    uniq, inv, counts = np.unique(key, axis=0, return_inverse=True, return_counts=True)
+    _, inv, counts = np.unique(key, axis=0, return_inverse=True, return_counts=True)
     xy = np.array([ends[inv == i].mean(axis=0) for i in np.flatnonzero(counts >= 3)])
     if not len(xy):
         raise InputError("region: no main-road junction in the region; give --zones")
@@ -258,7 +260,8 @@ def generate_candidates(roads: gpd.GeoDataFrame, population: gpd.GeoDataFrame, c
     people = population["population"].to_numpy(dtype=float)
     tree = cKDTree(cent)
     pxy = shapely.get_coordinates(pts.geometry.to_numpy())
-    within = np.array([people[i].sum() for i in tree.query_ball_point(pxy, radius)]) if len(pxy) else np.array([])
+    within = (np.array([people[i].sum() for i in tree.query_ball_point(pxy, radius)]) if len(pxy)
+              else np.array([]))
     pts["people_within"] = within
     pts = pts[pts["people_within"] > 0].reset_index(drop=True)
     if not len(pts):
@@ -284,7 +287,8 @@ def generate_candidates(roads: gpd.GeoDataFrame, population: gpd.GeoDataFrame, c
     }, geometry=geom, crs=roads.crs)
 
 
-def _pick_spaced(points: gpd.GeoDataFrame, *, spacing: float, count: int, min_people: float) -> gpd.GeoDataFrame:
+def _pick_spaced(points: gpd.GeoDataFrame, *, spacing: float, count: int,
+                 min_people: float) -> gpd.GeoDataFrame:
     """Greedy pick: the best point of each kommune first (whatever its people, so every kommune with a
     main-road junction gets a candidate), then the rest with at least ``min_people`` by
     ``people_within``, keeping ``spacing`` metres between picks."""
@@ -303,8 +307,8 @@ def _pick_spaced(points: gpd.GeoDataFrame, *, spacing: float, count: int, min_pe
     return points.loc[chosen].reset_index(drop=True)
 
 
-def region_sources(data: Path, chosen: gpd.GeoDataFrame, *,
-                   parameters: dict[str, float] | None = None) -> tuple[gpd.GeoDataFrame, pd.DataFrame, list[str]]:
+def region_sources(data: Path, chosen: gpd.GeoDataFrame, *, parameters: dict[str, float] | None = None
+                   ) -> tuple[gpd.GeoDataFrame, pd.DataFrame, list[str]]:
     """Resource sources of the region from :func:`arealsirk.estimate.estimate_region`.
 
     Manure from Landbruksdirektoratet's livestock register (farms at their Matrikkel address where an
@@ -352,7 +356,7 @@ def summarise_region(name: str, layers: dict[str, gpd.GeoDataFrame], *, lang: st
     nb = lang == "nb"
     md = [f"# {'Regionsammendrag' if nb else 'Region summary'}: {escape_markdown(name)}", ""]
     md += [f"- {'Innbyggere (SSB-rutenett 2015)' if nb else 'People (SSB grid 2015)'}: {_n(people, nb)}",
-           f"- {'Kommuner' if nb else 'Kommuner'}: {len(kommuner)}",
+           f"- Kommuner: {len(kommuner)}",
            f"- {'Veg' if nb else 'Roads'}: " + ", ".join(f"{c} {_n(round(v), nb)} km" for c, v in km.items()),
            f"- {'Fergesamband' if nb else 'Ferry links'}: {fig['ferry_links']}",
            f"- {'Kandidatområder' if nb else 'Candidate sites'}: {fig['candidates']}"
@@ -441,10 +445,9 @@ def build_region(*, out: str | os.PathLike[str], data: str | os.PathLike[str] | 
     parameters
         Overrides of ``region.*`` (and resource) rows of the defaults table.
     """
-    from .datasets import shared_data_dir
-    from .io import read_layer
-
     from ._outputs import check_output_folder
+    from .io import read_layer
+    from .paths import shared_data_dir
 
     p = Progress(progress, is_cancelled)
     data_dir = Path(data) if data is not None else shared_data_dir()
@@ -470,7 +473,7 @@ def build_region(*, out: str | os.PathLike[str], data: str | os.PathLike[str] | 
     if existing is not None:
         layers["existing"] = read_layer(existing)
     p(0.65, "resources")
-    sources, by_kommune, notes = region_sources(data_dir, chosen, parameters=parameters)
+    sources, _by_kommune, notes = region_sources(data_dir, chosen, parameters=parameters)
     if len(sources):
         layers["sources"] = sources
     p(0.8, "region summary")
@@ -488,11 +491,13 @@ def scenario_text(name: str, layers: dict[str, gpd.GeoDataFrame], *, lang: str =
 
     lines = ["# arealsirk scenario built by `arealsirk region` from Kartverket N1000 and SSB data.",
              "# Run it with:  arealsirk run scenario.toml --out results", "", "[scenario]",
-             f"name = {json.dumps(name, ensure_ascii=False)}", f'lang = "{lang}"', "synthetic = false", "", "[layers]"]
+             f"name = {json.dumps(name, ensure_ascii=False)}", f'lang = "{lang}"', "synthetic = false", "",
+             "[layers]"]
     sources = layers.get("sources")
     has_sources = sources is not None and len(sources) > 0
     switches = {theme: _theme_switch(theme, min_key, sources if has_sources else None)
-                for theme, min_key in (("biogas", "biogas.min_plant_t"), ("bioenergy", "bioenergy.min_plant_t"),
+                for theme, min_key in (("biogas", "biogas.min_plant_t"),
+                                       ("bioenergy", "bioenergy.min_plant_t"),
                                        ("textiles", "textiles.min_site_t"))}
     # the settlement (odour) buffer is read by biogas only here (parks are off): written when it runs
     wanted = ["kommuner", "roads", "population", "zones", "existing", "protected", "lakes"]
@@ -503,8 +508,10 @@ def scenario_text(name: str, layers: dict[str, gpd.GeoDataFrame], *, lang: str =
     for layer in wanted:
         if layer in layers:
             lines.append(f'{layer} = {{ path = "region.gpkg", layer = "{layer}" }}')
-    lines += ["", "[network]", "ferries = true   # N1000 car ferries (typeVeg bilferje) with their crossing time",
-              'parts = "all"    # keep every road part (islands); people on a part with no site are reported', "",
+    lines += ["", "[network]",
+              "ferries = true   # N1000 car ferries (typeVeg bilferje) with their crossing time",
+              'parts = "all"    # keep every road part (islands); people on a part with no site are reported',
+              "",
               "[reuse]", "enabled = true", ""]
     for theme, switch in switches.items():
         lines += [f"[{theme}]", switch, ""]
@@ -522,7 +529,8 @@ def _theme_switch(theme: str, min_key: str, sources: gpd.GeoDataFrame | None) ->
     if sources is not None:
         from .resources import has_methane_yield
 
-        accepts = {"biogas": has_methane_yield, "bioenergy": lambda k: k == "forest_residue", "textiles": lambda k: k == "textiles"}[theme]
+        accepts = {"biogas": has_methane_yield, "bioenergy": lambda k: k == "forest_residue",
+                   "textiles": lambda k: k == "textiles"}[theme]
         mask = sources["kind"].astype(str).map(accepts).to_numpy(dtype=bool)
         total = float(sources.loc[mask, "quantity"].sum())
     minimum = float(default(min_key))

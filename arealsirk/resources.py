@@ -296,7 +296,7 @@ def normalise_quantities(
             where(file=file, layer=layer),
             unit_column,
         )
-        units = [kind_info(k).unit if kind_info(k) else "t/yr" for k in kinds]
+        units = [info.unit if (info := kind_info(k)) else "t/yr" for k in kinds]
     else:
         units = out[unit_column].astype(str).tolist()
     new_q = np.empty(len(out))

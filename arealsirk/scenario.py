@@ -59,7 +59,6 @@ __all__ = [
     "SECTION_KEYS",
     "LayerRef",
     "Scenario",
-    "demo_scenario_text",
     "load_scenario",
     "parse_scenario",
 ]
@@ -114,7 +113,8 @@ LAYER_SPECS: dict[str, LayerSpec] = {
     "stations": LayerSpec(("point",), description="rail stations", optional=_NAMES_OF_FEATURES),
     "protected": LayerSpec(("polygon",), description="protected areas (excluded)",
                            optional=(*_NAMES_OF_FEATURES, "områdenavn")),
-    "lakes": LayerSpec(("polygon",), description="lakes and sea (excluded; water for snapping)", optional=_NAMES_OF_FEATURES),
+    "lakes": LayerSpec(("polygon",), description="lakes and sea (excluded; water for snapping)",
+                       optional=_NAMES_OF_FEATURES),
     "settlements": LayerSpec(("polygon",), description="built-up areas (buffered exclusion)",
                              optional=(*_NAMES_OF_FEATURES, "tettstednavn")),
     "dem": LayerSpec((), raster=True, description="elevation raster (GeoTIFF)"),
@@ -126,7 +126,8 @@ RUN_LAYERS: dict[str, str] = {
     "roads": "the road network",
     "region": "the study area: people and sources outside it are left out and reported as outside_region",
     "protected": "exclusion: candidates inside a protected area are removed",
-    "lakes": "exclusion: candidates inside a lake or the sea are removed; also water no point is snapped across",
+    "lakes": ("exclusion: candidates inside a lake or the sea are removed; also water no point is snapped "
+              "across"),
     "dem": "exclusion: candidates steeper than the slope limit are removed",
 }
 
@@ -185,7 +186,8 @@ RUN_PARAMETER_KEYS: dict[str, str | None] = {
 }
 
 #: Defaults-table prefixes under which a scenario may add a row the table lacks (a new kind).
-_OPEN_PREFIXES = ("resources.methane_nm3_per_t.", "resources.payload_t.", "symbiosis.value_nok_per_unit.")
+#: [parameters] key prefixes open to any resource kind (declared by the user, not by the table)
+OPEN_PREFIXES = ("resources.methane_nm3_per_t.", "resources.payload_t.", "symbiosis.value_nok_per_unit.")
 
 #: Rows no run reads from a scenario, and why (they are refused).
 _NOT_RUN_PREFIXES = {
@@ -517,7 +519,7 @@ def _parse_layers(ctx: _Ctx, raw: Any, enabled: tuple[str, ...], *,
     return layers
 
 
-def _layer_ref(ctx: _Ctx, base: Path, name: str, ref: Any) -> LayerRef:
+def _layer_ref(ctx: _Ctx, base: Path, name: str, ref: Any) -> LayerRef:  # noqa: C901
     if isinstance(ref, str):
         ref = {"path": ref}
     if not isinstance(ref, dict) or "path" not in ref:
@@ -610,7 +612,7 @@ def _parse_parameters(ctx: _Ctx, raw: Any, enabled: tuple[str, ...],
     known = {row.key for row in table()}
     parameters: dict[str, float] = {}
     for key, value in _flatten(raw).items():
-        if key not in known and not key.startswith(_OPEN_PREFIXES):
+        if key not in known and not key.startswith(OPEN_PREFIXES):
             near = sorted(k for k in known if k.split(".")[0] == key.split(".")[0])[:6]
             raise ctx.error("parameters", key, "not a key of the defaults table (run `arealsirk defaults`)"
                             + (f"; similar: {', '.join(near)}" if near else ""))
@@ -640,33 +642,6 @@ def _merge_sugar(ctx: _Ctx, parameters: dict[str, float], themes: Mapping[str, M
                 raise ctx.error("network", key.name, f"also set as [parameters] {key.default_key}; "
                                 "give it in one place only")
             parameters[key.default_key] = float(network[key.name])
-
-
-def demo_scenario_text(*, seed: int = 0) -> str:
-    """The scenario that ``arealsirk demo --export-inputs`` writes beside ``inputs.gpkg``."""
-    from .datasets import DEMO_LAYERS
-
-    lines = [
-        "# arealsirk scenario for the embedded demo region (synthetic data).",
-        "# Run it with:  arealsirk run scenario.toml --out results",
-        "# Paths are relative to this file. 'fields' maps library names to your column names.",
-        "",
-        "[scenario]",
-        f'name = "Demoregionen (syntetisk, seed {seed})"',
-        'lang = "nb"',
-        "synthetic = true",
-        "",
-        "[layers]",
-    ]
-    for name in DEMO_LAYERS:
-        if name in LAYER_SPECS:
-            lines.append(f'{name} = {{ path = "inputs.gpkg", layer = "{name}" }}')
-    lines += ['dem = { path = "dem.tif" }', ""]
-    lines += ["[biogas]", "enabled = true", "count = 2", "", "[reuse]", "enabled = true",
-              "# count includes the 5 existing recycling stations, which are kept", "count = 7",
-              "", "[parks]", "enabled = true", "count = 2", "",
-              "[parameters]", "# any key of the defaults table, e.g.", '# "demo.seed" = 0', ""]
-    return "\n".join(lines)
 
 
 def _md(text: str) -> str:
@@ -761,7 +736,7 @@ def markdown() -> str:
             "- an enabled theme: the prefixes listed under each theme below;",
             "- refused: " + "; ".join(f"`{k}*` ({v})" for k, v in _NOT_RUN_PREFIXES.items()) + ".",
             "", "Values must be finite numbers between 0 and `validate.max_number`. New resource kinds may "
-            "be declared under " + ", ".join(f"`{p}<kind>`" for p in _OPEN_PREFIXES) + ".", ""]
+            "be declared under " + ", ".join(f"`{p}<kind>`" for p in OPEN_PREFIXES) + ".", ""]
     for theme in THEMES.values():
         layers = ", ".join(f"`{u.layer}`" + (" (required)" if u.required else "") for u in theme.layers)
         out += [f"## `[{theme.name}]`: {theme.title[0]}", "",

@@ -11,7 +11,6 @@
 Reads Kartverket N1000 from the shared data folder (never copied into the repo).
 """
 
-# ruff: noqa: N806
 
 from __future__ import annotations
 

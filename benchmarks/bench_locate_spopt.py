@@ -7,7 +7,7 @@ Cases: random 1000 x 100 p-median (p = 10) and MCLP, plus spopt's own San Franci
 Prints objective values, wall times, and the speed ratio spopt / arealsirk.
 """
 
-# ruff: noqa: N806  (matrix notation of the OR literature: C, D, K, A, Q, S)
+
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-# ruff: noqa: N806, N803
+# ruff: noqa: N806
 """Network engine benchmark: od_matrix against networkx/osmnx, big matrices, many-to-few.
 
 Run:  .venv/bin/python benchmarks/bench_network.py          (full, a few minutes)

@@ -71,7 +71,7 @@ def networkx_saving(flows, max_km: float) -> tuple[float, float]:
                 G.add_edge(f"S{i}", f"C{j}", capacity=total, weight=-round(100 * s))
     G.nodes["s"]["demand"] = -total
     G.nodes["t"]["demand"] = total
-    cost, flow = nx.network_simplex(G)
+    cost, _flow = nx.network_simplex(G)
     return -cost / 100.0, time.perf_counter() - t0
 
 

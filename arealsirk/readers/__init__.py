@@ -22,6 +22,7 @@ with one clear message naming the file, layer and column. See ``docs/readers.md`
 
 from __future__ import annotations
 
+from ._common import read_vector
 from .addresses import population_from_addresses, read_addresses
 from .admin import (
     kommune_crosswalk,
@@ -54,6 +55,7 @@ __all__ = [
     "read_road_graph",
     "read_roads",
     "read_ssb_grid",
+    "read_vector",
     "ssb_cells",
     "to_kommunenummer_2024",
 ]

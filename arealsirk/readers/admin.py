@@ -62,7 +62,7 @@ _NEW = ("kommunenummer_2024", "kommunenummer_new", "new", "newcode", "targetcode
 
 def default_crosswalk_path() -> Path:
     """SSB 2020 -> 2024 crosswalk in the shared data folder (``$AREALSIRK_DATA``)."""
-    from ..datasets import shared_data_dir
+    from ..paths import shared_data_dir
 
     return shared_data_dir() / "ssb_population_kommune" / "folkemengde_kommune_2021.csv"
 

@@ -40,8 +40,9 @@ def parse_other_tags(text: object) -> dict[str, str]:
     return {k.replace('\\"', '"'): v.replace('\\"', '"') for k, v in _TAG.findall(text)}
 
 
-def read_osm_pois(path: str, *, kinds: Sequence[str] = ("recycling_centre", "recycling_container",
-                                                        "second_hand")) -> gpd.GeoDataFrame:
+def read_osm_pois(  # noqa: C901
+    path: str, *, kinds: Sequence[str] = ("recycling_centre", "recycling_container", "second_hand"),
+) -> gpd.GeoDataFrame:
     """Recycling stations and second-hand shops from an OSM file, as points in EPSG:25833.
 
     Parameters

@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from ..errors import EmptyLayerError, InputError, MissingColumnError, where
+from ..network.ferries import join_ferry_ends
 from ._common import PathLike, as_geometry, find_column, read_vector
 
 if TYPE_CHECKING:
@@ -163,71 +164,6 @@ def _connect_ferries(roads: gpd.GeoDataFrame, max_m: float | None, at: str) -> N
     roads[roads.geometry.name] = geoms
 
 
-def join_ferry_ends(lines: np.ndarray, ferry: np.ndarray, max_m: float | None, at: str = "", *,
-                    parameters: Any = None) -> np.ndarray:
-    """Join ferry ends that stop short of the road (in the water at the quay) to the nearest road.
-
-    Kartverket N1000 draws ferry links between quays that end some tens to hundreds of metres from
-    the road (median 90 m over 480 ends); without a join the ferry is an island in the graph. Each
-    such end within ``max_m`` (default ``readers.ferry_connect_m``) gets one more vertex: the nearest
-    point of the nearest non-ferry line (the network builder splits that line there).  Ends already
-    within 1 m of a road are left alone, so joining twice changes nothing.
-
-    Parameters
-    ----------
-    lines
-        Single-part LineStrings.
-    ferry
-        True for ferry lines.
-    max_m
-        Join limit in metres (None: the defaults row or its override in ``parameters``).
-
-    Returns
-    -------
-    numpy.ndarray
-        The lines, ferry lines extended where joined.
-    """
-    import shapely
-
-    from .._validate import check_number
-    from ..resources import parameter
-
-    limit = check_number(parameter("readers.ferry_connect_m", parameters) if max_m is None else max_m,
-                         "connect_ferries_m", minimum=0)
-    ferry = np.asarray(ferry, dtype=bool)
-    geoms = np.asarray(lines, dtype=object).copy()
-    if limit <= 0 or not ferry.any() or ferry.all():
-        return geoms
-    land = geoms[~ferry]
-    tree = shapely.STRtree(land)
-    idx = np.flatnonzero(ferry)
-    coords, owner = shapely.get_coordinates(geoms[idx], return_index=True)
-    last = np.cumsum(np.bincount(owner, minlength=len(idx))) - 1
-    first = np.r_[0, last[:-1] + 1]
-    ends = shapely.points(np.r_[coords[first], coords[last]])  # all starts, then all ends
-    nearest = tree.nearest(ends)
-    dist = shapely.distance(land[nearest], ends)
-    join = (dist > 1.0) & (dist <= limit)
-    far = int((dist > limit).sum())
-    joined = int(join.sum())
-    quay = np.full((len(ends), 2), np.nan)
-    if joined:  # the point on the road nearest to the ferry end
-        quay[join] = shapely.get_coordinates(shapely.get_point(shapely.shortest_line(land[nearest[join]],
-                                                                                     ends[join]), 0))
-    k = len(idx)
-    for j in np.flatnonzero(join[:k] | join[k:]):
-        c = coords[first[j]:last[j] + 1]
-        if join[j]:
-            c = np.vstack([quay[j], c])
-        if join[k + j]:
-            c = np.vstack([c, quay[k + j]])
-        geoms[idx[j]] = shapely.LineString(c)
-    if joined or far:
-        log.info("%sjoined %d ferry end(s) to the nearest road (within %g m); %d end(s) farther away "
-                 "left as they are (islands without roads?)", at, joined, limit, far)
-    return geoms
-
-
 def read_roads(
     path: PathLike,
     *,
@@ -300,8 +236,7 @@ def read_road_graph(
     """
     import shapely
 
-    from .._graph import disk_cache
-    from ..network import RoadGraph, _finish_graph, _network_parameters, graph_from_roads
+    from ..network import RoadGraph, disk_cache, finish_graph, graph_from_roads, network_parameters
 
     store = disk_cache(cache)
     key = None
@@ -310,22 +245,22 @@ def read_road_graph(
         area = as_geometry(clip) if clip is not None else None
         opts = {"layer": layer, "clip": shapely.to_wkb(area, hex=True) if area is not None else None,
                 "include_planned": include_planned, "connect_ferries_m": connect_ferries_m,
-                "graph": graph_options, "parameters": _network_parameters(graph_options.get("parameters"))}
+                "graph": graph_options, "parameters": network_parameters(graph_options.get("parameters"))}
         key = store.key_of_file(path, opts)
         arrays = store.load(key)
         if arrays is not None:
             at = where(file=path, layer=layer)
             log.info("%sroad graph loaded from the cache (%s)", at, store.path(key))
             graph = RoadGraph(arrays, name=str(layer) if layer is not None else "roads")
-            params = _network_parameters(graph_options.get("parameters"))
-            _finish_graph(graph, graph.graph["parts"], land, params, at)
+            params = network_parameters(graph_options.get("parameters"))
+            finish_graph(graph, graph.graph["parts"], land, params, at)
             return graph
     roads = read_roads(path, layer=layer, include_planned=include_planned, clip=clip,
                        connect_ferries_m=connect_ferries_m)
     graph = graph_from_roads(roads, file=path, layer=layer, connect_ferries_m=connect_ferries_m, land=land,
                              **graph_options)
-    if key is not None and getattr(graph, "road_arrays", None) is not None:
-        from .._graph import chain_arrays
+    if store is not None and key is not None and getattr(graph, "road_arrays", None) is not None:
+        from ..network import chain_arrays
 
         arrays = graph.road_arrays
         arrays.update(chain_arrays(graph))  # stored too: the first query needs no chain building

@@ -126,7 +126,7 @@ def _to_numbers(series: pd.Series, *, file: object, column: str) -> np.ndarray:
     return values.to_numpy(dtype=float)
 
 
-def read_ssb_grid(
+def read_ssb_grid(  # noqa: C901
     path: PathLike,
     *,
     layer: str | None = None,

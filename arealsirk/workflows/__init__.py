@@ -11,6 +11,7 @@ function runs, not when this package is imported.
 from __future__ import annotations
 
 from ._messages import Message
+from ._messages import render as render_message
 from ._result import WorkflowResult
 from .bioenergy import site_bioenergy
 from .biogas import site_biogas
@@ -26,6 +27,7 @@ __all__ = [
     "WorkflowResult",
     "compare_scenarios",
     "kommune_fairness",
+    "render_message",
     "site_bioenergy",
     "site_biogas",
     "site_industrial_parks",

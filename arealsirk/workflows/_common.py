@@ -14,9 +14,9 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 import numpy as np
 
 from .._validate import validate_layer
-from ..constraints import Exclusions, exclude_candidates
 from ..errors import InputError
 from ..resources import parameter
+from ..suitability.constraints import Exclusions, exclude_candidates
 from ._messages import Message
 
 if TYPE_CHECKING:
@@ -78,7 +78,7 @@ def points_of(gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
 def od(graph: Any, origins: gpd.GeoDataFrame, targets: gpd.GeoDataFrame, *, weight: str) -> np.ndarray:
     """Network cost matrix origins x targets from :func:`arealsirk.proximity.od_matrix`
     (``inf`` where unreachable)."""
-    from ..proximity import od_matrix
+    from ..network.proximity import od_matrix
 
     return np.asarray(od_matrix(graph, points_of(origins), points_of(targets), weight=weight), dtype=float)
 
@@ -108,7 +108,7 @@ def od_snapped(graph: Any, origins: SnapResult, targets: SnapResult, *, weight: 
     without snapping them again).  Rows and columns of points that are not snapped (a snap reason,
     :func:`~arealsirk.workflows._balance.snap_reasons`: farther than the snap limit from any road,
     across water, outside the network) are ``inf``."""
-    from ..proximity import od_matrix
+    from ..network.proximity import od_matrix
     from ._balance import snap_reasons
 
     c = np.asarray(od_matrix(graph, list(origins.nodes), list(targets.nodes), weight=weight), dtype=float)

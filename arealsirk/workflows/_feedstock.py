@@ -75,7 +75,7 @@ if TYPE_CHECKING:
     import geopandas as gpd
     import pandas as pd
 
-    from ..constraints import Exclusions
+    from ..suitability.constraints import Exclusions
 
 log = logging.getLogger("arealsirk")
 

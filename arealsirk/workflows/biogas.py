@@ -29,7 +29,7 @@ if TYPE_CHECKING:
     import geopandas as gpd
     import pandas as pd
 
-    from ..constraints import Exclusions
+    from ..suitability.constraints import Exclusions
 
 __all__ = ["BIOGAS", "site_biogas"]
 

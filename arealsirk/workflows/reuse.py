@@ -61,7 +61,7 @@ from ._result import WorkflowResult
 if TYPE_CHECKING:
     import geopandas as gpd
 
-    from ..constraints import Exclusions
+    from ..suitability.constraints import Exclusions
 
 log = logging.getLogger("arealsirk")
 
@@ -119,7 +119,7 @@ def _service_areas(
     import shapely
 
     from ..network import graph_crs
-    from ..proximity import service_areas
+    from ..network.proximity import service_areas
 
     access_min = snapped.access_cost("travel_time")[open_] / 60.0
     nodes = np.asarray(snapped.nodes, dtype=object)[open_]

@@ -21,7 +21,7 @@ if TYPE_CHECKING:
     import geopandas as gpd
     import pandas as pd
 
-    from ..constraints import Exclusions
+    from ..suitability.constraints import Exclusions
 
 __all__ = ["TEXTILES", "site_textile_reuse"]
 

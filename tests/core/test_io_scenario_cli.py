@@ -11,9 +11,10 @@ import pytest
 from shapely.geometry import Point
 
 from arealsirk.cli import main
+from arealsirk.demo.datasets import demo_scenario_text
 from arealsirk.errors import MissingFileError, OutputError, ScenarioError
 from arealsirk.io import atomic_path, guard_outputs, read_layer, write_layers
-from arealsirk.scenario import demo_scenario_text, load_scenario
+from arealsirk.scenario import load_scenario
 
 
 @pytest.fixture(scope="module")
@@ -67,7 +68,8 @@ def test_exported_scenario_loads(exported):
     assert sc.themes["biogas"]["count"] == 2
 
 
-def _scenario(tmp_path: Path, exported: Path, replace: tuple[str, str] | None = None, append: str = "") -> Path:
+def _scenario(tmp_path: Path, exported: Path, replace: tuple[str, str] | None = None,
+              append: str = "") -> Path:
     text = exported.read_text()
     if replace:
         assert replace[0] in text
@@ -79,13 +81,14 @@ def _scenario(tmp_path: Path, exported: Path, replace: tuple[str, str] | None = 
 
 def test_unknown_key_names_key_and_line(tmp_path, exported):
     path = _scenario(tmp_path, exported, ("count = 7", "cuont = 7"))
-    line = next(i for i, l in enumerate(path.read_text().splitlines(), 1) if l.startswith("cuont"))
+    line = next(i for i, text in enumerate(path.read_text().splitlines(), 1) if text.startswith("cuont"))
     with pytest.raises(ScenarioError, match=rf"line {line}: \[reuse\] cuont: unknown key; allowed: "):
         load_scenario(path)
 
 
 def test_wrong_type_names_key_and_line(tmp_path, exported):
-    path = _scenario(tmp_path, exported, ("[biogas]\nenabled = true\ncount = 2", '[biogas]\nenabled = true\ncount = "two"'))
+    path = _scenario(tmp_path, exported,
+                     ("[biogas]\nenabled = true\ncount = 2", '[biogas]\nenabled = true\ncount = "two"'))
     with pytest.raises(ScenarioError, match=r"line \d+: \[biogas\] count: must be int, got str 'two'"):
         load_scenario(path)
 

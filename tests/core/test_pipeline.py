@@ -221,7 +221,8 @@ def test_unknown_values_are_warnings_naming_the_closest_or_errors_in_strict_mode
 def test_existing_facilities_of_a_theme_not_enabled_are_reported(tmp_path, demo):
     inputs = pipeline.inputs_from_demo()
     inputs.themes = {"reuse": {"count": 7}}
-    inputs.layers = {k: v for k, v in inputs.layers.items() if k not in ("sources", "flows", "stations", "settlements")}
+    inputs.layers = {k: v for k, v in inputs.layers.items()
+                     if k not in ("sources", "flows", "stations", "settlements")}
     done = pipeline.compute(inputs)
     assert any("1 existing facility of theme biogas" in w and "theme biogas is not enabled" in w
                for w in done.warnings)
@@ -312,6 +313,7 @@ def test_settlement_buffer_applies_to_biogas_not_to_reuse(demo):
     assert not any("settlement" in r for r in by_theme.get("reuse", set()))
     only_reuse = pipeline.inputs_from_demo()
     only_reuse.themes = {"reuse": {"count": 7}}
-    only_reuse.layers = {k: v for k, v in only_reuse.layers.items() if k not in ("sources", "flows", "stations")}
+    only_reuse.layers = {k: v for k, v in only_reuse.layers.items()
+                         if k not in ("sources", "flows", "stations")}
     with pytest.raises(InputError, match="'settlements' is not used by any enabled theme"):
         pipeline.compute(only_reuse)

@@ -44,7 +44,7 @@ def graph():
     return graph_from_roads(gpd.GeoDataFrame({"vegkategori": cats}, geometry=lines, crs="EPSG:25833"))
 
 
-def _points(G, n, seed):  # noqa: N803
+def _points(G, n, seed):
     rng = np.random.default_rng(seed)
     xs = np.array([d["x"] for _, d in G.nodes(data=True)])
     ys = np.array([d["y"] for _, d in G.nodes(data=True)])

@@ -1,6 +1,6 @@
 """p-center: brute force and Swain references."""
 
-# ruff: noqa: N806  (matrix notation of the OR literature: C, D, K, A, Q, S)
+
 
 from __future__ import annotations
 

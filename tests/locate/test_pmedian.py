@@ -1,6 +1,6 @@
 """p-median: brute force, exact MILP, heuristic bounds, OR-Library and spopt reference values."""
 
-# ruff: noqa: N806  (matrix notation of the OR literature: C, D, K, A, Q, S)
+
 
 from __future__ import annotations
 

@@ -1,7 +1,6 @@
 """Proofs of optimality (exact=True) and honest gaps at a time limit; progress and cancellation inside
 long solves.  Expected values: OR-Library published optima and brute force."""
 
-# ruff: noqa: N806
 
 from __future__ import annotations
 

@@ -1,6 +1,6 @@
 """Property-based feasibility checks (hypothesis) for every model."""
 
-# ruff: noqa: N803, N806  (matrix notation of the OR literature: C, D, K, A, Q, S)
+# ruff: noqa: N806  (matrix notation of the OR literature: C, D, K, A, Q, S)
 
 from __future__ import annotations
 

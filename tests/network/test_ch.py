@@ -1,4 +1,4 @@
-# ruff: noqa: N806, N803
+# ruff: noqa: N806
 """The contraction hierarchy (``method="ch"``, :mod:`arealsirk._ch`) against scipy's Dijkstra.
 
 Expected costs come from :func:`scipy.sparse.csgraph.dijkstra` on a dense matrix built here

@@ -1,4 +1,4 @@
-# ruff: noqa: N806, N803
+# ruff: noqa: N806
 """Acceptance test of the network part of issue 12 on real coastal data: eleven Helgeland kommuner
 (Rana, Hemnes, Vefsn, Leirfjord, Alstahaug, Herøy, Dønna, Nesna, Lurøy, Træna, Rødøy) with the
 national Kartverket N1000 roads and car ferries, land = N1000 ``Kommune`` minus N1000 ``Havflate``,

@@ -1,4 +1,4 @@
-# ruff: noqa: N806, N803
+# ruff: noqa: N806
 """Every ``network.*`` row of the defaults table can be overridden with ``parameters=`` and the
 override changes the answer (one test per row; a guard fails when a row has no test)."""
 

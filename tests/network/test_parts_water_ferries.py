@@ -1,4 +1,4 @@
-# ruff: noqa: N806, N803
+# ruff: noqa: N806
 """Every part kept and reported; snapping that never crosses water; ferries that wait once per trip.
 
 Expected values are hand computations from the coordinates below (lengths in metres, speeds from

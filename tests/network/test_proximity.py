@@ -1,4 +1,4 @@
-# ruff: noqa: N806, N803
+# ruff: noqa: N806
 """Sparse matrices, nearest facility, service areas and the prepared-graph cache,
 checked against the dense od_matrix and brute force."""
 

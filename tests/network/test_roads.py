@@ -1,4 +1,4 @@
-# ruff: noqa: N806, N803
+# ruff: noqa: N806
 """graph_from_roads, snapping and od_matrix on small synthetic layers with hand-computed answers."""
 
 from __future__ import annotations

@@ -48,13 +48,14 @@ def test_methane_is_tonnes_times_yield(demo, biogas3):
     alloc = biogas3.layers["allocation"]
     src = demo.sources.set_index("id")
     expected = sum(
-        q * methane_yield(src.loc[s, "kind"]) for s, q in zip(alloc["source_id"], alloc["quantity"])
+        q * methane_yield(src.loc[s, "kind"])
+        for s, q in zip(alloc["source_id"], alloc["quantity"], strict=True)
     )
     assert biogas3.summary["methane_nm3"] == pytest.approx(expected, rel=1e-9)
     assert biogas3.summary["energy_gwh"] == pytest.approx(energy_gwh_from_methane(expected), rel=1e-9)
     sel = biogas3.layers["selected_sites"].set_index("id")
     for sid, grp in alloc.groupby("site_id"):
-        m = sum(q * methane_yield(k) for k, q in zip(grp["kind"], grp["quantity"]))
+        m = sum(q * methane_yield(k) for k, q in zip(grp["kind"], grp["quantity"], strict=True))
         assert sel.loc[sid, "methane_nm3"] == pytest.approx(m, rel=1e-9)
     # only sources with a yield are allocated and no source gives more than it has
     assert set(alloc["kind"]) <= {"cattle_manure", "pig_manure", "food_waste", "sewage_sludge"}
@@ -147,13 +148,13 @@ def test_parameter_override_scales_methane(demo, demo_graph):
 
 
 def test_bad_inputs(demo, demo_graph):
-    with pytest.raises(InputError, match="'textiles'.*no methane yield"):
+    with pytest.raises(InputError, match=r"'textiles'.*no methane yield"):
         site_biogas(demo.sources, demo.zones, demo_graph, kinds=["textiles"])
     bad = demo.sources.copy()
     bad.loc[bad["kind"] == "cattle_manure", "unit"] = "lorries"
     with pytest.raises(InputError, match="unknown unit 'lorries'"):
         site_biogas(bad, demo.zones, demo_graph)
-    with pytest.raises(InfeasibleError, match="min_plant_t=1e\\+06.*best candidate"):
+    with pytest.raises(InfeasibleError, match=r"min_plant_t=1e\+06.*best candidate"):
         site_biogas(demo.sources, demo.zones, demo_graph, min_plant_t=1e6, capacity_t=2e6)
     with pytest.raises(InputError, match="count must be >= 1"):
         site_biogas(demo.sources, demo.zones, demo_graph, count=0)

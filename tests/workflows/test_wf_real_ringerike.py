@@ -136,7 +136,7 @@ def test_biogas_real(rh):
     assert (alloc["distance_km"].to_numpy() <= limit + 1e-9).all()
     assert (sel["feedstock_t"] >= parameter("biogas.min_plant_t") - 1e-6).all()
     assert (sel["feedstock_t"] <= sel["capacity_t"] + 1e-6).all()
-    methane = sum(q * methane_yield(k) for k, q in zip(alloc["kind"], alloc["quantity"]))
+    methane = sum(q * methane_yield(k) for k, q in zip(alloc["kind"], alloc["quantity"], strict=True))
     assert b.summary["methane_nm3"] == pytest.approx(methane)
     # mean haul well inside the 15 km radius; feedstock mix holds both kinds
     assert 2 <= b.summary["mean_km"] <= 15

@@ -83,7 +83,7 @@ def test_median_objective_lowers_mean_time(demo, demo_graph):
 
 
 def test_bad_inputs(demo, demo_graph):
-    with pytest.raises(InfeasibleError, match="nobody is within max_minutes = 0.01"):
+    with pytest.raises(InfeasibleError, match=r"nobody is within max_minutes = 0\.01"):
         site_reuse_centres(demo.population, demo.zones, demo_graph, count=2, max_minutes=0.01)
     with pytest.raises(InputError, match="count=3 is smaller than the 5 existing"):
         site_reuse_centres(demo.population, demo.zones, demo_graph, count=3, existing=demo.existing)

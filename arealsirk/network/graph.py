@@ -1,4 +1,3 @@
-# ruff: noqa: N806, N803
 """Routable road graphs: from road line layers, OSM files or osmnx, plus snapping.
 
 Every builder returns a :class:`networkx.MultiDiGraph` in osmnx's conventions:
@@ -29,7 +28,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from .errors import (
+from ..errors import (
     CrsError,
     EmptyLayerError,
     InputError,
@@ -171,11 +170,11 @@ def graph_from_roads(
         and, with ``keep="largest"``, ``dropped``.
     """
 
-    from ._validate import validate_layer
+    from .._validate import validate_layer
 
     gdf = validate_layer(roads, name="roads", file=file, layer=layer, geometry="line", crs=crs)
     at = where(file=file, layer=layer if layer is not None else (None if file else "roads"))
-    params = _network_parameters(parameters)
+    params = network_parameters(parameters)
     tol = _value("network.node_tolerance_m", tolerance, "tolerance", params)
     if keep not in ("largest", "all"):
         raise InputError(f"keep must be 'largest' or 'all', got {keep!r}")
@@ -183,7 +182,7 @@ def graph_from_roads(
                "oneway_column": oneway_column, "tolerance": tol, "include_ferries": bool(include_ferries),
                "node_shared_vertices": bool(node_shared_vertices), "max_edge_length": max_edge_length,
                "keep": keep, "connect_ferries_m": connect_ferries_m, "parameters": params}
-    from ._graph import disk_cache
+    from ._engine import disk_cache
 
     store = disk_cache(cache)
     key = store.key_of_layer(gdf, options) if store is not None else None
@@ -194,13 +193,13 @@ def graph_from_roads(
         arrays = _road_arrays(gdf, options, params, at)
     G = RoadGraph(arrays, name="roads" if layer is None else str(layer))
     if store is not None and "chains_travel_time_node" not in arrays:
-        from ._graph import chain_arrays
+        from ._engine import chain_arrays
 
         arrays.update(chain_arrays(G))  # stored too: a cached graph answers its first query at once
         store.save(key, arrays)
     if "dropped" in G.graph:
         _log_dropped(G.graph["dropped"], strongly=True)
-    _finish_graph(G, G.graph["parts"], land, params, at)
+    finish_graph(G, G.graph["parts"], land, params, at)
     return G
 
 
@@ -233,7 +232,7 @@ def _rebuild_road_graph(arrays: dict[str, Any], attrs: dict[str, Any]) -> Any:
 
 
 @_memo
-def _road_graph_class() -> type:
+def _road_graph_class() -> type:  # noqa: C901
     """The lazily materialised MultiDiGraph subclass (defined on first use: networkx imports late)."""
     import inspect
 
@@ -358,7 +357,7 @@ def _road_arrays(gdf: Any, options: dict[str, Any], params: dict[str, float], at
         raise EmptyLayerError(f"{at}all road lines have zero length")
     parts = shapely.force_2d(parts)
     if ferry.any():
-        from .readers.roads import join_ferry_ends
+        from .ferries import join_ferry_ends
 
         parts = join_ferry_ends(parts, ferry[row], connect_ferries_m, at, parameters=params)
 
@@ -562,7 +561,7 @@ def _parts(e: dict[str, np.ndarray], length: np.ndarray, ferry_seg: np.ndarray, 
     Parts are weakly connected components (see :func:`arealsirk._graph.components` for why);
     ``core_nodes`` counts the nodes of the part's strongly connected core, where points snap.
     """
-    from ._graph import components
+    from ._engine import components
 
     used = _used(e["tail"], e["head"], len(node_xy))
     remap = np.full(len(node_xy), -1, dtype=np.int64)
@@ -599,7 +598,7 @@ def _parts(e: dict[str, np.ndarray], length: np.ndarray, ferry_seg: np.ndarray, 
     return part_of, records
 
 
-def _finish_graph(G: Any, records: list[dict[str, Any]], land: Any, params: dict[str, float],
+def finish_graph(G: Any, records: list[dict[str, Any]], land: Any, params: dict[str, float],
                   at: str) -> None:
     """Store parts, snapping defaults, land and overrides in ``G.graph`` and log the parts."""
     G.graph["parts"] = records
@@ -617,11 +616,11 @@ def _finish_graph(G: Any, records: list[dict[str, Any]], land: Any, params: dict
                     len(records), records[0]["km"], total, small, " ..." if len(records) > 6 else "")
 
 
-def _network_parameters(parameters: Mapping[str, Any] | None) -> dict[str, float]:
+def network_parameters(parameters: Mapping[str, Any] | None) -> dict[str, float]:
     """The validated overrides (every key must be a defaults-table key) that concern the network."""
     if parameters is None:
         return {}
-    from .resources import check_parameters
+    from ..resources import check_parameters
 
     checked = check_parameters(parameters)
     return {k: v for k, v in checked.items() if k.startswith(("network.", "readers."))}
@@ -641,7 +640,7 @@ def check_build_parameters(graph: Any, parameters: Mapping[str, Any] | None) -> 
     InputError
         Naming the key, the value asked for and the value the graph was built with.
     """
-    params = _network_parameters(parameters)
+    params = network_parameters(parameters)
     built = graph.graph.get("parameters") or {}
     for key, value in params.items():
         was = built.get(key, _value(key, None, key, None)) if key.startswith(_BUILD_PREFIXES) else value
@@ -654,8 +653,8 @@ def check_build_parameters(graph: Any, parameters: Mapping[str, Any] | None) -> 
 def _value(key: str, given: float | None, name: str, params: Mapping[str, Any] | None,
            **limits: Any) -> float:
     """``given`` if not None, else the override of ``key`` in ``params``, else the default; checked."""
-    from ._validate import check_number
-    from .resources import parameter
+    from .._validate import check_number
+    from ..resources import parameter
 
     limits.setdefault("minimum", 0)
     return check_number(parameter(key, params) if given is None else given, name, **limits)
@@ -708,7 +707,7 @@ def land_polygon(areas: Any, *, water: Any = None, crs: Any = None) -> Any:
     """
     import shapely
 
-    from .defaults import default
+    from ..defaults import default
 
     target = crs if crs is not None else getattr(areas, "crs", None)
     if target is None:
@@ -739,7 +738,7 @@ def label_parts(graph: nx.MultiDiGraph, *, land: Any = None, parameters: Mapping
     """
     if graph.number_of_nodes() == 0:
         raise InputError("the graph has no nodes")
-    from ._graph import components
+    from ._engine import components
 
     nodes = list(graph.nodes)
     index = {v: i for i, v in enumerate(nodes)}
@@ -771,7 +770,7 @@ def label_parts(graph: nx.MultiDiGraph, *, land: Any = None, parameters: Mapping
     records = [{"id": int(new_id[j]), "nodes": int(n_nodes[j]), "core_nodes": int(n_core[j]),
                 "edges": int(n_edges[j]), "km": round(float(km[j]), 3), "ferry_km": round(float(fkm[j]), 3),
                 "bbox": tuple(round(float(c), 1) for c in (*lo[j], *hi[j]))} for j in order]
-    _finish_graph(graph, records, land, _network_parameters(parameters), "")
+    finish_graph(graph, records, land, network_parameters(parameters), "")
     return graph
 
 
@@ -849,7 +848,7 @@ def _speeds(gdf: Any, speed_column: str | None, category_column: str | None, at:
 
 
 def _known_keys() -> set[str]:
-    from .defaults import table
+    from ..defaults import table
 
     return {row.key for row in table("network.speed_kph.")}
 
@@ -1121,8 +1120,8 @@ def graph_from_osm_file(
     """
     import tempfile
 
-    from ._optional import require
-    from .defaults import default
+    from .._optional import require
+    from ..defaults import default
 
     p = Path(path)
     if not p.is_file():
@@ -1297,7 +1296,7 @@ def graph_from_polygon(polygon: Any, *, network_type: str = "drive", crs: Any = 
 def _finish_online(G: Any, crs: Any, keep: str, name: str) -> Any:
     import osmnx as ox
 
-    from .defaults import default
+    from ..defaults import default
 
     target = crs if crs is not None else f"EPSG:{int(default('crs.analysis_epsg'))}"
     G = ox.routing.add_edge_speeds(G)
@@ -1435,7 +1434,7 @@ class SnapResult:
     def access_cost(self, weight: str) -> np.ndarray:
         """Cost of getting from the point to its node: metres for ``length``, seconds at the snap
         speed for ``travel_time``, zero for other weights; ``inf`` where not snapped."""
-        from .defaults import default
+        from ..defaults import default
 
         if weight == "length":
             cost = self.distance.astype(float)
@@ -1586,10 +1585,10 @@ def snap(graph: nx.Graph, gdf: gpd.GeoDataFrame, *, max_distance: float | None =
     """
     import shapely
 
-    from ._graph import prepare
-    from ._validate import validate_layer
+    from .._validate import validate_layer
+    from ._engine import prepare
 
-    params = _network_parameters(parameters)
+    params = network_parameters(parameters)
     setting = _snap_settings(graph, params, max_distance)
     maxd = setting["max_snap_m"]
     crs = graph_crs(graph)
@@ -1640,7 +1639,7 @@ def snap(graph: nx.Graph, gdf: gpd.GeoDataFrame, *, max_distance: float | None =
 
 def _snap_settings(graph: Any, params: Mapping[str, Any], max_distance: float | None) -> dict[str, float]:
     """Snapping settings: explicit argument > ``parameters`` > ``graph.graph`` > defaults table."""
-    from ._validate import check_number
+    from .._validate import check_number
 
     out: dict[str, float] = {}
     for key in ("max_snap_m", "snap_speed_kph", "land_tolerance_m", "snap_candidates"):
