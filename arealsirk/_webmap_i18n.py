@@ -12,7 +12,7 @@ from typing import Any
 
 from .errors import InputError
 
-__all__ = ["LANGS", "STRINGS", "t", "label", "column_label", "fmt_number", "check_lang"]
+__all__ = ["BALANCE_CATEGORIES", "LANGS", "STRINGS", "t", "label", "column_label", "fmt_number", "check_lang"]
 
 LANGS = ("nb", "en")
 
@@ -400,3 +400,36 @@ def fmt_number(value: Any, lang: str, *, decimals: int | None = None, percent: b
     if lang == "nb":
         s = s.replace(",", "\u202f").replace(".", ",").replace("-", "−")
     return s + (" %" if percent else "")
+
+
+#: Balance categories in words (one vocabulary for the map panel, the report and summary.md's wording).
+BALANCE_CATEGORIES: dict[str, dict[str, str]] = {
+    "nb": {
+        "served_within_limit": "nås innenfor grensen",
+        "served_beyond_limit": "nås bare utenfor grensen",
+        "collected": "samlet inn",
+        "beyond_max_km": "lenger unna enn transportgrensen",
+        "capacity_full": "anleggene er fulle",
+        "no_yield": "type temaet ikke bruker",
+        "unreachable_no_site_on_part": "ingen lokalitet på vegnettsdelen",
+        "unreachable_far_from_road": "langt fra veg",
+        "unreachable_across_water": "over vann",
+        "outside_region": "utenfor regionen",
+        "matched": "koblet",
+        "unmatched": "finner ingen partner",
+    },
+    "en": {
+        "served_within_limit": "served within the limit",
+        "served_beyond_limit": "served only beyond the limit",
+        "collected": "collected",
+        "beyond_max_km": "beyond the haul limit",
+        "capacity_full": "the plants are full",
+        "no_yield": "a kind this theme does not use",
+        "unreachable_no_site_on_part": "no site on its road part",
+        "unreachable_far_from_road": "far from a road",
+        "unreachable_across_water": "across water",
+        "outside_region": "outside the region",
+        "matched": "matched",
+        "unmatched": "finds no partner",
+    },
+}

@@ -55,30 +55,6 @@ _SENTENCES: dict[str, dict[str, str]] = {
     },
 }
 _THEME_OF = {"biogas": "biogas", "reuse_centres": "reuse", "industrial_parks": "parks"}
-_CATEGORY = {
-    "nb": {
-        "served_beyond_limit": "betjent bare utenfor grensen",
-        "beyond_max_km": "lenger unna enn transportgrensen",
-        "capacity_full": "anleggene er fulle",
-        "no_yield": "type temaet ikke bruker",
-        "unreachable_no_site_on_part": "ingen lokalitet på vegnettsdelen",
-        "unreachable_far_from_road": "langt fra veg",
-        "unreachable_across_water": "over vann",
-        "outside_region": "utenfor regionen",
-        "unmatched": "finner ingen partner",
-    },
-    "en": {
-        "served_beyond_limit": "served only beyond the limit",
-        "beyond_max_km": "beyond the haul limit",
-        "capacity_full": "the plants are full",
-        "no_yield": "a kind this theme does not use",
-        "unreachable_no_site_on_part": "no site on its road part",
-        "unreachable_far_from_road": "far from a road",
-        "unreachable_across_water": "across water",
-        "outside_region": "outside the region",
-        "unmatched": "finds no partner",
-    },
-}
 _SERVED = ("served_within_limit", "collected", "matched")
 
 
@@ -239,7 +215,7 @@ def panel_from_balance(balances: Mapping[str, Any], *, lang: str = "nb") -> list
     For each theme, the three largest shares that are not served/collected/matched, as
     "34 % of population: no site on its road part".
     """
-    from ._webmap_i18n import fmt_number, label
+    from ._webmap_i18n import BALANCE_CATEGORIES, fmt_number, label
 
     panel = []
     for theme, df in balances.items():
@@ -255,7 +231,7 @@ def panel_from_balance(balances: Mapping[str, Any], *, lang: str = "nb") -> list
                 if stream != "population"
                 else ("befolkningen" if lang == "nb" else "the population")
             )
-            cat = _CATEGORY[lang].get(str(row["category"]), str(row["category"]))
+            cat = BALANCE_CATEGORIES[lang].get(str(row["category"]), str(row["category"]))
             lines.append(
                 f"{fmt_number(row['_s'], lang, percent=True)} {'av' if lang == 'nb' else 'of'} {what}: {cat}"
             )

@@ -19,7 +19,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from ._webmap_i18n import check_lang, fmt_number, label, t
+from ._webmap_i18n import BALANCE_CATEGORIES, check_lang, fmt_number, label, t
 from ._webmap_summary import kommune_column_label
 from .errors import InputError, MissingFileError, OutputError
 
@@ -134,36 +134,6 @@ _PREFIXES = {
     "reuse": ("reuse.",),
     "parks": ("parks.", "symbiosis."),
 }
-_CATEGORY = {
-    "nb": {
-        "served_within_limit": "nås innenfor grensen",
-        "served_beyond_limit": "nås bare utenfor grensen",
-        "collected": "samlet inn",
-        "beyond_max_km": "lenger unna enn transportgrensen",
-        "capacity_full": "anleggene er fulle",
-        "no_yield": "type temaet ikke bruker",
-        "unreachable_no_site_on_part": "ingen lokalitet på vegnettsdelen",
-        "unreachable_far_from_road": "langt fra veg",
-        "unreachable_across_water": "over vann",
-        "outside_region": "utenfor regionen",
-        "matched": "koblet",
-        "unmatched": "finner ingen partner",
-    },
-    "en": {
-        "served_within_limit": "reached within the limit",
-        "served_beyond_limit": "reached only beyond the limit",
-        "collected": "collected",
-        "beyond_max_km": "beyond the haul limit",
-        "capacity_full": "the plants are full",
-        "no_yield": "a kind this theme does not use",
-        "unreachable_no_site_on_part": "no site on its road part",
-        "unreachable_far_from_road": "far from a road",
-        "unreachable_across_water": "across water",
-        "outside_region": "outside the region",
-        "matched": "matched",
-        "unmatched": "finds no partner",
-    },
-}
 
 
 def _clean(value: Any) -> str:
@@ -256,7 +226,7 @@ def _balance(doc: Any, table: Any, lang: str) -> None:
         )
         if stream == "population":
             what = "befolkning" if lang == "nb" else "population"
-        cat = _CATEGORY[lang].get(_clean(rec.get("category")), _clean(rec.get("category")))
+        cat = BALANCE_CATEGORIES[lang].get(_clean(rec.get("category")), _clean(rec.get("category")))
         unit = label(lang, "unit", _clean(rec.get("unit")))
         rows.append(
             [

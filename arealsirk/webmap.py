@@ -513,7 +513,7 @@ def _sources(ctx: _Ctx, g: gpd.GeoDataFrame, *, max_points: int, cluster_min: in
     # not collected (beyond the haul limit, no yield, plants full, unreachable): hollow in the kind's colour
     styles += [{"color": colours[k], "fill": "#ffffff", "weight": 1.6, "fillOpacity": 0.9} for k in uniq]
     style_idx = {k: i for i, k in enumerate(uniq)}
-    from ._webmap_summary import _CATEGORY
+    from ._webmap_i18n import BALANCE_CATEGORIES
 
     status = [ctx.source_status.get(_text(v), "") for v in ids]
     for k, idx in groups.items():
@@ -529,7 +529,7 @@ def _sources(ctx: _Ctx, g: gpd.GeoDataFrame, *, max_points: int, cluster_min: in
                          _text(names[i]), label(ctx.lang, "kind", kinds[i]), ctx.qty(q[i] if q[i] else None, units[i]),
                          ctx.kommune(komm[i]),
                          ctx.tr("source.collected") if status[i] == "collected" else
-                         _CATEGORY[ctx.lang].get(status[i], status[i]), _text(ids[i])])
+                         BALANCE_CATEGORIES[ctx.lang].get(status[i], status[i]), _text(ids[i])])
         payload = {"rows": rows, "styles": styles, "cols": cols, "titleIndex": 4, "valueOffset": 5,
                    "cluster": len(idx) >= cluster_min, "tooltip": True}
         lname = (ctx.tr("layer.sources_kind", kind=label(ctx.lang, "kind", k)) if split and k

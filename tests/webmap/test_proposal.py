@@ -70,7 +70,7 @@ def test_balance_headline_names_the_largest_losses():
     )
     panel = panel_from_balance({"reuse": bal}, lang="nb")
     assert panel[0]["headline"] == [
-        "6 % av befolkningen: betjent bare utenfor grensen",
+        "6 % av befolkningen: nås bare utenfor grensen",
         "4 % av befolkningen: over vann",
     ]
     assert panel_from_balance({}, lang="en") == []
