@@ -43,6 +43,25 @@ def gdal_path(path: PathLike) -> str:
     return str(p)
 
 
+def read_semicolon_text(path: Path) -> tuple[str, str]:
+    """The text of a ``;``-separated CSV as Norwegian agencies publish it (UTF-8 with or without BOM,
+    else Windows-1252) and its first line, for the caller's header check.
+
+    Raises
+    ------
+    MissingFileError
+        When the file does not exist.
+    """
+    if not path.exists():
+        raise MissingFileError(f"{path}: file not found")
+    raw = path.read_bytes()
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        text = raw.decode("cp1252")
+    return text, text.split("\n", 1)[0]
+
+
 def list_vector_layers(path: PathLike) -> list[str]:
     """Layer names of a vector file (GeoPackage, GeoJSON, GML, zip, PBF)."""
     import pyogrio

@@ -14,8 +14,15 @@ import logging
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from ..errors import InputError, MissingFileError, where
-from ._common import PathLike, find_column, normalise_kommunenummer, read_vector, require_column
+from ..errors import InputError, where
+from ._common import (
+    PathLike,
+    find_column,
+    normalise_kommunenummer,
+    read_semicolon_text,
+    read_vector,
+    require_column,
+)
 
 if TYPE_CHECKING:
     import geopandas as gpd
@@ -63,14 +70,7 @@ def read_addresses(path: PathLike, *, layer: str | None = None, kommunenummer: s
     p = Path(path)
     lyr = None
     if p.suffix.lower() in (".csv", ".txt"):
-        if not p.exists():
-            raise MissingFileError(f"{p}: file not found")
-        raw = p.read_bytes()
-        try:
-            text = raw.decode("utf-8-sig")
-        except UnicodeDecodeError:
-            text = raw.decode("cp1252")
-        header = text.split("\n", 1)[0]
+        text, header = read_semicolon_text(p)
         if ";" not in header:
             sep = "," if "," in header else None
             raise InputError(f"{p}: header has no ';' - Geonorge address CSVs are ';'-separated"

@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from ..errors import InputError, MissingColumnError, MissingFileError, where
-from ._common import PathLike
+from ._common import PathLike, read_semicolon_text
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -193,14 +193,7 @@ def _read_text(path: Path) -> pd.DataFrame:
 
     import pandas as pd
 
-    if not path.exists():
-        raise MissingFileError(f"{path}: file not found")
-    raw = path.read_bytes()
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        text = raw.decode("cp1252")
-    header = text.split("\n", 1)[0]
+    text, header = read_semicolon_text(path)
     if ";" not in header:
         raise InputError(
             f"{path}: header has no ';' - Landbruksdirektoratet's register is ';'-separated "
