@@ -338,11 +338,10 @@ def nearest_facility(
         Facility position (0-based index into ``facilities``) per source, ``-1`` where no
         facility is reachable within ``cutoff``; and the cost (``inf`` for those).
     """
-    from ._engine import prepare as _prepare
 
     limit = _check_cutoff(cutoff)
     graph = _as_graph(graph, parameters)
-    pg = _prepare(graph, weight)
+    pg = prepare(graph, weight)
     fac, fa = _resolve(graph, pg, facilities, weight, "facility", access, max_snap_distance, parameters)
     src, sa = _resolve(graph, pg, sources, weight, "source", access, max_snap_distance, parameters)
     if len(fac) == 0:
@@ -481,7 +480,6 @@ def service_areas(
     import geopandas as gpd
 
     from .._validate import check_number
-    from ._engine import prepare as _prepare
     from .graph import graph_crs
 
     if direction not in ("to", "from"):
@@ -495,7 +493,7 @@ def service_areas(
                        minimum=0)
     crs = graph_crs(graph)
     p = _progress(progress, is_cancelled)
-    pg = _prepare(graph, "travel_time")
+    pg = prepare(graph, "travel_time")
     fac, fa = _resolve(graph, pg, facilities, "travel_time", "facility", access, None, parameters)
     if len(fac) == 0:
         raise InputError("service_areas needs at least one facility")
