@@ -225,86 +225,145 @@ def region_exclusions(data: Path, chosen: gpd.GeoDataFrame) -> dict[str, gpd.Geo
 def generate_candidates(roads: gpd.GeoDataFrame, population: gpd.GeoDataFrame, chosen: gpd.GeoDataFrame,
                         exclusions: dict[str, gpd.GeoDataFrame], *,
                         parameters: dict[str, float] | None = None) -> gpd.GeoDataFrame:
-    """Candidate sites at main-road junctions near people (when the user gives no zones).
+    """Candidate sites at road junctions near people, at least one in every kommune with people and a road.
 
-    Rule (recorded in each row's ``rule``): junctions where at least three road ends of category
-    E, R or F meet, inside the region, not in water, a national park or an urban area, with at least
-    people within ``region.candidate_radius_km`` (straight line).  The best junction of each kommune is
-    taken first (every kommune with a main-road junction gets a candidate), then the rest that have at
-    least ``region.candidate_min_people`` people within the radius, by those people, keeping
-    ``region.candidate_spacing_km`` between candidates, up to ``region.candidate_count``.  Each site
-    is a square of ``region.candidate_ha`` hectares centred on the junction.
+    Rule (recorded in each row's ``rule``): points inside the region, not in water, a national park or
+    an urban area, with people within ``region.candidate_radius_km`` (straight line).
+
+    1. Every kommune with people gets its best *main-road junction* (at least three road ends of
+       category E, R or F meet) -- or, where it has none (island kommuner such as Træna, Røst or
+       Vevelstad, whose only roads are short county roads between ferry quays), its best *road point*
+       (an end of any road that is not a ferry link: a quay, a junction, the end of the road).  These
+       picks are kept whatever ``region.candidate_count`` says, so no kommune is left without a site.
+    2. Then more main-road junctions with at least ``region.candidate_min_people`` people within the
+       radius, by those people, keeping ``region.candidate_spacing_km`` from every pick, up to
+       ``region.candidate_count`` sites in total.
+
+    Each site is a square of ``region.candidate_ha`` hectares centred on its point.  Kommuner with
+    people but no usable road point get no site; they are listed in ``attrs["kommuner_without_site"]``
+    (and by :func:`summarise_region`), so give ``--zones`` for them.
     """
+    radius = _param("region.candidate_radius_km", parameters) * 1000.0
+    main = _usable_points(_junctions(roads, main_only=True), chosen, exclusions, population, radius)
+    anyroad = _usable_points(_junctions(roads, main_only=False), chosen, exclusions, population, radius)
+    if not len(main) and not len(anyroad):
+        raise InputError("region: no road point with people nearby to place candidate sites on; give --zones")
+    first = _best_per_kommune(main, anyroad)
+    rest = main[main["people_within"] >= _param("region.candidate_min_people", parameters)]
+    picked = _pick_spaced(first, rest.sort_values("people_within", ascending=False),
+                          spacing=_param("region.candidate_spacing_km", parameters) * 1000.0,
+                          count=int(_param("region.candidate_count", parameters)))
+    zones = _candidate_squares(picked, crs=roads.crs, radius=radius, parameters=parameters)
+    with_people = set(population.loc[population["population"] > 0, "kommunenummer"].astype(str))
+    zones.attrs["kommuner_without_site"] = sorted(with_people - set(zones["kommunenummer"]))
+    return zones
+
+
+def _junctions(roads: gpd.GeoDataFrame, *, main_only: bool) -> np.ndarray:
+    """Coordinates of road points: where at least three ends of E/R/F roads meet (``main_only``), or
+    every end of any road that is not a ferry link (ends within about 5 m are one point)."""
+    import shapely
+
+    keep = ~roads["ferry"].astype(bool)
+    if main_only:
+        keep &= roads["vegkategori"].isin(["E", "R", "F"])
+    lines = roads.geometry[keep].to_numpy()
+    if not len(lines):
+        return np.empty((0, 2))
+    ends = np.vstack([shapely.get_coordinates(shapely.get_point(lines, i)) for i in (0, -1)])
+    key = np.round(ends / 5.0).astype(np.int64)
+    _, inv, counts = np.unique(key, axis=0, return_inverse=True, return_counts=True)
+    inv = inv.ravel()
+    sums = np.zeros((len(counts), 2))
+    np.add.at(sums, inv, ends)
+    centre = sums / counts[:, None]
+    return centre[counts >= 3] if main_only else centre
+
+
+def _usable_points(xy: np.ndarray, chosen: gpd.GeoDataFrame, exclusions: dict[str, gpd.GeoDataFrame],
+                   population: gpd.GeoDataFrame, radius: float) -> gpd.GeoDataFrame:
+    """The points inside the region and outside every exclusion, with their kommune and the people
+    within ``radius``; only points with people nearby."""
     import geopandas as gpd
     import shapely
     from scipy.spatial import cKDTree
 
-    main = roads[roads["vegkategori"].isin(["E", "R", "F"]) & ~roads["ferry"].astype(bool)]
-    ends = np.vstack([shapely.get_coordinates(shapely.get_point(main.geometry.to_numpy(), i))
-                      for i in (0, -1)]) if len(main) else np.empty((0, 2))
-    if not len(ends):
-        raise InputError("region: no E/R/F road in the region to place candidate sites on; give --zones")
-    key = np.round(ends / 5.0).astype(np.int64)  # ends within ~5 m are one junction
-    _, inv, counts = np.unique(key, axis=0, return_inverse=True, return_counts=True)
-    xy = np.array([ends[inv == i].mean(axis=0) for i in np.flatnonzero(counts >= 3)])
-    if not len(xy):
-        raise InputError("region: no main-road junction in the region; give --zones")
-    pts = gpd.GeoDataFrame(geometry=gpd.points_from_xy(xy[:, 0], xy[:, 1]), crs=roads.crs)
-    region = shapely.union_all(chosen.geometry.to_numpy())
-    ok = np.array(pts.within(region).to_numpy(), dtype=bool)
+    pts = gpd.GeoDataFrame(geometry=gpd.points_from_xy(xy[:, 0], xy[:, 1]), crs=chosen.crs)
+    ok = np.array(pts.within(shapely.union_all(chosen.geometry.to_numpy())).to_numpy(), dtype=bool)
     for layer in exclusions.values():
         ok &= ~pts.intersects(shapely.union_all(layer.geometry.to_numpy())).to_numpy()
     pts = pts[ok].reset_index(drop=True)
-    radius = _param("region.candidate_radius_km", parameters) * 1000.0
-    cent = shapely.get_coordinates(population.geometry.centroid.to_numpy())
     people = population["population"].to_numpy(dtype=float)
-    tree = cKDTree(cent)
+    tree = cKDTree(shapely.get_coordinates(population.geometry.centroid.to_numpy()))
     pxy = shapely.get_coordinates(pts.geometry.to_numpy())
-    within = (np.array([people[i].sum() for i in tree.query_ball_point(pxy, radius)]) if len(pxy)
-              else np.array([]))
-    pts["people_within"] = within
+    pts["people_within"] = ([people[i].sum() for i in tree.query_ball_point(pxy, radius)] if len(pxy)
+                            else np.array([], dtype=float))
     pts = pts[pts["people_within"] > 0].reset_index(drop=True)
-    if not len(pts):
-        raise InputError("region: no main-road junction has people nearby for a candidate site; give --zones")
-    knr = gpd.sjoin(pts, chosen[["kommunenummer", "kommunenavn", chosen.geometry.name]], how="left",
-                    predicate="within").drop_duplicates().reset_index(drop=True)
-    picked = _pick_spaced(knr, spacing=_param("region.candidate_spacing_km", parameters) * 1000.0,
-                          count=int(_param("region.candidate_count", parameters)),
-                          min_people=_param("region.candidate_min_people", parameters))
+    return gpd.sjoin(pts, chosen[["kommunenummer", "kommunenavn", chosen.geometry.name]], how="left",
+                     predicate="within").drop(columns="index_right").drop_duplicates().reset_index(drop=True)
+
+
+def _best_per_kommune(main: gpd.GeoDataFrame, anyroad: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """Each kommune's best main-road junction, or its best road point where it has no main junction."""
+    import pandas as pd
+
+    best_main = main.sort_values("people_within", ascending=False).drop_duplicates("kommunenummer")
+    lacking = anyroad[~anyroad["kommunenummer"].isin(best_main["kommunenummer"])]
+    best_any = lacking.sort_values("people_within", ascending=False).drop_duplicates("kommunenummer")
+    best_main = best_main.assign(main_road=True)
+    best_any = best_any.assign(main_road=False)
+    parts = [p for p in (best_main, best_any) if len(p)]
+    both = pd.concat(parts) if len(parts) > 1 else parts[0]
+    return both.sort_values("people_within", ascending=False).reset_index(drop=True)
+
+
+def _pick_spaced(first: gpd.GeoDataFrame, rest: gpd.GeoDataFrame, *, spacing: float,
+                 count: int) -> gpd.GeoDataFrame:
+    """All of ``first`` (one per kommune), then points of ``rest`` in their order that lie at least
+    ``spacing`` metres from every pick, until ``count`` sites in total."""
+    import pandas as pd
+
+    picks = [first]
+    xy = list(zip(first.geometry.x, first.geometry.y, strict=True))
+    n = len(first)
+    for _i, row in rest.iterrows():
+        if n >= count:
+            break
+        p = (row.geometry.x, row.geometry.y)
+        if xy and min(np.hypot(p[0] - q[0], p[1] - q[1]) for q in xy) < spacing:
+            continue
+        xy.append(p)
+        picks.append(rest.loc[[_i]].assign(main_road=True))
+        n += 1
+    return pd.concat(picks).reset_index(drop=True)
+
+
+def _candidate_squares(picked: gpd.GeoDataFrame, *, crs: Any, radius: float,
+                       parameters: dict[str, float] | None) -> gpd.GeoDataFrame:
+    """The candidate layer: a square of ``region.candidate_ha`` around each picked point, with its rule."""
+    import geopandas as gpd
+    import shapely
+
     half = np.sqrt(_param("region.candidate_ha", parameters) * 1e4) / 2.0
+    km = f"{radius / 1000:.0f} km"
+    where = "; outside water, national parks and urban areas"
+    main_rule = (f"generated: the E/R/F junction with most people within {km} in its kommune, or one with "
+                 f">= {_param('region.candidate_min_people', parameters):.0f} people within {km}; "
+                 f"{_param('region.candidate_spacing_km', parameters):g} km apart" + where)
+    road_rule = (f"generated: no E/R/F junction with people within {km} in this kommune{where}; the end of "
+                 f"a road (not a ferry link) with most people within {km}")
+    main = picked["main_road"].astype(bool).to_numpy()
     geom = [shapely.box(p.x - half, p.y - half, p.x + half, p.y + half) for p in picked.geometry]
-    rule = (f"generated: the E/R/F junction with most people within {radius / 1000:.0f} km in its kommune, "
-            f"or one with >= {_param('region.candidate_min_people', parameters):.0f} people within "
-            f"{radius / 1000:.0f} km; {_param('region.candidate_spacing_km', parameters):g} km apart; "
-            "outside water, national parks and urban areas")
     return gpd.GeoDataFrame({
         "id": [f"gen{i + 1:02d}" for i in range(len(picked))],
-        "name": [f"Kryss i {n} (generert)" for n in picked["kommunenavn"].astype(str)],
+        "name": [f"{'Kryss' if m else 'Veg'} i {n} (generert)"
+                 for m, n in zip(main, picked["kommunenavn"].astype(str), strict=True)],
         "kommunenummer": picked["kommunenummer"].astype(str).to_numpy(),
         "people_within": picked["people_within"].round().astype("int64").to_numpy(),
         "area_ha": [_param("region.candidate_ha", parameters)] * len(picked),
-        "generated": [True] * len(picked), "rule": [rule] * len(picked),
-    }, geometry=geom, crs=roads.crs)
-
-
-def _pick_spaced(points: gpd.GeoDataFrame, *, spacing: float, count: int,
-                 min_people: float) -> gpd.GeoDataFrame:
-    """Greedy pick: the best point of each kommune first (whatever its people, so every kommune with a
-    main-road junction gets a candidate), then the rest with at least ``min_people`` by
-    ``people_within``, keeping ``spacing`` metres between picks."""
-    order = points.sort_values("people_within", ascending=False)
-    first = order.drop_duplicates("kommunenummer")
-    rest = order.drop(first.index)
-    rest = rest[rest["people_within"] >= min_people]
-    chosen: list[int] = []
-    xy = np.column_stack([points.geometry.x, points.geometry.y])
-    for idx in list(first.index) + list(rest.index):
-        if len(chosen) >= count:
-            break
-        if chosen and np.min(np.hypot(*(xy[chosen] - xy[idx]).T)) < spacing:
-            continue
-        chosen.append(idx)
-    return points.loc[chosen].reset_index(drop=True)
+        "generated": [True] * len(picked),
+        "rule": np.where(main, main_rule, road_rule),
+    }, geometry=geom, crs=crs)
 
 
 def region_sources(data: Path, chosen: gpd.GeoDataFrame, *, parameters: dict[str, float] | None = None
@@ -334,9 +393,8 @@ def region_sources(data: Path, chosen: gpd.GeoDataFrame, *, parameters: dict[str
 def summarise_region(name: str, layers: dict[str, gpd.GeoDataFrame], *, lang: str = "nb",
                      notes: list[str] | None = None) -> tuple[str, dict[str, Any]]:
     """The region summary (Markdown) and its figures: people, kommuner, road km by category, ferry links,
-    road parts with the people nearest to each, resources per kind, candidates."""
-    from .network import graph_from_roads, snap
-
+    road parts with the people snapped to each and those off the network (by reason; every person on one
+    row), resources per kind, candidates and the kommuner left without one."""
     escape_markdown = _md
 
     kommuner, pop, roads = layers["kommuner"], layers["population"], layers["roads"]
@@ -344,8 +402,9 @@ def summarise_region(name: str, layers: dict[str, gpd.GeoDataFrame], *, lang: st
     per_k = pop.groupby("kommunenummer")["population"].sum()
     km = roads.assign(km=roads.geometry.length / 1000.0).groupby(
         np.where(roads["ferry"].astype(bool), "ferje", roads["vegkategori"].fillna("?")))["km"].sum()
-    graph = graph_from_roads(roads, keep="all", include_ferries=True)
-    parts = _parts_with_people(graph, pop, snap)
+    table = _parts_with_people(roads, layers)
+    parts = table[table["reason"] == ""].sort_values("people", ascending=False)
+    off_network = table[(table["reason"] != "") & (table["points"] > 0)]
     fig: dict[str, Any] = {"people": people, "kommuner": len(kommuner),
                            "road_km": round(float(km.drop("ferje", errors="ignore").sum()), 1),
                            "ferry_links": int(roads["ferry"].astype(bool).sum()),
@@ -364,10 +423,25 @@ def summarise_region(name: str, layers: dict[str, gpd.GeoDataFrame], *, lang: st
                " (generated from main-road junctions near people, see column rule)")
               if fig["generated_candidates"] else ""), ""]
     md += [f"## {'Vegnettets deler' if nb else 'Road network parts'}", "",
-           "| del | km | " + ("innbyggere nærmest" if nb else "people nearest") + " |", "|---|---:|---:|"]
-    md += [f"| {p['part']} | {_n(round(p['km']), nb)} | {_n(p['people'], nb)} |" for p in parts[:15]]
+           "| del | km | " + ("innbyggere på delen" if nb else "people on the part") + " |",
+           "|---|---:|---:|"]
+    md += [f"| {p.part} | {_n(round(p.km), nb)} | {_n(round(p.people), nb)} |"
+           for p in parts.head(15).itertuples()]
     if len(parts) > 15:
-        md.append(f"| … {len(parts) - 15} {'flere' if nb else 'more'} | | |")
+        md.append(f"| … {len(parts) - 15} {'flere' if nb else 'more'} | | "
+                  f"{_n(round(parts['people'].iloc[15:].sum()), nb)} |")
+    reasons = _OFF_NETWORK_NB if nb else _OFF_NETWORK_EN
+    md += [f"| {reasons.get(r.reason, r.reason)} | | {_n(round(r.people), nb)} |"
+           for r in off_network.itertuples()]
+    fig["people_off_network"] = {str(r.reason): float(r.people) for r in off_network.itertuples()}
+    zones = layers.get("zones")
+    lacking = list(zones.attrs.get("kommuner_without_site", [])) if zones is not None else []
+    if lacking:
+        names = dict(zip(kommuner["kommunenummer"], kommuner["kommunenavn"].astype(str), strict=True))
+        listed = ", ".join(escape_markdown(f"{names.get(k, '?')} ({k})") for k in lacking)
+        md += ["", ("Uten generert kandidatområde (ingen veg med folk i nærheten; gi --zones): " if nb else
+                    "No generated candidate site (no road with people nearby; give --zones): ") + listed]
+    fig["kommuner_without_site"] = lacking
     md += ["", f"## {'Innbyggere per kommune' if nb else 'People per kommune'}", "",
            "| kommune | " + ("navn" if nb else "name") + " | " + ("innbyggere" if nb else "people") + " |",
            "|---|---|---:|"]
@@ -388,22 +462,24 @@ def summarise_region(name: str, layers: dict[str, gpd.GeoDataFrame], *, lang: st
     return "\n".join(md) + "\n", fig
 
 
-def _parts_with_people(graph: Any, pop: gpd.GeoDataFrame, snap: Any) -> list[dict[str, Any]]:
-    """Weakly connected parts of the road graph with their km and the people whose nearest node is on
-    them (straight-line nearest node; a summary, not the run's balance)."""
-    import networkx as nx
+def _parts_with_people(roads: gpd.GeoDataFrame, layers: dict[str, gpd.GeoDataFrame]) -> pd.DataFrame:
+    """The road network's parts with their km and the people snapped to each, then one row per reason
+    people are not on the network (far from a road, across water, outside): the same graph, land
+    (kommune polygons minus lakes and sea) and snapping as ``arealsirk run``, summed by
+    :func:`arealsirk.network.part_summary`, so every person is on exactly one row."""
+    from .network import graph_from_roads, land_polygon, part_summary, snap
 
-    part_of: dict[Any, int] = {}
-    km: list[float] = []
-    for i, comp in enumerate(sorted(nx.weakly_connected_components(graph), key=len, reverse=True)):
-        for n in comp:
-            part_of[n] = i
-        km.append(sum(d.get("length", 0.0) for _u, _v, d in graph.subgraph(comp).edges(data=True)) / 1000.0)
-    s = snap(graph, pop, name="population", weight="length")
-    people = np.zeros(len(km))
-    idx = np.array([part_of.get(n, -1) for n in s.nodes])
-    np.add.at(people, idx[idx >= 0], pop["population"].to_numpy(dtype=float)[idx >= 0])
-    return [{"part": i + 1, "km": km[i], "people": int(people[i])} for i in range(len(km))]
+    land = land_polygon(layers["kommuner"], water=layers.get("lakes"))
+    graph = graph_from_roads(roads, keep="all", include_ferries=True, land=land)
+    pop = layers["population"]
+    snapped = snap(graph, pop, name="population", weight="length")
+    return part_summary(graph, snapped, pop["population"].to_numpy(dtype=float), name="people")
+
+
+_OFF_NETWORK_NB = {"far_from_road": "langt fra veg", "across_water": "over vann fra nærmeste veg",
+                   "outside_extent": "utenfor vegnettet"}
+_OFF_NETWORK_EN = {"far_from_road": "far from a road", "across_water": "across water from the nearest road",
+                   "outside_extent": "outside the road network"}
 
 
 def _md(text: str) -> str:

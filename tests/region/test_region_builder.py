@@ -221,3 +221,46 @@ def test_where_and_clip_errors_are_one_line(ref: str, message: str, data: Path, 
     assert main(["--no-progress", "run", str(scenario), "--out", str(tmp_path / "out")]) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and message in err[0], err
+
+
+ISLANDS = ["1833", "1834", "1835", "1856"]  # Rana, Lurøy, Træna, Røst: island kommuner with ferries
+
+
+@pytest.fixture(scope="module")
+def islands(data: Path, tmp_path_factory: pytest.TempPathFactory):
+    return build_region(out=tmp_path_factory.mktemp("islands"), data=data, kommuner=ISLANDS, grid="1km")
+
+
+def _ends(lines) -> np.ndarray:
+    return np.vstack([shapely.get_coordinates(shapely.get_point(lines, i)) for i in (0, -1)])
+
+
+def test_every_island_kommune_gets_a_candidate_on_its_own_road(islands, n1000_kommuner) -> None:
+    """Træna and Røst have no E/R/F junction (counted here from the road layer); each still gets a
+    site, inside its own polygon, centred on the end of one of its own (non-ferry) roads."""
+    zones, roads = islands.layers["zones"], islands.layers["roads"]
+    assert sorted(zones["kommunenummer"].unique()) == ISLANDS
+    polys = n1000_kommuner.set_index(n1000_kommuner["kommunenummer"].astype(str)).geometry
+    road_ends = _ends(roads.geometry[~roads["ferry"].astype(bool)].to_numpy())
+    for knr in ("1835", "1856"):
+        main = roads[roads["vegkategori"].isin(["E", "R", "F"]) & ~roads["ferry"].astype(bool)]
+        ends = _ends(main.geometry.to_numpy())
+        inside = shapely.contains_xy(polys[knr], ends[:, 0], ends[:, 1])
+        _, counts = np.unique(np.round(ends[inside] / 5.0), axis=0, return_counts=True)
+        assert (counts < 3).all()  # no main-road junction in the kommune
+        site = zones[zones["kommunenummer"] == knr]
+        assert len(site) == 1 and "no E/R/F junction" in site["rule"].iloc[0]
+        centre = shapely.get_coordinates(site.geometry.centroid.to_numpy())[0]
+        assert polys[knr].contains(shapely.Point(centre))
+        assert np.hypot(*(road_ends - centre).T).min() < 5.0
+
+
+def test_region_summary_accounts_for_every_person_by_road_part(islands) -> None:
+    """The parts table and the off-network rows sum to the region's people (the run's own snapping)."""
+    fig, text = islands.figures, islands.summary_text
+    total = float(islands.layers["population"]["population"].sum())
+    rows = [line.split("|") for line in text.split("## Vegnettets deler")[1].split("##")[0].splitlines()
+            if line.startswith("| ") and not line.startswith("| del")]
+    people = sum(float(r[3].strip().replace("\u00a0", "") or 0) for r in rows)
+    assert people == pytest.approx(total, abs=len(rows))  # each row rounded to a whole person
+    assert fig["kommuner_without_site"] == []
