@@ -86,6 +86,11 @@ class RunInputs:
     description: str = ""
     #: ``[cooperation]`` keys; non-empty: write indicator and cost-sharing tables (cooperation_run)
     cooperation: dict[str, Any] = field(default_factory=dict)
+    #: tables made while reading the inputs, written to results.gpkg as they are (``[resources]``:
+    #: ``resources_by_kommune``, the estimate's t, t DM, Nm3 CH4 and GWh per kommune and kind)
+    tables: dict[str, pd.DataFrame] = field(default_factory=dict)
+    #: what reading the inputs left out or placed by a fallback (``[resources]``: the estimate's notes)
+    notes: list[str] = field(default_factory=list)
 
     def enabled_themes(self) -> tuple[str, ...]:
         """The themes this run performs, in registry order."""
@@ -166,8 +171,12 @@ def inputs_from_scenario(scenario: Scenario | str | os.PathLike[str], *,
         check_layer_values(name, layers[name], file=ref.path, layer=ref.layer, parameters=scenario.parameters,
                            strict=strict)
         origins[name] = (ref.path, ref.layer)
+    tables: dict[str, pd.DataFrame] = {}
+    notes: list[str] = []
     if scenario.resources is not None:
-        layers["sources"], origins["sources"] = _estimated_sources(scenario, layers["kommuner"])
+        sources, origin, by_kommune, notes = _estimated_sources(scenario, layers["kommuner"])
+        tables["resources_by_kommune"] = by_kommune
+        layers["sources"], origins["sources"] = sources, origin
         check_layer_values("sources", layers["sources"], file=origins["sources"][0], layer="[resources]",
                            parameters=scenario.parameters, strict=strict)
     return RunInputs(name=scenario.name, layers=layers, dem=dem, lang=scenario.lang,
@@ -175,7 +184,7 @@ def inputs_from_scenario(scenario: Scenario | str | os.PathLike[str], *,
                      parameters=scenario.parameters, input_paths=scenario.input_paths(),
                      origins=origins, network=dict(scenario.network), enabled=scenario.enabled,
                      strict=strict, description=scenario.description,
-                     cooperation=dict(scenario.cooperation))
+                     cooperation=dict(scenario.cooperation), tables=tables, notes=notes)
 
 
 def _read_scenario_layer(ref: Any, layers: dict[str, gpd.GeoDataFrame],
@@ -215,12 +224,13 @@ def _read_scenario_layer(ref: Any, layers: dict[str, gpd.GeoDataFrame],
     return gdf
 
 
-def _estimated_sources(scenario: Scenario, kommuner: gpd.GeoDataFrame) -> tuple[gpd.GeoDataFrame,
-                                                                                  tuple[Path, str]]:
+def _estimated_sources(scenario: Scenario, kommuner: gpd.GeoDataFrame
+                       ) -> tuple[gpd.GeoDataFrame, tuple[Path, str], pd.DataFrame, list[str]]:
     """The ``sources`` layer of a ``[resources]`` scenario: the resource estimate of the kommuner of
     the ``kommuner`` layer (:func:`arealsirk.estimate.estimate_region` with the section's ``data`` and
     ``streams`` and the scenario's parameters), summed per kind and cell by
-    :func:`arealsirk.estimate.aggregate_sources` (every tonne kept).  Returns the layer and its origin."""
+    :func:`arealsirk.estimate.aggregate_sources` (every tonne kept).  Returns the layer, its origin,
+    the estimate's per-kommune table and its notes."""
     from .datasets import shared_data_dir
     from .estimate import aggregate_sources, estimate_region
 
@@ -233,7 +243,8 @@ def _estimated_sources(scenario: Scenario, kommuner: gpd.GeoDataFrame) -> tuple[
         log.warning("[resources]: %s", note)
     sources = aggregate_sources(est.sources, parameters=params)
     origin = (Path(data), "[resources]")
-    return _validate_input("sources", sources, file=origin[0], layer=origin[1]), origin
+    layer = _validate_input("sources", sources, file=origin[0], layer=origin[1])
+    return layer, origin, est.by_kommune, [f"[resources]: {note}" for note in est.notes]
 
 
 def _validate_input(name: str, gdf: gpd.GeoDataFrame, *, file: object = None,
@@ -299,7 +310,7 @@ def run(inputs: RunInputs, out: str | os.PathLike[str], *, lang: str | None = No
     p(0.86, "writing results")
     merged = _merge_layers(layers, results)
     run_info = _run_info(inputs, lang)
-    md = _summary_markdown(inputs, results, lang=lang, headline=headline, warnings=warnings)
+    md = _summary_markdown(inputs, results, lang=lang, headline=headline, warnings=[*inputs.notes, *warnings])
 
     from . import webmap
 
@@ -311,7 +322,7 @@ def run(inputs: RunInputs, out: str | os.PathLike[str], *, lang: str | None = No
     tables = {f"{theme}_{name}": _flat(table) for theme, result in results.items()
               for name, table in result.tables.items()
               if table is not None and len(table) and name not in ("balance", "excluded")}
-    for name, table in (("balance", balance), ("excluded", done.excluded)):
+    for name, table in (("balance", balance), ("excluded", done.excluded), *inputs.tables.items()):
         if table is not None and len(table):
             tables[name] = _flat(table)
     map_summary = webmap.summary_table(results, lang=lang, sites=merged.get("selected_sites"))

@@ -717,7 +717,9 @@ def markdown() -> str:
             "When present, the run's `sources` layer is estimated from the national open files "
             "(`arealsirk.estimate.estimate_region` for the `kommunenummer` of the `kommuner` layer, summed "
             "per kind and cell by `arealsirk.estimate.aggregate_sources`; the same figures as `arealsirk "
-            "resources`) instead of read from a file. Refused together with a `sources` layer, and when no "
+            "resources`) instead of read from a file; results.gpkg then also holds the estimate's table "
+            "`resources_by_kommune` (t, t DM, Nm³ CH₄, GWh per kommune and kind) and summary.md its notes. "
+            "Refused together with a `sources` layer, and when no "
             "enabled theme reads sources. With it, `[parameters]` may also set the estimate's rows "
             + ", ".join(f"`{p}*`" if p.endswith(".") else f"`{p}`" for p in RESOURCES_PARAMETER_PREFIXES)
             + " (e.g. `resources.aggregate_cell_m`).", "",

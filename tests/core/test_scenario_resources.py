@@ -156,3 +156,21 @@ def test_every_resources_key_has_a_case():
     assert {k.name for k in RESOURCES_KEYS} == set(RESOURCES_CASES)
     for name in RESOURCES_CASES.values():
         assert callable(globals()[name])
+
+
+def test_run_writes_the_per_kommune_resource_table(run_default, estimate):
+    """results.gpkg holds the estimate's per-kommune table: every kommune of the region, and per kind
+    the tonnes sum to the sources layer's tonnes (the table is not re-estimated or dropped)."""
+    import pyogrio
+
+    table = pyogrio.read_dataframe(run_default.folder / "results.gpkg", layer="resources_by_kommune")
+    assert set(table["kommunenummer"].astype(str)) == set(KOMMUNER)
+    expected = estimate.sources.groupby("kind")["quantity"].sum()
+    got = table.groupby("kind")["quantity"].sum()
+    for kind, tonnes in expected.items():
+        assert got[kind] == pytest.approx(tonnes, rel=1e-9), kind
+    assert {"methane_nm3", "energy_gwh"} <= set(table.columns)
+    summary = run_default.summary.read_text(encoding="utf-8")
+    assert estimate.notes  # Rana and Hemnes: farms without animals on the count date
+    for note in estimate.notes:  # what the estimate left out is said where the planner reads
+        assert note.split(" (")[0] in summary.replace("\\", "")
