@@ -132,7 +132,7 @@ def check_cooperation(options: Mapping[str, Any], layers: Mapping[str, gpd.GeoDa
 def _source_groups(
     sources: gpd.GeoDataFrame, layers: Mapping[str, gpd.GeoDataFrame], group_by: str
 ) -> gpd.GeoDataFrame:
-    from .workflows._common import kommune_of
+    from .workflows import kommune_of
 
     src = sources.copy()
     if group_by in src.columns and group_by != "kommunenummer":
@@ -399,10 +399,13 @@ def cooperation_writers(
 
         return write
 
+    def markdown(path: Path) -> None:
+        write_text(path, _markdown(tables))
+
     out: dict[str, Callable[[Path], None]] = {
         "indicators.csv": indicators("csv"),
         "indicators.xlsx": indicators("xlsx"),
-        "cooperation.md": lambda p: write_text(p, _markdown(tables)),
+        "cooperation.md": markdown,
     }
     for name in ("cost_sharing", "coalitions"):
         if tables.get(name) is not None:

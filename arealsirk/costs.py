@@ -46,7 +46,7 @@ from .resources import check_parameters, has_methane_yield, methane_yield, param
 if TYPE_CHECKING:
     import pandas as pd
 
-    from .workflows._result import WorkflowResult
+    from .workflows import WorkflowResult
 
 __all__ = [
     "FACILITY_TYPES",
@@ -334,6 +334,18 @@ def cost_feedstock_result(
     a["avoided_nok"] = [
         alternative_nok_per_t(k, params) * q for k, q in zip(a["kind"], a["quantity"], strict=True)
     ]
+    s = _site_costs(sites, a, curve)
+    by = _kommune_costs(a, s, result.layers.get("source_status"), params)
+    by["price_year"] = curve.price_year
+    by = by.reset_index().rename(columns={"index": "kommunenummer"})
+    return {"sites": s, "by_kommune": by}
+
+
+def _site_costs(sites: pd.DataFrame, a: pd.DataFrame, curve: CostCurve) -> pd.DataFrame:
+    """Per plant: feedstock, investment, annual facility cost, the transport, benefit and avoided
+    cost of the allocation rows ``a`` it receives, net cost and NOK per tonne."""
+    import pandas as pd
+
     existing = (
         sites["existing"].astype(bool) if "existing" in sites.columns else pd.Series(False, index=sites.index)
     )
@@ -357,6 +369,15 @@ def cost_feedstock_result(
         s["feedstock_t"] > 0, s["net_nok"] / s["feedstock_t"].where(s["feedstock_t"] > 0, 1), np.nan
     )
     s["price_year"] = curve.price_year
+    return s
+
+
+def _kommune_costs(
+    a: pd.DataFrame, s: pd.DataFrame, src: pd.DataFrame | None, params: Mapping[str, Any]
+) -> pd.DataFrame:
+    """Per kommune of the sources: collected and uncollected tonnes, transport, its share of the
+    plant costs by tonnes delivered, benefit, alternative cost, net, baseline and saving.  Adds
+    ``facility_share_nok`` to ``a`` (in place)."""
     # plant costs shared by tonnes delivered (proportional key)
     fac = dict(
         zip(s["site_id"], s["facility_nok"] / s["feedstock_t"].where(s["feedstock_t"] > 0, 1), strict=True)
@@ -370,7 +391,6 @@ def cost_feedstock_result(
         benefit_nok=("benefit_nok", "sum"),
         avoided_nok=("avoided_nok", "sum"),
     )
-    src = result.layers.get("source_status")
     if src is not None and {"kommunenummer", "uncollected_t"} <= set(src.columns):
         unc = src.groupby(src["kommunenummer"].astype(str))["uncollected_t"].sum()
         alt = src.assign(
@@ -389,9 +409,7 @@ def cost_feedstock_result(
     by["net_nok"] = by["facility_share_nok"] + by["transport_nok"] - by["benefit_nok"] + by["alternative_nok"]
     by["baseline_nok"] = by["avoided_nok"] + by["alternative_nok"]
     by["saving_nok"] = by["baseline_nok"] - by["net_nok"]
-    by["price_year"] = curve.price_year
-    by = by.reset_index().rename(columns={"index": "kommunenummer"})
-    return {"sites": s, "by_kommune": by}
+    return by
 
 
 def cost_reuse_result(result: WorkflowResult, *, parameters: Mapping[str, Any] | None = None) -> pd.DataFrame:

@@ -42,7 +42,7 @@ if TYPE_CHECKING:
     import geopandas as gpd
     import pandas as pd
 
-    from .workflows._result import WorkflowResult
+    from .workflows import WorkflowResult
 
 __all__ = [
     "COLUMNS",
@@ -199,13 +199,14 @@ def _feedstock(theme: str, res: WorkflowResult, params: dict, shares: pd.DataFra
         )
         got = a.loc[k] if k in a.index else None
         coll = float(got["quantity"]) if got is not None else 0.0
+        tkm = float(got["tonne_km"]) if got is not None else 0.0
         rows.append(
             _row(
                 k,
                 theme,
                 "tonne_km_per_t",
                 "all",
-                float(got["tonne_km"]) / coll if coll > 0 else np.nan,
+                tkm / coll if coll > 0 else np.nan,
                 "tonne-km/t",
             )
         )

@@ -59,7 +59,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("arealsirk")
 
-__all__ = ["MATCH_COLUMNS", "match_flows", "symbiosis_matches"]
+__all__ = ["KIND_ALIASES", "MATCH_COLUMNS", "match_flows", "symbiosis_matches"]
 
 MATCH_COLUMNS = [
     "supplier_id",
@@ -75,14 +75,14 @@ MATCH_COLUMNS = [
     "distance_basis",
 ]
 
-#: Kind aliases: a supply of excess heat meets a demand for heat.
-_ALIASES = {"excess_heat": "heat", "waste_heat": "heat", "overskuddsvarme": "heat"}
+#: Kind aliases: a supply of excess heat meets a demand for heat (alias -> the kind it matches).
+KIND_ALIASES = {"excess_heat": "heat", "waste_heat": "heat", "overskuddsvarme": "heat"}
 _HEAT = "heat"
 
 
 def _canonical_kind(kind: Any) -> str:
     k = str(kind).strip().lower()
-    return _ALIASES.get(k, k)
+    return KIND_ALIASES.get(k, k)
 
 
 def _value_per_unit(kind: str, parameters: Mapping[str, Any] | None) -> float | None:

@@ -70,18 +70,10 @@ KNOWN_DEBT = {
     # locate/instances.py reads the bench folder beside the checkout (helper `perf`'s file): it
     # should take the folder as an argument and import arealsirk.paths at most
     ("arealsirk.locate.instances", "arealsirk.datasets"),
-    # the kind aliases of symbiosis (helper `parks`'s file) should be a public name
-    ("arealsirk.pipeline", "arealsirk.workflows.symbiosis"),
     # the map's summary panel (helper `map`'s file) reads the workflows' private label tables and
     # formatter: they belong in the one i18n module
     ("arealsirk._webmap_summary", "arealsirk.workflows._result"),
     ("arealsirk._webmap_summary", "arealsirk.workflows._messages"),
-    # the cooperation run (helper `coop`'s file) reads a private workflow helper
-    ("arealsirk.cooperation_run", "arealsirk.workflows._common"),
-    ("arealsirk.costs", "arealsirk.workflows._result"),  # WorkflowResult: public as arealsirk.workflows
-    ("arealsirk.indicators", "arealsirk.workflows._result"),  # (the same)
-    ("arealsirk.siting_game", "arealsirk.workflows._common"),
-    ("arealsirk.siting_game", "arealsirk.workflows._feedstock"),
 }
 
 
