@@ -227,6 +227,8 @@ def shapley(
     samples, seed
         Random orderings and seed of the sampled estimate (``cooperation.shapley_samples``,
         ``cooperation.seed``).  Each ordering costs at most ``n`` new coalition solves.
+    parameters
+        Overrides of defaults-table keys (``cooperation.*``).
 
     Returns
     -------
@@ -305,6 +307,20 @@ def owen(game: CostGame, unions: Mapping[str, str]) -> ShapleyValue:
 def proportional(total: float, weights: Mapping[str, float], *, key: str = "weight") -> dict[str, float]:
     """Split ``total`` in proportion to ``weights``: :math:`x_i = total\\,w_i / \\sum_j w_j`.
 
+    Parameters
+    ----------
+    total
+        The cost to split (NOK/yr), usually :math:`v(N)`.
+    weights
+        The key of each player (tonnes, inhabitants ...): finite and at least 0, not all 0.
+    key
+        The key's name, in error messages.
+
+    Returns
+    -------
+    dict
+        The share of each player, summing to ``total``.
+
     Raises
     ------
     InputError
@@ -374,6 +390,14 @@ def core_check(
     exhaustive
         ``None``: every coalition when ``n <= cooperation.shapley_exact_max_players``, else the
         coalitions of size 1, 2, n-2, n-1 and every coalition already solved (see ``checked``).
+    parameters
+        Overrides of defaults-table keys (``cooperation.core_tolerance``,
+        ``cooperation.shapley_exact_max_players``).
+
+    Returns
+    -------
+    CoreCheck
+        Whether the split is in the core, what was checked, and every violated coalition.
     """
     import pandas as pd
 
@@ -412,6 +436,13 @@ def least_core(
     Solves :math:`\\min \\varepsilon` s.t. :math:`x(S) - \\varepsilon \\le v(S)` for every proper
     coalition, :math:`x(N) = v(N)` with :func:`scipy.optimize.linprog` (HiGHS).  Needs every coalition
     (:math:`2^n`), so at most ``cooperation.shapley_exact_max_players`` players.
+
+    Parameters
+    ----------
+    game
+        The cost game.
+    parameters
+        Overrides of defaults-table keys (``cooperation.shapley_exact_max_players``).
 
     Returns
     -------
@@ -473,6 +504,19 @@ def nucleolus(game: CostGame, *, parameters: Mapping[str, Any] | None = None) ->
     dual is positive, or a second LP shows it cannot), repeat until the fixed coalitions determine the
     split.  The nucleolus always exists, is unique, and lies in the core whenever the core is not empty.
     Needs every coalition, so at most ``cooperation.shapley_exact_max_players`` players.
+
+    Parameters
+    ----------
+    game
+        The cost game.
+    parameters
+        Overrides of defaults-table keys (``cooperation.core_tolerance``,
+        ``cooperation.shapley_exact_max_players``).
+
+    Returns
+    -------
+    dict
+        The share of each player (NOK/yr), summing to :math:`v(N)`.
     """
     from scipy.optimize import linprog
 
@@ -629,6 +673,13 @@ def analyse(
         Check the core against every coalition and compute the least core (``None``: when
         ``n <= cooperation.shapley_exact_max_players``).  ``False`` checks the coalitions of size
         1, 2, n-2, n-1 and those already solved (the Owen value solves far fewer than :math:`2^n`).
+    parameters
+        Overrides of defaults-table keys (``cooperation.*``, ``costs.price_year``).
+
+    Returns
+    -------
+    CooperationReport
+        The split table, every coalition solved, the summary, the core checks and the findings.
     """
     joint = game(game.grand)
     alone = {p: game([p]) for p in game.players}

@@ -91,6 +91,13 @@ def _groups(layers: Mapping[str, gpd.GeoDataFrame], group_by: str) -> dict[str, 
 def check_cooperation(options: Mapping[str, Any], layers: Mapping[str, gpd.GeoDataFrame]) -> None:
     """Refuse a ``[cooperation]`` section whose ``group_by`` names no column of the kommuner or sources.
 
+    Parameters
+    ----------
+    options
+        The ``[cooperation]`` section (:data:`COOPERATION_KEYS`).
+    layers
+        The run's layers (``kommuner``, ``sources``) in which ``group_by`` must be a column.
+
     Raises
     ------
     ScenarioError
@@ -374,8 +381,19 @@ def cooperation_writers(
 ) -> dict[str, Callable[[Path], None]]:
     """Writers ``{file name: writer(path)}`` for the output set of a grouped run.
 
-    ``previous`` is the output folder of earlier runs: its ``indicators.csv`` / ``indicators.xlsx`` are
-    read and the new rows appended (same key: replaced), so the files grow run by run.
+    Parameters
+    ----------
+    tables
+        From :func:`cooperation_tables`.
+    previous
+        The output folder of earlier runs: its ``indicators.csv`` / ``indicators.xlsx`` are read and
+        the new rows appended (same key: replaced), so the files grow run by run.
+
+    Returns
+    -------
+    dict
+        File name (``indicators.csv``, ``indicators.xlsx``, ``cooperation.md``, ``cost_sharing.csv``,
+        ``coalitions.csv``) -> a function writing that file to the path it is given.
     """
     import shutil
 

@@ -343,6 +343,16 @@ def _normalise(df: pd.DataFrame) -> pd.DataFrame:
 def read_indicators(path: str | os.PathLike[str]) -> pd.DataFrame:
     """Read an indicator table written by :func:`write_indicators` (``.csv`` or ``.xlsx``).
 
+    Parameters
+    ----------
+    path
+        The ``.csv`` or ``.xlsx`` file.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The long table with the columns :data:`COLUMNS`.
+
     Raises
     ------
     MissingFileError
@@ -385,7 +395,19 @@ def read_indicators(path: str | os.PathLike[str]) -> pd.DataFrame:
 
 
 def wide(table: pd.DataFrame) -> pd.DataFrame:
-    """One row per (scenario, year, kommune), one column per ``theme:indicator[:kind]``."""
+    """The long indicator table turned wide.
+
+    Parameters
+    ----------
+    table
+        A long table with the columns :data:`COLUMNS` (from :func:`kommune_indicators` or
+        :func:`read_indicators`).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per (scenario, year, kommune), one column per ``theme:indicator[:kind]``.
+    """
     import pandas as pd
 
     t = table.copy()

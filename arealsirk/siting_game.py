@@ -64,6 +64,9 @@ class Solution:
         Objective of the linear-pieces model (<= ``cost_nok``; the difference is the approximation).
     status
         Status of the location model.
+    sources
+        Per source of the coalition: ``source, group, supplied_t, collected_t, tonne_km,
+        transport_nok, benefit_nok, alternative_nok`` (``None`` until attached).
     """
 
     cost_nok: float
@@ -84,7 +87,7 @@ class Solution:
         """The :attr:`sources` table summed per group."""
         cols = ["supplied_t", "collected_t", "tonne_km", "transport_nok", "benefit_nok", "alternative_nok"]
         if self.sources is None:
-            raise ValueError("this solution keeps no per-source table (sources=None)")
+            raise InputError("Solution.by_group: this solution has no per-source table (sources=None)")
         return self.sources.groupby("group", as_index=False)[cols].sum()
 
 
@@ -93,6 +96,39 @@ class FeedstockGame(CostGame):
 
     ``game(coalition)`` is :math:`v(S)`; ``game.solution(coalition)`` the plants behind it;
     ``game.solve(coalition, count=k)`` a solution with exactly ``k`` plants (not cached as :math:`v`).
+
+    Parameters
+    ----------
+    players
+        The groups.
+    group
+        The group of each source.
+    site_group
+        The group of each candidate site (a coalition builds only on its own), or ``None``.
+    site_ids
+        The id of each candidate site.
+    quantity
+        Tonnes per year of each source.
+    km
+        Road km, sources x candidates (``inf`` = unreachable).
+    per_tkm, benefit, alternative
+        Per source: transport NOK per tonne-km, product value NOK per tonne collected, and the
+        cost NOK per tonne of handling it without the facility.
+    facility_type
+        The cost curve's facility type (``biogas_plant``).
+    max_km
+        The haul limit of each source, km.
+    min_t, cap_t
+        Smallest and largest plant, t/yr.
+    parameters
+        Checked overrides of defaults-table keys.
+    exact, time_limit
+        Passed to :func:`arealsirk.locate.facility_location` for every coalition.
+    name
+        The game's name in messages.
+    treat_all
+        ``True``: every source an allowed site reaches goes to a plant (``mode="treat_all"`` of
+        :func:`biogas_game`); ``False``: a source may stay with its alternative.
     """
 
     def __init__(

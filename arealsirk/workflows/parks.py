@@ -407,14 +407,25 @@ def site_industrial_parks(
         Ports or quays (points/polygons); without them there is no port criterion (inland regions).
     weights
         Mapping criterion -> weight (criteria: symbiosis, flows, rail, road, land) or an AHPResult.
+    kommuner
+        Kommune polygons for the per-kommune table (the candidates' own ``kommunenummer`` wins).
     exclusions
         Where no new site may be: an :class:`~arealsirk.constraints.Exclusions` (protected areas,
         lakes, settlements with their buffer rows, a DEM for the slope limit, other polygons) or a
         polygon layer (read as ``other``); removed candidates are listed in ``tables["excluded"]``.
+    max_heat_km, max_km
+        Longest excess-heat pipe and longest by-product haul of the symbiosis matches
+        (``symbiosis.max_heat_km``, ``symbiosis.max_km``; see
+        :func:`~arealsirk.workflows.symbiosis_matches`).
+    parameters
+        Overrides of defaults-table keys (``parks.*``, ``symbiosis.*``, ``suitability.*``).
     sensitivity_seed
         Seed of the Monte Carlo weight perturbation (:func:`arealsirk.scoring.sensitivity`;
         runs, spread and top k from ``suitability.sensitivity_runs``, ``_spread``, ``_top_k``,
         overridable through ``parameters``).  The result is deterministic for a seed.
+    progress, is_cancelled
+        ``progress(fraction, message)`` is called as the stages finish; ``is_cancelled()``
+        returning true stops the run with :class:`~arealsirk.errors.CancelledError`.
 
     Returns
     -------
