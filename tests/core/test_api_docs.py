@@ -113,8 +113,8 @@ KNOWN_GAPS: dict[str, str] = {
     'arealsirk.paths.shared_data_dir': 'must_exist',
     'arealsirk.pipeline.Computed': 'balance excluded graph layers outside results warnings',
     'arealsirk.pipeline.RunInputs': (
-        'all_synthetic cooperation description enabled input_paths lang layers name network origins '
-        'parameters strict synthetic themes'
+        'all_synthetic cooperation description enabled input_paths lang layers name network notes '
+        'origins parameters strict synthetic tables themes'
     ),
     'arealsirk.pipeline.RunOutput': 'figures folder headline layers map_html results summary warnings',
     'arealsirk.pipeline.compute': 'inputs is_cancelled progress strict',
