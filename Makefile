@@ -2,13 +2,14 @@
 #   make demo   - install what is needed and run the whole pipeline on the embedded demo region
 #   make test   - install everything (Python packages, Debian's QGIS and Chromium), lint, run all tests
 #   make lint   - ruff (style, imports, complexity <= 15) and mypy (pyproject's stated strictness)
+#   make docs   - regenerate docs/api.md, docs/defaults.md and docs/scenario.md
 SHELL := /bin/bash
 VENV ?= .venv
 QGIS_VENV ?= .venv-qgis
 OUT ?= demo-out
 
 .PHONY: demo test lint test-python test-qgis test-notebooks setup setup-all setup-browser setup-qgis setup-gdal \
-        plugin-zip bench defaults clean
+        plugin-zip bench defaults docs clean
 
 demo: setup
 	$(VENV)/bin/arealsirk demo --out $(OUT)
@@ -58,6 +59,12 @@ bench: setup-all
 
 defaults: setup
 	$(VENV)/bin/arealsirk defaults --markdown > docs/defaults.md
+
+# the generated pages: the API reference (from the docstrings), the defaults table, the scenario keys
+docs: setup-all
+	$(VENV)/bin/arealsirk defaults --markdown > docs/defaults.md.tmp && mv docs/defaults.md.tmp docs/defaults.md
+	$(VENV)/bin/python -m arealsirk._apidoc > docs/api.md.tmp && mv docs/api.md.tmp docs/api.md
+	$(VENV)/bin/python -m arealsirk.scenario > docs/scenario.md.tmp && mv docs/scenario.md.tmp docs/scenario.md
 
 clean:
 	rm -rf $(OUT) dist build test-artifacts .pytest_cache

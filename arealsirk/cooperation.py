@@ -227,6 +227,8 @@ def shapley(
     samples, seed
         Random orderings and seed of the sampled estimate (``cooperation.shapley_samples``,
         ``cooperation.seed``).  Each ordering costs at most ``n`` new coalition solves.
+    parameters
+        Overrides of defaults-table keys (``cooperation.*``).
 
     Returns
     -------
@@ -305,6 +307,20 @@ def owen(game: CostGame, unions: Mapping[str, str]) -> ShapleyValue:
 def proportional(total: float, weights: Mapping[str, float], *, key: str = "weight") -> dict[str, float]:
     """Split ``total`` in proportion to ``weights``: :math:`x_i = total\\,w_i / \\sum_j w_j`.
 
+    Parameters
+    ----------
+    total
+        The cost to split (NOK/yr), usually :math:`v(N)`.
+    weights
+        The key of each player (tonnes, inhabitants ...): finite and at least 0, not all 0.
+    key
+        The key's name, in error messages.
+
+    Returns
+    -------
+    dict
+        The share of each player, summing to ``total``.
+
     Raises
     ------
     InputError
@@ -346,10 +362,10 @@ def _coalitions_to_check(game: CostGame, exhaustive: bool) -> tuple[list[frozens
         out = [frozenset(c) for r in range(1, n) for c in itertools.combinations(pl, r)]
         return out, f"all {len(out)} proper coalitions of {n} groups"
     sizes = sorted({1, 2, n - 2, n - 1} & set(range(1, n)))
-    out = {frozenset(c) for r in sizes for c in itertools.combinations(pl, r)}
-    extra = {c for c in game.cache if 0 < len(c) < n} - out
-    out |= extra
-    return sorted(out, key=lambda c: (len(c), sorted(c))), (
+    chosen = {frozenset(c) for r in sizes for c in itertools.combinations(pl, r)}
+    extra = {c for c in game.cache if 0 < len(c) < n} - chosen
+    out = sorted(chosen | extra, key=lambda c: (len(c), sorted(c)))
+    return out, (
         f"{len(out)} of {2**n - 2} proper coalitions: every coalition of size "
         f"{', '.join(map(str, sizes))} and {len(extra)} others already solved"
     )
@@ -374,6 +390,14 @@ def core_check(
     exhaustive
         ``None``: every coalition when ``n <= cooperation.shapley_exact_max_players``, else the
         coalitions of size 1, 2, n-2, n-1 and every coalition already solved (see ``checked``).
+    parameters
+        Overrides of defaults-table keys (``cooperation.core_tolerance``,
+        ``cooperation.shapley_exact_max_players``).
+
+    Returns
+    -------
+    CoreCheck
+        Whether the split is in the core, what was checked, and every violated coalition.
     """
     import pandas as pd
 
@@ -412,6 +436,13 @@ def least_core(
     Solves :math:`\\min \\varepsilon` s.t. :math:`x(S) - \\varepsilon \\le v(S)` for every proper
     coalition, :math:`x(N) = v(N)` with :func:`scipy.optimize.linprog` (HiGHS).  Needs every coalition
     (:math:`2^n`), so at most ``cooperation.shapley_exact_max_players`` players.
+
+    Parameters
+    ----------
+    game
+        The cost game.
+    parameters
+        Overrides of defaults-table keys (``cooperation.shapley_exact_max_players``).
 
     Returns
     -------
@@ -473,6 +504,19 @@ def nucleolus(game: CostGame, *, parameters: Mapping[str, Any] | None = None) ->
     dual is positive, or a second LP shows it cannot), repeat until the fixed coalitions determine the
     split.  The nucleolus always exists, is unique, and lies in the core whenever the core is not empty.
     Needs every coalition, so at most ``cooperation.shapley_exact_max_players`` players.
+
+    Parameters
+    ----------
+    game
+        The cost game.
+    parameters
+        Overrides of defaults-table keys (``cooperation.core_tolerance``,
+        ``cooperation.shapley_exact_max_players``).
+
+    Returns
+    -------
+    dict
+        The share of each player (NOK/yr), summing to :math:`v(N)`.
     """
     from scipy.optimize import linprog
 
@@ -581,7 +625,7 @@ def _coalition_table(game: CostGame) -> pd.DataFrame:
     for c, cost in game.cache.items():
         if not c:
             continue
-        alone = sum(game([p]) for p in c)
+        alone = sum(game([p]) for p in sorted(c))  # a fixed order: the same sum run after run
         row = {
             "coalition": _label(c),
             "size": len(c),
@@ -629,9 +673,14 @@ def analyse(
         Check the core against every coalition and compute the least core (``None``: when
         ``n <= cooperation.shapley_exact_max_players``).  ``False`` checks the coalitions of size
         1, 2, n-2, n-1 and those already solved (the Owen value solves far fewer than :math:`2^n`).
-    """
-    import pandas as pd
+    parameters
+        Overrides of defaults-table keys (``cooperation.*``, ``costs.price_year``).
 
+    Returns
+    -------
+    CooperationReport
+        The split table, every coalition solved, the summary, the core checks and the findings.
+    """
     joint = game(game.grand)
     alone = {p: game([p]) for p in game.players}
     sv = (
@@ -639,61 +688,23 @@ def analyse(
         if unions is not None
         else shapley(game, exact=exact, samples=samples, seed=seed, parameters=parameters)
     )
-    t = pd.DataFrame({"group": list(game.players)})
-    t["alone_nok"] = [alone[p] for p in game.players]
-    t["shapley_nok"] = [sv.value[p] for p in game.players]
-    t["shapley_se_nok"] = [sv.std_error[p] for p in game.players]
-    t["saving_nok"] = t["alone_nok"] - t["shapley_nok"]
-    t["saving_share"] = np.where(
-        t["alone_nok"] != 0, t["saving_nok"] / t["alone_nok"].where(t["alone_nok"] != 0, 1), np.nan
-    )
+    t = _shapley_table(game, alone, sv)
     if exhaustive is None:
         exhaustive = game.n <= int(parameter("cooperation.shapley_exact_max_players", parameters))
     checks = {"shapley": core_check(game, sv.value, exhaustive=exhaustive, parameters=parameters)}
-    msgs: list[str] = []
     if keys is not None:
-        missing = [p for p in game.players if p not in set(map(str, keys.index))]
-        if missing:
-            raise InputError(f"cooperation: the keys table has no row for group '{missing[0]}'")
-        kt = keys.copy()
-        kt.index = kt.index.map(str)
-        for col in kt.columns:
-            x = proportional(joint, {p: kt.loc[p, col] for p in game.players}, key=str(col))
-            t[f"key_{col}_nok"] = [x[p] for p in game.players]
-            t[f"key_{col}_saving_nok"] = t["alone_nok"] - t[f"key_{col}_nok"]
-            checks[f"key_{col}"] = core_check(game, x, exhaustive=exhaustive, parameters=parameters)
-    eps = None
+        checks.update(_key_splits(game, t, keys, joint, exhaustive=exhaustive, parameters=parameters))
+    msgs: list[str] = []
+    eps: float | None = None
+    core_empty: bool | None
     if exhaustive:
-        eps, lc, binding = least_core(game, parameters=parameters)
-        t["least_core_nok"] = [lc[p] for p in game.players]
-        nu = nucleolus(game, parameters=parameters)
-        t["nucleolus_nok"] = [nu[p] for p in game.players]
-        tol = parameter("cooperation.core_tolerance", parameters) * max(abs(joint), 1.0)
-        core_empty = eps > tol
-        if core_empty:
-            coal = "; ".join(f"{c} (weight {w:.2g})" for c, w in binding[:6])
-            msgs.append(
-                f"The core is empty: every split leaves some coalition paying at least {eps:,.0f} NOK/yr "
-                f"more than it would alone. The binding coalitions ({coal}) form a balanced collection "
-                "whose weighted stand-alone costs are below the joint cost: together they do better "
-                "than the grand coalition, so no split can keep all of them in."
-            )
+        eps, core_empty, found = _least_core_and_nucleolus(game, t, joint, parameters)
+        msgs += found
     else:
         core_empty = None if not checks["shapley"].in_core else False
     sum_alone = float(sum(alone.values()))
     saving = sum_alone - joint
-    if saving < 0:
-        msgs.append(
-            f"Cooperation does not pay: the joint solution costs {-saving:,.0f} NOK/yr more than "
-            "the groups alone."
-        )
-    for name, chk in checks.items():
-        if not chk.in_core:
-            top = chk.violations.iloc[0]
-            msgs.append(
-                f"{name}: {len(chk.violations)} coalition(s) would pay more than alone, most "
-                f"{top['coalition']} ({top['excess_nok']:,.0f} NOK/yr more; checked {chk.checked})."
-            )
+    msgs += _findings(saving, checks)
     summary = {
         "joint_nok": joint,
         "sum_alone_nok": sum_alone,
@@ -710,3 +721,83 @@ def analyse(
     return CooperationReport(
         table=t, coalitions=_coalition_table(game), summary=summary, core=checks, messages=msgs
     )
+
+
+def _shapley_table(game: CostGame, alone: Mapping[str, float], sv: ShapleyValue) -> pd.DataFrame:
+    """One row per player: stand-alone cost, Shapley (or Owen) share, its standard error, saving."""
+    import pandas as pd
+
+    t = pd.DataFrame({"group": list(game.players)})
+    t["alone_nok"] = [alone[p] for p in game.players]
+    t["shapley_nok"] = [sv.value[p] for p in game.players]
+    t["shapley_se_nok"] = [sv.std_error[p] for p in game.players]
+    t["saving_nok"] = t["alone_nok"] - t["shapley_nok"]
+    t["saving_share"] = np.where(
+        t["alone_nok"] != 0, t["saving_nok"] / t["alone_nok"].where(t["alone_nok"] != 0, 1), np.nan
+    )
+    return t
+
+
+def _key_splits(
+    game: CostGame,
+    t: pd.DataFrame,
+    keys: pd.DataFrame,
+    joint: float,
+    *,
+    exhaustive: bool,
+    parameters: Mapping[str, Any] | None,
+) -> dict[str, CoreCheck]:
+    """Add each proportional key's split and saving to ``t`` (in place); their core checks by name."""
+    missing = [p for p in game.players if p not in set(map(str, keys.index))]
+    if missing:
+        raise InputError(f"cooperation: the keys table has no row for group '{missing[0]}'")
+    kt = keys.copy()
+    kt.index = kt.index.map(str)
+    checks: dict[str, CoreCheck] = {}
+    for col in kt.columns:
+        x = proportional(joint, {p: kt.loc[p, col] for p in game.players}, key=str(col))
+        t[f"key_{col}_nok"] = [x[p] for p in game.players]
+        t[f"key_{col}_saving_nok"] = t["alone_nok"] - t[f"key_{col}_nok"]
+        checks[f"key_{col}"] = core_check(game, x, exhaustive=exhaustive, parameters=parameters)
+    return checks
+
+
+def _least_core_and_nucleolus(
+    game: CostGame, t: pd.DataFrame, joint: float, parameters: Mapping[str, Any] | None
+) -> tuple[float, bool, list[str]]:
+    """Add the least-core and nucleolus splits to ``t`` (in place); the least-core epsilon, whether
+    the core is empty, and the explanation when it is."""
+    eps, lc, binding = least_core(game, parameters=parameters)
+    t["least_core_nok"] = [lc[p] for p in game.players]
+    nu = nucleolus(game, parameters=parameters)
+    t["nucleolus_nok"] = [nu[p] for p in game.players]
+    tol = parameter("cooperation.core_tolerance", parameters) * max(abs(joint), 1.0)
+    core_empty = bool(eps > tol)
+    msgs: list[str] = []
+    if core_empty:
+        coal = "; ".join(f"{c} (weight {w:.2g})" for c, w in binding[:6])
+        msgs.append(
+            f"The core is empty: every split leaves some coalition paying at least {eps:,.0f} NOK/yr "
+            f"more than it would alone. The binding coalitions ({coal}) form a balanced collection "
+            "whose weighted stand-alone costs are below the joint cost: together they do better "
+            "than the grand coalition, so no split can keep all of them in."
+        )
+    return eps, core_empty, msgs
+
+
+def _findings(saving: float, checks: Mapping[str, CoreCheck]) -> list[str]:
+    """Plain-language findings: cooperation does not pay; a split some coalition would refuse."""
+    msgs: list[str] = []
+    if saving < 0:
+        msgs.append(
+            f"Cooperation does not pay: the joint solution costs {-saving:,.0f} NOK/yr more than "
+            "the groups alone."
+        )
+    for name, chk in checks.items():
+        if not chk.in_core:
+            top = chk.violations.iloc[0]
+            msgs.append(
+                f"{name}: {len(chk.violations)} coalition(s) would pay more than alone, most "
+                f"{top['coalition']} ({top['excess_nok']:,.0f} NOK/yr more; checked {chk.checked})."
+            )
+    return msgs

@@ -91,6 +91,13 @@ def _groups(layers: Mapping[str, gpd.GeoDataFrame], group_by: str) -> dict[str, 
 def check_cooperation(options: Mapping[str, Any], layers: Mapping[str, gpd.GeoDataFrame]) -> None:
     """Refuse a ``[cooperation]`` section whose ``group_by`` names no column of the kommuner or sources.
 
+    Parameters
+    ----------
+    options
+        The ``[cooperation]`` section (:data:`COOPERATION_KEYS`).
+    layers
+        The run's layers (``kommuner``, ``sources``) in which ``group_by`` must be a column.
+
     Raises
     ------
     ScenarioError
@@ -132,7 +139,7 @@ def check_cooperation(options: Mapping[str, Any], layers: Mapping[str, gpd.GeoDa
 def _source_groups(
     sources: gpd.GeoDataFrame, layers: Mapping[str, gpd.GeoDataFrame], group_by: str
 ) -> gpd.GeoDataFrame:
-    from .workflows._common import kommune_of
+    from .workflows import kommune_of
 
     src = sources.copy()
     if group_by in src.columns and group_by != "kommunenummer":
@@ -374,8 +381,19 @@ def cooperation_writers(
 ) -> dict[str, Callable[[Path], None]]:
     """Writers ``{file name: writer(path)}`` for the output set of a grouped run.
 
-    ``previous`` is the output folder of earlier runs: its ``indicators.csv`` / ``indicators.xlsx`` are
-    read and the new rows appended (same key: replaced), so the files grow run by run.
+    Parameters
+    ----------
+    tables
+        From :func:`cooperation_tables`.
+    previous
+        The output folder of earlier runs: its ``indicators.csv`` / ``indicators.xlsx`` are read and
+        the new rows appended (same key: replaced), so the files grow run by run.
+
+    Returns
+    -------
+    dict
+        File name (``indicators.csv``, ``indicators.xlsx``, ``cooperation.md``, ``cost_sharing.csv``,
+        ``coalitions.csv``) -> a function writing that file to the path it is given.
     """
     import shutil
 
@@ -399,10 +417,13 @@ def cooperation_writers(
 
         return write
 
+    def markdown(path: Path) -> None:
+        write_text(path, _markdown(tables))
+
     out: dict[str, Callable[[Path], None]] = {
         "indicators.csv": indicators("csv"),
         "indicators.xlsx": indicators("xlsx"),
-        "cooperation.md": lambda p: write_text(p, _markdown(tables)),
+        "cooperation.md": markdown,
     }
     for name in ("cost_sharing", "coalitions"):
         if tables.get(name) is not None:

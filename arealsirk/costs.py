@@ -46,7 +46,7 @@ from .resources import check_parameters, has_methane_yield, methane_yield, param
 if TYPE_CHECKING:
     import pandas as pd
 
-    from .workflows._result import WorkflowResult
+    from .workflows import WorkflowResult
 
 __all__ = [
     "FACILITY_TYPES",
@@ -90,7 +90,18 @@ VEHICLE_CLASS: dict[str, str] = {
 
 
 def price_year(parameters: Mapping[str, Any] | None = None) -> int:
-    """The price year of every NOK figure (``costs.price_year``)."""
+    """The price year of every NOK figure (``costs.price_year``).
+
+    Parameters
+    ----------
+    parameters
+        Overrides of defaults-table keys.
+
+    Returns
+    -------
+    int
+        The year whose kroner every NOK figure is in.
+    """
     return int(parameter("costs.price_year", parameters))
 
 
@@ -190,6 +201,18 @@ class CostCurve:
 def cost_curve(facility_type: str, parameters: Mapping[str, Any] | None = None) -> CostCurve:
     """The :class:`CostCurve` of ``facility_type`` from the defaults table (and ``parameters``).
 
+    Parameters
+    ----------
+    facility_type
+        A key of :data:`FACILITY_TYPES` (``biogas_plant``, ``reuse_centre`` ...).
+    parameters
+        Overrides of defaults-table keys (``costs.*``).
+
+    Returns
+    -------
+    CostCurve
+        Investment, lifetime, discount rate, operation share and variable cost of the type.
+
     Raises
     ------
     InputError
@@ -224,7 +247,18 @@ def cost_curve(facility_type: str, parameters: Mapping[str, Any] | None = None) 
 
 
 def vehicle_class(kind: str) -> str:
-    """Vehicle class hauling ``kind`` (:data:`VEHICLE_CLASS`, ``"default"`` when not listed)."""
+    """Vehicle class hauling ``kind``.
+
+    Parameters
+    ----------
+    kind
+        A resource kind (case and surrounding spaces ignored).
+
+    Returns
+    -------
+    str
+        Its class in :data:`VEHICLE_CLASS`, ``"default"`` when not listed.
+    """
     return VEHICLE_CLASS.get(str(kind).strip().lower(), "default")
 
 
@@ -232,6 +266,18 @@ def transport_nok_per_tkm(kind: str, parameters: Mapping[str, Any] | None = None
     """Cost of one loaded tonne-km of ``kind``, NOK/tkm (empty return included).
 
     ``costs.vehicle_nok_per_km.<class>`` x ``costs.empty_return_factor`` / ``resources.payload_t.<kind>``.
+
+    Parameters
+    ----------
+    kind
+        A resource kind.
+    parameters
+        Overrides of defaults-table keys.
+
+    Returns
+    -------
+    float
+        NOK per tonne-km.
     """
     per_km = parameter(f"costs.vehicle_nok_per_km.{vehicle_class(kind)}", parameters)
     load = payload_t(str(kind).strip().lower(), parameters)
@@ -241,7 +287,20 @@ def transport_nok_per_tkm(kind: str, parameters: Mapping[str, Any] | None = None
 
 
 def alternative_nok_per_t(kind: str, parameters: Mapping[str, Any] | None = None) -> float:
-    """Cost per tonne of handling ``kind`` without the facility (0 when the table has no row)."""
+    """Cost per tonne of handling ``kind`` without the facility.
+
+    Parameters
+    ----------
+    kind
+        A resource kind.
+    parameters
+        Overrides of defaults-table keys (``costs.alternative_nok_per_t.<kind>``).
+
+    Returns
+    -------
+    float
+        NOK per tonne; 0 when neither the table nor ``parameters`` has a row for the kind.
+    """
     key = f"costs.alternative_nok_per_t.{str(kind).strip().lower()}"
     from .defaults import table
 
@@ -258,6 +317,20 @@ def benefit_nok_per_t(facility_type: str, kind: str, parameters: Mapping[str, An
     x ``bioenergy.boiler_efficiency`` x 1000 x ``costs.energy_value_nok_per_kwh.heat``;
     textile_site: ``textiles.reuse_share`` x ``costs.reuse_value_nok_per_t``; else 0.
     The avoided alternative cost is separate (:func:`alternative_nok_per_t`).
+
+    Parameters
+    ----------
+    facility_type
+        ``biogas_plant``, ``bioenergy_plant`` or ``textile_site`` (any other: 0).
+    kind
+        A resource kind.
+    parameters
+        Overrides of defaults-table keys.
+
+    Returns
+    -------
+    float
+        NOK per tonne collected.
     """
     k = str(kind).strip().lower()
     if facility_type == "biogas_plant":
@@ -334,6 +407,18 @@ def cost_feedstock_result(
     a["avoided_nok"] = [
         alternative_nok_per_t(k, params) * q for k, q in zip(a["kind"], a["quantity"], strict=True)
     ]
+    s = _site_costs(sites, a, curve)
+    by = _kommune_costs(a, s, result.layers.get("source_status"), params)
+    by["price_year"] = curve.price_year
+    by = by.reset_index().rename(columns={"index": "kommunenummer"})
+    return {"sites": s, "by_kommune": by}
+
+
+def _site_costs(sites: pd.DataFrame, a: pd.DataFrame, curve: CostCurve) -> pd.DataFrame:
+    """Per plant: feedstock, investment, annual facility cost, the transport, benefit and avoided
+    cost of the allocation rows ``a`` it receives, net cost and NOK per tonne."""
+    import pandas as pd
+
     existing = (
         sites["existing"].astype(bool) if "existing" in sites.columns else pd.Series(False, index=sites.index)
     )
@@ -357,6 +442,15 @@ def cost_feedstock_result(
         s["feedstock_t"] > 0, s["net_nok"] / s["feedstock_t"].where(s["feedstock_t"] > 0, 1), np.nan
     )
     s["price_year"] = curve.price_year
+    return s
+
+
+def _kommune_costs(
+    a: pd.DataFrame, s: pd.DataFrame, src: pd.DataFrame | None, params: Mapping[str, Any]
+) -> pd.DataFrame:
+    """Per kommune of the sources: collected and uncollected tonnes, transport, its share of the
+    plant costs by tonnes delivered, benefit, alternative cost, net, baseline and saving.  Adds
+    ``facility_share_nok`` to ``a`` (in place)."""
     # plant costs shared by tonnes delivered (proportional key)
     fac = dict(
         zip(s["site_id"], s["facility_nok"] / s["feedstock_t"].where(s["feedstock_t"] > 0, 1), strict=True)
@@ -370,7 +464,6 @@ def cost_feedstock_result(
         benefit_nok=("benefit_nok", "sum"),
         avoided_nok=("avoided_nok", "sum"),
     )
-    src = result.layers.get("source_status")
     if src is not None and {"kommunenummer", "uncollected_t"} <= set(src.columns):
         unc = src.groupby(src["kommunenummer"].astype(str))["uncollected_t"].sum()
         alt = src.assign(
@@ -389,9 +482,7 @@ def cost_feedstock_result(
     by["net_nok"] = by["facility_share_nok"] + by["transport_nok"] - by["benefit_nok"] + by["alternative_nok"]
     by["baseline_nok"] = by["avoided_nok"] + by["alternative_nok"]
     by["saving_nok"] = by["baseline_nok"] - by["net_nok"]
-    by["price_year"] = curve.price_year
-    by = by.reset_index().rename(columns={"index": "kommunenummer"})
-    return {"sites": s, "by_kommune": by}
+    return by
 
 
 def cost_reuse_result(result: WorkflowResult, *, parameters: Mapping[str, Any] | None = None) -> pd.DataFrame:
@@ -399,6 +490,13 @@ def cost_reuse_result(result: WorkflowResult, *, parameters: Mapping[str, Any] |
 
     A new centre costs :math:`C(P)` of the ``reuse_centre`` curve at the people it serves
     (``population_served``); an existing station only its variable cost (its investment is sunk).
+
+    Parameters
+    ----------
+    result
+        From :func:`~arealsirk.workflows.site_reuse_centres` (layer ``selected_sites``).
+    parameters
+        Overrides of defaults-table keys (``costs.*``).
 
     Returns
     -------

@@ -42,7 +42,7 @@ if TYPE_CHECKING:
     import geopandas as gpd
     import pandas as pd
 
-    from .workflows._result import WorkflowResult
+    from .workflows import WorkflowResult
 
 __all__ = [
     "COLUMNS",
@@ -199,13 +199,14 @@ def _feedstock(theme: str, res: WorkflowResult, params: dict, shares: pd.DataFra
         )
         got = a.loc[k] if k in a.index else None
         coll = float(got["quantity"]) if got is not None else 0.0
+        tkm = float(got["tonne_km"]) if got is not None else 0.0
         rows.append(
             _row(
                 k,
                 theme,
                 "tonne_km_per_t",
                 "all",
-                float(got["tonne_km"]) / coll if coll > 0 else np.nan,
+                tkm / coll if coll > 0 else np.nan,
                 "tonne-km/t",
             )
         )
@@ -342,6 +343,16 @@ def _normalise(df: pd.DataFrame) -> pd.DataFrame:
 def read_indicators(path: str | os.PathLike[str]) -> pd.DataFrame:
     """Read an indicator table written by :func:`write_indicators` (``.csv`` or ``.xlsx``).
 
+    Parameters
+    ----------
+    path
+        The ``.csv`` or ``.xlsx`` file.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The long table with the columns :data:`COLUMNS`.
+
     Raises
     ------
     MissingFileError
@@ -384,7 +395,19 @@ def read_indicators(path: str | os.PathLike[str]) -> pd.DataFrame:
 
 
 def wide(table: pd.DataFrame) -> pd.DataFrame:
-    """One row per (scenario, year, kommune), one column per ``theme:indicator[:kind]``."""
+    """The long indicator table turned wide.
+
+    Parameters
+    ----------
+    table
+        A long table with the columns :data:`COLUMNS` (from :func:`kommune_indicators` or
+        :func:`read_indicators`).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per (scenario, year, kommune), one column per ``theme:indicator[:kind]``.
+    """
     import pandas as pd
 
     t = table.copy()

@@ -596,9 +596,9 @@ def _known_kinds(parameters: dict[str, float]) -> set[str]:
     """Every resource kind some theme knows (table kinds, aliases, kinds given a yield or value)."""
     from .defaults import table
     from .resources import KINDS
-    from .workflows.symbiosis import _ALIASES
+    from .workflows import KIND_ALIASES
 
-    known = set(KINDS) | set(_ALIASES) | {"grot"}
+    known = set(KINDS) | set(KIND_ALIASES) | {"grot"}
     for key in [row.key for row in table()] + list(parameters):
         for prefix in OPEN_PREFIXES:
             if key.startswith(prefix):

@@ -64,6 +64,9 @@ class Solution:
         Objective of the linear-pieces model (<= ``cost_nok``; the difference is the approximation).
     status
         Status of the location model.
+    sources
+        Per source of the coalition: ``source, group, supplied_t, collected_t, tonne_km,
+        transport_nok, benefit_nok, alternative_nok`` (``None`` until attached).
     """
 
     cost_nok: float
@@ -83,6 +86,8 @@ class Solution:
     def by_group(self) -> pd.DataFrame:
         """The :attr:`sources` table summed per group."""
         cols = ["supplied_t", "collected_t", "tonne_km", "transport_nok", "benefit_nok", "alternative_nok"]
+        if self.sources is None:
+            raise InputError("Solution.by_group: this solution has no per-source table (sources=None)")
         return self.sources.groupby("group", as_index=False)[cols].sum()
 
 
@@ -91,6 +96,39 @@ class FeedstockGame(CostGame):
 
     ``game(coalition)`` is :math:`v(S)`; ``game.solution(coalition)`` the plants behind it;
     ``game.solve(coalition, count=k)`` a solution with exactly ``k`` plants (not cached as :math:`v`).
+
+    Parameters
+    ----------
+    players
+        The groups.
+    group
+        The group of each source.
+    site_group
+        The group of each candidate site (a coalition builds only on its own), or ``None``.
+    site_ids
+        The id of each candidate site.
+    quantity
+        Tonnes per year of each source.
+    km
+        Road km, sources x candidates (``inf`` = unreachable).
+    per_tkm, benefit, alternative
+        Per source: transport NOK per tonne-km, product value NOK per tonne collected, and the
+        cost NOK per tonne of handling it without the facility.
+    facility_type
+        The cost curve's facility type (``biogas_plant``).
+    max_km
+        The haul limit of each source, km.
+    min_t, cap_t
+        Smallest and largest plant, t/yr.
+    parameters
+        Checked overrides of defaults-table keys.
+    exact, time_limit
+        Passed to :func:`arealsirk.locate.facility_location` for every coalition.
+    name
+        The game's name in messages.
+    treat_all
+        ``True``: every source an allowed site reaches goes to a plant (``mode="treat_all"`` of
+        :func:`biogas_game`); ``False``: a source may stay with its alternative.
     """
 
     def __init__(
@@ -249,8 +287,8 @@ class FeedstockGame(CostGame):
         cols: np.ndarray,
         count: int | None,
     ) -> tuple[Solution, dict[str, np.ndarray]]:
-        import pandas as pd
-
+        """Site coalition ``s``: build the facility-location model, solve it, explain its flows."""
+        from .errors import InfeasibleError
         from .locate import facility_location
 
         intercepts, slopes = self.intercepts, self.slopes
@@ -258,52 +296,47 @@ class FeedstockGame(CostGame):
             # one piece per site (so that ``count`` counts sites): the tangent at the mean plant size
             mean = min(self.cap_t, max(self.min_t, float(q.sum()) / count, 1e-9))
             intercepts, slopes, _ = self.curve.pieces(mean, mean, 1)
-        k = slopes.size
-        shift = self.benefit[rows]  # makes every entry >= 0; the objective moves by sum(q * shift)
-        unit = self.per_tkm[rows][:, None] * km[:, cols] - self.benefit[rows][:, None] + shift[:, None]
-        unit = np.where(allowed[:, cols], unit, np.inf)
-        cost = np.concatenate([unit + sl for sl in slopes], axis=1)
-        # treat_all: leaving a reachable row to its alternative costs a penalty far above any way of
-        # treating it (so the model collects all it can; a row the chosen plants cannot reach -- with
-        # ``count`` -- is still feasible and is reported as not collected, at its alternative cost)
-        big = 10.0 * (
-            float(np.max(slopes))
-            + float(np.max(self.per_tkm * np.where(np.isfinite(self.max_km), self.max_km, 0.0)))
-            + float(np.max(self.benefit))
-            + float(np.max(self.alternative))
-            + 1.0
-        )
-        alt_col = self.alternative[rows] + shift + np.where(self.treat_all, big, 0.0)
-        cost = np.column_stack([cost, alt_col])
-        m = cols.size * k
-        fixed_cost = np.r_[np.repeat(intercepts, cols.size), 0.0]
-        cap = np.r_[np.full(m, self.cap_t), np.inf]
-        min_load = np.r_[np.full(m, self.min_t), 0.0]
-        from .errors import InfeasibleError
-
+        m = _Model(self, rows, km, allowed, cols, intercepts, slopes)
         try:
             res = facility_location(
-                cost,
+                m.cost,
                 q,
-                cap,
-                fixed_cost,
-                min_load=min_load,
-                fixed=[m],
+                m.cap,
+                m.fixed_cost,
+                min_load=m.min_load,
+                fixed=[m.m],
                 p=None if count is None else count + 1,
                 exact=self.exact,
                 time_limit=self.time_limit,
             )
         except InfeasibleError as e:  # pragma: no cover - the alternative column is always open
             raise InfeasibleError(f"cooperation: {_name(s)}: {e}") from e
-        flows = res.flows.toarray()
-        load_col = flows[:, :m]
-        site_of_col = np.tile(cols, k)
+        if res.flows is None:  # pragma: no cover - facility_location always returns its flows
+            raise InfeasibleError(f"cooperation: {_name(s)}: the location model returned no flows")
+        return self._explain(res.flows.toarray(), float(res.objective), str(res.status), rows, q, cols, m)
+
+    def _explain(
+        self,
+        flows: np.ndarray,
+        objective: float,
+        status: str,
+        rows: np.ndarray,
+        q: np.ndarray,
+        cols: np.ndarray,
+        m: _Model,
+    ) -> tuple[Solution, dict[str, np.ndarray]]:
+        """The solution (plants, tonnes, tonne-km, NOK at the exact cost curve) and the per-row flows
+        from the model's flow matrix (rows x plant-pieces + the alternative column)."""
+        import pandas as pd
+
+        load_col = flows[:, : m.m]
+        site_of_col = np.tile(cols, m.pieces)
         loads = np.zeros(self.km.shape[1])
         np.add.at(loads, site_of_col, load_col.sum(axis=0))
         to_site = np.zeros((rows.size, self.km.shape[1]))
         np.add.at(to_site.T, site_of_col, load_col.T)
         open_sites = np.flatnonzero(loads > 1e-9)
-        unc = flows[:, m]
+        unc = flows[:, m.m]
         tkm_row = (to_site * np.where(np.isfinite(self.km[rows]), self.km[rows], 0.0)).sum(axis=1)
         tkm = float(tkm_row.sum())
         transport = float((tkm_row * self.per_tkm[rows]).sum())
@@ -326,9 +359,9 @@ class FeedstockGame(CostGame):
         )
         total = float(facility.sum()) + transport - benefit + alternative
         model = (
-            float(res.objective)
-            - float((q * shift).sum())
-            - (big * float(unc.sum()) if self.treat_all else 0.0)
+            objective
+            - float((q * m.shift).sum())
+            - (m.big * float(unc.sum()) if self.treat_all else 0.0)
         )
         sol = Solution(
             total,
@@ -340,7 +373,7 @@ class FeedstockGame(CostGame):
             benefit,
             alternative,
             model,
-            str(res.status),
+            status,
         )
         flows_by_row = {
             "rows": rows,
@@ -350,6 +383,43 @@ class FeedstockGame(CostGame):
             "benefit_nok": collected * self.benefit[rows],
         }
         return sol, flows_by_row
+
+
+class _Model:
+    """The facility-location model of one coalition: columns are (piece of the cost curve x allowed
+    site) and one last column, the alternative (always open, no fixed cost, no capacity)."""
+
+    def __init__(
+        self,
+        game: FeedstockGame,
+        rows: np.ndarray,
+        km: np.ndarray,
+        allowed: np.ndarray,
+        cols: np.ndarray,
+        intercepts: np.ndarray,
+        slopes: np.ndarray,
+    ) -> None:
+        self.pieces = slopes.size
+        self.shift = game.benefit[rows]  # makes every entry >= 0; the objective moves by sum(q * shift)
+        unit = game.per_tkm[rows][:, None] * km[:, cols] - game.benefit[rows][:, None] + self.shift[:, None]
+        unit = np.where(allowed[:, cols], unit, np.inf)
+        cost = np.concatenate([unit + sl for sl in slopes], axis=1)
+        # treat_all: leaving a reachable row to its alternative costs a penalty far above any way of
+        # treating it (so the model collects all it can; a row the chosen plants cannot reach -- with
+        # ``count`` -- is still feasible and is reported as not collected, at its alternative cost)
+        self.big = 10.0 * (
+            float(np.max(slopes))
+            + float(np.max(game.per_tkm * np.where(np.isfinite(game.max_km), game.max_km, 0.0)))
+            + float(np.max(game.benefit))
+            + float(np.max(game.alternative))
+            + 1.0
+        )
+        alt_col = game.alternative[rows] + self.shift + np.where(game.treat_all, self.big, 0.0)
+        self.cost = np.column_stack([cost, alt_col])
+        self.m = cols.size * self.pieces  # the index of the alternative column
+        self.fixed_cost = np.r_[np.repeat(intercepts, cols.size), 0.0]
+        self.cap = np.r_[np.full(self.m, game.cap_t), np.inf]
+        self.min_load = np.r_[np.full(self.m, game.min_t), 0.0]
 
 
 def _name(s: frozenset[str]) -> str:
@@ -443,7 +513,7 @@ def biogas_game(
     InputError
         A kind without a methane yield, a unit that is not a mass, an empty group value.
     """
-    from .workflows._common import ids_of, points_of, road_km_matrix
+    from .workflows import ids_of, points_of
 
     params = check_parameters(parameters)
     for col in ("kind", "quantity", group_by):
@@ -455,28 +525,8 @@ def biogas_game(
     kinds, q, group = _feedstock_rows(src, group_by, params)
     cand = points_of(candidates)
     site_ids = ids_of(cand, "site").astype(str).to_numpy()
-    if distance_km is None:
-        km = road_km_matrix(
-            roads, src, cand, parameters=params, what="biogas cost game", names=("sources", "candidates")
-        )
-    else:
-        km = np.asarray(distance_km, dtype=float)
-        if km.shape != (len(src), len(cand)):
-            raise InputError(
-                f"distance_km: shape {km.shape}, expected {(len(src), len(cand))} (sources x candidates)"
-            )
-    if mode not in ("treat_all", "optional"):
-        raise InputError(f"mode must be 'treat_all' or 'optional', got {mode!r}")
-    if mode == "treat_all" and min_plant_t is None:
-        min_plant_t = 0.0
-    from .workflows._feedstock import _haul_limits
-    from .workflows.biogas import BIOGAS
-
-    limits, _, _ = _haul_limits(BIOGAS, kinds, max_km, params)
-    opt = {"min_plant_t": min_plant_t, "capacity_t": capacity_t}
-    val = {k: parameter(f"biogas.{k}", params) if v is None else float(v) for k, v in opt.items()}
-    if val["min_plant_t"] > val["capacity_t"]:
-        raise InputError(f"min_plant_t={val['min_plant_t']:g} is above capacity_t={val['capacity_t']:g}")
+    km = _game_km(roads, src, cand, distance_km, params)
+    limits, val = _limits(kinds, mode, max_km, min_plant_t, capacity_t, params)
     return FeedstockGame(
         players=sorted(set(group)),
         group=group,
@@ -497,3 +547,50 @@ def biogas_game(
         name=f"biogas by {group_by}",
         treat_all=mode == "treat_all",
     )
+
+
+def _game_km(
+    roads: Any,
+    src: gpd.GeoDataFrame,
+    cand: gpd.GeoDataFrame,
+    distance_km: np.ndarray | None,
+    params: Mapping[str, Any],
+) -> np.ndarray:
+    """Road km sources x candidates: ``distance_km`` checked for its shape, else from the roads."""
+    from .workflows import road_km_matrix
+
+    if distance_km is None:
+        return road_km_matrix(
+            roads, src, cand, parameters=params, what="biogas cost game", names=("sources", "candidates")
+        )
+    km = np.asarray(distance_km, dtype=float)
+    if km.shape != (len(src), len(cand)):
+        raise InputError(
+            f"distance_km: shape {km.shape}, expected {(len(src), len(cand))} (sources x candidates)"
+        )
+    return km
+
+
+def _limits(
+    kinds: np.ndarray,
+    mode: str,
+    max_km: float | None,
+    min_plant_t: float | None,
+    capacity_t: float | None,
+    params: Mapping[str, Any],
+) -> tuple[np.ndarray, dict[str, float]]:
+    """The haul limit of each source and the plant bounds ``min_plant_t``/``capacity_t`` (t/yr) of
+    the biogas game in ``mode``."""
+    from .workflows import haul_limits
+    from .workflows.biogas import BIOGAS
+
+    if mode not in ("treat_all", "optional"):
+        raise InputError(f"mode must be 'treat_all' or 'optional', got {mode!r}")
+    if mode == "treat_all" and min_plant_t is None:
+        min_plant_t = 0.0
+    limits, _, _ = haul_limits(BIOGAS, kinds, max_km, params)
+    opt = {"min_plant_t": min_plant_t, "capacity_t": capacity_t}
+    val = {k: parameter(f"biogas.{k}", params) if v is None else float(v) for k, v in opt.items()}
+    if val["min_plant_t"] > val["capacity_t"]:
+        raise InputError(f"min_plant_t={val['min_plant_t']:g} is above capacity_t={val['capacity_t']:g}")
+    return limits, val

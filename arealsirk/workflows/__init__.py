@@ -10,6 +10,8 @@ function runs, not when this package is imported.
 
 from __future__ import annotations
 
+from ._common import ids_of, kommune_of, points_of, road_km_matrix
+from ._feedstock import _haul_limits as haul_limits  # helper `split` makes it public in _feedstock
 from ._messages import Message
 from ._messages import render as render_message
 from ._result import WorkflowResult
@@ -19,15 +21,21 @@ from .compare import compare_scenarios
 from .fairness import kommune_fairness
 from .parks import site_industrial_parks
 from .reuse import site_reuse_centres
-from .symbiosis import symbiosis_matches
+from .symbiosis import KIND_ALIASES, symbiosis_matches
 from .textiles import site_textile_reuse
 
 __all__ = [
+    "KIND_ALIASES",
     "Message",
     "WorkflowResult",
     "compare_scenarios",
+    "haul_limits",
+    "ids_of",
     "kommune_fairness",
+    "kommune_of",
+    "points_of",
     "render_message",
+    "road_km_matrix",
     "site_bioenergy",
     "site_biogas",
     "site_industrial_parks",

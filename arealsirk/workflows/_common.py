@@ -63,8 +63,20 @@ def as_graph(roads: Any, *, what: str = "roads") -> Any:
 
 
 def points_of(gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
-    """The layer with polygons/lines replaced by a point inside them (centroid if inside, else
-    a representative point)."""
+    """The layer with polygons and lines replaced by a point inside them.
+
+    Parameters
+    ----------
+    gdf
+        Any layer; point rows are kept as they are.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        The same rows and columns with point geometries: the centroid where it lies inside the
+        shape, else a representative point (always inside).  ``gdf`` itself when every row is
+        already a point.
+    """
     if (gdf.geom_type == "Point").all():
         return gdf
     out = gdf.copy()
@@ -129,9 +141,30 @@ def road_km_matrix(
     what: str = "",
     names: tuple[str, str] = ("origins", "targets"),
 ) -> np.ndarray:
-    """Road distance in km: network lengths when ``roads`` is given, else straight line x detour factor.
+    """Road distance in km between two layers.
 
-    ``names`` are the layer names of ``origins`` and ``targets`` in snap warnings."""
+    Parameters
+    ----------
+    roads
+        Road lines or a prepared graph; ``None`` uses the straight line times
+        ``resources.road_detour_factor``.
+    origins, targets
+        Point (or polygon) layers in the same metric CRS as ``roads``.
+    straight_km
+        Straight-line distances (origins x targets, km) to scale when ``roads`` is ``None``;
+        computed from the layers when not given.
+    parameters
+        Overrides of the defaults table (``resources.road_detour_factor``).
+    what
+        What the distances are for, in the log line of the straight-line fallback.
+    names
+        The layer names of ``origins`` and ``targets`` in snap warnings.
+
+    Returns
+    -------
+    numpy.ndarray
+        Network lengths in km (origins x targets), ``inf`` where no road connects the pair.
+    """
     if roads is None:
         if straight_km is None:
             o, t = points_of(origins), points_of(targets)
@@ -154,8 +187,21 @@ def road_km_matrix(
 
 
 def kommune_of(points: gpd.GeoDataFrame, kommuner: gpd.GeoDataFrame | None) -> pd.Series:
-    """Kommunenummer of each point: its own ``kommunenummer`` column if present, else a spatial join
-    with ``kommuner`` (nearest kommune for points just outside), else ``"?"``."""
+    """The kommunenummer of each point.
+
+    Parameters
+    ----------
+    points
+        Any layer; its own ``kommunenummer`` column wins when it has no missing value.
+    kommuner
+        Kommune polygons with ``kommunenummer``; a point just outside every polygon (on the
+        coast) gets the nearest kommune.  ``None`` or empty: ``"?"`` for every point.
+
+    Returns
+    -------
+    pandas.Series
+        One string per row of ``points`` (index 0..n-1).
+    """
     import geopandas as gpd
     import pandas as pd
 
@@ -202,7 +248,22 @@ def empty_layer(columns: list[str], crs: Any) -> gpd.GeoDataFrame:
 
 
 def ids_of(gdf: gpd.GeoDataFrame, prefix: str, *, prefer: tuple[str, ...] = ("id",)) -> pd.Series:
-    """String ids: the first of ``prefer`` columns that exists and is unique, else ``<prefix><row>``."""
+    """String ids of the rows of a layer.
+
+    Parameters
+    ----------
+    gdf
+        Any layer.
+    prefix
+        Prefix of the made-up ids ``<prefix><row>`` when no column serves.
+    prefer
+        Columns to use, first match wins: one that exists, has no missing value and no duplicate.
+
+    Returns
+    -------
+    pandas.Series
+        One string id per row (index 0..n-1).
+    """
     import pandas as pd
 
     for col in prefer:

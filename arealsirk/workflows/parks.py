@@ -161,9 +161,9 @@ def _validate(
 ) -> _Inputs:
     """Phase 1: check every input and option, and drop the excluded candidates."""
     params = check_parameters(parameters)
-    count = check_number(
+    n_parks = int(check_number(
         count if count is not None else parameter("parks.count", params), "count", minimum=1, integer=True
-    )
+    ))
     radius_km = parameter("parks.flow_radius_km", params)
     max_heat_km = check_number(
         max_heat_km if max_heat_km is not None else parameter("symbiosis.max_heat_km", params),
@@ -195,14 +195,14 @@ def _validate(
     messages: list[Any] = list(excluded_messages(excluded))
     if not len(cand):
         raise InputError("candidates: every candidate lies inside an exclusion")
-    if count > len(cand):
-        raise InputError(f"count={count} but only {len(cand)} candidate area(s) are available")
+    if n_parks > len(cand):
+        raise InputError(f"count={n_parks} but only {len(cand)} candidate area(s) are available")
     return _Inputs(
         cand=cand,
         flows=f,
         kommuner=kom,
         stations=st,
-        count=int(count),
+        count=n_parks,
         radius_km=float(radius_km),
         max_heat_km=float(max_heat_km),
         max_km=float(max_km),
@@ -253,7 +253,7 @@ def _prepare(inp: _Inputs, roads: Any, p: Progress) -> _Prepared:
             ends[:, k] = near[:, s].astype(np.int8) + near[:, c]
             zone_ends[:, k] = in_zone[:, s].astype(np.int8) + in_zone[:, c]
         sym += 0.5 * ends[:, k] * m.saving
-    hosted = [list(np.flatnonzero(row)) for row in ends]
+    hosted = [[int(j) for j in np.flatnonzero(row)] for row in ends]
     if "area_ha" in cand.columns:
         area = pd.to_numeric(cand["area_ha"], errors="coerce").to_numpy(dtype=float)
         area = np.where(np.isfinite(area), area, cand.geometry.area.to_numpy() / 1e4)
@@ -407,14 +407,25 @@ def site_industrial_parks(
         Ports or quays (points/polygons); without them there is no port criterion (inland regions).
     weights
         Mapping criterion -> weight (criteria: symbiosis, flows, rail, road, land) or an AHPResult.
+    kommuner
+        Kommune polygons for the per-kommune table (the candidates' own ``kommunenummer`` wins).
     exclusions
         Where no new site may be: an :class:`~arealsirk.constraints.Exclusions` (protected areas,
         lakes, settlements with their buffer rows, a DEM for the slope limit, other polygons) or a
         polygon layer (read as ``other``); removed candidates are listed in ``tables["excluded"]``.
+    max_heat_km, max_km
+        Longest excess-heat pipe and longest by-product haul of the symbiosis matches
+        (``symbiosis.max_heat_km``, ``symbiosis.max_km``; see
+        :func:`~arealsirk.workflows.symbiosis_matches`).
+    parameters
+        Overrides of defaults-table keys (``parks.*``, ``symbiosis.*``, ``suitability.*``).
     sensitivity_seed
         Seed of the Monte Carlo weight perturbation (:func:`arealsirk.scoring.sensitivity`;
         runs, spread and top k from ``suitability.sensitivity_runs``, ``_spread``, ``_top_k``,
         overridable through ``parameters``).  The result is deterministic for a seed.
+    progress, is_cancelled
+        ``progress(fraction, message)`` is called as the stages finish; ``is_cancelled()``
+        returning true stops the run with :class:`~arealsirk.errors.CancelledError`.
 
     Returns
     -------

@@ -59,7 +59,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("arealsirk")
 
-__all__ = ["MATCH_COLUMNS", "match_flows", "symbiosis_matches"]
+__all__ = ["KIND_ALIASES", "MATCH_COLUMNS", "match_flows", "symbiosis_matches"]
 
 MATCH_COLUMNS = [
     "supplier_id",
@@ -75,14 +75,14 @@ MATCH_COLUMNS = [
     "distance_basis",
 ]
 
-#: Kind aliases: a supply of excess heat meets a demand for heat.
-_ALIASES = {"excess_heat": "heat", "waste_heat": "heat", "overskuddsvarme": "heat"}
+#: Kind aliases: a supply of excess heat meets a demand for heat (alias -> the kind it matches).
+KIND_ALIASES = {"excess_heat": "heat", "waste_heat": "heat", "overskuddsvarme": "heat"}
 _HEAT = "heat"
 
 
 def _canonical_kind(kind: Any) -> str:
     k = str(kind).strip().lower()
-    return _ALIASES.get(k, k)
+    return KIND_ALIASES.get(k, k)
 
 
 def _value_per_unit(kind: str, parameters: Mapping[str, Any] | None) -> float | None:
@@ -278,8 +278,26 @@ def match_flows(
 ) -> tuple[gpd.GeoDataFrame, pd.DataFrame, list[str], str]:
     """Core of :func:`symbiosis_matches` on an already validated flows layer.
 
-    Returns ``(matches, balance, messages, status)``; ``balance`` lists each
-    flow with its matched and unmatched quantity.
+    Parameters
+    ----------
+    flows
+        The validated flows layer (see :func:`symbiosis_matches`), in a metric CRS.
+    roads
+        Road lines or a prepared graph for material distances, or ``None`` (straight line x
+        ``resources.road_detour_factor``).
+    max_heat_km, max_km
+        Longest heat pipe and longest material transport, km (already checked).
+    parameters
+        Overrides of defaults-table keys.
+    progress
+        The caller's :class:`~arealsirk.progress.Progress` stage, or ``None``.
+
+    Returns
+    -------
+    matches, balance, messages, status
+        The matches layer, each flow with its matched and unmatched quantity, the
+        explanations (:class:`~arealsirk.workflows.Message`), and the status
+        (``"infeasible"`` when no pair can be matched).
     """
     import geopandas as gpd
     import pandas as pd
@@ -378,6 +396,9 @@ def symbiosis_matches(
         Longest material transport, default ``symbiosis.max_km``.
     parameters
         Overrides of defaults-table keys (values per unit, costs, approach temperature).
+    progress, is_cancelled
+        ``progress(fraction, message)`` is called as the stages finish; ``is_cancelled()``
+        returning true stops the run with :class:`~arealsirk.errors.CancelledError`.
 
     Returns
     -------
