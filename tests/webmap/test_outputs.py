@@ -10,7 +10,7 @@ import pytest
 from .webmap_synth import INJECT_SCRIPT, make_layers
 
 from arealsirk import webmap
-from arealsirk._webmap_assets import external_references
+from arealsirk.webmap.offline import external_references
 from arealsirk.errors import InputError, MissingFileError, OutputError
 from arealsirk.io import write_layers
 

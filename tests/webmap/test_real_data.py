@@ -10,7 +10,7 @@ import pytest
 import shapely
 
 from arealsirk import webmap
-from arealsirk._webmap_assets import external_references
+from arealsirk.webmap.offline import external_references
 from arealsirk.datasets import shared_data_dir
 
 

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from arealsirk import webmap
-from arealsirk._webmap_i18n import STRINGS
+from arealsirk.i18n import STRINGS
 
 from .webmap_synth import INJECT_IMG, INJECT_SCRIPT, make_layers
 

@@ -15,8 +15,9 @@ import pytest
 from .webmap_synth import INJECT_IMG, INJECT_SCRIPT, make_layers
 
 from arealsirk import webmap
-from arealsirk._webmap_assets import VENDOR_DIR, external_references, manifest
-from arealsirk._webmap_i18n import STRINGS, fmt_number
+from arealsirk.webmap.common import _js_json
+from arealsirk.webmap.offline import VENDOR_DIR, external_references, manifest
+from arealsirk.i18n import STRINGS, fmt_number
 from arealsirk.errors import InputError, OutputError
 
 
@@ -110,7 +111,7 @@ def test_injection_names_are_inert(html_nb):
 
 
 def test_js_json_escapes_script_breakers():
-    s = webmap._js_json({"a": "</script><!-- \u2028 & >"})
+    s = _js_json({"a": "</script><!-- \u2028 & >"})
     assert "<" not in s and ">" not in s and "&" not in s and "\u2028" not in s
     assert json.loads(s) == {"a": "</script><!-- \u2028 & >"}
 
@@ -122,7 +123,7 @@ def test_both_languages_have_the_same_keys_and_are_used(html_nb, html_en):
         nb, en = STRINGS["nb"][key], STRINGS["en"][key]
         assert nb != en
         def encodings(s):  # in our JSON payloads, or as a layer name (HTML-escaped, jinja tojson)
-            return (webmap._js_json(s)[1:-1], json.dumps(html.escape(s))[1:-1])
+            return (_js_json(s)[1:-1], json.dumps(html.escape(s))[1:-1])
 
         assert any(e in html_nb for e in encodings(nb)) and not any(e in html_en for e in encodings(nb)), key
         assert any(e in html_en for e in encodings(en)), key
@@ -140,11 +141,11 @@ def test_popups_carry_formatted_figures(html_nb, html_en, layers):
     assert "1\u202f234\u202f567" in html_nb and "1,234,567" in html_en
     assert '"12,3"' in html_nb and '"12.3"' in html_en  # energy_gwh 12.34
     assert "87 %" in html_nb  # share_within_cutoff 0.87
-    assert webmap._js_json("Metan (Nm³/år)")[1:-1] in html_nb
-    assert webmap._js_json("People covered")[1:-1] in html_en
+    assert _js_json("Metan (Nm³/år)")[1:-1] in html_nb
+    assert _js_json("People covered")[1:-1] in html_en
     # every selected site and candidate name is in the data
     for name in layers["candidates"]["name"]:
-        assert webmap._js_json(name)[1:-1] in html_nb
+        assert _js_json(name)[1:-1] in html_nb
 
 
 def test_coordinates_are_wgs84_and_rounded(tmp_path, layers):
@@ -312,7 +313,7 @@ def test_any_text_round_trips_and_cannot_break_out():
     @settings(max_examples=300, deadline=None)
     @given(st.lists(alphabet, max_size=30).map("".join))
     def check(text):
-        s = webmap._js_json({"name": text})
+        s = _js_json({"name": text})
         assert json.loads(s)["name"] == text
         assert "<" not in s and ">" not in s and "&" not in s
         assert "\u2028" not in s and "\u2029" not in s

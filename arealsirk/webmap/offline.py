@@ -19,11 +19,11 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from .errors import OutputError
+from ..errors import OutputError
 
 log = logging.getLogger("arealsirk")
 
-VENDOR_DIR = Path(__file__).with_name("_vendor")
+VENDOR_DIR = Path(__file__).parents[1] / "_vendor"
 
 #: Regular expression on a CDN URL -> vendored file (relative to ``_vendor``).
 #: Matched against the URL's path, so any version folium links to maps onto the pinned copy.
