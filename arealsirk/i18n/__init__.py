@@ -80,7 +80,7 @@ __all__ = [
 
 
 def word(table: dict[str, tuple[str, str]], key: str, lang: str) -> str:
-    """The ``(English, bokmål)`` entry ``key`` of ``table`` in ``lang``; an unknown key comes back as it is."""
+    """The ``(English, bokmål)`` entry ``key`` of ``table`` in ``lang``; an unknown key comes back as is."""
     pair = table.get(key)
     if pair is None:
         return key

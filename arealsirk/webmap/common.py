@@ -8,6 +8,7 @@ import logging
 import math
 import re
 from collections.abc import Mapping
+from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
 from .._text import js_json
@@ -20,8 +21,17 @@ log = logging.getLogger("arealsirk")
 
 
 #: Result layers the map knows, in drawing order (bottom to top).
-LAYER_NAMES: tuple[str, ...] = ("kommuner", "catchments", "service_areas", "candidates", "allocation",
-                                "matches", "sources", "existing", "selected_sites")
+LAYER_NAMES: tuple[str, ...] = (
+    "kommuner",
+    "catchments",
+    "service_areas",
+    "candidates",
+    "allocation",
+    "matches",
+    "sources",
+    "existing",
+    "selected_sites",
+)
 
 
 OSM_TILES = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
@@ -35,20 +45,45 @@ SCORE_COLOURS = ("#440154", "#3b528b", "#21918c", "#5ec962", "#fde725")
 
 
 KIND_COLOURS: dict[str, str] = {
-    "cattle_manure": "#8c510a", "pig_manure": "#d8b365", "food_waste": "#e66101",
-    "sewage_sludge": "#6a3d9a", "forest_residue": "#1b7837", "textiles": "#c51b7d",
-    "excess_heat": "#f4a6c6", "by_product": "#a6a6d8", "heat": "#f4a6c6", "wood_chips": "#5aae61",
-    "ash": "#878787", "co2": "#542788", "water": "#2166ac",
+    "cattle_manure": "#8c510a",
+    "pig_manure": "#d8b365",
+    "food_waste": "#e66101",
+    "sewage_sludge": "#6a3d9a",
+    "forest_residue": "#1b7837",
+    "textiles": "#c51b7d",
+    "excess_heat": "#f4a6c6",
+    "by_product": "#a6a6d8",
+    "heat": "#f4a6c6",
+    "wood_chips": "#5aae61",
+    "ash": "#878787",
+    "co2": "#542788",
+    "water": "#2166ac",
 }
 
 
-FALLBACK_COLOURS = ("#1f78b4", "#33a02c", "#e31a1c", "#ff7f00", "#6a3d9a", "#b15928", "#a6cee3", "#b2df8a",
-                    "#fb9a99", "#fdbf6f", "#cab2d6", "#ffff99")
+FALLBACK_COLOURS = (
+    "#1f78b4",
+    "#33a02c",
+    "#e31a1c",
+    "#ff7f00",
+    "#6a3d9a",
+    "#b15928",
+    "#a6cee3",
+    "#b2df8a",
+    "#fb9a99",
+    "#fdbf6f",
+    "#cab2d6",
+    "#ffff99",
+)
 
 
 FACILITY_COLOURS: dict[str, str] = {
-    "biogas_plant": "#d62728", "reuse_centre": "#1f77b4", "industrial_park": "#9467bd",
-    "bioenergy_plant": "#8c564b", "textile_site": "#e377c2", "recycling_station": "#7f7f7f",
+    "biogas_plant": "#d62728",
+    "reuse_centre": "#1f77b4",
+    "industrial_park": "#9467bd",
+    "bioenergy_plant": "#8c564b",
+    "textile_site": "#e377c2",
+    "recycling_station": "#7f7f7f",
 }
 
 
@@ -56,16 +91,33 @@ FACILITY_COLOURS: dict[str, str] = {
 MINUTE_COLOURS = ("#525252", "#737373", "#969696", "#bdbdbd", "#d9d9d9", "#f0f0f0")
 
 
-_SITE_FIGURES = ("capacity_t", "feedstock_t", "utilisation", "methane_nm3", "energy_gwh", "tonne_km", "co2_t",
-                 "truck_trips", "mean_km", "population_served", "population_within_cutoff", "share_within_cutoff",
-                 "rank", "area_ha", "saving_nok", "flows_nearby")
+_SITE_FIGURES = (
+    "capacity_t",
+    "feedstock_t",
+    "utilisation",
+    "methane_nm3",
+    "energy_gwh",
+    "tonne_km",
+    "co2_t",
+    "truck_trips",
+    "mean_km",
+    "population_served",
+    "population_within_cutoff",
+    "share_within_cutoff",
+    "rank",
+    "area_ha",
+    "saving_nok",
+    "flows_nearby",
+)
 
 
 _PERCENT = ("share_within_cutoff", "utilisation")
 
 
 #: ``webmap.*`` overrides of the map being built (set by :func:`build_map`'s ``parameters``).
-_OVERRIDES: contextvars.ContextVar[Mapping[str, float]] = contextvars.ContextVar("webmap_overrides", default={})
+_OVERRIDES: contextvars.ContextVar[Mapping[str, float]] = contextvars.ContextVar(
+    "webmap_overrides", default=MappingProxyType({})
+)
 
 
 def _default(key: str, fallback: float) -> float:
@@ -112,7 +164,9 @@ def _num(value: Any) -> float | None:
     return None if math.isnan(x) else x
 
 
-def _prepare(gdf: gpd.GeoDataFrame, name: str, *, simplify_m: float, decimals: int) -> gpd.GeoDataFrame | None:
+def _prepare(
+    gdf: gpd.GeoDataFrame, name: str, *, simplify_m: float, decimals: int
+) -> gpd.GeoDataFrame | None:
     """Validate, simplify (in metres), reproject to WGS84 and round coordinates; None if empty."""
     import numpy as np
     import shapely
@@ -136,7 +190,7 @@ def _prepare(gdf: gpd.GeoDataFrame, name: str, *, simplify_m: float, decimals: i
             arr[nonpoint] = shapely.simplify(arr[nonpoint], simplify_m, preserve_topology=True)
             gdf = gdf.set_geometry(gdf.geometry.__class__(arr, crs=gdf.crs, index=gdf.index))
     gdf = gdf.to_crs(4326)
-    factor = 10.0 ** decimals
+    factor = 10.0**decimals
     rounded = shapely.transform(np.asarray(gdf.geometry.values), lambda c: np.round(c * factor) / factor)
     gdf = gdf.set_geometry(gdf.geometry.__class__(rounded, crs=gdf.crs, index=gdf.index))
     keep = ~(gdf.geometry.is_empty | gdf.geometry.isna())
@@ -168,7 +222,9 @@ def _clean_title(title: str, synthetic: bool) -> str:
 
 def _check_layers(layers: Any) -> None:
     if not isinstance(layers, Mapping):
-        raise InputError(f"layers: expected a mapping of layer name -> GeoDataFrame, got {type(layers).__name__}")
+        raise InputError(
+            f"layers: expected a mapping of layer name -> GeoDataFrame, got {type(layers).__name__}"
+        )
     import geopandas as gpd
 
     for k, v in layers.items():

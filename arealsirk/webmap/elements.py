@@ -9,11 +9,12 @@ from __future__ import annotations
 from collections.abc import Mapping
 from functools import cache
 from importlib import resources
-from typing import Any
+from typing import Any, NamedTuple
 
 from .._text import escape_html
 from ..errors import OutputError
 from .common import _js_json
+
 
 def _folium() -> Any:
     """folium (a core dependency), imported only when a map is made so ``import arealsirk`` stays light."""
@@ -32,7 +33,18 @@ class _Safe:
     in the page as it is (:class:`Raw`), so data never reaches a template engine.
     """
 
-    classes: tuple[type, ...] | None = None
+    classes: Elements | None = None
+
+
+class Elements(NamedTuple):
+    """The element classes of :func:`_element_classes` (built once, when the first map is made)."""
+
+    data_layer: Any
+    decorations: Any
+    layer_list: Any
+    safe_map: Any
+    safe_tile_layer: Any
+    raw: Any
 
 
 @cache
@@ -47,14 +59,15 @@ def runtime_assets() -> tuple[str, str]:
     return js, css
 
 
-def _no_template_macro(raw: type) -> type:
-    """``MacroElement`` whose ``render`` places each macro's text once, as :class:`Raw` (see :class:`_Safe`)."""
+def _no_template_macro(raw: Any) -> Any:
+    """``MacroElement`` whose ``render`` places each macro's text once, as :class:`Raw`
+    (see :class:`_Safe`)."""
     from branca.element import Figure, MacroElement
 
     class NoTemplateMacro(MacroElement):
         """``MacroElement.render`` without the second templating pass (see :class:`_Safe`)."""
 
-        def render(self, **kwargs: Any) -> None:
+        def render(self, **kwargs: Any) -> Any:
             figure = self.get_root()
             if not isinstance(figure, Figure):
                 raise OutputError("webmap: an element can only be rendered inside a figure")
@@ -69,17 +82,19 @@ def _no_template_macro(raw: type) -> type:
     return NoTemplateMacro
 
 
-def _add_runtime(figure: Any, raw: type) -> None:
+def _add_runtime(figure: Any, raw: Any) -> None:
     """Put the map runtime (script and style) into the page header once."""
     from .offline import safe_script, safe_style
 
     if "arealsirk_runtime" not in figure.header._children:
         js, css = runtime_assets()
-        figure.header.add_child(raw(f"<script>{safe_script(js)}</script>\n<style>{safe_style(css)}</style>"),
-                                name="arealsirk_runtime")
+        figure.header.add_child(
+            raw(f"<script>{safe_script(js)}</script>\n<style>{safe_style(css)}</style>"),
+            name="arealsirk_runtime",
+        )
 
 
-def _data_classes(base: type, raw: type) -> tuple[type, type]:
+def _data_classes(base: Any, raw: Any) -> tuple[Any, Any]:
     """``(DataLayer, Decorations)``: the elements that carry data as escaped JSON to the runtime."""
     from branca.element import Figure
     from folium.elements import JSCSSMixin
@@ -87,7 +102,7 @@ def _data_classes(base: type, raw: type) -> tuple[type, type]:
     from folium.plugins import MarkerCluster
     from folium.template import Template
 
-    class DataLayer(JSCSSMixin, Layer, base):  # type: ignore[misc, valid-type]
+    class DataLayer(JSCSSMixin, Layer, base):
         """One result layer: data as escaped JSON, drawn by the arealsirk runtime."""
 
         _template = Template("""
@@ -97,8 +112,16 @@ def _data_classes(base: type, raw: type) -> tuple[type, type]:
             {% endmacro %}
         """)
 
-        def __init__(self, factory: str, payload: Any, *, name: str, overlay: bool = True,
-                     show: bool = True, cluster: bool = False):
+        def __init__(
+            self,
+            factory: str,
+            payload: Any,
+            *,
+            name: str,
+            overlay: bool = True,
+            show: bool = True,
+            cluster: bool = False,
+        ):
             # Leaflet's layer list inserts names as HTML: escaped here (braces too)
             super().__init__(name=escape_html(name), overlay=overlay, control=True, show=show)
             self._name = "AsLayer"
@@ -109,13 +132,13 @@ def _data_classes(base: type, raw: type) -> tuple[type, type]:
             self.default_js = list(MarkerCluster.default_js) if cluster else []
             self.default_css = list(MarkerCluster.default_css) if cluster else []
 
-        def render(self, **kwargs: Any) -> None:
+        def render(self, **kwargs: Any) -> Any:
             figure = self.get_root()
             if isinstance(figure, Figure):
                 _add_runtime(figure, raw)
             super().render(**kwargs)
 
-    class Decorations(base):  # type: ignore[misc, valid-type]
+    class Decorations(base):
         """Title block, summary panel, legend, attribution, fit to data."""
 
         _template = Template("""
@@ -129,7 +152,7 @@ def _data_classes(base: type, raw: type) -> tuple[type, type]:
             self._name = "AsDecorations"
             self.cfg = _js_json(cfg)
 
-        def render(self, **kwargs: Any) -> None:
+        def render(self, **kwargs: Any) -> Any:
             figure = self.get_root()
             if isinstance(figure, Figure):
                 _add_runtime(figure, raw)
@@ -138,12 +161,16 @@ def _data_classes(base: type, raw: type) -> tuple[type, type]:
     return DataLayer, Decorations
 
 
-def _control_classes(base: type) -> tuple[type, type, type]:
+def _control_classes(base: Any) -> tuple[Any, Any, Any]:
     """``(LayerList, SafeMap, SafeTileLayer)``: folium's controls and map without the templating pass."""
     folium = _folium()
     from folium.template import Template
 
-    class LayerList(folium.LayerControl, base):  # type: ignore[misc, valid-type]
+    layer_control: Any = folium.LayerControl
+    folium_map: Any = folium.Map
+    tile_layer: Any = folium.TileLayer
+
+    class LayerList(layer_control, base):
         """folium's LayerControl, collapsed to an icon when the map is narrower than 760 px (phones,
         the halves of a comparison) and expanded otherwise."""
 
@@ -164,8 +191,9 @@ def _control_classes(base: type) -> tuple[type, type, type]:
                 let {{ this.get_name() }} = L.control.layers(
                     {{ this.get_name() }}_layers.base_layers,
                     {{ this.get_name() }}_layers.overlays,
-                    Object.assign({{ this.options|tojavascript }}, {collapsed: {{ "true" if this.force_collapsed
-                        else "false" }} || {{ this._parent.get_name() }}.getSize().x < 760})
+                    Object.assign({{ this.options|tojavascript }}, {collapsed: {{ "true" if
+                        this.force_collapsed else "false" }} || {{
+                        this._parent.get_name() }}.getSize().x < 760})
                 ).addTo({{this._parent.get_name()}});
             {% endmacro %}
         """)
@@ -174,19 +202,19 @@ def _control_classes(base: type) -> tuple[type, type, type]:
             super().__init__(position="topright", collapsed=collapsed)
             self.force_collapsed = collapsed
 
-    class SafeMap(folium.Map, base):  # type: ignore[misc, valid-type]
+    class SafeMap(folium_map, base):
         """folium.Map rendered without the second templating pass."""
 
-    class SafeTileLayer(folium.TileLayer, base):  # type: ignore[misc, valid-type]
+    class SafeTileLayer(tile_layer, base):
         """folium.TileLayer rendered without the second templating pass (URL and attribution are text)."""
 
     return LayerList, SafeMap, SafeTileLayer
 
 
-def _element_classes() -> tuple[type, ...]:
+def _element_classes() -> Elements:
     """Build (once) the folium element classes; folium is imported lazily.
 
-    Returns ``(DataLayer, Decorations, LayerList, SafeMap, SafeTileLayer, Raw)``.
+    Returns ``Elements(DataLayer, Decorations, LayerList, SafeMap, SafeTileLayer, Raw)``.
     """
     if _Safe.classes is not None:
         return _Safe.classes
@@ -194,5 +222,5 @@ def _element_classes() -> tuple[type, ...]:
 
     raw = raw_element_class()
     base = _no_template_macro(raw)
-    _Safe.classes = (*_data_classes(base, raw), *_control_classes(base), raw)
+    _Safe.classes = Elements(*_data_classes(base, raw), *_control_classes(base), raw)
     return _Safe.classes

@@ -6,7 +6,7 @@ import datetime as _dt
 import os
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from .._text import escape_html
 from ..errors import InputError, OutputError
@@ -30,6 +30,7 @@ if TYPE_CHECKING:
     import folium
     import geopandas as gpd
 
+
 def _check_panel(panel: Any) -> list[dict[str, Any]]:
     """The summary panel as a list of theme entries (see :mod:`arealsirk._webmap_summary`)."""
     if panel is None:
@@ -42,37 +43,39 @@ def _check_panel(panel: Any) -> list[dict[str, Any]]:
     for i, entry in enumerate(panel):
         if not isinstance(entry, Mapping):
             raise InputError(f"summary[{i}]: expected a mapping with title, sentence, figures, headline")
-        out.append({"theme": _text(entry.get("theme")), "title": _text(entry.get("title")),
-                    "sentence": _text(entry.get("sentence")),
-                    "figures": [[_text(a), _text(b)] for a, b in entry.get("figures", [])],
-                    "headline": [_text(h) for h in entry.get("headline", [])]})
+        out.append(
+            {
+                "theme": _text(entry.get("theme")),
+                "title": _text(entry.get("title")),
+                "sentence": _text(entry.get("sentence")),
+                "figures": [[_text(a), _text(b)] for a, b in entry.get("figures", [])],
+                "headline": [_text(h) for h in entry.get("headline", [])],
+            }
+        )
     return out
 
 
-def _populate(m: Any, layers: Mapping[str, gpd.GeoDataFrame], *, title: str, lang: str, synthetic: bool,
-              attribution: str | Sequence[str] | None, tiles: str | None, max_points: int,
-              layer_control: bool = True, collapsed: bool = False, today: _dt.date | None = None,
-              panel: Sequence[Mapping[str, Any]] = (), all_synthetic: bool = False,
-              kommune_tables: Mapping[str, Any] | None = None) -> Any:
+def _populate(
+    m: Any,
+    layers: Mapping[str, gpd.GeoDataFrame],
+    *,
+    title: str,
+    lang: str,
+    synthetic: bool,
+    attribution: str | Sequence[str] | None,
+    tiles: str | None,
+    max_points: int,
+    layer_control: bool = True,
+    collapsed: bool = False,
+    today: _dt.date | None = None,
+    panel: Sequence[Mapping[str, Any]] = (),
+    all_synthetic: bool = False,
+    kommune_tables: Mapping[str, Any] | None = None,
+) -> Any:
     """Add every known result layer + controls + title/legend to the folium map ``m``."""
-
-    DataLayer, Decorations, LayerList, _SafeMap, SafeTileLayer, _Raw = _element_classes()
+    els = _element_classes()
     panel = _check_panel(panel)
-    simplify_m = _default("webmap.simplify_m", 20.0)
-    decimals = int(_default("webmap.coord_decimals", 5))
-    cluster_min = int(_default("webmap.cluster_min_points", 200))
-    unknown = [k for k in layers if k not in LAYER_NAMES and k != "source_status"]
-    for k in unknown:
-        log.info("webmap: layer '%s' is not a known result layer; skipped", k)
-    prepared: dict[str, gpd.GeoDataFrame] = {}
-    for name in LAYER_NAMES:
-        g = layers.get(name)
-        if g is None:
-            continue
-        p = _prepare(g, name, simplify_m=0.0 if name in ("sources", "selected_sites", "existing") else simplify_m,
-                     decimals=decimals)
-        if p is not None:
-            prepared[name] = p
+    prepared = _prepared_layers(layers)
     ctx = _Ctx(lang, prepared)
     st = layers.get("source_status")
     if st is not None and {"id", "balance"} <= set(st.columns):
@@ -81,80 +84,161 @@ def _populate(m: Any, layers: Mapping[str, gpd.GeoDataFrame], *, title: str, lan
         from .summary import kommune_figures
 
         ctx.kommune_figures = kommune_figures(kommune_tables, lang=lang)
-
-    # base layers
     if tiles is not None:
-        blank = DataLayer("blank", {}, name=ctx.tr("base.none"), overlay=False, show=tiles == "auto")
-        m.add_child(blank)
-        url = OSM_TILES if tiles == "auto" else str(tiles)
-        SafeTileLayer(tiles=url, attr=escape_html(ctx.tr("attr.osm")) if tiles == "auto" else " ",
-                         name=escape_html(ctx.tr("base.osm" if tiles == "auto" else "base.custom")),
-                         overlay=False, control=True, show=tiles != "auto", max_zoom=19,
-                         errorTileUrl=_TRANSPARENT_GIF).add_to(m)
-
+        _add_base_layers(m, ctx, tiles)
+    cluster_min = int(_default("webmap.cluster_min_points", 200))
     for name, g in prepared.items():
         ctx.grow(g)
-        if name == "sources":
-            specs = _sources(ctx, g, max_points=max_points, cluster_min=cluster_min)
-        elif name == "candidates":
-            specs = _candidates(ctx, g)
-        elif name in ("selected_sites", "existing"):
-            specs = _sites(ctx, g, name)
-        elif name in ("allocation", "matches"):
-            specs = _lines(ctx, g, name, max_lines=max_points)
-        elif name in ("catchments", "service_areas"):
-            specs = _areas(ctx, g, name)
-        else:
-            specs = _kommuner(ctx, g)
-        for factory, payload, lname, show, cluster in specs:
+        for factory, payload, lname, show, cluster in _layer_specs(
+            ctx, name, g, max_points=max_points, cluster_min=cluster_min
+        ):
             payload["key"] = name
-            m.add_child(DataLayer(factory, payload, name=lname, show=show, cluster=cluster))
+            m.add_child(els.data_layer(factory, payload, name=lname, show=show, cluster=cluster))
     if layer_control:
-        LayerList(collapsed=True).add_to(m)  # an icon: the legend says what is drawn
-    today = today or _dt.date.today()
+        els.layer_list(collapsed=True).add_to(m)  # an icon: the legend says what is drawn
+    cfg = _decorations(
+        ctx,
+        title=title,
+        panel=panel,
+        synthetic=synthetic,
+        today=today or _dt.date.today(),
+        attribution=_attribution(ctx, attribution, synthetic, all_synthetic),
+    )
+    m.add_child(els.decorations(cfg))
+    m.get_root().html.add_child(els.raw(_noscript(ctx, title, panel)), name="arealsirk_noscript")
+    if not prepared:
+        log.warning("webmap: none of the layers %s had features to draw", sorted(layers))
+    return m
+
+
+def _prepared_layers(layers: Mapping[str, gpd.GeoDataFrame]) -> dict[str, gpd.GeoDataFrame]:
+    """The known result layers ready to draw (simplified, WGS84, rounded), in drawing order."""
+    simplify_m = _default("webmap.simplify_m", 20.0)
+    decimals = int(_default("webmap.coord_decimals", 5))
+    for k in layers:
+        if k not in LAYER_NAMES and k != "source_status":
+            log.info("webmap: layer '%s' is not a known result layer; skipped", k)
+    prepared: dict[str, gpd.GeoDataFrame] = {}
+    for name in LAYER_NAMES:
+        g = layers.get(name)
+        if g is None:
+            continue
+        points = name in ("sources", "selected_sites", "existing")
+        p = _prepare(g, name, simplify_m=0.0 if points else simplify_m, decimals=decimals)
+        if p is not None:
+            prepared[name] = p
+    return prepared
+
+
+def _add_base_layers(m: Any, ctx: _Ctx, tiles: str) -> None:
+    """A plain background and the OpenStreetMap base layer (``tiles="auto"``), or the given tile layer."""
+    els = _element_classes()
+    blank = els.data_layer("blank", {}, name=ctx.tr("base.none"), overlay=False, show=tiles == "auto")
+    m.add_child(blank)
+    url = OSM_TILES if tiles == "auto" else str(tiles)
+    els.safe_tile_layer(
+        tiles=url,
+        attr=escape_html(ctx.tr("attr.osm")) if tiles == "auto" else " ",
+        name=escape_html(ctx.tr("base.osm" if tiles == "auto" else "base.custom")),
+        overlay=False,
+        control=True,
+        show=tiles != "auto",
+        max_zoom=19,
+        errorTileUrl=_TRANSPARENT_GIF,
+    ).add_to(m)
+
+
+def _layer_specs(
+    ctx: _Ctx, name: str, g: gpd.GeoDataFrame, *, max_points: int, cluster_min: int
+) -> list[tuple[Any, ...]]:
+    """The drawn layers of result layer ``name`` (its builder in :mod:`.layers`)."""
+    if name == "sources":
+        return _sources(ctx, g, max_points=max_points, cluster_min=cluster_min)
+    if name == "candidates":
+        return _candidates(ctx, g)
+    if name in ("selected_sites", "existing"):
+        return _sites(ctx, g, name)
+    if name in ("allocation", "matches"):
+        return _lines(ctx, g, name, max_lines=max_points)
+    if name in ("catchments", "service_areas"):
+        return _areas(ctx, g, name)
+    return _kommuner(ctx, g)
+
+
+def _decorations(
+    ctx: _Ctx,
+    *,
+    title: str,
+    panel: Sequence[Mapping[str, Any]],
+    synthetic: bool,
+    today: _dt.date,
+    attribution: str,
+) -> dict[str, Any]:
+    """The title block, panel, legend and attribution for the runtime's ``decorate``."""
     b = ctx.bounds
     # legend: sites first, then scores, sources, lines, areas, borders
-    order = ["selected_sites", "existing", "candidates", "sources", "allocation", "matches", "catchments",
-             "service_areas", "kommuner"]
-    ctx.legend.sort(key=lambda s: order.index(s.get("key")) if s.get("key") in order else 99)
-    cfg = {
+    order = [
+        "selected_sites",
+        "existing",
+        "candidates",
+        "sources",
+        "allocation",
+        "matches",
+        "catchments",
+        "service_areas",
+        "kommuner",
+    ]
+    ctx.legend.sort(key=lambda s: order.index(str(s.get("key"))) if s.get("key") in order else 99)
+    return {
         "title": title,
         "panel": [dict(p) for p in panel],
         "panelLabel": ctx.tr("panel.toggle"),
         "balanceLabel": ctx.tr("panel.balance"),
-        "lang": lang,
+        "lang": ctx.lang,
         "synthetic": ctx.tr("synthetic") if synthetic else None,
         "syntheticShort": ctx.tr("synthetic.short") if synthetic else None,
         "note": " · ".join(ctx.notes) or None,
         "made": ctx.tr("made", date=today.isoformat()),
         "legend": ctx.legend,
         "legendTitle": ctx.tr("legend.title"),
-        "attribution": _attribution(ctx, attribution, synthetic, all_synthetic),
+        "attribution": attribution,
         "bounds": [[b[1], b[0]], [b[3], b[2]]] if b else None,
     }
-    m.add_child(Decorations(cfg))
-    m.get_root().html.add_child(_Raw(_noscript(ctx, title, panel)), name="arealsirk_noscript")
-    if not prepared:
-        log.warning("webmap: none of the layers %s had features to draw", sorted(layers))
-    return m
 
 
 def _new_map(location: Sequence[float] | None = None, **kw: Any) -> Any:
-    SafeMap = _element_classes()[3]
-    m = SafeMap(location=location or [60.5, 10.5], zoom_start=kw.pop("zoom_start", 9), tiles=None, maxZoom=19, minZoom=3,
-                zoomSnap=0.25, zoomDelta=0.5,  # fitBounds fills a phone screen instead of jumping a whole level
-                   control_scale=False, prefer_canvas=True, **kw)
+    m = _element_classes().safe_map(
+        location=location or [60.5, 10.5],
+        zoom_start=kw.pop("zoom_start", 9),
+        tiles=None,
+        maxZoom=19,
+        minZoom=3,
+        zoomSnap=0.25,
+        zoomDelta=0.5,  # fitBounds fills a phone screen instead of jumping a whole level
+        control_scale=False,
+        prefer_canvas=True,
+        **kw,
+    )
     # Only Leaflet itself is needed by our layers (no jQuery/Bootstrap/FontAwesome): ~4 MB smaller.
     m.default_js = [j for j in m.default_js if j[0] == "leaflet"]
     m.default_css = [c for c in m.default_css if c[0] == "leaflet_css"]
     return m
 
 
-def build_map(layers: Mapping[str, gpd.GeoDataFrame], *, title: str, lang: str = "nb", synthetic: bool = False,
-              attribution: str | Sequence[str] | None = None, tiles: str | None = "auto",
-              max_points: int | None = None, summary: Any = None, all_synthetic: bool = False,
-              kommune_tables: Mapping[str, Any] | None = None,
-              parameters: Mapping[str, float] | None = None) -> folium.Map:
+def build_map(
+    layers: Mapping[str, gpd.GeoDataFrame],
+    *,
+    title: str,
+    lang: str = "nb",
+    synthetic: bool = False,
+    attribution: str | Sequence[str] | None = None,
+    tiles: str | None = "auto",
+    max_points: int | None = None,
+    summary: Any = None,
+    all_synthetic: bool = False,
+    kommune_tables: Mapping[str, Any] | None = None,
+    parameters: Mapping[str, float] | None = None,
+) -> folium.Map:
     """Build an interactive map of arealsirk results.
 
     Parameters
@@ -205,23 +289,43 @@ def build_map(layers: Mapping[str, gpd.GeoDataFrame], *, title: str, lang: str =
     """
     token = _OVERRIDES.set(dict(parameters or {}))
     try:
-        return _build_map(layers, title=title, lang=lang, synthetic=synthetic, attribution=attribution,
-                          tiles=tiles, max_points=max_points, summary=summary, all_synthetic=all_synthetic,
-                          kommune_tables=kommune_tables)
+        return _build_map(
+            layers,
+            title=title,
+            lang=lang,
+            synthetic=synthetic,
+            attribution=attribution,
+            tiles=tiles,
+            max_points=max_points,
+            summary=summary,
+            all_synthetic=all_synthetic,
+            kommune_tables=kommune_tables,
+        )
     finally:
         _OVERRIDES.reset(token)
 
 
-def _build_map(layers: Mapping[str, gpd.GeoDataFrame], *, title: str, lang: str, synthetic: bool,
-               attribution: str | Sequence[str] | None, tiles: str | None,
-               max_points: int | None, summary: Any, all_synthetic: bool,
-               kommune_tables: Mapping[str, Any] | None) -> folium.Map:
+def _build_map(
+    layers: Mapping[str, gpd.GeoDataFrame],
+    *,
+    title: str,
+    lang: str,
+    synthetic: bool,
+    attribution: str | Sequence[str] | None,
+    tiles: str | None,
+    max_points: int | None,
+    summary: Any,
+    all_synthetic: bool,
+    kommune_tables: Mapping[str, Any] | None,
+) -> folium.Map:
     lang = check_lang(lang)
     _check_layers(layers)
     if not isinstance(title, str):
         raise InputError(f"title: expected text, got {type(title).__name__}")
     if tiles not in (None, "auto") and not (isinstance(tiles, str) and "{z}" in tiles):
-        raise InputError(f"tiles: expected 'auto', None or a URL template with {{z}}/{{x}}/{{y}}, got {tiles!r}")
+        raise InputError(
+            f"tiles: expected 'auto', None or a URL template with {{z}}/{{x}}/{{y}}, got {tiles!r}"
+        )
     if max_points is None:
         max_points = int(_default("webmap.max_points", 50000))
     from .._validate import check_number as _check_number
@@ -237,9 +341,19 @@ def _build_map(layers: Mapping[str, gpd.GeoDataFrame], *, title: str, lang: str,
     m = _new_map()
     page_title = f"{title} ({t(lang, 'synthetic.short')})" if synthetic else title
     m.get_root().title = escape_html(page_title)
-    _populate(m, layers, title=title, lang=lang, synthetic=synthetic, attribution=attribution, tiles=tiles,
-              max_points=int(max_points), panel=summary, all_synthetic=all_synthetic,
-              kommune_tables=kommune_tables)
+    _populate(
+        m,
+        layers,
+        title=title,
+        lang=lang,
+        synthetic=synthetic,
+        attribution=attribution,
+        tiles=tiles,
+        max_points=int(max_points),
+        panel=summary,
+        all_synthetic=all_synthetic,
+        kommune_tables=kommune_tables,
+    )
     return m
 
 
@@ -256,8 +370,13 @@ def _needs_folium_defaults(m: Any) -> bool:
     return False
 
 
-def write_map(map_or_layers: folium.Map | Any | Mapping[str, gpd.GeoDataFrame], path: str | os.PathLike[str], *,
-              offline: bool = True, **kw: Any) -> Path:
+def write_map(
+    map_or_layers: folium.Map | Any | Mapping[str, gpd.GeoDataFrame],
+    path: str | os.PathLike[str],
+    *,
+    offline: bool = True,
+    **kw: Any,
+) -> Path:
     """Write one self-contained HTML file (atomic) and return its path.
 
     Parameters
@@ -275,12 +394,12 @@ def write_map(map_or_layers: folium.Map | Any | Mapping[str, gpd.GeoDataFrame], 
     **kw
         Passed to :func:`build_map` when layers are given.
     """
-    from .offline import external_references, inline_figure
     from ..io import atomic_path
+    from .offline import external_references, inline_figure
 
     path = Path(path)
     if not isinstance(map_or_layers, Mapping) and isinstance(getattr(map_or_layers, "layers", None), Mapping):
-        map_or_layers = map_or_layers.layers  # a WorkflowResult
+        map_or_layers = cast(Any, map_or_layers).layers  # a WorkflowResult
     if isinstance(map_or_layers, Mapping):
         kw.setdefault("title", path.stem)
         m = build_map(map_or_layers, **kw)
@@ -299,8 +418,10 @@ def write_map(map_or_layers: folium.Map | Any | Mapping[str, gpd.GeoDataFrame], 
     if offline:
         ext = external_references(text)
         if ext:
-            raise OutputError(f"{path}: the map would load {len(ext)} external resource(s), e.g. {ext[0]!r}; "
-                              "pass offline=False to allow that")
+            raise OutputError(
+                f"{path}: the map would load {len(ext)} external resource(s), e.g. {ext[0]!r}; "
+                "pass offline=False to allow that"
+            )
     try:
         with atomic_path(path) as tmp:
             tmp.write_text(text, encoding="utf-8")
@@ -310,10 +431,18 @@ def write_map(map_or_layers: folium.Map | Any | Mapping[str, gpd.GeoDataFrame], 
     return path
 
 
-def compare_maps(left_layers: Mapping[str, gpd.GeoDataFrame], right_layers: Mapping[str, gpd.GeoDataFrame], *,
-                 titles: Sequence[str] | None = None, lang: str = "nb", synthetic: bool = False,
-                 attribution: str | Sequence[str] | None = None, tiles: str | None = "auto",
-                 max_points: int | None = None, layout: str = "horizontal") -> Any:
+def compare_maps(
+    left_layers: Mapping[str, gpd.GeoDataFrame],
+    right_layers: Mapping[str, gpd.GeoDataFrame],
+    *,
+    titles: Sequence[str] | None = None,
+    lang: str = "nb",
+    synthetic: bool = False,
+    attribution: str | Sequence[str] | None = None,
+    tiles: str | None = "auto",
+    max_points: int | None = None,
+    layout: str = "horizontal",
+) -> Any:
     """Two scenarios side by side on synchronised maps (pan/zoom one, the other follows).
 
     Parameters
@@ -343,21 +472,40 @@ def compare_maps(left_layers: Mapping[str, gpd.GeoDataFrame], right_layers: Mapp
     if layout not in ("horizontal", "vertical"):
         raise InputError(f"layout: expected 'horizontal' or 'vertical', got {layout!r}")
     if tiles not in (None, "auto") and not (isinstance(tiles, str) and "{z}" in tiles):
-        raise InputError(f"tiles: expected 'auto', None or a URL template with {{z}}/{{x}}/{{y}}, got {tiles!r}")
+        raise InputError(
+            f"tiles: expected 'auto', None or a URL template with {{z}}/{{x}}/{{y}}, got {tiles!r}"
+        )
     if max_points is None:
         max_points = int(_default("webmap.max_points", 50000))
     from folium.plugins import DualMap
 
     _element_classes()
-    dm = DualMap(location=[60.5, 10.5], layout=layout, tiles=None, zoom_start=9, control_scale=False,
-                 prefer_canvas=True, maxZoom=19, minZoom=3)
+    dm = DualMap(
+        location=[60.5, 10.5],
+        layout=layout,
+        tiles=None,
+        zoom_start=9,
+        control_scale=False,
+        prefer_canvas=True,
+        maxZoom=19,
+        minZoom=3,
+    )
     for m, lay, ttl in ((dm.m1, left_layers, titles[0]), (dm.m2, right_layers, titles[1])):
         m.default_js = [j for j in m.default_js if j[0] == "leaflet"]
         m.default_css = [c for c in m.default_css if c[0] == "leaflet_css"]
-        _populate(m, lay, title=ttl, lang=lang, synthetic=synthetic, attribution=attribution, tiles=tiles,
-                  max_points=int(max_points))
+        _populate(
+            m,
+            lay,
+            title=ttl,
+            lang=lang,
+            synthetic=synthetic,
+            attribution=attribution,
+            tiles=tiles,
+            max_points=int(max_points),
+        )
     page = " | ".join(titles)
     if synthetic:
         page += f" ({t(lang, 'synthetic.short')})"
-    dm.get_root().title = escape_html(page)
+    root: Any = dm.get_root()
+    root.title = escape_html(page)
     return dm

@@ -12,6 +12,7 @@ from ..i18n import check_lang
 from .common import LAYER_NAMES, _text, _truthy
 from .interactive import write_map
 
+
 def read_run_info(results_gpkg: str | os.PathLike[str]) -> dict[str, str]:
     """The ``run_info`` key/value table of a results GeoPackage ({} if absent)."""
     import pyogrio
@@ -25,13 +26,21 @@ def read_run_info(results_gpkg: str | os.PathLike[str]) -> dict[str, str]:
     except Exception as exc:
         raise InputError(f"{results_gpkg}, layer 'run_info': cannot be read ({exc})") from exc
     if not {"key", "value"} <= set(df.columns):
-        raise InputError(f"{results_gpkg}, layer 'run_info': needs columns 'key' and 'value', "
-                         f"has {', '.join(map(str, df.columns))}")
+        raise InputError(
+            f"{results_gpkg}, layer 'run_info': needs columns 'key' and 'value', "
+            f"has {', '.join(map(str, df.columns))}"
+        )
     return {_text(k): _text(v) for k, v in zip(df["key"], df["value"], strict=False)}
 
 
-def map_from_gpkg(results_gpkg: str | os.PathLike[str], out_html: str | os.PathLike[str], *, lang: str = "nb",
-                  title: str | None = None, tiles: str | None = "auto") -> Path:
+def map_from_gpkg(
+    results_gpkg: str | os.PathLike[str],
+    out_html: str | os.PathLike[str],
+    *,
+    lang: str = "nb",
+    title: str | None = None,
+    tiles: str | None = "auto",
+) -> Path:
     """Rebuild the web map from a saved ``results.gpkg`` (``arealsirk map RESULTS.gpkg --out map.html``).
 
     Reads every layer whose name is a result layer (see :data:`LAYER_NAMES`); other
@@ -53,16 +62,28 @@ def map_from_gpkg(results_gpkg: str | os.PathLike[str], out_html: str | os.PathL
     panel = _panel_from_gpkg(results_gpkg, names, lang=lang)
     import pyogrio
 
-    by_kommune = {n[: -len("_by_kommune")]: pyogrio.read_dataframe(results_gpkg, layer=n, read_geometry=False)
-                  for n in names if n.endswith("_by_kommune")}
+    by_kommune = {
+        n[: -len("_by_kommune")]: pyogrio.read_dataframe(results_gpkg, layer=n, read_geometry=False)
+        for n in names
+        if n.endswith("_by_kommune")
+    }
     if not layers:
-        raise InputError(f"{results_gpkg}: no result layers to map (expected any of {', '.join(LAYER_NAMES)}; "
-                         f"found {', '.join(names) or 'none'})")
-    return write_map(layers, out_html, title=title or info.get("title") or info.get("name") or results_gpkg.stem,
-                     lang=lang,
-                     synthetic=_truthy(info.get("synthetic")), attribution=info.get("attribution") or None,
-                     tiles=tiles, summary=panel, all_synthetic=_truthy(info.get("all_synthetic")),
-                     kommune_tables=by_kommune)
+        raise InputError(
+            f"{results_gpkg}: no result layers to map (expected any of {', '.join(LAYER_NAMES)}; "
+            f"found {', '.join(names) or 'none'})"
+        )
+    return write_map(
+        layers,
+        out_html,
+        title=title or info.get("title") or info.get("name") or results_gpkg.stem,
+        lang=lang,
+        synthetic=_truthy(info.get("synthetic")),
+        attribution=info.get("attribution") or None,
+        tiles=tiles,
+        summary=panel,
+        all_synthetic=_truthy(info.get("all_synthetic")),
+        kommune_tables=by_kommune,
+    )
 
 
 def summary_table(results: Mapping[str, Any], *, lang: str = "nb", sites: Any = None) -> Any:
@@ -77,7 +98,8 @@ def summary_table(results: Mapping[str, Any], *, lang: str = "nb", sites: Any = 
 
 
 def _panel_from_gpkg(gpkg: Path, names: Sequence[str], *, lang: str) -> list[dict[str, Any]]:
-    """The summary panel stored in ``map_summary``; else the headline from ``balance`` / ``<theme>_balance``."""
+    """The summary panel stored in ``map_summary``; else the headline from ``balance`` or
+    ``<theme>_balance``."""
     import pyogrio
 
     from .summary import panel_from_balance, panel_from_table

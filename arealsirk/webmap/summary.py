@@ -103,8 +103,9 @@ def _sentence(
         for name in ("feedstock_t", "energy_gwh", "share_covered", "max_minutes", "saving_nok")
     }
     what = label(lang, "facility", facility).lower() if facility else ""
-    return template.format(new=new, kept=kept, sites=sites_n, matches=matches, names=shown, facility=what,
-                           **values)
+    return template.format(
+        new=new, kept=kept, sites=sites_n, matches=matches, names=shown, facility=what, **values
+    )
 
 
 def _facility_of(theme: str) -> str | None:
@@ -232,6 +233,8 @@ _KOMMUNE_COLUMNS = {
     "reuse": ("main_site", "share_*_min", "unreachable_population"),
     "parks": ("parks_selected", "best_score"),
 }
+
+
 def kommune_figures(tables: Mapping[str, Any], *, lang: str = "nb") -> dict[str, list[list[str]]]:
     """A kommune's own figures for its popup: ``{kommunenummer: [[label, value], ...]}``.
 

@@ -62,7 +62,8 @@ class WorkflowResult:
         title = WORKFLOW_TITLES.get(code, (md(code), md(code)))[1 if nb else 0]
         status = STATUS_LABELS.get(self.status, (md(self.status), md(self.status)))[1 if nb else 0]
         lines = [f"## {title}", ""]
-        headline = list(self.summary.get("balance_headline", []) or [])
+        raw = self.summary.get("balance_headline") or []
+        headline = list(raw) if isinstance(raw, (list, tuple)) else [raw]
         if headline:
             lines += [f"**{word(SUMMARY_WORDS, 'headline', lang)}**", ""]
             lines += [f"- {render(m, lang, escape=md)}" for m in headline] + [""]

@@ -192,10 +192,13 @@ def test_sentence_of_a_theme_without_its_own_template_names_only_its_sites():
     from arealsirk.workflows._result import WorkflowResult
 
     sites = gpd.GeoDataFrame(
-        {"name": ["Flis A", "Biogass B", "Flis C"], "facility_type": ["bioenergy_plant", "biogas_plant",
-                                                                     "bioenergy_plant"],
-         "existing": [False, False, True]},
-        geometry=[Point(0, 0), Point(1, 1), Point(2, 2)])
+        {
+            "name": ["Flis A", "Biogass B", "Flis C"],
+            "facility_type": ["bioenergy_plant", "biogas_plant", "bioenergy_plant"],
+            "existing": [False, False, True],
+        },
+        geometry=[Point(0, 0), Point(1, 1), Point(2, 2)],
+    )
     res = WorkflowResult(summary={"workflow": "bioenergy", "sites": 2, "sites_new": 1})
     panel = panel_from_results({"bioenergy": res}, lang="nb", sites=sites)
     assert panel[0]["sentence"] == "Forslag: 2 lokaliteter for bioenergianlegg (Flis A)."
