@@ -32,7 +32,7 @@ if TYPE_CHECKING:
 
 
 def _check_panel(panel: Any) -> list[dict[str, Any]]:
-    """The summary panel as a list of theme entries (see :mod:`arealsirk._webmap_summary`)."""
+    """The summary panel as a list of theme entries (see :mod:`arealsirk.webmap.summary`)."""
     if panel is None:
         return []
     if hasattr(panel, "columns"):  # a map_summary table
@@ -271,7 +271,7 @@ def build_map(
     summary
         The proposal for the summary panel and the ``<noscript>`` fallback: workflow results
         (``{theme: WorkflowResult}``), a panel (list of theme entries, see
-        :mod:`arealsirk._webmap_summary`) or a ``map_summary`` table.  None: no panel.
+        :mod:`arealsirk.webmap.summary`) or a ``map_summary`` table.  None: no panel.
     all_synthetic
         Every layer is synthetic (the demo): no Kartverket/SSB/OSM attribution.
     kommune_tables

@@ -189,7 +189,7 @@ def test_sentence_of_a_theme_without_its_own_template_names_only_its_sites():
     from shapely.geometry import Point
 
     from arealsirk.webmap.summary import panel_from_results
-    from arealsirk.workflows._result import WorkflowResult
+    from arealsirk.workflows import WorkflowResult
 
     sites = gpd.GeoDataFrame(
         {

@@ -8,8 +8,8 @@ import os
 import pytest
 
 from arealsirk import _text, webmap
-from arealsirk.workflows._messages import Message, render
-from arealsirk.workflows._result import WorkflowResult
+from arealsirk.workflows import Message, WorkflowResult
+from arealsirk.workflows import render_message as render
 
 from .webmap_synth import make_layers
 
