@@ -58,7 +58,6 @@ def _limits(value: Any, lang: str) -> str:
     return "; ".join(parts)
 
 
-
 class _Formatter(string.Formatter):
     def __init__(self, lang: str, escape: Callable[[str], str] | None = None) -> None:
         super().__init__()

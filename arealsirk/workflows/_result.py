@@ -14,6 +14,7 @@ if TYPE_CHECKING:
 
 __all__ = ["STATUS_LABELS", "SUMMARY_LABELS", "WORKFLOW_TITLES", "WorkflowResult"]
 
+
 @dataclass
 class WorkflowResult:
     """One explained answer of a workflow.
