@@ -80,7 +80,17 @@ __all__ = [
 
 
 def word(table: dict[str, tuple[str, str]], key: str, lang: str) -> str:
-    """The ``(English, bokmål)`` entry ``key`` of ``table`` in ``lang``; an unknown key comes back as is."""
+    """The ``(English, bokmål)`` entry ``key`` of ``table`` in ``lang``; an unknown key comes back as is.
+
+    Parameters
+    ----------
+    table
+        A table of ``key -> (English, bokmål)`` pairs (:data:`SUMMARY_WORDS`, :data:`CLI_WORDS`, ...).
+    key
+        The entry.
+    lang
+        ``"nb"`` (bokmål) or anything else (English).
+    """
     pair = table.get(key)
     if pair is None:
         return key

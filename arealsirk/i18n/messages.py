@@ -298,14 +298,30 @@ def _lower_first(text: str) -> str:
 
 
 def kind_word(kind: Any, lang: str) -> str:
-    """A source kind inside a sentence: ``storfegjødsel`` in bokmål, the code itself in English."""
+    """A source kind inside a sentence: ``storfegjødsel`` in bokmål, the code itself in English.
+
+    Parameters
+    ----------
+    kind
+        The kind code (``"cattle_manure"``).
+    lang
+        ``"nb"`` or ``"en"``.
+    """
     if lang == "nb":
         return _lower_first(label("nb", "kind", kind))
     return str(kind)
 
 
 def criterion_word(name: str, lang: str) -> str:
-    """A criterion inside a sentence: ``jernbane`` in bokmål, the code itself in English."""
+    """A criterion inside a sentence: ``jernbane`` in bokmål, the code itself in English.
+
+    Parameters
+    ----------
+    name
+        The criterion code (``"rail"``).
+    lang
+        ``"nb"`` or ``"en"``.
+    """
     if lang != "nb":
         return str(name)
     if name in CRITERIA_NB:

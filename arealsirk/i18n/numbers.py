@@ -44,7 +44,15 @@ UNITS: dict[str, dict[str, str]] = {
 
 
 def unit_label(unit: str, lang: str = "en") -> str:
-    """A unit code (``t/yr``, ``Nm3/yr``, ``people`` ...) as written in ``lang``."""
+    """A unit code (``t/yr``, ``Nm3/yr``, ``people`` ...) as written in ``lang``.
+
+    Parameters
+    ----------
+    unit
+        The unit code; a code without an entry in :data:`UNITS` comes back as it is.
+    lang
+        ``"nb"`` or ``"en"``.
+    """
     return UNITS.get(lang, UNITS["en"]).get(unit, unit)
 
 
@@ -93,7 +101,15 @@ def fmt_number(value: Any, lang: str, *, decimals: int | None = None, percent: b
 
 def significant_decimals(x: float, digits: int | None) -> int:
     """Decimals of ``x`` written like ``format(x, ".<digits>g")`` (``"g"`` when None): at most
-    ``digits`` significant digits, trailing zeros dropped, but never an exponent."""
+    ``digits`` significant digits, trailing zeros dropped, but never an exponent.
+
+    Parameters
+    ----------
+    x
+        The number.
+    digits
+        Significant digits; ``None`` for the shortest form (as ``"g"``, six digits at most).
+    """
     if x == 0 or not math.isfinite(x):
         return 0
     text = format(x, f".{digits}g" if digits else "g")
@@ -108,6 +124,15 @@ def fmt_spec(value: Any, lang: str, spec: str) -> str:
     ``n0``/``n1``/``n2``: 0/1/2 decimals; ``g``/``g3``/``g4``: shortest form / 3 or 4
     significant digits (never an exponent); ``p0``/``p1``: a share as a percentage
     (``76 %`` in bokmål, ``76%`` inside an English sentence).  Missing values give ``-``.
+
+    Parameters
+    ----------
+    value
+        The number (text comes back as it is).
+    lang
+        ``"nb"`` or ``"en"``.
+    spec
+        The template spec (``n0``, ``g3``, ``p1``, ...); another spec is passed to :func:`format`.
     """
     try:
         x = float(value)
@@ -132,6 +157,15 @@ def fmt_figure(value: Any, unit: str, lang: str = "en") -> str:
     ``53 274 t/år`` / ``53,274 t/yr`` (whole numbers from 100 up), ``8,86 GWh/år`` /
     ``8.86 GWh/yr`` (three significant digits below 100), ``99,3 %`` / ``99.3 %`` for the
     unit ``%`` (a share); text is written as it is with its unit; NaN gives ``-``.
+
+    Parameters
+    ----------
+    value
+        The figure (a number, or text from the data).
+    unit
+        Its unit code (``t/yr``, ``GWh/yr``, ``%``, ``""``), written by :func:`unit_label`.
+    lang
+        ``"nb"`` or ``"en"``.
     """
     u = unit_label(unit, lang)
     suffix = f" {u}" if u else ""

@@ -343,20 +343,46 @@ STRINGS: dict[str, dict[str, str]] = {
 
 
 def check_lang(lang: str) -> str:
-    """Return ``lang`` if supported, else raise :class:`InputError` naming the parameter."""
+    """Return ``lang`` if supported, else raise :class:`InputError` naming the parameter.
+
+    Parameters
+    ----------
+    lang
+        A language code; ``"nb"`` and ``"en"`` are supported.
+    """
     if lang not in LANGS:
         raise InputError(f"lang: '{lang}' is not supported; use one of {', '.join(LANGS)}")
     return lang
 
 
 def t(lang: str, key: str, **kw: Any) -> str:
-    """The string ``key`` in ``lang`` with ``{placeholders}`` filled in."""
+    """The string ``key`` in ``lang`` with ``{placeholders}`` filled in.
+
+    Parameters
+    ----------
+    lang
+        ``"nb"`` or ``"en"``.
+    key
+        A key of :data:`STRINGS` (``"layer.sources"``, ``"why.feedstock"``, ...).
+    **kw
+        Values of the placeholders.
+    """
     text = STRINGS[lang][key]
     return text.format(**kw) if kw else text
 
 
 def label(lang: str, prefix: str, value: Any) -> str:
-    """Translate a code such as a source kind (``prefix="kind"``); unknown codes come back as given."""
+    """Translate a code such as a source kind (``prefix="kind"``); unknown codes come back as given.
+
+    Parameters
+    ----------
+    lang
+        ``"nb"`` or ``"en"``.
+    prefix
+        The family of codes: ``"kind"``, ``"facility"``, ``"criterion"``, ``"unit"``.
+    value
+        The code (``"cattle_manure"``, ``"biogas_plant"``, ...).
+    """
     key = f"{prefix}.{value}"
     if key in STRINGS[lang]:
         return STRINGS[lang][key]
@@ -364,7 +390,15 @@ def label(lang: str, prefix: str, value: Any) -> str:
 
 
 def column_label(lang: str, column: str) -> str:
-    """Popup heading for a column; ``score_<criterion>`` columns get "Score: <criterion>"."""
+    """Popup heading for a column; ``score_<criterion>`` columns get "Score: <criterion>".
+
+    Parameters
+    ----------
+    lang
+        ``"nb"`` or ``"en"``.
+    column
+        A column name of a result layer; an unknown name comes back as it is.
+    """
     key = f"col.{column}"
     if key in STRINGS[lang]:
         return STRINGS[lang][key]

@@ -145,7 +145,15 @@ KOMMUNE_COLUMNS: dict[str, tuple[str, str]] = {
 
 
 def kommune_column_label(column: str, lang: str) -> str:
-    """Heading of a per-kommune table column (``<theme>_by_kommune``) in ``lang``."""
+    """Heading of a per-kommune table column (``<theme>_by_kommune``) in ``lang``.
+
+    Parameters
+    ----------
+    column
+        The column name (``supplied_t``, ``within_15_min``, ...); else a map column label.
+    lang
+        ``"nb"`` or ``"en"``.
+    """
     if column in KOMMUNE_COLUMNS:
         return KOMMUNE_COLUMNS[column][1 if lang == "nb" else 0]
     m = re.fullmatch(r"(within|share)_(\d+)_min", column)

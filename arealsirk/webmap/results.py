@@ -14,7 +14,13 @@ from .interactive import write_map
 
 
 def read_run_info(results_gpkg: str | os.PathLike[str]) -> dict[str, str]:
-    """The ``run_info`` key/value table of a results GeoPackage ({} if absent)."""
+    """The ``run_info`` key/value table of a results GeoPackage ({} if absent).
+
+    Parameters
+    ----------
+    results_gpkg
+        A ``results.gpkg`` written by ``arealsirk run`` / ``demo``.
+    """
     import pyogrio
 
     from ..io import list_layers
@@ -47,6 +53,24 @@ def map_from_gpkg(
     layers and tables are ignored.  A ``run_info`` table with ``key``/``value`` columns,
     if present, supplies ``synthetic`` (true/false), ``title`` (else ``name``, else the file name)
     and ``attribution``.
+
+    Parameters
+    ----------
+    results_gpkg
+        A ``results.gpkg`` written by ``arealsirk run`` / ``demo`` (never overwritten).
+    out_html
+        The map to write (one self-contained HTML file).
+    lang
+        ``"nb"`` or ``"en"``.
+    title
+        Map title; default from ``run_info``.
+    tiles
+        As for :func:`arealsirk.webmap.build_map`.
+
+    Returns
+    -------
+    Path
+        ``out_html``.
     """
     from ..errors import MissingFileError
     from ..io import guard_outputs, list_layers, read_layer
@@ -91,6 +115,15 @@ def summary_table(results: Mapping[str, Any], *, lang: str = "nb", sites: Any = 
 
     ``arealsirk map RESULTS.gpkg`` and ``arealsirk report`` read it back, so they state the
     same sentences and figures as the run's map and summary.md.
+
+    Parameters
+    ----------
+    results
+        Workflow results by theme (``{theme: WorkflowResult}``).
+    lang
+        ``"nb"`` or ``"en"``.
+    sites
+        The merged ``selected_sites`` layer (names of the new sites); default each result's own.
     """
     from .summary import panel_from_results, panel_table
 

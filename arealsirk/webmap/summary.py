@@ -123,8 +123,15 @@ def panel_from_results(
 ) -> list[dict[str, Any]]:
     """The panel of workflow results (``{theme: WorkflowResult}``) in ``lang``.
 
-    ``sites`` is the merged ``selected_sites`` layer (names of the new sites in the sentence);
-    by default each result's own ``selected_sites`` layer.
+    Parameters
+    ----------
+    results
+        Workflow results by theme (``{theme: WorkflowResult}``).
+    lang
+        ``"nb"`` or ``"en"``.
+    sites
+        The merged ``selected_sites`` layer (names of the new sites in the sentence); by
+        default each result's own ``selected_sites`` layer.
     """
     from ..workflows import render_message as render
 
@@ -156,7 +163,13 @@ def panel_from_results(
 
 
 def panel_table(panel: Sequence[Mapping[str, Any]]) -> Any:
-    """The panel as a plain table (``theme, item, label, value``) for ``results.gpkg``."""
+    """The panel as a plain table (``theme, item, label, value``) for ``results.gpkg``.
+
+    Parameters
+    ----------
+    panel
+        Theme entries as made by :func:`panel_from_results`.
+    """
     import pandas as pd
 
     rows = []
@@ -170,7 +183,13 @@ def panel_table(panel: Sequence[Mapping[str, Any]]) -> Any:
 
 
 def panel_from_table(table: Any) -> list[dict[str, Any]]:
-    """Read back a ``map_summary`` table written from :func:`panel_table`."""
+    """Read back a ``map_summary`` table written from :func:`panel_table`.
+
+    Parameters
+    ----------
+    table
+        The table (columns ``theme``, ``item``, ``label``, ``value``).
+    """
     from ..errors import InputError
 
     need = {"theme", "item", "label", "value"}
@@ -201,6 +220,13 @@ def panel_from_balance(balances: Mapping[str, Any], *, lang: str = "nb") -> list
 
     For each theme, the three largest shares that are not served/collected/matched, as
     "34 % of population: no site on its road part".
+
+    Parameters
+    ----------
+    balances
+        ``{theme: balance table}`` (columns ``stream``, ``category``, ``share``).
+    lang
+        ``"nb"`` or ``"en"``.
     """
     panel = []
     for theme, df in balances.items():
@@ -238,9 +264,14 @@ _KOMMUNE_COLUMNS = {
 def kommune_figures(tables: Mapping[str, Any], *, lang: str = "nb") -> dict[str, list[list[str]]]:
     """A kommune's own figures for its popup: ``{kommunenummer: [[label, value], ...]}``.
 
-    ``tables`` maps a theme to its ``by_kommune`` table: what the kommune supplies, where it
-    goes, its share of the transport (biogas), the share of residents within each travel-time
-    band and its main centre (reuse), parks chosen (parks).
+    Parameters
+    ----------
+    tables
+        ``{theme: by_kommune table}``: what the kommune supplies, where it goes, its share of
+        the transport (biogas), the share of residents within each travel-time band and its
+        main centre (reuse), parks chosen (parks).
+    lang
+        ``"nb"`` or ``"en"``.
     """
     out: dict[str, list[list[str]]] = {}
     for theme, df in tables.items():
