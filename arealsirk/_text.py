@@ -15,7 +15,7 @@ inserts them as *text*:
   same characters);
 - :func:`neutralise_template` for any other text that might reach a Jinja template.
 
-The web map never lets data pass through Jinja at all (see ``webmap._element_classes``:
+The web map never lets data pass through Jinja at all (see ``webmap.elements._element_classes``:
 finished script text is placed in the page verbatim); the escaping here is the second wall.
 """
 

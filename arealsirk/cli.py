@@ -31,6 +31,7 @@ from typing import Any, NoReturn
 
 from . import __version__
 from .errors import CancelledError, user_message
+from .i18n import CLI_WORDS, word
 
 log = logging.getLogger("arealsirk")
 
@@ -139,7 +140,7 @@ def _resources(args: argparse.Namespace, bar: _Bar) -> int:
     check_output_folder(args.out, inputs=[data])  # refuse a bad --out before any work
     estimate = estimate_region(numbers, data=data, streams=streams)
     paths = write_resources(estimate, args.out, lang=args.lang, map_html=not args.no_map, inputs=[data],
-                            title=("Ressursstrømmer" if args.lang == "nb" else "Resource streams"))
+                            title=word(CLI_WORDS, "resources.title", args.lang))
     for note in estimate.notes:
         print(f"note: {note}")
     print("wrote " + ", ".join(str(p) for p in paths.values()))

@@ -19,9 +19,18 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from ._webmap_i18n import BALANCE_CATEGORIES, check_lang, fmt_number, label, t
-from ._webmap_summary import kommune_column_label
 from .errors import InputError, MissingFileError, OutputError
+from .i18n import (
+    BALANCE_CATEGORIES,
+    POPULATION_WORD,
+    REPORT_METHOD,
+    REPORT_TEXT,
+    check_lang,
+    fmt_number,
+    kommune_column_label,
+    label,
+    t,
+)
 
 log = logging.getLogger("arealsirk")
 
@@ -29,106 +38,6 @@ __all__ = ["write_report"]
 
 _XML_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
-_TEXT = {
-    "nb": {
-        "title": "Forslag til plassering av sirkulære anlegg",
-        "made": "Laget {date} med arealsirk {version}.",
-        "synthetic": "Syntetiske data: tallene beskriver ingen virkelig region.",
-        "proposal": "Forslaget",
-        "map": "Kart over forslaget",
-        "figures": "Nøkkeltall",
-        "kommuner": "Tall per kommune",
-        "balance": "Hvor alle og alt havnet",
-        "cooperation": "Samarbeid: hvem betaler hva",
-        "cooperation_intro": "Kostnaden ved den felles løsningen fordelt på medlemmene etter flere nøkler "
-        "(se cooperation.md i resultatmappa for kjerne-sjekken og forklaringen).",
-        "indicators": "Felles indikatorer per kommune",
-        "balance_intro": "Hver rad er en del av det som kom inn (befolkning eller ressursmengde); "
-        "delene av en "
-        "strøm summerer seg til hele mengden.",
-        "method": "Metode",
-        "defaults": "Standardverdier som er brukt",
-        "defaults_intro": "Tallene under kommer fra arealsirk sin standardtabell (defaults.csv), med "
-        "enhet og kilde. "
-        "En verdi som ble endret i scenariofilen, står i scenarioet.",
-        "sources": "Datakilder",
-        "figure": "Nøkkeltall",
-        "value": "Verdi",
-        "stream": "Strøm",
-        "category": "Kategori",
-        "quantity": "Mengde",
-        "share": "Andel",
-        "key": "Nøkkel",
-        "unit": "Enhet",
-        "source": "Kilde",
-        "no_panel": "Resultatfilen har ingen sammendragstabell (map_summary); kjør arealsirk på nytt for "
-        "setningene og nøkkeltallene.",
-    },
-    "en": {
-        "title": "Proposed sites for circular facilities",
-        "made": "Made {date} with arealsirk {version}.",
-        "synthetic": "Synthetic data: the figures describe no real region.",
-        "proposal": "The proposal",
-        "map": "Map of the proposal",
-        "figures": "Key figures",
-        "kommuner": "Figures per municipality",
-        "balance": "Where everyone and everything went",
-        "cooperation": "Cooperation: who pays what",
-        "cooperation_intro": "The cost of the joint solution shared among the members by several keys "
-        "(see cooperation.md in the results folder for the core check and its explanation).",
-        "indicators": "Common indicators per municipality",
-        "balance_intro": "Each row is a part of what came in (population or a resource quantity); "
-        "the parts of a "
-        "stream add up to the whole.",
-        "method": "Method",
-        "defaults": "Defaults used",
-        "defaults_intro": "The numbers below come from arealsirk's defaults table (defaults.csv), "
-        "with unit and "
-        "source. A value changed in the scenario file is stated in the scenario.",
-        "sources": "Data sources",
-        "figure": "Key figure",
-        "value": "Value",
-        "stream": "Stream",
-        "category": "Category",
-        "quantity": "Quantity",
-        "share": "Share",
-        "key": "Key",
-        "unit": "Unit",
-        "source": "Source",
-        "no_panel": "The results file has no summary table (map_summary); run arealsirk again for the "
-        "sentences and key figures.",
-    },
-}
-_METHOD = {
-    "nb": {
-        "biogas": "Biogass: kandidatområdene og de eksisterende anleggene er mulige lokaliteter. Hver kilde "
-        "kobles til et anlegg langs vegnettet innenfor transportgrensen for sin type; modellen "
-        "(kapasitetsbegrenset lokaliseringsmodell løst med HiGHS) velger lokalitetene som gir minst "
-        "transportarbeid for det råstoffet som samles inn.",
-        "reuse": "Ombrukssentre: befolkningen i SSB-rutenett kobles til nærmeste senter langs "
-        "vegnettet; modellen "
-        "velger sentre slik at flest mulig når et senter innenfor kjøretidsgrensen (maksimal dekning), "
-        "og de eksisterende stasjonene beholdes.",
-        "parks": "Sirkulære næringsparker: næringsområdene rangeres etter vektede kriterier "
-        "(symbiosepotensial, "
-        "ressursstrømmer, jernbane, hovedveg, areal), og symbiosekoblinger mellom bedrifter velges der "
-        "de lønner seg innenfor avstandsgrensene. Robustheten i rangeringen er testet med varierte vekter.",
-    },
-    "en": {
-        "biogas": "Biogas: the candidate areas and the existing plants are possible sites. Each source is "
-        "linked to a plant along the road network within the haul limit of its kind; the model "
-        "(capacitated location model solved with HiGHS) picks the sites with the least transport work "
-        "for the feedstock collected.",
-        "reuse": "Reuse centres: the population in the SSB grid is linked to the nearest centre "
-        "along the road "
-        "network; the model picks centres so that as many people as possible reach one within the "
-        "travel-time limit (maximal coverage), keeping the existing stations.",
-        "parks": "Circular industrial parks: the business zones are ranked by weighted criteria (symbiosis "
-        "potential, resource flows, rail, main road, land), and symbiosis matches between companies "
-        "are chosen where they pay within the distance limits. The ranking's robustness is tested with "
-        "varied weights.",
-    },
-}
 _PREFIXES = {
     "biogas": ("biogas.", "resources.", "transport."),
     "reuse": ("reuse.",),
@@ -217,7 +126,7 @@ def _by_kommune(doc: Any, table: Any, lang: str, names: Mapping[str, str]) -> No
 
 
 def _balance(doc: Any, table: Any, lang: str) -> None:
-    txt = _TEXT[lang]
+    txt = REPORT_TEXT[lang]
     rows = []
     for rec in table.to_dict("records"):
         stream = _clean(rec.get("stream"))
@@ -225,7 +134,7 @@ def _balance(doc: Any, table: Any, lang: str) -> None:
             ":" + stream.split(":", 1)[1] if ":" in stream else ""
         )
         if stream == "population":
-            what = "befolkning" if lang == "nb" else "population"
+            what = POPULATION_WORD[lang][1]
         cat = BALANCE_CATEGORIES[lang].get(_clean(rec.get("category")), _clean(rec.get("category")))
         unit = label(lang, "unit", _clean(rec.get("unit")))
         rows.append(
@@ -253,7 +162,7 @@ def _defaults(doc: Any, themes: Sequence[str], lang: str) -> None:
         for r in defaults.table()
         if r.key.startswith(prefixes)
     ]
-    txt = _TEXT[lang]
+    txt = REPORT_TEXT[lang]
     doc.add_paragraph(txt["defaults_intro"])
     _table(
         doc, [txt["key"], txt["value"], txt["unit"], txt["source"]], rows, numeric=[False, True, False, False]
@@ -313,7 +222,8 @@ def write_report(
     """
     from ._optional import require
     from .io import atomic_path
-    from .webmap import _clean_title, _truthy
+    from .webmap.common import _clean_title, _truthy
+    from .webmap.summary import panel_from_table
 
     lang = check_lang(lang)
     results_gpkg, out = Path(results_gpkg), Path(out)
@@ -323,18 +233,33 @@ def write_report(
         raise InputError(f"{out}: the report is written as .docx (Word); give a file name ending in .docx")
     require("docx", extra="report", purpose="Word reports")
     import docx
-    from docx.shared import Cm
-
-    from ._webmap_summary import panel_from_table
 
     layers, tables, info = _read(results_gpkg)
     synthetic = _truthy(info.get("synthetic"))
-    txt = _TEXT[lang]
     name = _clean_title(
         _clean(title or info.get("title") or info.get("name") or results_gpkg.stem), synthetic
     )
+    panel = panel_from_table(tables["map_summary"]) if "map_summary" in tables else []
+    themes = [p["theme"] for p in panel] or sorted({n.split("_", 1)[0] for n in tables if "_" in n})
     doc = docx.Document()
     doc.core_properties.title = name
+    _front(doc, name, info, lang=lang, synthetic=synthetic)
+    _proposal(doc, panel, layers, lang=lang, name=name, synthetic=synthetic)
+    _kommune_tables(doc, layers, tables, themes, panel, lang)
+    _balances(doc, tables, themes, panel, lang)
+    _cooperation(doc, tables, lang, REPORT_TEXT[lang])
+    _method_and_sources(doc, themes, info, lang=lang, synthetic=synthetic)
+    try:
+        with atomic_path(out) as tmp_path:
+            doc.save(str(tmp_path))
+    except OSError as exc:
+        raise OutputError(f"{out}: cannot write the report ({exc})") from exc
+    return out
+
+
+def _front(doc: Any, name: str, info: Mapping[str, str], *, lang: str, synthetic: bool) -> None:
+    """Title, the run's name, when and with which version it was made, the synthetic-data warning."""
+    txt = REPORT_TEXT[lang]
     doc.add_heading(_clean(txt["title"]), level=0)
     doc.add_paragraph(name).runs[0].bold = True
     doc.add_paragraph(
@@ -342,8 +267,21 @@ def write_report(
     )
     if synthetic:
         doc.add_paragraph(txt["synthetic"]).runs[0].bold = True
-    panel = panel_from_table(tables["map_summary"]) if "map_summary" in tables else []
-    themes = [p["theme"] for p in panel] or sorted({n.split("_", 1)[0] for n in tables if "_" in n})
+
+
+def _proposal(
+    doc: Any,
+    panel: Sequence[Mapping[str, Any]],
+    layers: Mapping[str, Any],
+    *,
+    lang: str,
+    name: str,
+    synthetic: bool,
+) -> None:
+    """The proposal (one sentence per theme), the static map and the key figures per theme."""
+    from docx.shared import Cm
+
+    txt = REPORT_TEXT[lang]
     doc.add_heading(txt["proposal"], level=1)
     if not panel:
         doc.add_paragraph(txt["no_panel"])
@@ -358,7 +296,18 @@ def write_report(
     for entry in panel:
         doc.add_heading(_clean(entry["title"]), level=2)
         _table(doc, [txt["figure"], txt["value"]], entry["figures"], numeric=[False, True])
-    doc.add_heading(txt["kommuner"], level=1)
+
+
+def _kommune_tables(
+    doc: Any,
+    layers: Mapping[str, Any],
+    tables: Mapping[str, Any],
+    themes: Sequence[str],
+    panel: Sequence[Mapping[str, Any]],
+    lang: str,
+) -> None:
+    """The per-kommune table of each theme, kommune numbers named from the ``kommuner`` layer."""
+    doc.add_heading(REPORT_TEXT[lang]["kommuner"], level=1)
     names: dict[str, str] = {}
     k = layers.get("kommuner")
     if k is not None and {"kommunenummer", "kommunenavn"} <= set(k.columns):
@@ -367,6 +316,16 @@ def write_report(
         if f"{th}_by_kommune" in tables and len(tables[f"{th}_by_kommune"]):
             doc.add_heading(_theme_title(th, panel), level=2)
             _by_kommune(doc, tables[f"{th}_by_kommune"], lang, names)
+
+
+def _balances(
+    doc: Any,
+    tables: Mapping[str, Any],
+    themes: Sequence[str],
+    panel: Sequence[Mapping[str, Any]],
+    lang: str,
+) -> None:
+    """Where everyone and everything went: per theme the headline and the balance table."""
     balances = [(th, tables[f"{th}_balance"]) for th in themes if f"{th}_balance" in tables]
     merged = tables.get("balance")
     if merged is not None and len(merged):  # one table of every theme (theme column) or of one run
@@ -375,21 +334,29 @@ def write_report(
             balances += [(str(th), part) for th, part in by_theme if f"{th}_balance" not in tables]
         else:
             balances.append(("", merged))
-    if balances:
-        doc.add_heading(txt["balance"], level=1)
-        doc.add_paragraph(txt["balance_intro"])
-        for th, table in balances:
-            if th:
-                doc.add_heading(_theme_title(th, panel), level=2)
-            entry = next((p for p in panel if p["theme"] == th), None)
-            for line in (entry or {}).get("headline", []):
-                doc.add_paragraph(_clean(line), style="List Bullet")
-            _balance(doc, table, lang)
-    _cooperation(doc, tables, lang, txt)
+    if not balances:
+        return
+    txt = REPORT_TEXT[lang]
+    doc.add_heading(txt["balance"], level=1)
+    doc.add_paragraph(txt["balance_intro"])
+    for th, table in balances:
+        if th:
+            doc.add_heading(_theme_title(th, panel), level=2)
+        entry = next((p for p in panel if p["theme"] == th), None)
+        for line in (entry or {}).get("headline", []):
+            doc.add_paragraph(_clean(line), style="List Bullet")
+        _balance(doc, table, lang)
+
+
+def _method_and_sources(
+    doc: Any, themes: Sequence[str], info: Mapping[str, str], *, lang: str, synthetic: bool
+) -> None:
+    """The method per theme, the defaults used with their sources, and the data sources."""
+    txt = REPORT_TEXT[lang]
     doc.add_heading(txt["method"], level=1)
     for th in themes:
-        if th in _METHOD[lang]:
-            doc.add_paragraph(_METHOD[lang][th])
+        if th in REPORT_METHOD[lang]:
+            doc.add_paragraph(REPORT_METHOD[lang][th])
     doc.add_heading(txt["defaults"], level=1)
     _defaults(doc, themes, lang)
     doc.add_heading(txt["sources"], level=1)
@@ -403,12 +370,6 @@ def write_report(
         lines.append(t(lang, "attr.synthetic"))
     for line in lines:
         doc.add_paragraph(_clean(line), style="List Bullet")
-    try:
-        with atomic_path(out) as tmp_path:
-            doc.save(str(tmp_path))
-    except OSError as exc:
-        raise OutputError(f"{out}: cannot write the report ({exc})") from exc
-    return out
 
 
 def _cooperation(doc: Any, tables: Mapping[str, Any], lang: str, txt: Mapping[str, str]) -> None:

@@ -38,8 +38,16 @@ from webmap_synth import make_layers  # noqa: E402
 
 from arealsirk import webmap  # noqa: E402
 
-FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--disable-background-networking",
-         "--disable-component-update", "--disable-sync", "--no-first-run"]
+FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 
 
 def naive_folium(layers):
@@ -51,20 +59,27 @@ def naive_folium(layers):
     cand = layers["candidates"].to_crs(4326)
     sel = layers["selected_sites"].to_crs(4326)
     # tiles=None like ours (no tile requests); maxZoom is needed by MarkerCluster without a tile layer
-    m = folium.Map(location=[src.geometry.y.mean(), src.geometry.x.mean()], zoom_start=9, tiles=None,
-                   maxZoom=18)
+    m = folium.Map(
+        location=[src.geometry.y.mean(), src.geometry.x.mean()], zoom_start=9, tiles=None, maxZoom=18
+    )
     mc = MarkerCluster(name="Sources").add_to(m)
     for row in src.itertuples():
-        folium.Marker([row.geometry.y, row.geometry.x],
-                      popup=folium.Popup(f"{row.name}<br>{row.kind}: {row.quantity} {row.unit}"),
-                      tooltip=str(row.name)).add_to(mc)
-    folium.GeoJson(cand[["name", "score_total", "rank", "geometry"]], name="Candidates",
-                   style_function=lambda f: {"fillColor": "#21918c", "color": "#333", "weight": 0.6},
-                   popup=folium.GeoJsonPopup(fields=["name", "score_total", "rank"]),
-                   tooltip=folium.GeoJsonTooltip(fields=["name"])).add_to(m)
+        folium.Marker(
+            [row.geometry.y, row.geometry.x],
+            popup=folium.Popup(f"{row.name}<br>{row.kind}: {row.quantity} {row.unit}"),
+            tooltip=str(row.name),
+        ).add_to(mc)
+    folium.GeoJson(
+        cand[["name", "score_total", "rank", "geometry"]],
+        name="Candidates",
+        style_function=lambda f: {"fillColor": "#21918c", "color": "#333", "weight": 0.6},
+        popup=folium.GeoJsonPopup(fields=["name", "score_total", "rank"]),
+        tooltip=folium.GeoJsonTooltip(fields=["name"]),
+    ).add_to(m)
     for row in sel.itertuples():
-        folium.Marker([row.geometry.y, row.geometry.x], popup=folium.Popup(str(row.name)),
-                      icon=folium.Icon(color="red")).add_to(m)
+        folium.Marker(
+            [row.geometry.y, row.geometry.x], popup=folium.Popup(str(row.name)), icon=folium.Icon(color="red")
+        ).add_to(m)
     folium.LayerControl().add_to(m)
     return m
 
@@ -78,22 +93,38 @@ def fast_folium(layers):
     src = layers["sources"].to_crs(4326)
     cand = layers["candidates"].to_crs(4326)
     sel = layers["selected_sites"].to_crs(4326)
-    m = folium.Map(location=[src.geometry.y.mean(), src.geometry.x.mean()], zoom_start=9, tiles=None,
-                   maxZoom=18)
+    m = folium.Map(
+        location=[src.geometry.y.mean(), src.geometry.x.mean()], zoom_start=9, tiles=None, maxZoom=18
+    )
     # the same popup and tooltip per source as the naive recipe, bound in the browser
-    data = [[y, x, f"{n}<br>{k}: {q} {u}", str(n)] for y, x, n, k, q, u in
-            zip(src.geometry.y, src.geometry.x, src["name"], src["kind"], src["quantity"], src["unit"],
-                strict=True)]
-    callback = ("function (row) { var marker = L.marker(new L.LatLng(row[0], row[1])); "
-                "marker.bindPopup(row[2]); marker.bindTooltip(row[3]); return marker; };")
+    data = [
+        [y, x, f"{n}<br>{k}: {q} {u}", str(n)]
+        for y, x, n, k, q, u in zip(
+            src.geometry.y,
+            src.geometry.x,
+            src["name"],
+            src["kind"],
+            src["quantity"],
+            src["unit"],
+            strict=True,
+        )
+    ]
+    callback = (
+        "function (row) { var marker = L.marker(new L.LatLng(row[0], row[1])); "
+        "marker.bindPopup(row[2]); marker.bindTooltip(row[3]); return marker; };"
+    )
     FastMarkerCluster(data, callback=callback, name="Sources").add_to(m)
-    folium.GeoJson(cand[["name", "score_total", "rank", "geometry"]], name="Candidates",
-                   style_function=lambda f: {"fillColor": "#21918c", "color": "#333", "weight": 0.6},
-                   popup=folium.GeoJsonPopup(fields=["name", "score_total", "rank"]),
-                   tooltip=folium.GeoJsonTooltip(fields=["name"])).add_to(m)
+    folium.GeoJson(
+        cand[["name", "score_total", "rank", "geometry"]],
+        name="Candidates",
+        style_function=lambda f: {"fillColor": "#21918c", "color": "#333", "weight": 0.6},
+        popup=folium.GeoJsonPopup(fields=["name", "score_total", "rank"]),
+        tooltip=folium.GeoJsonTooltip(fields=["name"]),
+    ).add_to(m)
     for row in sel.itertuples():
-        folium.Marker([row.geometry.y, row.geometry.x], popup=folium.Popup(str(row.name)),
-                      icon=folium.Icon(color="red")).add_to(m)
+        folium.Marker(
+            [row.geometry.y, row.geometry.x], popup=folium.Popup(str(row.name)), icon=folium.Icon(color="red")
+        ).add_to(m)
     folium.LayerControl().add_to(m)
     return m
 
@@ -125,8 +156,10 @@ def timed_build(fn) -> tuple[float, float]:
 
 
 READY_OURS = "window.arealsirkReady === true"
-READY_PEER = ("document.readyState === 'complete' && "
-              "document.querySelectorAll('.leaflet-marker-icon, path.leaflet-interactive').length > 0")
+READY_PEER = (
+    "document.readyState === 'complete' && "
+    "document.querySelectorAll('.leaflet-marker-icon, path.leaflet-interactive').length > 0"
+)
 IDLE = """() => new Promise(res => requestAnimationFrame(() => requestAnimationFrame(() =>
             res(performance.now()))))"""
 
@@ -178,25 +211,37 @@ def main() -> int:
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
-        ctx = p.chromium.launch_persistent_context(tempfile.mkdtemp(prefix="bench-chromium-"),
-                                                   executable_path="/usr/bin/chromium", args=FLAGS,
-                                                   headless=True, viewport={"width": 1280, "height": 860})
+        ctx = p.chromium.launch_persistent_context(
+            tempfile.mkdtemp(prefix="bench-chromium-"),
+            executable_path="/usr/bin/chromium",
+            args=FLAGS,
+            headless=True,
+            viewport={"width": 1280, "height": 860},
+        )
         lo, err_o, req_o = load_times(ctx, ours_path, READY_OURS, args.repeat)
         lp, err_p, req_p = load_times(ctx, peer_path, READY_PEER, args.repeat)
         lf, err_f, req_f = load_times(ctx, fast_path, READY_PEER, args.repeat)
         ctx.close()
     mo, mp, mf = statistics.median(lo), statistics.median(lp), statistics.median(lf)
-    print(f"data: {args.sources} sources, {args.candidates} candidate polygons, 3 selected sites, "
-          f"{len(layers['allocation'])} allocation lines, {len(layers['service_areas'])} service areas")
-    print(f"{'':28s}{'arealsirk.webmap':>18s}{'naive folium':>16s}{'FastMarkerCl.':>15s}"
-          f"{'ours/naive':>11s}{'ours/fast':>10s}")
-    rows = [("build + write (s)", t_ours, t_peer, t_fast, "{:.2f}"),
-            ("peak RSS growth (MB)", mem_ours, mem_peer, mem_fast, "{:.1f}"),
-            ("HTML size (MB)", size_ours / 1e6, size_peer / 1e6, size_fast / 1e6, "{:.2f}"),
-            ("load to idle, median (s)", mo, mp, mf, "{:.2f}")]
+    print(
+        f"data: {args.sources} sources, {args.candidates} candidate polygons, 3 selected sites, "
+        f"{len(layers['allocation'])} allocation lines, {len(layers['service_areas'])} service areas"
+    )
+    print(
+        f"{'':28s}{'arealsirk.webmap':>18s}{'naive folium':>16s}{'FastMarkerCl.':>15s}"
+        f"{'ours/naive':>11s}{'ours/fast':>10s}"
+    )
+    rows = [
+        ("build + write (s)", t_ours, t_peer, t_fast, "{:.2f}"),
+        ("peak RSS growth (MB)", mem_ours, mem_peer, mem_fast, "{:.1f}"),
+        ("HTML size (MB)", size_ours / 1e6, size_peer / 1e6, size_fast / 1e6, "{:.2f}"),
+        ("load to idle, median (s)", mo, mp, mf, "{:.2f}"),
+    ]
     for label, a, b, f, fmt in rows:
-        print(f"{label:28s}{fmt.format(a):>18s}{fmt.format(b):>16s}{fmt.format(f):>15s}"
-              f"{a / b:11.2f}{a / f:10.2f}")
+        print(
+            f"{label:28s}{fmt.format(a):>18s}{fmt.format(b):>16s}{fmt.format(f):>15s}"
+            f"{a / b:11.2f}{a / f:10.2f}"
+        )
     runs = [" ".join(f"{x:.2f}" for x in v) for v in (lo, lp, lf)]
     print(f"{'load runs (s)':28s}{runs[0]:>18s}{runs[1]:>16s}{runs[2]:>15s}")
     print(f"{'external requests':28s}{req_o:18d}{req_p:16d}{req_f:15d}")

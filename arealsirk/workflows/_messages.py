@@ -11,7 +11,7 @@ rendered per language:
 
 ``{x:n0}``, ``{x:n1}``, ``{x:n2}``
     a number with 0/1/2 decimals (``12,345.6`` in English, ``12 345,6`` in bokmål,
-    via :func:`arealsirk._webmap_i18n.fmt_number`);
+    via :func:`arealsirk.i18n.fmt_number`);
 ``{x:g}`` / ``{x:g3}`` / ``{x:g4}``
     shortest form / 3 or 4 significant digits (never an exponent in bokmål);
 ``{x:p0}``, ``{x:p1}``, ``{x:ps}``
@@ -29,342 +29,33 @@ same language.
 
 from __future__ import annotations
 
-import math
 import string
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from .._webmap_i18n import fmt_number, label
+from ..i18n import BENEFITS, CATALOGUE, NO_FEEDSTOCK, criterion_word, fmt_spec, kind_word, unit_label
 
-__all__ = ["CATALOGUE", "Message", "unit_label"]
+# CATALOGUE and unit_label live in arealsirk.i18n (the one string table and unit formatter);
+# they stay importable from here for the workflows that name them.
+__all__ = ["CATALOGUE", "Message", "fmt", "render", "unit_label"]
 
-#: key -> (English template, bokmål template)
-CATALOGUE: dict[str, tuple[str, str]] = {
-    # --- shared
-    "excluded.rule": (
-        "{n} candidate(s) removed by the {rule} rule: {ids}",
-        "{n} {n:pl:kandidat:kandidater} fjernet av regelen om {rule}: {ids}",
-    ),
-    "rule.protected": ("protected areas", "verneområder"),
-    "rule.lakes": ("lakes and rivers (with their buffer)", "innsjøer og elver (med buffer)"),
-    "rule.settlements": ("settlements (with their buffer)", "tettsteder (med buffer)"),
-    "rule.slope": ("terrain slope", "terrenghelning"),
-    "rule.other": ("other exclusion polygons", "andre utelukkede områder"),
-    # --- balance (where every person and tonne went), see _balance.py
-    "balance.people": (
-        "{share:ps} of the people ({q:n0}) {phrase}",
-        "{share:ps} av befolkningen ({q:n0} personer) {phrase}",
-    ),
-    "balance.kind": (
-        "{share:ps} of the {kind:kind} ({q:n0} {unit:unit}) {phrase}",
-        "{share:ps} av {kind:kind} ({q:n0} {unit:unit}) {phrase}",
-    ),
-    "balance.flow": (
-        "{share:ps} of the {kind:kind} {role} ({q:n0} {unit:unit}) {phrase}",
-        "{share:ps} av {role} av {kind:kind} ({q:n0} {unit:unit}) {phrase}",
-    ),
-    "role.supply": ("supply", "tilbudet"),
-    "role.demand": ("demand", "behovet"),
-    "balance.unmatched": (
-        "finds no partner (none within the distance limits, or not worth it){limit}",
-        "finner ingen partner (ingen innenfor avstandsgrensene, eller ikke lønnsomt){limit}",
-    ),
-    "balance.matched": ("is matched{limit}", "er koblet{limit}"),
-    "balance.collected": ("is collected{limit}", "blir samlet inn{limit}"),
-    "balance.served_within_limit": ("are served within the limit{limit}", "nås innenfor grensen{limit}"),
-    "balance.all_matched": (
-        "every usable flow is matched",
-        "alle brukbare strømmer er koblet",
-    ),
-    "balance.all_people": (
-        "every person is served within the limit",
-        "alle nås innenfor grensen",
-    ),
-    "balance.all_collected": (
-        "all the feedstock is collected",
-        "alt råstoffet blir samlet inn",
-    ),
-    "balance.served_beyond_limit": (
-        "are served only beyond the limit of {limit}",
-        "nås bare utenfor grensen på {limit}",
-    ),
-    "balance.beyond_max_km": (
-        "is farther than its haul limit ({limit}) from every open plant",
-        "ligger lenger unna alle åpne anlegg enn transportgrensen ({limit})",
-    ),
-    "balance.capacity_full": (
-        "is within its haul limit of an open plant but not collected (the plants are full or too few)"
-        "{limit}",
-        "ligger innenfor transportgrensen til et åpent anlegg, men blir ikke samlet inn (anleggene er "
-        "fulle eller for få){limit}",
-    ),
-    "balance.no_yield": (
-        "is of a kind this theme does not use{limit}",
-        "er av en type dette temaet ikke bruker{limit}",
-    ),
-    "balance.unreachable_no_site_on_part": (
-        "are on road parts with no site{limit}",
-        "er på deler av vegnettet uten noen lokalitet{limit}",
-    ),
-    "balance.unreachable_far_from_road": (
-        "are farther than the snap limit from any road{limit}",
-        "ligger lenger enn snappegrensen fra nærmeste veg{limit}",
-    ),
-    "balance.unreachable_across_water": (
-        "are across water from the nearest road{limit}",
-        "ligger over vann fra nærmeste veg{limit}",
-    ),
-    "balance.outside_region": (
-        "are outside the region (outside the kommune polygons){limit}",
-        "ligger utenfor regionen (utenfor kommunepolygonene){limit}",
-    ),
-    "model_note": ("location model: {note}", "lokaliseringsmodellen: {note}"),
-    "locate.time_limit": (
-        "HiGHS stopped at the time limit; the gap is the proven one",
-        "HiGHS stoppet ved tidsgrensen; gapet er det som er bevist",
-    ),
-    # --- feedstock (biogas, bioenergy, textiles)
-    "reason.biogas": (
-        "they have no methane yield (resources.methane_nm3_per_t.<kind>; add one with parameters)",
-        "de har ikke noe metanutbytte (resources.methane_nm3_per_t.<type>; kan legges til med parameters)",
-    ),
-    "reason.bioenergy": (
-        "bioenergy uses only forest_residue, wood_chips, grot",
-        "bioenergi bruker bare hogstavfall (GROT) og flis",
-    ),
-    "reason.textiles": (
-        "textile reuse uses only kind 'textiles'",
-        "tekstilombruk bruker bare typen tekstiler",
-    ),
-    "feedstock.ignored": (
-        "sources of kinds {kinds:kinds} were ignored: {reason}",
-        "kilder av typene {kinds:kinds} ble ikke tatt med: {reason}",
-    ),
-    "feedstock.zero": (
-        "{n} source(s) with zero quantity were left out",
-        "{n} {n:pl:kilde:kilder} med mengde null ble utelatt",
-    ),
-    "feedstock.too_small": (
-        "{n} candidate(s) have less than {min_key}={min_t:g} t/yr within the haul limits ({limits:limits}) "
-        "and cannot host a plant: {ids}",
-        "{n} {n:pl:kandidat:kandidater} har mindre enn {min_t:g} t/år råstoff innenfor "
-        "transportgrensene ({limits:limits}; {min_key}) og kan ikke få et anlegg: {ids}",
-    ),
-    "feedstock.penalty": (
-        "cost model: a tonne not collected counts as {pi:g} km of haul ({key} x the longest haul limit; "
-        "limits: {limits:limits}), more than any allowed haul, so every tonne within its limit of an open "
-        "plant with room is collected",
-        "kostnadsmodellen: et tonn som ikke samles inn teller som {pi:g} km transport ({key} x den "
-        "lengste transportgrensen; grenser: {limits:limits}), mer enn noen tillatt transport, så alt "
-        "innenfor grensen til et åpent anlegg med ledig kapasitet blir samlet inn",
-    ),
-    "plant.existing": ("existing plant, kept", "eksisterende anlegg, beholdt"),
-    "plant.new": ("new plant", "nytt anlegg"),
-    "feedstock.site": (
-        "{name} ({id}, {what}): {t:n0} t/yr ({mix:mix}){benefits:benefits}; {tkm:n0} tonne-km, "
-        "mean {mean_km:n1} km, {util:n0} % of capacity",
-        "{name} ({id}, {what}): {t:n0} t/år ({mix:mix}){benefits:benefits}; {tkm:n0} tonn-km, "
-        "i snitt {mean_km:n1} km, {util:n0} % av kapasiteten",
-    ),
-    "feedstock.uncollected": (
-        "{t:n0} t/yr ({share:p1}) of the feedstock is not collected "
-        "(beyond max_km of every open plant, or no room)",
-        "{t:n0} t/år ({share:p1}) av råstoffet blir ikke samlet inn "
-        "(lenger enn max_km fra alle åpne anlegg, eller anleggene er fulle)",
-    ),
-    # --- reuse centres
-    "reuse.other_existing": (
-        "{n} existing facilit(y/ies) of other types (not recycling stations) were ignored",
-        "{n} {n:pl:eksisterende anlegg:eksisterende anlegg} av andre typer (ikke gjenvinningsstasjoner) "
-        "ble ikke tatt med",
-    ),
-    "reuse.unreachable": (
-        "{n} demand point(s) with {people:n0} people reach no site on the road network "
-        "(counted as not covered)",
-        "{n} {n:pl:etterspørselspunkt:etterspørselspunkter} med {people:n0} personer når ingen "
-        "lokalitet på vegnettet (regnet som ikke dekket)",
-    ),
-    "reuse.target_unreachable": (
-        "even all {n} sites cover only {share:p1} of the people within {minutes:g} min; "
-        "the target {target:p0} cannot be reached",
-        "selv alle {n} lokalitetene dekker bare {share:p1} av befolkningen innenfor {minutes:g} min; "
-        "målet på {target:p0} kan ikke nås",
-    ),
-    "reuse.needed": (
-        "{n} site(s) are needed to bring {target:p0} of the people within {minutes:g} min",
-        "{n} {n:pl:lokalitet:lokaliteter} trengs for at {target:p0} av befolkningen skal ha "
-        "høyst {minutes:g} min kjøretid",
-    ),
-    "station.existing": ("existing station, kept", "eksisterende stasjon, beholdt"),
-    "station.new": ("chosen by the model", "valgt av modellen"),
-    "reuse.site": (
-        "{name} ({id}, {why}): serves {people:n0} people, {share:p0} of them within {minutes:g} min",
-        "{name} ({id}, {why}): betjener {people:n0} personer, {share:p0} av dem innenfor {minutes:g} min",
-    ),
-    "reuse.empty_area": (
-        "site {id}: the drive from the point to the road takes {access:n1} min, so there is no "
-        "{minutes:g}-minute service area",
-        "lokalitet {id}: kjøringen fra punktet til vegen tar {access:n1} min, så det blir ingen "
-        "reisetidssone for {minutes:g} min",
-    ),
-    # --- parks
-    "parks.symbiosis_note": ("symbiosis: {note}", "symbiose: {note}"),
-    "parks.no_match": (
-        "no symbiosis match is possible between the flows, so the symbiosis criterion scores every "
-        "area alike; the ranking rests on the other criteria",
-        "ingen symbiosekobling er mulig mellom strømmene, så symbiosekriteriet gir alle områder samme "
-        "poeng; rangeringen hviler på de andre kriteriene",
-    ),
-    "parks.no_rail": (
-        "no rail stations given: the rail criterion was left out",
-        "ingen jernbanestasjoner oppgitt: jernbanekriteriet ble ikke brukt",
-    ),
-    "parks.park": (
-        "park {id} ({name}): rank {rank}, total {total:n2} ({scores:scores}); hosts {n} match(es) "
-        "worth {nok:n0} NOK/yr",
-        "park {id} ({name}): rangert som nr. {rank}, samlet {total:n2} ({scores:scores}); rommer {n} "
-        "{n:pl:kobling:koblinger} verdt {nok:n0} kr/år",
-    ),
-    # --- symbiosis
-    "sym.no_temperature": (
-        "heat flow '{id}' has no temperature_c and was left out "
-        "(a heat match needs the supply and the required temperature)",
-        "varmestrømmen '{id}' mangler temperature_c og ble utelatt "
-        "(en varmekobling trenger tilbudt og nødvendig temperatur)",
-    ),
-    "sym.no_value": (
-        "kind '{kind}' has no value per unit (symbiosis.value_nok_per_unit.{kind}); its flows were left out",
-        "typen {kind:kind} har ingen verdi per enhet (symbiosis.value_nok_per_unit.{kind}); strømmene "
-        "ble utelatt",
-    ),
-    "sym.heat_far": (
-        "{n} heat pair(s) farther apart than max_heat_km = {km:g} km were not considered",
-        "{n} {n:pl:varmepar:varmepar} med mer enn {km:g} km imellom (max_heat_km) ble ikke vurdert",
-    ),
-    "sym.too_cold": (
-        "{n} heat pair(s) were not considered because the supply is not at least {approach:g} degC "
-        "warmer than the consumer needs",
-        "{n} {n:pl:varmepar:varmepar} ble ikke vurdert fordi varmen som tilbys ikke er minst "
-        "{approach:g} °C varmere enn mottakeren trenger",
-    ),
-    "sym.far": (
-        "{n} material pair(s) farther apart than max_km = {km:g} km were not considered",
-        "{n} {n:pl:materialpar:materialpar} med mer enn {km:g} km imellom (max_km) ble ikke vurdert",
-    ),
-    "sym.no_saving": (
-        "{n} pair(s) would cost more to transport than they save",
-        "{n} {n:pl:par:par} ville koste mer i transport enn de sparer",
-    ),
-    "sym.one_sided": (
-        "no match is possible: the flows need both a supplier and a consumer of a kind "
-        "({s} usable supply and {c} usable demand flows)",
-        "ingen kobling er mulig: det trengs både en leverandør og en mottaker av samme type "
-        "({s} brukbare tilbud og {c} brukbare behov)",
-    ),
-    "sym.none_compatible": (
-        "no supplier-consumer pair is compatible within the limits (see the notes above)",
-        "ingen par av leverandør og mottaker passer innenfor grensene (se merknadene over)",
-    ),
-    "sym.top": (
-        "{n} matches; the 20 largest savings follow",
-        "{n} koblinger; de 20 med størst besparelse følger",
-    ),
-    "sym.match": (
-        "{supplier} -> {consumer}: {q:g4} {unit:unit} {kind:kind} over {km:n1} km, saving {nok:n0} NOK/yr",
-        "{supplier} → {consumer}: {q:g4} {unit:unit} {kind:kind} over {km:n1} km, besparelse {nok:n0} kr/år",
-    ),
-}
-
-#: Units in bokmål (English units are the codes themselves).
-_UNITS_NB = {
-    "t/yr": "t/år",
-    "t": "t",
-    "Nm3/yr": "Nm³/år",
-    "GWh/yr": "GWh/år",
-    "MWh/yr": "MWh/år",
-    "m3/yr": "m³/år",
-    "tonne-km/yr": "tonn-km/år",
-    "tonne-km": "tonn-km",
-    "trips/yr": "turer/år",
-    "1/yr": "per år",
-    "people": "personer",
-    "NOK/yr": "kr/år",
-    "NOK": "kr",
-    "min": "min",
-    "km": "km",
-    "ha": "ha",
-}
-_UNITS_EN = {"Nm3/yr": "Nm3/yr"}
-
-#: Benefit columns in the per-plant sentence: (English word, bokmål word, unit).
-_BENEFITS = {
-    "methane_nm3": ("methane", "metan", "Nm3/yr"),
-    "energy_gwh": ("energy", "energi", "GWh/yr"),
-    "reused_t": ("reused", "til ombruk", "t/yr"),
-}
-
-#: Criteria the web-map strings do not name.
-_CRITERIA_NB = {"port": "havn", "road": "hovedveg"}
-
-
-def unit_label(unit: str, lang: str = "en") -> str:
-    """A unit code (``t/yr``, ``Nm3/yr``, ``people`` ...) as written in ``lang``."""
-    if lang == "nb":
-        return _UNITS_NB.get(unit, unit)
-    return _UNITS_EN.get(unit, unit)
-
-
-def _lower_first(text: str) -> str:
-    """Lower-case a capitalised word ("Storfegjødsel" -> "storfegjødsel"), not an acronym ("CO₂")."""
-    if len(text) > 1 and text[0].isupper() and text[1].islower():
-        return text[0].lower() + text[1:]
-    return text
-
-
-def _kind(kind: Any, lang: str) -> str:
-    if lang == "nb":
-        return _lower_first(label("nb", "kind", kind))
-    return str(kind)
-
-
-def _sig_decimals(x: float, digits: int | None) -> int:
-    """Decimals of ``x`` written like ``format(x, ".<digits>g")`` (``"g"`` when None): at most
-    ``digits`` significant digits, trailing zeros dropped, but never an exponent."""
-    if x == 0 or not math.isfinite(x):
-        return 0
-    text = format(x, f".{digits}g" if digits else "g")
-    if "e" in text:  # large numbers get no decimals, tiny ones enough for the significant digits
-        return max(0, (digits or 6) - 1 - math.floor(math.log10(abs(x))))
-    return len(text.split(".")[1]) if "." in text else 0
-
-
-def fmt(value: Any, lang: str, spec: str) -> str:
-    """Format one number by a template spec (see the module docstring) in ``lang``."""
-    try:
-        x = float(value)
-    except (TypeError, ValueError):
-        return str(value)
-    if math.isnan(x):
-        return "-"
-    kind, arg = spec[:1], spec[1:]
-    if kind == "p":
-        d = int(arg or 0)
-        return fmt_number(x, "nb", decimals=d, percent=True) if lang == "nb" else f"{x:.{d}%}"
-    if kind == "n":
-        d = int(arg or 0)
-        return fmt_number(x, "nb", decimals=d) if lang == "nb" else f"{x:,.{d}f}"
-    if kind == "g":
-        digits = int(arg) if arg else None
-        if lang == "nb":
-            return fmt_number(x, "nb", decimals=_sig_decimals(x, digits))
-        return f"{x:.{digits}g}" if digits else f"{x:g}"
-    return format(value, spec)
+#: The number formatter of the templates (``fmt(x, lang, "n0")``), see :func:`arealsirk.i18n.fmt_spec`.
+fmt = fmt_spec
 
 
 def _benefit(col: str, value: float, lang: str) -> str:
-    en, nb, unit = _BENEFITS.get(col, (col, col, ""))
+    en, nb, unit = BENEFITS.get(col, (col, col, ""))
     num = fmt(value, lang, "n0" if abs(value) >= 100 else "g3")
     return f"{nb if lang == 'nb' else en} {num}" + (f" {unit_label(unit, lang)}" if unit else "")
+
+
+def _limits(value: Any, lang: str) -> str:
+    """Haul limits: a list of (kind, km, defaults key); kind "" means one limit for every kind."""
+    parts = []
+    for kind, km, key in value:
+        text = f"{fmt(float(km), lang, 'g')} km ({key})"
+        parts.append(f"{kind_word(kind, lang)} {text}" if kind else text)
+    return "; ".join(parts)
 
 
 class _Formatter(string.Formatter):
@@ -391,17 +82,17 @@ class _Formatter(string.Formatter):
             _, one, many = format_spec.split(":", 2)
             return one if value == 1 else many
         if format_spec == "kind":
-            return _kind(value, lang)
+            return kind_word(value, lang)
         if format_spec == "unit":
             return unit_label(str(value), lang)
         if format_spec == "kinds":
             if lang == "nb":
-                return ", ".join(f"{_kind(k, lang)} ({n})" for k, n in value)
+                return ", ".join(f"{kind_word(k, lang)} ({n})" for k, n in value)
             return ", ".join(f"'{k}' ({n})" for k, n in value)
         if format_spec == "mix":
             if not value:
-                return "ikke noe råstoff" if lang == "nb" else "no feedstock"
-            return ", ".join(f"{_kind(k, lang)} {fmt(t, lang, 'n0')} t" for k, t in value)
+                return NO_FEEDSTOCK["nb" if lang == "nb" else "en"]
+            return ", ".join(f"{kind_word(k, lang)} {fmt(t, lang, 'n0')} t" for k, t in value)
         if format_spec == "ps":  # a share: whole percent, one decimal below 1 % (0.2 %, not 0 %)
             return fmt(value, lang, "p1" if 0 < value < 0.00995 else "p0")
         if format_spec == "limits":
@@ -409,27 +100,10 @@ class _Formatter(string.Formatter):
         if format_spec == "benefits":
             return "".join(", " + _benefit(c, float(v), lang) for c, v in value)
         if format_spec == "scores":
-            return ", ".join(f"{_criterion(c, lang)} {fmt(s, lang, 'n2')}" for c, s in value)
+            return ", ".join(f"{criterion_word(c, lang)} {fmt(s, lang, 'n2')}" for c, s in value)
         if format_spec[:1] in ("n", "g", "p") and (format_spec[1:].isdigit() or format_spec[1:] == ""):
             return fmt(value, lang, format_spec)
         return super().format_field(value, format_spec)
-
-
-def _limits(value: Any, lang: str) -> str:
-    """Haul limits: a list of (kind, km, defaults key); kind "" means one limit for every kind."""
-    parts = []
-    for kind, km, key in value:
-        text = f"{fmt(float(km), lang, 'g')} km ({key})"
-        parts.append(f"{_kind(kind, lang)} {text}" if kind else text)
-    return "; ".join(parts)
-
-
-def _criterion(name: str, lang: str) -> str:
-    if lang != "nb":
-        return str(name)
-    if name in _CRITERIA_NB:
-        return _CRITERIA_NB[name]
-    return label("nb", "criterion", name)
 
 
 def _rebuild(key: str, params: Mapping[str, Any]) -> Message:
@@ -495,29 +169,3 @@ def model_note(text: str) -> Message:
     """``location model: <note>`` for a note of a :mod:`arealsirk.locate` result (translated when known)."""
     key = _LOCATE_NOTES.get(str(text))
     return Message("model_note", note=Message(key) if key else str(text))
-
-
-# --- parks: rank sensitivity (Monte Carlo weight perturbation, see arealsirk.scoring.sensitivity)
-CATALOGUE.update({
-    "parks.sensitivity": (
-        "rank robustness ({n:n0} weightings, each weight varied by up to ±{spread:p0}): in the top {k} "
-        "in most weightings: {items}",
-        "robusthet i rangeringen ({n:n0} vektinger, hver vekt endret med inntil ±{spread:p0}): blant de "
-        "{k} beste i de fleste vektingene: {items}",
-    ),
-    "parks.sensitivity_none": (
-        "rank robustness ({n:n0} weightings, each weight varied by up to ±{spread:p0}): no area is in "
-        "the top {k} in most weightings, so the ranking depends on the weights",
-        "robusthet i rangeringen ({n:n0} vektinger, hver vekt endret med inntil ±{spread:p0}): ingen "
-        "områder er blant de {k} beste i de fleste vektingene, så rangeringen avhenger av vektene",
-    ),
-    # one item of the list; {sep} is ", " (or "" for the first), {more} the next item (or "")
-    "parks.sensitivity_item": (
-        "{sep}{name} ({share:p0}, rank {lo}–{hi}){more}",
-        "{sep}{name} ({share:p0}, rangering {lo}–{hi}){more}",
-    ),
-    "parks.sensitivity_item_fixed": (
-        "{sep}{name} ({share:p0}, always rank {lo}){more}",
-        "{sep}{name} ({share:p0}, alltid nr. {lo}){more}",
-    ),
-})

@@ -20,8 +20,8 @@ _STYLE = (
 
 def _parts(result: Any, lang: str, escape: Any) -> dict[str, Any]:
     """Title, balance headline, status, key-figure rows and notes, each already rendered with ``escape``."""
-    from arealsirk.workflows._messages import render
-    from arealsirk.workflows._result import STATUS_LABELS, SUMMARY_LABELS, WORKFLOW_TITLES, _fmt
+    from arealsirk.i18n import STATUS_LABELS, SUMMARY_LABELS, SUMMARY_WORDS, WORKFLOW_TITLES, fmt_figure, word
+    from arealsirk.workflows import render_message as render
 
     nb = lang == "nb"
     pick = 1 if nb else 0
@@ -35,18 +35,18 @@ def _parts(result: Any, lang: str, escape: Any) -> dict[str, Any]:
             continue
         en, nbl, unit = SUMMARY_LABELS.get(key, (key, key, ""))
         label = nbl if nb else en
-        rows.append((escape(label), escape(_fmt(value, unit, lang))))
+        rows.append((escape(label), escape(fmt_figure(value, unit, lang))))
     messages = list(getattr(result, "messages", []) or [])
     return {
         "title": escape(WORKFLOW_TITLES.get(code, (code, code))[pick]),
-        "headline_title": "Hvor alle og alt havnet" if nb else "Where everyone and everything went",
+        "headline_title": word(SUMMARY_WORDS, "headline", lang),
         "headline": [render(m, lang, escape=escape) for m in headline],
         "status_label": "Status",
         "status": escape(STATUS_LABELS.get(status, (status, status))[pick]),
-        "figure": "Nøkkeltall" if nb else "Key figure",
-        "value": "Verdi" if nb else "Value",
+        "figure": word(SUMMARY_WORDS, "figure", lang),
+        "value": word(SUMMARY_WORDS, "value", lang),
         "rows": rows,
-        "notes_title": "Merknader" if nb else "Notes",
+        "notes_title": word(SUMMARY_WORDS, "notes", lang),
         "notes": [render(m, lang, escape=escape) for m in messages if m not in headline],
     }
 

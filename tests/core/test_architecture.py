@@ -28,7 +28,7 @@ SHIMS = {"_graph": "network", "proximity": "network", "constraints": "suitabilit
 #: may import it; it imports only itself.  Its private modules are shared on purpose (a public
 #: name of ``arealsirk._validate`` may be imported anywhere; a ``_name`` inside it may not).
 KERNEL = {"errors", "defaults", "resources", "io", "progress", "paths", "_validate", "_text", "_optional",
-          "_outputs", "_vendor"}
+          "_outputs", "_vendor", "i18n"}
 
 #: stage -> the stages it may import (besides the kernel and itself).  Lower rows first.
 ALLOWED: dict[str, set[str]] = {
@@ -66,16 +66,9 @@ for _k in KERNEL:
 #: known debt, each entry named and dated in docs/architecture.md; the test fails when an entry is
 #: no longer needed, so the list only shrinks.  (importing module, imported module)
 KNOWN_DEBT = {
-    # one i18n module is issue 16's next step; the web map's string table is helper `map`'s file
-    ("arealsirk.workflows._messages", "arealsirk._webmap_i18n"),
-    ("arealsirk.workflows._result", "arealsirk._webmap_i18n"),
     # locate/instances.py reads the bench folder beside the checkout (helper `perf`'s file): it
     # should take the folder as an argument and import arealsirk.paths at most
     ("arealsirk.locate.instances", "arealsirk.datasets"),
-    # the map's summary panel (helper `map`'s file) reads the workflows' private label tables and
-    # formatter: they belong in the one i18n module
-    ("arealsirk._webmap_summary", "arealsirk.workflows._result"),
-    ("arealsirk._webmap_summary", "arealsirk.workflows._messages"),
 }
 
 
@@ -85,8 +78,8 @@ def stage(module: str) -> str:
     top = parts[1] if len(parts) > 1 else ""
     if top == "_ch":
         return "network"  # the contraction hierarchy (issue 19), until it moves into network/
-    if top.startswith("_webmap") or top == "report":
-        return "webmap"  # the web map's modules, until they move into a webmap/ package
+    if top == "report":
+        return "webmap"  # the Word report presents the same results as the maps
     return SHIMS.get(top, top)
 
 
@@ -189,6 +182,8 @@ def test_the_checker_sees_a_forbidden_import(tmp_path):
     assert ("arealsirk.workflows.biogas", "site_biogas", 2) in found
     assert ("arealsirk._graph", "_CACHE", 3) in found
     assert "workflows" not in ALLOWED["network"]
-    assert stage("arealsirk._graph") == "network" and stage("arealsirk._webmap_i18n") == "webmap"
+    assert stage("arealsirk._graph") == "network" and stage("arealsirk.webmap.summary") == "webmap"
+    assert stage("arealsirk.i18n.numbers") == "i18n" and "i18n" in KERNEL
+    assert stage("arealsirk.report") == "webmap"
     assert stage("arealsirk._ch") == "network"
     assert all("_apidoc" not in allowed for allowed in ALLOWED.values())  # documentation only

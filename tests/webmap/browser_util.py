@@ -14,8 +14,16 @@ from pathlib import Path
 from typing import Any
 
 CHROMIUM = os.environ.get("AREALSIRK_CHROMIUM", "/usr/bin/chromium")
-FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--disable-background-networking",
-         "--disable-component-update", "--disable-sync", "--no-first-run"]
+FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 DESKTOP = {"width": 1366, "height": 768}
 PHONE = {"width": 390, "height": 844}
@@ -38,8 +46,14 @@ def chromium(profile: Path, *, viewport: dict[str, int] | None = None, **kw: Any
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
-        ctx = p.chromium.launch_persistent_context(str(profile), executable_path=CHROMIUM, args=FLAGS,
-                                                   headless=True, viewport=viewport or DESKTOP, **kw)
+        ctx = p.chromium.launch_persistent_context(
+            str(profile),
+            executable_path=CHROMIUM,
+            args=FLAGS,
+            headless=True,
+            viewport=viewport or DESKTOP,
+            **kw,
+        )
         try:
             yield ctx
         finally:
@@ -92,7 +106,9 @@ class Page:
                 const p = map.latLngToContainerPoint(ll);
                 const r = map.getContainer().getBoundingClientRect();
                 return [r.left + p.x, r.top + p.y];
-            }""", [key, index, map_index, zoom])
+            }""",
+            [key, index, map_index, zoom],
+        )
         self.page.wait_for_timeout(400)
         self.page.mouse.click(xy[0], xy[1])
         popup = self.page.locator(".leaflet-popup-content").first
@@ -121,7 +137,9 @@ class Page:
                 }
                 map.closePopup();
                 return out;
-            }""", [key, map_index, limit])
+            }""",
+            [key, map_index, limit],
+        )
 
     def close(self) -> None:
         self.page.close()

@@ -25,7 +25,9 @@ def browser(tmp_path_factory):
     reason = missing_browser()
     if reason:
         pytest.skip(reason)
-    with chromium(tmp_path_factory.mktemp("chromium-profile"), viewport={"width": 1280, "height": 860}) as ctx:
+    with chromium(
+        tmp_path_factory.mktemp("chromium-profile"), viewport={"width": 1280, "height": 860}
+    ) as ctx:
         yield ctx
 
 
@@ -68,18 +70,36 @@ def test_loads_offline_without_errors_or_requests(browser, map_nb):
 def test_layer_control_lists_the_layers(browser, map_nb):
     page = Page(browser, map_nb)
     try:
-        names = [s.strip() for s in page.page.locator(".leaflet-control-layers-overlays label span span").all_inner_texts()]
-        for expected in ("Kommunegrenser", "Kandidatområder (egnethet)", "Valgte lokaliteter",
-                         "Transport kilde → anlegg", "Nedslagsfelt", "Reisetidssoner", "Symbiose: koblinger",
-                         "Kilder: Matavfall", f"Kilder: {INJECT_IMG}"):
+        names = [
+            s.strip()
+            for s in page.page.locator(".leaflet-control-layers-overlays label span span").all_inner_texts()
+        ]
+        for expected in (
+            "Kommunegrenser",
+            "Kandidatområder (egnethet)",
+            "Valgte lokaliteter",
+            "Transport kilde → anlegg",
+            "Nedslagsfelt",
+            "Reisetidssoner",
+            "Symbiose: koblinger",
+            "Kilder: Matavfall",
+            f"Kilder: {INJECT_IMG}",
+        ):
             assert expected in names, (expected, names)
-        bases = [s.strip() for s in page.page.locator(".leaflet-control-layers-base label span span").all_inner_texts()]
+        bases = [
+            s.strip()
+            for s in page.page.locator(".leaflet-control-layers-base label span span").all_inner_texts()
+        ]
         assert bases == ["Ingen bakgrunn (fungerer uten nett)", "OpenStreetMap-bakgrunn (krever nett)"]
         # unticking a layer removes it from the map
-        before = page.page.evaluate("arealsirkMap.maps[0].hasLayer(arealsirkMap.layers.find(e => e.key === 'candidates').layer)")
+        before = page.page.evaluate(
+            "arealsirkMap.maps[0].hasLayer(arealsirkMap.layers.find(e => e.key === 'candidates').layer)"
+        )
         page.page.locator(".leaflet-control-layers").hover()  # the list opens from its icon
         page.page.get_by_text("Kandidatområder (egnethet)").click()
-        after = page.page.evaluate("arealsirkMap.maps[0].hasLayer(arealsirkMap.layers.find(e => e.key === 'candidates').layer)")
+        after = page.page.evaluate(
+            "arealsirkMap.maps[0].hasLayer(arealsirkMap.layers.find(e => e.key === 'candidates').layer)"
+        )
         assert before is True and after is False
         assert page.blocked == []
     finally:
@@ -150,7 +170,9 @@ def test_large_map_is_interactive_quickly(browser, tmp_path):
 
 def test_compare_maps_stay_in_sync(browser, tmp_path, layers):
     right = make_layers(seed=7, inject=False)
-    path = webmap.write_map(webmap.compare_maps(layers, right, titles=["Dagens", "Alternativ"]), tmp_path / "c.html")
+    path = webmap.write_map(
+        webmap.compare_maps(layers, right, titles=["Dagens", "Alternativ"]), tmp_path / "c.html"
+    )
     page = Page(browser, path)
     try:
         assert page.errors == [] and page.blocked == []

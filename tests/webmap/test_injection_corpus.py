@@ -25,11 +25,11 @@ REPO = Path(__file__).resolve().parents[2]
 #: Each template payload would leave a tell-tale text if a template engine evaluated it.
 TEMPLATE = [
     "{{7*7}}",
-    "{{ 'ab' ~ 'cd' * 3 }}",                       # evaluated: abcdcdcd
-    "{% for x in range(3) %}Zq{% endfor %}",         # evaluated: ZqZqZq
+    "{{ 'ab' ~ 'cd' * 3 }}",  # evaluated: abcdcdcd
+    "{% for x in range(3) %}Zq{% endfor %}",  # evaluated: ZqZqZq
     "{#c#}",
-    "Hall {#2} nord",                                 # crashed the run (TemplateSyntaxError)
-    "Lager {{ B }}",                                  # lost its text
+    "Hall {#2} nord",  # crashed the run (TemplateSyntaxError)
+    "Lager {{ B }}",  # lost its text
     "{{ cycler.__init__.__globals__.os.system('touch PWNED') }}",
     "{{ self.__init__.__globals__.__builtins__.open('PWNED2','w').write('x') }}",
     "{% set x = joiner.__init__.__globals__.os.system('touch PWNED3') %}",
@@ -45,17 +45,43 @@ PAYLOADS = TEMPLATE + HTML + MARKDOWN
 EVALUATED = ["abcdcdcd", "ZqZqZq"]
 TITLE = "Demo {{7*7}} {#c#} <script>alert(1)</script> [x](javascript:alert(1)) | a |"
 #: Columns that are codes, not free text (a payload there is refused, rightly).
-CODES = {"kommunenummer", "unit", "role", "facility_type", "zone_type", "zone_id", "vegkategori",
-         "typeVeg", "ssbid"}
-TEXT_LAYERS = ("kommuner", "sources", "zones", "existing", "flows", "towns", "stations", "region",
-               "protected", "lakes", "settlements")
+CODES = {
+    "kommunenummer",
+    "unit",
+    "role",
+    "facility_type",
+    "zone_type",
+    "zone_id",
+    "vegkategori",
+    "typeVeg",
+    "ssbid",
+}
+TEXT_LAYERS = (
+    "kommuner",
+    "sources",
+    "zones",
+    "existing",
+    "flows",
+    "towns",
+    "stations",
+    "region",
+    "protected",
+    "lakes",
+    "settlements",
+)
 
 
 def _cli(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "PYTHONPATH": str(REPO)}
     code = "import sys; from arealsirk.cli import main; sys.exit(main())"
-    return subprocess.run([sys.executable, "-c", code, "--no-progress", *args], cwd=cwd, env=env,
-                          capture_output=True, text=True, timeout=300)
+    return subprocess.run(
+        [sys.executable, "-c", code, "--no-progress", *args],
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
 
 
 def _json_form(text: str) -> str:
@@ -65,7 +91,7 @@ def _json_form(text: str) -> str:
         s = s.replace(ch, rep)
     out = []
     for i, ch in enumerate(s):
-        out.append("\\u007b" if ch == "{" and s[i + 1:i + 2] in ("{", "%", "#") else ch)
+        out.append("\\u007b" if ch == "{" and s[i + 1 : i + 2] in ("{", "%", "#") else ch)
     return "".join(out)
 
 
@@ -99,8 +125,10 @@ def _inject(folder: Path, *, kinds: bool) -> dict[str, list[str]]:
                 if not kinds:
                     continue
                 # every third row: the other rows keep real kinds, so the themes still have feedstock
-                g[col] = [f"{PAYLOADS[(i // 3) % len(PAYLOADS)]} {v}" if i % 3 == 0 else v
-                          for i, v in enumerate(g[col])]
+                g[col] = [
+                    f"{PAYLOADS[(i // 3) % len(PAYLOADS)]} {v}" if i % 3 == 0 else v
+                    for i, v in enumerate(g[col])
+                ]
             else:  # the payload first, the old value after it keeps ids unique
                 g[col] = [f"{PAYLOADS[i % len(PAYLOADS)]} {v}" for i, v in enumerate(g[col])]
             touched.setdefault(layer, []).append(col)
@@ -131,10 +159,14 @@ def run(tmp_path_factory):
     assert res.returncode == 0, res.stderr
     res_map = _cli("map", "out/results.gpkg", "--out", "rebuilt.html", cwd=base)
     assert res_map.returncode == 0, res_map.stderr
-    return {"base": base, "touched": touched, "kinds_refused": kinds_refused,
-            "map": (base / "out" / "map.html").read_text(encoding="utf-8"),
-            "rebuilt": (base / "rebuilt.html").read_text(encoding="utf-8"),
-            "summary": (base / "out" / "summary.md").read_text(encoding="utf-8")}
+    return {
+        "base": base,
+        "touched": touched,
+        "kinds_refused": kinds_refused,
+        "map": (base / "out" / "map.html").read_text(encoding="utf-8"),
+        "rebuilt": (base / "rebuilt.html").read_text(encoding="utf-8"),
+        "summary": (base / "out" / "summary.md").read_text(encoding="utf-8"),
+    }
 
 
 def test_every_text_column_was_injected(run):
@@ -162,8 +194,15 @@ def test_map_holds_every_payload_as_text(run, which):
     for raw in ("<script>alert", "<img src=x", "<svg onload", "{{7*7}}", "{#c#}", "{% for"):
         assert raw not in html, (which, raw)
     # the title: HTML character references in <title>, JSON form in the title block
-    ref = (TITLE.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace('"', "&quot;")
-           .replace("'", "&#x27;").replace("{", "&#123;").replace("}", "&#125;"))
+    ref = (
+        TITLE.replace("&", "&amp;")
+        .replace("<", "&lt;")
+        .replace(">", "&gt;")
+        .replace('"', "&quot;")
+        .replace("'", "&#x27;")
+        .replace("{", "&#123;")
+        .replace("}", "&#125;")
+    )
     assert ref in html.split("<title>", 1)[1].split("</title>", 1)[0]
     assert _json_form(TITLE) in html
 
@@ -224,8 +263,12 @@ def test_browser_shows_payloads_literally_and_runs_nothing(page, run):
         legend = page.page.evaluate("document.querySelector('.as-legend').textContent")
         assert PAYLOADS[0] + " cattle_manure" in legend or PAYLOADS[0] + " food_waste" in legend, legend
     assert page.dialogs == [] and page.errors == [] and page.blocked == []
-    assert page.page.evaluate("document.querySelectorAll('img[src=\"x\"], svg[onload], "
-                              ".leaflet-popup-content script').length") == 0
+    assert (
+        page.page.evaluate(
+            "document.querySelectorAll('img[src=\"x\"], svg[onload], .leaflet-popup-content script').length"
+        )
+        == 0
+    )
     ARTIFACTS.mkdir(exist_ok=True)
     page.page.screenshot(path=str(ARTIFACTS / "webmap_injection.png"))
 

@@ -7,12 +7,13 @@ import re
 import numpy as np
 import pandas as pd
 import pytest
-from .webmap_synth import INJECT_SCRIPT, make_layers
 
 from arealsirk import webmap
-from arealsirk._webmap_assets import external_references
 from arealsirk.errors import InputError, MissingFileError, OutputError
 from arealsirk.io import write_layers
+from arealsirk.webmap.offline import external_references
+
+from .webmap_synth import INJECT_SCRIPT, make_layers
 
 
 def test_compare_maps_is_self_contained_and_synchronised(tmp_path, layers):
@@ -63,8 +64,12 @@ def test_map_from_gpkg_uses_run_info(tmp_path, layers):
 
     gpkg = tmp_path / "results.gpkg"
     write_layers(gpkg, {**layers, "by_kommune_extra": layers["kommuner"]})
-    pyogrio.write_dataframe(pd.DataFrame({"key": ["synthetic", "title"], "value": ["true", "Lagret kjøring"]}),
-                            gpkg, layer="run_info", append=True)
+    pyogrio.write_dataframe(
+        pd.DataFrame({"key": ["synthetic", "title"], "value": ["true", "Lagret kjøring"]}),
+        gpkg,
+        layer="run_info",
+        append=True,
+    )
     out = webmap.map_from_gpkg(gpkg, tmp_path / "map.html", lang="nb")
     text = out.read_text(encoding="utf-8")
     assert "<title>Lagret kjøring (syntetiske data)</title>" in text

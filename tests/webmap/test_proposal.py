@@ -9,7 +9,8 @@ import numpy as np
 import pytest
 
 from arealsirk import webmap
-from arealsirk._webmap_summary import panel_from_balance, panel_from_table, panel_table
+from arealsirk.webmap.common import _clean_title
+from arealsirk.webmap.summary import panel_from_balance, panel_from_table, panel_table
 
 from .webmap_synth import make_layers
 
@@ -35,11 +36,11 @@ def test_real_data_attribution_is_kept_when_some_layers_are_synthetic(tmp_path):
 
 def test_seed_note_leaves_synthetic_titles_only():
     assert (
-        webmap._clean_title("Plassering – Demoregionen (syntetisk, seed 0)", True)
+        _clean_title("Plassering – Demoregionen (syntetisk, seed 0)", True)
         == "Plassering – Demoregionen (syntetisk)"
     )
-    assert webmap._clean_title("Demo (seed 12)", True) == "Demo"
-    assert webmap._clean_title("Ringerike seed 3", False) == "Ringerike seed 3"  # real data: title as given
+    assert _clean_title("Demo (seed 12)", True) == "Demo"
+    assert _clean_title("Ringerike seed 3", False) == "Ringerike seed 3"  # real data: title as given
 
 
 def test_panel_round_trips_through_the_gpkg_table():
@@ -187,14 +188,17 @@ def test_sentence_of_a_theme_without_its_own_template_names_only_its_sites():
     import geopandas as gpd
     from shapely.geometry import Point
 
-    from arealsirk._webmap_summary import panel_from_results
-    from arealsirk.workflows._result import WorkflowResult
+    from arealsirk.webmap.summary import panel_from_results
+    from arealsirk.workflows import WorkflowResult
 
     sites = gpd.GeoDataFrame(
-        {"name": ["Flis A", "Biogass B", "Flis C"], "facility_type": ["bioenergy_plant", "biogas_plant",
-                                                                     "bioenergy_plant"],
-         "existing": [False, False, True]},
-        geometry=[Point(0, 0), Point(1, 1), Point(2, 2)])
+        {
+            "name": ["Flis A", "Biogass B", "Flis C"],
+            "facility_type": ["bioenergy_plant", "biogas_plant", "bioenergy_plant"],
+            "existing": [False, False, True],
+        },
+        geometry=[Point(0, 0), Point(1, 1), Point(2, 2)],
+    )
     res = WorkflowResult(summary={"workflow": "bioenergy", "sites": 2, "sites_new": 1})
     panel = panel_from_results({"bioenergy": res}, lang="nb", sites=sites)
     assert panel[0]["sentence"] == "Forslag: 2 lokaliteter for bioenergianlegg (Flis A)."

@@ -10,8 +10,8 @@ import pytest
 import shapely
 
 from arealsirk import webmap
-from arealsirk._webmap_assets import external_references
 from arealsirk.datasets import shared_data_dir
+from arealsirk.webmap.offline import external_references
 
 
 @pytest.fixture(scope="module")
@@ -39,8 +39,13 @@ def real():
 def test_all_norwegian_kommuner_and_10k_addresses(real, tmp_path):
     kommuner, sources = real
     assert len(kommuner) == 357 and len(sources) > 10_000
-    out = webmap.write_map({"kommuner": kommuner, "sources": sources}, tmp_path / "norge.html",
-                           title="Norge", lang="nb", synthetic=False)
+    out = webmap.write_map(
+        {"kommuner": kommuner, "sources": sources},
+        tmp_path / "norge.html",
+        title="Norge",
+        lang="nb",
+        synthetic=False,
+    )
     text = out.read_text(encoding="utf-8")
     assert out.stat().st_size <= 5 * 1024 * 1024
     assert external_references(text) == []

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from arealsirk import webmap
-from arealsirk._webmap_i18n import STRINGS
+from arealsirk.i18n import STRINGS
 
 from .webmap_synth import INJECT_IMG, INJECT_SCRIPT, make_layers
 
@@ -36,7 +36,7 @@ def _html(layers, lang):
 
 def _payload(page: str) -> dict:
     """The JSON payload of the candidates layer (the one whose rows carry the robustness heading)."""
-    for m in re.finditer(r'arealsirkMap\.shapes\((\{.*?\}), ', page):
+    for m in re.finditer(r"arealsirkMap\.shapes\((\{.*?\}), ", page):
         d = json.loads(m.group(1))
         if d.get("whyHeading") in (STRINGS["nb"]["robust"], STRINGS["en"]["robust"]):
             return d

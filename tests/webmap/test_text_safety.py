@@ -8,19 +8,23 @@ import os
 import pytest
 
 from arealsirk import _text, webmap
-from arealsirk.workflows._messages import Message, render
-from arealsirk.workflows._result import WorkflowResult
+from arealsirk.workflows import Message, WorkflowResult
+from arealsirk.workflows import render_message as render
 
 from .webmap_synth import make_layers
 
-CODE = ["{{ cycler.__init__.__globals__.os.system('touch PWNED') }}",
-        "{{ self.__init__.__globals__.__builtins__.open('PWNED2','w').write('x') }}",
-        "{% set x = joiner.__init__.__globals__.os.system('touch PWNED3') %}"]
+CODE = [
+    "{{ cycler.__init__.__globals__.os.system('touch PWNED') }}",
+    "{{ self.__init__.__globals__.__builtins__.open('PWNED2','w').write('x') }}",
+    "{% set x = joiner.__init__.__globals__.os.system('touch PWNED3') %}",
+]
 
 
 def test_escape_html_by_hand():
-    assert _text.escape_html("<a href='x'>\"&{{7*7}}") == \
-        "&lt;a href=&#x27;x&#x27;&gt;&quot;&amp;&#123;&#123;7*7&#125;&#125;"
+    assert (
+        _text.escape_html("<a href='x'>\"&{{7*7}}")
+        == "&lt;a href=&#x27;x&#x27;&gt;&quot;&amp;&#123;&#123;7*7&#125;&#125;"
+    )
     assert _text.escape_html(None) == "" and _text.escape_html(float("nan")) == ""
     assert _text.escape_html(12) == "12"
 
@@ -60,15 +64,18 @@ def test_messages_escape_data_but_not_numbers():
 
 
 def test_summary_markdown_escapes_values_and_messages():
-    res = WorkflowResult(summary={"workflow": "biogas", "method": "a | b <i>x</i>", "n_sites": 3},
-                         messages=["plain <script>alert(1)</script>"])
+    res = WorkflowResult(
+        summary={"workflow": "biogas", "method": "a | b <i>x</i>", "n_sites": 3},
+        messages=["plain <script>alert(1)</script>"],
+    )
     md = res.summary_markdown(lang="nb")
     assert "<script>" not in md and "<i>" not in md
     assert r"a \| b &lt;i&gt;x&lt;/i&gt;" in md and "| 3 |" in md
 
 
-@pytest.mark.parametrize("payload", ["{{7*7}}", "Hall {#2} nord", "Lager {{ B }}",
-                                     "{% for x in range(3) %}Zq{% endfor %}", *CODE])
+@pytest.mark.parametrize(
+    "payload", ["{{7*7}}", "Hall {#2} nord", "Lager {{ B }}", "{% for x in range(3) %}Zq{% endfor %}", *CODE]
+)
 def test_build_map_never_evaluates_text(tmp_path, payload, monkeypatch):
     monkeypatch.chdir(tmp_path)
     layers = make_layers(inject=False)
@@ -107,8 +114,20 @@ def test_escape_markdown_renders_literally_for_any_text():
     from markdown_it import MarkdownIt
 
     md = MarkdownIt("commonmark").enable(["table", "strikethrough"])
-    pieces = st.sampled_from([*"abcæ019 #>-+=*_`[]()!|~$<>&\\{}.:/;'\"", "<script>", "](javascript:", "&amp;",
-                              "__", "**", "1.", "1)", "http://x.y", "![i](x)"])
+    pieces = st.sampled_from(
+        [
+            *"abcæ019 #>-+=*_`[]()!|~$<>&\\{}.:/;'\"",
+            "<script>",
+            "](javascript:",
+            "&amp;",
+            "__",
+            "**",
+            "1.",
+            "1)",
+            "http://x.y",
+            "![i](x)",
+        ]
+    )
 
     @settings(max_examples=400, deadline=None)
     @given(st.lists(pieces, min_size=1, max_size=20).map("".join))
@@ -126,14 +145,19 @@ def test_escape_markdown_renders_literally_for_any_text():
 
 
 def test_csv_safe_keeps_formulas_out_of_spreadsheets() -> None:
-    """OWASP CSV injection: text cells starting with = + - @ get a leading apostrophe; numbers keep their sign."""
+    """OWASP CSV injection: text cells starting with = + - @ get a leading apostrophe;
+    numbers keep their sign."""
     import pandas as pd
 
     from arealsirk._text import csv_safe
 
-    frame = pd.DataFrame({"name": ["=HYPERLINK(\"http://x\")", "+1", "@SUM(A1)", "-cmd", "Hamar"],
-                          "value": [-1.5, 2.0, 3.0, -4.0, 5.0]})
+    frame = pd.DataFrame(
+        {
+            "name": ['=HYPERLINK("http://x")', "+1", "@SUM(A1)", "-cmd", "Hamar"],
+            "value": [-1.5, 2.0, 3.0, -4.0, 5.0],
+        }
+    )
     safe = csv_safe(frame)
-    assert safe["name"].tolist() == ["'=HYPERLINK(\"http://x\")", "'+1", "'@SUM(A1)", "'-cmd", "Hamar"]
+    assert safe["name"].tolist() == ['\'=HYPERLINK("http://x")', "'+1", "'@SUM(A1)", "'-cmd", "Hamar"]
     assert safe["value"].tolist() == [-1.5, 2.0, 3.0, -4.0, 5.0]
     assert frame["name"].iloc[0].startswith("=")  # the input is not changed

@@ -4,20 +4,22 @@ from __future__ import annotations
 
 import hashlib
 import html
-import logging
 import json
+import logging
 import re
 from html.parser import HTMLParser
 from pathlib import Path
 
 import numpy as np
 import pytest
-from .webmap_synth import INJECT_IMG, INJECT_SCRIPT, make_layers
 
 from arealsirk import webmap
-from arealsirk._webmap_assets import VENDOR_DIR, external_references, manifest
-from arealsirk._webmap_i18n import STRINGS, fmt_number
 from arealsirk.errors import InputError, OutputError
+from arealsirk.i18n import STRINGS, fmt_number
+from arealsirk.webmap.common import _js_json
+from arealsirk.webmap.offline import VENDOR_DIR, external_references, manifest
+
+from .webmap_synth import INJECT_IMG, INJECT_SCRIPT, make_layers
 
 
 class _Tags(HTMLParser):
@@ -110,19 +112,29 @@ def test_injection_names_are_inert(html_nb):
 
 
 def test_js_json_escapes_script_breakers():
-    s = webmap._js_json({"a": "</script><!-- \u2028 & >"})
+    s = _js_json({"a": "</script><!-- \u2028 & >"})
     assert "<" not in s and ">" not in s and "&" not in s and "\u2028" not in s
     assert json.loads(s) == {"a": "</script><!-- \u2028 & >"}
 
 
 def test_both_languages_have_the_same_keys_and_are_used(html_nb, html_en):
     assert set(STRINGS["nb"]) == set(STRINGS["en"])
-    for key in ("layer.selected_sites", "layer.candidates", "layer.kommuner", "legend.score", "col.methane_nm3",
-                "layer.service_areas", "layer.allocation", "layer.matches", "layer.catchments"):
+    for key in (
+        "layer.selected_sites",
+        "layer.candidates",
+        "layer.kommuner",
+        "legend.score",
+        "col.methane_nm3",
+        "layer.service_areas",
+        "layer.allocation",
+        "layer.matches",
+        "layer.catchments",
+    ):
         nb, en = STRINGS["nb"][key], STRINGS["en"][key]
         assert nb != en
+
         def encodings(s):  # in our JSON payloads, or as a layer name (HTML-escaped, jinja tojson)
-            return (webmap._js_json(s)[1:-1], json.dumps(html.escape(s))[1:-1])
+            return (_js_json(s)[1:-1], json.dumps(html.escape(s))[1:-1])
 
         assert any(e in html_nb for e in encodings(nb)) and not any(e in html_en for e in encodings(nb)), key
         assert any(e in html_en for e in encodings(en)), key
@@ -140,11 +152,11 @@ def test_popups_carry_formatted_figures(html_nb, html_en, layers):
     assert "1\u202f234\u202f567" in html_nb and "1,234,567" in html_en
     assert '"12,3"' in html_nb and '"12.3"' in html_en  # energy_gwh 12.34
     assert "87 %" in html_nb  # share_within_cutoff 0.87
-    assert webmap._js_json("Metan (Nm³/år)")[1:-1] in html_nb
-    assert webmap._js_json("People covered")[1:-1] in html_en
+    assert _js_json("Metan (Nm³/år)")[1:-1] in html_nb
+    assert _js_json("People covered")[1:-1] in html_en
     # every selected site and candidate name is in the data
     for name in layers["candidates"]["name"]:
-        assert webmap._js_json(name)[1:-1] in html_nb
+        assert _js_json(name)[1:-1] in html_nb
 
 
 def test_coordinates_are_wgs84_and_rounded(tmp_path, layers):
@@ -165,8 +177,12 @@ def test_coordinates_are_wgs84_and_rounded(tmp_path, layers):
 def test_missing_empty_and_unknown_layers_are_skipped(tmp_path, layers, caplog):
     caplog.set_level(logging.INFO, logger="arealsirk")
     empty = layers["candidates"].iloc[:0]
-    out = webmap.write_map({"sources": layers["sources"], "candidates": empty, "something_else": layers["sources"]},
-                           tmp_path / "m.html", title="Bare kilder", lang="en")
+    out = webmap.write_map(
+        {"sources": layers["sources"], "candidates": empty, "something_else": layers["sources"]},
+        tmp_path / "m.html",
+        title="Bare kilder",
+        lang="en",
+    )
     text = out.read_text(encoding="utf-8")
     assert "Candidate areas" not in text and "Resource sources" in text
     assert "something_else" in caplog.text
@@ -183,15 +199,20 @@ def test_large_map_is_small(tmp_path):
     text = out.read_text(encoding="utf-8")
     assert "markerClusterGroup" in text  # 10 000 points are clustered
     # all 10 000 sources are in the data
-    n = sum(len(json.loads(p)["rows"]) for p in re.findall(r"arealsirkMap\.points\((\{.*?\}), map_", text)
-            if json.loads(p)["key"] == "sources")
+    n = sum(
+        len(json.loads(p)["rows"])
+        for p in re.findall(r"arealsirkMap\.points\((\{.*?\}), map_", text)
+        if json.loads(p)["key"] == "sources"
+    )
     assert n == 10_000
 
 
 def test_max_points_keeps_the_largest(tmp_path, layers):
     m = webmap.build_map({"sources": layers["sources"]}, title="t", max_points=5, tiles=None)
     html = m.get_root().render()
-    rows = [r for p in re.findall(r"arealsirkMap\.points\((\{.*?\}), map_", html) for r in json.loads(p)["rows"]]
+    rows = [
+        r for p in re.findall(r"arealsirkMap\.points\((\{.*?\}), map_", html) for r in json.loads(p)["rows"]
+    ]
     assert len(rows) == 5
     largest = set(layers["sources"].nlargest(5, "quantity")["id"])
     assert {r[-1] for r in rows} == largest
@@ -288,7 +309,9 @@ def test_number_formatting():
 def test_max_points_caps_allocation_lines_too(layers):
     m = webmap.build_map({"allocation": layers["allocation"]}, title="t", max_points=7, tiles=None)
     html = m.get_root().render()
-    rows = [r for p in re.findall(r"arealsirkMap\.shapes\((\{.*?\}), map_", html) for r in json.loads(p)["rows"]]
+    rows = [
+        r for p in re.findall(r"arealsirkMap\.shapes\((\{.*?\}), map_", html) for r in json.loads(p)["rows"]
+    ]
     assert len(rows) == 7
     assert "viser 7 av 40 linjer" in html
 
@@ -298,7 +321,9 @@ def test_write_map_accepts_a_result_object(tmp_path, layers):
         def __init__(self, layers):
             self.layers = layers
 
-    out = webmap.write_map(Result({"selected_sites": layers["selected_sites"]}), tmp_path / "r.html", title="R")
+    out = webmap.write_map(
+        Result({"selected_sites": layers["selected_sites"]}), tmp_path / "r.html", title="R"
+    )
     assert "Valgte lokaliteter" in out.read_text(encoding="utf-8")
 
 
@@ -306,13 +331,14 @@ def test_any_text_round_trips_and_cannot_break_out():
     from hypothesis import given, settings
     from hypothesis import strategies as st
 
-    alphabet = st.sampled_from(list("<>/&'\"`\\ \u2028\u2029!-=scriptSCRIPTimgonerrorælert(1);{}$") + ["</script>",
-                                                                                             "<!--", "]]>"])
+    alphabet = st.sampled_from(
+        [*list("<>/&'\"`\\ \u2028\u2029!-=scriptSCRIPTimgonerrorælert(1);{}$"), "</script>", "<!--", "]]>"]
+    )
 
     @settings(max_examples=300, deadline=None)
     @given(st.lists(alphabet, max_size=30).map("".join))
     def check(text):
-        s = webmap._js_json({"name": text})
+        s = _js_json({"name": text})
         assert json.loads(s)["name"] == text
         assert "<" not in s and ">" not in s and "&" not in s
         assert "\u2028" not in s and "\u2029" not in s
@@ -321,14 +347,25 @@ def test_any_text_round_trips_and_cannot_break_out():
 
 
 def test_many_hostile_names_in_one_map(tmp_path, layers):
-    hostile = ["</script><script>alert(1)</script>", "<!--<script>", "</SCRIPT >", "<svg onload=alert(1)>",
-               "\"'><img src=x onerror=alert(1)>", "\u2028alert(1)\u2029", "${alert(1)}", "&lt;b&gt;",
-               "javascript:alert(1)", "</style><script>alert(1)</script>"]
+    hostile = [
+        "</script><script>alert(1)</script>",
+        "<!--<script>",
+        "</SCRIPT >",
+        "<svg onload=alert(1)>",
+        "\"'><img src=x onerror=alert(1)>",
+        "\u2028alert(1)\u2029",
+        "${alert(1)}",
+        "&lt;b&gt;",
+        "javascript:alert(1)",
+        "</style><script>alert(1)</script>",
+    ]
     src = layers["sources"].iloc[: len(hostile)].copy()
     src["name"] = hostile
     src["kind"] = hostile
     src["unit"] = hostile
-    text = webmap.write_map({"sources": src}, tmp_path / "h.html", title=hostile[0]).read_text(encoding="utf-8")
+    text = webmap.write_map({"sources": src}, tmp_path / "h.html", title=hostile[0]).read_text(
+        encoding="utf-8"
+    )
     parsed = _parse(text)
     assert not [t for t, a in parsed.tags if t in ("img", "svg")]
     assert text.lower().count("<script") == text.lower().count("</script>")

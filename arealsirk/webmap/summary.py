@@ -20,6 +20,19 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from ..i18n import (
+    BALANCE_CATEGORIES,
+    PANEL_SENTENCES,
+    POPULATION_WORD,
+    SUMMARY_LABELS,
+    THEME_LABELS,
+    WORKFLOW_TITLES,
+    fmt_figure,
+    fmt_number,
+    kommune_column_label,
+    label,
+)
+
 __all__ = [
     "kommune_column_label",
     "kommune_figures",
@@ -32,34 +45,12 @@ __all__ = [
 #: Summary keys left out of the panel (model internals); every other key of summary.md is shown.
 _HIDDEN = ("workflow", "balance_headline", "objective", "gap")
 
-_SENTENCES: dict[str, dict[str, str]] = {
-    "nb": {
-        "biogas": "Forslag: {new} nytt {new_pl:biogassanlegg:biogassanlegg}{names} og {kept} eksisterende "
-        "beholdt. De tar imot {feedstock_t} råstoff og gir {energy_gwh} energi.",
-        "reuse": "Forslag: {new} {new_pl:nytt ombrukssenter:nye ombrukssentre}{names} i tillegg til {kept} "
-        "eksisterende. {share_covered} av innbyggerne når et senter innen {max_minutes}.",
-        "parks": "Forslag: {sites} {sites_pl:område:områder} for sirkulær næringspark{names} med {matches} "
-        "{matches_pl:symbiosekobling:symbiosekoblinger} verdt {saving_nok}.",
-        "other": "Forslag: {sites} {sites_pl:lokalitet:lokaliteter} for {facility}{names}.",
-    },
-    "en": {
-        "biogas": "Proposal: {new} new biogas {new_pl:plant:plants}{names} and {kept} existing kept. "
-        "They take "
-        "in {feedstock_t} of feedstock and give {energy_gwh} of energy.",
-        "reuse": "Proposal: {new} new reuse {new_pl:centre:centres}{names} besides {kept} existing. "
-        "{share_covered} of the residents reach a centre within {max_minutes}.",
-        "parks": "Proposal: {sites} {sites_pl:area:areas} for a circular industrial park{names} with "
-        "{matches} "
-        "symbiosis {matches_pl:match:matches} worth {saving_nok}.",
-        "other": "Proposal: {sites} {sites_pl:site:sites} for {facility}{names}.",
-    },
-}
 _THEME_OF = {"biogas": "biogas", "reuse_centres": "reuse", "industrial_parks": "parks"}
 _SERVED = ("served_within_limit", "collected", "matched")
 
 
 def _theme_key(theme: str, summary: Mapping[str, Any]) -> str:
-    if theme in _SENTENCES["en"]:
+    if theme in PANEL_SENTENCES["en"]:
         return theme
     code = str(summary.get("workflow", "")).split(" ")[0]
     return _THEME_OF.get(code, "other")
@@ -94,13 +85,11 @@ _FACILITY = {"biogas": "biogas_plant", "reuse": "reuse_centre", "parks": "indust
 def _sentence(
     key: str, summary: Mapping[str, Any], sites: Any, lang: str, facility: str | None = None
 ) -> str:
-    from .workflows._result import SUMMARY_LABELS, _fmt
-
     def fig(name: str) -> str:
         v = summary.get(name)
         if v is None or (isinstance(v, float) and not math.isfinite(v)):
             return "–"
-        return _fmt(v, SUMMARY_LABELS.get(name, (name, name, ""))[2], lang)
+        return fmt_figure(v, SUMMARY_LABELS.get(name, (name, name, ""))[2], lang)
 
     sites_n = int(summary.get("sites", 0) or 0)
     new = int(summary.get("sites_new", sites_n) or 0)
@@ -108,22 +97,21 @@ def _sentence(
     matches = int(summary.get("matches", 0) or 0)
     names = _names(sites, facility or _FACILITY.get(key), existing=False)
     shown = f" ({', '.join(names)})" if names else ""
-    template = _plural(_SENTENCES[lang][key], {"new": new, "sites": sites_n, "matches": matches})
+    template = _plural(PANEL_SENTENCES[lang][key], {"new": new, "sites": sites_n, "matches": matches})
     values = {
         name: fig(name)
         for name in ("feedstock_t", "energy_gwh", "share_covered", "max_minutes", "saving_nok")
     }
-    from ._webmap_i18n import label
-
     what = label(lang, "facility", facility).lower() if facility else ""
-    return template.format(new=new, kept=kept, sites=sites_n, matches=matches, names=shown, facility=what,
-                           **values)
+    return template.format(
+        new=new, kept=kept, sites=sites_n, matches=matches, names=shown, facility=what, **values
+    )
 
 
 def _facility_of(theme: str) -> str | None:
     """The facility type of a theme in the registry (None for a theme it does not know)."""
     try:
-        from .themes import THEMES
+        from ..themes import THEMES
     except ImportError:  # pragma: no cover - the registry is part of the package
         return None
     spec = THEMES.get(theme)
@@ -135,11 +123,17 @@ def panel_from_results(
 ) -> list[dict[str, Any]]:
     """The panel of workflow results (``{theme: WorkflowResult}``) in ``lang``.
 
-    ``sites`` is the merged ``selected_sites`` layer (names of the new sites in the sentence);
-    by default each result's own ``selected_sites`` layer.
+    Parameters
+    ----------
+    results
+        Workflow results by theme (``{theme: WorkflowResult}``).
+    lang
+        ``"nb"`` or ``"en"``.
+    sites
+        The merged ``selected_sites`` layer (names of the new sites in the sentence); by
+        default each result's own ``selected_sites`` layer.
     """
-    from .workflows._messages import render
-    from .workflows._result import SUMMARY_LABELS, WORKFLOW_TITLES, _fmt
+    from ..workflows import render_message as render
 
     panel = []
     nb = lang == "nb"
@@ -152,7 +146,7 @@ def panel_from_results(
             if key in _HIDDEN or isinstance(value, (list, tuple, dict)):
                 continue
             en, nbl, unit = SUMMARY_LABELS.get(key, (key, key, ""))
-            figures.append([nbl if nb else en, _fmt(value, unit, lang)])
+            figures.append([nbl if nb else en, fmt_figure(value, unit, lang)])
         layer = sites if sites is not None else getattr(result, "layers", {}).get("selected_sites")
         key = _theme_key(theme, summary)
         facility = _facility_of(str(theme))
@@ -169,7 +163,13 @@ def panel_from_results(
 
 
 def panel_table(panel: Sequence[Mapping[str, Any]]) -> Any:
-    """The panel as a plain table (``theme, item, label, value``) for ``results.gpkg``."""
+    """The panel as a plain table (``theme, item, label, value``) for ``results.gpkg``.
+
+    Parameters
+    ----------
+    panel
+        Theme entries as made by :func:`panel_from_results`.
+    """
     import pandas as pd
 
     rows = []
@@ -183,8 +183,14 @@ def panel_table(panel: Sequence[Mapping[str, Any]]) -> Any:
 
 
 def panel_from_table(table: Any) -> list[dict[str, Any]]:
-    """Read back a ``map_summary`` table written from :func:`panel_table`."""
-    from .errors import InputError
+    """Read back a ``map_summary`` table written from :func:`panel_table`.
+
+    Parameters
+    ----------
+    table
+        The table (columns ``theme``, ``item``, ``label``, ``value``).
+    """
+    from ..errors import InputError
 
     need = {"theme", "item", "label", "value"}
     if not need <= set(table.columns):
@@ -214,9 +220,14 @@ def panel_from_balance(balances: Mapping[str, Any], *, lang: str = "nb") -> list
 
     For each theme, the three largest shares that are not served/collected/matched, as
     "34 % of population: no site on its road part".
-    """
-    from ._webmap_i18n import BALANCE_CATEGORIES, fmt_number, label
 
+    Parameters
+    ----------
+    balances
+        ``{theme: balance table}`` (columns ``stream``, ``category``, ``share``).
+    lang
+        ``"nb"`` or ``"en"``.
+    """
     panel = []
     for theme, df in balances.items():
         if df is None or not len(df) or not {"stream", "category", "share"} <= set(df.columns):
@@ -229,7 +240,7 @@ def panel_from_balance(balances: Mapping[str, Any], *, lang: str = "nb") -> list
             what = (
                 label(lang, "kind", stream)
                 if stream != "population"
-                else ("befolkningen" if lang == "nb" else "the population")
+                else POPULATION_WORD["nb" if lang == "nb" else "en"][0]
             )
             cat = BALANCE_CATEGORIES[lang].get(str(row["category"]), str(row["category"]))
             lines.append(
@@ -242,64 +253,26 @@ def panel_from_balance(balances: Mapping[str, Any], *, lang: str = "nb") -> list
     return panel
 
 
-#: Headings of the per-kommune columns (en, nb); ``within_<m>_min`` / ``share_<m>_min`` by pattern.
-_COLUMNS = {
-    "supplied_t": ("Supplied (t/yr)", "Leverer (tonn/år)"),
-    "collected_t": ("Collected (t/yr)", "Samlet inn (tonn/år)"),
-    "share_supply": ("Share collected", "Andel samlet inn"),
-    "served_by": ("Served by", "Leverer til"),
-    "main_site": ("Main site", "Hovedanlegg"),
-    "share_transport": ("Share of transport", "Andel av transporten"),
-    "benefit": ("Benefit", "Nytte"),
-    "share_benefit": ("Share of benefit", "Andel av nytten"),
-    "sites_hosted": ("Sites in the kommune", "Anlegg i kommunen"),
-    "received_t": ("Received (t/yr)", "Tar imot (tonn/år)"),
-    "net_import_t": ("Net import (t/yr)", "Netto import (tonn/år)"),
-    "mean_minutes": ("Mean minutes", "Snitt minutter"),
-    "unreachable_population": ("Unreachable people", "Personer som ikke nås"),
-    "sites_in_kommune": ("Sites in the kommune", "Anlegg i kommunen"),
-    "candidates": ("Candidate areas", "Kandidatområder"),
-    "best_score": ("Best score", "Beste poeng"),
-    "parks_selected": ("Parks chosen", "Parker valgt"),
-}
-
-
-def kommune_column_label(column: str, lang: str) -> str:
-    """Heading of a per-kommune table column (``<theme>_by_kommune``) in ``lang``."""
-    from ._webmap_i18n import column_label
-
-    if column in _COLUMNS:
-        return _COLUMNS[column][1 if lang == "nb" else 0]
-    m = re.fullmatch(r"(within|share)_(\d+)_min", column)
-    if m:
-        minutes = m.group(2)
-        if m.group(1) == "within":
-            return f"Innen {minutes} min" if lang == "nb" else f"Within {minutes} min"
-        return f"Andel innen {minutes} min" if lang == "nb" else f"Share within {minutes} min"
-    return column_label(lang, column)
-
-
 #: Per theme, the per-kommune columns a kommune popup shows (those present; ``share_<m>_min`` by pattern).
 _KOMMUNE_COLUMNS = {
     "biogas": ("supplied_t", "collected_t", "served_by", "share_transport"),
     "reuse": ("main_site", "share_*_min", "unreachable_population"),
     "parks": ("parks_selected", "best_score"),
 }
-_THEME_LABEL = {
-    "nb": {"biogas": "Biogass", "reuse": "Ombruk", "parks": "Næringspark"},
-    "en": {"biogas": "Biogas", "reuse": "Reuse", "parks": "Industrial park"},
-}
 
 
 def kommune_figures(tables: Mapping[str, Any], *, lang: str = "nb") -> dict[str, list[list[str]]]:
     """A kommune's own figures for its popup: ``{kommunenummer: [[label, value], ...]}``.
 
-    ``tables`` maps a theme to its ``by_kommune`` table: what the kommune supplies, where it
-    goes, its share of the transport (biogas), the share of residents within each travel-time
-    band and its main centre (reuse), parks chosen (parks).
+    Parameters
+    ----------
+    tables
+        ``{theme: by_kommune table}``: what the kommune supplies, where it goes, its share of
+        the transport (biogas), the share of residents within each travel-time band and its
+        main centre (reuse), parks chosen (parks).
+    lang
+        ``"nb"`` or ``"en"``.
     """
-    from ._webmap_i18n import fmt_number
-
     out: dict[str, list[list[str]]] = {}
     for theme, df in tables.items():
         if df is None or not len(df) or "kommunenummer" not in df.columns:
@@ -313,7 +286,7 @@ def kommune_figures(tables: Mapping[str, Any], *, lang: str = "nb") -> dict[str,
                 (c for c in df.columns if re.fullmatch(w.replace("*", r"\d+"), c)),
                 key=lambda c: int(re.sub(r"\D", "", c) or 0),
             )
-        prefix = _THEME_LABEL[lang].get(theme, theme)
+        prefix = THEME_LABELS[lang].get(theme, theme)
         for rec in df.to_dict("records"):
             k = str(rec["kommunenummer"])
             for c in cols:

@@ -19,11 +19,11 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from .errors import OutputError
+from ..errors import OutputError
 
 log = logging.getLogger("arealsirk")
 
-VENDOR_DIR = Path(__file__).with_name("_vendor")
+VENDOR_DIR = Path(__file__).parents[1] / "_vendor"
 
 #: Regular expression on a CDN URL -> vendored file (relative to ``_vendor``).
 #: Matched against the URL's path, so any version folium links to maps onto the pinned copy.
@@ -31,15 +31,30 @@ _URL_MAP: list[tuple[re.Pattern[str], str | None]] = [
     (re.compile(r"leaflet(@[\d.]+)?/dist/leaflet\.js$"), "leaflet/dist/leaflet.js"),
     (re.compile(r"leaflet(@[\d.]+)?/dist/leaflet\.css$"), "leaflet/dist/leaflet.css"),
     (re.compile(r"jquery[-.\d]*(\.min)?\.js$"), "jquery/dist/jquery.min.js"),
-    (re.compile(r"bootstrap(@[\d.]+)?/dist/js/bootstrap(\.bundle)?(\.min)?\.js$"),
-     "bootstrap/dist/js/bootstrap.bundle.min.js"),
-    (re.compile(r"bootstrap(@[\d.]+)?/dist/css/bootstrap(\.min)?\.css$"), "bootstrap/dist/css/bootstrap.min.css"),
-    (re.compile(r"fontawesome-free(@[\d.]+)?/css/all(\.min)?\.css$"),
-     "@fortawesome/fontawesome-free/css/all.min.css"),
-    (re.compile(r"leaflet\.awesome-markers(\.min)?\.js$"),
-     "drmonty-leaflet-awesome-markers/js/leaflet.awesome-markers.min.js"),
-    (re.compile(r"leaflet\.awesome-markers\.css$"), "drmonty-leaflet-awesome-markers/css/leaflet.awesome-markers.css"),
-    (re.compile(r"leaflet\.markercluster(-src)?\.js$"), "leaflet.markercluster/dist/leaflet.markercluster.js"),
+    (
+        re.compile(r"bootstrap(@[\d.]+)?/dist/js/bootstrap(\.bundle)?(\.min)?\.js$"),
+        "bootstrap/dist/js/bootstrap.bundle.min.js",
+    ),
+    (
+        re.compile(r"bootstrap(@[\d.]+)?/dist/css/bootstrap(\.min)?\.css$"),
+        "bootstrap/dist/css/bootstrap.min.css",
+    ),
+    (
+        re.compile(r"fontawesome-free(@[\d.]+)?/css/all(\.min)?\.css$"),
+        "@fortawesome/fontawesome-free/css/all.min.css",
+    ),
+    (
+        re.compile(r"leaflet\.awesome-markers(\.min)?\.js$"),
+        "drmonty-leaflet-awesome-markers/js/leaflet.awesome-markers.min.js",
+    ),
+    (
+        re.compile(r"leaflet\.awesome-markers\.css$"),
+        "drmonty-leaflet-awesome-markers/css/leaflet.awesome-markers.css",
+    ),
+    (
+        re.compile(r"leaflet\.markercluster(-src)?\.js$"),
+        "leaflet.markercluster/dist/leaflet.markercluster.js",
+    ),
     (re.compile(r"MarkerCluster\.css$"), "leaflet.markercluster/dist/MarkerCluster.css"),
     (re.compile(r"MarkerCluster\.Default\.css$"), "leaflet.markercluster/dist/MarkerCluster.Default.css"),
     (re.compile(r"L\.Map\.Sync(\.min)?\.js$"), "leaflet.sync/L.Map.Sync.js"),
@@ -52,7 +67,7 @@ _URL_MAP: list[tuple[re.Pattern[str], str | None]] = [
 _CSS_URL = re.compile(r"url\(\s*(['\"]?)([^'\")]+)\1\s*\)")
 
 
-def vendored_path(url: str) -> str | None | bool:
+def vendored_path(url: str) -> str | bool | None:
     """Vendored file for a CDN ``url``; ``None`` if deliberately dropped; ``False`` if unknown."""
     path = url.split("?", 1)[0].split("#", 1)[0]
     for pattern, target in _URL_MAP:
@@ -127,11 +142,16 @@ def safe_style(text: str) -> str:
 
 def leaflet_default_icon_js() -> str:
     """Point Leaflet's default marker icon at inline images (its path detection needs files)."""
-    names = {"iconUrl": "marker-icon.png", "iconRetinaUrl": "marker-icon-2x.png",
-             "shadowUrl": "marker-shadow.png"}
+    names = {
+        "iconUrl": "marker-icon.png",
+        "iconRetinaUrl": "marker-icon-2x.png",
+        "shadowUrl": "marker-shadow.png",
+    }
     opts = {k: _data_uri(VENDOR_DIR / "leaflet" / "dist" / "images" / v) for k, v in names.items()}
-    return ("if(window.L&&L.Icon&&L.Icon.Default){L.Icon.Default.imagePath='';"
-            f"L.Icon.Default.mergeOptions({json.dumps(opts)});}}")
+    return (
+        "if(window.L&&L.Icon&&L.Icon.Default){L.Icon.Default.imagePath='';"
+        f"L.Icon.Default.mergeOptions({json.dumps(opts)});}}"
+    )
 
 
 @cache
@@ -181,28 +201,8 @@ def inline_figure(figure: Any, *, strict: bool = True) -> list[str]:
     list of str
         The vendored files inlined, in order (for logs and tests).
     """
-    from branca.element import CssLink, JavascriptLink
-
-    Raw = raw_element_class()
-
     header = figure.header
-    js: list[tuple[str, str]] = []
-    css: list[tuple[str, str]] = []
-    # Links already placed in the header (a figure rendered before) ...
-    for name, child in list(header._children.items()):
-        if isinstance(child, JavascriptLink):
-            js.append((name, child.url))
-            del header._children[name]
-        elif isinstance(child, CssLink):
-            css.append((name, child.url))
-            del header._children[name]
-    # ... and the links elements will add when rendered.
-    for el in _walk(figure):
-        for attr, bucket in (("default_js", js), ("default_css", css)):
-            links = getattr(el, attr, None)
-            if links:
-                bucket.extend((str(n), str(u)) for n, u in links)
-                setattr(el, attr, [])  # instance attribute shadows the class list
+    js, css = _collect_links(figure)
     done: list[str] = []
     seen: set[str] = set()
     new_children: list[tuple[str, Any]] = []
@@ -212,30 +212,11 @@ def inline_figure(figure: Any, *, strict: bool = True) -> list[str]:
             if key in seen:
                 continue
             seen.add(key)
-            target = vendored_path(url)
-            if target is None:
-                log.info("webmap: dropped optional asset %s (%s): not vendored", name, url)
-                continue
-            if target is False:
-                if url.startswith(("http:", "https:", "//")):
-                    msg = (f"webmap: the map needs {url} ({name}), which is not vendored in "
-                           f"arealsirk/_vendor; add it to scripts/vendor_assets.py or pass offline=False")
-                    if strict and kind == "js":
-                        raise OutputError(msg)
-                    log.warning("%s; dropped", msg)
-                    continue
-                # a local/relative link: keep it as given
-                new_children.append((f"asset_{key}", JavascriptLink(url) if kind == "js" else CssLink(url)))
-                continue
-            if kind == "js":
-                text = js_text(target)
-                if target == "leaflet/dist/leaflet.js":
-                    text += "\n" + leaflet_default_icon_js()
-                tag = f"<script>/* {target} */\n{text}\n</script>"
-            else:
-                tag = f"<style>/* {target} */\n{css_text(target)}\n</style>"
-            new_children.append((f"asset_{key}", Raw(tag)))
-            done.append(target)
+            child, target = _inline_child(kind, name, url, strict=strict)
+            if child is not None:
+                new_children.append((f"asset_{key}", child))
+            if target is not None:
+                done.append(target)
     # inline assets go first in the header, in dependency order (js before css is fine)
     old = list(header._children.items())
     header._children.clear()
@@ -245,11 +226,67 @@ def inline_figure(figure: Any, *, strict: bool = True) -> list[str]:
     return done
 
 
+def _collect_links(figure: Any) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
+    """The ``(name, url)`` script and stylesheet links of a figure, taken out of it: the links already
+    placed in the header (a figure rendered before) and those its elements add when rendered."""
+    from branca.element import CssLink, JavascriptLink
+
+    header = figure.header
+    js: list[tuple[str, str]] = []
+    css: list[tuple[str, str]] = []
+    for name, child in list(header._children.items()):
+        if isinstance(child, JavascriptLink):
+            js.append((name, child.url))
+            del header._children[name]
+        elif isinstance(child, CssLink):
+            css.append((name, child.url))
+            del header._children[name]
+    for el in _walk(figure):
+        for attr, bucket in (("default_js", js), ("default_css", css)):
+            links = getattr(el, attr, None)
+            if links:
+                bucket.extend((str(n), str(u)) for n, u in links)
+                setattr(el, attr, [])  # instance attribute shadows the class list
+    return js, css
+
+
+def _inline_child(kind: str, name: str, url: str, *, strict: bool) -> tuple[Any, str | None]:
+    """``(header element, vendored file)`` for one link: an inline copy, a kept local link
+    ``(link, None)``, or ``(None, None)`` for an asset dropped on purpose."""
+    from branca.element import CssLink, JavascriptLink
+
+    target = vendored_path(url)
+    if target is None:
+        log.info("webmap: dropped optional asset %s (%s): not vendored", name, url)
+        return None, None
+    if target is False:
+        if url.startswith(("http:", "https:", "//")):
+            msg = (
+                f"webmap: the map needs {url} ({name}), which is not vendored in "
+                f"arealsirk/_vendor; add it to scripts/vendor_assets.py or pass offline=False"
+            )
+            if strict and kind == "js":
+                raise OutputError(msg)
+            log.warning("%s; dropped", msg)
+            return None, None
+        # a local/relative link: keep it as given
+        return (JavascriptLink(url) if kind == "js" else CssLink(url)), None
+    assert isinstance(target, str)
+    raw = raw_element_class()
+    if kind == "js":
+        text = js_text(target)
+        if target == "leaflet/dist/leaflet.js":
+            text += "\n" + leaflet_default_icon_js()
+        return raw(f"<script>/* {target} */\n{text}\n</script>"), target
+    return raw(f"<style>/* {target} */\n{css_text(target)}\n</style>"), target
+
+
 _EXTERNAL = re.compile(
     r"""(?:<(?:script|img|iframe|source|video|audio|embed|input|track)\b[^>]*?\bsrc\s*=\s*["']?\s*(?:https?:)?//)"""
     r"""|(?:<link\b[^>]*?\bhref\s*=\s*["']?\s*(?:https?:)?//)"""
     r"""|(?:url\(\s*["']?\s*(?:https?:)?//)|(?:@import\b)""",
-    re.I)
+    re.I,
+)
 
 
 def external_references(html: str) -> list[str]:
@@ -257,7 +294,8 @@ def external_references(html: str) -> list[str]:
 
     Looks for ``src=`` of elements that load (script, img, iframe, ...), ``<link href=>``
     and CSS ``url()``/``@import`` with an ``http(s)://`` or protocol-relative target.
-    Plain hyperlinks (``<a href>``, e.g. Leaflet's attribution prefix) load nothing.  (URL templates of optional tile
-    layers inside JavaScript are not requests until a user picks that layer.)
+    Plain hyperlinks (``<a href>``, e.g. Leaflet's attribution prefix) load nothing.  (URL
+    templates of optional tile layers inside JavaScript are not requests until a user picks
+    that layer.)
     """
-    return [html[max(0, m.start() - 40): m.end() + 60] for m in _EXTERNAL.finditer(html)]
+    return [html[max(0, m.start() - 40) : m.end() + 60] for m in _EXTERNAL.finditer(html)]

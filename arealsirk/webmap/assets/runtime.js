@@ -1,14 +1,4 @@
-"""The small JavaScript/CSS runtime of arealsirk web maps (our own code, MIT like the package).
 
-Data arrive as JSON (escaped for ``<script>`` by ``webmap._js_json``); every text
-from the data reaches the page through ``textContent`` -- never ``innerHTML`` -- so
-a name such as ``<img src=x onerror=alert(1)>`` is shown as text.  Popups are built
-on click by one handler per layer (cheap for 10 000 points), points are clustered
-with Leaflet.markercluster when many, and all vector features are drawn on one
-canvas.
-"""
-
-RUNTIME_JS = r"""
 (function () {
   'use strict';
   var A = window.arealsirkMap = window.arealsirkMap || {};
@@ -366,62 +356,3 @@ RUNTIME_JS = r"""
     window.arealsirkReady = true;
   };
 })();
-"""
-
-RUNTIME_CSS = """
-.leaflet-container { background: #eef0ec; font-family: "DejaVu Sans", Arial, Helvetica, sans-serif; }
-.as-title { position: absolute; top: 10px; left: 56px; z-index: 800;
-  background: rgba(255,255,255,0.95); padding: 6px 12px; border-radius: 6px; box-shadow: 0 1px 5px rgba(0,0,0,0.4);
-  text-align: left; width: 380px; max-width: calc(100% - 120px); min-width: 160px; max-height: 52%;
-  overflow-y: auto; box-sizing: border-box; }
-.as-title.as-narrow { left: 52px; right: 56px; width: auto; max-width: none; padding: 4px 10px; }
-.as-title-head { cursor: pointer; }
-.as-title-main { font-size: 17px; font-weight: bold; color: #222; }
-.as-narrow .as-title-main { font-size: 14px; white-space: nowrap; overflow: hidden; text-overflow: ellipsis; }
-.as-title-head[aria-expanded="false"] .as-title-main::after { content: " ▸"; }
-.as-title-head[aria-expanded="true"] .as-title-main::after { content: " ▾"; }
-.as-panel-toggle { font-weight: bold; font-size: 13px; margin-top: 4px; border-top: 1px solid #ccc; padding-top: 4px; }
-.as-panel-theme { margin: 4px 0 6px 0; }
-.as-panel-head { font-weight: bold; font-size: 13px; color: #222; }
-.as-panel-sentence { margin: 2px 0 3px 0; font-size: 12.5px; line-height: 1.35; }
-.as-panel-figures { border-collapse: collapse; font-size: 12px; }
-.as-panel-figures th { text-align: left; font-weight: normal; color: #555; padding: 0 8px 0 0; vertical-align: top; }
-.as-panel-figures td { font-weight: bold; padding: 0; }
-.as-panel-balance-head { font-size: 12px; font-weight: bold; margin-top: 3px; color: #8a3b00; }
-.as-panel-balance { margin: 1px 0 0 0; padding-left: 16px; font-size: 12px; }
-.as-site-icon { background: transparent; border: none; }
-.as-site svg { display: block; filter: drop-shadow(0 0 1.5px #fff) drop-shadow(0 0 1px #fff); }
-.as-legend-row svg { flex: none; }
-.as-swatch-dashed { border-style: dashed; border-width: 2px; }
-.as-popup-sub { font-weight: bold; margin-top: 4px; color: #333; }
-.as-popup-section + .as-popup-section { border-top: 1px solid #ddd; margin-top: 6px; padding-top: 4px; }
-.as-synthetic { display: inline-block; margin-top: 3px; padding: 1px 8px; background: #b30000; color: #fff;
-  font-size: 12px; font-weight: bold; border-radius: 3px; text-transform: uppercase; letter-spacing: 0.5px; }
-.as-note, .as-made { font-size: 11px; color: #555; }
-.as-legend { background: rgba(255,255,255,0.92); padding: 6px 10px; border-radius: 5px; font-size: 12px;
-  line-height: 16px; box-shadow: 0 1px 5px rgba(0,0,0,0.4); max-height: 34vh; overflow-y: auto; }
-.as-legend-title { font-weight: bold; font-size: 13px; margin-bottom: 2px; cursor: pointer; user-select: none; }
-.as-legend-title[data-open="1"]::after { content: " ▾"; }
-.as-legend-title[data-open="0"]::after { content: " ▸"; }
-.as-legend-head { font-weight: bold; margin-top: 5px; }
-.as-legend-row { display: flex; align-items: center; gap: 6px; }
-.as-swatch { display: inline-block; width: 14px; height: 12px; border: 1px solid #333; box-sizing: border-box; }
-.as-swatch-circle { border-radius: 50%; }
-.as-swatch-line { height: 0; border-width: 2px 0 0 0; border-style: solid; background: none !important; }
-.leaflet-control-layers { font-size: 13px; line-height: 1.25; max-height: 60vh; overflow-y: auto; }
-.leaflet-control-layers-expanded { padding: 4px 8px 4px 6px; }
-.leaflet-control-layers label span { white-space: nowrap; }
-.leaflet-control-attribution { font-size: 10px; max-width: 62%; white-space: normal; line-height: 1.3; }
-.as-cluster-icon { background: transparent; }
-.as-cluster { width: 100%; height: 100%; border-radius: 50%; border: 2px solid rgba(255,255,255,0.9);
-  box-shadow: 0 0 3px rgba(0,0,0,0.6); box-sizing: border-box; display: flex; align-items: center;
-  justify-content: center; color: #fff; font-size: 11px; font-weight: bold; text-shadow: 0 0 2px #000; opacity: 0.9; }
-.as-popup-title { font-weight: bold; font-size: 14px; margin-bottom: 4px; }
-.leaflet-popup-content { font-size: 12.5px; line-height: 1.35; margin: 10px 14px; }
-.as-popup-why { margin: 2px 0 6px 0; padding: 4px 6px; background: #f3f6f9; border-left: 3px solid #3b528b; }
-.as-popup-why-head { font-weight: bold; }
-.as-popup-table { border-collapse: collapse; }
-.as-popup-table th, .as-popup-table td { padding: 1px 0; }
-.as-popup-table th { text-align: left; padding-right: 8px; font-weight: normal; color: #555; vertical-align: top; }
-.as-popup-table td { font-weight: bold; }
-"""

@@ -1,18 +1,19 @@
-"""Bokmål and English strings and number formatting for :mod:`arealsirk.webmap`.
+"""Bokmål and English words of the maps: layer names, legend, popups, kinds, facilities, criteria.
 
 Every label, legend entry and popup heading of the web map and the static map
 comes from :data:`STRINGS`; a missing key in one language is a bug that
-``tests/webmap`` catches (both languages carry the same keys).
+``tests/webmap`` catches (both languages carry the same keys).  The balance
+categories (:data:`BALANCE_CATEGORIES`) are shared by the map panel, the
+uncollected-source popups and the report.
 """
 
 from __future__ import annotations
 
-import math
 from typing import Any
 
-from .errors import InputError
+from ..errors import InputError
 
-__all__ = ["BALANCE_CATEGORIES", "LANGS", "STRINGS", "t", "label", "column_label", "fmt_number", "check_lang"]
+__all__ = ["BALANCE_CATEGORIES", "LANGS", "STRINGS", "check_lang", "column_label", "label", "t"]
 
 LANGS = ("nb", "en")
 
@@ -342,20 +343,46 @@ STRINGS: dict[str, dict[str, str]] = {
 
 
 def check_lang(lang: str) -> str:
-    """Return ``lang`` if supported, else raise :class:`InputError` naming the parameter."""
+    """Return ``lang`` if supported, else raise :class:`InputError` naming the parameter.
+
+    Parameters
+    ----------
+    lang
+        A language code; ``"nb"`` and ``"en"`` are supported.
+    """
     if lang not in LANGS:
         raise InputError(f"lang: '{lang}' is not supported; use one of {', '.join(LANGS)}")
     return lang
 
 
 def t(lang: str, key: str, **kw: Any) -> str:
-    """The string ``key`` in ``lang`` with ``{placeholders}`` filled in."""
+    """The string ``key`` in ``lang`` with ``{placeholders}`` filled in.
+
+    Parameters
+    ----------
+    lang
+        ``"nb"`` or ``"en"``.
+    key
+        A key of :data:`STRINGS` (``"layer.sources"``, ``"why.feedstock"``, ...).
+    **kw
+        Values of the placeholders.
+    """
     text = STRINGS[lang][key]
     return text.format(**kw) if kw else text
 
 
 def label(lang: str, prefix: str, value: Any) -> str:
-    """Translate a code such as a source kind (``prefix="kind"``); unknown codes come back as given."""
+    """Translate a code such as a source kind (``prefix="kind"``); unknown codes come back as given.
+
+    Parameters
+    ----------
+    lang
+        ``"nb"`` or ``"en"``.
+    prefix
+        The family of codes: ``"kind"``, ``"facility"``, ``"criterion"``, ``"unit"``.
+    value
+        The code (``"cattle_manure"``, ``"biogas_plant"``, ...).
+    """
     key = f"{prefix}.{value}"
     if key in STRINGS[lang]:
         return STRINGS[lang][key]
@@ -363,7 +390,15 @@ def label(lang: str, prefix: str, value: Any) -> str:
 
 
 def column_label(lang: str, column: str) -> str:
-    """Popup heading for a column; ``score_<criterion>`` columns get "Score: <criterion>"."""
+    """Popup heading for a column; ``score_<criterion>`` columns get "Score: <criterion>".
+
+    Parameters
+    ----------
+    lang
+        ``"nb"`` or ``"en"``.
+    column
+        A column name of a result layer; an unknown name comes back as it is.
+    """
     key = f"col.{column}"
     if key in STRINGS[lang]:
         return STRINGS[lang][key]
@@ -371,35 +406,6 @@ def column_label(lang: str, column: str) -> str:
         crit = column[len("score_"):]
         return t(lang, "col.score_prefix", criterion=label(lang, "criterion", crit))
     return column
-
-
-def fmt_number(value: Any, lang: str, *, decimals: int | None = None, percent: bool = False) -> str:
-    """Format a number for people: ``12 345,6`` in bokmål, ``12,345.6`` in English.
-
-    ``decimals=None`` picks by magnitude (0 for >= 100, 1 for >= 10, else 2).
-    Missing values (None/NaN) become an empty string.
-    """
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return t(lang, "yes" if value else "no")
-    try:
-        x = float(value)
-    except (TypeError, ValueError):
-        return str(value)
-    if math.isnan(x):
-        return ""
-    if percent:
-        x *= 100.0
-        if decimals is None:
-            decimals = 0
-    if decimals is None:
-        ax = abs(x)
-        decimals = 0 if ax >= 100 or float(x).is_integer() else (1 if ax >= 10 else 2)
-    s = f"{x:,.{decimals}f}"
-    if lang == "nb":
-        s = s.replace(",", "\u202f").replace(".", ",").replace("-", "−")
-    return s + (" %" if percent else "")
 
 
 #: Balance categories in words (one vocabulary for the map panel, the report and summary.md's wording).
