@@ -109,7 +109,21 @@ class Page:
             }""",
             [key, index, map_index, zoom],
         )
-        self.page.wait_for_timeout(400)
+        # wait until the feature itself is drawn at that point (on a loaded machine the marker
+        # cluster may still be adding markers, and a line drawn earlier would take the click) and the
+        # previous popup has faded out (it would be read instead of the new one)
+        self.page.wait_for_function(
+            """([key, index, mi, x, y]) => {
+                const A = window.arealsirkMap, map = A.maps[mi];
+                const lay = A.layers.find(e => e.key === key && e.map === map).layer.getLayers()[index];
+                const el = lay._icon || lay._path || (lay._renderer && lay._renderer._container);
+                const hit = document.elementFromPoint(x, y);
+                return !document.querySelector('.leaflet-popup') && !!el && !!hit &&
+                    (hit === el || el.contains(hit));
+            }""",
+            arg=[key, index, map_index, xy[0], xy[1]],
+            timeout=10_000,
+        )
         self.page.mouse.click(xy[0], xy[1])
         popup = self.page.locator(".leaflet-popup-content").first
         popup.wait_for(timeout=5000)
