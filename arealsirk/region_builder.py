@@ -32,6 +32,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from ._text import escape_markdown
 from .errors import InputError, MissingFileError
 from .progress import CancelFn, Progress, ProgressFn
 
@@ -52,7 +53,26 @@ _SSB_1KM = Path("ssb_popgrid_2015") / "nor2015pop_1kmruter.csv"
 
 @dataclass
 class RegionResult:
-    """What :func:`build_region` wrote and the region's key figures."""
+    """What :func:`build_region` wrote and the region's key figures.
+
+    Attributes
+    ----------
+    folder
+        The region folder.
+    gpkg
+        ``region.gpkg`` with every layer the scenario names.
+    scenario
+        ``scenario.toml``, runnable with ``arealsirk run`` as written.
+    summary_path
+        ``region_summary.md``.
+    layers
+        The layers written, by name (``kommuner``, ``roads``, ``population``, ``zones``, exclusions,
+        ``sources``, ``existing``).
+    figures
+        The summary's figures (:func:`summarise_region`).
+    summary_text
+        The summary's Markdown text.
+    """
 
     folder: Path
     gpkg: Path
@@ -84,6 +104,17 @@ def select_kommuner(data: Path, *, kommuner: list[str] | None = None, fylke: str
 
     Exactly one of ``kommuner`` (kommunenummer), ``fylke`` (fylkesnummer) or ``bundle`` (the name of a
     region bundle folder in ``data`` whose ``kommuner`` layer lists the kommuner) is given.
+
+    Parameters
+    ----------
+    data
+        Folder with the national files (``n1000_kartverket/n1000_transport_admin.gpkg``, bundles).
+    kommuner
+        2024 kommunenummer.
+    fylke
+        A fylkesnummer: every kommune of the fylke.
+    bundle
+        The name of a region bundle folder in ``data``.
 
     Returns
     -------
@@ -137,6 +168,25 @@ def region_population(data: Path, chosen: gpd.GeoDataFrame, national: gpd.GeoDat
     rule is recorded per cell in ``assigned_by`` (``centre`` / ``nearest``).
 
     The population of the result is therefore the exact sum of whole SSB cells -- no areal interpolation.
+
+    Parameters
+    ----------
+    data
+        Folder with ``ssb_popgrid_2015`` (the 250 m and 1 km CSV).
+    chosen
+        The region's kommune polygons (:func:`select_kommuner`).
+    national
+        All of Norway's kommune polygons, so a cell is never given to the region when it belongs to a
+        neighbour.
+    grid
+        ``"250m"`` or ``"1km"``.
+    parameters
+        Overrides of ``region.*`` rows (``region.coast_assign_m``).
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        Cell polygons with ``population``, ``kommunenummer`` and ``assigned_by``.
     """
     import geopandas as gpd
     import shapely
@@ -171,7 +221,22 @@ def region_population(data: Path, chosen: gpd.GeoDataFrame, national: gpd.GeoDat
 
 def region_roads(data: Path, chosen: gpd.GeoDataFrame, *,
                  parameters: dict[str, float] | None = None) -> gpd.GeoDataFrame:
-    """N1000 road links (ferries included) that intersect the region plus ``region.road_margin_km``."""
+    """N1000 road links (ferries included) that intersect the region plus ``region.road_margin_km``.
+
+    Parameters
+    ----------
+    data
+        Folder with ``n1000_kartverket/n1000_transport_admin.gpkg``.
+    chosen
+        The region's kommune polygons.
+    parameters
+        Overrides of ``region.*`` rows (``region.road_margin_km``).
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        Road lines in the house schema (``vegkategori``, ``ferry`` ...).
+    """
     import shapely
 
     from .readers import read_roads
@@ -242,6 +307,25 @@ def generate_candidates(roads: gpd.GeoDataFrame, population: gpd.GeoDataFrame, c
     Each site is a square of ``region.candidate_ha`` hectares centred on its point.  Kommuner with
     people but no usable road point get no site; they are listed in ``attrs["kommuner_without_site"]``
     (and by :func:`summarise_region`), so give ``--zones`` for them.
+
+    Parameters
+    ----------
+    roads
+        Road lines with ``vegkategori`` and ``ferry`` (:func:`region_roads`).
+    population
+        SSB cells with ``population`` and ``kommunenummer`` (:func:`region_population`).
+    chosen
+        The region's kommune polygons.
+    exclusions
+        Layers no site may touch (lakes and sea, national parks, urban areas).
+    parameters
+        Overrides of ``region.candidate_*`` rows.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        Squares with ``id``, ``name``, ``kommunenummer``, ``people_within``, ``area_ha``, ``generated``,
+        ``rule``.
     """
     radius = _param("region.candidate_radius_km", parameters) * 1000.0
     main = _usable_points(_junctions(roads, main_only=True), chosen, exclusions, population, radius)
@@ -392,74 +476,111 @@ def region_sources(data: Path, chosen: gpd.GeoDataFrame, *, parameters: dict[str
 
 def summarise_region(name: str, layers: dict[str, gpd.GeoDataFrame], *, lang: str = "nb",
                      notes: list[str] | None = None) -> tuple[str, dict[str, Any]]:
-    """The region summary (Markdown) and its figures: people, kommuner, road km by category, ferry links,
-    road parts with the people snapped to each and those off the network (by reason; every person on one
-    row), resources per kind, candidates and the kommuner left without one."""
-    escape_markdown = _md
+    """The region summary (Markdown) and its figures.
 
-    kommuner, pop, roads = layers["kommuner"], layers["population"], layers["roads"]
-    people = int(pop["population"].sum())
-    per_k = pop.groupby("kommunenummer")["population"].sum()
-    km = roads.assign(km=roads.geometry.length / 1000.0).groupby(
-        np.where(roads["ferry"].astype(bool), "ferje", roads["vegkategori"].fillna("?")))["km"].sum()
-    table = _parts_with_people(roads, layers)
-    parts = table[table["reason"] == ""].sort_values("people", ascending=False)
-    off_network = table[(table["reason"] != "") & (table["points"] > 0)]
-    fig: dict[str, Any] = {"people": people, "kommuner": len(kommuner),
-                           "road_km": round(float(km.drop("ferje", errors="ignore").sum()), 1),
-                           "ferry_links": int(roads["ferry"].astype(bool).sum()),
-                           "road_parts": len(parts), "candidates": len(layers.get("zones", [])),
-                           "generated_candidates": bool(layers.get("zones") is not None and
-                                                        "generated" in layers["zones"]
-                                                        and layers["zones"]["generated"].any())}
-    nb = lang == "nb"
-    md = [f"# {'Regionsammendrag' if nb else 'Region summary'}: {escape_markdown(name)}", ""]
-    md += [f"- {'Innbyggere (SSB-rutenett 2015)' if nb else 'People (SSB grid 2015)'}: {_n(people, nb)}",
-           f"- Kommuner: {len(kommuner)}",
-           f"- {'Veg' if nb else 'Roads'}: " + ", ".join(f"{c} {_n(round(v), nb)} km" for c, v in km.items()),
-           f"- {'Fergesamband' if nb else 'Ferry links'}: {fig['ferry_links']}",
-           f"- {'Kandidatområder' if nb else 'Candidate sites'}: {fig['candidates']}"
-           + ((" (generert fra hovedvegkryss nær folk, se kolonnen rule)" if nb else
-               " (generated from main-road junctions near people, see column rule)")
-              if fig["generated_candidates"] else ""), ""]
-    md += [f"## {'Vegnettets deler' if nb else 'Road network parts'}", "",
-           "| del | km | " + ("innbyggere på delen" if nb else "people on the part") + " |",
-           "|---|---:|---:|"]
-    md += [f"| {p.part} | {_n(round(p.km), nb)} | {_n(round(p.people), nb)} |"
-           for p in parts.head(15).itertuples()]
-    if len(parts) > 15:
-        md.append(f"| … {len(parts) - 15} {'flere' if nb else 'more'} | | "
-                  f"{_n(round(parts['people'].iloc[15:].sum()), nb)} |")
-    reasons = _OFF_NETWORK_NB if nb else _OFF_NETWORK_EN
-    md += [f"| {reasons.get(r.reason, r.reason)} | | {_n(round(r.people), nb)} |"
-           for r in off_network.itertuples()]
-    fig["people_off_network"] = {str(r.reason): float(r.people) for r in off_network.itertuples()}
-    zones = layers.get("zones")
-    lacking = list(zones.attrs.get("kommuner_without_site", [])) if zones is not None else []
+    People, kommuner, road km by category, ferry links, road parts with the people snapped to each and
+    those off the network (by reason; every person on one row), people per kommune, resources per kind,
+    candidates and the kommuner left without one.  Words and numbers from :mod:`arealsirk.i18n`; text
+    from data is escaped for Markdown.
+
+    Parameters
+    ----------
+    name
+        The region's name (from the data: escaped).
+    layers
+        The built layers (``kommuner``, ``population``, ``roads``, optional ``zones``, ``lakes``,
+        ``sources``).
+    lang
+        ``"nb"`` or ``"en"``.
+    notes
+        What the resource estimate left out or placed by a fallback.
+
+    Returns
+    -------
+    (str, dict)
+        The Markdown text and the figures shown in it.
+    """
+    from .i18n import REGION_WORDS, check_lang, fmt_number, word
+
+    check_lang(lang)
+
+    def w(key: str) -> str:
+        return word(REGION_WORDS, key, lang)
+
+    def n(value: float) -> str:
+        return fmt_number(round(value), lang)
+
+    table = _parts_with_people(layers["roads"], layers)
+    fig = _region_figures(layers, table)
+    md = [f"# {w('title')}: {escape_markdown(name)}", "", *_overview_lines(layers, fig, w, n), ""]
+    md += _parts_lines(table, fig, w, n)
+    lacking = fig["kommuner_without_site"]
     if lacking:
-        names = dict(zip(kommuner["kommunenummer"], kommuner["kommunenavn"].astype(str), strict=True))
-        listed = ", ".join(escape_markdown(f"{names.get(k, '?')} ({k})") for k in lacking)
-        md += ["", ("Uten generert kandidatområde (ingen veg med folk i nærheten; gi --zones): " if nb else
-                    "No generated candidate site (no road with people nearby; give --zones): ") + listed]
-    fig["kommuner_without_site"] = lacking
-    md += ["", f"## {'Innbyggere per kommune' if nb else 'People per kommune'}", "",
-           "| kommune | " + ("navn" if nb else "name") + " | " + ("innbyggere" if nb else "people") + " |",
-           "|---|---|---:|"]
-    names = dict(zip(kommuner["kommunenummer"], kommuner["kommunenavn"].astype(str), strict=True))
-    md += [f"| {k} | {escape_markdown(names.get(k, '?'))} | {_n(int(v), nb)} |" for k, v in per_k.items()]
+        names = _kommune_names(layers["kommuner"])
+        md += ["", w("without_site") + ": " +
+               ", ".join(escape_markdown(f"{names.get(k, '?')} ({k})") for k in lacking)]
+    md += ["", f"## {w('per_kommune')}", "", f"| kommune | {w('name')} | {w('people')} |", "|---|---|---:|"]
+    names = _kommune_names(layers["kommuner"])
+    per_k = layers["population"].groupby("kommunenummer")["population"].sum()
+    md += [f"| {escape_markdown(k)} | {escape_markdown(names.get(k, '?'))} | {n(v)} |"
+           for k, v in per_k.items()]
     sources = layers.get("sources")
     if sources is not None and len(sources):
-        md += ["", f"## {'Ressurser per type' if nb else 'Resources per kind'}", "",
-               "| " + ("type" if nb else "kind") + " | " + ("mengde" if nb else "quantity") + " | unit |",
-               "|---|---:|---|"]
         tot = sources.groupby(["kind", "unit"])["quantity"].sum()
-        md += [f"| {escape_markdown(str(k))} | {_n(round(v), nb)} | {escape_markdown(str(u))} |"
-               for (k, u), v in tot.items()]
+        md += ["", f"## {w('resources')}", "", f"| {w('kind')} | {w('quantity')} | unit |", "|---|---:|---|"]
+        md += [f"| {escape_markdown(k)} | {n(v)} | {escape_markdown(u)} |" for (k, u), v in tot.items()]
         fig["resources"] = {str(k): float(v) for (k, _u), v in tot.items()}
     if notes:
-        md += ["", f"## {'Merknader til ressursene' if nb else 'Notes on the resources'}", ""]
-        md += [f"- {escape_markdown(n)}" for n in notes]
+        md += ["", f"## {w('notes')}", "", *(f"- {escape_markdown(note)}" for note in notes)]
     return "\n".join(md) + "\n", fig
+
+
+def _kommune_names(kommuner: gpd.GeoDataFrame) -> dict[str, str]:
+    return dict(zip(kommuner["kommunenummer"].astype(str), kommuner["kommunenavn"].astype(str), strict=True))
+
+
+def _road_km(roads: gpd.GeoDataFrame) -> pd.Series:
+    """Road km per category (``ferje`` for ferry links)."""
+    km = roads.geometry.length.to_numpy() / 1000.0
+    cat = np.where(roads["ferry"].astype(bool), "ferje", roads["vegkategori"].fillna("?"))
+    return roads.assign(km=km).groupby(cat)["km"].sum()
+
+
+def _region_figures(layers: dict[str, gpd.GeoDataFrame], table: pd.DataFrame) -> dict[str, Any]:
+    """The summary's figures (also returned to the caller)."""
+    roads, zones = layers["roads"], layers.get("zones")
+    parts = table[table["reason"] == ""]
+    off = table[(table["reason"] != "") & (table["points"] > 0)]
+    generated = zones is not None and "generated" in zones and bool(zones["generated"].any())
+    lacking = [] if zones is None else list(zones.attrs.get("kommuner_without_site", []))
+    return {"people": int(layers["population"]["population"].sum()), "kommuner": len(layers["kommuner"]),
+            "road_km": round(float(_road_km(roads).drop("ferje", errors="ignore").sum()), 1),
+            "ferry_links": int(roads["ferry"].astype(bool).sum()), "road_parts": len(parts),
+            "candidates": 0 if zones is None else len(zones), "generated_candidates": generated,
+            "people_off_network": {str(r.reason): float(r.people) for r in off.itertuples()},
+            "kommuner_without_site": lacking}
+
+
+def _overview_lines(layers: dict[str, gpd.GeoDataFrame], fig: dict[str, Any], w: Any, n: Any) -> list[str]:
+    km = _road_km(layers["roads"])
+    return [f"- {w('people_ssb')}: {n(fig['people'])}",
+            f"- Kommuner: {fig['kommuner']}",
+            f"- {w('roads')}: " + ", ".join(f"{escape_markdown(c)} {n(v)} km" for c, v in km.items()),
+            f"- {w('ferry_links')}: {fig['ferry_links']}",
+            f"- {w('candidates')}: {fig['candidates']}"
+            + (f" ({w('generated')})" if fig["generated_candidates"] else "")]
+
+
+def _parts_lines(table: pd.DataFrame, fig: dict[str, Any], w: Any, n: Any) -> list[str]:
+    """The road parts table: the 15 parts with most people, the rest summed, then the people off the
+    network by reason (the rows sum to the region's people)."""
+    parts = table[table["reason"] == ""].sort_values("people", ascending=False)
+    md = [f"## {w('parts')}", "", f"| {w('part')} | km | {w('people_on_part')} |", "|---|---:|---:|"]
+    md += [f"| {p.part} | {n(p.km)} | {n(p.people)} |" for p in parts.head(15).itertuples()]
+    if len(parts) > 15:
+        md.append(f"| … {len(parts) - 15} {w('more')} | | {n(parts['people'].iloc[15:].sum())} |")
+    md += [f"| {w(reason)} | | {n(people)} |" for reason, people in fig["people_off_network"].items()]
+    return md
 
 
 def _parts_with_people(roads: gpd.GeoDataFrame, layers: dict[str, gpd.GeoDataFrame]) -> pd.DataFrame:
@@ -474,25 +595,6 @@ def _parts_with_people(roads: gpd.GeoDataFrame, layers: dict[str, gpd.GeoDataFra
     pop = layers["population"]
     snapped = snap(graph, pop, name="population", weight="length")
     return part_summary(graph, snapped, pop["population"].to_numpy(dtype=float), name="people")
-
-
-_OFF_NETWORK_NB = {"far_from_road": "langt fra veg", "across_water": "over vann fra nærmeste veg",
-                   "outside_extent": "utenfor vegnettet"}
-_OFF_NETWORK_EN = {"far_from_road": "far from a road", "across_water": "across water from the nearest road",
-                   "outside_extent": "outside the road network"}
-
-
-def _md(text: str) -> str:
-    """Text from data as literal Markdown text (HTML angle brackets and Markdown punctuation escaped)."""
-    import html
-    import re
-
-    return re.sub(r"([\\`*_{}\[\]#+!|])", r"\\\1", html.escape(str(text), quote=False))
-
-
-def _n(value: float, nb: bool) -> str:
-    text = f"{value:,.0f}"
-    return text.replace(",", "\u00a0") if nb else text
 
 
 def build_region(*, out: str | os.PathLike[str], data: str | os.PathLike[str] | None = None,
@@ -520,6 +622,14 @@ def build_region(*, out: str | os.PathLike[str], data: str | os.PathLike[str] | 
         ``"250m"`` (default) or ``"1km"`` SSB grid.
     parameters
         Overrides of ``region.*`` (and resource) rows of the defaults table.
+    lang
+        ``"nb"`` or ``"en"`` for the summary and the scenario's comments.
+    progress, is_cancelled
+        Progress callback and cancel check (see :mod:`arealsirk.progress`).
+
+    Returns
+    -------
+    RegionResult
     """
     from ._outputs import check_output_folder
     from .io import read_layer

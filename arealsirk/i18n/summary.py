@@ -170,3 +170,32 @@ THEME_LABELS: dict[str, dict[str, str]] = {
     "nb": {"biogas": "Biogass", "reuse": "Ombruk", "parks": "Næringspark"},
     "en": {"biogas": "Biogas", "reuse": "Reuse", "parks": "Industrial park"},
 }
+
+
+#: Words of the region summary (``arealsirk region``, region_summary.md): key -> (English, bokmål).
+#: The three snap reasons are the network's (:data:`arealsirk.network.SNAP_REASONS`).
+REGION_WORDS: dict[str, tuple[str, str]] = {
+    "title": ("Region summary", "Regionsammendrag"),
+    "people_ssb": ("People (SSB grid 2015)", "Innbyggere (SSB-rutenett 2015)"),
+    "roads": ("Roads", "Veg"),
+    "ferry_links": ("Ferry links", "Fergesamband"),
+    "candidates": ("Candidate sites", "Kandidatområder"),
+    "generated": ("generated at road junctions near people, at least one per kommune; see column rule",
+                  "generert ved vegkryss nær folk, minst ett per kommune; se kolonnen rule"),
+    "parts": ("Road network parts", "Vegnettets deler"),
+    "part": ("part", "del"),
+    "people_on_part": ("people on the part", "innbyggere på delen"),
+    "more": ("more", "flere"),
+    "far_from_road": ("far from a road", "langt fra veg"),
+    "across_water": ("across water from the nearest road", "over vann fra nærmeste veg"),
+    "outside_extent": ("outside the road network", "utenfor vegnettet"),
+    "without_site": ("No generated candidate site (no road with people nearby; give --zones)",
+                     "Uten generert kandidatområde (ingen veg med folk i nærheten; gi --zones)"),
+    "per_kommune": ("People per kommune", "Innbyggere per kommune"),
+    "name": ("name", "navn"),
+    "people": ("people", "innbyggere"),
+    "resources": ("Resources per kind", "Ressurser per type"),
+    "kind": ("kind", "type"),
+    "quantity": ("quantity", "mengde"),
+    "notes": ("Notes on the resources", "Merknader til ressursene"),
+}
