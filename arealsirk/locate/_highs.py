@@ -117,7 +117,7 @@ def watch_mip(h, state: MipState, *, report: Callable[[float, str], None] | None
         if not (math.isfinite(primal) and math.isfinite(dual)):
             report(0.0, f"{label}: searching (no incumbent yet)")
             return
-        gap = max(primal - dual, 0.0) / max(abs(primal), abs(dual), 1e-12)
+        gap = max(primal - dual, 0.0) / max(abs(primal + offset), abs(dual + offset), 1e-12)
         if not first:
             first.append(max(gap, 1e-12))
         frac = 1.0 if gap <= 1e-9 else max(0.0, min(1.0, math.log(first[0] / max(gap, 1e-12))

@@ -1,7 +1,8 @@
 """Readers for the standard location benchmark instances in the shared bench folder.
 
-The files are read at run time from :func:`arealsirk.datasets.shared_bench_dir` (never copied into the
-repository).  Format pitfalls handled here are listed in that folder's README:
+The files are read at run time from :func:`arealsirk.paths.shared_bench_dir` (never copied into the
+repository), or from the folder passed as ``bench=``.  Format pitfalls handled here are listed in
+that folder's README:
 
 * OR-Library ``pmed``: undirected edges, repeated vertex pairs where the LAST occurrence wins, costs are
   all-pairs shortest paths.
@@ -21,8 +22,8 @@ import numpy as np
 import scipy.sparse as sp
 from scipy.sparse.csgraph import shortest_path
 
-from ..datasets import shared_bench_dir
 from ..errors import InputError, MissingFileError
+from ..paths import shared_bench_dir
 
 __all__ = [
     "CapInstance",
