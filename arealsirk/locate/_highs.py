@@ -6,8 +6,6 @@ this library targets is a planner's laptop; HiGHS' parallel MIP brings little an
 deterministic).
 """
 
-# ruff: noqa: N803, N806  (matrix notation of the OR literature: C, D, K, A, Q, S)
-
 from __future__ import annotations
 
 import math

@@ -145,7 +145,8 @@ def read_scp(name: str = "scp41", *, bench: Path | None = None) -> tuple[sp.csr_
     nr, nc = int(tok[0]), int(tok[1])
     costs = np.asarray(tok[2: 2 + nc], dtype=np.float64)
     pos = 2 + nc
-    rows, cols = [], []
+    rows: list[int] = []
+    cols: list[int] = []
     for r in range(nr):
         k = int(tok[pos])
         cols.extend(int(t) - 1 for t in tok[pos + 1: pos + 1 + k])
