@@ -182,13 +182,13 @@ def test_radius_form_equals_brute_force(integral):
     kept[np.arange(n), rng.integers(0, m, n)] = True         # every row keeps at least one pair
     rows, cols = np.nonzero(kept)
     D = np.where(kept, C, np.inf)
-    best, best_S = brute_p_median(D, np.ones(n), p)
-    start = np.array(best_S)                                    # a feasible incumbent for the warm start
+    best, best_set = brute_p_median(D, np.ones(n), p)
+    start = np.array(best_set)                                    # a feasible incumbent for the warm start
     out = radius_milp(C, rows, cols, p, np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64), start,
                       Clock(None), integral=integral)
     assert out.status == "optimal"
-    S = np.flatnonzero(out.x[:m] > 0.5)
-    assert S.size == p
-    assert D[:, S].min(axis=1).sum() == pytest.approx(best)
+    opened = np.flatnonzero(out.x[:m] > 0.5)
+    assert opened.size == p
+    assert D[:, opened].min(axis=1).sum() == pytest.approx(best)
     assert out.objective == pytest.approx(best)
     assert out.bound <= best + 1e-6
