@@ -28,8 +28,8 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from arealsirk import _ch
 from arealsirk.datasets import shared_data_dir
+from arealsirk.network import _ch
 from arealsirk.proximity import od_matrix, prepare
 from arealsirk.readers import read_road_graph
 

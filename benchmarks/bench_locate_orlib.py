@@ -2,7 +2,7 @@
 
 Run:  .venv/bin/python benchmarks/bench_locate_orlib.py [pmed|cap|capabc|all] [--time-limit S]
 
-Reads the instances from the shared bench folder (arealsirk.datasets.shared_bench_dir()); prints per
+Reads the instances from the shared bench folder (arealsirk.paths.shared_bench_dir()); prints per
 instance the objective, the known optimum, the gap to it, the proven (Lagrangian / MILP) gap, the time,
 and summary ratios.  Targets (issue 4): pmed mean gap <= 0.1 %, worst <= 1 %, each <= 10 s;
 cap41-cap134 capopt/uncapopt at the optimum; capa/b/c within 1 % in 120 s.

@@ -25,8 +25,8 @@ import pandas as pd
 import scipy.sparse as sp
 from scipy.spatial import cKDTree
 
-from arealsirk.datasets import shared_data_dir
 from arealsirk.locate import max_coverage
+from arealsirk.paths import shared_data_dir
 
 
 def peak_gb() -> float:

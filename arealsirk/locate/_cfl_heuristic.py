@@ -102,7 +102,7 @@ class Transport:
             rr = np.searchsorted(cap_idx, cols[sel])
             ub_rows.append(sp.csr_matrix((qv[sel], (rr, np.flatnonzero(sel))), shape=(cap_idx.size, k)))
             ub_b.append(self.K[S][cap_idx])
-        if need_min:
+        if need_min and self.L is not None:
             lj = np.flatnonzero(self.L[S] > 0)
             sel = np.isin(cols, lj)
             rr = np.searchsorted(lj, cols[sel])
@@ -157,28 +157,7 @@ def lagrangian_cfl(Q: sp.csr_matrix, q: np.ndarray, K: np.ndarray, f: np.ndarray
             report(it / max_iter, f"facility location: Lagrangian iteration {it}, bound {best_lb:,.6g}, "
                                   f"best {best_ub:,.6g}")
         red = np.where(allowed, Qd - lam[:, None], 0.0)          # n x m reduced costs of x_ij
-        neg = red < 0
-        x = np.zeros((n, m))
-        g = np.zeros(m)
-        for j in range(m):
-            idx = np.flatnonzero(neg[:, j])
-            if idx.size == 0:
-                continue
-            if not np.isfinite(K[j]) or q[idx].sum() <= K[j]:
-                x[idx, j] = 1.0
-                g[j] = red[idx, j].sum()
-                continue
-            order = idx[np.argsort(red[idx, j] / qpos[idx])]
-            cum = np.cumsum(q[order])
-            full = order[cum <= K[j]]
-            x[full, j] = 1.0
-            used = q[full].sum()
-            g[j] = red[full, j].sum()
-            nxt = order[cum > K[j]]
-            if nxt.size:
-                frac = (K[j] - used) / q[nxt[0]] if q[nxt[0]] > 0 else 0.0
-                x[nxt[0], j] = frac
-                g[j] += frac * red[nxt[0], j]
+        x, g = _knapsacks(red, q, qpos, K)
         v = f + g
         # facility choice: LP relaxation of min v.y s.t. K.y >= total, sum y >= pmin, y_fixed = 1
         y, value_y = y_choice(v, capv, total, pmin, fixed, none)
@@ -211,6 +190,39 @@ def lagrangian_cfl(Q: sp.csr_matrix, q: np.ndarray, K: np.ndarray, f: np.ndarray
     return best_lb, best_S, best_ub, v_best, starts
 
 
+def _knapsacks(red: np.ndarray, q: np.ndarray, qpos: np.ndarray, K: np.ndarray
+               ) -> tuple[np.ndarray, np.ndarray]:
+    """Per candidate ``j`` the continuous knapsack ``min sum_i red_ij x_ij`` s.t. ``sum_i q_i x_ij <= K_j``.
+
+    Takes the most negative reduced costs per unit of demand first; returns ``(x, g)`` with ``g_j`` the
+    knapsack's value.
+    """
+    n, m = red.shape
+    neg = red < 0
+    x = np.zeros((n, m))
+    g = np.zeros(m)
+    for j in range(m):
+        idx = np.flatnonzero(neg[:, j])
+        if idx.size == 0:
+            continue
+        if not np.isfinite(K[j]) or q[idx].sum() <= K[j]:
+            x[idx, j] = 1.0
+            g[j] = red[idx, j].sum()
+            continue
+        order = idx[np.argsort(red[idx, j] / qpos[idx])]
+        cum = np.cumsum(q[order])
+        full = order[cum <= K[j]]
+        x[full, j] = 1.0
+        used = q[full].sum()
+        g[j] = red[full, j].sum()
+        nxt = order[cum > K[j]]
+        if nxt.size:
+            frac = (K[j] - used) / q[nxt[0]] if q[nxt[0]] > 0 else 0.0
+            x[nxt[0], j] = frac
+            g[j] += frac * red[nxt[0], j]
+    return x, g
+
+
 def local_search(S: np.ndarray, cost: float, tr: Transport, fixed: np.ndarray, v: np.ndarray | None,
                  clock: Clock, *, swap_candidates: int = 8, check=None,
                  report=None) -> tuple[np.ndarray, float]:
@@ -231,38 +243,38 @@ def local_search(S: np.ndarray, cost: float, tr: Transport, fixed: np.ndarray, v
             report(1.0 - 0.5 ** rounds, f"facility location: local search round {rounds + 1}, "
                                         f"cost {cost:,.6g}")
         rounds += 1
-        best = (cost, None)
-        # drop
-        for j in S[~is_fixed[S]]:
-            if clock.expired():
-                break
-            c2, _ = tr.evaluate(S[j != S], cutoff=best[0])
-            if c2 < best[0] - 1e-9 * abs(cost):
-                best = (c2, S[j != S])
-        # add
-        closed = np.setdiff1d(np.arange(m), S)
-        for j in closed:
-            if clock.expired():
-                break
-            S2 = np.sort(np.append(S, j))
-            c2, _ = tr.evaluate(S2, cutoff=best[0])
-            if c2 < best[0] - 1e-9 * abs(cost):
-                best = (c2, S2)
-        if best[1] is None:
-            # swap: closed candidates with the best Lagrangian values in for each open one
-            ins = closed[np.argsort(rank[closed])][:swap_candidates]
-            for r in S[~is_fixed[S]]:
-                for j in ins:
-                    if clock.expired():
-                        break
-                    S2 = np.sort(np.append(S[r != S], j))
-                    c2, _ = tr.evaluate(S2, cutoff=best[0])
-                    if c2 < best[0] - 1e-9 * abs(cost):
-                        best = (c2, S2)
-        if best[1] is not None:
-            cost, S = best
+        c2, S2 = _best_move(S, cost, tr, is_fixed, rank, clock, swap_candidates)
+        if S2 is not None:
+            cost, S = c2, S2
             improved = True
     return S, cost
+
+
+def _best_move(S: np.ndarray, cost: float, tr: Transport, is_fixed: np.ndarray, rank: np.ndarray,
+               clock: Clock, swap_candidates: int) -> tuple[float, np.ndarray | None]:
+    """The best improving drop or add move; swaps only when neither improves.  ``(cost, None)`` if none."""
+    best_c, best_S = cost, None
+    moves: list[np.ndarray] = [S[j != S] for j in S[~is_fixed[S]]]                          # drop
+    closed = np.setdiff1d(np.arange(tr.m), S)
+    moves += [np.sort(np.append(S, j)) for j in closed]                                      # add
+    for S2 in moves:
+        if clock.expired():
+            break
+        c2, _ = tr.evaluate(S2, cutoff=best_c)
+        if c2 < best_c - 1e-9 * abs(cost):
+            best_c, best_S = c2, S2
+    if best_S is None:
+        # swap: closed candidates with the best Lagrangian values in for each open one
+        ins = closed[np.argsort(rank[closed])][:swap_candidates]
+        for r in S[~is_fixed[S]]:
+            for j in ins:
+                if clock.expired():
+                    break
+                S2 = np.sort(np.append(S[r != S], j))
+                c2, _ = tr.evaluate(S2, cutoff=best_c)
+                if c2 < best_c - 1e-9 * abs(cost):
+                    best_c, best_S = c2, S2
+    return best_c, best_S
 
 
 def min_open(K: np.ndarray, total: float) -> int:
@@ -270,7 +282,7 @@ def min_open(K: np.ndarray, total: float) -> int:
     if not np.isfinite(K).all():
         return 1
     cum = np.cumsum(np.sort(K)[::-1])
-    return int(min(np.searchsorted(cum, total * (1 - 1e-12)) + 1, K.size))
+    return min(int(np.searchsorted(cum, total * (1 - 1e-12))) + 1, int(K.size))
 
 
 def y_choice(v: np.ndarray, capv: np.ndarray, total: float, pmin: int, one: np.ndarray,

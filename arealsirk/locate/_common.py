@@ -39,14 +39,16 @@ class Cost:
         """CSR matrix with the allowed pairs as stored entries (values = cost)."""
         if self.sparse is not None:
             return self.sparse
-        rows, cols = np.nonzero(np.isfinite(self.dense))
-        return sp.csr_matrix((self.dense[rows, cols], (rows, cols)), shape=(self.n, self.m))
+        dense = self.to_dense()
+        rows, cols = np.nonzero(np.isfinite(dense))
+        return sp.csr_matrix((dense[rows, cols], (rows, cols)), shape=(self.n, self.m))
 
     def to_dense(self) -> np.ndarray:
         """Dense float64 array with ``inf`` for not-allowed pairs."""
         if self.dense is not None:
             return self.dense
         out = np.full((self.n, self.m), np.inf)
+        assert self.sparse is not None  # one of the two is always set (check_cost)
         coo = self.sparse.tocoo()
         out[coo.row, coo.col] = coo.data
         return out
@@ -181,7 +183,7 @@ def check_time_limit(time_limit: object) -> float | None:
     if time_limit is None:
         return None
     try:
-        t = float(time_limit)
+        t = float(time_limit)  # type: ignore[arg-type]  # anything float() takes
     except (TypeError, ValueError) as exc:
         raise InputError(f"parameter 'time_limit': not a number ({time_limit!r})") from exc
     if not t > 0:
@@ -192,7 +194,7 @@ def check_time_limit(time_limit: object) -> float | None:
 def check_radius(radius: object) -> float:
     """A finite non-negative coverage radius."""
     try:
-        r = float(radius)
+        r = float(radius)  # type: ignore[arg-type]  # anything float() takes
     except (TypeError, ValueError) as exc:
         raise InputError(f"parameter 'radius': not a number ({radius!r})") from exc
     if not np.isfinite(r) or r < 0:
@@ -232,7 +234,7 @@ def coverage_matrix(cost: Cost, radius: float) -> sp.csr_matrix:
         a = sp.csr_matrix((np.ones(int(keep.sum()), dtype=np.float64), (coo.row[keep], coo.col[keep])),
                           shape=mat.shape)
     else:
-        rows, cols = np.nonzero(cost.dense <= radius)
+        rows, cols = np.nonzero(cost.to_dense() <= radius)
         a = sp.csr_matrix((np.ones(rows.size), (rows, cols)), shape=(cost.n, cost.m))
     a.sort_indices()
     return a
@@ -242,7 +244,7 @@ def unreachable_rows(cost: Cost) -> np.ndarray:
     """Rows with no allowed candidate at all."""
     if cost.sparse is not None:
         return np.flatnonzero(np.diff(cost.sparse.indptr) == 0)
-    return np.flatnonzero(~np.isfinite(cost.dense).any(axis=1))
+    return np.flatnonzero(~np.isfinite(cost.to_dense()).any(axis=1))
 
 
 def raise_unreachable(rows: np.ndarray, model: str) -> None:

@@ -6,8 +6,6 @@ this library targets is a planner's laptop; HiGHS' parallel MIP brings little an
 deterministic).
 """
 
-# ruff: noqa: N803, N806  (matrix notation of the OR literature: C, D, K, A, Q, S)
-
 from __future__ import annotations
 
 import math
@@ -117,7 +115,7 @@ def watch_mip(h, state: MipState, *, report: Callable[[float, str], None] | None
         if not (math.isfinite(primal) and math.isfinite(dual)):
             report(0.0, f"{label}: searching (no incumbent yet)")
             return
-        gap = max(primal - dual, 0.0) / max(abs(primal), abs(dual), 1e-12)
+        gap = max(primal - dual, 0.0) / max(abs(primal + offset), abs(dual + offset), 1e-12)
         if not first:
             first.append(max(gap, 1e-12))
         frac = 1.0 if gap <= 1e-9 else max(0.0, min(1.0, math.log(first[0] / max(gap, 1e-12))

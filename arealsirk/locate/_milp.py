@@ -1,7 +1,5 @@
 """Thin wrapper around HiGHS through :func:`scipy.optimize.milp` (no extra dependency)."""
 
-# ruff: noqa: N803  (matrix notation of the OR literature: C, D, K, A, Q, S)
-
 from __future__ import annotations
 
 import logging
@@ -104,9 +102,9 @@ def solve_milp_warm(c: np.ndarray, A: sp.spmatrix, lb_row: np.ndarray, ub_row: n
     info = h.getInfo()
     has_x = info.primal_solution_status == 2  # kSolutionStatusFeasible
     x = np.asarray(h.getSolution().col_value) if has_x else None
-    obj = float(np.dot(c, x)) if has_x else None
-    bound = float(info.mip_dual_bound)
-    bound = bound if np.isfinite(bound) and abs(bound) < hs.kHighsInf else None
+    obj = float(np.dot(c, x)) if x is not None else None
+    dual = float(info.mip_dual_bound)
+    bound = dual if np.isfinite(dual) and abs(dual) < hs.kHighsInf else None
     if ms == hs.HighsModelStatus.kOptimal:
         return MilpOutcome(x, obj, obj if bound is None else bound, "optimal", "optimal")
     if ms == hs.HighsModelStatus.kInfeasible:

@@ -35,6 +35,7 @@ import scipy.sparse as sp
 from ..errors import CancelledError
 from . import _highs
 from ._common import Clock
+from ._milp import MilpOutcome
 
 log = logging.getLogger("arealsirk")
 
@@ -231,65 +232,69 @@ def _probe(h, sep: _Separator, m: int, lb: np.ndarray, closed: np.ndarray, S_inc
 def radius_milp(C: np.ndarray, rows: np.ndarray, cols: np.ndarray, p: int, fx: np.ndarray,
                 closed: np.ndarray, S_inc: np.ndarray, clock: Clock, *, integral: bool,
                 report: Callable[[float, str], None] | None = None,
-                is_cancelled: Callable[[], bool] | None = None):
+                is_cancelled: Callable[[], bool] | None = None) -> MilpOutcome:
     """The p-median on the kept pairs in the radius form (Elloumi 2010; Garcia, Labbe & Marin 2011).
 
-    ``rows, cols`` are the pairs that an improving solution may use (reduced-cost fixing); every such
-    solution serves row ``i`` through one of them (``sum_{j kept for i} y_j >= 1``) and
-    ``theta_i >= t - sum_{j kept, c_ij < t} (t - c_ij) y_j`` for every kept cost ``t`` of the row makes
-    ``theta_i`` exactly the cost of the cheapest open kept candidate.  Far fewer columns than the
-    assignment form (one ``theta`` per row instead of one ``x`` per pair).
+    ``rows, cols`` are the pairs that an improving solution may use (reduced-cost fixing).  For row
+    ``i`` let ``D_1 < ... < D_K`` be the distinct kept costs; ``z_ik`` (continuous, ``>= 0``) is 1 when
+    no open kept candidate of row ``i`` costs ``D_k`` or less, and the row costs
+    ``D_1 + sum_{k<K} (D_{k+1} - D_k) z_ik``.  Elloumi's (2010, "A tighter formulation of the p-median
+    problem", J. Comb. Optim. 19:69-83) chained constraints
+
+    ``z_i1 + sum_{j: c_ij = D_1} y_j >= 1``,  ``z_ik - z_i,k-1 + sum_{j: c_ij = D_k} y_j >= 0``,
+    ``-z_i,K-1 + sum_{j: c_ij = D_K} y_j >= 0``  (some kept candidate of every row is open)
+
+    use each kept pair once: about ``pairs + 2 levels`` nonzeros instead of one threshold row per level
+    over every cheaper candidate (ten times fewer on pmed36).  Objective and bound include the constant
+    ``sum_i D_i1``.
     """
     from ._milp import solve_milp_warm
 
-    n, m = C.shape
+    m = C.shape[1]
     order = np.lexsort((C[rows, cols], rows))
     rows, cols = rows[order], cols[order]
     vals = C[rows, cols]
-    starts = np.searchsorted(rows, np.arange(n + 1))
-    used = np.flatnonzero(np.diff(starts) > 0)
-    nt = used.size
-    loc = np.full(n, -1)
-    loc[used] = np.arange(nt)
-    r_idx, c_idx, a_val, lo = [], [], [], []
-    r = 0
-    for i in used:
-        js, cs = cols[starts[i]:starts[i + 1]], vals[starts[i]:starts[i + 1]]
-        # cover row: sum_j y_j >= 1
-        r_idx.append(np.full(js.size, r))
-        c_idx.append(js)
-        a_val.append(np.ones(js.size))
-        lo.append(1.0)
-        r += 1
-        thr = np.unique(cs)[1:]
-        if thr.size:
-            below = cs[None, :] < thr[:, None]               # (thresholds, kept)
-            kk, ll = np.nonzero(below)
-            r_idx.append(r + kk)
-            c_idx.append(js[ll])
-            a_val.append(thr[kk] - cs[ll])
-            r_idx.append(r + np.arange(thr.size))              # theta_i
-            c_idx.append(np.full(thr.size, m + loc[i]))
-            a_val.append(np.ones(thr.size))
-            lo.extend(thr.tolist())
-            r += thr.size
-    A = sp.csr_matrix((np.concatenate(a_val), (np.concatenate(r_idx), np.concatenate(c_idx))),
-                      shape=(r, m + nt))
-    card = sp.csr_matrix((np.ones(m), (np.zeros(m, dtype=np.int64), np.arange(m))), shape=(1, m + nt))
+    k = rows.size
+    new = np.ones(k, dtype=bool)
+    new[1:] = (rows[1:] != rows[:-1]) | (vals[1:] != vals[:-1])
+    level = np.cumsum(new) - 1                      # level id of every kept pair
+    lev_row, lev_val = rows[new], vals[new]
+    nl = lev_row.size
+    first = np.ones(nl, dtype=bool)
+    first[1:] = lev_row[1:] != lev_row[:-1]
+    last = np.ones(nl, dtype=bool)
+    last[:-1] = lev_row[1:] != lev_row[:-1]
+    zl = np.flatnonzero(~last)                      # levels with a z variable
+    nz = zl.size
+    zcol = np.full(nl, -1)
+    zcol[zl] = m + np.arange(nz)
+    prev = np.flatnonzero(~first)                   # levels with a predecessor (which has a z)
+    r_idx = np.concatenate([level, zl, prev])
+    c_idx = np.concatenate([cols, zcol[zl], zcol[prev - 1]])
+    a_val = np.concatenate([np.ones(k), np.ones(nz), -np.ones(prev.size)])
+    A = sp.csr_matrix((a_val, (r_idx, c_idx)), shape=(nl, m + nz))
+    card = sp.csr_matrix((np.ones(m), (np.zeros(m, dtype=np.int64), np.arange(m))), shape=(1, m + nz))
     A = sp.vstack([A, card]).tocsr()
-    row_lo = np.append(np.asarray(lo), p)
-    row_hi = np.append(np.full(r, np.inf), p)
-    floor = np.array([vals[starts[i]] for i in used])
-    lb = np.concatenate([np.zeros(m), floor])
-    ub = np.concatenate([np.ones(m), np.full(nt, np.inf)])
+    row_lo = np.append(first.astype(float), p)
+    row_hi = np.append(np.full(nl, np.inf), p)
+    const = float(lev_val[first].sum())
+    obj = np.concatenate([np.zeros(m), lev_val[zl + 1] - lev_val[zl]])
+    lb = np.zeros(m + nz)
+    ub = np.concatenate([np.ones(m), np.full(nz, np.inf)])
     lb[fx] = 1.0
     ub[closed] = 0.0
-    x0 = np.concatenate([np.zeros(m), C[used][:, S_inc].min(axis=1)])
+    inc = C[:, S_inc].min(axis=1)
+    x0 = np.concatenate([np.zeros(m), (inc[lev_row[zl]] > lev_val[zl]).astype(float)])
     x0[S_inc] = 1.0
-    integ = np.concatenate([np.ones(m), np.zeros(nt)])
+    integ = np.concatenate([np.ones(m), np.zeros(nz)])
     log.debug("p_median radius MILP: %d rows, %d columns, %d nonzeros", A.shape[0], A.shape[1], A.nnz)
     left = clock.left()
-    return solve_milp_warm(np.concatenate([np.zeros(m), np.ones(nt)]), A, row_lo, row_hi, lb=lb, ub=ub,
-                           integrality=integ, x0=x0, time_limit=None if not math.isfinite(left) else
-                           max(left, 1.0), abs_gap=0.5 if integral else None, report=report,
-                           is_cancelled=is_cancelled, label="p-median proof")
+    out = solve_milp_warm(obj, A, row_lo, row_hi, lb=lb, ub=ub, integrality=integ, x0=x0,
+                          time_limit=None if not math.isfinite(left) else max(left, 1.0),
+                          abs_gap=0.5 if integral else None, report=report, is_cancelled=is_cancelled,
+                          label="p-median proof", offset=const)
+    if out.objective is not None:
+        out.objective += const
+    if out.bound is not None:
+        out.bound += const
+    return out

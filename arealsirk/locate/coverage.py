@@ -45,6 +45,7 @@ def _assignment(cost: c.Cost, S: np.ndarray, radius: float) -> tuple[np.ndarray,
         ok = best <= radius
         assignment[ok] = S[k[ok]]
         return assignment, ok
+    assert cost.sparse is not None  # dense is None: the input was sparse (check_cost)
     sub = cost.sparse[:, S].tocoo()
     keep = sub.data <= radius
     r, col, d = sub.row[keep], sub.col[keep], sub.data[keep]
@@ -112,7 +113,8 @@ def max_coverage(cost, p: int, radius: float, *, weights=None, fixed: Iterable[i
     upper = max(upper, val)
     if p == fx.size or p == cost_m.m:
         upper = val  # no choice left: the fixed (or all) facilities are the only solution
-    status, method, messages = "feasible", "heuristic", []
+    status, method = "feasible", "heuristic"
+    messages: list[str] = []
     if exact and upper > val + 1e-9 * max(1.0, abs(val)):
         prog(0.7, "max coverage: exact MILP (HiGHS)")
         method = "heuristic+milp"
@@ -270,7 +272,8 @@ def set_coverage(cost, radius: float, *, fixed: Iterable[int] = (), time_limit: 
     S = _greedy_cover(A, fx)
     n, m = A.shape
     lower = None
-    status, method, messages = "feasible", "heuristic", []
+    status, method = "feasible", "heuristic"
+    messages: list[str] = []
     lb_y = np.zeros(m)
     lb_y[fx] = 1
     if S.size > max(fx.size, 1):

@@ -15,11 +15,13 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
 
 import numpy as np
 import scipy.sparse as sp
 
 from ..errors import InfeasibleError, InputError
+from ..progress import Progress
 from . import _common as c
 from ._cfl_heuristic import Transport, lagrangian_cfl, local_search, min_open, probe_fixings
 from ._milp import solve_milp_warm
@@ -81,10 +83,76 @@ def facility_location(cost, demand, capacity, fixed_cost, *, single_source: bool
         Total capacity below total demand, a row without an allowed candidate, a demand larger than
         any allowed capacity (single-source), or an infeasible model (minimum loads).
     """
-    from ..defaults import default
-
     clock = c.Clock(c.check_time_limit(time_limit))
     prog = c.make_progress(progress, is_cancelled)
+    mod = _validate(cost, demand, capacity, fixed_cost, min_load=min_load, fixed=fixed, p=p,
+                    single_source=single_source)
+    prog(0.05, "facility location: building the model")
+    run = _Run(clock=clock, prog=prog, exact=exact, left=clock.left())
+    if not single_source and not mod.small and p is None:
+        _heuristic(mod, run)
+    if run.heur is not None and not exact:
+        S0, ub, (fr, fc, fv) = run.heur
+        return _finish(mod, fr, fc, fv, S0, ub, run.lower,
+                       "time_limit" if clock.expired() else "feasible", run, "lagrangian+transport")
+    return _solve_exact(mod, run, is_cancelled)
+
+
+@dataclass
+class _Model:
+    """The checked inputs and the allowed (row, candidate) pairs of the active (positive-demand) rows."""
+
+    n: int
+    m: int
+    q: np.ndarray              # demand per row
+    K: np.ndarray              # capacity per candidate
+    f: np.ndarray              # fixed cost per candidate
+    L: np.ndarray | None       # minimum load per candidate
+    fx: np.ndarray             # candidates forced open
+    p: int | None
+    single_source: bool
+    total: float
+    active: np.ndarray         # rows with positive demand
+    A: sp.csr_matrix           # allowed pairs of all rows (values: cost per unit)
+    Aa: sp.coo_matrix          # allowed pairs of the active rows
+    small: bool                # at most default("locate.cfl_milp_max_pairs") pairs: straight to HiGHS
+
+    @property
+    def ri(self) -> np.ndarray:
+        """Index into ``active`` of every allowed pair."""
+        return self.Aa.row.astype(np.int64)
+
+    @property
+    def cj(self) -> np.ndarray:
+        """Candidate of every allowed pair."""
+        return self.Aa.col.astype(np.int64)
+
+    @property
+    def qi(self) -> np.ndarray:
+        """Demand of the row of every allowed pair."""
+        return self.q[self.active][self.ri]
+
+
+@dataclass
+class _Run:
+    """The state of one solve: clock, progress, and what the heuristic phase found."""
+
+    clock: c.Clock
+    prog: Progress
+    exact: bool
+    left: float                                  # seconds left when the model was built
+    heur: tuple | None = None                    # (open set, cost, flows (active row, candidate, share))
+    lower: float | None = None                   # proven lower bound so far
+    shut: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))  # closed by probing
+    must: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))  # opened by probing
+    messages: list[str] = field(default_factory=list)
+
+
+def _validate(cost: object, demand: object, capacity: object, fixed_cost: object, *, min_load: object,
+              fixed: Iterable[int], p: int | None, single_source: bool) -> _Model:
+    """Check the inputs and refuse what no solution can satisfy (phase 1)."""
+    from ..defaults import default
+
     cost_m = c.check_cost(cost)
     n, m = cost_m.n, cost_m.m
     q = c.check_vector(demand, n, name="demand", what="demand row")
@@ -107,99 +175,92 @@ def facility_location(cost, demand, capacity, fixed_cost, *, single_source: bool
     active = np.flatnonzero(q > 0)
     A = cost_m.allowed_csr()
     Aa = A[active].tocoo()
-    no_cand = active[np.diff(A[active].indptr) == 0]
-    c.raise_unreachable(no_cand, "facility_location")
+    c.raise_unreachable(active[np.diff(A[active].indptr) == 0], "facility_location")
     if single_source:
-        reach = Aa.copy()
-        reach.data = K[Aa.col]
         best = np.zeros(active.size)
-        np.maximum.at(best, reach.row, reach.data)
+        np.maximum.at(best, Aa.row, K[Aa.col])
         too_big = active[q[active] > best + 1e-9]
         if too_big.size:
             raise InfeasibleError(f"facility_location: demand row {int(too_big[0])} ({q[too_big[0]]:g}) "
                                   "exceeds the capacity of every allowed candidate (single_source=True)")
-    prog(0.05, "facility location: building the model")
-    k = Aa.nnz
-    ri = Aa.row.astype(np.int64)           # index into active
-    cj = Aa.col.astype(np.int64)
-    qi = q[active][ri]
-    left = clock.left()
-    small = k <= int(default("locate.cfl_milp_max_pairs"))
-    messages: list[str] = []
-    heur = None
-    lower = None
-    shut = must = np.zeros(0, dtype=np.int64)
-    if not single_source and not small and p is None:
-        # Lagrangian heuristic (Beasley 1993) + transportation-LP local search
-        prog(0.1, "facility location: Lagrangian heuristic")
-        Q = sp.csr_matrix((qi * Aa.data, (ri, cj)), shape=(active.size, m))
-        tr = Transport(Q, q[active], K, f, L)
-        hclock = c.Clock(None if not np.isfinite(left) else (left if not exact else left * 0.5))
-        lb, S0, ub, v, starts = lagrangian_cfl(Q, q[active], K, f, fx, tr, hclock,
-                                               max_iter=int(default("locate.cfl_lagrange_max_iter")),
-                                               check=prog.check, report=prog.sub(0.1, 0.5))
-        lower = lb if np.isfinite(lb) else None
-        if S0 is not None and np.isfinite(ub):
-            prog(0.5, "facility location: local search")
-            share = 0.1 / max(1, len(starts))
-            for i, start in enumerate(starts):
-                cost0 = tr.evaluate(start)[0]
-                S1, u1 = local_search(start, cost0, tr, fx, v, hclock, check=prog.check,
-                                      swap_candidates=int(default("locate.cfl_swap_candidates")),
-                                      report=prog.sub(0.5 + share * i, 0.5 + share * (i + 1)))
-                if u1 < ub or S0 is None:
-                    S0, ub = S1, u1
-            heur = (S0, ub, tr.evaluate(S0)[1])
-            if exact and v is not None and np.isfinite(lb):
-                # Lagrangian probing: candidates closed / open in every better solution
-                shut, must = probe_fixings(v, lb, K, total, fx, ub)
-                shut = np.setdiff1d(shut, S0)
-                must = np.intersect1d(must, S0)
-                log.debug("facility_location: probing closed %d and opened %d of %d candidates",
-                          shut.size, must.size, m)
-        log.debug("facility_location: Lagrangian bound %g, heuristic %g, %d transport LPs", lb, ub, tr.calls)
-    if heur is not None and not exact:
-        S0, ub, (fr, fc, fv) = heur
-        return _finish(n, m, q, active, fr, fc, fv, S0, A, f, Aa, ri, cj, qi, ub, lower,
-                       "time_limit" if clock.expired() else "feasible", clock, "lagrangian+transport",
-                       messages, prog)
+    small = Aa.nnz <= int(default("locate.cfl_milp_max_pairs"))
+    return _Model(n, m, q, K, f, L, fx, p, single_source, total, active, A, Aa, small)
+
+
+def _heuristic(mod: _Model, run: _Run) -> None:
+    """Lagrangian heuristic (Beasley 1993) and transportation-LP local search (phase 2, split demand).
+
+    Sets ``run.heur`` (best open set, its cost and flows), ``run.lower`` (the Lagrangian bound) and,
+    in exact mode, ``run.shut`` / ``run.must`` (candidates that Lagrangian probing closes / opens).
+    """
+    from ..defaults import default
+
+    prog = run.prog
+    prog(0.1, "facility location: Lagrangian heuristic")
+    qa = mod.q[mod.active]
+    Q = sp.csr_matrix((mod.qi * mod.Aa.data, (mod.ri, mod.cj)), shape=(mod.active.size, mod.m))
+    tr = Transport(Q, qa, mod.K, mod.f, mod.L)
+    left = run.left
+    hclock = c.Clock(None if not np.isfinite(left) else (left if not run.exact else left * 0.5))
+    lb, S0, ub, v, starts = lagrangian_cfl(Q, qa, mod.K, mod.f, mod.fx, tr, hclock,
+                                           max_iter=int(default("locate.cfl_lagrange_max_iter")),
+                                           check=prog.check, report=prog.sub(0.1, 0.5))
+    run.lower = lb if np.isfinite(lb) else None
+    if S0 is not None and np.isfinite(ub):
+        prog(0.5, "facility location: local search")
+        share = 0.1 / max(1, len(starts))
+        for i, start in enumerate(starts):
+            cost0 = tr.evaluate(start)[0]
+            S1, u1 = local_search(start, cost0, tr, mod.fx, v, hclock, check=prog.check,
+                                  swap_candidates=int(default("locate.cfl_swap_candidates")),
+                                  report=prog.sub(0.5 + share * i, 0.5 + share * (i + 1)))
+            if u1 < ub:
+                S0, ub = S1, u1
+        run.heur = (S0, ub, tr.evaluate(S0)[1])
+        if run.exact and v is not None and np.isfinite(lb):
+            # Lagrangian probing: candidates closed / open in every better solution
+            shut, must = probe_fixings(v, lb, mod.K, mod.total, mod.fx, ub)
+            run.shut = np.setdiff1d(shut, S0)
+            run.must = np.intersect1d(must, S0)
+            log.debug("facility_location: probing closed %d and opened %d of %d candidates",
+                      run.shut.size, run.must.size, mod.m)
+    log.debug("facility_location: Lagrangian bound %g, heuristic %g, %d transport LPs", lb, ub, tr.calls)
+
+
+def _solve_exact(mod: _Model, run: _Run, is_cancelled: Callable | None) -> LocateResult:
+    """The MILP on HiGHS, warm-started from the heuristic, then the result (phases 3-5)."""
+    from ..defaults import default
+
+    prog, clock, heur = run.prog, run.clock, run.heur
     prog(0.6 if heur is not None else 0.1, "facility location: HiGHS")
-    if shut.size:
-        keep_pair = ~np.isin(Aa.col, shut)
-        Aa = sp.coo_matrix((Aa.data[keep_pair], (Aa.row[keep_pair], Aa.col[keep_pair])), shape=Aa.shape)
-        k, ri, cj = Aa.nnz, Aa.row.astype(np.int64), Aa.col.astype(np.int64)
-        qi = q[active][ri]
-    model = _build(Aa, ri, cj, qi, q[active], K, f, L, np.union1d(fx, must), total, single_source, p)
-    model[5][shut] = 0.0
+    if run.shut.size:
+        keep_pair = ~np.isin(mod.Aa.col, run.shut)
+        mod.Aa = sp.coo_matrix((mod.Aa.data[keep_pair], (mod.Aa.row[keep_pair], mod.Aa.col[keep_pair])),
+                               shape=mod.Aa.shape)
+    ri, cj, qi, Aa, m = mod.ri, mod.cj, mod.qi, mod.Aa, mod.m
+    model = _build(Aa, ri, cj, qi, mod.q[mod.active], mod.K, mod.f, mod.L, np.union1d(mod.fx, run.must),
+                   mod.total, mod.single_source, mod.p)
+    model[5][run.shut] = 0.0
     left = clock.left()
-    if not np.isfinite(left) and not exact:
+    if not np.isfinite(left) and not run.exact:
         left = float(default("locate.milp_time_limit"))
-    rel_gap = 1e-9 if exact else float(default("locate.cfl_rel_gap"))
-    x0 = None
-    if heur is not None:
-        S0, ub, (fr, fc, fv) = heur
-        x0 = np.zeros(m + k)
-        x0[S0] = 1.0
-        pos = {(int(a), int(b)): t for t, (a, b) in enumerate(zip(active[ri], cj, strict=True))}
-        for a, b, val in zip(fr, fc, fv, strict=True):
-            x0[m + pos[(int(active[a]), int(b))]] = val
     out = solve_milp_warm(model[0], model[1], model[2], model[3], lb=model[4], ub=model[5],
-                          integrality=model[6], x0=x0,
-                          time_limit=None if not np.isfinite(left) else max(left, 1.0), rel_gap=rel_gap,
+                          integrality=model[6], x0=_warm_start(mod, heur),
+                          time_limit=None if not np.isfinite(left) else max(left, 1.0),
+                          rel_gap=1e-9 if run.exact else float(default("locate.cfl_rel_gap")),
                           report=prog.sub(0.6 if heur is not None else 0.1, 0.99), is_cancelled=is_cancelled,
                           label="facility location: HiGHS")
     if out.status == "infeasible":
         raise InfeasibleError("facility_location: no feasible solution (check capacities, min_load and "
                               "allowed pairs)")
+    lower = run.lower
     if out.bound is not None:
         lower = out.bound if lower is None else max(lower, out.bound)
-    use_heur = heur is not None and (out.x is None or out.objective is None or out.objective > heur[1])
-    if use_heur:
+    if heur is not None and (out.x is None or out.objective is None or out.objective > heur[1]):
         S0, ub, (fr, fc, fv) = heur
         status = "optimal" if out.status == "optimal" else "time_limit"
-        return _finish(n, m, q, active, fr, fc, fv, S0, A, f, Aa, ri, cj, qi, ub,
-                       ub if out.status == "optimal" else lower, status, clock,
-                       "lagrangian+transport+milp", messages, prog)
+        return _finish(mod, fr, fc, fv, S0, ub, ub if out.status == "optimal" else lower, status, run,
+                       "lagrangian+transport+milp")
     if out.x is None:
         raise InfeasibleError("facility_location: HiGHS found no feasible solution within the time limit "
                               f"({out.message}); raise time_limit")
@@ -207,17 +268,31 @@ def facility_location(cost, demand, capacity, fixed_cost, *, single_source: bool
     x = np.clip(out.x[m:], 0, 1)
     keep = x > 1e-9
     S = np.flatnonzero(y).astype(np.int64)
-    objective = float(f[S].sum() + (x[keep] * qi[keep] * Aa.data[keep]).sum())
+    objective = float(mod.f[S].sum() + (x[keep] * qi[keep] * Aa.data[keep]).sum())
     status = "time_limit" if out.status == "time_limit" else "feasible"
-    if out.status == "optimal" and exact:
+    if out.status == "optimal" and run.exact:
         lower = objective
-    return _finish(n, m, q, active, ri[keep], cj[keep], x[keep], S, A, f, Aa, ri, cj, qi, objective, lower,
-                   status, clock, "milp", messages, prog)
+    return _finish(mod, ri[keep], cj[keep], x[keep], S, objective, lower, status, run, "milp")
 
 
-def _finish(n, m, q, active, fr, fc, fv, S, A, f, Aa, ri, cj, qi, objective, lower, status, clock, method,
-            messages, prog) -> LocateResult:
+def _warm_start(mod: _Model, heur: tuple | None) -> np.ndarray | None:
+    """The heuristic's solution as a MILP start vector (``y`` then one ``x`` per kept pair)."""
+    if heur is None:
+        return None
+    S0, _ub, (fr, fc, fv) = heur
+    ri, cj, active = mod.ri, mod.cj, mod.active
+    x0 = np.zeros(mod.m + mod.Aa.nnz)
+    x0[S0] = 1.0
+    pos = {(int(a), int(b)): t for t, (a, b) in enumerate(zip(active[ri], cj, strict=True))}
+    for a, b, val in zip(fr, fc, fv, strict=True):
+        x0[mod.m + pos[(int(active[a]), int(b))]] = val
+    return x0
+
+
+def _finish(mod: _Model, fr: object, fc: object, fv: object, S: object, objective: float,
+            lower: float | None, status: str, run: _Run, method: str) -> LocateResult:
     """Result from flows given as (active-row index, candidate, fraction of the row's demand)."""
+    n, m, q, active, A = mod.n, mod.m, mod.q, mod.active, mod.A
     fr = np.asarray(fr, dtype=np.int64)
     rows = active[fr]
     flows = sp.csr_matrix((np.asarray(fv) * q[rows], (rows, np.asarray(fc, dtype=np.int64))), shape=(n, m))
@@ -240,10 +315,10 @@ def _finish(n, m, q, active, fr, fc, fv, S, A, f, Aa, ri, cj, qi, objective, low
     gap = relative_gap(objective, lower)
     if gap is not None and gap <= 1e-9:
         status, gap = "optimal", 0.0
-    prog(1.0, "facility location: done")
-    return LocateResult(S, assignment, float(objective), lower, gap, status, clock.elapsed(), flows=flows,
+    run.prog(1.0, "facility location: done")
+    return LocateResult(S, assignment, float(objective), lower, gap, status, run.clock.elapsed(), flows=flows,
                         upper_bound=float(objective), model="facility_location", method=method,
-                        messages=tuple(messages))
+                        messages=tuple(run.messages))
 
 
 def _build(Aa, ri, cj, qi, qa, K, f, L, fx, total, single_source, p=None):

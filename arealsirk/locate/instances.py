@@ -1,7 +1,8 @@
 """Readers for the standard location benchmark instances in the shared bench folder.
 
-The files are read at run time from :func:`arealsirk.datasets.shared_bench_dir` (never copied into the
-repository).  Format pitfalls handled here are listed in that folder's README:
+The files are read at run time from :func:`arealsirk.paths.shared_bench_dir` (never copied into the
+repository), or from the folder passed as ``bench=``.  Format pitfalls handled here are listed in
+that folder's README:
 
 * OR-Library ``pmed``: undirected edges, repeated vertex pairs where the LAST occurrence wins, costs are
   all-pairs shortest paths.
@@ -21,8 +22,8 @@ import numpy as np
 import scipy.sparse as sp
 from scipy.sparse.csgraph import shortest_path
 
-from ..datasets import shared_bench_dir
 from ..errors import InputError, MissingFileError
+from ..paths import shared_bench_dir
 
 __all__ = [
     "CapInstance",
@@ -144,7 +145,8 @@ def read_scp(name: str = "scp41", *, bench: Path | None = None) -> tuple[sp.csr_
     nr, nc = int(tok[0]), int(tok[1])
     costs = np.asarray(tok[2: 2 + nc], dtype=np.float64)
     pos = 2 + nc
-    rows, cols = [], []
+    rows: list[int] = []
+    cols: list[int] = []
     for r in range(nr):
         k = int(tok[pos])
         cols.extend(int(t) - 1 for t in tok[pos + 1: pos + 1 + k])

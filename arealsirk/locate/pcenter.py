@@ -19,6 +19,7 @@ from collections.abc import Callable, Iterable
 import numpy as np
 
 from ..errors import InfeasibleError
+from ..progress import Progress
 from . import _common as c
 from ._coverage_ls import CoverageEngine
 from ._milp import solve_milp
@@ -89,13 +90,35 @@ def p_center(cost, p: int, *, fixed: Iterable[int] = (), time_limit: float | Non
         else:
             a = mid + 1
     hi = b
-    lower_idx = lo
-    method, status, messages = "heuristic", "feasible", []
+    method = "heuristic+milp" if exact else "heuristic"
+    messages: list[str] = []
     # bound (LP relaxation) or exact (MILP) search below the heuristic radius
+    lower_idx, S_best, status = _search_below(cost_m, values, lo, hi, S_best, p, fx, clock, prog,
+                                              integral=exact)
+    S = np.sort(np.asarray(S_best, dtype=np.int64))
+    assignment, _ = _assignment(cost_m, S, np.inf)
+    objective = _max_cost(cost_m, S)
+    lower = float(values[min(lower_idx, values.size - 1)])
+    lower = min(lower, objective)
+    gap = relative_gap(objective, lower)
+    if gap is not None and gap <= 1e-12:
+        status, gap = "optimal", 0.0
+    prog(1.0, "p-center: done")
+    return LocateResult(S, assignment, objective, lower, gap, status, clock.elapsed(),
+                        flows=_flows(assignment, m), upper_bound=objective, model="p_center",
+                        method=method, messages=tuple(messages))
+
+
+def _search_below(cost_m: c.Cost, values: np.ndarray, lo: int, hi: int, S_best: np.ndarray, p: int,
+                  fx: np.ndarray, clock: c.Clock, prog: Progress, *, integral: bool
+                  ) -> tuple[int, np.ndarray, str]:
+    """Bisect the radius index in ``[lo, hi]`` with covering checks: LP relaxations (bound) or MILPs.
+
+    Returns ``(smallest index the checks do not rule out, best open set, status)``.
+    """
+    n, m = cost_m.n, cost_m.m
+    status = "feasible"
     a, b = lo, hi
-    integral = exact
-    if exact:
-        method = "heuristic+milp"
     while a < b:
         if clock.expired():
             status = "time_limit"
@@ -113,40 +136,25 @@ def p_center(cost, p: int, *, fixed: Iterable[int] = (), time_limit: float | Non
                          integrality=np.ones(m) if integral else np.zeros(m),
                          time_limit=None if not np.isfinite(left) else max(left, 1.0))
         need = out.objective if out.status == "optimal" else out.bound
-        if out.status == "optimal" and need <= p + 1e-6:
-            if integral:
-                b = mid
+        if out.status == "optimal" and need is not None and need <= p + 1e-6:
+            b = mid  # LP-feasible radii are not proven feasible; only LP-infeasible ones raise the bound
+            if integral and out.x is not None:
                 S_best = np.flatnonzero(out.x > 0.5)
                 if S_best.size < p:  # pad with the fixed/cheapest extra candidates (keeps feasibility)
                     extra = np.setdiff1d(np.arange(m), S_best)[: p - S_best.size]
                     S_best = np.sort(np.concatenate([S_best, extra]))
-            else:
-                b = mid  # LP says possibly feasible: the optimum radius index is <= ... not proven
-                # LP-feasible radii are not proven feasible; only LP-infeasible ones raise the bound.
-                # Continue the search on the lower half to find the smallest LP-feasible radius.
         elif need is not None and need > p + 1e-6:
             a = mid + 1
         else:  # time limit without a decision
             status = "time_limit"
             break
-    lower_idx = a  # smallest radius the LP / MILP checks do not rule out
-    S = np.sort(np.asarray(S_best, dtype=np.int64))
-    assignment, _ = _assignment(cost_m, S, np.inf)
-    objective = _max_cost(cost_m, S)
-    lower = float(values[min(lower_idx, values.size - 1)])
-    lower = min(lower, objective)
-    gap = relative_gap(objective, lower)
-    if gap is not None and gap <= 1e-12:
-        status, gap = "optimal", 0.0
-    prog(1.0, "p-center: done")
-    return LocateResult(S, assignment, objective, lower, gap, status, clock.elapsed(),
-                        flows=_flows(assignment, m), upper_bound=objective, model="p_center",
-                        method=method, messages=tuple(messages))
+    return a, S_best, status
 
 
 def _max_cost(cost: c.Cost, S: np.ndarray) -> float:
     if cost.dense is not None:
         return float(cost.dense[:, S].min(axis=1).max())
+    assert cost.sparse is not None  # dense is None: the input was sparse (check_cost)
     sub = cost.sparse[:, S].tocsr()
     best = np.full(cost.n, np.inf)
     coo = sub.tocoo()

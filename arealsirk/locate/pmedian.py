@@ -153,7 +153,7 @@ def p_median(cost, p: int, *, weights=None, fixed: Iterable[int] = (), time_limi
             S, obj, its = eng.vns(S, obj, rng, kmax=kmax, max_no_improve=max_no_imp,
                                   progress=prog.sub(0.4, 0.75), done=proven)
             log.debug("p_median: VNS %d iterations, %d swaps, objective %g", its, eng.moves, obj)
-    messages = []
+    messages: list[str] = []
     unserved = np.isinf(D[:, S].min(axis=1))
     if unserved.any():
         raise InfeasibleError(
@@ -167,7 +167,8 @@ def p_median(cost, p: int, *, weights=None, fixed: Iterable[int] = (), time_limi
         lower = real_obj  # integer data: the optimum is an integer >= lb
     method = "heuristic"
     status = "feasible"
-    if exact and (lower is None or relative_gap(real_obj, lower) > 1e-9):
+    gap0 = relative_gap(real_obj, lower)
+    if exact and (gap0 is None or gap0 > 1e-9):
         prog(0.75, "p-median: exact (HiGHS)")
         S, real_obj, lower, status, method = _prove(cost_m, D, w, p, fx, clock, S, real_obj, lam, lower, C,
                                                      prog.sub(0.75, 0.99), is_cancelled, messages)

@@ -9,6 +9,6 @@ import pytest
 
 @pytest.fixture(scope="session")
 def bench():
-    from arealsirk.datasets import shared_bench_dir
+    from arealsirk.paths import shared_bench_dir
 
     return shared_bench_dir()

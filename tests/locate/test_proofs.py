@@ -139,3 +139,56 @@ def test_pmed30_proof_is_not_fooled_by_a_warm_start(bench):
     assert r.objective == _pmed_opt("pmed30", bench) == 1989
     assert r.status == "optimal"
     assert inst.cost[:, r.facilities].min(axis=1).sum() == 1989
+
+
+@pytest.mark.parametrize("name", ["pmed1", "pmed2", "pmed3", "pmed4", "pmed5"])
+def test_pmedian_exact_equals_orlib_optimum_pmed1_to_5(name, bench):
+    """pmed1-5 (100 nodes, p = 5-33): the proven optimum is Beasley's published one, and the
+    returned objective is the real cost of the returned facilities (recomputed here)."""
+    inst = read_pmed(name, bench=bench)
+    r = p_median(inst.cost, inst.p, exact=True, time_limit=60)
+    assert r.status == "optimal" and r.gap == 0.0
+    assert r.objective == _pmed_opt(name, bench)
+    assert inst.cost[:, r.facilities].min(axis=1).sum() == r.objective
+
+
+@pytest.mark.parametrize("name", ["cap71", "cap72", "cap73", "cap74"])
+def test_cfl_exact_equals_orlib_optimum_cap71_to_74(name, bench):
+    """cap71-74 (50 customers x 16 warehouses, capacity 5000): proven optimum = Beasley's capopt value;
+    the flows serve every demand, respect every capacity and cost what the result says."""
+    row = next(r for r in read_optima("cap", bench=bench) if r["instance"] == name and r["problem"] == "CFL")
+    inst = read_cap(name, bench=bench)
+    r = facility_location(inst.cost, inst.demand, inst.capacity, inst.fixed_cost, exact=True, time_limit=60)
+    assert r.status == "optimal" and r.gap == 0.0
+    assert r.objective == pytest.approx(float(row["optimal_value"]), abs=5e-3)
+    assert np.allclose(np.asarray(r.flows.sum(axis=1)).ravel(), inst.demand)
+    assert (np.asarray(r.flows.sum(axis=0)).ravel() <= inst.capacity + 1e-6).all()
+    cost = float(inst.fixed_cost[r.facilities].sum() + r.flows.multiply(inst.cost).sum())
+    assert r.objective == pytest.approx(cost, rel=1e-9)
+
+
+@pytest.mark.parametrize("integral", [True, False])
+def test_radius_form_equals_brute_force(integral):
+    """Elloumi's chained radius form on the kept pairs, solved alone, equals brute force over the
+    open sets that serve every row through a kept pair (objective includes the constant sum_i D_i1)."""
+    from arealsirk.locate._common import Clock
+    from arealsirk.locate._pmedian_benders import radius_milp
+
+    rng = np.random.default_rng(11)
+    n, m, p = 30, 9, 3
+    C = rng.random((n, m)) * 100
+    C = np.round(C) if integral else C
+    kept = rng.random((n, m)) < 0.7
+    kept[np.arange(n), rng.integers(0, m, n)] = True         # every row keeps at least one pair
+    rows, cols = np.nonzero(kept)
+    D = np.where(kept, C, np.inf)
+    best, best_set = brute_p_median(D, np.ones(n), p)
+    start = np.array(best_set)                                    # a feasible incumbent for the warm start
+    out = radius_milp(C, rows, cols, p, np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64), start,
+                      Clock(None), integral=integral)
+    assert out.status == "optimal"
+    opened = np.flatnonzero(out.x[:m] > 0.5)
+    assert opened.size == p
+    assert D[:, opened].min(axis=1).sum() == pytest.approx(best)
+    assert out.objective == pytest.approx(best)
+    assert out.bound <= best + 1e-6

@@ -1,5 +1,5 @@
 # ruff: noqa: N806
-"""The contraction hierarchy (``method="ch"``, :mod:`arealsirk._ch`) against scipy's Dijkstra.
+"""The contraction hierarchy (``method="ch"``, :mod:`arealsirk.network._ch`) against scipy's Dijkstra.
 
 Expected costs come from :func:`scipy.sparse.csgraph.dijkstra` on a dense matrix built here
 from the networkx edges (cheapest parallel edge), never from the engine's own CSR.  The CH
@@ -17,11 +17,10 @@ import numpy as np
 import pytest
 from scipy.sparse.csgraph import dijkstra
 
-from arealsirk import _ch
 from arealsirk._graph import clear_cache, prepare
 from arealsirk.datasets import shared_bench_dir
 from arealsirk.errors import InputError
-from arealsirk.network import graph_from_dimacs
+from arealsirk.network import _ch, graph_from_dimacs
 from arealsirk.proximity import od_matrix
 
 ROME = shared_bench_dir() / "dimacs_rome99"
