@@ -336,7 +336,7 @@ def feasible_area(region: Any, rules: Sequence[Rule], *, resolution: float | Non
     ordered = [r for r in rules if r.kind == "inside"] + [r for r in rules if r.kind != "inside"]
     for k, rule in enumerate(ordered):
         p(k / max(len(ordered), 1), f"rule {rule.name}")
-        if rule.kind == "raster":
+        if isinstance(rule, RasterThresholdRule):
             failing, _ = _raster_failing(rule, reg)
             param = f"{rule.op} {rule.value:g}"
             alone = shapely.intersection(reg, failing)
@@ -662,7 +662,7 @@ def exclude_candidates(candidates: gpd.GeoDataFrame, exclusions: Exclusions | gp
         limit = check_number(parameter("suitability.max_slope_pct", params), "suitability.max_slope_pct",
                              minimum=0)
         slopes = candidate_slopes(candidates, exc.dem)
-        for c in np.flatnonzero(np.isfinite(slopes) & (slopes > limit)):
+        for c in np.flatnonzero(np.isfinite(slopes) & (slopes > limit)).tolist():
             rows.append({"_row": c, "candidate_id": ids[c], "name": cnames[c], "rule": "slope",
                          "detail": f"mean slope {slopes[c]:.1f} % > suitability.max_slope_pct = {limit:g} %"})
         unknown = [str(ids[c]) for c in np.flatnonzero(~np.isfinite(slopes))]

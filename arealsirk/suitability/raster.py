@@ -667,7 +667,7 @@ def weighted_overlay_dask(criteria: Sequence[Any], weights: Any = None, *, chunk
                 raise InputError(f"{_name(s)}: {problem or 'extent differs'}; the dask path needs rasters on "
                                  "one grid - run weighted_overlay(align='resample') or gdalwarp first")
     arrays = []
-    template = None
+    template: Any = None
     for c in crits:
         x = rxr.open_rasterio(c.path, chunks={"band": 1, "y": chunks, "x": chunks}, masked=True)
         x = x.sel(band=c.band).drop_vars("band")

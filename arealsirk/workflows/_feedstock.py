@@ -131,7 +131,7 @@ def _solve(
             np.zeros_like(fcost) if counted else fcost,
             min_load=L,
             fixed=fixed,
-            p=int(count_new) + int(np.unique(fixed).size) if counted else None,
+            p=int(count_new) + int(np.unique(fixed).size) if count_new is not None else None,
             time_limit=time_limit,
             exact=exact,
             progress=progress,
@@ -268,14 +268,32 @@ def _read_sources(
     return src, q[keep], messages
 
 
-def _haul_limits(
+def haul_limits(
     profile: Profile, kinds: np.ndarray, max_km: float | None, params: Mapping[str, Any]
 ) -> tuple[np.ndarray, list[tuple[str, float, str]], str]:
-    """The haul limit (km) of each source: ``max_km`` when given (every kind), else the kind's row
-    ``<prefix>.max_km.<kind>`` when the table (or ``parameters``) has one, else ``<prefix>.max_km``.
+    """The haul limit (km) of each source, as the feedstock workflows apply it.
 
-    Returns the limits, the list of (kind, km, defaults key) for messages (kind "" and key
-    "max_km" when one limit holds for every kind) and the same as English text for errors."""
+    ``max_km`` when given (every kind), else the kind's row ``<prefix>.max_km.<kind>`` when the
+    table (or ``params``) has one, else ``<prefix>.max_km``.
+
+    Parameters
+    ----------
+    profile : Profile
+        The workflow (its ``prefix`` names the defaults rows), e.g. ``biogas.BIOGAS``.
+    kinds : numpy.ndarray
+        Kind of each source.
+    max_km : float or None
+        One limit for every kind, or None for the per-kind rows.
+    params : Mapping
+        Parameter overrides (defaults-table keys).
+
+    Returns
+    -------
+    tuple
+        The limits (km, one per source), the list of (kind, km, defaults key) for messages
+        (kind "" and key "max_km" when one limit holds for every kind) and the same as English
+        text for errors.
+    """
     from ..defaults import table
 
     pre = profile.prefix
@@ -291,6 +309,10 @@ def _haul_limits(
     lim = np.array([per[str(k)][0] for k in kinds], dtype=float)
     listed = [(k, km, key) for k, (km, key) in per.items()]
     return lim, listed, "; ".join(f"{k} {km:g} km ({key})" for k, km, key in listed)
+
+
+#: the old private name, kept until siting_game.py imports :func:`haul_limits`
+_haul_limits = haul_limits
 
 
 def _penalty_km(profile: Profile, lim: np.ndarray, params: Mapping[str, Any]) -> tuple[float, str]:
@@ -645,7 +667,7 @@ def site_feedstock(
             f"{profile.min_key}={min_t:g} t/yr is above capacity_t={cap_t:g} t/yr: no plant could open"
         )
     if count is not None:
-        count = check_number(count, "count", minimum=1, integer=True)
+        count = int(check_number(count, "count", minimum=1, integer=True))
     messages: list[str] = []
 
     p(0.0, "checking inputs")
@@ -654,7 +676,7 @@ def site_feedstock(
     src, q, msgs = _read_sources(profile, sources, kinds, params, kom, bal)
     messages += msgs
     src["kommunenummer"] = kommune_of(src, kom).to_numpy()
-    lim, lim_list, lim_all = _haul_limits(profile, src["kind"].to_numpy(), max_km, params)
+    lim, lim_list, lim_all = haul_limits(profile, src["kind"].to_numpy(), max_km, params)
 
     site_set = site_layers(
         candidates,
