@@ -34,7 +34,6 @@ BEING_SPLIT = {
     # this branch (helper split), while it works through them
     "readers/ssb.py::read_ssb_grid",
     "_validate.py::validate_layer",
-    "workflows/_feedstock.py::site_feedstock",
     "suitability/raster.py::weighted_overlay",
     "suitability/candidates.py::from_suitability",
 }
