@@ -32,9 +32,6 @@ BEING_SPLIT = {
     "webmap.py::_element_classes",
     "report.py::write_report",
     # this branch (helper split), while it works through them
-    "_validate.py::validate_layer",
-    "suitability/raster.py::weighted_overlay",
-    "suitability/candidates.py::from_suitability",
 }
 
 
