@@ -216,17 +216,23 @@ def od_matrix(
         out = ch_costs(pg, src, tgt, limit=limit, check=check)
     else:  # --- end issue 19 ---
         out = shortest_costs(pg, src, tgt, limit=limit, check=check, workers=nproc)
-    if a.any() or b.any():
-        out += a[:, None]
-        out += b[None, :]
-        if np.isfinite(limit):
-            out[out > limit] = np.inf
+    _add_access(out, a, b, limit)
     p(1.0, "cost matrix done")
     n_inf = int(np.isinf(out).sum())
     if n_inf:
         why = "unreachable or beyond the cutoff" if np.isfinite(limit) else "unreachable"
         log.info("od_matrix: %d of %d source-target pairs are %s (inf)", n_inf, out.size, why)
     return out
+
+
+def _add_access(out: np.ndarray, a: np.ndarray, b: np.ndarray, limit: float) -> None:
+    """Add the sources' (``a``) and targets' (``b``) access costs to the network costs ``out`` (in
+    place); a pair whose total exceeds ``limit`` becomes ``inf``."""
+    if a.any() or b.any():
+        out += a[:, None]
+        out += b[None, :]
+        if np.isfinite(limit):
+            out[out > limit] = np.inf
 
 
 def od_matrix_sparse(
