@@ -244,41 +244,47 @@ def _rebuild_road_graph(arrays: dict[str, Any], attrs: dict[str, Any]) -> Any:
 
 
 @_memo
-def _road_graph_class() -> type:  # noqa: C901
-    """The lazily materialised MultiDiGraph subclass (defined on first use: networkx imports late)."""
+def _static_setter(cls: type, attr: str) -> Any:
+    """The data descriptor ``cls`` defines for ``attr`` (networkx >= 3.2 uses descriptors for
+    ``_adj``/``_succ``/...), or None when it is a plain attribute."""
     import inspect
 
+    try:
+        d = inspect.getattr_static(cls, attr)
+    except AttributeError:
+        return None
+    return d if hasattr(d, "__set__") else None
+
+
+class _Lazy:
+    """``_adj``/``_succ``/``_pred``/``_node`` of a road graph: build the networkx dicts before the
+    first read."""
+
+    def __init__(self, name: str, setter: Any) -> None:
+        self.name, self.setter = name, setter
+
+    def __get__(self, obj: Any, objtype: Any = None) -> Any:
+        if obj is None:
+            return self
+        od = obj.__dict__
+        if od.get("_arrays") is not None:
+            obj._materialise()
+        return od[self.name]
+
+    def __set__(self, obj: Any, value: Any) -> None:
+        if self.setter is not None:
+            self.setter.__set__(obj, value)
+        else:
+            obj.__dict__[self.name] = value
+            if self.name == "_adj":
+                obj.__dict__["_succ"] = value
+
+
+def _road_graph_class() -> type:
+    """The lazily materialised MultiDiGraph subclass (defined on first use: networkx imports late)."""
     import networkx as nx
 
-    def base(cls: type, attr: str) -> Any:
-        try:
-            d = inspect.getattr_static(cls, attr)
-        except AttributeError:
-            return None
-        return d if hasattr(d, "__set__") else None
-
-    class _Lazy:
-        """``_adj``/``_succ``/``_pred``/``_node``: build the networkx dicts before the first read."""
-
-        def __init__(self, name: str, setter: Any) -> None:
-            self.name, self.setter = name, setter
-
-        def __get__(self, obj: Any, objtype: Any = None) -> Any:
-            if obj is None:
-                return self
-            od = obj.__dict__
-            if od.get("_arrays") is not None:
-                obj._materialise()
-            return od[self.name]
-
-        def __set__(self, obj: Any, value: Any) -> None:
-            if self.setter is not None:
-                self.setter.__set__(obj, value)
-            else:
-                obj.__dict__[self.name] = value
-                if self.name == "_adj":
-                    obj.__dict__["_succ"] = value
-
+    base = _static_setter
     adj = _Lazy("_adj", base(nx.DiGraph, "_adj"))
 
     class _RoadGraph(nx.MultiDiGraph):
