@@ -311,10 +311,6 @@ def haul_limits(
     return lim, listed, "; ".join(f"{k} {km:g} km ({key})" for k, km, key in listed)
 
 
-#: the old private name, kept until siting_game.py imports :func:`haul_limits`
-_haul_limits = haul_limits
-
-
 def _penalty_km(profile: Profile, lim: np.ndarray, params: Mapping[str, Any]) -> tuple[float, str]:
     """Cost (km per tonne) of the "not collected" column: ``<prefix>.uncollected_penalty_factor``
     times the longest haul limit in use, so a tonne within its limit of an open plant with room

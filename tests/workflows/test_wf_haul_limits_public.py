@@ -45,9 +45,3 @@ def test_one_limit_and_overrides():
     assert lim.tolist() == [_row("biogas.max_km.cattle_manure"), 60.0]
     with pytest.raises(InputError, match="max_km"):
         haul_limits(BIOGAS, kinds, 0, {})
-
-
-def test_the_old_private_name_is_the_same_function():
-    from arealsirk.workflows import _feedstock
-
-    assert _feedstock._haul_limits is haul_limits  # kept until siting_game.py imports haul_limits
