@@ -28,10 +28,6 @@ MAX_LINES = 120
 BEING_SPLIT = {
     "workflows/reuse.py::site_reuse_centres",
     "locate/facility.py::facility_location",
-    "webmap.py::static_map",
-    "webmap.py::_element_classes",
-    "report.py::write_report",
-    # this branch (helper split), while it works through them
 }
 
 
