@@ -60,7 +60,7 @@ def _analysis_epsg() -> int:
     return int(default("crs.analysis_epsg"))
 
 
-def validate_layer(  # noqa: C901
+def validate_layer(
     gdf: gpd.GeoDataFrame,
     *,
     name: str,
@@ -110,23 +110,8 @@ def validate_layer(  # noqa: C901
     DuplicateIdError, NoOverlapError
         With a message naming the file, layer and column.
     """
-    import geopandas as gpd
-
     at = where(file=file, layer=layer if layer is not None else (None if file else name))
-    if not isinstance(gdf, gpd.GeoDataFrame):
-        raise InputError(f"{at}expected a GeoDataFrame for {name}, got {type(gdf).__name__}")
-    if len(gdf) == 0:
-        raise EmptyLayerError(f"{at}layer is empty (no features) - {name} needs at least one")
-    if gdf.crs is None:
-        raise CrsError(f"{at}layer has no CRS; set it (for example EPSG:25833) before use")
-
-    target = crs if crs is not None else _analysis_epsg()
-    out = gdf.copy()
-    if not out.crs.equals(gpd.GeoSeries([], crs=target).crs):
-        kind = "geographic" if out.crs.is_geographic else "projected"
-        log.info("%sreprojected from %s CRS %s to %s", at, kind, out.crs.to_string(), target)
-        out = out.to_crs(target)
-
+    out = _reprojected_copy(gdf, name=name, at=at, crs=crs)
     required = [*columns, *numeric, *([id_column] if id_column else [])]
     missing = [c for c in dict.fromkeys(required) if c not in out.columns]
     if missing:
@@ -135,50 +120,12 @@ def validate_layer(  # noqa: C901
             f"{where(file=file, layer=layer, column=missing[0])}missing column "
             f"(needed for {name}); columns present: {have}"
         )
-
-    no_geom = out.geometry.isna() | out.geometry.is_empty
-    if no_geom.any():
-        n = int(no_geom.sum())
-        if n == len(out):
-            raise EmptyLayerError(f"{at}all {n} features have empty or missing geometry")
-        log.warning("%sdropped %d feature(s) with empty or missing geometry", at, n)
-        out = out.loc[~no_geom]
-
-    invalid = ~out.geometry.is_valid
-    if invalid.any():
-        n = int(invalid.sum())
-        out.loc[invalid, out.geometry.name] = out.geometry[invalid].make_valid()
-        log.warning("%srepaired %d invalid geometr%s", at, n, "y" if n == 1 else "ies")
-
+    out = _clean_geometries(out, at=at)
     if geometry is not None:
-        families = [geometry] if isinstance(geometry, str) else list(geometry)
-        allowed = frozenset().union(*(GEOMETRY_FAMILIES[f] for f in families))
-        types = out.geom_type
-        bad = ~types.isin(allowed)
-        # make_valid may turn a polygon into a GeometryCollection; keep its polygonal part
-        if bad.any() and "polygon" in families:
-            coll = bad & (types == "GeometryCollection")
-            if coll.any():
-                from shapely import get_parts
-                from shapely.geometry import MultiPolygon
-
-                def _polys(g: Any) -> Any:
-                    parts = [p for p in get_parts(g) if p.geom_type in ("Polygon", "MultiPolygon")]
-                    return MultiPolygon([q for p in parts for q in getattr(p, "geoms", [p])])
-
-                out.loc[coll, out.geometry.name] = out.geometry[coll].apply(_polys)
-                bad = ~out.geom_type.isin(allowed)
-        if bad.any():
-            found = ", ".join(sorted(set(out.geom_type[bad])))
-            raise GeometryError(
-                f"{at}{name} must have {' or '.join(families)} geometries; found {found} "
-                f"in {int(bad.sum())} feature(s)"
-            )
-
+        _check_geometry_families(out, geometry, name=name, at=at)
     for col in dict.fromkeys(numeric):
         _check_numeric_column(out, col, file=file, layer=layer, name=name,
                               allow_negative=allow_negative)
-
     if id_column:
         dup = out[id_column].duplicated(keep=False)
         if dup.any():
@@ -187,19 +134,90 @@ def validate_layer(  # noqa: C901
                 f"{where(file=file, layer=layer, column=id_column)}ids must be unique; "
                 f"repeated: {values}"
             )
-
     if study_area is not None and not study_area.is_empty:
-        from shapely import box
-
-        if not out.intersects(box(*study_area.bounds)).any() or not out.intersects(study_area).any():
-            b = ", ".join(f"{v:.0f}" for v in out.total_bounds)
-            s = ", ".join(f"{v:.0f}" for v in study_area.bounds)
-            raise NoOverlapError(
-                f"{at}{name} does not overlap the study area (layer bounds {b}; "
-                f"study area bounds {s}, both in {out.crs.to_string()}) - wrong CRS or wrong file?"
-            )
-
+        _check_overlap(out, study_area, name=name, at=at)
     return out.reset_index(drop=True)
+
+
+def _reprojected_copy(gdf: Any, *, name: str, at: str, crs: Any) -> gpd.GeoDataFrame:
+    """A copy of ``gdf`` in ``crs`` (default the analysis CRS); refuses what is not a GeoDataFrame,
+    an empty layer and a layer without CRS."""
+    import geopandas as gpd
+
+    if not isinstance(gdf, gpd.GeoDataFrame):
+        raise InputError(f"{at}expected a GeoDataFrame for {name}, got {type(gdf).__name__}")
+    if len(gdf) == 0:
+        raise EmptyLayerError(f"{at}layer is empty (no features) - {name} needs at least one")
+    if gdf.crs is None:
+        raise CrsError(f"{at}layer has no CRS; set it (for example EPSG:25833) before use")
+    target = crs if crs is not None else _analysis_epsg()
+    out = gdf.copy()
+    if not out.crs.equals(gpd.GeoSeries([], crs=target).crs):
+        kind = "geographic" if out.crs.is_geographic else "projected"
+        log.info("%sreprojected from %s CRS %s to %s", at, kind, out.crs.to_string(), target)
+        out = out.to_crs(target)
+    return out
+
+
+def _clean_geometries(out: gpd.GeoDataFrame, *, at: str) -> gpd.GeoDataFrame:
+    """Drop the features without geometry (refusing a layer with none left, logging how many) and
+    repair invalid geometries (``make_valid``, logged)."""
+    no_geom = out.geometry.isna() | out.geometry.is_empty
+    if no_geom.any():
+        n = int(no_geom.sum())
+        if n == len(out):
+            raise EmptyLayerError(f"{at}all {n} features have empty or missing geometry")
+        log.warning("%sdropped %d feature(s) with empty or missing geometry", at, n)
+        out = out.loc[~no_geom]
+    invalid = ~out.geometry.is_valid
+    if invalid.any():
+        n = int(invalid.sum())
+        out.loc[invalid, out.geometry.name] = out.geometry[invalid].make_valid()
+        log.warning("%srepaired %d invalid geometr%s", at, n, "y" if n == 1 else "ies")
+    return out
+
+
+def _polygonal_part(g: Any) -> Any:
+    """The polygons of a geometry collection, as one MultiPolygon."""
+    from shapely import get_parts
+    from shapely.geometry import MultiPolygon
+
+    parts = [p for p in get_parts(g) if p.geom_type in ("Polygon", "MultiPolygon")]
+    return MultiPolygon([q for p in parts for q in getattr(p, "geoms", [p])])
+
+
+def _check_geometry_families(out: gpd.GeoDataFrame, geometry: str | Sequence[str], *, name: str,
+                             at: str) -> None:
+    """Refuse geometries outside the allowed families (in place: a polygon that ``make_valid``
+    turned into a GeometryCollection keeps its polygonal part when polygons are allowed)."""
+    families = [geometry] if isinstance(geometry, str) else list(geometry)
+    allowed = frozenset().union(*(GEOMETRY_FAMILIES[f] for f in families))
+    types = out.geom_type
+    bad = ~types.isin(allowed)
+    if bad.any() and "polygon" in families:
+        coll = bad & (types == "GeometryCollection")
+        if coll.any():
+            out.loc[coll, out.geometry.name] = out.geometry[coll].apply(_polygonal_part)
+            bad = ~out.geom_type.isin(allowed)
+    if bad.any():
+        found = ", ".join(sorted(set(out.geom_type[bad])))
+        raise GeometryError(
+            f"{at}{name} must have {' or '.join(families)} geometries; found {found} "
+            f"in {int(bad.sum())} feature(s)"
+        )
+
+
+def _check_overlap(out: gpd.GeoDataFrame, study_area: BaseGeometry, *, name: str, at: str) -> None:
+    """Refuse a layer that does not overlap the study area (bounds first, then the geometry)."""
+    from shapely import box
+
+    if not out.intersects(box(*study_area.bounds)).any() or not out.intersects(study_area).any():
+        b = ", ".join(f"{v:.0f}" for v in out.total_bounds)
+        s = ", ".join(f"{v:.0f}" for v in study_area.bounds)
+        raise NoOverlapError(
+            f"{at}{name} does not overlap the study area (layer bounds {b}; "
+            f"study area bounds {s}, both in {out.crs.to_string()}) - wrong CRS or wrong file?"
+        )
 
 
 def _check_numeric_column(gdf: Any, col: str, *, file: object, layer: str | None, name: str,

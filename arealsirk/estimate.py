@@ -428,33 +428,9 @@ def estimate_manure(
         if addresses is not None and len(reg)
         else pd.DataFrame(columns=["farm_id", "x", "y", "n_addresses"])
     )
-    sums = rows.groupby("farm_id", sort=False)[["quantity", "dry_matter_t", "methane_nm3"]].sum()
-    farms = (
-        reg[["farm_id", "kommunenummer", "gnr", "bnr"]]
-        .merge(sums, left_on="farm_id", right_index=True, how="left")
-        .fillna({"quantity": 0.0, "dry_matter_t": 0.0, "methane_nm3": 0.0})
-    )
-    empty = int((farms["quantity"] == 0).sum())
-    if empty:
-        notes.append(f"{empty} farm(s) of the register have no animals on the count date (no manure)")
-    farms = farms.merge(
-        placed[["farm_id", "x", "y", "n_addresses"]].drop_duplicates("farm_id"), on="farm_id", how="left"
-    )
-    farms["placement"] = np.where(farms["x"].notna(), "matrikkel_address", "spread")
-    at = rows.merge(placed[["farm_id", "x", "y", "n_addresses"]], on="farm_id", how="inner")
-    parts: list[pd.DataFrame] = []
-    if len(at):
-        at["id"] = "manure-" + at["farm_id"] + "-" + at["kind"] + "-" + at["storage"]
-        at["name"] = [
-            f"{names[kn]} gnr {g}/{b}"
-            for kn, g, b in zip(at["kommunenummer"], at["gnr"], at["bnr"], strict=True)
-        ]
-        at["rule"] = [
-            f"farm {fid} of the livestock register at its Matrikkel address (gnr {g}/{b}, "
-            f"{int(n)} address(es) on the property)"
-            for fid, g, b, n in zip(at["farm_id"], at["gnr"], at["bnr"], at["n_addresses"], strict=True)
-        ]
-        parts.append(at)
+    farms = _farm_figures(reg, rows, placed, notes)
+    at = _manure_at_addresses(rows, placed, names)
+    parts: list[pd.DataFrame] = [at] if len(at) else []
     rest = rows[~rows["farm_id"].isin(set(at["farm_id"]))]
     if addresses is not None:
         with_addr = set(addresses["kommunenummer"].astype(str).str.zfill(4))
@@ -479,6 +455,44 @@ def estimate_manure(
     else:
         sources = _empty()
     return _finish(sources, k, pop, notes, {"farms": farms})
+
+
+def _farm_figures(reg: pd.DataFrame, rows: pd.DataFrame, placed: pd.DataFrame,
+                  notes: list[str]) -> pd.DataFrame:
+    """One row per farm of the register: its tonnes, dry matter and methane, where it was placed
+    (``placement`` "matrikkel_address" or "spread"); notes the farms without animals."""
+    sums = rows.groupby("farm_id", sort=False)[["quantity", "dry_matter_t", "methane_nm3"]].sum()
+    farms = (
+        reg[["farm_id", "kommunenummer", "gnr", "bnr"]]
+        .merge(sums, left_on="farm_id", right_index=True, how="left")
+        .fillna({"quantity": 0.0, "dry_matter_t": 0.0, "methane_nm3": 0.0})
+    )
+    empty = int((farms["quantity"] == 0).sum())
+    if empty:
+        notes.append(f"{empty} farm(s) of the register have no animals on the count date (no manure)")
+    farms = farms.merge(
+        placed[["farm_id", "x", "y", "n_addresses"]].drop_duplicates("farm_id"), on="farm_id", how="left"
+    )
+    farms["placement"] = np.where(farms["x"].notna(), "matrikkel_address", "spread")
+    return farms
+
+
+def _manure_at_addresses(rows: pd.DataFrame, placed: pd.DataFrame, names: dict[str, str]) -> pd.DataFrame:
+    """The manure rows of the farms placed at a Matrikkel address, with ``id``, ``name`` and the
+    ``rule`` that placed them."""
+    at = rows.merge(placed[["farm_id", "x", "y", "n_addresses"]], on="farm_id", how="inner")
+    if len(at):
+        at["id"] = "manure-" + at["farm_id"] + "-" + at["kind"] + "-" + at["storage"]
+        at["name"] = [
+            f"{names[kn]} gnr {g}/{b}"
+            for kn, g, b in zip(at["kommunenummer"], at["gnr"], at["bnr"], strict=True)
+        ]
+        at["rule"] = [
+            f"farm {fid} of the livestock register at its Matrikkel address (gnr {g}/{b}, "
+            f"{int(n)} address(es) on the property)"
+            for fid, g, b, n in zip(at["farm_id"], at["gnr"], at["bnr"], at["n_addresses"], strict=True)
+        ]
+    return at
 
 
 def _spread_manure(

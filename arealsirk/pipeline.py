@@ -768,7 +768,7 @@ def run_scenario(scenario: str | os.PathLike[str], out: str | os.PathLike[str], 
                  strict: bool | None = None, progress: ProgressFn | None = None,
                  is_cancelled: CancelFn | None = None) -> RunOutput:
     """Run the pipeline on a scenario file (see :func:`run`; ``strict`` overrides ``[scenario] strict``)."""
-    scenario = load_scenario(scenario)
-    check_output_folder(out, inputs=scenario.input_paths())  # refuse a bad --out before reading layers
-    return run(inputs_from_scenario(scenario, strict=strict), out, lang=lang, strict=strict,
+    loaded = load_scenario(scenario)
+    check_output_folder(out, inputs=loaded.input_paths())  # refuse a bad --out before reading layers
+    return run(inputs_from_scenario(loaded, strict=strict), out, lang=lang, strict=strict,
                progress=progress, is_cancelled=is_cancelled)

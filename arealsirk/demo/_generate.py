@@ -38,9 +38,12 @@ from __future__ import annotations
 
 import itertools
 import math
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+import shapely
+from shapely.geometry import LineString, MultiPoint, Point, Polygon
 
 from ..defaults import default
 
@@ -76,16 +79,90 @@ def _wiggle(rng: np.random.Generator, a: tuple[float, float], b: tuple[float, fl
     return pts
 
 
-def generate(seed: int = 0) -> dict[str, Any]:  # noqa: C901
-    """Build every demo layer; returns a dict of GeoDataFrames and the DEM array/transform."""
+def generate(seed: int = 0) -> dict[str, Any]:
+    """Build every demo layer; returns a dict of GeoDataFrames and the DEM array/transform.
+
+    The phases run in the order of the module docstring's rules and draw from one
+    ``numpy.random.default_rng(seed)`` in that order, so a seed always gives the same region.
+    """
     import geopandas as gpd
-    import shapely
-    from shapely.geometry import LineString, MultiPoint, Point, Polygon
 
     rng = np.random.default_rng(seed)
     crs = f"EPSG:{EPSG}"
+    outline, kommune_geoms = _outline_and_kommuner(rng)  # 1.
+    lakes, protected, land = _lakes_and_protected(rng, outline)  # 2.
+    towns = [(name, knr, Point(xy), pop) for knr, _, name, xy, pop in KOMMUNER]  # 3.
+    villages = _villages(rng, land, towns, kommune_geoms)
+    places = towns + villages
+    road_df, forest_ends, e_route = _roads(rng, land, towns, villages, crs)  # 4.
+    road_union = shapely.union_all(road_df.geometry.values)
+    rail, stations = _rail(towns, e_route, crs)  # 5.
+    popgrid, kom = _population(rng, land, places, road_union, kommune_geoms, crs)  # 6.
+    people = _People(popgrid)
+    town_df = gpd.GeoDataFrame(
+        {"name": [p[0] for p in places], "kommunenummer": [p[1] for p in places],
+         "population": [people.near(p[2], 3000 if i < len(towns) else 1500) for i, p in enumerate(places)],
+         "kind": ["centre"] * len(towns) + ["village"] * len(villages)},
+        geometry=[p[2] for p in places], crs=crs)
+    settlements = gpd.GeoDataFrame(  # 8. (before sources: heat and by-products sit in zones)
+        {"name": [t[0] for t in places]},
+        geometry=[t[2].buffer(250 + 12 * math.sqrt(max(people.near(t[2], 2000), 1)))
+                  for t in places], crs=crs)
+    settled = shapely.union_all(settlements.geometry.values)
+    zone_df = _zones(rng, land, places, forest_ends, settled, road_union, kom, crs)
+    src = _sources(rng, land, _SourceContext(towns, places, forest_ends, zone_df, settled, road_union,
+                                             people), kom, crs)  # 7.
+    return {
+        "kommuner": kom,
+        "region": gpd.GeoDataFrame({"name": ["Demoregionen (syntetisk)"]}, geometry=[outline], crs=crs),
+        "towns": town_df,
+        "roads": road_df,
+        "rail": rail,
+        "stations": stations,
+        "population": popgrid,
+        "sources": src,
+        "zones": zone_df,
+        "existing": _existing(towns, zone_df, crs),  # 9.
+        "flows": _flows(zone_df, kom, crs),  # 10.
+        "protected": gpd.GeoDataFrame({"name": [n for n, _ in protected]},
+                                      geometry=[g for _, g in protected], crs=crs),
+        "lakes": gpd.GeoDataFrame({"name": [n for n, _ in lakes]}, geometry=[g for _, g in lakes], crs=crs),
+        "settlements": settlements,
+        "_dem": _dem(rng, lakes),  # 11.
+    }
 
-    # 1. outline and kommuner ---------------------------------------------------------------
+
+#: (name, kommunenummer, location, inhabitants) of a kommune centre or a village
+Place = tuple[str, str, Point, int]
+
+
+@dataclass(frozen=True)
+class _Land:
+    """The outline and what nothing may be placed in (lakes and reserves)."""
+
+    outline: Polygon
+    blocked: Any  #: union of lakes and protected areas
+    inner: Any  #: the outline shrunk by 1 km
+
+    def free(self, p: Point, margin: float = 300.0) -> bool:
+        """True when ``p`` is 1 km inside the outline and more than ``margin`` from lakes/reserves."""
+        return bool(self.inner.contains(p) and p.distance(self.blocked) > margin)
+
+
+class _People:
+    """The population grid, to count the people near a point."""
+
+    def __init__(self, popgrid: Any) -> None:
+        self.popgrid = popgrid
+        self.centroids = popgrid.geometry.centroid
+
+    def near(self, p: Point, r: float = 3000) -> int:
+        """Inhabitants of the cells whose centre is closer than ``r`` to ``p``."""
+        return int(self.popgrid.loc[self.centroids.distance(p) < r, "population"].sum())
+
+
+def _outline_and_kommuner(rng: np.random.Generator) -> tuple[Any, list[Any]]:
+    """Rule 1: the irregular outline and the five kommuner (Voronoi cells of their centres)."""
     angles = np.linspace(0, 2 * np.pi, 48, endpoint=False)
     cx, cy = (X0 + X1) / 2, (Y0 + Y1) / 2
     rx, ry = (X1 - X0) / 2, (Y1 - Y0) / 2
@@ -101,65 +178,75 @@ def generate(seed: int = 0) -> dict[str, Any]:  # noqa: C901
     for k in KOMMUNER:
         cell = next(g for g in cells.geoms if g.contains(Point(k[3])))
         kommune_geoms.append(cell.intersection(outline))
+    return outline, kommune_geoms
 
-    # 2. lakes and protected areas -----------------------------------------------------------
-    def blob(x: float, y: float, a: float, b: float, rot: float, n: int = 24) -> Polygon:
-        t = np.linspace(0, 2 * np.pi, n, endpoint=False)
-        r = 1 + 0.15 * rng.standard_normal(n).cumsum() / np.sqrt(n)
-        px, py = a * r * np.cos(t), b * r * np.sin(t)
-        return Polygon(np.column_stack([x + px * np.cos(rot) - py * np.sin(rot),
-                                        y + px * np.sin(rot) + py * np.cos(rot)])).buffer(0)
 
-    lakes = [("Storvatnet", blob(243_000, 6_693_500, 7_000, 1_400, 0.5)),
-             ("Tjernli", blob(266_000, 6_704_000, 900, 600, 0.0)),
-             ("Fiskevatn", blob(283_000, 6_716_000, 1_200, 700, 1.0))]
-    protected = [("Høgåsen naturreservat", blob(248_500, 6_723_500, 3_000, 2_000, 0.3)),
-                 ("Myrflaten naturreservat", blob(284_500, 6_701_500, 2_000, 1_500, -0.4))]
+def _blob(rng: np.random.Generator, x: float, y: float, a: float, b: float, rot: float,
+          n: int = 24) -> Polygon:
+    """A lake- or reserve-like polygon: a rotated ellipse with a random-walk radius."""
+    t = np.linspace(0, 2 * np.pi, n, endpoint=False)
+    r = 1 + 0.15 * rng.standard_normal(n).cumsum() / np.sqrt(n)
+    px, py = a * r * np.cos(t), b * r * np.sin(t)
+    return Polygon(np.column_stack([x + px * np.cos(rot) - py * np.sin(rot),
+                                    y + px * np.sin(rot) + py * np.cos(rot)])).buffer(0)
+
+
+def _lakes_and_protected(rng: np.random.Generator, outline: Polygon) -> tuple[
+        list[tuple[str, Polygon]], list[tuple[str, Polygon]], _Land]:
+    """Rule 2: three lakes and two nature reserves, and the land left free of them."""
+    lakes = [("Storvatnet", _blob(rng, 243_000, 6_693_500, 7_000, 1_400, 0.5)),
+             ("Tjernli", _blob(rng, 266_000, 6_704_000, 900, 600, 0.0)),
+             ("Fiskevatn", _blob(rng, 283_000, 6_716_000, 1_200, 700, 1.0))]
+    protected = [("Høgåsen naturreservat", _blob(rng, 248_500, 6_723_500, 3_000, 2_000, 0.3)),
+                 ("Myrflaten naturreservat", _blob(rng, 284_500, 6_701_500, 2_000, 1_500, -0.4))]
     blocked = shapely.union_all([g for _, g in lakes + protected])
+    return lakes, protected, _Land(outline=outline, blocked=blocked, inner=outline.buffer(-1000))
 
-    def free(p: Point, margin: float = 300.0) -> bool:
-        return outline.buffer(-1000).contains(p) and p.distance(blocked) > margin
 
-    # 3. towns -----------------------------------------------------------------------------------
-    towns = [(name, knr, Point(xy), pop) for knr, _, name, xy, pop in KOMMUNER]
-    villages: list[tuple[str, str, Point, int]] = []
+def _villages(rng: np.random.Generator, land: _Land, towns: list[Place],
+              kommune_geoms: list[Any]) -> list[Place]:
+    """Rule 3: the villages, on free land at least 4.5 km from every other place."""
+    villages: list[Place] = []
     for name in VILLAGES:
         while True:
             p = Point(rng.uniform(X0 + 3000, X1 - 3000), rng.uniform(Y0 + 3000, Y1 - 3000))
-            if free(p, 800) and min(p.distance(t[2]) for t in towns + villages) > 4500:
+            if land.free(p, 800) and min(p.distance(t[2]) for t in towns + villages) > 4500:
                 break
         knr = next(KOMMUNER[i][0] for i, g in enumerate(kommune_geoms) if g.contains(p))
         villages.append((name, knr, p, int(rng.integers(300, 1500))))
-    places = towns + villages
+    return villages
 
-    # 4. roads -------------------------------------------------------------------------------------
-    roads: list[dict[str, Any]] = []
 
-    def add_road(a: Point, b: Point, cat: str, number: int, amp: float = 0.06) -> None:
-        line = LineString(_wiggle(rng, (a.x, a.y), (b.x, b.y), amplitude=amp))
-        if line.intersects(blocked):  # bend around lakes/reserves: go via an offset midpoint
-            mid = line.interpolate(0.5, normalized=True)
-            for side in (1, -1, 2, -2, 3, -3):
-                dx, dy = (b.y - a.y), -(b.x - a.x)
-                norm = math.hypot(dx, dy) or 1.0
-                via = Point(mid.x + side * 2500 * dx / norm, mid.y + side * 2500 * dy / norm)
-                trial = LineString(_wiggle(rng, (a.x, a.y), (via.x, via.y), amplitude=0.02)[:-1]
-                                   + _wiggle(rng, (via.x, via.y), (b.x, b.y), amplitude=0.02))
-                if not trial.intersects(blocked):
-                    line = trial
-                    break
-        roads.append({"vegkategori": cat, "vegnummer": number, "geometry": line})
+def _add_road(rng: np.random.Generator, roads: list[dict[str, Any]], blocked: Any, a: Point, b: Point,
+              cat: str, number: int, amp: float = 0.06) -> None:
+    """Append a wiggly road from a to b, bent around lakes and reserves via an offset midpoint."""
+    line = LineString(_wiggle(rng, (a.x, a.y), (b.x, b.y), amplitude=amp))
+    if line.intersects(blocked):
+        mid = line.interpolate(0.5, normalized=True)
+        for side in (1, -1, 2, -2, 3, -3):
+            dx, dy = (b.y - a.y), -(b.x - a.x)
+            norm = math.hypot(dx, dy) or 1.0
+            via = Point(mid.x + side * 2500 * dx / norm, mid.y + side * 2500 * dy / norm)
+            trial = LineString(_wiggle(rng, (a.x, a.y), (via.x, via.y), amplitude=0.02)[:-1]
+                               + _wiggle(rng, (via.x, via.y), (b.x, b.y), amplitude=0.02))
+            if not trial.intersects(blocked):
+                line = trial
+                break
+    roads.append({"vegkategori": cat, "vegnummer": number, "geometry": line})
 
-    centre_pts = [t[2] for t in towns]
+
+def _trunk_roads(rng: np.random.Generator, roads: list[dict[str, Any]], blocked: Any,
+                 centre_pts: list[Point]) -> list[int]:
+    """Rule 4, E and R roads: the E road through three centres (returned, west to east), R roads
+    on the minimum spanning tree over the centres where the E road does not already join them."""
+    from scipy.sparse.csgraph import minimum_spanning_tree
+
     e_route = sorted([0, 1, 2], key=lambda i: centre_pts[i].x)  # Elvdal - Nordby - Storåsen
     # E road enters from the south-west edge and leaves at the north-east edge
     entry, exit_ = Point(X0 + 2500, 6_700_500), Point(X1 - 2500, 6_716_000)
     chain = [entry, *[centre_pts[i] for i in e_route], exit_]
     for a, b in itertools.pairwise(chain):
-        add_road(a, b, "E", 16, amp=0.03)
-    # R roads: minimum spanning tree over centres, skipping pairs the E road already joins
-    from scipy.sparse.csgraph import minimum_spanning_tree
-
+        _add_road(rng, roads, blocked, a, b, "E", 16, amp=0.03)
     d = np.array([[p.distance(q) for q in centre_pts] for p in centre_pts])
     e_pairs = {frozenset((e_route[i], e_route[i + 1])) for i in range(len(e_route) - 1)}
     for i, j in e_pairs:
@@ -168,55 +255,83 @@ def generate(seed: int = 0) -> dict[str, Any]:  # noqa: C901
     rnum = 240
     for i, j in zip(mst.row, mst.col, strict=True):
         if frozenset((int(i), int(j))) not in e_pairs:
-            add_road(centre_pts[i], centre_pts[j], "R", rnum)
+            _add_road(rng, roads, blocked, centre_pts[i], centre_pts[j], "R", rnum)
             rnum += 1
-    # F roads: each village to its nearest already-connected place; plus two loops
+    return e_route
+
+
+def _local_roads(rng: np.random.Generator, roads: list[dict[str, Any]], land: _Land, towns: list[Place],
+                 villages: list[Place]) -> list[Point]:
+    """Rule 4, F, K and P roads: each village to its nearest connected place plus two loops, spokes
+    around the centres, and forest roads from the villages (whose ends are returned)."""
+    centre_pts = [t[2] for t in towns]
     connected = list(centre_pts)
     fnum = 2000
     order = sorted(range(len(villages)), key=lambda v: min(villages[v][2].distance(c) for c in centre_pts))
     for v in order:
         p = villages[v][2]
         q = min(connected, key=p.distance)
-        add_road(q, p, "F", fnum)
+        _add_road(rng, roads, land.blocked, q, p, "F", fnum)
         connected.append(p)
         fnum += 1
     for v in (0, 5):
         p = villages[v][2]
         others = sorted((c for c in connected if c != p), key=p.distance)
-        add_road(p, others[1], "F", fnum)
+        _add_road(rng, roads, land.blocked, p, others[1], "F", fnum)
         fnum += 1
-    # K roads: local spokes around centres; P roads: forest roads from villages
     for t, (_, _, p, pop) in enumerate(towns):
-        for k in range(3 + (pop > 8000)):
-            ang = 2 * math.pi * k / (3 + (pop > 8000)) + rng.uniform(0, 1)
+        spokes = 3 + (pop > 8000)
+        for k in range(spokes):
+            ang = 2 * math.pi * k / spokes + rng.uniform(0, 1)
             q = Point(p.x + 3000 * math.cos(ang), p.y + 3000 * math.sin(ang))
-            if free(q, 100):
-                add_road(p, q, "K", 1000 + 10 * t + k, amp=0.1)
+            if land.free(q, 100):
+                _add_road(rng, roads, land.blocked, p, q, "K", 1000 + 10 * t + k, amp=0.1)
     forest_ends = []
     for _, _, p, _ in villages:
         ang = rng.uniform(0, 2 * math.pi)
         q = Point(p.x + 4000 * math.cos(ang), p.y + 4000 * math.sin(ang))
-        if free(q, 200):
-            add_road(p, q, "P", 0, amp=0.12)
+        if land.free(q, 200):
+            _add_road(rng, roads, land.blocked, p, q, "P", 0, amp=0.12)
             forest_ends.append(q)
+    return forest_ends
+
+
+def _roads(rng: np.random.Generator, land: _Land, towns: list[Place], villages: list[Place],
+           crs: str) -> tuple[Any, list[Point], list[int]]:
+    """Rule 4: the road layer (N1000-like attributes), the forest road ends and the E road's centres."""
+    import geopandas as gpd
+
+    roads: list[dict[str, Any]] = []
+    e_route = _trunk_roads(rng, roads, land.blocked, [t[2] for t in towns])
+    forest_ends = _local_roads(rng, roads, land, towns, villages)
     road_df = gpd.GeoDataFrame(roads, crs=crs)
     road_df.insert(0, "id", [f"veg{i:04d}" for i in range(len(road_df))])
     road_df["typeVeg"] = "enkelBilveg"
     road_df["speed_kph"] = [default(f"demo.speed_kph.{c}") for c in road_df["vegkategori"]]
     road_df["oneway"] = False
     road_df = road_df[["id", "vegkategori", "vegnummer", "typeVeg", "speed_kph", "oneway", "geometry"]]
-    road_union = shapely.union_all(road_df.geometry.values)
+    return road_df, forest_ends, e_route
 
-    # 5. rail ---------------------------------------------------------------------------------
-    rail_stops = [centre_pts[i] for i in e_route]
+
+def _rail(towns: list[Place], e_route: list[int], crs: str) -> tuple[Any, Any]:
+    """Rule 5: the railway through the E road's three centres and a station in each."""
+    import geopandas as gpd
+
+    rail_stops = [towns[i][2] for i in e_route]
     rail_line = LineString([(X0 + 1500, 6_698_000), *[(p.x + 400, p.y - 600) for p in rail_stops],
                             (X1 - 1500, 6_719_000)])
     rail = gpd.GeoDataFrame({"name": ["Elvdalsbanen"]}, geometry=[rail_line], crs=crs)
     stations = gpd.GeoDataFrame(
         {"name": [f"{towns[i][0]} stasjon" for i in e_route]},
         geometry=[Point(p.x + 400, p.y - 600) for p in rail_stops], crs=crs)
+    return rail, stations
 
-    # 6. population grid ---------------------------------------------------------------------
+
+def _population(rng: np.random.Generator, land: _Land, places: list[Place], road_union: Any,
+                kommune_geoms: list[Any], crs: str) -> tuple[Any, Any]:
+    """Rule 6: the 250 m population grid (SSB ids) and the kommuner with their population sums."""
+    import geopandas as gpd
+
     cell = default("demo.cell_m")
     xs = np.arange(X0, X1, cell)
     ys = np.arange(Y0, Y1, cell)
@@ -230,7 +345,7 @@ def generate(seed: int = 0) -> dict[str, Any]:  # noqa: C901
     centres_flat = shapely.points(gx.ravel(), gy.ravel())
     near_road = shapely.dwithin(centres_flat, road_union, 600).reshape(gx.shape)
     rural = near_road * (rng.random(gx.shape) < 0.05) * rng.integers(2, 15, gx.shape)
-    inside = shapely.contains_xy(outline, gx, gy) & ~shapely.contains_xy(blocked, gx, gy)
+    inside = shapely.contains_xy(land.outline, gx, gy) & ~shapely.contains_xy(land.blocked, gx, gy)
     people = np.where(inside, np.floor(density + rural + rng.random(gx.shape) * (density > 0.5)), 0)
     iy, ix = np.nonzero(people >= 1)
     x_ll, y_ll = xs[ix], ys[iy]
@@ -241,27 +356,19 @@ def generate(seed: int = 0) -> dict[str, Any]:  # noqa: C901
     kom = gpd.GeoDataFrame({"kommunenummer": [k[0] for k in KOMMUNER],
                             "kommunenavn": [k[1] for k in KOMMUNER]},
                            geometry=kommune_geoms, crs=crs)
-    pts = popgrid.geometry.centroid
-    popgrid["kommunenummer"] = _which(kom, pts)
+    popgrid["kommunenummer"] = _which(kom, popgrid.geometry.centroid)
     kom["population"] = [int(popgrid.loc[popgrid.kommunenummer == k, "population"].sum())
                          for k in kom.kommunenummer]
+    return popgrid, kom
 
-    def pop_near(p: Point, r: float = 3000) -> int:
-        return int(popgrid.loc[pts.distance(p) < r, "population"].sum())
 
-    town_df = gpd.GeoDataFrame(
-        {"name": [p[0] for p in places], "kommunenummer": [p[1] for p in places],
-         "population": [pop_near(p[2], 3000 if i < len(towns) else 1500) for i, p in enumerate(places)],
-         "kind": ["centre"] * len(towns) + ["village"] * len(villages)},
-        geometry=[p[2] for p in places], crs=crs)
+def _zones(rng: np.random.Generator, land: _Land, places: list[Place], forest_ends: list[Point],
+           settled: Any, road_union: Any, kom: Any, crs: str) -> Any:
+    """Rule 8: 14 business/industrial zones of 5-60 ha near roads, away from settlements and each
+    other (the first ten near the places, the rest near forest road ends)."""
+    import geopandas as gpd
 
-    # 8. zones (before sources: heat and by-products sit in zones) ------------------------------
-    settlements = gpd.GeoDataFrame(
-        {"name": [t[0] for t in places]},
-        geometry=[t[2].buffer(250 + 12 * math.sqrt(max(pop_near(t[2], 2000), 1)))
-                  for t in places], crs=crs)
-    settled = shapely.union_all(settlements.geometry.values)
-    zones = []
+    zones: list[dict[str, Any]] = []
     attempts = 0
     while len(zones) < 14 and attempts < 5000:
         attempts += 1
@@ -274,7 +381,7 @@ def generate(seed: int = 0) -> dict[str, Any]:  # noqa: C901
         poly = shapely.affinity.rotate(shapely.box(c.x - side / 1.6, c.y - side / 2.5,
                                                    c.x + side / 1.6, c.y + side / 2.5),
                                        rng.uniform(0, 90))
-        if (free(c, 400) and poly.distance(settled) > 150 and poly.distance(road_union) < 800
+        if (land.free(c, 400) and poly.distance(settled) > 150 and poly.distance(road_union) < 800
                 and all(poly.distance(z["geometry"]) > 2000 for z in zones)):
             knr = _which(kom, gpd.GeoSeries([c], crs=crs))[0]
             zones.append({"id": f"sone{len(zones) + 1:02d}", "kommunenummer": knr,
@@ -284,56 +391,91 @@ def generate(seed: int = 0) -> dict[str, Any]:  # noqa: C901
     zone_df.insert(1, "name", [f"{dict((k[0], k[1]) for k in KOMMUNER)[k]} næringsområde {i + 1}"
                                for i, k in enumerate(zone_df.kommunenummer)])
     zone_df["area_ha"] = (zone_df.area / 10_000).round(1)
+    return zone_df
 
-    # 7. sources ------------------------------------------------------------------------------
-    sources: list[dict[str, Any]] = []
 
-    def add_source(name: str, kind: str, q: float, unit: str, p: Point, temp: float = math.nan) -> None:
-        sources.append({"name": name, "kind": kind, "quantity": round(float(q), 1), "unit": unit,
-                        "temperature_c": temp, "geometry": p})
+@dataclass(frozen=True)
+class _SourceContext:
+    """What the sources are placed by (rule 7)."""
 
+    towns: list[Place]
+    places: list[Place]
+    forest_ends: list[Point]
+    zone_df: Any
+    settled: Any
+    road_union: Any
+    people: _People
+
+
+def _source(name: str, kind: str, q: float, unit: str, p: Point, temp: float = math.nan) -> dict[str, Any]:
+    """One row of the sources layer."""
+    return {"name": name, "kind": kind, "quantity": round(float(q), 1), "unit": unit,
+            "temperature_c": temp, "geometry": p}
+
+
+def _farms(rng: np.random.Generator, land: _Land, ctx: _SourceContext) -> list[dict[str, Any]]:
+    """Rule 7, manure: 110 dairy or pig farms on free land near roads, outside settlements (fewer on
+    the northern high ground); slurry = animals x the defaults table's factor."""
+    farms = []
     farm_n = 0
     while farm_n < 110:
         p = Point(rng.uniform(X0, X1), rng.uniform(Y0, Y1))
-        if not free(p, 400) or p.distance(settled) < 300 or p.distance(road_union) > 1500:
+        if not land.free(p, 400) or p.distance(ctx.settled) < 300 or p.distance(ctx.road_union) > 1500:
             continue
         if p.y > 6_722_000 and rng.random() < 0.7:  # fewer farms on the northern high ground
             continue
         farm_n += 1
         if rng.random() < 0.75:
             cows = int(rng.integers(20, 110))
-            add_source(f"Gård {farm_n} ({cows} kyr)", "cattle_manure",
-                       cows * default("demo.cattle_slurry_t_per_cow"), "t/yr", p)
+            farms.append(_source(f"Gård {farm_n} ({cows} kyr)", "cattle_manure",
+                                 cows * default("demo.cattle_slurry_t_per_cow"), "t/yr", p))
         else:
             places_pig = int(rng.integers(200, 1400))
-            add_source(f"Gård {farm_n} ({places_pig} slaktegrisplasser)", "pig_manure",
-                       places_pig * default("demo.pig_slurry_t_per_place"), "t/yr", p)
-    for name, _knr, p, _ in towns:
-        pop = pop_near(p, 6000)
-        add_source(f"{name} renseanlegg", "sewage_sludge", pop * default("demo.sludge_t_per_person"),
-                   "t/yr", Point(p.x + 900, p.y - 700))
-    for name, _knr, p, _ in places:
-        pop = pop_near(p, 3000)
-        add_source(f"{name} matavfall", "food_waste", pop * default("demo.food_waste_t_per_person"),
-                   "t/yr", Point(p.x + 150, p.y + 150))
-        add_source(f"{name} tekstilinnsamling", "textiles", pop * default("demo.textiles_t_per_person"),
-                   "t/yr", Point(p.x - 150, p.y + 150))
-    for i, q in enumerate(forest_ends):
-        add_source(f"Tømmervelte {i + 1}", "forest_residue", rng.uniform(800, 6000), "t/yr", q)
+            farms.append(_source(f"Gård {farm_n} ({places_pig} slaktegrisplasser)", "pig_manure",
+                                 places_pig * default("demo.pig_slurry_t_per_place"), "t/yr", p))
+    return farms
+
+
+def _sources(rng: np.random.Generator, land: _Land, ctx: _SourceContext, kom: Any, crs: str) -> Any:
+    """Rule 7: farms, sewage plants, food-waste and textile points, forest landings, excess heat and
+    by-products in the zones."""
+    import geopandas as gpd
+
+    sources = _farms(rng, land, ctx)
+    for name, _knr, p, _ in ctx.towns:
+        pop = ctx.people.near(p, 6000)
+        sources.append(_source(f"{name} renseanlegg", "sewage_sludge",
+                               pop * default("demo.sludge_t_per_person"), "t/yr",
+                               Point(p.x + 900, p.y - 700)))
+    for name, _knr, p, _ in ctx.places:
+        pop = ctx.people.near(p, 3000)
+        sources.append(_source(f"{name} matavfall", "food_waste",
+                               pop * default("demo.food_waste_t_per_person"), "t/yr",
+                               Point(p.x + 150, p.y + 150)))
+        sources.append(_source(f"{name} tekstilinnsamling", "textiles",
+                               pop * default("demo.textiles_t_per_person"), "t/yr",
+                               Point(p.x - 150, p.y + 150)))
+    for i, q in enumerate(ctx.forest_ends):
+        sources.append(_source(f"Tømmervelte {i + 1}", "forest_residue", rng.uniform(800, 6000), "t/yr", q))
     heat_temps = [95.0, 60.0, 140.0, 45.0]
-    for i, z in enumerate(zone_df.itertuples()):
+    for i, z in enumerate(ctx.zone_df.itertuples()):
         c = z.geometry.centroid
         if i < 4:
-            add_source(f"{z.name}: prosessvarme", "excess_heat", rng.uniform(5, 45), "GWh/yr", c,
-                       heat_temps[i])
+            sources.append(_source(f"{z.name}: prosessvarme", "excess_heat", rng.uniform(5, 45), "GWh/yr", c,
+                                   heat_temps[i]))
         elif i < 7:
-            add_source(f"{z.name}: flis og bark", "by_product", rng.uniform(2000, 12000), "t/yr",
-                       Point(c.x + 50, c.y + 50))
+            sources.append(_source(f"{z.name}: flis og bark", "by_product", rng.uniform(2000, 12000), "t/yr",
+                                   Point(c.x + 50, c.y + 50)))
     src = gpd.GeoDataFrame(sources, crs=crs)
     src.insert(0, "id", [f"src{i:04d}" for i in range(len(src))])
     src["kommunenummer"] = _which(kom, src.geometry)
+    return src
 
-    # 9. existing facilities --------------------------------------------------------------------
+
+def _existing(towns: list[Place], zone_df: Any, crs: str) -> Any:
+    """Rule 9: a recycling station per kommune centre and one biogas plant in the first zone."""
+    import geopandas as gpd
+
     existing = [{"name": f"{name} gjenvinningsstasjon", "facility_type": "recycling_station",
                  "capacity_t": math.nan, "geometry": Point(p.x - 900, p.y - 900)}
                 for name, _, p, _ in towns]
@@ -342,34 +484,47 @@ def generate(seed: int = 0) -> dict[str, Any]:  # noqa: C901
                      "capacity_t": 30_000.0, "geometry": Point(z0.x - 60, z0.y - 60)})
     ex = gpd.GeoDataFrame(existing, crs=crs)
     ex.insert(0, "id", [f"eks{i:02d}" for i in range(len(ex))])
+    return ex
 
-    # 10. firm flows for symbiosis ---------------------------------------------------------------
-    flow_specs = [  # (zone index, role, kind, quantity, unit, temperature)
-        (0, "supply", "heat", 25.0, "GWh/yr", 95.0), (0, "supply", "co2", 3000.0, "t/yr", math.nan),
-        (1, "supply", "heat", 12.0, "GWh/yr", 60.0), (2, "supply", "heat", 40.0, "GWh/yr", 140.0),
-        (4, "supply", "wood_chips", 8000.0, "t/yr", math.nan),
-        (5, "supply", "ash", 600.0, "t/yr", math.nan), (6, "supply", "by_product", 1500.0, "t/yr", math.nan),
-        (0, "demand", "heat", 8.0, "GWh/yr", 60.0), (1, "demand", "co2", 1200.0, "t/yr", math.nan),
-        (2, "demand", "heat", 15.0, "GWh/yr", 80.0), (3, "demand", "wood_chips", 5000.0, "t/yr", math.nan),
-        (7, "demand", "ash", 400.0, "t/yr", math.nan), (8, "demand", "heat", 6.0, "GWh/yr", 35.0),
-        (8, "demand", "water", 50000.0, "m3/yr", math.nan),
-        (3, "supply", "water", 80000.0, "m3/yr", math.nan),
-        (9, "demand", "by_product", 1000.0, "t/yr", math.nan),
-    ]
-    firm_names = ["Elvdal Treindustri", "Storåsen Næringspark", "Nordby Metall", "Vestmark Veksthus",
-                  "Sørlia Sagbruk", "Elvdal Fjernvarme", "Storåsen Betong", "Nordby Settefisk",
-                  "Vestmark Grønnsaker", "Sørlia Gjenvinning"]
+
+#: Rule 10: (zone index, role, kind, quantity, unit, temperature) of the firms' flows
+_FLOW_SPECS = [
+    (0, "supply", "heat", 25.0, "GWh/yr", 95.0), (0, "supply", "co2", 3000.0, "t/yr", math.nan),
+    (1, "supply", "heat", 12.0, "GWh/yr", 60.0), (2, "supply", "heat", 40.0, "GWh/yr", 140.0),
+    (4, "supply", "wood_chips", 8000.0, "t/yr", math.nan),
+    (5, "supply", "ash", 600.0, "t/yr", math.nan), (6, "supply", "by_product", 1500.0, "t/yr", math.nan),
+    (0, "demand", "heat", 8.0, "GWh/yr", 60.0), (1, "demand", "co2", 1200.0, "t/yr", math.nan),
+    (2, "demand", "heat", 15.0, "GWh/yr", 80.0), (3, "demand", "wood_chips", 5000.0, "t/yr", math.nan),
+    (7, "demand", "ash", 400.0, "t/yr", math.nan), (8, "demand", "heat", 6.0, "GWh/yr", 35.0),
+    (8, "demand", "water", 50000.0, "m3/yr", math.nan),
+    (3, "supply", "water", 80000.0, "m3/yr", math.nan),
+    (9, "demand", "by_product", 1000.0, "t/yr", math.nan),
+]
+_FIRM_NAMES = ["Elvdal Treindustri", "Storåsen Næringspark", "Nordby Metall", "Vestmark Veksthus",
+               "Sørlia Sagbruk", "Elvdal Fjernvarme", "Storåsen Betong", "Nordby Settefisk",
+               "Vestmark Grønnsaker", "Sørlia Gjenvinning"]
+
+
+def _flows(zone_df: Any, kom: Any, crs: str) -> Any:
+    """Rule 10: the firms' supplies and demands for symbiosis, at their zones' centroids."""
+    import geopandas as gpd
+
     flows = []
-    for i, (zi, role, kind, q, unit, temp) in enumerate(flow_specs):
+    for i, (zi, role, kind, q, unit, temp) in enumerate(_FLOW_SPECS):
         z = zone_df.iloc[zi % len(zone_df)]
         c = z.geometry.centroid
-        flows.append({"id": f"flyt{i:02d}", "name": f"{firm_names[zi % len(firm_names)]}",
+        flows.append({"id": f"flyt{i:02d}", "name": f"{_FIRM_NAMES[zi % len(_FIRM_NAMES)]}",
                       "role": role, "kind": kind, "quantity": q, "unit": unit, "temperature_c": temp,
                       "zone_id": z["id"], "geometry": Point(c.x + 40 * (i % 3), c.y + 40 * (i % 2))})
     flow_df = gpd.GeoDataFrame(flows, crs=crs)
     flow_df["kommunenummer"] = _which(kom, flow_df.geometry)
+    return flow_df
 
-    # 11. DEM -------------------------------------------------------------------------------------
+
+def _dem(rng: np.random.Generator, lakes: list[tuple[str, Polygon]]) -> tuple[np.ndarray, tuple[float, ...]]:
+    """Rule 11: Gaussian hills on a slope rising north, a valley along the long lake, flat lakes.
+
+    Returns the float32 array (north up) and (x of the west edge, y of the north edge, cell size)."""
     dem_cell = default("demo.dem_cell_m")
     dxs = np.arange(X0, X1, dem_cell) + dem_cell / 2
     dys = np.arange(Y1, Y0, -dem_cell) - dem_cell / 2
@@ -385,26 +540,7 @@ def generate(seed: int = 0) -> dict[str, Any]:  # noqa: C901
         mask = shapely.contains_xy(lake, dx, dy)
         if mask.any():
             z[mask] = float(z[mask].min())
-    dem = z.astype("float32")
-
-    return {
-        "kommuner": kom,
-        "region": gpd.GeoDataFrame({"name": ["Demoregionen (syntetisk)"]}, geometry=[outline], crs=crs),
-        "towns": town_df,
-        "roads": road_df,
-        "rail": rail,
-        "stations": stations,
-        "population": popgrid,
-        "sources": src,
-        "zones": zone_df,
-        "existing": ex,
-        "flows": flow_df,
-        "protected": gpd.GeoDataFrame({"name": [n for n, _ in protected]},
-                                      geometry=[g for _, g in protected], crs=crs),
-        "lakes": gpd.GeoDataFrame({"name": [n for n, _ in lakes]}, geometry=[g for _, g in lakes], crs=crs),
-        "settlements": settlements,
-        "_dem": (dem, (X0, Y1, dem_cell)),
-    }
+    return z.astype("float32"), (X0, Y1, dem_cell)
 
 
 def _which(kommuner: Any, points: Any) -> list[str]:

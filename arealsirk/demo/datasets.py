@@ -8,8 +8,12 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ..paths import shared_bench_dir, shared_data_dir
+
+if TYPE_CHECKING:
+    import geopandas as gpd
 
 __all__ = ["DEMO_LAYERS", "DemoRegion", "demo_region", "demo_scenario_text", "shared_bench_dir",
            "shared_data_dir"]
@@ -49,7 +53,7 @@ class DemoRegion:
         for name in DEMO_LAYERS:
             setattr(self, name, layers[name])
 
-    def layers(self) -> dict[str, object]:
+    def layers(self) -> dict[str, gpd.GeoDataFrame]:
         """All vector layers as ``{name: GeoDataFrame}``."""
         return {name: getattr(self, name) for name in DEMO_LAYERS}
 

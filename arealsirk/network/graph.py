@@ -182,24 +182,36 @@ def graph_from_roads(
                "oneway_column": oneway_column, "tolerance": tol, "include_ferries": bool(include_ferries),
                "node_shared_vertices": bool(node_shared_vertices), "max_edge_length": max_edge_length,
                "keep": keep, "connect_ferries_m": connect_ferries_m, "parameters": params}
+    G = _cached_road_graph(gdf, options, params, at, cache=cache,
+                           name="roads" if layer is None else str(layer))
+    if "dropped" in G.graph:
+        _log_dropped(G.graph["dropped"], strongly=True)
+    finish_graph(G, G.graph["parts"], land, params, at)
+    return G
+
+
+def _cached_road_graph(gdf: gpd.GeoDataFrame, options: dict[str, Any], params: dict[str, float], at: str,
+                       *, cache: bool | str | Path | None, name: str) -> nx.MultiDiGraph:
+    """The :class:`RoadGraph` of a validated road layer: from the disk cache when ``cache`` has it
+    (keyed by the layer and ``options``), else built by :func:`_road_arrays` (and stored, with the
+    contracted chains, when a cache is in use)."""
     from ._engine import disk_cache
 
     store = disk_cache(cache)
-    key = store.key_of_layer(gdf, options) if store is not None else None
-    arrays = store.load(key) if store is not None else None
+    if store is None:
+        return RoadGraph(_road_arrays(gdf, options, params, at), name=name)
+    key = store.key_of_layer(gdf, options)
+    arrays = store.load(key)
     if arrays is not None:
         log.info("%sroad graph loaded from the cache (%s)", at, store.path(key))
     else:
         arrays = _road_arrays(gdf, options, params, at)
-    G = RoadGraph(arrays, name="roads" if layer is None else str(layer))
-    if store is not None and "chains_travel_time_node" not in arrays:
+    G = RoadGraph(arrays, name=name)
+    if "chains_travel_time_node" not in arrays:
         from ._engine import chain_arrays
 
         arrays.update(chain_arrays(G))  # stored too: a cached graph answers its first query at once
         store.save(key, arrays)
-    if "dropped" in G.graph:
-        _log_dropped(G.graph["dropped"], strongly=True)
-    finish_graph(G, G.graph["parts"], land, params, at)
     return G
 
 
@@ -232,41 +244,47 @@ def _rebuild_road_graph(arrays: dict[str, Any], attrs: dict[str, Any]) -> Any:
 
 
 @_memo
-def _road_graph_class() -> type:  # noqa: C901
-    """The lazily materialised MultiDiGraph subclass (defined on first use: networkx imports late)."""
+def _static_setter(cls: type, attr: str) -> Any:
+    """The data descriptor ``cls`` defines for ``attr`` (networkx >= 3.2 uses descriptors for
+    ``_adj``/``_succ``/...), or None when it is a plain attribute."""
     import inspect
 
+    try:
+        d = inspect.getattr_static(cls, attr)
+    except AttributeError:
+        return None
+    return d if hasattr(d, "__set__") else None
+
+
+class _Lazy:
+    """``_adj``/``_succ``/``_pred``/``_node`` of a road graph: build the networkx dicts before the
+    first read."""
+
+    def __init__(self, name: str, setter: Any) -> None:
+        self.name, self.setter = name, setter
+
+    def __get__(self, obj: Any, objtype: Any = None) -> Any:
+        if obj is None:
+            return self
+        od = obj.__dict__
+        if od.get("_arrays") is not None:
+            obj._materialise()
+        return od[self.name]
+
+    def __set__(self, obj: Any, value: Any) -> None:
+        if self.setter is not None:
+            self.setter.__set__(obj, value)
+        else:
+            obj.__dict__[self.name] = value
+            if self.name == "_adj":
+                obj.__dict__["_succ"] = value
+
+
+def _road_graph_class() -> type:
+    """The lazily materialised MultiDiGraph subclass (defined on first use: networkx imports late)."""
     import networkx as nx
 
-    def base(cls: type, attr: str) -> Any:
-        try:
-            d = inspect.getattr_static(cls, attr)
-        except AttributeError:
-            return None
-        return d if hasattr(d, "__set__") else None
-
-    class _Lazy:
-        """``_adj``/``_succ``/``_pred``/``_node``: build the networkx dicts before the first read."""
-
-        def __init__(self, name: str, setter: Any) -> None:
-            self.name, self.setter = name, setter
-
-        def __get__(self, obj: Any, objtype: Any = None) -> Any:
-            if obj is None:
-                return self
-            od = obj.__dict__
-            if od.get("_arrays") is not None:
-                obj._materialise()
-            return od[self.name]
-
-        def __set__(self, obj: Any, value: Any) -> None:
-            if self.setter is not None:
-                self.setter.__set__(obj, value)
-            else:
-                obj.__dict__[self.name] = value
-                if self.name == "_adj":
-                    obj.__dict__["_succ"] = value
-
+    base = _static_setter
     adj = _Lazy("_adj", base(nx.DiGraph, "_adj"))
 
     class _RoadGraph(nx.MultiDiGraph):
@@ -1424,11 +1442,11 @@ class SnapResult:
     @property
     def snapped(self) -> np.ndarray:
         """True where the feature is snapped (empty reason)."""
-        return self.reason == ""  # type: ignore[operator]
+        return np.asarray(self.reason) == ""
 
     def counts(self) -> dict[str, int]:
         """Number of features per outcome: ``snapped`` and each reason (all keys present)."""
-        r = self.reason
+        r = np.asarray(self.reason)
         return {"snapped": int((r == "").sum()), **{k: int((r == k).sum()) for k in SNAP_REASONS}}
 
     def access_cost(self, weight: str) -> np.ndarray:
@@ -1493,16 +1511,17 @@ def part_summary(graph: nx.Graph, snapped: SnapResult, values: Any = None, *, na
         raise InputError(f"values: {len(vals)} value(s) for {len(snapped.nodes)} snapped point(s)")
     parts = graph.graph.get("parts")
     ok = snapped.snapped
+    part = np.asarray(snapped.part)
     if parts is None:  # a graph not from graph_from_roads: the parts points were snapped to
-        parts = [{"id": i, "nodes": np.nan} for i in range(int(snapped.part.max(initial=-1)) + 1)]
+        parts = [{"id": i, "nodes": np.nan} for i in range(int(part.max(initial=-1)) + 1)]
     k = len(parts)
-    pts = np.bincount(snapped.part[ok], minlength=k)
-    tot = np.bincount(snapped.part[ok], vals[ok], minlength=k)
+    pts = np.bincount(part[ok], minlength=k)
+    tot = np.bincount(part[ok], vals[ok], minlength=k)
     rows = [{"part": int(p["id"]), "reason": "", "points": int(pts[p["id"]]), name: float(tot[p["id"]]),
              "km": p.get("km", np.nan), "ferry_km": p.get("ferry_km", np.nan), "nodes": p["nodes"]}
             for p in parts]
     for why in SNAP_REASONS:
-        m = snapped.reason == why
+        m = np.asarray(snapped.reason) == why
         rows.append({"part": -1, "reason": why, "points": int(m.sum()), name: float(vals[m].sum()),
                      "km": np.nan, "ferry_km": np.nan, "nodes": 0})
     return pd.DataFrame(rows)

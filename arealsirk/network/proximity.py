@@ -32,6 +32,7 @@ if TYPE_CHECKING:
     import networkx as nx
     import scipy.sparse as sp
 
+    from ..progress import Progress
     from ._engine import PreparedGraph
 
 log = logging.getLogger("arealsirk")
@@ -116,7 +117,7 @@ def _check_cutoff(cutoff: float | None) -> float:
     return check_number(cutoff, "cutoff", minimum=0, exclusive_minimum=True)
 
 
-def _progress(progress: Any, is_cancelled: Any) -> Callable[[float, str], None]:
+def _progress(progress: Any, is_cancelled: Any) -> Progress:
     from ..progress import Progress
 
     return Progress(progress, is_cancelled)
@@ -215,17 +216,23 @@ def od_matrix(
         out = ch_costs(pg, src, tgt, limit=limit, check=check)
     else:  # --- end issue 19 ---
         out = shortest_costs(pg, src, tgt, limit=limit, check=check, workers=nproc)
-    if a.any() or b.any():
-        out += a[:, None]
-        out += b[None, :]
-        if np.isfinite(limit):
-            out[out > limit] = np.inf
+    _add_access(out, a, b, limit)
     p(1.0, "cost matrix done")
     n_inf = int(np.isinf(out).sum())
     if n_inf:
         why = "unreachable or beyond the cutoff" if np.isfinite(limit) else "unreachable"
         log.info("od_matrix: %d of %d source-target pairs are %s (inf)", n_inf, out.size, why)
     return out
+
+
+def _add_access(out: np.ndarray, a: np.ndarray, b: np.ndarray, limit: float) -> None:
+    """Add the sources' (``a``) and targets' (``b``) access costs to the network costs ``out`` (in
+    place); a pair whose total exceeds ``limit`` becomes ``inf``."""
+    if a.any() or b.any():
+        out += a[:, None]
+        out += b[None, :]
+        if np.isfinite(limit):
+            out[out > limit] = np.inf
 
 
 def od_matrix_sparse(
@@ -434,6 +441,16 @@ def _buffer_default(graph: Any, parameters: Mapping[str, Any] | None) -> float:
     return parameter("network.service_area_buffer_m", params)
 
 
+def _site_ids(facilities: Any, id_column: str, n: int) -> list[Any]:
+    """``site_id`` of each facility: its ``id_column`` (a layer that has it), the row number (a layer
+    without it), or the node id itself (a list of nodes)."""
+    if _is_layer(facilities) and id_column in getattr(facilities, "columns", []):
+        return list(facilities[id_column])
+    if _is_layer(facilities):
+        return list(range(n))
+    return list(facilities)
+
+
 def service_areas(
     graph: nx.Graph,
     facilities: Sequence[Any] | gpd.GeoDataFrame,
@@ -497,12 +514,7 @@ def service_areas(
     fac, fa = _resolve(graph, pg, facilities, "travel_time", "facility", access, None, parameters)
     if len(fac) == 0:
         raise InputError("service_areas needs at least one facility")
-    if _is_layer(facilities) and id_column in getattr(facilities, "columns", []):
-        site_ids = list(facilities[id_column])
-    elif _is_layer(facilities):
-        site_ids = list(range(len(fac)))
-    else:
-        site_ids = list(facilities)
+    site_ids = _site_ids(facilities, id_column, len(fac))
     edges = _edge_table(graph, pg)
     to_fac = direction == "to"
     tmax = 60.0 * mins[-1]

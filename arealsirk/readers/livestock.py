@@ -202,6 +202,90 @@ def _read_text(path: Path) -> pd.DataFrame:
     return pd.read_csv(io.StringIO(text), sep=";", dtype=str, keep_default_na=False)
 
 
+def _register_file(p: Path) -> Path:
+    """The register CSV: ``p`` itself, or the one register CSV in the folder ``p``."""
+    if p.is_dir():
+        files = sorted(p.glob("produksjonstilskudd_*husdyr*.csv")) or sorted(p.glob("*.csv"))
+        files = [f for f in files if f.name != "fields.csv"]
+        if len(files) != 1:
+            raise MissingFileError(
+                f"{p}: expected one register CSV (produksjonstilskudd_<year>_husdyr.csv), found {len(files)}"
+            )
+        p = files[0]
+    return p
+
+
+def _season_columns(frame: pd.DataFrame, p: Path, season: str | None) -> tuple[str, dict[str, str]]:
+    """The count used (``season``, else spring when the file has it, else autumn) and its columns
+    ``{subsidy code: column}``; codes without a named class are logged (and kept)."""
+    codes = {m.group(1): (m.group(2), c) for c in frame.columns if (m := _CODE.match(c))}
+    seasons = {s for s, _ in codes.values()}
+    if not seasons:
+        raise MissingColumnError(
+            f"{where(file=p, column='p120_vaar')}no livestock columns (pNNN_vaar / "
+            f"pNNN_hoest); columns present: {', '.join(frame.columns)}"
+        )
+    season = season or ("vaar" if "vaar" in seasons else "hoest")
+    if season not in seasons:
+        raise InputError(f"{p}: season {season!r} not in the file (it holds {', '.join(sorted(seasons))})")
+    cols = {code: col for code, (s, col) in codes.items() if s == season}
+    unknown = sorted(set(cols) - set(LIVESTOCK_CLASSES))
+    if unknown:
+        log.warning(
+            "%s: livestock code(s) %s have no named class; they are kept as columns '%s'",
+            p,
+            ", ".join(unknown),
+            "', '".join(unknown),
+        )
+    return season, cols
+
+
+def _farm_table(frame: pd.DataFrame, p: Path) -> pd.DataFrame:
+    """``farm_id``, ``year``, ``kommunenummer``, ``gnr``, ``bnr``, ``fnr`` of every row."""
+    import pandas as pd
+
+    from ._common import normalise_kommunenummer
+
+    year_col = "soeknads_aar" if "soeknads_aar" in frame.columns else None
+    out = pd.DataFrame(
+        {
+            "year": pd.to_numeric(frame[year_col], errors="coerce").fillna(0).astype(int) if year_col else 0,
+            "kommunenummer": normalise_kommunenummer(frame["kommunenr"], file=p, column="kommunenr"),
+        }
+    )
+    for src, dst in (("gaardsnummer", "gnr"), ("bruksnummer", "bnr"), ("festenummer", "fnr")):
+        if src not in frame.columns:
+            out[dst] = 0
+            continue
+        vals = pd.to_numeric(frame[src].replace("", "0"), errors="coerce")
+        if vals.isna().any():
+            raise InputError(f"{where(file=p, column=src)}not a number: {frame[src][vals.isna()].iloc[0]!r}")
+        out[dst] = vals.astype(int)
+    out.insert(0, "farm_id", [f"{y}-{i}" for i, y in enumerate(out["year"])])
+    return out
+
+
+def _add_head_counts(out: pd.DataFrame, frame: pd.DataFrame, cols: dict[str, str], p: Path) -> dict[str, str]:
+    """Add one float column of head per livestock class to ``out`` (in place; empty fields = 0,
+    refusing counts that are not whole numbers >= 0); returns ``{column: subsidy code}``."""
+    import pandas as pd
+
+    names: dict[str, str] = {}
+    for code in sorted(cols):
+        name = LIVESTOCK_CLASSES[code].name if code in LIVESTOCK_CLASSES else code
+        text = frame[cols[code]].str.strip().replace("", "0")
+        vals = pd.to_numeric(text, errors="coerce")
+        bad = vals.isna() | (vals < 0) | (vals != np.floor(vals))
+        if bad.any():
+            raise InputError(
+                f"{where(file=p, column=cols[code])}head of livestock must be whole numbers "
+                f">= 0; found {frame[cols[code]][bad].iloc[0]!r} in {int(bad.sum())} row(s)"
+            )
+        out[name] = vals.astype(float)
+        names[name] = code
+    return names
+
+
 def read_livestock_register(
     path: PathLike, *, kommuner: list[str] | tuple[str, ...] | None = None, season: str | None = None
 ) -> pd.DataFrame:
@@ -232,19 +316,7 @@ def read_livestock_register(
         Naming the file and column: no kommunenr/gnr/bnr column, no ``pNNN_vaar`` column, a count that
         is not a whole number >= 0, a kommunenummer that is not a number.
     """
-    import pandas as pd
-
-    from ._common import normalise_kommunenummer
-
-    p = Path(path)
-    if p.is_dir():
-        files = sorted(p.glob("produksjonstilskudd_*husdyr*.csv")) or sorted(p.glob("*.csv"))
-        files = [f for f in files if f.name != "fields.csv"]
-        if len(files) != 1:
-            raise MissingFileError(
-                f"{p}: expected one register CSV (produksjonstilskudd_<year>_husdyr.csv), found {len(files)}"
-            )
-        p = files[0]
+    p = _register_file(Path(path))
     frame = _read_text(p)
     frame.columns = [str(c).strip().lower() for c in frame.columns]
     for col in _ID_COLUMNS:
@@ -253,54 +325,9 @@ def read_livestock_register(
                 f"{where(file=p, column=col)}missing column (the register has "
                 f"{', '.join(_ID_COLUMNS)}); columns present: {', '.join(frame.columns)}"
             )
-    codes = {m.group(1): (m.group(2), c) for c in frame.columns if (m := _CODE.match(c))}
-    seasons = {s for s, _ in codes.values()}
-    if not seasons:
-        raise MissingColumnError(
-            f"{where(file=p, column='p120_vaar')}no livestock columns (pNNN_vaar / "
-            f"pNNN_hoest); columns present: {', '.join(frame.columns)}"
-        )
-    season = season or ("vaar" if "vaar" in seasons else "hoest")
-    if season not in seasons:
-        raise InputError(f"{p}: season {season!r} not in the file (it holds {', '.join(sorted(seasons))})")
-    cols = {code: col for code, (s, col) in codes.items() if s == season}
-    unknown = sorted(set(cols) - set(LIVESTOCK_CLASSES))
-    if unknown:
-        log.warning(
-            "%s: livestock code(s) %s have no named class; they are kept as columns '%s'",
-            p,
-            ", ".join(unknown),
-            "', '".join(unknown),
-        )
-    year_col = "soeknads_aar" if "soeknads_aar" in frame.columns else None
-    out = pd.DataFrame(
-        {
-            "year": pd.to_numeric(frame[year_col], errors="coerce").fillna(0).astype(int) if year_col else 0,
-            "kommunenummer": normalise_kommunenummer(frame["kommunenr"], file=p, column="kommunenr"),
-        }
-    )
-    for src, dst in (("gaardsnummer", "gnr"), ("bruksnummer", "bnr"), ("festenummer", "fnr")):
-        if src not in frame.columns:
-            out[dst] = 0
-            continue
-        vals = pd.to_numeric(frame[src].replace("", "0"), errors="coerce")
-        if vals.isna().any():
-            raise InputError(f"{where(file=p, column=src)}not a number: {frame[src][vals.isna()].iloc[0]!r}")
-        out[dst] = vals.astype(int)
-    out.insert(0, "farm_id", [f"{y}-{i}" for i, y in enumerate(out["year"])])
-    names: dict[str, str] = {}
-    for code in sorted(cols):
-        name = LIVESTOCK_CLASSES[code].name if code in LIVESTOCK_CLASSES else code
-        text = frame[cols[code]].str.strip().replace("", "0")
-        vals = pd.to_numeric(text, errors="coerce")
-        bad = vals.isna() | (vals < 0) | (vals != np.floor(vals))
-        if bad.any():
-            raise InputError(
-                f"{where(file=p, column=cols[code])}head of livestock must be whole numbers "
-                f">= 0; found {frame[cols[code]][bad].iloc[0]!r} in {int(bad.sum())} row(s)"
-            )
-        out[name] = vals.astype(float)
-        names[name] = code
+    season, cols = _season_columns(frame, p, season)
+    out = _farm_table(frame, p)
+    names = _add_head_counts(out, frame, cols, p)
     if kommuner is not None:
         wanted = [str(k).strip().zfill(4) for k in kommuner]
         missing = sorted(set(wanted) - set(out["kommunenummer"]))

@@ -126,7 +126,7 @@ def _to_numbers(series: pd.Series, *, file: object, column: str) -> np.ndarray:
     return values.to_numpy(dtype=float)
 
 
-def read_ssb_grid(  # noqa: C901
+def read_ssb_grid(
     path: PathLike,
     *,
     layer: str | None = None,
@@ -177,27 +177,66 @@ def read_ssb_grid(  # noqa: C901
         matching the ids, non-numeric populations, a one-column file read with the wrong delimiter).
     """
     import geopandas as gpd
-    import pandas as pd
 
     from .._validate import validate_layer
 
+    frame, layer_name, p = _read_grid_frame(path, layer)
+    at = where(file=path, layer=layer_name)
+    idc, ids, x, y = _cell_ids(frame, path, layer_name, id_column)
+    popc = population_column or find_column(frame.columns, _POP_ALIASES)
+    if popc is None or popc not in frame.columns:
+        have = ", ".join(map(str, frame.columns))
+        at_pop = where(file=path, layer=layer_name, column=population_column or "pop_tot")
+        raise MissingColumnError(f"{at_pop}"
+                                 f"no population column (pop_tot, population); columns present: {have}")
+    size = _cell_size(cell_m, str(idc), p, ids, x, y, path=path, layer_name=layer_name)
+    _check_corners(frame, ids, x, y, path=path, layer_name=layer_name)
+    pop = _population_counts(frame, popc, path=path, layer_name=layer_name)
+    data = _cell_columns(frame, ids, size, x, y, pop, idc, popc, path=path, layer_name=layer_name)
+    if clip is not None:  # filter before building geometries: regional reads stay cheap
+        keep = _centres_inside(clip, x + size / 2.0, y + size / 2.0, at)
+        data = {k: np.asarray(v)[keep] for k, v in data.items()}
+        ids = ids[keep]
+    gdf = gpd.GeoDataFrame(data, geometry=ssb_cells(ids, size, geometry=geometry), crs=25833)
+
+    if kommuner is not None:
+        gdf["kommunenummer"] = _kommune_of_centres(gdf, kommuner)
+
+    out = validate_layer(gdf, name="population grid", file=path, layer=layer_name,
+                         geometry="point" if geometry == "centroid" else "polygon",
+                         numeric=("population",), id_column="ssbid")
+    out["population"] = out["population"].astype(np.int64)  # validate_layer returns floats
+    return out
+
+
+def _read_grid_frame(path: PathLike, layer: str | None) -> tuple[pd.DataFrame, str | None, Path | None]:
+    """The grid's attribute table (a CSV, or a vector layer without its geometry), the layer read
+    and the local path (None for a /vsi path); refuses a file read as one column."""
+    import pandas as pd
+
     p = Path(path) if not str(path).startswith("/vsi") else None
-    is_csv = p is not None and p.suffix.lower() in (".csv", ".txt")
-    if is_csv:
+    if p is not None and p.suffix.lower() in (".csv", ".txt"):
         gdal_path(path)  # raises MissingFileError
-        frame: pd.DataFrame = _read_csv(p)  # type: ignore[arg-type]
+        frame: pd.DataFrame = _read_csv(p)
         layer_name = None
     else:
         frame, layer_name = read_vector(path, layer, prefer=(), what="SSB grid")
         frame = pd.DataFrame(frame.drop(columns=frame.geometry.name))
-    at = where(file=path, layer=layer_name)
-
     if len(frame.columns) == 1:
         only = frame.columns[0]
         sep = next((d for d in (";", ",", "\t") if d in only), None)
-        raise InputError(f"{at}read as a single column {only[:60]!r}"
+        raise InputError(f"{where(file=path, layer=layer_name)}read as a single column {only[:60]!r}"
                          + (f" - is the delimiter {sep!r}?" if sep
                             else "; expected an id and a population column"))
+    return frame, layer_name, p
+
+
+def _cell_ids(frame: pd.DataFrame, path: PathLike, layer_name: str | None,
+              id_column: str | None) -> tuple[Any, np.ndarray, np.ndarray, np.ndarray]:
+    """The id column (given, an alias, or a column named like ``ssbid``/``ru250m``), its ids as
+    int64 and their lower-left corners; refuses ids that are not 14-digit SSB ids of Norway."""
+    import pandas as pd
+
     idc = id_column or find_column(frame.columns, _ID_ALIASES)
     if idc is None:
         idc = next((c for c in frame.columns if re.match(r"(ssbid|ru)\d*", str(c).lower())), None)
@@ -213,22 +252,21 @@ def read_ssb_grid(  # noqa: C901
                          f"(14 digits, e.g. 22630006649000); found {frame[idc][bad].iloc[0]!r} "
                          f"in {int(bad.sum())} row(s)")
     ids = num.astype(np.int64)  # exact: 14-digit integers are below 2**53
-    id_text = pd.Series(ids.astype(str))
     x, y = decode_ssb_id(ids)
     outside = (x < _NORWAY[0]) | (x > _NORWAY[2]) | (y < _NORWAY[1]) | (y > _NORWAY[3])
     if outside.any():
         raise InputError(f"{where(file=path, layer=layer_name, column=idc)}ids do not decode to "
                          f"Norwegian EPSG:25833 corners (e.g. {ids[outside][0]} -> x={x[outside][0]}, "
                          f"y={y[outside][0]}); is this an SSB grid id column?")
+    return idc, ids, x, y
 
-    popc = population_column or find_column(frame.columns, _POP_ALIASES)
-    if popc is None or popc not in frame.columns:
-        have = ", ".join(map(str, frame.columns))
-        at_pop = where(file=path, layer=layer_name, column=population_column or "pop_tot")
-        raise MissingColumnError(f"{at_pop}"
-                                 f"no population column (pop_tot, population); columns present: {have}")
 
-    size = cell_m or _cell_size_from_name(str(idc)) or (_cell_size_from_name(p.name) if p else None)
+def _cell_size(cell_m: int | None, idc: str, p: Path | None, ids: np.ndarray, x: np.ndarray, y: np.ndarray,
+               *, path: PathLike, layer_name: str | None) -> int:
+    """The cell size (m): ``cell_m``, else from the id column's or the file's name, else the
+    smallest id spacing; refuses ids off that grid."""
+    at = where(file=path, layer=layer_name)
+    size = cell_m or _cell_size_from_name(idc) or (_cell_size_from_name(p.name) if p else None)
     if size is None:
         ux, uy = np.unique(x), np.unique(y)
         steps = np.concatenate([np.diff(ux), np.diff(uy)])
@@ -242,6 +280,13 @@ def read_ssb_grid(  # noqa: C901
     if off.any():
         raise InputError(f"{where(file=path, layer=layer_name, column=idc)}{int(off.sum())} id(s) are not "
                          f"on a {size} m grid (e.g. {ids[off][0]}); wrong cell_m?")
+    return size
+
+
+def _check_corners(frame: pd.DataFrame, ids: np.ndarray, x: np.ndarray, y: np.ndarray, *,
+                   path: PathLike, layer_name: str | None) -> None:
+    """Refuse ``x_ll``/``y_ll`` columns (when the file has them) that disagree with the ids."""
+    import pandas as pd
 
     for col, corner in (("x_ll", x), ("y_ll", y)):
         if col in frame.columns:
@@ -251,17 +296,31 @@ def read_ssb_grid(  # noqa: C901
                 raise InputError(f"{where(file=path, layer=layer_name, column=col)}disagrees with the "
                                  f"cell id {ids[i]} ({given[i]} vs {corner[i]})")
 
-    pop = _to_numbers(frame[popc], file=path, column=popc)
-    if np.isnan(pop).any():
-        raise InputError(f"{where(file=path, layer=layer_name, column=popc)}"
-                         f"{int(np.isnan(pop).sum())} empty population value(s)")
-    if (pop < 0).any():
-        raise InputError(f"{where(file=path, layer=layer_name, column=popc)}negative population")
-    if not np.allclose(pop, np.round(pop)):
-        raise InputError(f"{where(file=path, layer=layer_name, column=popc)}population counts must be "
-                         f"whole numbers; found {pop[pop != np.round(pop)][0]!r} - wrong column?")
 
-    data: dict[str, Any] = {"ssbid": id_text.to_numpy(dtype=object), "cell_m": np.full(len(ids), size),
+def _population_counts(frame: pd.DataFrame, popc: Any, *, path: PathLike,
+                       layer_name: str | None) -> np.ndarray:
+    """The population column as numbers; refuses empty, negative and fractional counts."""
+    pop = _to_numbers(frame[popc], file=path, column=popc)
+    at = where(file=path, layer=layer_name, column=popc)
+    if np.isnan(pop).any():
+        raise InputError(f"{at}{int(np.isnan(pop).sum())} empty population value(s)")
+    if (pop < 0).any():
+        raise InputError(f"{at}negative population")
+    if not np.allclose(pop, np.round(pop)):
+        raise InputError(f"{at}population counts must be "
+                         f"whole numbers; found {pop[pop != np.round(pop)][0]!r} - wrong column?")
+    return pop
+
+
+def _cell_columns(frame: pd.DataFrame, ids: np.ndarray, size: int, x: np.ndarray, y: np.ndarray,
+                  pop: np.ndarray, idc: Any, popc: Any, *, path: PathLike,
+                  layer_name: str | None) -> dict[str, Any]:
+    """The output columns: ``ssbid``, ``cell_m``, corners, ``population`` and the file's other
+    columns (as numbers when they are); refuses a cell id that appears twice."""
+    import pandas as pd
+
+    data: dict[str, Any] = {"ssbid": pd.Series(ids.astype(str)).to_numpy(dtype=object),
+                            "cell_m": np.full(len(ids), size),
                             "x_ll": x, "y_ll": y, "population": np.round(pop).astype(np.int64)}
     for col in frame.columns:
         if col in (idc, popc, "x_ll", "y_ll") or col in data:
@@ -274,33 +333,24 @@ def read_ssb_grid(  # noqa: C901
     if dup.any():
         raise InputError(f"{where(file=path, layer=layer_name, column=idc)}cell id "
                          f"{data['ssbid'][dup][0]} appears more than once")
+    return data
 
-    if clip is not None:  # filter before building geometries: regional reads stay cheap
-        import shapely
 
-        area = as_geometry(clip)
-        cx, cy = x + size / 2.0, y + size / 2.0
-        minx, miny, maxx, maxy = area.bounds
-        near = (cx >= minx) & (cx <= maxx) & (cy >= miny) & (cy <= maxy)
-        keep = np.zeros(len(ids), dtype=bool)
-        shapely.prepare(area)
-        keep[near] = shapely.contains_xy(area, cx[near], cy[near])
-        log.info("%skept %d of %d cells with centre in the clip area", at, int(keep.sum()), len(keep))
-        if not keep.any():
-            raise InputError(f"{at}no cell centre lies inside the clip area (bounds "
-                             f"{', '.join(f'{v:.0f}' for v in area.bounds)}) - wrong region or CRS?")
-        data = {k: np.asarray(v)[keep] for k, v in data.items()}
-        ids = ids[keep]
-    gdf = gpd.GeoDataFrame(data, geometry=ssb_cells(ids, size, geometry=geometry), crs=25833)
+def _centres_inside(clip: Any, cx: np.ndarray, cy: np.ndarray, at: str) -> np.ndarray:
+    """True for the cells whose centre (cx, cy) lies in the ``clip`` area; refuses an empty result."""
+    import shapely
 
-    if kommuner is not None:
-        gdf["kommunenummer"] = _kommune_of_centres(gdf, kommuner)
-
-    out = validate_layer(gdf, name="population grid", file=path, layer=layer_name,
-                         geometry="point" if geometry == "centroid" else "polygon",
-                         numeric=("population",), id_column="ssbid")
-    out["population"] = out["population"].astype(np.int64)  # validate_layer returns floats
-    return out
+    area = as_geometry(clip)
+    minx, miny, maxx, maxy = area.bounds
+    near = (cx >= minx) & (cx <= maxx) & (cy >= miny) & (cy <= maxy)
+    keep = np.zeros(len(cx), dtype=bool)
+    shapely.prepare(area)
+    keep[near] = shapely.contains_xy(area, cx[near], cy[near])
+    log.info("%skept %d of %d cells with centre in the clip area", at, int(keep.sum()), len(keep))
+    if not keep.any():
+        raise InputError(f"{at}no cell centre lies inside the clip area (bounds "
+                         f"{', '.join(f'{v:.0f}' for v in area.bounds)}) - wrong region or CRS?")
+    return keep
 
 
 def _kommune_of_centres(cells: gpd.GeoDataFrame, kommuner: gpd.GeoDataFrame) -> list[Any]:

@@ -97,24 +97,14 @@ def from_suitability(raster: Any, *, threshold: float | None = None, min_area_ha
         No region meets the threshold and minimum area (the message gives the best values found).
     """
     import geopandas as gpd
-    import rasterio.features
-    import shapely
     from scipy import ndimage
 
-    from .._validate import check_number
-    from ..defaults import default
     from ..progress import Progress
     from .raster import _cell_size, _read_float, open_raster
 
     p = Progress(progress, is_cancelled)
-    threshold = check_number(default("suitability.region_threshold") if threshold is None else threshold,
-                             "threshold")
-    min_area_ha = check_number(default("suitability.min_region_ha") if min_area_ha is None else min_area_ha,
-                               "min_area_ha", minimum=0)
-    min_spacing_m = check_number(default("suitability.min_spacing_m") if min_spacing_m is None
-                                 else min_spacing_m, "min_spacing_m", minimum=0)
-    count = int(check_number(default("suitability.candidate_count") if count is None else count, "count",
-                             minimum=1, integer=True))
+    threshold, min_area_ha, min_spacing_m, count = _region_options(threshold, min_area_ha, min_spacing_m,
+                                                                   count)
     if connectivity not in (4, 8):
         raise InputError(f"connectivity must be 4 or 8, got {connectivity!r}")
     with open_raster(raster) as src:
@@ -131,41 +121,16 @@ def from_suitability(raster: Any, *, threshold: float | None = None, min_area_ha
     if n == 0:
         raise EmptyLayerError(f"{name}: no cell reaches the suitability threshold {threshold:g} "
                               f"(highest value {np.nanmax(z):.3f}); lower the threshold")
-    idx = labels.ravel()
-    keep = idx > 0
-    cells = np.bincount(idx[keep], minlength=n + 1)
-    zs = np.where(good, z, 0.0).ravel()[keep]
-    sums = np.bincount(idx[keep], weights=zs, minlength=n + 1)
-    maxs = np.full(n + 1, -np.inf)
-    np.maximum.at(maxs, idx[keep], zs)
-    area_ha = cells * dx * dy / 1e4
-    means = np.divide(sums, np.maximum(cells, 1))
-    ids = np.arange(1, n + 1)
-    ok = ids[area_ha[1:] >= min_area_ha]
+    area_ha, means, maxs = _region_figures(labels, n, np.where(good, z, 0.0), dx * dy)
+    ok = np.arange(1, n + 1)[area_ha[1:] >= min_area_ha]
     if ok.size == 0:
         raise EmptyLayerError(f"{name}: no suitable region of at least {min_area_ha:g} ha (largest region "
                               f"{area_ha[1:].max():.2f} ha at threshold {threshold:g}); lower min_area_ha "
                               "or the threshold")
     order = ok[np.lexsort((-area_ha[ok], -means[ok]))]
     p(0.4, "selecting regions")
-    # polygonise lazily, only regions that are considered (best first)
-    chosen: list[tuple[int, Any]] = []
-    objects = ndimage.find_objects(labels)
-    for lab in order:
-        p.check()
-        sl = objects[lab - 1]
-        sub = labels[sl] == lab
-        wt = rasterio.windows.transform(
-            rasterio.windows.Window(sl[1].start, sl[0].start, sl[1].stop - sl[1].start,
-                                    sl[0].stop - sl[0].start), transform)
-        geom = shapely.union_all([shapely.geometry.shape(g) for g, _ in
-                                  rasterio.features.shapes(sub.astype(np.uint8), mask=sub, transform=wt,
-                                                           connectivity=connectivity)])
-        if min_spacing_m > 0 and any(geom.distance(g) < min_spacing_m for _, g in chosen):
-            continue
-        chosen.append((int(lab), geom))
-        if len(chosen) == count:
-            break
+    chosen = _best_spaced_regions(labels, order, transform, connectivity=connectivity,
+                                  min_spacing_m=min_spacing_m, count=count, check=p.check)
     if len(chosen) < count:
         log.info("from_suitability: %d of %d regions found (threshold %g, min area %g ha, spacing %g m)",
                  len(chosen), count, threshold, min_area_ha, min_spacing_m)
@@ -182,6 +147,70 @@ def from_suitability(raster: Any, *, threshold: float | None = None, min_area_ha
     out["kommunenummer"] = _kommune_of(out, kommuner)
     p(1.0, "regions")
     return out
+
+
+def _region_options(threshold: float | None, min_area_ha: float | None, min_spacing_m: float | None,
+                    count: int | None) -> tuple[float, float, float, int]:
+    """The options of :func:`from_suitability`, checked, with their defaults-table values."""
+    from .._validate import check_number
+    from ..defaults import default
+
+    threshold = check_number(default("suitability.region_threshold") if threshold is None else threshold,
+                             "threshold")
+    min_area_ha = check_number(default("suitability.min_region_ha") if min_area_ha is None else min_area_ha,
+                               "min_area_ha", minimum=0)
+    min_spacing_m = check_number(default("suitability.min_spacing_m") if min_spacing_m is None
+                                 else min_spacing_m, "min_spacing_m", minimum=0)
+    count = int(check_number(default("suitability.candidate_count") if count is None else count, "count",
+                             minimum=1, integer=True))
+    return threshold, min_area_ha, min_spacing_m, count
+
+
+def _region_figures(labels: np.ndarray, n: int, z_good: np.ndarray,
+                    cell_m2: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Area (ha), mean and maximum suitability of each labelled region (index = label; row 0 is the
+    background).  ``z_good`` is the suitability where a cell is in a region, 0 elsewhere."""
+    idx = labels.ravel()
+    keep = idx > 0
+    cells = np.bincount(idx[keep], minlength=n + 1)
+    zs = z_good.ravel()[keep]
+    sums = np.bincount(idx[keep], weights=zs, minlength=n + 1)
+    maxs = np.full(n + 1, -np.inf)
+    np.maximum.at(maxs, idx[keep], zs)
+    area_ha = cells * cell_m2 / 1e4
+    means = np.divide(sums, np.maximum(cells, 1))
+    return area_ha, means, maxs
+
+
+def _best_spaced_regions(labels: np.ndarray, order: np.ndarray, transform: Any, *, connectivity: int,
+                         min_spacing_m: float, count: int,
+                         check: Callable[[], None]) -> list[tuple[int, Any]]:
+    """(label, polygon) of up to ``count`` regions taken in ``order`` (best first), skipping a
+    region closer than ``min_spacing_m`` to one already taken.  Regions are polygonised lazily,
+    only those that are considered."""
+    import rasterio.features
+    import rasterio.windows
+    import shapely
+    from scipy import ndimage
+
+    chosen: list[tuple[int, Any]] = []
+    objects = ndimage.find_objects(labels)
+    for lab in order:
+        check()
+        sl = objects[lab - 1]
+        sub = labels[sl] == lab
+        wt = rasterio.windows.transform(
+            rasterio.windows.Window(sl[1].start, sl[0].start, sl[1].stop - sl[1].start,
+                                    sl[0].stop - sl[0].start), transform)
+        geom = shapely.union_all([shapely.geometry.shape(g) for g, _ in
+                                  rasterio.features.shapes(sub.astype(np.uint8), mask=sub, transform=wt,
+                                                           connectivity=connectivity)])
+        if min_spacing_m > 0 and any(geom.distance(g) < min_spacing_m for _, g in chosen):
+            continue
+        chosen.append((int(lab), geom))
+        if len(chosen) == count:
+            break
+    return chosen
 
 
 def _ids_names(gdf: gpd.GeoDataFrame, id_column: str, name_column: str, prefix: str, label: str

@@ -275,6 +275,36 @@ def _raster_failing(rule: RasterThresholdRule, region: BaseGeometry) -> tuple[Ba
     return failing, cell
 
 
+def _checked_rules(rules: Sequence[Rule]) -> list[Rule]:
+    """The rules as a list; refuses repeated names and objects that are not rules."""
+    rules = list(rules)
+    for r in rules:
+        if not isinstance(r, BufferRule | ExcludeRule | InsideRule | RasterThresholdRule):
+            raise InputError(f"not a rule: {r!r}; use BufferRule, ExcludeRule, InsideRule or "
+                             "RasterThresholdRule")
+    names = [r.name for r in rules]
+    dup = sorted({n for n in names if names.count(n) > 1})
+    if dup:
+        raise InputError(f"rule names must be unique; repeated: {dup}")
+    return rules
+
+
+def _apply_rule(rule: Rule, reg: Any, current: Any) -> tuple[str, Any, Any]:
+    """One rule on the land left so far: (its parameter as text, what it removes from the whole
+    region ``reg`` on its own, the land left of ``current`` after it)."""
+    import shapely
+
+    if isinstance(rule, RasterThresholdRule):
+        failing, _ = _raster_failing(rule, reg)
+        return (f"{rule.op} {rule.value:g}", shapely.intersection(reg, failing),
+                shapely.difference(current, failing))
+    geom = _layer_geometry(rule, reg)
+    param = f"{float(rule.distance_m):g} m"
+    if rule.kind == "inside":
+        return param, shapely.difference(reg, geom), shapely.intersection(current, geom)
+    return param, shapely.intersection(reg, geom), shapely.difference(current, geom)
+
+
 def feasible_area(region: Any, rules: Sequence[Rule], *, resolution: float | None = None,
                   min_part_ha: float = 0.0, progress: Callable[[float, str], None] | None = None,
                   is_cancelled: Callable[[], bool] | None = None) -> FeasibleArea:
@@ -317,15 +347,7 @@ def feasible_area(region: Any, rules: Sequence[Rule], *, resolution: float | Non
     from ..progress import Progress
 
     p = Progress(progress, is_cancelled)
-    rules = list(rules)
-    names = [r.name for r in rules]
-    dup = sorted({n for n in names if names.count(n) > 1})
-    if dup:
-        raise InputError(f"rule names must be unique; repeated: {dup}")
-    for r in rules:
-        if not isinstance(r, BufferRule | ExcludeRule | InsideRule | RasterThresholdRule):
-            raise InputError(f"not a rule: {r!r}; use BufferRule, ExcludeRule, InsideRule or "
-                             "RasterThresholdRule")
+    rules = _checked_rules(rules)
     reg = _region_geometry(region)
     region_ha = reg.area / 1e4
     current = reg
@@ -336,20 +358,7 @@ def feasible_area(region: Any, rules: Sequence[Rule], *, resolution: float | Non
     ordered = [r for r in rules if r.kind == "inside"] + [r for r in rules if r.kind != "inside"]
     for k, rule in enumerate(ordered):
         p(k / max(len(ordered), 1), f"rule {rule.name}")
-        if rule.kind == "raster":
-            failing, _ = _raster_failing(rule, reg)
-            param = f"{rule.op} {rule.value:g}"
-            alone = shapely.intersection(reg, failing)
-            new = shapely.difference(current, failing)
-        else:
-            geom = _layer_geometry(rule, reg)
-            param = f"{float(rule.distance_m):g} m"
-            if rule.kind == "inside":
-                alone = shapely.difference(reg, geom)
-                new = shapely.intersection(current, geom)
-            else:
-                alone = shapely.intersection(reg, geom)
-                new = shapely.difference(current, geom)
+        param, alone, new = _apply_rule(rule, reg, current)
         new = shapely.make_valid(new) if not new.is_valid else new
         removed = max((current.area - new.area) / 1e4, 0.0)
         rows.append({"rule": rule.name, "kind": rule.kind, "parameter": param, "removed_ha": removed,
@@ -662,7 +671,7 @@ def exclude_candidates(candidates: gpd.GeoDataFrame, exclusions: Exclusions | gp
         limit = check_number(parameter("suitability.max_slope_pct", params), "suitability.max_slope_pct",
                              minimum=0)
         slopes = candidate_slopes(candidates, exc.dem)
-        for c in np.flatnonzero(np.isfinite(slopes) & (slopes > limit)):
+        for c in np.flatnonzero(np.isfinite(slopes) & (slopes > limit)).tolist():
             rows.append({"_row": c, "candidate_id": ids[c], "name": cnames[c], "rule": "slope",
                          "detail": f"mean slope {slopes[c]:.1f} % > suitability.max_slope_pct = {limit:g} %"})
         unknown = [str(ids[c]) for c in np.flatnonzero(~np.isfinite(slopes))]

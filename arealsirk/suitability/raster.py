@@ -506,7 +506,7 @@ def _mask_geoms(mask: Any, crs: Any) -> list[Any]:
                      f"{type(mask).__name__}")
 
 
-def weighted_overlay(  # noqa: C901
+def weighted_overlay(
         criteria: Sequence[Any], weights: Any = None, out_path: Any = "suitability.tif", *,
                      mask: Any = None, criteria_dir: Any = None, align: str = "refuse",
                      block: int | None = None, progress: Callable[[float, str], None] | None = None,
@@ -548,22 +548,12 @@ def weighted_overlay(  # noqa: C901
     import rasterio
 
     from ..defaults import default
-    from ..io import atomic_path
     from ..progress import Progress
-    from .maths import Categories, RasterCriterion, SuitabilityResult, normalise_weights
+    from .maths import Categories, SuitabilityResult
 
     t0 = time.perf_counter()
     p = Progress(progress, is_cancelled)
-    crits = list(criteria)
-    if not crits:
-        raise InputError("suitability needs at least one criterion raster")
-    for c in crits:
-        if not isinstance(c, RasterCriterion):
-            raise InputError(f"criteria must be RasterCriterion objects, got {type(c).__name__}")
-    names = [c.name for c in crits]
-    if len(set(names)) != len(names):
-        raise InputError(f"criterion names must be unique: {names}")
-    w = normalise_weights(weights, names)
+    crits, names, w = _checked_criteria(criteria, weights)
     block = int(block or default("suitability.raster_block"))
     out_path = Path(out_path)
     inputs = {Path(str(c.path)).resolve() for c in crits if not hasattr(c.path, "read")}
@@ -575,44 +565,28 @@ def weighted_overlay(  # noqa: C901
         # bounded memory: GDAL's block cache defaults to 5 % of RAM; blocks are read once anyway
         stack.enter_context(rasterio.Env(GDAL_CACHEMAX=64))
         srcs = [stack.enter_context(open_raster(c.path)) for c in crits]
-        transform, width, height, crs = common_grid(srcs, align=align)
+        grid = common_grid(srcs, align=align)
+        transform, width, height, crs = grid
         readers = [stack.enter_context(_reader(
                        s, transform, width, height, crs,
                        "nearest" if isinstance(c.transform, Categories) else "bilinear"))
                    for s, c in zip(srcs, crits, strict=True)]
-        mask_reader: Any = None
-        if mask is not None:
-            if isinstance(mask, str | Path) or hasattr(mask, "read"):
-                msrc = stack.enter_context(open_raster(mask))
-                problem = _grid_problem_grid(msrc, transform, crs)
-                if problem and align == "refuse":
-                    raise InputError(f"{_name(msrc)}: mask raster {problem}; "
-                                     "pass align='resample' or give the feasible polygons instead")
-                mask_reader = stack.enter_context(_reader(msrc, transform, width, height, crs, "nearest"))
-            else:
-                mask_reader = _mask_geoms(mask, crs)
+        mask_reader = _mask_reader(stack, mask, grid, align)
         windows = list(iter_windows(height, width, block))
         p(0.0, "normalisation bounds")
         transforms = _linear_bounds(readers, crits, windows)
-        betters = [c.better for c in crits]
-        wl = [w[n] for n in names]
         prof = _profile({"crs": crs, "transform": transform, "width": width, "height": height})
         crit_paths: dict[str, Path] = {}
         if criteria_dir is not None:
             crit_paths = {n: Path(criteria_dir) / f"score_{n}.tif" for n in names}
-        tmp_main = stack.enter_context(atomic_path(out_path))
-        dst = stack.enter_context(rasterio.open(tmp_main, "w", **prof))
-        crit_dsts = {}
-        for n, path in crit_paths.items():
-            tmp = stack.enter_context(atomic_path(path))
-            crit_dsts[n] = stack.enter_context(rasterio.open(tmp, "w", **prof))
-        valid = 0
-        s_sum, s_min, s_max = 0.0, np.inf, -np.inf
+        dst, crit_dsts = _open_outputs(stack, out_path, crit_paths, prof)
+        valid, s_sum, s_min, s_max = 0, 0.0, np.inf, -np.inf
         for k, win in enumerate(windows):
             p(0.05 + 0.95 * k / len(windows), "weighted overlay")
             arrays = [rd.read(win, c.band) for rd, c in zip(readers, crits, strict=True)]
             m = _mask_block(mask_reader, win, transform, arrays[0].shape)
-            total, scores = combine_block(arrays, transforms, betters, wl, m)
+            total, scores = combine_block(arrays, transforms, [c.better for c in crits],
+                                          [w[n] for n in names], m)
             ok = np.isfinite(total)
             n_ok = int(ok.sum())
             if n_ok:
@@ -632,6 +606,56 @@ def weighted_overlay(  # noqa: C901
             stats[f"{n}_low"], stats[f"{n}_high"] = float(t.low), float(t.high)
     p(1.0, "suitability written")
     return SuitabilityResult(out_path, crit_paths, w, width * height, valid, time.perf_counter() - t0, stats)
+
+
+def _checked_criteria(criteria: Sequence[Any], weights: Any) -> tuple[list[Any], list[str], dict[str, float]]:
+    """The criteria (at least one :class:`~.maths.RasterCriterion`, unique names), their names and
+    the weights normalised to sum 1."""
+    from .maths import RasterCriterion, normalise_weights
+
+    crits = list(criteria)
+    if not crits:
+        raise InputError("suitability needs at least one criterion raster")
+    for c in crits:
+        if not isinstance(c, RasterCriterion):
+            raise InputError(f"criteria must be RasterCriterion objects, got {type(c).__name__}")
+    names = [c.name for c in crits]
+    if len(set(names)) != len(names):
+        raise InputError(f"criterion names must be unique: {names}")
+    return crits, names, normalise_weights(weights, names)
+
+
+def _mask_reader(stack: ExitStack, mask: Any, grid: tuple[Any, int, int, Any], align: str) -> Any:
+    """The feasible mask on the common grid: a reader of a mask raster (refused on another grid
+    unless ``align="resample"``), the feasible polygons, or None without a mask."""
+    if mask is None:
+        return None
+    transform, width, height, crs = grid
+    if isinstance(mask, str | Path) or hasattr(mask, "read"):
+        msrc = stack.enter_context(open_raster(mask))
+        problem = _grid_problem_grid(msrc, transform, crs)
+        if problem and align == "refuse":
+            raise InputError(f"{_name(msrc)}: mask raster {problem}; "
+                             "pass align='resample' or give the feasible polygons instead")
+        return stack.enter_context(_reader(msrc, transform, width, height, crs, "nearest"))
+    return _mask_geoms(mask, crs)
+
+
+def _open_outputs(stack: ExitStack, out_path: Path, crit_paths: dict[str, Path],
+                  prof: dict[str, Any]) -> tuple[Any, dict[str, Any]]:
+    """The suitability GeoTIFF and one score GeoTIFF per criterion path, open for writing through
+    atomic temporary files (they replace the targets when ``stack`` closes without an error)."""
+    import rasterio
+
+    from ..io import atomic_path
+
+    tmp_main = stack.enter_context(atomic_path(out_path))
+    dst = stack.enter_context(rasterio.open(tmp_main, "w", **prof))
+    crit_dsts = {}
+    for n, path in crit_paths.items():
+        tmp = stack.enter_context(atomic_path(path))
+        crit_dsts[n] = stack.enter_context(rasterio.open(tmp, "w", **prof))
+    return dst, crit_dsts
 
 
 def weighted_overlay_dask(criteria: Sequence[Any], weights: Any = None, *, chunks: int = 1024,
@@ -667,7 +691,7 @@ def weighted_overlay_dask(criteria: Sequence[Any], weights: Any = None, *, chunk
                 raise InputError(f"{_name(s)}: {problem or 'extent differs'}; the dask path needs rasters on "
                                  "one grid - run weighted_overlay(align='resample') or gdalwarp first")
     arrays = []
-    template = None
+    template: Any = None
     for c in crits:
         x = rxr.open_rasterio(c.path, chunks={"band": 1, "y": chunks, "x": chunks}, masked=True)
         x = x.sel(band=c.band).drop_vars("band")

@@ -282,7 +282,7 @@ def criterion_values(candidates: gpd.GeoDataFrame, crit: Criterion) -> np.ndarra
         return np.where(np.isfinite(cost), cost, np.nan).astype(float)
     if crit.kind == "density":
         lay = _filtered(crit.layer, crit)
-        h = float(crit.bandwidth_m)
+        h = float(crit.bandwidth_m or 0.0)  # > 0: checked when the criterion is made
         reach = 3 * h if crit.kernel == "gaussian" else h
         q = (lay[crit.column].to_numpy(dtype=float) if crit.column else np.ones(len(lay)))
         tree = shapely.STRtree(lay.geometry.to_numpy())

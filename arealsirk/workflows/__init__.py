@@ -11,7 +11,7 @@ function runs, not when this package is imported.
 from __future__ import annotations
 
 from ._common import ids_of, kommune_of, points_of, road_km_matrix
-from ._feedstock import _haul_limits as haul_limits  # helper `split` makes it public in _feedstock
+from ._feedstock import haul_limits
 from ._messages import Message
 from ._messages import render as render_message
 from ._result import WorkflowResult

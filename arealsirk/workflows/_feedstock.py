@@ -131,7 +131,7 @@ def _solve(
             np.zeros_like(fcost) if counted else fcost,
             min_load=L,
             fixed=fixed,
-            p=int(count_new) + int(np.unique(fixed).size) if counted else None,
+            p=int(count_new) + int(np.unique(fixed).size) if count_new is not None else None,
             time_limit=time_limit,
             exact=exact,
             progress=progress,
@@ -268,14 +268,32 @@ def _read_sources(
     return src, q[keep], messages
 
 
-def _haul_limits(
+def haul_limits(
     profile: Profile, kinds: np.ndarray, max_km: float | None, params: Mapping[str, Any]
 ) -> tuple[np.ndarray, list[tuple[str, float, str]], str]:
-    """The haul limit (km) of each source: ``max_km`` when given (every kind), else the kind's row
-    ``<prefix>.max_km.<kind>`` when the table (or ``parameters``) has one, else ``<prefix>.max_km``.
+    """The haul limit (km) of each source, as the feedstock workflows apply it.
 
-    Returns the limits, the list of (kind, km, defaults key) for messages (kind "" and key
-    "max_km" when one limit holds for every kind) and the same as English text for errors."""
+    ``max_km`` when given (every kind), else the kind's row ``<prefix>.max_km.<kind>`` when the
+    table (or ``params``) has one, else ``<prefix>.max_km``.
+
+    Parameters
+    ----------
+    profile : Profile
+        The workflow (its ``prefix`` names the defaults rows), e.g. ``biogas.BIOGAS``.
+    kinds : numpy.ndarray
+        Kind of each source.
+    max_km : float or None
+        One limit for every kind, or None for the per-kind rows.
+    params : Mapping
+        Parameter overrides (defaults-table keys).
+
+    Returns
+    -------
+    tuple
+        The limits (km, one per source), the list of (kind, km, defaults key) for messages
+        (kind "" and key "max_km" when one limit holds for every kind) and the same as English
+        text for errors.
+    """
     from ..defaults import table
 
     pre = profile.prefix
@@ -632,20 +650,15 @@ def site_feedstock(
     progress: Any = None,
     is_cancelled: Any = None,
 ) -> WorkflowResult:
-    """Allocate feedstock sources to plants; see the module docstring for the model."""
-    import pandas as pd
+    """Allocate feedstock sources to plants; see the module docstring for the model.
 
+    The phases: validate the sizes and the sources, prepare the sites and the road distances,
+    solve the capacitated facility location model, explain it (figures, balance, messages) and
+    return the layers and tables.
+    """
     p = Progress(progress, is_cancelled)
     params = check_parameters(parameters)
-    pre = profile.prefix
-    min_t = option(min_plant_t, f"{pre}.{profile.min_key}", profile.min_key, params, minimum=0)
-    cap_t = option(capacity_t, f"{pre}.capacity_t", "capacity_t", params, minimum=0, exclusive_minimum=True)
-    if min_t > cap_t:
-        raise InputError(
-            f"{profile.min_key}={min_t:g} t/yr is above capacity_t={cap_t:g} t/yr: no plant could open"
-        )
-    if count is not None:
-        count = check_number(count, "count", minimum=1, integer=True)
+    min_t, cap_t, count = _check_sizes(profile, params, min_plant_t, capacity_t, count)
     messages: list[str] = []
 
     p(0.0, "checking inputs")
@@ -654,85 +667,181 @@ def site_feedstock(
     src, q, msgs = _read_sources(profile, sources, kinds, params, kom, bal)
     messages += msgs
     src["kommunenummer"] = kommune_of(src, kom).to_numpy()
-    lim, lim_list, lim_all = _haul_limits(profile, src["kind"].to_numpy(), max_km, params)
-
-    site_set = site_layers(
-        candidates,
-        existing,
-        existing_types=profile.existing_types,
-        exclusions=exclusions,
-        crs=src.crs,
-        what="plant",
-        parameters=params,
-    )
-    sites, parts, n_ex = site_set.sites, site_set.parts, site_set.n_existing
+    lim, lim_list, lim_all = haul_limits(profile, src["kind"].to_numpy(), max_km, params)
+    site_set = _plant_sites(profile, candidates, existing, exclusions, src.crs, params, cap_t, count)
+    sites, n_ex = site_set.sites, site_set.n_existing
     messages += site_set.messages
-    # existing plants: their own positive capacity_t, else capacity_t; new plants: capacity_t
-    own_cap = pd.to_numeric(sites["capacity_t"], errors="coerce").to_numpy(dtype=float)
-    sites["capacity_t"] = np.where(sites["existing"].to_numpy(dtype=bool) & (own_cap > 0), own_cap, cap_t)
-    is_new = ~sites["existing"].to_numpy(dtype=bool)
-    if count is not None and count < n_ex:
-        raise InputError(
-            f"count={count} is smaller than the {n_ex} existing plant(s) that are kept; "
-            f"count includes existing plants"
-        )
 
     p(0.05, "building the road graph")
     graph = as_graph(roads)
     p(0.15, f"road distances {len(src)} sources x {len(sites)} sites")
     # snap each layer once; both matrices reuse the snapped nodes
     src_snap = snap_layer(graph, src, name="sources")
-    site_snap = snap_parts(graph, parts)
+    site_snap = snap_parts(graph, site_set.parts)
     km = od_snapped(graph, src_snap, site_snap, weight="length") / 1000.0
     minutes = od_snapped(graph, src_snap, site_snap, weight="travel_time") / 60.0
     allowed = km <= lim[:, None]
     keep_cols, msgs = _viable_sites(profile, sites, allowed, q, min_t, count, n_ex, lim_list, lim_all)
     messages += msgs
-    sub_allowed = allowed[:, keep_cols]
-    # model: columns = viable sites + one 'not collected' column
     penalty, penalty_key = _penalty_km(profile, lim, params)
-    C = np.where(sub_allowed, km[:, keep_cols], np.inf)
-    C = np.column_stack([C, np.full(len(src), penalty)])
-    capv = np.r_[sites["capacity_t"].to_numpy()[keep_cols], np.inf]
-    Lv = np.r_[np.where(is_new[keep_cols], min_t, 0.0), 0.0]
-    new_v = np.r_[is_new[keep_cols], False]
-    m = len(keep_cols)
-    fixed = np.r_[np.flatnonzero(~is_new[keep_cols]), m]
+
     p(0.25, "capacitated facility location")
-    fcost = np.where(new_v, parameter(f"{pre}.plant_fixed_tkm", params), 0.0)
-    res = _solve(
-        C,
-        q,
-        capv,
-        Lv,
-        fixed,
-        fcost,
-        count_new=None if count is None else count - n_ex,
-        time_limit=time_limit,
-        exact=exact,
-        progress=p.sub(0.25, 0.75),
-        is_cancelled=is_cancelled,
+    res = _solve_plants(
+        profile, np.where(allowed[:, keep_cols], km[:, keep_cols], np.inf), q, sites, keep_cols, min_t,
+        penalty, params, count_new=None if count is None else count - n_ex, time_limit=time_limit,
+        exact=exact, progress=p.sub(0.25, 0.75), is_cancelled=is_cancelled,
     )
-    status = status_of(res)
-    opened = [int(j) for j in np.asarray(res.facilities, dtype=int) if j < m]
+    opened = [int(j) for j in np.asarray(res.facilities, dtype=int) if j < len(keep_cols)]
     if not opened:
         # only without count (with count the model opens exactly count plants)
         raise InfeasibleError(
-            f"{profile.name}: no plant pays off - opening one costs {pre}.plant_fixed_tkm = "
-            f"{parameter(f'{pre}.plant_fixed_tkm', params):g} tonne-km/yr, more than it saves: a tonne "
-            f"collected saves {penalty:g} km ({penalty_key} x the longest haul limit, {lim_all}) minus "
-            f"its haul; give count, lower {pre}.plant_fixed_tkm or raise {penalty_key}"
+            f"{profile.name}: no plant pays off - opening one costs {profile.prefix}.plant_fixed_tkm = "
+            f"{parameter(f'{profile.prefix}.plant_fixed_tkm', params):g} tonne-km/yr, more than it "
+            f"saves: a tonne collected saves {penalty:g} km ({penalty_key} x the longest haul limit, "
+            f"{lim_all}) minus its haul; give count, lower {profile.prefix}.plant_fixed_tkm or raise "
+            f"{penalty_key}"
         )
+
     p(0.75, "figures per site")
-    flows = res.flows.tocoo()
+    result = _explain(
+        profile, _Solved(res=res, keep_cols=keep_cols, open_idx=keep_cols[opened], penalty=penalty,
+                         penalty_key=penalty_key),
+        _Inputs(src=src, q=q, lim=lim, lim_list=lim_list, bal=bal, kom=kom, sites=sites,
+                site_set=site_set, graph=graph, src_snap=src_snap, site_snap=site_snap, km=km,
+                minutes=minutes, params=params),
+        messages,
+    )
+    p(1.0, "done")
+    return result
+
+
+def _check_sizes(
+    profile: Profile, params: Mapping[str, Any], min_plant_t: float | None, capacity_t: float | None,
+    count: int | None,
+) -> tuple[float, float, int | None]:
+    """The minimum plant size and capacity (t/yr, from the options or the defaults table) and the
+    count, checked: a minimum above the capacity, or a count below 1, is refused."""
+    pre = profile.prefix
+    min_t = option(min_plant_t, f"{pre}.{profile.min_key}", profile.min_key, params, minimum=0)
+    cap_t = option(capacity_t, f"{pre}.capacity_t", "capacity_t", params, minimum=0, exclusive_minimum=True)
+    if min_t > cap_t:
+        raise InputError(
+            f"{profile.min_key}={min_t:g} t/yr is above capacity_t={cap_t:g} t/yr: no plant could open"
+        )
+    if count is not None:
+        count = int(check_number(count, "count", minimum=1, integer=True))
+    return min_t, cap_t, count
+
+
+def _plant_sites(
+    profile: Profile,
+    candidates: gpd.GeoDataFrame,
+    existing: gpd.GeoDataFrame | None,
+    exclusions: Exclusions | gpd.GeoDataFrame | None,
+    crs: Any,
+    params: Mapping[str, Any],
+    cap_t: float,
+    count: int | None,
+) -> Any:
+    """The candidate and existing plant sites (:func:`._common.site_layers`) with their capacity:
+    an existing plant's own positive ``capacity_t``, else ``cap_t``; refuses a ``count`` below the
+    number of existing plants (the count includes them)."""
+    import pandas as pd
+
+    site_set = site_layers(
+        candidates,
+        existing,
+        existing_types=profile.existing_types,
+        exclusions=exclusions,
+        crs=crs,
+        what="plant",
+        parameters=params,
+    )
+    sites, n_ex = site_set.sites, site_set.n_existing
+    own_cap = pd.to_numeric(sites["capacity_t"], errors="coerce").to_numpy(dtype=float)
+    sites["capacity_t"] = np.where(sites["existing"].to_numpy(dtype=bool) & (own_cap > 0), own_cap, cap_t)
+    if count is not None and count < n_ex:
+        raise InputError(
+            f"count={count} is smaller than the {n_ex} existing plant(s) that are kept; "
+            f"count includes existing plants"
+        )
+    return site_set
+
+
+def _solve_plants(
+    profile: Profile,
+    km_allowed: np.ndarray,
+    q: np.ndarray,
+    sites: gpd.GeoDataFrame,
+    keep_cols: np.ndarray,
+    min_t: float,
+    penalty: float,
+    params: Mapping[str, Any],
+    *,
+    count_new: int | None,
+    time_limit: float | None,
+    exact: bool,
+    progress: Any,
+    is_cancelled: Any,
+) -> Any:
+    """Build the model's matrices over the viable sites ``keep_cols`` (``km_allowed``: road km, inf
+    beyond the haul limit) plus one "not collected" column costing ``penalty``, and solve it."""
+    is_new = ~sites["existing"].to_numpy(dtype=bool)
+    C = np.column_stack([km_allowed, np.full(len(q), penalty)])
+    capv = np.r_[sites["capacity_t"].to_numpy()[keep_cols], np.inf]
+    Lv = np.r_[np.where(is_new[keep_cols], min_t, 0.0), 0.0]
+    new_v = np.r_[is_new[keep_cols], False]
+    fixed = np.r_[np.flatnonzero(~is_new[keep_cols]), len(keep_cols)]
+    fcost = np.where(new_v, parameter(f"{profile.prefix}.plant_fixed_tkm", params), 0.0)
+    return _solve(C, q, capv, Lv, fixed, fcost, count_new=count_new, time_limit=time_limit, exact=exact,
+                  progress=progress, is_cancelled=is_cancelled)
+
+
+@dataclass(frozen=True)
+class _Inputs:
+    """What the explain phase reads: the checked sources, the sites and the road distances."""
+
+    src: gpd.GeoDataFrame
+    q: np.ndarray
+    lim: np.ndarray
+    lim_list: list[tuple[str, float, str]]
+    bal: BalanceRows
+    kom: gpd.GeoDataFrame
+    sites: gpd.GeoDataFrame
+    site_set: Any
+    graph: Any
+    src_snap: Any
+    site_snap: Any
+    km: np.ndarray
+    minutes: np.ndarray
+    params: Mapping[str, Any]
+
+
+@dataclass(frozen=True)
+class _Solved:
+    """The solved model: the solver's result, the viable columns and the opened sites' rows."""
+
+    res: Any
+    keep_cols: np.ndarray
+    open_idx: np.ndarray
+    penalty: float
+    penalty_key: str
+
+
+def _explain(profile: Profile, s: _Solved, inp: _Inputs, messages: list[str]) -> WorkflowResult:
+    """The figures of a solved model: allocation, selected sites, catchments, feedstock mix, the
+    source balance, fairness per kommune, summary and messages, as a :class:`WorkflowResult`."""
+    from .fairness import kommune_fairness
+
+    src, q = inp.src, inp.q
+    flows = s.res.flows.tocoo()
     rows, cols, vals = flows.row, flows.col, flows.data
-    real = (cols < m) & (vals > 1e-9)
+    real = (cols < len(s.keep_cols)) & (vals > 1e-9)
     rows, cols, vals = rows[real], cols[real], vals[real]
-    site_idx = keep_cols[cols]
-    allocation = _allocation(profile, src, sites, rows, site_idx, vals, km, minutes, params)
-    open_idx = keep_cols[opened]
-    sel, benefit_cols = _selected_sites(profile, sites, open_idx, allocation, kom, params)
-    catchments = _catchments(profile, src, sites, open_idx, rows, site_idx, params)
+    site_idx = s.keep_cols[cols]
+    allocation = _allocation(profile, src, inp.sites, rows, site_idx, vals, inp.km, inp.minutes, inp.params)
+    sel, benefit_cols = _selected_sites(profile, inp.sites, s.open_idx, allocation, inp.kom, inp.params)
+    catchments = _catchments(profile, src, inp.sites, s.open_idx, rows, site_idx, inp.params)
     mix = allocation.pivot_table(
         index="site_id", columns="kind", values="quantity", aggfunc="sum", fill_value=0.0
     )
@@ -741,23 +850,17 @@ def site_feedstock(
 
     collected = np.bincount(rows, weights=vals, minlength=len(src))
     src_out, balance, headline = _source_balance(
-        src, q, collected, allocation, km[:, open_idx], lim, lim_list, src_snap, bal
+        src, q, collected, allocation, inp.km[:, s.open_idx], inp.lim, inp.lim_list, inp.src_snap, inp.bal
     )
-    open_parts = np.asarray(site_snap.part)[open_idx]
-
-    from .fairness import kommune_fairness
-
+    open_parts = np.asarray(inp.site_snap.part)[s.open_idx]
     benefit = benefit_cols[0] if benefit_cols else "quantity"
-    by_k = kommune_fairness(allocation, src_out, sel, kommuner=kom, benefit_column=benefit)
+    by_k = kommune_fairness(allocation, src_out, sel, kommuner=inp.kom, benefit_column=benefit)
 
-    summary = _summary(profile, sel, benefit_cols, q, collected, penalty, res, headline)
-    messages += _site_messages(sel, mix, benefit_cols)
-    messages.append(
-        Message("feedstock.penalty", pi=float(penalty), key=penalty_key, limits=lim_list)
-    )
+    summary = _summary(profile, sel, benefit_cols, q, collected, s.penalty, s.res, headline)
+    messages = [*messages, *_site_messages(sel, mix, benefit_cols),
+                Message("feedstock.penalty", pi=float(s.penalty), key=s.penalty_key, limits=inp.lim_list)]
     messages = [*headline, *messages]
-    messages += [model_note(m_) for m_ in getattr(res, "messages", ())]
-    p(1.0, "done")
+    messages += [model_note(m_) for m_ in getattr(s.res, "messages", ())]
     return WorkflowResult(
         layers={
             "source_status": src_out,
@@ -768,12 +871,12 @@ def site_feedstock(
         tables={
             "by_kommune": by_k,
             "feedstock_mix": mix,
-            "excluded": site_set.excluded,
+            "excluded": inp.site_set.excluded,
             "balance": balance,
-            "parts": parts_table(graph, src_snap, q, open_parts, name="t"),
+            "parts": parts_table(inp.graph, inp.src_snap, q, open_parts, name="t"),
             "unknown_kinds": unknown_kinds(balance),
         },
         summary=summary,
-        status=status,
+        status=status_of(s.res),
         messages=messages,
     )

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from ._messages import unit_label
 from ._result import SUMMARY_LABELS, WorkflowResult
@@ -40,7 +40,7 @@ def compare_scenarios(results: Mapping[str, WorkflowResult], *, lang: str = "en"
     rows = []
     for k in keys:
         en, nb, unit = SUMMARY_LABELS.get(k, (k, k, ""))
-        row = {"key": k, "label": nb if lang == "nb" else en, "unit": unit_label(unit, lang)}
+        row: dict[str, Any] = {"key": k, "label": nb if lang == "nb" else en, "unit": unit_label(unit, lang)}
         for name, r in results.items():
             row[name] = r.summary.get(k, np.nan)
         rows.append(row)

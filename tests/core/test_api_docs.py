@@ -214,7 +214,6 @@ KNOWN_GAPS: dict[str, str] = {
     ),
     'arealsirk.themes.ThemeContext': 'candidates exclusions existing layers network options parameters',
     'arealsirk.themes.theme': 'name',
-    'arealsirk.workflows._feedstock._haul_limits': 'kinds max_km params profile',
     'arealsirk.workflows._messages.Message': '**params key',
     'arealsirk.workflows._messages.render': 'escape lang message',
     'arealsirk.workflows.bioenergy.site_bioenergy': (

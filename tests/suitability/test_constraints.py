@@ -91,6 +91,9 @@ def test_rule_errors(tmp_path):
     pt = _gdf(shapely.Point(X0, Y0))
     with pytest.raises(InputError, match="unique"):
         feasible_area(REGION, [BufferRule("a", pt, 10), BufferRule("a", pt, 20)])
+    # an object that is not a rule is named before the names are compared (was an AttributeError)
+    with pytest.raises(InputError, match="not a rule: 'lakes'"):
+        feasible_area(REGION, [BufferRule("a", pt, 10), "lakes"])
     with pytest.raises(InputError, match="op must be"):
         RasterThresholdRule("s", "x.tif", "=<", 10)
     with pytest.raises(InputError, match="distance_m must be >= 0"):
