@@ -313,9 +313,9 @@ def run(inputs: RunInputs, out: str | os.PathLike[str], *, lang: str | None = No
     md = _summary_markdown(inputs, results, lang=lang, headline=headline, warnings=[*inputs.notes, *warnings])
 
     from . import webmap
+    from .i18n import SUMMARY_WORDS, word
 
-    title = ("Plassering av sirkulære anlegg" if lang == "nb" else "Siting circular facilities") + \
-        f" \u2013 {inputs.name}"
+    title = word(SUMMARY_WORDS, "map_title", lang) + f" \u2013 {inputs.name}"
     fmap = webmap.build_map(merged, title=title, lang=lang, synthetic=inputs.synthetic, summary=results,
                             all_synthetic=inputs.all_synthetic, **_webmap_options(inputs.parameters))
 
@@ -730,27 +730,22 @@ def _run_info(inputs: RunInputs, lang: str) -> Any:
 
 def _summary_markdown(inputs: RunInputs, results: dict[str, Any], *, lang: str,
                       headline: list[str] | None = None, warnings: list[str] | None = None) -> str:
-    nb = lang == "nb"
+    """summary.md: title, the synthetic-data notice, who and what is reached, input warnings, then each
+    theme's own section (words from :mod:`arealsirk.i18n`; text from data escaped)."""
     from ._text import escape_markdown
+    from .i18n import SUMMARY_WORDS, word
 
-    head = f"# {'Sammendrag' if nb else 'Summary'}: {escape_markdown(inputs.name)}\n\n"
-    if inputs.all_synthetic:
-        head += ("> **Syntetiske data.** Alle tall er laget av arealsirk sin demo-generator og beskriver "
-                 "ingen virkelig region.\n\n" if nb else
-                 "> **Synthetic data.** Every figure comes from arealsirk's demo generator and describes "
-                 "no real region.\n\n")
-    elif inputs.synthetic:
-        head += ("> **Inneholder syntetiske data.** Noen av datalagene er laget etter dokumenterte regler, "
-                 "ikke målt; tallene er illustrasjoner, ikke fakta.\n\n" if nb else
-                 "> **Contains synthetic data.** Some input layers were made by documented rules, not "
-                 "measured; the figures are illustrations, not facts.\n\n")
+    def w(key: str) -> str:
+        return word(SUMMARY_WORDS, key, lang)
+
+    head = f"# {w('run_title')}: {escape_markdown(inputs.name)}\n\n"
+    if inputs.all_synthetic or inputs.synthetic:
+        head += w("all_synthetic" if inputs.all_synthetic else "some_synthetic") + "\n\n"
     parts = [head]
     if headline:
-        parts.append(("## Hvem og hva som nås\n\n" if nb else "## Who and what is reached\n\n")
-                     + "".join(f"- {escape_markdown(line)}\n" for line in headline))
+        parts.append(f"## {w('reached')}\n\n" + "".join(f"- {escape_markdown(x)}\n" for x in headline))
     if warnings:  # they quote values and file names from the data: escaped
-        parts.append(("## Advarsler om inndata\n\n" if nb else "## Input warnings\n\n")
-                     + "".join(f"- {escape_markdown(line)}\n" for line in warnings))
+        parts.append(f"## {w('input_warnings')}\n\n" + "".join(f"- {escape_markdown(x)}\n" for x in warnings))
     for result in results.values():
         parts.append(result.summary_markdown(lang=lang).strip() + "\n")
     return "\n".join(parts)

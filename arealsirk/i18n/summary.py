@@ -89,6 +89,21 @@ SUMMARY_WORDS: dict[str, tuple[str, str]] = {
     "figure": ("Key figure", "Nøkkeltall"),
     "value": ("Value", "Verdi"),
     "notes": ("Notes", "Merknader"),
+    # summary.md of a run (arealsirk.pipeline)
+    "run_title": ("Summary", "Sammendrag"),
+    "map_title": ("Siting circular facilities", "Plassering av sirkulære anlegg"),
+    "all_synthetic": (
+        "> **Synthetic data.** Every figure comes from arealsirk's demo generator and describes "
+        "no real region.",
+        "> **Syntetiske data.** Alle tall er laget av arealsirk sin demo-generator og beskriver "
+        "ingen virkelig region."),
+    "some_synthetic": (
+        "> **Contains synthetic data.** Some input layers were made by documented rules, not "
+        "measured; the figures are illustrations, not facts.",
+        "> **Inneholder syntetiske data.** Noen av datalagene er laget etter dokumenterte regler, "
+        "ikke målt; tallene er illustrasjoner, ikke fakta."),
+    "reached": ("Who and what is reached", "Hvem og hva som nås"),
+    "input_warnings": ("Input warnings", "Advarsler om inndata"),
 }
 
 #: The population as a stream of the balance: (in a sentence "34 % of ...", as a table cell) per language.

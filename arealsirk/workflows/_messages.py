@@ -35,9 +35,8 @@ from typing import Any
 
 from ..i18n import BENEFITS, CATALOGUE, NO_FEEDSTOCK, criterion_word, fmt_spec, kind_word, unit_label
 
-# CATALOGUE and unit_label live in arealsirk.i18n (the one string table and unit formatter);
-# they stay importable from here for the workflows that name them.
-__all__ = ["CATALOGUE", "Message", "fmt", "render", "unit_label"]
+# the message catalogue and the unit formatter live in arealsirk.i18n (the one string table)
+__all__ = ["Message", "fmt", "render"]
 
 #: The number formatter of the templates (``fmt(x, lang, "n0")``), see :func:`arealsirk.i18n.fmt_spec`.
 fmt = fmt_spec

@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from ._messages import unit_label
-from ._result import SUMMARY_LABELS, WorkflowResult
+from ..i18n import SUMMARY_LABELS, unit_label
+from ._result import WorkflowResult
 
 if TYPE_CHECKING:
     import pandas as pd

@@ -13,6 +13,7 @@ import string
 import pytest
 from shapely import Point
 
+from arealsirk.i18n import CATALOGUE
 from arealsirk.workflows import (
     Message,
     compare_scenarios,
@@ -21,7 +22,6 @@ from arealsirk.workflows import (
     site_reuse_centres,
     symbiosis_matches,
 )
-from arealsirk.workflows._messages import CATALOGUE
 
 NNBSP = "\u202f"  # thousands separator of arealsirk._webmap_i18n.fmt_number in bokmål
 

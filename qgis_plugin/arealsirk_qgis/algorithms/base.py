@@ -358,8 +358,7 @@ class ArealsirkAlgorithm(QgsProcessingAlgorithm):
     def add_summary_outputs(self) -> None:
         """Declare the summary outputs every workflow returns: SUMMARY_HTML (a page for the Results
         Viewer, made unless switched off), SUMMARY (Markdown text), STATUS and the key figures."""
-        from arealsirk.workflows._messages import unit_label
-        from arealsirk.workflows._result import SUMMARY_LABELS
+        from arealsirk.i18n import SUMMARY_LABELS, unit_label
 
         self.addParameter(
             QgsProcessingParameterFileDestination(
