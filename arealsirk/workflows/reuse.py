@@ -19,9 +19,10 @@ coverage curve for 1..k sites and the number needed to reach
 
 Drive times never form a dense people x sites matrix for the coverage objective (issue 19):
 the pairs within the largest band come from :func:`arealsirk.proximity.od_matrix_sparse`
-(from the distinct road nodes of the people), the nearest open site beyond it from one
-multi-source Dijkstra (:func:`arealsirk.proximity.nearest_facility`), and road km only for
-each person's own site.  The p-median needs every pair and gets the dense matrix.
+(from the distinct road nodes of the people); who reaches any site at all from one multi-source
+Dijkstra (:func:`arealsirk.proximity.nearest_facility`); the nearest open site beyond the band
+from road-time columns of only the sites that are ever open (model or curve); road km only from
+each person to their own site.  The p-median needs every pair and gets the dense matrix.
 
 The run reads as its phases: :func:`_validate` -> :class:`_DriveTimes` (network and costs) ->
 :func:`_solve` and :func:`_curve` -> :func:`_allocation`, :func:`_by_kommune`,
@@ -120,42 +121,30 @@ def _service_areas(
     open_: np.ndarray,
     minutes: list[float],
     messages: list[str],
+    crs: Any,
 ) -> gpd.GeoDataFrame:
-    """Service areas of the open sites from their already snapped nodes.
+    """Service areas of the open sites, one :func:`arealsirk.proximity.service_areas` call for all.
 
-    :func:`arealsirk.proximity.service_areas` on a layer would snap the sites again.
-    Here each site's area is computed from its node with the minutes shortened by its
-    access time (snap distance at ``network.snap_speed_kph``), which is the same
-    polygon: a road point is inside when access + drive <= minutes.
+    The sites' own snapped points are passed (snapped again to the same nodes): a road point is
+    inside when the site's access time (snap distance at ``network.snap_speed_kph``) + drive <=
+    minutes.  An area the access time alone uses up is empty, with a note naming the site.
     """
     import geopandas as gpd
-    import pandas as pd
     import shapely
 
-    from ..network import graph_crs
     from ..network.proximity import service_areas
 
     access_min = snapped.access_cost("travel_time")[open_] / 60.0
-    nodes = np.asarray(snapped.nodes, dtype=object)[open_]
-    frames = []
-    for sid, node, acc in zip(site_ids, nodes, access_min, strict=True):
-        left = [(m, m - acc) for m in minutes]
-        ok = [(m, r) for m, r in left if r > 1e-9]
-        rows = []
-        if ok:
-            ok.sort(key=lambda mr: mr[1])
-            one = service_areas(graph, [node], [r for _, r in ok])  # rows in increasing minutes
-            rows += [(m, g) for (m, _), g in zip(ok, one.geometry, strict=True)]
-        for m, r in left:
-            if r <= 1e-9:
+    for sid, acc in zip(site_ids, access_min, strict=True):
+        for m in minutes:
+            if m - acc <= 1e-9:
                 messages.append(Message("reuse.empty_area", id=sid, access=float(acc), minutes=float(m)))
-                rows.append((m, shapely.Polygon()))
-        rows.sort(key=lambda mr: mr[0])
-        frames.append(
-            pd.DataFrame({"site_id": sid, "minutes": [m for m, _ in rows], "geometry": [g for _, g in rows]})
-        )
-    out = pd.concat(frames, ignore_index=True)
-    sa = gpd.GeoDataFrame(out, geometry="geometry", crs=graph_crs(graph))
+    points = list(np.asarray(snapped.points, dtype=object)[open_])
+    sa = service_areas(graph, gpd.GeoDataFrame({"id": site_ids}, geometry=points, crs=crs), minutes,
+                       id_column="id")  # rows: site by site, minutes increasing
+    sa = sa.drop(columns="facility")
+    used_up = np.repeat(access_min, len(minutes)) >= np.tile(minutes, len(site_ids)) - 1e-9
+    sa.loc[used_up, "geometry"] = shapely.Polygon()
     sa["facility_type"] = "reuse_centre"
     return sa
 
@@ -261,7 +250,8 @@ class _DriveTimes:
     * ``best`` -- minutes to the nearest site of all (``inf`` = no site on the person's road part):
       one multi-source Dijkstra (:func:`nearest_facility`).
     * :meth:`nearest` -- each person's nearest site of a set: from ``within`` where one is within
-      the cutoff (lowest index on ties, as a dense ``argmin``), else one multi-source Dijkstra.
+      the cutoff (lowest index on ties, as a dense ``argmin``), else from per-site columns of road
+      times from the distinct nodes of the people, computed once for each site that is ever open.
     * :meth:`distance_km` -- road km of each person to one given site (one OD matrix per batch of
       sites, from the distinct nodes of their people).
     """
@@ -279,9 +269,10 @@ class _DriveTimes:
         self.nodes = list(index)  # the distinct road nodes of the people
         self.a = self.dem_snap.access_cost("travel_time")
         self.b = self.site_snap.access_cost("travel_time")
+        self._cols: dict[int, np.ndarray] = {}
         self.within = self._within()
         self.within_csc = self.within.tocsc()
-        self.best = self._beyond(np.arange(self.m), np.arange(self.n))[1]
+        self.best = self._all_sites_beyond()
 
     def _within(self) -> sp.csr_matrix:
         import scipy.sparse as sp
@@ -297,25 +288,48 @@ class _DriveTimes:
         keep = minutes <= self.cutoff
         return sp.csr_matrix((minutes[keep], (r[keep], c[keep])), shape=(self.n, self.m))
 
-    def _beyond(self, fac: np.ndarray, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Position in ``fac`` of the nearest site for each of ``rows`` (-1: none) and its minutes."""
+    def _all_sites_beyond(self) -> np.ndarray:
+        """Minutes from every person to the nearest site of all: one multi-source Dijkstra."""
         import geopandas as gpd
 
         from ..network.proximity import nearest_facility
 
-        ok = np.asarray(self.site_snap.snapped)[fac]  # a site not snapped reaches nobody
-        who = np.full(rows.size, -1, dtype=np.int64)
-        if not ok.any() or not rows.size:
-            return who, np.full(rows.size, np.inf)
+        ok = np.asarray(self.site_snap.snapped)  # a site not snapped reaches nobody
+        if not ok.any():
+            return np.full(self.n, np.inf)
         # the sites' own snapped points: snapped again to the same nodes with the same access times
-        layer = gpd.GeoDataFrame(geometry=list(np.asarray(self.site_snap.points, dtype=object)[fac[ok]]),
+        layer = gpd.GeoDataFrame(geometry=list(np.asarray(self.site_snap.points, dtype=object)[ok]),
                                  crs=self.crs)
+        owner, cost = nearest_facility(self.graph, self.nodes, layer)
+        return np.where(owner[self.row_node] >= 0, (cost[self.row_node] + self.a) / 60.0, np.inf)
+
+    def _columns(self, fac: np.ndarray) -> list[np.ndarray]:
+        """Seconds from every distinct node of the people to each site of ``fac`` (road time + the
+        site's access time); one OD matrix for the sites not asked for before, then kept: only the
+        sites that are open in the model or on the curve ever get a column."""
+        from ..network.proximity import od_matrix
+
+        new = [int(j) for j in fac if int(j) not in self._cols]
+        for start in range(0, len(new), _KM_BATCH):
+            batch = new[start:start + _KM_BATCH]
+            sec = od_matrix(self.graph, self.nodes, [self.site_snap.nodes[j] for j in batch],
+                            weight="travel_time", method="dijkstra")
+            for k, j in enumerate(batch):
+                self._cols[j] = sec[:, k] + self.b[j]
+        return [self._cols[int(j)] for j in fac]
+
+    def prefetch(self, sites: np.ndarray) -> None:
+        """Compute the road-time columns of ``sites`` now (in batches of one OD matrix each)."""
+        self._columns(sites)
+
+    def _beyond(self, fac: np.ndarray, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Position in ``fac`` of the nearest site for each of ``rows`` (-1: none) and its minutes."""
         uniq, inv = np.unique(self.row_node[rows], return_inverse=True)
-        owner, cost = nearest_facility(self.graph, [self.nodes[i] for i in uniq], layer)
-        owner, cost = owner[inv], cost[inv]
-        hit = owner >= 0
-        who[hit] = np.flatnonzero(ok)[owner[hit]]
-        return who, np.where(hit, (cost + self.a[rows]) / 60.0, np.inf)
+        sec = np.column_stack([col[uniq] for col in self._columns(fac)])
+        j = np.argmin(sec, axis=1)  # lowest position on ties, as a dense argmin
+        best = sec[np.arange(uniq.size), j][inv]
+        hit = np.isfinite(best)
+        return np.where(hit, j[inv], -1), np.where(hit, (best + self.a[rows]) / 60.0, np.inf)
 
     def nearest(self, fac: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Per person: position in ``fac`` of the nearest site of ``fac`` (0 where none is reachable)
@@ -347,7 +361,7 @@ class _DriveTimes:
             pick = np.flatnonzero(np.isin(site, batch))
             uniq, inv = np.unique(self.row_node[rows[pick]], return_inverse=True)
             metres = od_matrix(self.graph, [self.nodes[i] for i in uniq],
-                               [self.site_snap.nodes[j] for j in batch], weight="length")
+                               [self.site_snap.nodes[j] for j in batch], weight="length", method="dijkstra")
             col = np.searchsorted(batch, site[pick])
             out[pick] = ((metres[inv, col] + a[rows[pick]]) + b[site[pick]]) / 1000.0
         return out
@@ -355,6 +369,60 @@ class _DriveTimes:
     def dense_minutes(self) -> np.ndarray:
         """The full people x sites matrix: only for the p-median, which needs every pair."""
         return od_snapped(self.graph, self.dem_snap, self.site_snap, weight="travel_time") / 60.0
+
+
+class _SetMinutes:
+    """Minutes from every person to the nearest site of a changing set (the counts of the curve).
+
+    The set of count ``k + 1`` is the one of ``k`` with a site added and a few swapped, so the
+    minutes are updated, not recomputed: people whose nearest site left the set are recomputed
+    over the new set; every added site lowers the minutes of the people it is nearer to (its
+    ``within`` column, then its road-time column for the people beyond the cutoff).
+    """
+
+    def __init__(self, times: _DriveTimes) -> None:
+        self.t = times
+        self.reach = np.isfinite(times.best)
+        self.sites = np.zeros(0, dtype=np.int64)
+        self.minutes = np.full(times.n, np.inf)
+        self.owner = np.full(times.n, -1, dtype=np.int64)  # a site of the set at those minutes
+
+    def _scratch(self, rows: np.ndarray, sites: np.ndarray) -> None:
+        sub = self.t.within[rows][:, sites].tocoo()
+        order = np.lexsort((sub.data, sub.row))
+        r, c, v = sub.row[order], sub.col[order], sub.data[order]
+        first = np.ones(r.size, dtype=bool)
+        first[1:] = r[1:] != r[:-1]
+        self.minutes[rows], self.owner[rows] = np.inf, -1
+        self.minutes[rows[r[first]]], self.owner[rows[r[first]]] = v[first], sites[c[first]]
+        rest = rows[~np.isfinite(self.minutes[rows]) & self.reach[rows]]
+        if rest.size:
+            who, far = self.t._beyond(sites, rest)
+            hit = who >= 0
+            self.minutes[rest[hit]], self.owner[rest[hit]] = far[hit], sites[who[hit]]
+
+    def update(self, sites: np.ndarray) -> np.ndarray:
+        """The minutes for the set ``sites`` (site indices)."""
+        sites = np.unique(np.asarray(sites, dtype=np.int64))
+        added, removed = np.setdiff1d(sites, self.sites), np.setdiff1d(self.sites, sites)
+        if not self.sites.size:
+            self._scratch(np.arange(self.t.n), sites)
+        elif removed.size:
+            self._scratch(np.flatnonzero(np.isin(self.owner, removed)), sites)
+        self.sites = sites
+        csc = self.t.within_csc
+        for j in added:
+            r, v = csc.indices[csc.indptr[j]:csc.indptr[j + 1]], csc.data[csc.indptr[j]:csc.indptr[j + 1]]
+            lower = v < self.minutes[r]
+            self.minutes[r[lower]], self.owner[r[lower]] = v[lower], j
+        far = np.flatnonzero((self.minutes > self.t.cutoff) & self.reach)
+        if far.size and added.size:
+            nodes = self.t.row_node[far]
+            for j, col in zip(added, self.t._columns(added), strict=True):
+                cand = (col[nodes] + self.t.a[far]) / 60.0
+                lower = cand < self.minutes[far]
+                self.minutes[far[lower]], self.owner[far[lower]] = cand[lower], j
+        return self.minutes
 
 
 def _drive_times(run: _Run, roads: Any, p: Progress) -> _DriveTimes:
@@ -407,11 +475,15 @@ def _curve(run: _Run, times: _DriveTimes, res: Any, *, curve_max: int | None, ex
     cur = locate.coverage_curve(times.within[reach], run.max_minutes, kmax, k_min=max(1, run.n_fixed),
                                 weights=w, fixed=np.arange(run.n_fixed), exact=exact,
                                 target=share_goal if share_goal <= 1.0 else None, time_limit=time_limit)
+    sets = [np.asarray(res.facilities if k == run.count and run.objective == "coverage" else fac,
+                       dtype=np.int64) for k, fac in zip(cur.counts.tolist(), cur.facilities, strict=True)]
+    times.prefetch(np.unique(np.concatenate(sets)))  # road-time columns of every site on the curve at once
+    near = _SetMinutes(times)
     rows = []
     for pos, k in enumerate(cur.counts.tolist()):
         use_res = k == run.count and run.objective == "coverage"
-        fac = np.asarray(res.facilities if use_res else cur.facilities[pos], dtype=int)
-        near_k = times.nearest(fac)[1]
+        fac = sets[pos]
+        near_k = near.update(fac)
         covered = float(run.pop[near_k <= run.max_minutes].sum())
         fin = np.isfinite(near_k)
         rows.append({
@@ -650,7 +722,7 @@ def site_reuse_centres(
     al = _allocation(run, times, open_)
     p(0.8, "service areas")
     sa = _service_areas(times.graph, al.sel["id"].astype(str).tolist(), times.site_snap, open_, run.bands,
-                        run.messages)
+                        run.messages, times.crs)
     p(0.9, "per kommune")
     by_k = _by_kommune(run, al)
     balance, summary = _balance_summary(run, times, al, res, needed)
