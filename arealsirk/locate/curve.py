@@ -114,6 +114,8 @@ def coverage_curve(cost, radius: float, k_max: int, *, k_min: int = 1, weights=N
     time_limit
         Seconds; when reached, the curve stops at the last finished count (and ``exact`` proves no
         further count).
+    progress, is_cancelled
+        Progress callback ``(fraction, message)`` (one call per count) and cancel check.
 
     Returns
     -------

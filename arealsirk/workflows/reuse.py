@@ -89,9 +89,24 @@ _KM_BATCH = 64
 def coverage_table(minutes: np.ndarray, population: np.ndarray, groups: Any, bands: list[float]) -> Any:
     """Per group: population, people and share within each band, mean minutes to the nearest site.
 
-    ``minutes`` is the drive time of each demand point to its nearest open site
-    (``inf`` when none is reachable; such people count as not within any band and
-    are left out of the mean, which is reported with the number of unreachable people).
+    Parameters
+    ----------
+    minutes
+        Drive time of each demand point to its nearest open site (``inf`` when none is reachable;
+        such people count as within no band and are left out of the mean, and are reported as
+        ``unreachable_population``).
+    population
+        People per demand point.
+    groups
+        Group (kommunenummer) per demand point.
+    bands
+        Band limits in minutes.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per group (sorted): ``kommunenummer``, ``population``, ``within_<b>_min`` and
+        ``share_<b>_min`` per band, ``mean_minutes``, ``unreachable_population``.
     """
     import pandas as pd
 
