@@ -319,9 +319,9 @@ class _DriveTimes:
         return np.where(owner[self.row_node] >= 0, (cost[self.row_node] + self.a) / 60.0, np.inf)
 
     def _columns(self, fac: np.ndarray) -> list[np.ndarray]:
-        """Seconds from every distinct node of the people to each site of ``fac`` (road time + the
-        site's access time); one OD matrix for the sites not asked for before, then kept: only the
-        sites that are open in the model or on the curve ever get a column."""
+        """Road seconds from every distinct node of the people to the node of each site of ``fac``;
+        one OD matrix for the sites not asked for before, then kept: only the sites that are open in
+        the model or on the curve ever get a column."""
         from ..network.proximity import od_matrix
 
         new = [int(j) for j in fac if int(j) not in self._cols]
@@ -330,7 +330,7 @@ class _DriveTimes:
             sec = od_matrix(self.graph, self.nodes, [self.site_snap.nodes[j] for j in batch],
                             weight="travel_time", method="dijkstra")
             for k, j in enumerate(batch):
-                self._cols[j] = sec[:, k] + self.b[j]
+                self._cols[j] = np.ascontiguousarray(sec[:, k])
         return [self._cols[int(j)] for j in fac]
 
     def prefetch(self, sites: np.ndarray) -> None:
@@ -340,11 +340,18 @@ class _DriveTimes:
     def _beyond(self, fac: np.ndarray, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Position in ``fac`` of the nearest site for each of ``rows`` (-1: none) and its minutes."""
         uniq, inv = np.unique(self.row_node[rows], return_inverse=True)
-        sec = np.column_stack([col[uniq] for col in self._columns(fac)])
-        j = np.argmin(sec, axis=1)  # lowest position on ties, as a dense argmin
-        best = sec[np.arange(uniq.size), j][inv]
-        hit = np.isfinite(best)
-        return np.where(hit, j[inv], -1), np.where(hit, (best + self.a[rows]) / 60.0, np.inf)
+        path = np.column_stack([col[uniq] for col in self._columns(fac)])
+        who, minutes = np.full(rows.size, -1, dtype=np.int64), np.full(rows.size, np.inf)
+        step = max(1, 4_000_000 // max(len(fac), 1))  # rows per block: bounded memory
+        for s0 in range(0, rows.size, step):
+            blk = slice(s0, s0 + step)
+            # the same sum as a dense matrix: (road + the person's access) + the site's access
+            sec = (path[inv[blk]] + self.a[rows[blk], None]) + self.b[fac][None, :]
+            j = np.argmin(sec, axis=1)  # lowest position on ties, as a dense argmin
+            best = sec[np.arange(j.size), j]
+            hit = np.isfinite(best)
+            who[blk], minutes[blk] = np.where(hit, j, -1), np.where(hit, best / 60.0, np.inf)
+        return who, minutes
 
     def nearest(self, fac: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Per person: position in ``fac`` of the nearest site of ``fac`` (0 where none is reachable)
@@ -434,7 +441,7 @@ class _SetMinutes:
         if far.size and added.size:
             nodes = self.t.row_node[far]
             for j, col in zip(added, self.t._columns(added), strict=True):
-                cand = (col[nodes] + self.t.a[far]) / 60.0
+                cand = ((col[nodes] + self.t.a[far]) + self.t.b[j]) / 60.0
                 lower = cand < self.minutes[far]
                 self.minutes[far[lower]], self.owner[far[lower]] = cand[lower], j
         return self.minutes
