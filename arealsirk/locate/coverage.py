@@ -171,11 +171,12 @@ def _aggregate_rows(A: sp.csr_matrix, w: np.ndarray) -> tuple[sp.csr_matrix, np.
     rep = first[inverse]
     same = np.ones(keep.size, dtype=bool)
     diff_rows = np.flatnonzero(rep != np.arange(keep.size))
-    for r in diff_rows:
-        a = sub.indices[sub.indptr[r]:sub.indptr[r + 1]]
-        b = sub.indices[sub.indptr[rep[r]]:sub.indptr[rep[r] + 1]]
-        if not np.array_equal(a, b):
-            same[r] = False
+    if diff_rows.size:  # all at once: same lengths (part of the key), so compare the lists element-wise
+        lens = np.diff(sub.indptr)[diff_rows]
+        offs = np.arange(int(lens.sum())) - np.repeat(np.cumsum(lens) - lens, lens)
+        a = sub.indices[np.repeat(sub.indptr[diff_rows], lens) + offs]
+        b = sub.indices[np.repeat(sub.indptr[rep[diff_rows]], lens) + offs]
+        same[diff_rows] = np.add.reduceat((a != b).astype(np.int64), np.cumsum(lens) - lens) == 0
     groups = np.where(same, inverse, first.size + np.arange(keep.size))
     uniq, group_index = np.unique(groups, return_inverse=True)
     group_index = group_index.ravel()

@@ -9,7 +9,9 @@ best addition, improved by the same fast-swap interchange as :func:`~arealsirk.l
   maximizing submodular set functions", Math. Programming 14:265-294): for any set ``S`` and any
   ``k``-set ``T``, ``f(T) <= f(S) + sum of the k largest marginal gains w.r.t. S``;
 * optionally the MCLP Lagrangian bound (``lagrange_iter`` subgradient steps per count);
-* monotonicity: the optimum for ``k`` is at most the bound for any ``k' > k``.
+* monotonicity: the optimum for ``k`` is at most the bound for any ``k' > k``;
+* with ``exact=True``, HiGHS on the sparse MCLP (warm-started from the curve's solution) for every count
+  still open after the pass, as :func:`~arealsirk.locate.max_coverage` does for one count.
 """
 
 # ruff: noqa: N803, N806  (matrix notation of the OR literature)
@@ -24,7 +26,7 @@ import numpy as np
 from . import _common as c
 from ._coverage_ls import CoverageEngine
 from ._result import LocateResult, relative_gap
-from .coverage import _aggregate_rows, _assignment, _flows
+from .coverage import _aggregate_rows, _assignment, _exact_mclp, _flows
 
 __all__ = ["CoverageCurve", "coverage_curve"]
 
@@ -82,7 +84,7 @@ class CoverageCurve:
 
 def coverage_curve(cost, radius: float, k_max: int, *, k_min: int = 1, weights=None,
                    fixed: Iterable[int] = (), target: float | None = None, lagrange_iter: int = 0,
-                   time_limit: float | None = None, progress: Callable | None = None,
+                   exact: bool = False, time_limit: float | None = None, progress: Callable | None = None,
                    is_cancelled: Callable | None = None) -> CoverageCurve:
     """Maximal coverage within ``radius`` for every count ``k_min .. k_max`` (and on to ``target``).
 
@@ -106,8 +108,14 @@ def coverage_curve(cost, radius: float, k_max: int, *, k_min: int = 1, weights=N
     lagrange_iter
         Subgradient steps of the MCLP Lagrangian bound per count (0: the submodularity and
         monotonicity bounds only, which cost one sparse product per count).
+    exact
+        After the pass, solve the MILP with HiGHS (warm-started) for every count whose gap is not
+        closed, keeping the better solution and the proven bound (within ``time_limit``).
     time_limit
-        Seconds; when reached, the curve stops at the last finished count.
+        Seconds; when reached, the curve stops at the last finished count (and ``exact`` proves no
+        further count).
+    progress, is_cancelled
+        Progress callback ``(fraction, message)`` (one call per count) and cancel check.
 
     Returns
     -------
@@ -164,6 +172,8 @@ def coverage_curve(cost, radius: float, k_max: int, *, k_min: int = 1, weights=N
         S, val = _grow(eng, S)
         k += 1
     ups_a = np.minimum.accumulate(np.asarray(ups)[::-1])[::-1]      # OPT_k <= OPT_k' for k' > k
+    if exact:
+        ups_a = _prove(eng, A, w_agg, fx, clock, ks, vals, ups_a, sets)
     vals_a = np.asarray(vals, dtype=np.float64)
     gaps = np.array([relative_gap(u, v) or 0.0 for u, v in zip(ups_a, vals_a, strict=True)])
     gaps[gaps <= 1e-9] = 0.0
@@ -174,6 +184,29 @@ def coverage_curve(cost, radius: float, k_max: int, *, k_min: int = 1, weights=N
     prog(1.0, "coverage curve: done")
     return CoverageCurve(np.asarray(ks, dtype=np.int64), vals_a, ups_a, gaps, tuple(sets), total, needed,
                          clock.elapsed(), cost_m, radius, w)
+
+
+def _prove(eng: CoverageEngine, A, w_agg: np.ndarray, fx: np.ndarray, clock: c.Clock, ks: list[int],
+           vals: list[float], ups: np.ndarray, sets: list[np.ndarray]) -> np.ndarray:
+    """HiGHS for each count with a gap, in order while time is left; ``vals``/``sets`` updated in place.
+
+    Returns the upper bounds, monotone again (``OPT_k <= OPT_k'`` for ``k' > k``)."""
+    ups = np.array(ups, dtype=np.float64)
+    for pos, k in enumerate(ks):
+        if ups[pos] <= vals[pos] + 1e-9 * max(1.0, abs(vals[pos])) or clock.expired():
+            continue
+        out = _exact_mclp(A, w_agg, k, fx, clock, sets[pos])
+        if out.x is not None and out.objective is not None and out.objective > vals[pos]:
+            S2 = np.flatnonzero(out.x[: A.shape[1]] > 0.5).astype(np.int64)
+            v2 = eng.value(S2)
+            if v2 > vals[pos]:
+                sets[pos], vals[pos] = np.sort(S2), v2
+        if out.status == "optimal":
+            ups[pos] = vals[pos]
+        elif out.bound is not None:
+            ups[pos] = max(min(ups[pos], float(out.bound)), vals[pos])
+        ups = np.minimum.accumulate(ups[::-1])[::-1]
+    return ups
 
 
 def _upper(eng: CoverageEngine, S: np.ndarray, val: float, k: int, coverable: float, integral: bool) -> float:

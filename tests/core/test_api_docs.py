@@ -69,7 +69,6 @@ KNOWN_GAPS: dict[str, str] = {
     ),
     'arealsirk.locate.coverage.set_coverage': 'cost exact fixed is_cancelled progress radius time_limit',
     'arealsirk.locate.curve.CoverageCurve': 'runtime_s',
-    'arealsirk.locate.curve.coverage_curve': 'is_cancelled progress',
     'arealsirk.locate.facility.facility_location': 'is_cancelled progress',
     'arealsirk.locate.instances.CapInstance': 'capacity cost demand fixed_cost name total_cost',
     'arealsirk.locate.instances.PMedInstance': 'cost name p',
@@ -222,10 +221,6 @@ KNOWN_GAPS: dict[str, str] = {
     ),
     'arealsirk.workflows.biogas.site_biogas': 'is_cancelled progress',
     'arealsirk.workflows.compare.compare_scenarios': 'lang results',
-    'arealsirk.workflows.reuse.coverage_table': 'bands groups minutes population',
-    'arealsirk.workflows.reuse.site_reuse_centres': (
-        'exact is_cancelled population_column progress time_limit'
-    ),
     'arealsirk.workflows.textiles.site_textile_reuse': (
         'candidates capacity_t count exact exclusions existing is_cancelled kommuner max_km min_site_t '
         'parameters progress roads sources time_limit'

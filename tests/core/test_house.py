@@ -16,8 +16,6 @@ import ast
 from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
-
 PKG = Path(__file__).resolve().parents[2] / "arealsirk"
 
 #: the bar of issue 16: no function in arealsirk/ over 120 lines
@@ -26,7 +24,6 @@ MAX_LINES = 120
 #: functions over the bar that are being split in parallel ("path::qualified name"); remove an
 #: entry as soon as its function is under the bar (the test below fails until you do)
 BEING_SPLIT = {
-    "workflows/reuse.py::site_reuse_centres",
 }
 
 
@@ -71,10 +68,11 @@ def test_no_function_over_the_bar():
                      + "\n".join(f"arealsirk/{k}: {n} lines" for k, n in sorted(new.items())))
 
 
-@pytest.mark.parametrize("entry", sorted(BEING_SPLIT))
-def test_being_split_is_still_needed(entry):
-    """An entry of BEING_SPLIT whose function is under the bar (or gone) must be removed."""
-    assert entry in LONG, f"{entry} is no longer over {MAX_LINES} lines: remove it from BEING_SPLIT"
+def test_being_split_is_still_needed():
+    """An entry of BEING_SPLIT whose function is under the bar (or gone) must be removed (one test, not
+    one per entry: an empty BEING_SPLIT must not turn into a skip, which `make test` fails)."""
+    stale = sorted(e for e in BEING_SPLIT if e not in LONG)
+    assert not stale, f"{stale}: no longer over {MAX_LINES} lines, remove them from BEING_SPLIT"
 
 
 def test_the_checker_counts_lines(tmp_path):
