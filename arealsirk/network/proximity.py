@@ -431,6 +431,40 @@ def _reached_geometry(pg: PreparedGraph, edges: tuple[np.ndarray, ...], dist: np
     return shapely.union_all(parts)
 
 
+class _PolygonPool:
+    """The service-area polygons built on every core: GEOS's union and buffer, which take nearly all
+    the time, release the GIL, so threads share the work (a national run: 1 071 polygons at about
+    45 ms each).  Each polygon is the same function of the same inputs as on one thread; results
+    keep the submission order; progress moves and cancel is checked as polygons finish."""
+
+    def __init__(self, p: Any, total: int) -> None:
+        import os
+        from concurrent.futures import ThreadPoolExecutor
+
+        self._p, self._total = p, max(total, 1)
+        self._executor = ThreadPoolExecutor(max_workers=max(1, min(4, os.cpu_count() or 1)))
+        self._futures: list[Any] = []
+        self.results: list[Any] = []
+
+    def submit(self, *args: Any) -> None:
+        self._futures.append(self._executor.submit(_reached_geometry, *args))
+
+    def __enter__(self) -> _PolygonPool:
+        return self
+
+    def __exit__(self, exc_type: Any, *_: Any) -> None:
+        try:
+            if exc_type is None:
+                for i, future in enumerate(self._futures):
+                    self.results.append(future.result())
+                    self._p(i / self._total, f"service area polygon {i + 1}/{self._total}")
+                    self._p.check()
+        finally:
+            for future in self._futures:
+                future.cancel()
+            self._executor.shutdown(wait=True)
+
+
 def _buffer_default(graph: Any, parameters: Mapping[str, Any] | None) -> float:
     """``network.service_area_buffer_m``: the override in ``parameters``, else the graph's, else the table."""
     from ..resources import check_parameters, parameter
@@ -519,27 +553,26 @@ def service_areas(
     to_fac = direction == "to"
     tmax = 60.0 * mins[-1]
     rows: list[dict[str, Any]] = []
-    geoms: list[Any] = []
-    if split:
-        dist, owner = _multi_source(pg, fac, fa, to_facility=to_fac, limit=tmax)
-        for j in range(len(fac)):
-            p(j / len(fac), f"service area {j + 1}/{len(fac)}")
-            p.check()
-            mask = owner == j
-            for m in mins:
-                rows.append({"site_id": site_ids[j], "facility": j, "minutes": m})
-                geoms.append(_reached_geometry(pg, edges, dist, 60.0 * m, mask, to_fac, buf))
-    else:
-        from scipy.sparse.csgraph import dijkstra
+    with _PolygonPool(p, len(fac) * len(mins)) as pool:
+        if split:
+            dist, owner = _multi_source(pg, fac, fa, to_facility=to_fac, limit=tmax)
+            for j in range(len(fac)):
+                mask = owner == j
+                for m in mins:
+                    rows.append({"site_id": site_ids[j], "facility": j, "minutes": m})
+                    pool.submit(pg, edges, dist, 60.0 * m, mask, to_fac, buf)
+        else:
+            from scipy.sparse.csgraph import dijkstra
 
-        mat = pg.csr_t if to_fac else pg.csr
-        for j in range(len(fac)):
-            p(j / len(fac), f"service area {j + 1}/{len(fac)}")
-            p.check()
-            dist = dijkstra(mat, directed=True, indices=int(fac[j]), limit=max(tmax - fa[j], 0.0)) + fa[j]
-            for m in mins:
-                rows.append({"site_id": site_ids[j], "facility": j, "minutes": m})
-                geoms.append(_reached_geometry(pg, edges, dist, 60.0 * m, None, to_fac, buf))
+            mat = pg.csr_t if to_fac else pg.csr
+            for j in range(len(fac)):
+                p.check()
+                limit = max(tmax - fa[j], 0.0)
+                dist_j = dijkstra(mat, directed=True, indices=int(fac[j]), limit=limit) + fa[j]
+                for m in mins:
+                    rows.append({"site_id": site_ids[j], "facility": j, "minutes": m})
+                    pool.submit(pg, edges, dist_j, 60.0 * m, None, to_fac, buf)
+    geoms = pool.results
     out = gpd.GeoDataFrame(rows, geometry=geoms, crs=crs)
     empty = out.geometry.is_empty
     if empty.any():
