@@ -459,6 +459,45 @@ def _add_edges(G: Any, a: dict[str, Any]) -> None:
             for u, v, t, g in zip(tl.tolist(), hd.tolist(), tt.tolist(), pts, strict=True))
 
 
+def edge_table_from_arrays(a: dict[str, Any], weight: str) -> tuple[np.ndarray, ...]:
+    """Tail ids, head ids, ``weight`` and geometry of every directed edge of a road graph given as
+    arrays (see :class:`RoadGraph`), in the order networkx would list ``graph.edges`` once built
+    (by tail, then by first appearance of the head, then as added), without building it.
+
+    Parameters
+    ----------
+    a
+        The graph's arrays (``graph.road_arrays``).
+    weight
+        ``"travel_time"`` or ``"length"``.
+
+    Returns
+    -------
+    tuple of numpy.ndarray
+        ``(tails, heads, costs, geometries)``.
+    """
+    import shapely
+
+    real = a["seg"] >= 0
+    seg = a["seg"][real]
+    pieces = shapely.linestrings(a["coords"], indices=a["coord_piece"])
+    geoms = np.where(a["rev"][real], shapely.reverse(pieces[seg]), pieces[seg])
+    xy = a["node_xy"]
+    tl, hd = a["tail"][~real], a["head"][~real]
+    quay = shapely.linestrings(np.stack([xy[tl], xy[hd]], axis=1)) if len(tl) else np.empty(0, dtype=object)
+    tails = np.concatenate([a["tail"][real], tl])
+    heads = np.concatenate([a["head"][real], hd])
+    if weight == "travel_time":
+        cost = np.concatenate([a["tt"][real], a["tt"][~real]]).astype(float)
+    else:
+        cost = np.concatenate([a["length"][seg], np.zeros(len(tl))]).astype(float)
+    geom = np.concatenate([np.asarray(geoms, dtype=object), np.asarray(quay, dtype=object)])
+    pair = tails.astype(np.int64) * (int(heads.max(initial=0)) + 1) + heads
+    _, first, inverse = np.unique(pair, return_index=True, return_inverse=True)
+    order = np.lexsort((np.arange(len(pair)), first[inverse.ravel()], tails))
+    return tails[order], heads[order], cost[order], geom[order]
+
+
 def _end_xy(parts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """First and last coordinates of single-part lines (faster than ``shapely.get_point``)."""
     import shapely

@@ -372,6 +372,17 @@ def _edge_table(graph: Any, pg: PreparedGraph) -> tuple[np.ndarray, np.ndarray, 
         return cached
     import shapely
 
+    arrays = getattr(graph, "road_arrays", None)
+    if arrays is not None and getattr(graph, "pending_counts", None) is not None and \
+            pg.weight in ("travel_time", "length"):
+        # a road graph not built in networkx: the same table from its arrays (no networkx build)
+        from .graph import edge_table_from_arrays
+
+        tails, heads, costs, geoms = edge_table_from_arrays(arrays, pg.weight)
+        pos = np.full(len(arrays["node_xy"]), -1, dtype=np.int64)
+        pos[np.asarray(pg.nodes, dtype=np.int64)] = np.arange(pg.n)
+        pg._edges = (pos[tails], pos[heads], costs, geoms)  # type: ignore[attr-defined]
+        return pg._edges  # type: ignore[attr-defined]
     us, vs, cs, gs = [], [], [], []
     xy = pg.xy
     for a, b, d in graph.edges(data=True):

@@ -44,8 +44,14 @@ def option(
 
 
 def is_graph(obj: Any) -> bool:
-    """Whether ``obj`` is a networkx graph (duck-typed, no networkx import)."""
-    return hasattr(obj, "nodes") and hasattr(obj, "edges") and hasattr(obj, "graph")
+    """Whether ``obj`` is a networkx graph (duck-typed, no networkx import).
+
+    ``nodes`` and ``edges`` are looked up on the type: reading them on the instance would build a
+    road graph's networkx dictionaries (:class:`arealsirk.network.RoadGraph` routes from arrays
+    and builds them only when networkx itself is needed; seconds on the national N1000 graph).
+    """
+    kind = type(obj)
+    return hasattr(kind, "nodes") and hasattr(kind, "edges") and hasattr(obj, "graph")
 
 
 def as_graph(roads: Any, *, what: str = "roads") -> Any:

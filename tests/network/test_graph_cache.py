@@ -133,3 +133,38 @@ def test_road_graph_pickles():
     built = pickle.loads(pickle.dumps(G))
     assert built.number_of_edges() == G.number_of_edges()
     np.testing.assert_array_equal(od_matrix(built, ids, ids), T)
+
+
+@pytest.mark.parametrize("weight", ["travel_time", "length"])
+def test_edge_table_from_arrays_equals_the_networkx_listing(weight):
+    """Service areas read every edge's cost and geometry: from a road graph's arrays they must be the
+    same values in the same order as networkx lists them once the graph is built (real N1000 roads
+    of Rana and Hemnes with ferries, plus the grid with a ferry and a one-way road)."""
+    import shapely
+
+    from arealsirk.network.proximity import _edge_table
+
+    real = gpd.read_file(shared_data_dir() / "rana_hemnes" / "rana_hemnes.gpkg", layer="n1000_veg")
+    for roads, params in ((real, None), chain_grid()):
+        G = graph_from_roads(roads, parameters=params)
+        pg = prepare(G, weight)
+        lazy = _edge_table(G, pg)
+        assert G.pending_counts is not None  # the table came from the arrays
+        listed = list(G.edges(data=True))  # builds the networkx dicts
+        index = pg.index
+        assert np.array_equal(lazy[0], [index[u] for u, _v, _d in listed])
+        assert np.array_equal(lazy[1], [index[v] for _u, v, _d in listed])
+        assert np.array_equal(lazy[2], [d[weight] for _u, _v, d in listed])
+        assert shapely.equals_exact(lazy[3], np.array([d["geometry"] for *_, d in listed]), 0).all()
+
+
+def test_workflows_route_a_road_graph_without_building_networkx():
+    """A workflow given a road graph routes on its arrays: checking that it is a graph must not build
+    the networkx dicts (seconds on the national N1000 graph)."""
+    from arealsirk.datasets import demo_region
+    from arealsirk.workflows import site_reuse_centres
+
+    demo = demo_region()
+    G = graph_from_roads(demo.roads)
+    site_reuse_centres(demo.population, demo.zones, G, count=2)
+    assert G.pending_counts is not None
