@@ -55,7 +55,7 @@ def _client(scheduler: Any) -> Iterator[Any]:
         client.close()
 
 
-_SCATTERED: dict[tuple[int, int, str], tuple[Any, Any]] = {}
+_SCATTERED: dict[tuple[int, int, str], tuple[Any, Any, Any]] = {}
 
 
 def _same_prepared(a: Any, b: Any) -> bool:
@@ -66,7 +66,7 @@ def _same_prepared(a: Any, b: Any) -> bool:
                 and np.array_equal(a.snappable, b.snappable))
 
 
-def _shipped(graph: Any, weight: str) -> Any:
+def _shipped(graph: Any, weight: str, prepared: Any) -> Any:
     """The graph in the form sent to the workers: a road graph as its numpy arrays.
 
     A road graph of :func:`arealsirk.network.graph_from_roads` holds its noded roads as arrays; sent
@@ -75,7 +75,7 @@ def _shipped(graph: Any, weight: str) -> Any:
     (``G.nodes`` was read), pickling it whole copies every edge with its attributes (8 s, 26 MB on
     N1000) and each worker rebuilds the CSR from networkx -- this was the first-call overhead.  A
     built graph is sent as arrays only when the prepared form of the arrays equals the one the local
-    call uses (so an edited graph is never replaced by its stale arrays); else as itself.
+    call uses (``prepared``: an edited graph is never replaced by its stale arrays); else as itself.
     """
     from . import proximity
     from .network import RoadGraph, chain_arrays
@@ -86,8 +86,7 @@ def _shipped(graph: Any, weight: str) -> Any:
     name = str(graph.graph.get("name", "roads"))
     if getattr(graph, "pending_counts", None) is None:           # networkx dicts built: check
         try:
-            same = _same_prepared(proximity.prepare(graph, weight), proximity.prepare(RoadGraph(arrays, name=name),
-                                                                                       weight))
+            same = _same_prepared(prepared, proximity.prepare(RoadGraph(arrays, name=name), weight))
         except InputError:
             same = False
         if not same:
@@ -106,22 +105,28 @@ def _scattered_graph(client: Any, graph: Any, weight: str) -> Any:
 
     Later calls with the same Client reuse the same object on the workers, so their prepared-graph
     cache (keyed by the graph object) stays warm: only the first call pays for sending and preparing
-    the graph.  (A scheduler given as an address gets a new Client per call, hence a new scatter.)
+    the graph.  The graph is prepared here first (as the local call would: a bad graph is refused
+    before anything is sent); when that prepared form changes (``proximity.clear_cache`` after
+    editing weights), the graph is sent again.  (A scheduler given as an address gets a new Client
+    per call, hence a new scatter.)
     """
     import weakref
 
+    from . import proximity
+
+    prepared = proximity.prepare(graph, weight)
     key = (id(client), id(graph), weight)
     hit = _SCATTERED.get(key)
-    if hit is not None and hit[0]() is graph and hit[1].status == "finished":
-        return hit[1]
-    fut = client.scatter(_shipped(graph, weight), broadcast=True, hash=False)
+    if hit is not None and hit[0]() is graph and hit[1]() is prepared and hit[2].status == "finished":
+        return hit[2]
+    fut = client.scatter(_shipped(graph, weight, prepared), broadcast=True, hash=False)
     try:
         ref = weakref.ref(graph)
     except TypeError:                                   # not weak-referenceable: do not cache
         return fut
-    for k in [k for k, (r, f) in _SCATTERED.items() if r() is None or f.status != "finished"]:
+    for k in [k for k, (r, _, f) in _SCATTERED.items() if r() is None or f.status != "finished"]:
         del _SCATTERED[k]
-    _SCATTERED[key] = (ref, fut)
+    _SCATTERED[key] = (ref, weakref.ref(prepared), fut)
     return fut
 
 
@@ -203,7 +208,8 @@ class _Box:
         return (_Box, (self.items,))
 
 
-def _task(fn: Callable[..., Any], graph: Any, whole: _Box, part: _Box, kwargs: dict, split_other: bool) -> Any:
+def _task(fn: Callable[..., Any], graph: Any, whole: _Box, part: _Box, kwargs: dict,
+          split_other: bool) -> Any:
     if split_other:
         return fn(graph, whole.items, part.items, **kwargs)
     return fn(graph, part.items, whole.items, **kwargs)
