@@ -97,6 +97,8 @@ def test_address_string_and_bad_scheduler(client, graph):
         dd.od_matrix(graph, src, dst, scheduler=42)
     with pytest.raises(InputError, match="chunk_size"):
         dd.od_matrix(graph, src, dst, scheduler=client, chunk_size=0)
+    with pytest.raises(InputError, match="'slowness'"):             # refused on the client, not a worker
+        dd.od_matrix(graph, src, dst, scheduler=client, weight="slowness")
 
 
 def test_road_graph_travels_as_arrays_and_edits_reach_the_workers(client):
