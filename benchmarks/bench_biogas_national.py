@@ -152,6 +152,7 @@ def sources_at(src: Any, level: str, clock: Clock) -> Any:
 def main() -> None:
     import pickle
 
+    from arealsirk.errors import ArealsirkError
     from arealsirk.paths import shared_data_dir
 
     ap = argparse.ArgumentParser()
@@ -191,7 +192,11 @@ def main() -> None:
                   f"{dense_mb:,.0f} MB > --max-dense-mb {args.max_dense_mb:g}: not run (the workflow's "
                   "road km/minutes and the facility-location heuristic are dense n x m)", flush=True)
             continue
-        res = run_biogas(s, d, clock, level, verbose=args.verbose, time_limit=args.time_limit)
+        try:
+            res = run_biogas(s, d, clock, level, verbose=args.verbose, time_limit=args.time_limit)
+        except ArealsirkError as exc:                  # reported, and the other levels still run
+            print(f"  {level}: site_biogas raised {type(exc).__name__}: {str(exc)[:300]}", flush=True)
+            continue
         report(res, s, level)
         t_agg = clock.times.get(f"aggregate_sources ({level})", 0.0)
         c_in = sum(v for k, v in clock.cpu.items() if not k.startswith(("aggregate", "site_biogas")))
