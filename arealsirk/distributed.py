@@ -55,31 +55,94 @@ def _client(scheduler: Any) -> Iterator[Any]:
         client.close()
 
 
-_SCATTERED: dict[tuple[int, int], tuple[Any, Any]] = {}
+_SCATTERED: dict[tuple[int, int, str], tuple[Any, Any, Any]] = {}
 
 
-def _scattered_graph(client: Any, graph: Any) -> Any:
+def _same_prepared(a: Any, b: Any) -> bool:
+    """Whether two prepared graphs route identically (same node order, matrix, coordinates, parts)."""
+    return bool(a.n == b.n and np.array_equal(a.nodes, b.nodes) and np.array_equal(a.csr.indptr, b.csr.indptr)
+                and np.array_equal(a.csr.indices, b.csr.indices) and np.array_equal(a.csr.data, b.csr.data)
+                and np.array_equal(a.xy, b.xy, equal_nan=True) and np.array_equal(a.part, b.part)
+                and np.array_equal(a.snappable, b.snappable))
+
+
+def _shipped(graph: Any, weight: str, prepared: Any) -> Any:
+    """The graph in the form sent to the workers: a road graph as its numpy arrays.
+
+    A road graph of :func:`arealsirk.network.graph_from_roads` holds its noded roads as arrays; sent
+    as those (plus the chain index for ``weight``, so no worker rebuilds it) it pickles in 0.02 s
+    (14 MB for N1000) and a worker prepares it without networkx.  Once its networkx dicts are built
+    (``G.nodes`` was read), pickling it whole copies every edge with its attributes (8 s, 26 MB on
+    N1000) and each worker rebuilds the CSR from networkx -- this was the first-call overhead.  A
+    built graph is sent as arrays only when the prepared form of the arrays equals the one the local
+    call uses (``prepared``: an edited graph is never replaced by its stale arrays); else as itself.
+    """
+    from . import proximity
+    from .network import RoadGraph, chain_arrays
+
+    arrays = getattr(graph, "road_arrays", None)
+    if arrays is None:
+        return graph
+    name = str(graph.graph.get("name", "roads"))
+    if getattr(graph, "pending_counts", None) is None:           # networkx dicts built: check
+        try:
+            same = _same_prepared(prepared, proximity.prepare(RoadGraph(arrays, name=name), weight))
+        except InputError:
+            same = False
+        if not same:
+            return graph
+    try:
+        arrays = {**arrays, **chain_arrays(graph, weight)}
+    except InputError:                                         # e.g. a weight the arrays do not hold
+        return graph
+    shell = RoadGraph(arrays, name=name)
+    shell.graph.update(graph.graph)
+    return shell
+
+
+def _scattered_graph(client: Any, graph: Any, weight: str) -> Any:
     """The graph's future on this client, scattered on first use and kept for later calls.
 
-    Later calls with the same Client reuse the same object on the workers, so their prepared-CSR cache
-    (keyed by the graph object) stays warm: only the first call pays for sending and preparing the
-    graph.  (A scheduler given as an address gets a new Client per call, hence a new scatter.)
+    Later calls with the same Client reuse the same object on the workers, so their prepared-graph
+    cache (keyed by the graph object) stays warm: only the first call pays for sending and preparing
+    the graph.  The graph is prepared here first (as the local call would: a bad graph is refused
+    before anything is sent); when that prepared form changes (``proximity.clear_cache`` after
+    editing weights), the graph is sent again.  (A scheduler given as an address gets a new Client
+    per call, hence a new scatter.)
     """
     import weakref
 
-    key = (id(client), id(graph))
+    from . import proximity
+
+    prepared = proximity.prepare(graph, weight)
+    key = (id(client), id(graph), weight)
     hit = _SCATTERED.get(key)
-    if hit is not None and hit[0]() is graph and hit[1].status == "finished":
-        return hit[1]
-    fut = client.scatter(graph, broadcast=True, hash=False)
+    if hit is not None and hit[0]() is graph and hit[1]() is prepared and hit[2].status == "finished":
+        return hit[2]
+    fut = client.scatter(_shipped(graph, weight, prepared), broadcast=True, hash=False)
     try:
         ref = weakref.ref(graph)
     except TypeError:                                   # not weak-referenceable: do not cache
         return fut
-    for k in [k for k, (r, f) in _SCATTERED.items() if r() is None or f.status != "finished"]:
+    for k in [k for k, (r, _, f) in _SCATTERED.items() if r() is None or f.status != "finished"]:
         del _SCATTERED[k]
-    _SCATTERED[key] = (ref, fut)
+    _SCATTERED[key] = (ref, weakref.ref(prepared), fut)
     return fut
+
+
+def _road_graph(graph: Any, kwargs: dict) -> Any:
+    """A road line layer given as the graph is built once here (as the local call builds it), not
+    once per task on the workers."""
+    import sys
+
+    if "geopandas" in sys.modules:
+        import geopandas as gpd
+
+        if isinstance(graph, (gpd.GeoDataFrame, gpd.GeoSeries)):
+            from .network import graph_from_roads
+
+            return graph_from_roads(graph, parameters=kwargs.get("parameters"))
+    return graph
 
 
 def _blocks(n: int, client: Any, chunk_size: int | None) -> list[tuple[int, int]]:
@@ -104,16 +167,20 @@ def _run(fn: Callable[..., Any], graph: Any, sources: Sequence[Any] | Any, other
     """
     from distributed import as_completed
 
+    graph = _road_graph(graph, kwargs)
     whole, parted = (sources, other) if split_other else (other, sources)
     n = len(parted)
     if n == 0:
         raise InputError(f"parameter '{'targets' if split_other else 'sources'}': nothing given")
     with _client(scheduler) as client:
         blocks = _blocks(n, client, chunk_size)
-        g_f = _scattered_graph(client, graph)
-        w_f = client.scatter(whole, broadcast=True, hash=False)
-        futures = [client.submit(_task, fn, g_f, w_f, _take(parted, a, b), kwargs, split_other, pure=False)
-                   for a, b in blocks]
+        g_f = _scattered_graph(client, graph, str(kwargs.get("weight", "travel_time")))
+        # one future for the whole side, pickled as one object: scattering a list makes one future
+        # per item (10 000 node ids -> 10 000 keys every task waits for: the old 8x overhead), and
+        # even inside one future dask serialises a list item by item (4 s for 10 000 ids)
+        w_f = client.scatter([_Box(whole)], broadcast=True, hash=False)[0]
+        futures = [client.submit(_task, fn, g_f, w_f, _Box(_take(parted, a, b)), kwargs, split_other,
+                                 pure=False) for a, b in blocks]
         order = {f.key: i for i, f in enumerate(futures)}
         out: list[Any] = [None] * len(futures)
         try:
@@ -129,8 +196,23 @@ def _run(fn: Callable[..., Any], graph: Any, sources: Sequence[Any] | Any, other
         return out
 
 
-def _task(fn: Callable[..., Any], graph: Any, whole: Any, part: Any, kwargs: dict, split_other: bool) -> Any:
-    return fn(graph, whole, part, **kwargs) if split_other else fn(graph, part, whole, **kwargs)
+class _Box:
+    """Sources or targets sent as one pickled object (not item by item, as dask sends a list)."""
+
+    __slots__ = ("items",)
+
+    def __init__(self, items: Any) -> None:
+        self.items = items
+
+    def __reduce__(self) -> tuple[type, tuple[Any]]:
+        return (_Box, (self.items,))
+
+
+def _task(fn: Callable[..., Any], graph: Any, whole: _Box, part: _Box, kwargs: dict,
+          split_other: bool) -> Any:
+    if split_other:
+        return fn(graph, whole.items, part.items, **kwargs)
+    return fn(graph, part.items, whole.items, **kwargs)
 
 
 def _split_targets(sources: Any, targets: Any) -> bool:

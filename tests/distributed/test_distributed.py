@@ -26,8 +26,7 @@ def client():
     cluster.close()
 
 
-@pytest.fixture(scope="module")
-def graph():
+def _grid_graph():
     rng = np.random.default_rng(7)
     n, step = 14, 500.0
     xy = np.stack(np.meshgrid(np.arange(n) * step, np.arange(n) * step, indexing="ij"), -1)
@@ -42,6 +41,11 @@ def graph():
                 lines.append(LineString([xy[i, j], xy[i, j + 1]]))
                 cats.append("EFKP"[(i * j) % 4])
     return graph_from_roads(gpd.GeoDataFrame({"vegkategori": cats}, geometry=lines, crs="EPSG:25833"))
+
+
+@pytest.fixture(scope="module")
+def graph():
+    return _grid_graph()
 
 
 def _points(G, n, seed):
@@ -93,6 +97,30 @@ def test_address_string_and_bad_scheduler(client, graph):
         dd.od_matrix(graph, src, dst, scheduler=42)
     with pytest.raises(InputError, match="chunk_size"):
         dd.od_matrix(graph, src, dst, scheduler=client, chunk_size=0)
+    with pytest.raises(InputError, match="'slowness'"):             # refused on the client, not a worker
+        dd.od_matrix(graph, src, dst, scheduler=client, weight="slowness")
+
+
+def test_road_graph_travels_as_arrays_and_edits_reach_the_workers(client):
+    """A road graph whose networkx dicts are built is sent as its arrays (fast), but an edited one as
+    itself: the cluster answers with the edited weights, like the local call."""
+    G = _grid_graph()
+    nodes = list(G.nodes)                                      # builds the networkx dicts
+    assert G.pending_counts is None
+    shipped = dd._shipped(G, "travel_time", proximity.prepare(G))
+    assert shipped is not G and shipped.pending_counts is not None  # arrays, no networkx copy
+    assert shipped.graph["parts"] == G.graph["parts"] and shipped.graph["crs"] == G.graph["crs"]
+    src, dst = nodes[:30], nodes[-7:]
+    before = dd.od_matrix(G, src, dst, scheduler=client, chunk_size=3)
+    np.testing.assert_allclose(before, proximity.od_matrix(G, src, dst), rtol=1e-13, atol=0)
+    for u, v, k in list(G.edges(keys=True)):                   # every road 3x slower
+        G[u][v][k]["travel_time"] *= 3.0
+    proximity.clear_cache(G)
+    assert dd._shipped(G, "travel_time", proximity.prepare(G)) is G   # arrays are stale now
+    after = dd.od_matrix(G, src, dst, scheduler=client, chunk_size=3)
+    np.testing.assert_allclose(after, proximity.od_matrix(G, src, dst), rtol=1e-13, atol=0)
+    finite = np.isfinite(before) & (before > 0)
+    np.testing.assert_allclose(after[finite], 3.0 * before[finite], rtol=1e-12)   # hand figure: 3x
 
 
 def test_cancel(client, graph):
