@@ -35,7 +35,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from .._validate import check_number, validate_layer
-from ..errors import InfeasibleError, InputError
+from ..errors import InfeasibleError, InputError, SolverError
 from ..progress import Progress
 from ..resources import (
     check_parameters,
@@ -692,6 +692,14 @@ def site_feedstock(
         exact=exact, progress=p.sub(0.25, 0.75), is_cancelled=is_cancelled,
     )
     opened = [int(j) for j in np.asarray(res.facilities, dtype=int) if j < len(keep_cols)]
+    if not opened and res.status != "optimal" and (res.gap is None or res.gap > 0):
+        # the search stopped (time limit) before it found a plan better than collecting nothing:
+        # that says nothing about whether a plant pays off
+        raise SolverError(
+            f"{profile.name}: the solver stopped ({res.status}, after {res.runtime_s:.0f} s) before it found "
+            f"a plan that opens a plant (proven gap {_gap_text(res.gap)}); raise time_limit, give count, or "
+            f"sum the sources to fewer points (resources.aggregate_cell_m)"
+        )
     if not opened:
         # only without count (with count the model opens exactly count plants)
         raise InfeasibleError(
@@ -880,3 +888,7 @@ def _explain(profile: Profile, s: _Solved, inp: _Inputs, messages: list[str]) ->
         status=status_of(s.res),
         messages=messages,
     )
+
+
+def _gap_text(gap: float | None) -> str:
+    return "unknown" if gap is None else f"{100 * gap:.1f} %"

@@ -214,3 +214,24 @@ def test_exact_count_matches_brute_force(demo, demo_graph, demo_exclusions, biog
         best = min(best, r.summary["objective"])
     assert np.isfinite(best)
     assert biogas2.summary["objective"] == pytest.approx(best, rel=1e-6)
+
+
+def test_a_stopped_search_that_opened_nothing_is_not_called_unprofitable(demo, demo_graph, monkeypatch):
+    """When the time limit stops the search before it finds a plan better than collecting nothing, the
+    error says so (SolverError naming the time limit), not "no plant pays off": the same economics
+    open plants when the search runs to the end."""
+    from arealsirk.errors import SolverError
+    from arealsirk.locate import LocateResult
+    from arealsirk.workflows import _feedstock
+
+    full = site_biogas(demo.sources, demo.zones, demo_graph, min_plant_t=0)
+    assert full.summary["sites"] >= 1  # a plant pays off on the demo
+
+    def stopped(*args, **kw):
+        n = len(demo.sources)
+        return LocateResult(facilities=np.array([], dtype=int), assignment=np.full(n, -1),
+                            objective=1.0, lower_bound=0.6, gap=0.4, status="time_limit", runtime_s=60.0)
+
+    monkeypatch.setattr(_feedstock, "_solve_plants", stopped)
+    with pytest.raises(SolverError, match=r"solver stopped \(time_limit, after 60 s\).*40\.0 %.*time_limit"):
+        site_biogas(demo.sources, demo.zones, demo_graph, min_plant_t=0)
