@@ -125,12 +125,6 @@ KNOWN_GAPS: dict[str, str] = {
     'arealsirk.readers.ssb.decode_ssb_id': 'ids',
     'arealsirk.readers.ssb.encode_ssb_id': 'x y',
     'arealsirk.readers.ssb.ssb_cells': 'cell_m geometry ids',
-    'arealsirk.scenario.LayerRef': 'clip fields name path',
-    'arealsirk.scenario.Scenario': (
-        'cooperation description enabled lang layers name network parameters path strict synthetic themes'
-    ),
-    'arealsirk.scenario.load_scenario': 'path',
-    'arealsirk.scenario.parse_scenario': 'data path text',
     'arealsirk.suitability.candidates.from_points': 'feasible id_column kommuner name_column points',
     'arealsirk.suitability.candidates.from_suitability': 'connectivity is_cancelled progress',
     'arealsirk.suitability.candidates.from_zones': (
@@ -175,14 +169,6 @@ KNOWN_GAPS: dict[str, str] = {
     'arealsirk.suitability.scoring.sensitivity': 'id_column',
     'arealsirk.suitability.scoring.suitability': 'is_cancelled progress',
     'arealsirk.suitability.scoring.zonal': 'better label name raster stat transform unit',
-    'arealsirk.themes.Key': 'choices description exclusive_minimum name type',
-    'arealsirk.themes.LayerUse': 'layer required role',
-    'arealsirk.themes.Theme': (
-        'description existing_types extra facility_type in_demo keys layers name outputs parameter_prefixes '
-        'qgis_algorithm run title'
-    ),
-    'arealsirk.themes.ThemeContext': 'candidates exclusions existing layers network options parameters',
-    'arealsirk.themes.theme': 'name',
     'arealsirk.workflows._messages.Message': '**params key',
     'arealsirk.workflows._messages.render': 'escape lang message',
     'arealsirk.workflows.bioenergy.site_bioenergy': (
