@@ -53,9 +53,6 @@ KNOWN_GAPS: dict[str, str] = {
     'arealsirk.estimate.kommune_table': 'kommuner population sources',
     'arealsirk.estimate.manure_per_farm': 'parameters',
     'arealsirk.estimate.write_resources': 'estimate lang map_html out title',
-    'arealsirk.network._engine.chain_arrays': 'graph weight',
-    'arealsirk.network._engine.disk_cache': 'cache',
-    'arealsirk.network.ferries.join_ferry_ends': 'at parameters',
     'arealsirk.network.graph.RoadGraph': 'arrays name',
     'arealsirk.network.graph.as_land': 'crs land',
     'arealsirk.network.graph.check_build_parameters': 'graph parameters',
@@ -92,20 +89,8 @@ KNOWN_GAPS: dict[str, str] = {
     'arealsirk.pipeline.inputs_from_scenario': 'scenario strict',
     'arealsirk.pipeline.run_demo': 'is_cancelled lang out progress seed',
     'arealsirk.pipeline.run_scenario': 'is_cancelled lang out progress scenario strict',
-    'arealsirk.readers._common.read_vector': '**kwargs layer path prefer what',
-    'arealsirk.readers.addresses.population_from_addresses': 'population_column',
-    'arealsirk.readers.admin.read_fylker': 'layer path',
-    'arealsirk.readers.admin.to_kommunenummer_2024': 'crosswalk strict values',
     'arealsirk.readers.livestock.LivestockClass': 'code group label_en label_nb name',
     'arealsirk.readers.livestock.livestock_class': 'name_or_code',
-    'arealsirk.readers.osm.parse_other_tags': 'text',
-    'arealsirk.readers.region.read_region_bundle': 'grid grid_geometry include_paths path',
-    'arealsirk.readers.roads.normalise_roads': (
-        'clip connect_ferries_m file include_paths include_planned layer roads'
-    ),
-    'arealsirk.readers.roads.read_road_graph': (
-        '**graph_options clip connect_ferries_m include_planned layer path'
-    ),
     'arealsirk.readers.ssb.decode_ssb_id': 'ids',
     'arealsirk.readers.ssb.encode_ssb_id': 'x y',
     'arealsirk.readers.ssb.ssb_cells': 'cell_m geometry ids',
