@@ -138,18 +138,7 @@ KNOWN_GAPS: dict[str, str] = {
     'arealsirk.suitability.scoring.sensitivity': 'id_column',
     'arealsirk.suitability.scoring.suitability': 'is_cancelled progress',
     'arealsirk.suitability.scoring.zonal': 'better label name raster stat transform unit',
-    'arealsirk.workflows._messages.Message': '**params key',
-    'arealsirk.workflows._messages.render': 'escape lang message',
-    'arealsirk.workflows.bioenergy.site_bioenergy': (
-        'candidates capacity_t count exact exclusions existing is_cancelled kommuner max_km min_plant_t '
-        'parameters progress roads sources time_limit'
-    ),
-    'arealsirk.workflows.biogas.site_biogas': 'is_cancelled progress',
     'arealsirk.workflows.compare.compare_scenarios': 'lang results',
-    'arealsirk.workflows.textiles.site_textile_reuse': (
-        'candidates capacity_t count exact exclusions existing is_cancelled kommuner max_km min_site_t '
-        'parameters progress roads sources time_limit'
-    ),
 }
 
 
