@@ -99,23 +99,6 @@ KNOWN_GAPS: dict[str, str] = {
     'arealsirk.suitability.candidates.from_zones': (
         'feasible id_column keep_columns kommuner min_area_ha name_column zones'
     ),
-    'arealsirk.suitability.constraints.BufferRule': 'distance_m layer name',
-    'arealsirk.suitability.constraints.ExcludeRule': 'distance_m layer name',
-    'arealsirk.suitability.constraints.FeasibleArea': 'crs feasible_ha messages region_ha transform',
-    'arealsirk.suitability.constraints.InsideRule': 'distance_m layer name',
-    'arealsirk.suitability.constraints.RasterThresholdRule': 'band name op raster_path value',
-    'arealsirk.suitability.constraints.candidate_slopes': 'candidates dem',
-    'arealsirk.suitability.constraints.feasible_area': 'is_cancelled progress',
-    'arealsirk.suitability.constraints.standard_rules': 'lakes main_roads protected settlements slope_raster',
-    'arealsirk.suitability.maths.Categories': 'other scores',
-    'arealsirk.suitability.maths.FuzzyLinear': 'high low',
-    'arealsirk.suitability.maths.RasterCriterion': 'band better name path transform',
-    'arealsirk.suitability.maths.Sigmoid': 'midpoint spread',
-    'arealsirk.suitability.maths.SuitabilityResult': (
-        'cells criteria_paths path seconds stats valid_cells weights'
-    ),
-    'arealsirk.suitability.maths.Threshold': 'value',
-    'arealsirk.suitability.maths.score_values': 'better transform values',
     'arealsirk.suitability.raster.iter_windows': 'block height width',
     'arealsirk.suitability.raster.open_raster': 'raster',
     'arealsirk.suitability.raster.slope': 'band dem units window z_factor',
