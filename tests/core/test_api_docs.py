@@ -94,16 +94,6 @@ KNOWN_GAPS: dict[str, str] = {
     'arealsirk.readers.ssb.decode_ssb_id': 'ids',
     'arealsirk.readers.ssb.encode_ssb_id': 'x y',
     'arealsirk.readers.ssb.ssb_cells': 'cell_m geometry ids',
-    'arealsirk.suitability.candidates.from_points': 'feasible id_column kommuner name_column points',
-    'arealsirk.suitability.candidates.from_suitability': 'connectivity is_cancelled progress',
-    'arealsirk.suitability.candidates.from_zones': (
-        'feasible id_column keep_columns kommuner min_area_ha name_column zones'
-    ),
-    'arealsirk.suitability.raster.iter_windows': 'block height width',
-    'arealsirk.suitability.raster.open_raster': 'raster',
-    'arealsirk.suitability.raster.slope': 'band dem units window z_factor',
-    'arealsirk.suitability.raster.write_array': 'array crs like nodata path transform',
-    'arealsirk.suitability.raster.write_slope': 'band block dem is_cancelled path progress units z_factor',
     'arealsirk.suitability.scoring.Criterion': (
         'bandwidth_m column graph kernel label layer raster stat unit values weight where'
     ),
