@@ -94,23 +94,6 @@ KNOWN_GAPS: dict[str, str] = {
     'arealsirk.readers.ssb.decode_ssb_id': 'ids',
     'arealsirk.readers.ssb.encode_ssb_id': 'x y',
     'arealsirk.readers.ssb.ssb_cells': 'cell_m geometry ids',
-    'arealsirk.suitability.scoring.Criterion': (
-        'bandwidth_m column graph kernel label layer raster stat unit values weight where'
-    ),
-    'arealsirk.suitability.scoring.attach_sensitivity': 'candidates id_column table',
-    'arealsirk.suitability.scoring.attribute': 'better column label name transform unit',
-    'arealsirk.suitability.scoring.criterion_values': 'candidates crit',
-    'arealsirk.suitability.scoring.density': (
-        'bandwidth_m better column kernel label layer name transform unit where'
-    ),
-    'arealsirk.suitability.scoring.distance_to': 'better label layer name transform where',
-    'arealsirk.suitability.scoring.network_to': 'better graph label layer name transform weight where',
-    'arealsirk.suitability.scoring.precomputed': 'better label name transform unit values',
-    'arealsirk.suitability.scoring.score_candidates': 'is_cancelled progress',
-    'arealsirk.suitability.scoring.score_from_rasters': 'candidates result stat',
-    'arealsirk.suitability.scoring.sensitivity': 'id_column',
-    'arealsirk.suitability.scoring.suitability': 'is_cancelled progress',
-    'arealsirk.suitability.scoring.zonal': 'better label name raster stat transform unit',
     'arealsirk.workflows.compare.compare_scenarios': 'lang results',
 }
 
