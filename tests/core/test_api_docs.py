@@ -53,18 +53,6 @@ KNOWN_GAPS: dict[str, str] = {
     'arealsirk.estimate.kommune_table': 'kommuner population sources',
     'arealsirk.estimate.manure_per_farm': 'parameters',
     'arealsirk.estimate.write_resources': 'estimate lang map_html out title',
-    'arealsirk.network.proximity.clear_cache': 'graph',
-    'arealsirk.network.proximity.nearest_facility': (
-        'access cutoff facilities graph max_snap_distance parameters sources weight'
-    ),
-    'arealsirk.network.proximity.od_matrix': 'is_cancelled progress',
-    'arealsirk.network.proximity.od_matrix_sparse': (
-        'access cutoff graph is_cancelled max_snap_distance parameters progress sources targets weight'
-    ),
-    'arealsirk.network.proximity.prepare': 'graph weight',
-    'arealsirk.network.proximity.service_areas': (
-        'access buffer_m direction id_column is_cancelled parameters progress'
-    ),
     'arealsirk.pipeline.Computed': 'balance excluded graph layers outside results warnings',
     'arealsirk.pipeline.RunInputs': (
         'all_synthetic cooperation description enabled input_paths lang layers name network notes '
