@@ -53,17 +53,6 @@ KNOWN_GAPS: dict[str, str] = {
     'arealsirk.estimate.kommune_table': 'kommuner population sources',
     'arealsirk.estimate.manure_per_farm': 'parameters',
     'arealsirk.estimate.write_resources': 'estimate lang map_html out title',
-    'arealsirk.pipeline.Computed': 'balance excluded graph layers outside results warnings',
-    'arealsirk.pipeline.RunInputs': (
-        'all_synthetic cooperation description enabled input_paths lang layers name network notes '
-        'origins parameters strict synthetic tables themes'
-    ),
-    'arealsirk.pipeline.RunOutput': 'figures folder headline layers map_html results summary warnings',
-    'arealsirk.pipeline.compute': 'inputs is_cancelled progress strict',
-    'arealsirk.pipeline.inputs_from_demo': 'lang seed',
-    'arealsirk.pipeline.inputs_from_scenario': 'scenario strict',
-    'arealsirk.pipeline.run_demo': 'is_cancelled lang out progress seed',
-    'arealsirk.pipeline.run_scenario': 'is_cancelled lang out progress scenario strict',
     'arealsirk.readers.livestock.LivestockClass': 'code group label_en label_nb name',
     'arealsirk.readers.livestock.livestock_class': 'name_or_code',
     'arealsirk.readers.ssb.decode_ssb_id': 'ids',
