@@ -38,18 +38,6 @@ KNOWN_GAPS: dict[str, str] = {
     'arealsirk.distributed.od_matrix_sparse': (
         '**kwargs chunk_size cutoff graph is_cancelled progress scheduler sources targets'
     ),
-    'arealsirk.estimate.ResourceEstimate': 'by_kommune notes sources tables',
-    'arealsirk.estimate.aggregate_sources': 'cell_m parameters sources',
-    'arealsirk.estimate.combine': '*estimates kommuner population',
-    'arealsirk.estimate.estimate_food_waste': 'kommuner parameters population',
-    'arealsirk.estimate.estimate_forest_residue': 'parameters population',
-    'arealsirk.estimate.estimate_region': 'data parameters register',
-    'arealsirk.estimate.estimate_reuse_demand': 'kommuner population',
-    'arealsirk.estimate.estimate_sewage_sludge': 'kommuner parameters population',
-    'arealsirk.estimate.estimate_textiles': 'kommuner parameters population',
-    'arealsirk.estimate.kommune_table': 'kommuner population sources',
-    'arealsirk.estimate.manure_per_farm': 'parameters',
-    'arealsirk.estimate.write_resources': 'estimate lang map_html out title',
 }
 
 
