@@ -23,22 +23,10 @@ from arealsirk import _apidoc  # noqa: E402
 
 PAGE = Path(__file__).resolve().parents[2] / "docs" / "api.md"
 
-#: Known gaps, shrinking: public functions and classes of files other helpers were editing while
-#: this test landed (issue 16), with the parameters (space-separated) their docstrings do not
-#: document yet.  The test fails when an entry is no longer exact, so the list only shrinks; the
-#: lead empties it after merging those helpers' branches.
-KNOWN_GAPS: dict[str, str] = {
-    'arealsirk.distributed.compute': 'collection scheduler',
-    'arealsirk.distributed.nearest_facility': (
-        '**kwargs chunk_size facilities graph is_cancelled progress scheduler sources'
-    ),
-    'arealsirk.distributed.od_matrix': (
-        '**kwargs chunk_size graph is_cancelled progress scheduler sources targets'
-    ),
-    'arealsirk.distributed.od_matrix_sparse': (
-        '**kwargs chunk_size cutoff graph is_cancelled progress scheduler sources targets'
-    ),
-}
+#: Known gaps: public function or class -> the parameters (space-separated) its docstring does not
+#: document.  Empty since issue 16 (every public function and class documents its parameters); the
+#: test fails for a new gap and for an entry that is no longer exact, so keep it empty.
+KNOWN_GAPS: dict[str, str] = {}
 
 
 def undocumented(obj: Any) -> tuple[str, ...]:
