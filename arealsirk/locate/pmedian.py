@@ -89,13 +89,9 @@ def p_median(cost, p: int, *, weights=None, fixed: Iterable[int] = (), time_limi
     seed
         Seed of the VNS shaking; the result is deterministic for a seed unless ``time_limit`` cuts
         the search.
-    progress
-        Callback ``progress(fraction, message)`` receiving the overall fraction done in [0, 1] and
-        the current step (see :mod:`arealsirk.progress`); ``None`` (default) reports nothing.
-    is_cancelled
-        Callback returning ``True`` when the user asks to stop; polled between steps and inside the
-        Benders/HiGHS solves, then :class:`~arealsirk.errors.CancelledError` is raised. ``None``
-        (default): never cancelled.
+    progress, is_cancelled
+        Progress callback ``(fraction, message)`` and cancel check (:mod:`arealsirk.progress`;
+        ``None``: none); the check is also polled inside the Benders/HiGHS solves.
 
     Returns
     -------

@@ -82,18 +82,8 @@ def normalise_roads(
         ``medium``, ``motorvegtype`` (matched case-insensitively, also as a dotted suffix).
     file, layer
         Where the lines were read from, named in messages and the log; optional.
-    include_paths
-        ``True``: keep links not drivable by car (``typeVeg`` paths, tracks, cycle ways, passenger
-        ferries). Default ``False``: they are left out and counted in the log.
-    include_planned
-        ``True``: keep planned (``vegfase`` P) and under-construction (A) links. Default ``False``.
-    clip
-        Optional polygon (geometry or GeoDataFrame): keep links that intersect it (not cut);
-        ``None`` (default) keeps all.
-    connect_ferries_m
-        Ferry ends that stop short of the road are joined to the nearest road within this many
-        metres (:func:`arealsirk.network.ferries.join_ferry_ends`); ``None`` (default): the
-        ``readers.ferry_connect_m`` row; 0 turns it off.
+    include_paths, include_planned, clip, connect_ferries_m
+        As in :func:`read_roads` (links left out are counted in the log).
 
     Returns
     -------
