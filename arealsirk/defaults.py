@@ -24,7 +24,23 @@ _TABLE = Path(__file__).with_name("defaults.csv")
 
 @dataclass(frozen=True)
 class Default:
-    """One row of the defaults table."""
+    """One row of the defaults table.
+
+    Attributes
+    ----------
+    key
+        Dotted key naming the number, ``<area>.<what>[.<variant>]`` (``"biogas.radius_km"``); the same
+        key a scenario's ``[parameters]`` table uses to override it.
+    value
+        The default number, in ``unit``.
+    unit
+        Unit of ``value`` as written in the table (``"km"``, ``"Nm3/t"``, ``"-"`` for a pure number).
+    source
+        Where the number comes from: a publication (publisher, title, year, report number) or
+        ``"Planning assumption: <why>"``.
+    description
+        What the number is used for, one sentence.
+    """
 
     key: str
     value: float
@@ -53,6 +69,16 @@ def _rows() -> dict[str, Default]:
 def default(key: str) -> float:
     """Return the default value for ``key`` (for example ``"biogas.radius_km"``).
 
+    Parameters
+    ----------
+    key
+        A key of ``defaults.csv``, exactly as written there (case-sensitive).
+
+    Returns
+    -------
+    float
+        The table's value, in the row's unit.
+
     Raises
     ------
     InputError
@@ -69,7 +95,15 @@ def default(key: str) -> float:
 
 
 def table(prefix: str = "") -> list[Default]:
-    """All rows whose key starts with ``prefix``, sorted by key."""
+    """All rows whose key starts with ``prefix``, sorted by key.
+
+    Parameters
+    ----------
+    prefix
+        Plain string prefix of the keys to return (``"resources.methane_nm3_per_t."``); the default
+        ``""`` returns the whole table. An exact key returns that one row (and any key it is a prefix
+        of); a prefix matching nothing returns an empty list.
+    """
     return [row for key, row in sorted(_rows().items()) if key.startswith(prefix)]
 
 
@@ -79,7 +113,15 @@ _HEADER = ("# Default numbers\n\nEvery default number arealsirk uses, with its u
 
 
 def markdown(*, document: bool = False) -> str:
-    """The table as Markdown; with ``document=True`` the whole ``docs/defaults.md`` page."""
+    """The table as Markdown; with ``document=True`` the whole ``docs/defaults.md`` page.
+
+    Parameters
+    ----------
+    document
+        ``False`` (default): only the Markdown table (key, value, unit, description, source), one row
+        per key. ``True``: the table preceded by the page's title and introduction, as committed in
+        ``docs/defaults.md``.
+    """
     lines = ["| key | value | unit | description | source |", "|---|---|---|---|---|"]
     for row in table():
         value = f"{row.value:g}"

@@ -231,6 +231,27 @@ def od_matrix(graph: Any, sources: Any, targets: Any, *, scheduler: Any, chunk_s
     choice the local call makes) is split into blocks of ``chunk_size`` (default: one block per worker
     thread).  Equal to the local result up to the order of floating-point additions (a block may use
     the contracted graph where the whole call does not: relative differences of 1e-16).
+
+    Parameters
+    ----------
+    graph
+        The road graph (networkx, e.g. from :func:`arealsirk.network.graph_from_roads`); scattered
+        once to every worker.
+    sources, targets
+        Node ids, or GeoDataFrames to snap (as in the proximity function).
+    scheduler
+        A :class:`distributed.Client`, or the address of a running scheduler
+        (``"tcp://host:8786"``; a client is opened and closed for the call).
+    chunk_size
+        Rows per block (a whole number >= 1); ``None`` (default): one block per worker thread.
+    progress
+        Callback ``progress(fraction, message)`` called as each block finishes; ``None``: none.
+    is_cancelled
+        Callback returning ``True`` to stop; checked as each block finishes, then the remaining
+        blocks are cancelled and :class:`~arealsirk.errors.CancelledError` is raised.
+    **kwargs
+        Passed unchanged to :func:`arealsirk.proximity.od_matrix` (``weight``, ``cutoff``, ``access``,
+        ``max_snap_distance``, ``parameters``).
     """
     from . import proximity
 
@@ -243,7 +264,31 @@ def od_matrix(graph: Any, sources: Any, targets: Any, *, scheduler: Any, chunk_s
 def od_matrix_sparse(graph: Any, sources: Any, targets: Any, *, cutoff: float, scheduler: Any,
                      chunk_size: int | None = None, progress: Callable[[float, str], None] | None = None,
                      is_cancelled: Callable[[], bool] | None = None, **kwargs: Any) -> sp.csr_matrix:
-    """:func:`arealsirk.proximity.od_matrix_sparse` on the cluster (pairs within ``cutoff`` only)."""
+    """:func:`arealsirk.proximity.od_matrix_sparse` on the cluster (pairs within ``cutoff`` only).
+
+    Parameters
+    ----------
+    graph
+        The road graph (networkx, e.g. from :func:`arealsirk.network.graph_from_roads`); scattered
+        once to every worker.
+    sources, targets
+        Node ids, or GeoDataFrames to snap (as in the proximity function).
+    cutoff
+        Largest cost stored (unit of ``weight``), > 0.
+    scheduler
+        A :class:`distributed.Client`, or the address of a running scheduler
+        (``"tcp://host:8786"``; a client is opened and closed for the call).
+    chunk_size
+        Rows per block (a whole number >= 1); ``None`` (default): one block per worker thread.
+    progress
+        Callback ``progress(fraction, message)`` called as each block finishes; ``None``: none.
+    is_cancelled
+        Callback returning ``True`` to stop; checked as each block finishes, then the remaining
+        blocks are cancelled and :class:`~arealsirk.errors.CancelledError` is raised.
+    **kwargs
+        Passed unchanged to :func:`arealsirk.proximity.od_matrix_sparse` (``weight``, ``access``,
+        ``max_snap_distance``, ``parameters``).
+    """
     from . import proximity
 
     by_t = _split_targets(sources, targets)
@@ -260,7 +305,31 @@ def nearest_facility(graph: Any, sources: Any, facilities: Any, *, scheduler: An
     """:func:`arealsirk.proximity.nearest_facility` on the cluster: (facility index, cost) per source.
 
     Each block runs the same multi-source search from all facilities (it does not grow with the number
-    of sources), so this pays only for very many sources (snapping dominates) -- results are equal."""
+    of sources), so this pays only for very many sources (snapping dominates) -- results are equal.
+
+    Parameters
+    ----------
+    graph
+        The road graph (networkx, e.g. from :func:`arealsirk.network.graph_from_roads`); scattered
+        once to every worker.
+    sources
+        Node ids, or a GeoDataFrame to snap; split into blocks.
+    facilities
+        Node ids, or a GeoDataFrame to snap; sent whole to every worker.
+    scheduler
+        A :class:`distributed.Client`, or the address of a running scheduler
+        (``"tcp://host:8786"``; a client is opened and closed for the call).
+    chunk_size
+        Rows per block (a whole number >= 1); ``None`` (default): one block per worker thread.
+    progress
+        Callback ``progress(fraction, message)`` called as each block finishes; ``None``: none.
+    is_cancelled
+        Callback returning ``True`` to stop; checked as each block finishes, then the remaining
+        blocks are cancelled and :class:`~arealsirk.errors.CancelledError` is raised.
+    **kwargs
+        Passed unchanged to :func:`arealsirk.proximity.nearest_facility` (``weight``, ``access``,
+        ``max_snap_distance``, ``parameters``).
+    """
     from . import proximity
 
     parts = _run(proximity.nearest_facility, graph, sources, facilities, kwargs, scheduler=scheduler,
@@ -272,6 +341,18 @@ def compute(collection: Any, *, scheduler: Any) -> Any:
     """Compute a lazy dask collection (e.g. :func:`arealsirk.raster.weighted_overlay_dask`) on the cluster.
 
     The rasters the collection reads must be readable by the workers under the same path.
+
+    Parameters
+    ----------
+    collection
+        A lazy dask collection (array, dataframe, delayed).
+    scheduler
+        A :class:`distributed.Client`, or the address of a running scheduler.
+
+    Returns
+    -------
+    Any
+        The computed result (a numpy array for a dask array).
     """
     with _client(scheduler) as client:
         return client.compute(collection).result()

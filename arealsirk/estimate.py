@@ -107,7 +107,19 @@ _EPSG = 25833
 
 @dataclass
 class ResourceEstimate:
-    """The result of one stream estimate (or of several, see :func:`combine`)."""
+    """The result of one stream estimate (or of several, see :func:`combine`).
+
+    Attributes
+    ----------
+    sources
+        The source points: the columns of :data:`SOURCE_COLUMNS` and geometry, EPSG:25833.
+    by_kommune
+        :func:`kommune_table` of the sources.
+    notes
+        What was left out or placed by a fallback, and why.
+    tables
+        Extra tables (``farms``; ``kommuner`` and ``population`` from :func:`estimate_region`).
+    """
 
     sources: gpd.GeoDataFrame  #: rows of :data:`SOURCE_COLUMNS` + geometry, EPSG:25833
     by_kommune: pd.DataFrame  #: :func:`kommune_table` of the sources
@@ -234,6 +246,9 @@ def manure_per_farm(register: pd.DataFrame, *, parameters: Mapping[str, Any] | N
     register
         :func:`arealsirk.readers.read_livestock_register` frame (``farm_id``, ``kommunenummer``,
         ``gnr``, ``bnr`` and one column of head per class).
+    parameters
+        Overrides of defaults-table keys (``resources.manure_*``, ``resources.methane_nm3_per_t.*``);
+        ``None`` (default): the table.
 
     Returns
     -------
@@ -581,6 +596,16 @@ def estimate_food_waste(
 
     Methane from ``resources.methane_nm3_per_t.food_waste``; dry matter from
     ``resources.food_waste_dm_fraction``. Rows at the cell centres (collection follows the dwellings).
+
+    Parameters
+    ----------
+    population
+        Population cells (SSB grid polygons or points) with ``population``; ``kommunenummer`` is
+        assigned by cell centre when absent; empty cells and cells outside ``kommuner`` are left out.
+    kommuner
+        Kommune polygons with ``kommunenummer`` (and ``kommunenavn``).
+    parameters
+        Overrides of defaults-table keys (``resources.*``); ``None`` (default): the table.
     """
     return _per_cell(
         population,
@@ -599,6 +624,16 @@ def estimate_textiles(
     """Used textiles handed in per populated SSB cell.
 
     ``t = inhabitants x resources.textiles_kg_per_inhabitant / 1000``.
+
+    Parameters
+    ----------
+    population
+        Population cells (SSB grid polygons or points) with ``population``; ``kommunenummer`` is
+        assigned by cell centre when absent; empty cells and cells outside ``kommuner`` are left out.
+    kommuner
+        Kommune polygons with ``kommunenummer`` (and ``kommunenavn``).
+    parameters
+        Overrides of defaults-table keys (``resources.*``); ``None`` (default): the table.
     """
     return _per_cell(
         population,
@@ -612,7 +647,16 @@ def estimate_textiles(
 
 
 def estimate_reuse_demand(population: gpd.GeoDataFrame, kommuner: gpd.GeoDataFrame) -> ResourceEstimate:
-    """People per populated SSB cell as reuse-centre demand (``kind`` "population", ``unit`` "persons")."""
+    """People per populated SSB cell as reuse-centre demand (``kind`` "population", ``unit`` "persons").
+
+    Parameters
+    ----------
+    population
+        Population cells (SSB grid polygons or points) with ``population``; ``kommunenummer`` is
+        assigned by cell centre when absent; empty cells and cells outside ``kommuner`` are left out.
+    kommuner
+        Kommune polygons with ``kommunenummer`` (and ``kommunenavn``).
+    """
     k = _kommuner(kommuner)
     pop = _population(population, k)
     cell = pop["ssbid"].astype(str).to_numpy()
@@ -646,10 +690,17 @@ def estimate_sewage_sludge(
 
     Parameters
     ----------
+    population
+        Population cells (SSB grid polygons or points) with ``population``; ``kommunenummer`` is
+        assigned by cell centre when absent; empty cells and cells outside ``kommuner`` are left out.
+    kommuner
+        Kommune polygons with ``kommunenummer`` (and ``kommunenavn``).
     plants
         Treatment-plant points with ``kommunenummer``: a kommune's sludge is placed at its first
         plant. Without them (no open national layer of plants exists) the sludge sits at the
         kommune's most populous cell, a proxy for its main plant, and the rule says so.
+    parameters
+        Overrides of defaults-table keys (``resources.*``); ``None`` (default): the table.
     """
     params = _p(parameters)
     k = _kommuner(kommuner)
@@ -735,6 +786,10 @@ def estimate_forest_residue(
         Harvest intensity per kommunenummer (m3 roundwood per ha forest and year), e.g. from SSB's
         roundwood-harvest statistics per kommune divided by forest area; kommuner not given use
         ``resources.forest_harvest_m3_per_ha`` (the national mean).
+    population
+        Optional population cells: only for the per-inhabitant figures of ``by_kommune``.
+    parameters
+        Overrides of defaults-table keys (``resources.*``); ``None`` (default): the table.
     """
     import geopandas as gpd
     import shapely
@@ -814,6 +869,17 @@ def kommune_table(
 ) -> pd.DataFrame:
     """Per kommune and kind: t/yr, t DM/yr, Nm3 CH4/yr, GWh/yr and per inhabitant.
 
+    Parameters
+    ----------
+    sources
+        Source rows with ``kommunenummer``, ``kind``, ``unit``, ``quantity``, ``dry_matter_t``,
+        ``methane_nm3``, ``energy_gwh`` (as made by the estimates).
+    kommuner
+        Kommune polygons with ``kommunenummer`` (and ``kommunenavn``).
+    population
+        Inhabitants: population cells (summed per ``kommunenummer``) or a Series kommunenummer ->
+        inhabitants; ``None`` (default): the kommune layer's ``population`` column, if any.
+
     Returns
     -------
     pandas.DataFrame
@@ -873,7 +939,22 @@ def kommune_table(
 def combine(
     *estimates: ResourceEstimate, kommuner: gpd.GeoDataFrame, population: gpd.GeoDataFrame | None = None
 ) -> ResourceEstimate:
-    """One estimate of several streams: sources stacked, one kommune table, notes and tables kept."""
+    """One estimate of several streams: sources stacked, one kommune table, notes and tables kept.
+
+    Parameters
+    ----------
+    *estimates
+        The :class:`ResourceEstimate` of each stream; source ids must not repeat across them.
+    kommuner
+        Kommune polygons with ``kommunenummer`` (and ``kommunenavn``).
+    population
+        Optional population cells for the per-inhabitant figures (see :func:`kommune_table`).
+
+    Raises
+    ------
+    InputError
+        A source id appears in two estimates.
+    """
     import geopandas as gpd
     import pandas as pd
 
@@ -901,6 +982,15 @@ def aggregate_sources(sources: gpd.GeoDataFrame, *, cell_m: float | None = None,
     Each aggregate sits at the quantity-weighted mean of its members (inside the cell); ``quantity``,
     ``dry_matter_t``, ``methane_nm3`` and ``energy_gwh`` are sums, so every tonne is kept. ``rule``
     says how many rows were merged; ``members`` counts them.
+
+    Parameters
+    ----------
+    sources
+        Source rows as made by the estimates (``kind``, ``unit``, ``quantity``, ...), EPSG:25833.
+    cell_m
+        Cell side, metres, > 0; ``None`` (default): ``resources.aggregate_cell_m``.
+    parameters
+        Overrides; only ``resources.aggregate_cell_m`` is read, and only when ``cell_m`` is ``None``.
 
     Raises
     ------
@@ -1018,8 +1108,15 @@ def estimate_region(
     ----------
     kommunenummer
         2024 kommunenummer (``3407``, ``"0301"`` ...).
+    data
+        Folder of the national open files; ``None`` (default): the shared data folder
+        (:func:`arealsirk.paths.shared_data_dir`).
     streams
         A subset of :data:`STREAMS`.
+    register
+        The livestock register file or folder; ``None`` (default): ``<data>/ldir_husdyr_2024``.
+    parameters
+        Overrides of defaults-table keys (``resources.*``); ``None`` (default): the table.
 
     Raises
     ------
@@ -1100,6 +1197,16 @@ def write_resources(estimate: ResourceEstimate, out: str | os.PathLike[str], *,
 
     Parameters
     ----------
+    estimate
+        The estimate to write (:func:`estimate_region` or :func:`combine`).
+    out
+        Output folder; the files are switched in as one set.
+    title
+        Title of the web map; default ``"Ressursstrømmer"``.
+    lang
+        ``"nb"`` (default) or ``"en"``: language of the web map.
+    map_html
+        ``True`` (default): also write ``resources_map.html``.
     inputs
         Input files and folders; ``out`` is refused if it would touch them.
 

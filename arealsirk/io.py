@@ -49,6 +49,18 @@ def check_input_file(path: str | os.PathLike[str], *, what: str = "file") -> Pat
     Refuses, naming the path: a missing path, a folder (except a ``.gdb`` geodatabase), an
     empty (0-byte) file, a GeoPackage/SQLite file shorter than its header says (truncated).
 
+    Parameters
+    ----------
+    path
+        The input path as the user gave it (file, or a ``.gdb`` folder).
+    what
+        What the file is, for the messages (``"raster"``, ``"scenario file"``); default ``"file"``.
+
+    Returns
+    -------
+    Path
+        ``path`` as a :class:`~pathlib.Path`, unchanged (not resolved).
+
     Raises
     ------
     MissingFileError, InputError
@@ -85,7 +97,24 @@ def _check_sqlite_complete(path: Path, head: bytes, size: int) -> None:
 
 
 def list_layers(path: str | os.PathLike[str]) -> list[str]:
-    """Names of the vector layers in a file (a GeoPackage may have many)."""
+    """Names of the vector layers in a file (a GeoPackage may have many).
+
+    Parameters
+    ----------
+    path
+        Any vector file pyogrio opens (GeoPackage, GeoJSON, Shapefile, FlatGeobuf, ``.gdb`` folder);
+        checked first with :func:`check_input_file`.
+
+    Returns
+    -------
+    list of str
+        Layer names in the file's order.
+
+    Raises
+    ------
+    MissingFileError, InputError
+        Naming the file when it is missing, empty, truncated or not a vector file.
+    """
     import pyogrio
 
     path = check_input_file(path)
@@ -153,6 +182,13 @@ def atomic_path(target: str | os.PathLike[str]) -> Iterator[Path]:
     """Yield a temporary path beside ``target``; rename it onto ``target`` on success.
 
     On an exception the temporary file is removed and ``target`` is untouched.
+
+    Parameters
+    ----------
+    target
+        The file to write; its folder is created if missing. The temporary path is a hidden name in
+        the same folder with the same suffix (so GDAL picks the same driver) and does not exist yet
+        when yielded; SQLite's ``-journal``/``-wal``/``-shm`` leftovers are removed too.
     """
     target = Path(target)
     target.parent.mkdir(parents=True, exist_ok=True)
@@ -219,7 +255,20 @@ def _write_qml_styles(gpkg: Path, styles: Mapping[str, str]) -> None:
 
 
 def write_text(path: str | os.PathLike[str], text: str) -> Path:
-    """Write a text file atomically (UTF-8)."""
+    """Write a text file atomically (UTF-8).
+
+    Parameters
+    ----------
+    path
+        Target file; replaced as a whole (see :func:`atomic_path`), its folder created if missing.
+    text
+        The content, written as UTF-8 without newline translation.
+
+    Returns
+    -------
+    Path
+        ``path`` as a :class:`~pathlib.Path`.
+    """
     path = Path(path)
     with atomic_path(path) as tmp:
         tmp.write_text(text, encoding="utf-8")
@@ -229,6 +278,16 @@ def write_text(path: str | os.PathLike[str], text: str) -> Path:
 def guard_outputs(outputs: Iterable[str | os.PathLike[str]],
                   inputs: Iterable[str | os.PathLike[str]]) -> None:
     """Refuse a run that would write into one of its own input files or folders.
+
+    Paths are compared after :meth:`pathlib.Path.resolve`, so a relative path, ``..`` or a
+    symbolic link naming the same file is caught.
+
+    Parameters
+    ----------
+    outputs
+        Paths the run is about to write.
+    inputs
+        Paths the run reads; an output equal to any of them is refused.
 
     Raises
     ------
@@ -244,6 +303,16 @@ def guard_outputs(outputs: Iterable[str | os.PathLike[str]],
 
 def read_raster_info(path: str | os.PathLike[str]) -> dict[str, Any]:
     """Check that a raster opens, has a CRS and is complete; return its profile.
+
+    Parameters
+    ----------
+    path
+        A raster file rasterio opens (GeoTIFF, ...).
+
+    Returns
+    -------
+    dict
+        The rasterio profile (driver, width, height, count, dtype, crs, transform, nodata, ...).
 
     Raises
     ------
@@ -265,6 +334,17 @@ def check_raster_file(path: str | os.PathLike[str]) -> dict[str, Any]:
     offsets and sizes of the TIFF directory); for other formats the last block of every band
     is read.  A truncated download is refused here, naming the file, rather than read as
     nodata later.
+
+    Parameters
+    ----------
+    path
+        A raster file rasterio opens (GeoTIFF, ...); checked first with :func:`check_input_file`.
+
+    Returns
+    -------
+    dict
+        The rasterio profile (driver, width, height, count, dtype, crs, transform, nodata, ...);
+        the CRS may be ``None`` (:func:`read_raster_info` refuses that).
 
     Raises
     ------

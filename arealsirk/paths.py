@@ -19,7 +19,14 @@ _PROJECT_ROOT = Path(__file__).resolve().parent.parent  # arealsirk/paths.py -> 
 
 
 def shared_data_dir(*, must_exist: bool = True) -> Path:
-    """Folder with the real data: ``$AREALSIRK_DATA`` or ``<project>/../shared/data``."""
+    """Folder with the real data: ``$AREALSIRK_DATA`` or ``<project>/../shared/data``.
+
+    Parameters
+    ----------
+    must_exist
+        ``True`` (default): raise :class:`~arealsirk.errors.MissingFileError` when the folder is
+        not there. ``False``: return the path anyway (to say where the data would be looked for).
+    """
     path = Path(os.environ.get("AREALSIRK_DATA", _PROJECT_ROOT.parent / "shared" / "data"))
     if must_exist and not path.is_dir():
         raise MissingFileError(
@@ -29,7 +36,14 @@ def shared_data_dir(*, must_exist: bool = True) -> Path:
 
 
 def shared_bench_dir(*, must_exist: bool = True) -> Path:
-    """Folder with the benchmark instances: ``$AREALSIRK_BENCH`` or ``<project>/../shared/bench``."""
+    """Folder with the benchmark instances: ``$AREALSIRK_BENCH`` or ``<project>/../shared/bench``.
+
+    Parameters
+    ----------
+    must_exist
+        ``True`` (default): raise :class:`~arealsirk.errors.MissingFileError` when the folder is
+        not there. ``False``: return the path anyway (a caller that skips missing instances).
+    """
     path = Path(os.environ.get("AREALSIRK_BENCH", _PROJECT_ROOT.parent / "shared" / "bench"))
     if must_exist and not path.is_dir():
         raise MissingFileError(f"{path}: benchmark folder not found; set AREALSIRK_BENCH")

@@ -67,6 +67,45 @@ class RunInputs:
     ``enabled`` lists the themes to run (default: every theme with a section in ``themes`` whose
     ``enabled`` is not false); ``network`` holds the ``[network]`` options (ferries, parts);
     ``strict`` turns unknown kind / facility_type / role values into errors.
+
+    Attributes
+    ----------
+    name
+        Name of the run (summary and map title).
+    layers
+        Scenario layer name -> features (``kommuner``, ``roads``, ``sources``, ...), fields mapped.
+    dem
+        The elevation raster (``dem`` layer) for the slope exclusion, or ``None``.
+    lang
+        Language of the map and summary, ``"nb"`` (default) or ``"en"``.
+    synthetic
+        ``True``: the map and summary say (some of) the data are synthetic.
+    all_synthetic
+        ``True``: every layer is synthetic (the demo region); the map and summary say so.
+    themes
+        Theme name -> its section's keys (``{"biogas": {"count": 2}}``).
+    parameters
+        Defaults-table overrides of the run.
+    input_paths
+        Every input file, so no output may overwrite one.
+    origins
+        Layer name -> (file, layer in the file), so later checks name where a layer came from.
+    network
+        The ``[network]`` options (``ferries``, ``parts``, ...).
+    enabled
+        The themes to run; ``()`` (default): every theme with a section not set ``enabled = false``.
+    strict
+        ``True``: unknown ``kind``, ``facility_type`` or ``role`` values are errors, not warnings.
+    description
+        Free text written to the ``run_info`` table; default ``""``.
+    cooperation
+        ``[cooperation]`` keys; non-empty: write indicator and cost-sharing tables (cooperation_run).
+    tables
+        Tables made while reading the inputs, written to ``results.gpkg`` as they are
+        (``[resources]``: ``resources_by_kommune``, the estimate per kommune and kind).
+    notes
+        What reading the inputs left out or placed by a fallback (``[resources]``: the estimate's
+        notes).
     """
 
     name: str
@@ -106,6 +145,27 @@ class RunOutput:
     ``balance`` is the merged balance table of every theme (columns ``theme, stream, category,
     quantity, unit, share``); ``headline`` its short sentences, largest losses first, in the run's
     language (the CLI prints them to stderr); ``warnings`` what the input checks reported.
+
+    Attributes
+    ----------
+    folder
+        The output folder.
+    results
+        ``results.gpkg``: every theme's layers and tables.
+    map_html
+        ``map.html``: the self-contained web map.
+    summary
+        ``summary.md``: the run summary.
+    layers
+        The result layers written, by layer name.
+    figures
+        Theme name -> its key figures (the workflow's ``summary``).
+    balance
+        The merged balance table, or ``None`` when no theme made one.
+    headline
+        The balance's short sentences in the run's language.
+    warnings
+        What the input checks reported.
     """
 
     folder: Path
@@ -124,7 +184,15 @@ _DEMO_THEMES = {"biogas": {"count": 2}, "reuse": {"count": 7}, "parks": {"count"
 
 
 def inputs_from_demo(*, seed: int = 0, lang: str = "nb") -> RunInputs:
-    """Inputs of the embedded synthetic demo region (the themes of the exported demo scenario)."""
+    """Inputs of the embedded synthetic demo region (the themes of the exported demo scenario).
+
+    Parameters
+    ----------
+    seed
+        Seed of the demo region (:func:`arealsirk.demo.datasets.demo_region`); default 0.
+    lang
+        Language of the map and summary, ``"nb"`` (default) or ``"en"``.
+    """
     from .demo.datasets import demo_region
 
     region = demo_region(seed)
@@ -140,6 +208,14 @@ def inputs_from_scenario(scenario: Scenario | str | os.PathLike[str], *,
 
     With ``strict`` (default: the scenario's ``[scenario] strict``) an unknown ``kind`` or ``role``
     is an error here, naming the file, layer, column and feature; otherwise :func:`run` warns.
+
+    Parameters
+    ----------
+    scenario
+        A :class:`~arealsirk.scenario.Scenario`, or the path of a scenario file (loaded and
+        validated first).
+    strict
+        ``True``/``False`` override the scenario's ``[scenario] strict``; ``None`` (default) keeps it.
     """
     if not isinstance(scenario, Scenario):
         scenario = load_scenario(scenario)
@@ -346,6 +422,23 @@ class Computed:
     ``layers`` are the validated inputs, ``results`` each theme's
     :class:`~arealsirk.workflows.WorkflowResult`, ``balance`` and ``excluded`` the themes' tables
     merged (a ``theme`` column says whose), ``warnings`` what the input checks reported.
+
+    Attributes
+    ----------
+    layers
+        The validated input layers (population and sources outside the region removed).
+    results
+        Theme name -> its :class:`~arealsirk.workflows.WorkflowResult`.
+    graph
+        The road graph every theme routed on.
+    balance
+        Every theme's balance table merged, plus the rows outside the region; ``None`` when none.
+    excluded
+        Every theme's excluded candidates merged; ``None`` when none.
+    warnings
+        What the input checks reported (unknown values in non-strict mode, ...).
+    outside
+        Layer name -> the features outside the ``region`` layer (left out and reported).
     """
 
     layers: dict[str, gpd.GeoDataFrame]
@@ -379,6 +472,21 @@ def compute(inputs: RunInputs, *, strict: bool | None = None, progress: Progress
     ``network.*`` parameters), the candidate zones, the existing facilities of its types (any
     case), the exclusion layers (protected, lakes, settlements, dem) and the parameters.
     See :func:`run` for ``strict``.
+
+    Parameters
+    ----------
+    inputs
+        From :func:`inputs_from_demo` or :func:`inputs_from_scenario`.
+    strict
+        Unknown ``kind``, ``facility_type`` or ``role`` values are errors; ``None`` (default):
+        ``inputs.strict``.
+    progress, is_cancelled
+        Progress callback and cancel check (see :mod:`arealsirk.progress`); ``None``: none.
+
+    Raises
+    ------
+    InputError
+        No theme enabled, a required layer missing, bad layers or values.
     """
     p = Progress(progress, is_cancelled)
     enabled = inputs.enabled_themes()
@@ -753,7 +861,19 @@ def _summary_markdown(inputs: RunInputs, results: dict[str, Any], *, lang: str,
 
 def run_demo(out: str | os.PathLike[str], *, seed: int = 0, lang: str = "nb",
              progress: ProgressFn | None = None, is_cancelled: CancelFn | None = None) -> RunOutput:
-    """Run the whole pipeline on the embedded demo region (see :func:`run`)."""
+    """Run the whole pipeline on the embedded demo region (see :func:`run`).
+
+    Parameters
+    ----------
+    out
+        Output folder (created), checked before the region is built.
+    seed
+        Seed of the demo region; default 0.
+    lang
+        ``"nb"`` (default) or ``"en"`` for the map and summary.
+    progress, is_cancelled
+        Progress callback and cancel check (see :mod:`arealsirk.progress`); ``None``: none.
+    """
     check_output_folder(out)  # refuse a bad --out before building the region
     return run(inputs_from_demo(seed=seed, lang=lang), out, lang=lang, progress=progress,
                is_cancelled=is_cancelled)
@@ -762,7 +882,21 @@ def run_demo(out: str | os.PathLike[str], *, seed: int = 0, lang: str = "nb",
 def run_scenario(scenario: str | os.PathLike[str], out: str | os.PathLike[str], *, lang: str | None = None,
                  strict: bool | None = None, progress: ProgressFn | None = None,
                  is_cancelled: CancelFn | None = None) -> RunOutput:
-    """Run the pipeline on a scenario file (see :func:`run`; ``strict`` overrides ``[scenario] strict``)."""
+    """Run the pipeline on a scenario file (see :func:`run`; ``strict`` overrides ``[scenario] strict``).
+
+    Parameters
+    ----------
+    scenario
+        The scenario ``.toml`` file (:func:`arealsirk.scenario.load_scenario`).
+    out
+        Output folder (created); refused when it would overwrite an input file.
+    lang
+        ``"nb"`` or ``"en"``; ``None`` (default): the scenario's ``[scenario] lang``.
+    strict
+        ``True``/``False`` override ``[scenario] strict``; ``None`` (default) keeps it.
+    progress, is_cancelled
+        Progress callback and cancel check (see :mod:`arealsirk.progress`); ``None``: none.
+    """
     loaded = load_scenario(scenario)
     check_output_folder(out, inputs=loaded.input_paths())  # refuse a bad --out before reading layers
     return run(inputs_from_scenario(loaded, strict=strict), out, lang=lang, strict=strict,

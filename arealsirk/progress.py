@@ -19,7 +19,15 @@ CancelFn = Callable[[], bool]
 
 
 def no_progress(fraction: float, message: str) -> None:
-    """A progress callback that does nothing."""
+    """A progress callback that does nothing.
+
+    Parameters
+    ----------
+    fraction
+        Overall fraction of the work done, in [0, 1]; ignored.
+    message
+        Short description of the current stage; ignored.
+    """
 
 
 class Progress:

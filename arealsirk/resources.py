@@ -74,7 +74,20 @@ __all__ = [
 
 @dataclass(frozen=True)
 class ResourceKind:
-    """One kind of resource: its family, canonical unit and labels."""
+    """One kind of resource: its family, canonical unit and labels.
+
+    Attributes
+    ----------
+    name
+        The ``kind`` value as written in source layers (lower case, ``"food_waste"``).
+    family
+        Physical family: ``"mass"``, ``"energy"`` or ``"volume"``.
+    unit
+        Canonical unit of the family, in which quantities are kept after
+        :func:`normalise_quantities`: ``"t/yr"``, ``"GWh/yr"`` or ``"m3/yr"``.
+    label_en, label_nb
+        Display names in English and Norwegian bokmål (tables, map legends, reports).
+    """
 
     name: str
     family: str  #: "mass", "energy" or "volume"
@@ -167,7 +180,14 @@ for _names, _family, _factor in [
 
 
 def kind_info(kind: str) -> ResourceKind | None:
-    """The :class:`ResourceKind` for ``kind`` (case-insensitive), or ``None`` if unknown."""
+    """The :class:`ResourceKind` for ``kind`` (case-insensitive), or ``None`` if unknown.
+
+    Parameters
+    ----------
+    kind
+        A kind name such as ``"Food_Waste "``; stripped and lower-cased before the look-up in
+        :data:`KINDS`.
+    """
     return KINDS.get(str(kind).strip().lower())
 
 
@@ -177,6 +197,22 @@ def check_parameters(parameters: Mapping[str, Any] | None, *, prefixes: tuple[st
     Every key must be a key of the defaults table (``resources.*``, ``biogas.*``, ...);
     a new methane yield may be given for a kind not in the table
     (``resources.methane_nm3_per_t.<kind>``) and a payload likewise.
+
+    Parameters
+    ----------
+    parameters
+        Defaults-table key -> number (a scenario's ``[parameters]`` table), or ``None`` for none.
+        Each value must be a finite number >= 0; a renamed key (``RENAMED``) is refused with what
+        to use instead.
+    prefixes
+        Not used: every key of the whole defaults table is accepted, whatever its prefix (which
+        keys a theme may set is checked by the scenario against its theme's
+        ``parameter_prefixes``). Default ``()``.
+
+    Returns
+    -------
+    dict
+        The keys as strings, the values as floats; ``{}`` for ``None``.
 
     Raises
     ------
@@ -213,7 +249,21 @@ def check_parameters(parameters: Mapping[str, Any] | None, *, prefixes: tuple[st
 
 
 def parameter(key: str, parameters: Mapping[str, Any] | None = None) -> float:
-    """The value of ``key``: the user's override from ``parameters`` if present, else the default."""
+    """The value of ``key``: the user's override from ``parameters`` if present, else the default.
+
+    Parameters
+    ----------
+    key
+        A defaults-table key (``"resources.kwh_per_nm3_methane"``).
+    parameters
+        Overrides (as returned by :func:`check_parameters`); ``None`` (default) or a mapping without
+        ``key`` gives :func:`~arealsirk.defaults.default` of ``key``.
+
+    Raises
+    ------
+    InputError
+        When ``key`` is neither overridden nor in the table.
+    """
     if parameters and key in parameters:
         return float(parameters[key])
     return default(key)
@@ -279,6 +329,27 @@ def normalise_quantities(
     missing unit column means every quantity is already canonical for its kind
     (t/yr for mass kinds); that is logged, not guessed silently.
 
+    Parameters
+    ----------
+    gdf
+        Source rows with a kind and a quantity column (and usually a unit column); not changed.
+    kind_column
+        Column with the resource kind; lower-cased and stripped in the copy. Default ``"kind"``.
+    quantity_column
+        Column with the annual quantity in the row's unit; replaced by the canonical quantity.
+        Default ``"quantity"``.
+    unit_column
+        Column with the unit as written (``"tonn/år"``, ``"MWh"``, see :data:`UNITS`); replaced by
+        the canonical unit. Default ``"unit"``; when absent, each kind's canonical unit is assumed.
+    file, layer
+        Where the rows were read from, named in error messages and the log; optional.
+
+    Returns
+    -------
+    pandas.DataFrame
+        A copy with canonical ``quantity_column``/``unit_column`` and the original values in
+        ``quantity_input``/``unit_input``.
+
     Raises
     ------
     InputError
@@ -321,7 +392,16 @@ def _yield_key(kind: str) -> str:
 
 
 def has_methane_yield(kind: str, parameters: Mapping[str, Any] | None = None) -> bool:
-    """Whether ``kind`` has a methane yield (in the table or in ``parameters``)."""
+    """Whether ``kind`` has a methane yield (in the table or in ``parameters``).
+
+    Parameters
+    ----------
+    kind
+        Resource kind (case-insensitive); the yield key is ``resources.methane_nm3_per_t.<kind>``.
+    parameters
+        Overrides of defaults-table keys (a scenario's ``[parameters]``); a key not given falls back
+        to ``defaults.csv``. ``None`` (default) uses the table only.
+    """
     key = _yield_key(str(kind).strip().lower())
     if parameters and key in parameters:
         return True
@@ -330,6 +410,15 @@ def has_methane_yield(kind: str, parameters: Mapping[str, Any] | None = None) ->
 
 def methane_yield(kind: str, parameters: Mapping[str, Any] | None = None) -> float:
     """Methane yield of ``kind`` in Nm3 CH4 per tonne fresh matter.
+
+    Parameters
+    ----------
+    kind
+        Resource kind (case-insensitive), e.g. ``"cattle_manure"``.
+    parameters
+        Overrides, e.g. ``{'resources.methane_nm3_per_t.food_waste': 105}``, of defaults-table keys (a
+        scenario's ``[parameters]``); a key not given falls back to ``defaults.csv``. ``None`` (default)
+        uses the table only.
 
     Raises
     ------
@@ -349,22 +438,75 @@ def methane_yield(kind: str, parameters: Mapping[str, Any] | None = None) -> flo
 
 
 def methane_nm3(kind: str, tonnes: Any, parameters: Mapping[str, Any] | None = None) -> Any:
-    """Methane (Nm3/yr) from ``tonnes`` (t/yr) of ``kind``: tonnes x yield."""
+    """Methane (Nm3/yr) from ``tonnes`` (t/yr) of ``kind``: tonnes x yield.
+
+    Parameters
+    ----------
+    kind
+        Resource kind with a methane yield (:func:`methane_yield`; else an
+        :class:`~arealsirk.errors.InputError`).
+    tonnes
+        Fresh matter, t/yr: a number or an array (one value per source).
+    parameters
+        Overrides of defaults-table keys (a scenario's ``[parameters]``); a key not given falls back
+        to ``defaults.csv``. ``None`` (default) uses the table only.
+
+    Returns
+    -------
+    numpy.ndarray
+        Nm3 CH4 per year, the shape of ``tonnes``.
+    """
     return np.asarray(tonnes, dtype=float) * methane_yield(kind, parameters)
 
 
 def energy_gwh_from_methane(nm3: Any, parameters: Mapping[str, Any] | None = None) -> Any:
-    """Energy (GWh/yr) in ``nm3`` of methane: Nm3 x kWh/Nm3 / 1e6."""
+    """Energy (GWh/yr) in ``nm3`` of methane: Nm3 x kWh/Nm3 / 1e6.
+
+    Parameters
+    ----------
+    nm3
+        Methane, Nm3/yr: a number or an array.
+    parameters
+        Overrides (``resources.kwh_per_nm3_methane``) of defaults-table keys (a scenario's
+        ``[parameters]``); a key not given falls back to ``defaults.csv``. ``None`` (default) uses the
+        table only.
+    """
     return np.asarray(nm3, dtype=float) * parameter("resources.kwh_per_nm3_methane", parameters) / 1e6
 
 
 def forest_residue_gwh(tonnes: Any, parameters: Mapping[str, Any] | None = None) -> Any:
-    """Fuel energy (GWh/yr) in ``tonnes`` of forest residue: t x MWh/t / 1e3."""
+    """Fuel energy (GWh/yr) in ``tonnes`` of forest residue: t x MWh/t / 1e3.
+
+    Parameters
+    ----------
+    tonnes
+        Forest residue, t/yr: a number or an array.
+    parameters
+        Overrides (``resources.forest_residue_mwh_per_t``) of defaults-table keys (a scenario's
+        ``[parameters]``); a key not given falls back to ``defaults.csv``. ``None`` (default) uses the
+        table only.
+    """
     return np.asarray(tonnes, dtype=float) * parameter("resources.forest_residue_mwh_per_t", parameters) / 1e3
 
 
 def co2_kg_per_tkm(kind: str | None = None, parameters: Mapping[str, Any] | None = None) -> float:
-    """CO2 per tonne-km of the truck class ``kind`` travels in (:data:`VEHICLE`), else the general factor."""
+    """CO2 per tonne-km of the truck class ``kind`` travels in (:data:`VEHICLE`), else the general factor.
+
+    Parameters
+    ----------
+    kind
+        Resource kind (case-insensitive); a kind without a class in :data:`VEHICLE`, or ``None``
+        (default), gets the general heavy-truck factor ``resources.co2_kg_per_tkm``.
+    parameters
+        Overrides (``resources.co2_kg_per_tkm[.<class>]``) of defaults-table keys (a scenario's
+        ``[parameters]``); a key not given falls back to ``defaults.csv``. ``None`` (default) uses the
+        table only.
+
+    Returns
+    -------
+    float
+        kg CO2 per tonne-km.
+    """
     vehicle = VEHICLE.get(str(kind).strip().lower()) if kind is not None else None
     if vehicle is not None:
         return parameter(f"resources.co2_kg_per_tkm.{vehicle}", parameters)
@@ -376,6 +518,22 @@ def transport_co2_t(tonne_km: Any, parameters: Mapping[str, Any] | None = None, 
 
     ``kind`` (one kind, or one per element of ``tonne_km``) picks the truck class's factor
     (:func:`co2_kg_per_tkm`); without it the general heavy-truck factor is used.
+
+    Parameters
+    ----------
+    tonne_km
+        Transport work, tonne-km per year: a number or an array.
+    parameters
+        Overrides of defaults-table keys (a scenario's ``[parameters]``); a key not given falls back
+        to ``defaults.csv``. ``None`` (default) uses the table only.
+    kind
+        ``None`` (default), one kind for all values, or a sequence of kinds with one per element of
+        ``tonne_km`` (else :class:`~arealsirk.errors.InputError`).
+
+    Returns
+    -------
+    numpy.ndarray
+        Tonnes CO2 per year, the shape of ``tonne_km``.
     """
     tkm = np.asarray(tonne_km, dtype=float)
     if kind is None or isinstance(kind, str):
@@ -400,6 +558,23 @@ def heat_pipe_nok_per_gwh(km: Any, flow_gwh: Any, parameters: Mapping[str, Any] 
     (``symbiosis.heat_pipe_flow_exponent``: cost per metre ~ diameter ~ sqrt(flow)), annualised with
     the annuity factor of the discount rate :math:`r` and life :math:`n` years. The cost grows linearly
     with length and less than linearly with flow, so per GWh it falls as the flow grows.
+
+    Parameters
+    ----------
+    km
+        Pipe length :math:`L`, km: a number or an array.
+    flow_gwh
+        Heat delivered :math:`Q`, GWh/yr: a number or an array broadcastable with ``km``; a flow of
+        0 or less gives ``inf``.
+    parameters
+        Overrides (the ``symbiosis.heat_pipe_*`` keys) of defaults-table keys (a scenario's
+        ``[parameters]``); a key not given falls back to ``defaults.csv``. ``None`` (default) uses the
+        table only.
+
+    Returns
+    -------
+    numpy.ndarray
+        NOK per GWh delivered, per year.
     """
     r = parameter("symbiosis.heat_pipe_discount_rate", parameters)
     n = parameter("symbiosis.heat_pipe_life_yr", parameters)
@@ -414,7 +589,17 @@ def heat_pipe_nok_per_gwh(km: Any, flow_gwh: Any, parameters: Mapping[str, Any] 
 
 
 def payload_t(kind: str, parameters: Mapping[str, Any] | None = None) -> float:
-    """Truck payload (t) for ``kind``; ``resources.payload_t.default`` when the kind has none."""
+    """Truck payload (t) for ``kind``; ``resources.payload_t.default`` when the kind has none.
+
+    Parameters
+    ----------
+    kind
+        Resource kind (case-insensitive); its key is ``resources.payload_t.<kind>``.
+    parameters
+        Overrides (a ``resources.payload_t.<kind>`` may be given for any kind) of defaults-table keys (a
+        scenario's ``[parameters]``); a key not given falls back to ``defaults.csv``. ``None`` (default)
+        uses the table only.
+    """
     key = f"resources.payload_t.{str(kind).strip().lower()}"
     if (parameters and key in parameters) or table(key):
         return parameter(key, parameters)
@@ -422,12 +607,42 @@ def payload_t(kind: str, parameters: Mapping[str, Any] | None = None) -> float:
 
 
 def truck_trips(kind: str, tonnes: Any, parameters: Mapping[str, Any] | None = None) -> Any:
-    """Loaded truck trips per year: tonnes / payload (rounded up per source)."""
+    """Loaded truck trips per year: tonnes / payload (rounded up per source).
+
+    Parameters
+    ----------
+    kind
+        Resource kind, which sets the payload (:func:`payload_t`).
+    tonnes
+        t/yr: a number, or an array with one value per source (each rounded up separately).
+    parameters
+        Overrides of defaults-table keys (a scenario's ``[parameters]``); a key not given falls back
+        to ``defaults.csv``. ``None`` (default) uses the table only.
+
+    Returns
+    -------
+    numpy.ndarray
+        Whole trips per year, the shape of ``tonnes``.
+    """
     return np.ceil(np.asarray(tonnes, dtype=float) / payload_t(kind, parameters))
 
 
 def resource_table(parameters: Mapping[str, Any] | None = None) -> pd.DataFrame:
-    """All resource kinds with unit, methane yield, payload and the sources of the numbers."""
+    """All resource kinds with unit, methane yield, payload and the sources of the numbers.
+
+    Parameters
+    ----------
+    parameters
+        Overrides of defaults-table keys; an overridden yield shows ``"user parameter"`` as its
+        source. ``None`` (default) uses the table only.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per kind of :data:`KINDS`: ``kind``, ``label_en``, ``label_nb``, ``family``,
+        ``unit``, ``methane_nm3_per_t``, ``energy_mwh_per_t`` (forest residue only),
+        ``payload_t`` (mass kinds only), ``yield_source``; NaN where a figure does not apply.
+    """
     import pandas as pd
 
     rows = []

@@ -212,7 +212,26 @@ SECTION_KEYS: dict[str, dict[str, str]] = {
 
 @dataclass(frozen=True)
 class LayerRef:
-    """Where one input layer is: a file, a layer name in it, and a field mapping."""
+    """Where one input layer is: a file, a layer name in it, and a field mapping.
+
+    Attributes
+    ----------
+    name
+        The scenario layer name (a key of :data:`LAYER_SPECS`: ``"sources"``, ``"roads"``, ...).
+    path
+        The file, resolved against the scenario file's folder; it exists when the scenario is parsed.
+    layer
+        Layer name inside the file; ``None`` (default) when the file holds one layer (or is a raster).
+    fields
+        Canonical column name -> the file's column name (``{"population": "pop_tot"}``); only columns
+        the library reads from this layer may be mapped. Default ``{}``.
+    where
+        OGR SQL filter applied while reading (``kommunenummer IN ('1833')``); ``None`` (default) for
+        none. Not for rasters.
+    clip
+        ``True``: keep only features in the study area (roads: plus ``region.road_margin_km``).
+        Default ``False``; not for rasters, ``kommuner`` or ``region``.
+    """
 
     name: str
     path: Path
@@ -231,6 +250,44 @@ class Scenario:
     ``resources`` the ``[resources]`` section (the ``sources`` layer is then estimated);
     ``parameters`` the defaults-table overrides (``[network] max_snap_m`` and ``snap_speed_kph``
     included under their ``network.*`` rows).
+
+    Attributes
+    ----------
+    path
+        The scenario file, or ``None`` for a scenario parsed from a mapping without one.
+    name
+        Name of the run (summary, map title): ``[scenario] name``, else the file's stem, else
+        ``"scenario"``.
+    lang
+        Language of the map and summary, ``"nb"`` (default) or ``"en"``.
+    synthetic
+        ``True``: the map and summary say the data are synthetic.
+    layers
+        Scenario layer name -> :class:`LayerRef`; only layers the run or an enabled theme reads.
+    themes
+        Theme name -> its section's keys as given (``enabled`` included), for every theme section
+        present, enabled or not.
+    parameters
+        Defaults-table key -> number, from ``[parameters]`` plus ``[network] max_snap_m`` and
+        ``snap_speed_kph`` under their ``network.*`` rows (a theme key stays in ``themes``; giving it
+        also as its defaults row is refused).
+    network
+        The ``[network]`` keys given (``ferries``, ``parts``, ``max_snap_m``, ``snap_speed_kph``);
+        default ``{}`` (every key at its default).
+    enabled
+        The themes that run, in :data:`~arealsirk.themes.THEMES` order; default ``()``.
+    strict
+        ``True``: unknown ``kind``, ``facility_type`` or ``role`` values are errors instead of
+        warnings. Default ``False``.
+    description
+        Free text about the run, written to the ``run_info`` table of ``results.gpkg``; default ``""``.
+    resources
+        The ``[resources]`` section when given: ``data`` (resolved folder, or ``None`` for the shared
+        data folder) and ``streams`` (tuple); ``None`` (default) when the run reads a ``sources``
+        layer instead.
+    cooperation
+        The ``[cooperation]`` keys (``group_by`` and the others of
+        :data:`arealsirk.cooperation_run.COOPERATION_KEYS`); default ``{}``: no grouping.
     """
 
     path: Path | None
@@ -290,6 +347,17 @@ def _err(path: Path | None, text: str, section: str, key: str | None, message: s
 
 def load_scenario(path: str | os.PathLike[str]) -> Scenario:
     """Read and validate a scenario file.
+
+    Parameters
+    ----------
+    path
+        The ``.toml`` file: UTF-8, or UTF-8/16/32 with a byte-order mark. Layer paths and
+        ``[resources] data`` in it are relative to its folder.
+
+    Returns
+    -------
+    Scenario
+        The validated scenario.
 
     Raises
     ------
@@ -415,7 +483,32 @@ def _check_section(ctx: _Ctx, section: str, values: Any, keys: tuple[Key, ...]) 
 
 
 def parse_scenario(data: dict[str, Any], *, text: str = "", path: Path | None = None) -> Scenario:
-    """Validate an already-parsed scenario mapping (see :func:`load_scenario`)."""
+    """Validate an already-parsed scenario mapping (see :func:`load_scenario`).
+
+    Parameters
+    ----------
+    data
+        The TOML document as a mapping (``tomllib.loads``): section name -> table.
+    text
+        The TOML text ``data`` came from, used only to give line numbers in error messages; default
+        ``""`` (messages then name section and key without a line).
+    path
+        The scenario file, the base for relative layer paths and named in messages; ``None``
+        (default): paths are relative to the current folder and the messages say ``scenario``.
+
+    Returns
+    -------
+    Scenario
+        The validated scenario.
+
+    Raises
+    ------
+    ScenarioError
+        Unknown sections, keys or values, wrong types, layers no enabled theme reads, parameters no
+        enabled theme reads -- naming the section, key and line.
+    MissingFileError
+        A layer file or the ``[resources] data`` folder does not exist.
+    """
     ctx = _Ctx(path, text)
     known = ("scenario", "layers", "network", "resources", "parameters", "cooperation", *THEMES)
     for section in data:

@@ -41,6 +41,32 @@ class Key:
     ``kwarg`` is the workflow keyword the value is passed as (default: ``name``).  The default
     of a key is the defaults-table row ``default_key`` (so ``arealsirk defaults`` documents it)
     or, for switches with no number behind them, ``default``.
+
+    Attributes
+    ----------
+    name
+        The key as written in the scenario section (``"max_km"``).
+    type
+        ``"int"``, ``"float"``, ``"bool"``, ``"str"`` or ``"list"`` (a list of strings); the scenario
+        validator refuses a value of another type (a whole number is accepted for a float).
+    description
+        What the key changes, one line (scenario reference page, error messages).
+    default_key
+        Defaults-table row giving the key's default; the same number may then be set either here or
+        under ``[parameters]``, not both. ``None`` when the key has no number behind it.
+    default
+        Default of a key without a defaults row (``False`` for ``exact``, ``"coverage"``); ``None``
+        means the workflow decides (documented in ``description``).
+    minimum, maximum
+        Bounds of a numeric key, inclusive; ``None`` for no bound.
+    exclusive_minimum
+        ``True``: the value must be strictly greater than ``minimum`` (a radius of 0 is refused).
+        Default ``False``.
+    choices
+        Allowed values of a ``"str"`` key (or of each element of a list value); ``()`` for any.
+    kwarg
+        The workflow keyword the value is passed as, when it differs from ``name``; ``None``
+        (default) passes it as ``name``.
     """
 
     name: str
@@ -61,7 +87,19 @@ class Key:
 
 @dataclass(frozen=True)
 class LayerUse:
-    """An input layer a theme reads: scenario layer name -> workflow role."""
+    """An input layer a theme reads: scenario layer name -> workflow role.
+
+    Attributes
+    ----------
+    layer
+        Name under the scenario's ``[layers]`` (see :data:`arealsirk.scenario.LAYER_SPECS`).
+    role
+        What the workflow does with the layer, in words; shown in the scenario reference and in the
+        error when a required layer is missing (the adapter, not this text, passes the layer).
+    required
+        ``True``: a scenario enabling the theme without this layer is refused, naming it.
+        Default ``False``.
+    """
 
     layer: str  #: name under ``[layers]`` (see :data:`arealsirk.scenario.LAYER_SPECS`)
     role: str  #: what the workflow does with it (documentation; the adapter passes it)
@@ -76,6 +114,34 @@ class ThemeContext:
     and lists them in ``tables["excluded"]``); ``existing`` holds only the rows of this theme's
     facility types, matched in any case and typed as the theme's first ``existing_types`` value;
     ``options`` are the theme's scenario keys as workflow keywords (``enabled`` removed).
+
+    Attributes
+    ----------
+    layers
+        Every validated input layer of the run by scenario layer name (``sources``, ``zones``,
+        ``kommuner``, ...), in the analysis CRS; population and sources outside the ``region``
+        layer already taken out.
+    network
+        The road graph of the run (a networkx ``MultiDiGraph`` from
+        :func:`arealsirk.network.graph_from_roads`), built once for all themes with the
+        ``[network]`` options and ``network.*`` parameters.
+    candidates
+        The candidate sites: the ``zones`` layer.
+    existing
+        The existing facilities of this theme's ``existing_types``, or ``None`` when there are none
+        or the theme keeps none.
+    exclusions
+        The exclusion layers (:class:`arealsirk.suitability.constraints.Exclusions`): protected
+        areas, lakes, the DEM, and settlements only for themes that read the ``settlements`` layer.
+    parameters
+        Defaults-table overrides of the scenario (``[parameters]``, with ``[network] max_snap_m``
+        and ``snap_speed_kph`` folded in); the workflow falls back to the table for the rest.
+    options
+        The theme section's keys as workflow keywords (:attr:`Key.keyword`), ``enabled`` removed.
+    progress
+        Progress callback for this theme's share of the run, or ``None``.
+    is_cancelled
+        Cancellation callback (returns ``True`` to stop), or ``None``.
     """
 
     layers: Mapping[str, gpd.GeoDataFrame]
@@ -97,7 +163,43 @@ class ThemeContext:
 
 @dataclass(frozen=True)
 class Theme:
-    """The one declaration of a theme (see the module docstring)."""
+    """The one declaration of a theme (see the module docstring).
+
+    Attributes
+    ----------
+    name
+        Theme id and the name of its scenario section (``"biogas"``).
+    facility_type
+        Value written to ``selected_sites.facility_type`` for its sites (``"biogas_plant"``).
+    title
+        Display title as (English, bokmål).
+    keys
+        The keys its section accepts (:class:`Key`), the common ones (:data:`COMMON_KEYS`) included;
+        any other key is refused.
+    layers
+        The input layers it reads (:class:`LayerUse`); a layer no enabled theme reads is refused.
+    existing_types
+        ``existing.facility_type`` values (lower case, Norwegian spellings too) it keeps as open
+        facilities; the first is the canonical type they are given.
+    parameter_prefixes
+        Defaults-table key prefixes whose rows change its answer; a ``[parameters]`` key that only a
+        theme not enabled would read is refused, naming that theme.
+    outputs
+        Names of the result layers it writes (declaration for documentation; the workflow's
+        :class:`~arealsirk.workflows.WorkflowResult` decides what is written).
+    run
+        The adapter calling its workflow with a :class:`ThemeContext`.
+    in_demo
+        Whether the embedded demo region exercises the theme (bioenergy and textiles do not);
+        declarative, no code reads it yet. Default ``True``.
+    qgis_algorithm
+        Id of its QGIS Processing algorithm (``arealsirk:<id>``); default ``""``.
+    description
+        Longer description; default ``""`` (none of the registered themes sets one yet).
+    extra
+        Further declarations; ``resource_streams``: the :data:`arealsirk.estimate.STREAMS` a
+        ``[resources]`` section estimates for this theme's ``sources`` layer.
+    """
 
     name: str  #: scenario section and theme id
     facility_type: str  #: ``selected_sites.facility_type``
@@ -281,7 +383,14 @@ THEMES: dict[str, Theme] = {t.name: t for t in (
 
 
 def theme(name: str) -> Theme:
-    """The declaration of theme ``name`` (KeyError naming the known themes otherwise)."""
+    """The declaration of theme ``name`` (KeyError naming the known themes otherwise).
+
+    Parameters
+    ----------
+    name
+        A key of :data:`THEMES` (``"biogas"``, ``"bioenergy"``, ``"textiles"``, ``"reuse"``,
+        ``"parks"``), exactly.
+    """
     try:
         return THEMES[name]
     except KeyError:

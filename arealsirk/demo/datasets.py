@@ -38,6 +38,12 @@ class DemoRegion:
 
     Use :func:`demo_region` to get one; it is cached per seed, so treat the
     frames as read-only (call ``.copy()`` before changing them).
+
+    Parameters
+    ----------
+    seed
+        Seed of the random generator the region is made with (default 0, the ``demo.seed`` row); the
+        same seed gives the same region, byte for byte.
     """
 
     synthetic = True
@@ -103,14 +109,27 @@ _DEMO_CACHE: dict[int, DemoRegion] = {}
 
 
 def demo_region(seed: int = 0) -> DemoRegion:
-    """The embedded synthetic demo region for ``seed`` (deterministic; cached)."""
+    """The embedded synthetic demo region for ``seed`` (deterministic; cached).
+
+    Parameters
+    ----------
+    seed
+        Seed of the random generator the region is made with (default 0, the ``demo.seed`` row); the
+        same seed gives the same region, byte for byte.
+    """
     if seed not in _DEMO_CACHE:
         _DEMO_CACHE[seed] = DemoRegion(seed)
     return _DEMO_CACHE[seed]
 
 
 def demo_scenario_text(*, seed: int = 0) -> str:
-    """The scenario that ``arealsirk demo --export-inputs`` writes beside ``inputs.gpkg``."""
+    """The scenario that ``arealsirk demo --export-inputs`` writes beside ``inputs.gpkg``.
+
+    Parameters
+    ----------
+    seed
+        Seed of the exported region, written into the scenario's name; default 0.
+    """
     from ..scenario import LAYER_SPECS
 
     lines = [

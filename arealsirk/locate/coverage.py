@@ -72,6 +72,43 @@ def max_coverage(cost, p: int, radius: float, *, weights=None, fixed: Iterable[i
     ``covered`` the boolean mask.  Heuristic: greedy + fast swap interchange + VNS, with a Lagrangian
     upper bound (``upper_bound``, ``gap``).  ``exact=True`` solves the sparse MILP with HiGHS.
 
+    Parameters
+    ----------
+    cost
+        Demand rows x candidate columns; dense array (``inf`` = not allowed) or scipy sparse (absent
+        entry = not allowed). Only entries ``<= radius`` matter, so a sparse matrix cut at ``radius``
+        is enough.
+    p
+        Number of facilities to open, including the ``fixed`` ones.
+    radius
+        Coverage radius in the units of ``cost`` (minutes, km), >= 0; inclusive.
+    weights
+        Demand weight per row (people, tonnes); ``None`` (default) weighs every row 1.
+    fixed
+        Candidate indices that are always open (existing facilities); default none.
+    time_limit
+        Seconds for the whole solve (heuristic search and, with ``exact``, HiGHS); ``None`` (default)
+        for no limit. When reached the best solution so far is returned with ``status="time_limit"``.
+    exact
+        ``False`` (default): the heuristic and its Lagrangian bound only. ``True``: when the bound
+        does not prove the heuristic optimal, also solve the sparse MILP with HiGHS and keep the
+        better solution.
+    seed
+        Seed of the VNS shaking; default 0. The result is deterministic for a seed unless
+        ``time_limit`` cuts the search.
+    progress
+        Callback ``progress(fraction, message)`` receiving the overall fraction done in [0, 1] and
+        the current step (see :mod:`arealsirk.progress`); ``None`` (default) reports nothing.
+    is_cancelled
+        Callback returning ``True`` when the user asks to stop; polled between steps, then
+        :class:`~arealsirk.errors.CancelledError` is raised. ``None`` (default): never cancelled.
+
+    Returns
+    -------
+    LocateResult
+        ``objective`` = covered weight; ``upper_bound`` and ``gap`` are proven; ``assignment`` is the
+        nearest open facility within ``radius`` (-1 = not covered) and ``covered`` the mask.
+
     Raises
     ------
     InputError
@@ -251,6 +288,33 @@ def set_coverage(cost, radius: float, *, fixed: Iterable[int] = (), time_limit: 
 
     Heuristic: Chvatal's greedy with redundancy elimination, lower bound from the LP relaxation
     (rounded up).  ``exact=True`` solves the MILP with HiGHS.  ``objective`` = number of facilities.
+
+    Parameters
+    ----------
+    cost
+        Demand rows x candidate columns; dense array (``inf`` = not allowed) or scipy sparse (absent
+        entry = not allowed). ``cost[i, j] <= radius`` means candidate ``j`` covers row ``i``.
+    radius
+        Coverage radius in the units of ``cost``, >= 0; inclusive.
+    fixed
+        Candidate indices that are always open (counted in ``objective``); default none.
+    time_limit
+        Seconds for the LP bound or, with ``exact``, for HiGHS; ``None`` (default) for no limit. The
+        greedy cover is always finished, so the result covers every row.
+    exact
+        ``False`` (default): greedy cover with a lower bound from the LP relaxation. ``True``: solve
+        the MILP with HiGHS and keep its cover when smaller.
+    progress
+        Callback ``progress(fraction, message)`` receiving the overall fraction done in [0, 1] and
+        the current step (see :mod:`arealsirk.progress`); ``None`` (default) reports nothing.
+    is_cancelled
+        Callback returning ``True`` when the user asks to stop; polled between steps, then
+        :class:`~arealsirk.errors.CancelledError` is raised. ``None`` (default): never cancelled.
+
+    Returns
+    -------
+    LocateResult
+        ``objective`` = number of open facilities; ``lower_bound`` and ``gap`` proven.
 
     Raises
     ------

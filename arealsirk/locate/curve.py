@@ -49,6 +49,8 @@ class CoverageCurve:
     needed
         Smallest count whose solution covers at least ``target`` of ``total``; ``None`` when no count up
         to the number of candidates does (or no target was given).
+    runtime_s
+        Wall-clock seconds the whole curve took.
     """
 
     counts: np.ndarray

@@ -69,6 +69,13 @@ def facility_location(cost, demand, capacity, fixed_cost, *, single_source: bool
     p
         Optional exact number of open facilities (including ``fixed``): adds ``sum_j y_j = p``
         (a capacitated p-median with fixed costs); such models always go to the MILP.
+    progress
+        Callback ``progress(fraction, message)`` receiving the overall fraction done in [0, 1] and
+        the current step (see :mod:`arealsirk.progress`); ``None`` (default) reports nothing.
+    is_cancelled
+        Callback returning ``True`` when the user asks to stop; polled between steps and inside HiGHS'
+        branch-and-bound (with highspy), then :class:`~arealsirk.errors.CancelledError` is raised.
+        ``None`` (default): never cancelled.
 
     Returns
     -------

@@ -47,13 +47,40 @@ def _path(folder: str, name: str, bench: Path | None) -> Path:
 
 @dataclass
 class PMedInstance:
+    """An OR-Library p-median instance.
+
+    Attributes
+    ----------
+    name
+        Instance name (``"pmed1"`` .. ``"pmed40"``).
+    cost
+        n x n all-pairs shortest-path distances of the instance's graph (vertex i to vertex j); every
+        vertex is both a demand point and a candidate.
+    p
+        Number of medians to open, as given in the file.
+    """
+
     name: str
     cost: np.ndarray  # n x n shortest-path distances
     p: int
 
 
 def read_pmed(name: str = "pmed1", *, bench: Path | None = None) -> PMedInstance:
-    """OR-Library p-median instance ``pmedK`` as (all-pairs shortest path matrix, p)."""
+    """OR-Library p-median instance ``pmedK`` as (all-pairs shortest path matrix, p).
+
+    Parameters
+    ----------
+    name
+        Instance name, the file ``pmed/raw/<name>.txt``; default ``"pmed1"``.
+    bench
+        The benchmark folder (holding ``pmed/raw/``); ``None`` (default) uses
+        :func:`arealsirk.paths.shared_bench_dir`.
+
+    Raises
+    ------
+    MissingFileError
+        The file is not in the bench folder.
+    """
     path = _path("pmed", f"{name}.txt", bench)
     tok = path.read_text().split()
     n, e, p = int(tok[0]), int(tok[1]), int(tok[2])
@@ -73,6 +100,25 @@ def read_pmed(name: str = "pmed1", *, bench: Path | None = None) -> PMedInstance
 
 @dataclass
 class CapInstance:
+    """An OR-Library capacitated warehouse location instance.
+
+    Attributes
+    ----------
+    name
+        Instance name (``"cap41"``, ``"capa"``, ...).
+    capacity
+        Capacity per warehouse (m values), in the customers' demand units.
+    fixed_cost
+        Cost of opening each warehouse (m values).
+    demand
+        Demand per customer (n values).
+    cost
+        Cost per unit of demand of serving customer i from warehouse j (n x m): the file's cost
+        divided by the customer's demand (0 for a customer with no demand).
+    total_cost
+        Cost of serving all of customer i's demand from warehouse j (n x m), as in the file.
+    """
+
     name: str
     capacity: np.ndarray   # per warehouse
     fixed_cost: np.ndarray
@@ -82,7 +128,27 @@ class CapInstance:
 
 
 def read_cap(name: str = "cap41", *, capacity: float | None = None, bench: Path | None = None) -> CapInstance:
-    """OR-Library capacitated warehouse location instance (``capacity`` replaces the word in capa/b/c)."""
+    """OR-Library capacitated warehouse location instance (``capacity`` replaces the word in capa/b/c).
+
+    Parameters
+    ----------
+    name
+        Instance name, the file ``cap/raw/<name>.txt``; default ``"cap41"``.
+    capacity
+        The capacity of every warehouse for the files that write the literal word ``capacity``
+        instead of a number (capa, capb, capc: the published optima are per capacity value); ignored
+        for files that give numbers. ``None`` (default) refuses such a file.
+    bench
+        The benchmark folder (holding ``cap/raw/``); ``None`` (default) uses
+        :func:`arealsirk.paths.shared_bench_dir`.
+
+    Raises
+    ------
+    MissingFileError
+        The file is not in the bench folder.
+    InputError
+        The file needs ``capacity`` and none was given.
+    """
     path = _path("cap", f"{name}.txt", bench)
     tok = path.read_text().split()
     m, n = int(tok[0]), int(tok[1])
@@ -111,7 +177,14 @@ def read_cap(name: str = "cap41", *, capacity: float | None = None, bench: Path 
 
 
 def read_swain(*, bench: Path | None = None) -> tuple[np.ndarray, np.ndarray]:
-    """Swain 55-node data: (Euclidean distance matrix 55 x 55, demand weights)."""
+    """Swain 55-node data: (Euclidean distance matrix 55 x 55, demand weights).
+
+    Parameters
+    ----------
+    bench
+        The benchmark folder (holding ``swain/raw/``); ``None`` (default) uses
+        :func:`arealsirk.paths.shared_bench_dir`.
+    """
     path = _path("swain", "swain.txt", bench)
     tok = path.read_text().split()
     n = int(tok[0])
@@ -125,6 +198,12 @@ def read_spopt_sf(*, bench: Path | None = None) -> tuple[np.ndarray, np.ndarray,
     """spopt San Francisco: (205 x 16 street distances in m, POP2000 weights, tract names, store names).
 
     Rows sorted by tract NAME, columns by store name (as ``pandas.pivot_table`` does in spopt's tests).
+
+    Parameters
+    ----------
+    bench
+        The benchmark folder (holding ``spopt_sf/raw/``); ``None`` (default) uses
+        :func:`arealsirk.paths.shared_bench_dir`.
     """
     import pandas as pd
 
@@ -139,7 +218,16 @@ def read_spopt_sf(*, bench: Path | None = None) -> tuple[np.ndarray, np.ndarray,
 
 
 def read_scp(name: str = "scp41", *, bench: Path | None = None) -> tuple[sp.csr_matrix, np.ndarray]:
-    """OR-Library set covering instance: (rows x columns 0/1 CSR matrix, column costs)."""
+    """OR-Library set covering instance: (rows x columns 0/1 CSR matrix, column costs).
+
+    Parameters
+    ----------
+    name
+        Instance name, the file ``scp/raw/<name>.txt``; default ``"scp41"``.
+    bench
+        The benchmark folder (holding ``scp/raw/``); ``None`` (default) uses
+        :func:`arealsirk.paths.shared_bench_dir`.
+    """
     path = _path("scp", f"{name}.txt", bench)
     tok = path.read_text().split()
     nr, nc = int(tok[0]), int(tok[1])
@@ -157,7 +245,30 @@ def read_scp(name: str = "scp41", *, bench: Path | None = None) -> tuple[sp.csr_
 
 
 def read_optima(folder: str, file: str = "OPTIMA.csv", *, bench: Path | None = None) -> list[dict]:
-    """Rows of ``<folder>/OPTIMA.csv`` (or ``REFERENCE.csv``) as dicts."""
+    """Rows of ``<folder>/OPTIMA.csv`` (or ``REFERENCE.csv``) as dicts.
+
+    Parameters
+    ----------
+    folder
+        Instance family folder in the bench folder (``"pmed"``, ``"cap"``, ``"scp"``, ``"swain"``,
+        ``"spopt_sf"``, ``"dimacs_rome99"``).
+    file
+        Table inside that folder; default ``"OPTIMA.csv"`` (published optima), or
+        ``"REFERENCE.csv"`` where a folder has reference values instead.
+    bench
+        The benchmark folder (holding ``folder``); ``None`` (default) uses
+        :func:`arealsirk.paths.shared_bench_dir`.
+
+    Returns
+    -------
+    list of dict
+        One dict per row, column name -> text (numbers are not converted).
+
+    Raises
+    ------
+    MissingFileError
+        The table is not there.
+    """
     base = Path(bench) if bench is not None else shared_bench_dir()
     path = base / folder / file
     if not path.is_file():

@@ -36,6 +36,34 @@ def p_center(cost, p: int, *, fixed: Iterable[int] = (), time_limit: float | Non
              is_cancelled: Callable | None = None) -> LocateResult:
     """Open ``p`` facilities minimising the largest cost from a demand row to its nearest facility.
 
+    The radius is searched over the distinct values of ``cost``: a heuristic bisection (greedy +
+    swap + VNS covering at each radius) gives a feasible radius, then a bisection below it with the
+    covering LP relaxations (a lower bound) or, with ``exact``, the covering MILPs.
+
+    Parameters
+    ----------
+    cost
+        Demand rows x candidate columns; dense array (``inf`` = not allowed) or scipy sparse (absent
+        entry = not allowed).
+    p
+        Number of facilities to open, including the ``fixed`` ones.
+    fixed
+        Candidate indices that are always open (existing facilities); default none.
+    time_limit
+        Seconds; the bisections stop there and the best radius so far is returned (``status`` is
+        ``"time_limit"`` when the bound search was cut). ``None`` (default) for no limit.
+    exact
+        ``False`` (default): LP relaxations bound the radius from below. ``True``: covering MILPs
+        (HiGHS) in the bisection, which prove the optimal radius.
+    seed
+        Seed of the VNS shaking in the heuristic covering checks; default 0.
+    progress
+        Callback ``progress(fraction, message)`` receiving the overall fraction done in [0, 1] and
+        the current step (see :mod:`arealsirk.progress`); ``None`` (default) reports nothing.
+    is_cancelled
+        Callback returning ``True`` when the user asks to stop; polled between steps, then
+        :class:`~arealsirk.errors.CancelledError` is raised. ``None`` (default): never cancelled.
+
     Returns
     -------
     LocateResult

@@ -89,6 +89,9 @@ def p_median(cost, p: int, *, weights=None, fixed: Iterable[int] = (), time_limi
     seed
         Seed of the VNS shaking; the result is deterministic for a seed unless ``time_limit`` cuts
         the search.
+    progress, is_cancelled
+        Progress callback ``(fraction, message)`` and cancel check (:mod:`arealsirk.progress`;
+        ``None``: none); the check is also polled inside the Benders/HiGHS solves.
 
     Returns
     -------

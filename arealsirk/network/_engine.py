@@ -402,7 +402,23 @@ def from_arrays(arrays: dict[str, Any], weight: str) -> PreparedGraph:
 
 def chain_arrays(graph: Any, weight: str = "travel_time") -> dict[str, np.ndarray]:
     """The chain index of ``graph`` for ``weight`` as arrays to store with a road graph in the disk
-    cache (built now if needed), so a cached graph answers its first query without building it."""
+    cache (built now if needed), so a cached graph answers its first query without building it.
+
+    Parameters
+    ----------
+    graph
+        A road graph (networkx) the engine can prepare (:func:`prepare`); its edges must carry
+        ``weight``.
+    weight
+        Edge attribute the chains are built for; default ``"travel_time"`` (seconds), the weight the
+        workflows route by.
+
+    Returns
+    -------
+    dict
+        Array name (prefixed ``chains_<weight>_``) -> array; empty for a graph below the engine's
+        contraction size (5,000 nodes), where no chain index is used.
+    """
     pg = prepare(graph, weight)
     if pg.n < _CONTRACT_MIN_NODES:
         return {}
@@ -418,7 +434,19 @@ _CACHE_FORMAT = "road-graph-1"
 
 def disk_cache(cache: Any) -> DiskCache | None:
     """The on-disk road-graph cache for a ``cache=`` option: None/False -> None; True -> the folder
-    ``$AREALSIRK_CACHE_DIR`` or ``~/.cache/arealsirk``; a path -> that folder."""
+    ``$AREALSIRK_CACHE_DIR`` or ``~/.cache/arealsirk``; a path -> that folder.
+
+    Parameters
+    ----------
+    cache
+        ``None`` or ``False``: no disk cache. ``True``: the default folder. A ``str`` or path-like:
+        that folder. The graphs go into its ``graphs`` subfolder, created on the first write.
+
+    Raises
+    ------
+    InputError
+        For any other value, naming its type.
+    """
     import os
     from pathlib import Path
 

@@ -34,7 +34,14 @@ def join_ferry_ends(lines: np.ndarray, ferry: np.ndarray, max_m: float | None, a
     ferry
         True for ferry lines.
     max_m
-        Join limit in metres (None: the defaults row or its override in ``parameters``).
+        Join limit in metres (None: the defaults row or its override in ``parameters``); 0 joins
+        nothing, a negative value is an :class:`~arealsirk.errors.InputError`.
+    at
+        Prefix of the log line (``"roads.gpkg, layer 'vegnett': "``), so the log says which layer
+        was joined; default ``""``.
+    parameters
+        Defaults-table overrides; only ``readers.ferry_connect_m`` is read, and only when ``max_m``
+        is ``None``. ``None`` (default) uses the table.
 
     Returns
     -------

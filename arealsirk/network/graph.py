@@ -225,6 +225,14 @@ def RoadGraph(arrays: dict[str, Any], *, name: str = "roads") -> nx.MultiDiGraph
     building a national graph (3.7 of 7 s on N1000).  The first use of the networkx API
     (``G.nodes``, ``G.edges``, ``G[u]``, networkx algorithms) builds them, with the same node
     ids and attributes; ``len(G)``, ``number_of_nodes()`` and ``number_of_edges()`` do not.
+
+    Parameters
+    ----------
+    arrays
+        Array name -> numpy array, as made by the noding of :func:`graph_from_roads` or loaded
+        from the disk cache (:class:`arealsirk.network._engine.DiskCache`); not copied.
+    name
+        ``G.graph["name"]``; default ``"roads"`` (the road layer's name when read from a file).
     """
     graph = _road_graph_class()()
     graph._set_arrays(arrays, name)
@@ -657,7 +665,24 @@ def _parts(e: dict[str, np.ndarray], length: np.ndarray, ferry_seg: np.ndarray, 
 
 def finish_graph(G: Any, records: list[dict[str, Any]], land: Any, params: dict[str, float],
                   at: str) -> None:
-    """Store parts, snapping defaults, land and overrides in ``G.graph`` and log the parts."""
+    """Store parts, snapping defaults, land and overrides in ``G.graph`` and log the parts.
+
+    Parameters
+    ----------
+    G
+        The graph, changed in place.
+    records
+        One dict per connected part (``id``, ``nodes``, ``core_nodes``, ``edges``, ``km``,
+        ``ferry_km``, ``bbox``), largest first; more than one is logged as a warning.
+    land
+        Land polygon(s) no point may be snapped across (see :func:`as_land`), or ``None``.
+    params
+        Validated ``network.*`` overrides (:func:`network_parameters`); the snapping settings
+        ``max_snap_m``, ``snap_speed_kph``, ``land_tolerance_m``, ``snap_candidates`` and
+        ``service_area_buffer_m`` are taken from them or the defaults table.
+    at
+        Prefix of the log lines naming the file and layer (``where(...)``), or ``""``.
+    """
     G.graph["parts"] = records
     G.graph["parameters"] = dict(params)
     for key in ("max_snap_m", "snap_speed_kph", "land_tolerance_m", "snap_candidates",
@@ -674,7 +699,19 @@ def finish_graph(G: Any, records: list[dict[str, Any]], land: Any, params: dict[
 
 
 def network_parameters(parameters: Mapping[str, Any] | None) -> dict[str, float]:
-    """The validated overrides (every key must be a defaults-table key) that concern the network."""
+    """The validated overrides (every key must be a defaults-table key) that concern the network.
+
+    Parameters
+    ----------
+    parameters
+        Defaults-table key -> number (any keys, checked with
+        :func:`arealsirk.resources.check_parameters`), or ``None``.
+
+    Returns
+    -------
+    dict
+        Only the ``network.*`` and ``readers.*`` keys, as floats; ``{}`` for ``None``.
+    """
     if parameters is None:
         return {}
     from ..resources import check_parameters
@@ -691,6 +728,14 @@ _BUILD_PREFIXES = ("network.speed_kph.", "network.ferry_", "network.node_toleran
 
 def check_build_parameters(graph: Any, parameters: Mapping[str, Any] | None) -> None:
     """Refuse overrides of rows that shape an already built graph when the graph was built otherwise.
+
+    Parameters
+    ----------
+    graph
+        An already built graph; ``graph.graph["parameters"]`` holds the overrides it was built with.
+    parameters
+        The overrides asked for now; only the rows that shape a graph (speeds, ferry settings, node
+        tolerance, longest edge, ferry joining) are compared.
 
     Raises
     ------
@@ -720,6 +765,13 @@ def _value(key: str, given: float | None, name: str, params: Mapping[str, Any] |
 def as_land(land: Any, crs: Any) -> Any:
     """A land (multi)polygon in ``crs`` from a shapely geometry (taken to be in ``crs``) or a
     GeoDataFrame/GeoSeries (reprojected and unioned).
+
+    Parameters
+    ----------
+    land
+        A shapely polygon or multipolygon (taken to be in ``crs``), or a polygon layer with a CRS.
+    crs
+        The target CRS (the graph's).
 
     Raises
     ------
@@ -792,6 +844,17 @@ def label_parts(graph: nx.MultiDiGraph, *, land: Any = None, parameters: Mapping
     Sets the node attribute ``part`` and ``graph.graph["parts"]`` (weakly connected components,
     largest road length first; ``km`` counts a two-way road once), plus the snapping settings
     (``max_snap_m`` ... and ``land``), in place.  Returns the graph.
+
+    Parameters
+    ----------
+    graph
+        Any networkx road graph with node ``x``/``y`` and edge ``length`` (metres); edges with
+        ``ferry=True`` count as ferry km.
+    land
+        Land polygon(s) no point may be snapped across (see :func:`as_land`); ``None`` (default):
+        no water check.
+    parameters
+        ``network.*`` overrides of the snapping settings; ``None`` (default): the defaults table.
     """
     if graph.number_of_nodes() == 0:
         raise InputError("the graph has no nodes")
@@ -1072,6 +1135,14 @@ def largest_component(graph: nx.MultiDiGraph, *, strongly: bool = True) -> nx.Mu
     The report (components, kept/dropped nodes and edges, dropped length in km) is logged
     and stored in ``graph.graph["dropped"]`` of the returned graph (a copy when anything is
     dropped).  Uses scipy's compiled component labelling, not networkx.
+
+    Parameters
+    ----------
+    graph
+        The road graph; not changed.
+    strongly
+        ``True`` (default): strongly connected (every kept node reaches every other along the
+        edge directions); ``False``: weakly connected (directions ignored).
     """
     import scipy.sparse as sp
     from scipy.sparse.csgraph import connected_components
@@ -1326,7 +1397,20 @@ def _crs_string(crs: Any) -> str:
 
 def graph_from_place(query: str | dict[str, str], *, network_type: str = "drive", crs: Any = None,
                      keep: str = "all") -> nx.MultiDiGraph:
-    """Download a road graph for a place name through osmnx (needs internet; never used in tests)."""
+    """Download a road graph for a place name through osmnx (needs internet; never used in tests).
+
+    Parameters
+    ----------
+    query
+        Place name or structured query for Nominatim (``"Bodø, Norway"``), as osmnx takes it.
+    network_type
+        osmnx network type; default ``"drive"`` (car roads).
+    crs
+        CRS to project the graph to; ``None`` (default): ``crs.analysis_epsg`` (EPSG:25833).
+    keep
+        ``"all"`` (default): every part, numbered by :func:`label_parts`; ``"largest"``: only the
+        largest strongly connected component (:func:`largest_component`).
+    """
     import osmnx as ox
 
     G = ox.graph_from_place(query, network_type=network_type, retain_all=True)
@@ -1338,6 +1422,18 @@ def graph_from_polygon(polygon: Any, *, network_type: str = "drive", crs: Any = 
     """Download a road graph inside a polygon through osmnx (needs internet; never used in tests).
 
     ``polygon`` is a shapely polygon in WGS84 or a GeoDataFrame/GeoSeries in any CRS.
+
+    Parameters
+    ----------
+    polygon
+        The area: a shapely polygon in WGS84, or a GeoDataFrame/GeoSeries with a CRS (unioned).
+    network_type
+        osmnx network type; default ``"drive"`` (car roads).
+    crs
+        CRS to project the graph to; ``None`` (default): ``crs.analysis_epsg`` (EPSG:25833).
+    keep
+        ``"all"`` (default): every part, numbered by :func:`label_parts`; ``"largest"``: only the
+        largest strongly connected component (:func:`largest_component`).
     """
     import osmnx as ox
 
@@ -1371,6 +1467,15 @@ def graph_from_dimacs(path: str | Path, *, weight: str = "length",
     Arcs are directed; parallel arcs are kept as parallel edges (the shortest counts in
     every shortest-path routine, see :func:`arealsirk._graph.prepare`).  Node ids are the
     file's 1-based integers.  An optional ``.co`` file (``v id x y``) gives ``x``/``y``.
+
+    Parameters
+    ----------
+    path
+        The ``.gr`` file.
+    weight
+        Edge attribute the arc weights are stored as; default ``"length"``.
+    coordinates
+        Optional ``.co`` file with the node coordinates; ``None`` (default): no ``x``/``y``.
 
     Raises
     ------
@@ -1567,7 +1672,13 @@ def part_summary(graph: nx.Graph, snapped: SnapResult, values: Any = None, *, na
 
 
 def graph_crs(graph: nx.Graph) -> str:
-    """The graph's CRS string, or a :class:`CrsError` when it has none."""
+    """The graph's CRS string, or a :class:`CrsError` when it has none.
+
+    Parameters
+    ----------
+    graph
+        A graph with a ``graph.graph["crs"]`` in metres (a geographic CRS is refused too).
+    """
     from pyproj import CRS
 
     crs = graph.graph.get("crs")
@@ -1636,6 +1747,14 @@ def snap(graph: nx.Graph, gdf: gpd.GeoDataFrame, *, max_distance: float | None =
         ``False`` turns the water check off.
     parameters
         Overrides of ``network.*`` defaults rows (win over ``graph.graph``).
+    weight
+        Edge weight of the prepared graph used (``"travel_time"``, default, or ``"length"``);
+        the snapped nodes do not depend on it.
+    name
+        What the features are, for messages and the log when no file is named; default
+        ``"points"``.
+    file, layer
+        Where the features were read from, named in messages; optional.
 
     Returns
     -------
@@ -1840,7 +1959,18 @@ class _LandCheck:
 # --------------------------------------------------------------------------- conversion
 
 def graph_to_gdfs(graph: nx.Graph) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame]:
-    """Nodes and edges as GeoDataFrames (edges without geometry get a straight line)."""
+    """Nodes and edges as GeoDataFrames (edges without geometry get a straight line).
+
+    Parameters
+    ----------
+    graph
+        A graph with node ``x``/``y`` and ``graph.graph["crs"]``.
+
+    Returns
+    -------
+    tuple of (geopandas.GeoDataFrame, geopandas.GeoDataFrame)
+        Nodes (``node`` id, points) and edges (``u``, ``v``, ``key``, the scalar edge attributes, lines).
+    """
     import geopandas as gpd
     import shapely
 

@@ -41,7 +41,20 @@ __all__ = ["clear_cache", "nearest_facility", "od_matrix", "od_matrix_sparse", "
 
 
 def prepare(graph: nx.Graph, weight: str = "travel_time") -> PreparedGraph:
-    """The cached scipy form of ``graph`` for ``weight`` (see :mod:`arealsirk._graph`)."""
+    """The cached scipy form of ``graph`` for ``weight`` (see :mod:`arealsirk._graph`).
+
+    Parameters
+    ----------
+    graph
+        networkx graph with ``weight`` on every edge (numbers >= 0).
+    weight
+        Edge attribute; default ``"travel_time"`` (seconds).
+
+    Raises
+    ------
+    InputError
+        No edges, or an edge weight that is missing, not a number, NaN, infinite or negative.
+    """
     from ._engine import prepare as _prepare
 
     try:
@@ -53,7 +66,13 @@ def prepare(graph: nx.Graph, weight: str = "travel_time") -> PreparedGraph:
 
 
 def clear_cache(graph: nx.Graph | None = None) -> None:
-    """Forget cached prepared graphs (call after editing edge weights in place)."""
+    """Forget cached prepared graphs (call after editing edge weights in place).
+
+    Parameters
+    ----------
+    graph
+        Forget only this graph's prepared forms; ``None`` (default): every graph's.
+    """
     from ._engine import clear_cache as _clear
 
     _clear(graph)
@@ -178,6 +197,12 @@ def od_matrix(
         :mod:`arealsirk._ch`) or ``"auto"`` (default: the hierarchy when it is installed and its
         cost model says it pays -- many sources and targets on a graph of >= 10 000 nodes).
         The hierarchy runs in one process; ``workers`` applies to Dijkstra.
+    progress
+        Callback ``progress(fraction, message)`` receiving the overall fraction done in [0, 1] and
+        the current step (see :mod:`arealsirk.progress`); ``None`` (default) reports nothing.
+    is_cancelled
+        Callback returning ``True`` when the user asks to stop; polled between steps, then
+        :class:`~arealsirk.errors.CancelledError` is raised. ``None`` (default): never cancelled.
 
     Returns
     -------
@@ -257,6 +282,35 @@ def od_matrix_sparse(
 
     Memory is proportional to the number of pairs within the cutoff, so this scales to
     inputs whose dense matrix would not fit.
+
+    Parameters
+    ----------
+    graph
+        networkx (Multi)DiGraph or Graph with ``weight`` on every edge.
+    sources, targets
+        Sequences of node ids, or GeoDataFrames (points, polygons -> centroids) to snap.
+    cutoff
+        Largest cost stored (same unit as ``weight``), > 0; required.
+    weight
+        Edge attribute: ``"travel_time"`` (seconds, default) or ``"length"`` (metres) or any other.
+    access
+        Add snap distance as access cost for GeoDataFrame inputs (default True).
+    max_snap_distance
+        Metres beyond which features are not snapped (unreachable, ``inf``; default
+        ``network.max_snap_m``, or the graph's ``max_snap_m``).
+    parameters
+        Overrides of ``network.*`` defaults rows, as in :func:`od_matrix`.
+    progress
+        Callback ``progress(fraction, message)`` receiving the overall fraction done in [0, 1] and
+        the current step (see :mod:`arealsirk.progress`); ``None`` (default) reports nothing.
+    is_cancelled
+        Callback returning ``True`` when the user asks to stop; polled between steps, then
+        :class:`~arealsirk.errors.CancelledError` is raised. ``None`` (default): never cancelled.
+
+    Returns
+    -------
+    scipy.sparse.csr_matrix
+        Shape (len(sources), len(targets)); stored entries are the pairs within ``cutoff``.
     """
     import scipy.sparse as sp
     from scipy.sparse.csgraph import dijkstra
@@ -338,6 +392,27 @@ def nearest_facility(
     with :math:`C` as in :func:`od_matrix` (travel from source to facility, access costs
     included).  Runs one Dijkstra from all facilities at once on the reversed graph
     (``min_only=True``), so the cost does not grow with the number of facilities.
+
+    Parameters
+    ----------
+    graph
+        networkx (Multi)DiGraph or Graph with ``weight`` on every edge.
+    sources
+        Node ids, or a GeoDataFrame (points, polygons -> centroids) to snap.
+    facilities
+        Node ids, or a GeoDataFrame to snap; a source is served by the cheapest of them.
+    cutoff
+        Costs above this (same unit as ``weight``) count as unreachable (facility ``-1``, cost
+        ``inf``); ``None`` (default): no limit.
+    weight
+        Edge attribute: ``"travel_time"`` (seconds, default) or ``"length"`` (metres) or any other.
+    access
+        Add snap distance as access cost for GeoDataFrame inputs (default True).
+    max_snap_distance
+        Metres beyond which features are not snapped (unreachable, ``inf``; default
+        ``network.max_snap_m``, or the graph's ``max_snap_m``).
+    parameters
+        Overrides of ``network.*`` defaults rows, as in :func:`od_matrix`.
 
     Returns
     -------
@@ -531,6 +606,24 @@ def service_areas(
         When True, each road point is given only to its nearest facility (one
         multi-source Dijkstra), so the polygons of different facilities do not share
         roads (buffers may still overlap by up to ``buffer_m``).
+    direction
+        ``"to"`` (default): travel time from the road point to the facility; ``"from"``: from the
+        facility out.
+    id_column
+        Column of a facilities GeoDataFrame giving ``site_id``; default ``"id"``.
+    buffer_m
+        Buffer around the reached road pieces, metres; ``None`` (default):
+        ``network.service_area_buffer_m`` (or the graph's setting).
+    access
+        Include the facility's access time from its snapped node (default True).
+    parameters
+        Overrides of ``network.*`` defaults rows, as in :func:`od_matrix`.
+    progress
+        Callback ``progress(fraction, message)`` receiving the overall fraction done in [0, 1] and
+        the current step (see :mod:`arealsirk.progress`); ``None`` (default) reports nothing.
+    is_cancelled
+        Callback returning ``True`` when the user asks to stop; polled between steps, then
+        :class:`~arealsirk.errors.CancelledError` is raised. ``None`` (default): never cancelled.
 
     Returns
     -------

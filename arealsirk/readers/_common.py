@@ -78,6 +78,33 @@ def read_vector(path: PathLike, layer: str | None, *, prefer: Sequence[str] = ()
     """Read one layer; pick it from ``prefer`` (case-insensitive) when ``layer`` is None.
 
     Returns the frame and the layer name actually read.
+
+    Parameters
+    ----------
+    path
+        A vector file GDAL opens (GeoPackage, GeoJSON, GML, FlatGeobuf, ``.gdb``); a ``.zip`` is read
+        through ``/vsizip/`` and a ``/vsi...`` path is passed on (see :func:`gdal_path`).
+    layer
+        Layer name, exactly; ``None``: the only layer, or the first name of ``prefer`` the file holds.
+    prefer
+        Layer names to try, in order, when ``layer`` is ``None`` and the file holds several (the
+        names the publisher uses, e.g. ``("Fylke", "fylker")``); default none.
+    what
+        What the layer holds (``"road"``, ``"address"``), for the messages.
+    **kwargs
+        Passed to :func:`pyogrio.read_dataframe` (``bbox=``, ``columns=``, ``where=``, ...).
+
+    Returns
+    -------
+    tuple of (geopandas.GeoDataFrame, str)
+        The features and the name of the layer read.
+
+    Raises
+    ------
+    MissingFileError
+        The file, or the named layer, does not exist.
+    InputError
+        The file holds no layer, several with none chosen, or cannot be read.
     """
     import pyogrio
 

@@ -134,7 +134,11 @@ def population_from_addresses(addresses: gpd.GeoDataFrame, grid: gpd.GeoDataFram
     addresses
         Points (for example from :func:`read_addresses`).
     grid
-        Population cells (polygons, e.g. from :func:`arealsirk.readers.read_ssb_grid`).
+        Population cells (polygons, e.g. from :func:`arealsirk.readers.read_ssb_grid`); an
+        ``ssbid`` column names the cells (``c0``, ``c1``, ... when absent).
+    population_column
+        Column of ``grid`` with the people per cell; default ``"population"``. Cells with 0 or fewer
+        people are left out.
 
     Returns
     -------

@@ -125,6 +125,22 @@ def to_kommunenummer_2024(values: Iterable[Any], *, crosswalk: pd.DataFrame | Pa
     Numbers that are already 2024 numbers (a target of the crosswalk) are kept; older numbers are
     mapped; others are kept as they are (``strict=False``, logged) or rejected (``strict=True``).
 
+    Parameters
+    ----------
+    values
+        Kommunenummer as numbers or text (``301``, ``"0301"``); zero-padded to 4 digits first.
+    crosswalk
+        A :func:`kommune_crosswalk` table or its CSV path; ``None`` (default) reads
+        :func:`default_crosswalk_path` (SSB 2020 -> 2024).
+    strict
+        ``False`` (default): a number neither in 2024 use nor in the crosswalk is kept and logged.
+        ``True``: such numbers are an error.
+
+    Returns
+    -------
+    pandas.Series
+        The 2024 kommunenummer (4-digit text), one per value, in order.
+
     Raises
     ------
     InputError
@@ -249,6 +265,14 @@ def read_fylker(path: PathLike, *, layer: str | None = None) -> gpd.GeoDataFrame
 
     Works on Kartverket's zipped ``Basisdata_0000_Norge_25833_Fylker_GeoJSON.zip`` (layer ``Fylke``
     picked automatically) as well as simplified GeoJSON files.
+
+    Parameters
+    ----------
+    path
+        GeoJSON, GeoPackage, GML or a zip of one of them (``/vsizip/`` is used automatically).
+    layer
+        Layer name; ``None`` (default): the only layer, or the first of ``Fylke``, ``fylker``,
+        ``Fylker-M``, ``Fylker-S`` the file holds.
     """
     import geopandas as gpd
 

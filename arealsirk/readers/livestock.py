@@ -38,7 +38,22 @@ __all__ = ["LIVESTOCK_CLASSES", "LivestockClass", "livestock_class", "read_lives
 
 @dataclass(frozen=True)
 class LivestockClass:
-    """One subsidy code of the register as a named class of animals."""
+    """One subsidy code of the register as a named class of animals.
+
+    Attributes
+    ----------
+    code
+        Subsidy code of the register (Landbruksdirektoratet), e.g. ``"p120"``.
+    name
+        Class name used as column name, e.g. ``"dairy_cow"``.
+    group
+        Manure group: ``"cattle"``, ``"pig"``, ``"sheep_goat"``, ``"poultry"``, ``"horse"`` or
+        ``"other"``.
+    label_nb, label_en
+        Display names in bokmål and English.
+    subset_of
+        Code of the class this code counts a part of (never summed with it), or ``None``.
+    """
 
     code: str  #: subsidy code, e.g. "p120"
     name: str  #: class name used as column name, e.g. "dairy_cow"
@@ -172,6 +187,11 @@ _CODE = re.compile(r"^(p\d{3})_(vaar|hoest)$")
 
 def livestock_class(name_or_code: str) -> LivestockClass:
     """The :class:`LivestockClass` for a class name (``"dairy_cow"``) or a code (``"p120"``).
+
+    Parameters
+    ----------
+    name_or_code
+        Class name or subsidy code, case-insensitive, surrounding spaces ignored.
 
     Raises
     ------

@@ -34,7 +34,14 @@ _TAG = re.compile(r'"((?:[^"\\]|\\.)*)"=>"((?:[^"\\]|\\.)*)"')
 
 
 def parse_other_tags(text: object) -> dict[str, str]:
-    """Parse GDAL's ``other_tags`` hstore text (``"k"=>"v","k2"=>"v2"``) into a dict."""
+    """Parse GDAL's ``other_tags`` hstore text (``"k"=>"v","k2"=>"v2"``) into a dict.
+
+    Parameters
+    ----------
+    text
+        The ``other_tags`` value of one feature; ``\\"`` inside keys and values is unescaped.
+        Anything not a non-empty string (``None``, NaN) gives ``{}``.
+    """
     if not isinstance(text, str) or not text:
         return {}
     return {k.replace('\\"', '"'): v.replace('\\"', '"') for k, v in _TAG.findall(text)}

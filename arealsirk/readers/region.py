@@ -32,6 +32,19 @@ def read_region_bundle(path: PathLike, *, grid: Literal["250m", "1km"] = "1km",
                        include_paths: bool = False) -> dict[str, gpd.GeoDataFrame]:
     """Read a region GeoPackage into normalised layers.
 
+    Parameters
+    ----------
+    path
+        A region bundle GeoPackage: layers ``kommuner``, ``n1000_veg`` and the SSB population grid
+        (``ssb_befolkning_1km_2015`` or ``ssb_befolkning_250m_2015``), optionally ``region`` and the
+        other N1000 layers (``n1000_stasjon``, ``n1000_tettbebyggelse``, ...).
+    grid
+        Which SSB population grid to read: ``"1km"`` (default) or ``"250m"``.
+    grid_geometry
+        ``"polygon"`` (default): population as grid cells; ``"centroid"``: as cell-centre points.
+    include_paths
+        ``True``: keep road links not drivable by car (see :func:`read_roads`); default ``False``.
+
     Returns
     -------
     dict
@@ -40,6 +53,11 @@ def read_region_bundle(path: PathLike, *, grid: Literal["250m", "1km"] = "1km",
         kommune containing each cell centre; cells outside the kommuner are dropped) and, when
         present, ``stations``, ``settlements``, ``lakes``, ``protected``, ``rail``, ``forest``,
         ``mire``, ``sea``, ``airports`` (EPSG:25833, original columns; names in ``name``).
+
+    Raises
+    ------
+    MissingFileError
+        The file lacks one of the three required layers (the message lists the layers present).
     """
     import geopandas as gpd
 

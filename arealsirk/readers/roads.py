@@ -72,7 +72,33 @@ def normalise_roads(
     clip: Any = None,
     connect_ferries_m: float | None = None,
 ) -> gpd.GeoDataFrame:
-    """Normalise a road line layer already in memory (see :func:`read_roads`)."""
+    """Normalise a road line layer already in memory (see :func:`read_roads`).
+
+    Parameters
+    ----------
+    roads
+        Road lines with a road category column (``vegkategori``/``vegkat``/``kategori`` or a
+        ``vegsystemreferanse`` to read it from), optionally ``vegnummer``, ``typeVeg``, ``vegfase``,
+        ``medium``, ``motorvegtype`` (matched case-insensitively, also as a dotted suffix).
+    file, layer
+        Where the lines were read from, named in messages and the log; optional.
+    include_paths, include_planned, clip, connect_ferries_m
+        As in :func:`read_roads` (links left out are counted in the log).
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        The columns of :func:`read_roads`.
+
+    Raises
+    ------
+    MissingColumnError
+        No category column and no ``vegsystemreferanse``.
+    InputError
+        An unknown road category (not E, R, F, K, P or S).
+    EmptyLayerError
+        No drivable link is left, or none intersects ``clip``.
+    """
     import geopandas as gpd
     import pandas as pd
     import shapely
@@ -223,11 +249,26 @@ def read_road_graph(
 
     Parameters
     ----------
+    path
+        GeoPackage, GML, GeoJSON, FileGDB or shape file (also zipped), as for :func:`read_roads`.
+    layer
+        Default: ``Veglenke``, ``n1000_veg`` or ``VegSenterlinje`` when present.
+    clip
+        Optional polygon (geometry or GeoDataFrame): keep links that intersect it (not cut).
+    include_planned
+        Keep planned (``vegfase`` P) and under-construction (A) links; default ``False``. Links not
+        drivable by car are always left out.
+    connect_ferries_m
+        Join limit of ferry ends to the nearest road, metres; ``None`` (default): the
+        ``readers.ferry_connect_m`` row; 0 turns it off.
     cache
         Keep the graph on disk keyed by a SHA-256 of the file's bytes and of every option
         (``True``, default: ``$AREALSIRK_CACHE_DIR`` or ``~/.cache/arealsirk``; a path: that folder;
         False: no cache).  A second run on the same file and options neither reads the layer nor
         nodes it: on the national N1000 layer the graph is ready to route in about 0.1 s.
+    **graph_options
+        Passed to :func:`arealsirk.network.graph_from_roads` (``include_ferries``, ``keep``,
+        ``land``, ``parameters``, ``speed_column``, ``tolerance``, ...); part of the cache key.
 
     Returns
     -------

@@ -48,18 +48,45 @@ def decode_ssb_id(ids: Any) -> tuple[np.ndarray, np.ndarray]:
     """Lower-left corner (x, y) in EPSG:25833 of SSB cell ids.
 
     ``x = id // 10**7 - 2 000 000``, ``y = id mod 10**7``.
+
+    Parameters
+    ----------
+    ids
+        SSB grid cell ids (``ssbid``/``ru250m``: integers or digit strings), one or an array.
+
+    Returns
+    -------
+    tuple of numpy.ndarray
+        x and y of each cell's lower-left corner, metres (int64).
     """
     arr = np.asarray(ids, dtype=np.int64)
     return arr // 10**7 - SSB_X_OFFSET, arr % 10**7
 
 
 def encode_ssb_id(x: Any, y: Any) -> np.ndarray:
-    """SSB cell id of the cell whose lower-left corner is (x, y) in EPSG:25833."""
+    """SSB cell id of the cell whose lower-left corner is (x, y) in EPSG:25833.
+
+    Parameters
+    ----------
+    x, y
+        Lower-left corner coordinates, whole metres on the cell grid (numbers or arrays; truncated
+        to integers).
+    """
     return (np.asarray(x, dtype=np.int64) + SSB_X_OFFSET) * 10**7 + np.asarray(y, dtype=np.int64)
 
 
 def ssb_cells(ids: Any, cell_m: int, *, geometry: Literal["polygon", "centroid"] = "polygon") -> Any:
-    """Shapely geometries (square polygons or centre points) of SSB cells, EPSG:25833."""
+    """Shapely geometries (square polygons or centre points) of SSB cells, EPSG:25833.
+
+    Parameters
+    ----------
+    ids
+        SSB cell ids (see :func:`decode_ssb_id`).
+    cell_m
+        Cell side, metres (250, 1000, ...); the id gives only the corner.
+    geometry
+        ``"polygon"`` (default): the square cells; ``"centroid"``: their centre points.
+    """
     import shapely
 
     x, y = decode_ssb_id(ids)

@@ -84,6 +84,15 @@ def from_suitability(raster: Any, *, threshold: float | None = None, min_area_ha
         ``suitability.min_spacing_m``, ``suitability.candidate_count``.
     kommuner
         Optional kommune polygons to fill ``kommunenummer``.
+    connectivity
+        8 (default): cells touching at a corner belong to the same region; 4: only cells sharing
+        an edge. Any other value is an :class:`~arealsirk.errors.InputError`.
+    progress
+        Callback ``progress(fraction, message)`` receiving the overall fraction done in [0, 1] and
+        the current step (see :mod:`arealsirk.progress`); ``None`` (default) reports nothing.
+    is_cancelled
+        Callback returning ``True`` when the user asks to stop; polled between steps, then
+        :class:`~arealsirk.errors.CancelledError` is raised. ``None`` (default): never cancelled.
 
     Returns
     -------
@@ -231,6 +240,34 @@ def from_zones(zones: gpd.GeoDataFrame, *, feasible: Any = None, min_area_ha: fl
     a shapely geometry) each zone is clipped to the feasible land; zones whose
     remaining area is below ``min_area_ha`` are dropped (logged).
     ``kommunenummer`` is kept from the zones, else taken from ``kommuner``.
+
+    Parameters
+    ----------
+    zones
+        Zone polygons (EPSG:25833).
+    feasible
+        Feasible land: a :class:`~arealsirk.suitability.constraints.FeasibleArea`, a polygon layer
+        or a shapely geometry; ``None`` (default) keeps everything.
+    id_column
+        Column with the ids; default ``"id"``. Without it the ids are ``Z1``, ``Z2``, ...
+    name_column
+        Column with the names; default ``"name"``. Without it the names are ``"Zone <id>"``.
+    kommuner
+        Kommune polygons giving ``kommunenummer`` when the layer has no such column; optional.
+    min_area_ha
+        Smallest feasible area a zone must keep, hectares, >= 0; default 0.
+    keep_columns
+        Columns of ``zones`` copied to the candidates when present; default ``("zone_type",)``.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        ``id``, ``name``, ``kommunenummer``, the kept columns, ``area_ha`` (feasible area), polygons.
+
+    Raises
+    ------
+    EmptyLayerError
+        No zone is left.
     """
     import shapely
 
@@ -270,7 +307,32 @@ def from_zones(zones: gpd.GeoDataFrame, *, feasible: Any = None, min_area_ha: fl
 
 def from_points(points: gpd.GeoDataFrame, *, feasible: Any = None, id_column: str = "id",
                 name_column: str = "name", kommuner: gpd.GeoDataFrame | None = None) -> gpd.GeoDataFrame:
-    """Candidate points given by the user; with ``feasible`` points on excluded land are dropped (logged)."""
+    """Candidate points given by the user; with ``feasible`` points on excluded land are dropped (logged).
+
+    Parameters
+    ----------
+    points
+        Candidate points (EPSG:25833).
+    feasible
+        Feasible land: a :class:`~arealsirk.suitability.constraints.FeasibleArea`, a polygon layer
+        or a shapely geometry; ``None`` (default) keeps every point.
+    id_column
+        Column with the ids; default ``"id"``. Without it the ids are ``P1``, ``P2``, ...
+    name_column
+        Column with the names; default ``"name"``. Without it the names are ``"Point <id>"``.
+    kommuner
+        Kommune polygons giving ``kommunenummer`` when the layer has no such column; optional.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        ``id``, ``name``, ``kommunenummer``, points.
+
+    Raises
+    ------
+    EmptyLayerError
+        Every point lies on excluded land.
+    """
     import geopandas as gpd
     import shapely
 

@@ -61,7 +61,17 @@ _OPS: dict[str, Callable[[Any, Any], Any]] = {
 
 @dataclass(frozen=True, eq=False)
 class BufferRule:
-    """Exclude everything within ``distance_m`` of the features of ``layer`` (and the features)."""
+    """Exclude everything within ``distance_m`` of the features of ``layer`` (and the features).
+
+    Attributes
+    ----------
+    name
+        Rule name, unique among the rules (the table's ``rule`` column).
+    layer
+        The features: a GeoDataFrame or GeoSeries (in EPSG:25833) or one shapely geometry.
+    distance_m
+        Buffer distance, metres.
+    """
 
     name: str
     layer: Any
@@ -72,7 +82,18 @@ class BufferRule:
 
 @dataclass(frozen=True, eq=False)
 class ExcludeRule:
-    """Exclude the polygons of ``layer`` themselves (e.g. protected areas), optionally buffered."""
+    """Exclude the polygons of ``layer`` themselves (e.g. protected areas), optionally buffered.
+
+    Attributes
+    ----------
+    name
+        Rule name, unique among the rules.
+    layer
+        The excluded polygons (any geometry when ``distance_m`` > 0): a GeoDataFrame or GeoSeries (in
+        EPSG:25833) or one shapely geometry.
+    distance_m
+        Buffer around the polygons, metres; default 0 (the polygons only).
+    """
 
     name: str
     layer: Any
@@ -84,7 +105,18 @@ class ExcludeRule:
 @dataclass(frozen=True, eq=False)
 class InsideRule:
     """Keep only land inside ``layer`` (e.g. the region or a kommune), or, with ``distance_m``,
-    within that distance of its features (e.g. within 3 km of a main road)."""
+    within that distance of its features (e.g. within 3 km of a main road).
+
+    Attributes
+    ----------
+    name
+        Rule name, unique among the rules.
+    layer
+        The features: a GeoDataFrame or GeoSeries (in EPSG:25833) or one shapely geometry.
+    distance_m
+        Distance from the features within which land is kept, metres; default 0 (inside the
+        features themselves).
+    """
 
     name: str
     layer: Any
@@ -98,6 +130,19 @@ class RasterThresholdRule:
     """Keep cells where ``raster <op> value`` holds, e.g. ``("slope <= 10 %", "slope.tif", "<=", 10)``.
 
     Cells that are nodata in the raster are excluded (their suitability is unknown).
+
+    Attributes
+    ----------
+    name
+        Rule name, unique among the rules.
+    raster_path
+        The raster (GeoTIFF path); it must be in EPSG:25833 and overlap the region.
+    op
+        Comparison kept: ``"<="``, ``"<"``, ``">="``, ``">"``, ``"=="`` or ``"!="``.
+    value
+        Right-hand side of the comparison, in the raster's units.
+    band
+        Band to read, 1-based; default 1.
     """
 
     name: str
@@ -137,6 +182,14 @@ class FeasibleArea:
     mask
         ``uint8`` array (1 feasible, 0 excluded, 255 outside the region) when ``resolution`` was
         given, else ``None``; ``transform`` and ``crs`` georeference it.
+    region_ha
+        Area of the region, hectares.
+    feasible_ha
+        Area of the feasible land, hectares (after ``min_part_ha``).
+    transform, crs
+        Affine transform and CRS of ``mask``; ``None`` without a mask.
+    messages
+        Notes of the run (slivers dropped under ``min_part_ha``, ...).
     """
 
     polygons: gpd.GeoDataFrame
@@ -329,6 +382,12 @@ def feasible_area(region: Any, rules: Sequence[Rule], *, resolution: float | Non
         Cell size (m) of an optional mask raster aligned to the region's bounds.
     min_part_ha
         Drop feasible slivers smaller than this (reported in ``messages``).
+    progress
+        Callback ``progress(fraction, message)`` receiving the overall fraction done in [0, 1] and
+        the current step (see :mod:`arealsirk.progress`); ``None`` (default) reports nothing.
+    is_cancelled
+        Callback returning ``True`` when the user asks to stop; polled between steps, then
+        :class:`~arealsirk.errors.CancelledError` is raised. ``None`` (default): never cancelled.
 
     Returns
     -------
@@ -421,6 +480,25 @@ def standard_rules(*, settlements: Any = None, lakes: Any = None, protected: Any
     (``suitability.buffer_protected_m``), within ``suitability.max_road_distance_m``
     of a main road, slope <= ``suitability.max_slope_pct``.  Layers left as
     ``None`` give no rule.
+
+    Parameters
+    ----------
+    settlements
+        Built-up areas (tettbebyggelse): a :class:`BufferRule` of ``suitability.buffer_settlement_m``.
+    lakes
+        Lakes and sea: a :class:`BufferRule` of ``suitability.buffer_water_m``.
+    protected
+        Protected areas: an :class:`ExcludeRule` buffered by ``suitability.buffer_protected_m``.
+    main_roads
+        Main road lines: an :class:`InsideRule` within ``suitability.max_road_distance_m``.
+    slope_raster
+        Slope raster in percent (e.g. from :func:`arealsirk.suitability.raster.write_slope`): a
+        :class:`RasterThresholdRule` ``<= suitability.max_slope_pct``.
+
+    Returns
+    -------
+    list
+        The rules, in the order above (only for the layers given).
     """
     from ..defaults import default
 
@@ -551,6 +629,23 @@ def candidate_slopes(candidates: Any, dem: Any) -> np.ndarray:
 
     The slope is computed per candidate on a window one cell wider than the candidate, so a national
     DEM is never read whole.
+
+    Parameters
+    ----------
+    candidates
+        Candidate sites (GeoDataFrame of points or polygons, EPSG:25833).
+    dem
+        Elevation raster (GeoTIFF path or open dataset) in EPSG:25833, metres.
+
+    Returns
+    -------
+    numpy.ndarray
+        Mean slope in percent per candidate, in row order.
+
+    Raises
+    ------
+    CrsError
+        The DEM is not in EPSG:25833.
     """
     import rasterio.features
     from rasterio.windows import Window, from_bounds

@@ -280,6 +280,13 @@ class FuzzyLinear:
     With ``better="low"`` the score is ``1 - m``: e.g. distance to road,
     ``FuzzyLinear(0, 3000)`` with ``better="near"`` gives 1 at the road and 0
     beyond 3 km.
+
+    Attributes
+    ----------
+    low
+        Value at or below which membership is 0, in the criterion's units (finite).
+    high
+        Value at or above which membership is 1; must be greater than ``low``.
     """
 
     low: float
@@ -299,6 +306,13 @@ class Sigmoid:
 
     ``midpoint`` is where membership is 0.5; ``spread`` (> 0, in the units of x)
     sets how gradual the transition is (from 0.12 to 0.88 over +/- 2 spreads).
+
+    Attributes
+    ----------
+    midpoint
+        Value where membership is 0.5, in the criterion's units (finite).
+    spread
+        Width of the transition, in the criterion's units, > 0.
     """
 
     midpoint: float
@@ -319,6 +333,11 @@ class Threshold:
     """Crisp threshold: membership 1 where ``x > value``, else 0.
 
     With ``better="low"`` this scores 1 where ``x <= value`` (e.g. slope <= 10 %).
+
+    Attributes
+    ----------
+    value
+        The threshold, in the criterion's units; membership is 1 strictly above it. NaN stays NaN.
     """
 
     value: float
@@ -334,6 +353,13 @@ class Categories:
     """Class values (e.g. land cover codes) to scores in [0, 1]; direction is ignored.
 
     Classes not in ``scores`` get ``other`` (default 0).
+
+    Attributes
+    ----------
+    scores
+        Class value (as stored in the data: ``21``, ``"skog"``) -> score in [0, 1].
+    other
+        Score of every class not in ``scores``, in [0, 1]; default 0. NaN values stay NaN.
     """
 
     scores: Mapping[Any, float]
@@ -372,7 +398,30 @@ def _direction(better: str) -> str:
 
 
 def score_values(values: Any, transform: Any = None, better: str = "high") -> np.ndarray:
-    """Normalise raw criterion values to scores in [0, 1] (1 = best); NaN stays NaN."""
+    """Normalise raw criterion values to scores in [0, 1] (1 = best); NaN stays NaN.
+
+    Parameters
+    ----------
+    values
+        Raw criterion values (numbers; class values for :class:`Categories`), any array shape.
+    transform
+        The normalisation: :class:`Linear` (default ``None``: min-max of ``values``),
+        :class:`FuzzyLinear`, :class:`Sigmoid`, :class:`Threshold` or :class:`Categories`.
+    better
+        Direction: ``"high"`` (default; also ``"far"``, ``"max"``, ``"benefit"``) scores the
+        membership, ``"low"`` (also ``"near"``, ``"min"``, ``"cost"``) scores ``1 - membership``.
+        Ignored for :class:`Categories` and for a :class:`Linear` without spread (every value 1).
+
+    Returns
+    -------
+    numpy.ndarray
+        Scores as floats, the shape of ``values``.
+
+    Raises
+    ------
+    InputError
+        An unknown ``better``.
+    """
     transform = transform if transform is not None else Linear()
     x = np.asarray(values, dtype=float) if not isinstance(transform, Categories) else np.asarray(values)
     m = np.asarray(transform(x), dtype=float)
@@ -397,6 +446,20 @@ class RasterCriterion:
 
     With :class:`Linear` and no bounds, the min and max are read from the whole
     raster first (one extra pass) so every block uses the same scaling.
+
+    Attributes
+    ----------
+    name
+        Criterion name (weights key, ``score_<name>.tif``).
+    path
+        The criterion GeoTIFF (path, or an open rasterio dataset).
+    better
+        Direction, as in :func:`score_values`: ``"high"`` (default) or ``"low"`` (and synonyms);
+        checked when the object is made.
+    transform
+        Normalisation (:class:`Linear` by default, min-max over the whole raster).
+    band
+        Band of the raster to read, 1-based; default 1.
     """
 
     name: str
@@ -411,7 +474,26 @@ class RasterCriterion:
 
 @dataclass
 class SuitabilityResult:
-    """What :func:`suitability` wrote."""
+    """What :func:`suitability` wrote.
+
+    Attributes
+    ----------
+    path
+        The suitability GeoTIFF (float32, 0..1, nodata -9999).
+    criteria_paths
+        Criterion name -> its normalised score GeoTIFF; empty when no ``criteria_dir`` was given.
+    weights
+        Criterion name -> normalised weight used (summing to 1).
+    cells
+        Cells of the output grid (width x height).
+    valid_cells
+        Cells with a score (not nodata in any criterion and not excluded by the mask).
+    seconds
+        Wall-clock seconds of the overlay.
+    stats
+        ``min``, ``max`` and ``mean`` of the valid scores, plus ``<name>_low``/``<name>_high``: the
+        bounds each bounded normalisation used.
+    """
 
     path: Path
     criteria_paths: dict[str, Path]

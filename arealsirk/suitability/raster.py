@@ -50,7 +50,19 @@ _UNITS = ("percent", "degrees")
 
 @contextmanager
 def open_raster(raster: Any) -> Iterator[rasterio.io.DatasetReader]:
-    """Open a GeoTIFF path, or pass an open rasterio dataset through (not closed afterwards)."""
+    """Open a GeoTIFF path, or pass an open rasterio dataset through (not closed afterwards).
+
+    Parameters
+    ----------
+    raster
+        A raster path (checked complete first with :func:`arealsirk.io.check_raster_file`) or an
+        open rasterio dataset (anything with ``read`` and ``transform``), yielded as it is.
+
+    Raises
+    ------
+    MissingFileError, InputError
+        The file is missing, truncated or not a raster, naming it.
+    """
     import rasterio
 
     if hasattr(raster, "read") and hasattr(raster, "transform"):
@@ -189,6 +201,22 @@ def slope(dem: Any, *, units: str = "percent", band: int = 1, z_factor: float = 
     metres).  Returns a float32 array, NaN where the DEM is nodata.  For rasters
     too large for memory use :func:`write_slope`, which works block by block.
 
+    Parameters
+    ----------
+    dem
+        Elevation raster: GeoTIFF path or open rasterio dataset, projected CRS in metres.
+    units
+        ``"percent"`` (default; 100 x rise/run) or ``"degrees"``.
+    band
+        Band of the DEM to read, 1-based; default 1.
+    z_factor
+        Multiplier turning elevation units into the horizontal units (metres); default 1 (a DEM
+        in metres on a metric grid); e.g. 0.3048 for elevations in feet.
+    window
+        Optional ``(col_off, row_off, width, height)`` or rasterio ``Window``: the slope of that
+        part only, read with a one-cell margin so it equals the same cells of the whole-raster
+        slope. ``None`` (default): the whole raster.
+
     Raises
     ------
     MissingFileError, CrsError (geographic CRS), InputError (all nodata, rotated grid, bad units).
@@ -228,7 +256,15 @@ def _read_padded(src: Any, win: Any, band: int) -> np.ndarray:
 
 
 def iter_windows(height: int, width: int, block: int = 1024) -> Iterator[Any]:
-    """Row-major blocks (rasterio Windows) of at most ``block`` x ``block`` cells."""
+    """Row-major blocks (rasterio Windows) of at most ``block`` x ``block`` cells.
+
+    Parameters
+    ----------
+    height, width
+        Raster size in rows and columns.
+    block
+        Largest block side in cells; default 1024. Blocks at the right and bottom edges are smaller.
+    """
     from rasterio.windows import Window
 
     for r in range(0, height, block):
@@ -253,6 +289,26 @@ def write_array(array: np.ndarray, path: Any, *, like: Any = None, crs: Any = No
     """Write a 2-D float array (NaN = nodata) as a tiled, compressed GeoTIFF, atomically.
 
     Georeferencing comes from ``like`` (a raster path/dataset) or ``crs`` + ``transform``.
+
+    Parameters
+    ----------
+    array
+        2-D array (rows x columns), written as float32; NaN and infinities become ``nodata``.
+    path
+        Target GeoTIFF; replaced as a whole.
+    like
+        Raster whose CRS and transform are used (overrides ``crs`` and ``transform``).
+    crs
+        CRS of the output when ``like`` is not given (anything rasterio accepts).
+    transform
+        Affine transform of the output when ``like`` is not given; required then.
+    nodata
+        Nodata value written; default -9999.
+
+    Returns
+    -------
+    Path
+        ``path``.
     """
     import rasterio
 
@@ -279,6 +335,33 @@ def write_slope(dem: Any, path: Any, *, units: str = "percent", band: int = 1, z
     Each block is read with a one-cell overlap, so the result equals
     :func:`slope` on the whole raster while memory stays bounded by the block
     size.  Nodata is written as -9999.
+
+    Parameters
+    ----------
+    dem
+        Elevation raster: GeoTIFF path or open rasterio dataset, projected CRS in metres.
+    path
+        Target GeoTIFF (float32, the DEM's grid); written atomically.
+    units
+        ``"percent"`` (default; 100 x rise/run) or ``"degrees"``.
+    band
+        Band of the DEM to read, 1-based; default 1.
+    z_factor
+        Multiplier turning elevation units into the horizontal units (metres); default 1 (a DEM
+        in metres on a metric grid); e.g. 0.3048 for elevations in feet.
+    block
+        Block side in cells; default 1024 (memory grows with its square).
+    progress
+        Callback ``progress(fraction, message)`` receiving the overall fraction done in [0, 1] and
+        the current step (see :mod:`arealsirk.progress`); ``None`` (default) reports nothing.
+    is_cancelled
+        Callback returning ``True`` when the user asks to stop; polled between steps, then
+        :class:`~arealsirk.errors.CancelledError` is raised. ``None`` (default): never cancelled.
+
+    Returns
+    -------
+    Path
+        ``path``.
     """
     import rasterio
 

@@ -114,6 +114,34 @@ class Criterion:
     transform
         Normalisation (:class:`Linear` min-max by default, :class:`FuzzyLinear`, :class:`Sigmoid`,
         :class:`Threshold`, :class:`Categories`).
+    layer
+        The features of a distance, network or density criterion (GeoDataFrame).
+    where
+        Column -> allowed value(s) filtering ``layer``; ``None`` for every feature.
+    column
+        Column summed by a density criterion (``None``: count features), or the candidates' column
+        of an attribute criterion.
+    values
+        Precomputed values of a ``"values"`` criterion: one per candidate (array in candidate
+        order, or a mapping/Series keyed by candidate ``id``).
+    raster
+        Raster (path or dataset) of a ``"raster"`` criterion.
+    stat
+        Zonal statistic of a raster criterion: ``"mean"`` (default), ``"min"``, ``"max"``,
+        ``"median"``, ``"sum"``, ``"count"``, ``"std"`` or ``"majority"``.
+    bandwidth_m
+        Kernel bandwidth of a density criterion, metres, > 0.
+    kernel
+        Density kernel: ``"quartic"`` (default), ``"triangular"``, ``"uniform"`` or ``"gaussian"``.
+    unit
+        Unit of the raw values for tables (``"m"``, ``"s"``, ``"t"``); default ``""``.
+    label
+        Display label in tables; ``None``: the name.
+    graph
+        Road graph of a network criterion (from :func:`arealsirk.network.graph_from_roads`).
+    weight
+        Edge weight of a network criterion: ``"travel_time"`` (default, seconds) or ``"length"``
+        (metres). Not the criterion's weight in the total, which :func:`score_candidates` takes.
     """
 
     name: str
@@ -161,6 +189,23 @@ def distance_to(name: str, layer: gpd.GeoDataFrame, *, where: Mapping[str, Any] 
     """Straight-line distance (m) from each candidate to the nearest feature of ``layer``.
 
     ``where`` filters the layer, e.g. ``{"vegkategori": ["E", "R"]}`` for main roads.
+
+    Parameters
+    ----------
+    name
+        Short criterion name, a word without spaces (``score_<name>`` column).
+    layer
+        The features (points, lines or polygons; any CRS, reprojected to EPSG:25833).
+    where
+        Column -> allowed value(s) filtering ``layer`` (``{"vegkategori": ["E", "R"]}``); ``None``
+        (default) uses every feature.
+    better
+        ``"near"`` (default) or the other direction: ``"near"``/``"low"`` small values are good,
+        ``"far"``/``"high"`` large values are good.
+    transform
+        Normalisation (:class:`Linear` min-max when ``None``), e.g. ``FuzzyLinear(0, 3000)``.
+    label
+        Display label of the criterion in tables and reports; ``None`` (default): the name.
     """
     return Criterion(name, "distance", better=better, transform=transform or Linear(), layer=layer,
                      where=where, unit="m", label=label)
@@ -176,6 +221,27 @@ def network_to(name: str, graph: Any, layer: gpd.GeoDataFrame, *, weight: str = 
     included).  ``weight="travel_time"`` gives seconds, ``"length"`` metres.
     Unreachable candidates get no value (scored worst, logged).  ``graph`` comes
     from :func:`arealsirk.network.graph_from_roads`.
+
+    Parameters
+    ----------
+    name
+        Short criterion name, a word without spaces (``score_<name>`` column).
+    graph
+        The road graph.
+    layer
+        The features (points, lines or polygons; any CRS, reprojected to EPSG:25833).
+    weight
+        Edge attribute summed: ``"travel_time"`` (default, seconds) or ``"length"`` (metres).
+    where
+        Column -> allowed value(s) filtering ``layer`` (``{"vegkategori": ["E", "R"]}``); ``None``
+        (default) uses every feature.
+    better
+        ``"near"`` (default) or the other direction: ``"near"``/``"low"`` small values are good,
+        ``"far"``/``"high"`` large values are good.
+    transform
+        Normalisation (:class:`Linear` min-max when ``None``), e.g. ``FuzzyLinear(0, 3000)``.
+    label
+        Display label of the criterion in tables and reports; ``None`` (default): the name.
     """
     unit = "s" if weight == "travel_time" else ("m" if weight == "length" else "")
     return Criterion(name, "network", better=better, transform=transform or Linear(), layer=layer,
@@ -194,6 +260,31 @@ def density(name: str, layer: gpd.GeoDataFrame, column: str | None, *, bandwidth
     ("kernel-weighted tonnes").  ``kernel="uniform"`` gives the plain sum within
     the bandwidth (e.g. people within 5 km); ``"triangular"`` 1 - u;
     ``"gaussian"`` exp(-u^2/2) truncated at 3 h.  ``column=None`` counts features.
+
+    Parameters
+    ----------
+    name
+        Short criterion name, a word without spaces (``score_<name>`` column).
+    layer
+        The features (points, lines or polygons; any CRS, reprojected to EPSG:25833).
+    column
+        Numeric column of ``layer`` to sum (:math:`q_i`); ``None`` counts features.
+    bandwidth_m
+        Kernel bandwidth :math:`h`, metres, > 0.
+    kernel
+        ``"quartic"`` (default), ``"triangular"``, ``"uniform"`` or ``"gaussian"``.
+    where
+        Column -> allowed value(s) filtering ``layer`` (``{"vegkategori": ["E", "R"]}``); ``None``
+        (default) uses every feature.
+    better
+        ``"high"`` (default) or the other direction: ``"near"``/``"low"`` small values are good,
+        ``"far"``/``"high"`` large values are good.
+    transform
+        Normalisation (:class:`Linear` min-max when ``None``), e.g. ``FuzzyLinear(0, 3000)``.
+    unit
+        Unit of the raw values, for tables (``"t"``, ``"people"``); default ``""``.
+    label
+        Display label of the criterion in tables and reports; ``None`` (default): the name.
     """
     return Criterion(name, "density", better=better, transform=transform or Linear(), layer=layer,
                      where=where, column=column, bandwidth_m=bandwidth_m, kernel=kernel, unit=unit,
@@ -202,7 +293,24 @@ def density(name: str, layer: gpd.GeoDataFrame, column: str | None, *, bandwidth
 
 def attribute(name: str, column: str, *, better: str = "high", transform: Any = None,
               unit: str = "", label: str | None = None) -> Criterion:
-    """A numeric (or, with :class:`Categories`, class) column of the candidates themselves."""
+    """A numeric (or, with :class:`Categories`, class) column of the candidates themselves.
+
+    Parameters
+    ----------
+    name
+        Short criterion name, a word without spaces (``score_<name>`` column).
+    column
+        Column of the candidates layer holding the values.
+    better
+        ``"high"`` (default) or the other direction: ``"near"``/``"low"`` small values are good,
+        ``"far"``/``"high"`` large values are good.
+    transform
+        Normalisation (:class:`Linear` min-max when ``None``), e.g. ``FuzzyLinear(0, 3000)``.
+    unit
+        Unit of the raw values, for tables (``"t"``, ``"people"``); default ``""``.
+    label
+        Display label of the criterion in tables and reports; ``None`` (default): the name.
+    """
     return Criterion(name, "attribute", better=better, transform=transform or Linear(), column=column,
                      unit=unit, label=label)
 
@@ -211,7 +319,24 @@ def precomputed(name: str, values: Any, *, better: str = "near", transform: Any 
                 unit: str = "", label: str | None = None) -> Criterion:
     """Values computed elsewhere, one per candidate (array in candidate order, or a
     mapping / Series keyed by candidate ``id``) -- e.g. network travel minutes from
-    :func:`arealsirk.proximity.od_matrix`."""
+    :func:`arealsirk.proximity.od_matrix`.
+
+    Parameters
+    ----------
+    name
+        Short criterion name, a word without spaces (``score_<name>`` column).
+    values
+        One value per candidate: an array in candidate order, or a mapping/Series keyed by ``id``.
+    better
+        ``"near"`` (default) or the other direction: ``"near"``/``"low"`` small values are good,
+        ``"far"``/``"high"`` large values are good.
+    transform
+        Normalisation (:class:`Linear` min-max when ``None``), e.g. ``FuzzyLinear(0, 3000)``.
+    unit
+        Unit of the raw values, for tables (``"t"``, ``"people"``); default ``""``.
+    label
+        Display label of the criterion in tables and reports; ``None`` (default): the name.
+    """
     return Criterion(name, "values", better=better, transform=transform or Linear(), values=values,
                      unit=unit, label=label)
 
@@ -219,7 +344,27 @@ def precomputed(name: str, values: Any, *, better: str = "near", transform: Any 
 def zonal(name: str, raster: Any, *, stat: str = "mean", better: str = "low", transform: Any = None,
           unit: str = "", label: str | None = None) -> Criterion:
     """A zonal statistic (mean, min, max, median, majority) of a raster over each candidate
-    (e.g. mean slope in %, majority land cover class)."""
+    (e.g. mean slope in %, majority land cover class).
+
+    Parameters
+    ----------
+    name
+        Short criterion name, a word without spaces (``score_<name>`` column).
+    raster
+        The raster (GeoTIFF path or open dataset), in EPSG:25833.
+    stat
+        ``"mean"`` (default), ``"min"``, ``"max"``, ``"median"``, ``"sum"``, ``"count"``, ``"std"``
+        or ``"majority"`` (for classes).
+    better
+        ``"low"`` (default) or the other direction: ``"near"``/``"low"`` small values are good,
+        ``"far"``/``"high"`` large values are good.
+    transform
+        Normalisation (:class:`Linear` min-max when ``None``), e.g. ``FuzzyLinear(0, 3000)``.
+    unit
+        Unit of the raw values, for tables (``"t"``, ``"people"``); default ``""``.
+    label
+        Display label of the criterion in tables and reports; ``None`` (default): the name.
+    """
     return Criterion(name, "raster", better=better, transform=transform or Linear(), raster=raster,
                      stat=stat, unit=unit, label=label)
 
@@ -258,6 +403,18 @@ def criterion_values(candidates: gpd.GeoDataFrame, crit: Criterion) -> np.ndarra
     """Raw criterion values (m, tonnes, ...) for each candidate, in candidate order.
 
     ``candidates`` must already be validated (analysis CRS).
+
+    Parameters
+    ----------
+    candidates
+        The validated candidate layer (points or polygons, EPSG:25833).
+    crit
+        The criterion (:class:`Criterion`).
+
+    Returns
+    -------
+    numpy.ndarray
+        One raw value per candidate (NaN where there is none, e.g. unreachable or nodata).
     """
     import shapely
 
@@ -354,6 +511,12 @@ def score_candidates(candidates: gpd.GeoDataFrame, criteria: Sequence[Criterion]
     missing
         What a missing value (NaN, e.g. raster nodata under a candidate) scores:
         ``"worst"`` (0, logged) or ``"error"``.
+    progress
+        Callback ``progress(fraction, message)`` receiving the overall fraction done in [0, 1] and
+        the current step (see :mod:`arealsirk.progress`); ``None`` (default) reports nothing.
+    is_cancelled
+        Callback returning ``True`` when the user asks to stop; polled between steps, then
+        :class:`~arealsirk.errors.CancelledError` is raised. ``None`` (default): never cancelled.
 
     Returns
     -------
@@ -441,6 +604,9 @@ def sensitivity(scores: pd.DataFrame, weights: Any = None, *, n: int | None = No
         (default ``suitability.sensitivity_top_k``, 3).
     seed
         Random seed (the result is deterministic for a seed).
+    id_column
+        Column of ``scores`` whose values index the result (and which is never taken as a
+        criterion); default ``"id"``. Without it the table's own index is used.
 
     Returns
     -------
@@ -511,6 +677,20 @@ def attach_sensitivity(candidates: gpd.GeoDataFrame, table: pd.DataFrame, *, id_
     Adds ``top_k_share`` (0..1), ``rank_min``, ``rank_max`` and ``rank_median``, so
     the web map and the GeoPackage can show how robust each rank is (the ``top_k``
     used is in ``table.attrs["top_k"]`` and in the column ``sensitivity_top_k``).
+
+    Parameters
+    ----------
+    candidates
+        Candidate layer with an ``id_column``.
+    table
+        The output of :func:`sensitivity`, indexed by the candidate ids.
+    id_column
+        Column of ``candidates`` to join on; default ``"id"``.
+
+    Raises
+    ------
+    MissingColumnError
+        ``candidates`` has no ``id_column``.
     """
     if id_column not in candidates.columns:
         raise MissingColumnError(f"{where(layer='candidates', column=id_column)}missing column (needed to "
@@ -562,6 +742,12 @@ def suitability(criteria: Sequence[Any], weights: Any = None, out_path: Any = "s
         the difference; ``"resample"``: they are warped onto the first raster's grid.
     block
         Block edge in cells (default ``suitability.raster_block``).
+    progress
+        Callback ``progress(fraction, message)`` receiving the overall fraction done in [0, 1] and
+        the current step (see :mod:`arealsirk.progress`); ``None`` (default) reports nothing.
+    is_cancelled
+        Callback returning ``True`` when the user asks to stop; polled between steps, then
+        :class:`~arealsirk.errors.CancelledError` is raised. ``None`` (default): never cancelled.
 
     Returns
     -------
@@ -588,6 +774,16 @@ def score_from_rasters(candidates: gpd.GeoDataFrame, result: SuitabilityResult, 
     :func:`suitability` must have been given ``criteria_dir``), ``score_total``
     (the ``stat`` of the suitability raster) and ``rank`` (1 = best), so each
     candidate's total can be explained by its criteria.
+
+    Parameters
+    ----------
+    candidates
+        Candidate polygons or points (any CRS, reprojected to EPSG:25833).
+    result
+        The :class:`SuitabilityResult` of a :func:`suitability` run.
+    stat
+        Zonal statistic over each candidate: ``"mean"`` (default), ``"min"``, ``"max"``,
+        ``"median"``, ...
     """
     from .._validate import validate_layer
     from .raster import zonal_stats

@@ -116,6 +116,17 @@ class Message(str):
     ``"3 material pair(s) farther apart than max_km = 50 km were not considered"``;
     ``.render("nb")`` gives the bokmål sentence.  ``key`` names the template in
     :data:`CATALOGUE`, ``params`` are the values filled in.
+
+    Parameters
+    ----------
+    key
+        A key of :data:`CATALOGUE` (``"sym.far"``); positional only. An unknown key is a
+        :class:`KeyError`.
+    **params
+        The values the template's fields name (``n=3, km=50.0``), formatted in the rendering
+        language by the field's format spec (numbers ``n0``/``n1``/``p0``, ``kind`` and ``unit``
+        words, ``pl:one:many`` plurals, ...); a nested :class:`Message` is rendered in the same
+        language, a value without a spec as text.
     """
 
     key: str
@@ -154,6 +165,16 @@ def render(message: Any, lang: str = "en", *, escape: Callable[[str], str] | Non
 
     With ``escape``, every text value filled into the message is escaped (the template's
     own words are not); a plain string, whose origin is unknown, is escaped as a whole.
+
+    Parameters
+    ----------
+    message
+        A :class:`Message`, or any other value (a plain string), which is turned into text.
+    lang
+        ``"en"`` (default) or ``"nb"``; any other language falls back to English.
+    escape
+        Text escaper for the target format (e.g. :func:`arealsirk._text.escape_markdown` or
+        :func:`html.escape`); ``None`` (default) escapes nothing.
     """
     if isinstance(message, Message):
         return message.render(lang, escape=escape)

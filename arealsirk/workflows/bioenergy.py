@@ -68,5 +68,63 @@ def site_bioenergy(
     ``bioenergy.*``: max_km 50, min_plant_t, capacity_t), with ``energy_gwh`` the heat
     delivered; sources of other kinds are ignored with a message; existing plants are
     rows with ``facility_type`` "bioenergy_plant"/"heating_plant".
+
+    Parameters
+    ----------
+    sources
+        Points (or polygons) with ``id``, ``kind``, ``quantity``, ``unit`` (a mass unit, t/yr after
+        conversion). Kinds ``forest_residue``, ``wood_chips`` and ``grot`` are feedstock; other kinds are
+        left out, counted in the balance with the reason; an unknown unit is an error.
+    candidates
+        Candidate sites (points or polygons, ``id``/``name`` used when present).
+    roads
+        Road lines (:func:`arealsirk.network.graph_from_roads`) or a graph.
+    count
+        Total number of plants, existing ones included; ``None`` (default) lets the cost model
+        choose (fixed cost ``bioenergy.plant_fixed_tkm``, 200000 tonne-km/yr, per new plant).
+    max_km
+        Longest road transport from a source to its plant, km, for every kind; ``None``
+        (default): ``bioenergy.max_km.<kind>`` when the table has the kind's row, else
+        ``bioenergy.max_km`` (50 km).
+    min_plant_t, capacity_t
+        Minimum and maximum feedstock of a new plant, t/yr; ``None``: ``bioenergy.min_plant_t``
+        (4000 t/yr) and ``bioenergy.capacity_t`` (40000 t/yr). Existing plants use their
+        ``capacity_t`` column.
+    existing
+        Existing facilities; rows with ``facility_type`` ``"bioenergy_plant"``, ``"heating_plant"`` or
+        ``"district_heating"`` are kept open (case-insensitive); rows of other types are left out
+        without a message (the pipeline passes only this theme's rows).
+    kommuner
+        Kommune polygons for the per-kommune table; optional.
+    parameters
+        Overrides of defaults-table keys (``bioenergy.*``, ``resources.*``);
+        ``bioenergy.boiler_efficiency`` and ``resources.forest_residue_mwh_per_t`` set the heat.
+    exclusions
+        Where no new plant may be: an :class:`~arealsirk.suitability.constraints.Exclusions`
+        (protected areas, lakes, a DEM for the slope limit, other polygons) or a polygon layer
+        (read as ``other``); removed candidates are listed in ``tables["excluded"]``.
+    exact, time_limit
+        Passed to :func:`arealsirk.locate.facility_location`: ``exact=True`` also solves the full
+        MILP; ``time_limit`` in seconds (``None``: no limit).
+    progress
+        Callback ``progress(fraction, message)`` receiving the overall fraction done in [0, 1] and
+        the current step (see :mod:`arealsirk.progress`); ``None`` (default) reports nothing.
+    is_cancelled
+        Callback returning ``True`` when the user asks to stop; polled between steps (and inside the
+        location model's solver), then :class:`~arealsirk.errors.CancelledError` is raised. ``None``
+        (default): never cancelled.
+
+    Returns
+    -------
+    WorkflowResult
+        As :func:`~arealsirk.workflows.site_biogas`: layers ``selected_sites``, ``allocation``,
+        ``catchments``, ``sources``; tables ``by_kommune``, ``feedstock_mix``, ``balance``.
+
+    Raises
+    ------
+    InputError
+        Bad layers, unknown units, ``min_plant_t`` above ``capacity_t``.
+    InfeasibleError
+        No site can reach the minimum size within ``max_km``, or ``count`` cannot be met.
     """
     return run_profile(BIOENERGY, locals())

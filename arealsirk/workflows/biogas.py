@@ -85,12 +85,16 @@ def site_biogas(
         Total number of plants, existing ones included; ``None`` lets the cost model choose
         (fixed cost ``biogas.plant_fixed_tkm`` per new plant).
     max_km
-        Longest road transport from a source to its plant (``biogas.max_km``, 15 km).
+        Longest road transport from a source to its plant, km, for every kind; ``None`` (default):
+        the kind's row ``biogas.max_km.<kind>`` (15 km for manure, 100 km for food waste and
+        sludge), else ``biogas.max_km`` (15 km).
     min_plant_t, capacity_t
         Minimum and maximum feedstock of a new plant, t/yr (``biogas.min_plant_t``,
         ``biogas.capacity_t``).  Existing plants use their ``capacity_t`` column.
     existing
-        Existing facilities; rows with ``facility_type == "biogas_plant"`` are kept open.
+        Existing facilities; rows with ``facility_type == "biogas_plant"`` (case-insensitive) are
+        kept open; rows of other types are left out without a message (the pipeline passes only
+        this theme's rows).
     kommuner
         Kommune polygons for the per-kommune table.
     parameters
@@ -103,6 +107,13 @@ def site_biogas(
         polygon layer (read as ``other``); removed candidates are listed in ``tables["excluded"]``.
     exact, time_limit
         Passed to :func:`arealsirk.locate.facility_location`.
+    progress
+        Callback ``progress(fraction, message)`` receiving the overall fraction done in [0, 1] and
+        the current step (see :mod:`arealsirk.progress`); ``None`` (default) reports nothing.
+    is_cancelled
+        Callback returning ``True`` when the user asks to stop; polled between steps (and inside the
+        location model's solver), then :class:`~arealsirk.errors.CancelledError` is raised. ``None``
+        (default): never cancelled.
 
     Returns
     -------

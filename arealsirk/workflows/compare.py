@@ -21,6 +21,25 @@ def compare_scenarios(results: Mapping[str, WorkflowResult], *, lang: str = "en"
     scenario names, plus ``unit`` and ``label`` columns; a figure a scenario does not
     have is NaN.  A ``status`` row says whether each scenario is optimal,
     feasible or infeasible.
+
+    Parameters
+    ----------
+    results
+        Scenario name -> its :class:`~arealsirk.workflows.WorkflowResult` (at least one); the
+        names become the columns.
+    lang
+        ``"en"`` (default) or ``"nb"``: language of the ``label`` column and the units; any other
+        value gives the English labels.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Indexed by the summary key: ``label``, ``unit`` and one column per scenario.
+
+    Raises
+    ------
+    InputError
+        An empty mapping, or a value that is not a WorkflowResult.
     """
     import numpy as np
     import pandas as pd
