@@ -191,7 +191,7 @@ def kind_info(kind: str) -> ResourceKind | None:
     return KINDS.get(str(kind).strip().lower())
 
 
-def check_parameters(parameters: Mapping[str, Any] | None, *, prefixes: tuple[str, ...] = ()) -> dict:
+def check_parameters(parameters: Mapping[str, Any] | None) -> dict:
     """Validate a ``parameters`` override mapping and return it as a plain dict of floats.
 
     Every key must be a key of the defaults table (``resources.*``, ``biogas.*``, ...);
@@ -203,11 +203,9 @@ def check_parameters(parameters: Mapping[str, Any] | None, *, prefixes: tuple[st
     parameters
         Defaults-table key -> number (a scenario's ``[parameters]`` table), or ``None`` for none.
         Each value must be a finite number >= 0; a renamed key (``RENAMED``) is refused with what
-        to use instead.
-    prefixes
-        Not used: every key of the whole defaults table is accepted, whatever its prefix (which
-        keys a theme may set is checked by the scenario against its theme's
-        ``parameter_prefixes``). Default ``()``.
+        to use instead.  Every key of the whole defaults table is accepted, whatever its prefix
+        (which keys a theme may set is checked by the scenario against the theme's
+        ``parameter_prefixes``).
 
     Returns
     -------

@@ -838,7 +838,9 @@ def markdown() -> str:
                 f"Facility type `{theme.facility_type}`; QGIS algorithm `arealsirk:{theme.qgis_algorithm}`; "
                 f"layers {layers}; existing facilities kept: "
                 + (", ".join(f"`{t}`" for t in theme.existing_types) if theme.uses_existing else "none")
-                + f"; parameter prefixes {', '.join(f'`{p}*`' for p in theme.parameter_prefixes)}.", "",
+                + f"; parameter prefixes {', '.join(f'`{p}*`' for p in theme.parameter_prefixes)}; "
+                f"writes {', '.join(f'`{o}`' for o in theme.outputs)}; "
+                + ("run by the demo scenario." if theme.in_demo else "not in the demo scenario."), "",
                 *_key_table(theme.keys), ""]
     return "\n".join(out)
 

@@ -185,17 +185,15 @@ class Theme:
         Defaults-table key prefixes whose rows change its answer; a ``[parameters]`` key that only a
         theme not enabled would read is refused, naming that theme.
     outputs
-        Names of the result layers it writes (declaration for documentation; the workflow's
+        Names of the result layers it writes (listed per theme in ``docs/scenario.md``; the workflow's
         :class:`~arealsirk.workflows.WorkflowResult` decides what is written).
     run
         The adapter calling its workflow with a :class:`ThemeContext`.
     in_demo
-        Whether the embedded demo region exercises the theme (bioenergy and textiles do not);
-        declarative, no code reads it yet. Default ``True``.
+        Whether the embedded demo region's scenario runs the theme (bioenergy and textiles do not);
+        said per theme in ``docs/scenario.md``. Default ``True``.
     qgis_algorithm
         Id of its QGIS Processing algorithm (``arealsirk:<id>``); default ``""``.
-    description
-        Longer description; default ``""`` (none of the registered themes sets one yet).
     extra
         Further declarations; ``resource_streams``: the :data:`arealsirk.estimate.STREAMS` a
         ``[resources]`` section estimates for this theme's ``sources`` layer.
@@ -212,7 +210,6 @@ class Theme:
     run: Callable[[ThemeContext], WorkflowResult]
     in_demo: bool = True
     qgis_algorithm: str = ""  #: id of its QGIS Processing algorithm (``arealsirk:<id>``)
-    description: str = ""
     #: further declarations; ``resource_streams``: the :data:`arealsirk.estimate.STREAMS` a
     #: ``[resources]`` section estimates for this theme's ``sources`` layer
     extra: Mapping[str, Any] = field(default_factory=dict)

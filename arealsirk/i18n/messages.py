@@ -149,6 +149,10 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "(lenger enn max_km fra alle åpne anlegg, eller anleggene er fulle)",
     ),
     # --- reuse centres
+    "sites.other_existing": (
+        "{n} existing {n:pl:facility:facilities} of other types (not {types}) were left out",
+        "{n} {n:pl:eksisterende anlegg:eksisterende anlegg} av andre typer (ikke {types}) ble ikke tatt med",
+    ),
     "reuse.other_existing": (
         "{n} existing facilit(y/ies) of other types (not recycling stations) were ignored",
         "{n} {n:pl:eksisterende anlegg:eksisterende anlegg} av andre typer (ikke gjenvinningsstasjoner) "

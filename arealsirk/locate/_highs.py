@@ -12,6 +12,7 @@ import math
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import scipy.sparse as sp
@@ -26,11 +27,40 @@ class MipState:
     cancelled: bool = False
 
 
-def new_highs(*, time_limit: float | None, rel_gap: float = 1e-9):
-    """A quiet single-threaded :class:`highspy.Highs` with a time limit and gap tolerance."""
+_BANNER_SHOWN = False
+
+
+def _quiet_highs() -> Any:
+    """``highspy.Highs()`` without its banner: HiGHS writes "Running HiGHS ..." to the C-level
+    standard output when the first instance of a process is made, before any option can turn output
+    off; it would land in a notebook cell or in the stdout of ``arealsirk run``.  File descriptor 1
+    points at the null device for that one call."""
+    import os
+    import sys
+
     import highspy as hs
 
-    h = hs.Highs()
+    global _BANNER_SHOWN
+    if _BANNER_SHOWN:
+        return hs.Highs()
+    _BANNER_SHOWN = True
+    try:
+        sys.stdout.flush()
+        saved = os.dup(1)
+    except (OSError, ValueError):  # no real stdout (embedded interpreters): nothing to protect
+        return hs.Highs()
+    try:
+        with open(os.devnull, "w") as null:
+            os.dup2(null.fileno(), 1)
+            return hs.Highs()
+    finally:
+        os.dup2(saved, 1)
+        os.close(saved)
+
+
+def new_highs(*, time_limit: float | None, rel_gap: float = 1e-9):
+    """A quiet single-threaded :class:`highspy.Highs` with a time limit and gap tolerance."""
+    h = _quiet_highs()
     h.setOptionValue("output_flag", False)
     h.setOptionValue("threads", 1)
     h.setOptionValue("mip_rel_gap", float(rel_gap))

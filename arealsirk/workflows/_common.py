@@ -338,8 +338,9 @@ def site_layers(
     Candidates are validated, given ids, filtered by ``exclusions``
     (:func:`arealsirk.constraints.exclude_candidates`, overrides of its rows in ``parameters``)
     and turned into points; existing rows whose ``facility_type`` is not in ``existing_types``
-    are left out (with the message ``other_message`` when given, else silently).  ``what``
-    names an existing facility in the error when no site is left ("plant", "station").
+    are left out, and a message says how many (``other_message`` when given, else
+    ``sites.other_existing`` naming the kept types).  ``what`` names an existing facility in the
+    error when no site is left ("plant", "station").
     """
     messages: list[str] = []
     cand = validate_layer(candidates, name="candidates", geometry=["point", "polygon"])
@@ -353,8 +354,10 @@ def site_layers(
         ex = validate_layer(existing, name="existing", geometry=["point", "polygon"])
         if "facility_type" in ex.columns:
             keep = ex["facility_type"].astype(str).str.lower().isin(existing_types)
-            if other_message is not None and (~keep).any():
-                messages.append(Message(other_message, n=int((~keep).sum())))
+            if (~keep).any():
+                left_out = int((~keep).sum())
+                messages.append(Message(other_message, n=left_out) if other_message is not None else
+                                Message("sites.other_existing", n=left_out, types=", ".join(existing_types)))
             ex = ex[keep.to_numpy()].reset_index(drop=True)
         if len(ex):
             ex = points_of(ex)

@@ -249,3 +249,16 @@ def test_a_field_mapping_to_a_column_nobody_reads_is_refused(folder):
              "reads from sources")
     dem = _base().replace("[layers]\n", '[layers]\ndem = { path = "dem.tif", fields = { z = "band1" } }\n')
     _refused(folder, dem, r"\[layers\] dem: a raster has no fields")
+
+
+def test_theme_in_demo_matches_the_demo_scenario():
+    """What a theme declares is true: ``in_demo`` (printed in docs/scenario.md) says whether the demo
+    scenario, read here as TOML, has the theme's section."""
+    import tomllib
+
+    from arealsirk.datasets import demo_scenario_text
+    from arealsirk.themes import THEMES
+
+    sections = set(tomllib.loads(demo_scenario_text()))
+    for theme in THEMES.values():
+        assert theme.in_demo == (theme.name in sections), theme.name

@@ -192,3 +192,15 @@ def test_radius_form_equals_brute_force(integral):
     assert D[:, opened].min(axis=1).sum() == pytest.approx(best)
     assert out.objective == pytest.approx(best)
     assert out.bound <= best + 1e-6
+
+
+def test_highs_prints_no_banner_to_stdout():
+    """HiGHS writes its banner to the C-level stdout when the first instance is made; a notebook
+    cell or `arealsirk run`'s stdout must not get it."""
+    import subprocess
+    import sys
+
+    code = ("from arealsirk.locate._highs import new_highs\n"
+            "new_highs(time_limit=None); new_highs(time_limit=1.0)\nprint('ok')\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout == "ok\n"

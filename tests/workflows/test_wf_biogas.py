@@ -235,3 +235,15 @@ def test_a_stopped_search_that_opened_nothing_is_not_called_unprofitable(demo, d
     monkeypatch.setattr(_feedstock, "_solve_plants", stopped)
     with pytest.raises(SolverError, match=r"solver stopped \(time_limit, after 60 s\).*40\.0 %.*time_limit"):
         site_biogas(demo.sources, demo.zones, demo_graph, min_plant_t=0)
+
+
+def test_existing_facilities_of_other_types_are_named_not_dropped_silently(demo, demo_graph):
+    """The demo's existing layer has 1 biogas plant and 5 recycling stations (counted here): a direct
+    call keeps the plant and says that 5 facilities of other types were left out."""
+    types = demo.existing["facility_type"].str.lower()
+    others = int((types != "biogas_plant").sum())
+    assert others == 5
+    r = site_biogas(demo.sources, demo.zones, demo_graph, existing=demo.existing)
+    assert r.summary["sites_existing"] == 1
+    said = [str(m) for m in r.messages if "other types" in str(m)]
+    assert said == [f"{others} existing facilities of other types (not biogas_plant) were left out"]
