@@ -276,3 +276,88 @@ def test_resource_table_by_hand() -> None:
     assert user.loc["food_waste", "methane_nm3_per_t"] == 80.0
     assert user.loc["food_waste", "yield_source"] == "user parameter"
     assert user.loc["pig_manure", "yield_source"] != "user parameter"
+
+
+# --- what a mutant of the messages, dtypes and overrides changes (docs/mutation.md) ---------------------
+
+
+def test_unknown_unit_message_lists_the_units() -> None:
+    with pytest.raises(InputError) as err:
+        R.to_canonical(1.0, "bushels")
+    assert str(err.value) == (
+        "unknown unit 'bushels'; use one of GWh/yr, MWh/yr, TJ/yr, kWh/yr, kg/yr, kt/yr, m3/yr, t/yr"
+    )
+
+
+def test_no_yield_message_lists_the_kinds_by_their_short_names() -> None:
+    with pytest.raises(InputError) as err:
+        R.methane_yield("textiles")
+    assert str(err.value).startswith(
+        "resource kind 'textiles' has no methane yield; kinds with a yield: cattle_manure, "
+        "digested_sludge, food_waste, horse_manure, other_manure, pig_manure, poultry_manure, "
+        "sewage_sludge, sheep_goat_manure (add one with parameters"
+    )
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda x: R.methane_nm3("food_waste", x),
+        lambda x: R.energy_gwh_from_methane(x),
+        lambda x: R.forest_residue_gwh(x),
+        lambda x: R.transport_co2_t(x),
+        lambda x: R.transport_co2_t(x, kind=["food_waste", "ash"]),
+        lambda x: R.truck_trips("food_waste", x),
+        lambda x: R.heat_pipe_nok_per_gwh(x, 2.8),
+        lambda x: R.heat_pipe_nok_per_gwh(2.1, x),
+    ],
+)
+def test_figures_are_floats_for_object_columns(call) -> None:
+    # a column read with missing values or mixed types arrives as dtype object: the figures are floats
+    got = call(pd.Series([1, 2], dtype=object))
+    assert got.dtype == np.float64
+
+
+def test_co2_per_element_keeps_the_shape() -> None:
+    got = R.transport_co2_t(np.array([[1000.0, 2000.0], [3000.0, 4000.0]]),
+                            kind=["food_waste", "textiles", "ash", "cattle_manure"])
+    np.testing.assert_allclose(got, [[0.25, 0.32], [0.27, 0.3]], rtol=1e-12)
+
+
+def test_zero_flow_pipe_is_infinite_without_a_warning() -> None:
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        got = R.heat_pipe_nok_per_gwh(np.array([1.0, 0.0]), np.array([0.0, 0.0]))
+    assert np.isinf(got).all()
+
+
+def test_normalise_without_units_logs_and_keeps_unknown_kinds_in_tonnes(caplog) -> None:
+    df = pd.DataFrame({"kind": ["biochar", "heat"], "quantity": [3, 4]})  # integers
+    with caplog.at_level("INFO", logger="arealsirk"):
+        out = R.normalise_quantities(df, file="f.gpkg", layer="src")
+    assert out["unit"].tolist() == ["t/yr", "GWh/yr"]
+    assert out["quantity_input"].dtype == np.float64
+    assert [r.name for r in caplog.records] == ["arealsirk"]
+    assert caplog.records[0].getMessage() == (
+        "f.gpkg, layer 'src': no 'unit' column: quantities taken in each kind's canonical unit "
+        "(t/yr for mass)"
+    )
+
+
+def test_normalise_error_names_the_file() -> None:
+    df = pd.DataFrame({"kind": ["food_waste"], "quantity": [1.0], "unit": ["bu"]})
+    with pytest.raises(InputError, match=r"^f\.gpkg, layer 'src', column 'unit': unknown unit 'bu'"):
+        R.normalise_quantities(df, file="f.gpkg", layer="src")
+
+
+def test_resource_table_reads_every_override() -> None:
+    params = {"resources.methane_nm3_per_t.textiles": 5.0, "resources.forest_residue_mwh_per_t": 3.0,
+              "resources.payload_t.ash": 9.0}
+    t = R.resource_table(params).set_index("kind")
+    assert t.loc["textiles", "methane_nm3_per_t"] == 5.0
+    assert t.loc["textiles", "yield_source"] == "user parameter"
+    assert t.loc["forest_residue", "energy_mwh_per_t"] == 3.0
+    assert t.loc["ash", "payload_t"] == 9.0
+    assert R.resource_table().set_index("kind").loc["textiles", "yield_source"] == ""
