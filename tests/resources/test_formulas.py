@@ -361,3 +361,21 @@ def test_resource_table_reads_every_override() -> None:
     assert t.loc["forest_residue", "energy_mwh_per_t"] == 3.0
     assert t.loc["ash", "payload_t"] == 9.0
     assert R.resource_table().set_index("kind").loc["textiles", "yield_source"] == ""
+
+
+def test_unknown_key_hint_lists_the_first_twelve_keys_of_its_prefix() -> None:
+    with pytest.raises(InputError) as err:
+        R.check_parameters({"resources.kwh_per_nm3": 10})
+    assert str(err.value) == (
+        "parameters: unknown key 'resources.kwh_per_nm3'; known keys under 'resources.': "
+        "resources.aggregate_cell_m, resources.catchment_buffer_m, resources.co2_kg_per_tkm, "
+        "resources.co2_kg_per_tkm.box_truck, resources.co2_kg_per_tkm.compactor, "
+        "resources.co2_kg_per_tkm.slurry_tanker, resources.co2_kg_per_tkm.timber_truck, "
+        "resources.food_waste_dm_fraction, resources.food_waste_kg_per_inhabitant, resources.forest_cell_m, "
+        "resources.forest_harvest_m3_per_ha, resources.forest_residue_mwh_per_t"
+    )
+
+
+def test_a_value_for_a_new_symbiosis_kind_is_accepted() -> None:
+    assert R.check_parameters({"symbiosis.value_nok_per_unit.slag_sand": 40}) == {
+        "symbiosis.value_nok_per_unit.slag_sand": 40.0}
