@@ -112,3 +112,37 @@ def test_two_centres_split_the_people(road) -> None:
     assert sel.loc["B", "share_within_cutoff"] == pytest.approx(1.0)
     assert r.summary["population_covered"] == 1500.0
     assert r.summary["mean_minutes"] == pytest.approx(5.55)
+
+
+def test_coverage_table_by_hand() -> None:
+    from arealsirk.workflows.reuse import coverage_table
+
+    minutes = np.array([5.0, 15.0, 25.0, np.inf, 10.0, 40.0])
+    people = np.array([100.0, 50.0, 30.0, 20.0, 0.0, 10.0])
+    t = coverage_table(minutes, people, ["B", "B", "B", "B", "A", "A"], [15.0, 30.0])
+    t = t.set_index("kommunenummer")
+    assert list(t.index) == ["A", "B"]
+    # B: 200 people; within 15 min 100 + 50 (15 is within), within 30 min + 30; 20 unreachable
+    assert t.loc["B", "population"] == 200.0
+    assert (t.loc["B", "within_15_min"], t.loc["B", "within_30_min"]) == (150.0, 180.0)
+    assert t.loc["B", "share_15_min"] == pytest.approx(0.75)
+    assert t.loc["B", "share_30_min"] == pytest.approx(0.9)
+    assert t.loc["B", "mean_minutes"] == pytest.approx((100 * 5 + 50 * 15 + 30 * 25) / 180)
+    assert t.loc["B", "unreachable_population"] == 20.0
+    # A: 10 people at 40 min (and an empty cell at 10 min)
+    assert t.loc["A", "population"] == 10.0
+    assert (t.loc["A", "within_15_min"], t.loc["A", "share_15_min"]) == (0.0, 0.0)
+    assert t.loc["A", "mean_minutes"] == pytest.approx(40.0)
+    assert t.loc["A", "unreachable_population"] == 0.0
+    assert list(t.columns) == ["population", "within_15_min", "share_15_min", "within_30_min", "share_30_min",
+                               "mean_minutes", "unreachable_population"]
+
+
+def test_coverage_table_of_a_group_without_people_or_reachable_people() -> None:
+    from arealsirk.workflows.reuse import coverage_table
+
+    t = coverage_table(np.array([np.inf, 3.0]), np.array([5.0, 0.0]), ["X", "Y"], [20.0])
+    t = t.set_index("kommunenummer")
+    assert np.isnan(t.loc["X", "mean_minutes"]) and t.loc["X", "unreachable_population"] == 5.0
+    assert t.loc["X", "share_20_min"] == 0.0
+    assert np.isnan(t.loc["Y", "share_20_min"]) and np.isnan(t.loc["Y", "mean_minutes"])
