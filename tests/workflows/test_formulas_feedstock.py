@@ -139,3 +139,12 @@ def test_textile_reuse_by_hand(road) -> None:
     r = site_textile_reuse(_sources(rows), cand, road, count=1, min_site_t=50,
                            parameters={"textiles.reuse_share": 0.25})
     assert r.summary["reused_t"] == pytest.approx(35.0)
+
+
+def test_biogas_reads_the_yield_and_energy_overrides(road) -> None:
+    cand = h.points([{"id": "A"}], [h.at(4)])
+    params = {"resources.methane_nm3_per_t.food_waste": 100.0, "resources.kwh_per_nm3_methane": 10.0}
+    r = site_biogas(_sources(BIOGAS_SOURCES), cand, road, count=1, min_plant_t=100, parameters=params)
+    nm3 = 126 * 100.0 + 500 * CATTLE_NM3 + 200 * SLUDGE_NM3  # 12 600 + 5 500 + 12 000
+    assert r.summary["methane_nm3"] == pytest.approx(nm3)
+    assert r.summary["energy_gwh"] == pytest.approx(nm3 * 10.0 / 1e6)
