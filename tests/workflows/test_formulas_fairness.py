@@ -90,3 +90,25 @@ def test_fairness_without_a_benefit_column_or_kommuner() -> None:
     t = kommune_fairness(allocation, sources, sites).set_index("kommunenummer")
     assert t.loc["3001", "share_benefit"] == pytest.approx(250 / 350)
     assert t.loc["3001", "benefit_unit"] == "quantity"
+
+
+def test_fairness_when_nothing_is_collected_shares_are_zero_not_nan() -> None:
+    allocation, sources, sites, kommuner = _inputs()
+    t = kommune_fairness(allocation.iloc[0:0], sources, sites, kommuner=kommuner).set_index("kommunenummer")
+    for col in ("share_supply", "share_transport", "share_hosted"):
+        assert t[col].tolist() == [0.0, 0.0, 0.0], col
+    assert t.loc["3001", "supplied_t"] == 300.0 and t.loc["3001", "collected_t"] == 0.0
+
+
+def test_fairness_small_tonnes_integer_codes_and_kommuner_beyond_the_layer() -> None:
+    allocation, sources, sites, kommuner = _inputs()
+    small = allocation.assign(quantity=allocation["quantity"] / 1000.0,  # 0.15, 0.05 ... t
+                              kommunenummer=allocation["kommunenummer"].astype(int))
+    # the kommune layer lacks 3001: its sources still get their row
+    t = kommune_fairness(small, sources, sites, kommuner=kommuner.iloc[1:]).set_index("kommunenummer")
+    assert list(t.index) == ["3001", "3002", "3003"]
+    assert t.loc["3001", "kommunenavn"] == ""
+    assert t.loc["3001", "collected_t"] == pytest.approx(0.25)
+    assert t.loc["3001", "served_by"] == "P (80%); Q (20%)"
+    assert t.loc["3002", "served_by"] == "Q (60%); P (40%)"
+    assert t.loc["3002", "received_t"] == pytest.approx(0.35)
