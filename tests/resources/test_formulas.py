@@ -310,6 +310,7 @@ def test_no_yield_message_lists_the_kinds_by_their_short_names() -> None:
         lambda x: R.truck_trips("food_waste", x),
         lambda x: R.heat_pipe_nok_per_gwh(x, 2.8),
         lambda x: R.heat_pipe_nok_per_gwh(2.1, x),
+        lambda x: R.to_canonical(x, "kt")[0],
     ],
 )
 def test_figures_are_floats_for_object_columns(call) -> None:
@@ -330,7 +331,8 @@ def test_zero_flow_pipe_is_infinite_without_a_warning() -> None:
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         got = R.heat_pipe_nok_per_gwh(np.array([1.0, 0.0]), np.array([0.0, 0.0]))
-    assert np.isinf(got).all()
+        flat = R.heat_pipe_nok_per_gwh(1.0, 0.0, {"symbiosis.heat_pipe_flow_exponent": 0.0})  # 1 / 0
+    assert np.isinf(got).all() and np.isinf(flat)
 
 
 def test_normalise_without_units_logs_and_keeps_unknown_kinds_in_tonnes(caplog) -> None:
@@ -338,12 +340,19 @@ def test_normalise_without_units_logs_and_keeps_unknown_kinds_in_tonnes(caplog) 
     with caplog.at_level("INFO", logger="arealsirk"):
         out = R.normalise_quantities(df, file="f.gpkg", layer="src")
     assert out["unit"].tolist() == ["t/yr", "GWh/yr"]
+    assert out["unit_input"].tolist() == ["t/yr", "GWh/yr"]
     assert out["quantity_input"].dtype == np.float64
     assert [r.name for r in caplog.records] == ["arealsirk"]
     assert caplog.records[0].getMessage() == (
         "f.gpkg, layer 'src': no 'unit' column: quantities taken in each kind's canonical unit "
         "(t/yr for mass)"
     )
+
+
+def test_normalise_checks_the_unit_family_of_each_kind() -> None:
+    df = pd.DataFrame({"kind": ["food_waste"], "quantity": [1.0], "unit": ["MWh"]})
+    with pytest.raises(InputError, match="'MWh' is a energy unit but kind 'food_waste' is measured as mass"):
+        R.normalise_quantities(df)
 
 
 def test_normalise_error_names_the_file() -> None:
