@@ -148,3 +148,85 @@ def test_biogas_reads_the_yield_and_energy_overrides(road) -> None:
     nm3 = 126 * 100.0 + 500 * CATTLE_NM3 + 200 * SLUDGE_NM3  # 12 600 + 5 500 + 12 000
     assert r.summary["methane_nm3"] == pytest.approx(nm3)
     assert r.summary["energy_gwh"] == pytest.approx(nm3 * 10.0 / 1e6)
+
+
+def _three_parts():
+    """The main road, the island road 20 km north and an islet road 20 km south (three parts)."""
+    import geopandas as gpd
+    import shapely
+
+    from arealsirk.network import graph_from_roads
+
+    lines = list(h.roads(island=True, length_km=40).geometry)
+    lines.append(shapely.LineString([(h.X, h.Y - 20_000.0), (h.X + 5_000.0, h.Y - 20_000.0)]))
+    roads = gpd.GeoDataFrame({"speed_kph": [60.0] * 3}, geometry=lines, crs=h.CRS)
+    return graph_from_roads(roads, keep="all")
+
+
+def test_biogas_full_plant_islands_overrides_by_hand() -> None:
+    import geopandas as gpd
+    import shapely
+
+    rows = [
+        ("f0", "food_waste", 126.0, h.at(0)),  # 4 km from A
+        ("c19", "cattle_manure", 500.0, h.at(19)),  # 15 km from A: exactly at the 15 km limit
+        ("s1", "sewage_sludge", 200.0, h.at(1)),  # 3 km from A
+        ("i", "food_waste", 30.0, h.at(3, north_km=-20)),  # on the islet: no plant on its part
+    ]
+    src = h.points([{"id": i, "kind": k, "quantity": q, "unit": "t/yr"} for i, k, q, _ in rows],
+                   [g for *_, g in rows])
+    cand = h.points([{"id": "A", "name": "Alfa"}], [h.at(4)])
+    existing = h.points([{"id": "E", "name": "Øya", "facility_type": "biogas_plant", "capacity_t": 100.0}],
+                        [h.at(2, north_km=20)])  # on the island: no source on its part
+    kommuner = gpd.GeoDataFrame(
+        {"kommunenummer": ["1001", "1002"], "kommunenavn": ["Vest", "Øst"]},
+        geometry=[shapely.box(h.X - 5e3, h.Y - 25e3, h.X + 20e3, h.Y + 25e3),
+                  shapely.box(h.X + 20e3, h.Y - 25e3, h.X + 45e3, h.Y + 25e3)], crs=h.CRS)
+    params = {"resources.co2_kg_per_tkm.compactor": 0.5, "resources.co2_kg_per_tkm": 0.2,
+              "resources.payload_t.food_waste": 6.0, "biogas.uncollected_penalty_factor": 4.0}
+    r = site_biogas(src, cand, _three_parts(), count=2, min_plant_t=100, capacity_t=700, existing=existing,
+                    kommuner=kommuner, parameters=params)
+    # A takes 700 t: all the food waste and sludge near it and 374 t of the cattle slurry (the
+    # farthest tonnes are the ones left); 126 t of slurry and the islet's 30 t are left
+    s = r.summary
+    tkm = 126 * 4 + 200 * 3 + 374 * 15  # 6714
+    assert s["tonne_km"] == pytest.approx(tkm)
+    assert s["co2_t"] == pytest.approx((504 * 0.5 + 600 * 0.2 + 5610 * CO2_TANKER) / 1000)  # 0.79275
+    assert s["truck_trips"] == pytest.approx(126 / 6 + 200 / PAY_SLUDGE + 374 / PAY_CATTLE)  # 45.96
+    assert s["feedstock_t"] == pytest.approx(700.0) and s["feedstock_uncollected_t"] == pytest.approx(156.0)
+    # penalty 4 x the longest limit in use (food waste and sludge: 100 km) = 400 km per tonne left
+    assert s["objective"] == pytest.approx(tkm + 400 * 156)
+    assert (s["sites"], s["sites_existing"], s["sites_new"]) == (2, 1, 1)
+    sel = r.layers["selected_sites"].set_index("id")
+    assert sel.loc["E", "feedstock_t"] == 0.0 and sel.loc["E", "tonne_km"] == 0.0
+    assert sel.loc["E", "mean_km"] == 0.0 and sel.loc["E", "utilisation"] == 0.0
+    assert sel.loc["A", "utilisation"] == pytest.approx(1.0)
+    assert sel.loc["A", "facility_type"] == "biogas_plant" and sel.loc["E", "facility_type"] == "biogas_plant"
+    assert sel.loc["A", "kommunenummer"] == "1001"
+    assert r.layers["selected_sites"].crs == h.CRS and r.layers["allocation"].crs == h.CRS
+    alloc = r.layers["allocation"]
+    assert set(alloc["unit"]) == {"t/yr"} and set(alloc["facility_type"]) == {"biogas_plant"}
+    status = r.layers["source_status"].set_index("id")
+    assert status.loc["c19", "balance"] == "capacity_full"  # within its limit (15 <= 15 km)
+    assert status.loc["c19", "uncollected_t"] == pytest.approx(126.0)
+    assert status.loc["i", "balance"] == "unreachable_no_site_on_part"
+    b = r.tables["balance"].set_index(["stream", "category"])["quantity"]
+    assert b["cattle_manure", "capacity_full"] == pytest.approx(126.0)
+    assert b["food_waste", "unreachable_no_site_on_part"] == pytest.approx(30.0)
+
+
+@pytest.mark.parametrize("factor", [1.0, 0.5])
+def test_a_penalty_factor_of_one_or_less_is_refused(road, factor: float) -> None:
+    from arealsirk.errors import InputError
+
+    cand = h.points([{"id": "A"}], [h.at(4)])
+    with pytest.raises(InputError, match=r"biogas\.uncollected_penalty_factor"):
+        site_biogas(_sources(BIOGAS_SOURCES), cand, road, count=1, min_plant_t=100,
+                    parameters={"biogas.uncollected_penalty_factor": factor})
+
+
+def test_a_penalty_factor_just_above_one_is_used(road) -> None:
+    cand = h.points([{"id": "A"}], [h.at(4)])
+    r = site_biogas(_sources(BIOGAS_SOURCES), cand, road, count=1, min_plant_t=100,
+                    parameters={"biogas.uncollected_penalty_factor": 1.5})
+    assert r.summary["objective"] == pytest.approx(4104 + 1.5 * 100 * 100)  # pi = 1.5 x 100 km
