@@ -207,3 +207,15 @@ def test_raster_criterion_checks_its_direction() -> None:
     assert RasterCriterion("slope", "slope.tif", better="near").better == "near"
     with pytest.raises(InputError, match="better must be 'near'/'low'"):
         RasterCriterion("slope", "slope.tif", better="sideways")
+
+
+def test_transforms_warn_about_nothing_and_take_object_arrays() -> None:
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert Sigmoid(0.0, 1.0)(np.array([-1e6]))[0] == 0.0  # exp overflows quietly to 0
+        assert Sigmoid(0.0, 1.0)(np.array([np.inf, -np.inf])).tolist() == [1.0, 0.0]
+    got = Sigmoid(0.0, 1.0)(np.array([0, 1], dtype=object))
+    np.testing.assert_allclose(got, [0.5, 1 / (1 + math.exp(-1))])
+    np.testing.assert_array_equal(Threshold(1.0)(np.array([0, 2], dtype=object)), [0.0, 1.0])
