@@ -230,3 +230,33 @@ def test_a_penalty_factor_just_above_one_is_used(road) -> None:
     r = site_biogas(_sources(BIOGAS_SOURCES), cand, road, count=1, min_plant_t=100,
                     parameters={"biogas.uncollected_penalty_factor": 1.5})
     assert r.summary["objective"] == pytest.approx(4104 + 1.5 * 100 * 100)  # pi = 1.5 x 100 km
+
+
+def test_nothing_collected_and_a_source_at_sea() -> None:
+    # the only open plant is the existing one on the island; the slurry on the main road has no plant
+    # on its part, the food waste lies 10 km out at sea (not snapped: farther than the snap distance)
+    src = h.points([{"id": "c0", "kind": "cattle_manure", "quantity": 5.0, "unit": "t/yr"},
+                    {"id": "sea", "kind": "food_waste", "quantity": 2.0, "unit": "t/yr"}],
+                   [h.at(0), h.at(10, north_km=10)])
+    existing = h.points([{"id": "E", "facility_type": "biogas_plant", "capacity_t": 100.0}],
+                        [h.at(2, north_km=20)])
+    cand = h.points([{"id": "A"}], [h.at(39)])  # 39 km from the slurry: beyond 15 km, never viable
+    r = site_biogas(src, cand, h.graph(island=True, length_km=40, with_land=True), existing=existing,
+                    min_plant_t=1, count=1)
+    s = r.summary
+    assert (s["feedstock_t"], s["tonne_km"], s["mean_km"]) == (0.0, 0.0, 0.0)
+    assert s["feedstock_uncollected_t"] == 7.0
+    assert s["workflow"] == "biogas" and s["gap"] == 0.0
+    assert s["balance_headline"] == r.messages[: len(s["balance_headline"])]
+    status = r.layers["source_status"].set_index("id")["balance"]
+    assert status.to_dict() == {"c0": "unreachable_no_site_on_part", "sea": "unreachable_far_from_road"}
+
+
+def test_half_a_tonne_has_a_mean_distance(road) -> None:
+    src = h.points([{"id": "f0", "kind": "food_waste", "quantity": 0.5, "unit": "t/yr"}], [h.at(0)])
+    cand = h.points([{"id": "A"}], [h.at(4)])
+    r = site_biogas(src, cand, road, count=1, min_plant_t=0.1)
+    assert r.summary["feedstock_t"] == 0.5
+    assert r.summary["mean_km"] == pytest.approx(4.0)
+    assert r.layers["selected_sites"]["mean_km"].tolist() == pytest.approx([4.0])
+    assert r.summary["tonne_km"] == pytest.approx(2.0)
