@@ -171,3 +171,30 @@ def test_coverage_curve_by_brute_force(seed: int) -> None:
     assert coverage_curve(D, radius, 4, weights=w, target=target).needed == want
     with pytest.raises(KeyError, match="count 7 is not on the curve"):
         cur.result(7)
+
+
+def test_summary_has_every_key() -> None:
+    D, w = _instance(0)
+    r = p_median(D, 2, weights=w)
+    s = r.summary()
+    assert s == {
+        "model": "p_median", "method": r.method, "status": r.status,
+        "facilities": [int(j) for j in r.facilities],
+        "objective": r.objective, "lower_bound": r.lower_bound, "upper_bound": r.upper_bound, "gap": r.gap,
+        "runtime_s": r.runtime_s,
+    }
+    assert isinstance(s["method"], str) and s["method"]
+    # bounds unknown: None, not a number
+    from arealsirk.locate import LocateResult
+
+    bare = LocateResult(np.array([0]), np.array([0]), 1.0, None, None, "feasible", 0.5)
+    assert bare.summary()["lower_bound"] is None and bare.summary()["upper_bound"] is None
+    assert bare.summary()["gap"] is None
+
+
+def test_p_median_penalty_keeps_costs_below_one_apart() -> None:
+    inf = np.inf
+    D = np.array([[0.1, inf, 0.9], [inf, 0.1, 0.9], [0.2, 0.2, inf]])
+    r = p_median(D, 2)
+    assert list(r.facilities) == [0, 1] and r.objective == pytest.approx(0.4)
+    assert r.assignment.tolist() == [0, 1, 0]
