@@ -146,3 +146,10 @@ def test_coverage_table_of_a_group_without_people_or_reachable_people() -> None:
     assert np.isnan(t.loc["X", "mean_minutes"]) and t.loc["X", "unreachable_population"] == 5.0
     assert t.loc["X", "share_20_min"] == 0.0
     assert np.isnan(t.loc["Y", "share_20_min"]) and np.isnan(t.loc["Y", "mean_minutes"])
+
+
+def test_coverage_table_of_half_a_person() -> None:
+    from arealsirk.workflows.reuse import coverage_table
+
+    t = coverage_table(np.array([4.0]), np.array([0.5]), ["Z"], [10.0]).iloc[0]
+    assert t["share_10_min"] == 1.0 and t["mean_minutes"] == 4.0
