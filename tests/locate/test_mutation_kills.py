@@ -198,3 +198,38 @@ def test_p_median_penalty_keeps_costs_below_one_apart() -> None:
     r = p_median(D, 2)
     assert list(r.facilities) == [0, 1] and r.objective == pytest.approx(0.4)
     assert r.assignment.tolist() == [0, 1, 0]
+
+
+@pytest.mark.parametrize("exact", [False, True])
+def test_p_center_on_a_sparse_matrix(exact: bool) -> None:
+    import scipy.sparse as sp
+
+    D, _ = _instance(1)
+    D[D > 20] = np.inf  # absent pairs: not allowed
+    best, _ = brute_p_center(D, 3)
+    sparse = sp.csr_matrix(np.where(np.isfinite(D), D, 0.0))
+    r = p_center(sparse, 3, exact=exact)
+    S = list(r.facilities)
+    assert r.objective == pytest.approx(float(D[:, S].min(axis=1).max())) == pytest.approx(best)
+
+
+def test_coverage_curve_result_in_full() -> None:
+    D = np.array([[1.0, 9.0], [5.0, 9.0], [9.0, 5.0], [9.0, 9.5]])
+    w = np.array([1.0, 2.0, 3.0, 4.0])
+    cur = coverage_curve(D, 5.0, 2, weights=w)  # the radius is inclusive: 5.0 covers
+    r = cur.result(1)
+    # one site: column 1 covers row 2 (3) only; column 0 covers rows 0 and 1 (1 + 2): the same weight
+    assert r.objective == 3.0 and r.lower_bound == 3.0
+    r2 = cur.result(2)
+    assert list(r2.facilities) == [0, 1]
+    assert r2.covered.tolist() == [True, True, True, False]
+    assert r2.assignment.tolist() == [0, 0, 1, -1]
+    assert r2.flows.toarray().tolist() == [[1, 0], [1, 0], [0, 1], [0, 0]]
+    assert r2.objective == 6.0 and r2.lower_bound == 6.0 and r2.upper_bound >= 6.0
+    assert (r2.model, r2.method) == ("max_coverage", "coverage_curve")
+    assert r2.gap == pytest.approx(_gap(r2.upper_bound, 6.0))
+    assert r2.status == ("optimal" if r2.gap == 0 else "feasible")
+    assert r2.runtime_s == cur.runtime_s
+    with pytest.raises(KeyError) as err:
+        cur.result(3)
+    assert err.value.args[0] == "count 3 is not on the curve (1..2)"
