@@ -219,3 +219,36 @@ def test_transforms_warn_about_nothing_and_take_object_arrays() -> None:
     got = Sigmoid(0.0, 1.0)(np.array([0, 1], dtype=object))
     np.testing.assert_allclose(got, [0.5, 1 / (1 + math.exp(-1))])
     np.testing.assert_array_equal(Threshold(1.0)(np.array([0, 2], dtype=object)), [0.0, 1.0])
+
+
+def test_normalise_weights_by_hand() -> None:
+    from arealsirk.suitability.maths import normalise_weights
+
+    assert normalise_weights(None, ["a", "b", "c", "d"]) == {"a": 0.25, "b": 0.25, "c": 0.25, "d": 0.25}
+    unnamed = ahp_weights([[1.0, 3.0], [1 / 3, 1.0]])
+    assert normalise_weights(unnamed, ["x", "y"]) == pytest.approx({"x": 0.75, "y": 0.25})
+    named = ahp_weights([[1.0, 3.0], [1 / 3, 1.0]], names=["y", "x"])
+    assert normalise_weights(named, ["x", "y"]) == pytest.approx({"x": 0.25, "y": 0.75})
+    assert normalise_weights([1, 3], ["x", "y"]) == {"x": 0.25, "y": 0.75}
+    with pytest.raises(InputError) as err:
+        normalise_weights([1, 2], ["a", "b", "c"])
+    assert str(err.value) == "2 weights given for 3 criteria ['a', 'b', 'c']"
+    with pytest.raises(InputError) as err:
+        normalise_weights({"a": "x"}, ["a"])
+    assert str(err.value) == "weight of criterion 'a' must be a number, got 'x'"
+
+
+def test_linear_without_spread_or_values() -> None:
+    assert Linear().bounds(np.array([np.nan])) == (0.0, 0.0)
+    got = Linear()(np.array([3.0, 3.0, np.nan]))
+    assert got[:2].tolist() == [1.0, 1.0] and np.isnan(got[2])
+    assert Linear(None, 5.0).bounds(np.array([np.nan])) == (0.0, 5.0)
+    assert Linear(-5.0, None).bounds(np.array([np.nan])) == (-5.0, 0.0)
+
+
+@pytest.mark.parametrize(("low", "high"), [(0.0, float("inf")), (5.0, 5.0), (5.0, 4.0), (float("nan"), 1.0)])
+def test_fuzzy_linear_needs_finite_increasing_bounds(low: float, high: float) -> None:
+    from arealsirk.suitability.maths import FuzzyLinear
+
+    with pytest.raises(InputError, match="FuzzyLinear needs finite low < high"):
+        FuzzyLinear(low, high)
