@@ -233,3 +233,11 @@ def test_coverage_curve_result_in_full() -> None:
     with pytest.raises(KeyError) as err:
         cur.result(3)
     assert err.value.args[0] == "count 3 is not on the curve (1..2)"
+
+
+def test_curve_key_error_names_the_range() -> None:
+    D, w = _instance(3)
+    cur = coverage_curve(D, 10.0, 3, weights=w)
+    with pytest.raises(KeyError) as err:
+        cur.result(9)
+    assert err.value.args[0] == "count 9 is not on the curve (1..3)"

@@ -252,3 +252,16 @@ def test_fuzzy_linear_needs_finite_increasing_bounds(low: float, high: float) ->
 
     with pytest.raises(InputError, match="FuzzyLinear needs finite low < high"):
         FuzzyLinear(low, high)
+
+
+def test_score_values_by_hand() -> None:
+    # default: Linear min-max, high is good
+    np.testing.assert_allclose(score_values([1, 2, 3]), [0.0, 0.5, 1.0])
+    np.testing.assert_allclose(score_values(["1", "3"]), [0.0, 1.0])  # numbers written as text
+    np.testing.assert_allclose(score_values([1.0, 3.0], better="near"), [1.0, 0.0])
+    # no spread: every value fully good whatever the direction
+    np.testing.assert_allclose(score_values([2.0, 2.0], better="low"), [1.0, 1.0])
+    # categories keep their codes as given (text classes too)
+    np.testing.assert_allclose(score_values(np.array(["skog", "myr"]), Categories({"skog": 0.8})), [0.8, 0.0])
+    assert score_values([1, 2], Categories({1: 0.5})).dtype == np.float64
+
