@@ -69,6 +69,7 @@ mutation:
 	AREALSIRK_BENCH=$${AREALSIRK_BENCH:-$(abspath ..)/shared/bench} \
 	$(VENV)/bin/mutmut run --max-children 1 $(MUTANTS)
 	$(VENV)/bin/mutmut results
+	$(VENV)/bin/python scripts/mutation_summary.py
 
 defaults: setup
 	$(VENV)/bin/arealsirk defaults --markdown > docs/defaults.md
