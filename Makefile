@@ -9,7 +9,7 @@ QGIS_VENV ?= .venv-qgis
 OUT ?= demo-out
 
 .PHONY: demo test lint test-python test-qgis test-notebooks setup setup-all setup-browser setup-qgis setup-gdal \
-        plugin-zip bench defaults docs clean
+        plugin-zip bench defaults docs clean mutation
 
 demo: setup
 	$(VENV)/bin/arealsirk demo --out $(OUT)
@@ -56,6 +56,20 @@ plugin-zip: setup
 
 bench: setup-all
 	for f in benchmarks/bench_*.py; do echo "== $$f"; $(VENV)/bin/python $$f || exit 1; done
+
+# Mutation testing (issue 16, docs/mutation.md): mutmut over resources.py, workflows/, locate/ and
+# suitability/maths.py with ONE worker.  Takes hours: never part of `make test`.
+#   make mutation                                   every mutant (config: pyproject [tool.mutmut])
+#   make mutation MUTANTS='arealsirk.resources.*'   one module (mutant-name globs, space-separated)
+# mutmut runs the tests from a copy in mutants/, so the shared data are named explicitly.
+MUTANTS ?=
+mutation:
+	bash scripts/setup_env.sh all,dev
+	AREALSIRK_DATA=$${AREALSIRK_DATA:-$(abspath ..)/shared/data} \
+	AREALSIRK_BENCH=$${AREALSIRK_BENCH:-$(abspath ..)/shared/bench} \
+	$(VENV)/bin/mutmut run --max-children 1 $(MUTANTS)
+	$(VENV)/bin/mutmut results
+	$(VENV)/bin/python scripts/mutation_summary.py
 
 defaults: setup
 	$(VENV)/bin/arealsirk defaults --markdown > docs/defaults.md
