@@ -706,24 +706,42 @@ def scenario_text(name: str, layers: dict[str, gpd.GeoDataFrame], *, lang: str =
 
 
 def _theme_switch(theme: str, min_key: str, sources: gpd.GeoDataFrame | None) -> str:
-    """``enabled = true`` when the region's feedstock of ``theme`` reaches one plant's minimum size,
-    else ``enabled = false`` with the reason as a comment."""
-    from .defaults import default
+    """``enabled = true`` when one plant of ``theme`` could be built and pay off on the region's
+    feedstock, else ``enabled = false`` with the reason as a comment.
+
+    Two necessary conditions, from the defaults rows the workflow itself uses: the feedstock reaches
+    one plant's minimum size (``min_key``), and collecting all of it could save at least a plant's
+    fixed cost -- a tonne collected saves at most ``<theme>.uncollected_penalty_factor`` x the
+    longest haul limit of the kinds present (``<theme>.max_km.<kind>`` or ``<theme>.max_km``) in
+    tonne-km, and a plant costs ``<theme>.plant_fixed_tkm``.  Without the second, a small region's
+    scenario would stop with "no plant pays off"."""
+    from .defaults import default, table
     from .themes import THEMES
 
-    total = 0.0
+    tonnes: dict[str, float] = {}
     if sources is not None:
         from .resources import has_methane_yield
 
         accepts = {"biogas": has_methane_yield, "bioenergy": lambda k: k == "forest_residue",
                    "textiles": lambda k: k == "textiles"}[theme]
         mask = sources["kind"].astype(str).map(accepts).to_numpy(dtype=bool)
-        total = float(sources.loc[mask, "quantity"].sum())
+        tonnes = {str(k): float(v) for k, v in sources[mask].groupby("kind")["quantity"].sum().items()}
+    total = sum(tonnes.values())
     minimum = float(default(min_key))
-    if total >= minimum:
-        return "enabled = true"
-    return (f"enabled = false  # the region has {total:,.0f} t/yr for {THEMES[theme].title[0].lower()}, "
-            f"below one plant's minimum {min_key} = {minimum:,.0f} t/yr")
+    what = THEMES[theme].title[0].lower()
+    if total < minimum:
+        return (f"enabled = false  # the region has {total:,.0f} t/yr for {what}, "
+                f"below one plant's minimum {min_key} = {minimum:,.0f} t/yr")
+    keys = {row.key for row in table()}
+    longest = max(float(default(key if (key := f"{theme}.max_km.{k}") in keys else f"{theme}.max_km"))
+                  for k in tonnes)
+    saving = total * float(default(f"{theme}.uncollected_penalty_factor")) * longest
+    fixed = float(default(f"{theme}.plant_fixed_tkm"))
+    if saving < fixed:
+        return (f"enabled = false  # the region's {total:,.0f} t/yr for {what} save at most {saving:,.0f} "
+                f"tonne-km/yr collected ({theme}.uncollected_penalty_factor x {longest:g} km), less than one "
+                f"plant's {theme}.plant_fixed_tkm = {fixed:,.0f}: no plant can pay off")
+    return "enabled = true"
 
 
 def _write_region(out: Path, name: str, layers: dict[str, gpd.GeoDataFrame], summary: str, *,

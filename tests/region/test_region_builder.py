@@ -265,3 +265,47 @@ def test_region_summary_accounts_for_every_person_by_road_part(islands) -> None:
     people = sum(float(re.sub(r"\s", "", r[3]) or 0) for r in rows)  # \s: also the (narrow) no-break spaces
     assert people == pytest.approx(total, abs=len(rows))  # each row rounded to a whole person
     assert fig["kommuner_without_site"] == []
+
+
+def _defaults_row(key: str) -> float:
+    """A number of the defaults table read with csv (not through the code under test)."""
+    import csv
+
+    from arealsirk import __file__ as package
+
+    with open(Path(package).parent / "defaults.csv", encoding="utf-8") as f:
+        return float(next(r["value"] for r in csv.DictReader(f) if r["key"] == key))
+
+
+@pytest.mark.parametrize("tonnes", [135.0, 200.0])
+def test_a_theme_is_enabled_only_where_one_plant_can_pay_off(tonnes) -> None:
+    """Rana, Hemnes, Lurøy and Rødøy have 135 t/yr of textiles: above the 50 t minimum site, but
+    collecting all of it saves at most 135 x 3 x 100 = 40 500 tonne-km/yr, less than a site's fixed
+    50 000, so the run would stop with "no plant pays off"; 200 t (60 000) can pay off."""
+    import geopandas as gpd
+
+    from arealsirk.region_builder import _theme_switch
+
+    sources = gpd.GeoDataFrame({"kind": ["textiles", "textiles"], "quantity": [tonnes / 2] * 2,
+                                "unit": ["t/yr"] * 2}, geometry=gpd.points_from_xy([0, 1], [0, 1]), crs=25833)
+    saving = tonnes * _defaults_row("textiles.uncollected_penalty_factor") * _defaults_row("textiles.max_km")
+    fixed = _defaults_row("textiles.plant_fixed_tkm")
+    assert tonnes >= _defaults_row("textiles.min_site_t")
+    switch = _theme_switch("textiles", "textiles.min_site_t", sources)
+    if saving < fixed:
+        assert switch.startswith("enabled = false") and "no plant can pay off" in switch
+    else:
+        assert switch == "enabled = true"
+
+
+def test_readme_quick_start_region_runs(data: Path, tmp_path: Path) -> None:
+    """The README's second quick-start step, exactly as written there: `arealsirk region` with its
+    kommuner, then `arealsirk run` on the scenario it wrote, both exit 0."""
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    line = next(x for x in readme.splitlines() if x.startswith(".venv/bin/arealsirk region --kommuner"))
+    numbers = re.search(r"--kommuner (\S+)", line).group(1)
+    out = tmp_path / "rana"
+    argv = ["--no-progress", "region", "--kommuner", numbers, "--data", str(data), "--out", str(out)]
+    assert main(argv) == 0
+    assert main(["--no-progress", "run", str(out / "scenario.toml"), "--out", str(out / "results")]) == 0
+    assert (out / "results" / "summary.md").exists()
