@@ -392,8 +392,11 @@ def run(inputs: RunInputs, out: str | os.PathLike[str], *, lang: str | None = No
     from .i18n import SUMMARY_WORDS, word
 
     title = word(SUMMARY_WORDS, "map_title", lang) + f" \u2013 {inputs.name}"
+    kommune_tables = webmap.with_indicators(  # [cooperation]: each member's cost and CO2 in its popup
+        {th: r.tables.get("by_kommune") for th, r in results.items()}, coop_tables.get("indicators"))
     fmap = webmap.build_map(merged, title=title, lang=lang, synthetic=inputs.synthetic, summary=results,
-                            all_synthetic=inputs.all_synthetic, **_webmap_options(inputs.parameters))
+                            all_synthetic=inputs.all_synthetic, kommune_tables=kommune_tables,
+                            **_webmap_options(inputs.parameters))
 
     tables = {f"{theme}_{name}": _flat(table) for theme, result in results.items()
               for name, table in result.tables.items()

@@ -16,7 +16,8 @@ names, attribution), and JSON inside ``<script>`` has ``<``, ``>`` and ``&``
 escaped, so a source named ``</script><script>alert(1)</script>`` is shown as text.
 
 Public functions: :func:`build_map`, :func:`write_map`, :func:`compare_maps`,
-:func:`static_map`, :func:`map_from_gpkg`, :func:`read_run_info`, :func:`summary_table`.
+:func:`static_map`, :func:`map_from_gpkg`, :func:`read_run_info`, :func:`summary_table`,
+:func:`with_indicators`.
 
 The package: :mod:`.interactive` (build, write, compare), :mod:`.layers` (one builder per
 result layer), :mod:`.elements` (folium elements that never template text; the runtime in
@@ -40,6 +41,7 @@ from .common import (
 from .interactive import build_map, compare_maps, write_map
 from .results import map_from_gpkg, read_run_info, summary_table
 from .static import static_map
+from .summary import with_indicators
 
 __all__ = [
     "FACILITY_COLOURS",
@@ -55,5 +57,6 @@ __all__ = [
     "read_run_info",
     "static_map",
     "summary_table",
+    "with_indicators",
     "write_map",
 ]

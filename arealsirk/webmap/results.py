@@ -91,6 +91,11 @@ def map_from_gpkg(
         for n in names
         if n.endswith("_by_kommune")
     }
+    if "indicators" in names:  # a run with [cooperation]: the members' cost and CO2 in the popups
+        from .summary import with_indicators
+
+        by_kommune = with_indicators(by_kommune, pyogrio.read_dataframe(results_gpkg, layer="indicators",
+                                                                         read_geometry=False))
     if not layers:
         raise InputError(
             f"{results_gpkg}: no result layers to map (expected any of {', '.join(LAYER_NAMES)}; "

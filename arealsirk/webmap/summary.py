@@ -254,11 +254,52 @@ def panel_from_balance(balances: Mapping[str, Any], *, lang: str = "nb") -> list
 
 
 #: Per theme, the per-kommune columns a kommune popup shows (those present; ``share_<m>_min`` by pattern).
+#: The cooperation indicators a kommune popup shows per theme (:func:`with_indicators`).
+_COST = ("transport_co2_t", "cost_nok", "share_of_cost")
+_FEEDSTOCK_COLUMNS = ("supplied_t", "collected_t", "served_by", "share_transport", *_COST)
 _KOMMUNE_COLUMNS = {
-    "biogas": ("supplied_t", "collected_t", "served_by", "share_transport"),
-    "reuse": ("main_site", "share_*_min", "unreachable_population"),
+    "biogas": _FEEDSTOCK_COLUMNS,
+    "bioenergy": _FEEDSTOCK_COLUMNS,
+    "textiles": _FEEDSTOCK_COLUMNS,
+    "reuse": ("main_site", "share_*_min", "unreachable_population", *_COST),
     "parks": ("parks_selected", "best_score"),
 }
+
+
+def with_indicators(tables: Mapping[str, Any], indicators: Any) -> dict[str, Any]:
+    """The per-kommune tables with the cooperation indicators every member compares (issue 17):
+    each theme's net annual cost (``cost_nok``), its share of the cost (``share_of_cost``) and the
+    transport CO2 of its feedstock (``transport_co2_t``), from the ``indicators`` table's rows of
+    kind ``all`` (:func:`arealsirk.indicators.kommune_indicators`), joined by kommunenummer.
+
+    Parameters
+    ----------
+    tables
+        ``{theme: by_kommune table}`` (a theme without one gets the indicator columns alone).
+    indicators
+        The long indicator table (``kommunenummer, theme, indicator, kind, value``), or ``None``.
+
+    Returns
+    -------
+    dict
+        ``{theme: table}`` for :func:`kommune_figures`.
+    """
+    import pandas as pd
+
+    out = {theme: df for theme, df in tables.items() if df is not None}
+    if indicators is None or not len(indicators):
+        return out
+    rows = indicators[indicators["indicator"].isin(_COST) & (indicators["kind"].astype(str) == "all")]
+    for theme, part in rows.groupby("theme"):
+        wide = part.assign(kommunenummer=part["kommunenummer"].astype(str)).pivot_table(
+            index="kommunenummer", columns="indicator", values="value", aggfunc="first").reset_index()
+        own = out.get(str(theme))
+        if own is not None and "kommunenummer" in own.columns:
+            own = own.assign(kommunenummer=own["kommunenummer"].astype(str))
+            wide = own.drop(columns=[c for c in _COST if c in own.columns]).merge(
+                wide, on="kommunenummer", how="outer")
+        out[str(theme)] = pd.DataFrame(wide)
+    return out
 
 
 def kommune_figures(tables: Mapping[str, Any], *, lang: str = "nb") -> dict[str, list[list[str]]]:

@@ -78,3 +78,40 @@ def test_bad_grouping_is_one_line_before_any_work(exported, capsys) -> None:
     scen = _scenario(exported, 'group_by = "kommunenummer"\nyear = 24\n')
     assert main(["run", scen, "--out", str(exported / "bad")]) == 2
     assert re.search(r"line \d+: \[cooperation\] year: must be >= 1900", capsys.readouterr().err)
+
+
+def _kommune_popup_table(html: str, column: str) -> tuple[list[str], list[list]]:
+    """The kommuner layer's popup payload of a map (the JSON object holding ``column``)."""
+    import json
+
+    at = html.index(json.dumps(column, ensure_ascii=False)[1:-1])
+    start = html.rindex('{"rows":', 0, at)
+    payload, _ = json.JSONDecoder().raw_decode(html, start)
+    return payload["cols"], payload["rows"]
+
+
+def test_kommune_popups_show_each_members_cost_and_share(exported) -> None:
+    """Issue 17: the common indicators are shown in the kommune popups. Each kommune's popup in the
+    run's map (and in the map rebuilt from results.gpkg) shows the biogas net cost and share of the
+    cost that indicators.csv holds for it."""
+    out = exported / "popups"
+    scen = _scenario(exported, 'group_by = "kommunenummer"\nyear = 2024\n')
+    assert main(["--no-progress", "run", scen, "--out", str(out)]) == 0
+    ind = read_indicators(out / "indicators.csv")
+    rows = ind[(ind["theme"] == "biogas") & (ind["kind"] == "all")]
+    expected = {ind_name: rows[rows["indicator"] == ind_name].set_index("kommunenummer")["value"].to_dict()
+                for ind_name in ("cost_nok", "share_of_cost")}
+    assert len(expected["cost_nok"]) == 5 and sum(expected["share_of_cost"].values()) == pytest.approx(1.0)
+    again = exported / "again.html"
+    assert main(["--no-progress", "map", str(out / "results.gpkg"), "--out", str(again)]) == 0
+    for html in ((out / "map.html").read_text(encoding="utf-8"),
+                 again.read_text(encoding="utf-8")):
+        cols, table = _kommune_popup_table(html, "Biogass: Nettokostnad (kr/år)")
+        cost_at = 3 + cols.index("Biogass: Nettokostnad (kr/år)")
+        share_at = 3 + cols.index("Biogass: Andel av kostnaden")
+        for row in table:
+            k = str(row[3])
+            cost = float(re.sub(r"\s", "", row[cost_at]).replace("\u2212", "-").replace(",", "."))
+            share = float(re.sub(r"[\s%]", "", row[share_at]).replace(",", ".")) / 100
+            assert cost == pytest.approx(expected["cost_nok"][k], abs=0.5), k
+            assert share == pytest.approx(expected["share_of_cost"][k], abs=0.005), k
