@@ -143,7 +143,7 @@ def ahp_weights(matrix: Any, *, names: Sequence[str] | None = None, max_cr: floa
     if not np.isfinite(a).all() or (a <= 0).any():
         i, j = np.argwhere(~np.isfinite(a) | (a <= 0))[0]
         raise InputError(f"AHP matrix entries must be positive numbers; entry ({label(i)}, {label(j)}) "
-                         f"is {a[i, j]!r}")
+                         f"is {float(a[i, j]):g}")
     diag = np.abs(np.diag(a) - 1.0) > tolerance
     if diag.any():
         i = int(np.argmax(diag))

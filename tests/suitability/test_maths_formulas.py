@@ -123,9 +123,9 @@ def test_dataframe_supplies_the_names() -> None:
         (np.zeros((0, 0)), {}, "AHP matrix must be square and non-empty, got shape (0, 0)"),
         ([[1.0, 2.0], [0.5, 1.0]], {"names": ["a"]}, "AHP matrix is 2 x 2 but 1 names were given"),
         ([[1.0, 2.0, 1.0], [0.5, 1.0, 0.0], [1.0, 1.0, 1.0]], {"names": ["a", "b", "c"]},
-         "AHP matrix entries must be positive numbers; entry ('b', 'c') is "),
+         "AHP matrix entries must be positive numbers; entry ('b', 'c') is 0"),
         ([[1.0, 2.0, 1.0], [0.5, 1.0, -1.0], [1.0, 1.0, 1.0]], {},
-         "AHP matrix entries must be positive numbers; entry (2, 3) is "),
+         "AHP matrix entries must be positive numbers; entry (2, 3) is -1"),
         ([[1.0, 2.0], [0.5, 1.02]], {}, "AHP matrix diagonal must be 1 (a criterion is as important as "
                                         "itself); entry (2, 2) is 1.02"),
         ([[1.0, 2.0], [0.4, 1.0]], {"names": ["a", "b"]},
@@ -138,8 +138,7 @@ def test_dataframe_supplies_the_names() -> None:
 def test_bad_matrices_are_named(matrix, kw: dict, message: str) -> None:
     with pytest.raises(InputError) as err:
         ahp_weights(matrix, **kw)
-    # the value of a non-positive entry is printed as numpy's repr (np.float64(0.0) under numpy 2)
-    assert str(err.value) == message if not message.endswith(" is ") else str(err.value).startswith(message)
+    assert str(err.value) == message  # a value as a plain number (not numpy's repr np.float64(0.0))
 
 
 def test_reciprocity_exactly_at_the_tolerance_is_accepted() -> None:
