@@ -203,6 +203,20 @@ def test_balance_rows_tolerance(total, off, ok):
             bal.table()
 
 
+def test_balance_rows_tolerance_at_zero_total():
+    # a zero total allows 1e-9 absolute (1e-9 x max(0, 1)): exactly 1e-9 off still balances
+    bal = BalanceRows("t")
+    bal.total("x", 0.0, "t/yr")
+    bal.add("x", "collected", 1e-9)
+    t = bal.table()
+    assert list(t["quantity"]) == [1e-9] and list(t["share"]) == [0.0]
+
+
+def test_balance_rows_empty_table_has_the_columns():
+    t = BalanceRows("reuse").table()
+    assert len(t) == 0 and list(t.columns) == COLUMNS
+
+
 def test_balance_rows_zero_total_share_is_zero():
     # a stream with a zero total whose pieces cancel: the share is 0, not a division by zero
     bal = BalanceRows("t")
@@ -347,6 +361,19 @@ def test_headline_without_loss(stream, category, key):
     assert [m.key for m in msgs] == [key]
 
 
+def test_headline_names_a_loss_below_one():
+    # half a tonne left uncollected is still a loss the headline names
+    bal = _frame(
+        [
+            ("cattle_manure", "collected", 99.5, "t/yr", 0.995, ""),
+            ("cattle_manure", "capacity_full", 0.5, "t/yr", 0.005, ""),
+        ]
+    )
+    assert _said(balance_headline(bal)) == [
+        ("balance.kind", "cattle_manure", 0.5, 0.005, "balance.capacity_full", ""),
+    ]
+
+
 def test_headline_of_an_empty_balance():
     assert balance_headline(_frame([])) == []
 
@@ -357,10 +384,11 @@ def test_headline_of_an_empty_balance():
 def test_flow_balance_by_hand():
     flows = pd.DataFrame(
         [
+            ("co2", "demand", 20.0, "t/yr", 0.0, 20.0, False),  # cannot be matched at all (listed first:
+            # the flows after it are still counted)
             ("heat", "supply", 100.0, "MWh/yr", 60.0, 40.0, True),  # 60 matched, 40 unmatched
             ("heat", "demand", 50.0, "MWh/yr", 70.0, 0.0, True),  # matched capped at 50
             ("steam", "supply", 30.0, "t/yr", -5.0, 35.0, True),  # matched floored at 0: 30 unmatched
-            ("co2", "demand", 20.0, "t/yr", 0.0, 20.0, False),  # cannot be matched at all
         ],
         columns=["kind", "role", "quantity", "unit", "matched", "unmatched", "used"],
     )
@@ -401,6 +429,7 @@ def test_note_parts_names_the_parts():
     ("n", "want"),
     [
         (10, "road part(s) 0, 1, 2, 3, 4, 5, 6, 7, 8, 9 have no open site"),
+        (11, "road part(s) 0, 1, 2, 3, 4, 5, 6, 7, 8, 9 (+1) have no open site"),
         (12, "road part(s) 0, 1, 2, 3, 4, 5, 6, 7, 8, 9 (+2) have no open site"),
     ],
 )
