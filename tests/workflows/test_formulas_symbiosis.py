@@ -76,7 +76,7 @@ def test_match_flows_by_hand():
     matches, balance, messages, status = match_flows(
         _instance(), max_heat_km=30, max_km=50, parameters=PARAMS
     )
-    assert status == "optimal"
+    assert status == "optimal" and matches.crs == "EPSG:25833"
     m = matches.set_index(["supplier_id", "consumer_id"]).sort_index()
     # heat: pipe of 2 km for min(10, 4) = 4 GWh: 0.1 x 1e6 x 2 x sqrt(4 / 4) / 4 = 50 000 NOK/GWh,
     # saving 300 000 - 50 000 = 250 000 NOK/GWh; H1 and H2 are filled (8 of 10 GWh).
@@ -119,6 +119,88 @@ def test_match_flows_by_hand():
     assert keys["sym.far"] == {"n": 1, "km": 50.0}
     assert keys["sym.no_saving"] == {"n": 2}
     assert len(messages) == 4
+
+
+def test_match_flows_heat_boundaries():
+    # a pipe of exactly max_heat_km = 2 km is allowed (H1, H2); H4 (40 km) and H5 (20 km) are too long
+    matches, _, messages, _ = match_flows(_instance(), max_heat_km=2, max_km=50, parameters=PARAMS)
+    heat = matches[matches["kind"] == "heat"]
+    assert sorted(heat["consumer_id"]) == ["H1", "H2"]
+    keys = {s.key: s.params for s in messages}
+    assert keys["sym.heat_far"] == {"n": 2, "km": 2.0}
+    assert keys["sym.too_cold"] == {"n": 1, "approach": 5.0}
+    assert keys["sym.no_saving"] == {"n": 1}  # B4 only
+    # an approach of 10 degC: H2 (85 degC needed, 90 degC supplied) is now too cold as well
+    matches, _, messages, _ = match_flows(
+        _instance(), max_heat_km=30, max_km=50, parameters=PARAMS | {"symbiosis.heat_approach_c": 10}
+    )
+    heat = matches[matches["kind"] == "heat"]
+    assert list(heat["consumer_id"]) == ["H1"] and list(heat["quantity"]) == pytest.approx([4.0])
+    keys = {s.key: s.params for s in messages}
+    assert keys["sym.too_cold"] == {"n": 2, "approach": 10.0}
+
+
+EDGE = PARAMS | {
+    "resources.road_detour_factor": 1.0,
+    "symbiosis.transport_nok_per_tkm": 2.0,
+    "symbiosis.value_nok_per_unit.ash": 200,
+    "symbiosis.value_nok_per_unit.co2": 100,
+    "symbiosis.value_nok_per_unit.wood_chips": 100.5,
+}
+
+
+def _named(rows) -> gpd.GeoDataFrame:
+    f = _flows([r[1:] for r in rows])
+    f["name"] = [r[0] for r in rows]
+    return f
+
+
+def test_match_flows_material_boundaries_and_names():
+    # every material pair exactly max_km = 50 km apart (detour 1: road = straight line), 2 NOK/tkm:
+    # ash 200 - 100 = 100 NOK/t (matched), CO2 100 - 100 = 0 (no saving), wood chips 100.5 - 100 = 0.5
+    # NOK/t for half a tonne (matched)
+    f = _named(
+        [
+            ("Askeverk", "A1", "supply", "ash", 10, "t/yr", np.nan, 0, 0),
+            ("Fjern", "B1", "demand", "ash", 10, "t/yr", np.nan, 50, 0),
+            ("Gass", "C1", "supply", "co2", 5, "t/yr", np.nan, 0, 100),
+            ("Drivhus", "C2", "demand", "co2", 5, "t/yr", np.nan, 50, 100),
+            ("Sag", "W1", "supply", "wood_chips", 0.5, "t/yr", np.nan, 0, 200),
+            ("Fyr", "W2", "demand", "wood_chips", 0.5, "t/yr", np.nan, 50, 200),
+        ]
+    )
+    matches, balance, messages, status = match_flows(f, max_heat_km=30, max_km=50, parameters=EDGE)
+    assert status == "optimal" and matches.crs == f.crs
+    got = [
+        (
+            r.supplier_id,
+            r.consumer_id,
+            r.supplier_name,
+            r.consumer_name,
+            r.quantity,
+            r.distance_km,
+            r.saving_per_unit,
+        )
+        for r in matches.sort_values("supplier_id").itertuples()
+    ]
+    assert got == [
+        ("A1", "B1", "Askeverk", "Fjern", pytest.approx(10.0), 50.0, 100.0),
+        ("W1", "W2", "Sag", "Fyr", pytest.approx(0.5), 50.0, 0.5),
+    ]
+    assert [(m.key, m.params) for m in messages] == [("sym.no_saving", {"n": 1})]
+    assert list(balance["name"]) == ["Askeverk", "Fjern", "Gass", "Drivhus", "Sag", "Fyr"]
+    assert list(balance["matched"]) == pytest.approx([10.0, 10.0, 0.0, 0.0, 0.5, 0.5])
+    # a nearer consumer (10 km: 200 - 20 = 180 NOK/t) takes all 10 t: the 50 km pair carries nothing
+    # and is not a match
+    f = _named(
+        [
+            ("Askeverk", "A1", "supply", "ash", 10, "t/yr", np.nan, 0, 0),
+            ("Fjern", "B1", "demand", "ash", 10, "t/yr", np.nan, 50, 0),
+            ("Naer", "B6", "demand", "ash", 10, "t/yr", np.nan, 10, 0),
+        ]
+    )
+    matches, *_ = match_flows(f, max_heat_km=30, max_km=50, parameters=EDGE)
+    assert list(matches["consumer_id"]) == ["B6"] and list(matches["saving_per_unit"]) == [180.0]
 
 
 def test_match_flows_without_a_compatible_pair():
@@ -192,10 +274,28 @@ def test_local_distances_bad_parameters():
     from arealsirk.errors import InputError
 
     one = np.ones((1, 1))
+    # local_km 0 is allowed (no neighbours): the road distance is kept
+    dist, local = _local_distances(one, one, one > 0, {"symbiosis.local_km": 0.0})
+    assert dist.tolist() == [[1.0]] and local.tolist() == [[False]]
     with pytest.raises(InputError, match=r"symbiosis\.local_km"):
         _local_distances(one, one, one > 0, {"symbiosis.local_km": -1})
     with pytest.raises(InputError, match=r"resources\.road_detour_factor"):
         _local_distances(one, one, one > 0, {"resources.road_detour_factor": 0.9})
+
+
+def test_solve_transport_lp_with_an_idle_arc():
+    # as below plus arc (1,0) at 1/unit: demand 0 is filled by (0,0) at 5/unit and supply 1 by (1,1),
+    # so (1,0) carries nothing (a flow on it would displace 5 or 4 per unit for 1)
+    x = _solve(
+        np.array([0, 0, 1, 1]),
+        np.array([0, 1, 1, 0]),
+        np.array([5.0, 3.0, 4.0, 1.0]),
+        np.array([10.0, 5.0]),
+        np.array([8.0, 6.0]),
+    )
+    assert x.dtype == float
+    np.testing.assert_allclose(x, [8.0, 1.0, 5.0, 0.0], atol=1e-9)
+    assert x[3] == 0.0
 
 
 def test_solve_transport_lp_by_hand():
