@@ -314,3 +314,31 @@ def test_solve_transport_lp_by_hand():
     # supplies in a different order: the rows of the supply and demand constraints are kept apart
     x = _solve(np.array([1]), np.array([0]), np.array([2.0]), np.array([0.0, 7.0]), np.array([3.0]))
     assert x.tolist() == pytest.approx([3.0], abs=1e-9)
+
+
+def test_match_flows_on_a_road_graph():
+    # the hand-made straight road (tests/workflows/handmade.py): ash from km 0 to km 10 travels 10 km of
+    # road (straight line x 1.5 would be 15 km): 100 - 3 x 10 = 70 NOK/t.  Two firms 0.4 km north of
+    # the road and 0.5 km apart (km 20 and 20.5) are neighbours: 0.5 x 1.5 = 0.75 km, shorter than
+    # 0.4 + 0.5 + 0.4 = 1.3 km by road with both snap legs.
+    from . import handmade as h
+
+    f = h.points(
+        [
+            {"id": i, "role": r, "kind": k, "quantity": q, "unit": "t/yr"}
+            for i, r, k, q in [
+                ("A1", "supply", "ash", 10),
+                ("B1", "demand", "ash", 10),
+                ("W1", "supply", "wood_chips", 4),
+                ("W2", "demand", "wood_chips", 4),
+            ]
+        ],
+        [h.at(0), h.at(10), h.at(20, north_km=0.4), h.at(20.5, north_km=0.4)],
+    )
+    matches, *_ = match_flows(f, roads=h.graph(), max_heat_km=30, max_km=50, parameters=PARAMS)
+    m = matches.set_index("supplier_id")
+    assert m.loc["A1", "distance_km"] == pytest.approx(10.0, rel=1e-6)
+    assert m.loc["A1", "distance_basis"] == "road"
+    assert m.loc["A1", "saving_per_unit"] == pytest.approx(100 - 3 * 10.0, rel=1e-6)
+    assert m.loc["W1", "distance_km"] == pytest.approx(0.75, rel=1e-9)
+    assert m.loc["W1", "distance_basis"] == "local"
