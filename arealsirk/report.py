@@ -130,9 +130,8 @@ def _balance(doc: Any, table: Any, lang: str) -> None:
     rows = []
     for rec in table.to_dict("records"):
         stream = _clean(rec.get("stream"))
-        what = label(lang, "kind", stream.split(":")[0]) + (
-            ":" + stream.split(":", 1)[1] if ":" in stream else ""
-        )
+        kind, colon, role = stream.rpartition(":")  # "<kind>:<role>"; a kind may hold a colon
+        what = label(lang, "kind", kind) + colon + role if colon else label(lang, "kind", stream)
         if stream == "population":
             what = POPULATION_WORD[lang][1]
         cat = BALANCE_CATEGORIES[lang].get(_clean(rec.get("category")), _clean(rec.get("category")))

@@ -218,7 +218,7 @@ def balance_headline(
             f"balance.{r.category}", limit=limits.get((r.category, r.stream), limits.get(r.category, ""))
         )
         if ":" in r.stream:
-            kind, role = r.stream.split(":", 1)
+            kind, role = r.stream.rsplit(":", 1)  # the role is last: a kind may hold a colon
             out.append(
                 Message(
                     "balance.flow",

@@ -466,3 +466,12 @@ def test_parts_table_counts_open_sites():
     # no open site at all
     t = parts_table(g, snap, np.ones(5), [], name="people")
     assert (t["open_sites"] == 0).all()
+
+
+def test_headline_of_a_flow_whose_kind_holds_a_colon():
+    """A symbiosis stream is "<kind>:<role>"; a kind named "slag:fine" keeps its colon and the role is
+    the last part (split at the first colon it was an unknown role "fine:demand" and the run crashed)."""
+    bal = _frame([("slag:fine:demand", "unmatched", 40.0, "t/yr", 1.0, "")])
+    msgs = balance_headline(bal)
+    assert [(m.params["kind"], m.params["role"].key) for m in msgs] == [("slag:fine", "role.demand")]
+    assert "slag:fine" in msgs[0].render("en")
