@@ -1,0 +1,118 @@
+"""Industrial-park weights, selection, credited savings and the per-kommune table by hand (issue 16).
+
+Mutation testing (docs/mutation.md): kills mutants of ``workflows/parks.py``'s ``_score`` (weights
+given as a mapping, unknown criteria, the sensitivity settings), ``_criteria`` (a missing rail or
+port layer), ``_select`` (rank order, ties broken by id, the saving credited to one park) and
+``_result`` (the per-kommune table).  The layout is that of :mod:`.test_formulas_parks`: Z1 at km 2,
+Z2 at km 10, Z3 at km 33 (25, 50 and 10 ha), an ash supplier at km 35 and its consumer at km 36.
+"""
+
+from __future__ import annotations
+
+import pytest
+import shapely
+
+from arealsirk.errors import ArealsirkError
+from arealsirk.workflows import site_industrial_parks
+
+from . import handmade as h
+from .test_formulas_parks import AT, HA, _by_hand, _inputs
+
+
+def _kommuner():
+    # Vest: x < 20 km (Z1, Z2); Aust: x > 20 km (Z3); Tom: no candidate
+    x, y = h.X, h.Y
+    return h.points(
+        [{"kommunenummer": "2001"}, {"kommunenummer": "2002"}, {"kommunenummer": "2003"}],
+        [shapely.box(x - 5_000, y - 5_000, x + 20_000, y + 5_000),
+         shapely.box(x + 20_000, y - 5_000, x + 45_000, y + 5_000),
+         shapely.box(x + 50_000, y - 5_000, x + 60_000, y + 5_000)],
+    )
+
+
+def test_unknown_weight_is_named() -> None:
+    cand, flows, roads, stations, ports = _inputs()
+    with pytest.raises(ArealsirkError, match="weights: unknown criterion 'bogus'"):
+        site_industrial_parks(cand, flows, roads, stations=stations, ports=ports, weights={"land": 1, "bogus": 1})
+
+
+def test_land_weight_alone_ranks_by_area_and_names_default_to_ids() -> None:
+    cand, flows, roads, stations, ports = _inputs()
+    r = site_industrial_parks(cand, flows, roads, stations=stations, ports=ports, weights={"land": 1.0},
+                              count=2, kommuner=_kommuner())
+    got = r.layers["candidates"].set_index("id")
+    # land 50 ha full: Z2 1.0, Z1 0.5, Z3 0.2
+    assert got["score_total"].to_dict() == pytest.approx({"Z1": 0.5, "Z2": 1.0, "Z3": 0.2})
+    assert got["rank"].to_dict() == {"Z1": 2, "Z2": 1, "Z3": 3}
+    assert got["name"].to_dict() == {"Z1": "Z1", "Z2": "Z2", "Z3": "Z3"}
+    assert got["area_ha"].to_dict() == HA
+    assert set(got["facility_type"]) == {"industrial_park"}
+    assert got["kommunenummer"].to_dict() == {"Z1": "2001", "Z2": "2001", "Z3": "2002"}
+    sel = r.layers["selected_sites"]
+    assert sel["id"].tolist() == ["Z2", "Z1"] and sel["rank"].tolist() == [1, 2]
+    assert sel["area_ha"].tolist() == [50.0, 25.0]
+    # neither hosts the ash match (only Z3 is within 5 km of both ends)
+    assert sel["saving_nok"].tolist() == [0.0, 0.0] and sel["matches"].tolist() == [0, 0]
+    assert r.summary["matches"] == 0 and r.summary["saving_nok"] == 0.0
+    crit = r.tables["criteria"].set_index("criterion")["weight"]
+    assert crit["land"] == 1.0 and crit.drop("land").sum() == 0.0
+    # per kommune: Vest 2 candidates, best 1.0, both selected; Aust 1 candidate, best 0.2, none
+    k = r.tables["by_kommune"].set_index("kommunenummer")
+    assert list(k.index) == ["2001", "2002"]
+    assert k["candidates"].tolist() == [2, 1]
+    assert k["best_score"].tolist() == pytest.approx([1.0, 0.2])
+    assert k["parks_selected"].tolist() == [2, 0]
+
+
+def test_ties_are_broken_by_id_and_the_match_is_credited_once() -> None:
+    cand, flows, roads, stations, ports = _inputs()
+    # symbiosis alone: Z3 1, Z1 and Z2 0 (a tie at rank 2, broken by id: Z1 before Z2)
+    r = site_industrial_parks(cand, flows, roads, stations=stations, ports=ports,
+                              weights={"symbiosis": 1.0}, count=3)
+    sel = r.layers["selected_sites"]
+    assert sel["id"].tolist() == ["Z3", "Z1", "Z2"]
+    assert sel["rank"].tolist() == [1, 2, 2]
+    # the one ash match (100 t) is hosted and credited to Z3 only
+    assert sel["matches"].tolist() == [1, 0, 0]
+    saving = float(r.layers["matches"]["saving"].sum())
+    assert saving > 0
+    assert sel["saving_nok"].tolist() == pytest.approx([saving, 0.0, 0.0])
+    assert sel["saving_potential_nok"].iloc[0] == pytest.approx(saving)
+    assert sel["flows_nearby"].tolist() == [2, 0, 0]
+    assert r.layers["matches"]["site_id"].tolist() == ["Z3"]
+    assert r.summary["matches"] == 1 and r.summary["saving_nok"] == pytest.approx(saving)
+    assert r.summary["sites"] == 3
+
+
+def test_without_rail_and_port_layers() -> None:
+    cand, flows, roads, _stations, _ports = _inputs()
+    r = site_industrial_parks(cand, flows, roads, count=1)
+    names = r.tables["criteria"]["criterion"].tolist()
+    assert names == ["symbiosis", "flows", "road", "land"]
+    assert any(m.key == "parks.no_rail" for m in r.messages)
+    # default weights without rail and port: symbiosis 0.4, flows 0.1, road 0.2, land 0.2 (of 0.9)
+    hand = _by_hand()
+    got = r.layers["candidates"].set_index("id")
+    w = {"symbiosis": 0.4, "flows": 0.1, "road": 0.2, "land": 0.2}
+    for cid in AT:
+        total = sum(w[c] * hand[cid][c] for c in w) / sum(w.values())
+        assert got.loc[cid, "score_total"] == pytest.approx(total, abs=1e-9), cid
+
+
+def test_sensitivity_settings_from_their_rows() -> None:
+    cand, flows, roads, stations, ports = _inputs()
+    r = site_industrial_parks(cand, flows, roads, stations=stations, ports=ports, count=1,
+                              parameters={"suitability.sensitivity_runs": 7,
+                                          "suitability.sensitivity_top_k": 10,
+                                          "suitability.sensitivity_spread": 0.0})
+    got = r.layers["candidates"]
+    assert set(got["sensitivity_runs"]) == {7}
+    sens = r.tables["sensitivity"]
+    assert sens.attrs["spread"] == 0.0
+    # spread 0: every run keeps the weights, so each candidate keeps its rank in every run; top-k is
+    # capped at the 3 candidates, so every candidate is in the top k in every run
+    assert sens["name"].tolist() == sens["id"].tolist()
+    share_cols = [c for c in sens.columns if "top" in c]
+    assert share_cols
+    for c in share_cols:
+        assert sens[c].tolist() == pytest.approx([1.0] * 3)
