@@ -33,7 +33,8 @@ def _kommuner():
 def test_unknown_weight_is_named() -> None:
     cand, flows, roads, stations, ports = _inputs()
     with pytest.raises(ArealsirkError, match="weights: unknown criterion 'bogus'"):
-        site_industrial_parks(cand, flows, roads, stations=stations, ports=ports, weights={"land": 1, "bogus": 1})
+        site_industrial_parks(cand, flows, roads, stations=stations, ports=ports,
+                              weights={"land": 1, "bogus": 1})
 
 
 def test_land_weight_alone_ranks_by_area_and_names_default_to_ids() -> None:
