@@ -124,3 +124,42 @@ def test_allocation_lines_of_a_person_at_a_site(road) -> None:
     assert set(alloc["kind"]) == {"population"} and set(alloc["unit"]) == {"people"}
     np.testing.assert_allclose(alloc.loc[["d0", "d14", "d25", "d38"], "quantity"], [1000, 600, 300, 200])
     assert alloc.loc[["d0", "d14", "d25", "d38"], "within_cutoff"].tolist() == [True, False, True, True]
+
+
+def test_allocation_at_the_cutoff_an_idle_site_and_ids(road) -> None:
+    # P2 at km 12 is exactly 10 min from A (km 2): within the cutoff (<=); P1 stands on A.
+    # The existing station E at km 40 is nearest to nobody: 0 people, share not a number.
+    demand = h.points([{"ssbid": "x1", "population": 100.0}, {"ssbid": "x2", "population": 40.0}],
+                      [h.at(2), h.at(12)])
+    existing = h.points([{"id": "E", "facility_type": "recycling_station"}], [h.at(40)])
+    cand = h.points([{"id": "A"}], [h.at(2)])
+    r = site_reuse_centres(demand, cand, road, count=2, max_minutes=10, existing=existing)
+    sel = r.layers["selected_sites"].set_index("id")
+    assert set(sel["facility_type"]) == {"reuse_centre"}
+    assert r.layers["selected_sites"].crs == h.CRS
+    assert sel.loc["A", "population_served"] == 140.0 and sel.loc["A", "population_within_cutoff"] == 140.0
+    assert sel.loc["A", "share_within_cutoff"] == 1.0
+    assert sel.loc["E", "population_served"] == 0.0 and sel.loc["E", "population_within_cutoff"] == 0.0
+    assert np.isnan(float(sel.loc["E", "share_within_cutoff"]))
+    assert r.summary["population_covered"] == 140.0
+    alloc = r.layers["allocation"]
+    assert alloc.crs == h.CRS
+    assert set(alloc["facility_type"]) == {"reuse_centre"}
+    a = alloc.set_index("source_id")
+    assert list(a.index) == ["x1", "x2"]
+    assert a["within_cutoff"].tolist() == [True, True]
+    assert a.loc["x2", "travel_min"] == pytest.approx(10.0)
+    # the person on the site: a line from the site to 1 m east of it
+    assert list(a.loc["x1", "geometry"].coords) == [(h.X + 2_000.0, h.Y), (h.X + 2_001.0, h.Y)]
+    # without an id column the people are cell0, cell1
+    r = site_reuse_centres(demand.drop(columns="ssbid"), cand, road, count=1, max_minutes=10)
+    assert r.layers["allocation"]["source_id"].tolist() == ["cell0", "cell1"]
+
+
+def test_share_within_cutoff_of_half_a_person(road) -> None:
+    demand = h.points([{"id": "p", "population": 0.5}], [h.at(3)])
+    cand = h.points([{"id": "A"}], [h.at(2)])
+    r = site_reuse_centres(demand, cand, road, count=1, max_minutes=10)
+    sel = r.layers["selected_sites"].iloc[0]
+    assert sel["population_served"] == 0.5 and sel["population_within_cutoff"] == 0.5
+    assert sel["share_within_cutoff"] == 1.0
