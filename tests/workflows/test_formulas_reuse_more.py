@@ -163,3 +163,22 @@ def test_share_within_cutoff_of_half_a_person(road) -> None:
     sel = r.layers["selected_sites"].iloc[0]
     assert sel["population_served"] == 0.5 and sel["population_within_cutoff"] == 0.5
     assert sel["share_within_cutoff"] == 1.0
+
+
+def test_summary_names_gap_and_the_island_part(road) -> None:
+    r = _run(road, exact=True)
+    s = r.summary
+    assert s["workflow"] == "reuse_centres (coverage)"
+    # exact: the MILP proves its optimum, so the gap is 0 (not a missing value)
+    assert s["gap"] == 0.0
+    k = r.tables["by_kommune"]
+    assert list(k.columns[:2]) == ["kommunenummer", "kommunenavn"]
+    b = r.tables["balance"].set_index("category")
+    assert b.loc["unreachable_no_site_on_part", "stream"] == "population"
+    # the island road is part 1 of the network (the main road part 0): no open site on it
+    assert b.loc["unreachable_no_site_on_part", "detail"] == "road part(s) 1 have no open site"
+    # kommuner without a name column: the name is empty, not missing
+    cand = h.points([{"id": "A"}, {"id": "B"}], [h.at(2), h.at(30)])
+    r = site_reuse_centres(_demand(), cand, road, count=2, max_minutes=10,
+                           kommuner=_kommuner().drop(columns="kommunenavn"))
+    assert r.tables["by_kommune"]["kommunenavn"].tolist() == ["", "", ""]
