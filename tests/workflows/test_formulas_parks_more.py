@@ -117,3 +117,55 @@ def test_sensitivity_settings_from_their_rows() -> None:
     assert share_cols
     for c in share_cols:
         assert sens[c].tolist() == pytest.approx([1.0] * 3)
+
+
+def test_selected_sites_columns_and_criteria_labels() -> None:
+    cand, flows, roads, stations, ports = _inputs()
+    r = site_industrial_parks(cand, flows, roads, stations=stations, ports=ports, weights={"land": 1.0},
+                              count=2)
+    sel = r.layers["selected_sites"]
+    assert sel.crs == h.CRS
+    assert sel["name"].tolist() == ["Z2", "Z1"]
+    assert set(sel["facility_type"]) == {"industrial_park"}
+    assert sel["existing"].tolist() == [False, False]
+    assert sel["score_total"].tolist() == pytest.approx([1.0, 0.5])
+    assert str(sel["flows_nearby"].dtype).startswith("int") and str(sel["matches"].dtype).startswith("int")
+    crit = r.tables["criteria"].set_index("criterion")
+    assert crit.loc["symbiosis", "unit"] == "NOK/yr"
+    assert crit.loc["symbiosis", "label"] == "Symbiosis saving that could be hosted"
+    assert crit.loc["flows", "unit"] == "flows"
+    # parks.flow_radius_km 5 (defaults.csv)
+    assert crit.loc["flows", "label"] == "Flows within 5 km"
+
+
+def _two_matches_near_two_parks():
+    """Z3 (km 33, 10 ha) and Z4 (km 37, 20 ha) both within 5 km of the ash pair at km 35/36
+    and of a second ash supplier and consumer at km 34 and 35.5."""
+    cand = h.points([{"id": "Z3", "area_ha": 10.0}, {"id": "Z4", "area_ha": 20.0}],
+                    [h.at(33, north_km=0.5), h.at(37, north_km=0.5)])
+    flows = h.points(
+        [{"id": "S", "role": "supply", "kind": "ash", "quantity": 100.0, "unit": "t/yr"},
+         {"id": "C", "role": "demand", "kind": "ash", "quantity": 100.0, "unit": "t/yr"},
+         {"id": "S2", "role": "supply", "kind": "ash", "quantity": 50.0, "unit": "t/yr"},
+         {"id": "C2", "role": "demand", "kind": "ash", "quantity": 50.0, "unit": "t/yr"}],
+        [h.at(35), h.at(36), h.at(34), h.at(35.5)],
+    )
+    roads = h.roads(island=False, length_km=40).assign(vegkategori="E")
+    return cand, flows, roads
+
+
+def test_matches_within_reach_of_two_parks_are_credited_to_the_better_rank() -> None:
+    cand, flows, roads = _two_matches_near_two_parks()
+    # land alone: Z4 (20 ha, 0.4) ranks before Z3 (10 ha, 0.2); both have all four ends within 5 km,
+    # neither has an end inside its own zone (points), so each match goes to the better rank: Z4
+    r = site_industrial_parks(cand, flows, roads, weights={"land": 1.0}, count=2)
+    m = r.layers["matches"]
+    assert len(m) == 2
+    total = float(m["saving"].sum())
+    assert total > 0 and (m["saving"] > 0).all()
+    sel = r.layers["selected_sites"]
+    assert sel["id"].tolist() == ["Z4", "Z3"]
+    assert sel["matches"].tolist() == [2, 0]
+    assert sel["saving_nok"].tolist() == pytest.approx([total, 0.0])
+    assert m["site_id"].tolist() == ["Z4", "Z4"]
+    assert r.summary["saving_nok"] == pytest.approx(total)
