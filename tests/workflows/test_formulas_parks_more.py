@@ -169,3 +169,52 @@ def test_matches_within_reach_of_two_parks_are_credited_to_the_better_rank() -> 
     assert sel["saving_nok"].tolist() == pytest.approx([total, 0.0])
     assert m["site_id"].tolist() == ["Z4", "Z4"]
     assert r.summary["saving_nok"] == pytest.approx(total)
+
+
+def test_sensitivity_attributes_and_message_by_hand() -> None:
+    cand, flows, roads, stations, ports = _inputs()
+    cand = cand.assign(name=["Nord", "Midt", "Sør"])
+    r = site_industrial_parks(cand, flows, roads, stations=stations, ports=ports, count=1,
+                              sensitivity_seed=4,
+                              parameters={"suitability.sensitivity_runs": 7,
+                                          "suitability.sensitivity_top_k": 1,
+                                          "suitability.sensitivity_spread": 0.1})
+    sens = r.tables["sensitivity"]
+    assert sens.attrs == {"n": 7, "spread": 0.1, "top_k": 1, "seed": 4}
+    assert list(sens.columns[:3]) == ["id", "name", "base_rank"]
+    assert dict(zip(sens["id"], sens["name"], strict=True)) == {"Z1": "Nord", "Z2": "Midt", "Z3": "Sør"}
+    names = r.layers["candidates"].set_index("id")["name"].to_dict()
+    assert names == {"Z1": "Nord", "Z2": "Midt", "Z3": "Sør"}
+    msg = next(m for m in r.messages if m.key.startswith("parks.sensitivity"))
+    assert (msg.params["n"], msg.params["spread"], msg.params["k"]) == (7, 0.1, 1)
+    # top-k above the number of candidates is capped at 3
+    r = site_industrial_parks(cand, flows, roads, stations=stations, ports=ports, count=1,
+                              parameters={"suitability.sensitivity_top_k": 10})
+    assert r.tables["sensitivity"].attrs["top_k"] == 3
+
+
+@pytest.mark.parametrize(
+    ("key", "value"),
+    [
+        ("suitability.sensitivity_runs", 0),
+        ("suitability.sensitivity_runs", 2.5),
+        ("suitability.sensitivity_top_k", 0),
+        ("suitability.sensitivity_top_k", 1.5),
+        ("suitability.sensitivity_spread", -0.1),
+        ("suitability.sensitivity_spread", 1.5),
+    ],
+)
+def test_bad_sensitivity_settings_are_named(key: str, value: float) -> None:
+    cand, flows, roads, stations, ports = _inputs()
+    with pytest.raises(ArealsirkError, match=key.replace(".", r"\.")):
+        site_industrial_parks(cand, flows, roads, stations=stations, ports=ports, count=1,
+                              parameters={key: value})
+
+
+def test_runs_and_spread_at_their_bounds() -> None:
+    cand, flows, roads, stations, ports = _inputs()
+    r = site_industrial_parks(cand, flows, roads, stations=stations, ports=ports, count=1,
+                              parameters={"suitability.sensitivity_runs": 1,
+                                          "suitability.sensitivity_top_k": 1,
+                                          "suitability.sensitivity_spread": 1.0})
+    assert r.tables["sensitivity"].attrs["n"] == 1 and r.tables["sensitivity"].attrs["spread"] == 1.0
