@@ -127,30 +127,32 @@ def test_allocation_lines_of_a_person_at_a_site(road) -> None:
 
 
 def test_allocation_at_the_cutoff_an_idle_site_and_ids(road) -> None:
-    # P2 at km 12 is exactly 10 min from A (km 2): within the cutoff (<=); P1 stands on A.
-    # The existing station E at km 40 is nearest to nobody: 0 people, share not a number.
+    # P2 at km 10 is 10 min from A (km 0; in floats 9.999...: not a test of <= at the cutoff);
+    # P1 stands on A.  Candidate F at km 40 is nearest to nobody: 0 people, share not a number.
     demand = h.points([{"ssbid": "x1", "population": 100.0}, {"ssbid": "x2", "population": 40.0}],
-                      [h.at(2), h.at(12)])
-    existing = h.points([{"id": "E", "facility_type": "recycling_station"}], [h.at(40)])
-    cand = h.points([{"id": "A"}], [h.at(2)])
-    r = site_reuse_centres(demand, cand, road, count=2, max_minutes=10, existing=existing)
+                      [h.at(0), h.at(10)])
+    cand = h.points([{"id": "A"}, {"id": "F"}], [h.at(0), h.at(40)])
+    r = site_reuse_centres(demand, cand, road, count=2, max_minutes=10)
     sel = r.layers["selected_sites"].set_index("id")
+    assert list(sel.index) == ["A", "F"]
     assert set(sel["facility_type"]) == {"reuse_centre"}
     assert r.layers["selected_sites"].crs == h.CRS
     assert sel.loc["A", "population_served"] == 140.0 and sel.loc["A", "population_within_cutoff"] == 140.0
     assert sel.loc["A", "share_within_cutoff"] == 1.0
-    assert sel.loc["E", "population_served"] == 0.0 and sel.loc["E", "population_within_cutoff"] == 0.0
-    assert np.isnan(float(sel.loc["E", "share_within_cutoff"]))
+    assert sel.loc["F", "population_served"] == 0.0 and sel.loc["F", "population_within_cutoff"] == 0.0
+    assert np.isnan(float(sel.loc["F", "share_within_cutoff"]))
     assert r.summary["population_covered"] == 140.0
+    b = r.tables["balance"].set_index("category")["quantity"]
+    assert b["served_within_limit"] == 140.0
     alloc = r.layers["allocation"]
     assert alloc.crs == h.CRS
     assert set(alloc["facility_type"]) == {"reuse_centre"}
     a = alloc.set_index("source_id")
     assert list(a.index) == ["x1", "x2"]
-    assert a["within_cutoff"].tolist() == [True, True]
     assert a.loc["x2", "travel_min"] == pytest.approx(10.0)
+    assert a["within_cutoff"].tolist() == [True, True]
     # the person on the site: a line from the site to 1 m east of it
-    assert list(a.loc["x1", "geometry"].coords) == [(h.X + 2_000.0, h.Y), (h.X + 2_001.0, h.Y)]
+    assert list(a.loc["x1", "geometry"].coords) == [(h.X, h.Y), (h.X + 1.0, h.Y)]
     # without an id column the people are cell0, cell1
     r = site_reuse_centres(demand.drop(columns="ssbid"), cand, road, count=1, max_minutes=10)
     assert r.layers["allocation"]["source_id"].tolist() == ["cell0", "cell1"]
