@@ -32,7 +32,8 @@ def _kommuner():
 
 def test_unknown_weight_is_named() -> None:
     cand, flows, roads, stations, ports = _inputs()
-    with pytest.raises(ArealsirkError, match="weights: unknown criterion 'bogus'"):
+    with pytest.raises(ArealsirkError, match="weights: unknown criterion 'bogus'; criteria are "
+                       "symbiosis, flows, rail, port, road, land"):
         site_industrial_parks(cand, flows, roads, stations=stations, ports=ports,
                               weights={"land": 1, "bogus": 1})
 
@@ -136,6 +137,13 @@ def test_selected_sites_columns_and_criteria_labels() -> None:
     assert crit.loc["flows", "unit"] == "flows"
     # parks.flow_radius_km 5 (defaults.csv)
     assert crit.loc["flows", "label"] == "Flows within 5 km"
+    assert crit["label"].to_dict() == {
+        "symbiosis": "Symbiosis saving that could be hosted", "flows": "Flows within 5 km",
+        "rail": "Distance to rail station", "port": "Distance to port", "road": "Distance to main road",
+        "land": "Available land"}
+    assert crit.loc["land", "unit"] == "ha"
+    # the hosted matches keep no index column of their own
+    assert "index" not in r.layers["matches"].columns
 
 
 def _two_matches_near_two_parks():
@@ -218,3 +226,33 @@ def test_runs_and_spread_at_their_bounds() -> None:
                                           "suitability.sensitivity_top_k": 1,
                                           "suitability.sensitivity_spread": 1.0})
     assert r.tables["sensitivity"].attrs["n"] == 1 and r.tables["sensitivity"].attrs["spread"] == 1.0
+
+
+def test_ports_of_lines_are_refused_by_name() -> None:
+    cand, flows, roads, stations, _ports = _inputs()
+    ports = h.points([{"id": "quay"}], [shapely.LineString([h.at(39), h.at(40)])])
+    with pytest.raises(ArealsirkError, match="ports"):
+        site_industrial_parks(cand, flows, roads, stations=stations, ports=ports, count=1)
+
+
+def test_weights_as_a_sequence_and_areas_of_polygons() -> None:
+    cand, flows, roads, stations, ports = _inputs()
+    # squares of 600 m x 600 m = 36 ha each, without an area_ha column: land score 36 / 50 = 0.72
+    cand = h.points([{"id": c} for c in AT], [h.square(x, north_km=y) for x, y in AT.values()])
+    # criteria order: symbiosis, flows, rail, port, road, land -> land alone
+    r = site_industrial_parks(cand, flows, roads, stations=stations, ports=ports, count=1,
+                              weights=[0, 0, 0, 0, 0, 1])
+    got = r.layers["candidates"].set_index("id")
+    assert got["area_ha"].to_dict() == pytest.approx({"Z1": 36.0, "Z2": 36.0, "Z3": 36.0})
+    assert got["score_total"].tolist() == pytest.approx([0.72] * 3)
+
+
+def test_a_match_is_credited_to_the_park_that_reaches_it_in_third_place() -> None:
+    cand, flows, roads, stations, ports = _inputs()
+    # land alone: Z2, Z1, Z3; only Z3 (third) is within 5 km of the ash pair
+    r = site_industrial_parks(cand, flows, roads, stations=stations, ports=ports, weights={"land": 1.0},
+                              count=3)
+    sel = r.layers["selected_sites"]
+    assert sel["id"].tolist() == ["Z2", "Z1", "Z3"]
+    assert sel["matches"].tolist() == [0, 0, 1]
+    assert r.layers["matches"]["site_id"].tolist() == ["Z3"]
