@@ -256,3 +256,15 @@ def test_a_match_is_credited_to_the_park_that_reaches_it_in_third_place() -> Non
     assert sel["id"].tolist() == ["Z2", "Z1", "Z3"]
     assert sel["matches"].tolist() == [0, 0, 1]
     assert r.layers["matches"]["site_id"].tolist() == ["Z3"]
+
+
+def test_sensitivity_perturbs_the_weights_used() -> None:
+    cand, flows, roads, stations, ports = _inputs()
+    # land alone, spread 0: Z2 (50 ha) is first in every run; with equal weights Z3 would be
+    r = site_industrial_parks(cand, flows, roads, stations=stations, ports=ports, count=1,
+                              weights={"land": 1.0},
+                              parameters={"suitability.sensitivity_runs": 5,
+                                          "suitability.sensitivity_top_k": 1,
+                                          "suitability.sensitivity_spread": 0.0})
+    share = r.tables["sensitivity"].set_index("id")["top_k_share"].to_dict()
+    assert share == {"Z1": 0.0, "Z2": 1.0, "Z3": 0.0}
