@@ -512,7 +512,7 @@ def _curve(run: _Run, times: _DriveTimes, res: Any, *, curve_max: int | None, ex
             "sites": k,
             "population_covered": covered,
             "share_covered": covered / run.total_pop,
-            "mean_minutes": float(np.average(near_k[fin], weights=run.pop[fin])),
+            "mean_minutes": _mean_minutes(near_k[fin], run.pop[fin]),
             "site_ids": ";".join(run.sites["id"].iloc[fac].astype(str)),
             "status": res.status if use_res else ("optimal" if cur.gap[pos] == 0 else "feasible"),
             "proven_gap": float(cur.gap[pos]) if not use_res else
@@ -631,7 +631,7 @@ def _balance_summary(run: _Run, times: _DriveTimes, al: _Allocation, res: Any,
         "population": run.total_pop,
         "population_covered": covered_pop,
         "share_covered": covered_pop / run.total_pop,
-        "mean_minutes": float(np.average(nearest_min[fin], weights=pop[fin])),
+        "mean_minutes": _mean_minutes(nearest_min[fin], pop[fin]),
         "max_minutes": run.max_minutes,
         "centres_for_target": needed if needed is not None else -1,
         "objective": float(res.objective),
@@ -764,3 +764,9 @@ def site_reuse_centres(
         status=status_of(res),
         messages=messages,
     )
+
+
+def _mean_minutes(minutes: np.ndarray, people: np.ndarray) -> float:
+    """People-weighted mean drive time of those who reach a site; NaN (an empty cell: not applicable)
+    when nobody does, e.g. a curve's first count whose only site is an existing one on an island."""
+    return float(np.average(minutes, weights=people)) if float(people.sum()) > 0 else float("nan")

@@ -184,3 +184,19 @@ def test_summary_names_gap_and_the_island_part(road) -> None:
     r = site_reuse_centres(_demand(), cand, road, count=2, max_minutes=10,
                            kommuner=_kommuner().drop(columns="kommunenavn"))
     assert r.tables["by_kommune"]["kommunenavn"].tolist() == ["", "", ""]
+
+
+def test_a_curve_whose_first_site_reaches_nobody(road) -> None:
+    """count=2 with one existing station on the island road (nobody lives within reach of it: the
+    island person is 20 km off the road): the curve starts with that station alone, which covers 0
+    people and has no mean drive time (an empty cell), instead of a ZeroDivisionError."""
+    existing = h.points([{"id": "E", "facility_type": "recycling_station"}], [h.at(30, north_km=20)])
+    cand = h.points([{"id": "A"}, {"id": "B"}], [h.at(2), h.at(30)])
+    people = h.points([{"id": i, "population": p} for i, (p, _) in PEOPLE.items()],
+                      [h.at(km) for _, km in PEOPLE.values()])
+    r = site_reuse_centres(people, cand, road, count=2, max_minutes=10, existing=existing)
+    curve = r.tables["coverage_curve"].set_index("sites")
+    assert curve.loc[1, "population_covered"] == 0.0 and np.isnan(curve.loc[1, "mean_minutes"])
+    # with A added (km 2): d0 at 2 min is within 10; d14 12, d25 23, d38 36 min are beyond
+    assert curve.loc[2, "population_covered"] == 1000.0
+    assert curve.loc[2, "mean_minutes"] == pytest.approx((1000 * 2 + 600 * 12 + 300 * 23 + 200 * 36) / 2100)
