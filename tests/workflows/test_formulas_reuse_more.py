@@ -200,3 +200,28 @@ def test_a_curve_whose_first_site_reaches_nobody(road) -> None:
     # with A added (km 2): d0 at 2 min is within 10; d14 12, d25 23, d38 36 min are beyond
     assert curve.loc[2, "population_covered"] == 1000.0
     assert curve.loc[2, "mean_minutes"] == pytest.approx((1000 * 2 + 600 * 12 + 300 * 23 + 200 * 36) / 2100)
+
+
+def test_a_person_exactly_at_the_cutoff_is_within_it() -> None:
+    """The drive-time limit is inclusive (within = minutes <= max_minutes). At 36 km/h (10 m/s, exact
+    in floating point) a person 6 km from the site is 600 s = exactly 10 min away and is within a
+    10-minute limit; one 7 km away (11.67 min) is not. Checked in the allocation, the summary, the
+    selected site, the per-kommune bands, the coverage curve and the balance."""
+    from arealsirk.network import graph_from_roads
+
+    roads = h.roads(island=False, length_km=12)
+    roads["speed_kph"] = 36.0
+    graph = graph_from_roads(roads, keep="all")
+    people = h.points([{"id": "p6", "population": 100.0}, {"id": "p7", "population": 10.0}],
+                      [h.at(6), h.at(7)])
+    cand = h.points([{"id": "A"}], [h.at(0)])
+    r = site_reuse_centres(people, cand, graph, count=1, max_minutes=10)
+    alloc = r.layers["allocation"].set_index("source_id")
+    assert bool(alloc.loc["p6", "within_cutoff"]) and not bool(alloc.loc["p7", "within_cutoff"])
+    assert r.summary["population_covered"] == 100.0
+    site = r.layers["selected_sites"].set_index("id")
+    assert site.loc["A", "population_within_cutoff"] == 100.0 and site.loc["A", "population_served"] == 110.0
+    assert r.tables["by_kommune"]["within_10_min"].tolist() == [100.0]
+    assert r.tables["coverage_curve"].set_index("sites").loc[1, "population_covered"] == 100.0
+    bal = r.tables["balance"].set_index("category")["quantity"]
+    assert bal["served_within_limit"] == 100.0 and bal["served_beyond_limit"] == 10.0
