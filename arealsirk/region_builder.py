@@ -515,12 +515,11 @@ def summarise_region(name: str, layers: dict[str, gpd.GeoDataFrame], *, lang: st
     md = [f"# {w('title')}: {escape_markdown(name)}", "", *_overview_lines(layers, fig, w, n), ""]
     md += _parts_lines(table, fig, w, n)
     lacking = fig["kommuner_without_site"]
+    names = _kommune_names(layers["kommuner"])
     if lacking:
-        names = _kommune_names(layers["kommuner"])
         md += ["", w("without_site") + ": " +
                ", ".join(escape_markdown(f"{names.get(k, '?')} ({k})") for k in lacking)]
     md += ["", f"## {w('per_kommune')}", "", f"| kommune | {w('name')} | {w('people')} |", "|---|---|---:|"]
-    names = _kommune_names(layers["kommuner"])
     per_k = layers["population"].groupby("kommunenummer")["population"].sum()
     md += [f"| {escape_markdown(k)} | {escape_markdown(names.get(k, '?'))} | {n(v)} |"
            for k, v in per_k.items()]

@@ -440,16 +440,28 @@ def _road_arrays(gdf: Any, options: dict[str, Any], params: dict[str, float], at
             "meta": meta}
 
 
+def _edge_geometries(a: dict[str, Any], real: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Geometries of a road graph's directed edges from its arrays: the road pieces of the ``real``
+    edges (reversed where the edge runs against the digitised direction), and straight lines for
+    the quay edges (boarding and alighting between a quay and its ferry-side twin)."""
+    import shapely
+
+    pieces = shapely.linestrings(a["coords"], indices=a["coord_piece"])
+    seg = a["seg"][real]
+    geoms = np.where(a["rev"][real], shapely.reverse(pieces[seg]), pieces[seg])
+    xy = a["node_xy"]
+    tl, hd = a["tail"][~real], a["head"][~real]
+    quay = shapely.linestrings(np.stack([xy[tl], xy[hd]], axis=1)) if len(tl) else np.empty(0, dtype=object)
+    return geoms, quay
+
+
 def _add_edges(G: Any, a: dict[str, Any]) -> None:
     """Add the directed edges of the arrays ``a`` (see :class:`RoadGraph`) to ``G`` with their attributes.
     Boarding and alighting edges between a quay and its ferry-side twin: 0 m, ``ferry`` True,
     ``quay`` "board" (the ferry wait) or "alight" (0 s)."""
-    import shapely
-
-    pieces = shapely.linestrings(a["coords"], indices=a["coord_piece"])
     real = a["seg"] >= 0
     seg = a["seg"][real]
-    geoms = np.where(a["rev"][real], shapely.reverse(pieces[seg]), pieces[seg])
+    geoms, pts = _edge_geometries(a, real)
     G.add_edges_from(
         (u, v, {"length": ln, "speed_kph": sp, "travel_time": t, "road_index": ri, "vegkategori": c,
                 "ferry": f, "oneway": o, "geometry": g})
@@ -458,9 +470,7 @@ def _add_edges(G: Any, a: dict[str, Any]) -> None:
             a["speed"][seg].tolist(), a["tt"][real].tolist(), a["row"][seg].tolist(), a["cat"][seg].tolist(),
             a["ferry"][seg].tolist(), a["oneway"][seg].tolist(), geoms, strict=True))
     if (~real).any():
-        xy = a["node_xy"]
         tl, hd, tt = a["tail"][~real], a["head"][~real], a["tt"][~real]
-        pts = shapely.linestrings(np.stack([xy[tl], xy[hd]], axis=1))
         G.add_edges_from(
             (u, v, {"length": 0.0, "speed_kph": 0.0, "travel_time": t, "road_index": -1, "vegkategori": "",
                     "ferry": True, "quay": "board" if t > 0 else "alight", "oneway": True, "geometry": g})
@@ -484,15 +494,10 @@ def edge_table_from_arrays(a: dict[str, Any], weight: str) -> tuple[np.ndarray, 
     tuple of numpy.ndarray
         ``(tails, heads, costs, geometries)``.
     """
-    import shapely
-
     real = a["seg"] >= 0
     seg = a["seg"][real]
-    pieces = shapely.linestrings(a["coords"], indices=a["coord_piece"])
-    geoms = np.where(a["rev"][real], shapely.reverse(pieces[seg]), pieces[seg])
-    xy = a["node_xy"]
+    geoms, quay = _edge_geometries(a, real)
     tl, hd = a["tail"][~real], a["head"][~real]
-    quay = shapely.linestrings(np.stack([xy[tl], xy[hd]], axis=1)) if len(tl) else np.empty(0, dtype=object)
     tails = np.concatenate([a["tail"][real], tl])
     heads = np.concatenate([a["head"][real], hd])
     if weight == "travel_time":

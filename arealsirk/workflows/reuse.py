@@ -121,9 +121,7 @@ def coverage_table(minutes: np.ndarray, population: np.ndarray, groups: Any, ban
             row[f"share_{b:g}_min"] = within / pop if pop > 0 else np.nan
         fin = np.isfinite(d["min"].to_numpy())
         w = d["pop"].to_numpy()[fin]
-        row["mean_minutes"] = (
-            float(np.average(d["min"].to_numpy()[fin], weights=w)) if w.sum() > 0 else np.nan
-        )
+        row["mean_minutes"] = _mean_minutes(d["min"].to_numpy()[fin], w)
         row["unreachable_population"] = float(d["pop"].to_numpy()[~fin].sum())
         rows.append(row)
     return pd.DataFrame(rows)
