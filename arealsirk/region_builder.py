@@ -511,8 +511,9 @@ def summarise_region(name: str, layers: dict[str, gpd.GeoDataFrame], *, lang: st
         return fmt_number(round(value), lang)
 
     table = _parts_with_people(layers["roads"], layers)
-    fig = _region_figures(layers, table)
-    md = [f"# {w('title')}: {escape_markdown(name)}", "", *_overview_lines(layers, fig, w, n), ""]
+    km = _road_km(layers["roads"])
+    fig = _region_figures(layers, table, km)
+    md = [f"# {w('title')}: {escape_markdown(name)}", "", *_overview_lines(km, fig, w, n), ""]
     md += _parts_lines(table, fig, w, n)
     lacking = fig["kommuner_without_site"]
     names = _kommune_names(layers["kommuner"])
@@ -545,7 +546,8 @@ def _road_km(roads: gpd.GeoDataFrame) -> pd.Series:
     return roads.assign(km=km).groupby(cat)["km"].sum()
 
 
-def _region_figures(layers: dict[str, gpd.GeoDataFrame], table: pd.DataFrame) -> dict[str, Any]:
+def _region_figures(layers: dict[str, gpd.GeoDataFrame], table: pd.DataFrame, km: pd.Series
+                    ) -> dict[str, Any]:
     """The summary's figures (also returned to the caller)."""
     roads, zones = layers["roads"], layers.get("zones")
     parts = table[table["reason"] == ""]
@@ -553,15 +555,14 @@ def _region_figures(layers: dict[str, gpd.GeoDataFrame], table: pd.DataFrame) ->
     generated = zones is not None and "generated" in zones and bool(zones["generated"].any())
     lacking = [] if zones is None else list(zones.attrs.get("kommuner_without_site", []))
     return {"people": int(layers["population"]["population"].sum()), "kommuner": len(layers["kommuner"]),
-            "road_km": round(float(_road_km(roads).drop("ferje", errors="ignore").sum()), 1),
+            "road_km": round(float(km.drop("ferje", errors="ignore").sum()), 1),
             "ferry_links": int(roads["ferry"].astype(bool).sum()), "road_parts": len(parts),
             "candidates": 0 if zones is None else len(zones), "generated_candidates": generated,
             "people_off_network": {str(r.reason): float(r.people) for r in off.itertuples()},
             "kommuner_without_site": lacking}
 
 
-def _overview_lines(layers: dict[str, gpd.GeoDataFrame], fig: dict[str, Any], w: Any, n: Any) -> list[str]:
-    km = _road_km(layers["roads"])
+def _overview_lines(km: pd.Series, fig: dict[str, Any], w: Any, n: Any) -> list[str]:
     return [f"- {w('people_ssb')}: {n(fig['people'])}",
             f"- Kommuner: {fig['kommuner']}",
             f"- {w('roads')}: " + ", ".join(f"{escape_markdown(c)} {n(v)} km" for c, v in km.items()),
