@@ -139,12 +139,17 @@ def check_output_folder(out: str | os.PathLike[str], *,
     return target
 
 
+_PROBE_PREFIX = ".arealsirk-probe-"
+
+
 def _probe_writable(given: Path, folder: Path) -> None:
     """Create and remove a folder in ``folder``: the only honest test that a run can write there."""
     import tempfile
 
     try:
-        os.rmdir(tempfile.mkdtemp(prefix=".arealsirk-probe-", dir=folder))
+        probe = tempfile.mkdtemp(prefix=_PROBE_PREFIX, dir=folder)
+        with contextlib.suppress(FileNotFoundError):  # recover() took it for a killed run's: written
+            os.rmdir(probe)
     except OSError as exc:
         reason = (exc.strerror or str(exc)).lower()
         raise OutputError(f"{given}: cannot write in {folder} ({reason}); choose another --out") from None
@@ -231,6 +236,14 @@ def recover(out: str | os.PathLike[str]) -> list[Path]:
     removed = []
     for _, entry in debris:
         shutil.rmtree(entry, ignore_errors=True)
+        removed.append(entry)
+        log.info("removed %s, left by an interrupted run", entry)
+    # a run killed while probing that it can write in ``out`` leaves the (empty) probe folder there
+    for entry in target.glob(f"{_PROBE_PREFIX}*") if target.is_dir() else ():
+        try:
+            entry.rmdir()
+        except OSError:  # not empty, or gone: not a probe left behind
+            continue
         removed.append(entry)
         log.info("removed %s, left by an interrupted run", entry)
     return removed

@@ -284,3 +284,19 @@ def test_a_mount_point_is_refused_as_out():
     mount = next(p for p in ("/dev/shm", "/proc", "/sys", "/dev") if os.path.ismount(p))
     with pytest.raises(OutputError, match=f"{mount}: is a mount point and cannot be replaced as a whole"):
         check_output_folder(mount)
+
+
+def test_recover_removes_a_writability_probe_left_in_out(tmp_path):
+    """A run killed between creating and removing its writability probe leaves an empty
+    `.arealsirk-probe-*` folder inside `out` (seen once in the random-kill test); recover removes
+    it, and keeps a non-empty folder of that name (not a probe)."""
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "summary.md").write_text("x")
+    probe = out / ".arealsirk-probe-k1ll3d"
+    probe.mkdir()
+    kept = out / ".arealsirk-probe-full"
+    kept.mkdir()
+    (kept / "f").write_text("y")
+    assert recover(out) == [probe]
+    assert not probe.exists() and kept.exists() and (out / "summary.md").exists()
