@@ -8,6 +8,12 @@ knapsack ``g_j = min sum_i (q_i c_ij - lambda_i) x_ij`` s.t. ``sum_i q_i x_ij <=
 
 ``L(lambda) = sum_i lambda_i + min_y sum_j v_j y_j  <=  optimum``.
 
+A minimum load ``L_j`` (a smallest plant) is kept in the knapsack, ``L_j <= sum_i q_i x_ij <= K_j``: when
+the negative reduced costs fill less than ``L_j``, the cheapest further demand per unit is taken up to
+``L_j`` (still a continuous knapsack, solved greedily by cost per unit), and a candidate whose allowed
+demand cannot reach ``L_j`` cannot open.  Dropping ``L_j`` there would keep the bound valid but weak: a
+candidate could open at a negative value with a load no plant of that size may have.
+
 Each relaxed open set with enough capacity is turned into a feasible solution by solving the
 transportation LP for that set (HiGHS); the best sets are then improved by drop / add / swap moves,
 each move evaluated exactly by a transportation LP (swaps ranked first by Lagrangian reduced costs).
@@ -121,11 +127,12 @@ class Transport:
 
 def lagrangian_cfl(Q: sp.csr_matrix, q: np.ndarray, K: np.ndarray, f: np.ndarray, fixed: np.ndarray,
                    tr: Transport, clock: Clock, *, max_iter: int, check=None, keep: int = 3,
-                   near: float = 0.01, report=None):
+                   near: float = 0.01, report=None, L: np.ndarray | None = None):
     """Subgradient optimisation.
 
     Returns (lower bound, best open set, its cost, reduced values v, the ``keep`` best distinct open
-    sets found -- those within ``near`` (relative) of the best are evaluated exactly).
+    sets found -- those within ``near`` (relative) of the best are evaluated exactly).  ``L`` is the
+    minimum load per candidate (``None``: none); a candidate that cannot reach it has ``v = inf``.
     """
     n, m = Q.shape
     Qd = Q.toarray()
@@ -157,7 +164,7 @@ def lagrangian_cfl(Q: sp.csr_matrix, q: np.ndarray, K: np.ndarray, f: np.ndarray
             report(it / max_iter, f"facility location: Lagrangian iteration {it}, bound {best_lb:,.6g}, "
                                   f"best {best_ub:,.6g}")
         red = np.where(allowed, Qd - lam[:, None], 0.0)          # n x m reduced costs of x_ij
-        x, g = _knapsacks(red, q, qpos, K)
+        x, g = _knapsacks(red, q, qpos, K, allowed=allowed, L=L)
         v = f + g
         # facility choice: LP relaxation of min v.y s.t. K.y >= total, sum y >= pmin, y_fixed = 1
         y, value_y = y_choice(v, capv, total, pmin, fixed, none)
@@ -190,12 +197,15 @@ def lagrangian_cfl(Q: sp.csr_matrix, q: np.ndarray, K: np.ndarray, f: np.ndarray
     return best_lb, best_S, best_ub, v_best, starts
 
 
-def _knapsacks(red: np.ndarray, q: np.ndarray, qpos: np.ndarray, K: np.ndarray
+def _knapsacks(red: np.ndarray, q: np.ndarray, qpos: np.ndarray, K: np.ndarray, *,
+               allowed: np.ndarray | None = None, L: np.ndarray | None = None
                ) -> tuple[np.ndarray, np.ndarray]:
-    """Per candidate ``j`` the continuous knapsack ``min sum_i red_ij x_ij`` s.t. ``sum_i q_i x_ij <= K_j``.
+    """Per candidate ``j`` the continuous knapsack ``min sum_i red_ij x_ij`` s.t.
+    ``L_j <= sum_i q_i x_ij <= K_j`` over the allowed pairs.
 
-    Takes the most negative reduced costs per unit of demand first; returns ``(x, g)`` with ``g_j`` the
-    knapsack's value.
+    Takes the most negative reduced costs per unit of demand first (up to ``K_j``), then, below
+    ``L_j``, the cheapest further allowed demand per unit up to ``L_j``; returns ``(x, g)`` with ``g_j``
+    the knapsack's value (``inf`` when the allowed demand of ``j`` is below ``L_j``).
     """
     n, m = red.shape
     neg = red < 0
@@ -203,24 +213,57 @@ def _knapsacks(red: np.ndarray, q: np.ndarray, qpos: np.ndarray, K: np.ndarray
     g = np.zeros(m)
     for j in range(m):
         idx = np.flatnonzero(neg[:, j])
-        if idx.size == 0:
-            continue
-        if not np.isfinite(K[j]) or q[idx].sum() <= K[j]:
+        if idx.size and (not np.isfinite(K[j]) or q[idx].sum() <= K[j]):
             x[idx, j] = 1.0
             g[j] = red[idx, j].sum()
-            continue
-        order = idx[np.argsort(red[idx, j] / qpos[idx])]
-        cum = np.cumsum(q[order])
-        full = order[cum <= K[j]]
-        x[full, j] = 1.0
-        used = q[full].sum()
-        g[j] = red[full, j].sum()
-        nxt = order[cum > K[j]]
-        if nxt.size:
-            frac = (K[j] - used) / q[nxt[0]] if q[nxt[0]] > 0 else 0.0
-            x[nxt[0], j] = frac
-            g[j] += frac * red[nxt[0], j]
+        elif idx.size:
+            g[j] = _fill_to_capacity(red, q, qpos, K, x, idx, j)
+        if L is not None and L[j] > 0:
+            g[j] += _fill_to_min_load(red, q, qpos, L[j], x, allowed, j)
     return x, g
+
+
+def _fill_to_min_load(red: np.ndarray, q: np.ndarray, qpos: np.ndarray, load: float, x: np.ndarray,
+                      allowed: np.ndarray | None, j: int) -> float:
+    """Raise column ``j`` of ``x`` to the minimum load at the least reduced cost per unit; the cost
+    added, or ``inf`` when the allowed demand of ``j`` cannot reach ``load``."""
+    used = float(q @ x[:, j])
+    if used >= load * (1 - 1e-12):
+        return 0.0
+    ok = (x[:, j] < 1.0) & (q > 0)
+    if allowed is not None:
+        ok &= allowed[:, j]
+    rest = np.flatnonzero(ok)
+    room = q[rest] * (1.0 - x[rest, j])
+    if room.sum() < (load - used) * (1 - 1e-12):
+        return np.inf
+    order = np.argsort(red[rest, j] / qpos[rest], kind="stable")
+    rows, room = rest[order], room[order]
+    cum = np.cumsum(room)
+    k = min(int(np.searchsorted(cum, (load - used) * (1 - 1e-12))), rows.size - 1)
+    take = room[: k + 1].copy()
+    take[k] = (load - used) - (cum[k - 1] if k > 0 else 0.0)
+    share = take / q[rows[: k + 1]]
+    x[rows[: k + 1], j] += share
+    return float(red[rows[: k + 1], j] @ share)
+
+
+def _fill_to_capacity(red: np.ndarray, q: np.ndarray, qpos: np.ndarray, K: np.ndarray, x: np.ndarray,
+                      idx: np.ndarray, j: int) -> float:
+    """The negative reduced costs ``idx`` of column ``j`` by cost per unit up to ``K_j`` (the last one
+    in part); sets ``x[:, j]`` and returns the value."""
+    order = idx[np.argsort(red[idx, j] / qpos[idx])]
+    cum = np.cumsum(q[order])
+    full = order[cum <= K[j]]
+    x[full, j] = 1.0
+    used = q[full].sum()
+    value = float(red[full, j].sum())
+    nxt = order[cum > K[j]]
+    if nxt.size:
+        frac = (K[j] - used) / q[nxt[0]] if q[nxt[0]] > 0 else 0.0
+        x[nxt[0], j] = frac
+        value += frac * red[nxt[0], j]
+    return value
 
 
 def local_search(S: np.ndarray, cost: float, tr: Transport, fixed: np.ndarray, v: np.ndarray | None,
@@ -295,7 +338,9 @@ def y_choice(v: np.ndarray, capv: np.ndarray, total: float, pmin: int, one: np.n
     m = v.size
     y = np.zeros(m)
     y[one] = 1.0
-    free = np.ones(m, dtype=bool)
+    if not np.isfinite(v[one]).all():            # a forced candidate that cannot reach its minimum load
+        return None, np.inf
+    free = np.isfinite(v)
     free[one] = False
     free[zero] = False
     y[free & (v < 0)] = 1.0
@@ -313,7 +358,7 @@ def y_choice(v: np.ndarray, capv: np.ndarray, total: float, pmin: int, one: np.n
         if have < total * (1 - 1e-12):
             return None, np.inf
     if y.sum() >= pmin - 1e-9:
-        return y, float(v @ y)
+        return y, _dot(v, y)
     from scipy.optimize import linprog
 
     idx = np.flatnonzero(free)
@@ -325,7 +370,14 @@ def y_choice(v: np.ndarray, capv: np.ndarray, total: float, pmin: int, one: np.n
     y = np.zeros(m)
     y[one] = 1.0
     y[idx] = res.x
-    return y, float(v @ y)
+    return y, _dot(v, y)
+
+
+def _dot(v: np.ndarray, y: np.ndarray) -> float:
+    """``v . y`` over the chosen candidates (``v`` is ``inf`` where ``y`` is 0 and a candidate cannot
+    open)."""
+    on = y > 0
+    return float(v[on] @ y[on])
 
 
 def _y_value(v: np.ndarray, capv: np.ndarray, total: float, pmin: int, one: np.ndarray,

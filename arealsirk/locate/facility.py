@@ -211,7 +211,7 @@ def _heuristic(mod: _Model, run: _Run) -> None:
     hclock = c.Clock(None if not np.isfinite(left) else (left if not run.exact else left * 0.5))
     lb, S0, ub, v, starts = lagrangian_cfl(Q, qa, mod.K, mod.f, mod.fx, tr, hclock,
                                            max_iter=int(default("locate.cfl_lagrange_max_iter")),
-                                           check=prog.check, report=prog.sub(0.1, 0.5))
+                                           check=prog.check, report=prog.sub(0.1, 0.5), L=mod.L)
     run.lower = lb if np.isfinite(lb) else None
     if S0 is not None and np.isfinite(ub):
         prog(0.5, "facility location: local search")
