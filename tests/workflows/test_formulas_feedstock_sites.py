@@ -1,0 +1,235 @@
+"""Feedstock runs on a straight road: the plant sites, the model and the explanations, by hand.
+
+Mutation testing (issue 16, docs/mutation.md): these tests kill the survivors of
+``workflows/_feedstock.py`` in ``site_feedstock``, ``_explain``, ``_viable_sites``, ``_solve``,
+``_site_messages``, ``_solve_plants`` and ``_plant_sites``: the minimum plant size in the model,
+existing plants kept open, the fixed cost of a plant without ``count``, ``count`` itself, the
+capacity of an existing plant, exclusions with their parameter rows, the refusals and their
+messages, the progress reports, the feedstock mix, the catchments, the per-kommune table and the
+explanation of every plant.  The road is :mod:`tests.workflows.handmade`: a point at ``km a`` is
+``|a - b|`` road km from one at ``km b``.  Default rows of ``arealsirk/defaults.csv`` used:
+``biogas.capacity_t`` 60 000 t/yr, ``biogas.plant_fixed_tkm`` 200 000 tonne-km/yr,
+``biogas.uncollected_penalty_factor`` 3, ``biogas.max_km.food_waste`` 100 km,
+``resources.methane_nm3_per_t.food_waste`` 95 and ``.cattle_manure`` 11 Nm3/t,
+``suitability.buffer_protected_m`` 0 m.
+"""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+import pytest
+import shapely
+
+from arealsirk.errors import CancelledError, InfeasibleError, InputError
+from arealsirk.suitability.constraints import Exclusions
+from arealsirk.workflows import site_biogas
+
+from . import handmade as h
+
+FOOD_NM3, CATTLE_NM3 = 95.0, 11.0
+
+
+@pytest.fixture(scope="module")
+def road():
+    return h.graph(island=False, length_km=40)
+
+
+def _src(rows):
+    """Sources ``(id, kind, tonnes, km)`` on the main road."""
+    return h.points([{"id": i, "kind": k, "quantity": q, "unit": "t/yr"} for i, k, q, _ in rows],
+                    [h.at(km) for *_, km in rows])
+
+
+def _sites(rows, **extra):
+    """Sites ``(id, km)`` on the main road, named ``Site <id>``; ``extra`` columns per row."""
+    return h.points([{"id": i, "name": f"Site {i}", **{c: v[n] for c, v in extra.items()}}
+                     for n, (i, _) in enumerate(rows)], [h.at(km) for _, km in rows])
+
+
+def _by(layer, key="id"):
+    return layer.set_index(key)
+
+
+# --- the minimum plant size, count and existing plants in the model ---------------------------------
+
+
+def test_the_minimum_plant_size_binds_in_the_split(road) -> None:
+    # max_km 7: A (km 0) reaches a0 and m4, B (km 10) reaches m4 (6 km) and b10. Without a minimum
+    # m4 goes to A (4 km < 6 km): A 160 t, B 100 t. With min_plant_t = 120, B needs 20 t of m4.
+    src = _src([("a0", "food_waste", 100.0, 0.0), ("m4", "food_waste", 60.0, 4.0),
+                ("b10", "food_waste", 100.0, 10.0)])
+    r = site_biogas(src, _sites([("A", 0.0), ("B", 10.0)]), road, count=2, max_km=7, min_plant_t=120)
+    sel = _by(r.layers["selected_sites"])
+    assert sel.loc["A", "feedstock_t"] == pytest.approx(140.0)
+    assert sel.loc["B", "feedstock_t"] == pytest.approx(120.0)
+    assert r.summary["tonne_km"] == pytest.approx(40 * 4 + 20 * 6)  # 280
+    assert r.summary["objective"] == pytest.approx(280.0)
+
+
+def test_count_keeps_the_existing_plant_open(road) -> None:
+    # count includes the existing plant E (km 30): no new plant may open, so the 100 t at km 0 go
+    # 30 km to E although the candidate A sits on them.
+    src = _src([("f0", "food_waste", 100.0, 0.0)])
+    ex = _sites([("E", 30.0)], capacity_t=[500.0])
+    r = site_biogas(src, _sites([("A", 0.0)]), road, count=1, min_plant_t=50, existing=ex)
+    sel = r.layers["selected_sites"]
+    assert list(sel["id"]) == ["E"]
+    assert bool(sel["existing"].iloc[0])
+    assert sel["capacity_t"].iloc[0] == 500.0  # its own capacity
+    assert sel["feedstock_t"].iloc[0] == pytest.approx(100.0)
+    assert r.summary["tonne_km"] == pytest.approx(3000.0)
+    assert (r.summary["sites_existing"], r.summary["sites_new"]) == (1, 0)
+
+
+def test_count_fixes_the_number_of_new_plants(road) -> None:
+    # with count the fixed costs are 0: one plant at A or B, 100 t x 20 km = 2000 tonne-km
+    src = _src([("f0", "food_waste", 100.0, 0.0), ("f20", "food_waste", 100.0, 20.0)])
+    r = site_biogas(src, _sites([("A", 0.0), ("B", 20.0)]), road, count=1, min_plant_t=50)
+    assert r.summary["sites"] == 1
+    assert r.summary["tonne_km"] == pytest.approx(2000.0)
+    assert r.summary["feedstock_t"] == pytest.approx(200.0)
+
+
+@pytest.mark.parametrize(("fixed_tkm", "n_open", "tkm"), [(2500.0, 1, 2000.0), (1500.0, 2, 0.0)])
+def test_without_count_the_fixed_cost_decides(road, fixed_tkm: float, n_open: int, tkm: float) -> None:
+    # two plants cost 2 F; one plant F + 100 t x 20 km: one opens when F > 2000 tonne-km
+    src = _src([("f0", "food_waste", 100.0, 0.0), ("f20", "food_waste", 100.0, 20.0)])
+    r = site_biogas(src, _sites([("A", 0.0), ("B", 20.0)]), road, min_plant_t=50,
+                    parameters={"biogas.plant_fixed_tkm": fixed_tkm})
+    assert r.summary["sites"] == n_open
+    assert r.summary["tonne_km"] == pytest.approx(tkm)
+    assert r.summary["objective"] == pytest.approx(tkm)
+    assert r.summary["feedstock_uncollected_t"] == 0.0
+    assert r.status == "optimal"
+
+
+def test_no_plant_pays_off_message(road) -> None:
+    # one plant at A collects 100 t (0 km) and saves 100 t x 300 km = 30 000 tonne-km < 250 000
+    src = _src([("f0", "food_waste", 100.0, 0.0)])
+    msg = ("biogas: no plant pays off - opening one costs biogas.plant_fixed_tkm = 250000 tonne-km/yr, "
+           "more than it saves: a tonne collected saves 300 km (biogas.uncollected_penalty_factor x the "
+           "longest haul limit, food_waste 100 km (biogas.max_km.food_waste)) minus its haul; give count, "
+           "lower biogas.plant_fixed_tkm or raise biogas.uncollected_penalty_factor")
+    with pytest.raises(InfeasibleError, match=f"^{re.escape(msg)}$"):
+        site_biogas(src, _sites([("A", 0.0)]), road, min_plant_t=50,
+                    parameters={"biogas.plant_fixed_tkm": 250_000})
+
+
+def test_a_count_the_minimum_size_cannot_meet(road) -> None:
+    # A and B each reach the 100 t (>= 80 t: both viable), but two plants would need 160 t
+    src = _src([("f5", "food_waste", 100.0, 5.0)])
+    with pytest.raises(InfeasibleError, match=r"^count: no solution with exactly 2 new plant\(s\) "
+                       r"satisfies the minimum plant size and capacities; try another count \("):
+        site_biogas(src, _sites([("A", 4.0), ("B", 6.0)]), road, count=2, min_plant_t=80)
+
+
+def test_a_bad_time_limit_reaches_the_solver(road) -> None:
+    src = _src([("f0", "food_waste", 100.0, 0.0)])
+    with pytest.raises(InputError, match="time_limit"):
+        site_biogas(src, _sites([("A", 0.0)]), road, count=1, min_plant_t=50, time_limit=-1)
+
+
+# --- viable sites --------------------------------------------------------------------------------
+
+
+def test_a_site_with_exactly_the_minimum_is_viable(road) -> None:
+    src = _src([("f0", "food_waste", 60.0, 0.0), ("f1", "food_waste", 0.5, 39.0)])
+    r = site_biogas(src, _sites([("A", 0.0)]), road, count=1, max_km=5, min_plant_t=60)
+    assert r.summary["feedstock_t"] == pytest.approx(60.0)
+
+
+def test_no_candidate_reaches_the_minimum(road) -> None:
+    src = _src([("f0", "food_waste", 30.0, 0.0), ("f20", "food_waste", 50.0, 20.0)])
+    msg = ("min_plant_t=60 t/yr: no candidate site can reach it within the haul limits (max_km = 5 km); "
+           "the best candidate 'B' has 50 t/yr within reach. Lower min_plant_t, raise max_km or add "
+           "candidates")
+    with pytest.raises(InfeasibleError, match=f"^{re.escape(msg)}$"):
+        site_biogas(src, _sites([("A", 0.0), ("B", 20.0)]), road, max_km=5, min_plant_t=60)
+
+
+def test_too_small_candidates_are_named(road) -> None:
+    # A (km 0) has 30 t within 5 km; c0 ... c10 (km 30 ... 40) have none; B (km 20) has 100 t
+    src = _src([("f0", "food_waste", 30.0, 0.0), ("f20", "food_waste", 100.0, 20.0)])
+    rows = [("A", 0.0), ("B", 20.0)] + [(f"c{i}", 30.0 + i) for i in range(11)]
+    r = site_biogas(src, _sites(rows), road, count=1, max_km=5, min_plant_t=60)
+    assert list(r.layers["selected_sites"]["id"]) == ["B"]
+    too = [m for m in r.messages if getattr(m, "key", "") == "feedstock.too_small"]
+    assert len(too) == 1
+    assert too[0].params["n"] == 12
+    assert too[0].params["min_key"] == "min_plant_t"
+    assert too[0].params["min_t"] == 60.0
+    assert too[0].params["ids"] == "A, c0, c1, c2, c3, c4, c5, c6, c7, c8"  # the first ten
+    assert str(too[0]).startswith("12 candidate(s) have less than min_plant_t=60 t/yr within the haul "
+                                  "limits (")
+    assert str(too[0]).endswith(") and cannot host a plant: A, c0, c1, c2, c3, c4, c5, c6, c7, c8")
+
+
+def test_a_count_above_the_viable_sites(road) -> None:
+    src = _src([("f0", "food_waste", 30.0, 0.0), ("f20", "food_waste", 100.0, 20.0)])
+    msg = ("count=2: only 1 new site(s) can reach min_plant_t=60 t/yr within the haul limits "
+           "(max_km = 5 km) (plus 0 existing); lower count, min_plant_t or raise max_km")
+    with pytest.raises(InfeasibleError, match=f"^{re.escape(msg)}$"):
+        site_biogas(src, _sites([("A", 0.0), ("B", 20.0)]), road, count=2, max_km=5, min_plant_t=60)
+
+
+# --- plant sites: capacities, count below the existing plants, exclusions -------------------------
+
+
+def test_an_existing_plant_of_one_tonne(road) -> None:
+    # E (km 0, 1 t/yr) takes 1 t of the 100 t at km 0; A (km 2) the other 99 t at 2 km
+    src = _src([("f0", "food_waste", 100.0, 0.0)])
+    ex = _sites([("E", 0.0)], capacity_t=[1.0])
+    r = site_biogas(src, _sites([("A", 2.0)], capacity_t=[5.0]), road, count=2, min_plant_t=10,
+                    existing=ex)
+    sel = _by(r.layers["selected_sites"])
+    assert sel.loc["E", "capacity_t"] == 1.0
+    assert sel.loc["E", "feedstock_t"] == pytest.approx(1.0)
+    assert sel.loc["E", "utilisation"] == pytest.approx(1.0)
+    # a candidate's own capacity_t column is not read: the default 60 000 t/yr
+    assert sel.loc["A", "capacity_t"] == 60_000.0
+    assert sel.loc["A", "feedstock_t"] == pytest.approx(99.0)
+    assert r.summary["tonne_km"] == pytest.approx(198.0)
+
+
+@pytest.mark.parametrize("own", [0.0, "unknown"])
+def test_an_existing_plant_without_a_capacity_gets_the_default(road, own) -> None:
+    src = _src([("f0", "food_waste", 100.0, 0.0)])
+    ex = _sites([("E", 0.0)], capacity_t=[own])
+    r = site_biogas(src, _sites([("A", 20.0)]), road, count=1, min_plant_t=10, existing=ex)
+    sel = r.layers["selected_sites"]
+    assert list(sel["id"]) == ["E"]
+    assert sel["capacity_t"].iloc[0] == 60_000.0
+    assert sel["feedstock_t"].iloc[0] == pytest.approx(100.0)
+
+
+def test_a_count_below_the_existing_plants(road) -> None:
+    src = _src([("f0", "food_waste", 100.0, 0.0)])
+    ex = _sites([("E", 0.0), ("F", 10.0)])
+    msg = "count=1 is smaller than the 2 existing plant(s) that are kept; count includes existing plants"
+    with pytest.raises(InputError, match=f"^{re.escape(msg)}$"):
+        site_biogas(src, _sites([("A", 2.0)]), road, count=1, min_plant_t=10, existing=ex)
+
+
+def test_exclusions_and_their_buffer_row(road) -> None:
+    # a protected area 500 m north of B: B is kept with the default 0 m buffer, removed with 1000 m
+    src = _src([("f0", "food_waste", 100.0, 0.0), ("f20", "food_waste", 100.0, 20.0)])
+    prot = h.points([{"id": "p"}], [h.square(20.0, 200.0, north_km=0.7)])
+    cands = _sites([("A", 0.0), ("B", 20.0)])
+    r = site_biogas(src, cands, road, count=1, min_plant_t=50, exclusions=Exclusions(protected=prot),
+                    parameters={"suitability.buffer_protected_m": 1000.0})
+    assert list(r.layers["selected_sites"]["id"]) == ["A"]
+    assert list(r.tables["excluded"]["candidate_id"]) == ["B"]
+    assert r.summary["tonne_km"] == pytest.approx(2000.0)
+    assert any(getattr(m, "key", "") == "feedstock.too_small" for m in r.messages) is False
+    r0 = site_biogas(src, cands, road, count=2, min_plant_t=50, exclusions=Exclusions(protected=prot))
+    assert sorted(r0.layers["selected_sites"]["id"]) == ["A", "B"]
+
+
+def test_every_candidate_excluded_and_no_existing_plant(road) -> None:
+    src = _src([("f0", "food_waste", 100.0, 0.0)])
+    over = h.points([{"id": "x"}], [h.square(0.0, 500.0)])
+    with pytest.raises(InputError, match=re.escape("candidates: no candidate site left (and no existing "
+                                                   "plant)")):
+        site_biogas(src, _sites([("A", 0.0)]), road, count=1, min_plant_t=50, exclusions=over)
