@@ -233,3 +233,136 @@ def test_every_candidate_excluded_and_no_existing_plant(road) -> None:
     with pytest.raises(InputError, match=re.escape("candidates: no candidate site left (and no existing "
                                                    "plant)")):
         site_biogas(src, _sites([("A", 0.0)]), road, count=1, min_plant_t=50, exclusions=over)
+
+
+# --- progress, cancellation, messages ----------------------------------------------------------------
+
+
+def test_progress_reports_every_phase_in_order(road) -> None:
+    src = _src([("f0", "food_waste", 100.0, 0.0), ("f20", "food_waste", 100.0, 20.0),
+                ("f3", "food_waste", 10.0, 3.0)])
+    seen: list[tuple[float, str]] = []
+    site_biogas(src, _sites([("A", 0.0), ("B", 20.0)]), road, count=1, min_plant_t=50,
+                progress=lambda f, m: seen.append((round(f, 9), m)))
+    fr = [f for f, _ in seen]
+    assert fr == sorted(fr) and 0.0 <= fr[0] and fr[-1] <= 1.0
+    for step in [(0.0, "checking inputs"), (0.05, "building the road graph"),
+                 (0.15, "road distances 3 sources x 2 sites"), (0.25, "capacitated facility location"),
+                 # the solver's first report, 5 % into its range 0.25 ... 0.75
+                 (0.275, "facility location: building the model"),
+                 (0.75, "figures per site"), (1.0, "done")]:
+        assert step in seen
+    assert seen[0] == (0.0, "checking inputs") and seen[-1] == (1.0, "done")
+
+
+def test_cancelling_stops_the_run(road) -> None:
+    src = _src([("f0", "food_waste", 100.0, 0.0)])
+    with pytest.raises(CancelledError):
+        site_biogas(src, _sites([("A", 0.0)]), road, count=1, min_plant_t=50, is_cancelled=lambda: True)
+
+
+def _two_plants(road, **kw):
+    # A (km 0): food 100 t (0 km) + food 20 t (2 km) + cattle 40 t (3 km) + sludge 0.5 t (1 km);
+    # B (km 30): cattle 60 t (0 km). max_km 10.
+    src = _src([("f0", "food_waste", 100.0, 0.0), ("f2", "food_waste", 20.0, 2.0),
+                ("c3", "cattle_manure", 40.0, 3.0), ("s1", "sewage_sludge", 0.5, 1.0),
+                ("c30", "cattle_manure", 60.0, 30.0), ("z5", "food_waste", 0.0, 5.0)])
+    return site_biogas(src, _sites([("A", 0.0), ("B", 30.0)]), road, count=2, max_km=10,
+                       min_plant_t=50, **kw)
+
+
+def test_site_explanations_by_hand(road) -> None:
+    r = _two_plants(road)
+    site = {m.params["id"]: m for m in r.messages if getattr(m, "key", "") == "feedstock.site"}
+    assert sorted(site) == ["A", "B"]
+    a, b = site["A"], site["B"]
+    assert a.params["name"] == "Site A" and b.params["name"] == "Site B"
+    assert a.params["what"].key == "plant.new"
+    assert a.params["t"] == pytest.approx(160.5)
+    # the mix: largest first, kinds the site does not take left out, half a tonne kept
+    assert [k for k, _ in a.params["mix"]] == ["food_waste", "cattle_manure", "sewage_sludge"]
+    assert [v for _, v in a.params["mix"]] == pytest.approx([120.0, 40.0, 0.5])
+    assert b.params["mix"] == [("cattle_manure", 60.0)]
+    tkm_a = 20 * 2 + 40 * 3 + 0.5 * 1  # 160.5
+    assert a.params["tkm"] == pytest.approx(tkm_a)
+    assert a.params["mean_km"] == pytest.approx(tkm_a / 160.5)
+    assert a.params["util"] == pytest.approx(100 * 160.5 / 60_000)
+    assert b.params["tkm"] == 0.0 and b.params["mean_km"] == 0.0
+    nm3_b = 60 * CATTLE_NM3
+    assert dict(b.params["benefits"])["methane_nm3"] == pytest.approx(nm3_b)
+    assert str(b).startswith("Site B (B, new plant): 60 t/yr (")
+    assert str(b).endswith("; 0 tonne-km, mean 0.0 km, 0 % of capacity")
+
+
+def test_existing_plant_explanation(road) -> None:
+    src = _src([("f0", "food_waste", 100.0, 0.0)])
+    r = site_biogas(src, _sites([("A", 20.0)]), road, count=1, min_plant_t=50,
+                    existing=_sites([("E", 0.0)]))
+    site = [m for m in r.messages if getattr(m, "key", "") == "feedstock.site"]
+    assert len(site) == 1 and site[0].params["what"].key == "plant.existing"
+    assert "(E, existing plant, kept): 100 t/yr" in str(site[0])
+
+
+def test_penalty_message_and_all_messages_kept(road) -> None:
+    # a zero source (read_sources), an excluded candidate (site layers), a candidate too small
+    # (viable sites): each phase's message reaches the result
+    src = _src([("f0", "food_waste", 100.0, 0.0), ("z5", "food_waste", 0.0, 5.0)])
+    over = h.points([{"id": "x"}], [h.square(10.0, 500.0)])
+    r = site_biogas(src, _sites([("A", 0.0), ("X", 10.0), ("T", 35.0)]), road, count=1, max_km=5,
+                    min_plant_t=50, exclusions=over)
+    keys = [getattr(m, "key", None) for m in r.messages]
+    assert "feedstock.too_small" in keys
+    assert any("zero quantity" in str(m) for m in r.messages)
+    assert any("X" in str(m) and getattr(m, "key", "") != "feedstock.too_small"
+               and "exclu" in str(m).lower() for m in r.messages)
+    pen = [m for m in r.messages if getattr(m, "key", "") == "feedstock.penalty"]
+    assert len(pen) == 1
+    assert pen[0].params["pi"] == 15.0  # 3 x max_km 5
+    assert pen[0].params["key"] == "biogas.uncollected_penalty_factor"
+    assert str(pen[0]).startswith("cost model: a tonne not collected counts as 15 km of haul "
+                                  "(biogas.uncollected_penalty_factor x the longest haul limit; limits: ")
+
+
+# --- the explain phase: mix, catchments, per-kommune table, layers and tables ------------------------
+
+
+def test_feedstock_mix_table_by_hand(road) -> None:
+    r = _two_plants(road)
+    mix = r.tables["feedstock_mix"].set_index("site_id")
+    assert r.tables["feedstock_mix"].columns.name is None
+    assert sorted(mix.columns) == ["cattle_manure", "food_waste", "sewage_sludge"]
+    assert mix.loc["A"].to_dict() == pytest.approx(
+        {"food_waste": 120.0, "cattle_manure": 40.0, "sewage_sludge": 0.5})  # 100 + 20 summed
+    assert mix.loc["B"].to_dict() == {"food_waste": 0.0, "cattle_manure": 60.0, "sewage_sludge": 0.0}
+    assert r.status == "optimal"
+    assert set(r.layers) == {"source_status", "selected_sites", "allocation", "catchments"}
+    assert set(r.tables) == {"by_kommune", "feedstock_mix", "excluded", "balance", "parts",
+                             "unknown_kinds"}
+
+
+def test_catchments_by_hand(road) -> None:
+    r = _two_plants(road, parameters={"resources.catchment_buffer_m": 200.0})
+    c = r.layers["catchments"].set_index("site_id")
+    # A's hull: the segment km 0 ... 3 (its sources at 0, 1, 2, 3 km), buffered 200 m
+    minx, miny, maxx, maxy = c.loc["A"].geometry.bounds
+    assert (minx, maxx) == pytest.approx((h.X - 200.0, h.X + 3200.0))
+    assert (miny, maxy) == pytest.approx((h.Y - 200.0, h.Y + 200.0))
+    assert c.loc["B"].geometry.bounds[0] == pytest.approx(h.X + 30_000 - 200.0)
+    assert c.loc["A"].geometry.area == pytest.approx(3000 * 400 + np.pi * 200**2, rel=1e-2)
+
+
+def test_by_kommune_shares_by_hand(road) -> None:
+    # kommune 1001 west of km 15, 1002 east of it
+    kom = h.points([{"kommunenummer": "1001", "kommunenavn": "Vest"},
+                    {"kommunenummer": "1002", "kommunenavn": "Aust"}],
+                   [shapely.box(h.X - 2000, h.Y - 3000, h.X + 15_000, h.Y + 3000),
+                    shapely.box(h.X + 15_000, h.Y - 3000, h.X + 42_000, h.Y + 3000)])
+    r = _two_plants(road, kommuner=kom)
+    alloc = r.layers["allocation"].set_index("source_id")
+    assert alloc.loc["c30", "kommunenummer"] == "1002" and alloc.loc["f2", "kommunenummer"] == "1001"
+    k = r.tables["by_kommune"].set_index("kommunenummer")
+    # methane: 1001 = 120 x 95 + 40 x 11 + 0.5 x 60 (sludge); 1002 = 60 x 11
+    m1, m2 = 120 * FOOD_NM3 + 40 * CATTLE_NM3 + 0.5 * 60.0, 60 * CATTLE_NM3
+    assert k.loc["1001", "share_benefit"] == pytest.approx(m1 / (m1 + m2))
+    assert k.loc["1002", "share_benefit"] == pytest.approx(m2 / (m1 + m2))
+    assert k.loc["1002", "share_supply"] == pytest.approx(60 / 220.5)
