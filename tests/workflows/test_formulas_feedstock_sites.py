@@ -22,7 +22,7 @@ import numpy as np
 import pytest
 import shapely
 
-from arealsirk.errors import CancelledError, InfeasibleError, InputError
+from arealsirk.errors import CancelledError, InfeasibleError, InputError, SolverError
 from arealsirk.suitability.constraints import Exclusions
 from arealsirk.workflows import site_biogas
 
@@ -404,19 +404,42 @@ def test_size_rows_of_the_parameters_are_read(road) -> None:
     assert r.summary["tonne_km"] == pytest.approx(200.0)  # 20 t of f10 at 10 km
 
 
-def test_a_heuristic_plan_with_a_gap_is_returned(road) -> None:
-    # 150 sources x 150 candidates, all within 100 km: 22 500 allowed pairs, above
-    # locate.cfl_milp_max_pairs (20 000), so without count and exact the Lagrangian heuristic
-    # answers: a plan that opens plants, status "feasible", a small positive proven gap; it is a
-    # result, not a solver stop
+@pytest.fixture(scope="module")
+def many():
+    """150 sources x 150 candidates, all within 100 km: 22 500 allowed pairs, above
+    locate.cfl_milp_max_pairs (20 000), so without count the model goes to the Lagrangian
+    heuristic unless ``exact``."""
     n = 150
     kms = np.linspace(0.0, 40.0, n)
     src = h.points([{"id": f"s{i}", "kind": "food_waste", "quantity": 10.0 + i % 7, "unit": "t/yr"}
                     for i in range(n)], [h.at(k) for k in kms])
     cand = h.points([{"id": f"c{i}"} for i in range(n)], [h.at(k + 0.01) for k in kms])
-    r = site_biogas(src, cand, road, min_plant_t=50, parameters={"biogas.plant_fixed_tkm": 2000})
+    return src, cand, float(sum(10 + i % 7 for i in range(n)))
+
+
+def test_a_heuristic_plan_and_the_exact_one(road, many) -> None:
+    src, cand, total = many
+    kw = {"min_plant_t": 50, "parameters": {"biogas.plant_fixed_tkm": 2000}}
+    # the heuristic: a plan that opens plants, status "feasible", a small positive proven gap; it is
+    # a result, not a solver stop
+    r = site_biogas(src, cand, road, **kw)
     assert r.status == "feasible"
     assert r.summary["sites"] >= 1
     assert 0.0 < r.summary["gap"] < 0.01
     assert r.summary["feedstock_uncollected_t"] == 0.0
-    assert r.summary["feedstock_t"] == pytest.approx(float(sum(10 + i % 7 for i in range(n))))
+    assert r.summary["feedstock_t"] == pytest.approx(total)
+    # exact=True reaches the solver: the MILP proves its optimum, within the heuristic's gap
+    e = site_biogas(src, cand, road, exact=True, **kw)
+    assert e.status == "optimal" and e.summary["gap"] == 0.0
+    heur = r.summary["objective"] + 2000 * r.summary["sites"]
+    best = e.summary["objective"] + 2000 * e.summary["sites"]
+    assert heur * (1 - r.summary["gap"]) - 1e-6 <= best <= heur + 1e-6
+
+
+def test_a_solver_stop_before_any_plant(road, many) -> None:
+    src, cand, _ = many
+    with pytest.raises(SolverError, match=r"^biogas: the solver stopped \(time_limit, after \d+ s\) before "
+                       r"it found a plan that opens a plant \(proven gap \d+\.\d %\); raise time_limit, "
+                       r"give count, or sum the sources to fewer points \(resources.aggregate_cell_m\)$"):
+        site_biogas(src, cand, road, min_plant_t=50, parameters={"biogas.plant_fixed_tkm": 2000},
+                    time_limit=0.01)
