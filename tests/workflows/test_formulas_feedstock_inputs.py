@@ -514,3 +514,15 @@ def test_catchment_of_a_plant_with_no_source_is_its_buffered_point() -> None:
     want = [(h.X - 500, h.Y - 500, h.X + 2_500, h.Y + 500), (h.X + 8_500, h.Y - 500, h.X + 9_500, h.Y + 500)]
     for got, w in zip(c.geometry, want, strict=True):
         assert got.bounds == pytest.approx(w, abs=1e-6)
+
+
+def test_sources_with_a_geometry_column_of_another_name(road) -> None:
+    # a layer built in code may call its geometry 'geom' (as GeoPackage files do): the source layer
+    # keeps it, its CRS and its points
+    rows = [{"id": "f0", "kind": "food_waste", "quantity": 126.0}, {"id": "c10", "kind": "cattle_manure",
+                                                                     "quantity": 500.0}]
+    r = _run(road, _src(rows, [0, 10]).rename_geometry("geom"))
+    st = r.layers["source_status"]
+    assert st.geometry.name == "geom" and st.crs == h.CRS
+    assert [(p.x, p.y) for p in st.geometry] == [(h.X, h.Y), (h.X + 10_000, h.Y)]
+    assert st["collected_t"].tolist() == pytest.approx([126.0, 500.0])
