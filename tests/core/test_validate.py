@@ -165,7 +165,7 @@ def test_resource_values_name_file_layer_column_and_feature():
     kind = r"^s\.gpkg, layer 'kilder', column 'kind': unknown resource kind 'food_wast' \(feature 's1'\)"
     with pytest.raises(InputError, match=kind + r"; did you mean 'food_waste'\?"):
         check(kind=["food_waste", "food_wast", "food_waste"], unit=["t/yr"] * 3)
-    family = r"^s\.gpkg, layer 'kilder', column 'unit': unit 'GWh/yr' is a energy unit but kind 'food_waste'"
+    family = r"^s\.gpkg, layer 'kilder', column 'unit': unit 'GWh/yr' is an energy unit but kind 'food_waste'"
     with pytest.raises(InputError, match=family + r" is measured as mass .* \(feature 's2'\)"):
         check(kind=["food_waste"] * 3, unit=["t/yr", "t/yr", "GWh/yr"])
     with pytest.raises(InputError, match=r"column 'unit': unknown unit 'tonnes per year'"):

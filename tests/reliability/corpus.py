@@ -426,7 +426,7 @@ _layer_case(
     "wrong-unit-family",
     "sources",
     lambda g: g.assign(kind="food_waste", unit=["GWh/yr"] + ["t/yr"] * (len(g) - 1)),
-    "unit 'GWh/yr' is a energy unit but kind 'food_waste' is measured as mass",
+    "unit 'GWh/yr' is an energy unit but kind 'food_waste' is measured as mass",
     column="unit",
 )
 _layer_case(

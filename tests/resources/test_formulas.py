@@ -189,7 +189,7 @@ def test_units_to_canonical(quantity: float, unit: str, expected: float, canonic
 def test_unit_errors_name_the_context_and_kind() -> None:
     with pytest.raises(InputError, match=r"^f\.gpkg: unknown unit 'bushels' for kind 'food_waste'; use "):
         R.to_canonical(1.0, "bushels", kind="food_waste", context="f.gpkg: ")
-    with pytest.raises(InputError, match="'MWh' is a energy unit but kind 'food_waste' is measured as mass"):
+    with pytest.raises(InputError, match="'MWh' is an energy unit but kind 'food_waste' is measured as mass"):
         R.to_canonical(1.0, "MWh", kind="food_waste")
     # a kind the module does not know takes any family
     assert R.to_canonical(2.0, "MWh", kind="biochar") == (pytest.approx(0.002), "GWh/yr")
@@ -351,7 +351,7 @@ def test_normalise_without_units_logs_and_keeps_unknown_kinds_in_tonnes(caplog) 
 
 def test_normalise_checks_the_unit_family_of_each_kind() -> None:
     df = pd.DataFrame({"kind": ["food_waste"], "quantity": [1.0], "unit": ["MWh"]})
-    with pytest.raises(InputError, match="'MWh' is a energy unit but kind 'food_waste' is measured as mass"):
+    with pytest.raises(InputError, match="'MWh' is an energy unit but kind 'food_waste' is measured as mass"):
         R.normalise_quantities(df)
 
 

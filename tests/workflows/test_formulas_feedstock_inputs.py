@@ -238,7 +238,7 @@ def test_quantities_converted_or_kept_as_given() -> None:
     ("row", "message"),
     [
         (_row("f", "food_waste", 5.0, "MWh/yr"),
-         "sources, column 'unit': unit 'MWh/yr' is a energy unit but kind 'food_waste' is measured as "
+         "sources, column 'unit': unit 'MWh/yr' is an energy unit but kind 'food_waste' is measured as "
          "mass (t/yr)"),
         (_row("fs", "fish_silage", 5.0, "bags"),
          "sources, column 'unit': unknown unit 'bags'; use one of GWh/yr, MWh/yr, TJ/yr, kWh/yr, kg/yr, "
@@ -257,7 +257,7 @@ def test_quantities_of_feedstock_must_be_masses(row, message) -> None:
 
 def test_a_biogas_source_not_in_tonnes_stops_the_run(road) -> None:
     src = _src([_row("f0", "food_waste", 126.0), _row("f1", "food_waste", 5.0, "MWh/yr")], [0, 1])
-    with pytest.raises(InputError, match="unit 'MWh/yr' is a energy unit but kind 'food_waste'"):
+    with pytest.raises(InputError, match="unit 'MWh/yr' is an energy unit but kind 'food_waste'"):
         _run(road, src)
 
 
