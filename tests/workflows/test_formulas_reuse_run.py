@@ -1,0 +1,287 @@
+"""Reuse centres: drive times with access legs, people beyond every band, service areas, the options
+and their messages, worked out by hand (issue 16, mutation run of ``workflows/reuse.py``).
+
+The road is :mod:`tests.workflows.handmade` at 60 km/h (1 km = 1 min), cut into 1 km pieces
+(``network.max_edge_m`` = 1000 m), so a point on it at ``km a`` sits on a road node.  A point
+``north_km`` off the road snaps to the node beside it and drives that distance at
+``network.snap_speed_kph`` = 20 km/h ("Planning assumption: slow access driving on private/farm
+roads"): 0.3 km = 0.9 min, 0.6 km = 1.8 min, 1 km = 3 min.  Drive time = person's access + road +
+site's access; road km = the same legs in km.  Bands: ``reuse.band1..3_minutes`` = 15/20/30 min
+plus ``max_minutes``; the largest band is the cutoff of the sparse pairs, people beyond it get their
+nearest site from road-time columns.
+"""
+
+from __future__ import annotations
+
+import geopandas as gpd
+import numpy as np
+import pytest
+import shapely
+
+from arealsirk.constraints import Exclusions
+from arealsirk.errors import InfeasibleError, InputError
+from arealsirk.workflows import site_reuse_centres
+
+from . import handmade as h
+
+
+@pytest.fixture(scope="module")
+def road70():
+    from arealsirk.network import graph_from_roads
+
+    return graph_from_roads(h.roads(island=False, length_km=70), keep="all")
+
+
+@pytest.fixture(scope="module")
+def road30():
+    return h.graph(island=False, length_km=30)
+
+
+# ------------------------------------------------------------------ access legs and people beyond the bands
+
+def _off_road_run(road70):
+    """p on the road at km 2; q at km 35 and r at km 34, both 0.3 km off the road; candidate A 0.6 km
+    off the road at km 2, B on the road at km 68; existing station C 1 km off the road at km 70.
+    max_minutes 3 and band 1 overridden to 2 min: bands 2, 3, 20, 30 (cutoff 30)."""
+    dem = h.points([{"id": "p", "population": 100.0}, {"id": "q", "population": 30.0},
+                    {"id": "r", "population": 20.0}],
+                   [h.at(2), h.at(35, north_km=0.3), h.at(34, north_km=0.3)])
+    cand = h.points([{"id": "A"}, {"id": "B"}], [h.at(2, north_km=0.6), h.at(68)])
+    existing = h.points([{"id": "C", "facility_type": "recycling_station"}], [h.at(70, north_km=1.0)])
+    return site_reuse_centres(dem, cand, road70, count=3, max_minutes=3, existing=existing,
+                              parameters={"reuse.band1_minutes": 2})
+
+
+def test_access_legs_and_people_beyond_every_band_by_hand(road70) -> None:
+    r = _off_road_run(road70)
+    alloc = r.layers["allocation"].set_index("source_id")
+    assert list(alloc.index) == ["p", "q", "r"]
+    # p -> A: 0 + 0 + 1.8 min (A's 0.6 km access), 0.6 km
+    # q (km 35) -> A: 0.9 + 33 + 1.8 = 35.7; -> B: 0.9 + 33 + 0 = 33.9; -> C: 0.9 + 35 + 3 = 38.9 -> B
+    # r (km 34) -> A: 0.9 + 32 + 1.8 = 34.7; -> B: 0.9 + 34 = 34.9; -> C: 0.9 + 36 + 3 = 39.9 -> A
+    # q and r are beyond the 30-minute cutoff of every site
+    assert alloc["site_id"].tolist() == ["A", "B", "A"]
+    np.testing.assert_allclose(alloc["travel_min"], [1.8, 33.9, 34.7], rtol=1e-12)
+    np.testing.assert_allclose(alloc["distance_km"], [0.6, 33.3, 32.9], rtol=1e-12)
+    assert alloc["within_cutoff"].tolist() == [True, False, False]
+    s = r.summary
+    assert s["population"] == 150.0 and s["population_covered"] == 100.0
+    assert s["mean_minutes"] == pytest.approx((100 * 1.8 + 30 * 33.9 + 20 * 34.7) / 150, rel=1e-12)
+    k = r.tables["by_kommune"].iloc[0]
+    assert (k["within_2_min"], k["within_3_min"], k["within_20_min"], k["within_30_min"]) == (
+        100.0, 100.0, 100.0, 100.0)
+    assert "within_15_min" not in r.tables["by_kommune"].columns  # band 1 is 2 min here
+    sel = r.layers["selected_sites"].set_index("id")
+    assert sel.loc["A", "population_served"] == 120.0 and sel.loc["B", "population_served"] == 30.0
+    assert sel.loc["C", "population_served"] == 0.0
+    # the curve: C alone (fixed): p 0 + 68 + 3 = 71, q 0.9 + 35 + 3 = 38.9, r 39.9 min
+    curve = r.tables["coverage_curve"].set_index("sites")
+    assert curve.loc[1, "mean_minutes"] == pytest.approx((100 * 71 + 30 * 38.9 + 20 * 39.9) / 150, rel=1e-12)
+    assert curve.loc[1, "population_covered"] == 0.0
+    # C and A: p 1.8, q 35.7, r 34.7
+    assert curve.loc[2, "mean_minutes"] == pytest.approx((100 * 1.8 + 30 * 35.7 + 20 * 34.7) / 150, rel=1e-12)
+    assert curve.loc[3, "mean_minutes"] == pytest.approx(s["mean_minutes"], rel=1e-12)
+    b = r.tables["balance"]
+    assert set(b["theme"]) == {"reuse"}
+    assert b.set_index("category").loc["served_beyond_limit", "quantity"] == 50.0
+
+
+def test_service_areas_with_access_time_by_hand(road70) -> None:
+    """A site's area for T minutes is the road within T - access minutes of its node, buffered by
+    ``network.service_area_buffer_m`` = 250 m ("Planning assumption: reach of the road corridor for
+    isochrone polygons"); an area the access alone uses up is empty, with a note naming the site."""
+    r = _off_road_run(road70)
+    sa = r.layers["service_areas"]
+    assert sa["site_id"].tolist() == ["C"] * 4 + ["A"] * 4 + ["B"] * 4
+    assert sa["minutes"].tolist() == [2.0, 3.0, 20.0, 30.0] * 3
+    assert set(sa["facility_type"]) == {"reuse_centre"}
+    assert "facility" not in sa.columns
+    # C (3 min access): 2 and 3 min empty polygons; 20 min reaches 17 km west of km 70
+    assert sa.geometry.iloc[0].is_empty and sa.geometry.iloc[0].geom_type == "Polygon"
+    assert sa.geometry.iloc[1].is_empty and sa.geometry.iloc[1].geom_type == "Polygon"
+    xmin = sa.bounds["minx"].to_numpy() - h.X
+    xmax = sa.bounds["maxx"].to_numpy() - h.X
+    assert xmin[2] == pytest.approx(53_000 - 250, abs=1e-6)
+    assert xmin[3] == pytest.approx(43_000 - 250, abs=1e-6)
+    # A (1.8 min access): 2 min -> 0.2 km either side of km 2; 3 min -> 1.2 km
+    assert (xmin[4], xmax[4]) == (pytest.approx(1_800 - 250, abs=1e-6), pytest.approx(2_200 + 250, abs=1e-6))
+    assert (xmin[5], xmax[5]) == (pytest.approx(800 - 250, abs=1e-6), pytest.approx(3_200 + 250, abs=1e-6))
+    assert xmax[6] == pytest.approx(20_200 + 250, abs=1e-6)
+    # B on the road at km 68: 2 min -> km 66
+    assert xmin[8] == pytest.approx(66_000 - 250, abs=1e-6)
+    notes = [str(m) for m in r.messages if m.key == "reuse.empty_area"]
+    assert notes == [
+        "site C: the drive from the point to the road takes 3.0 min, so there is no 2-minute service area",
+        "site C: the drive from the point to the road takes 3.0 min, so there is no 3-minute service area",
+    ]
+
+
+def test_a_person_exactly_at_the_largest_band_is_a_pair_within_it(road30) -> None:
+    """At 36 km/h (10 m/s: exact in floating point) 18 km is exactly 1 800 s = 30 min, the largest
+    band and here max_minutes.  A covers s (on it) and p (exactly 30 min) = 110 people; B covers p
+    only (2 km) = 100: the model opens A and its objective is 110."""
+    from arealsirk.network import graph_from_roads
+
+    roads = h.roads(island=False, length_km=20)
+    roads["speed_kph"] = 36.0
+    graph = graph_from_roads(roads, keep="all")
+    dem = h.points([{"id": "s", "population": 10.0}, {"id": "p", "population": 100.0}], [h.at(0), h.at(18)])
+    cand = h.points([{"id": "A"}, {"id": "B"}], [h.at(0), h.at(20)])
+    r = site_reuse_centres(dem, cand, graph, count=1, max_minutes=30)
+    assert r.layers["selected_sites"]["id"].tolist() == ["A"]
+    assert r.summary["objective"] == 110.0
+    assert r.summary["population_covered"] == 110.0
+    assert r.tables["coverage_curve"].set_index("sites").loc[1, "population_covered"] == 110.0
+
+
+# ------------------------------------------------------------------ nobody within reach
+
+def test_nobody_within_max_minutes_names_the_nearest_person(road30) -> None:
+    # q at km 20, 0.6 km off the road: 1.8 + 8 = 9.8 min from B (km 28), 1.8 + 20 from A (km 0)
+    dem = h.points([{"id": "q", "population": 30.0}], [h.at(20, north_km=0.6)])
+    cand = h.points([{"id": "A"}, {"id": "B"}], [h.at(0), h.at(28)])
+    msg = ("nobody is within max_minutes = 5 min of any candidate or existing site (the nearest person "
+           "is 9.8 min away); raise max_minutes or add candidates")
+    with pytest.raises(InfeasibleError) as e:
+        site_reuse_centres(dem, cand, road30, count=1, max_minutes=5)
+    assert str(e.value) == msg
+
+
+def test_no_site_on_the_road_network() -> None:
+    # the only candidate is 10 km from the main road and 18 km from the island road (beyond
+    # network.max_snap_m = 5 000 m), inside the network's extent: not snapped, nobody reaches it
+    dem = h.points([{"id": "q", "population": 30.0}], [h.at(20)])
+    cand = h.points([{"id": "A"}], [h.at(20, north_km=10)])
+    with pytest.raises(InfeasibleError) as e:
+        site_reuse_centres(dem, cand, h.graph(island=True), count=1, max_minutes=10)
+    assert "(the nearest person is inf min away)" in str(e.value)
+
+
+# ------------------------------------------------------------------ options and their messages
+
+def _dem():
+    return h.points([{"id": "p", "population": 100.0}, {"id": "q", "population": 30.0}],
+                    [h.at(2), h.at(20, north_km=0.6)])
+
+
+def _cand(n: int = 2):
+    return h.points([{"id": c} for c in "ABC"[:n]], [h.at(0), h.at(28), h.at(10)][:n])
+
+
+def _raises(exc, msg, *args, **kw):
+    with pytest.raises(exc) as e:
+        site_reuse_centres(*args, **kw)
+    assert str(e.value) == msg
+
+
+def test_max_minutes_and_count_limits(road30) -> None:
+    for bad in (0, -1):
+        _raises(InputError, f"max_minutes must be > 0, got {bad}", _dem(), _cand(), road30, count=1,
+                max_minutes=bad)
+    # half a minute is a valid limit (only 0 and below are refused): p stands on A, 0 min
+    dem = h.points([{"id": "p", "population": 100.0}], [h.at(0)])
+    r = site_reuse_centres(dem, _cand(), road30, count=1, max_minutes=0.5)
+    assert r.summary["population_covered"] == 100.0 and r.summary["max_minutes"] == 0.5
+    _raises(InputError, "count must be >= 1, got 0", _dem(), _cand(), road30, count=0, max_minutes=10)
+    _raises(InputError, "count must be a whole number, got 1.5", _dem(), _cand(), road30, count=1.5,
+            max_minutes=10)
+    _raises(InputError, "count=3 but only 2 sites are available (0 existing + 2 candidates)",
+            _dem(), _cand(), road30, count=3, max_minutes=10)
+    ex = h.points([{"id": "E", "facility_type": "recycling_station"},
+                   {"id": "F", "facility_type": "gjenvinningsstasjon"}], [h.at(5), h.at(6)])
+    _raises(InputError, "count=5 but only 4 sites are available (2 existing + 2 candidates)",
+            _dem(), _cand(), road30, count=5, max_minutes=10, existing=ex)
+    _raises(InputError, "count=1 is smaller than the 2 existing recycling stations that are kept; use "
+            "count >= 2 (it counts existing sites) or pass fewer existing",
+            _dem(), _cand(), road30, count=1, max_minutes=10, existing=ex)
+
+
+def test_count_from_the_defaults_row_and_its_override(road30) -> None:
+    # reuse.count = 3 ("Planning assumption: a small region starts from about three reuse centres")
+    r = site_reuse_centres(_dem(), _cand(3), road30, max_minutes=10)
+    assert sorted(r.layers["selected_sites"]["id"]) == ["A", "B", "C"]
+    r = site_reuse_centres(_dem(), _cand(3), road30, max_minutes=10, parameters={"reuse.count": 1})
+    # one site: A covers p (2 min) = 100, B covers q (9.8 min) = 30, C (km 10) covers p (8 min) = 100
+    # and q (11.8 min) beyond: A (the lowest index of the best) or C
+    assert len(r.layers["selected_sites"]) == 1
+    assert r.summary["population_covered"] == 100.0
+
+
+def test_objective_names(road30) -> None:
+    # p_median is the median: weighted minutes with A: 100 x 2 + 30 x 21.8 = 854; with B: 100 x 26 +
+    # 30 x 9.8 = 2 894
+    r = site_reuse_centres(_dem(), _cand(), road30, count=1, max_minutes=10, objective="p_median")
+    assert r.layers["selected_sites"]["id"].tolist() == ["A"]
+    assert r.summary["objective"] == pytest.approx(854.0, rel=1e-12)
+    _raises(InputError, "objective must be 'coverage' or 'median', got 'x'", _dem(), _cand(), road30,
+            count=1, max_minutes=10, objective="x")
+
+
+def test_demand_layer_messages(road30) -> None:
+    _raises(InputError, "column 'folk': missing column (needed for demand); columns present: id, population",
+            _dem(), _cand(), road30, count=1, max_minutes=10, population_column="folk")
+    line = h.points([{"id": "l", "population": 3.0}], [shapely.LineString([h.at(1), h.at(2)])])
+    _raises(InputError, "layer 'demand': demand must have point or polygon geometries; found LineString in "
+            "1 feature(s)", line, _cand(), road30, count=1, max_minutes=10)
+    text = _dem().assign(population=["a", "b"])
+    _raises(InputError, "column 'population': values must be numbers; found 'a' (2 non-numeric value(s))",
+            text, _cand(), road30, count=1, max_minutes=10)
+    _raises(InputError, "demand, column 'population': no feature has a population above 0",
+            _dem().assign(population=0.0), _cand(), road30, count=1, max_minutes=10)
+    far = h.points([{"kommunenummer": "9"}], [shapely.box(h.X + 50_000, h.Y, h.X + 60_000, h.Y + 1_000)])
+    _raises(InputError, "demand: every populated feature lies outside the kommune polygons",
+            _dem(), _cand(), road30, count=1, max_minutes=10, kommuner=far)
+
+
+def test_people_of_zero_and_a_column_named_index(road30) -> None:
+    """A feature with 0 people is left out (no allocation line, no person); a demand layer that has a
+    column named ``index`` (as a layer written after ``reset_index()`` has) is read as any other."""
+    dem = h.points([{"index": 7, "id": "p", "population": 100.0}, {"index": 8, "id": "z", "population": 0.0},
+                    {"index": 9, "id": "o", "population": 5.0}],
+                   [h.at(2), h.at(3), h.at(40, north_km=40)])
+    kom = h.points([{"kommunenummer": "1001"}], [shapely.box(h.X - 5_000, h.Y - 5_000, h.X + 35_000, h.Y + 5_000)])
+    r = site_reuse_centres(dem, _cand(), road30, count=1, max_minutes=10, kommuner=kom)
+    assert r.layers["allocation"]["source_id"].tolist() == ["p"]
+    assert r.summary["population"] == 100.0
+    b = r.tables["balance"].set_index("category")["quantity"]
+    assert b["outside_region"] == 5.0 and b["served_within_limit"] == 100.0
+
+
+def test_integer_people_give_float_figures(road30) -> None:
+    dem = h.points([{"id": "p", "population": 100}, {"id": "q", "population": 30}], [h.at(2), h.at(4)])
+    r = site_reuse_centres(dem, _cand(), road30, count=1, max_minutes=10)
+    alloc = r.layers["allocation"]
+    assert alloc["quantity"].dtype == np.float64
+    assert alloc["quantity"].tolist() == [100.0, 30.0]
+
+
+def test_site_names_and_messages(road30) -> None:
+    cand = h.points([{"id": "A", "name": "Alfa"}, {"id": "B", "name": None}], [h.at(0), h.at(28)])
+    r = site_reuse_centres(_dem(), cand, road30, count=2, max_minutes=10)
+    sel = r.layers["selected_sites"]
+    assert sel["name"].tolist() == ["Alfa", "B"]
+    sites = [str(m) for m in r.messages if m.key == "reuse.site"]
+    assert sites == ["Alfa (A, chosen by the model): serves 100 people, 100% of them within 10 min",
+                     "B (B, chosen by the model): serves 30 people, 100% of them within 10 min"]
+    # no name column: the id is the name
+    r = site_reuse_centres(_dem(), _cand(), road30, count=2, max_minutes=10)
+    assert r.layers["selected_sites"]["name"].tolist() == ["A", "B"]
+
+
+def test_existing_of_other_types_and_exclusions(road30) -> None:
+    ex = h.points([{"id": "E", "facility_type": "deponi"}], [h.at(5)])
+    r = site_reuse_centres(_dem(), _cand(), road30, count=2, max_minutes=10, existing=ex)
+    assert "1 existing facilit(y/ies) of other types (not recycling stations) were ignored" in r.messages
+    assert sorted(r.layers["selected_sites"]["id"]) == ["A", "B"]
+    # a protected area 400 m west of A: outside A with buffer_protected_m = 0, over it with 600 m
+    prot = gpd.GeoDataFrame({"navn": ["Vern"]}, geometry=[h.square(-0.7, 300)], crs=h.CRS)
+    r = site_reuse_centres(_dem(), _cand(), road30, count=1, max_minutes=10, exclusions=Exclusions(protected=prot))
+    assert r.layers["selected_sites"]["id"].tolist() == ["A"]
+    r = site_reuse_centres(_dem(), _cand(), road30, count=1, max_minutes=10, exclusions=Exclusions(protected=prot),
+                           parameters={"suitability.buffer_protected_m": 600})
+    assert r.layers["selected_sites"]["id"].tolist() == ["B"]
+    assert r.tables["excluded"]["candidate_id"].tolist() == ["A"]
+    # both candidates under protected areas and no existing station
+    both = gpd.GeoDataFrame({"navn": ["V1", "V2"]}, geometry=[h.square(0), h.square(28)], crs=h.CRS)
+    _raises(InputError, "candidates: no candidate site left (and no existing station)", _dem(), _cand(), road30,
+            count=1, max_minutes=10, exclusions=Exclusions(protected=both))
