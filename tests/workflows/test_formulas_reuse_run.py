@@ -239,7 +239,8 @@ def test_people_of_zero_and_a_column_named_index(road30) -> None:
     dem = h.points([{"index": 7, "id": "p", "population": 100.0}, {"index": 8, "id": "z", "population": 0.0},
                     {"index": 9, "id": "o", "population": 5.0}],
                    [h.at(2), h.at(3), h.at(40, north_km=40)])
-    kom = h.points([{"kommunenummer": "1001"}], [shapely.box(h.X - 5_000, h.Y - 5_000, h.X + 35_000, h.Y + 5_000)])
+    kom = h.points([{"kommunenummer": "1001"}],
+                   [shapely.box(h.X - 5_000, h.Y - 5_000, h.X + 35_000, h.Y + 5_000)])
     r = site_reuse_centres(dem, _cand(), road30, count=1, max_minutes=10, kommuner=kom)
     assert r.layers["allocation"]["source_id"].tolist() == ["p"]
     assert r.summary["population"] == 100.0
@@ -275,13 +276,43 @@ def test_existing_of_other_types_and_exclusions(road30) -> None:
     assert sorted(r.layers["selected_sites"]["id"]) == ["A", "B"]
     # a protected area 400 m west of A: outside A with buffer_protected_m = 0, over it with 600 m
     prot = gpd.GeoDataFrame({"navn": ["Vern"]}, geometry=[h.square(-0.7, 300)], crs=h.CRS)
-    r = site_reuse_centres(_dem(), _cand(), road30, count=1, max_minutes=10, exclusions=Exclusions(protected=prot))
+    ex = Exclusions(protected=prot)
+    r = site_reuse_centres(_dem(), _cand(), road30, count=1, max_minutes=10, exclusions=ex)
     assert r.layers["selected_sites"]["id"].tolist() == ["A"]
-    r = site_reuse_centres(_dem(), _cand(), road30, count=1, max_minutes=10, exclusions=Exclusions(protected=prot),
+    r = site_reuse_centres(_dem(), _cand(), road30, count=1, max_minutes=10, exclusions=ex,
                            parameters={"suitability.buffer_protected_m": 600})
     assert r.layers["selected_sites"]["id"].tolist() == ["B"]
     assert r.tables["excluded"]["candidate_id"].tolist() == ["A"]
     # both candidates under protected areas and no existing station
     both = gpd.GeoDataFrame({"navn": ["V1", "V2"]}, geometry=[h.square(0), h.square(28)], crs=h.CRS)
-    _raises(InputError, "candidates: no candidate site left (and no existing station)", _dem(), _cand(), road30,
-            count=1, max_minutes=10, exclusions=Exclusions(protected=both))
+    _raises(InputError, "candidates: no candidate site left (and no existing station)", _dem(), _cand(),
+            road30, count=1, max_minutes=10, exclusions=Exclusions(protected=both))
+
+
+# ------------------------------------------------------------------ the coverage curve swaps a site
+
+def test_curve_that_swaps_its_middle_site_by_hand(road70) -> None:
+    """Sites L (km 0), M (km 15), R (km 30); 10-minute limit.  People: a 50 at km 0, b 60 at km 6,
+    c 60 at km 24, d 50 at km 30, e 10 at km 65 0.3 km off the road (beyond the 30-minute band of
+    every site).  One site: M covers b and c = 120 (L or R: 110).  Two: L and R cover 220 (M and one
+    end 170), so the curve drops M; three: the same 220."""
+    dem = h.points([{"id": i, "population": p} for i, p in (("a", 50.0), ("b", 60.0), ("c", 60.0),
+                                                            ("d", 50.0), ("e", 10.0))],
+                   [h.at(0), h.at(6), h.at(24), h.at(30), h.at(65, north_km=0.3)])
+    cand = h.points([{"id": "L"}, {"id": "M"}, {"id": "R"}], [h.at(0), h.at(15), h.at(30)])
+    r = site_reuse_centres(dem, cand, road70, count=1, max_minutes=10, curve_max=3)
+    assert r.layers["selected_sites"]["id"].tolist() == ["M"]
+    curve = r.tables["coverage_curve"].set_index("sites")
+    assert list(curve.index) == [1, 2, 3]
+    assert curve["site_ids"].tolist() == ["M", "L;R", "L;M;R"]
+    assert curve["population_covered"].tolist() == [120.0, 220.0, 220.0]
+    np.testing.assert_allclose(curve["share_covered"], [120 / 230, 220 / 230, 220 / 230], rtol=1e-12)
+    # M alone: a 15, b 9, c 9, d 15, e 50 + 0.9 min
+    m1 = (50 * 15 + 60 * 9 + 60 * 9 + 50 * 15 + 10 * 50.9) / 230
+    # L and R (and M too): a 0, b 6, c 6, d 0, e 35 + 0.9 min to R
+    m2 = (60 * 6 + 60 * 6 + 10 * 35.9) / 230
+    np.testing.assert_allclose(curve["mean_minutes"], [m1, m2, m2], rtol=1e-12)
+    # the model's own answer: M, e beyond every band
+    assert r.summary["mean_minutes"] == pytest.approx(m1, rel=1e-12)
+    alloc = r.layers["allocation"].set_index("source_id")
+    assert alloc.loc["e", "travel_min"] == pytest.approx(50.9, rel=1e-12)
