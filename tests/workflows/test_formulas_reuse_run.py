@@ -235,9 +235,11 @@ def test_demand_layer_messages(road30) -> None:
 
 def test_people_of_zero_and_a_column_named_index(road30) -> None:
     """A feature with 0 people is left out (no allocation line, no person); a demand layer that has a
-    column named ``index`` (as a layer written after ``reset_index()`` has) is read as any other."""
-    dem = h.points([{"index": 7, "id": "p", "population": 100.0}, {"index": 8, "id": "z", "population": 0.0},
-                    {"index": 9, "id": "o", "population": 5.0}],
+    column named ``index`` and one named ``level_0`` (as a layer written after two ``reset_index()``
+    has) is read as any other."""
+    dem = h.points([{"index": 7, "level_0": 1, "id": "p", "population": 100.0},
+                    {"index": 8, "level_0": 2, "id": "z", "population": 0.0},
+                    {"index": 9, "level_0": 3, "id": "o", "population": 5.0}],
                    [h.at(2), h.at(3), h.at(40, north_km=40)])
     kom = h.points([{"kommunenummer": "1001"}],
                    [shapely.box(h.X - 5_000, h.Y - 5_000, h.X + 35_000, h.Y + 5_000)])
@@ -291,15 +293,20 @@ def test_existing_of_other_types_and_exclusions(road30) -> None:
 
 # ------------------------------------------------------------------ the coverage curve swaps a site
 
-def test_curve_that_swaps_its_middle_site_by_hand(road70) -> None:
-    """Sites L (km 0), M (km 15), R (km 30); 10-minute limit.  People: a 50 at km 0, b 60 at km 6,
-    c 60 at km 24, d 50 at km 30, e 10 at km 65 0.3 km off the road (beyond the 30-minute band of
-    every site).  One site: M covers b and c = 120 (L or R: 110).  Two: L and R cover 220 (M and one
-    end 170), so the curve drops M; three: the same 220."""
-    dem = h.points([{"id": i, "population": p} for i, p in (("a", 50.0), ("b", 60.0), ("c", 60.0),
-                                                            ("d", 50.0), ("e", 10.0))],
-                   [h.at(0), h.at(6), h.at(24), h.at(30), h.at(65, north_km=0.3)])
+def _swap_instance():
+    people = (("a", 25.0), ("a2", 25.0), ("b", 60.0), ("c", 60.0), ("d", 50.0), ("e", 10.0))
+    dem = h.points([{"id": i, "population": p} for i, p in people],
+                   [h.at(0), h.at(1), h.at(6), h.at(24), h.at(30), h.at(65, north_km=0.3)])
     cand = h.points([{"id": "L"}, {"id": "M"}, {"id": "R"}], [h.at(0), h.at(15), h.at(30)])
+    return dem, cand
+
+
+def test_curve_that_swaps_its_middle_site_by_hand(road70) -> None:
+    """Sites L (km 0), M (km 15), R (km 30); 10-minute limit.  People: a 25 at km 0, a2 25 at km 1,
+    b 60 at km 6, c 60 at km 24, d 50 at km 30, e 10 at km 65 0.3 km off the road (beyond the
+    30-minute band of every site).  One site: M covers b and c = 120 (L or R: 110).  Two: L and R
+    cover 220 (M and one end 170), so the curve drops M; three: the same 220."""
+    dem, cand = _swap_instance()
     r = site_reuse_centres(dem, cand, road70, count=1, max_minutes=10, curve_max=3)
     assert r.layers["selected_sites"]["id"].tolist() == ["M"]
     curve = r.tables["coverage_curve"].set_index("sites")
@@ -307,12 +314,103 @@ def test_curve_that_swaps_its_middle_site_by_hand(road70) -> None:
     assert curve["site_ids"].tolist() == ["M", "L;R", "L;M;R"]
     assert curve["population_covered"].tolist() == [120.0, 220.0, 220.0]
     np.testing.assert_allclose(curve["share_covered"], [120 / 230, 220 / 230, 220 / 230], rtol=1e-12)
-    # M alone: a 15, b 9, c 9, d 15, e 50 + 0.9 min
-    m1 = (50 * 15 + 60 * 9 + 60 * 9 + 50 * 15 + 10 * 50.9) / 230
-    # L and R (and M too): a 0, b 6, c 6, d 0, e 35 + 0.9 min to R
-    m2 = (60 * 6 + 60 * 6 + 10 * 35.9) / 230
+    # M alone: a 15, a2 14, b 9, c 9, d 15, e 50 + 0.9 min
+    m1 = (25 * 15 + 25 * 14 + 60 * 9 + 60 * 9 + 50 * 15 + 10 * 50.9) / 230
+    # L and R (and M too): a 0, a2 1, b 6, c 6, d 0, e 35 + 0.9 min to R
+    m2 = (25 * 1 + 60 * 6 + 60 * 6 + 10 * 35.9) / 230
     np.testing.assert_allclose(curve["mean_minutes"], [m1, m2, m2], rtol=1e-12)
     # the model's own answer: M, e beyond every band
     assert r.summary["mean_minutes"] == pytest.approx(m1, rel=1e-12)
     alloc = r.layers["allocation"].set_index("source_id")
     assert alloc.loc["e", "travel_min"] == pytest.approx(50.9, rel=1e-12)
+
+
+def test_curve_continues_to_the_target_and_its_notes(road70) -> None:
+    """The same instance: with curve_max 1 the curve goes on until reuse.target_share (90 %) is
+    reached: 2 sites cover 220 / 230 = 95.7 %.  A target of 100 % is out of reach (e reaches no site
+    within 10 min): every candidate is tried."""
+    dem, cand = _swap_instance()
+    r = site_reuse_centres(dem, cand, road70, count=1, max_minutes=10, curve_max=1)
+    curve = r.tables["coverage_curve"]
+    assert list(curve.columns) == ["sites", "population_covered", "share_covered", "mean_minutes", "site_ids",
+                                   "status", "proven_gap"]
+    assert curve["sites"].tolist() == [1, 2]
+    assert curve["site_ids"].tolist() == ["M", "L;R"]
+    assert curve["status"].tolist() == ["optimal", "optimal"] and curve["proven_gap"].tolist() == [0.0, 0.0]
+    assert r.summary["centres_for_target"] == 2
+    assert [str(m) for m in r.messages if m.key == "reuse.needed"] == [
+        "2 site(s) are needed to bring 90% of the people within 10 min"]
+    r = site_reuse_centres(dem, cand, road70, count=1, max_minutes=10, curve_max=1,
+                           parameters={"reuse.target_share": 1.0})
+    assert r.tables["coverage_curve"]["sites"].tolist() == [1, 2, 3]
+    assert r.summary["centres_for_target"] == -1
+    assert [str(m) for m in r.messages if m.key == "reuse.target_unreachable"] == [
+        "even all 3 sites cover only 95.7% of the people within 10 min; the target 100% cannot be reached"]
+    # reuse.curve_max from parameters (a target of 10 % is reached at once)
+    r = site_reuse_centres(dem, cand, road70, count=1, max_minutes=10,
+                           parameters={"reuse.curve_max": 2, "reuse.target_share": 0.1})
+    assert r.tables["coverage_curve"]["sites"].tolist() == [1, 2]
+    # weighted by people: with count 3 the curve's own first count is M (120 people in 2 cells), not
+    # L (110 people in 3 cells)
+    r = site_reuse_centres(dem, cand, road70, count=3, max_minutes=10, curve_max=3)
+    assert r.tables["coverage_curve"]["site_ids"].tolist() == ["M", "L;R", "L;M;R"]
+
+
+def test_curve_of_fractions_of_people(road30) -> None:
+    """Half a person in all: the curve still goes on to the 90 % target (0.3 of 0.5 people with one
+    site, all with two)."""
+    dem = h.points([{"id": "p", "population": 0.3}, {"id": "q", "population": 0.2}], [h.at(0), h.at(20)])
+    cand = h.points([{"id": "A"}, {"id": "B"}], [h.at(0), h.at(20)])
+    r = site_reuse_centres(dem, cand, road30, count=1, max_minutes=5, curve_max=1)
+    curve = r.tables["coverage_curve"]
+    assert curve["sites"].tolist() == [1, 2]
+    np.testing.assert_allclose(curve["share_covered"], [0.6, 1.0], rtol=1e-12)
+    assert r.summary["centres_for_target"] == 2
+
+
+def _gap_instance():
+    """a 100 at km 0, b 100 at km 20, c 30 at km 10, i 5 on the island road; A at km 0, M at km 10;
+    5-minute limit.  One site: A covers a (100), M covers c (30)."""
+    dem = h.points([{"id": "a", "population": 100.0}, {"id": "b", "population": 100.0},
+                    {"id": "c", "population": 30.0}, {"id": "i", "population": 5.0}],
+                   [h.at(0), h.at(20), h.at(10), h.at(2, north_km=20)])
+    cand = h.points([{"id": "A"}, {"id": "M"}], [h.at(0), h.at(10)])
+    return dem, cand
+
+
+def test_curve_status_and_gap_of_each_count() -> None:
+    """The curve's own bound for one site is 130 (the coverage of both), so its first count is
+    'feasible' with a proven gap of (130 - 100) / 130; the model for count = 1 proves 100 optimal,
+    and the curve row of the model's count reports the model's status and gap."""
+    road = h.graph(island=True)
+    dem, cand = _gap_instance()
+    med = site_reuse_centres(dem, cand, road, count=1, max_minutes=5, objective="median")
+    # the median: A: 100 x 20 + 30 x 10 = 2 300 weighted minutes, M: 100 x 10 + 100 x 10 = 2 000
+    assert med.layers["selected_sites"]["id"].tolist() == ["M"]
+    assert med.summary["objective"] == pytest.approx(2_000.0, rel=1e-12)
+    curve = med.tables["coverage_curve"]
+    # the curve is the coverage curve whatever the objective: A covers 100 within 5 min
+    assert curve["site_ids"].tolist() == ["A", "A;M"]
+    assert curve["population_covered"].tolist() == [100.0, 130.0]
+    assert curve["status"].tolist() == ["feasible", "optimal"]
+    np.testing.assert_allclose(curve["proven_gap"], [30 / 130, 0.0], rtol=1e-12)
+    cov = site_reuse_centres(dem, cand, road, count=1, max_minutes=5)
+    curve = cov.tables["coverage_curve"]
+    assert curve["status"].tolist() == ["optimal", "optimal"]
+    assert curve["proven_gap"].tolist() == [0.0, 0.0]
+    # the island person: the note and the balance
+    notes = [str(m) for m in cov.messages if m.key == "reuse.unreachable"]
+    assert notes == ["1 demand point(s) with 5 people reach no site on the road network "
+                     "(counted as not covered)"]
+
+
+def test_progress_steps(road30) -> None:
+    seen: list[tuple[float, str]] = []
+    r = site_reuse_centres(_dem(), _cand(), road30, count=1, max_minutes=10,
+                           progress=lambda f, m: seen.append((f, m)))
+    assert seen == [(0.0, "checking inputs"), (0.05, "building the road graph"),
+                    (0.15, "drive times 2 demand points x 2 sites"), (0.3, "coverage model with 1 sites"),
+                    (0.5, "coverage curve"), (0.7, "allocation and figures"), (0.8, "service areas"),
+                    (0.9, "per kommune"), (1.0, "done")]
+    # everyone reaches a site: no unreachable note
+    assert not [m for m in r.messages if m.key == "reuse.unreachable"]
