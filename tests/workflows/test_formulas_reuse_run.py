@@ -414,3 +414,38 @@ def test_progress_steps(road30) -> None:
                     (0.9, "per kommune"), (1.0, "done")]
     # everyone reaches a site: no unreachable note
     assert not [m for m in r.messages if m.key == "reuse.unreachable"]
+
+
+def test_exact_and_time_limit_reach_the_model_and_the_curve() -> None:
+    """The same instance.  A time limit too short for any step (1e-9 s): the heuristics stop at
+    their first answer, the model is 'feasible' with the curve's bound (gap 30 / 130; the median has
+    no bound: gap not a number) and the curve stops at its first count.  With ``exact`` the model
+    is proven (gap 0); the median's curve is proven at every count."""
+    road = h.graph(island=True)
+    dem, cand = _gap_instance()
+    r = site_reuse_centres(dem, cand, road, count=1, max_minutes=5, time_limit=1e-9)
+    assert r.status == "feasible" and r.summary["gap"] == pytest.approx(30 / 130, rel=1e-12)
+    assert r.tables["coverage_curve"]["sites"].tolist() == [1]
+    r = site_reuse_centres(dem, cand, road, count=1, max_minutes=5, time_limit=1e-9, exact=True)
+    assert r.status == "optimal" and r.summary["gap"] == 0.0
+    med = site_reuse_centres(dem, cand, road, count=1, max_minutes=5, objective="median", time_limit=1e-9)
+    assert med.status == "feasible" and np.isnan(med.summary["gap"])
+    med = site_reuse_centres(dem, cand, road, count=1, max_minutes=5, objective="median", time_limit=1e-9,
+                             exact=True)
+    assert med.status == "optimal" and med.summary["gap"] == 0.0
+    med = site_reuse_centres(dem, cand, road, count=1, max_minutes=5, objective="median", exact=True)
+    curve = med.tables["coverage_curve"]
+    assert curve["status"].tolist() == ["optimal", "optimal"] and curve["proven_gap"].tolist() == [0.0, 0.0]
+
+
+def test_median_keeps_the_existing_station() -> None:
+    # E at km 30: without it the median of two sites is A and M (a 0, b 10, c 0 min: 1 000 weighted
+    # minutes); with E kept, A is the second (a 0, b 10 to E, c 10: 1 300; M would give 2 000)
+    road = h.graph(island=True)
+    dem, cand = _gap_instance()
+    ex = h.points([{"id": "E", "facility_type": "recycling_station"}], [h.at(30)])
+    r = site_reuse_centres(dem, cand, road, count=2, max_minutes=5, objective="median", existing=ex)
+    sel = r.layers["selected_sites"].set_index("id")
+    assert "E" in sel.index and bool(sel.loc["E", "existing"])
+    assert list(sel.index) == ["E", "A"]
+    assert r.summary["objective"] == pytest.approx(100 * 0 + 100 * 10 + 30 * 10, rel=1e-12)
