@@ -449,3 +449,36 @@ def test_median_keeps_the_existing_station() -> None:
     assert "E" in sel.index and bool(sel.loc["E", "existing"])
     assert list(sel.index) == ["E", "A"]
     assert r.summary["objective"] == pytest.approx(100 * 0 + 100 * 10 + 30 * 10, rel=1e-12)
+
+
+def test_curve_drops_a_site_and_keeps_the_station_by_hand() -> None:
+    """A main road (km 0-60) with a branch north (45 km) and one south (15 km) at km 40; existing
+    station X 10 km down the south branch (kept in every set); candidates L (km 28), M (km 40, the
+    junction), R (km 52); 10-minute limit.  People: d 50 at km 20, b 60 at km 32, c 60 at km 48,
+    f 50 at km 60, h 1 4 km down the south branch, z 1 at the end of the north branch (45 km up).
+    Counts: 1 = X (covers h); 2 = X + M (b and c, 120 more; L or R: 110); 3 = X + L + R (220 more;
+    M and L or R: 170): M leaves the set, and h and z, whose nearest site was M, now have X."""
+    from arealsirk.network import graph_from_roads
+
+    x0, y0 = h.X + 40_000.0, h.Y
+    lines = [shapely.LineString([(h.X, h.Y), (x0, y0)]),
+             shapely.LineString([(x0, y0), (h.X + 60_000.0, h.Y)]),
+             shapely.LineString([(x0, y0), (x0, y0 + 45_000.0)]),
+             shapely.LineString([(x0, y0), (x0, y0 - 15_000.0)])]
+    roads = gpd.GeoDataFrame({"speed_kph": [60.0] * 4}, geometry=lines, crs=h.CRS)
+    graph = graph_from_roads(roads, keep="all")
+    people = (("d", 50.0, h.at(20)), ("b", 60.0, h.at(32)), ("c", 60.0, h.at(48)), ("f", 50.0, h.at(60)),
+              ("h", 1.0, h.at(40, north_km=-4)), ("z", 1.0, h.at(40, north_km=45)))
+    dem = h.points([{"id": i, "population": p} for i, p, _ in people], [g for *_, g in people])
+    cand = h.points([{"id": "L"}, {"id": "M"}, {"id": "R"}], [h.at(28), h.at(40), h.at(52)])
+    ex = h.points([{"id": "X", "facility_type": "recycling_station"}], [h.at(40, north_km=-10)])
+    r = site_reuse_centres(dem, cand, graph, count=2, max_minutes=10, existing=ex, curve_max=3)
+    curve = r.tables["coverage_curve"].set_index("sites")
+    assert curve["site_ids"].tolist() == ["X", "X;M", "X;L;R"]
+    assert curve["population_covered"].tolist() == [1.0, 121.0, 221.0]
+    # minutes (d, b, c, f, h, z): X alone 30, 18, 18, 30, 6, 55; X + M 20, 8, 8, 20, 4, 45;
+    # X + L + R 8, 4, 4, 8, 6 (X), 55 (X: 45 + 10)
+    w = np.array([50.0, 60.0, 60.0, 50.0, 1.0, 1.0])
+    want = [np.average([30, 18, 18, 30, 6, 55], weights=w), np.average([20, 8, 8, 20, 4, 45], weights=w),
+            np.average([8, 4, 4, 8, 6, 55], weights=w)]
+    np.testing.assert_allclose(curve["mean_minutes"], want, rtol=1e-12)
