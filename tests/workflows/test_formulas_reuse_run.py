@@ -482,3 +482,19 @@ def test_curve_drops_a_site_and_keeps_the_station_by_hand() -> None:
     want = [np.average([30, 18, 18, 30, 6, 55], weights=w), np.average([20, 8, 8, 20, 4, 45], weights=w),
             np.average([8, 4, 4, 8, 6, 55], weights=w)]
     np.testing.assert_allclose(curve["mean_minutes"], want, rtol=1e-12)
+
+
+def test_more_open_sites_than_two_batches_of_road_columns() -> None:
+    """130 sites open (road-time and road-km columns are computed 64 sites at a time): one person on
+    each site's road node, so every person is 0 km and 0 min from their own site."""
+    from arealsirk.network import graph_from_roads
+
+    n = 130
+    graph = graph_from_roads(h.roads(island=False, length_km=n), keep="all")
+    dem = h.points([{"id": f"p{i}", "population": 1.0} for i in range(n)], [h.at(i) for i in range(n)])
+    cand = h.points([{"id": f"s{i}"} for i in range(n)], [h.at(i) for i in range(n)])
+    r = site_reuse_centres(dem, cand, graph, count=n, max_minutes=0.5)
+    alloc = r.layers["allocation"]
+    assert alloc["site_id"].tolist() == [f"s{i}" for i in range(n)]
+    assert alloc["distance_km"].tolist() == [0.0] * n and alloc["travel_min"].tolist() == [0.0] * n
+    assert r.summary["population_covered"] == float(n)
