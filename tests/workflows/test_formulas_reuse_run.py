@@ -81,6 +81,11 @@ def test_access_legs_and_people_beyond_every_band_by_hand(road70) -> None:
     # C and A: p 1.8, q 35.7, r 34.7
     assert curve.loc[2, "mean_minutes"] == pytest.approx((100 * 1.8 + 30 * 35.7 + 20 * 34.7) / 150, rel=1e-12)
     assert curve.loc[3, "mean_minutes"] == pytest.approx(s["mean_minutes"], rel=1e-12)
+    # the station is kept (nearest to nobody: 0 people, no share), the candidates chosen
+    assert [str(m) for m in r.messages if m.key == "reuse.site"] == [
+        "C (C, existing station, kept): serves 0 people, - of them within 3 min",
+        "A (A, chosen by the model): serves 120 people, 83% of them within 3 min",
+        "B (B, chosen by the model): serves 30 people, 0% of them within 3 min"]
     b = r.tables["balance"]
     assert set(b["theme"]) == {"reuse"}
     assert b.set_index("category").loc["served_beyond_limit", "quantity"] == 50.0
