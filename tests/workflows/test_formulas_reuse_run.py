@@ -503,3 +503,14 @@ def test_more_open_sites_than_two_batches_of_road_columns() -> None:
     assert alloc["site_id"].tolist() == [f"s{i}" for i in range(n)]
     assert alloc["distance_km"].tolist() == [0.0] * n and alloc["travel_min"].tolist() == [0.0] * n
     assert r.summary["population_covered"] == float(n)
+
+
+def test_cancel_stops_the_run(road30) -> None:
+    from arealsirk.errors import CancelledError
+
+    with pytest.raises(CancelledError, match="cancelled by the user"):
+        site_reuse_centres(_dem(), _cand(), road30, count=1, max_minutes=10, is_cancelled=lambda: True)
+    seen: list[float] = []
+    r = site_reuse_centres(_dem(), _cand(), road30, count=1, max_minutes=10, is_cancelled=lambda: False,
+                           progress=lambda f, m: seen.append(f))
+    assert seen[-1] == 1.0 and r.summary["population"] == 130.0
