@@ -142,7 +142,8 @@ def test_no_match_is_said_and_limits_of_zero_are_allowed():
     keys = [m.key for m in r.messages]
     assert "parks.no_match" in keys
     notes = [m.params["note"] for m in r.messages if m.key == "parks.symbiosis_note"]
-    assert [(n.key, n.params) for n in notes] == [("sym.far", {"n": 1, "km": 0.0}), ("sym.none_compatible", {})]
+    assert [(n.key, n.params) for n in notes] == [
+        ("sym.far", {"n": 1, "km": 0.0}), ("sym.none_compatible", {})]
     assert r.summary["matches"] == 0 and r.summary["saving_nok"] == 0.0
     sel = r.layers["selected_sites"]
     assert sel["saving_nok"].tolist() == [0.0] and sel["saving_potential_nok"].tolist() == [0.0]
@@ -172,7 +173,7 @@ def test_count_from_its_row_and_at_the_number_of_candidates():
 
 
 def test_layers_are_checked_by_name():
-    cand, flows, roads, stations, _ = _inputs()
+    cand, flows, *_ = _inputs()
     line = shapely.LineString([h.at(0), h.at(1)])
     with pytest.raises(InputError, match=r"^layer 'stations': stations must have point or polygon"):
         _run(stations=h.points([{"id": "st"}], [line]))
@@ -202,10 +203,10 @@ def test_exclusions_drop_candidates():
     assert r.tables["excluded"]["candidate_id"].tolist() == ["Z1"]
     ex_msgs = [m for m in r.messages if m.key == "excluded.rule"]
     assert [m.params["ids"] for m in ex_msgs] == ["Z1"]
-    with pytest.raises(InputError, match="^count=3 but only 2 candidate area"):
+    with pytest.raises(InputError, match=r"^count=3 but only 2 candidate area"):
         _run(count=3, exclusions=ex)
     every = h.points([{"id": "e"}], [shapely.box(h.X - 50_000, h.Y - 50_000, h.X + 50_000, h.Y + 50_000)])
-    with pytest.raises(InputError, match="^candidates: every candidate lies inside an exclusion$"):
+    with pytest.raises(InputError, match=r"^candidates: every candidate lies inside an exclusion$"):
         _run(count=1, exclusions=every)
 
 
@@ -279,7 +280,8 @@ def test_a_zone_far_away_still_holds_its_firms():
 
 def test_areas_from_the_column_or_the_polygon():
     # 600 m squares (36 ha); Z1 says 25 ha, Z2 has no figure (NaN), Z3 a text: polygon area for both
-    cand = h.points([{"id": "Z1", "area_ha": 25.0}, {"id": "Z2", "area_ha": None}, {"id": "Z3", "area_ha": "n/a"}],
+    cand = h.points([{"id": "Z1", "area_ha": 25.0}, {"id": "Z2", "area_ha": None},
+                     {"id": "Z3", "area_ha": "n/a"}],
                     [h.square(2, north_km=1), h.square(10, north_km=2), h.square(33, north_km=0.5)])
     r = _run(cand=cand, weights={"land": 1.0}, count=1)
     got = r.layers["candidates"].set_index("id")
@@ -295,7 +297,8 @@ def _two_roads(cats, *, graph=False):
     # road A along y = Y (km 0-40), road B 1.9 km north (km 0-40); Z2 (10, 2) is 2 km from A, 0.1 from B
     lines = [shapely.LineString([h.at(0), h.at(40)]),
              shapely.LineString([h.at(0, north_km=1.9), h.at(40, north_km=1.9)])]
-    roads = h.points([{"speed_kph": 60.0} | ({"vegkategori": c} if c is not None else {}) for c in cats], lines)
+    rows = [{"speed_kph": 60.0} | ({"vegkategori": c} if c is not None else {}) for c in cats]
+    roads = h.points(rows, lines)
     if graph:
         from arealsirk.network import graph_from_roads
 
@@ -337,14 +340,15 @@ def test_flows_as_polygons_are_matched_from_a_point_inside():
     flows = flows.set_geometry([h.square(35, 100), h.square(36, 100)])
     r = _run(flows=flows, weights={"symbiosis": 1.0}, count=1)
     sel = r.layers["selected_sites"]
-    assert sel["id"].tolist() == ["Z3"] and sel["matches"].tolist() == [1] and sel["flows_nearby"].tolist() == [2]
+    assert sel["id"].tolist() == ["Z3"] and sel["matches"].tolist() == [1]
+    assert sel["flows_nearby"].tolist() == [2]
 
 
 def test_progress_and_cancellation():
     calls: list[tuple[float, str]] = []
     _run(count=1, progress=lambda f, m: calls.append((f, m)))
     fractions = [f for f, _ in calls]
-    assert fractions == sorted(fractions) and 0.0 <= min(fractions) and max(fractions) <= 1.0
+    assert fractions == sorted(fractions) and min(fractions) >= 0.0 and max(fractions) <= 1.0
     own = [(f, m) for f, m in calls if m in ("checking inputs", "symbiosis matches between all flows",
                                             "scoring candidate areas", "rank sensitivity to the weights",
                                             "selecting parks", "done")]
@@ -377,7 +381,8 @@ def test_sensitivity_sentence_by_hand():
     assert str(msg) == ("rank robustness (100 weightings, each weight varied by up to ±20%): in the top 2 in "
                         "most weightings: Aas (100%, always rank 1), Berg (80%, rank 1–3), c (80%, always "
                         "rank 2)")
-    assert msg.render("nb").endswith("Aas (100 %, alltid nr. 1), Berg (80 %, rangering 1–3), c (80 %, alltid nr. 2)")
+    assert msg.render("nb").endswith(
+        "Aas (100 %, alltid nr. 1), Berg (80 %, rangering 1–3), c (80 %, alltid nr. 2)")
     # names "None" or empty fall back to the id too
     t = _table([("x", "None", 1, 0.9, 1, 2), ("y", "", 2, 0.6, 2, 2)])
     assert str(_sensitivity_message(t, n=10, spread=0.1, k=1)).endswith(

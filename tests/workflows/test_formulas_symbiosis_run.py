@@ -176,7 +176,7 @@ def test_negative_limits_are_refused_by_name(kw, msg):
 
 
 def test_an_unknown_override_is_refused():
-    with pytest.raises(InputError, match="symbiosis.no_such_key"):
+    with pytest.raises(InputError, match=r"symbiosis\.no_such_key"):
         symbiosis_matches(_flows(HEAT), parameters={"symbiosis.no_such_key": 1})
 
 
