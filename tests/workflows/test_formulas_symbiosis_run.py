@@ -235,3 +235,55 @@ def test_progress_and_cancellation():
     assert r.summary["matches"] == 2
     with pytest.raises(CancelledError):
         symbiosis_matches(_flows(HEAT), parameters=PARAMS, is_cancelled=lambda: True)
+
+
+def test_roles_in_any_case_and_a_bad_role_named():
+    f = _flows(ASH).assign(role=[" Supply ", "DEMAND"])
+    r = symbiosis_matches(f, parameters=PARAMS)
+    assert r.summary["matched_mass_t"] == pytest.approx(70.0)
+    assert r.tables["flow_balance"]["role"].tolist() == ["supply", "demand"]
+    f = _flows(ASH).assign(role=["supply", "offer"])
+    with pytest.raises(InputError, match=r"^flows, column 'role': values must be 'supply' or 'demand'; "
+                                         r"found 'offer'$"):
+        symbiosis_matches(f, parameters=PARAMS)
+
+
+def test_units_converted_checked_and_tonnes_without_a_unit_column():
+    # 10 000 MWh/yr of heat offered, 4 000 MWh/yr needed: the same as 10 and 4 GWh/yr
+    r = symbiosis_matches(_flows(HEAT).assign(unit="MWh/yr", quantity=[10_000, 4_000]), parameters=PARAMS)
+    assert r.summary["matched_heat_gwh"] == pytest.approx(4.0)
+    assert r.summary["saving_nok"] == pytest.approx(1_000_000.0, rel=1e-9)
+    assert r.tables["flow_balance"]["quantity"].tolist() == pytest.approx([10.0, 4.0])
+    # without a unit column quantities are tonnes per year
+    r = symbiosis_matches(_flows(ASH).drop(columns="unit"), parameters=PARAMS)
+    assert r.summary["matched_mass_t"] == pytest.approx(70.0)
+    assert r.tables["flow_balance"]["unit"].tolist() == ["t/yr", "t/yr"]
+    # heat (excess_heat) is energy: tonnes of it are refused, as is an unknown unit
+    with pytest.raises(InputError, match=r"^flows, column 'unit': unit 't/yr' is a mass unit but kind "
+                                         r"'excess_heat' is measured as energy \(GWh/yr\)$"):
+        symbiosis_matches(_flows(HEAT).assign(unit="t/yr"), parameters=PARAMS)
+    with pytest.raises(InputError, match=r"^flows, column 'unit': unknown unit 'sacks' for kind 'ash'; "):
+        symbiosis_matches(_flows(ASH).assign(unit="sacks"), parameters=PARAMS)
+
+
+def test_heat_without_a_temperature_is_left_out_by_id():
+    # no temperature_c column: both heat flows are left out, each named; ash is matched as before
+    r = symbiosis_matches(_flows(HEAT + ASH).drop(columns="temperature_c"), parameters=PARAMS)
+    keys = [(m.key, m.params) for m in r.messages if m.key.startswith("sym.no_")]
+    assert keys == [("sym.no_temperature", {"id": "S1"}), ("sym.no_temperature", {"id": "H1"})]
+    assert r.tables["flow_balance"]["used"].tolist() == [False, False, True, True]
+    assert r.summary["matched_heat_gwh"] == 0.0 and r.summary["matched_mass_t"] == pytest.approx(70.0)
+    # a temperature that is no number counts as none
+    r = symbiosis_matches(_flows(HEAT).assign(temperature_c=["hot", 60.0]), parameters=PARAMS)
+    keys = [(m.key, m.params) for m in r.messages if m.key.startswith("sym.no_")]
+    assert keys == [("sym.no_temperature", {"id": "S1"})]
+    assert r.tables["flow_balance"]["used"].tolist() == [False, True]
+    assert r.status == "infeasible"
+
+
+def test_a_kind_without_a_value_is_named():
+    r = symbiosis_matches(_flows(ASH).assign(kind="slag"), parameters=PARAMS)
+    assert [(m.key, m.params) for m in r.messages if m.key.startswith("sym.no_")] == [
+        ("sym.no_value", {"kind": "slag"})]
+    assert r.tables["flow_balance"]["used"].tolist() == [False, False]
+    assert r.summary["matches"] == 0
