@@ -205,6 +205,15 @@ def test_exclusions_drop_candidates():
     assert [m.params["ids"] for m in ex_msgs] == ["Z1"]
     with pytest.raises(InputError, match=r"^count=3 but only 2 candidate area"):
         _run(count=3, exclusions=ex)
+    # a lake 300 m south of Z1: outside the default 100 m (suitability.buffer_water_m), inside 500 m
+    from arealsirk.constraints import Exclusions
+
+    z1 = h.at(2, north_km=1)
+    lake = h.points([{"id": "lake"}], [shapely.box(z1.x - 200, z1.y - 500, z1.x + 200, z1.y - 300)])
+    r = _run(count=2, exclusions=Exclusions(lakes=lake))
+    assert len(r.tables["excluded"]) == 0
+    r = _run(count=2, exclusions=Exclusions(lakes=lake), parameters={"suitability.buffer_water_m": 500})
+    assert r.tables["excluded"]["candidate_id"].tolist() == ["Z1"]
     every = h.points([{"id": "e"}], [shapely.box(h.X - 50_000, h.Y - 50_000, h.X + 50_000, h.Y + 50_000)])
     with pytest.raises(InputError, match=r"^candidates: every candidate lies inside an exclusion$"):
         _run(count=1, exclusions=every)
@@ -310,9 +319,9 @@ def _two_roads(cats, *, graph=False):
     ("cats", "graph", "z2_road_km"),
     [
         (["E", "K"], False, 2.0),  # only the E road is a main road
-        (["K", "R"], False, 0.1),  # the R road is
+        (["R", "K"], False, 2.0),  # and the R road
         (["e", "k"], False, 2.0),  # the category is read in either case
-        (["k", "r"], False, 0.1),
+        (["r", "k"], False, 2.0),
         (["K", "F"], False, 0.1),  # no E or R road: every road counts
         ([None, None], False, 0.1),  # no category column: every road counts
         (["E", "K"], True, 2.0),  # a graph: its edges' categories
