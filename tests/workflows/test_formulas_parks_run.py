@@ -235,12 +235,37 @@ def test_flow_radius_row_and_half_a_saving_for_one_end():
 
 
 def test_a_flow_exactly_at_the_radius_is_within_it():
-    # a candidate on the road at km 30: S (km 35) exactly 5 km away (parks.flow_radius_km 5), C 6 km
+    # a candidate on the road at km 30: S (km 35) exactly 5 km away (parks.flow_radius_km 5), C at
+    # km 35.004 is 5.004 km away (outside); the match: 4 m of road, 100 x (200 - 2.5 x 0.004) NOK/yr
     cand = h.points([{"id": "K30", "area_ha": 10.0}], [h.at(30)])
-    r = _run(cand=cand, count=1)
+    _, flows, *_ = _inputs()
+    flows = flows.set_geometry([h.at(35), h.at(35.004)])
+    r = _run(cand=cand, flows=flows, count=1)
     sel = r.layers["selected_sites"]
     assert sel["flows_nearby"].tolist() == [1]
-    assert sel["saving_potential_nok"].tolist() == pytest.approx([ASH_SAVING / 2], rel=1e-9)
+    saving = 100 * (200 - 2.5 * 0.004)
+    assert r.summary["saving_nok"] == pytest.approx(saving, rel=1e-9)
+    assert sel["saving_potential_nok"].tolist() == pytest.approx([saving / 2], rel=1e-9)
+
+
+def test_stations_as_polygons_kommuner_and_the_default_seed():
+    # the station as a 200 m square centred at km 0: Z1 (2, 1) is hypot(2 - 0.1, 1 - 0.1) km from
+    # its nearest corner (parks.rail_zero_km 20)
+    c, f, roads, _, ports = _inputs()
+    station = h.points([{"id": "st"}], [h.square(0, 100)])
+    from .test_formulas_parks_more import _kommuner
+
+    r = site_industrial_parks(c, f, roads, stations=station, ports=ports, count=2, kommuner=_kommuner(),
+                              parameters=FAST)
+    got = r.layers["candidates"].set_index("id")
+    assert got.loc["Z1", "score_rail"] == pytest.approx(1 - math.hypot(1.9, 0.9) / 20, abs=1e-9)
+    k = r.tables["by_kommune"].set_index("kommunenummer")
+    # default weights: Z3 (Aust, 2002) and Z1 (Vest, 2001) are selected
+    assert k["parks_selected"].to_dict() == {"2001": 1, "2002": 1}
+    assert str(k["parks_selected"].dtype).startswith("int")
+    assert k["candidates"].to_dict() == {"2001": 2, "2002": 1}
+    # the weight perturbation is seeded with 0 unless told otherwise
+    assert r.tables["sensitivity"].attrs["seed"] == 0
 
 
 def _zoned(zs, zc):
@@ -269,6 +294,9 @@ def test_zones_decide_the_credit():
     assert r.layers["matches"]["site_id"].tolist() == ["Z4"]
     assert sel["saving_potential_nok"].to_dict() == pytest.approx({"Z3": 0.0, "Z4": ASH_SAVING})
     assert sel["saving_nok"].to_dict() == pytest.approx({"Z3": 0.0, "Z4": ASH_SAVING})
+    # C inside Z4, S in no candidate: Z4 again
+    r = _zoned("none", "Z4")
+    assert r.layers["matches"]["site_id"].tolist() == ["Z4"]
     # both in a zone that is no candidate: the better rank, Z3
     r = _zoned("Z9", "Z9")
     assert r.layers["matches"]["site_id"].tolist() == ["Z3"]
