@@ -115,6 +115,8 @@ def test_heat_and_material_hosted_by_one_park():
     assert sel["id"].tolist() == ["Z3"] and sel["matches"].tolist() == [2]
     assert sel["saving_nok"].tolist() == pytest.approx([1_000_000 + ASH_SAVING], rel=1e-9)
     assert sel["flows_nearby"].tolist() == [4]
+    # all four ends within 5 km: the park could host both savings in full
+    assert sel["saving_potential_nok"].tolist() == pytest.approx([1_000_000 + ASH_SAVING], rel=1e-9)
 
 
 @pytest.mark.parametrize(
@@ -324,6 +326,9 @@ def test_areas_from_the_column_or_the_polygon():
     got = r.layers["candidates"].set_index("id")
     assert got["area_ha"].to_dict() == pytest.approx({"Z1": 25.0, "Z2": 36.0, "Z3": 36.0})
     assert got["score_land"].to_dict() == pytest.approx({"Z1": 0.5, "Z2": 0.72, "Z3": 0.72})
+    # polygons without the column: their area
+    r = _run(cand=cand.drop(columns="area_ha"), weights={"land": 1.0}, count=1)
+    assert r.layers["candidates"]["area_ha"].tolist() == pytest.approx([36.0] * 3)
     # points without the column have no area
     pts = h.points([{"id": "P1"}, {"id": "P2"}], [h.at(2), h.at(3)])
     r = _run(cand=pts, count=1)
