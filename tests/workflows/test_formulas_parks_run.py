@@ -257,15 +257,19 @@ def test_stations_as_polygons_kommuner_and_the_default_seed():
     station = h.points([{"id": "st"}], [h.square(0, 100)])
     from .test_formulas_parks_more import _kommuner
 
-    r = site_industrial_parks(c, f, roads, stations=station, ports=ports, count=2, kommuner=_kommuner(),
+    r = site_industrial_parks(c, f, roads, stations=station, ports=ports, count=1, kommuner=_kommuner(),
                               parameters=FAST)
     got = r.layers["candidates"].set_index("id")
     assert got.loc["Z1", "score_rail"] == pytest.approx(1 - math.hypot(1.9, 0.9) / 20, abs=1e-9)
     k = r.tables["by_kommune"].set_index("kommunenummer")
-    # default weights: Z3 (Aust, 2002) and Z1 (Vest, 2001) are selected
-    assert k["parks_selected"].to_dict() == {"2001": 1, "2002": 1}
+    # default weights: Z3 (Aust, 2002) is selected, none in Vest (2001: Z1, Z2)
+    assert r.layers["selected_sites"]["id"].tolist() == ["Z3"]
+    assert k["parks_selected"].to_dict() == {"2001": 0, "2002": 1}
     assert str(k["parks_selected"].dtype).startswith("int")
     assert k["candidates"].to_dict() == {"2001": 2, "2002": 1}
+    total = got["score_total"]
+    assert k["best_score"].to_dict() == pytest.approx({"2001": max(total["Z1"], total["Z2"]),
+                                                       "2002": total["Z3"]})
     # the weight perturbation is seeded with 0 unless told otherwise
     assert r.tables["sensitivity"].attrs["seed"] == 0
 
