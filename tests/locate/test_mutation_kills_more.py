@@ -21,11 +21,11 @@ from scipy.optimize import linprog
 
 from arealsirk.errors import InfeasibleError, InputError, MissingFileError
 from arealsirk.locate import _common as c
-from arealsirk.locate import coverage_curve, max_coverage, set_coverage
+from arealsirk.locate import coverage_curve, max_coverage, p_center, p_median, set_coverage
 from arealsirk.locate.coverage import _aggregate_rows, _assignment, _greedy_cover
 from arealsirk.locate.instances import read_cap, read_optima, read_pmed, read_scp, read_spopt_sf, read_swain
 
-from .locate_brute import brute_lscp, brute_mclp
+from .locate_brute import brute_lscp, brute_mclp, brute_p_center, brute_p_median
 
 # The Fano plane: 7 points, 7 lines of 3 points, two lines meet in exactly one point.
 FANO = [(0, 1, 2), (0, 3, 4), (0, 5, 6), (1, 3, 5), (1, 4, 6), (2, 3, 6), (2, 4, 5)]
@@ -640,3 +640,199 @@ def test_curve_counts_target_and_messages() -> None:
             coverage_curve(D, 1.0, 2, target=t)
     for t in (0.0, 1.0):
         assert coverage_curve(D, 1.0, 1, target=t).needed == (1 if t == 0.0 else 3)
+
+
+# ---------------------------------------------------------------------------------------------
+# pcenter.py
+
+
+def _lp_cover_bound(D: np.ndarray, p: int) -> float:
+    """Smallest distinct cost r whose set-covering LP needs at most p sites (scipy alone)."""
+    n, m = D.shape
+    for r in np.unique(D[np.isfinite(D)]):
+        A = (D <= r).astype(float)
+        if not A.any(axis=1).all():
+            continue
+        res = linprog(np.ones(m), A_ub=-A, b_ub=-np.ones(n), bounds=[(0, 1)] * m, method="highs")
+        if res.status == 0 and res.fun <= p + 1e-6:
+            return float(r)
+    raise AssertionError("no radius")
+
+
+def test_p_center_k4_lp_bound_and_exact() -> None:
+    # rows = the edges of K4, sites = its vertices; radius 1 needs a vertex cover (3 sites), the LP 2 (1/2 each)
+    D = _k4_cost(2.0)
+    best, _ = brute_p_center(D, 2)
+    assert best == 2.0 and _lp_cover_bound(D, 2) == 1.0
+    r = p_center(D, 2)
+    assert r.objective == 2.0 and r.upper_bound == 2.0 and r.lower_bound == 1.0
+    assert r.gap == 0.5 and r.status == "feasible" and r.method == "heuristic" and r.model == "p_center"
+    assert r.n_facilities == 2
+    r = p_center(D, 2, exact=True)
+    assert (r.objective, r.lower_bound, r.gap, r.status, r.method) == (2.0, 2.0, 0.0, "optimal", "heuristic+milp")
+    # p = 3: a vertex cover, radius 1
+    r = p_center(D, 3, exact=True)
+    assert r.objective == 1.0 and r.lower_bound == 1.0 and r.status == "optimal" and r.n_facilities == 3
+
+
+@pytest.mark.parametrize("seed", [3, 4, 5, 6])
+def test_p_center_lower_bound_is_the_lp_bisection(seed: int) -> None:
+    rng = np.random.default_rng(seed)
+    D = rng.integers(1, 40, size=(10, 6)).astype(float)
+    best, _ = brute_p_center(D, 2)
+    r = p_center(D, 2)
+    assert r.objective == best
+    assert r.lower_bound == min(_lp_cover_bound(D, 2), r.objective)
+    assert r.gap == pytest.approx(_gap(r.objective, r.lower_bound), abs=1e-12)
+    assert r.status == ("optimal" if r.lower_bound == r.objective else "feasible")
+    assert r.assignment.tolist() == r.facilities[np.argmin(D[:, r.facilities], axis=1)].tolist()
+    assert r.flows.toarray().sum(axis=1).tolist() == [1.0] * 10
+    ex = p_center(D, 2, exact=True)
+    assert ex.objective == best and ex.lower_bound == best and ex.status == "optimal" and ex.gap == 0.0
+
+
+def test_p_center_fixed_padding_sparse_and_messages() -> None:
+    # site 0 reaches every row at 1: the MILP needs one site, p = 2 pads with another
+    D = np.array([[1.0, 1.0, 3.0], [1.0, 2.0, 3.0], [1.0, 5.0, 0.5]])
+    for exact in (False, True):
+        r = p_center(D, 2, exact=exact)
+        assert r.objective == brute_p_center(D, 2)[0] == 1.0 and r.n_facilities == 2
+        r = p_center(D, 1, exact=exact)
+        assert r.facilities.tolist() == [0] and r.objective == 1.0
+    # a fixed site far away still counts towards p
+    for exact in (False, True):
+        best, _ = brute_p_center(D, 2, fixed=(2,))
+        r = p_center(D, 2, fixed=[2], exact=exact)
+        assert 2 in r.facilities and r.objective == best == 1.0
+        assert r.lower_bound <= best
+    # sparse: absent pairs are not allowed
+    M = sp.csr_matrix(([4.0, 1.0, 2.0, 6.0], ([0, 1, 2, 2], [0, 1, 1, 0])), shape=(3, 2))
+    Dd = np.array([[4.0, np.inf], [np.inf, 1.0], [6.0, 2.0]])
+    for exact in (False, True):
+        r = p_center(M, 2, exact=exact)
+        assert r.objective == brute_p_center(Dd, 2)[0] == 4.0 and r.assignment.tolist() == [0, 1, 1]
+        r = p_center(M, 2, fixed=[0, 1], exact=exact)
+        assert r.objective == 4.0 and r.lower_bound == 4.0 and r.status == "optimal"
+    with pytest.raises(InfeasibleError, match=_msg("p_center: no set of p=1 facilities found that reaches every "
+                                                   "demand row through allowed pairs (cutoffs); raise p or widen "
+                                                   "the cutoff")):
+        p_center(M, 1)
+    with pytest.raises(InfeasibleError, match=_msg("p_center: demand rows 1 have no allowed candidate (all costs "
+                                                   "inf/absent); remove them or widen the cutoff")):
+        p_center(np.array([[1.0, 2.0], [np.inf, np.inf]]), 1)
+
+
+# ---------------------------------------------------------------------------------------------
+# pmedian.py
+
+
+def _lp_pmedian(D: np.ndarray, w: np.ndarray, p: int) -> float:
+    """LP relaxation of the p-median (ReVelle & Swain), scipy alone: variables y (m) then x (n*m)."""
+    n, m = D.shape
+    c_ = np.concatenate([np.zeros(m), (D * w[:, None]).ravel()])
+    A_eq = np.zeros((n + 1, m + n * m))
+    for i in range(n):
+        A_eq[i, m + i * m: m + (i + 1) * m] = 1
+    A_eq[n, :m] = 1
+    A_ub = np.zeros((n * m, m + n * m))
+    for i in range(n):
+        for j in range(m):
+            A_ub[i * m + j, m + i * m + j] = 1
+            A_ub[i * m + j, j] = -1
+    res = linprog(c_, A_ub=A_ub, b_ub=np.zeros(n * m), A_eq=A_eq, b_eq=np.r_[np.ones(n), p],
+                  bounds=[(0, 1)] * (m + n * m), method="highs")
+    return res.fun
+
+
+@pytest.mark.parametrize("off", [3.0, 3.5])
+def test_p_median_k4_gap_and_exact(off: float) -> None:
+    # two vertices of K4 serve 5 edges at 1, the sixth at ``off``; the LP opens every vertex by half: 6
+    D = _k4_cost(off)
+    w = np.ones(6)
+    best, _ = brute_p_median(D, w, 2)
+    assert best == 5 + off and _lp_pmedian(D, w, 2) == pytest.approx(6.0)
+    r = p_median(D, 2)
+    assert r.objective == best and r.upper_bound == best
+    assert r.lower_bound == pytest.approx(6.0, abs=1e-6)
+    assert r.gap == pytest.approx((best - r.lower_bound) / best)
+    assert r.status == "feasible" and r.method == "heuristic" and r.model == "p_median" and r.messages == ()
+    r = p_median(D, 2, exact=True)
+    assert (r.objective, r.lower_bound, r.upper_bound, r.gap, r.status) == (best, best, best, 0.0, "optimal")
+    assert r.method == "heuristic+benders+milp" and r.messages == ()
+    # weights scale every figure
+    r = p_median(D, 2, weights=np.full(6, 2.0))
+    assert r.objective == 2 * best and r.lower_bound == pytest.approx(12.0, abs=1e-6) and r.status == "feasible"
+
+
+def test_p_median_integer_rounding_of_the_bound() -> None:
+    # random integer data: every result proven (status, gap 0, lower = objective) and equal to brute force
+    rng = np.random.default_rng(7)
+    for _ in range(4):
+        D = rng.integers(1, 30, size=(9, 6)).astype(float)
+        w = rng.integers(1, 5, size=9).astype(float)
+        for p in (1, 2, 3, 6):
+            best, _ = brute_p_median(D, w, p)
+            r = p_median(D, p, weights=w)
+            assert r.objective == best
+            assert r.lower_bound <= best + 1e-9
+            assert r.lower_bound <= _lp_pmedian(D, w, p) + 1e-6
+            assert r.gap == pytest.approx(_gap(r.objective, r.lower_bound), abs=1e-12)
+            assert r.status == ("optimal" if r.gap == 0 else "feasible")
+            if p == 6:
+                assert r.lower_bound == best and r.status == "optimal"
+            ex = p_median(D, p, weights=w, exact=True)
+            assert ex.objective == best and ex.lower_bound == best and ex.status == "optimal"
+
+
+def test_p_median_fixed_all_and_fractional_costs() -> None:
+    D = np.array([[0.3, 2.2, 1.1], [1.7, 0.2, 0.9], [2.0, 1.4, 0.25], [0.6, 0.6, 0.6]])
+    w = np.array([1.5, 2.0, 0.5, 1.0])
+    for p, fixed in ((2, [2]), (3, []), (1, [1]), (2, [0, 1])):
+        best, _ = brute_p_median(D, w, p, fixed=fixed)
+        for exact in (False, True):
+            r = p_median(D, p, weights=w, fixed=fixed, exact=exact)
+            assert r.objective == pytest.approx(best) and set(fixed) <= set(r.facilities.tolist())
+            assert r.lower_bound == pytest.approx(best) and r.gap == 0.0 and r.status == "optimal"
+    # fractional costs with a relaxation gap: K4 with every cost divided by 10
+    D = _k4_cost(3.0) / 10
+    r = p_median(D, 2)
+    assert r.objective == pytest.approx(0.8) and r.lower_bound == pytest.approx(0.6, abs=1e-6)
+    assert r.status == "feasible"
+    r = p_median(D, 2, exact=True)
+    assert r.objective == pytest.approx(0.8) and r.lower_bound == pytest.approx(0.8) and r.status == "optimal"
+
+
+def test_p_median_sparse_unserved_and_limits(monkeypatch) -> None:
+    M = sp.csr_matrix(([1.0, 2.0, 3.0], ([0, 1, 2], [0, 1, 1])), shape=(3, 2))
+    r = p_median(M, 2)
+    assert r.objective == 6.0 and r.assignment.tolist() == [0, 1, 1] and r.status == "optimal"
+    assert r.flows.toarray().tolist() == [[1, 0], [0, 1], [0, 1]]
+    with pytest.raises(InfeasibleError, match=_msg("p_median: with p=1 facilities 1 demand rows cannot be served "
+                                                   "(no allowed candidate among the best open set found); raise p, "
+                                                   "widen the cutoff, or use max_coverage")):
+        p_median(M, 1)
+    with pytest.raises(InfeasibleError, match=_msg("p_median: demand rows 0 have no allowed candidate (all costs "
+                                                   "inf/absent); remove them or widen the cutoff")):
+        p_median(np.array([[np.inf, np.inf], [1.0, 2.0]]), 1)
+    import arealsirk.locate.pmedian as pm
+
+    real = pm.default
+    monkeypatch.setattr(pm, "default", lambda key: 6 if key == "locate.pmedian_max_dense_entries" else real(key))
+    assert p_median(np.ones((3, 2)), 1).objective == 3.0  # 6 entries: at the limit, allowed
+    with pytest.raises(InputError, match=_msg("parameter 'cost': 7 x 1 is above the p-median engine's dense limit "
+                                              "(6 entries, default 'locate.pmedian_max_dense_entries'); aggregate "
+                                              "the demand points (e.g. to 1 km cells) or use max_coverage, which "
+                                              "works on sparse matrices of any size")):
+        p_median(np.ones((7, 1)), 1)
+
+
+def test_p_median_penalty_far_above_every_cost() -> None:
+    # many rows, costs below 1, one forbidden pair: the penalised matrix must never prefer it
+    from arealsirk.locate.pmedian import _penalised
+
+    D = np.array([[0.5, np.inf], [0.9, 0.1]])
+    C, big = _penalised(c.check_cost(D), np.array([2.0, 1.0]))
+    assert big == (0.9 + 1.0) * 10.0 * 2
+    assert C.tolist() == [[1.0, 2 * big], [0.9, 0.1]]
+    C, big = _penalised(c.check_cost(np.full((3, 1), np.inf)), np.ones(3))
+    assert big == (1.0 + 1.0) * 10.0 * 3 and (C == big).all()
