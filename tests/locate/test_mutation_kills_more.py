@@ -381,6 +381,13 @@ def test_nearest_covering_site_on_a_sparse_matrix() -> None:
     assert r.flows.toarray().tolist() == [[1, 0, 0], [0, 1, 0], [1, 0, 0], [0, 0, 0]]
 
 
+def test_assignment_of_no_open_site() -> None:
+    for cost in (c.check_cost(np.ones((3, 2))), c.check_cost(sp.csr_matrix(np.ones((3, 2))))):
+        a, cov = _assignment(cost, np.zeros(0, dtype=np.int64), 5.0)
+        assert a.tolist() == [-1, -1, -1] and a.dtype == np.int64
+        assert cov.tolist() == [False, False, False] and cov.dtype == bool
+
+
 def test_greedy_cover_and_redundancy_elimination() -> None:
     # col0 {0,1,2}, col1 {3,4,5}, col2 {0,1,3,4}: greedy takes col2 (4 new), then col0, then col1;
     # col2 is then redundant and dropped
@@ -404,31 +411,6 @@ def test_greedy_cover_and_redundancy_elimination() -> None:
     C = sp.csr_matrix(np.array([[1, 0], [0, 0]], dtype=float))
     assert _greedy_cover(C, np.zeros(0, dtype=np.int64)).tolist() == [0]
     assert _greedy_cover(C, np.array([1])).tolist() == [0, 1]
-
-
-def test_max_coverage_fano_gap_and_exact() -> None:
-    D = _fano_cost()
-    w = np.ones(7)
-    best, _ = brute_mclp(D, w, 2, 1.0)
-    assert best == 5.0  # two lines share one point: 3 + 3 - 1
-    assert _lp_mclp(D, w, 2, 1.0) == pytest.approx(6.0)  # y = 2/7 each, every point covered 6/7
-    r = max_coverage(D, 2, 1.0)
-    assert r.objective == 5.0 and r.lower_bound == 5.0
-    assert r.upper_bound == 6.0  # the Lagrangian (= LP) bound, integer weights: floor
-    assert r.gap == pytest.approx(1 / 6) and r.status == "feasible" and r.method == "heuristic"
-    assert not r.optimal and r.messages == ()
-    r = max_coverage(D, 2, 1.0, exact=True)
-    assert (r.objective, r.lower_bound, r.upper_bound, r.gap) == (5.0, 5.0, 5.0, 0.0)
-    assert r.status == "optimal" and r.method == "heuristic+milp" and r.model == "max_coverage"
-    assert r.covered.sum() == 5 and r.n_facilities == 2
-    # half weights: not integer, the bound is not rounded
-    h = np.full(7, 0.5)
-    assert _lp_mclp(D, h, 2, 1.0) == pytest.approx(3.0)
-    r = max_coverage(D, 2, 1.0, weights=h)
-    assert r.objective == 2.5 and 3.0 - 1e-9 <= r.upper_bound < 3.01 and r.status == "feasible"
-    assert r.gap == pytest.approx(_gap(r.upper_bound, 2.5))
-    r = max_coverage(D, 2, 1.0, weights=h, exact=True)
-    assert (r.objective, r.upper_bound, r.gap, r.status) == (2.5, 2.5, 0.0, "optimal")
 
 
 def test_max_coverage_fixed_all_and_zero_weights() -> None:
@@ -524,6 +506,31 @@ def test_set_coverage_infeasible_message() -> None:
         set_coverage(D[:3], 1.0)
 
 
+def test_max_coverage_fano_gap_and_exact() -> None:
+    D = _fano_cost()
+    w = np.ones(7)
+    best, _ = brute_mclp(D, w, 2, 1.0)
+    assert best == 5.0  # two lines share one point: 3 + 3 - 1
+    assert _lp_mclp(D, w, 2, 1.0) == pytest.approx(6.0)  # y = 2/7 each, every point covered 6/7
+    r = max_coverage(D, 2, 1.0)
+    assert r.objective == 5.0 and r.lower_bound == 5.0
+    assert r.upper_bound == 6.0  # the Lagrangian (= LP) bound, integer weights: floor
+    assert r.gap == pytest.approx(1 / 6) and r.status == "feasible" and r.method == "heuristic"
+    assert not r.optimal and r.messages == ()
+    r = max_coverage(D, 2, 1.0, exact=True)
+    assert (r.objective, r.lower_bound, r.upper_bound, r.gap) == (5.0, 5.0, 5.0, 0.0)
+    assert r.status == "optimal" and r.method == "heuristic+milp" and r.model == "max_coverage"
+    assert r.covered.sum() == 5 and r.n_facilities == 2
+    # half weights: not integer, the bound is not rounded
+    h = np.full(7, 0.5)
+    assert _lp_mclp(D, h, 2, 1.0) == pytest.approx(3.0)
+    r = max_coverage(D, 2, 1.0, weights=h)
+    assert r.objective == 2.5 and 3.0 - 1e-9 <= r.upper_bound < 3.01 and r.status == "feasible"
+    assert r.gap == pytest.approx(_gap(r.upper_bound, 2.5))
+    r = max_coverage(D, 2, 1.0, weights=h, exact=True)
+    assert (r.objective, r.upper_bound, r.gap, r.status) == (2.5, 2.5, 0.0, "optimal")
+
+
 # ---------------------------------------------------------------------------------------------
 # curve.py
 
@@ -564,6 +571,20 @@ def test_curve_bounds_by_the_submodularity_formula() -> None:
     assert cur.covered.tolist() == [3, 5, 7, 7, 7, 7, 7] and cur.upper_bound.tolist() == cur.covered.tolist()
     assert cur.gap.tolist() == [0.0] * 7
     assert cur.result(2).status == "optimal"
+
+
+def test_curve_bounds_with_gains_below_one() -> None:
+    # weights 0.1: every marginal gain is below 1, so open and fixed sites (gain 0) must stay out of the
+    # sum of the largest gains
+    D = _fano_cost()
+    w = np.full(7, 0.1)
+    for fixed in ([], [0], [0, 3]):
+        cur = coverage_curve(D, 1.0, 4, weights=w, fixed=fixed)
+        raw = [_submodular_upper(D, w, 1.0, list(S), k, fixed) for S, k in zip(cur.facilities, cur.counts,
+                                                                              strict=True)]
+        np.testing.assert_allclose(cur.upper_bound, np.minimum.accumulate(np.array(raw)[::-1])[::-1])
+        if not fixed:
+            np.testing.assert_allclose(cur.upper_bound, [0.5, 0.7, 0.7, 0.7])  # 0.3 + 0.2; then all 7 rows
 
 
 def test_curve_bounds_random_by_brute_force() -> None:
@@ -827,12 +848,12 @@ def test_p_median_sparse_unserved_and_limits(monkeypatch) -> None:
 
 
 def test_p_median_penalty_far_above_every_cost() -> None:
-    # many rows, costs below 1, one forbidden pair: the penalised matrix must never prefer it
-    from arealsirk.locate.pmedian import _penalised
-
-    D = np.array([[0.5, np.inf], [0.9, 0.1]])
-    C, big = _penalised(c.check_cost(D), np.array([2.0, 1.0]))
-    assert big == (0.9 + 1.0) * 10.0 * 2
-    assert C.tolist() == [[1.0, 2 * big], [0.9, 0.1]]
-    C, big = _penalised(c.check_cost(np.full((3, 1), np.inf)), np.ones(3))
-    assert big == (1.0 + 1.0) * 10.0 * 3 and (C == big).all()
+    # row 0 can only be served by site 0; the other rows sit on site 1 and far from site 0. The only
+    # feasible single site is 0: a penalty for the forbidden pair below the cost of the far rows would
+    # open site 1 and leave row 0 unserved (InfeasibleError) instead.
+    for n, far in ((30, 1.0), (3, 1000.0)):
+        D = np.vstack([[0.0, np.inf], np.tile([far, 0.0], (n - 1, 1))])
+        for exact in (False, True):
+            r = p_median(D, 1, exact=exact)
+            assert r.facilities.tolist() == [0] and r.objective == pytest.approx((n - 1) * far)
+            assert r.lower_bound == r.objective and r.status == "optimal"
