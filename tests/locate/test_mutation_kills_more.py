@@ -585,6 +585,18 @@ def test_curve_bounds_with_gains_below_one() -> None:
         np.testing.assert_allclose(cur.upper_bound, np.minimum.accumulate(np.array(raw)[::-1])[::-1])
         if not fixed:
             np.testing.assert_allclose(cur.upper_bound, [0.5, 0.7, 0.7, 0.7])  # 0.3 + 0.2; then all 7 rows
+    # two Fano planes side by side (14 rows, 14 lines): the bound stays below the coverable weight, so a
+    # fixed site's gain counted in the sum would show
+    D2 = np.full((14, 14), 5.0)
+    D2[:7, :7] = D
+    D2[7:, 7:] = D
+    w2 = np.full(14, 0.1)
+    for fixed in ([0], [0, 8]):
+        cur = coverage_curve(D2, 1.0, 4, weights=w2, fixed=fixed)
+        raw = [_submodular_upper(D2, w2, 1.0, list(S), k, fixed) for S, k in zip(cur.facilities, cur.counts,
+                                                                                strict=True)]
+        np.testing.assert_allclose(cur.upper_bound, np.minimum.accumulate(np.array(raw)[::-1])[::-1])
+        assert cur.upper_bound[0] < 1.4 - 1e-9
 
 
 def test_curve_bounds_random_by_brute_force() -> None:
