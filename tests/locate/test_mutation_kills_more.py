@@ -101,14 +101,14 @@ def test_read_pmed_last_duplicate_edge_wins_and_paths(tmp_path) -> None:
 
 def test_read_cap_per_unit_cost_and_capacity_word(tmp_path) -> None:
     # 2 warehouses (capacity, fixed cost), 3 customers (demand, then the cost of ALL its demand per site)
-    _write(tmp_path, "cap", "t.txt", "2 4\n100 50.5\n200 60\n4\n 8 12\n0 3 5\n2.5 5 10\n1 3 7\n")
+    _write(tmp_path, "cap", "t.txt", "2 4\n100 50.5\n200 60\n4\n 8 12\n0 3 5\n2.5 5 10\n0.5 3 7\n")
     inst = read_cap("t", bench=tmp_path)
     assert inst.name == "t"
     assert inst.capacity.tolist() == [100.0, 200.0] and inst.fixed_cost.tolist() == [50.5, 60.0]
-    assert inst.demand.tolist() == [4.0, 0.0, 2.5, 1.0]
+    assert inst.demand.tolist() == [4.0, 0.0, 2.5, 0.5]
     assert inst.total_cost.tolist() == [[8.0, 12.0], [3.0, 5.0], [5.0, 10.0], [3.0, 7.0]]
-    # a customer without demand: 0; one of exactly 1 t: its cost as in the file
-    assert inst.cost.tolist() == [[2.0, 3.0], [0.0, 0.0], [2.0, 4.0], [3.0, 7.0]]
+    # a customer without demand: 0; one of half a unit: twice the file's cost per unit
+    assert inst.cost.tolist() == [[2.0, 3.0], [0.0, 0.0], [2.0, 4.0], [6.0, 14.0]]
     _write(tmp_path, "cap", "w.txt", "2 1\ncapacity 10\nCAPACITY 20\n2 4 6\n")
     with _raises(InputError, ("w.txt: capacities are the parameter 'capacity'; pass capacity=")):
         read_cap("w", bench=tmp_path)
@@ -143,10 +143,13 @@ def test_read_optima_rows_and_missing_table(tmp_path) -> None:
     (tmp_path / "pmed").mkdir()
     (tmp_path / "pmed" / "OPTIMA.csv").write_text("instance,optimal_value\npmed1,5819\npmed2,4093\n",
                                                   encoding="utf-8")
-    (tmp_path / "pmed" / "REFERENCE.csv").write_text("instance,value\nx,1\n", encoding="utf-8")
+    # a table saved with Windows line ends and a quoted note over two lines: the csv module reads it
+    (tmp_path / "pmed" / "REFERENCE.csv").write_bytes('instance,value,note\r\nx,1,"Ålesund\r\nsør"\r\n'
+                                                     .encode())
     assert read_optima("pmed", bench=tmp_path) == [{"instance": "pmed1", "optimal_value": "5819"},
                                                    {"instance": "pmed2", "optimal_value": "4093"}]
-    assert read_optima("pmed", "REFERENCE.csv", bench=tmp_path) == [{"instance": "x", "value": "1"}]
+    assert read_optima("pmed", "REFERENCE.csv", bench=tmp_path) == [{"instance": "x", "value": "1",
+                                                                     "note": "Ålesund\r\nsør"}]
     with _raises(MissingFileError, (f"{tmp_path / 'cap' / 'OPTIMA.csv'}: optima table not found")):
         read_optima("cap", bench=tmp_path)
 
