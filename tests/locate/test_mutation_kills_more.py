@@ -802,6 +802,12 @@ def test_p_median_k4_gap_and_exact(off: float) -> None:
     assert r.lower_bound == pytest.approx(6.0, abs=1e-6)
     assert r.gap == pytest.approx((best - r.lower_bound) / best)
     assert r.status == "feasible" and r.method == "heuristic" and r.model == "p_median" and r.messages == ()
+    # one row per edge, every row to its nearest open vertex (first on a tie); all four columns kept
+    S = r.facilities
+    a = S[np.argmin(D[:, S], axis=1)]
+    assert r.assignment.tolist() == a.tolist()
+    assert r.flows.shape == (6, 4)
+    assert r.flows.toarray().tolist() == np.eye(4)[a].tolist()
     r = p_median(D, 2, exact=True)
     assert (r.objective, r.lower_bound, r.upper_bound, r.gap, r.status) == (best, best, best, 0.0, "optimal")
     assert r.method == "heuristic+benders+milp" and r.messages == ()
