@@ -95,6 +95,9 @@ def test_read_pmed_last_duplicate_edge_wins_and_paths(tmp_path) -> None:
     assert inst.name == "t" and inst.p == 2
     want = np.array([[0, 7, 11, 12], [7, 0, 4, 5], [11, 4, 0, 1], [12, 5, 1, 0]], dtype=float)
     np.testing.assert_array_equal(inst.cost, want)
+    # the duplicate first: 1-2 at 3, then at 7 (kept); 2-3 at 4 and 3-4 at 1 once each
+    _write(tmp_path, "pmed", "u.txt", "4 4 1\n1 2 3\n1 2 7\n2 3 4\n3 4 1\n")
+    np.testing.assert_array_equal(read_pmed("u", bench=tmp_path).cost, want)
     _write(tmp_path, "pmed", "pmed1.txt", "2 1 1\n1 2 5\n")
     assert read_pmed(bench=tmp_path).cost.tolist() == [[0.0, 5.0], [5.0, 0.0]]
 
