@@ -893,3 +893,23 @@ def test_p_median_penalty_far_above_every_cost() -> None:
             r = p_median(D, 1, exact=exact)
             assert r.facilities.tolist() == [0] and r.objective == pytest.approx((n - 1) * far)
             assert r.lower_bound == r.objective and r.status == "optimal"
+
+
+def test_an_expired_time_limit_is_reported() -> None:
+    # 1 ns is over before the first check: every search stops at once; a result with a gap left says so
+    r = p_center(_k4_cost(2.0), 2, time_limit=1e-9)
+    assert r.status == "time_limit" and r.lower_bound == 1.0 and r.objective == 2.0 and r.gap == 0.5
+    r = p_median(_k4_cost(3.0), 2, time_limit=1e-9)
+    assert r.status == "time_limit" and r.objective >= 8.0
+    if r.lower_bound is None:  # no Lagrangian step in time: no bound, no gap
+        assert r.gap is None
+    else:
+        assert r.lower_bound <= 6.0 + 1e-6 and r.gap == pytest.approx(_gap(r.objective, r.lower_bound))
+    r = max_coverage(_fano_cost(), 2, 1.0, time_limit=1e-9)
+    assert r.status == "time_limit" and r.objective <= 5.0 and r.upper_bound >= 6.0
+    assert r.gap == pytest.approx(_gap(r.upper_bound, r.objective))
+    cur = coverage_curve(_fano_cost(), 1.0, 5, time_limit=1e-9)
+    assert cur.counts.tolist() == [1] and cur.covered.tolist() == [3.0]
+    # a proven result stays optimal whatever the clock says
+    r = p_median(np.array([[1.0, 2.0], [2.0, 1.0]]), 2, time_limit=1e-9)
+    assert r.status == "optimal" and r.objective == 2.0
