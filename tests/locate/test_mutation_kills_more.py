@@ -80,6 +80,11 @@ def test_read_scp_of_a_hand_written_file(tmp_path) -> None:
     assert costs.tolist() == [2.0, 1.0, 3.0, 5.0] and costs.dtype == np.float64
     assert sp.issparse(A) and A.shape == (3, 4)
     assert A.toarray().tolist() == [[1, 0, 0, 1], [0, 0, 1, 0], [0, 1, 1, 1]]
+    # a column no row uses, at the end: still a column of the matrix
+    _write(tmp_path, "scp", "last.txt", "2 3\n1 1 4\n1 1\n1 2\n")
+    A, costs = read_scp("last", bench=tmp_path)
+    assert A.shape == (2, 3) and A.toarray().tolist() == [[1, 0, 0], [0, 1, 0]]
+    assert costs.tolist() == [1, 1, 4]
     _write(tmp_path, "scp", "scp41.txt", "1 1\n 7\n1 1\n")
     A, costs = read_scp(bench=tmp_path)  # the default name is scp41
     assert A.toarray().tolist() == [[1]] and costs.tolist() == [7.0]
@@ -769,6 +774,29 @@ def test_p_center_fixed_padding_sparse_and_messages() -> None:
     with _raises(InfeasibleError, ("p_center: demand rows 1 have no allowed candidate (all costs "
                                    "inf/absent); remove them or widen the cutoff")):
         p_center(np.array([[1.0, 2.0], [np.inf, np.inf]]), 1)
+
+
+def test_search_below_from_a_poor_start() -> None:
+    # the MILP bisection that p_center runs below the heuristic radius, started from a poor radius: site 2
+    # alone reaches every row at 1, so the bisection ends at radius 1 with site 2 padded to p = 2 sites
+    from arealsirk.locate.pcenter import _search_below
+
+    D = np.array([[3.0, 2.0, 1.0], [3.0, 2.0, 1.0], [0.5, 5.0, 1.0]])
+    cost = c.check_cost(D)
+    values = np.unique(D)  # 0.5, 1, 2, 3, 5
+    prog = c.make_progress(None, None)
+    idx, S, status = _search_below(cost, values, 1, 4, np.array([0, 1]), 2, np.zeros(0, dtype=np.int64),
+                                   c.Clock(None), prog, integral=True)
+    assert values[idx] == 1.0 and status == "feasible"
+    assert len(S) == 2 and 2 in S.tolist() and D[:, S].min(axis=1).max() <= 1.0
+    # the LP bisection only bounds: the start set is kept
+    idx, S, status = _search_below(cost, values, 1, 4, np.array([0, 1]), 2, np.zeros(0, dtype=np.int64),
+                                   c.Clock(None), prog, integral=False)
+    assert values[idx] == 1.0 and S.tolist() == [0, 1] and status == "feasible"
+    # p = 3: the MILP cover (site 2) padded with two more
+    idx, S, _ = _search_below(cost, values, 1, 4, np.array([0, 1, 2]), 3, np.zeros(0, dtype=np.int64),
+                              c.Clock(None), prog, integral=True)
+    assert values[idx] == 1.0 and sorted(S.tolist()) == [0, 1, 2]
 
 
 # ---------------------------------------------------------------------------------------------
