@@ -145,6 +145,14 @@ def test_read_spopt_sf_sorted_by_names(tmp_path) -> None:
     D, w, tracts, stores = read_spopt_sf(bench=tmp_path)
     assert tracts == ["060.01", "060.02"] and stores == ["Store_1", "Store_2"]
     assert D.tolist() == [[2.0, 4.0], [1.0, 5.0]] and w.tolist() == [10.0, 30.0]
+    # names that look like numbers stay text, sorted as text ("10.1" before "9.5"), weights aligned
+    other = tmp_path / "other"
+    _write(other, "spopt_sf", "SF_network_distance_candidateStore_16_censusTract_205_new.csv",
+           "distance,name,DestinationName,demand\n1.0,9,9.5,1\n2.0,10,9.5,1\n3.0,9,10.1,1\n4.0,10,10.1,1\n")
+    _write(other, "spopt_sf", "SF_demand_205_centroid_uniform_weight.csv", "NAME,POP2000\n9.5,7\n10.1,3\n")
+    D, w, tracts, stores = read_spopt_sf(bench=other)
+    assert tracts == ["10.1", "9.5"] and stores == ["10", "9"]
+    assert D.tolist() == [[4.0, 3.0], [2.0, 1.0]] and w.tolist() == [3.0, 7.0]
 
 
 def test_read_optima_rows_and_missing_table(tmp_path) -> None:
@@ -789,6 +797,13 @@ def test_search_below_from_a_poor_start() -> None:
                                    c.Clock(None), prog, integral=True)
     assert values[idx] == 1.0 and status == "feasible"
     assert len(S) == 2 and 2 in S.tolist() and D[:, S].min(axis=1).max() <= 1.0
+    # a radius ruled out moves the search just above it, never further: p = 1, radius 3 (site 1)
+    D1 = np.array([[1.0, 3.0, 5.0], [2.0, 3.0, 5.0], [5.0, 3.0, 1.0]])
+    v1 = np.unique(D1)  # 1, 2, 3, 5
+    for integral in (True, False):
+        idx, _, _ = _search_below(c.check_cost(D1), v1, 1, 3, np.array([0]), 1, np.zeros(0, dtype=np.int64),
+                                  c.Clock(None), prog, integral=integral)
+        assert v1[idx] == 3.0
     # the LP bisection only bounds: the start set is kept
     idx, S, status = _search_below(cost, values, 1, 4, np.array([0, 1]), 2, np.zeros(0, dtype=np.int64),
                                    c.Clock(None), prog, integral=False)
