@@ -804,6 +804,19 @@ def test_search_below_from_a_poor_start() -> None:
         idx, _, _ = _search_below(c.check_cost(D1), v1, 1, 3, np.array([0]), 1, np.zeros(0, dtype=np.int64),
                                   c.Clock(None), prog, integral=integral)
         assert v1[idx] == 3.0
+    # a row reached by one site only is still reached: p = 1, radius 3 (row 1 has only site 0 within it)
+    D3 = np.array([[1.0, 9.0], [3.0, 9.0]])
+    v3 = np.unique(D3)  # 1, 3, 9
+    for integral in (True, False):
+        idx, _, _ = _search_below(c.check_cost(D3), v3, 1, 2, np.array([1]), 1, np.zeros(0, dtype=np.int64),
+                                  c.Clock(None), prog, integral=integral)
+        assert v3[idx] == 3.0
+    # site 0 alone covers: padded with other sites, never with itself again
+    D4 = D[:, ::-1]
+    none = np.zeros(0, dtype=np.int64)
+    idx, S, _ = _search_below(c.check_cost(D4), values, 1, 4, np.array([1, 2]), 2, none, c.Clock(None), prog,
+                              integral=True)
+    assert values[idx] == 1.0 and len(set(S.tolist())) == 2 and 0 in S.tolist()
     # the LP bisection only bounds: the start set is kept
     idx, S, status = _search_below(cost, values, 1, 4, np.array([0, 1]), 2, np.zeros(0, dtype=np.int64),
                                    c.Clock(None), prog, integral=False)
