@@ -817,6 +817,10 @@ def test_search_below_from_a_poor_start() -> None:
     idx, S, _ = _search_below(c.check_cost(D4), values, 1, 4, np.array([1, 2]), 2, none, c.Clock(None), prog,
                               integral=True)
     assert values[idx] == 1.0 and len(set(S.tolist())) == 2 and 0 in S.tolist()
+    # a fixed site stays open in the MILP's cover: site 1 fixed, site 2 still needed for radius 1
+    idx, S, status = _search_below(cost, values, 1, 4, np.array([0, 1]), 2, np.array([1]), c.Clock(None),
+                                   prog, integral=True)
+    assert values[idx] == 1.0 and S.tolist() == [1, 2] and status == "feasible"
     # the LP bisection only bounds: the start set is kept
     idx, S, status = _search_below(cost, values, 1, 4, np.array([0, 1]), 2, np.zeros(0, dtype=np.int64),
                                    c.Clock(None), prog, integral=False)
@@ -866,6 +870,8 @@ def test_p_median_k4_gap_and_exact(off: float) -> None:
     a = S[np.argmin(D[:, S], axis=1)]
     assert r.assignment.tolist() == a.tolist()
     assert r.flows.shape == (6, 4)
+    # indices stay integers (they index the sites table), the runtime is a number of seconds
+    assert r.facilities.dtype == np.int64 and r.assignment.dtype == np.int64 and r.runtime_s >= 0
     assert r.flows.toarray().tolist() == np.eye(4)[a].tolist()
     r = p_median(D, 2, exact=True)
     assert (r.objective, r.lower_bound, r.upper_bound, r.gap, r.status) == (best, best, best, 0.0, "optimal")
