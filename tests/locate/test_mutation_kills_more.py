@@ -196,6 +196,13 @@ def test_check_cost_dense_and_sparse() -> None:
     assert cost.sparse.nnz == 2
     assert cost.to_dense().tolist() == [[3.0, np.inf, np.inf], [np.inf, 0.0, np.inf]]
     assert cost.allowed_csr() is cost.sparse
+    # the caller's matrix is left as it was (duplicates and a stored inf included)
+    mine = sp.csr_matrix(([1.0, 2.0, np.inf], ([0, 0, 1], [0, 0, 0])), shape=(2, 2))
+    mine.has_canonical_format = False
+    before = (mine.data.copy(), mine.indices.copy(), mine.indptr.copy())
+    c.check_cost(mine)
+    assert mine.data.tolist() == before[0].tolist() and mine.indices.tolist() == before[1].tolist()
+    assert mine.indptr.tolist() == before[2].tolist()
     dense = c.check_cost(np.array([[1.0, np.inf], [0.0, 2.0]]))
     a = dense.allowed_csr()
     assert a.nnz == 3 and a.toarray().tolist() == [[1.0, 0.0], [0.0, 2.0]]
@@ -214,7 +221,7 @@ def test_check_cost_dense_and_sparse() -> None:
     (sp.csr_matrix((2, 0)), "parameter 'cost': empty cost matrix (shape (2, 0))"),
     (sp.csr_matrix(np.array([[np.nan, 1.0]])),
      "parameter 'cost': 1 NaN cost entries; leave a pair out of the sparse matrix to forbid it"),
-    (sp.csr_matrix(np.array([[-1.5, 1.0, -0.5]])),
+    (sp.csr_matrix(([-1.5, 0.0, 0.5, -0.5], ([0, 0, 0, 0], [0, 1, 2, 3])), shape=(1, 4)),
      "parameter 'cost': 2 negative cost entries (smallest -1.5); costs must be >= 0"),
 ])
 def test_check_cost_messages(cost, msg) -> None:
