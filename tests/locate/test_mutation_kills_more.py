@@ -216,7 +216,7 @@ def test_check_cost_dense_and_sparse() -> None:
     (np.zeros((0, 3)), "parameter 'cost': empty cost matrix (shape (0, 3))"),
     (np.zeros((2, 0)), "parameter 'cost': empty cost matrix (shape (2, 0))"),
     ([[1, np.nan], [np.nan, 2]], "parameter 'cost': 2 NaN cost entries; use inf to forbid a pair"),
-    ([[1, -2], [-3, 2]], "parameter 'cost': 2 negative cost entries (smallest -3); costs must be >= 0"),
+    ([[0, -2], [-3, 0.5]], "parameter 'cost': 2 negative cost entries (smallest -3); costs must be >= 0"),
     (sp.csr_matrix((0, 2)), "parameter 'cost': empty cost matrix (shape (0, 2))"),
     (sp.csr_matrix((2, 0)), "parameter 'cost': empty cost matrix (shape (2, 0))"),
     (sp.csr_matrix(np.array([[np.nan, 1.0]])),
@@ -253,6 +253,7 @@ def test_check_fixed_values_and_messages() -> None:
     assert c.check_fixed([], 3).dtype == np.int64 and c.check_fixed(np.array([]), 3).size == 0
     assert c.check_fixed([2, 0, 2], 3).tolist() == [0, 2]
     assert c.check_fixed(np.array([True, False, True]), 3).tolist() == [0, 2]
+    assert c.check_fixed(np.array([True, False, True]), 3).dtype == np.int64
     assert c.check_fixed(np.array([1.0, 2.0]), 3).tolist() == [1, 2]
     assert c.check_fixed((j for j in [1]), 3).tolist() == [1]
     assert c.check_fixed(np.array([[2], [0]]), 3).tolist() == [0, 2]
