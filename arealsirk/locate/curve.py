@@ -99,7 +99,8 @@ def coverage_curve(cost, radius: float, k_max: int, *, k_min: int = 1, weights=N
     radius
         Coverage radius in the units of ``cost``.
     k_max
-        Largest count on the curve (clipped to the number of candidates).
+        Largest count on the curve; more than the number of candidates is refused (InputError naming
+        ``k_max``).
     k_min
         Smallest count (raised to the number of ``fixed``).
     weights, fixed
@@ -135,7 +136,7 @@ def coverage_curve(cost, radius: float, k_max: int, *, k_min: int = 1, weights=N
     cost_m = c.check_cost(cost)
     fx = c.check_fixed(fixed, cost_m.m)
     k_min = max(c.check_p(k_min, cost_m.m, 0, name="k_min"), fx.size, 1)
-    k_max = min(c.check_p(k_max, cost_m.m, 0, name="k_max"), cost_m.m)
+    k_max = c.check_p(k_max, cost_m.m, 0, name="k_max")
     if k_max < k_min:
         raise InputError(f"parameter 'k_max': {k_max} is below k_min = {k_min} "
                          "(or the number of fixed sites)")
