@@ -303,8 +303,9 @@ def to_canonical(quantity: Any, unit: str, *, kind: str | None = None, context: 
     if kind is not None:
         info = kind_info(kind)
         if info is not None and info.family != family:
+            article = "an" if family[0] in "aeiou" else "a"
             raise InputError(
-                f"{context}unit {unit!r} is {'an' if family[0] in 'aeiou' else 'a'} {family} unit but kind '{kind}' is measured "
+                f"{context}unit {unit!r} is {article} {family} unit but kind '{kind}' is measured "
                 f"as {info.family} ({info.unit})"
             )
     return np.asarray(quantity, dtype=float) * factor if np.ndim(quantity) else float(
