@@ -512,7 +512,7 @@ def _curve(run: _Run, times: _DriveTimes, res: Any, *, curve_max: int | None, ex
             "share_covered": covered / run.total_pop,
             "mean_minutes": _mean_minutes(near_k[fin], run.pop[fin]),
             "site_ids": ";".join(run.sites["id"].iloc[fac].astype(str)),
-            "status": res.status if use_res else ("optimal" if cur.gap[pos] == 0 else "feasible"),
+            "status": status_of(res) if use_res else ("optimal" if cur.gap[pos] == 0 else "feasible"),
             "proven_gap": float(cur.gap[pos]) if not use_res else
             (float("nan") if res.gap is None else float(res.gap)),
         })
