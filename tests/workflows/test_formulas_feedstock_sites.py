@@ -442,4 +442,4 @@ def test_a_solver_stop_before_any_plant(road, many) -> None:
                        r"it found a plan that opens a plant \(proven gap \d+\.\d %\); raise time_limit, "
                        r"give count, or sum the sources to fewer points \(resources.aggregate_cell_m\)$"):
         site_biogas(src, cand, road, min_plant_t=50, parameters={"biogas.plant_fixed_tkm": 2000},
-                    time_limit=0.01)
+                    time_limit=1e-6)
