@@ -141,6 +141,9 @@ def test_points_of_centroid_or_inside_point():
     assert list(p["a"]) == [1, 2, 3]
     pts = hm.points([{}], [shapely.Point(1, 2)])
     assert points_of(pts) is pts
+    # a triangle: its centroid (2, 2) is inside and is kept (its representative point is (1.5, 3))
+    tri = points_of(hm.points([{}], [shapely.Polygon([(0, 0), (6, 0), (0, 6)])]))
+    assert (tri.geometry.x[0], tri.geometry.y[0]) == (2.0, 2.0)
 
 
 def test_stack_sites_columns_and_names():
