@@ -198,3 +198,62 @@ def test_kommune_names():
     assert kommune_names(_kommuner()) == {"1804": "Bodø", "1833": "Rana"}
     assert kommune_names(None) == {}
     assert kommune_names(_kommuner().drop(columns="kommunenavn")) == {}
+
+
+def _sites(**kw):
+    from arealsirk.suitability.constraints import Exclusions
+    from arealsirk.workflows._common import site_layers
+
+    # candidates (no id column) at 1, 2, 3, 4 km; a protected area 300 m north of the one at 4 km:
+    # with a 500 m buffer (override of suitability.buffer_protected_m) it is removed, not without
+    cand = hm.points([{}, {}, {}, {}], [hm.at(1), hm.square(2), hm.at(3), hm.at(4)])
+    prot = hm.points([{}], [shapely.box(hm.X + 3900, hm.Y + 300, hm.X + 4100, hm.Y + 400)])
+    existing = hm.points(
+        [{"facility_type": "Biogas"}, {"facility_type": "incinerator"}, {"facility_type": "sorting"}],
+        [hm.at(10), hm.at(11), hm.at(12)],
+    )
+    args = dict(existing_types=("biogas",), exclusions=Exclusions(protected=prot), crs=hm.CRS,
+                parameters={"suitability.buffer_protected_m": 500.0}, what="plant")
+    args.update(kw)
+    return site_layers(cand, existing, **args)
+
+
+def test_site_layers_ids_exclusions_and_left_out_existing():
+    s = _sites()
+    assert list(s.sites["id"]) == ["existing0", "cand0", "cand1", "cand2"]
+    assert list(s.sites["existing"]) == [True, False, False, False]
+    assert s.n_existing == 1
+    assert [name for name, _ in s.parts] == ["existing", "candidates"]
+    assert list(s.parts[1][1]["existing"]) == [False, False, False]
+    assert s.sites.geometry.x.tolist() == [hm.X + 10_000.0, hm.X + 1000.0, hm.X + 2000.0, hm.X + 3000.0]
+    assert list(s.excluded["candidate_id"]) == ["cand3"]
+    assert [str(m) for m in s.messages] == [
+        "1 candidate(s) removed by the protected areas rule: cand3",
+        "2 existing facilities of other types (not biogas) were left out",
+    ]
+
+
+def test_site_layers_other_message_and_no_buffer():
+    s = _sites(other_message="reuse.other_existing", parameters=None, existing_types=("biogas", "sorting"))
+    assert list(s.sites["id"]) == ["existing0", "existing1", "cand0", "cand1", "cand2", "cand3"]
+    assert s.messages[0].key == "reuse.other_existing"
+    assert s.messages[0].params["n"] == 1
+    assert s.excluded.empty
+
+
+def test_site_layers_types_named_and_duplicate_ids():
+    from arealsirk.errors import InputError
+    from arealsirk.suitability.constraints import Exclusions
+    from arealsirk.workflows._common import site_layers
+
+    s = _sites(existing_types=("a", "b"))
+    assert str(s.messages[-1]) == "3 existing facilities of other types (not a, b) were left out"
+    assert s.n_existing == 0
+    cand = hm.points([{"id": "x"}, {"id": "y"}], [hm.at(1), hm.at(2)])
+    ex = hm.points([{"id": "y"}, {"id": "z"}], [hm.at(5), hm.at(6)])
+    with pytest.raises(InputError, match="site id 'y' is used twice"):
+        site_layers(cand, ex, existing_types=(), exclusions=Exclusions(), crs=hm.CRS, what="plant")
+    far = hm.points([{}], [hm.at(4)])
+    with pytest.raises(InputError, match=r"no candidate site left \(and no existing plant\)"):
+        site_layers(far, None, existing_types=(), exclusions=hm.points([{}], [hm.square(4)]),
+                    crs=hm.CRS, what="plant")
