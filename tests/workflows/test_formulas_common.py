@@ -257,3 +257,31 @@ def test_site_layers_types_named_and_duplicate_ids():
     with pytest.raises(InputError, match=r"no candidate site left \(and no existing plant\)"):
         site_layers(far, None, existing_types=(), exclusions=hm.points([{}], [hm.square(4)]),
                     crs=hm.CRS, what="plant")
+
+
+def test_layer_errors_name_the_layer():
+    import networkx as nx
+
+    from arealsirk.workflows._common import as_graph, clean_kommuner, site_layers
+
+    line_layer = hm.points([{}], [shapely.LineString([(hm.X, hm.Y), (hm.X + 5, hm.Y)])])
+    pt = hm.points([{}], [hm.at(1)])
+    kw = dict(existing_types=(), exclusions=None, crs=hm.CRS, what="plant")
+    with pytest.raises(Exception, match=r"^layer 'candidates': candidates must have point or polygon"):
+        site_layers(line_layer, None, **kw)
+    with pytest.raises(Exception, match=r"^layer 'existing': existing must have point or polygon geometries"):
+        site_layers(pt, line_layer, **kw)
+    with pytest.raises(Exception, match=r"^layer 'kommuner': kommuner must have polygon geometries"):
+        clean_kommuner(pt.assign(kommunenummer=1))
+    with pytest.raises(Exception, match=r"^column 'kommunenummer': missing column \(needed for kommuner\)"):
+        clean_kommuner(hm.points([{}], [hm.square(1)]))
+    assert clean_kommuner(None) is None
+    with pytest.raises(Exception, match=r"^layer 'roads': roads must have line geometries"):
+        as_graph(pt)
+    with pytest.raises(Exception, match=r"^roads: a road line layer or a graph is needed$"):
+        as_graph(None)
+    with pytest.raises(Exception, match=r"^roads: the graph has no edges$"):
+        as_graph(nx.MultiDiGraph())
+    one = nx.MultiDiGraph()
+    one.add_edge(0, 1, length=5.0)
+    assert as_graph(one) is one  # a graph with one edge is used as it is
