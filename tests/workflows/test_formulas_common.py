@@ -285,3 +285,17 @@ def test_layer_errors_name_the_layer():
     one = nx.MultiDiGraph()
     one.add_edge(0, 1, length=5.0)
     assert as_graph(one) is one  # a graph with one edge is used as it is
+
+
+def test_road_km_unsnapped_points_are_inf_and_named(caplog):
+    # a source 15 km north of the main road (across the sea, the island's land 2 km farther):
+    # not snapped; a site 10 km north of the road at 20 km (no road within the 5 km snap limit)
+    o = hm.points([{}, {}], [hm.at(3, north_km=15), hm.at(1)])
+    t = hm.points([{}, {}], [hm.at(20, north_km=10), hm.at(4)])
+    with caplog.at_level(logging.INFO, logger="arealsirk"):
+        km = road_km_matrix(hm.graph(with_land=True), o, t, names=("sources", "sites"))
+    assert np.isinf(km[0]).all()
+    assert np.isinf(km[:, 0]).all()
+    assert km[1, 1] == pytest.approx(3.0)
+    assert any(m.startswith("layer 'sources': 1 of 2 feature(s)") for m in caplog.messages)
+    assert any(m.startswith("layer 'sites': 1 of 2 feature(s)") for m in caplog.messages)
