@@ -299,3 +299,22 @@ def test_road_km_unsnapped_points_are_inf_and_named(caplog):
     assert km[1, 1] == pytest.approx(3.0)
     assert any(m.startswith("layer 'sources': 1 of 2 feature(s)") for m in caplog.messages)
     assert any(m.startswith("layer 'sites': 1 of 2 feature(s)") for m in caplog.messages)
+
+
+def test_option_checks_limits_under_its_name():
+    from arealsirk.workflows._common import option
+
+    assert option(None, "resources.road_detour_factor", "detour") == 1.3  # defaults.csv row
+    assert option(2.0, "resources.road_detour_factor", "detour", minimum=1.0) == 2.0
+    with pytest.raises(Exception, match="detour"):
+        option(0.5, "resources.road_detour_factor", "detour", minimum=1.0)
+
+
+def test_snap_parts_name_each_layer(caplog):
+    from arealsirk.workflows._common import snap_parts
+
+    far = hm.points([{}], [hm.at(20, north_km=10)])
+    with caplog.at_level(logging.INFO, logger="arealsirk"):
+        res = snap_parts(hm.graph(), [("existing", hm.points([{}], [hm.at(1)])), ("candidates", far)])
+    assert len(res.nodes) == 2
+    assert any(m.startswith("layer 'candidates': 1 of 1 feature(s)") for m in caplog.messages)
