@@ -1,8 +1,9 @@
 """Shared workflow plumbing (``arealsirk/workflows/_common.py``) on hand-made inputs.
 
 The status word a planner reads (``status_of``) for each status text the location models and
-solvers give, worked out by hand.  Written for the mutants of issue 16's mutation run
-(docs/mutation.md); not yet kill-checked against them.
+solvers give, worked out by hand; road km (straight line x resources.road_detour_factor, or on the
+hand-made road), the exclusion notes, the 1 m line, site stacking, points, kommune lookup.
+Written for the mutants of issue 16's mutation run (docs/mutation.md); triage in the run notes.
 """
 
 from __future__ import annotations
