@@ -59,3 +59,30 @@ def square(km: float, half_m: float = 300.0, *, north_km: float = 0.0) -> shapel
     """A square polygon of side ``2 half_m`` centred on :func:`at`."""
     c = at(km, north_km=north_km)
     return shapely.box(c.x - half_m, c.y - half_m, c.x + half_m, c.y + half_m)
+
+
+def people(counts: dict[str, tuple[float, float]], island: float) -> gpd.GeoDataFrame:
+    """Population points: ``{id: (people, km along the main road)}`` and ``island`` people on the
+    island road (2 km along, 20 km north), id ``isl``."""
+    rows = [{"id": i, "population": p} for i, (p, _) in counts.items()]
+    rows.append({"id": "isl", "population": island})
+    geoms = [at(km) for _, km in counts.values()] + [at(2, north_km=20)]
+    return points(rows, geoms)
+
+
+#: Symbiosis overrides that make every figure a hand calculation: pipe cost per GWh = annuity x ref
+#: cost x km x (Q / ref Q)^b / Q with a 0 % rate over 10 years (annuity 1 / 10), i.e.
+#: 0.1 x 1e6 x km x sqrt(Q / 4) / Q NOK per GWh; values per unit and transport cost round numbers.
+SYMBIOSIS_PARAMS = {
+    "symbiosis.heat_pipe_discount_rate": 0.0,
+    "symbiosis.heat_pipe_life_yr": 10,
+    "symbiosis.heat_pipe_nok_per_km_ref": 1e6,
+    "symbiosis.heat_pipe_ref_gwh": 4.0,
+    "symbiosis.heat_pipe_flow_exponent": 0.5,
+    "symbiosis.value_nok_per_unit.heat": 300_000,
+    "symbiosis.value_nok_per_unit.ash": 100,
+    "symbiosis.transport_nok_per_tkm": 3.0,
+    "symbiosis.heat_approach_c": 5,
+    "symbiosis.local_km": 1.0,
+    "resources.road_detour_factor": 1.5,
+}

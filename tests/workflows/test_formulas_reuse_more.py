@@ -31,10 +31,7 @@ def road():
 
 
 def _demand():
-    rows = [{"id": i, "population": p} for i, (p, _) in PEOPLE.items()]
-    rows.append({"id": "isl", "population": ISLAND})
-    geoms = [h.at(km) for _, km in PEOPLE.values()] + [h.at(2, north_km=20)]
-    return h.points(rows, geoms)
+    return h.people(PEOPLE, ISLAND)
 
 
 def _kommuner():

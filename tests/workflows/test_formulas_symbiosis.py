@@ -21,22 +21,12 @@ from arealsirk.workflows.symbiosis import (
     match_flows,
 )
 
-# Overrides that make every figure a hand calculation:
+from . import handmade as h
+
+# Overrides that make every figure a hand calculation (handmade.SYMBIOSIS_PARAMS):
 # pipe cost per GWh = annuity x ref cost x km x (Q / ref Q)^b / Q with a 0 % rate over 10 years
 # (annuity 1 / 10): 0.1 x 1e6 x km x sqrt(Q / 4) / Q NOK per GWh.
-PARAMS = {
-    "symbiosis.heat_pipe_discount_rate": 0.0,
-    "symbiosis.heat_pipe_life_yr": 10,
-    "symbiosis.heat_pipe_nok_per_km_ref": 1e6,
-    "symbiosis.heat_pipe_ref_gwh": 4.0,
-    "symbiosis.heat_pipe_flow_exponent": 0.5,
-    "symbiosis.value_nok_per_unit.heat": 300_000,
-    "symbiosis.value_nok_per_unit.ash": 100,
-    "symbiosis.transport_nok_per_tkm": 3.0,
-    "symbiosis.heat_approach_c": 5,
-    "symbiosis.local_km": 1.0,
-    "resources.road_detour_factor": 1.5,
-}
+PARAMS = dict(h.SYMBIOSIS_PARAMS)
 KM = 1000.0
 
 

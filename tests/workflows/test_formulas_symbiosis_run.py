@@ -25,20 +25,7 @@ from arealsirk.workflows import symbiosis_matches
 
 from . import handmade as h
 
-PARAMS = {
-    "symbiosis.heat_pipe_discount_rate": 0.0,
-    "symbiosis.heat_pipe_life_yr": 10,
-    "symbiosis.heat_pipe_nok_per_km_ref": 1e6,
-    "symbiosis.heat_pipe_ref_gwh": 4.0,
-    "symbiosis.heat_pipe_flow_exponent": 0.5,
-    "symbiosis.value_nok_per_unit.heat": 300_000,
-    "symbiosis.value_nok_per_unit.ash": 100,
-    "symbiosis.value_nok_per_unit.water": 20,
-    "symbiosis.transport_nok_per_tkm": 3.0,
-    "symbiosis.heat_approach_c": 5,
-    "symbiosis.local_km": 0.0,
-    "resources.road_detour_factor": 1.5,
-}
+PARAMS = {**h.SYMBIOSIS_PARAMS, "symbiosis.value_nok_per_unit.water": 20, "symbiosis.local_km": 0.0}
 KM = 1000.0
 
 # heat: 2 km pipe for min(10, 4) = 4 GWh: 0.1 x 1e6 x 2 x sqrt(4/4) / 4 = 50 000 NOK/GWh, saving
