@@ -1,0 +1,47 @@
+"""Mutation run 5 (issue 16): what the earlier symbiosis tests left open.
+
+With a road network, the suppliers and the consumers of materials are snapped to it as the layers
+"flows (supply)" and "flows (demand)"; a side lying wholly outside the network's extent is refused with
+an error naming that side.  The hand-made network (tests/workflows/handmade.py) is a 30 km main road
+along y = 0 and an island road 20 km north; 40 km north is more than the 5 km of
+``network.max_snap_m`` beyond it, and 40 km is within ``symbiosis.max_km`` (50 km), so the pair
+needs a road distance.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from arealsirk.errors import ArealsirkError
+from arealsirk.workflows.symbiosis import match_flows
+
+from . import handmade as h
+
+
+def _ash(supply_north_km: float, demand_north_km: float):
+    return h.points(
+        [
+            {"id": "A1", "role": "supply", "kind": "ash", "quantity": 10, "unit": "t/yr"},
+            {"id": "B1", "role": "demand", "kind": "ash", "quantity": 10, "unit": "t/yr"},
+        ],
+        [h.at(10, north_km=supply_north_km), h.at(10, north_km=demand_north_km)],
+    )
+
+
+@pytest.mark.parametrize(
+    ("supply_north", "demand_north", "side"),
+    [(40.0, 0.0, "flows (supply)"), (0.0, 40.0, "flows (demand)")],
+)
+def test_a_side_outside_the_road_network_is_named(supply_north, demand_north, side):
+    with pytest.raises(ArealsirkError) as err:
+        match_flows(
+            _ash(supply_north, demand_north), roads=h.graph(), max_heat_km=30, max_km=50,
+            parameters=dict(h.SYMBIOSIS_PARAMS),
+        )
+    # the network's bounds: the main road from km 0 to km 30 at (500 000, 7 000 000) and the island
+    # road 20 km north; the point outside is at km 10, 40 km north
+    assert str(err.value) == (
+        f"layer '{side}': 1 of 1 feature(s) lie outside the road network's extent (graph bounds "
+        "500000, 7000000, 530000, 7020000 in EPSG:25833, plus 5000 m); first at (510000, 7040000) "
+        "- wrong CRS or region?"
+    )
