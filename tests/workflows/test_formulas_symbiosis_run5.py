@@ -5,14 +5,14 @@ With a road network, the suppliers and the consumers of materials are snapped to
 an error naming that side.  The hand-made network (tests/workflows/handmade.py) is a 30 km main road
 along y = 0 and an island road 20 km north; 40 km north is more than the 5 km of
 ``network.max_snap_m`` beyond it, and 40 km is within ``symbiosis.max_km`` (50 km), so the pair
-needs a road distance.
+needs a road distance.  The neighbour distance and the detour factor are refused by their keys.
 """
 
 from __future__ import annotations
 
 import pytest
 
-from arealsirk.errors import ArealsirkError
+from arealsirk.errors import ArealsirkError, InputError
 from arealsirk.workflows.symbiosis import match_flows
 
 from . import handmade as h
@@ -45,3 +45,19 @@ def test_a_side_outside_the_road_network_is_named(supply_north, demand_north, si
         "500000, 7000000, 530000, 7020000 in EPSG:25833, plus 5000 m); first at (510000, 7040000) "
         "- wrong CRS or region?"
     )
+
+
+@pytest.mark.parametrize(
+    ("key", "value", "msg"),
+    [
+        ("symbiosis.local_km", -1, "symbiosis.local_km must be >= 0, got -1.0"),
+        ("resources.road_detour_factor", 0.9, "resources.road_detour_factor must be >= 1, got 0.9"),
+    ],
+)
+def test_a_bad_neighbour_distance_or_detour_factor_is_named(key, value, msg):
+    # a negative neighbour distance, or a road shorter than the straight line, is refused by its key
+    with pytest.raises(InputError) as err:
+        match_flows(
+            _ash(0.0, 0.0), max_heat_km=30, max_km=50, parameters=dict(h.SYMBIOSIS_PARAMS) | {key: value}
+        )
+    assert str(err.value) == msg
