@@ -61,3 +61,34 @@ def test_a_bad_neighbour_distance_or_detour_factor_is_named(key, value, msg):
             _ash(0.0, 0.0), max_heat_km=30, max_km=50, parameters=dict(h.SYMBIOSIS_PARAMS) | {key: value}
         )
     assert str(err.value) == msg
+
+
+def test_heat_and_unmatched_kinds_need_no_road():
+    # a heat pipe is priced on the straight line, and flows of different kinds are never paired, so
+    # neither is snapped to the road network: heat firms and an ash/CO2 pair 40 km north of the
+    # hand-made roads (outside their extent) are matched without a road error.  Heat: a 2 km pipe for
+    # min(10, 4) = 4 GWh costs 0.1 x 1e6 x 2 x sqrt(4 / 4) / 4 = 50 000 NOK/GWh, saving
+    # 300 000 - 50 000 = 250 000 NOK/GWh; the ash has no consumer and the CO2 no supplier.
+    f = h.points(
+        [
+            {"id": "S1", "role": "supply", "kind": "excess_heat", "quantity": 10, "unit": "GWh/yr",
+             "temperature_c": 90},
+            {"id": "H1", "role": "demand", "kind": "heat", "quantity": 4, "unit": "GWh/yr",
+             "temperature_c": 60},
+            {"id": "A1", "role": "supply", "kind": "ash", "quantity": 5, "unit": "t/yr"},
+            {"id": "D1", "role": "demand", "kind": "co2", "quantity": 5, "unit": "t/yr"},
+        ],
+        [h.at(10, north_km=40), h.at(12, north_km=40), h.at(11, north_km=40), h.at(11, north_km=41)],
+    )
+    matches, balance, _, status = match_flows(
+        f, roads=h.graph(), max_heat_km=30, max_km=50, parameters=dict(h.SYMBIOSIS_PARAMS)
+    )
+    assert status == "optimal" and len(matches) == 1
+    m = matches.iloc[0]
+    assert (m["supplier_id"], m["consumer_id"], m["distance_basis"]) == ("S1", "H1", "pipe")
+    assert m["quantity"] == pytest.approx(4.0, abs=1e-6)
+    assert m["distance_km"] == pytest.approx(2.0, rel=1e-12)
+    assert m["saving"] == pytest.approx(4 * 250_000.0, rel=1e-9)
+    assert balance.set_index("id")["matched"].to_dict() == pytest.approx(
+        {"S1": 4.0, "H1": 4.0, "A1": 0.0, "D1": 0.0}, abs=1e-6
+    )
