@@ -127,12 +127,16 @@ class Transport:
 
 def lagrangian_cfl(Q: sp.csr_matrix, q: np.ndarray, K: np.ndarray, f: np.ndarray, fixed: np.ndarray,
                    tr: Transport, clock: Clock, *, max_iter: int, check=None, keep: int = 3,
-                   near: float = 0.01, report=None, L: np.ndarray | None = None):
+                   near: float = 0.01, report=None, L: np.ndarray | None = None,
+                   lam0: np.ndarray | None = None):
     """Subgradient optimisation.
 
     Returns (lower bound, best open set, its cost, reduced values v, the ``keep`` best distinct open
     sets found -- those within ``near`` (relative) of the best are evaluated exactly).  ``L`` is the
     minimum load per candidate (``None``: none); a candidate that cannot reach it has ``v = inf``.
+    ``lam0`` are the starting multipliers (``None``: the cheapest cost of serving each row); with the
+    demand duals of the LP relaxation and ``max_iter=1`` this is the Lagrangian value at the LP
+    optimum, which equals the LP bound (the per-candidate subproblem has the integrality property).
     """
     n, m = Q.shape
     Qd = Q.toarray()
@@ -142,7 +146,7 @@ def lagrangian_cfl(Q: sp.csr_matrix, q: np.ndarray, K: np.ndarray, f: np.ndarray
     big = np.where(allowed, Qd, np.inf)
     total = float(q.sum())
     # start: lambda_i = cheapest total cost of serving i (a common, feasible-ish start)
-    lam = np.min(big, axis=1)
+    lam = np.min(big, axis=1) if lam0 is None else np.asarray(lam0, dtype=float).copy()
     lam[~np.isfinite(lam)] = 0.0
     is_fixed = np.zeros(m, dtype=bool)
     is_fixed[fixed] = True

@@ -96,7 +96,8 @@ def test_lagrangian_heuristic_path_on_cap(name, single, bench, monkeypatch):
     import arealsirk.defaults as d
 
     real = d.default
-    monkeypatch.setattr(d, "default", lambda key: 0 if key == "locate.cfl_milp_max_pairs" else real(key))
+    monkeypatch.setattr(d, "default", lambda key: 0 if key in ("locate.cfl_milp_max_pairs",
+                                                            "locate.cfl_lp_max_pairs") else real(key))
     row = next(x for x in read_optima("cap", bench=bench) if x["problem"] == "CFL" and x["instance"] == name)
     opt = float(row["optimal_value"])
     inst = read_cap(name, bench=bench)

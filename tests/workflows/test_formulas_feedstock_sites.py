@@ -417,11 +417,18 @@ def many():
     return src, cand, float(sum(10 + i % 7 for i in range(n)))
 
 
-def test_a_heuristic_plan_and_the_exact_one(road, many) -> None:
+def test_a_heuristic_plan_and_the_exact_one(road, many, monkeypatch) -> None:
+    import arealsirk.defaults as d
+
     src, cand, total = many
     kw = {"min_plant_t": 50, "parameters": {"biogas.plant_fixed_tkm": 2000}}
-    # the heuristic: a plan that opens plants, status "feasible", a small positive proven gap; it is
-    # a result, not a solver stop
+    # the LP start (22 500 pairs <= locate.cfl_lp_max_pairs) and HiGHS prove this model optimal
+    lp = site_biogas(src, cand, road, **kw)
+    assert lp.status == "optimal" and lp.summary["gap"] == 0.0
+    # without the LP start, the subgradient heuristic: a plan that opens plants, status "feasible", a
+    # small positive proven gap; it is a result, not a solver stop
+    real = d.default
+    monkeypatch.setattr(d, "default", lambda key: 0 if key == "locate.cfl_lp_max_pairs" else real(key))
     r = site_biogas(src, cand, road, **kw)
     assert r.status == "feasible"
     assert r.summary["sites"] >= 1
@@ -434,6 +441,8 @@ def test_a_heuristic_plan_and_the_exact_one(road, many) -> None:
     heur = r.summary["objective"] + 2000 * r.summary["sites"]
     best = e.summary["objective"] + 2000 * e.summary["sites"]
     assert heur * (1 - r.summary["gap"]) - 1e-6 <= best <= heur + 1e-6
+    from_lp = lp.summary["objective"] + 2000 * lp.summary["sites"]
+    assert from_lp == pytest.approx(best, rel=1e-9)
 
 
 def test_a_solver_stop_before_any_plant(road, many) -> None:
