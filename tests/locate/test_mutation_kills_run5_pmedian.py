@@ -106,3 +106,28 @@ def test_p_center_heuristic_radius_equals_brute_force() -> None:
             r = p_center(D, p)
             assert r.objective == best
             assert r.lower_bound <= best
+
+
+def test_p_median_exact_improves_a_cut_heuristic() -> None:
+    # an expired clock leaves the heuristic at its greedy start (status time_limit, no bound); the proof
+    # (HiGHS gets at least 1 s) must then return the brute-force optimum, its own set, its true
+    # weighted cost and the proven bound.  Several of these instances have greedy > optimum.
+    rng = np.random.default_rng(0)
+    improved = 0
+    for _ in range(12):
+        n, m = rng.integers(6, 14), rng.integers(5, 9)
+        D = rng.integers(1, 50, size=(n, m)).astype(float)
+        w = rng.integers(1, 6, size=n).astype(float)
+        p = int(rng.integers(2, 4))
+        best, _ = brute_p_median(D, w, p)
+        h = p_median(D, p, weights=w, time_limit=1e-9)
+        assert h.objective >= best and h.status == "time_limit" and h.lower_bound is None
+        e = p_median(D, p, weights=w, time_limit=1e-9, exact=True)
+        assert e.objective == best and e.lower_bound == best and e.gap == 0.0 and e.status == "optimal"
+        sites = e.facilities
+        assert sites.size == p
+        a = sites[np.argmin(D[:, sites], axis=1)]
+        assert e.assignment.tolist() == a.tolist()
+        assert float((D[np.arange(n), a] * w).sum()) == best
+        improved += h.objective > best
+    assert improved >= 2
