@@ -124,6 +124,7 @@ def test_p_median_exact_improves_a_cut_heuristic() -> None:
         assert h.objective >= best and h.status == "time_limit" and h.lower_bound is None
         e = p_median(D, p, weights=w, time_limit=1e-9, exact=True)
         assert e.objective == best and e.lower_bound == best and e.gap == 0.0 and e.status == "optimal"
+        assert e.messages == () and e.method == "heuristic+benders+milp"
         sites = e.facilities
         assert sites.size == p
         a = sites[np.argmin(D[:, sites], axis=1)]
@@ -131,3 +132,17 @@ def test_p_median_exact_improves_a_cut_heuristic() -> None:
         assert float((D[np.arange(n), a] * w).sum()) == best
         improved += h.objective > best
     assert improved >= 2
+
+
+def test_p_median_exact_fractional_costs_close_the_bound_exactly() -> None:
+    # fractional costs (no integer rounding): when HiGHS proves the MILP the bound is the objective
+    # itself (not HiGHS' bound within its relative tolerance); brute force gives the optimum.
+    rng = np.random.default_rng(5)
+    for _ in range(4):
+        D = rng.random((9, 6)) * 10
+        w = rng.random(9) + 0.5
+        best, _ = brute_p_median(D, w, 2)
+        e = p_median(D, 2, weights=w, time_limit=1e-9, exact=True)
+        assert e.objective == pytest.approx(best, rel=1e-12)
+        assert e.lower_bound == e.objective and e.gap == 0.0 and e.status == "optimal"
+        assert e.messages == ()
