@@ -146,3 +146,16 @@ def test_p_median_exact_fractional_costs_close_the_bound_exactly() -> None:
         assert e.objective == pytest.approx(best, rel=1e-12)
         assert e.lower_bound == e.objective and e.gap == 0.0 and e.status == "optimal"
         assert e.messages == ()
+
+
+def test_p_median_exact_with_fixed_sites_after_a_cut_heuristic() -> None:
+    # the proof must keep the fixed (existing) sites open: brute force over the sets holding them
+    rng = np.random.default_rng(1)
+    for _ in range(6):
+        D = rng.integers(1, 50, size=(10, 7)).astype(float)
+        w = rng.integers(1, 6, size=10).astype(float)
+        fixed = [int(rng.integers(0, 7))]
+        best, _ = brute_p_median(D, w, 3, fixed=fixed)
+        e = p_median(D, 3, weights=w, fixed=fixed, time_limit=1e-9, exact=True)
+        assert e.objective == best and e.lower_bound == best and e.status == "optimal"
+        assert set(fixed) <= set(e.facilities.tolist())
