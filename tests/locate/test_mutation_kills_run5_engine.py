@@ -17,7 +17,8 @@ from scipy.optimize import linprog
 
 from arealsirk.locate._common import Clock
 from arealsirk.locate._pmedian_benders import benders_p_median, margin, proven, radius_milp, slack_for
-from arealsirk.locate._pmedian_ls import PMedianEngine, lagrangian_bound
+from arealsirk.locate import _pmedian_ls
+from arealsirk.locate._pmedian_ls import PMedianEngine, _blocks, lagrangian_bound
 
 from .locate_brute import brute_p_median
 
@@ -58,6 +59,20 @@ def _lagrange_value(C, p, fixed, lam):
     fixed = list(fixed)
     free = sorted(rho[j] for j in range(C.shape[1]) if j not in fixed)
     return float(lam.sum() + rho[fixed].sum() + sum(free[: p - len(fixed)]))
+
+
+@pytest.fixture(autouse=True)
+def _small_blocks(monkeypatch):
+    """Row blocks of at most 20 entries, so every sum over blocks really adds several blocks."""
+    monkeypatch.setattr(_pmedian_ls, "BLOCK_ENTRIES", 20)
+
+
+def test_blocks_cover_every_row_once_within_the_entry_limit():
+    for n, m in [(9, 6), (10, 7), (5, 1), (3, 30), (41, 20)]:
+        bl = list(_blocks(n, m))
+        assert bl[0][0] == 0 and bl[-1][1] == n
+        assert all(b0[1] == b1[0] for b0, b1 in zip(bl, bl[1:], strict=False))
+        assert all((b - a) * m <= max(20, m) for a, b in bl)
 
 
 # ---------------------------------------------------------------------------- helpers of the proof
@@ -101,10 +116,11 @@ def test_assign_closest_and_second_closest(seed):
 
 def test_greedy_by_hand():
     # column 0 alone is the best single site (total 6); then column 2 saves the most
-    C = np.array([[0.0, 5, 9, 4],
-                  [1, 5, 9, 4],
-                  [5, 0, 0, 4],
-                  [0, 9, 0, 9]])
+    C = np.array([[9.0, 5, 0, 4],
+                  [9, 5, 1, 4],
+                  [4, 0, 5, 4],
+                  [0, 9, 0, 9],
+                  [1.5, 1.2, 7, 7]])
     eng = PMedianEngine(C, np.zeros(0, dtype=np.int64))
     sums = C.sum(axis=0)
     assert eng.greedy(1).tolist() == [int(np.argmin(sums))]
@@ -116,6 +132,21 @@ def test_greedy_by_hand():
     save = [np.maximum(C[:, 1] - C[:, j], 0).sum() if j != 1 else -1 for j in range(4)]
     assert eng.greedy(2).tolist() == sorted([1, int(np.argmax(save))])
     assert eng.greedy(1).tolist() == [1]
+    # by hand: column sums 23.5 / 20.2 / 13 / 28 -> site 2 first; savings against it: site 0 -> 4+1+5.5=
+    # 10.5, site 1 -> 5+5.8 = 10.8, site 3 -> 1+0 = 1 -> site 1 (a saving floor of 1 would pick site 0)
+    eng = PMedianEngine(C, np.zeros(0, dtype=np.int64))
+    assert eng.greedy(1).tolist() == [2]
+    assert eng.greedy(2).tolist() == [1, 2]
+    # fixed site 3 counts from the start: savings against it 0 -> 4+4+0+9=17 (row 4: 5.5), site 1 -> ...
+    eng = PMedianEngine(C, np.array([3]))
+    save = {j: float(np.maximum(C[:, 3] - C[:, j], 0).sum()) for j in (0, 1, 2)}
+    assert eng.greedy(2).tolist() == sorted([3, max(save, key=save.get)])
+    # fixed site 0 serves rows 0-1; site 1 has the smallest column sum (8) but saves 10, site 2 saves 18
+    F = np.array([[0.0, 0, 6], [0, 0, 6], [9, 4, 0], [9, 4, 0]])
+    assert PMedianEngine(F, np.array([0])).greedy(2).tolist() == [0, 2]
+    # a site that serves everything at 0: a second site saves nothing, yet it must be another site
+    Z = np.array([[3.0, 0, 2], [3, 0, 2]])
+    assert PMedianEngine(Z, np.zeros(0, dtype=np.int64)).greedy(2).tolist() == [0, 1]
 
 
 @pytest.mark.parametrize("seed", range(6))
@@ -145,6 +176,14 @@ def test_best_swap_and_local_search_against_enumeration(seed):
                 assert _cost([s for s in S2 if s != r2] + [f2], C) >= obj - 1e-9
     S3, obj3 = eng.local_search(S, max_moves=0)
     assert list(S3) == list(S) and obj3 == pytest.approx(base)
+    # max_moves=1: exactly the best swap (when it improves); max_moves=2: then the best swap of that
+    S4, obj4 = eng.local_search(S, max_moves=1)
+    if saving > 1e-9:
+        assert obj4 == pytest.approx(base - saving)
+        d1, c1, d2 = eng.assign(S4)
+        sv2, _, _ = eng.best_swap(S4, d1, c1, d2)
+        S5, obj5 = eng.local_search(S, max_moves=2)
+        assert obj5 == pytest.approx(obj4 - sv2 if sv2 > 1e-9 else obj4)
 
 
 def test_local_search_with_one_open_site_and_all_fixed():
@@ -168,6 +207,21 @@ def test_vns_reaches_brute_force_optimum(seed):
     assert obj == pytest.approx(_cost(S, C)) and len(S) == p
     assert obj == pytest.approx(best)
     assert its >= 40
+    # every shaken set has p distinct sites; the progress fraction is no_imp / max_no_improve
+    seen, prog = [], []
+    real = eng.local_search
+
+    def spy(S2, max_moves=None):
+        seen.append(np.asarray(S2).tolist())
+        return real(S2, max_moves)
+
+    eng.local_search = spy
+    eng.vns(S0, _cost(S0, C), np.random.default_rng(seed), kmax=3, max_no_improve=40,
+            progress=lambda f, t: prog.append((f, t)))
+    assert seen and all(len(set(s2)) == p for s2 in seen)
+    assert prog and all(0 <= f <= 1 and abs(f * 40 - round(f * 40)) < 1e-9 for f, _ in prog)
+    assert any(0 < f < 1 for f, _ in prog) and prog[-1][0] == 1.0
+    assert all(t.startswith("VNS objective ") for _, t in prog)
     # stops at once when told the value is proven
     S, obj, its = eng.vns(S0, _cost(S0, C), np.random.default_rng(seed), kmax=3, max_no_improve=40,
                           done=lambda v: True)
@@ -201,6 +255,17 @@ def test_lagrangian_bound_valid_and_consistent(seed):
     assert len({s.tobytes() for s in starts}) == len(starts)
 
 
+@pytest.mark.parametrize("seed", range(8))
+@pytest.mark.parametrize("p", [1, 2, 3])
+def test_lagrangian_one_iteration_is_the_formula(seed, p):
+    C = _instance(seed + 60, n=7, m=6, integral=False)
+    lam0 = np.random.default_rng(seed).random(7) * 40
+    lb, lam, _ = lagrangian_bound(C, p, np.zeros(0, dtype=np.int64), 1e9, lam0, clock=Clock(None),
+                                  max_iter=1)
+    assert lb == pytest.approx(_lagrange_value(C, p, [], lam0), rel=1e-12, abs=1e-9)
+    assert np.array_equal(lam, lam0)
+
+
 def test_lagrangian_bound_all_fixed_and_one_iteration():
     C = _instance(5, n=8, m=5)
     fixed = np.array([1, 3])
@@ -214,7 +279,7 @@ def test_lagrangian_bound_all_fixed_and_one_iteration():
     assert lb == pytest.approx(0.0) and np.array_equal(lam, lam0)
     lb, lam, starts = lagrangian_bound(C, 2, np.zeros(0, dtype=np.int64), 1e9, lam0, clock=Clock(None),
                                        max_iter=0)
-    assert lb == -np.inf and starts == []
+    assert lb == -np.inf and starts == [] and np.array_equal(lam, lam0)
 
 
 def test_lagrangian_stops_at_a_proven_upper_bound():
