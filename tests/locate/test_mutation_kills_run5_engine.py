@@ -196,7 +196,7 @@ def test_local_search_with_one_open_site_and_all_fixed():
     assert S.tolist() == [0] and obj == 8.0
 
 
-@pytest.mark.parametrize("seed", range(4))
+@pytest.mark.parametrize("seed", range(2))
 def test_vns_reaches_brute_force_optimum(seed):
     C = _instance(seed + 20, n=12, m=8, integral=False)
     p = 3
@@ -216,10 +216,10 @@ def test_vns_reaches_brute_force_optimum(seed):
         return real(S2, max_moves)
 
     eng.local_search = spy
-    eng.vns(S0, _cost(S0, C), np.random.default_rng(seed), kmax=3, max_no_improve=40,
+    eng.vns(S0, _cost(S0, C), np.random.default_rng(seed), kmax=3, max_no_improve=10,
             progress=lambda f, t: prog.append((f, t)))
     assert seen and all(len(set(s2)) == p for s2 in seen)
-    assert prog and all(0 <= f <= 1 and abs(f * 40 - round(f * 40)) < 1e-9 for f, _ in prog)
+    assert prog and all(0 <= f <= 1 and abs(f * 10 - round(f * 10)) < 1e-9 for f, _ in prog)
     assert any(0 < f < 1 for f, _ in prog) and prog[-1][0] == 1.0
     assert all(t.startswith("VNS objective ") for _, t in prog)
     # stops at once when told the value is proven
