@@ -114,7 +114,8 @@ def test_assign_closest_and_second_closest(seed):
     assert eng.objective(S) == pytest.approx(_cost(S, C))
 
 
-def test_greedy_by_hand():
+def test_greedy_by_hand(monkeypatch):
+    monkeypatch.setattr(_pmedian_ls, "BLOCK_ENTRIES", 4)     # one row per block
     # column 0 alone is the best single site (total 6); then column 2 saves the most
     C = np.array([[9.0, 5, 0, 4],
                   [9, 5, 1, 4],
@@ -145,8 +146,11 @@ def test_greedy_by_hand():
     F = np.array([[0.0, 0, 6], [0, 0, 6], [9, 4, 0], [9, 4, 0]])
     assert PMedianEngine(F, np.array([0])).greedy(2).tolist() == [0, 2]
     # a site that serves everything at 0: a second site saves nothing, yet it must be another site
-    Z = np.array([[3.0, 0, 2], [3, 0, 2]])
+    Z = np.array([[0.0, 3, 2], [0, 3, 2]])
     assert PMedianEngine(Z, np.zeros(0, dtype=np.int64)).greedy(2).tolist() == [0, 1]
+    # fixed site 0 at 5 everywhere: site 1 saves 2 + 2 = 4, site 2 saves 0.9 x 5 = 4.5 -> site 2
+    G = np.array([[5.0, 3, 4.1], [5, 3, 4.1], [5, 9, 4.1], [5, 9, 4.1], [5, 9, 4.1]])
+    assert PMedianEngine(G, np.array([0])).greedy(2).tolist() == [0, 2]
 
 
 @pytest.mark.parametrize("seed", range(6))
@@ -186,6 +190,25 @@ def test_best_swap_and_local_search_against_enumeration(seed):
         assert obj5 == pytest.approx(obj4 - sv2 if sv2 > 1e-9 else obj4)
 
 
+def test_max_moves_follows_the_best_swaps():
+    x = np.arange(16.0) ** 1.1                         # points on a line, no ties
+    C = np.abs(x[:, None] - x[None, :])
+    eng = PMedianEngine(C, np.zeros(0, dtype=np.int64))
+    S = np.array([0, 1, 2, 3])
+    objs = [_cost(S, C)]
+    cur = S
+    for _ in range(4):
+        d1, c1, d2 = eng.assign(cur)
+        sv, r, f = eng.best_swap(cur, d1, c1, d2)
+        if sv <= 1e-9:
+            break
+        cur = np.array(sorted([x for x in cur if x != r] + [f]))
+        objs.append(_cost(cur, C))
+    assert len(objs) >= 4                                  # at least three improving swaps
+    for k in range(1, len(objs)):
+        assert eng.local_search(S, max_moves=k)[1] == pytest.approx(objs[k])
+
+
 def test_local_search_with_one_open_site_and_all_fixed():
     C = np.array([[0.0, 3, 1], [4, 0, 1], [4, 3, 1]])
     eng = PMedianEngine(C, np.zeros(0, dtype=np.int64))
@@ -222,6 +245,10 @@ def test_vns_reaches_brute_force_optimum(seed):
     assert prog and all(0 <= f <= 1 and abs(f * 10 - round(f * 10)) < 1e-9 for f, _ in prog)
     assert any(0 < f < 1 for f, _ in prog) and prog[-1][0] == 1.0
     assert all(t.startswith("VNS objective ") for _, t in prog)
+    prog = []
+    eng.vns(S0, _cost(S0, C), np.random.default_rng(seed), kmax=3, max_no_improve=1,
+            progress=lambda f, t: prog.append(f))
+    assert prog[-1] == 1.0
     # stops at once when told the value is proven
     S, obj, its = eng.vns(S0, _cost(S0, C), np.random.default_rng(seed), kmax=3, max_no_improve=40,
                           done=lambda v: True)
