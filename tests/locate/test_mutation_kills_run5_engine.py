@@ -433,3 +433,24 @@ def test_radius_milp_with_fixed_and_closed_vs_brute_force(integral):
     assert best - (1 if integral else 1e-6) < out.bound <= best + 1e-6
     # sparse-matrix input of the same pairs gives the same optimum (checks nothing in-place)
     assert sp.issparse(sp.csr_matrix(D2)) and out.x.shape[0] >= m
+
+
+@pytest.mark.parametrize("integral", [True, False])
+def test_radius_milp_closes_small_gaps(integral):
+    """A warm start just above the optimum (by 1 on integer data, by < 0.5 on small fractional costs)
+    must not be accepted as optimal: the MILP returns the brute-force optimum."""
+    n, m, p = 12, 7, 3
+    for seed in range(100):                         # first seed whose second-best value is optimum + 1
+        rng = np.random.default_rng(seed)
+        C = np.round(rng.random((n, m)) * 6) if integral else rng.random((n, m)) * 0.04
+        sets = sorted(itertools.combinations(range(m), p), key=lambda S: _cost(S, C))
+        best = _cost(sets[0], C)
+        near = next(S for S in sets if _cost(S, C) > best + 1e-9)     # the second-best value
+        if not integral or _cost(near, C) - best == 1.0:
+            break
+    assert _cost(near, C) - best <= (1.0 if integral else 0.4)
+    rows, cols = np.nonzero(np.ones((n, m), dtype=bool))
+    out = radius_milp(C, rows, cols, p, np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64),
+                      np.array(near), Clock(None), integral=integral)
+    assert out.objective == pytest.approx(best, abs=1e-9)
+    assert out.bound == pytest.approx(best, abs=0.5 if integral else 1e-6)
