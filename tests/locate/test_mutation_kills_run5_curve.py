@@ -101,7 +101,7 @@ def test_default_bound_is_the_submodularity_bound_and_fixed_only_count_is_closed
     bounds = [_submod_bound(D, w, cur.facilities[i], int(k), radius) for i, k in enumerate(cur.counts)]
     mono = np.minimum.accumulate(np.asarray(bounds)[::-1])[::-1]
     assert cur.upper_bound == pytest.approx(np.maximum(mono, cur.covered))
-    fx = coverage_curve(D, radius, 3, weights=w, fixed=[0, 1])
+    fx = coverage_curve(D, radius, 2, weights=w, fixed=[0, 1])
     assert fx.counts[0] == 2                                       # only the fixed pair: nothing free
     assert fx.upper_bound[0] == pytest.approx(_covered(D, w, [0, 1], radius))
     assert fx.gap[0] == 0.0
