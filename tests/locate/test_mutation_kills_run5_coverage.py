@@ -146,3 +146,12 @@ def test_set_coverage_infeasible_message_lists_rows():
         set_coverage(D, 2.0)
     assert str(e.value) == ("set_coverage: demand rows 3 have no candidate within radius 2; "
                             "widen the radius or drop them")
+
+
+def test_set_coverage_infeasible_message_exactly_five_rows_has_no_more_clause():
+    D = np.full((6, 2), 9.0)
+    D[0, 0] = 1.0
+    with pytest.raises(InfeasibleError) as e:
+        set_coverage(D, 2.0)
+    assert str(e.value) == ("set_coverage: demand rows 1, 2, 3, 4, 5 have no candidate "
+                            "within radius 2; widen the radius or drop them")
