@@ -1,3 +1,4 @@
+# ruff: noqa: N803, N806  (the notation D, q, K, f, Q, S of the module under test)
 """Run-5 mutation kills for ``locate/_cfl_heuristic.py``: every figure is checked against brute force.
 
 Small random capacitated facility-location instances (5 customers, 4 candidates); the expected
