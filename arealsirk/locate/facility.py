@@ -277,12 +277,12 @@ def _lp_start(mod: _Model, run: _Run, Q: sp.csr_matrix, qa: np.ndarray, tr: Tran
     run.prog(0.1, "facility location: LP relaxation (HiGHS)")
     obj, A, lo, hi, lb, ub, _ = _build(mod.Aa, mod.ri, mod.cj, mod.qi, qa, mod.K, mod.f, mod.L, mod.fx,
                                        mod.total, False, mod.p)
-    eq = lo == hi                                   # the demand rows, in the order of ``qa``
+    eq = lo == hi                  # the demand rows, in the order of ``qa`` (no ``p`` row on this path)
     up, down = ~eq & np.isfinite(hi), ~eq & np.isfinite(lo)
     res = linprog(obj, A_ub=sp.vstack([A[up], -A[down]]).tocsr(), b_ub=np.concatenate([hi[up], -lo[down]]),
                   A_eq=A[eq], b_eq=lo[eq], bounds=np.column_stack([lb, ub]), method="highs",
                   options={"time_limit": limit})
-    if res.status != 0 or int(eq.sum()) != qa.size:
+    if res.status != 0:
         log.debug("facility_location: LP relaxation not used (%s)", res.message)
         return False
     bound, S_lag, ub_lag, v, _ = lagrangian_cfl(Q, qa, mod.K, mod.f, mod.fx, tr, run.clock, max_iter=1,
