@@ -24,7 +24,8 @@ from ..errors import InfeasibleError, InputError
 from ..progress import Progress
 from . import _common as c
 from ._cfl_heuristic import Transport, lagrangian_cfl, local_search, min_open, probe_fixings
-from ._milp import solve_milp_warm
+from ._cfl_rows import generate_linking_rows
+from ._milp import highspy_available, solve_milp_warm
 from ._result import LocateResult, relative_gap
 
 log = logging.getLogger("arealsirk")
@@ -317,6 +318,9 @@ def _solve_exact(mod: _Model, run: _Run, is_cancelled: Callable | None) -> Locat
     model = _build(Aa, ri, cj, qi, mod.q[mod.active], mod.K, mod.f, mod.L, np.union1d(mod.fx, run.must),
                    mod.total, mod.single_source, mod.p)
     model[5][run.shut] = 0.0
+    from_lagrangian = run.exact and heur is not None and run.start == "lagrangian"
+    if from_lagrangian:
+        model = _linking_rows(mod, run, model)
     left = clock.left()
     if not np.isfinite(left) and not run.exact:
         left = float(default("locate.milp_time_limit"))
@@ -325,7 +329,7 @@ def _solve_exact(mod: _Model, run: _Run, is_cancelled: Callable | None) -> Locat
                           time_limit=None if not np.isfinite(left) else max(left, 1.0),
                           rel_gap=1e-9 if run.exact else float(default("locate.cfl_rel_gap")),
                           report=prog.sub(0.6 if heur is not None else 0.1, 0.99), is_cancelled=is_cancelled,
-                          label="facility location: HiGHS")
+                          label="facility location: HiGHS", heuristics=not from_lagrangian)
     if out.status == "infeasible":
         raise InfeasibleError("facility_location: no feasible solution (check capacities, min_load and "
                               "allowed pairs)")
@@ -350,6 +354,27 @@ def _solve_exact(mod: _Model, run: _Run, is_cancelled: Callable | None) -> Locat
     if out.status == "optimal" and run.exact:
         lower = objective
     return _finish(mod, ri[keep], cj[keep], x[keep], S, objective, lower, status, run, "milp")
+
+
+def _linking_rows(mod: _Model, run: _Run, model: tuple) -> tuple:
+    """The model with only the linking rows ``x_ij <= y_j`` that the strong LP needs (phase 3a).
+
+    Applies in exact mode after the Lagrangian start when every candidate has a finite capacity (then
+    the capacity rows keep the MILP exact without the other linking rows, :mod:`._cfl_rows`); raises
+    ``run.lower`` to the strong LP bound.  Returns ``model`` unchanged when the LP does not finish.
+    """
+    from ..defaults import default
+
+    if mod.single_source or not np.isfinite(mod.K).all() or not highspy_available():
+        return model
+    run.prog(0.6, "facility location: strong LP relaxation (HiGHS)")
+    rows = generate_linking_rows(model, m=mod.m, n_rows=mod.active.size, cj=mod.cj, K=mod.K, clock=run.clock,
+                                 max_rounds=int(default("locate.cfl_linking_max_rounds")))
+    if rows is None:
+        return model
+    run.lower = rows.bound if run.lower is None else max(run.lower, rows.bound)
+    keep = rows.keep
+    return (model[0], model[1][keep], model[2][keep], model[3][keep], model[4], model[5], model[6])
 
 
 def _warm_start(mod: _Model, heur: tuple | None) -> np.ndarray | None:
