@@ -67,7 +67,10 @@ def facility_location(cost, demand, capacity, fixed_cost, *, single_source: bool
         ones use a Lagrangian heuristic (Beasley 1993) with a transportation-LP drop/add/swap local
         search, and the Lagrangian bound as ``lower_bound``.  ``True``: additionally the full MILP
         (gap tolerance 1e-9), warm-started from
-        the heuristic when highspy is installed (``highs`` extra), keeping the better solution.
+        the heuristic when highspy is installed (``highs`` extra), keeping the better solution; after
+        the Lagrangian start, with finite capacities, HiGHS gets only the linking rows ``x_ij <= y_j``
+        that the strong LP relaxation needs (generated row by row, ``locate/_cfl_rows.py``) and runs
+        without its primal heuristics.
     seed
         Unused by the MILP path (kept for a uniform signature).
     p
