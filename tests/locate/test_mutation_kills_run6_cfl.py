@@ -1,0 +1,425 @@
+# ruff: noqa: N803, N806  (the notation D, q, K, f, L, Q, S of the module under test)
+"""Run-6 mutation kills for ``locate/_cfl_heuristic.py`` and ``locate/facility.py``.
+
+Every figure is checked against a second computation written out here:
+
+- the Lagrangian value ``L(lambda)`` at given multipliers is the LP of the relaxed problem (demand rows
+  dropped, ``x_ij <= y_j``, ``L_j y_j <= sum_i q_i x_ij <= K_j y_j``, ``sum_j K_j y_j >= total``,
+  ``sum_j y_j >= p_min``, ``0 <= x, y <= 1``) solved with scipy's ``linprog``; the reduced value ``v_j`` of
+  a candidate is its own knapsack LP;
+- the subgradient search is replayed step by step with those LP oracles (Beasley 1993's update
+  ``lambda += theta (UB - L) / |s|^2 s``, ``theta`` halved after 15 steps without a better bound);
+- probing is recomputed from the LP of the facility choice with ``y_j`` forced;
+- the local search is replayed on the table of exact costs of every open set
+  (``locate_brute.transport_lp``).
+"""
+
+from __future__ import annotations
+
+import itertools
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+from scipy.optimize import linprog
+
+from arealsirk.locate._cfl_heuristic import (
+    Transport,
+    lagrangian_cfl,
+    local_search,
+    min_open,
+    probe_fixings,
+    y_choice,
+)
+from arealsirk.locate._common import Clock
+
+from .locate_brute import transport_lp
+
+NONE = np.zeros(0, dtype=np.int64)
+
+
+def _instance(seed, n=6, m=5, *, capped=True, holes=True, loads=False):
+    """Random continuous costs (no ties), integer demands and capacities."""
+    rng = np.random.default_rng(seed)
+    D = rng.uniform(1.0, 20.0, size=(n, m))
+    if holes:
+        D[rng.random((n, m)) < 0.25] = np.inf
+        keep = rng.integers(0, m, n)
+        D[np.arange(n), keep] = rng.uniform(1.0, 20.0, n)  # every row keeps a pair
+    q = rng.integers(1, 7, n).astype(float)
+    K = rng.integers(5, 16, m).astype(float) if capped else np.full(m, np.inf)
+    if capped and K.sum() < q.sum():
+        K *= 2
+    f = rng.uniform(5.0, 40.0, m)
+    L = None
+    if loads:
+        L = np.where(rng.random(m) < 0.5, rng.integers(1, 6, m).astype(float), 0.0)
+        L = np.minimum(L, np.where(np.isfinite(K), K, np.inf))
+    r, c = np.nonzero(np.isfinite(D))
+    Q = sp.csr_matrix(((D * q[:, None])[r, c], (r, c)), shape=(n, m))
+    return D, q, K, f, L, Q
+
+
+def _pmin(K, total):
+    """Fewest candidates whose capacities hold the total (1 when any is uncapacitated)."""
+    if not np.isfinite(K).all():
+        return 1
+    s = 0.0
+    for k, cap in enumerate(sorted(K, reverse=True), start=1):
+        s += cap
+        if s >= total - 1e-12 * total:
+            return k
+    return len(K)
+
+
+def _knapsack_lp(D, q, K, L, lam, j):
+    """``g_j = min sum_i (q_i c_ij - lambda_i) x_ij`` s.t. ``L_j <= sum_i q_i x_ij <= K_j``, 0..1."""
+    ok = np.isfinite(D[:, j])
+    red = np.where(ok, q * np.where(ok, D[:, j], 0.0) - lam, 0.0)
+    a_ub, b_ub = [], []
+    if np.isfinite(K[j]):
+        a_ub.append(q)
+        b_ub.append(K[j])
+    if L is not None and L[j] > 0:
+        a_ub.append(-q)
+        b_ub.append(-L[j])
+    res = linprog(red, A_ub=np.array(a_ub) if a_ub else None, b_ub=b_ub if b_ub else None,
+                  bounds=[(0, 1 if o else 0) for o in ok], method="highs")
+    if res.status != 0:
+        return np.inf, None
+    return float(res.fun), res.x
+
+
+def _y_lp(v, capv, total, pmin, one=(), zero=()):
+    """``min v.y`` s.t. ``capv.y >= total``, ``sum y >= pmin``, bounds; ``inf`` v: the candidate stays shut."""
+    one, zero = set(int(j) for j in one), set(int(j) for j in zero)
+    if any(not np.isfinite(v[j]) for j in one):
+        return np.inf, None
+    bounds = [(1, 1) if j in one else (0, 0) if (j in zero or not np.isfinite(v[j])) else (0, 1)
+              for j in range(v.size)]
+    res = linprog(np.where(np.isfinite(v), v, 0.0), A_ub=-np.vstack([capv, np.ones(v.size)]),
+                  b_ub=[-total, -pmin], bounds=bounds, method="highs")
+    if res.status != 0:
+        return np.inf, None
+    return float(res.fun), res.x
+
+
+def _lagrangian(D, q, K, f, L, lam, fixed=()):
+    """``(L(lambda), v, x, y)`` from the knapsack and facility-choice LPs."""
+    n, m = D.shape
+    total = float(q.sum())
+    capv = np.where(np.isfinite(K), K, total)
+    v = np.empty(m)
+    x = np.zeros((n, m))
+    for j in range(m):
+        g, xj = _knapsack_lp(D, q, K, L, lam, j)
+        v[j] = f[j] + g
+        if xj is not None:
+            x[:, j] = xj
+    val, y = _y_lp(v, capv, total, _pmin(K, total), one=fixed)
+    return float(lam.sum() + val), v, x, y
+
+
+def _joint_lp(D, q, K, f, L, lam, fixed=()):
+    """The same ``L(lambda)`` as one LP over ``(y, x)`` (no decomposition)."""
+    n, m = D.shape
+    total = float(q.sum())
+    r, c = np.nonzero(np.isfinite(D))
+    P = r.size
+    cost = np.concatenate([f, q[r] * D[r, c] - lam[r]])
+    rows, rhs = [], []
+    for t in range(P):                                   # x_ij <= y_j
+        a = np.zeros(m + P)
+        a[m + t], a[c[t]] = 1.0, -1.0
+        rows.append(a)
+        rhs.append(0.0)
+    for j in range(m):
+        idx = m + np.flatnonzero(c == j)
+        if np.isfinite(K[j]):                            # load <= K_j y_j
+            a = np.zeros(m + P)
+            a[idx], a[j] = q[r[c == j]], -K[j]
+            rows.append(a)
+            rhs.append(0.0)
+        if L is not None and L[j] > 0:                   # load >= L_j y_j
+            a = np.zeros(m + P)
+            a[idx], a[j] = -q[r[c == j]], L[j]
+            rows.append(a)
+            rhs.append(0.0)
+    a = np.zeros(m + P)
+    a[:m] = -np.where(np.isfinite(K), K, total)
+    rows.append(a)
+    rhs.append(-total)
+    a = np.zeros(m + P)
+    a[:m] = -1.0
+    rows.append(a)
+    rhs.append(-_pmin(K, total))
+    bounds = [(1, 1) if j in set(fixed) else (0, 1) for j in range(m)] + [(0, 1)] * P
+    res = linprog(cost, A_ub=np.array(rows), b_ub=rhs, bounds=bounds, method="highs")
+    assert res.status == 0
+    return float(res.fun + lam.sum())
+
+
+def _transport_min_load(D, q, K, L, S):
+    """Cheapest split flows of all demand to the open set ``S`` with capacities and minimum loads."""
+    n, k = D.shape[0], len(S)
+    if K[S].sum() < q.sum() - 1e-9:
+        return np.inf
+    cost = (D[:, S] * q[:, None]).ravel()
+    fin = np.isfinite(cost)
+    a_eq = np.kron(np.eye(n), np.ones(k))
+    cap = np.zeros((k, n * k))
+    for j in range(k):
+        cap[j, j::k] = q
+    a_ub = np.vstack([cap, -cap])
+    b_ub = np.concatenate([np.where(np.isfinite(K[S]), K[S], 1e12), -L[S]])
+    res = linprog(np.where(fin, cost, 0), A_ub=a_ub, b_ub=b_ub, A_eq=a_eq, b_eq=np.ones(n),
+                  bounds=[(0, 1 if x else 0) for x in fin], method="highs")
+    return float(res.fun) if res.status == 0 else np.inf
+
+
+def _costs(D, q, K, f, L=None):
+    """Exact cost of every open set (fixed costs + the independent transportation LP)."""
+    m = D.shape[1]
+    Kb = np.where(np.isfinite(K), K, 1e9)
+    out = {}
+    for k in range(1, m + 1):
+        for S in itertools.combinations(range(m), k):
+            t = transport_lp(D, q, Kb, S) if L is None else _transport_min_load(D, q, K, L, list(S))
+            out[S] = float(f[list(S)].sum() + t)
+    return out
+
+
+def _relaxed(D, q, f, S):
+    """Fixed costs + the cheapest open candidate per row, capacities ignored."""
+    sub = (D * q[:, None])[:, list(S)]
+    return float(f[list(S)].sum() + sub.min(axis=1).sum())
+
+
+def _replay(D, q, K, f, L, fixed, costs, *, max_iter, lam0=None, keep=3, near=0.01):
+    """The subgradient search of Beasley (1993) with LP oracles: ``(lb, S, ub, v, starts, lambdas)``."""
+    cheapest = np.min(np.where(np.isfinite(D), D * q[:, None], np.inf), axis=1)
+    lam = (cheapest if lam0 is None else np.asarray(lam0, dtype=float)).copy()
+    lam[~np.isfinite(lam)] = 0.0
+    best_lb, best_ub, best_S, v_best = -np.inf, np.inf, None, None
+    theta, since = 2.0, 0
+    found, seen, lams = {}, {}, []
+    for _ in range(max_iter):
+        lams.append(lam.copy())
+        lb, v, x, y = _lagrangian(D, q, K, f, L, lam, fixed)
+        if y is None:
+            break
+        if lb > best_lb + 1e-12 * max(1.0, abs(best_lb)) or not np.isfinite(best_lb):
+            best_lb, since, v_best = lb, 0, v.copy()
+        else:
+            since += 1
+            if since >= 15:
+                theta /= 2
+                since = 0
+        yr = y > 1e-9
+        S = tuple(np.flatnonzero(yr).tolist())
+        cutoff = best_ub * (1 + near) if np.isfinite(best_ub) else np.inf
+        if S in seen:
+            cost = seen[S]
+        elif np.isfinite(cutoff) and _relaxed(D, q, f, S) >= cutoff:
+            cost = np.inf
+        else:
+            cost = seen[S] = costs[S]
+        if np.isfinite(cost):
+            found[S] = cost
+        if cost < best_ub:
+            best_ub, best_S = cost, S
+        if best_ub - best_lb <= 1e-9 * max(1.0, abs(best_ub)) or theta < 1e-4:
+            break
+        sub = 1.0 - (x * yr[None, :]).sum(axis=1)
+        norm = float(sub @ sub)
+        if norm == 0:
+            break
+        target = best_ub if np.isfinite(best_ub) else lb * 1.1 + 1
+        lam = lam + theta * (target - lb) / norm * sub
+    starts = [S for S, _ in sorted(found.items(), key=lambda t: t[1])[:keep]]
+    return best_lb, best_S, best_ub, v_best, starts, lams
+
+
+# ----------------------------------------------------------------------------------------------------
+# the Lagrangian value at given multipliers
+# ----------------------------------------------------------------------------------------------------
+
+CASES = [(s, capped, loads) for s in range(8) for capped, loads in
+         [(True, False), (False, False), (True, True), (False, True)]]
+
+
+@pytest.mark.parametrize(("seed", "capped", "loads"), CASES)
+def test_lagrangian_value_and_reduced_values_match_the_lp(seed, capped, loads):
+    D, q, K, f, L, Q = _instance(seed, capped=capped, loads=loads)
+    rng = np.random.default_rng(1000 + seed)
+    cheapest = np.min(np.where(np.isfinite(D), D * q[:, None], np.inf), axis=1)
+    fixed = np.array([seed % 5]) if seed % 3 == 0 else NONE
+    for lam in (cheapest, cheapest * rng.uniform(0.5, 2.5, q.size), rng.uniform(0, 80, q.size), None):
+        tr = Transport(Q, q, K, f, L)
+        lb, S, ub, v, starts = lagrangian_cfl(Q, q, K, f, fixed, tr, Clock(None), max_iter=1, L=L, lam0=lam)
+        want, v_want, _, _ = _lagrangian(D, q, K, f, L, cheapest if lam is None else lam, fixed)
+        assert want == pytest.approx(_joint_lp(D, q, K, f, L, cheapest if lam is None else lam, fixed),
+                                     rel=1e-7, abs=1e-7)
+        assert lb == pytest.approx(want, rel=1e-7, abs=1e-7)
+        fin = np.isfinite(v_want)
+        assert (np.isfinite(v) == fin).all()
+        assert v[fin] == pytest.approx(v_want[fin], rel=1e-7, abs=1e-7)
+
+
+REPLAY = [(s, capped, loads, holes, it) for s in range(6) for capped, loads, holes, it in
+          [(True, False, True, 40), (False, False, False, 40), (True, True, True, 40), (False, True, False, 40)]]
+REPLAY += [(0, False, False, True, 40), (6, True, False, True, 300), (7, False, False, False, 300)]
+
+
+@pytest.mark.parametrize(("seed", "capped", "loads", "holes", "iters"), REPLAY)
+def test_subgradient_search_replayed_with_lp_oracles(seed, capped, loads, holes, iters):
+    D, q, K, f, L, Q = _instance(seed, capped=capped, loads=loads, holes=holes)
+    costs = _costs(D, q, K, f, L)
+    fixed = np.array([seed % 5]) if seed % 3 == 0 else NONE
+    # a start off the cheapest cost per row: no reduced cost is exactly 0, so every knapsack and
+    # facility choice has one optimum and the LP oracles pick the same x and y as the greedy ones
+    rng = np.random.default_rng(2000 + seed)
+    lam0 = np.min(np.where(np.isfinite(D), D * q[:, None], np.inf), axis=1) * rng.uniform(0.6, 1.4, q.size)
+    want = _replay(D, q, K, f, L, fixed, costs, max_iter=iters, lam0=lam0)
+    tr = Transport(Q, q, K, f, L)
+    lb, S, ub, v, starts = lagrangian_cfl(Q, q, K, f, fixed, tr, Clock(None), max_iter=iters, L=L,
+                                          lam0=lam0)
+    print(len(want[5]), want[0], lb, want[1], S, want[4], starts)
+    assert lb == pytest.approx(want[0], rel=1e-7, abs=1e-7)
+    assert (S is None and want[1] is None) or tuple(S) == want[1]
+    assert ub == pytest.approx(want[2], rel=1e-9)
+    assert v == pytest.approx(want[3], rel=1e-7, abs=1e-7)
+    assert [tuple(s) for s in starts] == want[4]
+
+
+# ----------------------------------------------------------------------------------------------------
+# probing: the bound with one candidate forced open / shut, from the LP of the facility choice
+# ----------------------------------------------------------------------------------------------------
+
+def _probe_bounds(v, lb, K, total, fixed):
+    """Per candidate the bound with ``y_j = 1`` and with ``y_j = 0`` (``lb - Y(v) + Y(v | y_j)``)."""
+    capv = np.where(np.isfinite(K), K, total)
+    pmin = _pmin(K, total)
+    const = lb - _y_lp(v, capv, total, pmin, one=fixed)[0]
+    shut_b, open_b = {}, {}
+    for j in range(v.size):
+        if j in set(fixed.tolist()):
+            continue
+        shut_b[j] = const + _y_lp(v, capv, total, pmin, one=[*fixed.tolist(), j])[0]
+        open_b[j] = const + _y_lp(v, capv, total, pmin, one=fixed, zero=[j])[0]
+    return shut_b, open_b
+
+
+def _check_probe(v, lb, K, total, fixed):
+    shut_b, open_b = _probe_bounds(v, lb, K, total, fixed)
+    marks = sorted({b for b in [*shut_b.values(), *open_b.values()] if np.isfinite(b)})
+    uppers = [marks[0] - 1.0, marks[-1] + 1.0] + [(a + b) / 2 for a, b in itertools.pairwise(marks)]
+    n_close = n_open = 0
+    for upper in uppers:
+        close, keep_open = probe_fixings(v, lb, K, total, fixed, upper)
+        want_close = [j for j, b in shut_b.items() if b > upper]
+        want_open = [j for j, b in open_b.items() if b > upper and j not in want_close]
+        assert close.tolist() == want_close, (upper, shut_b)
+        assert keep_open.tolist() == want_open, (upper, open_b)
+        assert close.dtype == np.int64 and keep_open.dtype == np.int64
+        n_close += len(want_close)
+        n_open += len(want_open)
+    return n_close, n_open
+
+
+@pytest.mark.parametrize(("seed", "capped", "loads"), CASES)
+def test_probing_matches_the_forced_facility_lp(seed, capped, loads):
+    D, q, K, f, L, Q = _instance(seed, capped=capped, loads=loads)
+    fixed = np.array([seed % 5]) if seed % 3 == 0 else NONE
+    tr = Transport(Q, q, K, f, L)
+    lb, S, ub, v, starts = lagrangian_cfl(Q, q, K, f, fixed, tr, Clock(None), max_iter=30, L=L)
+    assert np.isfinite(lb)
+    _check_probe(v, lb, K, float(q.sum()), fixed)
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_probing_on_random_values_closes_and_opens(seed):
+    rng = np.random.default_rng(300 + seed)
+    m = 6
+    v = rng.normal(3.0, 10.0, m)
+    if seed % 4 == 1:
+        v[rng.integers(0, m)] = np.inf                 # a candidate that cannot reach its minimum load
+    K = rng.integers(3, 12, m).astype(float)
+    if seed % 4 == 2:
+        K[rng.integers(0, m)] = np.inf
+    total = float(rng.integers(8, 30))
+    fixed = np.array([int(np.argmin(v))]) if seed % 3 == 0 else NONE
+    lb = float(rng.uniform(50, 100))
+    n_close, n_open = _check_probe(v, lb, K, total, fixed)
+    assert n_close > 0 and n_open > 0
+
+
+def test_probing_by_hand():
+    # v = (-10, 4, 6), capacities 10 each, total 15: p_min = 2; Y(v) = -10 + 4*0.5... the LP opens 0 and
+    # half of 1 for capacity, but sum y >= 2 needs y_1 = 1: Y = -10 + 4 = -6.  lb = 100: const = 106.
+    # y_2 = 1: Y = -10 + 4*0 + 6 = -4 (0 and 2 hold 20 >= 15, two open) -> bound 102;
+    # y_0 = 0: Y = 4 + 6 = 10 -> bound 116; y_1 = 0: Y = -10 + 6 = -4 -> bound 102.
+    v = np.array([-10.0, 4.0, 6.0])
+    K = np.array([10.0, 10.0, 10.0])
+    close, keep_open = probe_fixings(v, 100.0, K, 15.0, NONE, 101.0)
+    assert close.tolist() == [2] and keep_open.tolist() == [0, 1]
+    close, keep_open = probe_fixings(v, 100.0, K, 15.0, NONE, 110.0)
+    assert close.tolist() == [] and keep_open.tolist() == [0]
+    close, keep_open = probe_fixings(v, 100.0, K, 15.0, NONE, 116.0)  # 116 is not above 116
+    assert close.tolist() == [] and keep_open.tolist() == []
+    close, keep_open = probe_fixings(v, 100.0, K, 15.0, np.array([0]), 101.0)
+    assert close.tolist() == [2] and keep_open.tolist() == [1]
+
+
+# ----------------------------------------------------------------------------------------------------
+# local search: replayed on the table of exact costs
+# ----------------------------------------------------------------------------------------------------
+
+def _descent(S, cost, costs, m, fixed, rank, swap_candidates):
+    """Best improving drop or add (drops first, then adds by index); swaps with the ``swap_candidates``
+    closed candidates of least ``rank`` only when neither improves; until no move improves."""
+    S = tuple(sorted(S))
+    path = [S]
+    while True:
+        best_c, best_S = cost, None
+        drops = [tuple(t for t in S if t != j) for j in S if j not in fixed]
+        closed = [j for j in range(m) if j not in S]
+        adds = [tuple(sorted((*S, j))) for j in closed]
+        for T in drops + adds:
+            c = costs.get(T, np.inf)
+            if c < best_c - 1e-9 * abs(cost):
+                best_c, best_S = c, T
+        if best_S is None:
+            ins = sorted(closed, key=lambda j: rank[j])[:swap_candidates]
+            for r in [j for j in S if j not in fixed]:
+                for j in ins:
+                    T = tuple(sorted((*[t for t in S if t != r], j)))
+                    c = costs.get(T, np.inf)
+                    if c < best_c - 1e-9 * abs(cost):
+                        best_c, best_S = c, T
+        if best_S is None:
+            return S, cost, path
+        S, cost = best_S, best_c
+        path.append(S)
+
+
+@pytest.mark.parametrize(("seed", "capped", "loads"), CASES[:12])
+@pytest.mark.parametrize("swaps", [1, 3])
+def test_local_search_replayed_on_exact_costs(seed, capped, loads, swaps):
+    D, q, K, f, L, Q = _instance(seed, n=6, m=6, capped=capped, loads=loads)
+    f = f * 3                                         # dearer plants: the optimum opens few
+    costs = _costs(D, q, K, f, L)
+    rng = np.random.default_rng(500 + seed)
+    rank = rng.normal(0, 10, 6) if seed % 2 == 0 else f     # no values v: the fixed costs rank
+    fixed = np.array([seed % 6]) if seed % 3 == 0 else NONE
+    feasible = sorted((S for S, c in costs.items() if np.isfinite(c) and set(fixed.tolist()) <= set(S)),
+                      key=costs.get)
+    moved = 0
+    for S in feasible[-4:] + feasible[:1] + feasible[len(feasible) // 2: len(feasible) // 2 + 2]:
+        want_S, want_c, path = _descent(S, costs[S], costs, 6, set(fixed.tolist()), rank, swaps)
+        got_S, got_c = local_search(np.array(S[::-1]), costs[S], Transport(Q, q, K, f, L), fixed,
+                                    None if seed % 2 else rank, Clock(None), swap_candidates=swaps)
+        assert tuple(got_S.tolist()) == want_S, (S, path)
+        assert got_c == pytest.approx(want_c, rel=1e-9)
+        moved += len(path) - 1
+    assert moved > 0
