@@ -499,3 +499,37 @@ def test_minimum_load_ties_fill_the_lower_rows_first(seed):
     lb, S, ub, _, _ = lagrangian_cfl(Q, q, K, f, NONE, Transport(Q, q, K, f, L), Clock(None), max_iter=4, L=L)
     assert lb == pytest.approx(want[0], rel=1e-9)
     assert tuple(S) == want[1] and ub == pytest.approx(want[2], rel=1e-9)
+
+
+def test_minimum_load_that_needs_every_allowed_row():
+    # candidate 0 may serve rows 0 and 1 only (3 t each) and must take at least 5 t; costs per tonne
+    # 2 and 4, multipliers 0: the cheapest load takes row 0 whole and 2/3 of row 1:
+    # g_0 = 3*2 + (2/3)*(3*4) = 14, v_0 = 10 + 14 = 24.  Candidate 1 serves all three rows at cost 1
+    # per tonne (no minimum): g_1 = 0 with multipliers 0, v_1 = 50.  One candidate is enough (no
+    # capacities): the facility choice opens 0, L(0) = 24.
+    D = np.array([[2.0, 1.0], [4.0, 1.0], [np.inf, 1.0]])
+    q = np.array([3.0, 3.0, 3.0])
+    K, f, L = np.full(2, np.inf), np.array([10.0, 50.0]), np.array([5.0, 0.0])
+    r, c = np.nonzero(np.isfinite(D))
+    Q = sp.csr_matrix(((D * q[:, None])[r, c], (r, c)), shape=(3, 2))
+    tr = Transport(Q, q, K, f, L)
+    lb, _, _, v, _ = lagrangian_cfl(Q, q, K, f, NONE, tr, Clock(None), max_iter=1, L=L, lam0=np.zeros(3))
+    assert v == pytest.approx([24.0, 50.0])
+    assert lb == pytest.approx(24.0)
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_lagrangian_value_with_demands_below_one_tonne(seed):
+    # demands of 0.2-1 t with capacities of a few tonnes: the knapsack of a full candidate ends with a
+    # part of a row whose demand is below 1
+    D, _, _, f, _, _ = _instance(seed, capped=False)
+    rng = np.random.default_rng(700 + seed)
+    q = rng.uniform(0.2, 1.0, D.shape[0])
+    K = rng.uniform(1.0, 2.5, D.shape[1])
+    r, c = np.nonzero(np.isfinite(D))
+    Q = sp.csr_matrix(((D * q[:, None])[r, c], (r, c)), shape=D.shape)
+    lam = np.min(np.where(np.isfinite(D), D * q[:, None], np.inf), axis=1) * rng.uniform(1.5, 3.0, q.size)
+    tr = Transport(Q, q, K, f, None)
+    lb, _, _, v, _ = lagrangian_cfl(Q, q, K, f, NONE, tr, Clock(None), max_iter=1, lam0=lam)
+    assert v == pytest.approx(_reduced_values(D, q, K, f, None, lam), rel=1e-7, abs=1e-7)
+    assert lb == pytest.approx(_lagrangian(D, q, K, f, None, lam)[0], rel=1e-7, abs=1e-7)
