@@ -24,6 +24,7 @@ import pytest
 import scipy.sparse as sp
 from scipy.optimize import linprog
 
+from arealsirk.locate import facility_location
 from arealsirk.locate._cfl_heuristic import (
     Transport,
     lagrangian_cfl,
@@ -32,7 +33,7 @@ from arealsirk.locate._cfl_heuristic import (
 )
 from arealsirk.locate._common import Clock
 
-from .locate_brute import transport_lp
+from .locate_brute import brute_cfl, transport_lp
 
 NONE = np.zeros(0, dtype=np.int64)
 
@@ -533,3 +534,111 @@ def test_lagrangian_value_with_demands_below_one_tonne(seed):
     lb, _, _, v, _ = lagrangian_cfl(Q, q, K, f, NONE, tr, Clock(None), max_iter=1, lam0=lam)
     assert v == pytest.approx(_reduced_values(D, q, K, f, None, lam), rel=1e-7, abs=1e-7)
     assert lb == pytest.approx(_lagrangian(D, q, K, f, None, lam)[0], rel=1e-7, abs=1e-7)
+
+
+# ----------------------------------------------------------------------------------------------------
+# facility_location end to end: bound, gap, status and method on each path
+# ----------------------------------------------------------------------------------------------------
+
+def _haul_instance(seed, n=10, m=5, reach=3, *, cap_share=2.2):
+    """Each row may be served by its ``reach`` nearest candidates (a haul limit); all capacities finite."""
+    rng = np.random.default_rng(seed)
+    pts, cand = rng.random((n, 2)) * 100, rng.random((m, 2)) * 100
+    dist = np.hypot(*(pts[:, None, :] - cand[None, :, :]).transpose(2, 0, 1))
+    D = np.full((n, m), np.inf)
+    near = np.argsort(dist, axis=1)[:, :reach]
+    rows = np.repeat(np.arange(n), reach)
+    D[rows, near.ravel()] = dist[rows, near.ravel()]
+    q = rng.integers(5, 40, n).astype(float)
+    K = np.full(m, q.sum() / cap_share)
+    f = rng.integers(300, 900, m).astype(float)
+    return D, q, K, f
+
+
+def _model_lp(D, q, K, f):
+    """LP relaxation of the model in facility.py's docstring (all capacities finite): demand rows,
+    ``x_ij <= y_j``, ``sum_i q_i x_ij <= K_j y_j``, ``sum_j K_j y_j >= total``, ``sum_j y_j >= p_min``."""
+    n, m = D.shape
+    r, c = np.nonzero(np.isfinite(D))
+    P = r.size
+    cost = np.concatenate([f, q[r] * D[r, c]])
+    a_eq = np.zeros((n, m + P))
+    a_eq[r, m + np.arange(P)] = 1.0
+    rows = []
+    for t in range(P):
+        a = np.zeros(m + P)
+        a[m + t], a[c[t]] = 1.0, -1.0
+        rows.append(a)
+    for j in range(m):
+        a = np.zeros(m + P)
+        a[m + np.flatnonzero(c == j)], a[j] = q[r[c == j]], -K[j]
+        rows.append(a)
+    rows.append(np.concatenate([-K, np.zeros(P)]))
+    rows.append(np.concatenate([-np.ones(m), np.zeros(P)]))
+    b = np.concatenate([np.zeros(P + m), [-q.sum(), -_pmin(K, q.sum())]])
+    res = linprog(cost, A_ub=np.array(rows), b_ub=b, A_eq=a_eq, b_eq=np.ones(n), bounds=(0, 1),
+                  method="highs")
+    assert res.status == 0
+    return float(res.fun)
+
+
+@pytest.fixture
+def large_path(monkeypatch):
+    """Force the large-model path (no straight MILP); keys can be overridden per test."""
+    import arealsirk.defaults as d
+
+    real = d.default
+    over: dict[str, float] = {"locate.cfl_milp_max_pairs": 0}
+    monkeypatch.setattr(d, "default", lambda key: over[key] if key in over else real(key))
+    return over
+
+
+def _check_result(r, D, q, K, f, opt):
+    """Objective = fixed costs of the open set + transport of the flows; flows feasible; bounds."""
+    flows = r.flows.toarray()
+    assert np.allclose(flows.sum(axis=1), q)
+    assert (flows.sum(axis=0) <= K + 1e-6).all() and (flows[~np.isfinite(D)] == 0).all()
+    assert set(np.flatnonzero(flows.sum(axis=0) > 1e-9)) <= set(r.facilities.tolist())
+    transport = (flows * np.where(np.isfinite(D), D, 0.0)).sum()
+    assert r.objective == pytest.approx(f[r.facilities].sum() + transport)
+    assert r.upper_bound == r.objective
+    assert r.objective >= opt * (1 - 1e-9) and r.lower_bound <= opt * (1 + 1e-9)
+    gap = (r.objective - r.lower_bound) / max(abs(r.objective), abs(r.lower_bound))
+    if gap <= 1e-9:
+        assert r.status == "optimal" and r.gap == 0.0
+    else:
+        assert r.status == "feasible" and r.gap == pytest.approx(gap, rel=1e-9)
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_lp_start_bound_is_the_model_lp(seed, large_path):
+    D, q, K, f = _haul_instance(seed)
+    opt = brute_cfl(D, q, K, f)
+    lp = _model_lp(D, q, K, f)
+    r = facility_location(D, q, K, f)
+    _check_result(r, D, q, K, f, opt)
+    assert r.model == "facility_location"
+    if r.method == "lp+transport":                  # the start closed the gap to 1e-4: the LP bound
+        assert r.lower_bound == pytest.approx(min(lp, r.objective), rel=1e-7)
+        assert (r.objective - lp) / r.objective <= 1e-4
+    else:                                           # HiGHS continued and may raise the bound
+        assert r.method in ("lp+transport+milp", "milp")
+        assert (r.objective - lp) / r.objective > 1e-4
+        assert r.lower_bound >= lp * (1 - 1e-7)
+        assert r.objective <= opt * (1 + 1e-4)
+
+
+@pytest.mark.parametrize("seed", range(4))
+@pytest.mark.parametrize("exact", [False, True])
+def test_lagrangian_path_bound_gap_and_status(seed, exact, large_path):
+    large_path["locate.cfl_lp_max_pairs"] = 0             # the subgradient search, not the LP start
+    D, q, K, f = _haul_instance(seed, cap_share=1.5)
+    opt = brute_cfl(D, q, K, f)
+    r = facility_location(D, q, K, f, exact=exact)
+    _check_result(r, D, q, K, f, opt)
+    if exact:                                             # HiGHS to 1e-9: the optimum, proven
+        assert r.method in ("lagrangian+transport+milp", "milp")
+        assert r.status == "optimal" and r.gap == 0.0
+        assert r.objective == pytest.approx(opt, rel=1e-9) and r.lower_bound == r.objective
+    else:
+        assert r.method in ("lagrangian+transport", "lagrangian+transport+milp", "milp")
