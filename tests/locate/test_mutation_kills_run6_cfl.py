@@ -642,3 +642,45 @@ def test_lagrangian_path_bound_gap_and_status(seed, exact, large_path):
         assert r.objective == pytest.approx(opt, rel=1e-9) and r.lower_bound == r.objective
     else:
         assert r.method in ("lagrangian+transport", "lagrangian+transport+milp", "milp")
+
+
+def test_lp_start_limits_pairs_time_and_reports_progress(large_path):
+    D, q, K, f = _haul_instance(1)
+    pairs = int(np.isfinite(D).sum())                   # 10 rows x 3 candidates in reach = 30
+    assert pairs == 30
+    large_path["locate.cfl_lp_max_pairs"] = pairs       # at the limit: still the LP start
+    large_path["locate.cfl_lp_time_limit"] = 1.0        # one second is time enough for this LP
+    calls = []
+    r = facility_location(D, q, K, f, progress=lambda frac, msg: calls.append((frac, msg)))
+    assert r.method.startswith("lp+")
+    assert (0.1, "facility location: LP relaxation (HiGHS)") in calls
+    assert calls[-1] == (1.0, "facility location: done")
+    large_path["locate.cfl_lp_max_pairs"] = pairs - 1   # one pair more than the limit: subgradient
+    calls.clear()
+    r = facility_location(D, q, K, f, progress=lambda frac, msg: calls.append((frac, msg)))
+    assert r.method.startswith("lagrangian+")
+    assert not any("LP relaxation" in msg for _, msg in calls)
+    assert (0.1, "facility location: Lagrangian heuristic") in calls
+
+
+@pytest.mark.parametrize("path", ["milp", "lp", "lagrangian"])
+def test_zero_demand_rows_go_to_the_nearest_open_candidate(path, large_path):
+    # rows 0 and 2 carry 5 t and 4 t; candidate 0 is next to row 0, candidate 2 next to row 2,
+    # candidate 1 is dear (fixed cost 500): the optimum opens {0, 2} at 20 + 20 + 5*1 + 4*1 = 49.
+    # Row 1 (no demand) is nearer to 2 (3) than to 0 (6); row 3 (no demand) may only use the closed 1.
+    D = np.array([[1.0, 9.0, 8.0],
+                  [6.0, 1.0, 3.0],
+                  [7.0, 9.0, 1.0],
+                  [np.inf, 2.0, np.inf]])
+    q = np.array([5.0, 0.0, 4.0, 0.0])
+    K, f = np.full(3, 10.0), np.array([20.0, 500.0, 20.0])
+    if path == "milp":
+        large_path["locate.cfl_milp_max_pairs"] = 20000
+    elif path == "lagrangian":
+        large_path["locate.cfl_lp_max_pairs"] = 0
+    r = facility_location(D, q, K, f)
+    assert r.facilities.tolist() == [0, 2]
+    assert r.objective == pytest.approx(49.0)
+    assert r.assignment.tolist() == [0, 2, 2, -1]
+    assert r.flows.toarray() == pytest.approx(np.array([[5, 0, 0], [0, 0, 0], [0, 0, 4], [0, 0, 0]]))
+    assert r.lower_bound <= 49.0 + 1e-9 and r.status in ("optimal", "feasible")
