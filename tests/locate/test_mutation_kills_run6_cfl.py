@@ -461,14 +461,22 @@ def test_local_search_keeps_a_fixed_candidate_open():
 
 
 def test_local_search_stops_when_only_equal_cost_moves_are_left():
-    # candidates 0 and 1 are twins (fixed cost 3, distance 1 to both rows), candidate 2 is free but far
-    # (distance 5).  {0} costs 3 + 2 = 5; adding 2 (5), swapping 0 for 1 (5) or 2 (0 + 10) never
-    # improves: the search makes no move and polls the clock a few times only.
-    D = np.array([[1.0, 1.0, 5.0], [1.0, 1.0, 5.0]])
-    tr = _uncapacitated(D, [3.0, 3.0, 0.0])
+    # two unit rows, four candidates of capacity 1: A and A' are twins (cost 1 to row 0, 2 to row 1,
+    # fixed cost 10), B costs 3 to both (fixed 5), C is free but 100 away.  {A, B}: A serves row 0 and B
+    # row 1 (the capacities bind: the capacity-free bound 15 + 1 + 2 = 18 is below the cost), 4 + 15 = 19.
+    # Swapping A for A' (19) and adding C (19, C unused) cost the same; adding A' (3 + 25 = 28),
+    # swapping B for A' (3 + 20 = 23) or for C (101 + 10) and every drop (one plant cannot hold 2) cost
+    # more: the search makes no move and polls the clock a few times only.
+    D = np.array([[1.0, 1.0, 3.0, 100.0], [2.0, 2.0, 3.0, 100.0]])
+    q, K, f = np.ones(2), np.ones(4), np.array([10.0, 10.0, 5.0, 0.0])
+    r, c = np.nonzero(np.isfinite(D))
+    tr = Transport(sp.csr_matrix((D[r, c], (r, c)), shape=D.shape), q, K, f, None)
+    assert tr.evaluate(np.array([1, 2]))[0] == pytest.approx(19.0)
+    assert tr.evaluate(np.array([0, 2, 3]))[0] == pytest.approx(19.0)
     clock = _Polls(500)
-    S, cost = local_search(np.array([0]), 5.0, tr, NONE, np.array([0.0, 1.0, 2.0]), clock, swap_candidates=2)
-    assert S.tolist() == [0] and cost == pytest.approx(5.0)
+    S, cost = local_search(np.array([0, 2]), 19.0, tr, NONE, np.array([0.0, 1.0, 3.0, 2.0]), clock,
+                           swap_candidates=2)
+    assert S.tolist() == [0, 2] and cost == pytest.approx(19.0)
     assert clock.polls < 20
 
 
