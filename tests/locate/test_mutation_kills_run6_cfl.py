@@ -563,9 +563,10 @@ def _haul_instance(seed, n=10, m=5, reach=3, *, cap_share=2.2):
     return D, q, K, f
 
 
-def _model_lp(D, q, K, f):
+def _model_lp(D, q, K, f, L=None):
     """LP relaxation of the model in facility.py's docstring (all capacities finite): demand rows,
-    ``x_ij <= y_j``, ``sum_i q_i x_ij <= K_j y_j``, ``sum_j K_j y_j >= total``, ``sum_j y_j >= p_min``."""
+    ``x_ij <= y_j``, ``sum_i q_i x_ij <= K_j y_j``, ``sum_i q_i x_ij >= L_j y_j``, ``sum_j K_j y_j >= total``,
+    ``sum_j y_j >= p_min``."""
     n, m = D.shape
     r, c = np.nonzero(np.isfinite(D))
     P = r.size
@@ -581,9 +582,12 @@ def _model_lp(D, q, K, f):
         a = np.zeros(m + P)
         a[m + np.flatnonzero(c == j)], a[j] = q[r[c == j]], -K[j]
         rows.append(a)
+        if L is not None:
+            rows.append(-a)
+            rows[-1][j] = L[j]
     rows.append(np.concatenate([-K, np.zeros(P)]))
     rows.append(np.concatenate([-np.ones(m), np.zeros(P)]))
-    b = np.concatenate([np.zeros(P + m), [-q.sum(), -_pmin(K, q.sum())]])
+    b = np.concatenate([np.zeros(len(rows) - 2), [-q.sum(), -_pmin(K, q.sum())]])
     res = linprog(cost, A_ub=np.array(rows), b_ub=b, A_eq=a_eq, b_eq=np.ones(n), bounds=(0, 1),
                   method="highs")
     assert res.status == 0
@@ -692,3 +696,20 @@ def test_zero_demand_rows_go_to_the_nearest_open_candidate(path, large_path):
     assert r.assignment.tolist() == [0, 2, 2, -1]
     assert r.flows.toarray() == pytest.approx(np.array([[5, 0, 0], [0, 0, 0], [0, 0, 4], [0, 0, 0]]))
     assert r.lower_bound <= 49.0 + 1e-9 and r.status in ("optimal", "feasible")
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_lp_start_bound_keeps_the_minimum_loads(seed, large_path):
+    D, q, K, f = _haul_instance(seed)
+    L = np.where(np.arange(5) % 2 == 0, 0.6 * K, 0.0)   # candidates 0, 2, 4 need 60 % of a plant
+    costs = _costs(D, q, K, f, L)
+    opt = min(costs.values())
+    lp = _model_lp(D, q, K, f, L)
+    r = facility_location(D, q, K, f, min_load=L)
+    _check_result(r, D, q, K, f, opt)
+    loads = r.flows.toarray().sum(axis=0)[r.facilities]
+    assert (loads >= L[r.facilities] - 1e-6).all()
+    assert r.method.startswith("lp+") or r.method == "milp"
+    assert r.lower_bound >= lp * (1 - 1e-7)
+    if r.method == "lp+transport":
+        assert r.lower_bound == pytest.approx(min(lp, r.objective), rel=1e-7)
