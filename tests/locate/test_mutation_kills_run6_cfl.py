@@ -713,3 +713,6 @@ def test_lp_start_bound_keeps_the_minimum_loads(seed, large_path):
     assert r.lower_bound >= lp * (1 - 1e-7)
     if r.method == "lp+transport":
         assert r.lower_bound == pytest.approx(min(lp, r.objective), rel=1e-7)
+    if lp >= opt * (1 - 1e-9):      # the LP with the loads is tight (here its open set is optimal too)
+        assert r.method == "lp+transport" and r.status == "optimal" and r.gap == 0.0
+        assert r.objective == pytest.approx(opt, rel=1e-9)
