@@ -716,3 +716,31 @@ def test_lp_start_bound_keeps_the_minimum_loads(seed, large_path):
     if lp >= opt * (1 - 1e-9):      # the LP with the loads is tight (here its open set is optimal too)
         assert r.method == "lp+transport" and r.status == "optimal" and r.gap == 0.0
         assert r.objective == pytest.approx(opt, rel=1e-9)
+
+
+def test_lagrangian_reports_every_tenth_iteration_and_stops_on_time():
+    D, q, K, f, L, Q = _instance(2, capped=True, loads=False)
+    calls = []
+    out = lagrangian_cfl(Q, q, K, f, NONE, Transport(Q, q, K, f, L), Clock(None), max_iter=25,
+                         report=lambda frac, msg: calls.append((frac, msg)))
+    assert [c[0] for c in calls] == [0.0, 0.4, 0.8]                 # iterations 0, 10, 20 of 25
+    assert calls[0][1] == "facility location: Lagrangian iteration 0, bound -inf, best inf"
+    assert calls[1][1].startswith("facility location: Lagrangian iteration 10, bound ")
+    assert calls[2][1].startswith("facility location: Lagrangian iteration 20, bound ")
+    assert np.isfinite(out[0])
+    for budget in (1, 2, 5):                                        # the clock runs out on the way
+        lb, S, ub, _, _ = lagrangian_cfl(Q, q, K, f, NONE, Transport(Q, q, K, f, L), _Polls(budget),
+                                              max_iter=25)
+        assert lb <= out[0] + 1e-9 and (S is None or ub == pytest.approx(_costs(D, q, K, f)[tuple(S)]))
+
+
+def test_lagrangian_without_a_feasible_facility_choice_returns_no_solution():
+    # minimum loads of 6 t on every candidate, but candidate 0 may only reach row 0 (2 t): it cannot
+    # open, and candidate 1 alone (capacity 4) cannot hold the 4 + 2 = 6 t: no facility choice
+    D = np.array([[1.0, 1.0], [np.inf, 1.0]])
+    q, K, f, L = np.array([2.0, 4.0]), np.array([6.0, 4.0]), np.array([1.0, 1.0]), np.array([6.0, 0.0])
+    r, c = np.nonzero(np.isfinite(D))
+    Q = sp.csr_matrix(((D * q[:, None])[r, c], (r, c)), shape=(2, 2))
+    lb, S, ub, v, starts = lagrangian_cfl(Q, q, K, f, NONE, Transport(Q, q, K, f, L), Clock(None),
+                                          max_iter=5, L=L)
+    assert lb == -np.inf and S is None and ub == np.inf and v is None and starts == []
