@@ -268,7 +268,8 @@ def test_lagrangian_value_and_reduced_values_match_the_lp(seed, capped, loads):
 
 KINDS = [(True, False, True, 40), (False, False, False, 40), (True, True, True, 40), (False, True, False, 40)]
 REPLAY = [(s, capped, loads, holes, it) for s in range(4) for capped, loads, holes, it in KINDS]
-REPLAY += [(0, False, False, True, 40), (6, True, False, True, 300), (7, False, False, False, 300)]
+REPLAY += [(0, False, False, True, 40), (6, True, False, True, 300), (7, False, False, False, 300),
+           (2, True, False, True, 120)]
 
 
 @pytest.mark.parametrize(("seed", "capped", "loads", "holes", "iters"), REPLAY)
