@@ -745,3 +745,22 @@ def test_lagrangian_without_a_feasible_facility_choice_returns_no_solution():
     lb, S, ub, v, starts = lagrangian_cfl(Q, q, K, f, NONE, Transport(Q, q, K, f, L), Clock(None),
                                           max_iter=5, L=L)
     assert lb == -np.inf and S is None and ub == np.inf and v is None and starts == []
+
+
+def test_lagrangian_stops_when_the_subgradient_is_zero():
+    # rows of 2 t; candidate 0 costs 1/t to row 0 and 10/t to row 1, candidate 1 the reverse;
+    # capacities 3 and 5 (one plant may be enough: p_min = 1), fixed costs 1 and 5; multipliers 3 per
+    # row.  Reduced costs: -1 on the near pairs, 17 on the far ones: g = (-1, -1), v = (0, 4).  4 t need
+    # candidate 0 whole (value 0 per tonne) and 1/5 of candidate 1: L = 6 + 0 + 4/5 = 6.8.  Both
+    # knapsacks serve exactly their near row, so every row is served once: the subgradient is 0 and the
+    # search stops there.  Open set {0, 1}: 1 + 5 + 2*1 + 2*1 = 10.
+    D = np.array([[1.0, 10.0], [10.0, 1.0]])
+    q, K, f = np.array([2.0, 2.0]), np.array([3.0, 5.0]), np.array([1.0, 5.0])
+    r, c = np.nonzero(np.isfinite(D))
+    Q = sp.csr_matrix(((D * q[:, None])[r, c], (r, c)), shape=(2, 2))
+    lb, S, ub, v, starts = lagrangian_cfl(Q, q, K, f, NONE, Transport(Q, q, K, f, None), Clock(None),
+                                          max_iter=50, lam0=np.array([3.0, 3.0]))
+    assert lb == pytest.approx(6.8)
+    assert S.tolist() == [0, 1] and ub == pytest.approx(10.0)
+    assert v == pytest.approx([0.0, 4.0])
+    assert [s.tolist() for s in starts] == [[0, 1]]
