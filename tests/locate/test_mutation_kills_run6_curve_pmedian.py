@@ -1,0 +1,102 @@
+"""Run-6 mutation kills for the coverage curve (``locate/curve.py``) and the p-median family
+(``pmedian.py``, ``pcenter.py``, ``_pmedian_benders.py``): the branches run 5 left open.
+
+Expected figures come from brute force (``locate_brute``: every k-subset), from scipy's LP relaxation
+of the model (an upper bound on any MILP bound HiGHS may report), or are written out by hand.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from scipy.optimize import linprog
+
+from arealsirk.locate import coverage_curve
+
+from .locate_brute import brute_mclp
+
+# ---------------------------------------------------------------------------------------------------
+# coverage curve
+
+
+def _small(seed: int, n: int = 12, m: int = 7):
+    rng = np.random.default_rng(seed)
+    return rng.uniform(0.0, 10.0, size=(n, m)), rng.integers(1, 9, size=n).astype(float)
+
+
+def _covered(D, w, sites, radius):
+    return float(w[(D[:, list(sites)] <= radius).any(axis=1)].sum())
+
+
+def _mclp_lp_bound(A: np.ndarray, w: np.ndarray, k: int) -> float:
+    """LP relaxation of the MCLP (max w.z, z_i <= sum_j A_ij y_j, sum y = k, 0 <= y, z <= 1)."""
+    n, m = A.shape
+    c = np.concatenate([np.zeros(m), -w])
+    res = linprog(c, A_ub=np.hstack([-A, np.eye(n)]), b_ub=np.zeros(n),
+                  A_eq=np.concatenate([np.ones(m), np.zeros(n)])[None, :], b_eq=[k], bounds=(0, 1),
+                  method="highs")
+    assert res.status == 0
+    return -float(res.fun)
+
+
+def test_curve_exact_cut_by_the_time_limit_keeps_highs_bound_and_a_gap():
+    """HiGHS cannot close this MCLP (300 rows, 60 candidates, 6 sites) within the one second it gets: the
+    count keeps HiGHS' proven bound (at most the LP relaxation, far below the submodularity bound) and an
+    honest gap; the reported set covers what it says."""
+    rng = np.random.default_rng(1)
+    n, m, k = 300, 60, 6
+    D = np.where(rng.random((n, m)) < 0.15, 1.0, 5.0)
+    w = rng.integers(1, 100, size=n).astype(float)
+    lp = _mclp_lp_bound((D <= 2.0).astype(float), w, k)
+    plain = coverage_curve(D, 2.0, k, k_min=k, weights=w)
+    assert plain.upper_bound[0] > lp + 100                     # the exact step has something to improve
+    cur = coverage_curve(D, 2.0, k, k_min=k, weights=w, exact=True, time_limit=1.0)
+    v, u = float(cur.covered[0]), float(cur.upper_bound[0])
+    assert v == pytest.approx(_covered(D, w, cur.facilities[0], 2.0))
+    assert len(cur.facilities[0]) == k
+    assert v >= plain.covered[0]
+    assert v < u <= lp * (1 + 1e-7)                           # HiGHS' bound, not the submodularity bound
+    assert cur.gap[0] == pytest.approx((u - v) / u) and cur.gap[0] > 0.01
+    assert cur.result(k).status == "feasible"
+
+
+def test_curve_lagrangian_closes_the_gaps_the_submodularity_bound_leaves():
+    """Seed 0: the submodularity bound leaves counts 1 and 2 open (38 and 45 against optima 32 and 41);
+    100 subgradient steps prove every count (bound = brute-force optimum, gap 0)."""
+    D, w = _small(0)
+    opts = [brute_mclp(D, w, k, 3.5)[0] for k in (1, 2, 3, 4)]
+    assert opts == [32.0, 41.0, 45.0, 45.0]
+    plain = coverage_curve(D, 3.5, 4, weights=w)
+    assert plain.upper_bound[0] >= opts[0] + 1 and plain.gap[0] > 0
+    cur = coverage_curve(D, 3.5, 4, weights=w, lagrange_iter=100)
+    assert cur.covered.tolist() == opts
+    assert cur.upper_bound == pytest.approx(opts, abs=1e-6)
+    assert (cur.gap == 0).all()
+
+
+def test_curve_one_lagrangian_step_already_offers_its_start_set():
+    """Seed 29: greedy plus swaps stops at 47 for two sites (optimum 48); one subgradient step (mu = 0)
+    hands its relaxation's site set to the local search, which reaches the optimum."""
+    D, w = _small(29)
+    opt2 = brute_mclp(D, w, 2, 3.5)[0]
+    assert opt2 == 48.0
+    plain = coverage_curve(D, 3.5, 4, weights=w)
+    assert plain.covered[1] == 47.0
+    cur = coverage_curve(D, 3.5, 4, weights=w, lagrange_iter=1)
+    assert cur.covered[1] == opt2
+    assert _covered(D, w, cur.facilities[1], 3.5) == opt2
+    assert cur.upper_bound[1] >= opt2
+
+
+def test_curve_progress_of_a_single_count_and_of_zero_weights():
+    """One count (k_min = k_max): the first report is 99 % of the way (1 of 1 counts), not half way; with
+    every weight 0 the message says 0.00 % covered (not a share of a zero total)."""
+    D = np.array([[1.0, 5.0], [5.0, 1.0], [1.0, 1.0]])
+    calls: list[tuple[float, str]] = []
+    cur = coverage_curve(D, 2.0, 2, k_min=2, weights=[1, 2, 3], progress=lambda f, s: calls.append((f, s)))
+    assert calls == [(0.99, "coverage curve: 2 sites, 100.00 % covered"), (1.0, "coverage curve: done")]
+    assert cur.covered.tolist() == [6.0]
+    calls.clear()
+    cur = coverage_curve(D, 2.0, 1, weights=[0, 0, 0], progress=lambda f, s: calls.append((f, s)))
+    assert calls == [(0.99, "coverage curve: 1 sites, 0.00 % covered"), (1.0, "coverage curve: done")]
+    assert cur.covered.tolist() == [0.0] and cur.total == 0.0 and cur.share.tolist() == [0.0]
