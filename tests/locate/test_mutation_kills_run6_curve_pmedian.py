@@ -100,3 +100,18 @@ def test_curve_progress_of_a_single_count_and_of_zero_weights():
     cur = coverage_curve(D, 2.0, 1, weights=[0, 0, 0], progress=lambda f, s: calls.append((f, s)))
     assert calls == [(0.99, "coverage curve: 1 sites, 0.00 % covered"), (1.0, "coverage curve: done")]
     assert cur.covered.tolist() == [0.0] and cur.total == 0.0 and cur.share.tolist() == [0.0]
+
+
+def test_curve_expired_clock_stops_the_search_at_the_greedy_start():
+    """Rows a-f; site 0 covers a-d, site 1 a, b, e, site 2 c, d, f.  Greedy for two sites takes 0 then 1
+    (5 rows); the swap to {1, 2} covers all 6.  With the time limit already spent the search must not run:
+    one count, the greedy pair, 5 covered, bound 6 (5 + the one row site 2 still adds), gap 1/6."""
+    A = np.array([[1, 1, 0], [1, 1, 0], [1, 0, 1], [1, 0, 1], [0, 1, 0], [0, 0, 1]], dtype=bool)
+    D = np.where(A, 1.0, 9.0)
+    full = coverage_curve(D, 2.0, 3, k_min=2)
+    assert full.covered.tolist() == [6.0, 6.0] and full.facilities[0].tolist() == [1, 2]
+    cur = coverage_curve(D, 2.0, 3, k_min=2, time_limit=1e-9)
+    assert cur.counts.tolist() == [2]
+    assert cur.facilities[0].tolist() == [0, 1]
+    assert cur.covered.tolist() == [5.0] and cur.upper_bound.tolist() == [6.0]
+    assert cur.gap[0] == pytest.approx(1 / 6)
