@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+import scipy.sparse as sp
 from scipy.optimize import linprog
 
-from arealsirk.locate import coverage_curve
+from arealsirk.locate import coverage_curve, p_center, p_median
 
-from .locate_brute import brute_mclp
+from .locate_brute import brute_mclp, brute_p_median
 
 # ---------------------------------------------------------------------------------------------------
 # coverage curve
@@ -115,3 +116,73 @@ def test_curve_expired_clock_stops_the_search_at_the_greedy_start():
     assert cur.facilities[0].tolist() == [0, 1]
     assert cur.covered.tolist() == [5.0] and cur.upper_bound.tolist() == [6.0]
     assert cur.gap[0] == pytest.approx(1 / 6)
+
+
+# ---------------------------------------------------------------------------------------------------
+# p-median: the Benders-only proof and the proof HiGHS does not finish
+
+
+def test_p_median_benders_lp_alone_proves_a_tied_fractional_instance():
+    """Costs in tenths plus 0.05 (fractional, so only a 1e-9 relative gap counts as closed) with many ties:
+    the Lagrangian stalls just below the optimum (gap ~1e-8), the Benders LP bound equals the brute-force
+    optimum 1.9, so the proof ends there without a MILP: method "heuristic+benders", status optimal."""
+    rng = np.random.default_rng(11)
+    D = rng.integers(1, 4, size=(10, 6)) * 0.1 + 0.05
+    opt, best = brute_p_median(D, np.ones(10), 2)
+    assert opt == pytest.approx(1.9) and tuple(best) == (1, 5)
+    heur = p_median(D, 2)
+    assert heur.method == "heuristic" and heur.status == "feasible" and heur.gap > 1e-9
+    res = p_median(D, 2, exact=True)
+    assert res.method == "heuristic+benders"
+    assert res.status == "optimal" and res.gap == 0.0
+    assert res.objective == pytest.approx(opt) and res.lower_bound == pytest.approx(opt)
+    assert res.facilities.tolist() == [1, 5] and res.messages == ()
+
+
+def _p_median_lp_bound(D: np.ndarray, p: int) -> float:
+    """LP relaxation of the strong p-median model (min sum d_ij x_ij, sum_j x_ij = 1, x_ij <= y_j,
+    sum y = p, 0 <= x, y <= 1): no MILP bound can be below it."""
+    n, m = D.shape
+    nx = n * m
+    cols = m + np.arange(nx)
+    A_eq = sp.vstack([sp.csr_matrix((np.ones(nx), (np.repeat(np.arange(n), m), cols)), shape=(n, m + nx)),
+                      sp.csr_matrix((np.ones(m), (np.zeros(m, dtype=np.int64), np.arange(m))),
+                                    shape=(1, m + nx))])
+    A_ub = sp.csr_matrix((np.concatenate([np.ones(nx), -np.ones(nx)]),
+                          (np.tile(np.arange(nx), 2), np.concatenate([cols, np.tile(np.arange(m), n)]))),
+                         shape=(nx, m + nx))
+    res = linprog(np.concatenate([np.zeros(m), D.ravel()]), A_ub=A_ub, b_ub=np.zeros(nx), A_eq=A_eq,
+                  b_eq=np.concatenate([np.ones(n), [p]]), bounds=(0, 1), method="highs")
+    assert res.status == 0
+    return float(res.fun)
+
+
+def test_p_median_proof_cut_by_the_time_limit_reports_it():
+    """Random integer costs (120 x 30, p = 5): HiGHS does not close this one within 10 s, let alone the
+    1 s it gets here.  The result says so (status "time_limit", the message), keeps a proven bound
+    between the LP relaxation and the objective, and the objective is the cost of the sites reported."""
+    rng = np.random.default_rng(0)
+    D = rng.integers(1, 1000, size=(120, 30)).astype(float)
+    lp = _p_median_lp_bound(D, 5)
+    res = p_median(D, 5, exact=True, time_limit=0.5)
+    assert res.method == "heuristic+benders+milp"
+    assert res.status == "time_limit"
+    assert res.messages == ("HiGHS stopped at the time limit; the gap is the proven one",)
+    assert res.objective == pytest.approx(float(D[:, res.facilities].min(axis=1).sum()))
+    assert lp * (1 - 1e-7) <= res.lower_bound < res.objective
+    assert res.gap == pytest.approx((res.objective - res.lower_bound) / res.objective) and res.gap > 0.01
+
+
+def test_p_center_exact_covering_milp_cut_by_the_time_limit():
+    """Random integer costs (150 x 40, p = 6): the covering MILPs of the exact bisection do not finish in
+    the second HiGHS gets, so the search stops undecided: status "time_limit", a gap, a lower bound at
+    least the largest row minimum and below the radius of the sites reported."""
+    rng = np.random.default_rng(0)
+    D = rng.integers(1, 1000, size=(150, 40)).astype(float)
+    res = p_center(D, 6, exact=True, time_limit=1.0)
+    radius = float(D[:, res.facilities].min(axis=1).max())
+    assert res.method == "heuristic+milp" and len(res.facilities) == 6
+    assert res.status == "time_limit"
+    assert res.objective == radius
+    assert float(D.min(axis=1).max()) <= res.lower_bound < radius
+    assert res.gap == pytest.approx((radius - res.lower_bound) / radius) and res.gap > 0.01
