@@ -123,6 +123,17 @@ def test_curve_expired_clock_stops_the_search_at_the_greedy_start():
     assert cur.gap[0] == pytest.approx(1 / 6)
 
 
+
+def test_curve_tiny_weights_still_get_the_lagrangian():
+    """Weights of a few 1e-9 (two rows, two sites, one site open): site 0 covers 3e-9, site 1 1.5e-9.  The
+    submodularity bound 4.5e-9 is 1.5e-9 above the covered weight, more than the closing tolerance 1e-9
+    (absolute below 1), so the Lagrangian runs and proves the optimum 3e-9 (gap 0)."""
+    D = np.array([[1.0, 9.0], [9.0, 1.0]])
+    cur = coverage_curve(D, 2.0, 1, weights=[3e-9, 1.5e-9], lagrange_iter=100)
+    assert cur.covered.tolist() == [3e-9] and cur.facilities[0].tolist() == [0]
+    assert cur.upper_bound[0] == pytest.approx(3e-9, rel=1e-9, abs=0.0)
+    assert cur.gap.tolist() == [0.0]
+
 # ---------------------------------------------------------------------------------------------------
 # p-median: the Benders-only proof and the proof HiGHS does not finish
 
@@ -193,3 +204,22 @@ def test_read_optima_reads_utf8_under_an_ascii_locale(tmp_path):
                          timeout=120)
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == ascii([{"instance": "Ålesund", "optimal_value": "12", "source": "Møre"}])
+
+
+
+def test_p_median_exact_after_a_cut_heuristic_with_costs_below_one():
+    """Costs in thousandths (1..49 e-3): the reduced-cost fixing works with a slack below 1, so a pair's
+    reduced cost must not be floored at 1.  An expired clock leaves the greedy start (worse than the optimum
+    on some of these instances); the proof must still reach the brute-force optimum and bound."""
+    rng = np.random.default_rng(0)
+    for _ in range(12):
+        n, m = rng.integers(6, 14), rng.integers(5, 9)
+        D = rng.integers(1, 50, size=(n, m)).astype(float) * 0.001
+        w = rng.integers(1, 6, size=n).astype(float)
+        p = int(rng.integers(1, 4))
+        best, _ = brute_p_median(D, w, p)
+        res = p_median(D, p, weights=w, time_limit=1e-9, exact=True)
+        assert res.objective == pytest.approx(best, rel=1e-12)
+        assert res.lower_bound == pytest.approx(best, rel=1e-12)
+        assert res.gap == 0.0 and res.status == "optimal"
+        assert float((D[:, res.facilities].min(axis=1) * w).sum()) == pytest.approx(best, rel=1e-12)
