@@ -227,3 +227,17 @@ def test_p_median_exact_after_a_cut_heuristic_with_costs_below_one():
         assert res.lower_bound == pytest.approx(best, rel=1e-12)
         assert res.gap == 0.0 and res.status == "optimal"
         assert float((D[:, res.facilities].min(axis=1) * w).sum()) == pytest.approx(best, rel=1e-12)
+
+
+def test_p_median_exact_fractional_small_costs_reach_the_brute_force_optimum():
+    """Fractional costs below 0.1 (15 x 8, p = 3), the heuristic cut at its greedy start: the whole objective
+    is below 0.5, so an absolute MILP gap of 0.5 would accept any incumbent.  The proof must return the
+    brute-force optimum (0.28400), not a set 0.00027 worse, and prove it."""
+    rng = np.random.default_rng(4)
+    D = rng.uniform(0, 10, size=(15, 8)) * 0.01
+    best, sites = brute_p_median(D, np.ones(15), 3)
+    assert best == pytest.approx(0.283996616517, abs=1e-12)
+    res = p_median(D, 3, time_limit=1e-9, exact=True)
+    assert res.objective == pytest.approx(best, rel=1e-12)
+    assert res.lower_bound == pytest.approx(best, rel=1e-12) and res.status == "optimal"
+    assert res.facilities.tolist() == sorted(sites)
