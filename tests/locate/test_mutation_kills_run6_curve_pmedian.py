@@ -241,3 +241,36 @@ def test_p_median_exact_fractional_small_costs_reach_the_brute_force_optimum():
     assert res.objective == pytest.approx(best, rel=1e-12)
     assert res.lower_bound == pytest.approx(best, rel=1e-12) and res.status == "optimal"
     assert res.facilities.tolist() == sorted(sites)
+
+
+def test_p_median_exact_where_every_row_keeps_one_cost_level():
+    """Costs 1..3 (10 x 6, p = 3) and a heuristic cut at its greedy start (cost 13, already optimal): the
+    reduced-cost fixing leaves every row a single cost level, so the radius MILP has no z column and the
+    last candidate no kept pair; it must still be built (shape m + 0 columns) and prove the brute-force
+    optimum 13."""
+    D = np.array([[2, 1, 1, 1, 1, 1], [1, 3, 2, 3, 2, 2], [3, 3, 2, 2, 2, 3], [1, 3, 3, 1, 2, 3],
+                  [2, 1, 3, 3, 3, 1], [1, 3, 1, 2, 1, 1], [2, 2, 2, 1, 1, 1], [1, 3, 2, 2, 1, 2],
+                  [3, 2, 2, 3, 3, 3], [2, 3, 3, 2, 3, 3]], dtype=float)
+    best, _ = brute_p_median(D, np.ones(10), 3)
+    assert best == 13.0
+    res = p_median(D, 3, time_limit=1e-9, exact=True)
+    assert res.method == "heuristic+benders+milp"
+    assert res.objective == 13.0 and res.lower_bound == 13.0 and res.status == "optimal"
+    assert float(D[:, res.facilities].min(axis=1).sum()) == 13.0
+
+
+def test_p_median_exact_integer_costs_one_above_the_optimum():
+    """Integer costs 0..4 (15 x 8, p = 3): the greedy start costs 8, the brute-force optimum is 7 (sites
+    1, 2, 5).  On integer data the proof may stop HiGHS within 0.5 of the incumbent, never within 1.5 (that
+    would accept the greedy 8 as proven): the exact run must report 7, bound 7, optimal."""
+    D = np.array([[3, 4, 0, 0, 2, 2, 3, 1], [0, 1, 2, 1, 4, 2, 3, 3], [0, 3, 0, 0, 2, 1, 1, 3],
+                  [0, 0, 3, 4, 3, 4, 2, 0], [3, 2, 3, 3, 2, 0, 3, 0], [2, 0, 2, 2, 2, 2, 0, 2],
+                  [3, 4, 1, 4, 1, 2, 4, 1], [1, 1, 3, 4, 1, 1, 4, 4], [3, 2, 4, 1, 0, 3, 1, 3],
+                  [1, 2, 4, 1, 2, 3, 1, 2], [3, 3, 3, 2, 4, 0, 2, 4], [2, 0, 4, 1, 0, 0, 4, 1],
+                  [0, 3, 0, 2, 3, 3, 0, 2], [2, 4, 0, 1, 2, 2, 3, 2], [3, 0, 1, 1, 2, 0, 1, 1]], dtype=float)
+    best, _ = brute_p_median(D, np.ones(15), 3)
+    assert best == 7.0
+    assert p_median(D, 3, time_limit=1e-9).objective == 8.0
+    res = p_median(D, 3, time_limit=1e-9, exact=True)
+    assert res.objective == 7.0 and res.lower_bound == 7.0 and res.gap == 0.0 and res.status == "optimal"
+    assert float(D[:, res.facilities].min(axis=1).sum()) == 7.0
