@@ -274,3 +274,23 @@ def test_p_median_exact_integer_costs_one_above_the_optimum():
     res = p_median(D, 3, time_limit=1e-9, exact=True)
     assert res.objective == 7.0 and res.lower_bound == 7.0 and res.gap == 0.0 and res.status == "optimal"
     assert float(D[:, res.facilities].min(axis=1).sum()) == 7.0
+
+
+def test_p_median_exact_keeps_the_incumbent_pairs_on_sparse_integer_costs():
+    """Integer costs with forbidden pairs (10 x 7, p = 3): the heuristic already has the brute-force optimum
+    83 (sites 0, 1, 6) but its Lagrangian bound stops at 82.00 (gap open).  The proof's reduced-cost fixing
+    may drop only pairs no better solution uses; the incumbent's own pairs stay, so the MILP proves 83."""
+    inf = np.inf
+    D = np.array([[18, 10, inf, inf, 2, 14, 6], [13, 5, inf, inf, 16, 18, 14],
+                  [8, 12, inf, inf, 19, inf, inf], [inf, inf, inf, 15, 13, inf, 16],
+                  [10, 16, inf, 11, inf, inf, 19],
+                  [14, inf, 5, 6, 18, 16, inf], [7, 18, 13, inf, inf, 6, 18], [19, 6, inf, 11, 6, inf, 10],
+                  [inf, 7, inf, inf, 7, 18, 16], [19, inf, inf, inf, inf, 6, 4]])
+    best, sites = brute_p_median(D, np.ones(10), 3)
+    assert best == 83.0 and tuple(sites) == (0, 1, 6)
+    heur = p_median(D, 3)
+    assert heur.objective == 83.0 and heur.status == "feasible" and heur.lower_bound < 82.5
+    res = p_median(D, 3, exact=True)
+    assert res.method == "heuristic+benders+milp"
+    assert res.objective == 83.0 and res.lower_bound == 83.0 and res.gap == 0.0 and res.status == "optimal"
+    assert res.facilities.tolist() == [0, 1, 6]
