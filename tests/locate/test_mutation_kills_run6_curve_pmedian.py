@@ -135,7 +135,7 @@ def test_curve_tiny_weights_still_get_the_lagrangian():
     assert cur.gap.tolist() == [0.0]
 
 # ---------------------------------------------------------------------------------------------------
-# p-median: the Benders-only proof and the proof HiGHS does not finish
+# p-median and p-center: proof branches (Benders alone, HiGHS cut by time, fixing, radius MILP)
 
 
 def test_p_median_benders_lp_alone_proves_a_tied_fractional_instance():
@@ -188,27 +188,6 @@ def test_p_center_exact_undecided_covering_milp_is_reported_as_a_time_limit():
     assert res.lower_bound == 1.0
     assert res.gap == 0.5
     assert res.status == "time_limit"
-
-
-# ---------------------------------------------------------------------------------------------------
-# instances
-
-
-def test_read_optima_reads_utf8_under_an_ascii_locale(tmp_path):
-    """The optima tables are UTF-8 whatever the user's locale: a table naming Ålesund is read under the
-    plain C locale (ASCII, UTF-8 mode and locale coercion off) in a fresh interpreter."""
-    (tmp_path / "pmed").mkdir()
-    (tmp_path / "pmed" / "OPTIMA.csv").write_text("instance,optimal_value,source\nÅlesund,12,Møre\n",
-                                                  encoding="utf-8")
-    code = ("import sys; from arealsirk.locate.instances import read_optima; "
-            "print(ascii(read_optima('pmed', bench=sys.argv[1])))")
-    env = dict(os.environ, LC_ALL="C", LANG="C", PYTHONUTF8="0", PYTHONCOERCECLOCALE="0",
-               PYTHONPATH=str(Path(arealsirk.__file__).resolve().parents[1]))
-    out = subprocess.run([sys.executable, "-c", code, str(tmp_path)], env=env, capture_output=True, text=True,
-                         timeout=120)
-    assert out.returncode == 0, out.stderr
-    assert out.stdout.strip() == ascii([{"instance": "Ålesund", "optimal_value": "12", "source": "Møre"}])
-
 
 
 def test_p_median_exact_after_a_cut_heuristic_with_costs_below_one():
@@ -294,3 +273,23 @@ def test_p_median_exact_keeps_the_incumbent_pairs_on_sparse_integer_costs():
     assert res.method == "heuristic+benders+milp"
     assert res.objective == 83.0 and res.lower_bound == 83.0 and res.gap == 0.0 and res.status == "optimal"
     assert res.facilities.tolist() == [0, 1, 6]
+
+
+# ---------------------------------------------------------------------------------------------------
+# instances
+
+
+def test_read_optima_reads_utf8_under_an_ascii_locale(tmp_path):
+    """The optima tables are UTF-8 whatever the user's locale: a table naming Ålesund is read under the
+    plain C locale (ASCII, UTF-8 mode and locale coercion off) in a fresh interpreter."""
+    (tmp_path / "pmed").mkdir()
+    (tmp_path / "pmed" / "OPTIMA.csv").write_text("instance,optimal_value,source\nÅlesund,12,Møre\n",
+                                                  encoding="utf-8")
+    code = ("import sys; from arealsirk.locate.instances import read_optima; "
+            "print(ascii(read_optima('pmed', bench=sys.argv[1])))")
+    env = dict(os.environ, LC_ALL="C", LANG="C", PYTHONUTF8="0", PYTHONCOERCECLOCALE="0",
+               PYTHONPATH=str(Path(arealsirk.__file__).resolve().parents[1]))
+    out = subprocess.run([sys.executable, "-c", code, str(tmp_path)], env=env, capture_output=True, text=True,
+                         timeout=120)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == ascii([{"instance": "Ålesund", "optimal_value": "12", "source": "Møre"}])
