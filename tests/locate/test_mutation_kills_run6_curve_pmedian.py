@@ -134,6 +134,20 @@ def test_curve_tiny_weights_still_get_the_lagrangian():
     assert cur.upper_bound[0] == pytest.approx(3e-9, rel=1e-9, abs=0.0)
     assert cur.gap.tolist() == [0.0]
 
+
+def test_curve_exact_proven_counts_report_the_covered_weight_as_the_bound():
+    """Fractional weights (14 x 7, seed 0): HiGHS proves every count of the curve; a proven count's bound is
+    its covered weight itself (equal to the last bit, as the gap 0 says), not HiGHS' dual bound, which on
+    these weights differs from it by float noise (57.94560950438406 for 57.94560950438405)."""
+    rng = np.random.default_rng(0)
+    D = rng.uniform(0, 10, size=(14, 7))
+    w = rng.uniform(0.1, 9.9, size=14)
+    cur = coverage_curve(D, 3.5, 4, weights=w, exact=True)
+    for i, k in enumerate(cur.counts):
+        assert cur.covered[i] == pytest.approx(brute_mclp(D, w, int(k), 3.5)[0], rel=1e-12)
+        assert cur.upper_bound[i] == cur.covered[i]
+        assert cur.gap[i] == 0.0 and cur.result(int(k)).status == "optimal"
+
 # ---------------------------------------------------------------------------------------------------
 # p-median and p-center: proof branches (Benders alone, HiGHS cut by time, fixing, radius MILP)
 
