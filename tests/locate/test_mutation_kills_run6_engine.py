@@ -10,7 +10,7 @@ integer points or all open sets, scipy's ``linprog`` for an LP relaxation, or a 
 -- never from the code under test.
 """
 
-# ruff: noqa: N803, N806  (matrix notation of the OR literature: C, D, K, A, Q, S)
+# ruff: noqa: N806  (matrix notation of the OR literature: C, D, K, A, Q, S)
 
 from __future__ import annotations
 
@@ -223,7 +223,7 @@ def _ms_start():
 
 def test_market_split_start_has_slack_one():
     x0 = _ms_start()
-    c, A, lo, hi, *_ = _market_split(slack=True)
+    c, A, *_ = _market_split(slack=True)
     assert np.allclose(A @ x0, MS_D)
     assert float(c @ x0) == 1.0
 
@@ -355,7 +355,7 @@ def test_warm_cancellation_interrupts_the_search(with_report):
 
     rec = []
     t0 = time.perf_counter()
-    with pytest.raises(CancelledError, match="^cancelled by the user$"):
+    with pytest.raises(CancelledError, match=r"^cancelled by the user$"):
         solve_milp_warm(c, A, lo, hi, lb=lb, ub=ub, integrality=integ, time_limit=6.0, x0=None,
                         report=(lambda f, m: rec.append(m)) if with_report else None,
                         is_cancelled=is_cancelled)
