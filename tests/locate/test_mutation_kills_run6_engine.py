@@ -522,3 +522,288 @@ def test_quiet_highs_hides_the_banner_in_a_fresh_process():
                           cwd=root, timeout=60)
     assert done.returncode == 0, done.stderr
     assert done.stdout == "before\nafter True\n"
+
+
+# --------------------------------------------------------------------------------------------------
+# _coverage_ls: CoverageEngine against brute-force MCLP
+# --------------------------------------------------------------------------------------------------
+
+def _brute_cover(A, w, p, fixed=()):
+    """Best covered weight and the set reaching it (first in lexicographic order) over all p-sets."""
+    best, arg = -1.0, None
+    for S in itertools.combinations(range(A.shape[1]), p):
+        if set(fixed) <= set(S):
+            v = float(w[(A[:, list(S)] > 0).any(axis=1)].sum())
+            if v > best:
+                best, arg = v, S
+    return best, arg
+
+
+def _engine(A, w, fixed=(), clock=None, check=None):
+    from arealsirk.locate._coverage_ls import CoverageEngine
+
+    return CoverageEngine(sp.csr_matrix(np.asarray(A, dtype=float)), np.asarray(w, dtype=float),
+                          np.asarray(fixed, dtype=np.int64), clock, check=check)
+
+
+# Seven demands (rows, weights W7) and five candidates (columns).  Column weights: c0 0, c1 10
+# (d0, d2, d4), c2 9 (d0, d3, d4, d6), c3 9 (d1, d2), c4 5 (d2).  Greedy opens c1 first, then c2 or c3
+# (each adds 4): 14.  The optimum {c2, c3} covers every coverable demand: 18.
+A7 = np.array([[0, 1, 1, 0, 0],
+               [0, 0, 0, 1, 0],
+               [0, 1, 0, 1, 1],
+               [0, 0, 1, 0, 0],
+               [0, 1, 1, 0, 0],
+               [0, 0, 0, 0, 0],
+               [0, 0, 1, 0, 0]])
+W7 = np.array([3, 4, 5, 3, 2, 1, 1], dtype=float)
+
+
+def test_coverage_counts_and_value():
+    eng = _engine(A7, W7)
+    assert np.array_equal(eng.counts(np.array([1, 2], dtype=np.int64)), [2, 0, 1, 1, 2, 0, 1])
+    assert np.array_equal(eng.counts(np.zeros(0, dtype=np.int64)), np.zeros(7))
+    for S in itertools.combinations(range(5), 2):
+        assert eng.value(np.array(S)) == float(W7[(A7[:, list(S)] > 0).any(axis=1)].sum())
+
+
+def test_coverage_greedy_swap_and_local_search_by_hand():
+    eng = _engine(A7, W7)
+    G = eng.greedy(2)
+    assert 1 in G and len(G) == 2 and eng.value(G) == 14.0  # c1 (10) then +4
+    assert _brute_cover(A7, W7, 2) == (18.0, (2, 3))
+    # from {c1, c2}: c1 -> c3 gains 4 (18); c2 -> c3 and c1 -> c4 gain 0; the others lose
+    S = np.array([1, 2], dtype=np.int64)
+    assert eng.best_swap(S, eng.counts(S)) == (4.0, 1, 3)
+    S2, v2 = eng.local_search(S)
+    assert (S2.tolist(), v2) == ([2, 3], 18.0)
+    S3, v3 = eng.local_search(np.array([3, 1], dtype=np.int64))  # {c1, c3}: c1 -> c2 gains 4
+    assert (S3.tolist(), v3) == ([2, 3], 18.0)
+    # p = 3: greedy c1, then +4, then +4 covers everything coverable (18)
+    G3 = eng.greedy(3)
+    assert eng.value(G3) == 18.0 and len(set(G3.tolist())) == 3
+
+
+def test_coverage_fixed_facility_is_never_swapped_out():
+    eng = _engine(A7, W7, fixed=[1])
+    best, _ = _brute_cover(A7, W7, 2, fixed=[1])
+    assert best == 14.0
+    G = eng.greedy(2)
+    assert G[0] == 1 or 1 in G
+    S, v = eng.local_search(G)
+    assert 1 in S and v == best and len(S) == 2
+    # swapping c2 for c3 is no gain (14 -> 14); swapping out c1 would gain 4 but c1 is fixed
+    assert eng.best_swap(np.array([1, 2]), eng.counts(np.array([1, 2])))[0] == 0.0
+    # fixed c4 and c0 with p = 2: greedy keeps both, value 5
+    eng2 = _engine(A7, W7, fixed=[0, 4])
+    assert eng2.greedy(2).tolist() == [0, 4]
+    assert eng2.local_search(np.array([0, 4]))[1] == 5.0
+
+
+def test_coverage_local_search_edge_cases():
+    eng = _engine(A7, W7)
+    S, v = eng.local_search(np.arange(5))  # every candidate open: nothing to swap
+    assert (S.tolist(), v) == ([0, 1, 2, 3, 4], 18.0)
+    S, v = eng.local_search(np.zeros(0, dtype=np.int64))
+    assert (S.tolist(), v) == ([], 0.0)
+    from arealsirk.locate._common import Clock
+
+    done = _engine(A7, W7, clock=Clock(1e-9))
+    time.sleep(0.001)
+    S, v = done.local_search(np.array([1, 2]))  # time is up: the start is returned as it is
+    assert (S.tolist(), v) == ([1, 2], 14.0)
+
+
+def test_coverage_check_is_polled():
+    from arealsirk.errors import CancelledError
+
+    def stop():
+        raise CancelledError("cancelled by the user")
+
+    eng = _engine(A7, W7, check=stop)
+    for call in (lambda: eng.greedy(2), lambda: eng.local_search(np.array([1, 2])),
+                 lambda: eng.vns(np.array([1, 2]), 14.0, np.random.default_rng(0), kmax=1,
+                                 max_no_improve=5),
+                 lambda: eng.lagrangian(2, 14.0, max_iter=5)):
+        with pytest.raises(CancelledError):
+            call()
+
+
+# Eight demands, six candidates: greedy plus single swaps stop at 16 ({c1, c4}); the optimum 20
+# ({c2, c5}) needs both facilities moved, which the VNS shake (k = 2) does.
+A8 = np.array([[0, 0, 1, 0, 0, 0],
+               [0, 0, 0, 0, 0, 1],
+               [0, 0, 0, 1, 0, 1],
+               [0, 0, 0, 0, 1, 1],
+               [0, 1, 1, 0, 0, 0],
+               [0, 0, 0, 0, 0, 0],
+               [0, 0, 0, 0, 1, 0],
+               [0, 1, 0, 1, 0, 1]])
+W8 = np.array([5, 1, 3, 1, 5, 4, 5, 5], dtype=float)
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_coverage_vns_leaves_the_local_optimum(seed):
+    eng = _engine(A8, W8)
+    assert _brute_cover(A8, W8, 2) == (20.0, (2, 5))
+    S, v = eng.local_search(eng.greedy(2))
+    assert (S.tolist(), v) == ([1, 4], 16.0)  # a 1-swap local optimum (checked over every swap:)
+    for r, f in itertools.product(S, sorted(set(range(6)) - set(S.tolist()))):
+        T = sorted(set(S.tolist()) - {r} | {f})
+        assert float(W8[(A8[:, T] > 0).any(axis=1)].sum()) <= 16.0
+    rec = []
+    S2, v2, it = eng.vns(S, v, np.random.default_rng(seed), kmax=2, max_no_improve=12,
+                         progress=lambda f, m: rec.append((f, m)))
+    assert (S2.tolist(), v2) == ([2, 5], 20.0)
+    assert it == len(rec) and it >= 13  # one improvement, then 12 shakes without one
+    assert rec[-1] == (1.0, "VNS covered 20")
+    assert all(0.0 <= f <= 1.0 for f, _ in rec)
+    fracs = [f for f, _ in rec]
+    k = fracs.index(0.0) if 0.0 in fracs else None
+    assert k is not None and fracs[k + 1:] == [i / 12 for i in range(1, 13)]
+
+
+def test_coverage_vns_with_a_fixed_facility_and_stops():
+    eng = _engine(A8, W8, fixed=[1])
+    best, _ = _brute_cover(A8, W8, 2, fixed=[1])
+    S, v = eng.local_search(eng.greedy(2))
+    S2, v2, _ = eng.vns(S, v, np.random.default_rng(0), kmax=2, max_no_improve=12)
+    assert 1 in S2 and v2 == best
+    # every demand covered (the uncoverable d5 left out, as max_coverage does): no shake at all
+    keep = np.flatnonzero(A8.any(axis=1))
+    eng3 = _engine(A8[keep], W8[keep])
+    S3, v3, it3 = eng3.vns(np.array([1, 2, 4, 5]), 25.0, np.random.default_rng(0), kmax=2,
+                           max_no_improve=12)
+    assert eng3.value(np.array([1, 2, 4, 5])) == float(W8[keep].sum()) == 25.0
+    assert (S3.tolist(), v3, it3) == ([1, 2, 4, 5], 25.0, 0)
+    # five of six open (value passed low, 20): one closed candidate, so every shake is one swap and
+    # the local search after it reaches the best 5-set (all 5-sets are one swap apart): one
+    # improvement to 25, then three shakes without one
+    S4, v4, it4 = eng.vns(np.array([0, 1, 2, 3, 4]), 20.0, np.random.default_rng(0), kmax=2,
+                          max_no_improve=3)
+    assert 1 in S4 and v4 == _brute_cover(A8, W8, 5, fixed=[1])[0] == 25.0 and it4 == 4
+    # all open facilities fixed: nothing movable
+    eng5 = _engine(A8, W8, fixed=[1, 4])
+    S5, v5, it5 = eng5.vns(np.array([1, 4]), 16.0, np.random.default_rng(0), kmax=2, max_no_improve=12)
+    assert (S5.tolist(), v5, it5) == ([1, 4], 16.0, 1)
+
+
+# Ten demands, seven candidates, p = 2: single swaps from greedy stop at 32, the optimum is 33
+# ({c1, c3}), the LP relaxation 34.  The MCLP Lagrangian relaxation has the integrality property, so
+# its dual equals the LP bound (Galvao & ReVelle 1996); the subgradient gets there from above.
+A10 = np.array([[0, 0, 1, 0, 1, 1, 0],
+                [1, 0, 0, 1, 1, 0, 0],
+                [1, 1, 0, 0, 0, 1, 0],
+                [1, 1, 1, 0, 0, 1, 0],
+                [0, 1, 0, 0, 0, 0, 0],
+                [0, 1, 0, 0, 0, 0, 0],
+                [1, 0, 1, 1, 0, 0, 1],
+                [0, 0, 0, 1, 0, 1, 0],
+                [1, 0, 0, 0, 0, 1, 0],
+                [0, 0, 0, 1, 0, 1, 0]])
+W10 = np.array([4, 4, 5, 5, 4, 4, 4, 5, 3, 2], dtype=float)
+
+
+def _mclp_lp(A, w, p, fixed=()):
+    """max w z  s.t.  z_i <= sum_j A_ij y_j,  sum y = p,  0 <= y, z <= 1 (y_j = 1 when fixed)."""
+    from scipy.optimize import linprog
+
+    n, m = A.shape
+    c = np.concatenate([np.zeros(m), -w])
+    A_ub = np.hstack([-A, np.eye(n)])
+    A_eq = np.concatenate([np.ones(m), np.zeros(n)])[None, :]
+    bounds = [(1.0 if j in fixed else 0.0, 1.0) for j in range(m)] + [(0.0, 1.0)] * n
+    r = linprog(c, A_ub=A_ub, b_ub=np.zeros(n), A_eq=A_eq, b_eq=[p], bounds=bounds, method="highs")
+    return -float(r.fun)
+
+
+def test_coverage_lagrangian_bound_is_the_lp_bound_and_its_sets_hold_the_optimum():
+    eng = _engine(A10, W10)
+    assert _brute_cover(A10, W10, 2) == (33.0, (1, 3))
+    assert _mclp_lp(A10, W10, 2) == pytest.approx(34.0)
+    _, v = eng.local_search(eng.greedy(2))
+    assert v == 32.0
+    best, top = eng.lagrangian(2, v, max_iter=1500)
+    assert 34.0 - 1e-9 <= best <= 34.0 + 1e-5
+    values = [eng.value(T) for T in top]
+    assert top[0].tolist() == [1, 3] and values == [33.0, 32.0, 32.0]
+    assert len({T.tobytes() for T in top}) == 3 and all(len(T) == 2 for T in top)
+    # keep = 1: only the best set; fewer iterations: a weaker but still valid bound
+    best1, top1 = eng.lagrangian(2, v, max_iter=100, keep=1)
+    assert [T.tolist() for T in top1] == [[1, 3]]
+    assert 34.0 + 1e-3 < best1 <= float(W10.sum())
+
+
+def test_coverage_lagrangian_with_fixed_facilities():
+    eng = _engine(A10, W10, fixed=[0])
+    lp0 = _mclp_lp(A10, W10, 2, fixed=[0])
+    assert lp0 == pytest.approx(_brute_cover(A10, W10, 2, fixed=[0])[0]) == pytest.approx(32.0)
+    best, top = eng.lagrangian(2, 0.0, max_iter=1500)
+    assert lp0 - 1e-9 <= best <= lp0 + 1e-5
+    assert top and all(0 in T.tolist() and len(T) == 2 for T in top)
+    assert eng.value(top[0]) == 32.0
+    # p equals the fixed count: the only set is the fixed one, the bound its value 33
+    eng2 = _engine(A10, W10, fixed=[1, 3])
+    best2, top2 = eng2.lagrangian(2, 0.0, max_iter=1500)
+    assert [T.tolist() for T in top2] == [[1, 3]]
+    assert 33.0 - 1e-9 <= best2 <= 33.0 + 1e-5
+
+
+def test_coverage_lagrangian_stops_at_once_when_out_of_time_or_proven():
+    from arealsirk.locate._common import Clock
+
+    eng = _engine(A10, W10, clock=Clock(1e-9))
+    time.sleep(0.001)
+    assert eng.lagrangian(2, 32.0, max_iter=1500) == (float(W10.sum()), [])
+    # A7 without its uncoverable row: L(0) = total weight 18 = the lower bound passed (the optimum),
+    # so the first iteration proves it and the search stops with one candidate set
+    eng7 = _engine(A7[[0, 1, 2, 3, 4, 6]], W7[[0, 1, 2, 3, 4, 6]])
+    best, top = eng7.lagrangian(2, 18.0, max_iter=1500)
+    assert best == 18.0 and len(top) == 1
+    best, top = eng7.lagrangian(2, 0.0, max_iter=1500)  # the heuristic's sets reach 18 on the way
+    assert best == 18.0 and eng7.value(top[0]) == 18.0
+
+
+# --------------------------------------------------------------------------------------------------
+# _result.relative_gap and LocateResult
+# --------------------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("upper, lower, want", [
+    (110.0, 100.0, 10.0 / 110.0),      # (upper - lower) / max(|upper|, |lower|)
+    (-90.0, -100.0, 10.0 / 100.0),     # negative objectives: the larger magnitude is |lower|
+    (5.0, -5.0, 10.0 / 5.0),
+    (100.0, 110.0, 0.0),               # crossed bounds (rounding): clipped at 0
+    (0.0, 0.0, 0.0),                   # denominator floor 1e-12, not a division by zero
+    (3e-13, 1e-13, 2e-13 / 1e-12),     # below the floor the denominator is 1e-12
+    (2e-12, 1e-12, 0.5),
+])
+def test_relative_gap_formula(upper, lower, want):
+    from arealsirk.locate._result import relative_gap
+
+    assert relative_gap(upper, lower) == pytest.approx(want, rel=1e-12, abs=0)
+    assert isinstance(relative_gap(upper, lower), float)
+
+
+@pytest.mark.parametrize("upper, lower", [
+    (None, 1.0), (1.0, None), (None, None), (math.inf, 1.0), (1.0, -math.inf), (math.nan, 1.0),
+    (1.0, math.nan)])
+def test_relative_gap_without_two_finite_bounds(upper, lower):
+    from arealsirk.locate._result import relative_gap
+
+    assert relative_gap(upper, lower) is None
+
+
+def test_locate_result_properties_and_summary():
+    from arealsirk.locate._result import LocateResult
+
+    r = LocateResult(np.array([4, 1]), np.array([1, 4, -1]), 12.5, 10.0, 0.2, "feasible", 0.25,
+                     upper_bound=12.5, model="p_median", method="heuristic")
+    assert r.n_facilities == 2 and r.optimal is False
+    assert LocateResult(np.array([0]), np.array([0]), 1.0, 1.0, 0.0, "optimal", 0.0).optimal is True
+    assert r.summary() == {"model": "p_median", "method": "heuristic", "status": "feasible",
+                           "facilities": [4, 1], "objective": 12.5, "lower_bound": 10.0,
+                           "upper_bound": 12.5, "gap": 0.2, "runtime_s": 0.25}
+    r2 = LocateResult(np.zeros(0, dtype=np.int64), np.array([-1]), 0.0, None, None, "feasible", 1.0)
+    s2 = r2.summary()
+    assert (s2["lower_bound"], s2["upper_bound"], s2["gap"], s2["facilities"]) == (None, None, None, [])
+    assert (r2.flows, r2.covered, r2.messages, r2.model, r2.method) == (None, None, (), "", "")
