@@ -807,3 +807,70 @@ def test_locate_result_properties_and_summary():
     s2 = r2.summary()
     assert (s2["lower_bound"], s2["upper_bound"], s2["gap"], s2["facilities"]) == (None, None, None, [])
     assert (r2.flows, r2.covered, r2.messages, r2.model, r2.method) == (None, None, (), "", "")
+
+
+def _ref_greedy(A, w, p, fixed=()):
+    """Greedy written out: from the fixed set, open the closed candidate adding the most uncovered
+    weight (lowest index on ties) until p are open."""
+    S = list(fixed)
+    covered = (A[:, S] > 0).any(axis=1) if S else np.zeros(A.shape[0], dtype=bool)
+    while len(S) < p:
+        gains = [-1.0 if j in S else float(w[~covered & (A[:, j] > 0)].sum()) for j in range(A.shape[1])]
+        j = int(np.argmax(gains))
+        S.append(j)
+        covered |= A[:, j] > 0
+    return sorted(S)
+
+
+def test_coverage_greedy_matches_the_rule_written_out():
+    for seed in range(40):
+        rng = np.random.default_rng(seed)
+        A = (rng.random((9, 6)) < 0.35).astype(float)
+        w = rng.integers(1, 6, 9).astype(float)
+        fixed = sorted(rng.choice(6, size=seed % 3, replace=False).tolist())
+        for p in range(max(1, len(fixed)), 7):
+            eng = _engine(A, w, fixed=fixed)
+            G = eng.greedy(p)
+            assert G.tolist() == _ref_greedy(A, w, p, fixed), (seed, p, fixed)
+            S, v = eng.local_search(G)
+            T = S.tolist()
+            assert len(set(T)) == p and set(fixed) <= set(T)
+            assert v == float(w[(A[:, T] > 0).any(axis=1)].sum())
+            for r, f in itertools.product(sorted(set(T) - set(fixed)), sorted(set(range(6)) - set(T))):
+                U = sorted(set(T) - {r} | {f})
+                assert float(w[(A[:, U] > 0).any(axis=1)].sum()) <= v  # 1-swap local optimum
+
+
+def test_coverage_one_facility():
+    """p = 1: the value of a single site is its column weight; the local search moves to the best."""
+    eng = _engine(A7, W7)
+    for j, want in enumerate([0.0, 10.0, 9.0, 9.0, 5.0]):
+        assert eng.value(np.array([j])) == want
+        assert np.array_equal(eng.counts(np.array([j])), A7[:, j])
+    assert eng.greedy(1).tolist() == [1]
+    assert eng.local_search(np.array([4]))[0].tolist() == [1]
+    assert eng.local_search(np.array([4]))[1] == 10.0
+    # every candidate: greedy opens each exactly once
+    assert eng.greedy(5).tolist() == [0, 1, 2, 3, 4]
+    assert sorted(set(eng.greedy(4).tolist())) == eng.greedy(4).tolist() and len(eng.greedy(4)) == 4
+
+
+def test_coverage_vns_from_the_optimum_counts_its_shakes():
+    eng = _engine(A8, W8)
+    rec = []
+    S, v, it = eng.vns(np.array([2, 5]), 20.0, np.random.default_rng(0), kmax=2, max_no_improve=7,
+                       progress=lambda f, m: rec.append((f, m)))
+    assert (S.tolist(), v, it) == ([2, 5], 20.0, 7)
+    assert rec == [(i / 7, "VNS covered 20") for i in range(1, 8)]
+
+
+@pytest.mark.parametrize("A, w, p", [(A8, W8, 2), (A10, W10, 3)])
+def test_coverage_vns_keeps_p_distinct_sites(A, w, p):
+    best, _ = _brute_cover(A, w, p)
+    eng = _engine(A, w)
+    S, v = eng.local_search(eng.greedy(p))
+    for seed in range(6):
+        S2, v2, _ = eng.vns(S, v, np.random.default_rng(seed), kmax=p, max_no_improve=8)
+        T = S2.tolist()
+        assert len(set(T)) == len(T) == p
+        assert v2 == float(w[(A[:, T] > 0).any(axis=1)].sum()) == best
