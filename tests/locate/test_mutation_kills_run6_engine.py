@@ -874,3 +874,28 @@ def test_coverage_vns_keeps_p_distinct_sites(A, w, p):
         T = S2.tolist()
         assert len(set(T)) == len(T) == p
         assert v2 == float(w[(A[:, T] > 0).any(axis=1)].sum()) == best
+
+
+def test_coverage_lagrangian_one_site_and_all_but_one():
+    """p = 1: the LP bound is the best single column (24, c5); p = m - 1 = 6 covers all 40."""
+    eng = _engine(A10, W10)
+    assert _mclp_lp(A10, W10, 1) == pytest.approx(24.0) and _brute_cover(A10, W10, 1) == (24.0, (5,))
+    best, top = eng.lagrangian(1, 0.0, max_iter=1500)
+    assert 24.0 - 1e-9 <= best <= 24.0 + 1e-5
+    assert top[0].tolist() == [5]
+    best6, top6 = eng.lagrangian(6, 0.0, max_iter=50)
+    assert best6 == 40.0 == float(W10.sum())
+    assert len(top6[0]) == 6 and eng.value(top6[0]) == 40.0
+
+
+def test_coverage_lagrangian_one_site_among_many():
+    """p = 1 among 300 candidates: the optimum is the heaviest column (brute force over columns); every
+    L(mu) must stay above it, so the subproblem must pick the best-scoring column each time."""
+    rng = np.random.default_rng(5)
+    A = (rng.random((300, 300)) < 0.02).astype(float)
+    w = rng.integers(1, 10, 300).astype(float)
+    opt = float((w[:, None] * A).sum(axis=0).max())
+    eng = _engine(A, w)
+    best, top = eng.lagrangian(1, 0.0, max_iter=300)
+    assert opt - 1e-9 <= best
+    assert eng.value(top[0]) == opt
