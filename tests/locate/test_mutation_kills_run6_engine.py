@@ -858,17 +858,30 @@ def test_coverage_one_facility():
 def test_coverage_vns_from_the_optimum_counts_its_shakes():
     eng = _engine(A8, W8)
     rec = []
+    eng.vns(np.array([2, 5]), 20.0, np.random.default_rng(0), kmax=2, max_no_improve=1,
+            progress=lambda f, m: rec.append((f, m)))
+    assert rec == [(1.0, "VNS covered 20")]
+    rec = []
     S, v, it = eng.vns(np.array([2, 5]), 20.0, np.random.default_rng(0), kmax=2, max_no_improve=7,
                        progress=lambda f, m: rec.append((f, m)))
     assert (S.tolist(), v, it) == ([2, 5], 20.0, 7)
     assert rec == [(i / 7, "VNS covered 20") for i in range(1, 8)]
 
 
-@pytest.mark.parametrize("A, w, p", [(A8, W8, 2), (A10, W10, 3)])
+# 16 demands, 10 candidates, p = 4: greedy plus swaps stop at 73, below the best THREE sites (74);
+# the optimum is 76.  A shake that lost a site (drawing an open or a repeated site) could win here.
+_R = np.random.default_rng(605)
+A16 = (_R.random((16, 10)) < 0.3).astype(float)
+W16 = _R.integers(1, 9, 16).astype(float)
+
+
+@pytest.mark.parametrize("A, w, p", [(A8, W8, 2), (A16, W16, 4)])
 def test_coverage_vns_keeps_p_distinct_sites(A, w, p):
     best, _ = _brute_cover(A, w, p)
     eng = _engine(A, w)
     S, v = eng.local_search(eng.greedy(p))
+    if p == 4:
+        assert (v, _brute_cover(A, w, 3)[0], best) == (73.0, 74.0, 76.0)
     for seed in range(6):
         S2, v2, _ = eng.vns(S, v, np.random.default_rng(seed), kmax=p, max_no_improve=8)
         T = S2.tolist()
