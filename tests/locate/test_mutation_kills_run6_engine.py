@@ -257,6 +257,8 @@ def test_warm_abs_gap_bound_brackets_the_optimum():
     _assert_knapsack_point(out.x, out.objective)
     assert out.objective <= KNAP_OPT + 1e-9 <= out.bound + 2e-9
     assert out.bound - out.objective <= 30.0 + 1e-9
+    # the option reaches HiGHS: it stops before closing the gap (without it HiGHS proves 107)
+    assert out.bound - out.objective > 1.0
 
 
 def test_warm_infeasible_model():
@@ -297,6 +299,7 @@ def test_warm_falls_back_to_scipy_without_highspy(monkeypatch):
     out = _knapsack(solve_milp_warm, sense="min", rel_gap=0.5, x0=None)
     assert -out.objective <= KNAP_OPT + 1e-9 <= -out.bound + 2e-9
     assert (out.objective - out.bound) / -out.bound <= 0.5 + 1e-9
+    assert out.objective - out.bound > 1.0  # the 50 % gap reached HiGHS: it stopped early
     c, A, lo, hi, lb, ub, integ = _market_split(slack=True)
     out = solve_milp_warm(c, A, lo, hi, lb=lb, ub=ub, integrality=integ, time_limit=0.5, x0=None)
     _check_time_limited_incumbent(out, c, A, lo, hi)
@@ -335,11 +338,20 @@ def test_warm_reports_the_proven_gap_with_the_offset():
     assert gaps and gaps[-1] <= gaps[0]
 
 
-def test_warm_reports_with_the_default_label():
+def test_warm_reports_with_the_default_label_and_no_offset():
+    """Default label "HiGHS" and offset 0: the bound printed is HiGHS' own dual bound, which for the
+    market split stays at its LP value 0 until the optimum (total slack 1) is proven, seconds later."""
+    c, A, lo, hi, lb, ub, integ = _market_split(slack=True)
     rec = []
-    out = _knapsack(solve_milp_warm, x0=None, report=lambda f, m: rec.append((f, m)))
-    assert out.objective == pytest.approx(KNAP_OPT)
-    assert rec and all(m.startswith("HiGHS: ") for _, m in rec)
+    out = solve_milp_warm(c, A, lo, hi, lb=lb, ub=ub, integrality=integ, time_limit=0.8, x0=None,
+                          report=lambda f, m: rec.append(m))
+    assert out.status == "time_limit"
+    gap_msgs = [m for m in rec if "proven gap" in m]
+    assert gap_msgs and all(m.startswith("HiGHS: ") for m in rec)
+    for m in gap_msgs:
+        best = float(re.search(r"best ([\d,.]+),", m).group(1).replace(",", ""))
+        assert m == f"HiGHS: proven gap 100.000 % (best {best:,.6g}, bound 0)"
+        assert best >= out.objective - 1e-9
 
 
 @pytest.mark.parametrize("with_report", [False, True])
@@ -912,3 +924,60 @@ def test_coverage_lagrangian_one_site_among_many():
     best, top = eng.lagrangian(1, 0.0, max_iter=300)
     assert opt - 1e-9 <= best
     assert eng.value(top[0]) == opt
+
+
+_RETRY_MSG = "HiGHS: inconsistent objective after a warm start; solving again without it"
+
+
+@pytest.mark.parametrize("sense", ["max", "min"])
+def test_warm_inconsistent_objective_is_solved_again_cold(monkeypatch, caplog, sense):
+    """Fault injection of the HiGHS 1.16 defect ``_consistent`` guards against (an objective that does
+    not belong to the returned solution after a MIP start): the model is solved again without the
+    start, with every option, and the answer is still the brute-force optimum."""
+    monkeypatch.setattr(_milp, "_consistent", lambda h, c: False)
+    sign = 1.0 if sense == "max" else -1.0
+    caplog.set_level("WARNING", logger="arealsirk")
+    rec = []
+    out = _knapsack(solve_milp_warm, sense=sense, x0=KNAP_X, report=lambda f, m: rec.append(m),
+                    is_cancelled=lambda: False, label="Again")
+    assert [r.getMessage() for r in caplog.records] == [_RETRY_MSG]
+    assert (out.status, out.objective, out.bound) == ("optimal", pytest.approx(sign * KNAP_OPT),
+                                                      pytest.approx(sign * KNAP_OPT))
+    assert np.allclose(out.x, KNAP_X) and rec and all(m.startswith("Again: ") for m in rec)
+    caplog.clear()
+    gap = _knapsack(solve_milp_warm, sense=sense, x0=KNAP_X, abs_gap=30.0)
+    assert [r.getMessage() for r in caplog.records] == [_RETRY_MSG]
+    assert sign * gap.objective <= KNAP_OPT + 1e-9 <= sign * gap.bound + 2e-9
+    assert 1.0 < sign * (gap.bound - gap.objective) <= 30.0 + 1e-9  # abs_gap kept on the cold run
+    caplog.clear()
+    _knapsack(solve_milp_warm, sense=sense, x0=None)  # no start: nothing to distrust
+    assert caplog.records == []
+
+
+def test_warm_inconsistent_objective_retry_keeps_cancellation(monkeypatch):
+    """The user cancels while the first run is judged: the cold run must still honour it."""
+    from arealsirk.errors import CancelledError
+
+    cancelled = [False]
+
+    def inconsistent(h, c):
+        cancelled[0] = True
+        return False
+
+    monkeypatch.setattr(_milp, "_consistent", inconsistent)
+    c, A, lo, hi, lb, ub, integ = _market_split(slack=True)
+    with pytest.raises(CancelledError, match=r"^cancelled by the user$"):
+        solve_milp_warm(c, A, lo, hi, lb=lb, ub=ub, integrality=integ, time_limit=0.5, x0=_ms_start(),
+                        is_cancelled=lambda: cancelled[0])
+    assert cancelled[0]
+
+
+def test_warm_inconsistent_objective_retry_gets_the_time_left(monkeypatch):
+    """The first (warm) run uses the whole 1 s budget, so the cold run gets the floor of 0.5 s."""
+    monkeypatch.setattr(_milp, "_consistent", lambda h, c: False)
+    c, A, lo, hi, lb, ub, integ = _market_split(slack=True)
+    t0 = time.perf_counter()
+    out = solve_milp_warm(c, A, lo, hi, lb=lb, ub=ub, integrality=integ, time_limit=1.0, x0=_ms_start())
+    took = time.perf_counter() - t0
+    _check_time_limited_incumbent(out, c, A, lo, hi)
+    assert 1.4 <= took < 2.3
