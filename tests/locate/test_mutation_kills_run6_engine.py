@@ -166,6 +166,18 @@ def test_solve_milp_infeasible_model():
     assert isinstance(out.message, str) and "nfeasible" in out.message
 
 
+@pytest.mark.parametrize("warm", [False, True])
+def test_unbounded_model_is_an_error_without_a_solution(warm):
+    """max x + y with x >= y, both integer and unbounded above: no optimum exists."""
+    solver = solve_milp_warm if warm else solve_milp
+    kw = {"x0": None} if warm else {}
+    out = solver(np.array([1.0, 1.0]), sp.csr_matrix([[1.0, -1.0]]), np.array([0.0]), np.array([np.inf]),
+                 lb=np.zeros(2), ub=np.full(2, np.inf), integrality=np.ones(2), time_limit=None,
+                 sense="max", **kw)
+    assert (out.x, out.objective, out.bound, out.status) == (None, None, None, "error")
+    assert "nbounded" in out.message
+
+
 def test_solve_milp_bad_input_is_a_solver_error():
     with pytest.raises(SolverError, match=r"HiGHS \(scipy.optimize.milp\) failed: .*integrality"):
         solve_milp(np.ones(3), sp.csr_matrix(np.ones((1, 2))), np.ones(1), np.ones(1), lb=np.zeros(2),
