@@ -994,3 +994,28 @@ def test_warm_inconsistent_objective_retry_gets_the_time_left(monkeypatch):
     took = time.perf_counter() - t0
     _check_time_limited_incumbent(out, c, A, lo, hi)
     assert 1.4 <= took < 2.3
+
+
+def test_warm_inconsistent_objective_retry_after_a_quick_first_run(monkeypatch):
+    """A feasible market split (right-hand side A x* for the 22 columns of MS_X0): the start x* with no
+    slack is optimal at once (its 0 equals the LP bound), so after the injected inconsistency the cold
+    run gets almost the whole 1.2 s, finds only incumbents with slack and reports them with the offset."""
+    monkeypatch.setattr(_milp, "_consistent", lambda h, c: False)
+    k, n = MS_A.shape
+    d = MS_A @ MS_X0
+    A = sp.csr_matrix(np.hstack([MS_A, np.eye(k), -np.eye(k)]))
+    c = np.concatenate([np.zeros(n), np.ones(2 * k)])
+    ub = np.concatenate([np.ones(n), np.full(2 * k, np.inf)])
+    integ = np.concatenate([np.ones(n), np.zeros(2 * k)])
+    x0 = np.concatenate([MS_X0, np.zeros(2 * k)])
+    assert np.allclose(A @ x0, d) and c @ x0 == 0.0
+    rec = []
+    t0 = time.perf_counter()
+    out = solve_milp_warm(c, A, d, d, lb=np.zeros(c.size), ub=ub, integrality=integ, time_limit=1.2,
+                          x0=x0, report=lambda f, m: rec.append(m), offset=100.0)
+    took = time.perf_counter() - t0
+    assert took >= 1.0  # not the 0.5 s floor: the first run used almost nothing of the budget
+    assert out.status == "time_limit" and out.objective == pytest.approx(float(c @ out.x))
+    assert np.allclose(A @ out.x, d, atol=1e-6) and 0.0 <= out.bound <= out.objective
+    numeric = [m for m in rec if "proven gap" in m]
+    assert numeric and all(m.startswith("HiGHS: ") and m.endswith(", bound 100)") for m in numeric)
