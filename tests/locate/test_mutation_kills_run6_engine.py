@@ -1019,3 +1019,31 @@ def test_warm_inconsistent_objective_retry_after_a_quick_first_run(monkeypatch):
     assert np.allclose(A @ out.x, d, atol=1e-6) and 0.0 <= out.bound <= out.objective
     numeric = [m for m in rec if "proven gap" in m]
     assert numeric and all(m.startswith("HiGHS: ") and m.endswith(", bound 100)") for m in numeric)
+
+
+# --------------------------------------------------------------------------------------------------
+# _common: the clock and the progress object every model makes
+# --------------------------------------------------------------------------------------------------
+
+def test_clock_and_make_progress():
+    from arealsirk.errors import CancelledError
+    from arealsirk.locate._common import Clock, make_progress
+
+    clock = Clock(0.2)
+    assert clock.limit == 0.2 and 0.0 <= clock.elapsed() < 0.2 and 0.0 < clock.left() <= 0.2
+    assert not clock.expired()
+    time.sleep(0.25)
+    assert clock.elapsed() >= 0.25 and clock.left() <= -0.05 and clock.expired()
+    rec = []
+    prog = make_progress(lambda f, m: rec.append((f, m)), lambda: False)
+    prog(0.5, "half")
+    prog.sub(0.5, 0.7)(0.5, "in a sub-range")  # 0.5 + 0.2 * 0.5
+    prog(1.5, "clipped")
+    assert rec == [(0.5, "half"), (pytest.approx(0.6), "in a sub-range"), (1.0, "clipped")]
+    stop = make_progress(lambda f, m: rec.append((f, m)), lambda: True)
+    with pytest.raises(CancelledError, match=r"^cancelled by the user$"):
+        stop(0.1, "never shown")
+    with pytest.raises(CancelledError):
+        stop.check()
+    assert rec[-1] == (1.0, "clipped")
+    make_progress(None, None)(0.3, "nobody listens")  # no callback: nothing to call, no error
