@@ -1029,6 +1029,8 @@ def test_clock_and_make_progress():
     from arealsirk.errors import CancelledError
     from arealsirk.locate._common import Clock, make_progress
 
+    forever = Clock(None)
+    assert forever.left() == math.inf and not forever.expired() and forever.limit is None
     clock = Clock(0.2)
     assert clock.limit == 0.2 and 0.0 <= clock.elapsed() < 0.2 and 0.0 < clock.left() <= 0.2
     assert not clock.expired()
