@@ -528,6 +528,56 @@ def test_watch_mip_gap_and_fraction_formula_every_callback():
     assert len(set(gaps)) >= 3 and min(gaps) == 0.0 < max(gaps)
 
 
+def _knapsack50(scale):
+    from arealsirk.locate import _highs
+
+    rng = np.random.default_rng(1)
+    W = rng.integers(1, 100, (5, 50)).astype(float)
+    v = rng.integers(1, 100, 50).astype(float)
+    h = _highs.new_highs(time_limit=20)
+    _highs.pass_model(h, -scale * v, sp.csr_matrix(W), np.full(5, -np.inf), np.floor(W.sum(axis=1) / 3),
+                      np.zeros(50), np.ones(50), np.ones(50))
+    return h
+
+
+def _watched(h, offset):
+    from arealsirk.locate import _highs
+
+    rec = []
+    _highs.watch_mip(h, _highs.MipState(), report=lambda f, m: rec.append((f, m)), is_cancelled=None,
+                     label="Test", offset=offset, min_interval=0.0)
+    h.run()
+    return rec
+
+
+def test_watch_mip_gap_below_one_and_at_zero():
+    """Objective values below 1 (costs scaled by 1e-4): the gap is relative to them, not to 1.  With
+    the offset cancelling the optimum, the last reports read best 0, bound 0: gap 0, fraction 1."""
+    rec = _watched(_knapsack50(1e-4), 0.0)
+    numeric = [(f, _GAP_MSG.match(m)) for f, m in rec if "proven gap" in m]
+    assert numeric
+    for _, hit in numeric:
+        pct, best, bound = (float(g.replace(",", "")) for g in hit.groups())
+        assert -1.0 < best < 0.0 and bound <= best
+        assert pct == pytest.approx(100 * (best - bound) / max(abs(best), abs(bound)), abs=2e-3)
+    h = _knapsack50(1.0)
+    _watched(h, 0.0)
+    value = h.getInfo().objective_function_value
+    rec = _watched(_knapsack50(1.0), -value)
+    last_f, last_m = rec[-1]
+    assert last_m == "Test: proven gap 0.000 % (best 0, bound 0)" and last_f == 1.0
+
+
+def test_warm_reports_searching_until_an_incumbent():
+    """The market split without slack: no incumbent in a second, although the bound (0) is known."""
+    c, A, lo, hi, lb, ub, integ = _market_split(slack=False)
+    rec = []
+    out = solve_milp_warm(c, A, lo, hi, lb=lb, ub=ub, integrality=integ, time_limit=1.0, x0=None,
+                          report=lambda f, m: rec.append((f, m)))
+    assert out.status == "time_limit" and out.x is None
+    assert len(rec) >= 2 and set(rec) == {(0.0, "HiGHS: searching (no incumbent yet)")}
+
+
 def test_quiet_highs_hides_the_banner_in_a_fresh_process():
     import os
     import subprocess
