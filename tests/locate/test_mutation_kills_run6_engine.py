@@ -483,8 +483,9 @@ def test_pass_model_continuous_without_integrality():
     h.run()
     assert h.getInfo().objective_function_value == pytest.approx(21.0)
     assert np.allclose(h.getSolution().col_value, [3.0, 1.5])
-    # the same with an explicit all-continuous integrality vector, then with y integer: (4, 0) = 20
-    for integ, value in ((np.array([0, 0]), 21.0), (np.array([0, 1]), 20.0)):
+    # the same with an explicit all-continuous integrality vector, then with only y integer: y = 1,
+    # x = min(20 / 6, 4) = 10 / 3, value 50 / 3 + 4 = 62 / 3 (y = 0: 20, y = 2: 18)
+    for integ, value in ((np.array([0, 0]), 21.0), (np.array([0, 1]), 62.0 / 3.0)):
         h = _highs.new_highs(time_limit=None)
         _highs.pass_model(h, np.array([5.0, 4.0]), sp.csr_matrix([[6.0, 4.0], [1.0, 2.0]]),
                           np.array([-np.inf, -np.inf]), np.array([24, 6]), np.zeros(2),
