@@ -1056,21 +1056,23 @@ def test_warm_inconsistent_objective_retry_gets_the_time_left(monkeypatch):
 
 
 def test_warm_inconsistent_objective_retry_after_a_quick_first_run(monkeypatch):
-    """A feasible market split (right-hand side A x* for the 22 columns of MS_X0): the start x* with no
-    slack is optimal at once (its 0 equals the LP bound), so after the injected inconsistency the cold
-    run gets almost the whole 1.2 s, finds only incumbents with slack and reports them with the offset."""
+    """A feasible market split, 4 rows x 30 columns with right-hand side M x* (x* drawn at random):
+    the start x* with no slack is optimal at once (its 0 equals the LP bound), so after the injected
+    inconsistency the cold run gets almost the whole 1.5 s.  Cold, HiGHS needs several seconds to find
+    a slack-free point, so it stops at the limit with slack incumbents, reported with the offset."""
     monkeypatch.setattr(_milp, "_consistent", lambda h, c: False)
-    k, n = MS_A.shape
-    d = MS_A @ MS_X0
-    A = sp.csr_matrix(np.hstack([MS_A, np.eye(k), -np.eye(k)]))
-    c = np.concatenate([np.zeros(n), np.ones(2 * k)])
-    ub = np.concatenate([np.ones(n), np.full(2 * k, np.inf)])
-    integ = np.concatenate([np.ones(n), np.zeros(2 * k)])
-    x0 = np.concatenate([MS_X0, np.zeros(2 * k)])
-    assert np.allclose(A @ x0, d) and c @ x0 == 0.0
+    rng = np.random.default_rng(0)
+    M = rng.integers(0, 100, (4, 30)).astype(float)
+    xs = (rng.random(30) < 0.5).astype(float)
+    d = M @ xs
+    A = sp.csr_matrix(np.hstack([M, np.eye(4), -np.eye(4)]))
+    c = np.concatenate([np.zeros(30), np.ones(8)])
+    ub = np.concatenate([np.ones(30), np.full(8, np.inf)])
+    integ = np.concatenate([np.ones(30), np.zeros(8)])
+    x0 = np.concatenate([xs, np.zeros(8)])
     rec = []
     t0 = time.perf_counter()
-    out = solve_milp_warm(c, A, d, d, lb=np.zeros(c.size), ub=ub, integrality=integ, time_limit=1.2,
+    out = solve_milp_warm(c, A, d, d, lb=np.zeros(c.size), ub=ub, integrality=integ, time_limit=1.5,
                           x0=x0, report=lambda f, m: rec.append(m), offset=100.0)
     took = time.perf_counter() - t0
     assert took >= 1.0  # not the 0.5 s floor: the first run used almost nothing of the budget
