@@ -1110,3 +1110,31 @@ def test_clock_and_make_progress():
         stop.check()
     assert rec[-1] == (1.0, "clipped")
     make_progress(None, None)(0.3, "nobody listens")  # no callback: nothing to call, no error
+
+
+def test_common_checks_keep_shapes_zeros_and_integer_indices():
+    from arealsirk.errors import InfeasibleError, InputError
+    from arealsirk.locate import _common as cm
+
+    # the last row and the last column allowed nowhere / covered nowhere: shapes stay n x m
+    D = np.array([[1.0, 5.0, np.inf], [2.0, 0.5, np.inf], [np.inf, np.inf, np.inf]])
+    cost = cm.check_cost(D)
+    assert cost.allowed_csr().shape == (3, 3) and cost.allowed_csr().nnz == 4
+    assert cm.coverage_matrix(cost, 1.0).shape == (3, 3)
+    assert cm.coverage_matrix(cost, 1.0).toarray().tolist() == [[1, 0, 0], [0, 1, 0], [0, 0, 0]]
+    S = sp.csr_matrix(([1.0, 5.0, 2.0], ([0, 0, 1], [0, 1, 0])), shape=(3, 3))
+    assert cm.coverage_matrix(cm.check_cost(S), 2.0).shape == (3, 3)
+    # zero is not negative; one negative value counted once
+    assert cm.check_vector([0.0, 2.0], 2, name="capacity").tolist() == [0.0, 2.0]
+    assert cm.check_vector(0.0, 3, name="fixed_cost").tolist() == [0.0, 0.0, 0.0]
+    with pytest.raises(InputError, match=r"^parameter 'capacity': 1 negative values$"):
+        cm.check_vector([-1.0, 0.0, 0.5], 3, name="capacity")
+    # time limits below one second are fine
+    assert cm.check_time_limit(0.5) == 0.5
+    # whole floats become int64 indices (also float32)
+    for fx in ([1.0, 2.0], np.array([2.0, 1.0]), np.array([1.0, 2.0], dtype=np.float32)):
+        got = cm.check_fixed(fx, 3)
+        assert got.dtype == np.int64 and got.tolist() == [1, 2]
+    # six unreachable rows: five shown and one more
+    with pytest.raises(InfeasibleError, match=r"demand rows 0, 1, 2, 3, 4 and 1 more have no allowed"):
+        cm.raise_unreachable(np.arange(6), "p_x")
