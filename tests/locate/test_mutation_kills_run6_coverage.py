@@ -16,7 +16,7 @@ paths and the hash-collision branch of the row aggregation were never reached.  
 * ``_aggregate_rows`` directly on rows whose index lists share sum and sum of squares (the two
   polynomial hashes collide, so the element-wise verification must split them).
 """
-# ruff: noqa: N803, N806  (matrix notation of the OR literature: C, D, K, A, Q, S)
+# ruff: noqa: N806  (matrix notation of the OR literature: C, D, K, A, Q, S)
 from __future__ import annotations
 
 import numpy as np
@@ -56,7 +56,7 @@ def _cycle() -> np.ndarray:
 def _mclp_lp(D, w, p, radius=1.0):
     """LP relaxation of the MCLP (independent dense model)."""
     n, m = D.shape
-    A = (D <= radius).astype(float)
+    A = (radius >= D).astype(float)
     c = np.concatenate([np.zeros(m), -np.asarray(w, float)])
     A_ub = np.hstack([-A, np.eye(n)])
     A_eq = np.concatenate([np.ones(m), np.zeros(n)])[None]
@@ -65,7 +65,7 @@ def _mclp_lp(D, w, p, radius=1.0):
 
 
 def _lscp_lp(D, radius=1.0):
-    A = (D <= radius).astype(float)
+    A = (radius >= D).astype(float)
     res = linprog(np.ones(A.shape[1]), A_ub=-A, b_ub=-np.ones(A.shape[0]), bounds=(0, 1), method="highs")
     return res.fun
 
@@ -316,7 +316,7 @@ def test_set_coverage_progress_and_cancel():
     D = _triangles(2)
     for exact, msg in ((False, "set covering: LP bound"), (True, "set covering: exact MILP (HiGHS)")):
         seen: list[tuple[float, str]] = []
-        set_coverage(D, 1.0, exact=exact, progress=lambda f, m: seen.append((f, m)))
+        set_coverage(D, 1.0, exact=exact, progress=lambda f, m, seen=seen: seen.append((f, m)))
         assert seen == [(0.05, "set covering: greedy"), (0.3, msg), (1.0, "set covering: done")]
     with pytest.raises(CancelledError):
         set_coverage(D, 1.0, is_cancelled=lambda: True)
