@@ -399,8 +399,9 @@ def test_aggregate_rows_hash_collisions_are_split():
 
 
 def test_aggregate_rows_merges_sets_told_apart_by_one_hash():
-    # same length and sum of squares, different sums ({0, 5} and {3, 4}: 25): only h1 tells them apart
-    Aa, _ = _agg_check(_rows(6, [(0, 5), (3, 4), (3, 4), (0, 5)]), [1.0, 2.0, 4.0, 8.0])
+    # h2 sums (i + 7)(i + 13) = (i + 10)^2 - 9: {4, 13} and {0, 15} have 14^2 + 23^2 = 10^2 + 25^2 and
+    # different sums, so only h1 tells them apart
+    Aa, _ = _agg_check(_rows(16, [(4, 13), (0, 15), (0, 15), (4, 13)]), [1.0, 2.0, 4.0, 8.0])
     assert Aa.shape[0] == 2
     # same length and sum, different squares ({0, 3} and {1, 2}): only h2 tells them apart
     Aa, _ = _agg_check(_rows(6, [(0, 3), (1, 2), (1, 2), (0, 3)]), [1.0, 2.0, 4.0, 8.0])
@@ -438,3 +439,28 @@ def test_greedy_cover_counts_fixed_and_removed_columns():
     D = np.where(A.toarray() > 0, 1.0, np.inf)
     res = set_coverage(D, 1.0, fixed=[0])
     assert [int(j) for j in res.facilities] == [0, 1] and res.objective == 2.0
+
+
+def _random_mclp(seed: int):
+    rng = np.random.default_rng(seed)
+    n = int(rng.integers(8, 30))
+    m = int(rng.integers(5, 12))
+    p = int(rng.integers(1, min(m, 6)))
+    D = np.round(rng.uniform(0, 10, size=(n, m)), 1)
+    w = rng.integers(1, 20, n).astype(float) if rng.random() < 0.5 else np.round(rng.uniform(0.1, 9, n), 2)
+    fixed = (int(rng.integers(0, m)),) if rng.random() < 0.3 and p > 1 else ()
+    return D, w, p, float(rng.choice([2.0, 3.0, 4.0])), fixed
+
+
+@pytest.mark.parametrize("seed", range(0, 100, 5))
+def test_exact_after_greedy_only_matches_brute_force(seed):
+    # the clock runs out before the swaps, the Lagrangian bound and the VNS: the MILP does the work
+    D, w, p, radius, fixed = _random_mclp(seed)
+    opt, _ = brute_mclp(D, w, p, radius, fixed=fixed)
+    res = max_coverage(D, p, radius, weights=w, fixed=fixed, exact=True, time_limit=TINY)
+    sites = [int(j) for j in res.facilities]
+    assert len(sites) == p and set(fixed) <= set(sites)
+    assert res.objective == pytest.approx(opt, abs=1e-9)
+    assert res.objective == pytest.approx(float(w[(D[:, sites] <= radius).any(axis=1)].sum()), abs=1e-9)
+    assert res.lower_bound == pytest.approx(opt, abs=1e-9) and res.upper_bound == pytest.approx(opt, abs=1e-9)
+    assert res.status == "optimal" and res.gap == 0.0 and res.messages == ()
