@@ -216,15 +216,21 @@ def test_max_coverage_progress_messages_and_cancel():
         max_coverage(D, 2, 1.0, weights=w, is_cancelled=lambda: True)
 
 
-def test_default_seed_is_zero_and_results_are_deterministic():
-    rng = np.random.default_rng(7)
-    D = np.round(rng.uniform(0, 10, size=(40, 14)), 1)
-    w = rng.integers(1, 20, 40).astype(float)
-    runs = [max_coverage(D, 4, 3.0, weights=w) for _ in range(3)]
-    runs.append(max_coverage(D, 4, 3.0, weights=w, seed=0))
-    for r in runs[1:]:
-        assert np.array_equal(r.facilities, runs[0].facilities)
-        assert r.objective == runs[0].objective and r.upper_bound == runs[0].upper_bound
+def test_default_seed_is_zero_and_the_vns_reaches_the_optimum():
+    # 128 rows, 35 sites, p = 6: greedy + swaps + Lagrangian starts stop short and the VNS shaking
+    # decides: seeds 1, 2, 3 end at 1765, 1767, 1775, seed 0 (the documented default) at the optimum
+    # 1781 with sites 0, 2, 4, 20, 24, 32 (dense scipy.optimize.milp model solved offline, 2 s)
+    rng = np.random.default_rng(2021)
+    n, m, p = int(rng.integers(60, 150)), int(rng.integers(20, 40)), int(rng.integers(4, 9))
+    assert (n, m, p) == (128, 35, 6)
+    D = np.round(rng.uniform(0, 10, size=(n, m)), 1)
+    w = rng.integers(1, 30, n).astype(float)
+    radius = float(rng.choice([1.5, 2.0, 2.5]))
+    assert radius == 2.5
+    for kw in ({}, {"seed": 0}):
+        res = max_coverage(D, p, radius, weights=w, **kw)
+        assert [int(j) for j in res.facilities] == [0, 2, 4, 20, 24, 32]
+        assert res.objective == 1781.0 and res.upper_bound >= 1781.0
 
 
 # --------------------------------------------------------------------------- set_coverage
@@ -464,3 +470,29 @@ def test_exact_after_greedy_only_matches_brute_force(seed):
     assert res.objective == pytest.approx(float(w[(D[:, sites] <= radius).any(axis=1)].sum()), abs=1e-9)
     assert res.lower_bound == pytest.approx(opt, abs=1e-9) and res.upper_bound == pytest.approx(opt, abs=1e-9)
     assert res.status == "optimal" and res.gap == 0.0 and res.messages == ()
+
+
+def test_greedy_solution_kept_unless_strictly_improved():
+    # the greedy opens 0 (3 rows, lowest index of the ties) then 1 (3 new rows): 6 of 7 rows, the
+    # optimum (brute force); the Lagrangian starts {0, 3}, {1, 2} ... are as good, not better
+    D = _sets_to_cost(7, [(0, 1, 2), (3, 4, 5), (0, 1, 2), (3, 4, 5), (6,), (0, 3)])
+    opt, _ = brute_mclp(D, np.ones(7), 2, 1.0)
+    assert opt == 6.0
+    res = max_coverage(D, 2, 1.0)
+    assert [int(j) for j in res.facilities] == [0, 1] and res.objective == 6.0
+    assert res.upper_bound == 6.0 and res.status == "optimal"
+
+
+def test_set_coverage_lp_bound_cut_by_the_time_limit_is_missing_not_invented():
+    # 15000 rows x 1000 sites: the LP relaxation needs minutes, the limit gives it one second; the
+    # greedy cover is still complete and the bound is reported as unknown (None), not as a number
+    rng = np.random.default_rng(5)
+    n, m, k = 15000, 1000, 10
+    A = sp.csr_matrix((np.ones(n * k), (np.repeat(np.arange(n), k), rng.integers(0, m, n * k))), shape=(n, m))
+    A.sum_duplicates()
+    A.data[:] = 1.0
+    res = set_coverage(A, 1.0, time_limit=0.01)
+    assert res.lower_bound is None and res.gap is None and res.status == "feasible"
+    assert res.covered.all() and res.objective == float(res.facilities.size)
+    assert (A[:, res.facilities].sum(axis=1) > 0).all()
+    assert res.runtime_s < 10
