@@ -496,3 +496,22 @@ def test_set_coverage_lp_bound_cut_by_the_time_limit_is_missing_not_invented():
     assert res.covered.all() and res.objective == float(res.facilities.size)
     assert (A[:, res.facilities].sum(axis=1) > 0).all()
     assert res.runtime_s < 10
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_greedy_cover_is_a_cover_without_redundant_columns(seed):
+    # Chvatal's greedy then redundancy elimination: every row covered, and every non-fixed column
+    # kept is the only open column covering some row (else it would have been dropped)
+    rng = np.random.default_rng(300 + seed)
+    n, m = int(rng.integers(6, 16)), int(rng.integers(4, 10))
+    A = (rng.random((n, m)) < 0.35).astype(float)
+    A[np.arange(n), rng.integers(0, m, n)] = 1.0
+    fx = np.unique(rng.integers(0, m, int(rng.integers(0, 3)))).astype(np.int64)
+    S = _greedy_cover(sp.csr_matrix(A), fx)
+    assert set(fx.tolist()) <= set(S.tolist()) and S.tolist() == sorted(set(S.tolist()))
+    cnt = A[:, S].sum(axis=1)
+    assert (cnt > 0).all()
+    for j in set(S.tolist()) - set(fx.tolist()):
+        assert (cnt[A[:, j] > 0] == 1).any(), f"column {j} is redundant"
+    k, _ = brute_lscp(np.where(A > 0, 1.0, np.inf), 1.0, fixed=tuple(fx.tolist()))
+    assert k <= S.size
