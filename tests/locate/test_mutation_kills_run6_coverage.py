@@ -515,3 +515,22 @@ def test_greedy_cover_is_a_cover_without_redundant_columns(seed):
         assert (cnt[A[:, j] > 0] == 1).any(), f"column {j} is redundant"
     k, _ = brute_lscp(np.where(A > 0, 1.0, np.inf), 1.0, fixed=tuple(fx.tolist()))
     assert k <= S.size
+
+
+@pytest.mark.parametrize("rows", [
+    # row 3 is covered by columns 0, 1, 2, 3 and three of them are dropped in turn
+    [[0, 0, 1, 0, 0, 0], [0, 0, 0, 0, 0, 1], [1, 0, 0, 1, 1, 0], [1, 1, 1, 1, 0, 0], [1, 1, 0, 1, 0, 1],
+     [1, 0, 0, 0, 0, 1], [0, 1, 1, 0, 0, 0], [0, 1, 0, 0, 0, 1], [0, 0, 0, 0, 1, 0]],
+    # dropping column 0 leaves row 8 to column 4 alone: column 4 must stay
+    [[0, 0, 1, 0, 0], [0, 1, 0, 0, 0], [0, 0, 1, 1, 1], [0, 0, 1, 0, 1], [0, 0, 0, 1, 0], [0, 0, 1, 0, 1],
+     [1, 0, 0, 1, 0], [0, 0, 0, 1, 1], [1, 0, 0, 0, 1], [1, 1, 0, 0, 0]],
+])
+def test_greedy_cover_redundancy_elimination_counts(rows):
+    A = np.asarray(rows, dtype=float)
+    S = _greedy_cover(sp.csr_matrix(A), np.zeros(0, dtype=np.int64))
+    cnt = A[:, S].sum(axis=1)
+    assert (cnt > 0).all()
+    for j in S.tolist():
+        assert (cnt[A[:, j] > 0] == 1).any(), f"column {j} is redundant"
+    res = set_coverage(np.where(A > 0, 1.0, np.inf), 1.0)
+    assert res.facilities.tolist() == S.tolist() and res.covered.all()
