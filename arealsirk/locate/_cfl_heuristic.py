@@ -189,7 +189,8 @@ def lagrangian_cfl(Q: sp.csr_matrix, q: np.ndarray, K: np.ndarray, f: np.ndarray
             found[S.tobytes()] = (cost, S)
         if cost < best_ub:
             best_ub, best_S = cost, S
-        if best_ub - best_lb <= 1e-9 * max(1.0, abs(best_ub)) or theta < 1e-4:
+        # the gap closes only once a feasible open set is known (inf - lb <= inf would stop at once)
+        if (np.isfinite(best_ub) and best_ub - best_lb <= 1e-9 * max(1.0, abs(best_ub))) or theta < 1e-4:
             break
         sub = 1.0 - (x * yr[None, :]).sum(axis=1)
         norm = float(sub @ sub)

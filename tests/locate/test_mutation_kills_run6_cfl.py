@@ -228,7 +228,8 @@ def _replay(D, q, K, f, L, fixed, costs, *, max_iter, lam0=None, keep=3, near=0.
             found[S] = cost
         if cost < best_ub:
             best_ub, best_S = cost, S
-        if best_ub - best_lb <= 1e-9 * max(1.0, abs(best_ub)) or theta < 1e-4:
+        # the gap test waits for a feasible open set (bug (a) of wave 7: ``inf <= inf`` stopped at once)
+        if (np.isfinite(best_ub) and best_ub - best_lb <= 1e-9 * max(1.0, abs(best_ub))) or theta < 1e-4:
             break
         sub = 1.0 - (x * yr[None, :]).sum(axis=1)
         norm = float(sub @ sub)
