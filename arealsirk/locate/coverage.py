@@ -14,6 +14,7 @@ Both are built on the sparse 0/1 coverage matrix only (never the full assignment
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from collections.abc import Callable, Iterable
 
@@ -24,7 +25,7 @@ from ..defaults import default
 from ..errors import InfeasibleError
 from . import _common as c
 from ._coverage_ls import CoverageEngine
-from ._milp import solve_milp, solve_milp_warm
+from ._milp import MilpOutcome, solve_milp, solve_milp_warm
 from ._result import LocateResult, relative_gap
 
 log = logging.getLogger("arealsirk")
@@ -130,8 +131,9 @@ def max_coverage(cost, p: int, radius: float, *, weights=None, fixed: Iterable[i
     S = eng.greedy(p)
     S, val = eng.local_search(S)
     coverable = float(w_agg.sum())
+    unit = _weight_unit(w_agg)
     upper = coverable
-    if val < coverable - 1e-9 * max(1.0, coverable) and p > fx.size and cost_m.m > p:
+    if val < coverable - _slack(coverable, unit) and p > fx.size and cost_m.m > p:
         prog(0.15, "max coverage: Lagrangian bound and heuristic")
         ub, starts = eng.lagrangian(p, val, max_iter=int(default("locate.mclp_lagrange_max_iter")))
         upper = min(upper, ub)
@@ -139,7 +141,7 @@ def max_coverage(cost, p: int, radius: float, *, weights=None, fixed: Iterable[i
             S2, v2 = eng.local_search(start)
             if v2 > val:
                 S, val = S2, v2
-        if upper > val + 1e-9 * max(1.0, val):
+        if upper > val + _slack(val, unit):
             rng = np.random.default_rng(seed)
             kmax = int(min(default("locate.vns_kmax"), max(1, p - fx.size), max(1, cost_m.m - p)))
             S, val, _ = eng.vns(S, val, rng, kmax=kmax,
@@ -152,11 +154,11 @@ def max_coverage(cost, p: int, radius: float, *, weights=None, fixed: Iterable[i
         upper = val  # no choice left: the fixed (or all) facilities are the only solution
     status, method = "feasible", "heuristic"
     messages: list[str] = []
-    if exact and upper > val + 1e-9 * max(1.0, abs(val)):
+    if exact and upper > val + _slack(val, unit):
         prog(0.7, "max coverage: exact MILP (HiGHS)")
         method = "heuristic+milp"
         out = _exact_mclp(A, w_agg, p, fx, clock, S)
-        if out.x is not None and out.objective is not None and out.objective > val + 1e-9 * max(1.0, val):
+        if out.x is not None and out.objective is not None and out.objective > val + _slack(val, unit):
             S2 = np.flatnonzero(out.x[: cost_m.m] > 0.5).astype(np.int64)
             v2 = eng.value(S2)
             if v2 > val:
@@ -178,6 +180,39 @@ def max_coverage(cost, p: int, radius: float, *, weights=None, fixed: Iterable[i
     return LocateResult(np.sort(S), assignment, float(w[covered].sum()), float(val), gap, status,
                         clock.elapsed(), flows=_flows(assignment, cost_m.m), upper_bound=float(upper),
                         model="max_coverage", method=method, covered=covered, messages=tuple(messages))
+
+
+def _weight_unit(w: np.ndarray) -> float:
+    """The smallest objective difference the comparisons of a covering search must still see.
+
+    ``min(1, largest weight)``: the tolerance of "is the bound above the value" is relative,
+    ``1e-9 * max(unit, |value|)``; a floor of 1 would hide every gap of a model whose weights are
+    1e-8 (a share of people, tonnes in Mt) and skip the exact solve that ``exact=True`` asks for."""
+    top = float(np.max(w)) if w.size else 0.0
+    return min(1.0, top) if np.isfinite(top) and top > 0 else 1.0
+
+
+def _slack(value: float, unit: float) -> float:
+    """``1e-9 * max(unit, |value|)``: the tolerance of a covered weight (see :func:`_weight_unit`)."""
+    return 1e-9 * max(unit, abs(value))
+
+
+def _weight_scale(w: np.ndarray) -> float:
+    """A power of two that brings the largest weight into [0.5, 1), or 1 (no positive weight).
+
+    HiGHS stops at an absolute gap of 1e-6 (``mip_abs_gap``) and its tolerances are absolute: with
+    weights of 1e-8 it calls the first incumbent optimal.  A power of two scales and unscales every
+    sum exactly (no rounding), so the unscaled objective equals the sum of the original weights."""
+    top = float(np.max(w)) if w.size else 0.0
+    if not np.isfinite(top) or top <= 0:
+        return 1.0
+    return float(np.ldexp(1.0, -int(np.frexp(top)[1])))
+
+
+def _unscale(out: MilpOutcome, scale: float) -> MilpOutcome:
+    """The outcome of a model solved with its objective times ``scale``, in the original units."""
+    return dataclasses.replace(out, objective=None if out.objective is None else out.objective / scale,
+                               bound=None if out.bound is None else out.bound / scale)
 
 
 def _aggregate_rows(A: sp.csr_matrix, w: np.ndarray) -> tuple[sp.csr_matrix, np.ndarray]:
@@ -227,7 +262,8 @@ def _exact_mclp(A: sp.csr_matrix, w: np.ndarray, p: int, fx: np.ndarray, clock: 
                 S_inc: np.ndarray | None = None):
     """Sparse MCLP MILP over coverable rows: variables y (m, binary) then z (rows, continuous).
 
-    Warm-started from ``S_inc`` when highspy is installed."""
+    Warm-started from ``S_inc`` when highspy is installed.  The weights are scaled by a power of two
+    (:func:`_weight_scale`) for HiGHS; the objective and bound returned are in the original units."""
     m = A.shape[1]
     rows = np.flatnonzero((np.diff(A.indptr) > 0) & (w > 0))
     k = rows.size
@@ -241,7 +277,8 @@ def _exact_mclp(A: sp.csr_matrix, w: np.ndarray, p: int, fx: np.ndarray, clock: 
     lb = np.zeros(m + k)
     lb[fx] = 1
     ub = np.ones(m + k)
-    obj = np.concatenate([np.zeros(m), w[rows]])
+    scale = _weight_scale(w[rows])                     # HiGHS' absolute tolerances: weights near 1
+    obj = np.concatenate([np.zeros(m), w[rows] * scale])
     integ = np.concatenate([np.ones(m), np.zeros(k)])
     left = clock.left()
     x0 = None
@@ -249,8 +286,9 @@ def _exact_mclp(A: sp.csr_matrix, w: np.ndarray, p: int, fx: np.ndarray, clock: 
         x0 = np.zeros(m + k)
         x0[S_inc] = 1.0
         x0[m:] = (np.asarray(Ar[:, S_inc].sum(axis=1)).ravel() > 0).astype(np.float64)
-    return solve_milp_warm(obj, A_all, lo, hi, lb=lb, ub=ub, integrality=integ, sense="max", x0=x0,
-                           time_limit=None if not np.isfinite(left) else max(left, 1.0))
+    out = solve_milp_warm(obj, A_all, lo, hi, lb=lb, ub=ub, integrality=integ, sense="max", x0=x0,
+                          time_limit=None if not np.isfinite(left) else max(left, 1.0))
+    return _unscale(out, scale)
 
 
 def _greedy_cover(A: sp.csr_matrix, fx: np.ndarray, costs: np.ndarray | None = None) -> np.ndarray:

@@ -26,7 +26,7 @@ import numpy as np
 from . import _common as c
 from ._coverage_ls import CoverageEngine
 from ._result import LocateResult, relative_gap
-from .coverage import _aggregate_rows, _assignment, _exact_mclp, _flows
+from .coverage import _aggregate_rows, _assignment, _exact_mclp, _flows, _slack, _weight_unit
 
 __all__ = ["CoverageCurve", "coverage_curve"]
 
@@ -148,6 +148,7 @@ def coverage_curve(cost, radius: float, k_max: int, *, k_min: int = 1, weights=N
     A, w_agg = _aggregate_rows(c.coverage_matrix(cost_m, radius), w)
     coverable = float(w_agg.sum())
     integral = bool(np.all(w_agg == np.round(w_agg)))
+    unit = _weight_unit(w_agg)
     eng = CoverageEngine(A, w_agg, fx, clock, check=prog.check)
     S = eng.greedy(k_min)
     S, val = eng.local_search(S)
@@ -158,7 +159,7 @@ def coverage_curve(cost, radius: float, k_max: int, *, k_min: int = 1, weights=N
         prog(min(0.99, (k - k_min + 1) / max(1, k_max - k_min + 1)), f"coverage curve: {k} sites, "
              f"{100 * val / total if total else 0:.2f} % covered")
         upper = _upper(eng, S, val, k, coverable, integral)
-        if lagrange_iter > 0 and upper > val + 1e-9 * max(1.0, val) and k < cost_m.m and k > fx.size:
+        if lagrange_iter > 0 and upper > val + _slack(val, unit) and k < cost_m.m and k > fx.size:
             ub, starts = eng.lagrangian(k, val, max_iter=int(lagrange_iter))
             upper = min(upper, ub)
             for start in starts:
@@ -196,7 +197,7 @@ def _prove(eng: CoverageEngine, A, w_agg: np.ndarray, fx: np.ndarray, clock: c.C
     Returns the upper bounds, monotone again (``OPT_k <= OPT_k'`` for ``k' > k``)."""
     ups = np.array(ups, dtype=np.float64)
     for pos, k in enumerate(ks):
-        if ups[pos] <= vals[pos] + 1e-9 * max(1.0, abs(vals[pos])) or clock.expired():
+        if ups[pos] <= vals[pos] + _slack(vals[pos], _weight_unit(w_agg)) or clock.expired():
             continue
         out = _exact_mclp(A, w_agg, k, fx, clock, sets[pos])
         if out.x is not None and out.objective is not None and out.objective > vals[pos]:

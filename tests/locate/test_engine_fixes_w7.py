@@ -22,9 +22,10 @@ import pytest
 import scipy.sparse as sp
 
 import arealsirk.defaults as d
-from arealsirk.locate import facility_location
+from arealsirk.locate import coverage_curve, facility_location, max_coverage
 from arealsirk.locate._cfl_heuristic import Transport, lagrangian_cfl
 from arealsirk.locate._common import Clock
+from arealsirk.locate.coverage import _exact_mclp
 
 NONE = np.zeros(0, dtype=np.int64)
 
@@ -97,3 +98,77 @@ def test_facility_location_keeps_the_lagrangian_path_when_the_first_set_is_infea
     assert res.objective == pytest.approx(_ufl_cost(D, q, f, res.facilities), rel=1e-9)
     assert res.lower_bound is not None and res.lower_bound <= opt * (1 + 1e-9)
     assert res.objective >= opt * (1 - 1e-9)
+
+
+# --------------------------------------------------------------------------------------------------
+# (b) tiny weights: HiGHS' absolute tolerances must not decide a covering model
+# --------------------------------------------------------------------------------------------------
+
+
+def _tiny(seed: int):
+    """12 demand rows, 7 candidates, weights of 1e-8 .. 8e-8 (integers times 1e-8), radius 3.5."""
+    rng = np.random.default_rng(seed)
+    D = rng.uniform(0, 10, (12, 7))
+    w = rng.integers(1, 9, 12) * 1e-8
+    return D, w
+
+
+def _covered_brute(D, w, radius, k) -> dict[tuple[int, ...], float]:
+    """Covered weight of every ``k``-set of candidates."""
+    A = np.less_equal(D, radius)
+    sets = itertools.combinations(range(D.shape[1]), k)
+    return {S: float(w[A[:, list(S)].any(axis=1)].sum()) for S in sets}
+
+
+@pytest.mark.parametrize("seed", [90, 1, 3, 4, 6])
+def test_max_coverage_exact_proves_the_brute_force_optimum_with_tiny_weights(seed):
+    """Before the fix the comparisons had an absolute floor of 1e-9 (``max(1.0, value)``): the exact solve
+    was skipped and the result stayed "feasible" with a gap although ``exact=True`` was asked for."""
+    D, w = _tiny(seed)
+    for p in (2, 3):
+        opt = max(_covered_brute(D, w, 3.5, p).values())
+        res = max_coverage(D, p, 3.5, weights=w, exact=True)
+        assert res.objective == pytest.approx(opt, rel=1e-12)
+        assert res.status == "optimal" and res.gap == 0.0
+        assert res.upper_bound == pytest.approx(opt, rel=1e-9)
+
+
+def test_exact_mclp_with_tiny_weights_finds_the_optimum_from_any_start():
+    """The brief's repro (seed 90, p = 2, optimum 49e-8 by sites 0 and 5): with the raw weights HiGHS
+    returned objective 0 and bound -0 as "optimal" from every start (its absolute gap is 1e-6)."""
+    D, w = _tiny(90)
+    vals = _covered_brute(D, w, 3.5, 2)
+    opt = max(vals.values())
+    assert opt == pytest.approx(49e-8, rel=1e-12)
+    assert max(vals, key=lambda S: vals[S]) == (0, 5)
+    A = sp.csr_matrix((D <= 3.5).astype(float))
+    ranked = sorted(vals, key=lambda S: vals[S])
+    for S in (ranked[0], ranked[len(ranked) // 2], ranked[-2], None):
+        out = _exact_mclp(A, w, 2, NONE, Clock(None), None if S is None else np.array(S))
+        assert out.status == "optimal"
+        assert out.objective == pytest.approx(opt, rel=1e-9)
+        assert out.bound == pytest.approx(opt, rel=1e-9)
+        assert tuple(np.flatnonzero(out.x[:7] > 0.5)) == (0, 5)
+
+
+def test_exact_mclp_scale_is_exact_for_large_weights():
+    """People counts of a national grid (up to 1e5 per row): the scaled solve returns the same sums."""
+    rng = np.random.default_rng(5)
+    D = rng.uniform(0, 10, (14, 6))
+    w = rng.integers(1, 100_000, 14).astype(float)
+    vals = _covered_brute(D, w, 3.0, 2)
+    opt = max(vals.values())
+    out = _exact_mclp(sp.csr_matrix((D <= 3.0).astype(float)), w, 2, NONE, Clock(None), None)
+    assert out.status == "optimal"
+    assert out.objective == pytest.approx(opt, rel=1e-12) and out.bound == pytest.approx(opt, rel=1e-9)
+
+
+@pytest.mark.parametrize("seed", [90, 29, 36])
+def test_coverage_curve_exact_with_tiny_weights_is_the_brute_force_curve(seed):
+    """Seeds where the curve reported a suboptimal set with gap 0 (seed 90, k = 2: 46e-8 for 49e-8)."""
+    D, w = _tiny(seed)
+    cur = coverage_curve(D, 3.5, 4, weights=w, exact=True)
+    for k, covered, upper, gap in zip(cur.counts, cur.covered, cur.upper_bound, cur.gap, strict=True):
+        opt = max(_covered_brute(D, w, 3.5, int(k)).values())
+        assert covered == pytest.approx(opt, rel=1e-12), k
+        assert upper == pytest.approx(opt, rel=1e-9) and gap == 0.0, k
