@@ -136,9 +136,10 @@ def watch_mip(h, state: MipState, *, report: Callable[[float, str], None] | None
     """Map HiGHS' MIP progress (incumbent, bound, gap) to ``report`` and honour ``is_cancelled``.
 
     ``report(fraction, message)`` receives ``fraction = 1 - gap / first gap`` on a log scale (the gap
-    closes by orders of magnitude); ``offset`` is added to both bounds in the message (an objective
-    constant left out of the model).  A cancellation interrupts HiGHS, which then returns its best
-    solution; ``state.cancelled`` records it so the caller can raise.
+    closes by orders of magnitude) with ``gap = |best - bound| / max(|best|, |bound|)`` in either sense
+    (HiGHS gives a maximisation's incumbent below its bound); ``offset`` is added to both bounds in the
+    message (an objective constant left out of the model).  A cancellation interrupts HiGHS, which then
+    returns its best solution; ``state.cancelled`` records it so the caller can raise.
     """
     first: list[float] = []
     last = [0.0]
@@ -158,7 +159,8 @@ def watch_mip(h, state: MipState, *, report: Callable[[float, str], None] | None
         if not (math.isfinite(primal) and math.isfinite(dual)):
             report(0.0, f"{label}: searching (no incumbent yet)")
             return
-        gap = max(primal - dual, 0.0) / max(abs(primal + offset), abs(dual + offset), 1e-12)
+        # a minimisation's incumbent is above its bound, a maximisation's below: the gap is the distance
+        gap = abs(primal - dual) / max(abs(primal + offset), abs(dual + offset), 1e-12)
         if not first:
             first.append(max(gap, 1e-12))
         frac = 1.0 if gap <= 1e-9 else max(0.0, min(1.0, math.log(first[0] / max(gap, 1e-12))

@@ -16,6 +16,8 @@ from __future__ import annotations
 
 import itertools
 import logging
+import math
+import re
 
 import numpy as np
 import pytest
@@ -172,3 +174,60 @@ def test_coverage_curve_exact_with_tiny_weights_is_the_brute_force_curve(seed):
         opt = max(_covered_brute(D, w, 3.5, int(k)).values())
         assert covered == pytest.approx(opt, rel=1e-12), k
         assert upper == pytest.approx(opt, rel=1e-9) and gap == 0.0, k
+
+
+# --------------------------------------------------------------------------------------------------
+# (c) watch_mip: a maximisation's gap
+# --------------------------------------------------------------------------------------------------
+
+_GAP_MSG = re.compile(r"^Test: proven gap (\d+\.\d{3}) % \(best ([-\d,.e+]+), bound ([-\d,.e+]+)\)$")
+
+
+def _knapsack50_max():
+    """A 5 x 50 0/1 knapsack, maximised (HiGHS needs a few dozen callbacks to close its gap)."""
+    from arealsirk.locate import _highs
+
+    rng = np.random.default_rng(1)
+    W = rng.integers(1, 100, (5, 50)).astype(float)
+    v = rng.integers(1, 100, 50).astype(float)
+    h = _highs.new_highs(time_limit=60)
+    _highs.pass_model(h, v, sp.csr_matrix(W), np.full(5, -np.inf), np.floor(W.sum(axis=1) / 3),
+                      np.zeros(50), np.ones(50), np.ones(50), "max")
+    return h
+
+
+@pytest.mark.parametrize("offset", [0.0, 500.0])
+def test_watch_mip_reports_a_maximisations_gap_from_highs_info(offset):
+    """Each report's gap equals |best - bound| / max(|best|, |bound|) (offset added to both) recomputed
+    from the incumbent and bound HiGHS hands the same callback; before the fix a maximisation read
+    "proven gap 0.000 %" from its first incumbent on (its incumbent lies below its bound)."""
+    from arealsirk.locate import _highs
+
+    h = _knapsack50_max()
+    seen: list[tuple[float, float]] = []
+    h.cbMipInterrupt += lambda e: seen.append((float(e.data_out.mip_primal_bound),
+                                               float(e.data_out.mip_dual_bound)))
+    rec: list[tuple[float, str]] = []
+    _highs.watch_mip(h, _highs.MipState(), report=lambda f, m: rec.append((f, m)), is_cancelled=None,
+                     label="Test", offset=offset, min_interval=0.0)
+    h.run()
+    value = h.getInfo().objective_function_value
+    assert len(seen) == len(rec)
+    gaps = []
+    for (primal, dual), (frac, msg) in zip(seen, rec, strict=True):
+        if not (math.isfinite(primal) and math.isfinite(dual)):
+            assert msg == "Test: searching (no incumbent yet)"
+            continue
+        assert primal <= value + 1e-9 <= dual + 2e-9          # a maximisation: incumbent <= opt <= bound
+        want = abs(primal - dual) / max(abs(primal + offset), abs(dual + offset))
+        hit = _GAP_MSG.match(msg)
+        assert hit, msg
+        pct = float(hit.group(1))
+        assert pct == pytest.approx(100 * want, abs=6e-4)
+        if dual - primal > 1e-3 * abs(primal):
+            assert pct > 0.0
+        gaps.append(want)
+        frac_want = 1.0 if want <= 1e-9 else math.log(gaps[0] / want) / math.log(gaps[0] / 1e-9)
+        assert frac == pytest.approx(min(max(frac_want, 0.0), 1.0), abs=1e-9)
+    assert gaps and gaps[0] > 1e-3 and gaps[-1] == 0.0      # the first incumbent is not proven at once
+
