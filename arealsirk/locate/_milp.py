@@ -80,7 +80,8 @@ def solve_milp_warm(c: np.ndarray, A: sp.spmatrix, lb_row: np.ndarray, ub_row: n
     :class:`~arealsirk.errors.CancelledError`).  ``heuristics=False`` switches HiGHS' primal
     heuristics off (:func:`arealsirk.locate._highs.skip_primal_heuristics`), for proofs from a start that
     is already good.  Falls back to :func:`solve_milp` (scipy, no warm start, no progress inside the
-    solve) when highspy is not installed.
+    solve) when highspy is not installed.  A model without an integer column is an LP: its bound is
+    the objective when solved to optimality and ``None`` otherwise.
     """
     if not highspy_available():
         return solve_milp(c, A, lb_row, ub_row, lb=lb, ub=ub, integrality=integrality,
@@ -107,6 +108,10 @@ def solve_milp_warm(c: np.ndarray, A: sp.spmatrix, lb_row: np.ndarray, ub_row: n
     obj = float(np.dot(c, x)) if x is not None else None
     dual = float(info.mip_dual_bound)
     bound = dual if np.isfinite(dual) and abs(dual) < hs.kHighsInf else None
+    if integrality is None or not np.any(np.asarray(integrality) != 0):
+        # a pure LP: HiGHS leaves mip_dual_bound at 0; the bound of an optimal LP is its objective (as
+        # scipy's milp returns), and of an unfinished one unknown
+        bound = None
     if ms == hs.HighsModelStatus.kOptimal:
         return MilpOutcome(x, obj, obj if bound is None else bound, "optimal", "optimal")
     if ms == hs.HighsModelStatus.kInfeasible:

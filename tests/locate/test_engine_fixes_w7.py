@@ -27,6 +27,7 @@ import arealsirk.defaults as d
 from arealsirk.locate import coverage_curve, facility_location, max_coverage
 from arealsirk.locate._cfl_heuristic import Transport, lagrangian_cfl
 from arealsirk.locate._common import Clock
+from arealsirk.locate._milp import solve_milp_warm
 from arealsirk.locate.coverage import _exact_mclp
 
 NONE = np.zeros(0, dtype=np.int64)
@@ -231,3 +232,31 @@ def test_watch_mip_reports_a_maximisations_gap_from_highs_info(offset):
         assert frac == pytest.approx(min(max(frac_want, 0.0), 1.0), abs=1e-9)
     assert gaps and gaps[0] > 1e-3 and gaps[-1] == 0.0      # the first incumbent is not proven at once
 
+
+
+# --------------------------------------------------------------------------------------------------
+# (d) solve_milp_warm on a model without integer columns: the bound is the LP objective
+# --------------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("sense", ["min", "max"])
+@pytest.mark.parametrize("start", [False, True])
+def test_solve_milp_warm_pure_lp_bound_is_the_linprog_optimum(sense, start):
+    """HiGHS leaves ``mip_dual_bound`` at 0 for an LP; before the fix the outcome read "optimal" with
+    bound 0.0 (objective -14.8 / 14.8 here).  The reference is scipy's ``linprog``."""
+    from scipy.optimize import linprog
+
+    rng = np.random.default_rng(3)
+    A = rng.uniform(0, 10, (6, 9))
+    b = A.sum(axis=1) * 0.4
+    c = rng.uniform(1, 5, 9) * (-1.0 if sense == "min" else 1.0)
+    ref = linprog(c if sense == "min" else -c, A_ub=A, b_ub=b, bounds=(0, 1), method="highs")
+    want = float(ref.fun) if sense == "min" else -float(ref.fun)
+    assert abs(want) > 1.0
+    out = solve_milp_warm(c, sp.csr_matrix(A), np.full(6, -np.inf), b, lb=np.zeros(9), ub=np.ones(9),
+                          integrality=np.zeros(9), time_limit=None, x0=np.zeros(9) if start else None,
+                          sense=sense)
+    assert out.status == "optimal"
+    assert out.objective == pytest.approx(want, rel=1e-9)
+    assert out.bound == pytest.approx(want, rel=1e-9)
+    assert out.x is not None and float(c @ out.x) == pytest.approx(want, rel=1e-9)
