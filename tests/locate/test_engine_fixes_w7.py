@@ -24,11 +24,11 @@ import pytest
 import scipy.sparse as sp
 
 import arealsirk.defaults as d
-from arealsirk.locate import coverage_curve, facility_location, max_coverage
+from arealsirk.locate import coverage_curve, facility_location, max_coverage, set_coverage
 from arealsirk.locate._cfl_heuristic import Transport, lagrangian_cfl
 from arealsirk.locate._common import Clock
 from arealsirk.locate._milp import solve_milp_warm
-from arealsirk.locate.coverage import _exact_mclp
+from arealsirk.locate.coverage import _aggregate_rows, _exact_mclp
 
 NONE = np.zeros(0, dtype=np.int64)
 
@@ -260,3 +260,106 @@ def test_solve_milp_warm_pure_lp_bound_is_the_linprog_optimum(sense, start):
     assert out.objective == pytest.approx(want, rel=1e-9)
     assert out.bound == pytest.approx(want, rel=1e-9)
     assert out.x is not None and float(c @ out.x) == pytest.approx(want, rel=1e-9)
+
+
+# --------------------------------------------------------------------------------------------------
+# (e) set_coverage cut by the time limit; _aggregate_rows after a hash collision
+# --------------------------------------------------------------------------------------------------
+
+
+def _hard_lscp() -> sp.csr_matrix:
+    """15 000 rows x 1 000 sites, 10 random sites per row: HiGHS' root LP needs far more than the one
+    second set_coverage gives it at the least (measured: see the report of wave 7)."""
+    rng = np.random.default_rng(5)
+    n, m, k = 15000, 1000, 10
+    A = sp.csr_matrix((np.ones(n * k), (np.repeat(np.arange(n), k), rng.integers(0, m, n * k))),
+                      shape=(n, m))
+    A.sum_duplicates()
+    A.data[:] = 1.0
+    return A
+
+
+@pytest.mark.parametrize("exact", [True, False])
+def test_set_coverage_cut_before_the_first_lp_reports_an_unknown_bound(exact):
+    """Before the fix ``exact=True`` reported lower bound -0.0 and gap 1.0 (HiGHS' bound before any LP)
+    and ``exact=False`` the status "feasible" although its LP had been cut."""
+    A = _hard_lscp()
+    res = set_coverage(A, 1.0, time_limit=0.01, exact=exact)
+    assert res.status == "time_limit"
+    assert res.lower_bound is None and res.gap is None
+    assert res.method == ("milp" if exact else "heuristic")
+    assert (A[:, res.facilities].sum(axis=1) > 0).all()          # still a complete cover
+    assert res.objective == float(res.facilities.size)
+
+
+def _groups(A: sp.csr_matrix, w: np.ndarray) -> dict[tuple[int, ...], float]:
+    """Distinct covering sets of the rows with an entry and a positive weight -> summed weight."""
+    out: dict[tuple[int, ...], float] = {}
+    for i in range(A.shape[0]):
+        cols = tuple(sorted(A.indices[A.indptr[i]:A.indptr[i + 1]].tolist()))
+        if cols and w[i] > 0:
+            out[cols] = out.get(cols, 0.0) + float(w[i])
+    return out
+
+
+def _rows_of(lists, m: int) -> sp.csr_matrix:
+    A = np.zeros((len(lists), m))
+    for i, cols in enumerate(lists):
+        A[i, list(cols)] = 1.0
+    return sp.csr_matrix(A)
+
+
+def _check_merged(A: sp.csr_matrix, w: np.ndarray) -> sp.csr_matrix:
+    """One output row per distinct set, carrying the summed weight of its rows."""
+    Aa, wa = _aggregate_rows(A.copy(), w)
+    got = {}
+    for i in range(Aa.shape[0]):
+        cols = tuple(sorted(Aa.indices[Aa.indptr[i]:Aa.indptr[i + 1]].tolist()))
+        assert cols not in got, f"set {cols} appears twice"
+        got[cols] = float(wa[i])
+    want = _groups(sp.csr_matrix(A), w)
+    assert got.keys() == want.keys()
+    for key, val in want.items():
+        assert got[key] == pytest.approx(val, rel=1e-12)
+    return Aa
+
+
+def test_aggregate_rows_merges_rows_of_a_colliding_set_among_themselves():
+    """{1, 5, 6} and {2, 3, 7}: equal length, sum (12) and sum of squares (62), so both hashes collide;
+    P, P, Q, Q is two rows (before the fix: three, the Q rows split off one by one)."""
+    P, Q = (1, 5, 6), (2, 3, 7)
+    assert sum(P) == sum(Q) and sum(i * i for i in P) == sum(i * i for i in Q)
+    Aa = _check_merged(_rows_of([P, P, Q, Q], 8), np.array([1.0, 2.0, 4.0, 8.0]))
+    assert Aa.shape[0] == 2
+    Aa = _check_merged(_rows_of([Q, P, Q, (0,), P, Q, (4, 5), Q], 8), np.arange(1.0, 9.0))
+    assert Aa.shape[0] == 4
+
+
+def test_aggregate_rows_three_sets_in_one_collision_class():
+    """Three 4-sets of 0..9 with sum 18 and sum of squares 122 (found by enumeration below), each
+    repeated and interleaved with other rows: three rounds of the exact grouping."""
+    by_moments: dict[tuple[int, int], list[tuple[int, ...]]] = {}
+    for S in itertools.combinations(range(10), 4):
+        by_moments.setdefault((sum(S), sum(i * i for i in S)), []).append(S)
+    X, Y, Z = by_moments[(18, 122)][:3]
+    rng = np.random.default_rng(7)
+    lists = [X, Y, Z] * 4 + [(0,), (9,), (1, 2)] * 2
+    lists = [lists[i] for i in rng.permutation(len(lists))]
+    w = rng.integers(1, 9, len(lists)).astype(float)
+    w[3] = 0.0                                                    # a zero-weight row is dropped
+    Aa = _check_merged(_rows_of(lists, 10), w)
+    assert Aa.shape[0] == 6
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_aggregate_rows_random_rows_from_a_pool_with_collisions(seed):
+    """Rows drawn from a pool holding every member of two collision classes and some other sets."""
+    by_moments: dict[tuple[int, int], list[tuple[int, ...]]] = {}
+    for S in itertools.combinations(range(10), 4):
+        by_moments.setdefault((sum(S), sum(i * i for i in S)), []).append(S)
+    classes = sorted((v for v in by_moments.values() if len(v) >= 2), key=len, reverse=True)[:2]
+    pool = [S for cls in classes for S in cls] + [(0,), (3, 4), (2, 5, 8), (1, 6)]
+    rng = np.random.default_rng(seed)
+    lists = [pool[i] for i in rng.integers(0, len(pool), 200)]
+    w = rng.uniform(0.0, 3.0, 200)
+    _check_merged(_rows_of(lists, 10), w)
