@@ -65,7 +65,7 @@ def _knapsack(solver, *, sense="max", rel_gap=None, integral=True, **kw):
 # A market-split instance (Cornuejols & Dawande 1998): 4 rows, 30 binary columns drawn uniformly from
 # 0..99 (numpy's default_rng(0)), right-hand side half the row sums.  Without slack (pure feasibility)
 # HiGHS had not proved it infeasible after 240 s; with one slack pair per row (minimise the total
-# slack) it has feasible points everywhere but HiGHS does not prove the optimum (slack 1, bound 0)
+# slack) it has feasible points everywhere but HiGHS does not settle it (best slack 1, bound 0)
 # within 240 s either (measured in wave 7 on a shared 2-core machine).  Every test below gives it at
 # most 30 s, so "the time limit is reached" holds on any machine by a wide margin.  (The 3 x 22
 # instance used before was settled in 1.2 s / 2.3 s: too close to its limits of 0.5 to 1.3 s.)
