@@ -151,25 +151,31 @@ def _quantities(src: pd.DataFrame, *, strict_mass: str | None) -> tuple[np.ndarr
     """Quantities of ``src`` in canonical units (t/yr for masses).  With ``strict_mass`` (the theme
     name) a source not given as a mass is an error; otherwise a unit that cannot be converted is
     kept as given (for the balance of kinds the theme does not use)."""
-    units = src["unit"].astype(str).tolist() if "unit" in src.columns else ["t/yr"] * len(src)
+    import pandas as pd
+
+    units = src["unit"].astype(str).to_numpy() if "unit" in src.columns else np.full(len(src), "t/yr")
+    values = src["quantity"].to_numpy(dtype=float)
     q = np.empty(len(src))
-    out_units: list[str] = []
-    for i, (k, u, v) in enumerate(zip(src["kind"], units, src["quantity"], strict=True)):
+    out_units = np.empty(len(src), dtype=object)
+    # one conversion per (kind, unit), groups in the order of their first row: the first row that
+    # fails is the first row of the first group that fails (every row of a group fails alike)
+    groups = pd.DataFrame({"k": src["kind"].to_numpy(), "u": units}).groupby(["k", "u"], sort=False).indices
+    for (k, u), rows in sorted(groups.items(), key=lambda g: int(g[1][0])):
         try:
-            q[i], cu = to_canonical(
-                float(v), u, kind=k if kind_info(k) else None, context="sources, column 'unit': "
+            q[rows], cu = to_canonical(
+                values[rows], u, kind=k if kind_info(k) else None, context="sources, column 'unit': "
             )
         except InputError:
             if strict_mass:
                 raise
-            q[i], cu = float(v), u
+            q[rows], cu = values[rows], u
         if strict_mass and cu != "t/yr":
             raise InputError(
                 f"sources, column 'unit': {strict_mass} feedstock must be a mass (t/yr); "
-                f"source '{src['id'].iloc[i]}' ({k}) is given in {u!r}"
+                f"source '{src['id'].iloc[int(rows[0])]}' ({k}) is given in {u!r}"
             )
-        out_units.append(cu)
-    return q, out_units
+        out_units[rows] = cu
+    return q, out_units.tolist()
 
 
 def closest_kind(kind: str) -> str:
@@ -226,8 +232,9 @@ def _read_sources(
             if not profile.accepts(k, params):
                 raise InputError(f"kinds: '{k}' {profile.reject_reason}")
         use = src["kind"].isin(wanted).to_numpy()
-    else:
-        use = np.array([profile.accepts(k, params) for k in src["kind"]], dtype=bool)
+    else:  # once per kind: a kind's test reads the defaults table
+        accepted = {k: profile.accepts(k, params) for k in src["kind"].unique()}
+        use = src["kind"].map(accepted).to_numpy(dtype=bool)
     ignored = src.loc[~use]
     if len(ignored):
         by = ignored.groupby("kind").size()
@@ -239,11 +246,12 @@ def _read_sources(
             )
         )
         iq, iu = _quantities(ignored, strict_mass=None)
+        picked = kinds is not None
+        detail = {k: _not_used_detail(k, "left out by kinds=" if picked and profile.accepts(k, params)
+                                      else str(profile.reject_reason)) for k in by.index}
         for k, v, u in zip(ignored["kind"], iq, iu, strict=True):
             bal.total(k, v, u)
-            reason = "left out by kinds=" if kinds is not None and profile.accepts(k, params) \
-                else str(profile.reject_reason)
-            bal.add(k, "no_yield", v, detail=_not_used_detail(k, reason))
+            bal.add(k, "no_yield", v, detail=detail[k])
     src = src.loc[use].reset_index(drop=True)
     if not len(src):
         raise InputError(
