@@ -148,6 +148,20 @@ def report(res: Any, sources: Any, label: str) -> None:
               f"equal: {abs(float(bal['quantity'].sum()) - total) <= 1e-6 * total}")
 
 
+def override_default(key: str, value: float) -> None:
+    """Use ``value`` for the defaults row ``key`` in this process (an experiment, said in the output)."""
+    import arealsirk.defaults as defaults
+
+    real = defaults.default
+    before = real(key)  # an unknown key fails here
+
+    def patched(k: str) -> float:
+        return float(value) if k == key else real(k)
+
+    defaults.default = patched  # the locate functions import ``default`` from the module when they run
+    print(f"  experiment: {key} = {value:g} in this process (defaults table: {before:g})", flush=True)
+
+
 LEVELS = {"kommune": 1e7, "cell": None, "farm": 0.0}   # aggregate_sources cell_m (None: its default)
 
 
@@ -179,8 +193,15 @@ def main() -> None:
     ap.add_argument("--time-limit", type=float, default=None,
                     help="site_biogas time_limit (s): the best answer found then, with its proven gap")
     ap.add_argument("--verbose", action="store_true", help="print the workflow's progress messages")
+    ap.add_argument("--override", action="append", default=[], metavar="KEY=VALUE",
+                    help="experiment: VALUE for the defaults row KEY in this process, e.g. "
+                         "locate.cfl_lp_max_pairs=2e6 (how many allowed pairs facility_location still "
+                         "starts from the LP relaxation); the table itself is not changed; repeatable")
     ap.add_argument("--inputs-cache", help="pickle of the inputs to reuse between runs (not timed then)")
     args = ap.parse_args()
+    for item in args.override:
+        key, _, value = item.partition("=")
+        override_default(key.strip(), float(value))
     data = shared_data_dir()
     print(f"load before: {os.getloadavg()[0]:.1f} (1 min), {os.cpu_count()} cores", flush=True)
     clock = Clock()
