@@ -2,8 +2,8 @@
 
 Sources (points with ``kind``, ``quantity``, ``unit``) are allocated to plants by a
 capacitated facility location model (:func:`arealsirk.locate.facility_location`,
-Balinski 1965; Sridharan 1995 review) on road distances from
-:func:`arealsirk.proximity.od_matrix`:
+Balinski 1965; Sridharan 1995 review) on road distances, computed only for the pairs within
+each source's haul limit (sparse, :mod:`._feedstock_costs`; no sources x sites matrix):
 
 .. math::
 
