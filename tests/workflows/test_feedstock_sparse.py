@@ -240,6 +240,7 @@ def test_no_dense_matrix_on_the_demo(demo, demo_graph, demo_exclusions, monkeypa
     n_sites = len(demo.zones) + 1          # the zones and the demo's one biogas plant
     assert len(shapes) >= 2
     assert all(t < n_sites and s * t < n_src * n_sites for s, t in shapes)
+    assert all(s * t <= 100 or t == 1 for s, t in shapes)  # the cell budget of a block (one site at least)
     pd.testing.assert_frame_equal(got.layers["allocation"].drop(columns="geometry"),
                                   ref.layers["allocation"].drop(columns="geometry"))
     pd.testing.assert_frame_equal(got.tables["balance"], ref.tables["balance"])
