@@ -17,7 +17,8 @@ All of Norway from the shared data folder (never copied into the repo):
   exclusions (water, national parks, urban areas) and defaults: the best road junction of every
   kommune with people and a road (``--candidates N`` raises ``region.candidate_count``);
 * the biogas workflow end to end (:func:`arealsirk.workflows.site_biogas`: road graph, snapping,
-  road km and minutes, capacitated facility location within ``max_km``, balance and tables), its
+  road km of the pairs within each source's haul limit and their minutes -- sparse, no sources x
+  sites matrix --, capacitated facility location within ``max_km``, balance and tables), its
   internal phases timed from its progress messages.
 
 Prints one line per phase (wall and CPU seconds -- on the shared 2-core machine the wall time of a
@@ -105,8 +106,7 @@ def run_biogas(sources: Any, data: dict[str, Any], clock: Clock, label: str, *, 
     t1, c1 = time.perf_counter(), time.process_time()
     phases: dict[str, float] = {}
     for (t, msg), (t_next, _) in zip(marks, [*marks[1:], (t1, "")], strict=True):
-        key = msg.split(" ")[0] if msg.startswith("road distances") else msg
-        key = "facility location" if "facility" in msg or "lagrang" in msg.lower() else key
+        key = phase_of(msg)
         phases[key] = phases.get(key, 0.0) + (t_next - t)
     for name, dt in phases.items():
         if dt >= 0.05:
@@ -116,6 +116,19 @@ def run_biogas(sources: Any, data: dict[str, Any], clock: Clock, label: str, *, 
     print(f"  site_biogas ({label}) total {t1 - t0:.2f} s wall, {c1 - c0:.2f} s cpu, peak {peak_mb():.0f} MB",
           flush=True)
     return res
+
+
+def phase_of(msg: str) -> str:
+    """The phase a progress message belongs to (counters such as "12/356" left out)."""
+    if msg.startswith(("road distances", "snapping")):
+        return "snapping sources and sites"
+    if msg.startswith(("shortest paths", "sparse cost matrix")):
+        return "road km of the pairs within the haul limits (sparse OD)"
+    if msg.startswith("road minutes"):
+        return "road minutes of those pairs"
+    if "facility" in msg or "lagrang" in msg.lower() or "local search" in msg or "HiGHS" in msg:
+        return "facility location"
+    return msg
 
 
 def report(res: Any, sources: Any, label: str) -> None:
@@ -133,6 +146,20 @@ def report(res: Any, sources: Any, label: str) -> None:
         total = float(sources["quantity"].sum())
         print(f"  {label}: balance sums to {float(bal['quantity'].sum()):,.1f} t/yr of {total:,.1f} in; "
               f"equal: {abs(float(bal['quantity'].sum()) - total) <= 1e-6 * total}")
+
+
+def override_default(key: str, value: float) -> None:
+    """Use ``value`` for the defaults row ``key`` in this process (an experiment, said in the output)."""
+    import arealsirk.defaults as defaults
+
+    real = defaults.default
+    before = real(key)  # an unknown key fails here
+
+    def patched(k: str) -> float:
+        return float(value) if k == key else real(k)
+
+    defaults.default = patched  # the locate functions import ``default`` from the module when they run
+    print(f"  experiment: {key} = {value:g} in this process (defaults table: {before:g})", flush=True)
 
 
 LEVELS = {"kommune": 1e7, "cell": None, "farm": 0.0}   # aggregate_sources cell_m (None: its default)
@@ -159,13 +186,22 @@ def main() -> None:
     ap.add_argument("--level", nargs="+", choices=tuple(LEVELS), default=["kommune", "cell"])
     ap.add_argument("--candidates", type=int, default=None,
                     help="region.candidate_count (default: the builder's; every kommune gets one anyway)")
-    ap.add_argument("--max-dense-mb", type=float, default=100.0,
-                    help="skip a level whose dense sources x candidates matrix would exceed this (MB)")
+    ap.add_argument("--max-dense-mb", type=float, default=2000.0,
+                    help="skip a level whose sources x candidates array in the facility-location "
+                         "heuristic (locate/_cfl_heuristic.py, still dense; the workflow's costs are "
+                         "sparse) would exceed this (MB); it makes about four such arrays")
     ap.add_argument("--time-limit", type=float, default=None,
                     help="site_biogas time_limit (s): the best answer found then, with its proven gap")
     ap.add_argument("--verbose", action="store_true", help="print the workflow's progress messages")
+    ap.add_argument("--override", action="append", default=[], metavar="KEY=VALUE",
+                    help="experiment: VALUE for the defaults row KEY in this process, e.g. "
+                         "locate.cfl_lp_max_pairs=2e6 (how many allowed pairs facility_location still "
+                         "starts from the LP relaxation); the table itself is not changed; repeatable")
     ap.add_argument("--inputs-cache", help="pickle of the inputs to reuse between runs (not timed then)")
     args = ap.parse_args()
+    for item in args.override:
+        key, _, value = item.partition("=")
+        override_default(key.strip(), float(value))
     data = shared_data_dir()
     print(f"load before: {os.getloadavg()[0]:.1f} (1 min), {os.cpu_count()} cores", flush=True)
     clock = Clock()
@@ -190,7 +226,8 @@ def main() -> None:
         if dense_mb > args.max_dense_mb:
             print(f"  {level}: {len(s)} sources x {len(d['candidates'])} candidates; one dense matrix "
                   f"{dense_mb:,.0f} MB > --max-dense-mb {args.max_dense_mb:g}: not run (the workflow's "
-                  "road km/minutes and the facility-location heuristic are dense n x m)", flush=True)
+                  "costs are sparse, but the facility-location heuristic makes dense n x m arrays)",
+                  flush=True)
             continue
         try:
             res = run_biogas(s, d, clock, level, verbose=args.verbose, time_limit=args.time_limit)

@@ -2,8 +2,8 @@
 
 Sources (points with ``kind``, ``quantity``, ``unit``) are allocated to plants by a
 capacitated facility location model (:func:`arealsirk.locate.facility_location`,
-Balinski 1965; Sridharan 1995 review) on road distances from
-:func:`arealsirk.proximity.od_matrix`:
+Balinski 1965; Sridharan 1995 review) on road distances, computed only for the pairs within
+each source's haul limit (sparse, :mod:`._feedstock_costs`; no sources x sites matrix):
 
 .. math::
 
@@ -60,7 +60,6 @@ from ._common import (
     ids_of,
     kommune_of,
     line,
-    od_snapped,
     option,
     points_of,
     site_layers,
@@ -68,12 +67,14 @@ from ._common import (
     snap_parts,
     status_of,
 )
+from ._feedstock_costs import PairCosts, on_open_part, pair_costs
 from ._messages import Message, model_note
 from ._result import WorkflowResult
 
 if TYPE_CHECKING:
     import geopandas as gpd
     import pandas as pd
+    import scipy.sparse as sp
 
     from ..suitability.constraints import Exclusions
 
@@ -150,25 +151,31 @@ def _quantities(src: pd.DataFrame, *, strict_mass: str | None) -> tuple[np.ndarr
     """Quantities of ``src`` in canonical units (t/yr for masses).  With ``strict_mass`` (the theme
     name) a source not given as a mass is an error; otherwise a unit that cannot be converted is
     kept as given (for the balance of kinds the theme does not use)."""
-    units = src["unit"].astype(str).tolist() if "unit" in src.columns else ["t/yr"] * len(src)
+    import pandas as pd
+
+    units = src["unit"].astype(str).to_numpy() if "unit" in src.columns else np.full(len(src), "t/yr")
+    values = src["quantity"].to_numpy(dtype=float)
     q = np.empty(len(src))
-    out_units: list[str] = []
-    for i, (k, u, v) in enumerate(zip(src["kind"], units, src["quantity"], strict=True)):
+    out_units = np.empty(len(src), dtype=object)
+    # one conversion per (kind, unit), groups in the order of their first row: the first row that
+    # fails is the first row of the first group that fails (every row of a group fails alike)
+    groups = pd.DataFrame({"k": src["kind"].to_numpy(), "u": units}).groupby(["k", "u"], sort=False).indices
+    for (k, u), rows in sorted(groups.items(), key=lambda g: int(g[1][0])):
         try:
-            q[i], cu = to_canonical(
-                float(v), u, kind=k if kind_info(k) else None, context="sources, column 'unit': "
+            q[rows], cu = to_canonical(
+                values[rows], u, kind=k if kind_info(k) else None, context="sources, column 'unit': "
             )
         except InputError:
             if strict_mass:
                 raise
-            q[i], cu = float(v), u
+            q[rows], cu = values[rows], u
         if strict_mass and cu != "t/yr":
             raise InputError(
                 f"sources, column 'unit': {strict_mass} feedstock must be a mass (t/yr); "
-                f"source '{src['id'].iloc[i]}' ({k}) is given in {u!r}"
+                f"source '{src['id'].iloc[int(rows[0])]}' ({k}) is given in {u!r}"
             )
-        out_units.append(cu)
-    return q, out_units
+        out_units[rows] = cu
+    return q, out_units.tolist()
 
 
 def closest_kind(kind: str) -> str:
@@ -225,8 +232,9 @@ def _read_sources(
             if not profile.accepts(k, params):
                 raise InputError(f"kinds: '{k}' {profile.reject_reason}")
         use = src["kind"].isin(wanted).to_numpy()
-    else:
-        use = np.array([profile.accepts(k, params) for k in src["kind"]], dtype=bool)
+    else:  # once per kind: a kind's test reads the defaults table
+        accepted = {k: profile.accepts(k, params) for k in src["kind"].unique()}
+        use = src["kind"].map(accepted).to_numpy(dtype=bool)
     ignored = src.loc[~use]
     if len(ignored):
         by = ignored.groupby("kind").size()
@@ -238,11 +246,12 @@ def _read_sources(
             )
         )
         iq, iu = _quantities(ignored, strict_mass=None)
+        picked = kinds is not None
+        detail = {k: _not_used_detail(k, "left out by kinds=" if picked and profile.accepts(k, params)
+                                      else str(profile.reject_reason)) for k in by.index}
         for k, v, u in zip(ignored["kind"], iq, iu, strict=True):
             bal.total(k, v, u)
-            reason = "left out by kinds=" if kinds is not None and profile.accepts(k, params) \
-                else str(profile.reject_reason)
-            bal.add(k, "no_yield", v, detail=_not_used_detail(k, reason))
+            bal.add(k, "no_yield", v, detail=detail[k])
     src = src.loc[use].reset_index(drop=True)
     if not len(src):
         raise InputError(
@@ -320,16 +329,14 @@ def _penalty_km(profile: Profile, lim: np.ndarray, params: Mapping[str, Any]) ->
     return factor * float(lim.max()), key
 
 
-def _uncollected_category(km_open: np.ndarray, lim: np.ndarray, reasons: np.ndarray) -> np.ndarray:
+def _uncollected_category(within: np.ndarray, on_part: np.ndarray, reasons: np.ndarray) -> np.ndarray:
     """Balance category of the tonnes of each source that no open plant collects.
 
-    ``km_open`` is road km from each source to each open plant (``inf`` when not on the same road
-    part, or when the source is not snapped), ``lim`` the haul limit of each source, ``reasons`` the
-    snap reason ("" when snapped).  Not snapped -> the snap reason's category; no open plant on its
+    ``within`` is True for a source with an open plant within its haul limit, ``on_part`` for a
+    source with an open plant on its road part (a finite road distance), ``reasons`` the snap
+    reason ("" when snapped).  Not snapped -> the snap reason's category; no open plant on its
     part -> ``unreachable_no_site_on_part``; open plants on its part but all beyond its limit ->
     ``beyond_max_km``; else ``capacity_full``."""
-    on_part = np.isfinite(km_open).any(axis=1)
-    within = (km_open <= lim[:, None]).any(axis=1)
     cat = np.where(within, "capacity_full", np.where(on_part, "beyond_max_km", "unreachable_no_site_on_part"))
     cat = cat.astype(object)
     unsnapped = np.asarray([bool(r) for r in reasons])
@@ -344,15 +351,15 @@ def _allocation(
     rows: np.ndarray,
     site_idx: np.ndarray,
     vals: np.ndarray,
-    km: np.ndarray,
-    minutes: np.ndarray,
+    costs: PairCosts,
     params: Mapping[str, Any],
 ) -> gpd.GeoDataFrame:
     """One line per (source, plant) flow of the solution: tonnes, km, minutes, tonne-km, CO2,
-    truck trips and the profile's benefits."""
+    truck trips and the profile's benefits (km and minutes of the allowed pairs in ``costs``)."""
     import geopandas as gpd
     import pandas as pd
 
+    km, minutes = costs.lookup(rows, site_idx)
     alloc = pd.DataFrame(
         {
             "source_id": src["id"].to_numpy()[rows],
@@ -361,8 +368,8 @@ def _allocation(
             "kind": src["kind"].to_numpy()[rows],
             "quantity": vals,
             "unit": "t/yr",
-            "distance_km": km[rows, site_idx],
-            "travel_min": minutes[rows, site_idx],
+            "distance_km": km,
+            "travel_min": minutes,
             "kommunenummer": src["kommunenummer"].to_numpy()[rows],
         }
     )
@@ -462,14 +469,14 @@ def _source_balance(
     q: np.ndarray,
     collected: np.ndarray,
     allocation: pd.DataFrame,
-    km_open: np.ndarray,
-    lim: np.ndarray,
+    reach: tuple[np.ndarray, np.ndarray],
     lim_list: list[tuple[str, float, str]],
     src_snap: Any,
     bal: BalanceRows,
 ) -> tuple[gpd.GeoDataFrame, pd.DataFrame, list[Message]]:
     """The source layer with collected / uncollected tonnes, main site and balance category; the
-    finished balance table and its headline."""
+    finished balance table and its headline.  ``reach``: per source, an open plant within its haul
+    limit, and an open plant on its road part (:func:`_uncollected_category`)."""
     import geopandas as gpd
 
     src_out = src.copy()
@@ -481,7 +488,7 @@ def _source_balance(
         .set_index("source_id")
     )
     src_out["site_id"] = src_out["id"].map(main_site["site_id"])
-    left_cat = _uncollected_category(km_open, lim, snap_reasons(src_snap))
+    left_cat = _uncollected_category(reach[0], reach[1], snap_reasons(src_snap))
     full = np.abs(q - collected) <= 1e-9 * np.maximum(q, 1.0)
     col_i = np.where(full, q, collected)
     left = np.where(full, 0.0, q - col_i)
@@ -570,8 +577,7 @@ def _site_messages(sel: pd.DataFrame, mix: pd.DataFrame, benefit_cols: list[str]
 def _viable_sites(
     profile: Profile,
     sites: gpd.GeoDataFrame,
-    allowed: np.ndarray,
-    q: np.ndarray,
+    supply_near: np.ndarray,
     min_t: float,
     count: int | None,
     n_ex: int,
@@ -579,10 +585,9 @@ def _viable_sites(
     lim_all: str,
 ) -> tuple[np.ndarray, list[str]]:
     """Columns of the sites that can open: existing plants, and new sites with at least ``min_t``
-    within the haul limits (``allowed``: source x site).  Raises when none can, or fewer than
-    ``count`` needs."""
+    within the haul limits (``supply_near``: tonnes within the limits of each site).  Raises when
+    none can, or fewer than ``count`` needs."""
     is_new = ~sites["existing"].to_numpy(dtype=bool)
-    supply_near = (q[:, None] * allowed).sum(axis=0)
     viable = ~is_new | (supply_near >= min_t)
     if is_new.any() and not viable[is_new].any() and n_ex == 0:
         j = int(np.argmax(np.where(is_new, supply_near, -1)))
@@ -675,19 +680,19 @@ def site_feedstock(
     p(0.05, "building the road graph")
     graph = as_graph(roads)
     p(0.15, f"road distances {len(src)} sources x {len(sites)} sites")
-    # snap each layer once; both matrices reuse the snapped nodes
+    # snap each layer once; km and minutes reuse the snapped nodes; only the pairs within the haul
+    # limits get a cost (sparse, issue 19)
     src_snap = snap_layer(graph, src, name="sources")
     site_snap = snap_parts(graph, site_set.parts)
-    km = od_snapped(graph, src_snap, site_snap, weight="length") / 1000.0
-    minutes = od_snapped(graph, src_snap, site_snap, weight="travel_time") / 60.0
-    allowed = km <= lim[:, None]
-    keep_cols, msgs = _viable_sites(profile, sites, allowed, q, min_t, count, n_ex, lim_list, lim_all)
+    costs = pair_costs(graph, src_snap, site_snap, lim, progress=p.sub(0.15, 0.25))
+    keep_cols, msgs = _viable_sites(profile, sites, costs.supply_within(q), min_t, count, n_ex, lim_list,
+                                    lim_all)
     messages += msgs
     penalty, penalty_key = _penalty_km(profile, lim, params)
 
     p(0.25, "capacitated facility location")
     res = _solve_plants(
-        profile, np.where(allowed[:, keep_cols], km[:, keep_cols], np.inf), q, sites, keep_cols, min_t,
+        profile, costs.km[:, keep_cols], q, sites, keep_cols, min_t,
         penalty, params, count_new=None if count is None else count - n_ex, time_limit=time_limit,
         exact=exact, progress=p.sub(0.25, 0.75), is_cancelled=is_cancelled,
     )
@@ -715,8 +720,8 @@ def site_feedstock(
         profile, _Solved(res=res, keep_cols=keep_cols, open_idx=keep_cols[opened], penalty=penalty,
                          penalty_key=penalty_key),
         _Inputs(src=src, q=q, lim=lim, lim_list=lim_list, bal=bal, kom=kom, sites=sites,
-                site_set=site_set, graph=graph, src_snap=src_snap, site_snap=site_snap, km=km,
-                minutes=minutes, params=params),
+                site_set=site_set, graph=graph, src_snap=src_snap, site_snap=site_snap, costs=costs,
+                params=params),
         messages,
     )
     p(1.0, "done")
@@ -778,7 +783,7 @@ def _plant_sites(
 
 def _solve_plants(
     profile: Profile,
-    km_allowed: np.ndarray,
+    km_allowed: sp.csr_matrix,
     q: np.ndarray,
     sites: gpd.GeoDataFrame,
     keep_cols: np.ndarray,
@@ -792,10 +797,15 @@ def _solve_plants(
     progress: Any,
     is_cancelled: Any,
 ) -> Any:
-    """Build the model's matrices over the viable sites ``keep_cols`` (``km_allowed``: road km, inf
-    beyond the haul limit) plus one "not collected" column costing ``penalty``, and solve it."""
+    """Build the model's matrices over the viable sites ``keep_cols`` (``km_allowed``: road km of the
+    pairs within the haul limit, sparse) plus one "not collected" column costing ``penalty``, and
+    solve it."""
+    import scipy.sparse as sp
+
     is_new = ~sites["existing"].to_numpy(dtype=bool)
-    C = np.column_stack([km_allowed, np.full(len(q), penalty)])
+    n = len(q)
+    C = sp.hstack([km_allowed, sp.csr_matrix((np.full(n, penalty), (np.arange(n), np.zeros(n, np.int64))),
+                                             shape=(n, 1))], format="csr")
     capv = np.r_[sites["capacity_t"].to_numpy()[keep_cols], np.inf]
     Lv = np.r_[np.where(is_new[keep_cols], min_t, 0.0), 0.0]
     new_v = np.r_[is_new[keep_cols], False]
@@ -820,8 +830,7 @@ class _Inputs:
     graph: Any
     src_snap: Any
     site_snap: Any
-    km: np.ndarray
-    minutes: np.ndarray
+    costs: PairCosts
     params: Mapping[str, Any]
 
 
@@ -847,7 +856,7 @@ def _explain(profile: Profile, s: _Solved, inp: _Inputs, messages: list[str]) ->
     real = (cols < len(s.keep_cols)) & (vals > 1e-9)
     rows, cols, vals = rows[real], cols[real], vals[real]
     site_idx = s.keep_cols[cols]
-    allocation = _allocation(profile, src, inp.sites, rows, site_idx, vals, inp.km, inp.minutes, inp.params)
+    allocation = _allocation(profile, src, inp.sites, rows, site_idx, vals, inp.costs, inp.params)
     sel, benefit_cols = _selected_sites(profile, inp.sites, s.open_idx, allocation, inp.kom, inp.params)
     catchments = _catchments(profile, src, inp.sites, s.open_idx, rows, site_idx, inp.params)
     mix = allocation.pivot_table(
@@ -858,7 +867,9 @@ def _explain(profile: Profile, s: _Solved, inp: _Inputs, messages: list[str]) ->
 
     collected = np.bincount(rows, weights=vals, minlength=len(src))
     src_out, balance, headline = _source_balance(
-        src, q, collected, allocation, inp.km[:, s.open_idx], inp.lim, inp.lim_list, inp.src_snap, inp.bal
+        src, q, collected, allocation,
+        (inp.costs.any_within(s.open_idx), on_open_part(inp.src_snap, inp.site_snap, s.open_idx)),
+        inp.lim_list, inp.src_snap, inp.bal,
     )
     open_parts = np.asarray(inp.site_snap.part)[s.open_idx]
     benefit = benefit_cols[0] if benefit_cols else "quantity"

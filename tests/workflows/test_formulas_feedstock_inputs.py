@@ -412,7 +412,8 @@ def _source_case(q, collected, *, kinds=None, lim_list=None, km=1.0, lim=10.0, a
                               "quantity": np.asarray(collected, dtype=float)})
     snap = types.SimpleNamespace(reason=np.array([""] * n, dtype=object), part=np.zeros(n, dtype=int))
     return _source_balance(src, np.asarray(q, dtype=float), np.asarray(collected, dtype=float), alloc,
-                           np.full((n, 1), km), np.full(n, lim), lim_list or [("", lim, "max_km")], snap, bal)
+                           (np.full(n, km <= lim), np.full(n, np.isfinite(km))),  # plant within / on part
+                           lim_list or [("", lim, "max_km")], snap, bal)
 
 
 def test_uncollected_tonnes_at_their_tolerance() -> None:
