@@ -20,7 +20,7 @@ import pytest
 import scipy.sparse as sp
 from scipy.optimize import linprog
 
-from arealsirk.locate import _highs
+from arealsirk.locate import _highs, facility_location
 from arealsirk.locate._cfl_rows import generate_linking_rows
 from arealsirk.locate._common import Clock
 
@@ -175,3 +175,178 @@ def test_an_lp_that_does_not_finish_optimal_is_logged_and_gives_none(caplog):
         out = generate_linking_rows(model, m=2, n_rows=3, cj=cj, K=K, clock=Clock(None), max_rounds=5)
     assert out is None
     assert [r.getMessage() for r in caplog.records] == ["facility_location: linking-row LP stopped (Infeasible)"]
+
+
+# ----------------------------------------------------------------------------------------------------
+# facility.py in exact mode after the Lagrangian start: probing, the generated linking rows
+# ----------------------------------------------------------------------------------------------------
+
+def _pmin(K, total):
+    """Fewest candidates whose capacities hold the total (1 when any is uncapacitated)."""
+    if not np.isfinite(K).all():
+        return 1
+    s = 0.0
+    for k, cap in enumerate(sorted(K, reverse=True), start=1):
+        s += cap
+        if s >= total - 1e-12 * total:
+            return k
+    return len(K)
+
+
+def _strong_lp(D, q, K, f, y_lo, y_hi):
+    """LP relaxation of the model in facility.py's docstring (all capacities finite) with the ``y``
+    bounds given: demand rows, ``x_ij <= y_j``, ``sum_i q_i x_ij <= K_j y_j``, ``sum_j K_j y_j >= total``,
+    ``sum_j y_j >= p_min``."""
+    n, m = D.shape
+    r, c = np.nonzero(np.isfinite(D))
+    P = r.size
+    cost = np.concatenate([f, q[r] * D[r, c]])
+    a_eq = np.zeros((n, m + P))
+    a_eq[r, m + np.arange(P)] = 1.0
+    rows = []
+    for t in range(P):
+        a = np.zeros(m + P)
+        a[m + t], a[c[t]] = 1.0, -1.0
+        rows.append(a)
+    for j in range(m):
+        a = np.zeros(m + P)
+        a[m + np.flatnonzero(c == j)], a[j] = q[r[c == j]], -K[j]
+        rows.append(a)
+    rows.append(np.concatenate([-K, np.zeros(P)]))
+    rows.append(np.concatenate([-np.ones(m), np.zeros(P)]))
+    b = np.concatenate([np.zeros(len(rows) - 2), [-q.sum(), -_pmin(K, q.sum())]])
+    bounds = [(y_lo[j], y_hi[j]) for j in range(m)] + [(0.0, 1.0)] * P
+    res = linprog(cost, A_ub=np.array(rows), b_ub=b, A_eq=a_eq, b_eq=np.ones(n), bounds=bounds, method="highs")
+    assert res.status == 0
+    return float(res.fun)
+
+
+@pytest.fixture
+def lagrangian_path(monkeypatch):
+    """Force the dense large-model path: no straight MILP and no LP start (as on capa/b/c)."""
+    import arealsirk.defaults as d
+
+    real = d.default
+    over: dict[str, float] = {"locate.cfl_milp_max_pairs": 0, "locate.cfl_lp_max_pairs": 0}
+    monkeypatch.setattr(d, "default", lambda key: over[key] if key in over else real(key))
+    return over
+
+
+@pytest.fixture
+def spies(monkeypatch):
+    """Record facility.py's calls of probe_fixings and solve_milp_warm (arguments and results);
+    ``spies["outcome"]`` may replace the MILP's outcome."""
+    from arealsirk.locate import facility as F
+
+    rec: dict = {"probe": [], "milp": [], "outcome": None}
+    real_probe, real_milp = F.probe_fixings, F.solve_milp_warm
+
+    def probe(*args):
+        out = real_probe(*args)
+        rec["probe"].append((args, out))
+        return out
+
+    def milp(*args, **kwargs):
+        out = real_milp(*args, **kwargs)
+        rec["milp"].append((args, kwargs, out))
+        return out if rec["outcome"] is None else rec["outcome"](out)
+
+    monkeypatch.setattr(F, "probe_fixings", probe)
+    monkeypatch.setattr(F, "solve_milp_warm", milp)
+    return rec
+
+
+@pytest.mark.parametrize(("seed", "n", "m"), [(0, 14, 7), (0, 12, 6), (5, 14, 7), (7, 12, 6), (11, 14, 7)])
+def test_exact_mode_probes_once_and_the_milp_gets_its_fixings(seed, n, m, lagrangian_path, spies, caplog):
+    from .locate_brute import brute_cfl
+
+    D, q, K, f = _instance(seed, n=n, m=m)
+    calls: list = []
+    with caplog.at_level(logging.DEBUG, logger="arealsirk"):
+        r = facility_location(D, q, K, f, exact=True, progress=lambda frac, msg: calls.append((frac, msg)))
+    assert r.status == "optimal" and r.objective == pytest.approx(brute_cfl(D, q, K, f), rel=1e-9)
+    (args, (closed, opened)), = spies["probe"]           # probed once, in exact mode
+    v, lb, K_, total, fx, upper = args
+    assert np.isfinite(lb) and v is not None and v.shape == (m,)
+    assert K_.tolist() == K.tolist() and total == pytest.approx(q.sum()) and fx.size == 0
+    (_, kw, _), = spies["milp"]
+    S0 = set(np.flatnonzero(kw["x0"][:m] > 0.5).tolist())   # the heuristic's open set, the MILP's start
+    assert upper >= r.objective * (1 - 1e-9)                # probing against the heuristic's cost
+    shut = sorted(set(closed.tolist()) - S0)
+    must = sorted(set(opened.tolist()) & S0)
+    assert shut, "the instance should let probing close a candidate"
+    assert np.flatnonzero(kw["ub"][:m] == 0).tolist() == shut
+    assert np.flatnonzero(kw["lb"][:m] == 1).tolist() == must
+    allowed = np.isfinite(D)
+    assert kw["x0"].size == m + int(allowed[:, [j for j in range(m) if j not in shut]].sum())
+    msg = f"facility_location: probing closed {len(shut)} and opened {len(must)} of {m} candidates"
+    assert msg in [rec.getMessage() for rec in caplog.records]
+    assert (0.6, "facility location: strong LP relaxation (HiGHS)") in calls
+    assert "linking rows after" in caplog.text
+
+
+@pytest.mark.parametrize("path", ["lagrangian", "lp"])
+def test_without_exact_nothing_is_probed_and_no_rows_are_generated(path, lagrangian_path, spies, caplog):
+    if path == "lp":
+        lagrangian_path["locate.cfl_lp_max_pairs"] = 10 ** 6
+    D, q, K, f = _instance(0, n=14, m=7)
+    calls: list = []
+    with caplog.at_level(logging.DEBUG, logger="arealsirk"):
+        r = facility_location(D, q, K, f, progress=lambda frac, msg: calls.append((frac, msg)))
+    assert r.method.startswith(f"{path}+")
+    assert spies["probe"] == []
+    assert "probing" not in caplog.text
+    assert not any("strong LP" in msg for _, msg in calls)
+
+
+def test_uncapacitated_candidates_get_no_generated_rows(lagrangian_path, spies, caplog):
+    from .locate_brute import brute_cfl
+
+    D, q, K, f = _instance(3, n=12, m=6)
+    K = K.copy()
+    K[[1, 4]] = np.inf
+    calls: list = []
+    with caplog.at_level(logging.DEBUG, logger="arealsirk"):
+        r = facility_location(D, q, K, f, exact=True, progress=lambda frac, msg: calls.append((frac, msg)))
+    opt = brute_cfl(D, q, np.where(np.isfinite(K), K, q.sum()), f)   # uncapacitated = holds everything
+    assert r.status == "optimal" and r.objective == pytest.approx(opt, rel=1e-9)
+    assert spies["probe"] and spies["milp"]              # the exact path ran, probing included
+    assert not any("strong LP" in msg for _, msg in calls)
+    assert "linking rows after" not in caplog.text
+
+
+@pytest.mark.parametrize(("seed", "n", "m"), [(0, 14, 7), (1, 12, 6), (3, 14, 7), (10, 12, 6)])
+def test_a_milp_stopped_without_a_bound_reports_the_strong_lp_with_the_fixings(seed, n, m, lagrangian_path,
+                                                                               spies):
+    from arealsirk.locate._milp import MilpOutcome
+
+    from .locate_brute import transport_lp
+
+    D, q, K, f = _instance(seed, n=n, m=m)
+    spies["outcome"] = lambda out: MilpOutcome(None, None, None, "time_limit", "time limit reached")
+    r = facility_location(D, q, K, f, exact=True)
+    (_, kw, _), = spies["milp"]
+    lp = _strong_lp(D, q, K, f, kw["lb"][:m], kw["ub"][:m])
+    assert r.method == "lagrangian+transport+milp"
+    assert r.lower_bound == pytest.approx(lp, rel=1e-7)
+    gap = (r.objective - lp) / r.objective
+    assert r.status == ("optimal" if gap <= 1e-9 else "time_limit")
+    assert gap > 1e-6 or seed == 1                       # seed 1: the LP with the fixings closes the gap
+    S = r.facilities.tolist()
+    assert np.flatnonzero(kw["x0"][:m] > 0.5).tolist() == S        # the heuristic's set is returned
+    assert r.objective == pytest.approx(f[S].sum() + transport_lp(D, q, K, S), rel=1e-7)
+    assert r.gap == pytest.approx(gap if gap > 1e-9 else 0.0, rel=1e-6, abs=1e-9)
+
+
+@pytest.mark.parametrize("path", ["lagrangian", "lp"])
+def test_a_last_candidate_without_any_allowed_pair(path, lagrangian_path):
+    from .locate_brute import brute_cfl
+
+    if path == "lp":
+        lagrangian_path["locate.cfl_lp_max_pairs"] = 10 ** 6
+    D, q, K, f = _instance(5, n=10, m=6, tight=1.6)
+    D[:, -1] = np.inf                                    # candidate 5 reaches no row
+    r = facility_location(D, q, K, f)
+    assert r.method.startswith(f"{path}+")
+    assert 5 not in r.facilities.tolist()
+    assert r.objective == pytest.approx(brute_cfl(D, q, K, f), rel=1e-4)
