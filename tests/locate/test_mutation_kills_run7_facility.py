@@ -350,3 +350,146 @@ def test_a_last_candidate_without_any_allowed_pair(path, lagrangian_path):
     assert r.method.startswith(f"{path}+")
     assert 5 not in r.facilities.tolist()
     assert r.objective == pytest.approx(brute_cfl(D, q, K, f), rel=1e-4)
+
+
+# ----------------------------------------------------------------------------------------------------
+# facility._heuristic: what the Lagrangian search and the local search receive
+# ----------------------------------------------------------------------------------------------------
+
+@pytest.fixture
+def heuristic_spies(monkeypatch):
+    """Record the calls of lagrangian_cfl and local_search made by facility.py."""
+    from arealsirk.locate import facility as fac
+
+    rec: dict = {"lagrangian": [], "local": []}
+    real_lag, real_ls = fac.lagrangian_cfl, fac.local_search
+
+    def lag(*args, **kwargs):
+        out = real_lag(*args, **kwargs)
+        rec["lagrangian"].append((args, kwargs, out))
+        return out
+
+    def ls(*args, **kwargs):
+        out = real_ls(*args, **kwargs)
+        rec["local"].append((args, kwargs, out))
+        return out
+
+    monkeypatch.setattr(fac, "lagrangian_cfl", lag)
+    monkeypatch.setattr(fac, "local_search", ls)
+    return rec
+
+
+def _brute_with(D, q, K, f, fixed=(), L=None):
+    """Cheapest open set containing ``fixed`` (split demand, minimum loads by the dense LP below)."""
+    import itertools
+
+    from .locate_brute import transport_lp
+
+    n, m = D.shape
+    best = np.inf
+    for k in range(1, m + 1):
+        for S in itertools.combinations(range(m), k):
+            if not set(fixed) <= set(S):
+                continue
+            val = transport_lp(D, q, K, list(S)) if L is None else _transport_min_load(D, q, K, L, list(S))
+            best = min(best, f[list(S)].sum() + val)
+    return best
+
+
+def _transport_min_load(D, q, K, L, S):
+    """Split assignment to the open set ``S`` with ``L_j <= load_j <= K_j`` (dense LP)."""
+    n, k = D.shape[0], len(S)
+    cost = (np.where(np.isfinite(D[:, S]), D[:, S], 0.0) * q[:, None]).ravel()
+    a_eq = np.zeros((n, n * k))
+    for i in range(n):
+        a_eq[i, i * k:(i + 1) * k] = 1
+    a_ub = []
+    for t, j in enumerate(S):
+        a = np.zeros(n * k)
+        a[t::k] = q
+        a_ub.append(a)
+        a_ub.append(-a)
+    b_ub = np.ravel([[K[j], -L[j]] for j in S])
+    bounds = [(0, 1 if ok else 0) for ok in np.isfinite(D[:, S]).ravel()]
+    res = linprog(cost, A_ub=np.array(a_ub), b_ub=b_ub, A_eq=a_eq, b_eq=np.ones(n), bounds=bounds, method="highs")
+    return float(res.fun) if res.status == 0 else np.inf
+
+
+@pytest.mark.parametrize("exact", [False, True])
+def test_the_lagrangian_and_local_searches_get_the_model_clock_and_progress(exact, lagrangian_path,
+                                                                              heuristic_spies, caplog):
+    from arealsirk.errors import CancelledError
+    from arealsirk.progress import Progress
+
+    lagrangian_path["locate.cfl_lagrange_max_iter"] = 40
+    lagrangian_path["locate.cfl_swap_candidates"] = 3
+    D, q, K, f = _instance(0, n=14, m=7)
+    L = np.where(np.arange(7) % 3 == 0, 0.3 * K, 0.0)
+    calls: list = []
+    stop = {"now": False}
+    with caplog.at_level(logging.DEBUG, logger="arealsirk"):
+        r = facility_location(D, q, K, f, min_load=L, fixed=[6], exact=exact, time_limit=1000.0,
+                              progress=lambda frac, msg: calls.append((frac, msg)),
+                              is_cancelled=lambda: stop["now"])
+    assert r.objective == pytest.approx(_brute_with(D, q, K, f, fixed=[6], L=L), rel=1e-9 if exact else 1e-3)
+    assert 6 in r.facilities.tolist()
+    (largs, lkw, lout), = heuristic_spies["lagrangian"]
+    assert lkw["L"] is not None and lkw["L"].tolist() == L.tolist()
+    assert lkw["max_iter"] == 40
+    clock = largs[6]                                     # the heuristic's clock: half the time when exact
+    assert clock.limit == pytest.approx(500.0 if exact else 1000.0, rel=0.01)
+    assert clock.limit <= (500.0 if exact else 1000.0)
+    assert isinstance(lkw["report"], Progress)
+    assert (lkw["report"].start, lkw["report"].stop) == pytest.approx((0.1, 0.5))
+    iters = [(frac, msg) for frac, msg in calls if "Lagrangian iteration" in msg]
+    assert iters[0][0] == pytest.approx(0.1)
+    for frac, msg in iters:                              # iteration k of 40 at 0.1 + 0.4 k / 40
+        k = int(msg.split("iteration ")[1].split(",")[0])
+        assert frac == pytest.approx(0.1 + 0.4 * k / 40)
+    assert (0.5, "facility location: local search") in calls
+    starts = lout[4]
+    assert len(heuristic_spies["local"]) == len(starts) >= 2
+    share = 0.1 / len(starts)
+    for i, (args, kw, _) in enumerate(heuristic_spies["local"]):
+        assert args[0].tolist() == starts[i].tolist()
+        assert args[3].tolist() == [6]                   # the fixed candidate stays open
+        assert args[4] is not None and args[4].tolist() == lout[3].tolist()   # ranked by the multipliers' v
+        assert args[5] is clock
+        assert kw["swap_candidates"] == 3
+        assert (kw["report"].start, kw["report"].stop) == pytest.approx((0.5 + share * i, 0.5 + share * (i + 1)))
+    msgs = [rec.getMessage() for rec in caplog.records]
+    assert any(msg.startswith("facility_location: Lagrangian bound ") and msg.endswith(" transport LPs")
+               for msg in msgs)
+    stop["now"] = True                                   # the searches poll the user's cancel button
+    for check in [lkw["check"]] + [kw["check"] for _, kw, _ in heuristic_spies["local"]]:
+        with pytest.raises(CancelledError):
+            check()
+
+
+def test_without_a_time_limit_the_heuristic_clock_has_none(lagrangian_path, heuristic_spies):
+    D, q, K, f = _instance(0, n=12, m=6)
+    facility_location(D, q, K, f)
+    (largs, _, _), = heuristic_spies["lagrangian"]
+    assert largs[6].limit is None and largs[6].left() == np.inf
+
+
+def test_an_lp_time_limit_of_zero_switches_the_lp_start_off(lagrangian_path):
+    lagrangian_path["locate.cfl_lp_max_pairs"] = 10 ** 6
+    lagrangian_path["locate.cfl_lp_time_limit"] = 0
+    D, q, K, f = _instance(0, n=12, m=6)
+    calls: list = []
+    r = facility_location(D, q, K, f, progress=lambda frac, msg: calls.append((frac, msg)))
+    assert r.method.startswith("lagrangian+")
+    assert not any("LP relaxation" in msg for _, msg in calls)
+
+
+def test_a_single_start_gets_the_whole_local_search_share(lagrangian_path, heuristic_spies):
+    from .locate_brute import brute_cfl
+
+    D, q, K, f = _instance(2, n=8, m=4, tight=1.2)
+    r = facility_location(D, q, K, f)
+    (_, _, lout), = heuristic_spies["lagrangian"]
+    assert len(lout[4]) == 1                             # one distinct open set found: one start
+    (_, kw, _), = heuristic_spies["local"]
+    assert (kw["report"].start, kw["report"].stop) == pytest.approx((0.5, 0.6))
+    assert r.objective == pytest.approx(brute_cfl(D, q, K, f), rel=1e-3)
