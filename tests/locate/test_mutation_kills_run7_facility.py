@@ -493,3 +493,103 @@ def test_a_single_start_gets_the_whole_local_search_share(lagrangian_path, heuri
     (_, kw, _), = heuristic_spies["local"]
     assert (kw["report"].start, kw["report"].stop) == pytest.approx((0.5, 0.6))
     assert r.objective == pytest.approx(brute_cfl(D, q, K, f), rel=1e-3)
+
+
+# ----------------------------------------------------------------------------------------------------
+# facility._lp_start and facility._solve_exact
+# ----------------------------------------------------------------------------------------------------
+
+def _small_haul(seed):
+    """Ten rows, each allowed to its three nearest of five candidates; all capacities finite."""
+    rng = np.random.default_rng(seed)
+    pts, cand = rng.random((10, 2)) * 100, rng.random((5, 2)) * 100
+    dist = np.hypot(*(pts[:, None, :] - cand[None, :, :]).transpose(2, 0, 1))
+    D = np.full((10, 5), np.inf)
+    near = np.argsort(dist, axis=1)[:, :3]
+    rows = np.repeat(np.arange(10), 3)
+    D[rows, near.ravel()] = dist[rows, near.ravel()]
+    q = rng.integers(5, 40, 10).astype(float)
+    K = np.full(5, q.sum() / 2.2)
+    f = rng.integers(300, 900, 5).astype(float)
+    return D, q, K, f
+
+
+def test_the_lp_start_evaluates_the_duals_once_and_polls_cancel(lagrangian_path, heuristic_spies, caplog):
+    from arealsirk.errors import CancelledError
+
+    lagrangian_path["locate.cfl_lp_max_pairs"] = 10 ** 6
+    D, q, K, f = _small_haul(0)
+    stop = {"now": False}
+    with caplog.at_level(logging.DEBUG, logger="arealsirk"):
+        r = facility_location(D, q, K, f, is_cancelled=lambda: stop["now"])
+    assert r.method.startswith("lp+")
+    assert r.objective == pytest.approx(_brute_with(D, q, K, f), rel=1e-4)
+    (_, lkw, _), = heuristic_spies["lagrangian"]
+    assert lkw["max_iter"] == 1 and lkw["lam0"] is not None
+    assert any(rec.getMessage().startswith("facility_location: LP bound ") for rec in caplog.records)
+    stop["now"] = True
+    with pytest.raises(CancelledError):
+        lkw["check"]()
+
+
+def test_the_lp_start_keeps_the_cheaper_lagrangian_set():
+    # seed 11 with minimum loads on candidates 0, 2, 4: the LP's support {1, 2, 3, 4} costs 6895.6, the
+    # Lagrangian set at the LP duals {1, 3, 4} costs 6634.8, the optimum (brute force): the start closes
+    # the gap, no MILP is needed
+    import arealsirk.defaults as d
+
+    D, q, K, f = _instance(11, n=10, m=5)
+    L = np.where(np.arange(5) % 2 == 0, 0.6 * K, 0.0)
+    real = d.default
+    over = {"locate.cfl_milp_max_pairs": 0, "locate.cfl_lp_max_pairs": 10 ** 6}
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(d, "default", lambda key: over[key] if key in over else real(key))
+        r = facility_location(D, q, K, f, min_load=L)
+    assert r.method == "lp+transport"
+    assert r.facilities.tolist() == [1, 3, 4]
+    assert r.objective == pytest.approx(_brute_with(D, q, K, f, L=L), rel=1e-9)
+
+
+def test_an_lp_start_out_of_time_is_logged_and_the_subgradient_runs(lagrangian_path, caplog):
+    lagrangian_path["locate.cfl_lp_max_pairs"] = 10 ** 6
+    lagrangian_path["locate.cfl_lp_time_limit"] = 1e-9
+    D, q, K, f = _small_haul(0)
+    with caplog.at_level(logging.DEBUG, logger="arealsirk"):
+        r = facility_location(D, q, K, f)
+    assert r.method.startswith("lagrangian+")
+    msgs = [rec.getMessage() for rec in caplog.records]
+    assert any(msg.startswith("facility_location: LP relaxation not used (Time limit reached") for msg in msgs)
+
+
+def test_exact_mode_from_the_lp_start_probes_and_keeps_every_linking_row(lagrangian_path, spies, caplog):
+    lagrangian_path["locate.cfl_lp_max_pairs"] = 10 ** 6
+    for seed in range(6):
+        spies["probe"].clear(), spies["milp"].clear()
+        D, q, K, f = _small_haul(seed)
+        calls: list = []
+        r = facility_location(D, q, K, f, exact=True, progress=lambda frac, msg: calls.append((frac, msg)))
+        assert r.status == "optimal" and r.objective == pytest.approx(_brute_with(D, q, K, f), rel=1e-9)
+        assert len(spies["probe"]) == 1                  # probing after the LP start too
+        (_, kw, _), = spies["milp"]
+        assert kw["heuristics"] is True                  # only the Lagrangian start turns them off
+        assert (0.6, "facility location: HiGHS") in calls
+        assert not any("strong LP" in msg for _, msg in calls)
+
+
+@pytest.mark.parametrize("exact", [False, True])
+def test_small_models_go_straight_to_highs_with_the_default_time_limit(exact, spies, monkeypatch):
+    import arealsirk.defaults as d
+
+    real = d.default
+    monkeypatch.setattr(d, "default", lambda key: 77.0 if key == "locate.milp_time_limit" else real(key))
+    D, q, K, f = _instance(4, n=8, m=4)
+    calls: list = []
+    r = facility_location(D, q, K, f, exact=exact, progress=lambda frac, msg: calls.append((frac, msg)))
+    assert r.method == "milp" and r.status == "optimal"
+    assert r.objective == pytest.approx(_brute_with(D, q, K, f), rel=1e-9 if exact else 1e-4)
+    (_, kw, _), = spies["milp"]
+    assert kw["time_limit"] == (None if exact else 77.0)  # no limit given: exact runs to the proof
+    assert kw["x0"] is None and kw["heuristics"] is True
+    assert kw["rel_gap"] == (1e-9 if exact else real("locate.cfl_rel_gap"))
+    assert (0.1, "facility location: HiGHS") in calls
+    assert not any("strong LP" in msg for _, msg in calls)
