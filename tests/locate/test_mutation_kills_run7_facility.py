@@ -593,3 +593,89 @@ def test_small_models_go_straight_to_highs_with_the_default_time_limit(exact, sp
     assert kw["rel_gap"] == (1e-9 if exact else real("locate.cfl_rel_gap"))
     assert (0.1, "facility location: HiGHS") in calls
     assert not any("strong LP" in msg for _, msg in calls)
+
+
+@pytest.mark.parametrize("exact", [False, True])
+def test_highs_gets_the_users_cancel_button_label_and_progress_range(exact, lagrangian_path, spies):
+    from arealsirk.progress import Progress
+
+    D, q, K, f = _instance(0, n=14, m=7)
+
+    def never() -> bool:
+        return False
+
+    facility_location(D, q, K, f, exact=exact, is_cancelled=never)
+    if not exact:                                        # the heuristic closed the gap: no MILP
+        assert spies["milp"] == []
+        lagrangian_path["locate.cfl_milp_max_pairs"] = 10 ** 6
+        facility_location(D, q, K, f, is_cancelled=never)
+    (_, kw, _), = spies["milp"]
+    assert kw["is_cancelled"] is never
+    assert kw["label"] == "facility location: HiGHS"
+    assert kw["heuristics"] is (not exact)               # off only after the Lagrangian start (exact)
+    assert isinstance(kw["report"], Progress)
+    start = 0.6 if exact else 0.1                        # after the heuristic / straight to HiGHS
+    assert (kw["report"].start, kw["report"].stop) == pytest.approx((start, 0.99))
+
+
+@pytest.mark.parametrize(("limit", "expected"), [(0.5, 1.0), (1.5, 1.5)])
+def test_the_milp_time_limit_is_the_time_left_but_at_least_one_second(limit, expected, spies):
+    D, q, K, f = _instance(4, n=8, m=4)
+    facility_location(D, q, K, f, time_limit=limit)
+    (_, kw, _), = spies["milp"]
+    assert expected - 0.2 <= kw["time_limit"] <= expected
+
+
+def test_an_infeasible_milp_raises_with_the_message():
+    from arealsirk.errors import InfeasibleError
+
+    # minimum load 6 t on candidate 0, which may only reach row 0 (2 t); candidate 1 alone (capacity 4)
+    # cannot hold the 6 t: total capacity suffices, every row has a pair, yet no solution exists
+    D = np.array([[1.0, 1.0], [np.inf, 1.0]])
+    q, K, f, L = np.array([2.0, 4.0]), np.array([6.0, 4.0]), np.array([1.0, 1.0]), np.array([6.0, 0.0])
+    msg = "facility_location: no feasible solution (check capacities, min_load and allowed pairs)"
+    with pytest.raises(InfeasibleError) as err:
+        facility_location(D, q, K, f, min_load=L)
+    assert str(err.value) == msg
+
+
+@pytest.mark.parametrize("seed", [0, 3, 10])
+@pytest.mark.parametrize("case", ["weaker_bound", "better_bound", "worse_solution", "tie"])
+def test_how_a_milp_outcome_meets_the_heuristic(seed, case, lagrangian_path, spies):
+    """HiGHS' outcome replaced after the fact (instances where the heuristic is not proven optimal)."""
+    from dataclasses import replace
+
+    from .locate_brute import transport_lp
+
+    D, q, K, f = _instance(seed, n=14 if seed < 10 else 12, m=7 if seed < 10 else 6)
+    m = D.shape[1]
+    seen: dict = {}
+
+    def outcome(out):
+        cost = spies["probe"][0][0][5]                   # the heuristic's cost (probing's upper bound)
+        seen["heur"] = cost
+        lp = _strong_lp(D, q, K, f, spies["milp"][0][1]["lb"][:m], spies["milp"][0][1]["ub"][:m])
+        seen["lp"] = lp
+        if case == "weaker_bound":                       # stopped with a bound below the strong LP
+            return replace(out, x=None, objective=None, bound=0.0, status="time_limit")
+        if case == "better_bound":                       # stopped with a bound above it
+            seen["bound"] = (lp + cost) / 2
+            return replace(out, x=None, objective=None, bound=seen["bound"], status="time_limit")
+        if case == "worse_solution":                     # claims a solution dearer than the heuristic's
+            return replace(out, objective=cost * 1.5, bound=0.0, status="time_limit")
+        return replace(out, objective=cost, bound=0.0, status="time_limit")  # as good as the heuristic's
+
+    spies["outcome"] = outcome
+    r = facility_location(D, q, K, f, exact=True)
+    S = r.facilities.tolist()
+    true_cost = f[S].sum() + transport_lp(D, q, K, S)
+    if case in ("weaker_bound", "better_bound", "worse_solution"):
+        assert r.method == "lagrangian+transport+milp"   # the heuristic's solution is kept
+        assert r.objective == pytest.approx(seen["heur"], rel=1e-12)
+        assert r.objective == pytest.approx(true_cost, rel=1e-7)
+        want = seen.get("bound", seen["lp"])
+        assert r.lower_bound == pytest.approx(want, rel=1e-7)
+        assert r.status == "time_limit"
+    else:                                                # a tie goes to HiGHS' solution
+        assert r.method == "milp"
+        assert r.objective == pytest.approx(true_cost, rel=1e-7)
