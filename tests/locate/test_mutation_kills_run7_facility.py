@@ -640,7 +640,8 @@ def test_an_infeasible_milp_raises_with_the_message():
 
 
 @pytest.mark.parametrize("seed", [0, 3, 10])
-@pytest.mark.parametrize("case", ["weaker_bound", "better_bound", "worse_solution", "tie"])
+@pytest.mark.parametrize("case", ["weaker_bound", "better_bound", "worse_solution", "tie", "proven_no_better",
+                                  "error"])
 def test_how_a_milp_outcome_meets_the_heuristic(seed, case, lagrangian_path, spies):
     """HiGHS' outcome replaced after the fact (instances where the heuristic is not proven optimal)."""
     from dataclasses import replace
@@ -663,6 +664,10 @@ def test_how_a_milp_outcome_meets_the_heuristic(seed, case, lagrangian_path, spi
             return replace(out, x=None, objective=None, bound=seen["bound"], status="time_limit")
         if case == "worse_solution":                     # claims a solution dearer than the heuristic's
             return replace(out, objective=cost * 1.5, bound=0.0, status="time_limit")
+        if case == "proven_no_better":                   # optimal to 1e-9, a hair above the heuristic
+            return replace(out, objective=cost * (1 + 1e-12), bound=0.0, status="optimal")
+        if case == "error":                              # HiGHS failed without a solution
+            return replace(out, x=None, objective=None, bound=None, status="error")
         return replace(out, objective=cost, bound=0.0, status="time_limit")  # as good as the heuristic's
 
     spies["outcome"] = outcome
@@ -676,6 +681,29 @@ def test_how_a_milp_outcome_meets_the_heuristic(seed, case, lagrangian_path, spi
         want = seen.get("bound", seen["lp"])
         assert r.lower_bound == pytest.approx(want, rel=1e-7)
         assert r.status == "time_limit"
+    elif case == "proven_no_better":                     # HiGHS' proof covers the heuristic's solution
+        assert r.method == "lagrangian+transport+milp"
+        assert r.objective == pytest.approx(seen["heur"], rel=1e-12)
+        assert r.status == "optimal" and r.gap == 0.0 and r.lower_bound == r.objective
+    elif case == "error":                                # the heuristic's solution and the strong LP
+        assert r.method == "lagrangian+transport+milp"
+        assert r.objective == pytest.approx(seen["heur"], rel=1e-12)
+        assert r.lower_bound == pytest.approx(seen["lp"], rel=1e-7)
+        assert r.status == "feasible" and r.gap > 1e-9
     else:                                                # a tie goes to HiGHS' solution
         assert r.method == "milp"
         assert r.objective == pytest.approx(true_cost, rel=1e-7)
+
+
+def test_highs_without_a_solution_and_no_heuristic_raises_with_its_message(spies):
+    from dataclasses import replace
+
+    from arealsirk.errors import InfeasibleError
+
+    D, q, K, f = _instance(4, n=8, m=4)                  # small: straight to HiGHS, no heuristic
+    spies["outcome"] = lambda out: replace(out, x=None, objective=None, bound=None, status="time_limit",
+                                           message="Time limit reached")
+    with pytest.raises(InfeasibleError) as err:
+        facility_location(D, q, K, f, time_limit=30)
+    assert str(err.value) == ("facility_location: HiGHS found no feasible solution within the time limit "
+                              "(Time limit reached); raise time_limit")
