@@ -64,7 +64,8 @@ def _rows_model(D, q, K, f):
         a[j] = -K[j]
         rows.append(a), lo.append(-np.inf), hi.append(0.0)
     A = sp.csr_matrix(np.array(rows))
-    model = (cost, A, np.array(lo), np.array(hi), np.zeros(m + P), np.ones(m + P), np.r_[np.ones(m), np.zeros(P)])
+    integrality = np.r_[np.ones(m), np.zeros(P)]
+    model = (cost, A, np.array(lo), np.array(hi), np.zeros(m + P), np.ones(m + P), integrality)
     return model, c
 
 
@@ -130,7 +131,7 @@ def test_rounds_are_the_lps_solved_and_max_rounds_is_the_most_lps(seed, highs_ob
     n, m = D.shape
     out = generate_linking_rows(model, m=m, n_rows=n, cj=cj, K=K, clock=Clock(None), max_rounds=50)
     assert out is not None
-    (h, runs), = highs_objects
+    (_, runs), = highs_objects
     lps = runs["n"]
     assert lps >= 2                                      # the instance needs at least one added row
     assert out.rounds == lps                             # "rounds: LPs solved"
@@ -174,7 +175,8 @@ def test_an_lp_that_does_not_finish_optimal_is_logged_and_gives_none(caplog):
     with caplog.at_level(logging.DEBUG, logger="arealsirk"):
         out = generate_linking_rows(model, m=2, n_rows=3, cj=cj, K=K, clock=Clock(None), max_rounds=5)
     assert out is None
-    assert [r.getMessage() for r in caplog.records] == ["facility_location: linking-row LP stopped (Infeasible)"]
+    want = "facility_location: linking-row LP stopped (Infeasible)"
+    assert [r.getMessage() for r in caplog.records] == [want]
 
 
 # ----------------------------------------------------------------------------------------------------
@@ -216,7 +218,8 @@ def _strong_lp(D, q, K, f, y_lo, y_hi):
     rows.append(np.concatenate([-np.ones(m), np.zeros(P)]))
     b = np.concatenate([np.zeros(len(rows) - 2), [-q.sum(), -_pmin(K, q.sum())]])
     bounds = [(y_lo[j], y_hi[j]) for j in range(m)] + [(0.0, 1.0)] * P
-    res = linprog(cost, A_ub=np.array(rows), b_ub=b, A_eq=a_eq, b_eq=np.ones(n), bounds=bounds, method="highs")
+    res = linprog(cost, A_ub=np.array(rows), b_ub=b, A_eq=a_eq, b_eq=np.ones(n), bounds=bounds,
+                  method="highs")
     assert res.status == 0
     return float(res.fun)
 
@@ -236,10 +239,10 @@ def lagrangian_path(monkeypatch):
 def spies(monkeypatch):
     """Record facility.py's calls of probe_fixings and solve_milp_warm (arguments and results);
     ``spies["outcome"]`` may replace the MILP's outcome."""
-    from arealsirk.locate import facility as F
+    from arealsirk.locate import facility as fac
 
     rec: dict = {"probe": [], "milp": [], "outcome": None}
-    real_probe, real_milp = F.probe_fixings, F.solve_milp_warm
+    real_probe, real_milp = fac.probe_fixings, fac.solve_milp_warm
 
     def probe(*args):
         out = real_probe(*args)
@@ -251,8 +254,8 @@ def spies(monkeypatch):
         rec["milp"].append((args, kwargs, out))
         return out if rec["outcome"] is None else rec["outcome"](out)
 
-    monkeypatch.setattr(F, "probe_fixings", probe)
-    monkeypatch.setattr(F, "solve_milp_warm", milp)
+    monkeypatch.setattr(fac, "probe_fixings", probe)
+    monkeypatch.setattr(fac, "solve_milp_warm", milp)
     return rec
 
 
@@ -385,7 +388,7 @@ def _brute_with(D, q, K, f, fixed=(), L=None):
 
     from .locate_brute import transport_lp
 
-    n, m = D.shape
+    m = D.shape[1]
     best = np.inf
     for k in range(1, m + 1):
         for S in itertools.combinations(range(m), k):
@@ -404,14 +407,15 @@ def _transport_min_load(D, q, K, L, S):
     for i in range(n):
         a_eq[i, i * k:(i + 1) * k] = 1
     a_ub = []
-    for t, j in enumerate(S):
+    for t in range(k):
         a = np.zeros(n * k)
         a[t::k] = q
         a_ub.append(a)
         a_ub.append(-a)
     b_ub = np.ravel([[K[j], -L[j]] for j in S])
     bounds = [(0, 1 if ok else 0) for ok in np.isfinite(D[:, S]).ravel()]
-    res = linprog(cost, A_ub=np.array(a_ub), b_ub=b_ub, A_eq=a_eq, b_eq=np.ones(n), bounds=bounds, method="highs")
+    res = linprog(cost, A_ub=np.array(a_ub), b_ub=b_ub, A_eq=a_eq, b_eq=np.ones(n), bounds=bounds,
+                  method="highs")
     return float(res.fun) if res.status == 0 else np.inf
 
 
@@ -456,7 +460,8 @@ def test_the_lagrangian_and_local_searches_get_the_model_clock_and_progress(exac
         assert args[4] is not None and args[4].tolist() == lout[3].tolist()   # ranked by the multipliers' v
         assert args[5] is clock
         assert kw["swap_candidates"] == 3
-        assert (kw["report"].start, kw["report"].stop) == pytest.approx((0.5 + share * i, 0.5 + share * (i + 1)))
+        want = (0.5 + share * i, 0.5 + share * (i + 1))
+        assert (kw["report"].start, kw["report"].stop) == pytest.approx(want)
     msgs = [rec.getMessage() for rec in caplog.records]
     assert any(msg.startswith("facility_location: Lagrangian bound ") and msg.endswith(" transport LPs")
                for msg in msgs)
@@ -558,7 +563,8 @@ def test_an_lp_start_out_of_time_is_logged_and_the_subgradient_runs(lagrangian_p
         r = facility_location(D, q, K, f)
     assert r.method.startswith("lagrangian+")
     msgs = [rec.getMessage() for rec in caplog.records]
-    assert any(msg.startswith("facility_location: LP relaxation not used (Time limit reached") for msg in msgs)
+    want = "facility_location: LP relaxation not used (Time limit reached"
+    assert any(msg.startswith(want) for msg in msgs)
 
 
 def test_exact_mode_from_the_lp_start_probes_and_keeps_every_linking_row(lagrangian_path, spies, caplog):
@@ -567,7 +573,8 @@ def test_exact_mode_from_the_lp_start_probes_and_keeps_every_linking_row(lagrang
         spies["probe"].clear(), spies["milp"].clear()
         D, q, K, f = _small_haul(seed)
         calls: list = []
-        r = facility_location(D, q, K, f, exact=True, progress=lambda frac, msg: calls.append((frac, msg)))
+        r = facility_location(D, q, K, f, exact=True,
+                              progress=lambda frac, msg, seen=calls: seen.append((frac, msg)))
         assert r.status == "optimal" and r.objective == pytest.approx(_brute_with(D, q, K, f), rel=1e-9)
         assert len(spies["probe"]) == 1                  # probing after the LP start too
         (_, kw, _), = spies["milp"]
