@@ -282,6 +282,14 @@ def test_exact_mode_probes_once_and_the_milp_gets_its_fixings(seed, n, m, lagran
     assert np.flatnonzero(kw["lb"][:m] == 1).tolist() == must
     allowed = np.isfinite(D)
     assert kw["x0"].size == m + int(allowed[:, [j for j in range(m) if j not in shut]].sum())
+    # the start is the heuristic's solution: feasible for the MILP and worth the heuristic's cost
+    cost, A, lo, hi = spies["milp"][0][0]
+    x0 = kw["x0"]
+    assert np.isfinite(x0).all() and set(np.unique(x0[:m]).tolist()) <= {0.0, 1.0}
+    assert float(cost @ x0) == pytest.approx(upper, rel=1e-9)
+    ax = A @ x0
+    assert (ax >= lo - 1e-7).all() and (ax <= hi + 1e-7).all()
+    assert (x0 >= kw["lb"] - 1e-12).all() and (x0 <= kw["ub"] + 1e-12).all()
     msg = f"facility_location: probing closed {len(shut)} and opened {len(must)} of {m} candidates"
     assert msg in [rec.getMessage() for rec in caplog.records]
     assert (0.6, "facility location: strong LP relaxation (HiGHS)") in calls
@@ -714,3 +722,20 @@ def test_highs_without_a_solution_and_no_heuristic_raises_with_its_message(spies
         facility_location(D, q, K, f, time_limit=30)
     assert str(err.value) == ("facility_location: HiGHS found no feasible solution within the time limit "
                               "(Time limit reached); raise time_limit")
+
+
+@pytest.mark.parametrize("exact", [False, True])
+def test_the_status_of_a_highs_solution(exact, spies):
+    from dataclasses import replace
+
+    D, q, K, f = _instance(4, n=8, m=4)                  # small: straight to HiGHS, no heuristic
+    opt = _brute_with(D, q, K, f)
+    # non-exact: "optimal" to HiGHS' 1e-4 gap with a bound 1e-5 below -> feasible, gap 1e-5;
+    # exact: stopped at the time limit with a bound 1 % below -> time_limit with that bound
+    spies["outcome"] = lambda out: replace(out, bound=out.objective * (0.99 if exact else 1 - 1e-5),
+                                           status="time_limit" if exact else "optimal")
+    r = facility_location(D, q, K, f, exact=exact)
+    assert r.method == "milp" and r.objective == pytest.approx(opt, rel=1e-6)
+    assert r.status == ("time_limit" if exact else "feasible")
+    assert r.gap == pytest.approx(0.01 if exact else 1e-5, rel=1e-6)
+    assert r.lower_bound == pytest.approx(r.objective * (0.99 if exact else 1 - 1e-5), rel=1e-12)
