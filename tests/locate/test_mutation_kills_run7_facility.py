@@ -739,3 +739,38 @@ def test_the_status_of_a_highs_solution(exact, spies):
     assert r.status == ("time_limit" if exact else "feasible")
     assert r.gap == pytest.approx(0.01 if exact else 1e-5, rel=1e-6)
     assert r.lower_bound == pytest.approx(r.objective * (0.99 if exact else 1 - 1e-5), rel=1e-12)
+
+
+# ----------------------------------------------------------------------------------------------------
+# facility._build: rows that only bind on some instances
+# ----------------------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("seed", range(3))
+def test_minimum_loads_below_one_unit_are_kept(seed):
+    # demands of 0.05-0.3 t: the minimum loads (45 % of the total) are below 1 t and must still bind
+    rng = np.random.default_rng(40 + seed)
+    D = rng.uniform(1.0, 20.0, (7, 4))
+    q = rng.uniform(0.05, 0.3, 7)
+    K = np.full(4, q.sum() / 1.5)                        # two plants at least
+    f = rng.uniform(0.01, 0.05, 4)                       # cheap plants: without loads, more are opened
+    L = np.full(4, 0.45 * q.sum())                       # ... but the loads allow only two
+    assert (L < 1).all()
+    r = facility_location(D, q, K, f, min_load=L, exact=True)
+    opt = _brute_with(D, q, K, f, L=L)
+    assert r.objective == pytest.approx(opt, rel=1e-7)
+    loads = r.flows.toarray().sum(axis=0)[r.facilities]
+    assert (loads >= L[r.facilities] - 1e-7).all()
+    assert opt > _brute_with(D, q, K, f) + 1e-6          # the loads change the optimum here
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_the_lp_start_bound_has_the_fewest_facilities_row_also_for_two(seed, lagrangian_path, spies):
+    from dataclasses import replace
+
+    lagrangian_path["locate.cfl_lp_max_pairs"] = 10 ** 6
+    D, q, K, f = _instance(seed, n=10, m=5, tight=2.0)   # capacities 2/3 of the demand: two plants at least
+    assert _pmin(K, q.sum()) == 2
+    spies["outcome"] = lambda out: replace(out, x=None, objective=None, bound=None, status="time_limit")
+    r = facility_location(D, q, K, f)
+    lp = _strong_lp(D, q, K, f, np.zeros(5), np.ones(5))
+    assert r.lower_bound == pytest.approx(min(lp, r.objective), rel=1e-6)
