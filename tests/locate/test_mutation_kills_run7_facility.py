@@ -745,7 +745,7 @@ def test_the_status_of_a_highs_solution(exact, spies):
 # facility._build: rows that only bind on some instances
 # ----------------------------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("seed", range(3))
+@pytest.mark.parametrize("seed", [0, 4, 8])
 def test_minimum_loads_below_one_unit_are_kept(seed):
     # demands of 0.05-0.3 t: the minimum loads (45 % of the total) are below 1 t and must still bind
     rng = np.random.default_rng(40 + seed)
@@ -758,9 +758,13 @@ def test_minimum_loads_below_one_unit_are_kept(seed):
     r = facility_location(D, q, K, f, min_load=L, exact=True)
     opt = _brute_with(D, q, K, f, L=L)
     assert r.objective == pytest.approx(opt, rel=1e-7)
-    loads = r.flows.toarray().sum(axis=0)[r.facilities]
+    flows = r.flows.toarray()
+    loads = flows.sum(axis=0)[r.facilities]
     assert (loads >= L[r.facilities] - 1e-7).all()
     assert opt > _brute_with(D, q, K, f) + 1e-6          # the loads change the optimum here
+    assert r.assignment.tolist() == flows.argmax(axis=1).tolist()   # each row's main supplier, < 1 t too
+    nearest = [min(r.facilities.tolist(), key=lambda j, i=i: D[i, j]) for i in range(7)]
+    assert r.assignment.tolist() != nearest              # the loads send some row past its nearest plant
 
 
 @pytest.mark.parametrize("seed", range(4))
@@ -775,3 +779,21 @@ def test_the_lp_start_bound_has_the_fewest_facilities_row_also_for_two(seed, lag
     r = facility_location(D, q, K, f)
     lp = _strong_lp(D, q, K, f, np.zeros(5), np.ones(5))
     assert r.lower_bound == pytest.approx(min(lp, r.objective), rel=1e-6)
+
+
+@pytest.mark.parametrize("case", ["no_bound", "bound_above"])
+def test_the_lower_bound_of_a_highs_solution(case, spies):
+    from dataclasses import replace
+
+    D, q, K, f = _instance(4, n=8, m=4)                  # small: straight to HiGHS, no heuristic
+    opt = _brute_with(D, q, K, f)
+    if case == "no_bound":                               # stopped with a solution but no bound
+        spies["outcome"] = lambda out: replace(out, bound=None, status="time_limit")
+    else:                                                # a bound a hair above the solution (round-off)
+        spies["outcome"] = lambda out: replace(out, bound=out.objective * (1 + 1e-10))
+    r = facility_location(D, q, K, f)
+    assert r.objective == pytest.approx(opt, rel=1e-6)
+    if case == "no_bound":
+        assert r.lower_bound is None and r.gap is None and r.status == "time_limit"
+    else:                                                # never above the objective
+        assert r.lower_bound == r.objective and r.gap == 0.0 and r.status == "optimal"
