@@ -797,3 +797,28 @@ def test_the_lower_bound_of_a_highs_solution(case, spies):
         assert r.lower_bound is None and r.gap is None and r.status == "time_limit"
     else:                                                # never above the objective
         assert r.lower_bound == r.objective and r.gap == 0.0 and r.status == "optimal"
+
+
+# ----------------------------------------------------------------------------------------------------
+# facility._validate: every refusal names the parameter
+# ----------------------------------------------------------------------------------------------------
+
+def test_bad_vectors_are_refused_with_the_parameter_named():
+    from arealsirk.errors import InputError
+
+    D = np.array([[1.0, 2.0], [3.0, 1.0], [2.0, 2.0]])
+    q, K, f = np.array([1.0, 2.0, 3.0]), np.array([5.0, 5.0]), np.array([1.0, 1.0])
+    cases = [
+        (dict(demand=q[:2]), "parameter 'demand': length 2, expected one value per demand row (3)"),
+        (dict(capacity=np.array([5.0, np.nan])), "parameter 'capacity': 1 NaN values"),
+        (dict(fixed_cost=np.array([1.0, -1.0])), "parameter 'fixed_cost': 1 negative values"),
+        (dict(min_load=np.array([-1.0, 0.0])), "parameter 'min_load': 1 negative values"),
+        # candidate 0 has min_load = capacity (allowed), candidate 1 above it: 1 is named
+        (dict(min_load=np.array([5.0, 6.0])), "parameter 'min_load': candidate 1 has min_load 6 above its "
+                                               "capacity 5"),
+    ]
+    for change, msg in cases:
+        args = dict(demand=q, capacity=K, fixed_cost=f) | change
+        with pytest.raises(InputError) as err:
+            facility_location(D, **args)
+        assert str(err.value) == msg
