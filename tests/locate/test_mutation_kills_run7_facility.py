@@ -822,3 +822,41 @@ def test_bad_vectors_are_refused_with_the_parameter_named():
         with pytest.raises(InputError) as err:
             facility_location(D, **args)
         assert str(err.value) == msg
+
+
+def test_infeasible_inputs_are_refused_with_the_reason():
+    from arealsirk.errors import InfeasibleError, InputError
+
+    D = np.array([[1.0, 2.0], [3.0, 1.0], [2.0, 2.0]])
+    q, K, f = np.array([1.0, 2.0, 3.0]), np.array([5.0, 5.0]), np.array([1.0, 1.0])
+    with pytest.raises(InputError) as err:
+        facility_location(D, np.zeros(3), K, f)
+    assert str(err.value) == "parameter 'demand': total demand is zero; nothing to locate"
+    D2 = D.copy()
+    D2[1] = np.inf                                       # row 1 may go nowhere
+    with pytest.raises(InfeasibleError) as err:
+        facility_location(D2, q, K, f)
+    assert str(err.value).startswith("facility_location: demand rows 1 have no allowed candidate")
+    with pytest.raises(InfeasibleError) as err:          # row 2 (5.5 t) above both capacities (5 t)
+        facility_location(D, np.array([1.0, 2.0, 5.5]), np.array([5.0, 5.0]), f, single_source=True)
+    assert str(err.value) == ("facility_location: demand row 2 (5.5) exceeds the capacity of every allowed "
+                              "candidate (single_source=True)")
+
+
+def test_capacity_exactly_the_demand_is_accepted():
+    from .locate_brute import brute_cfl
+
+    D = np.array([[1.0, 4.0, 2.0], [3.0, 1.0, 2.5], [2.0, 2.0, 1.0], [4.0, 3.0, 1.5]])
+    q, f = np.array([2.0, 3.0, 4.0, 1.0]), np.array([3.0, 4.0, 5.0])
+    K = np.array([3.0, 3.0, 4.0])                        # 10 t of plants for 10 t of demand
+    r = facility_location(D, q, K, f)
+    assert r.objective == pytest.approx(brute_cfl(D, q, K, f), rel=1e-7)
+    assert r.facilities.tolist() == [0, 1, 2]
+    Kshort = K * (1 - 1e-10)                             # round-off below the demand: still accepted
+    r = facility_location(D, q, Kshort, f)
+    assert r.objective == pytest.approx(brute_cfl(D, q, K, f), rel=1e-6)
+    # single source: a row of exactly one plant's capacity may go to that plant
+    q1 = np.array([2.0, 3.0, 4.0, 1.0])
+    r = facility_location(D, q1, np.array([4.0, 3.0, 4.0]), f, single_source=True)
+    assert r.objective == pytest.approx(brute_cfl(D, q1, np.array([4.0, 3.0, 4.0]), f, single_source=True),
+                                        rel=1e-7)
