@@ -869,3 +869,11 @@ def test_capacity_exactly_the_demand_is_accepted():
     r = facility_location(D, q1, np.array([4.0, 3.0, 4.0]), f, single_source=True)
     assert r.objective == pytest.approx(brute_cfl(D, q1, np.array([4.0, 3.0, 4.0]), f, single_source=True),
                                         rel=1e-7)
+
+
+def test_a_model_with_exactly_the_pair_limit_is_small(lagrangian_path):
+    D, q, K, f = _instance(4, n=8, m=4)
+    lagrangian_path["locate.cfl_milp_max_pairs"] = 32    # 8 x 4 allowed pairs: at the limit
+    assert facility_location(D, q, K, f).method == "milp"
+    lagrangian_path["locate.cfl_milp_max_pairs"] = 31    # one pair over: the heuristic path
+    assert facility_location(D, q, K, f).method != "milp"
