@@ -55,10 +55,19 @@ def _driver_generation(out: Path) -> str:
     return labels.pop()
 
 
+def _sigint_default() -> None:
+    """In the child before exec: SIGINT back to its default action.  A test run started in the
+    background by a non-interactive shell (``cmd &``, ``nohup``) inherits SIGINT as *ignored*, and
+    Python then installs no KeyboardInterrupt handler, so the child would never see the signal this
+    file sends; a user's Ctrl-C always reaches a foreground run."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def _start_driver(out: Path, label: str, seconds: float, env: dict[str, str]) -> subprocess.Popen:
     return subprocess.Popen(
         [sys.executable, str(DRIVER), str(out), label, str(seconds)],
         env=env,
+        preexec_fn=_sigint_default,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
     )
@@ -179,6 +188,7 @@ def _interrupt_run(
     proc = subprocess.Popen(
         cli_cmd("run", str(scenario), "--out", str(out)),
         env=env,
+        preexec_fn=_sigint_default,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
