@@ -196,8 +196,9 @@ def _prove(eng: CoverageEngine, A, w_agg: np.ndarray, fx: np.ndarray, clock: c.C
 
     Returns the upper bounds, monotone again (``OPT_k <= OPT_k'`` for ``k' > k``)."""
     ups = np.array(ups, dtype=np.float64)
+    unit = _weight_unit(w_agg)
     for pos, k in enumerate(ks):
-        if ups[pos] <= vals[pos] + _slack(vals[pos], _weight_unit(w_agg)) or clock.expired():
+        if ups[pos] <= vals[pos] + _slack(vals[pos], unit) or clock.expired():
             continue
         out = _exact_mclp(A, w_agg, k, fx, clock, sets[pos])
         if out.x is not None and out.objective is not None and out.objective > vals[pos]:

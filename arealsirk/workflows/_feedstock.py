@@ -719,7 +719,7 @@ def site_feedstock(
     result = _explain(
         profile, _Solved(res=res, keep_cols=keep_cols, open_idx=keep_cols[opened], penalty=penalty,
                          penalty_key=penalty_key),
-        _Inputs(src=src, q=q, lim=lim, lim_list=lim_list, bal=bal, kom=kom, sites=sites,
+        _Inputs(src=src, q=q, lim_list=lim_list, bal=bal, kom=kom, sites=sites,
                 site_set=site_set, graph=graph, src_snap=src_snap, site_snap=site_snap, costs=costs,
                 params=params),
         messages,
@@ -821,7 +821,6 @@ class _Inputs:
 
     src: gpd.GeoDataFrame
     q: np.ndarray
-    lim: np.ndarray
     lim_list: list[tuple[str, float, str]]
     bal: BalanceRows
     kom: gpd.GeoDataFrame
