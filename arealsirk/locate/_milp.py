@@ -72,16 +72,19 @@ def solve_milp_warm(c: np.ndarray, A: sp.spmatrix, lb_row: np.ndarray, ub_row: n
                     x0: np.ndarray | None, rel_gap: float = 1e-9, sense: str = "min",
                     abs_gap: float | None = None, report: Callable[[float, str], None] | None = None,
                     is_cancelled: Callable[[], bool] | None = None, label: str = "HiGHS",
-                    offset: float = 0.0, heuristics: bool = True) -> MilpOutcome:
+                    offset: float = 0.0, heuristics: bool = True,
+                    strong_branching: bool = True) -> MilpOutcome:
     """Like :func:`solve_milp` but through highspy (one thread) with a warm start ``x0``.
 
     With highspy, ``report(fraction, message)`` receives HiGHS' proven gap while it searches and
     ``is_cancelled()`` is polled inside the branch-and-bound (a cancellation raises
     :class:`~arealsirk.errors.CancelledError`).  ``heuristics=False`` switches HiGHS' primal
     heuristics off (:func:`arealsirk.locate._highs.skip_primal_heuristics`), for proofs from a start that
-    is already good.  Falls back to :func:`solve_milp` (scipy, no warm start, no progress inside the
-    solve) when highspy is not installed.  A model without an integer column is an LP: its bound is
-    the objective when solved to optimality and ``None`` otherwise.
+    is already good; ``strong_branching=False`` branches on pseudocosts alone
+    (:func:`arealsirk.locate._highs.skip_strong_branching`).  Falls back to :func:`solve_milp` (scipy,
+    no warm start, no progress inside the solve) when highspy is not installed.  A model without an
+    integer column is an LP: its bound is the objective when solved to optimality and ``None``
+    otherwise.
     """
     if not highspy_available():
         return solve_milp(c, A, lb_row, ub_row, lb=lb, ub=ub, integrality=integrality,
@@ -93,14 +96,14 @@ def solve_milp_warm(c: np.ndarray, A: sp.spmatrix, lb_row: np.ndarray, ub_row: n
 
     start = time.perf_counter()
     h = _run(c, A, lb_row, ub_row, lb, ub, integrality, sense, time_limit, rel_gap, abs_gap, x0,
-             report, is_cancelled, label, offset, heuristics)
+             report, is_cancelled, label, offset, heuristics, strong_branching)
     if x0 is not None and not _consistent(h, c):
         # HiGHS 1.16 can report an objective (and bound) that does not belong to its own solution after a
         # MIP start (seen on the p-median radius model); such a run proves nothing: solve again cold.
         log.warning("HiGHS: inconsistent objective after a warm start; solving again without it")
         left = None if time_limit is None else max(time_limit - (time.perf_counter() - start), 0.5)
         h = _run(c, A, lb_row, ub_row, lb, ub, integrality, sense, left, rel_gap, abs_gap, None,
-                 report, is_cancelled, label, offset, True)
+                 report, is_cancelled, label, offset, True, strong_branching)
     ms = h.getModelStatus()
     info = h.getInfo()
     has_x = info.primal_solution_status == 2  # kSolutionStatusFeasible
@@ -122,7 +125,7 @@ def solve_milp_warm(c: np.ndarray, A: sp.spmatrix, lb_row: np.ndarray, ub_row: n
 
 
 def _run(c, A, lb_row, ub_row, lb, ub, integrality, sense, time_limit, rel_gap, abs_gap, x0, report,
-         is_cancelled, label, offset, heuristics):
+         is_cancelled, label, offset, heuristics, strong_branching=True):
     from . import _highs
 
     h = _highs.new_highs(time_limit=time_limit, rel_gap=rel_gap)
@@ -130,6 +133,8 @@ def _run(c, A, lb_row, ub_row, lb, ub, integrality, sense, time_limit, rel_gap, 
         h.setOptionValue("mip_abs_gap", float(abs_gap))
     if not heuristics:
         _highs.skip_primal_heuristics(h)
+    if not strong_branching:
+        _highs.skip_strong_branching(h)
     _highs.pass_model(h, c, A, lb_row, ub_row, lb, ub, integrality, sense)
     if x0 is not None:
         _highs.set_start(h, x0)

@@ -14,10 +14,12 @@ cost of the cheapest open facility: no facility cheaper than ``t`` is open).
    in-out point between the incumbent and the LP solution (Ben-Ameur & Neto 2007) to avoid zig-zag.
 2. LP reduced costs fix candidates: ``y_j`` at 0 with ``LP + rc_j > UB`` (or ``> UB - 1`` on integer
    data: a better solution costs at most ``UB - 1``) is closed for good.
-3. The master MILP with the collected cuts, warm-started from the incumbent, is solved by HiGHS; an
-   integer solution whose true cost is above its ``sum theta`` gets its exact cuts and the MILP is solved
-   again.  HiGHS' dual bound of the master is a valid lower bound at every moment, so a time limit
-   returns the best solution with a proven gap.
+3. When the LP bound does not prove the incumbent, the p-median on the pairs that survive the fixing is
+   solved in the radius form (:func:`radius_milp`) by HiGHS from the incumbent, with its primal
+   heuristics and strong branching off: the incumbent is usually optimal already and the work is the
+   bound.  HiGHS' dual bound is valid at every moment, so a time limit returns the best solution with
+   a proven gap.  (Probing each candidate in the master LP, used until wave 7, cost as much CPU as it
+   saved in the MILP on pmed35/38/39 and twice as much on pmed36; ``docs/benchmarks/locate.md``.)
 """
 
 # ruff: noqa: N803, N806  (matrix notation of the OR literature: C, D, K, A, Q, S)
@@ -125,13 +127,12 @@ def benders_p_median(C: np.ndarray, p: int, fx: np.ndarray, S_inc: np.ndarray, c
     y_core[best_S] = 1.0
     ncuts = 0
     pool: list[tuple[sp.csr_matrix, np.ndarray]] = []
-    H = [h]
 
     def add(A_y, rhs, local) -> None:
         nonlocal ncuts
         A = sp.hstack([A_y, sp.csr_matrix((np.ones(local.size), (np.arange(local.size), local)),
                                           shape=(local.size, nr))]).tocsr()
-        _highs.add_rows(H[0], A, rhs, np.full(rhs.size, np.inf))
+        _highs.add_rows(h, A, rhs, np.full(rhs.size, np.inf))
         pool.append((A, rhs))
         ncuts += rhs.size
 
@@ -166,67 +167,12 @@ def benders_p_median(C: np.ndarray, p: int, fx: np.ndarray, S_inc: np.ndarray, c
     slack = slack_for(UB, lp, integral)
     closed = np.flatnonzero((rc > slack) & (lb[:m] < 0.5))
     closed = np.setdiff1d(closed, best_S)
-    if closed.size:
-        h.changeColsBounds(int(closed.size), closed.astype(np.int32), np.zeros(closed.size),
-                           np.zeros(closed.size))
-    # a compact master for probing: the cuts binding at the LP optimum, closed candidates fixed at 0
-    act = np.asarray(h.getSolution().row_value)[1:]
-    A_all = sp.vstack([a for a, _ in pool]).tocsr()
-    rhs_all = np.concatenate([r for _, r in pool])
-    tight = act <= rhs_all + 1e-7 * np.maximum(1.0, np.abs(rhs_all))
-    ub2 = ub.copy()
-    ub2[closed] = 0.0
-    h2 = _highs.new_highs(time_limit=clock.left())
-    h2.setOptionValue("presolve", "off")
-    _highs.pass_model(h2, np.concatenate([np.zeros(m), np.ones(nr)]),
-                      sp.vstack([card, A_all[tight]]).tocsr(), np.append(p, rhs_all[tight]),
-                      np.append(p, np.full(int(tight.sum()), np.inf)), lb, ub2)
-    H[0] = h2
-    pool.clear()
-    closed = _probe(h2, sep, m, lb, closed, best_S, lp + slack, add, clock, is_cancelled)
+    if proven(UB, lp, integral):
+        log.debug("p_median benders: LP bound %g after %d cuts proves the incumbent", lp, ncuts)
+        return BendersOutcome(best_S, UB, UB, "optimal", lp, int(closed.size), ncuts, closed)
     log.debug("p_median benders: LP bound %g after %d cuts, %d of %d candidates closed", lp, ncuts,
               closed.size, m)
-    if proven(UB, lp, integral):
-        return BendersOutcome(best_S, UB, UB, "optimal", lp, int(closed.size), ncuts, closed)
     return BendersOutcome(best_S, UB, min(lp, UB), "feasible", lp, int(closed.size), ncuts, closed)
-
-
-def _probe(h, sep: _Separator, m: int, lb: np.ndarray, closed: np.ndarray, S_inc: np.ndarray,
-           limit: float, add, clock: Clock, is_cancelled, rounds: int = 2) -> np.ndarray:
-    """Close every candidate whose forced opening lifts the (partial) master LP above ``limit``.
-
-    The master LP with any subset of the Benders cuts is a relaxation, so its value with ``y_j = 1``
-    is a lower bound of every solution that opens ``j`` (probing; Savelsbergh 1994).
-    """
-    import highspy as hs
-
-    shut = set(int(j) for j in closed)
-    free = [j for j in range(m) if j not in shut and lb[j] < 0.5 and j not in set(S_inc.tolist())]
-    stop = clock.elapsed() + 0.5 * clock.left()          # leave half of the time to the MILP
-    for j in free:
-        if clock.elapsed() > stop or (is_cancelled is not None and is_cancelled()):
-            break
-        h.changeColBounds(int(j), 1.0, 1.0)
-        value = -math.inf
-        for _ in range(rounds):
-            h.run()
-            if h.getModelStatus() != hs.HighsModelStatus.kOptimal:
-                value = -math.inf       # no proof from an unfinished LP
-                break
-            value = float(h.getInfo().objective_function_value)
-            if value > limit:
-                break
-            sol = np.asarray(h.getSolution().col_value)
-            A_y, rhs, local, _ = sep.cuts(sol[:m], sol[m:], 1e-9)
-            if A_y is None:
-                break
-            add(A_y, rhs, local)
-        if value > limit:
-            shut.add(j)
-            h.changeColBounds(int(j), 0.0, 0.0)
-        else:
-            h.changeColBounds(int(j), 0.0, 1.0)
-    return np.asarray(sorted(shut), dtype=np.int64)
 
 
 def radius_milp(C: np.ndarray, rows: np.ndarray, cols: np.ndarray, p: int, fx: np.ndarray,
@@ -292,7 +238,7 @@ def radius_milp(C: np.ndarray, rows: np.ndarray, cols: np.ndarray, p: int, fx: n
     out = solve_milp_warm(obj, A, row_lo, row_hi, lb=lb, ub=ub, integrality=integ, x0=x0,
                           time_limit=None if not math.isfinite(left) else max(left, 1.0),
                           abs_gap=0.5 if integral else None, report=report, is_cancelled=is_cancelled,
-                          label="p-median proof", offset=const)
+                          label="p-median proof", offset=const, heuristics=False, strong_branching=False)
     if out.objective is not None:
         out.objective += const
     if out.bound is not None:

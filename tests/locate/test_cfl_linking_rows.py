@@ -166,3 +166,34 @@ def test_milp_without_primal_heuristics_still_finds_and_proves_the_optimum():
                               heuristics=False)
         assert out.status == "optimal" and out.objective == pytest.approx(best)
         assert out.x is not None and np.allclose(out.x, [2, 0, 1])
+
+
+def test_milp_without_strong_branching_sets_the_option_and_still_proves_the_optimum(monkeypatch):
+    """``strong_branching=False`` reaches HiGHS as ``mip_pscost_minreliable = 0`` (the default is 8) and
+    the answer is the enumerated optimum of the same small knapsack-like model."""
+    from arealsirk.locate import _highs
+
+    seen: list[int] = []
+    real = _highs.new_highs
+
+    def spy(**kw):
+        h = real(**kw)
+        real_run = h.run
+
+        def run():
+            seen.append(int(h.getOptionValue("mip_pscost_minreliable")[1]))
+            return real_run()
+
+        h.run = run
+        return h
+
+    monkeypatch.setattr(_highs, "new_highs", spy)
+    c = np.array([5.0, 4.0, 3.0])
+    A = sp.csr_matrix(np.array([[2, 3, 1], [4, 1, 2], [3, 4, 2]], dtype=float))
+    for flag, want in ((False, 0), (True, 8)):
+        seen.clear()
+        out = solve_milp_warm(c, A, np.full(3, -np.inf), np.array([5.0, 11.0, 8.0]), lb=np.zeros(3),
+                              ub=np.full(3, 3.0), integrality=np.ones(3), time_limit=10, x0=None,
+                              sense="max", strong_branching=flag)
+        assert seen == [want]
+        assert out.status == "optimal" and out.objective == pytest.approx(13.0)

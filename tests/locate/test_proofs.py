@@ -47,6 +47,28 @@ def test_pmedian_exact_equals_brute_force_on_lp_gap_instance():
     assert r.objective == pytest.approx(best)
 
 
+
+def test_pmedian_proof_milp_runs_without_heuristics_and_strong_branching(monkeypatch):
+    """The radius MILP starts from an incumbent that is usually optimal already, so HiGHS gets its primal
+    heuristics and strong branching off (wave 8: pmed36 proven in 84 s CPU instead of never within 400 s);
+    the proven answer still equals brute force on an instance whose LP bound leaves a gap."""
+    from arealsirk.locate import _milp
+
+    calls: list[dict] = []
+    real = _milp.solve_milp_warm
+
+    def spy(*a, **kw):
+        calls.append(kw)
+        return real(*a, **kw)
+
+    monkeypatch.setattr(_milp, "solve_milp_warm", spy)
+    D = np.random.default_rng(0).integers(1, 100, size=(30, 12)).astype(float)
+    best, _ = brute_p_median(D, np.ones(30), 3)
+    r = p_median(D, 3, exact=True)
+    assert r.method == "heuristic+benders+milp"           # the LP bound alone did not prove it
+    assert len(calls) == 1 and calls[0]["heuristics"] is False and calls[0]["strong_branching"] is False
+    assert r.status == "optimal" and r.objective == pytest.approx(best)
+
 def test_cfl_exact_proves_capa_optimum(bench):
     """capa @ 14000 (1 000 x 100): the heuristic's Lagrangian gap is closed by HiGHS on the probed model."""
     row = _cap_row("capa", "14000", bench)
