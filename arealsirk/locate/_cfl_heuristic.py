@@ -17,6 +17,14 @@ candidate could open at a negative value with a load no plant of that size may h
 Each relaxed open set with enough capacity is turned into a feasible solution by solving the
 transportation LP for that set (HiGHS); the best sets are then improved by drop / add / swap moves,
 each move evaluated exactly by a transportation LP (swaps ranked first by Lagrangian reduced costs).
+An open set whose transportation LP is infeasible -- a candidate that cannot reach its minimum load, a
+row without an open candidate, too little capacity -- is repaired (:func:`repair`): candidates below
+their minimum load under the cheapest-open assignment are closed, candidates covering unserved demand
+opened, until the LP is feasible.
+
+Everything works on the allowed pairs only (per-pair arrays in column order, :class:`Pairs`): memory
+is O(pairs), never rows x candidates, so a haul-limited national model (400 000 rows x 300 candidates,
+2 M pairs) fits; a dense model is the case "every pair allowed".
 """
 
 # ruff: noqa: N803, N806  (matrix notation of the OR literature: C, D, K, A, Q, S)
@@ -27,6 +35,45 @@ import numpy as np
 import scipy.sparse as sp
 
 from ._common import Clock
+
+
+class Pairs:
+    """The allowed pairs of ``Q`` in column order: ``rows[indptr[j]:indptr[j + 1]]`` (ascending) are
+    the rows allowed at candidate ``j`` and ``val`` their values (``q_i c_ij``); ``cols`` the candidate
+    of every pair.  Memory O(pairs)."""
+
+    def __init__(self, Q: sp.spmatrix) -> None:
+        Qc = sp.csc_matrix(Q)
+        if not Qc.has_sorted_indices:
+            Qc = Qc.sorted_indices()
+        self.n, self.m = Qc.shape
+        self.indptr = Qc.indptr.astype(np.int64)
+        self.rows = Qc.indices.astype(np.int64)
+        self.val = np.asarray(Qc.data, dtype=float)
+        self.cols = np.repeat(np.arange(self.m, dtype=np.int64), np.diff(self.indptr))
+
+    def col(self, j: int) -> slice:
+        """The pairs of candidate ``j``."""
+        return slice(int(self.indptr[j]), int(self.indptr[j + 1]))
+
+    def of(self, S: np.ndarray) -> np.ndarray:
+        """Positions of the pairs of the candidates ``S`` (in the order of ``S``)."""
+        if S.size == 0:
+            return np.zeros(0, dtype=np.int64)
+        starts, ends = self.indptr[S], self.indptr[S + 1]
+        lens = ends - starts
+        if lens.sum() == 0:
+            return np.zeros(0, dtype=np.int64)
+        offs = np.repeat(starts - np.concatenate([[0], np.cumsum(lens)[:-1]]), lens)
+        return np.arange(int(lens.sum()), dtype=np.int64) + offs
+
+    def row_min(self, S: np.ndarray, values: np.ndarray | None = None) -> np.ndarray:
+        """Per row the smallest value (``val`` unless given per pair) over the candidates ``S``;
+        ``inf`` for a row without one."""
+        at = self.of(np.asarray(S, dtype=np.int64))
+        out = np.full(self.n, np.inf)
+        np.minimum.at(out, self.rows[at], (self.val if values is None else values)[at])
+        return out
 
 
 class Transport:
@@ -45,11 +92,8 @@ class Transport:
         self.cache: dict[bytes, tuple[float, object]] = {}
         self.calls = 0
         self.pruned = 0
-        dense = Q.toarray()
-        allowed = np.zeros(Q.shape, dtype=bool)
-        coo = Q.tocoo()
-        allowed[coo.row, coo.col] = True
-        self.Qd = np.where(allowed, dense, np.inf)
+        self.failed: list[np.ndarray] = []       # the latest open sets whose LP was infeasible (for repair)
+        self.pairs = Pairs(Q)
 
     def key(self, S: np.ndarray) -> bytes:
         return np.sort(S).astype(np.int64).tobytes()
@@ -59,8 +103,7 @@ class Transport:
         (capacities ignored)."""
         if S.size == 0:
             return np.inf
-        sub = self.Qd[:, S]
-        return float(self.f[S].sum() + sub.min(axis=1).sum())
+        return float(self.f[S].sum() + self.pairs.row_min(S).sum())
 
     def evaluate(self, S: np.ndarray, cutoff: float = np.inf) -> tuple[float, object]:
         """(total cost incl. fixed costs or inf, flows as (rows, cols, fraction) or None).
@@ -76,6 +119,8 @@ class Transport:
             return np.inf, None
         out = self._solve(S)
         self.cache[k] = out
+        if not np.isfinite(out[0]) and S.size:
+            self.failed = [*self.failed[-7:], S]
         return out
 
     def _solve(self, S):
@@ -139,14 +184,10 @@ def lagrangian_cfl(Q: sp.csr_matrix, q: np.ndarray, K: np.ndarray, f: np.ndarray
     optimum, which equals the LP bound (the per-candidate subproblem has the integrality property).
     """
     n, m = Q.shape
-    Qd = Q.toarray()
-    allowed = np.zeros((n, m), dtype=bool)
-    coo = Q.tocoo()
-    allowed[coo.row, coo.col] = True
-    big = np.where(allowed, Qd, np.inf)
+    P = tr.pairs if tr.pairs.n == n and tr.pairs.m == m else Pairs(Q)
     total = float(q.sum())
     # start: lambda_i = cheapest total cost of serving i (a common, feasible-ish start)
-    lam = np.min(big, axis=1) if lam0 is None else np.asarray(lam0, dtype=float).copy()
+    lam = P.row_min(np.arange(m)) if lam0 is None else np.asarray(lam0, dtype=float).copy()
     lam[~np.isfinite(lam)] = 0.0
     is_fixed = np.zeros(m, dtype=bool)
     is_fixed[fixed] = True
@@ -167,8 +208,8 @@ def lagrangian_cfl(Q: sp.csr_matrix, q: np.ndarray, K: np.ndarray, f: np.ndarray
         if report is not None and it % 10 == 0:
             report(it / max_iter, f"facility location: Lagrangian iteration {it}, bound {best_lb:,.6g}, "
                                   f"best {best_ub:,.6g}")
-        red = np.where(allowed, Qd - lam[:, None], 0.0)          # n x m reduced costs of x_ij
-        x, g = _knapsacks(red, q, qpos, K, allowed=allowed, L=L)
+        red = P.val - lam[P.rows]                                  # reduced costs of x_ij, per pair
+        x, g = _knapsacks(P, red, q, qpos, K, L=L)
         v = f + g
         # facility choice: LP relaxation of min v.y s.t. K.y >= total, sum y >= pmin, y_fixed = 1
         y, value_y = y_choice(v, capv, total, pmin, fixed, none)
@@ -192,7 +233,7 @@ def lagrangian_cfl(Q: sp.csr_matrix, q: np.ndarray, K: np.ndarray, f: np.ndarray
         # the gap closes only once a feasible open set is known (inf - lb <= inf would stop at once)
         if (np.isfinite(best_ub) and best_ub - best_lb <= 1e-9 * max(1.0, abs(best_ub))) or theta < 1e-4:
             break
-        sub = 1.0 - (x * yr[None, :]).sum(axis=1)
+        sub = 1.0 - np.bincount(P.rows, weights=x * yr[P.cols], minlength=n)
         norm = float(sub @ sub)
         if norm == 0:
             break
@@ -202,72 +243,70 @@ def lagrangian_cfl(Q: sp.csr_matrix, q: np.ndarray, K: np.ndarray, f: np.ndarray
     return best_lb, best_S, best_ub, v_best, starts
 
 
-def _knapsacks(red: np.ndarray, q: np.ndarray, qpos: np.ndarray, K: np.ndarray, *,
-               allowed: np.ndarray | None = None, L: np.ndarray | None = None
-               ) -> tuple[np.ndarray, np.ndarray]:
+def _knapsacks(P: Pairs, red: np.ndarray, q: np.ndarray, qpos: np.ndarray, K: np.ndarray, *,
+               L: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Per candidate ``j`` the continuous knapsack ``min sum_i red_ij x_ij`` s.t.
-    ``L_j <= sum_i q_i x_ij <= K_j`` over the allowed pairs.
+    ``L_j <= sum_i q_i x_ij <= K_j`` over the allowed pairs (``red`` and the returned ``x`` per pair).
 
     Takes the most negative reduced costs per unit of demand first (up to ``K_j``), then, below
     ``L_j``, the cheapest further allowed demand per unit up to ``L_j``; returns ``(x, g)`` with ``g_j``
     the knapsack's value (``inf`` when the allowed demand of ``j`` is below ``L_j``).
     """
-    n, m = red.shape
-    neg = red < 0
-    x = np.zeros((n, m))
+    m = P.m
+    x = np.zeros(red.size)
     g = np.zeros(m)
     for j in range(m):
-        idx = np.flatnonzero(neg[:, j])
-        if idx.size and (not np.isfinite(K[j]) or q[idx].sum() <= K[j]):
-            x[idx, j] = 1.0
-            g[j] = red[idx, j].sum()
+        at = P.col(j)
+        rj, qj, xj = red[at], q[P.rows[at]], x[at]          # xj: a view, written in place
+        idx = np.flatnonzero(rj < 0)
+        if idx.size and (not np.isfinite(K[j]) or qj[idx].sum() <= K[j]):
+            xj[idx] = 1.0
+            g[j] = rj[idx].sum()
         elif idx.size:
-            g[j] = _fill_to_capacity(red, q, qpos, K, x, idx, j)
+            g[j] = _fill_to_capacity(rj, qj, qpos[P.rows[at]], float(K[j]), xj, idx)
         if L is not None and L[j] > 0:
-            g[j] += _fill_to_min_load(red, q, qpos, L[j], x, allowed, j)
+            g[j] += _fill_to_min_load(rj, qj, qpos[P.rows[at]], float(L[j]), xj)
     return x, g
 
 
-def _fill_to_min_load(red: np.ndarray, q: np.ndarray, qpos: np.ndarray, load: float, x: np.ndarray,
-                      allowed: np.ndarray | None, j: int) -> float:
-    """Raise column ``j`` of ``x`` to the minimum load at the least reduced cost per unit; the cost
-    added, or ``inf`` when the allowed demand of ``j`` cannot reach ``load``."""
-    used = float(q @ x[:, j])
+def _fill_to_min_load(rj: np.ndarray, qj: np.ndarray, qposj: np.ndarray, load: float,
+                      xj: np.ndarray) -> float:
+    """Raise one candidate's shares ``xj`` (its pairs: reduced costs ``rj``, demands ``qj``) to the
+    minimum load at the least reduced cost per unit; the cost added, or ``inf`` when the allowed demand
+    cannot reach ``load``."""
+    used = float(qj @ xj)
     if used >= load * (1 - 1e-12):
         return 0.0
-    ok = (x[:, j] < 1.0) & (q > 0)
-    if allowed is not None:
-        ok &= allowed[:, j]
-    rest = np.flatnonzero(ok)
-    room = q[rest] * (1.0 - x[rest, j])
+    rest = np.flatnonzero((xj < 1.0) & (qj > 0))
+    room = qj[rest] * (1.0 - xj[rest])
     if room.sum() < (load - used) * (1 - 1e-12):
         return np.inf
-    order = np.argsort(red[rest, j] / qpos[rest], kind="stable")
+    order = np.argsort(rj[rest] / qposj[rest], kind="stable")
     rows, room = rest[order], room[order]
     cum = np.cumsum(room)
     k = min(int(np.searchsorted(cum, (load - used) * (1 - 1e-12))), rows.size - 1)
     take = room[: k + 1].copy()
     take[k] = (load - used) - (cum[k - 1] if k > 0 else 0.0)
-    share = take / q[rows[: k + 1]]
-    x[rows[: k + 1], j] += share
-    return float(red[rows[: k + 1], j] @ share)
+    share = take / qj[rows[: k + 1]]
+    xj[rows[: k + 1]] += share
+    return float(rj[rows[: k + 1]] @ share)
 
 
-def _fill_to_capacity(red: np.ndarray, q: np.ndarray, qpos: np.ndarray, K: np.ndarray, x: np.ndarray,
-                      idx: np.ndarray, j: int) -> float:
-    """The negative reduced costs ``idx`` of column ``j`` by cost per unit up to ``K_j`` (the last one
-    in part); sets ``x[:, j]`` and returns the value."""
-    order = idx[np.argsort(red[idx, j] / qpos[idx])]
-    cum = np.cumsum(q[order])
-    full = order[cum <= K[j]]
-    x[full, j] = 1.0
-    used = q[full].sum()
-    value = float(red[full, j].sum())
-    nxt = order[cum > K[j]]
+def _fill_to_capacity(rj: np.ndarray, qj: np.ndarray, qposj: np.ndarray, cap: float, xj: np.ndarray,
+                      idx: np.ndarray) -> float:
+    """The negative reduced costs ``idx`` of one candidate by cost per unit up to its capacity ``cap``
+    (the last one in part); sets ``xj`` and returns the value."""
+    order = idx[np.argsort(rj[idx] / qposj[idx])]
+    cum = np.cumsum(qj[order])
+    full = order[cum <= cap]
+    xj[full] = 1.0
+    used = qj[full].sum()
+    value = float(rj[full].sum())
+    nxt = order[cum > cap]
     if nxt.size:
-        frac = (K[j] - used) / q[nxt[0]] if q[nxt[0]] > 0 else 0.0
-        x[nxt[0], j] = frac
-        value += frac * red[nxt[0], j]
+        frac = (cap - used) / qj[nxt[0]] if qj[nxt[0]] > 0 else 0.0
+        xj[nxt[0]] = frac
+        value += frac * rj[nxt[0]]
     return value
 
 
