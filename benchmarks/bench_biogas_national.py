@@ -18,8 +18,9 @@ All of Norway from the shared data folder (never copied into the repo):
   kommune with people and a road (``--candidates N`` raises ``region.candidate_count``);
 * the biogas workflow end to end (:func:`arealsirk.workflows.site_biogas`: road graph, snapping,
   road km of the pairs within each source's haul limit and their minutes -- sparse, no sources x
-  sites matrix --, capacitated facility location within ``max_km``, balance and tables), its
-  internal phases timed from its progress messages.
+  sites matrix --, capacitated facility location within ``max_km`` -- on those pairs only, rows with
+  identical pairs merged, memory O(pairs) --, balance and tables), its internal phases timed from its
+  progress messages.
 
 Prints one line per phase (wall and CPU seconds -- on the shared 2-core machine the wall time of a
 single-threaded phase is its CPU time stretched by the load --, process peak RSS so far) and the
@@ -110,7 +111,7 @@ def run_biogas(sources: Any, data: dict[str, Any], clock: Clock, label: str, *, 
         phases[key] = phases.get(key, 0.0) + (t_next - t)
     for name, dt in phases.items():
         if dt >= 0.05:
-            print(f"    {label} workflow: {name[:40]:<40s} {dt:7.2f} s")
+            print(f"    {label} workflow: {name[:56]:<56s} {dt:7.2f} s")
     clock.times[f"site_biogas ({label})"] = t1 - t0
     clock.cpu[f"site_biogas ({label})"] = c1 - c0
     print(f"  site_biogas ({label}) total {t1 - t0:.2f} s wall, {c1 - c0:.2f} s cpu, peak {peak_mb():.0f} MB",
@@ -126,7 +127,13 @@ def phase_of(msg: str) -> str:
         return "road km of the pairs within the haul limits (sparse OD)"
     if msg.startswith("road minutes"):
         return "road minutes of those pairs"
-    if "facility" in msg or "lagrang" in msg.lower() or "local search" in msg or "HiGHS" in msg:
+    low = msg.lower()
+    for part, name in (("lagrang", "Lagrangian"), ("local search", "local search"),
+                       ("lp relaxation", "LP start"), ("highs", "HiGHS"),
+                       ("building the model", "model (rows merged)")):
+        if part in low:
+            return f"facility location: {name}"
+    if "facility" in low:
         return "facility location"
     return msg
 
@@ -186,10 +193,6 @@ def main() -> None:
     ap.add_argument("--level", nargs="+", choices=tuple(LEVELS), default=["kommune", "cell"])
     ap.add_argument("--candidates", type=int, default=None,
                     help="region.candidate_count (default: the builder's; every kommune gets one anyway)")
-    ap.add_argument("--max-dense-mb", type=float, default=2000.0,
-                    help="skip a level whose sources x candidates array in the facility-location "
-                         "heuristic (locate/_cfl_heuristic.py, still dense; the workflow's costs are "
-                         "sparse) would exceed this (MB); it makes about four such arrays")
     ap.add_argument("--time-limit", type=float, default=None,
                     help="site_biogas time_limit (s): the best answer found then, with its proven gap")
     ap.add_argument("--verbose", action="store_true", help="print the workflow's progress messages")
@@ -222,13 +225,6 @@ def main() -> None:
     t_in = time.perf_counter() - t_all
     for level in args.level:
         s = sources_at(src, level, clock)
-        dense_mb = len(s) * len(d["candidates"]) * 8 / 1e6
-        if dense_mb > args.max_dense_mb:
-            print(f"  {level}: {len(s)} sources x {len(d['candidates'])} candidates; one dense matrix "
-                  f"{dense_mb:,.0f} MB > --max-dense-mb {args.max_dense_mb:g}: not run (the workflow's "
-                  "costs are sparse, but the facility-location heuristic makes dense n x m arrays)",
-                  flush=True)
-            continue
         try:
             res = run_biogas(s, d, clock, level, verbose=args.verbose, time_limit=args.time_limit)
         except ArealsirkError as exc:                  # reported, and the other levels still run

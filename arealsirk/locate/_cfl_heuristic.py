@@ -31,6 +31,8 @@ is O(pairs), never rows x candidates, so a haul-limited national model (400 000 
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 import scipy.sparse as sp
 
@@ -51,6 +53,11 @@ class Pairs:
         self.rows = Qc.indices.astype(np.int64)
         self.val = np.asarray(Qc.data, dtype=float)
         self.cols = np.repeat(np.arange(self.m, dtype=np.int64), np.diff(self.indptr))
+
+    @functools.cached_property
+    def by_row_cost(self) -> np.ndarray:
+        """Pair positions sorted by row, then by value (cheapest first)."""
+        return np.lexsort((self.val, self.rows))
 
     def col(self, j: int) -> slice:
         """The pairs of candidate ``j``."""
@@ -80,8 +87,11 @@ class Transport:
     """Exact cost of serving all demand from an open set (transportation LP, cached)."""
 
     def __init__(self, Q: sp.csr_matrix, q: np.ndarray, K: np.ndarray, f: np.ndarray,
-                 L: np.ndarray | None) -> None:
+                 L: np.ndarray | None, *, clock: Clock | None = None) -> None:
         # Q: allowed pairs, values = q_i * c_ij (total cost of serving all of i from j)
+        # clock: each LP stops when it runs out (an LP cut short counts as infeasible, not cached)
+        self.clock = clock
+        self.cut = False
         self.Q = Q.tocsc()
         self.q = q
         self.K = K
@@ -117,7 +127,10 @@ class Transport:
         if np.isfinite(cutoff) and self.relaxed(S) >= cutoff:
             self.pruned += 1
             return np.inf, None
+        self.cut = False
         out = self._solve(S)
+        if self.cut:
+            return out
         self.cache[k] = out
         if not np.isfinite(out[0]) and S.size:
             self.failed = [*self.failed[-7:], S]
@@ -161,9 +174,11 @@ class Transport:
             ub_b.append(-self.L[S][lj])
         a_ub = sp.vstack(ub_rows).tocsr() if ub_rows else None
         b_ub = np.concatenate(ub_b) if ub_b else None
+        left = np.inf if self.clock is None else self.clock.left()
         res = linprog(vals, A_ub=a_ub, b_ub=b_ub, A_eq=a_eq, b_eq=np.ones(self.n), bounds=(0, 1),
-                      method="highs")
+                      method="highs", options={"time_limit": max(left, 0.01)} if np.isfinite(left) else None)
         if res.status != 0:
+            self.cut = res.status == 1                 # the time limit, not infeasibility
             return np.inf, None
         x = res.x
         keep = x > 1e-9
@@ -225,7 +240,14 @@ def lagrangian_cfl(Q: sp.csr_matrix, q: np.ndarray, K: np.ndarray, f: np.ndarray
                 since = 0
         yr = y > 0
         S = np.flatnonzero(yr)
-        cost, _ = tr.evaluate(S, cutoff=best_ub * (1 + near) if np.isfinite(best_ub) else np.inf)
+        cutoff = best_ub * (1 + near) if np.isfinite(best_ub) else np.inf
+        cost, _ = tr.evaluate(S, cutoff=cutoff)
+        if not np.isfinite(cost) and L is not None and tr.key(S) in tr.cache:
+            # infeasible (not pruned): the set without the candidates below their minimum load
+            S2 = screen(S, tr, fixed)
+            if S2 is not None and not np.array_equal(S2, S):
+                S = S2
+                cost, _ = tr.evaluate(S, cutoff=cutoff)
         if np.isfinite(cost):
             found[S.tobytes()] = (cost, S)
         if cost < best_ub:
@@ -362,6 +384,117 @@ def _best_move(S: np.ndarray, cost: float, tr: Transport, is_fixed: np.ndarray, 
                 if c2 < best_c - 1e-9 * abs(cost):
                     best_c, best_S = c2, S2
     return best_c, best_S
+
+
+def repair(S: np.ndarray, tr: Transport, fixed: np.ndarray, clock: Clock, *,
+           check=None) -> tuple[np.ndarray | None, float]:
+    """A feasible open set near ``S`` when the transportation LP of ``S`` is infeasible.
+
+    Repeats until the LP of the set is feasible: when a row has no open allowed candidate or the open
+    capacity is below the demand, opens the closed candidate reaching the most such demand (the largest
+    capacity); otherwise closes the open candidate (not ``fixed``) with the lowest load per unit of
+    minimum load under the cheapest-open assignment (capacities ignored) -- the steps that need no LP
+    (:func:`screen`: openings, and closings while that load is below the minimum) run before each
+    LP --, or, without minimum loads, opens the closed candidate reaching the most demand of
+    overloaded candidates.  A closed candidate is never reopened, so it
+    stops after at most ``2 m`` steps.  When some row may stay unserved at no minimum load (a
+    ``fixed`` candidate of unlimited capacity allowed for every row, e.g. a "not collected" column),
+    closing is always enough: the set of the ``fixed`` candidates alone is feasible and is reached at
+    the latest.  Returns ``(set, cost)``, ``(None, inf)`` when no step applies or time runs out.
+    """
+    fixed = np.asarray(fixed, dtype=np.int64)
+    S = np.union1d(np.asarray(S, dtype=np.int64), fixed)
+    banned = np.zeros(tr.m, dtype=bool)          # closed by the repair: never reopened
+    for _ in range(2 * tr.m + 2):
+        if clock.expired():
+            break
+        if check is not None:
+            check()
+        S1 = screen(S, tr, fixed, banned)
+        if S1 is None:
+            break
+        S = S1
+        cost, _ = tr.evaluate(S)
+        if np.isfinite(cost):
+            return S, cost
+        step = _repair_step(S, tr, fixed, banned)
+        if step is None:
+            break
+        S = step[0]
+    return None, np.inf
+
+
+def screen(S: np.ndarray, tr: Transport, fixed: np.ndarray, banned: np.ndarray | None = None
+           ) -> np.ndarray | None:
+    """The steps of :func:`repair` that need no LP, repeated: open candidates for rows without one
+    (or missing capacity) and close those below their minimum load under the cheapest-open
+    assignment, until neither applies.  ``None`` when a row stays without an open candidate."""
+    banned = np.zeros(tr.m, dtype=bool) if banned is None else banned
+    S = np.asarray(S, dtype=np.int64)
+    for _ in range(2 * tr.m + 2):
+        step = _repair_step(S, tr, np.asarray(fixed, dtype=np.int64), banned)
+        if step is None:
+            return S if _covered(S, tr) else None
+        if step[1] not in ("open", "below"):
+            return S
+        S = step[0]
+    return S
+
+
+def _covered(S: np.ndarray, tr: Transport) -> bool:
+    """Every row with demand has an open allowed candidate."""
+    covered = np.zeros(tr.pairs.n, dtype=bool)
+    covered[tr.pairs.rows[tr.pairs.of(S)]] = True
+    return bool(covered[tr.q > 0].all())
+
+
+def _repair_step(S: np.ndarray, tr: Transport, fixed: np.ndarray, banned: np.ndarray
+                 ) -> tuple[np.ndarray, str] | None:
+    """One step of :func:`repair`: the next open set and what the step did (``"open"``, ``"below"``:
+    closed the candidates below their minimum load, ``"lowest"``: closed the lowest one, ``"over"``:
+    opened a candidate next to overloaded ones), or ``None``."""
+    P, m, q = tr.pairs, tr.m, tr.q
+    is_open = np.zeros(m, dtype=bool)
+    is_open[S] = True
+    at = P.of(S)
+    covered = np.zeros(P.n, dtype=bool)
+    covered[P.rows[at]] = True
+    capv = np.where(np.isfinite(tr.K), tr.K, tr.total)
+    unserved = ~covered & (q > 0)
+    if unserved.any() or capv[S].sum() < tr.total * (1 - 1e-12):
+        reach = np.bincount(P.cols, weights=q[P.rows] * unserved[P.rows], minlength=m)
+        return _open_best(S, is_open, banned, reach if unserved.any() else capv, "open")
+    order = P.by_row_cost[is_open[P.cols[P.by_row_cost]]]     # open pairs by row, cheapest first
+    first = np.ones(order.size, dtype=bool)
+    first[1:] = P.rows[order[1:]] != P.rows[order[:-1]]
+    cheap = order[first]
+    load = np.bincount(P.cols[cheap], weights=q[P.rows[cheap]], minlength=m)
+    is_fixed = np.zeros(m, dtype=bool)
+    is_fixed[fixed] = True
+    L = tr.L
+    droppable = is_open & ~is_fixed & (L > 0) if L is not None else np.zeros(m, dtype=bool)
+    if droppable.any():
+        assert L is not None
+        ratio = np.where(droppable, load / np.where(L > 0, L, 1.0), np.inf)
+        j = int(np.argmin(ratio))                # the lowest load per unit of minimum load
+        banned[j] = True
+        below = bool(ratio[j] < 1 - 1e-12)
+        return np.setdiff1d(S, [j]), ("below" if below else "lowest")
+    over = is_open & (load > tr.K * (1 + 1e-12))
+    rows_over = np.zeros(P.n, dtype=bool)
+    rows_over[P.rows[cheap[over[P.cols[cheap]]]]] = True
+    reach = np.bincount(P.cols, weights=q[P.rows] * rows_over[P.rows], minlength=m)
+    return _open_best(S, is_open, banned, reach, "over")
+
+
+def _open_best(S: np.ndarray, is_open: np.ndarray, banned: np.ndarray, score: np.ndarray,
+               kind: str) -> tuple[np.ndarray, str] | None:
+    """``S`` plus the closed, never-closed candidate of the highest positive ``score`` (``None``: none)."""
+    ok = ~is_open & ~banned & (score > 0)
+    if not ok.any():
+        return None
+    j = int(np.argmax(np.where(ok, score, -np.inf)))
+    return np.sort(np.append(S, j)), kind
 
 
 def min_open(K: np.ndarray, total: float) -> int:

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import scipy.sparse as sp
@@ -23,7 +23,7 @@ import scipy.sparse as sp
 from ..errors import InfeasibleError, InputError
 from ..progress import Progress
 from . import _common as c
-from ._cfl_heuristic import Transport, lagrangian_cfl, local_search, min_open, probe_fixings
+from ._cfl_heuristic import Transport, lagrangian_cfl, local_search, min_open, probe_fixings, repair
 from ._cfl_rows import generate_linking_rows
 from ._milp import highspy_available, solve_milp_warm
 from ._result import LocateResult, relative_gap
@@ -208,13 +208,86 @@ def _heuristic(mod: _Model, run: _Run) -> None:
 
     Sets ``run.heur`` (best open set, its cost and flows), ``run.lower`` (the Lagrangian bound) and,
     in exact mode, ``run.shut`` / ``run.must`` (candidates that Lagrangian probing closes / opens).
+    Rows with identical allowed pairs and costs are solved as one row (:func:`_merge_rows`); the
+    flows are split back to them.
     """
+    merged = _merge_rows(mod)
+    if merged is None:
+        _heuristic_on(mod, run)
+        return
+    mod_m, expand = merged
+    log.debug("facility_location: %d rows with identical pairs merged into %d", mod.active.size,
+              mod_m.active.size)
+    _heuristic_on(mod_m, run)
+    if run.heur is not None:
+        S0, ub, flows = run.heur
+        run.heur = (S0, ub, expand(flows))
+
+
+def _merge_rows(mod: _Model) -> tuple[_Model, Callable] | None:
+    """The model with the active rows of identical allowed pairs and costs summed into one row, and
+    the function that splits flows ``(row, candidate, share)`` back to the rows; ``None`` when no two
+    rows are identical.
+
+    Exact for split demand: a share of a merged row served from ``j`` is the same share of each of its
+    rows (same cost per unit, same capacity and minimum-load use in total), and conversely the
+    demand-weighted mean shares of identical rows are a plan of the merged model at the same cost, so
+    both models have the same optima and LP relaxations.  Farm-level feedstock rows on one road node
+    with one haul limit are identical: 396 952 national farm rows are 78 429 distinct ones.
+    """
+    A = mod.A[mod.active].tocsr()
+    A.sort_indices()
+    na = A.shape[0]
+    nnz = np.diff(A.indptr)
+    row_of = np.repeat(np.arange(na), nnz)
+    keys = []
+    for mul_c, mul_v in ((0x9E3779B97F4A7C15, 0xC2B2AE3D27D4EB4F), (0xD6E8FEB86659FD93, 0x94D049BB133111EB)):
+        with np.errstate(over="ignore"):
+            h = (A.indices.astype(np.uint64) + np.uint64(1)) * np.uint64(mul_c)
+            h ^= np.ascontiguousarray(A.data, dtype=np.float64).view(np.uint64) * np.uint64(mul_v)
+            h ^= h >> np.uint64(31)
+            h *= np.uint64(0xBF58476D1CE4E5B9)
+        keys.append(np.bincount(row_of, weights=(h >> np.uint64(11)).astype(np.float64), minlength=na))
+    _, first, group = np.unique(np.column_stack([nnz, *keys]), axis=0, return_index=True,
+                                return_inverse=True)
+    group = np.asarray(group).ravel()
+    if first.size == na:
+        return None
+    rank = np.empty(first.size, dtype=np.int64)          # groups numbered by their first row
+    rank[np.argsort(first, kind="stable")] = np.arange(first.size)
+    group = rank[group]
+    rep = np.sort(first)
+    # every row's pairs equal its group's first row's pairs (no hash collision), else no merge
+    pos = np.arange(A.nnz) - np.repeat(A.indptr[:-1], nnz) + np.repeat(A.indptr[rep[group]], nnz)
+    if not (np.array_equal(A.indices, A.indices[pos]) and np.array_equal(A.data, A.data[pos])):
+        return None
+    qa = mod.q[mod.active]
+    qg = np.bincount(group, weights=qa, minlength=rep.size)
+    Ag = A[rep]
+    g = rep.size
+    mod_m = replace(mod, n=g, q=qg, active=np.arange(g, dtype=np.int64), A=Ag, Aa=Ag.tocoo())
+    order = np.argsort(group, kind="stable")
+    count = np.bincount(group, minlength=g)
+    start = np.concatenate([[0], np.cumsum(count)[:-1]])
+
+    def expand(flows: tuple) -> tuple:
+        fr, fc, fv = (np.asarray(a) for a in flows)
+        fr = fr.astype(np.int64)
+        reps = count[fr]
+        within = np.arange(int(reps.sum())) - np.repeat(np.cumsum(reps) - reps, reps)
+        return order[np.repeat(start[fr], reps) + within], np.repeat(fc, reps), np.repeat(fv, reps)
+
+    return mod_m, expand
+
+
+def _heuristic_on(mod: _Model, run: _Run) -> None:
+    """The body of :func:`_heuristic` on one model."""
     from ..defaults import default
 
     prog = run.prog
     qa = mod.q[mod.active]
     Q = sp.csr_matrix((mod.qi * mod.Aa.data, (mod.ri, mod.cj)), shape=(mod.active.size, mod.m))
-    tr = Transport(Q, qa, mod.K, mod.f, mod.L)
+    tr = Transport(Q, qa, mod.K, mod.f, mod.L, clock=run.clock)
     if _lp_start(mod, run, Q, qa, tr):
         return
     prog(0.1, "facility location: Lagrangian heuristic")
@@ -224,6 +297,10 @@ def _heuristic(mod: _Model, run: _Run) -> None:
                                            max_iter=int(default("locate.cfl_lagrange_max_iter")),
                                            check=prog.check, report=prog.sub(0.1, 0.5), L=mod.L)
     run.lower = lb if np.isfinite(lb) else None
+    if tr.failed:                                # open sets the LP found infeasible: repaired
+        S_r, u_r = _repaired(tr.failed[::-1][:3], tr, mod, hclock, run)
+        if S_r is not None and u_r < ub:
+            S0, ub, starts = S_r, u_r, [S_r, *starts][:max(1, len(starts))]
     if S0 is not None and np.isfinite(ub):
         prog(0.5, "facility location: local search")
         share = 0.1 / max(1, len(starts))
@@ -237,6 +314,19 @@ def _heuristic(mod: _Model, run: _Run) -> None:
         run.heur = (S0, ub, tr.evaluate(S0)[1])
         _probe(mod, run, v, lb)
     log.debug("facility_location: Lagrangian bound %g, heuristic %g, %d transport LPs", lb, ub, tr.calls)
+
+
+def _repaired(sets: list, tr: Transport, mod: _Model, clock: c.Clock, run: _Run
+              ) -> tuple[np.ndarray | None, float]:
+    """The cheapest of the open sets that :func:`~._cfl_heuristic.repair` makes feasible from
+    ``sets`` (open sets whose transportation LP is infeasible), ``(None, inf)`` if none."""
+    best: tuple[np.ndarray | None, float] = (None, np.inf)
+    for S in sets:
+        S1, cost = repair(S, tr, mod.fx, clock, check=run.prog.check)
+        if S1 is not None and cost < best[1]:
+            best = (S1, cost)
+    log.debug("facility_location: %d infeasible open sets repaired, best %g", len(sets), best[1])
+    return best
 
 
 def _probe(mod: _Model, run: _Run, v: np.ndarray | None, lb: float) -> None:
@@ -293,7 +383,14 @@ def _lp_start(mod: _Model, run: _Run, Q: sp.csr_matrix, qa: np.ndarray, tr: Tran
                                                 check=run.prog.check, L=mod.L, lam0=res.eqlin.marginals)
     S_lp = np.flatnonzero(res.x[: mod.m] > 1e-9)
     cost_lp = tr.evaluate(S_lp)[0]
+    if not np.isfinite(cost_lp):               # e.g. more open candidates than minimum loads allow
+        S_r, cost_r = _repaired([S_lp], tr, mod, run.clock, run)
+        if S_r is not None:                    # the repair only closes: reopen what pays
+            S_lp, cost_lp = local_search(S_r, cost_r, tr, mod.fx, None, run.clock, check=run.prog.check,
+                                         swap_candidates=int(default("locate.cfl_swap_candidates")))
     S0, ub0 = (S_lp, cost_lp) if cost_lp <= ub_lag else (S_lag, ub_lag)
+    if (S0 is None or not np.isfinite(ub0)) and S_lag is not None:
+        S0, ub0 = _repaired([S_lag], tr, mod, run.clock, run)
     if S0 is None or not np.isfinite(ub0):
         return False
     run.start = "lp"
