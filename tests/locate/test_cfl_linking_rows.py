@@ -16,7 +16,6 @@ import pytest
 import scipy.sparse as sp
 from scipy.optimize import Bounds, LinearConstraint, linprog, milp
 
-import arealsirk.defaults as d
 from arealsirk.locate import facility_location
 from arealsirk.locate._cfl_rows import generate_linking_rows
 from arealsirk.locate._common import Clock
@@ -116,15 +115,6 @@ def test_too_few_rounds_or_no_time_return_none():
     while not expired.expired():
         pass
     assert generate_linking_rows(model, m=m, n_rows=n, cj=cj, K=K, clock=expired, max_rounds=50) is None
-
-
-@pytest.fixture
-def lagrangian_path(monkeypatch):
-    """Force the dense large-model path: no straight MILP and no LP start (as on capa/b/c)."""
-    real = d.default
-    over: dict[str, float] = {"locate.cfl_milp_max_pairs": 0, "locate.cfl_lp_max_pairs": 0}
-    monkeypatch.setattr(d, "default", lambda key: over[key] if key in over else real(key))
-    return over
 
 
 @pytest.mark.parametrize("seed", [0, 3, 9, 10])   # seeds where probing leaves a gap for HiGHS

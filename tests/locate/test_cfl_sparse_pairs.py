@@ -33,17 +33,6 @@ from arealsirk.locate._common import Clock
 NONE = np.zeros(0, dtype=np.int64)
 
 
-@pytest.fixture
-def lagrangian_path(monkeypatch):
-    """Force the large-model path: no straight MILP and no LP start."""
-    import arealsirk.defaults as d
-
-    real = d.default
-    over: dict[str, float] = {"locate.cfl_milp_max_pairs": 0, "locate.cfl_lp_max_pairs": 0}
-    monkeypatch.setattr(d, "default", lambda key: over[key] if key in over else real(key))
-    return over
-
-
 def _sparse_instance(seed, n=40, m=8, per_row=3, *, loads=True):
     """Each row reaches ``per_row`` random candidates (a haul limit); capacities and minimum loads."""
     rng = np.random.default_rng(seed)

@@ -23,7 +23,6 @@ import numpy as np
 import pytest
 import scipy.sparse as sp
 
-import arealsirk.defaults as d
 from arealsirk.locate import coverage_curve, facility_location, max_coverage, set_coverage
 from arealsirk.locate._cfl_heuristic import Transport, lagrangian_cfl
 from arealsirk.locate._common import Clock
@@ -59,15 +58,6 @@ def _ufl_cost(D, q, f, S) -> float:
 def _ufl_brute(D, q, f) -> float:
     m = D.shape[1]
     return min(_ufl_cost(D, q, f, S) for k in range(1, m + 1) for S in itertools.combinations(range(m), k))
-
-
-@pytest.fixture
-def lagrangian_path(monkeypatch):
-    """No straight MILP and no LP start: the subgradient search runs (as on large dense models)."""
-    real = d.default
-    over: dict[str, float] = {"locate.cfl_milp_max_pairs": 0, "locate.cfl_lp_max_pairs": 0}
-    monkeypatch.setattr(d, "default", lambda key: over[key] if key in over else real(key))
-    return over
 
 
 @pytest.mark.parametrize("seed", range(6))

@@ -233,17 +233,6 @@ def _strong_lp(D, q, K, f, y_lo, y_hi):
 
 
 @pytest.fixture
-def lagrangian_path(monkeypatch):
-    """Force the dense large-model path: no straight MILP and no LP start (as on capa/b/c)."""
-    import arealsirk.defaults as d
-
-    real = d.default
-    over: dict[str, float] = {"locate.cfl_milp_max_pairs": 0, "locate.cfl_lp_max_pairs": 0}
-    monkeypatch.setattr(d, "default", lambda key: over[key] if key in over else real(key))
-    return over
-
-
-@pytest.fixture
 def spies(monkeypatch):
     """Record facility.py's calls of probe_fixings and solve_milp_warm (arguments and results);
     ``spies["outcome"]`` may replace the MILP's outcome."""
