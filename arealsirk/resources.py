@@ -36,7 +36,7 @@ other kinds use the general heavy-truck factor ``resources.co2_kg_per_tkm``.  Th
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -65,6 +65,7 @@ __all__ = [
     "normalise_quantities",
     "parameter",
     "payload_t",
+    "per_kind",
     "resource_table",
     "to_canonical",
     "transport_co2_t",
@@ -537,10 +538,10 @@ def transport_co2_t(tonne_km: Any, parameters: Mapping[str, Any] | None = None, 
     tkm = np.asarray(tonne_km, dtype=float)
     if kind is None or isinstance(kind, str):
         return tkm * co2_kg_per_tkm(kind, parameters) / 1e3
-    kinds = [str(k) for k in kind]
+    kinds = np.asarray([str(k) for k in kind], dtype=object)
     if len(kinds) != tkm.size:
         raise InputError(f"transport_co2_t: {len(kinds)} kinds for {tkm.size} tonne-km values")
-    factor = np.array([co2_kg_per_tkm(k, parameters) for k in kinds], dtype=float).reshape(tkm.shape)
+    factor = per_kind(co2_kg_per_tkm, kinds, parameters).reshape(tkm.shape)
     return tkm * factor / 1e3
 
 
@@ -603,6 +604,51 @@ def payload_t(kind: str, parameters: Mapping[str, Any] | None = None) -> float:
     if (parameters and key in parameters) or table(key):
         return parameter(key, parameters)
     return parameter("resources.payload_t.default", parameters)
+
+
+def per_kind(
+    factor: Callable[[str, Mapping[str, Any] | None], float],
+    kinds: Any,
+    parameters: Mapping[str, Any] | None = None,
+) -> np.ndarray:
+    """A per-kind factor for each element of ``kinds``, looked up once per distinct kind.
+
+    The vectorised form of the scalar look-ups (:func:`payload_t`, :func:`methane_yield`,
+    :func:`co2_kg_per_tkm`): ``factor`` is called once for each distinct value of ``kinds``, in
+    the order of first appearance, and the results are mapped onto the elements, so element ``i``
+    is exactly ``factor(kinds[i], parameters)`` (the same float, the same normalisation of the
+    kind's spelling) and an error is raised for the kind of the first element that has none.
+
+    Parameters
+    ----------
+    factor
+        A scalar look-up ``factor(kind, parameters) -> float``, e.g. :func:`payload_t`.
+    kinds
+        Kind of each element: a sequence or array (a pandas Series is read by position).
+    parameters
+        Overrides of defaults-table keys, passed to ``factor``; ``None`` (default) uses the table only.
+
+    Returns
+    -------
+    numpy.ndarray
+        One float per element of ``kinds`` (1-D).
+
+    Raises
+    ------
+    InputError
+        Whatever ``factor`` raises for a kind (e.g. :func:`methane_yield` for a kind without a yield).
+
+    Examples
+    --------
+    >>> per_kind(payload_t, ["food_waste", "cattle_manure", "food_waste"]).tolist() == [
+    ...     payload_t("food_waste"), payload_t("cattle_manure"), payload_t("food_waste")]
+    True
+    """
+    import pandas as pd
+
+    codes, distinct = pd.factorize(np.asarray(kinds, dtype=object).ravel(), use_na_sentinel=False)
+    values = np.array([factor(k, parameters) for k in distinct], dtype=float)
+    return values[codes]
 
 
 def truck_trips(kind: str, tonnes: Any, parameters: Mapping[str, Any] | None = None) -> Any:

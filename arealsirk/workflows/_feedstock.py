@@ -42,6 +42,7 @@ from ..resources import (
     kind_info,
     parameter,
     payload_t,
+    per_kind,
     to_canonical,
     transport_co2_t,
 )
@@ -59,7 +60,6 @@ from ._common import (
     clean_kommuner,
     ids_of,
     kommune_of,
-    line,
     option,
     points_of,
     site_layers,
@@ -374,19 +374,29 @@ def _allocation(
         }
     )
     alloc["tonne_km"] = alloc["quantity"] * alloc["distance_km"]
-    alloc["co2_t"] = transport_co2_t(alloc["tonne_km"].to_numpy(), params, kind=alloc["kind"].to_numpy())
-    alloc["truck_trips"] = [
-        v / payload_t(k, params) for k, v in zip(alloc["kind"], alloc["quantity"], strict=True)
-    ]
+    # per-kind factors looked up once per distinct kind and mapped onto the rows (issue 19: one
+    # look-up per row read the defaults table 430 000 times at farm level); the same floats per row
+    kinds = alloc["kind"].to_numpy()
+    alloc["co2_t"] = transport_co2_t(alloc["tonne_km"].to_numpy(), params, kind=kinds)
+    alloc["truck_trips"] = alloc["quantity"].to_numpy() / per_kind(payload_t, kinds, params)
     for col, values in profile.benefits(alloc, params).items():
         alloc[col] = values
     sx, sy = src.geometry.x.to_numpy(), src.geometry.y.to_numpy()
     tx, ty = sites.geometry.x.to_numpy(), sites.geometry.y.to_numpy()
-    return gpd.GeoDataFrame(
-        alloc,
-        geometry=[line((sx[i], sy[i]), (tx[j], ty[j])) for i, j in zip(rows, site_idx, strict=True)],
-        crs=src.crs,
-    )
+    geometry = lines(sx[rows], sy[rows], tx[site_idx], ty[site_idx])
+    return gpd.GeoDataFrame(alloc, geometry=geometry, crs=src.crs)
+
+
+def lines(x0: np.ndarray, y0: np.ndarray, x1: np.ndarray, y1: np.ndarray) -> np.ndarray:
+    """Straight LineStrings from ``(x0, y0)`` to ``(x1, y1)``, element by element, as
+    :func:`._common.line` draws them (a line whose ends coincide is drawn 1 m long to the east so
+    that it stays a valid geometry), built in one call of :func:`shapely.linestrings`."""
+    import shapely
+
+    same = (x0 == x1) & (y0 == y1)
+    coords = np.stack([np.stack([x0, y0], axis=-1), np.stack([np.where(same, x1 + 1.0, x1), y1], axis=-1)],
+                      axis=1)
+    return shapely.linestrings(coords.reshape(-1, 2, 2))
 
 
 def _selected_sites(
@@ -447,16 +457,26 @@ def _catchments(
 ) -> gpd.GeoDataFrame:
     """Convex hull of each open plant and its sources, buffered ``resources.catchment_buffer_m``."""
     import geopandas as gpd
-    from shapely import MultiPoint
+    import shapely
 
     sx, sy = src.geometry.x.to_numpy(), src.geometry.y.to_numpy()
     tx, ty = sites.geometry.x.to_numpy(), sites.geometry.y.to_numpy()
     buf = parameter("resources.catchment_buffer_m", params)
-    geoms = []
-    for j in open_idx:
-        mine = rows[site_idx == j]
-        pts = [(tx[j], ty[j])] + [(sx[i], sy[i]) for i in np.unique(mine)]
-        geoms.append(MultiPoint(pts).convex_hull.buffer(buf))
+    # each open plant's points in one array: the plant first, then its distinct sources in source
+    # order; one multipoint per plant built in one call (no Python object per source point)
+    open_idx = np.asarray(open_idx, dtype=np.int64)
+    part_of = np.full(len(sites), -1, dtype=np.int64)
+    part_of[open_idx] = np.arange(open_idx.size)
+    n_src = max(len(src), 1)
+    pairs = np.unique(np.asarray(site_idx, dtype=np.int64) * n_src + np.asarray(rows, dtype=np.int64))
+    p_site, p_src = np.divmod(pairs, n_src)
+    mine = part_of[p_site] >= 0
+    part = np.r_[np.arange(open_idx.size), part_of[p_site[mine]]]
+    first = np.r_[np.zeros(open_idx.size, dtype=np.int64), p_src[mine] + 1]  # the plant before its sources
+    by = np.lexsort((first, part))
+    xy = np.c_[np.r_[tx[open_idx], sx[p_src[mine]]], np.r_[ty[open_idx], sy[p_src[mine]]]]
+    hulls = shapely.convex_hull(shapely.multipoints(xy[by], indices=part[by]))
+    geoms = shapely.buffer(hulls, buf, quad_segs=16)  # what Polygon.buffer(buf) draws (16, not 8)
     return gpd.GeoDataFrame(
         {"site_id": sites["id"].to_numpy()[open_idx], "facility_type": profile.facility_type},
         geometry=geoms,

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from ..resources import energy_gwh_from_methane, has_methane_yield, methane_yield
+from ..resources import energy_gwh_from_methane, has_methane_yield, methane_yield, per_kind
 from ._feedstock import Profile, run_profile
 from ._messages import Message
 from ._result import WorkflowResult
@@ -35,7 +35,7 @@ __all__ = ["BIOGAS", "site_biogas"]
 
 
 def _benefits(alloc: pd.DataFrame, params: Mapping[str, Any]) -> dict[str, np.ndarray]:
-    y = np.array([methane_yield(k, params) for k in alloc["kind"]], dtype=float)
+    y = per_kind(methane_yield, alloc["kind"].to_numpy(), params)  # once per distinct kind
     ch4 = alloc["quantity"].to_numpy(dtype=float) * y
     return {"methane_nm3": ch4, "energy_gwh": energy_gwh_from_methane(ch4, params)}
 

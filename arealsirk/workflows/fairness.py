@@ -16,7 +16,8 @@ people within 15/20/30 minutes and the mean drive time per kommune.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from itertools import pairwise
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -63,43 +64,89 @@ def kommune_fairness(
     codes = set(sources["kommunenummer"].astype(str)) | set(sites["kommunenummer"].astype(str))
     if kommuner is not None:
         codes |= set(kommuner["kommunenummer"].astype(str))
+    if not codes:
+        return pd.DataFrame([])
+    order = sorted(codes)
     names = kommune_names(kommuner)
-    a = allocation.copy()
-    a["kommunenummer"] = a["kommunenummer"].astype(str)
+    a = allocation
+    a_k = a["kommunenummer"].astype(str).to_numpy()
     site_k = dict(zip(sites["id"].astype(str), sites["kommunenummer"].astype(str), strict=True))
-    a["site_kommune"] = a["site_id"].astype(str).map(site_k)
+    host_k = a["site_id"].astype(str).map(site_k).to_numpy()
     tot_q = float(a["quantity"].sum()) or np.nan
     tot_tkm = float(a["tonne_km"].sum()) or np.nan
-    tot_b = float(a[benefit_column].sum()) if benefit_column in a.columns else np.nan
-    rows = []
-    for k in sorted(codes):
-        mine = a[a["kommunenummer"] == k]
-        supplied = float(sources.loc[sources["kommunenummer"].astype(str) == k, "quantity"].sum())
-        by_site = mine.groupby("site_id")["quantity"].sum().sort_values(ascending=False)
-        coll = float(by_site.sum())
-        served = "; ".join(f"{s} ({v / coll:.0%})" for s, v in by_site.items()) if coll > 0 else ""
-        received = float(a.loc[a["site_kommune"] == k, "quantity"].sum())
-        hosted = [s for s, kk in site_k.items() if kk == k]
-        b = float(mine[benefit_column].sum()) if benefit_column in mine.columns else np.nan
-        rows.append(
+    has_b = benefit_column in a.columns
+    tot_b = float(a[benefit_column].sum()) if has_b else np.nan
+    supplied = _sums_by(order, sources["kommunenummer"].astype(str).to_numpy(), sources["quantity"])
+    tkm = _sums_by(order, a_k, a["tonne_km"])
+    b = _sums_by(order, a_k, a[benefit_column]) if has_b else np.full(len(order), np.nan)
+    received = _sums_by(order, host_k, a["quantity"])
+    n_rows = pd.Series(a_k).value_counts().reindex(order, fill_value=0).to_numpy()
+    coll, served, main = _served(order, a_k, a["site_id"], a["quantity"])
+    hosted = pd.Series(list(site_k), dtype=object).groupby(list(site_k.values()), sort=False).agg(list)
+    hosted = hosted.reindex(order)
+    hosted = [h if isinstance(h, list) else [] for h in hosted]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        out = pd.DataFrame(
             {
-                "kommunenummer": k,
-                "kommunenavn": names.get(k, ""),
+                "kommunenummer": order,
+                "kommunenavn": [names.get(k, "") for k in order],
                 "supplied_t": supplied,
                 "collected_t": coll,
-                "share_supply": coll / tot_q if coll else 0.0,
+                "share_supply": np.where(coll != 0, coll / tot_q, 0.0),
                 "served_by": served,
-                "main_site": by_site.index[0] if len(by_site) else "",
-                "tonne_km": float(mine["tonne_km"].sum()),
-                "share_transport": float(mine["tonne_km"].sum()) / tot_tkm if len(mine) else 0.0,
+                "main_site": main,
+                "tonne_km": tkm,
+                "share_transport": np.where(n_rows > 0, tkm / tot_tkm, 0.0),
                 "benefit": b,
                 "benefit_unit": benefit_column,
-                "share_benefit": b / tot_b if tot_b and np.isfinite(b) else 0.0,
-                "sites_hosted": len(hosted),
-                "site_ids": ";".join(hosted),
+                "share_benefit": np.where((tot_b != 0) & np.isfinite(b), b / tot_b, 0.0),  # NaN total: truthy
+                "sites_hosted": [len(h) for h in hosted],
+                "site_ids": [";".join(h) for h in hosted],
                 "received_t": received,
-                "share_hosted": received / tot_q if received else 0.0,
+                "share_hosted": np.where(received != 0, received / tot_q, 0.0),
                 "net_import_t": received - coll,
             }
         )
-    return pd.DataFrame(rows)
+    return out
+
+
+def _sums_by(order: list[str], keys: np.ndarray, values: pd.Series) -> np.ndarray:
+    """Sum of ``values`` per key of ``order`` (0 for a key without rows; NaN counted as 0, as
+    ``Series.sum`` does): the rows grouped once by a stable sort, then one numpy sum per key over its
+    rows in their input order -- the same pairwise summation as summing the key's rows alone, so the
+    same floats to the last bit."""
+    import pandas as pd
+
+    v = np.nan_to_num(values.to_numpy(dtype=float), nan=0.0, posinf=np.inf, neginf=-np.inf)
+    codes = pd.Categorical(keys, categories=order).codes  # -1: a key not in ``order`` (or NaN)
+    by = np.argsort(codes, kind="stable")
+    sorted_codes, v = codes[by], v[by]
+    bounds = np.searchsorted(sorted_codes, np.arange(len(order) + 1))
+    return np.array([v[lo:hi].sum() for lo, hi in pairwise(bounds)], dtype=float)
+
+
+def _served(
+    order: list[str], keys: np.ndarray, site_id: pd.Series, quantity: pd.Series
+) -> tuple[np.ndarray, list[str], list[Any]]:
+    """Per kommune of ``order``: tonnes collected (the sum of its per-site tonnes, largest first),
+    ``served_by`` ("site (share); ..." largest first) and ``main_site`` (the site taking most, ""
+    when none).  The rows are grouped by kommune once; each kommune's per-site tonnes are then summed
+    by the same ``groupby`` on its own rows as before, so the floats and the order of ties are the
+    same to the last bit (a single two-key ``groupby`` gives sums that differ in the last bits)."""
+    import pandas as pd
+
+    frame = pd.DataFrame({"site_id": site_id.to_numpy(), "q": quantity.to_numpy(dtype=float)})
+    rows_of = pd.Series(np.arange(len(keys))).groupby(keys, sort=False).indices
+    coll = np.zeros(len(order))
+    served = [""] * len(order)
+    main: list[Any] = [""] * len(order)
+    for i, k in enumerate(order):
+        if k not in rows_of:
+            continue
+        by_site = frame.iloc[rows_of[k]].groupby("site_id")["q"].sum().sort_values(ascending=False)
+        coll[i] = c = float(by_site.sum())
+        if len(by_site):
+            main[i] = by_site.index[0]
+        if c > 0:
+            served[i] = "; ".join(f"{s} ({v / c:.0%})" for s, v in by_site.items())
+    return coll, served, main
