@@ -1,0 +1,118 @@
+"""Run-8 mutation kills for the engine modules changed in wave 7.
+
+``_milp`` and ``_highs`` (the primal-heuristics switch, the pure-LP bound), ``curve`` (the weight
+unit in the coverage curve's tolerances) and ``coverage``.
+
+Every expected value comes from a second computation written out here -- brute force over all open
+sets, scipy's ``linprog`` / ``milp``, HiGHS' own option values read back from the solver object the
+code created, or a hand figure -- never from the code under test.  No test depends on machine speed.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+
+from arealsirk.locate import _highs, _milp
+from arealsirk.locate._milp import solve_milp_warm
+
+pytest.importorskip("highspy")
+
+# the five switches ``skip_primal_heuristics`` documents, with the values that switch them off
+_HEURISTIC_OFF = {"mip_heuristic_run_rins": False, "mip_heuristic_run_rens": False,
+                  "mip_heuristic_run_feasibility_jump": False, "mip_heuristic_run_root_reduced_cost": False,
+                  "mip_heuristic_effort": 0.0}
+
+
+def _opt(h, key):
+    got = h.getOptionValue(key)
+    return got[1] if isinstance(got, tuple) else got
+
+
+def _heuristic_options(h) -> dict:
+    return {k: _opt(h, k) for k in _HEURISTIC_OFF}
+
+
+# A small integer program: max 5a + 4b + 3c s.t. 2a + 3b + c <= 5, 4a + b + 2c <= 11,
+# 3a + 4b + 2c <= 8, integer in [0, 3]; the optimum by enumeration below.
+IP_C = np.array([5.0, 4.0, 3.0])
+IP_A = np.array([[2, 3, 1], [4, 1, 2], [3, 4, 2]], dtype=float)
+IP_B = np.array([5.0, 11.0, 8.0])
+
+
+def _ip_best() -> float:
+    return max(5 * a + 4 * b + 3 * c for a in range(4) for b in range(4) for c in range(4)
+               if 2 * a + 3 * b + c <= 5 and 4 * a + b + 2 * c <= 11 and 3 * a + 4 * b + 2 * c <= 8)
+
+
+def _solve_ip(**kw):
+    return solve_milp_warm(IP_C, sp.csr_matrix(IP_A), np.full(3, -np.inf), IP_B, lb=np.zeros(3),
+                           ub=np.full(3, 3.0), integrality=np.ones(3), time_limit=30, sense="max", **kw)
+
+
+def _spy_models(monkeypatch) -> list:
+    """Every HiGHS object ``solve_milp_warm`` makes (through ``_highs.new_highs``), in order."""
+    real, made = _highs.new_highs, []
+
+    def spy(*, time_limit, rel_gap=1e-9):
+        h = real(time_limit=time_limit, rel_gap=rel_gap)
+        made.append(h)
+        return h
+
+    monkeypatch.setattr(_highs, "new_highs", spy)
+    return made
+
+
+# --------------------------------------------------------------------------------------------------
+# _highs.skip_primal_heuristics and solve_milp_warm(heuristics=...)
+# --------------------------------------------------------------------------------------------------
+
+def test_skip_primal_heuristics_switches_each_heuristic_off():
+    h = _highs.new_highs(time_limit=None)
+    before = _heuristic_options(h)
+    # HiGHS' defaults: every heuristic on and a positive effort (so the test sees a change)
+    assert all(v is True for k, v in before.items() if k != "mip_heuristic_effort")
+    assert before["mip_heuristic_effort"] > 0
+    _highs.skip_primal_heuristics(h)
+    assert _heuristic_options(h) == _HEURISTIC_OFF
+
+
+@pytest.mark.parametrize("heuristics", [True, False])
+def test_solve_milp_warm_passes_the_heuristics_switch_to_highs(monkeypatch, heuristics):
+    made = _spy_models(monkeypatch)
+    out = _solve_ip(x0=None, heuristics=heuristics)
+    assert out.status == "optimal" and out.objective == pytest.approx(_ip_best())
+    assert len(made) == 1
+    got = _heuristic_options(made[0])
+    if heuristics:
+        assert all(got[k] != v for k, v in _HEURISTIC_OFF.items())
+    else:
+        assert got == _HEURISTIC_OFF
+
+
+def test_solve_milp_warm_heuristics_default_on(monkeypatch):
+    made = _spy_models(monkeypatch)
+    out = solve_milp_warm(IP_C, sp.csr_matrix(IP_A), np.full(3, -np.inf), IP_B, lb=np.zeros(3),
+                          ub=np.full(3, 3.0), integrality=np.ones(3), time_limit=30, sense="max", x0=None)
+    assert out.objective == pytest.approx(_ip_best())
+    assert all(_heuristic_options(made[0])[k] != v for k, v in _HEURISTIC_OFF.items())
+
+
+def test_cold_retry_after_an_inconsistent_warm_run_switches_the_heuristics_on(monkeypatch):
+    """The retry proves nothing from a start, so it runs HiGHS with its heuristics (the documented
+    ``True``), whatever the first run was given."""
+    made = _spy_models(monkeypatch)
+    monkeypatch.setattr(_milp, "_consistent", lambda h, c: False)
+    out = _solve_ip(x0=np.zeros(3), heuristics=False)
+    assert out.status == "optimal" and out.objective == pytest.approx(_ip_best())
+    assert len(made) == 2
+    assert _heuristic_options(made[0]) == _HEURISTIC_OFF
+    assert all(_heuristic_options(made[1])[k] != v for k, v in _HEURISTIC_OFF.items())
+
+
+def test_ip_optimum_by_enumeration_is_13():
+    assert _ip_best() == 13
+    assert math.isclose(5 * 2 + 3 * 1, 13)
