@@ -116,3 +116,50 @@ def test_cold_retry_after_an_inconsistent_warm_run_switches_the_heuristics_on(mo
 def test_ip_optimum_by_enumeration_is_13():
     assert _ip_best() == 13
     assert math.isclose(5 * 2 + 3 * 1, 13)
+
+
+# --------------------------------------------------------------------------------------------------
+# _milp.solve_milp: the options scipy's HiGHS receives; the bound of a run cut without an incumbent
+# --------------------------------------------------------------------------------------------------
+
+def _spy_scipy_milp(monkeypatch) -> list[dict]:
+    """The ``options`` of every ``scipy.optimize.milp`` call (solve_milp imports it when called)."""
+    import scipy.optimize
+
+    real, seen = scipy.optimize.milp, []
+
+    def spy(*args, **kw):
+        seen.append(dict(kw.get("options") or {}))
+        return real(*args, **kw)
+
+    monkeypatch.setattr(scipy.optimize, "milp", spy)
+    return seen
+
+
+@pytest.mark.parametrize(("time_limit", "want"), [(None, None), (0.1, 0.5), (0.5, 0.5), (7.25, 7.25)])
+def test_solve_milp_gives_scipy_the_documented_options(monkeypatch, time_limit, want):
+    """Quiet, the relative gap asked for, presolve on, and the time limit raised to half a second
+    (absent without a limit); the small IP is still solved to its enumerated optimum."""
+    seen = _spy_scipy_milp(monkeypatch)
+    out = _milp.solve_milp(IP_C, sp.csr_matrix(IP_A), np.full(3, -np.inf), IP_B, lb=np.zeros(3),
+                           ub=np.full(3, 3.0), integrality=np.ones(3), time_limit=time_limit, sense="max",
+                           rel_gap=0.125)
+    assert out.status == "optimal" and out.objective == pytest.approx(_ip_best())
+    expected = {"disp": False, "mip_rel_gap": 0.125, "presolve": True}
+    if want is not None:
+        expected["time_limit"] = want
+    assert seen == [expected]
+
+
+def test_run_gives_highs_the_time_limit(monkeypatch):
+    """``solve_milp_warm`` hands its time limit to ``new_highs`` (which floors it at 0.5 s)."""
+    asked = []
+    real = _highs.new_highs
+
+    def spy(*, time_limit, rel_gap=1e-9):
+        asked.append((time_limit, rel_gap))
+        return real(time_limit=time_limit, rel_gap=rel_gap)
+
+    monkeypatch.setattr(_highs, "new_highs", spy)
+    _solve_ip(x0=None, rel_gap=0.25)
+    assert asked == [(30, 0.25)]
