@@ -163,3 +163,54 @@ def test_run_gives_highs_the_time_limit(monkeypatch):
     monkeypatch.setattr(_highs, "new_highs", spy)
     _solve_ip(x0=None, rel_gap=0.25)
     assert asked == [(30, 0.25)]
+
+
+# --------------------------------------------------------------------------------------------------
+# curve: the best addition of _grow; _prove only where the pass left a gap
+# --------------------------------------------------------------------------------------------------
+
+def _random_mclp(seed: int):
+    """Euclidean-free random costs 0..10 (n 8..15 rows, m 5..8 candidates), weights 1..9."""
+    rng = np.random.default_rng(seed)
+    n, m = rng.integers(8, 16), rng.integers(5, 9)
+    D = rng.random((n, m)) * 10
+    w = rng.integers(1, 10, n).astype(float)
+    return D, w
+
+
+def test_curve_grows_by_the_best_addition_to_the_brute_force_optimum():
+    """Seed 17 (13 x 8, radius 3): the curve's k + 1 set starts from the k set plus the candidate
+    covering the most *uncovered* weight; from there the swaps reach the brute-force optimum at every
+    count (70 at k = 4; an addition scored on rows already covered ends at 69)."""
+    from arealsirk.locate import coverage_curve
+    from tests.locate.locate_brute import brute_mclp
+
+    D, w = _random_mclp(17)
+    assert D.shape == (13, 8)
+    opt = [brute_mclp(D, w, k, 3.0)[0] for k in (1, 2, 3, 4)]
+    assert opt == [39.0, 55.0, 63.0, 70.0]
+    cv = coverage_curve(D, 3.0, 4, weights=w)
+    assert list(cv.counts) == [1, 2, 3, 4]
+    assert list(cv.covered) == opt
+
+
+def test_curve_exact_solves_no_milp_when_the_pass_closes_every_gap(monkeypatch):
+    """Candidate 0 covers every row, so from k = 1 on the covered weight is the whole coverable weight,
+    which caps the upper bound: every gap is closed by the pass and ``exact=True`` has nothing left to
+    prove -- HiGHS is never called."""
+    from arealsirk.locate import coverage_curve, curve
+
+    D = np.array([[1.0, 1.0, 9.0], [1.0, 9.0, 1.0], [1.0, 1.0, 1.0], [1.0, 9.0, 9.0], [1.0, 1.0, 9.0]])
+    w = np.array([1.0, 2.0, 4.0, 8.0, 16.0])
+    calls = []
+    real = curve._exact_mclp
+
+    def spy(*args, **kw):
+        calls.append(args[2])
+        return real(*args, **kw)
+
+    monkeypatch.setattr(curve, "_exact_mclp", spy)
+    cv = coverage_curve(D, 2.0, 3, weights=w, exact=True)
+    assert list(cv.covered) == [31.0, 31.0, 31.0]
+    assert list(cv.upper_bound) == [31.0, 31.0, 31.0] and list(cv.gap) == [0.0, 0.0, 0.0]
+    assert calls == []
