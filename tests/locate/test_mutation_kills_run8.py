@@ -151,6 +151,22 @@ def test_solve_milp_gives_scipy_the_documented_options(monkeypatch, time_limit, 
     assert seen == [expected]
 
 
+def test_warm_without_highspy_hands_scipy_the_time_limit_and_gap(monkeypatch):
+    """Without highspy, ``solve_milp_warm`` falls back to scipy's HiGHS with the same time limit
+    (floored at 0.5 s), gap and sense."""
+    seen = _spy_scipy_milp(monkeypatch)
+    monkeypatch.setattr(_milp, "highspy_available", lambda: False)
+    out = solve_milp_warm(IP_C, sp.csr_matrix(IP_A), np.full(3, -np.inf), IP_B, lb=np.zeros(3),
+                          ub=np.full(3, 3.0), integrality=np.ones(3), time_limit=0.2, sense="max",
+                          x0=None, rel_gap=0.125)
+    assert out.status == "optimal" and out.objective == pytest.approx(_ip_best())
+    assert seen == [{"disp": False, "mip_rel_gap": 0.125, "presolve": True, "time_limit": 0.5}]
+    out = solve_milp_warm(-IP_C, sp.csr_matrix(IP_A), np.full(3, -np.inf), IP_B, lb=np.zeros(3),
+                          ub=np.full(3, 3.0), integrality=np.ones(3), time_limit=None, sense="min", x0=None)
+    assert out.status == "optimal" and out.objective == pytest.approx(-_ip_best())
+    assert seen[1] == {"disp": False, "mip_rel_gap": 1e-9, "presolve": True}
+
+
 def test_run_gives_highs_the_time_limit(monkeypatch):
     """``solve_milp_warm`` hands its time limit to ``new_highs`` (which floors it at 0.5 s)."""
     asked = []
