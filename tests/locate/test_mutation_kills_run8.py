@@ -230,3 +230,26 @@ def test_curve_exact_solves_no_milp_when_the_pass_closes_every_gap(monkeypatch):
     assert list(cv.covered) == [31.0, 31.0, 31.0]
     assert list(cv.upper_bound) == [31.0, 31.0, 31.0] and list(cv.gap) == [0.0, 0.0, 0.0]
     assert calls == []
+
+
+def test_curve_exact_warm_starts_highs_from_the_sets_of_the_pass(monkeypatch):
+    """``exact=True`` hands HiGHS, for each count with a gap, the set the pass found for it (the
+    module docstring's warm start): the sets of the same curve without ``exact``."""
+    from arealsirk.locate import coverage_curve, curve
+
+    D, w = _random_mclp(17)
+    heuristic = coverage_curve(D, 3.0, 4, weights=w)
+    starts = {}
+    real = curve._exact_mclp
+
+    def spy(a, w_agg, k, fx, clock, s_inc=None):
+        starts[k] = None if s_inc is None else sorted(np.asarray(s_inc).tolist())
+        return real(a, w_agg, k, fx, clock, s_inc)
+
+    monkeypatch.setattr(curve, "_exact_mclp", spy)
+    cv = coverage_curve(D, 3.0, 4, weights=w, exact=True)
+    open_counts = [int(k) for k, g in zip(heuristic.counts, heuristic.gap, strict=True) if g > 0]
+    assert open_counts and sorted(starts) == open_counts
+    for k in open_counts:
+        assert starts[k] == sorted(heuristic.facilities[k - 1].tolist())
+    assert list(cv.covered) == [39.0, 55.0, 63.0, 70.0] and list(cv.gap) == [0.0] * 4
