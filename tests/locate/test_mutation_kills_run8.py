@@ -232,6 +232,32 @@ def test_curve_exact_solves_no_milp_when_the_pass_closes_every_gap(monkeypatch):
     assert calls == []
 
 
+def _covers_all_instance():
+    """Candidate 0 is within radius 2 of every row (total 31); candidates 1 and 2 of some."""
+    D = np.array([[1.0, 1.0, 9.0], [1.0, 9.0, 1.0], [1.0, 1.0, 1.0], [1.0, 9.0, 9.0], [1.0, 1.0, 9.0]])
+    return D, np.array([1.0, 2.0, 4.0, 8.0, 16.0])
+
+
+def test_curve_lagrangian_only_for_counts_with_a_gap(monkeypatch):
+    """With ``lagrange_iter`` the subgradient runs only where the submodularity bound leaves a gap:
+    here every count covers the whole coverable weight from k = 1 on, so never."""
+    from arealsirk.locate import coverage_curve
+    from arealsirk.locate._coverage_ls import CoverageEngine
+
+    calls = []
+    real = CoverageEngine.lagrangian
+
+    def spy(self, p, lower, **kw):
+        calls.append(p)
+        return real(self, p, lower, **kw)
+
+    monkeypatch.setattr(CoverageEngine, "lagrangian", spy)
+    D, w = _covers_all_instance()
+    cv = coverage_curve(D, 2.0, 3, weights=w, lagrange_iter=20)
+    assert list(cv.covered) == [31.0, 31.0, 31.0] and list(cv.gap) == [0.0, 0.0, 0.0]
+    assert calls == []
+
+
 def test_curve_exact_warm_starts_highs_from_the_sets_of_the_pass(monkeypatch):
     """``exact=True`` hands HiGHS, for each count with a gap, the set the pass found for it (the
     module docstring's warm start): the sets of the same curve without ``exact``."""
