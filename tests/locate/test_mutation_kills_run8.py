@@ -279,3 +279,31 @@ def test_curve_exact_warm_starts_highs_from_the_sets_of_the_pass(monkeypatch):
     for k in open_counts:
         assert starts[k] == sorted(heuristic.facilities[k - 1].tolist())
     assert list(cv.covered) == [39.0, 55.0, 63.0, 70.0] and list(cv.gap) == [0.0] * 4
+
+
+@pytest.mark.parametrize("limit", [30.0, 1.2, 0.3, None])
+def test_cold_retry_gets_the_time_left(monkeypatch, limit):
+    """The retry after an inconsistent warm run gets what is left of the limit, at least 0.5 s: the
+    first run of the small IP takes milliseconds, so the second model is asked for a little under the
+    limit (30 -> just under 30, 1.2 -> just under 1.2) or for the 0.5 s floor (0.3); no limit, none."""
+    asked = []
+    real = _highs.new_highs
+
+    def spy(*, time_limit, rel_gap=1e-9):
+        asked.append(time_limit)
+        return real(time_limit=time_limit, rel_gap=rel_gap)
+
+    monkeypatch.setattr(_highs, "new_highs", spy)
+    monkeypatch.setattr(_milp, "_consistent", lambda h, c: False)
+    out = solve_milp_warm(IP_C, sp.csr_matrix(IP_A), np.full(3, -np.inf), IP_B, lb=np.zeros(3),
+                          ub=np.full(3, 3.0), integrality=np.ones(3), time_limit=limit, sense="max",
+                          x0=np.zeros(3))
+    assert out.objective == pytest.approx(_ip_best())
+    assert len(asked) == 2 and asked[0] == limit
+    left = asked[1]
+    if limit is None:
+        assert left is None
+    elif limit > 1.0:
+        assert 0.5 <= left <= limit and left > limit - 0.65      # the first run: far below 0.65 s
+    else:
+        assert left == 0.5
