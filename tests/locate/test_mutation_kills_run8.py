@@ -307,3 +307,48 @@ def test_cold_retry_gets_the_time_left(monkeypatch, limit):
         assert 0.5 <= left <= limit and left > limit - 0.65      # the first run: far below 0.65 s
     else:
         assert left == 0.5
+
+
+# --------------------------------------------------------------------------------------------------
+# _highs.watch_mip: the fraction when the first reported gap is already closed
+# --------------------------------------------------------------------------------------------------
+
+class _FakeHighs:
+    """Just what ``watch_mip`` touches: a callback list and ``enableCallbacks``."""
+
+    def __init__(self):
+        self.callbacks = []
+        self.cbMipInterrupt = self            # highspy's attribute name
+
+    def __iadd__(self, fn):
+        self.callbacks.append(fn)
+        return self
+
+    def enableCallbacks(self):                # noqa: N802  (highspy's method name)
+        pass
+
+
+def _event(primal: float, dual: float):
+    from types import SimpleNamespace
+
+    return SimpleNamespace(data_out=SimpleNamespace(mip_primal_bound=primal, mip_dual_bound=dual),
+                           interrupt=lambda: None)
+
+
+@pytest.mark.parametrize(("primal", "dual", "msg"), [
+    (5.0, 5.0, "T: proven gap 0.000 % (best 5, bound 5)"),    # closed at the first incumbent: gap 0
+    # gap exactly 1 / 1e9 = 1e-9 (division is correctly rounded); both print as 1e+09 with 6 digits
+    (1e9, 1e9 - 1.0, "T: proven gap 0.000 % (best 1e+09, bound 1e+09)"),
+])
+def test_watch_mip_first_report_of_a_closed_gap_is_done(primal, dual, msg):
+    """A first numeric report whose gap is at most 1e-9 is the end: fraction 1.0 (not 0, and not a
+    division 0 / 0 by the log scale that starts at this first gap)."""
+    h = _FakeHighs()
+    rec: list[tuple[float, str]] = []
+    _highs.watch_mip(h, _highs.MipState(), report=lambda f, m: rec.append((f, m)), is_cancelled=None,
+                     label="T", min_interval=0.0)
+    assert len(h.callbacks) == 1
+    h.callbacks[0](_event(primal, dual))
+    assert abs(primal - dual) / max(abs(primal), abs(dual)) <= 1e-9
+    assert len(rec) == 1
+    assert rec[0] == (1.0, msg)           # no offset given: none added to best and bound
