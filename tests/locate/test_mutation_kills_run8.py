@@ -352,3 +352,27 @@ def test_watch_mip_first_report_of_a_closed_gap_is_done(primal, dual, msg):
     assert abs(primal - dual) / max(abs(primal), abs(dual)) <= 1e-9
     assert len(rec) == 1
     assert rec[0] == (1.0, msg)           # no offset given: none added to best and bound
+
+
+# --------------------------------------------------------------------------------------------------
+# _highs.skip_strong_branching and solve_milp_warm(strong_branching=...) (added on main after run 8's
+# commit: not in run 8's mutants, checked by hand-applied mutants)
+# --------------------------------------------------------------------------------------------------
+
+def test_skip_strong_branching_sets_pseudocost_reliability_zero():
+    h = _highs.new_highs(time_limit=None)
+    assert _opt(h, "mip_pscost_minreliable") > 0          # HiGHS' default (8): a change to see
+    _highs.skip_strong_branching(h)
+    assert _opt(h, "mip_pscost_minreliable") == 0
+
+
+@pytest.mark.parametrize("strong", [True, False])
+def test_solve_milp_warm_passes_the_strong_branching_switch_to_highs(monkeypatch, strong):
+    """Both HiGHS models (the warm run and the cold retry) get the switch; the IP keeps its optimum."""
+    made = _spy_models(monkeypatch)
+    monkeypatch.setattr(_milp, "_consistent", lambda h, c: False)
+    out = _solve_ip(x0=np.zeros(3), strong_branching=strong)
+    assert out.status == "optimal" and out.objective == pytest.approx(_ip_best())
+    assert len(made) == 2
+    for h in made:
+        assert (_opt(h, "mip_pscost_minreliable") == 0) is (not strong)
