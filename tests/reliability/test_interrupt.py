@@ -81,6 +81,29 @@ def _wait_flag(flag: Path, proc: subprocess.Popen, timeout: float = 120) -> None
         time.sleep(0.02)
 
 
+def _signal_state(pid: int) -> str:
+    """The child's signal masks and wait channel from /proc (what a hung child was doing with the
+    signal: blocked, ignored, caught or pending)."""
+    try:
+        status = Path(f"/proc/{pid}/status").read_text(encoding="utf-8").splitlines()
+        wchan = Path(f"/proc/{pid}/wchan").read_text(encoding="utf-8")
+    except OSError as exc:
+        return f"no /proc entry ({exc})"
+    return "; ".join([ln for ln in status if ln.startswith(("State", "SigPnd", "ShdPnd", "SigBlk",
+                                                             "SigIgn", "SigCgt"))] + [f"wchan {wchan}"])
+
+
+def _wait_exit(proc: subprocess.Popen, timeout: float) -> int:
+    """The child's exit code; on a timeout, fail with its signal state instead of a bare timeout."""
+    try:
+        return proc.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        state = _signal_state(proc.pid)
+        proc.kill()
+        proc.wait()
+        pytest.fail(f"the driver did not end within {timeout:g} s of the signal: {state}")
+
+
 @pytest.mark.parametrize(
     ("mode", "point", "sig"),
     [(m, p, s) for m, ps in POINTS.items() for p in ps for s in (signal.SIGINT, signal.SIGKILL)],
@@ -99,7 +122,7 @@ def test_driver_interrupted_at_each_point(mode, point, sig, tmp_path):
     )
     _wait_flag(flag, proc)
     proc.send_signal(sig)
-    code = proc.wait(timeout=60)
+    code = _wait_exit(proc, timeout=60)
     expected = "old" if point in BEFORE_SWITCH else "new"
     if sig == signal.SIGINT:
         assert code == 130, proc.stderr.read()
