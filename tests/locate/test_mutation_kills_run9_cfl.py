@@ -1,0 +1,103 @@
+# ruff: noqa: N806  (the notation D, q, K, f, L, Q, S of the module under test)
+"""Run-9 mutation kills for the CFL heuristic rewritten in wave 8 (per-pair arrays, repair, screen).
+
+Every expected value is a hand figure on a model of a few rows written out here (which rows a
+candidate may serve, at what cost, with what capacity and minimum load), or the count of
+transportation LPs the documented rule needs -- never a value read from the code under test.  No
+test depends on machine speed (an expired clock is a time limit of 0 s).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+
+from arealsirk.locate._cfl_heuristic import Transport, repair, screen
+from arealsirk.locate._common import Clock
+
+NONE = np.zeros(0, dtype=np.int64)
+
+
+def _to_sparse(D):
+    r, c = np.nonzero(np.isfinite(D))
+    return sp.csr_matrix((D[r, c], (r, c)), shape=D.shape)
+
+
+def _overloaded():
+    """Rows a, b, c may go only to candidate 0 (1 per unit) or 2 (5 per unit), row d only to 1
+    (1 per unit) or 2.  K = (2, 5, 10), L = (1, 1, 0), q = 1 each, no fixed costs.
+
+    The open set {0, 1} reaches every row with capacity 7 >= 4, and its cheapest-open loads (3, 1)
+    reach both minimum loads, so nothing closes without an LP; its LP is infeasible (three rows
+    need candidate 0, which holds 2).  The documented rule then closes the candidate of the lowest
+    load per unit of minimum load: candidate 1 (1 / 1 against 3 / 1).  Row d is left without an open
+    candidate, so 2 (the only one reaching it and not closed) opens: {0, 2}, with a, b at 0
+    (1 + 1) and c, d at 2 (5 + 5) = 12."""
+    inf = np.inf
+    D = np.array([[1.0, inf, 5.0], [1.0, inf, 5.0], [1.0, inf, 5.0], [inf, 1.0, 5.0]])
+    q = np.ones(4)
+    K, f, L = np.array([2.0, 5.0, 10.0]), np.zeros(3), np.array([1.0, 1.0, 0.0])
+    return D, q, K, f, L
+
+
+@pytest.mark.parametrize("fixed", [NONE, [], ()])
+def test_repair_closes_the_lowest_load_per_unit_of_minimum_load(fixed):
+    """The hand figure of :func:`_overloaded`; ``fixed`` as an empty array, list or tuple (repair
+    takes any sequence of candidate numbers)."""
+    D, q, K, f, L = _overloaded()
+    tr = Transport(_to_sparse(D * q[:, None]), q, K, f, L)
+    assert not np.isfinite(tr.evaluate(np.array([0, 1]))[0])
+    S, cost = repair(np.array([0, 1]), tr, fixed, Clock(None))
+    assert S.tolist() == [0, 2]
+    assert cost == pytest.approx(12.0)
+
+
+def test_repair_of_a_single_feasible_candidate():
+    """One candidate serving two unit rows at 3 per unit, fixed cost 4: the set {0} is already
+    feasible; the repair returns it with 4 + 3 + 3 = 10."""
+    D = np.full((2, 1), 3.0)
+    q = np.ones(2)
+    tr = Transport(_to_sparse(D), q, np.array([5.0]), np.array([4.0]), np.array([1.0]))
+    S, cost = repair(np.array([0]), tr, NONE, Clock(None))
+    assert S.tolist() == [0] and cost == pytest.approx(10.0)
+
+
+def test_repair_out_of_time_returns_no_set():
+    """With no time left the repair gives ``(None, inf)`` (a pair, as facility unpacks it)."""
+    D, q, K, f, L = _overloaded()
+    tr = Transport(_to_sparse(D * q[:, None]), q, K, f, L)
+    out = repair(np.array([0, 1]), tr, NONE, Clock(0.0))
+    assert isinstance(out, tuple) and out[0] is None and out[1] == np.inf
+
+
+def test_screen_closes_the_candidate_below_its_minimum_load_without_an_lp():
+    """Three unit rows may go to candidate 0 (2 per unit) or 1 (1 per unit); each needs 2 of them;
+    column 2 (fixed, 9 per unit, no limit) takes any row.  The cheapest-open assignment sends all
+    three to 1, so 0 (load 0 < 2) closes before any LP, and the one LP, of {1, 2}, is feasible:
+    3 x 1 = 3."""
+    D = np.array([[2.0, 1.0, 9.0], [2.0, 1.0, 9.0], [2.0, 1.0, 9.0]])
+    q, K, f, L = np.ones(3), np.array([3.0, 3.0, np.inf]), np.zeros(3), np.array([2.0, 2.0, 0.0])
+    tr = Transport(_to_sparse(D * q[:, None]), q, K, f, L)
+    S, cost = repair(np.array([0, 1, 2]), tr, np.array([2]), Clock(None))
+    assert S.tolist() == [1, 2] and cost == pytest.approx(3.0)
+    assert tr.calls == 1
+
+
+def test_screen_ignores_a_row_without_demand():
+    """Row 1 has no demand and no open candidate: the set {0} still serves every row with demand,
+    so the screen keeps it."""
+    D = np.array([[1.0, np.inf], [np.inf, 1.0]])
+    q = np.array([3.0, 0.0])
+    tr = Transport(_to_sparse(D), q, np.array([5.0, 5.0]), np.zeros(2), None)
+    assert screen(np.array([0]), tr, NONE).tolist() == [0]
+
+
+def test_screen_gives_up_on_a_row_of_half_a_tonne_left_without_a_candidate():
+    """Row 1 (0.5 t) may go only to candidate 1, which the repair closed before (banned): no
+    step applies and the row stays unserved, so the screen answers ``None``."""
+    D = np.array([[1.0, np.inf], [np.inf, 1.0]])
+    q = np.array([3.0, 0.5])
+    tr = Transport(_to_sparse(D * q[:, None]), q, np.array([5.0, 5.0]), np.zeros(2), None)
+    assert screen(np.array([0]), tr, NONE, np.array([False, True])) is None
+    assert screen(np.array([0]), tr, NONE).tolist() == [0, 1]
