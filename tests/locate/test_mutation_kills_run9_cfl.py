@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 import scipy.sparse as sp
 
-from arealsirk.locate._cfl_heuristic import Transport, repair, screen
+from arealsirk.locate._cfl_heuristic import Pairs, Transport, repair, screen
 from arealsirk.locate._common import Clock
 
 NONE = np.zeros(0, dtype=np.int64)
@@ -101,3 +101,17 @@ def test_screen_gives_up_on_a_row_of_half_a_tonne_left_without_a_candidate():
     tr = Transport(_to_sparse(D * q[:, None]), q, np.array([5.0, 5.0]), np.zeros(2), None)
     assert screen(np.array([0]), tr, NONE, np.array([False, True])) is None
     assert screen(np.array([0]), tr, NONE).tolist() == [0, 1]
+
+
+def test_pairs_sorts_the_rows_of_each_candidate():
+    """A column-major matrix whose row numbers are stored out of order (scipy keeps them so until
+    asked): the pairs of each candidate come out with ascending rows, each with its own value."""
+    indptr = np.array([0, 3, 5])
+    indices = np.array([2, 0, 1, 3, 1])              # candidate 0: rows 2, 0, 1; candidate 1: rows 3, 1
+    data = np.array([20.0, 0.5, 10.0, 31.0, 11.0])   # value = 10 x row + candidate (0.5 for row 0)
+    Q = sp.csc_matrix((data, indices, indptr), shape=(4, 2))
+    assert not Q.has_sorted_indices
+    P = Pairs(Q)
+    assert P.rows[P.col(0)].tolist() == [0, 1, 2] and P.val[P.col(0)].tolist() == [0.5, 10.0, 20.0]
+    assert P.rows[P.col(1)].tolist() == [1, 3] and P.val[P.col(1)].tolist() == [11.0, 31.0]
+    assert P.cols.tolist() == [0, 0, 0, 1, 1]
