@@ -115,3 +115,18 @@ def test_pairs_sorts_the_rows_of_each_candidate():
     assert P.rows[P.col(0)].tolist() == [0, 1, 2] and P.val[P.col(0)].tolist() == [0.5, 10.0, 20.0]
     assert P.rows[P.col(1)].tolist() == [1, 3] and P.val[P.col(1)].tolist() == [11.0, 31.0]
     assert P.cols.tolist() == [0, 0, 0, 1, 1]
+
+
+def test_pairs_of_one_candidate_no_candidate_and_a_candidate_without_rows():
+    """Rows x candidates 3 x 3: candidate 0 serves rows 0 and 2, candidate 1 row 1 only, candidate
+    2 no row.  The pair positions (column order: 0, 1 for candidate 0, 2 for candidate 1) of one
+    candidate, of none and of the one without rows, each usable as an index."""
+    D = np.array([[4.0, np.inf, np.inf], [np.inf, 5.0, np.inf], [6.0, np.inf, np.inf]])
+    P = Pairs(_to_sparse(D))
+    assert P.of(np.array([0])).tolist() == [0, 1]
+    assert P.of(np.array([1])).tolist() == [2]
+    assert P.of(np.array([1, 0])).tolist() == [2, 0, 1]
+    for S in (NONE, np.array([2])):
+        at = P.of(S)
+        assert at.shape == (0,) and P.rows[at].tolist() == []
+    assert P.row_min(np.array([1])).tolist() == [np.inf, 5.0, np.inf]
