@@ -130,3 +130,16 @@ def test_pairs_of_one_candidate_no_candidate_and_a_candidate_without_rows():
         at = P.of(S)
         assert at.shape == (0,) and P.rows[at].tolist() == []
     assert P.row_min(np.array([1])).tolist() == [np.inf, 5.0, np.inf]
+
+
+def test_repair_gives_up_without_opening_a_candidate_that_relieves_nobody():
+    """Rows a, b, c (1 t each) may go only to candidate 0 (holds 2); row d to 1 or 2.  The LP of
+    {0, 1} is infeasible and no closed candidate reaches an overloaded row: candidate 2 (reaching
+    only d) does not help, so the repair stops after that one LP with ``(None, inf)``."""
+    inf = np.inf
+    D = np.array([[1.0, inf, inf], [1.0, inf, inf], [1.0, inf, inf], [inf, 1.0, 2.0]])
+    q = np.ones(4)
+    tr = Transport(_to_sparse(D), q, np.array([2.0, 5.0, 5.0]), np.zeros(3), None)
+    S, cost = repair(np.array([0, 1]), tr, NONE, Clock(None))
+    assert S is None and cost == np.inf
+    assert tr.calls == 1
