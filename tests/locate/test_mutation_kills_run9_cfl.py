@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 import scipy.sparse as sp
 
-from arealsirk.locate._cfl_heuristic import Pairs, Transport, repair, screen
+from arealsirk.locate._cfl_heuristic import Pairs, Transport, local_search, repair, screen
 from arealsirk.locate._common import Clock
 
 NONE = np.zeros(0, dtype=np.int64)
@@ -143,3 +143,17 @@ def test_repair_gives_up_without_opening_a_candidate_that_relieves_nobody():
     S, cost = repair(np.array([0, 1]), tr, NONE, Clock(None))
     assert S is None and cost == np.inf
     assert tr.calls == 1
+
+
+def test_local_search_reports_its_first_round_at_zero():
+    """Two unit rows, candidate 0 at 1 per unit and 1 at 3 per unit, fixed cost 1 each: {0} costs
+    1 + 1 + 1 = 3 and no drop (nothing open), add (4) or swap (7) improves, so the search reports
+    one round: fraction 1 - 0.5^0 = 0, "round 1", the cost 3."""
+    D = np.array([[1.0, 3.0], [1.0, 3.0]])
+    q = np.ones(2)
+    tr = Transport(_to_sparse(D), q, np.array([5.0, 5.0]), np.ones(2), None)
+    seen = []
+    S, cost = local_search(np.array([0]), 3.0, tr, NONE, None, Clock(None),
+                           report=lambda frac, msg: seen.append((frac, msg)))
+    assert S.tolist() == [0] and cost == pytest.approx(3.0)
+    assert seen == [(0.0, "facility location: local search round 1, cost 3")]
