@@ -153,7 +153,15 @@ def test_local_search_reports_its_first_round_at_zero():
     q = np.ones(2)
     tr = Transport(_to_sparse(D), q, np.array([5.0, 5.0]), np.ones(2), None)
     seen = []
-    S, cost = local_search(np.array([0]), 3.0, tr, NONE, None, Clock(None),
+    checks = []
+
+    def check():                      # a round without an improving move is the last one
+        checks.append(1)
+        if len(checks) > 3:
+            raise RuntimeError("local search did not stop after a round without a move")
+
+    S, cost = local_search(np.array([0]), 3.0, tr, NONE, None, Clock(None), check=check,
                            report=lambda frac, msg: seen.append((frac, msg)))
     assert S.tolist() == [0] and cost == pytest.approx(3.0)
     assert seen == [(0.0, "facility location: local search round 1, cost 3")]
+    assert len(checks) == 1
