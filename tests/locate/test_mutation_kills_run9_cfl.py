@@ -165,3 +165,19 @@ def test_local_search_reports_its_first_round_at_zero():
     assert S.tolist() == [0] and cost == pytest.approx(3.0)
     assert seen == [(0.0, "facility location: local search round 1, cost 3")]
     assert len(checks) == 1
+
+
+def test_row_minimum_of_given_values_and_the_capacity_free_bound_of_one_candidate():
+    """Rows x candidates 2 x 2, all pairs allowed, values (q c) ((4, 6), (7, 2)), fixed costs
+    (10, 20).  Per-pair values given instead (column order: 1, 2 for candidate 0; 3, 4 for 1):
+    row minima over both candidates (1, 2).  The capacity-free bound of {0} alone is 10 + 4 + 7 = 21,
+    of {1} 20 + 6 + 2 = 28, of {0, 1} 30 + 4 + 2 = 36; of no candidate inf."""
+    Q = sp.csr_matrix(np.array([[4.0, 6.0], [7.0, 2.0]]))
+    P = Pairs(Q)
+    assert P.row_min(np.array([0, 1]), np.array([1.0, 2.0, 3.0, 4.0])).tolist() == [1.0, 2.0]
+    assert P.row_min(np.array([1]), np.array([1.0, 2.0, 3.0, 4.0])).tolist() == [3.0, 4.0]
+    tr = Transport(Q, np.ones(2), np.array([5.0, 5.0]), np.array([10.0, 20.0]), None)
+    assert tr.relaxed(np.array([0])) == pytest.approx(21.0)
+    assert tr.relaxed(np.array([1])) == pytest.approx(28.0)
+    assert tr.relaxed(np.array([0, 1])) == pytest.approx(36.0)
+    assert tr.relaxed(NONE) == np.inf
