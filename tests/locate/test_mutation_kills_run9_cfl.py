@@ -181,3 +181,33 @@ def test_row_minimum_of_given_values_and_the_capacity_free_bound_of_one_candidat
     assert tr.relaxed(np.array([1])) == pytest.approx(28.0)
     assert tr.relaxed(np.array([0, 1])) == pytest.approx(36.0)
     assert tr.relaxed(NONE) == np.inf
+
+
+def test_local_search_progress_over_three_rounds():
+    """The model of the test above from {1} (1 + 3 + 3 = 7): round 1 adds 0 (2 + 1 + 1 = 4), round 2
+    drops 1 (1 + 1 + 1 = 3), round 3 finds no move.  Fractions 1 - 0.5^r: 0, 0.5, 0.75."""
+    D = np.array([[1.0, 3.0], [1.0, 3.0]])
+    tr = Transport(_to_sparse(D), np.ones(2), np.array([5.0, 5.0]), np.ones(2), None)
+    seen = []
+    S, cost = local_search(np.array([1]), 7.0, tr, NONE, None, Clock(None),
+                           report=lambda frac, msg: seen.append((frac, msg)))
+    assert S.tolist() == [0] and cost == pytest.approx(3.0)
+    assert seen == [(0.0, "facility location: local search round 1, cost 7"),
+                    (0.5, "facility location: local search round 2, cost 4"),
+                    (0.75, "facility location: local search round 3, cost 3")]
+
+
+def test_transport_caches_each_set_and_remembers_the_infeasible_ones():
+    """Two unit rows, candidate 0 holds 1, candidate 1 holds 5 (1 and 2 per unit, no fixed cost):
+    {0} is infeasible (2 t > 1 t), {1} costs 4, {0, 1} costs 1 + 2 = 3.  Each set's LP is solved once;
+    only the infeasible set is remembered for the repair."""
+    D = np.array([[1.0, 2.0], [1.0, 2.0]])
+    tr = Transport(_to_sparse(D), np.ones(2), np.array([1.0, 5.0]), np.zeros(2), None)
+    assert tr.evaluate(np.array([1]))[0] == pytest.approx(4.0)
+    assert tr.evaluate(np.array([0, 1]))[0] == pytest.approx(3.0)
+    assert tr.failed == []
+    assert tr.evaluate(np.array([0]))[0] == np.inf
+    assert tr.evaluate([1])[0] == pytest.approx(4.0)
+    assert tr.evaluate(np.array([1, 0]))[0] == pytest.approx(3.0)
+    assert tr.calls == 3
+    assert [S.tolist() for S in tr.failed] == [[0]]
