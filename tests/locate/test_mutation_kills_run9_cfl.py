@@ -211,3 +211,13 @@ def test_transport_caches_each_set_and_remembers_the_infeasible_ones():
     assert tr.evaluate(np.array([1, 0]))[0] == pytest.approx(3.0)
     assert tr.calls == 3
     assert [S.tolist() for S in tr.failed] == [[0]]
+
+
+def test_transport_remembers_the_eight_latest_infeasible_sets():
+    """Ten candidates holding 1 t each, two rows of 1 t: every single candidate is infeasible.
+    After all ten, the eight latest ({2} ... {9}) are remembered."""
+    D = np.ones((2, 10))
+    tr = Transport(_to_sparse(D), np.ones(2), np.ones(10), np.zeros(10), None)
+    for j in range(10):
+        assert tr.evaluate(np.array([j]))[0] == np.inf
+    assert [S.tolist() for S in tr.failed] == [[j] for j in range(2, 10)]
