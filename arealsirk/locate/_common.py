@@ -254,3 +254,74 @@ def raise_unreachable(rows: np.ndarray, model: str) -> None:
         raise InfeasibleError(
             f"{model}: demand rows {shown}{more} have no allowed candidate (all costs inf/absent); "
             "remove them or widen the cutoff")
+
+
+def equal_rows(A: sp.csr_matrix) -> tuple[np.ndarray, np.ndarray]:
+    """Exact groups of the rows of ``A`` (CSR, sorted indices, every row with an entry) whose index
+    lists are equal: a group label per row (``0 .. G - 1``) and the first row of each group.
+
+    Rows are grouped by two polynomial hashes of their sorted index lists and their length, then the
+    lists are compared element by element (:func:`_exact_groups`), so rows whose hashes collide are told
+    apart and rows with equal lists always end in one group.  Used to merge demand rows with the same
+    covering set (``coverage``) and supply rows with the same pairs and costs (``facility``; the values
+    are encoded into the indices there).
+    """
+    idx = A.indices.astype(np.uint64)
+    starts = A.indptr[:-1]
+    # two independent polynomial hashes of the (sorted) index list of each row (every row has an
+    # entry, so the row starts are strictly increasing and reduceat sums exactly one row each)
+    with np.errstate(over="ignore"):
+        h1 = np.add.reduceat((idx + np.uint64(1)) * np.uint64(0x9E3779B97F4A7C15), starts)
+        h2 = np.add.reduceat((idx + np.uint64(7)) * (idx + np.uint64(13)) * np.uint64(0xC2B2AE3D27D4EB4F),
+                             starts)
+    lens = np.diff(A.indptr)
+    # hash groups in the lexicographic order of (h1, h2, length); a stable sort keeps each group's rows
+    # in input order, so the head of a run is the group's first row (np.unique(axis=0), 5x faster)
+    order = np.lexsort((lens, h2, h1))
+    k1, k2, kn = h1[order], h2[order], lens[order]
+    head = np.ones(order.size, dtype=bool)
+    head[1:] = (k1[1:] != k1[:-1]) | (k2[1:] != k2[:-1]) | (kn[1:] != kn[:-1])
+    inverse = np.empty(order.size, dtype=np.int64)
+    inverse[order] = np.cumsum(head) - 1
+    return _exact_groups(A, inverse, order[head])
+
+
+def _exact_groups(sub: sp.csr_matrix, inverse: np.ndarray,
+                  first: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Exact groups of equal index lists from the hash groups ``inverse`` (first rows ``first``).
+
+    Returns a group label per row (``0 .. G - 1``) and the first row of each group.  Each round compares
+    every row still open with the first open row of its hash group (equal lengths: part of the key)
+    and closes those equal to it under a new label; a hash group holding ``t`` distinct lists takes
+    ``t`` rounds, so the loop runs once unless hashes collide.  Round one reuses ``first``.
+    """
+    label = inverse.copy()
+    rows = np.flatnonzero(first[inverse] != np.arange(inverse.size))
+    rows = rows[~_same_lists(sub, rows, first[inverse[rows]])]   # rows whose list differs: collisions
+    firsts = [first]
+    lab_of = np.empty(first.size, dtype=np.int64)
+    rep_of = np.empty(first.size, dtype=np.int64)
+    n_groups = first.size
+    while rows.size:
+        g = inverse[rows]
+        ug, pos = np.unique(g, return_index=True)               # first open row per hash group
+        rep_of[ug] = rows[pos]
+        lab_of[ug] = n_groups + np.arange(ug.size)
+        same = _same_lists(sub, rows, rep_of[g])
+        label[rows[same]] = lab_of[g[same]]
+        firsts.append(rows[pos])
+        n_groups += ug.size
+        rows = rows[~same]
+    return label, np.concatenate(firsts)
+
+
+def _same_lists(sub: sp.csr_matrix, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Per pair ``(a[t], b[t])`` of rows of equal, positive length: are their index lists equal?"""
+    if a.size == 0:
+        return np.zeros(0, dtype=bool)
+    lens = np.diff(sub.indptr)[a]
+    heads = np.cumsum(lens) - lens
+    offs = np.arange(int(lens.sum())) - np.repeat(heads, lens)
+    x = sub.indices[np.repeat(sub.indptr[a], lens) + offs]
+    y = sub.indices[np.repeat(sub.indptr[b], lens) + offs]
+    return ~np.logical_or.reduceat(x != y, heads)

@@ -238,29 +238,13 @@ def _merge_rows(mod: _Model) -> tuple[_Model, Callable] | None:
     A = mod.A[mod.active].tocsr()
     A.sort_indices()
     na = A.shape[0]
-    nnz = np.diff(A.indptr)
-    row_of = np.repeat(np.arange(na), nnz)
-    keys = []
-    for mul_c, mul_v in ((0x9E3779B97F4A7C15, 0xC2B2AE3D27D4EB4F), (0xD6E8FEB86659FD93, 0x94D049BB133111EB)):
-        with np.errstate(over="ignore"):
-            h = (A.indices.astype(np.uint64) + np.uint64(1)) * np.uint64(mul_c)
-            h ^= np.ascontiguousarray(A.data, dtype=np.float64).view(np.uint64) * np.uint64(mul_v)
-            h ^= h >> np.uint64(31)
-            h *= np.uint64(0xBF58476D1CE4E5B9)
-        keys.append(np.bincount(row_of, weights=(h >> np.uint64(11)).astype(np.float64), minlength=na))
-    _, first, group = np.unique(np.column_stack([nnz, *keys]), axis=0, return_index=True,
-                                return_inverse=True)
-    group = np.asarray(group).ravel()
+    group, first = _equal_pair_rows(A)
     if first.size == na:
         return None
     rank = np.empty(first.size, dtype=np.int64)          # groups numbered by their first row
     rank[np.argsort(first, kind="stable")] = np.arange(first.size)
     group = rank[group]
     rep = np.sort(first)
-    # every row's pairs equal its group's first row's pairs (no hash collision), else no merge
-    pos = np.arange(A.nnz) - np.repeat(A.indptr[:-1], nnz) + np.repeat(A.indptr[rep[group]], nnz)
-    if not (np.array_equal(A.indices, A.indices[pos]) and np.array_equal(A.data, A.data[pos])):
-        return None
     qa = mod.q[mod.active]
     qg = np.bincount(group, weights=qa, minlength=rep.size)
     Ag = A[rep]
@@ -278,6 +262,24 @@ def _merge_rows(mod: _Model) -> tuple[_Model, Callable] | None:
         return order[np.repeat(start[fr], reps) + within], np.repeat(fc, reps), np.repeat(fv, reps)
 
     return mod_m, expand
+
+
+def _equal_pair_rows(A: sp.csr_matrix) -> tuple[np.ndarray, np.ndarray]:
+    """Exact groups of the rows of ``A`` with the same pairs and the same values: a group label per row
+    and the first row of each group.  Each pair is encoded as ``column * V + rank of its value`` (``V``
+    distinct values), so equal rows are rows with equal key lists (:func:`._common.equal_rows`); the
+    rows without a pair form one group."""
+    values, vrank = np.unique(A.data, return_inverse=True)
+    n_values = max(values.size, 1)
+    keys = A.indices.astype(np.int64) * n_values + vrank.ravel()
+    K = sp.csr_matrix((np.ones(keys.size), keys, A.indptr), shape=(A.shape[0], A.shape[1] * n_values))
+    filled = np.flatnonzero(np.diff(A.indptr) > 0)
+    empty = np.flatnonzero(np.diff(A.indptr) == 0)
+    label_f, first_f = c.equal_rows(K[filled]) if filled.size else (np.zeros(0, np.int64), filled)
+    group = np.full(A.shape[0], first_f.size, dtype=np.int64)      # the rows without a pair
+    group[filled] = label_f
+    first = filled[first_f]
+    return group, (np.append(first, empty[0]) if empty.size else first)
 
 
 def _heuristic_on(mod: _Model, run: _Run) -> None:

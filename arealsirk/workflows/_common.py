@@ -383,3 +383,15 @@ def line(a: tuple[float, float], b: tuple[float, float]) -> Any:
     if a[0] == b[0] and a[1] == b[1]:
         return LineString([a, (b[0] + 1.0, b[1])])
     return LineString([a, b])
+
+
+def lines(x0: np.ndarray, y0: np.ndarray, x1: np.ndarray, y1: np.ndarray) -> np.ndarray:
+    """Straight LineStrings from ``(x0, y0)`` to ``(x1, y1)``, element by element, as
+    :func:`line` draws them (a line whose ends coincide is drawn 1 m long to the east so
+    that it stays a valid geometry), built in one call of :func:`shapely.linestrings`."""
+    import shapely
+
+    same = (x0 == x1) & (y0 == y1)
+    coords = np.stack([np.stack([x0, y0], axis=-1), np.stack([np.where(same, x1 + 1.0, x1), y1], axis=-1)],
+                      axis=1)
+    return shapely.linestrings(coords.reshape(-1, 2, 2))

@@ -60,6 +60,7 @@ from ._common import (
     clean_kommuner,
     ids_of,
     kommune_of,
+    lines,
     option,
     points_of,
     site_layers,
@@ -385,18 +386,6 @@ def _allocation(
     tx, ty = sites.geometry.x.to_numpy(), sites.geometry.y.to_numpy()
     geometry = lines(sx[rows], sy[rows], tx[site_idx], ty[site_idx])
     return gpd.GeoDataFrame(alloc, geometry=geometry, crs=src.crs)
-
-
-def lines(x0: np.ndarray, y0: np.ndarray, x1: np.ndarray, y1: np.ndarray) -> np.ndarray:
-    """Straight LineStrings from ``(x0, y0)`` to ``(x1, y1)``, element by element, as
-    :func:`._common.line` draws them (a line whose ends coincide is drawn 1 m long to the east so
-    that it stays a valid geometry), built in one call of :func:`shapely.linestrings`."""
-    import shapely
-
-    same = (x0 == x1) & (y0 == y1)
-    coords = np.stack([np.stack([x0, y0], axis=-1), np.stack([np.where(same, x1 + 1.0, x1), y1], axis=-1)],
-                      axis=1)
-    return shapely.linestrings(coords.reshape(-1, 2, 2))
 
 
 def _selected_sites(
