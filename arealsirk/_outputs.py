@@ -81,7 +81,12 @@ def pause_point(point: str) -> None:
     flag = os.environ.get("AREALSIRK_TEST_PAUSE_FILE")
     if flag:
         Path(flag).write_text(point, encoding="utf-8")
-    time.sleep(60)
+    # short sleeps, not one sleep(60): a signal that lands after the flag is written but before the
+    # sleep's system call starts is only acted on when that call returns, so one long sleep would hold
+    # the test's signal for the full minute (seen once in CI as a driver that "did not end")
+    end = time.monotonic() + 60
+    while time.monotonic() < end:
+        time.sleep(0.05)
 
 
 def _is_within(path: Path, folder: Path) -> bool:
