@@ -1,0 +1,139 @@
+"""Mutation run 10 (docs/mutation.md): the per-kommune fairness table and the allocation lines as
+rewritten in wave 8.
+
+Each test pins a case the earlier tests left open, with the expected figures worked out by hand or by
+a plain numpy sum of each kommune's rows on their own:
+
+* a kommune with no allocation row that sorts before kommuner with rows (the per-kommune loop must go
+  on past it);
+* a kommune whose allocated rows carry 0 t (a site serves it, but there is no share to print);
+* a benefit total of exactly 1 and of exactly 0 (the share is ``b / total``, and 0 when the total is 0);
+* infinite and missing transport figures (summed as ``Series.sum`` does: NaN skipped, inf kept);
+* many rows of wide dynamic range: each kommune's sum is bit-for-bit the sum of its own rows in input
+  order (the rows are grouped by a *stable* sort).
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+
+from arealsirk.workflows.fairness import kommune_fairness
+
+
+def _table(allocation: pd.DataFrame, sources: pd.DataFrame, sites: pd.DataFrame, benefit: str = "quantity"):
+    t = kommune_fairness(allocation, sources, sites, benefit_column=benefit)
+    return t.set_index("kommunenummer")
+
+
+def test_a_kommune_without_rows_sorted_first_does_not_stop_the_table():
+    """0101 supplies 5 t that no site takes; 0301 (after it) sends 30 t to S1 and 10 t to S2."""
+    sources = pd.DataFrame({"id": ["a", "b"], "quantity": [5.0, 40.0], "kommunenummer": ["0101", "0301"]})
+    allocation = pd.DataFrame({
+        "source_id": ["b", "b"], "site_id": ["S1", "S2"], "quantity": [30.0, 10.0],
+        "tonne_km": [300.0, 50.0], "kommunenummer": ["0301", "0301"],
+    })
+    sites = pd.DataFrame({"id": ["S1", "S2"], "kommunenummer": ["0301", "0301"]})
+    t = _table(allocation, sources, sites)
+    assert t.loc["0101", "collected_t"] == 0.0 and t.loc["0101", "served_by"] == ""
+    assert t.loc["0101", "main_site"] == ""
+    assert t.loc["0301", "collected_t"] == 40.0
+    assert t.loc["0301", "served_by"] == "S1 (75%); S2 (25%)"
+    assert t.loc["0301", "main_site"] == "S1"
+
+
+def test_rows_of_zero_tonnes_name_the_site_but_print_no_share():
+    """0301's only row carries 0 t to S1: collected 0, no 'served_by' text (no 0/0 share), the main
+    site is S1 (the only site its rows go to); 1101 sends 20 t to S1."""
+    sources = pd.DataFrame({"id": ["a", "b"], "quantity": [0.0, 20.0], "kommunenummer": ["0301", "1101"]})
+    allocation = pd.DataFrame({
+        "source_id": ["a", "b"], "site_id": ["S1", "S1"], "quantity": [0.0, 20.0],
+        "tonne_km": [0.0, 80.0], "kommunenummer": ["0301", "1101"],
+    })
+    sites = pd.DataFrame({"id": ["S1"], "kommunenummer": ["1101"]})
+    t = _table(allocation, sources, sites)
+    assert t.loc["0301", "collected_t"] == 0.0
+    assert t.loc["0301", "served_by"] == ""
+    assert t.loc["0301", "main_site"] == "S1"
+    assert t.loc["1101", "served_by"] == "S1 (100%)"
+
+
+def _two_kommuner(benefit: list[float]):
+    sources = pd.DataFrame({"id": ["a", "b"], "quantity": [10.0, 30.0], "kommunenummer": ["0301", "1101"]})
+    allocation = pd.DataFrame({
+        "source_id": ["a", "b"], "site_id": ["S1", "S1"], "quantity": [10.0, 30.0],
+        "tonne_km": [100.0, 300.0], "kommunenummer": ["0301", "1101"], "energy_gwh": benefit,
+    })
+    sites = pd.DataFrame({"id": ["S1"], "kommunenummer": ["1101"]})
+    return _table(allocation, sources, sites, "energy_gwh")
+
+
+def test_benefit_shares_when_the_total_is_exactly_one_or_zero():
+    t = _two_kommuner([0.25, 0.75])  # total 1 GWh: the shares are the benefits themselves
+    assert t["share_benefit"].tolist() == [0.25, 0.75]
+    t = _two_kommuner([0.0, 0.0])  # nothing made: no share (0, not 0/0)
+    assert t["share_benefit"].tolist() == [0.0, 0.0]
+    assert t["benefit"].tolist() == [0.0, 0.0]
+
+
+def test_infinite_and_missing_transport_sum_as_series_sum_does():
+    """0301: 100 + inf -> inf; 1101: 50 + NaN -> 50; 4601: -inf + 7 -> -inf (a figure out of range
+    stays visible instead of turning into a huge finite number or into a count of 1 per NaN)."""
+    sources = pd.DataFrame({"id": ["a", "b", "c"], "quantity": [20.0, 20.0, 20.0],
+                            "kommunenummer": ["0301", "1101", "4601"]})
+    allocation = pd.DataFrame({
+        "source_id": ["a", "a", "b", "b", "c", "c"], "site_id": ["S1"] * 6,
+        "quantity": [10.0, 10.0, 10.0, 10.0, 10.0, 10.0],
+        "tonne_km": [100.0, math.inf, 50.0, math.nan, -math.inf, 7.0],
+        "kommunenummer": ["0301", "0301", "1101", "1101", "4601", "4601"],
+    })
+    sites = pd.DataFrame({"id": ["S1"], "kommunenummer": ["1101"]})
+    t = _table(allocation, sources, sites)
+    assert t.loc["0301", "tonne_km"] == math.inf
+    assert t.loc["1101", "tonne_km"] == 50.0
+    assert t.loc["4601", "tonne_km"] == -math.inf
+
+
+def test_each_kommune_sum_is_the_sum_of_its_own_rows_to_the_last_bit():
+    """2 000 rows over three kommuner, values spread over 30 orders of magnitude with both signs: the
+    sum per kommune equals numpy's sum of that kommune's rows taken alone, in input order, bit for bit
+    (an unstable grouping sums the same rows in another order and differs in the last bits)."""
+    rng = np.random.default_rng(10)
+    n = 2000
+    kom = rng.choice(["0301", "1101", "4601"], n)
+    q = rng.uniform(1, 2, n) * 10.0 ** rng.integers(-10, 20, n)
+    tkm = q * rng.choice([-1.0, 1.0], n) * rng.uniform(0.5, 3, n)
+    sources = pd.DataFrame({"id": [f"s{i}" for i in range(n)], "quantity": q, "kommunenummer": kom})
+    allocation = pd.DataFrame({"source_id": sources["id"], "site_id": "S1", "quantity": q,
+                               "tonne_km": tkm, "kommunenummer": kom})
+    sites = pd.DataFrame({"id": ["S1"], "kommunenummer": ["1101"]})
+    t = _table(allocation, sources, sites)
+    orders = 0
+    for k in ["0301", "1101", "4601"]:
+        mine = kom == k
+        assert t.loc[k, "tonne_km"] == np.sum(tkm[mine]), k
+        assert t.loc[k, "supplied_t"] == np.sum(q[mine]), k
+        assert t.loc[k, "received_t"] == (np.sum(q) if k == "1101" else 0.0), k
+        # the data do tell orders apart: the same rows in reverse order sum to other bits
+        orders += np.sum(tkm[mine][::-1]) != np.sum(tkm[mine])
+    assert orders >= 1
+
+
+def test_allocation_lines_keep_vertical_and_horizontal_lines_as_drawn():
+    """Only a line whose two ends coincide is drawn 1 m to the east; a vertical (same x) or a
+    horizontal (same y) allocation line keeps its true ends (coordinates written out by hand)."""
+    from shapely import get_coordinates
+
+    from arealsirk.workflows._common import lines
+
+    x0, y0 = np.array([0.0, 0.0, 2.0, 1.0]), np.array([0.0, 0.0, 3.0, 1.0])
+    x1, y1 = np.array([0.0, 4.0, 2.0, 5.0]), np.array([5.0, 0.0, 3.0, 2.0])
+    got = [get_coordinates(g).tolist() for g in lines(x0, y0, x1, y1)]
+    assert got == [
+        [[0.0, 0.0], [0.0, 5.0]],  # vertical
+        [[0.0, 0.0], [4.0, 0.0]],  # horizontal
+        [[2.0, 3.0], [3.0, 3.0]],  # both ends in one point: 1 m east
+        [[1.0, 1.0], [5.0, 2.0]],
+    ]
