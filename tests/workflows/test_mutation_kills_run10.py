@@ -1,5 +1,5 @@
-"""Mutation run 10 (docs/mutation.md): the per-kommune fairness table and the allocation lines as
-rewritten in wave 8.
+"""Mutation run 10 (docs/mutation.md): the per-kommune fairness table, the allocation lines and the
+per-kind look-up as rewritten in wave 8.
 
 Each test pins a case the earlier tests left open, with the expected figures worked out by hand or by
 a plain numpy sum of each kommune's rows on their own:
@@ -137,3 +137,18 @@ def test_allocation_lines_keep_vertical_and_horizontal_lines_as_drawn():
         [[2.0, 3.0], [3.0, 3.0]],  # both ends in one point: 1 m east
         [[1.0, 1.0], [5.0, 2.0]],
     ]
+
+
+def test_per_kind_gives_a_missing_kind_its_own_lookup():
+    """A missing kind (None, NaN) is looked up like any other kind -- the scalar function gives it the
+    table's general factor -- and never takes the factor of another element's kind."""
+    from arealsirk import resources
+
+    kinds = ["food_waste", None, "cattle_manure", math.nan, "food_waste"]
+    got = resources.per_kind(resources.co2_kg_per_tkm, kinds)
+    assert got.tolist() == [resources.co2_kg_per_tkm(k) for k in kinds]
+    general = resources.parameter("resources.co2_kg_per_tkm", None)
+    assert got[1] == got[3] == general
+    assert general not in (got[0], got[2])  # the case tells a wrong look-up apart
+    tkm = np.array([1000.0, 1000.0, 1000.0, 1000.0, 1000.0])
+    assert resources.transport_co2_t(tkm, kind=kinds).tolist() == (got * tkm / 1e3).tolist()
