@@ -394,7 +394,6 @@ def _selected_sites(
     open_idx: np.ndarray,
     allocation: pd.DataFrame,
     kom: gpd.GeoDataFrame | None,
-    params: Mapping[str, Any],
 ) -> tuple[gpd.GeoDataFrame, list[str]]:
     """The open plants with their figures (feedstock, benefits, tonne-km, CO2, trips, utilisation,
     mean km) and the names of the benefit columns."""
@@ -865,7 +864,7 @@ def _explain(profile: Profile, s: _Solved, inp: _Inputs, messages: list[str]) ->
     rows, cols, vals = rows[real], cols[real], vals[real]
     site_idx = s.keep_cols[cols]
     allocation = _allocation(profile, src, inp.sites, rows, site_idx, vals, inp.costs, inp.params)
-    sel, benefit_cols = _selected_sites(profile, inp.sites, s.open_idx, allocation, inp.kom, inp.params)
+    sel, benefit_cols = _selected_sites(profile, inp.sites, s.open_idx, allocation, inp.kom)
     catchments = _catchments(profile, src, inp.sites, s.open_idx, rows, site_idx, inp.params)
     mix = allocation.pivot_table(
         index="site_id", columns="kind", values="quantity", aggfunc="sum", fill_value=0.0

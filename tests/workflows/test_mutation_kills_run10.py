@@ -19,6 +19,7 @@ import math
 
 import numpy as np
 import pandas as pd
+import pytest
 
 from arealsirk.workflows.fairness import kommune_fairness
 
@@ -152,3 +153,42 @@ def test_per_kind_gives_a_missing_kind_its_own_lookup():
     assert general not in (got[0], got[2])  # the case tells a wrong look-up apart
     tkm = np.array([1000.0, 1000.0, 1000.0, 1000.0, 1000.0])
     assert resources.transport_co2_t(tkm, kind=kinds).tolist() == (got * tkm / 1e3).tolist()
+
+
+# ------------------------------------------------------------- the summary's totals and the gap text
+def _summary_of(q, collected, gap):
+    from types import SimpleNamespace
+
+    from arealsirk.workflows._feedstock import _summary
+    from arealsirk.workflows.biogas import BIOGAS
+
+    sel = pd.DataFrame({"existing": [True, False], "methane_nm3": [100.0, 50.0], "tonne_km": [300.0, 100.0],
+                        "co2_t": [1.0, 2.0], "truck_trips": [10.0, 5.0]})
+    q, collected = np.asarray(q, dtype=float), np.asarray(collected, dtype=float)
+    return _summary(BIOGAS, sel, ["methane_nm3"], q, collected, 7.0, SimpleNamespace(gap=gap), [])
+
+
+def test_summary_counts_rounding_noise_as_collected_and_a_real_shortfall_as_not():
+    """Collected equal to the supply up to float noise (1e-9 relative, at least 1e-9 t) is all of it:
+    nothing "not collected"; a shortfall above that stays visible to the tonne."""
+    s = _summary_of([0.1, 0.2], [0.3], 0.0)             # 0.30000000000000004 supplied, 0.3 collected
+    assert s["feedstock_uncollected_t"] == 0.0 and s["feedstock_t"] == 0.1 + 0.2
+    big = 1e6 + 1e-7                                    # 1e-13 relative: noise on a national total
+    s = _summary_of([big], [1e6], 0.0)
+    assert s["feedstock_uncollected_t"] == 0.0 and s["feedstock_t"] == big
+    s = _summary_of([1.0], [1.0 - 1.5e-9], 0.0)         # 1.5e-9 t of 1 t: above the 1e-9 floor
+    assert s["feedstock_uncollected_t"] == pytest.approx(1.5e-9, rel=1e-6)
+    s = _summary_of([10.0, 5.0], [10.0], 0.0)           # 5 t not collected, at 7 km per tonne
+    assert s["feedstock_uncollected_t"] == 5.0
+    assert s["objective"] == 400.0 + 7.0 * 5.0
+    assert s["mean_km"] == 400.0 / 10.0
+
+
+def test_summary_gap_without_a_bound_is_nan_and_a_gap_text_is_a_percentage():
+    from arealsirk.workflows._feedstock import _gap_text
+
+    assert math.isnan(_summary_of([1.0], [1.0], None)["gap"])
+    assert _summary_of([1.0], [1.0], 0.154)["gap"] == 0.154
+    assert _gap_text(None) == "unknown"
+    assert _gap_text(0.154) == "15.4 %"
+    assert _gap_text(0.0) == "0.0 %"
