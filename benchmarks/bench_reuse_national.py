@@ -113,12 +113,31 @@ def check(inp: dict, res, sample: int, seed: int = 0) -> None:
           f"equal a dense Dijkstra OD row (largest difference {worst:.2e} min); curve never falls")
 
 
+def national_map(inp: dict, res, path: Path) -> None:
+    """The web map of the national run, built from the layers ``arealsirk run`` draws for reuse centres
+    (the kommuner and the theme's layers) and its by-kommune table; size and build time (target of
+    issue 19: a national map <= 5 MB)."""
+    from arealsirk import webmap
+
+    layers = {"kommuner": inp["kom"], **{k: v for k, v in res.layers.items() if v is not None and len(v)}}
+    t = time.perf_counter()
+    fmap = webmap.build_map(layers, title="Ombruk - hele Norge", summary={"reuse": res},
+                            kommune_tables={"reuse": res.tables.get("by_kommune")})
+    webmap.write_map(fmap, path)
+    size = path.stat().st_size
+    print(f"web map: {path} {size / 1e6:.2f} MB, built in {time.perf_counter() - t:.1f} s "
+          f"(layers: {', '.join(f'{k} {len(v):,}' for k, v in layers.items())}); "
+          f"TARGET <= 5 MB: {'met' if size <= 5e6 else 'MISSED'}")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--count", type=int, default=357)
     ap.add_argument("--curve-max", type=int, default=None, help="default: --count")
     ap.add_argument("--candidates", type=int, default=1000)
     ap.add_argument("--sample", type=int, default=300)
+    ap.add_argument("--map", type=Path, default=None, metavar="HTML",
+                    help="also write the run's web map there (as `arealsirk run` builds it) and time it")
     args = ap.parse_args()
     with open("/proc/loadavg") as f:
         print(f"load average before: {' '.join(f.read().split()[:3])} (2 cores shared by the team)")
@@ -154,6 +173,8 @@ def main() -> None:
         share = by_k[f"within_{b}_min"].sum() / by_k["population"].sum()
         print(f"  within {b} min: {100 * share:.2f} % of the people")
     check(inp, res, args.sample)
+    if args.map is not None:
+        national_map(inp, res, args.map)
     with open("/proc/loadavg") as f:
         print(f"load average after: {' '.join(f.read().split()[:3])}")
 
