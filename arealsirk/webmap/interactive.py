@@ -127,6 +127,47 @@ def _prepared_layers(layers: Mapping[str, gpd.GeoDataFrame]) -> dict[str, gpd.Ge
         p = _prepare(g, name, simplify_m=0.0 if points else simplify_m, decimals=decimals)
         if p is not None:
             prepared[name] = p
+    budget = int(_default("webmap.max_polygon_vertices", 150_000))
+    return _within_vertex_budget(layers, prepared, simplify_m=simplify_m, decimals=decimals, budget=budget)
+
+
+#: the coarsest simplification the vertex budget may reach (m): about 5 pixels at zoom 8, where a
+#: whole fylke fills the screen; a map still over budget there is written as it is (and logged)
+_MAX_SIMPLIFY_M = 2560.0
+
+
+def _within_vertex_budget(layers: Mapping[str, gpd.GeoDataFrame], prepared: dict[str, gpd.GeoDataFrame], *,
+                          simplify_m: float, decimals: int, budget: int) -> dict[str, gpd.GeoDataFrame]:
+    """The polygon layers simplified further, the tolerance doubled from ``simplify_m`` each round,
+    until their vertices together are at most ``budget`` (``webmap.max_polygon_vertices``).
+
+    The page carries about 19 bytes per vertex, so a national run's 1 071 drive-time polygons (0.7 M
+    vertices at 20 m) would make a 16 MB map alone; a region's map is under the budget and unchanged.
+    Each round simplifies the original geometries (Douglas-Peucker in metres, topology preserved), so a
+    drawn polygon is within the final tolerance of the true one; the GeoPackage keeps the true ones.
+    Line and point layers are not counted (allocation lines are drawn aggregated instead).
+    """
+    import numpy as np
+    import shapely
+
+    def polygon_vertices(g: gpd.GeoDataFrame) -> int:
+        geoms = np.asarray(g.geometry.values)
+        is_area = np.isin(shapely.get_type_id(geoms), (3, 6))  # Polygon, MultiPolygon
+        return int(shapely.get_num_coordinates(geoms[is_area]).sum())
+
+    areas = [n for n, g in prepared.items() if polygon_vertices(g) > 0]
+    total = sum(polygon_vertices(prepared[n]) for n in areas)
+    tolerance = max(simplify_m, 1.0)
+    while total > budget and tolerance < _MAX_SIMPLIFY_M:
+        tolerance = min(2 * tolerance, _MAX_SIMPLIFY_M)
+        for n in areas:
+            p = _prepare(layers[n], n, simplify_m=tolerance, decimals=decimals)
+            if p is not None:
+                prepared[n] = p
+        total = sum(polygon_vertices(prepared[n]) for n in areas if n in prepared)
+    if tolerance > simplify_m:
+        log.info("webmap: polygons simplified to %g m for the map (%d vertices, budget %d; "
+                 "webmap.max_polygon_vertices)", tolerance, total, budget)
     return prepared
 
 
