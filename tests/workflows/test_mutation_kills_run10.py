@@ -192,3 +192,58 @@ def test_summary_gap_without_a_bound_is_nan_and_a_gap_text_is_a_percentage():
     assert _gap_text(None) == "unknown"
     assert _gap_text(0.154) == "15.4 %"
     assert _gap_text(0.0) == "0.0 %"
+
+
+# ------------------------------------------------ what the feedstock workflow hands the solver and back
+def _biogas_run(monkeypatch, *, edit=None, **kwargs):
+    """``site_biogas`` on the hand-made straight road (tests/workflows/handmade.py) with the real
+    facility_location wrapped: the keyword arguments it received are recorded, and ``edit`` may change
+    its result (as a time limit would) before the workflow reads it."""
+    import dataclasses
+
+    import arealsirk.locate as locate
+    from arealsirk.workflows import site_biogas
+
+    from . import handmade as h
+
+    seen: dict = {}
+    real = locate.facility_location
+
+    def spy(*args, **kw):
+        seen.update(kw)
+        res = real(*args, **kw)
+        return dataclasses.replace(res, **edit) if edit else res
+
+    monkeypatch.setattr(locate, "facility_location", spy)
+    src = h.points([{"id": "f0", "kind": "food_waste", "quantity": 126.0, "unit": "t/yr"},
+                    {"id": "s3", "kind": "sewage_sludge", "quantity": 200.0, "unit": "t/yr"}],
+                   [h.at(0.0), h.at(1.0)])
+    cand = h.points([{"id": "A"}], [h.at(4.0)])
+    road = h.graph(island=False, length_km=40)
+    return site_biogas(src, cand, road, count=1, min_plant_t=100, **kwargs), seen
+
+
+def test_exact_and_cancel_reach_the_solver(monkeypatch):
+    never = lambda: False  # noqa: E731
+    _, seen = _biogas_run(monkeypatch, exact=True, is_cancelled=never)
+    assert seen["exact"] is True and seen["is_cancelled"] is never
+    _, seen = _biogas_run(monkeypatch)
+    assert seen["exact"] is False
+
+
+def test_a_solver_stopped_by_its_time_limit_is_reported(monkeypatch):
+    """The solver's own note and its status reach the workflow's result: a plan cut short by the time
+    limit is "feasible" (not "optimal") and says why."""
+    note = "HiGHS stopped at the time limit; the gap is the proven one"
+    r, _ = _biogas_run(monkeypatch, edit={"status": "time_limit", "messages": [note]})
+    assert r.status == "feasible"
+    assert any("time limit" in str(m) for m in r.messages), r.messages
+    r, _ = _biogas_run(monkeypatch, edit={"status": "optimal", "messages": []})
+    assert r.status == "optimal"
+    assert not any("time limit" in str(m) for m in r.messages)
+
+
+def test_the_source_layer_keeps_the_crs(monkeypatch):
+    r, _ = _biogas_run(monkeypatch)
+    assert r.layers["source_status"].crs is not None
+    assert r.layers["source_status"].crs.equals(r.layers["selected_sites"].crs)
