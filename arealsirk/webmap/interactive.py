@@ -143,31 +143,33 @@ def _within_vertex_budget(layers: Mapping[str, gpd.GeoDataFrame], prepared: dict
 
     The page carries about 19 bytes per vertex, so a national run's 1 071 drive-time polygons (0.7 M
     vertices at 20 m) would make a 16 MB map alone; a region's map is under the budget and unchanged.
-    Each round simplifies the original geometries (Douglas-Peucker in metres, topology preserved), so a
-    drawn polygon is within the final tolerance of the true one; the GeoPackage keeps the true ones.
-    Line and point layers are not counted (allocation lines are drawn aggregated instead).
+    The rounds only count the vertices of the original polygons simplified (Douglas-Peucker in metres,
+    topology preserved, as :func:`_prepare` does); the layers are then prepared once at the tolerance
+    found.  The GeoPackage keeps the true polygons.  Line and point layers are not counted (allocation
+    lines are drawn aggregated instead).
     """
     import numpy as np
     import shapely
 
-    def polygon_vertices(g: gpd.GeoDataFrame) -> int:
+    def area_geoms(g: gpd.GeoDataFrame) -> np.ndarray:
         geoms = np.asarray(g.geometry.values)
-        is_area = np.isin(shapely.get_type_id(geoms), (3, 6))  # Polygon, MultiPolygon
-        return int(shapely.get_num_coordinates(geoms[is_area]).sum())
+        return geoms[np.isin(shapely.get_type_id(geoms), (3, 6))]  # Polygon, MultiPolygon
 
-    areas = [n for n, g in prepared.items() if polygon_vertices(g) > 0]
-    total = sum(polygon_vertices(prepared[n]) for n in areas)
-    tolerance = max(simplify_m, 1.0)
+    areas = {n: area_geoms(layers[n]) for n, g in prepared.items() if area_geoms(g).size}
+    drawn = sum(int(shapely.get_num_coordinates(area_geoms(prepared[n])).sum()) for n in areas)
+    tolerance, total = simplify_m, drawn
     while total > budget and tolerance < _MAX_SIMPLIFY_M:
-        tolerance = min(2 * tolerance, _MAX_SIMPLIFY_M)
-        for n in areas:
-            p = _prepare(layers[n], n, simplify_m=tolerance, decimals=decimals)
-            if p is not None:
-                prepared[n] = p
-        total = sum(polygon_vertices(prepared[n]) for n in areas if n in prepared)
-    if tolerance > simplify_m:
-        log.info("webmap: polygons simplified to %g m for the map (%d vertices, budget %d; "
-                 "webmap.max_polygon_vertices)", tolerance, total, budget)
+        tolerance = min(2 * max(tolerance, 1.0), _MAX_SIMPLIFY_M)
+        simplified = [shapely.simplify(geoms, tolerance, preserve_topology=True) for geoms in areas.values()]
+        total = sum(int(shapely.get_num_coordinates(geoms).sum()) for geoms in simplified)
+    if tolerance == simplify_m:
+        return prepared
+    for n in areas:
+        p = _prepare(layers[n], n, simplify_m=tolerance, decimals=decimals)
+        if p is not None:
+            prepared[n] = p
+    log.info("webmap: polygons simplified to %g m for the map (%d vertices, budget %d; "
+             "webmap.max_polygon_vertices)", tolerance, total, budget)
     return prepared
 
 
