@@ -52,3 +52,11 @@ def test_groups_equal_brute_force_on_random_rows(seed):
     dense = np.where(rng.random((n, m)) < 0.4, rng.choice([1.0, 2.0, 3.5], (n, m)), 0.0)
     dense[rng.integers(0, n, 5)] = 0.0  # a few rows without any pair form one group
     _check(sp.csr_matrix(dense))
+
+
+def test_a_matrix_without_any_pair_is_one_group():
+    A = sp.csr_matrix((4, 3))
+    group, first = _equal_pair_rows(A)
+    assert group.tolist() == [0, 0, 0, 0]
+    assert first.tolist() == [0]
+    _check(A)
