@@ -143,10 +143,10 @@ def _within_vertex_budget(layers: Mapping[str, gpd.GeoDataFrame], prepared: dict
 
     The page carries about 19 bytes per vertex, so a national run's 1 071 drive-time polygons (0.7 M
     vertices at 20 m) would make a 16 MB map alone; a region's map is under the budget and unchanged.
-    The rounds only count the vertices of the original polygons simplified (Douglas-Peucker in metres,
-    topology preserved, as :func:`_prepare` does); the layers are then prepared once at the tolerance
-    found.  The GeoPackage keeps the true polygons.  Line and point layers are not counted (allocation
-    lines are drawn aggregated instead).
+    The rounds only count the vertices of the original polygons simplified (Douglas-Peucker in
+    metres); the layers are then prepared once at the tolerance found (topology preserved, as
+    :func:`_prepare` does).  The GeoPackage keeps the true polygons.  Line and point layers are not
+    counted (allocation lines are drawn aggregated instead).
     """
     import numpy as np
     import shapely
@@ -160,7 +160,9 @@ def _within_vertex_budget(layers: Mapping[str, gpd.GeoDataFrame], prepared: dict
     tolerance, total = simplify_m, drawn
     while total > budget and tolerance < _MAX_SIMPLIFY_M:
         tolerance = min(2 * max(tolerance, 1.0), _MAX_SIMPLIFY_M)
-        simplified = [shapely.simplify(geoms, tolerance, preserve_topology=True) for geoms in areas.values()]
+        # counted with plain Douglas-Peucker (4-10x faster than the topology-preserving form, the same
+        # vertex counts but in rare corner cases); the layers are drawn with topology preserved
+        simplified = [shapely.simplify(geoms, tolerance, preserve_topology=False) for geoms in areas.values()]
         total = sum(int(shapely.get_num_coordinates(geoms).sum()) for geoms in simplified)
     if tolerance == simplify_m:
         return prepared
