@@ -156,16 +156,29 @@ def _within_vertex_budget(layers: Mapping[str, gpd.GeoDataFrame], prepared: dict
         return geoms[np.isin(shapely.get_type_id(geoms), (3, 6))]  # Polygon, MultiPolygon
 
     areas = {n: area_geoms(layers[n]) for n, g in prepared.items() if area_geoms(g).size}
-    drawn = sum(int(shapely.get_num_coordinates(area_geoms(prepared[n])).sum()) for n in areas)
-    tolerance, total = simplify_m, drawn
+
+    def drawn_vertices() -> int:
+        return sum(int(shapely.get_num_coordinates(area_geoms(prepared[n])).sum())
+                   for n in areas if n in prepared)
+
+    tolerance, total = simplify_m, drawn_vertices()
     while total > budget and tolerance < _MAX_SIMPLIFY_M:
-        tolerance = min(2 * max(tolerance, 1.0), _MAX_SIMPLIFY_M)
-        # counted with plain Douglas-Peucker (4-10x faster than the topology-preserving form, the same
-        # vertex counts but in rare corner cases); the layers are drawn with topology preserved
-        simplified = [shapely.simplify(geoms, tolerance, preserve_topology=False) for geoms in areas.values()]
-        total = sum(int(shapely.get_num_coordinates(geoms).sum()) for geoms in simplified)
-    if tolerance == simplify_m:
-        return prepared
+        # rounds of plain Douglas-Peucker (4-10x faster than the topology-preserving form) find the
+        # tolerance; it can count fewer vertices (it may drop small rings), so the drawn layers are
+        # counted again and simplified further while still over the budget
+        while total > budget and tolerance < _MAX_SIMPLIFY_M:
+            tolerance = min(2 * max(tolerance, 1.0), _MAX_SIMPLIFY_M)
+            plain = [shapely.simplify(g, tolerance, preserve_topology=False) for g in areas.values()]
+            total = sum(int(shapely.get_num_coordinates(g).sum()) for g in plain)
+        for n in areas:
+            p = _prepare(layers[n], n, simplify_m=tolerance, decimals=decimals)
+            if p is not None:
+                prepared[n] = p
+        total = drawn_vertices()
+    if tolerance != simplify_m:
+        log.info("webmap: polygons simplified to %g m for the map (%d vertices, budget %d; "
+                 "webmap.max_polygon_vertices)", tolerance, total, budget)
+    return prepared
     for n in areas:
         p = _prepare(layers[n], n, simplify_m=tolerance, decimals=decimals)
         if p is not None:

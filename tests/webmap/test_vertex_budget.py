@@ -99,3 +99,31 @@ def test_the_budget_is_a_parameter(tmp_path):
     assert _vertices(drawn) == int(shapely.get_num_coordinates(shapely.simplify(
         areas.geometry.values, _expected_tolerance(areas, budget), preserve_topology=True)).sum())
     assert len({json.dumps(g) for g in drawn}) == len(areas)
+
+
+def test_rings_the_plain_count_drops_are_counted_as_drawn(tmp_path):
+    """Polygons with hundreds of 4 m holes: plain Douglas-Peucker drops the holes, the drawn
+    (topology-preserving) form keeps every one, so a tolerance found by the plain count alone would
+    leave the map over its budget; the drawn layer is counted again and simplified further (here up to
+    the coarsest tolerance, 2 560 m, where it is still over: the holes stay)."""
+    budget = 5_000
+    geoms = []
+    for k in range(3):
+        x0 = 300_000 + 20_000 * k
+        holes = [[(x0 + 500 + 300 * i, 6_700_500 + 300 * j), (x0 + 504 + 300 * i, 6_700_500 + 300 * j),
+                  (x0 + 504 + 300 * i, 6_700_504 + 300 * j), (x0 + 500 + 300 * i, 6_700_504 + 300 * j)]
+                 for i in range(25) for j in range(25)]
+        ang = np.linspace(0, 2 * np.pi, 1000, endpoint=False)  # a round outline of 1 000 vertices
+        outline = np.c_[x0 + 4_000 + 6_000 * np.cos(ang), 6_704_000 + 6_000 * np.sin(ang)]
+        geoms.append(shapely.Polygon(outline, holes))
+    areas = gpd.GeoDataFrame({"site_id": ["S0", "S1", "S2"], "facility_type": "reuse_centre",
+                              "minutes": [20.0, 20.0, 20.0]}, geometry=geoms, crs=25833)
+    plain = shapely.get_num_coordinates(shapely.simplify(areas.geometry.values, 40, preserve_topology=False))
+    kept = shapely.get_num_coordinates(shapely.simplify(areas.geometry.values, 2560, preserve_topology=True))
+    assert plain.sum() <= budget < kept.sum()  # the case: the plain count fits at 40 m, the drawn never
+    fmap = webmap.build_map({"service_areas": areas}, title="R", tiles=None,
+                            parameters={"webmap.max_polygon_vertices": budget})
+    drawn = _drawn_service_areas(webmap.write_map(fmap, tmp_path / "h.html").read_text(encoding="utf-8"))
+    assert _vertices(drawn) == int(kept.sum())
+    at_40 = shapely.get_num_coordinates(shapely.simplify(areas.geometry.values, 40, preserve_topology=True))
+    assert at_40.sum() > kept.sum()  # the outline tells the tolerances apart
