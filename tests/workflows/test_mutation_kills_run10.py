@@ -21,6 +21,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from arealsirk.locate import facility_location as real_facility_location
 from arealsirk.workflows.fairness import kommune_fairness
 
 
@@ -207,7 +208,7 @@ def _biogas_run(monkeypatch, *, edit=None, **kwargs):
     from . import handmade as h
 
     seen: dict = {}
-    real = locate.facility_location
+    real = real_facility_location  # not locate.facility_location: a spy of an earlier call may sit there
 
     def spy(*args, **kw):
         seen.update(kw)
@@ -247,3 +248,21 @@ def test_the_source_layer_keeps_the_crs(monkeypatch):
     r, _ = _biogas_run(monkeypatch)
     assert r.layers["source_status"].crs is not None
     assert r.layers["source_status"].crs.equals(r.layers["selected_sites"].crs)
+
+
+def test_no_plant_opened_is_told_apart_by_the_proof(monkeypatch):
+    """A plan that opens no plant (only the "not collected" column, index 1 here: one viable site) is
+    "no plant pays off" when it is proven (status optimal, or a proven gap of 0), and "the solver
+    stopped" when the search was cut short with a gap; a plan that opens a plant under a time limit with
+    a gap is an answer, not an error."""
+    from arealsirk.errors import InfeasibleError, SolverError
+
+    none_open = {"facilities": np.array([1])}
+    with pytest.raises(InfeasibleError, match="no plant pays off"):
+        _biogas_run(monkeypatch, edit=none_open | {"status": "optimal", "gap": 0.0})
+    with pytest.raises(InfeasibleError, match="no plant pays off"):
+        _biogas_run(monkeypatch, edit=none_open | {"status": "time_limit", "gap": 0.0})
+    with pytest.raises(SolverError, match="stopped"):
+        _biogas_run(monkeypatch, edit=none_open | {"status": "time_limit", "gap": 0.3})
+    r, _ = _biogas_run(monkeypatch, edit={"status": "time_limit", "gap": 0.3})
+    assert r.status == "feasible" and len(r.layers["selected_sites"]) == 1
