@@ -151,11 +151,15 @@ def _within_vertex_budget(layers: Mapping[str, gpd.GeoDataFrame], prepared: dict
     import numpy as np
     import shapely
 
+    area_types = [int(shapely.GeometryType.POLYGON), int(shapely.GeometryType.MULTIPOLYGON)]
+
     def area_geoms(g: gpd.GeoDataFrame) -> np.ndarray:
         geoms = np.asarray(g.geometry.values)
-        return geoms[np.isin(shapely.get_type_id(geoms), (3, 6))]  # Polygon, MultiPolygon
+        return geoms[np.isin(shapely.get_type_id(geoms), area_types)]
 
-    areas = {n: area_geoms(layers[n]) for n, g in prepared.items() if area_geoms(g).size}
+    # the original polygons (in metres) of each prepared layer that draws any
+    with_areas = [n for n, g in prepared.items() if area_geoms(g).size]
+    areas = {n: area_geoms(layers[n]) for n in with_areas}
 
     def drawn_vertices() -> int:
         return sum(int(shapely.get_num_coordinates(area_geoms(prepared[n])).sum())
