@@ -13,13 +13,17 @@ cost of the cheapest open facility: no facility cheaper than ``t`` is open).
    threshold where the cumulative ``y`` of the row's sorted candidates reaches 1), separated at an
    in-out point between the incumbent and the LP solution (Ben-Ameur & Neto 2007) to avoid zig-zag.
 2. LP reduced costs fix candidates: ``y_j`` at 0 with ``LP + rc_j > UB`` (or ``> UB - 1`` on integer
-   data: a better solution costs at most ``UB - 1``) is closed for good.
-3. When the LP bound does not prove the incumbent, the p-median on the pairs that survive the fixing is
-   solved in the radius form (:func:`radius_milp`) by HiGHS from the incumbent, with its primal
-   heuristics and strong branching off: the incumbent is usually optimal already and the work is the
-   bound.  HiGHS' dual bound is valid at every moment, so a time limit returns the best solution with
-   a proven gap.  (Probing each candidate in the master LP, used until wave 7, cost as much CPU as it
-   saved in the MILP on pmed35/38/39 and twice as much on pmed36; ``docs/benchmarks/locate.md``.)
+   data: a better solution costs at most ``UB - 1``) is closed for good.  When the LP bound does not
+   prove the incumbent, the candidates whose reduced cost is at least ``probe_share`` of that slack are
+   probed (:mod:`._pmedian_probe`): forced open in the master LP on its binding cuts, closed when the
+   bound passes the limit.
+3. Then the p-median on the pairs that survive the fixing is solved in the radius form
+   (:func:`radius_milp`) by HiGHS from the incumbent, with its primal heuristics and strong branching
+   off: the incumbent is usually optimal already and the work is the bound.  HiGHS' dual bound is valid
+   at every moment, so a time limit returns the best solution with a proven gap.  (Probing on a
+   master with every tight cut, used until wave 7, cost as much CPU as it saved in the MILP; on the
+   binding cuts alone it costs a quarter: pmed36 5.7 s of probing, then 37 s of MILP instead of 84;
+   ``docs/benchmarks/locate.md``.)
 """
 
 # ruff: noqa: N803, N806  (matrix notation of the OR literature: C, D, K, A, Q, S)
@@ -38,6 +42,7 @@ from ..errors import CancelledError
 from . import _highs
 from ._common import Clock
 from ._milp import MilpOutcome
+from ._pmedian_probe import ProbeMaster, probe_candidates
 
 log = logging.getLogger("arealsirk")
 
@@ -101,7 +106,7 @@ class _Separator:
 def benders_p_median(C: np.ndarray, p: int, fx: np.ndarray, S_inc: np.ndarray, clock: Clock, *,
                      integral: bool, report: Callable[[float, str], None] | None = None,
                      is_cancelled: Callable[[], bool] | None = None,
-                     max_lp_rounds: int = 200) -> BendersOutcome:
+                     max_lp_rounds: int = 200, probe_share: float = 0.3) -> BendersOutcome:
     """Prove (or improve) a p-median incumbent ``S_inc`` on the weighted cost matrix ``C``."""
     m = C.shape[1]
     w_rows = np.flatnonzero(C.max(axis=1) > 0)
@@ -170,8 +175,19 @@ def benders_p_median(C: np.ndarray, p: int, fx: np.ndarray, S_inc: np.ndarray, c
     if proven(UB, lp, integral):
         log.debug("p_median benders: LP bound %g after %d cuts proves the incumbent", lp, ncuts)
         return BendersOutcome(best_S, UB, UB, "optimal", lp, int(closed.size), ncuts, closed)
-    log.debug("p_median benders: LP bound %g after %d cuts, %d of %d candidates closed", lp, ncuts,
-              closed.size, m)
+    n_rc = closed.size
+    if math.isfinite(lp) and not clock.expired():
+        A_all = sp.vstack([a for a, _ in pool]).tocsr()
+        rhs_all = np.concatenate([r for _, r in pool])
+        binding = np.abs(np.asarray(h.getSolution().row_dual)[1:]) > 1e-9
+        todo = np.setdiff1d(np.flatnonzero((rc >= probe_share * slack) & (lb[:m] < 0.5)),
+                            np.concatenate([closed, best_S]))
+        todo = todo[np.argsort(-rc[todo], kind="stable")]      # the likeliest closings first
+        master = ProbeMaster(card, A_all[binding], rhs_all[binding], p, lb, ub, closed, m=m)
+        closed = probe_candidates(master, todo, sep.cuts, lp + slack, clock, report=report,
+                                  is_cancelled=is_cancelled)
+    log.debug("p_median benders: LP bound %g after %d cuts, %d of %d candidates closed (%d by probing)",
+              lp, ncuts, closed.size, m, closed.size - n_rc)
     return BendersOutcome(best_S, UB, min(lp, UB), "feasible", lp, int(closed.size), ncuts, closed)
 
 

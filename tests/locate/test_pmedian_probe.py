@@ -1,0 +1,145 @@
+"""Probing p-median candidates in the Benders master LP (wave 10).
+
+Checked against brute force over all open sets and against the p-median LP relaxation solved with
+scipy's linprog on the assignment formulation -- never against the code under test.  The instances are
+rounded Euclidean distances between random points in the plane (every point a client and a candidate),
+picked because their LP bound leaves a gap above 1 and probing closes a candidate the reduced costs
+leave open.
+"""
+
+# ruff: noqa: N806  (matrix notation of the OR literature: C)
+
+from __future__ import annotations
+
+import itertools
+import math
+import time
+
+import numpy as np
+import pytest
+from scipy.optimize import linprog
+
+from arealsirk.errors import CancelledError
+from arealsirk.locate import _pmedian_benders, _pmedian_probe, p_median
+from arealsirk.locate._common import Clock
+from arealsirk.locate._pmedian_benders import benders_p_median, slack_for
+
+from .locate_brute import brute_p_median
+
+NONE = np.zeros(0, dtype=np.int64)
+GAPPED = [(14, 4, 147), (14, 4, 237), (24, 3, 38)]
+
+
+def _plane(seed: int, n: int) -> np.ndarray:
+    P = np.random.default_rng(seed).random((n, 2)) * 100
+    return np.round(np.hypot(P[:, None, 0] - P[None, :, 0], P[:, None, 1] - P[None, :, 1]))
+
+
+def _lp(C: np.ndarray, p: int, opened: int, shut: list[int]) -> float:
+    """The p-median LP relaxation (x_ij <= y_j, sum_j x_ij = 1, sum y = p) with ``y_opened = 1`` and
+    ``y_j = 0`` for ``j`` in ``shut``."""
+    n, m = C.shape
+    c = np.concatenate([np.zeros(m), C.ravel()])
+    A_eq = np.zeros((n + 1, m + n * m))
+    for i in range(n):
+        A_eq[i, m + i * m: m + (i + 1) * m] = 1.0
+    A_eq[n, :m] = 1.0
+    A_ub = np.zeros((n * m, m + n * m))
+    for i in range(n):
+        for j in range(m):
+            A_ub[i * m + j, m + i * m + j] = 1.0
+            A_ub[i * m + j, j] = -1.0
+    y_bounds = [(1.0, 1.0) if j == opened else (0.0, 0.0) if j in shut else (0.0, 1.0) for j in range(m)]
+    r = linprog(c, A_ub=A_ub, b_ub=np.zeros(n * m), A_eq=A_eq, b_eq=np.append(np.ones(n), p),
+                bounds=y_bounds + [(0, None)] * (n * m), method="highs")
+    return float(r.fun)
+
+
+def _costs(C: np.ndarray, p: int) -> list[tuple[float, tuple[int, ...]]]:
+    """Every open set of size ``p`` with its cost, cheapest first (brute force)."""
+    sets = itertools.combinations(range(len(C)), p)
+    return sorted((float(C[:, list(S)].min(axis=1).sum()), S) for S in sets)
+
+
+@pytest.mark.parametrize("n,p,seed", GAPPED)
+@pytest.mark.parametrize("incumbent", ["optimal", "worse"])
+def test_probing_closes_more_and_only_sites_no_better_solution_opens(n, p, seed, incumbent):
+    C = _plane(seed, n)
+    costs = _costs(C, p)
+    best = costs[0][0]
+    # the optimal set, or the best set costing at least 2 more: an improving solution then exists, and
+    # closing one of its sites would be wrong
+    UB, S = next((v, S) for v, S in costs if v >= best + (0 if incumbent == "optimal" else 2))
+    S_inc = np.array(S)
+    by_rc = benders_p_median(C, p, NONE, S_inc, Clock(None), integral=True, probe_share=math.inf)
+    default = benders_p_median(C, p, NONE, S_inc, Clock(None), integral=True)
+    probed = benders_p_median(C, p, NONE, S_inc, Clock(None), integral=True, probe_share=0.0)   # all
+    assert by_rc.status == probed.status == "feasible"            # the LP leaves a gap above 1
+    assert set(by_rc.closed.tolist()) <= set(default.closed.tolist()) <= set(probed.closed.tolist())
+    if incumbent == "optimal":
+        assert set(by_rc.closed.tolist()) < set(default.closed.tolist())
+    assert probed.n_closed == probed.closed.size
+    closed = probed.closed.tolist()
+    assert not set(closed) & set(S)
+    limit = probed.lp_bound + slack_for(UB, probed.lp_bound, True)
+    for j in closed:
+        # no solution that opens j is better than the incumbent (integer data: none costs UB - 1)
+        assert min(v for v, T in costs if j in T) >= UB
+        # the LP with j open and the other closed sites shut is above the limit (each probe's master
+        # is a relaxation of it: fewer cuts, fewer sites shut)
+        assert _lp(C, p, j, [k for k in closed if k != j]) > limit - 1e-6
+    # and the sites of every improving solution stay open
+    better = {j for v, T in costs if v < UB for j in T}
+    assert (incumbent == "optimal") != bool(better) and not better & set(closed)
+
+
+@pytest.mark.parametrize("n,p,seed", GAPPED)
+def test_exact_p_median_with_probing_reaches_the_brute_force_optimum(n, p, seed):
+    C = _plane(seed, n)
+    best, _ = brute_p_median(C, np.ones(n), p)
+    r = p_median(C, p, exact=True)
+    assert r.objective == best and r.lower_bound == best and r.status == "optimal"
+    assert r.method == "heuristic+benders+milp"
+
+
+def test_probing_closes_the_same_sites_on_one_core_and_on_two(monkeypatch):
+    C = _plane(38, 24)
+    _, best_set = brute_p_median(C, np.ones(24), 3)
+    two = benders_p_median(C, 3, NONE, np.array(best_set), Clock(None), integral=True, probe_share=0.0)
+    monkeypatch.setattr(_pmedian_probe.os, "cpu_count", lambda: 1)
+    one = benders_p_median(C, 3, NONE, np.array(best_set), Clock(None), integral=True, probe_share=0.0)
+    assert one.closed.tolist() == two.closed.tolist()
+
+
+def test_probing_reports_progress_and_stops_on_cancel(monkeypatch):
+    C = _plane(38, 24)
+    _, best_set = brute_p_median(C, np.ones(24), 3)
+    seen = {"probes": 0, "probing": 0}
+    real_value = _pmedian_probe.ProbeMaster._forced_value
+    real_probe = _pmedian_probe.probe_candidates
+
+    def slow_value(self, *args, **kwargs):
+        seen["probes"] += 1
+        time.sleep(0.05)
+        return real_value(self, *args, **kwargs)
+
+    def probing(master, todo, *args, **kwargs):
+        seen["probing"], seen["todo"] = 1, todo.size
+        return real_probe(master, todo, *args, **kwargs)
+
+    monkeypatch.setattr(_pmedian_probe.ProbeMaster, "_forced_value", slow_value)
+    monkeypatch.setattr(_pmedian_benders, "probe_candidates", probing)
+    messages: list[str] = []
+    benders_p_median(C, 3, NONE, np.array(best_set), Clock(None), integral=True, probe_share=0.0,
+                     report=lambda f, t: messages.append(t))
+    reports = [t for t in messages if "probing" in t]
+    assert reports and all(t.startswith("p-median proof: probing candidates, ") for t in reports)
+    assert reports[-1].endswith(f" of {seen['todo']}") and seen["todo"] > 8
+    assert seen["probes"] == seen["todo"]       # every candidate probed once
+
+    seen.update(probes=0, probing=0)
+    with pytest.raises(CancelledError, match=r"^cancelled by the user$"):
+        benders_p_median(C, 3, NONE, np.array(best_set), Clock(None), integral=True, probe_share=0.0,
+                         is_cancelled=lambda: seen["probing"] == 1)
+    assert seen["probing"] == 1                 # cancelled while probing, not in the LP rounds before
+    assert seen["probes"] < seen["todo"]        # and the probing threads stopped early
