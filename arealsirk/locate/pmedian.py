@@ -84,8 +84,10 @@ def p_median(cost, p: int, *, weights=None, fixed: Iterable[int] = (), time_limi
     exact
         ``False``: greedy + fast interchange (Whitaker 1983; Resende & Werneck 2007) + variable
         neighbourhood search (Hansen & Mladenovic 1997), then a Lagrangian lower bound (Beasley 1993)
-        that proves the gap.  ``True``: additionally solve the assignment MILP with HiGHS (strong
-        ``x_ij <= y_j`` formulation, sparse over allowed pairs) and keep the better solution.
+        that proves the gap.  ``True``: then close the gap with HiGHS -- the Benders LP bound, candidates
+        closed by reduced costs and by probing (:mod:`arealsirk.locate._pmedian_benders`), and the
+        radius-form MILP on the pairs left, started from the heuristic's solution; the better solution
+        is kept, and a time limit returns it with its proven gap.
     seed
         Seed of the VNS shaking; the result is deterministic for a seed unless ``time_limit`` cuts
         the search.
