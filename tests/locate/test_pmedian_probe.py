@@ -7,12 +7,13 @@ picked because their LP bound leaves a gap above 1 and probing closes a candidat
 leave open.
 """
 
-# ruff: noqa: N806  (matrix notation of the OR literature: C)
+# ruff: noqa: N803, N806  (matrix notation of the OR literature: C, S)
 
 from __future__ import annotations
 
 import itertools
 import math
+import threading
 import time
 
 import numpy as np
@@ -143,3 +144,99 @@ def test_probing_reports_progress_and_stops_on_cancel(monkeypatch):
                          is_cancelled=lambda: seen["probing"] == 1)
     assert seen["probing"] == 1                 # cancelled while probing, not in the LP rounds before
     assert seen["probes"] < seen["todo"]        # and the probing threads stopped early
+
+
+# ---------------------------------------------------------------------------- mutation run 11 kills
+def _probe_args(monkeypatch, C, p, S):
+    """Run the Benders LP once and capture what it hands to probe_candidates."""
+    seen: dict = {}
+
+    def capture(master, todo, separate, limit, clock, **kwargs):
+        seen.update(master=master, todo=todo, separate=separate, limit=limit)
+        return np.asarray(sorted(master.closed), dtype=np.int64)
+
+    monkeypatch.setattr(_pmedian_benders, "probe_candidates", capture)
+    bo = benders_p_median(C, p, NONE, np.asarray(S), Clock(None), integral=True, probe_share=0.0)
+    monkeypatch.undo()
+    return seen, bo
+
+
+class _TickingClock:
+    """A clock whose every ``elapsed()`` call advances one second (``left()`` stays ``total``)."""
+
+    def __init__(self, total: float) -> None:
+        self.calls, self.total = 0, total
+        self.lock = threading.Lock()
+
+    def elapsed(self) -> float:
+        with self.lock:
+            self.calls += 1
+            return float(self.calls - 1)
+
+    def left(self) -> float:
+        return self.total
+
+
+@pytest.mark.parametrize("total,probes", [(4.0, 2), (6.0, 3)])
+def test_probing_stops_when_half_of_the_time_left_is_spent(monkeypatch, total, probes):
+    C = _plane(38, 24)
+    _, best_set = brute_p_median(C, np.ones(24), 3)
+    seen, _ = _probe_args(monkeypatch, C, 3, best_set)
+    assert seen["todo"].size >= 3 * probes        # a longer budget would probe more
+    messages: list[str] = []
+    # deadline = 0 + total / 2; the k-th stop check reads elapsed k and probes while k <= deadline
+    _pmedian_probe.probe_candidates(seen["master"], seen["todo"], seen["separate"], seen["limit"],
+                                    _TickingClock(total), report=lambda f, t: messages.append(t))
+    assert messages[-1] == f"p-median proof: probing candidates, {probes} of {seen['todo'].size}"
+
+
+def test_probing_reports_the_final_count_and_runs_on_named_threads(monkeypatch):
+    C = _plane(38, 24)
+    _, best_set = brute_p_median(C, np.ones(24), 3)
+    seen, _ = _probe_args(monkeypatch, C, 3, best_set)
+    names: list[str] = []
+    real_value = _pmedian_probe.ProbeMaster._forced_value
+
+    def named(self, *args, **kwargs):
+        names.append(threading.current_thread().name)
+        time.sleep(0.01)                       # both workers busy at once
+        return real_value(self, *args, **kwargs)
+
+    monkeypatch.setattr(_pmedian_probe.ProbeMaster, "_forced_value", named)
+    messages: list[str] = []
+    for cores, threads in [(2, 2), (8, 2), (1, 1), (None, 1)]:
+        names.clear()
+        messages.clear()
+        monkeypatch.setattr(_pmedian_probe.os, "cpu_count", lambda cores=cores: cores)
+        _pmedian_probe.probe_candidates(seen["master"], seen["todo"], seen["separate"], seen["limit"],
+                                        Clock(None), report=lambda f, t: messages.append(t))
+        n = seen["todo"].size
+        assert len(names) == n and messages[-1] == f"p-median proof: probing candidates, {n} of {n}"
+        assert all(name.startswith("arealsirk-probe") for name in names)
+        assert len(set(names)) == threads, cores
+
+
+def test_an_unfinished_probe_closes_nothing(monkeypatch):
+    C = _plane(38, 24)
+    _, best_set = brute_p_median(C, np.ones(24), 3)
+    seen, bo = _probe_args(monkeypatch, C, 3, best_set)
+    real_new = _pmedian_probe.ProbeMaster._new_lp
+
+    def one_iteration(self):
+        h = real_new(self)
+        h.setOptionValue("simplex_iteration_limit", 1)     # every probe LP stops unfinished
+        return h
+
+    monkeypatch.setattr(_pmedian_probe.ProbeMaster, "_new_lp", one_iteration)
+    closed = _pmedian_probe.probe_candidates(seen["master"], seen["todo"], seen["separate"],
+                                             seen["limit"], Clock(None))
+    assert closed.tolist() == bo.closed.tolist()     # the reduced-cost closings only
+
+
+def test_nothing_closed_is_an_empty_integer_index():
+    C = _plane(38, 24)
+    worst = max(_costs(C, 3))[1]                      # an incumbent so poor that nothing closes
+    bo = benders_p_median(C, 3, NONE, np.array(worst), Clock(None), integral=True, probe_share=0.0)
+    assert bo.status == "feasible" and bo.closed.size == 0 and bo.n_closed == 0
+    assert bo.closed.dtype == np.int64
+    assert np.ones(24)[bo.closed].size == 0          # usable as an index by the MILP
