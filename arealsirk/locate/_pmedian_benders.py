@@ -22,7 +22,7 @@ cost of the cheapest open facility: no facility cheaper than ``t`` is open).
    off: the incumbent is usually optimal already and the work is the bound.  HiGHS' dual bound is valid
    at every moment, so a time limit returns the best solution with a proven gap.  (Probing on a
    master with every tight cut, used until wave 7, cost as much CPU as it saved in the MILP; on the
-   binding cuts alone it costs a quarter: pmed36 5.7 s of probing, then 37 s of MILP instead of 84;
+   binding cuts alone it costs a quarter: pmed36 5.4 s of probing, then 37 s of MILP instead of 84;
    ``docs/benchmarks/locate.md``.)
 """
 

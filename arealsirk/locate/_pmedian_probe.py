@@ -14,7 +14,7 @@ when the machine has two cores.  Each master sees only its own candidates, so th
 depend on which thread runs first: the same on one core and on two.
 """
 
-# ruff: noqa: N806  (matrix notation of the OR literature: A, S)
+# ruff: noqa: N806  (matrix notation of the OR literature: A)
 
 from __future__ import annotations
 
@@ -44,16 +44,18 @@ class ProbeMaster:
                  lb: np.ndarray, ub: np.ndarray, closed: np.ndarray, *, m: int) -> None:
         self.m, self.nr = m, lb.size - m
         self.closed = set(int(j) for j in closed)
-        self._model = (card, cuts, rhs, p, lb, ub.copy())
-        self._model[5][closed] = 0.0
+        self.rows = sp.vstack([card, cuts]).tocsr()
+        self.row_lo = np.append(p, rhs)
+        self.lb, self.ub = lb, ub.copy()
+        self.ub[closed] = 0.0
 
     def _new_lp(self):
-        card, cuts, rhs, p, lb, ub = self._model
+        """One HiGHS LP of this master (each probing thread gets its own)."""
         h = _highs.new_highs(time_limit=None)        # the caller stops between probes
         h.setOptionValue("presolve", "off")          # one re-solve per probe from the last basis
-        _highs.pass_model(h, np.concatenate([np.zeros(self.m), np.ones(self.nr)]),
-                          sp.vstack([card, cuts]).tocsr(), np.append(p, rhs),
-                          np.append(p, np.full(rhs.size, np.inf)), lb, ub)
+        row_hi = np.append(self.row_lo[0], np.full(self.row_lo.size - 1, np.inf))
+        _highs.pass_model(h, np.concatenate([np.zeros(self.m), np.ones(self.nr)]), self.rows,
+                          self.row_lo, row_hi, self.lb, self.ub)
         return h
 
     def _forced_value(self, h, separate: Separate, limit: float, rounds: int) -> float:
@@ -106,6 +108,8 @@ def probe_candidates(master: ProbeMaster, todo: np.ndarray, separate: Separate, 
     Stops when half of the time left is spent (the MILP gets the rest).  Progress and the cancel check
     run on the calling thread only; the probing threads just count.
     """
+    if todo.size == 0:
+        return np.asarray(sorted(master.closed), dtype=np.int64)
     deadline = clock.elapsed() + 0.5 * clock.left()
     halt = threading.Event()
     counts = [0] * N_MASTERS
