@@ -106,3 +106,24 @@ def brute_cfl(D, q, K, f, *, single_source=False, min_load=None):
                 val = transport_lp(D, q, K, S)
                 best = min(best, f[S].sum() + val)
     return best
+
+
+def lp_p_median(C, p, y_bounds=None):
+    """The p-median LP relaxation (ReVelle & Swain 1970) by scipy's linprog: ``min sum c_ij x_ij`` with
+    ``sum_j x_ij = 1``, ``x_ij <= y_j``, ``sum_j y_j = p``; variables y (m) then x (n*m).  ``y_bounds``:
+    one ``(lo, hi)`` per candidate (default ``(0, 1)``)."""
+    n, m = C.shape
+    c = np.concatenate([np.zeros(m), np.asarray(C, dtype=float).ravel()])
+    A_eq = np.zeros((n + 1, m + n * m))
+    for i in range(n):
+        A_eq[i, m + i * m: m + (i + 1) * m] = 1.0
+    A_eq[n, :m] = 1.0
+    A_ub = np.zeros((n * m, m + n * m))
+    for i in range(n):
+        for j in range(m):
+            A_ub[i * m + j, m + i * m + j] = 1.0
+            A_ub[i * m + j, j] = -1.0
+    bounds = list(y_bounds) if y_bounds is not None else [(0.0, 1.0)] * m
+    r = linprog(c, A_ub=A_ub, b_ub=np.zeros(n * m), A_eq=A_eq, b_eq=np.append(np.ones(n), p),
+                bounds=bounds + [(0, None)] * (n * m), method="highs")
+    return float(r.fun)

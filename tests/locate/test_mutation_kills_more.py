@@ -25,7 +25,7 @@ from arealsirk.locate import coverage_curve, max_coverage, p_center, p_median, s
 from arealsirk.locate.coverage import _aggregate_rows, _assignment, _greedy_cover
 from arealsirk.locate.instances import read_cap, read_optima, read_pmed, read_scp, read_spopt_sf, read_swain
 
-from .locate_brute import brute_lscp, brute_mclp, brute_p_center, brute_p_median
+from .locate_brute import brute_lscp, brute_mclp, brute_p_center, brute_p_median, lp_p_median
 
 # The Fano plane: 7 points, 7 lines of 3 points, two lines meet in exactly one point.
 FANO = [(0, 1, 2), (0, 3, 4), (0, 5, 6), (1, 3, 5), (1, 4, 6), (2, 3, 6), (2, 4, 5)]
@@ -844,21 +844,8 @@ def test_search_below_from_a_poor_start() -> None:
 
 
 def _lp_pmedian(D: np.ndarray, w: np.ndarray, p: int) -> float:
-    """LP relaxation of the p-median (ReVelle & Swain), scipy alone: variables y (m) then x (n*m)."""
-    n, m = D.shape
-    c_ = np.concatenate([np.zeros(m), (D * w[:, None]).ravel()])
-    A_eq = np.zeros((n + 1, m + n * m))
-    for i in range(n):
-        A_eq[i, m + i * m: m + (i + 1) * m] = 1
-    A_eq[n, :m] = 1
-    A_ub = np.zeros((n * m, m + n * m))
-    for i in range(n):
-        for j in range(m):
-            A_ub[i * m + j, m + i * m + j] = 1
-            A_ub[i * m + j, j] = -1
-    res = linprog(c_, A_ub=A_ub, b_ub=np.zeros(n * m), A_eq=A_eq, b_eq=np.r_[np.ones(n), p],
-                  bounds=[(0, 1)] * (m + n * m), method="highs")
-    return res.fun
+    """LP relaxation of the p-median (ReVelle & Swain), scipy alone (``locate_brute.lp_p_median``)."""
+    return lp_p_median(D * w[:, None], p)
 
 
 @pytest.mark.parametrize("off", [3.0, 3.5])

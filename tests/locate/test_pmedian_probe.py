@@ -18,14 +18,13 @@ import time
 
 import numpy as np
 import pytest
-from scipy.optimize import linprog
 
 from arealsirk.errors import CancelledError
 from arealsirk.locate import _pmedian_benders, _pmedian_probe, p_median
 from arealsirk.locate._common import Clock
 from arealsirk.locate._pmedian_benders import benders_p_median, slack_for
 
-from .locate_brute import brute_p_median
+from .locate_brute import brute_p_median, lp_p_median
 
 NONE = np.zeros(0, dtype=np.int64)
 GAPPED = [(14, 4, 147), (14, 4, 237), (24, 3, 38)]
@@ -37,23 +36,10 @@ def _plane(seed: int, n: int) -> np.ndarray:
 
 
 def _lp(C: np.ndarray, p: int, opened: int, shut: list[int]) -> float:
-    """The p-median LP relaxation (x_ij <= y_j, sum_j x_ij = 1, sum y = p) with ``y_opened = 1`` and
-    ``y_j = 0`` for ``j`` in ``shut``."""
-    n, m = C.shape
-    c = np.concatenate([np.zeros(m), C.ravel()])
-    A_eq = np.zeros((n + 1, m + n * m))
-    for i in range(n):
-        A_eq[i, m + i * m: m + (i + 1) * m] = 1.0
-    A_eq[n, :m] = 1.0
-    A_ub = np.zeros((n * m, m + n * m))
-    for i in range(n):
-        for j in range(m):
-            A_ub[i * m + j, m + i * m + j] = 1.0
-            A_ub[i * m + j, j] = -1.0
-    y_bounds = [(1.0, 1.0) if j == opened else (0.0, 0.0) if j in shut else (0.0, 1.0) for j in range(m)]
-    r = linprog(c, A_ub=A_ub, b_ub=np.zeros(n * m), A_eq=A_eq, b_eq=np.append(np.ones(n), p),
-                bounds=y_bounds + [(0, None)] * (n * m), method="highs")
-    return float(r.fun)
+    """The p-median LP relaxation with ``y_opened = 1`` and ``y_j = 0`` for ``j`` in ``shut``."""
+    y_bounds = [(1.0, 1.0) if j == opened else (0.0, 0.0) if j in shut else (0.0, 1.0)
+                for j in range(C.shape[1])]
+    return lp_p_median(C, p, y_bounds)
 
 
 def _costs(C: np.ndarray, p: int) -> list[tuple[float, tuple[int, ...]]]:
