@@ -226,3 +226,28 @@ def test_nothing_closed_is_an_empty_integer_index():
     assert bo.status == "feasible" and bo.closed.size == 0 and bo.n_closed == 0
     assert bo.closed.dtype == np.int64
     assert np.ones(24)[bo.closed].size == 0          # usable as an index by the MILP
+
+
+def test_a_cancel_reaches_the_radius_milp(monkeypatch, bench):
+    # pmed2's LP bound leaves a gap, so its proof ends in the radius MILP, long enough for HiGHS to call
+    # back; the cancel check must be polled inside HiGHS there too, not only in the LP rounds and the
+    # probing before it (the plane instances above are solved before HiGHS calls back at all)
+    from arealsirk.locate import _milp
+    from arealsirk.locate.instances import read_pmed
+
+    inst = read_pmed("pmed2", bench=bench)
+    in_milp = {"now": False}
+    real = _milp.solve_milp_warm
+
+    def milp(*args, **kwargs):
+        in_milp["now"] = True
+        try:
+            return real(*args, **kwargs)
+        except CancelledError:
+            in_milp["raised"] = True
+            raise
+
+    monkeypatch.setattr(_milp, "solve_milp_warm", milp)
+    with pytest.raises(CancelledError, match=r"^cancelled by the user$"):
+        p_median(inst.cost, inst.p, exact=True, is_cancelled=lambda: in_milp["now"])
+    assert in_milp.get("raised")           # HiGHS was interrupted, not merely checked afterwards
