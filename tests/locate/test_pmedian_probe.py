@@ -251,3 +251,15 @@ def test_a_cancel_reaches_the_radius_milp(monkeypatch, bench):
     with pytest.raises(CancelledError, match=r"^cancelled by the user$"):
         p_median(inst.cost, inst.p, exact=True, is_cancelled=lambda: in_milp["now"])
     assert in_milp.get("raised")           # HiGHS was interrupted, not merely checked afterwards
+
+
+def test_progress_reaches_the_radius_milp(bench):
+    # HiGHS' own progress inside the radius MILP (its first callback reports at once) reaches the caller
+    from arealsirk.locate.instances import read_pmed
+
+    inst = read_pmed("pmed2", bench=bench)
+    messages: list[str] = []
+    r = p_median(inst.cost, inst.p, exact=True, progress=lambda f, t: messages.append(t))
+    assert r.status == "optimal" and r.method == "heuristic+benders+milp"
+    from_highs = ("p-median proof: searching", "p-median proof: proven gap")
+    assert [t for t in messages if t.startswith(from_highs)]
