@@ -162,8 +162,7 @@ def _within_vertex_budget(layers: Mapping[str, gpd.GeoDataFrame], prepared: dict
     areas = {n: area_geoms(layers[n]) for n in with_areas}
 
     def drawn_vertices() -> int:
-        return sum(int(shapely.get_num_coordinates(area_geoms(prepared[n])).sum())
-                   for n in areas if n in prepared)
+        return sum(int(shapely.get_num_coordinates(area_geoms(prepared[n])).sum()) for n in areas)
 
     tolerance, total = simplify_m, drawn_vertices()
     while total > budget and tolerance < _MAX_SIMPLIFY_M:
@@ -182,13 +181,6 @@ def _within_vertex_budget(layers: Mapping[str, gpd.GeoDataFrame], prepared: dict
     if tolerance != simplify_m:
         log.info("webmap: polygons simplified to %g m for the map (%d vertices, budget %d; "
                  "webmap.max_polygon_vertices)", tolerance, total, budget)
-    return prepared
-    for n in areas:
-        p = _prepare(layers[n], n, simplify_m=tolerance, decimals=decimals)
-        if p is not None:
-            prepared[n] = p
-    log.info("webmap: polygons simplified to %g m for the map (%d vertices, budget %d; "
-             "webmap.max_polygon_vertices)", tolerance, total, budget)
     return prepared
 
 
